@@ -1,0 +1,93 @@
+/* nstack — the lab: the article's network, built on the simulator.
+ *
+ * The New York–London path: a host in New York, three routers, a host in
+ * London; 40 ms one way, so an 80 ms round trip, as the article says.
+ *
+ *   ny 10.0.1.2 --(0.5 ms)-- r1 --(19 ms)-- r2 --(20 ms)-- r3 --(0.5 ms)-- london 10.0.4.2
+ *        10.0.1.0/24       10.0.12.0/30   10.0.23.0/30       10.0.4.0/24
+ *
+ * The hosts' LAN edges resolve neighbours with ARP; the routers' WAN links
+ * are point-to-point and use static neighbours (as PPP/HDLC WAN links need
+ * no address resolution). */
+#ifndef NSTACK_LAB_H
+#define NSTACK_LAB_H
+
+#include "sim.h"
+
+#define NST_LAB_NY_ADDR NST_IP4(10, 0, 1, 2)
+#define NST_LAB_LONDON_ADDR NST_IP4(10, 0, 4, 2)
+
+struct nst_lab_path {
+    struct nst_world *world;
+    struct nst_stack *ny, *london;
+    struct nst_stack *routers[3];
+    struct nst_sim_link *links[4]; /* ny-r1, r1-r2, r2-r3, r3-london */
+};
+
+struct nst_lab_path_opts {
+    uint64_t seed;
+    uint64_t bandwidth_bps;     /* every link; default 1 Gbit/s */
+    unsigned queue_limit;       /* frames per direction; default 1000 */
+    uint32_t mtu;               /* default 1500 */
+    /* Impairments applied to the middle (transatlantic) link, r2-r3. */
+    double loss, duplicate, reorder, corrupt;
+    const struct nst_stack_config *host_cfg; /* NULL: defaults */
+};
+
+void nst_lab_path_opts_default(struct nst_lab_path_opts *o);
+/* Builds the path in a new world. 0 or -errno. */
+int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o);
+void nst_lab_path_free(struct nst_lab_path *p);
+/* Finds a host by name ("ny", "r1", "r2", "r3", "london") or dotted address. */
+struct nst_stack *nst_lab_path_host(struct nst_lab_path *p, const char *name_or_addr, nst_ip4_t *addr);
+
+
+/* ---- Measuring on any world ------------------------------------------ */
+#include <stdio.h>
+
+struct nst_ping_opts {
+    int count;             /* echo requests to send, 4 */
+    nst_time_t interval;   /* between requests, 1 s */
+    size_t size;           /* payload bytes, 56 (84-byte IP datagrams) */
+    uint8_t ttl;           /* 0: default */
+    nst_time_t wait;       /* how long to wait after the last request, 2 s */
+};
+
+struct nst_ping_result {
+    int transmitted, received, errors;
+    nst_time_t rtt_min, rtt_max, rtt_sum;
+    double rtt_sumsq;      /* in ms^2, for mdev */
+    nst_time_t elapsed;
+};
+
+void nst_ping_opts_default(struct nst_ping_opts *o);
+/* Pings dst from `from` in virtual time, printing lines like iputils ping
+ * to out (NULL: silent). 0 or -errno. */
+int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, const struct nst_ping_opts *o,
+                 FILE *out, struct nst_ping_result *res);
+
+#define NST_TRACE_PROBES 3
+struct nst_trace_hop {
+    nst_ip4_t addr;                      /* 0 if no probe was answered */
+    nst_time_t rtt[NST_TRACE_PROBES];    /* -1: no answer */
+    int reached;                         /* the destination answered */
+};
+/* traceroute with ICMP echo probes (like traceroute -I): TTL 1, 2, ...
+ * until the destination answers. Returns the number of hops or -errno. */
+int nst_lab_traceroute(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, int max_hops, FILE *out,
+                       struct nst_trace_hop *hops);
+
+/* ---- The demo ----------------------------------------------------------- */
+struct nst_demo_opts {
+    uint64_t seed;
+    const char *out_dir;   /* pcaps are written here (created); NULL: none */
+    const char *only;      /* run just this scenario (by name), NULL: all */
+};
+void nst_demo_opts_default(struct nst_demo_opts *o);
+/* Runs the article's scenarios and prints what they show. 0 if every
+ * scenario's own checks held, 1 otherwise. */
+int nst_lab_demo(const struct nst_demo_opts *o, FILE *out);
+/* Names and one-line descriptions of the scenarios, NULL-terminated. */
+extern const char *const nst_demo_scenarios[][2];
+
+#endif

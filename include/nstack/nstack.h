@@ -1,0 +1,13 @@
+/* nstack — a userspace TCP/IP stack and a network lab. Umbrella header. */
+#ifndef NSTACK_NSTACK_H
+#define NSTACK_NSTACK_H
+
+#include "types.h"
+#include "stats.h"
+#include "stack.h"
+#include "socket.h"
+#include "sim.h"
+#include "pcap.h"
+#include "lab.h"
+
+#endif

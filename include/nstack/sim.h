@@ -1,0 +1,77 @@
+/* nstack — the simulated network.
+ *
+ * A world owns a virtual clock, an event queue and a seeded generator.
+ * Hosts and routers are ordinary nst_stacks. Links are point-to-point
+ * Ethernet segments with latency, jitter, bandwidth, a bounded queue, an MTU
+ * and impairments (loss, duplication, reordering, corruption). The same seed
+ * gives the same packets at the same virtual times, every run. */
+#ifndef NSTACK_SIM_H
+#define NSTACK_SIM_H
+
+#include "stack.h"
+
+struct nst_link_params {
+    nst_time_t latency;     /* one-way propagation delay */
+    nst_time_t jitter;      /* extra delay drawn uniformly in [0, jitter] (never reorders by itself) */
+    uint64_t bandwidth_bps; /* 0: infinite (no serialisation delay) */
+    unsigned queue_limit;   /* frames waiting for the wire per direction; 0: unbounded */
+    uint32_t mtu;           /* IP MTU of both ends, 1500 */
+    double loss;            /* probability a frame is dropped, 0..1 */
+    double duplicate;       /* probability a frame is delivered twice */
+    double reorder;         /* probability a frame is held back by reorder_delay */
+    nst_time_t reorder_delay; /* 0: latency / 2 + 1 ms (the default) */
+    double corrupt;         /* probability one random bit of the frame is flipped */
+};
+
+/* latency 1 ms, no jitter, infinite bandwidth, queue_limit 1000, mtu 1500,
+ * no impairments. */
+void nst_link_params_default(struct nst_link_params *p);
+
+/* Per direction counters of a link. */
+struct nst_sim_link_stats {
+    uint64_t offered;       /* frames handed to the link by the sender */
+    uint64_t delivered;     /* frames handed to the receiving stack (duplicates included) */
+    uint64_t lost;          /* dropped by the loss model */
+    uint64_t queue_drops;   /* dropped because the queue was full */
+    uint64_t too_big;       /* dropped because longer than MTU + 14 */
+    uint64_t duplicated;
+    uint64_t reordered;
+    uint64_t corrupted;
+    uint64_t bytes_delivered;
+};
+
+struct nst_world *nst_world_new(uint64_t seed);
+void nst_world_free(struct nst_world *w); /* frees its stacks too */
+
+/* Creates a stack owned by the world. cfg may be NULL for defaults; its seed
+ * is replaced by one derived from the world's seed and the host's index. */
+struct nst_stack *nst_world_add_host(struct nst_world *w, const char *name, const struct nst_stack_config *cfg);
+struct nst_stack *nst_world_find_host(struct nst_world *w, const char *name);
+
+/* Joins a and b with a new link, adding an interface on each with the
+ * given address/prefix (and its connected route). The interfaces get MAC
+ * addresses derived from the world's counters. Returns NULL on error. */
+struct nst_sim_link *nst_world_connect(struct nst_world *w, struct nst_stack *a, nst_ip4_t a_addr, uint8_t a_prefix,
+                                       struct nst_stack *b, nst_ip4_t b_addr, uint8_t b_prefix,
+                                       const struct nst_link_params *params);
+
+/* Changes a link's parameters from now on (frames in flight keep theirs). */
+void nst_sim_link_set_params(struct nst_sim_link *l, const struct nst_link_params *p);
+/* Writes every frame that crosses the link (both directions, at the time it
+ * enters the link) to a pcap file. 0 or -errno. */
+int nst_sim_link_pcap(struct nst_sim_link *l, const char *path);
+/* dir 0: from a to b; dir 1: from b to a. */
+const struct nst_sim_link_stats *nst_sim_link_stats(const struct nst_sim_link *l, int dir);
+int nst_sim_link_ifindex(const struct nst_sim_link *l, int side);
+
+nst_time_t nst_world_now(const struct nst_world *w);
+/* Runs events and stack timers in time order up to and including `until`. */
+void nst_world_run_until(struct nst_world *w, nst_time_t until);
+void nst_world_run_for(struct nst_world *w, nst_time_t duration);
+/* Runs until pred(arg) returns nonzero (checked after every event) or
+ * `deadline` passes. Returns 1 if pred became true, 0 on deadline. */
+int nst_world_run_until_cond(struct nst_world *w, int (*pred)(void *arg), void *arg, nst_time_t deadline);
+/* Earliest pending event or stack deadline, NST_TIME_NEVER if none. */
+nst_time_t nst_world_next_event(const struct nst_world *w);
+
+#endif

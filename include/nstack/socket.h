@@ -1,0 +1,104 @@
+/* nstack — the BSD-like, non-blocking socket API.
+ *
+ * Descriptors are small integers local to one stack. Every call returns a
+ * count or 0 on success and a negative errno code on failure (-EAGAIN when
+ * it would block, -ECONNREFUSED, -EADDRNOTAVAIL, ...). Nothing blocks: wait
+ * for readiness with nst_socket_events() (or an event callback) and drive the
+ * stack with nst_stack_poll(). */
+#ifndef NSTACK_SOCKET_H
+#define NSTACK_SOCKET_H
+
+#include "types.h"
+
+enum nst_sock_type {
+    NST_SOCK_STREAM = 1, /* TCP */
+    NST_SOCK_DGRAM = 2,  /* UDP */
+    NST_SOCK_ICMP = 3,   /* ICMP echo ("ping socket"): see below */
+};
+
+/* Readiness, epoll-style. */
+enum {
+    NST_EV_IN = 0x001,   /* readable (data, a connection to accept, or EOF) */
+    NST_EV_OUT = 0x004,  /* writable */
+    NST_EV_ERR = 0x008,  /* an error is pending (read it with NST_SO_ERROR) */
+    NST_EV_HUP = 0x010,  /* both directions closed */
+    NST_EV_RDHUP = 0x2000, /* peer closed its sending side (FIN received) */
+};
+
+/* send/recv flags */
+enum {
+    NST_MSG_PEEK = 0x2,
+    NST_MSG_DONTWAIT = 0x40, /* accepted for familiarity; every call is non-blocking */
+};
+
+/* shutdown how */
+enum { NST_SHUT_RD = 0, NST_SHUT_WR = 1, NST_SHUT_RDWR = 2 };
+
+/* setsockopt levels and names (values are nstack's own). */
+enum { NST_SOL_SOCKET = 1, NST_IPPROTO_IP = 0, NST_IPPROTO_TCP = 6 };
+enum {
+    /* NST_SOL_SOCKET */
+    NST_SO_RCVBUF = 1,
+    NST_SO_SNDBUF,
+    NST_SO_KEEPALIVE,
+    NST_SO_LINGER,      /* struct nst_linger */
+    NST_SO_REUSEADDR,
+    NST_SO_ERROR,       /* get only: pending error, cleared on read */
+    NST_SO_TYPE,
+    /* NST_IPPROTO_IP */
+    NST_IP_TTL = 32,
+    /* NST_IPPROTO_TCP */
+    NST_TCP_NODELAY = 64,
+    NST_TCP_MAXSEG,
+    NST_TCP_KEEPIDLE,   /* seconds */
+    NST_TCP_KEEPINTVL,  /* seconds */
+    NST_TCP_KEEPCNT,
+    NST_TCP_CONGESTION, /* a string: "cubic" or "newreno" */
+    NST_TCP_INFO,       /* get only: struct nst_tcp_info */
+    NST_TCP_TW_REUSE,   /* reuse a TIME_WAIT port for a new connect when safe */
+};
+
+struct nst_linger {
+    int l_onoff;
+    int l_linger; /* seconds; 0 with l_onoff: close() sends RST */
+};
+
+int nst_socket(struct nst_stack *st, int type);
+int nst_bind(struct nst_stack *st, int fd, const struct nst_sockaddr *addr);
+int nst_listen(struct nst_stack *st, int fd, int backlog);
+/* peer may be NULL. Returns a new descriptor or -EAGAIN. */
+int nst_accept(struct nst_stack *st, int fd, struct nst_sockaddr *peer);
+/* TCP: starts the handshake, returns -EINPROGRESS (then NST_EV_OUT when
+ * established, or NST_EV_ERR). UDP: sets the default peer, returns 0. */
+int nst_connect(struct nst_stack *st, int fd, const struct nst_sockaddr *addr);
+ssize_t nst_send(struct nst_stack *st, int fd, const void *buf, size_t len, int flags);
+ssize_t nst_recv(struct nst_stack *st, int fd, void *buf, size_t len, int flags);
+ssize_t nst_sendto(struct nst_stack *st, int fd, const void *buf, size_t len, int flags,
+                   const struct nst_sockaddr *to);
+ssize_t nst_recvfrom(struct nst_stack *st, int fd, void *buf, size_t len, int flags, struct nst_sockaddr *from);
+int nst_shutdown(struct nst_stack *st, int fd, int how);
+int nst_close(struct nst_stack *st, int fd);
+int nst_getsockname(struct nst_stack *st, int fd, struct nst_sockaddr *out);
+int nst_getpeername(struct nst_stack *st, int fd, struct nst_sockaddr *out);
+int nst_setsockopt(struct nst_stack *st, int fd, int level, int name, const void *val, size_t len);
+int nst_getsockopt(struct nst_stack *st, int fd, int level, int name, void *val, size_t *len);
+
+/* Current readiness mask of a descriptor (NST_EV_*), or -EBADF. */
+int nst_socket_events(struct nst_stack *st, int fd);
+
+/* Optional: called whenever a descriptor's readiness may have changed. */
+typedef void (*nst_event_cb)(void *arg, int fd, int events);
+void nst_stack_set_event_cb(struct nst_stack *st, nst_event_cb cb, void *arg);
+
+/* ICMP echo sockets (like Linux's SOCK_DGRAM/IPPROTO_ICMP "ping" sockets).
+ * sendto() takes an ICMP message whose first 8 bytes are the ICMP header:
+ * type must be 8 (echo request); the identifier is replaced by the socket's
+ * own (its bound "port") and the checksum is computed. recvfrom() returns
+ * whole ICMP messages: echo replies carrying the socket's identifier, and
+ * ICMP errors (destination unreachable, time exceeded) that quote one of the
+ * socket's echo requests; `from` is the sender (the router, for traceroute).
+ * The TTL of outgoing requests is set with NST_IP_TTL. Ping sockets have no
+ * ports, so recvfrom() reports in from->port the IP TTL the message arrived
+ * with (what ping prints as ttl=). */
+
+#endif

@@ -1,0 +1,164 @@
+/* nstack — a stack instance, its interfaces and its routing table.
+ *
+ * There is no global state: everything hangs off a struct nst_stack. One
+ * stack is driven by one thread at a time. The caller owns time: it feeds
+ * frames in with nst_stack_input(), runs due timers with nst_stack_poll(),
+ * and asks nst_stack_next_deadline() when to call poll again. API calls made
+ * between those use the most recent `now` the stack was given.
+ *
+ * Errors are negative errno codes (-EINVAL, -EADDRNOTAVAIL, ...). */
+#ifndef NSTACK_STACK_H
+#define NSTACK_STACK_H
+
+#include "types.h"
+
+/* TCP knobs (src/tcp/). nst_tcp_config_default() fills in the defaults;
+ * nst_stack_config_default() calls it. Times in ns, sizes in bytes. */
+struct nst_tcp_config {
+    nst_time_t msl;             /* maximum segment lifetime: TIME_WAIT lasts 2*MSL, 30 s */
+    nst_time_t rto_initial;     /* RTO before any RTT sample, 1 s (RFC 6298 2.1) */
+    nst_time_t rto_min;         /* lower bound of the RTO, 200 ms */
+    nst_time_t rto_max;         /* upper bound of the RTO and of its backoff, 120 s */
+    nst_time_t delack;          /* delayed ACK timer, 40 ms (RFC 9293 3.8.6.3: < 500 ms) */
+    nst_time_t persist_min;     /* zero-window probe interval bounds, 200 ms .. 60 s */
+    nst_time_t persist_max;
+    nst_time_t fin_wait2_timeout; /* an orphaned FIN_WAIT_2 connection is dropped after, 60 s */
+    nst_time_t keepidle;        /* SO_KEEPALIVE defaults: idle 2 h (RFC 1122 4.2.3.6), */
+    nst_time_t keepintvl;       /* 75 s between probes, */
+    unsigned keepcnt;           /* 9 unanswered probes */
+    unsigned syn_retries;       /* SYN retransmissions before connect fails, 6 */
+    unsigned synack_retries;    /* SYN-ACK retransmissions of an embryonic connection, 5 */
+    unsigned data_retries;      /* RTO retransmissions before the connection is dropped, 15 */
+    unsigned initial_window;    /* initial cwnd in segments; 0: RFC 6928's min(10*MSS, max(2*MSS, 14600)) */
+    size_t sndbuf;              /* default send buffer, 256 KiB */
+    size_t rcvbuf;              /* default receive buffer, 256 KiB */
+    size_t buf_max;             /* upper limit for SO_SNDBUF/SO_RCVBUF, 16 MiB */
+    unsigned max_backlog;       /* listen() backlog is clamped to this, 4096 */
+    unsigned max_timewait;      /* TIME_WAIT records held at once, 262144 (beyond: closed at once) */
+    unsigned challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second per stack, 1000 */
+    int syncookies;             /* 1: answer SYNs with cookies when the SYN queue is full */
+    int timestamps;             /* 1: offer RFC 7323 timestamps */
+    int window_scaling;         /* 1: offer RFC 7323 window scaling */
+    int sack;                   /* 1: offer RFC 2018 SACK */
+    char congestion[16];        /* default congestion control: "cubic" or "newreno" */
+};
+
+void nst_tcp_config_default(struct nst_tcp_config *c);
+
+struct nst_stack_config {
+    const char *name;           /* for logs and inspection; copied */
+    uint64_t seed;              /* per-stack generator seed (tests) */
+    int use_os_entropy;         /* 1: seed from getrandom() instead */
+    int forwarding;             /* 1: act as a router between interfaces */
+    uint8_t default_ttl;        /* 64 */
+
+    /* ARP (RFC 826) */
+    nst_time_t arp_entry_ttl;   /* how long a resolved entry lives, 60 s */
+    nst_time_t arp_retry;       /* interval between requests, 1 s */
+    unsigned arp_max_retries;   /* requests before giving up, 3 */
+    unsigned arp_queue_max;     /* packets held per unresolved entry, 8 */
+    unsigned arp_table_max;     /* entries, 256 */
+
+    /* IPv4 reassembly (RFC 791, RFC 815) */
+    nst_time_t reass_timeout;   /* 30 s */
+    size_t reass_mem_max;       /* bytes held by all partial datagrams, 256 KiB */
+    unsigned reass_max_datagrams; /* partial datagrams at once, 64 */
+
+    /* ICMP errors are rate limited (RFC 1812 4.3.2.8): token bucket */
+    unsigned icmp_rate_per_sec; /* 1000 */
+    unsigned icmp_burst;        /* 50 */
+
+    /* Ports (RFC 6056) */
+    uint16_t ephemeral_lo;      /* 49152 */
+    uint16_t ephemeral_hi;      /* 65535 */
+
+    unsigned max_sockets;       /* descriptors per stack, 1 << 20 */
+    size_t udp_rcvbuf;          /* default bytes queued per UDP socket, 208 KiB */
+
+    struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
+};
+
+void nst_stack_config_default(struct nst_stack_config *cfg);
+
+/* Returns NULL on bad config or out of memory. */
+struct nst_stack *nst_stack_new(const struct nst_stack_config *cfg);
+void nst_stack_free(struct nst_stack *st);
+const char *nst_stack_name(const struct nst_stack *st);
+
+/* Runs every timer due at or before `now`. Returns 0. */
+int nst_stack_poll(struct nst_stack *st, nst_time_t now);
+/* Earliest time a timer is due, or NST_TIME_NEVER. */
+nst_time_t nst_stack_next_deadline(const struct nst_stack *st);
+/* The time the stack was last given. */
+nst_time_t nst_stack_now(const struct nst_stack *st);
+
+/* ---- Links and interfaces ---------------------------------------------- */
+
+/* What a link driver provides. send() is given one whole Ethernet frame
+ * (without FCS); it must copy what it keeps. Returns 0 or -errno. */
+struct nst_link_ops {
+    int (*send)(void *ctx, const uint8_t *frame, size_t len);
+};
+
+struct nst_iface_config {
+    const char *name;           /* "eth0"; copied */
+    struct nst_mac mac;
+    nst_ip4_t addr;             /* 0: no address (pure forwarding port) */
+    uint8_t prefix_len;
+    uint32_t mtu;               /* IP MTU, 1500 */
+    struct nst_link_ops ops;
+    void *ctx;
+};
+
+#define NST_MAX_IFACES 16
+
+/* Adds an interface and its connected route. Returns ifindex (>= 0). */
+int nst_iface_add(struct nst_stack *st, const struct nst_iface_config *cfg);
+/* Hands one received Ethernet frame to the stack. Time advances to `now`. */
+void nst_stack_input(struct nst_stack *st, int ifindex, const uint8_t *frame, size_t len, nst_time_t now);
+
+struct nst_iface_info {
+    char name[16];
+    struct nst_mac mac;
+    nst_ip4_t addr;
+    uint8_t prefix_len;
+    uint32_t mtu;
+};
+int nst_iface_get(const struct nst_stack *st, int ifindex, struct nst_iface_info *out);
+int nst_iface_count(const struct nst_stack *st);
+
+/* ---- Routing table (longest-prefix match) ------------------------------ */
+
+struct nst_route {
+    nst_ip4_t dst;
+    uint8_t prefix_len;
+    nst_ip4_t gateway;          /* 0: directly connected */
+    int ifindex;
+    uint32_t metric;
+};
+
+#define NST_MAX_ROUTES 1024
+
+/* gateway 0 means on-link. Returns 0, -EEXIST, -ENOSPC or -EINVAL. */
+int nst_route_add(struct nst_stack *st, nst_ip4_t dst, uint8_t prefix_len, nst_ip4_t gateway, int ifindex,
+                  uint32_t metric);
+int nst_route_del(struct nst_stack *st, nst_ip4_t dst, uint8_t prefix_len);
+/* Longest-prefix match; ties go to the lowest metric. 0 or -ENETUNREACH. */
+int nst_route_lookup(const struct nst_stack *st, nst_ip4_t dst, struct nst_route *out);
+/* Copies up to max routes, returns how many there are. */
+int nst_route_list(const struct nst_stack *st, struct nst_route *out, int max);
+
+/* ---- ARP cache inspection ---------------------------------------------- */
+struct nst_arp_info {
+    nst_ip4_t addr;
+    struct nst_mac mac;
+    int ifindex;
+    int resolved;               /* 0: request outstanding */
+    nst_time_t expires;
+    unsigned queued;            /* packets waiting for resolution */
+};
+/* A permanent entry (like `arp -s`). 0, -EINVAL or -ENOBUFS. */
+int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const struct nst_mac *mac);
+int nst_arp_list(const struct nst_stack *st, struct nst_arp_info *out, int max);
+
+#endif

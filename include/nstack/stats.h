@@ -1,0 +1,72 @@
+/* nstack — per-stack counters, in the spirit of `netstat -s`.
+ *
+ * Every drop of bad input has a counter: malformed input is counted and
+ * dropped, never trusted. The X-macro lists keep the names printable
+ * (nst_stats_foreach) without a second copy of the list. */
+#ifndef NSTACK_STATS_H
+#define NSTACK_STATS_H
+
+#include "types.h"
+
+#define NST_STATS_LINK(X)                                                        \
+    X(link, rx_frames) X(link, tx_frames) X(link, rx_bytes) X(link, tx_bytes)    \
+    X(link, rx_runt) X(link, rx_not_for_us) X(link, rx_unknown_ethertype)        \
+    X(link, tx_errors)
+
+#define NST_STATS_ARP(X)                                                         \
+    X(arp, rx_requests) X(arp, rx_replies) X(arp, tx_requests) X(arp, tx_replies) \
+    X(arp, rx_malformed) X(arp, rx_not_for_us) X(arp, cache_entries_added)       \
+    X(arp, cache_expired) X(arp, queue_drops) X(arp, resolve_failed)             \
+    X(arp, gratuitous_rx) X(arp, address_conflicts) X(arp, table_full)
+
+#define NST_STATS_IP(X)                                                          \
+    X(ip, rx_packets) X(ip, rx_delivered) X(ip, tx_packets) X(ip, forwarded)     \
+    X(ip, drop_truncated) X(ip, drop_bad_version) X(ip, drop_bad_ihl)            \
+    X(ip, drop_bad_length) X(ip, drop_bad_checksum) X(ip, drop_bad_options)      \
+    X(ip, drop_not_for_us) X(ip, drop_ttl_expired) X(ip, drop_no_route)          \
+    X(ip, drop_unknown_protocol) X(ip, drop_bad_source) X(ip, drop_df_too_big)    \
+    X(ip, drop_arp_failed) X(ip, frag_created) X(ip, frag_datagrams)             \
+    X(ip, frag_rx) X(ip, reass_ok) X(ip, reass_timeout) X(ip, reass_mem_drops)   \
+    X(ip, reass_bad) X(ip, reass_overlap)
+
+#define NST_STATS_ICMP(X)                                                        \
+    X(icmp, rx_msgs) X(icmp, tx_msgs) X(icmp, rx_echo_request)                   \
+    X(icmp, rx_echo_reply) X(icmp, rx_dest_unreach) X(icmp, rx_time_exceeded)    \
+    X(icmp, rx_other) X(icmp, tx_echo_request) X(icmp, tx_echo_reply)            \
+    X(icmp, tx_dest_unreach) X(icmp, tx_time_exceeded) X(icmp, rx_malformed)     \
+    X(icmp, rx_bad_checksum) X(icmp, rate_limited) X(icmp, rx_unmatched)
+
+#define NST_STATS_UDP(X)                                                         \
+    X(udp, rx_datagrams) X(udp, tx_datagrams) X(udp, rx_no_port)                 \
+    X(udp, rx_malformed) X(udp, rx_bad_checksum) X(udp, rx_queue_full)
+
+#define NST_STATS_TCP(X)                                                         \
+    X(tcp, active_opens) X(tcp, passive_opens) X(tcp, attempt_fails)             \
+    X(tcp, estab_resets) X(tcp, rx_segments) X(tcp, tx_segments)                 \
+    X(tcp, retransmits) X(tcp, fast_retransmits) X(tcp, rto_timeouts)            \
+    X(tcp, rx_malformed) X(tcp, rx_bad_checksum) X(tcp, rx_out_of_order)         \
+    X(tcp, rx_duplicate) X(tcp, rx_out_of_window) X(tcp, tx_resets)              \
+    X(tcp, rx_resets) X(tcp, challenge_acks) X(tcp, challenge_ack_limited)       \
+    X(tcp, syncookies_sent) X(tcp, syncookies_ok) X(tcp, syncookies_failed)      \
+    X(tcp, listen_overflows) X(tcp, listen_drops) X(tcp, paws_drops)             \
+    X(tcp, persist_probes) X(tcp, keepalive_probes) X(tcp, keepalive_drops)      \
+    X(tcp, delayed_acks) X(tcp, sack_recoveries) X(tcp, port_exhausted)          \
+    X(tcp, timewait_reused) X(tcp, rx_no_socket)
+
+#define NST_STATS_ALL(X) \
+    NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)
+
+struct nst_stats {
+#define NST_STATS_FIELD(layer, name) uint64_t layer##_##name;
+    NST_STATS_ALL(NST_STATS_FIELD)
+#undef NST_STATS_FIELD
+};
+
+const struct nst_stats *nst_stack_stats(const struct nst_stack *st);
+
+/* Calls fn once per counter, in declaration order, with its layer and name. */
+void nst_stats_foreach(const struct nst_stats *s,
+                       void (*fn)(void *arg, const char *layer, const char *name, uint64_t value),
+                       void *arg);
+
+#endif

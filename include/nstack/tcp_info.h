@@ -1,0 +1,95 @@
+/* nstack — TCP connection inspection: getsockopt(NST_TCP_INFO) for one
+ * socket, nst_tcp_list() for every connection of a stack (`ss` style),
+ * TIME_WAIT records and connections the application has closed included. */
+#ifndef NSTACK_TCP_INFO_H
+#define NSTACK_TCP_INFO_H
+
+#include "types.h"
+
+/* The connection states of RFC 9293 3.3.2. */
+enum nst_tcp_state {
+    NST_TCPS_CLOSED = 0,
+    NST_TCPS_LISTEN,
+    NST_TCPS_SYN_SENT,
+    NST_TCPS_SYN_RECEIVED,
+    NST_TCPS_ESTABLISHED,
+    NST_TCPS_FIN_WAIT_1,
+    NST_TCPS_FIN_WAIT_2,
+    NST_TCPS_CLOSE_WAIT,
+    NST_TCPS_CLOSING,
+    NST_TCPS_LAST_ACK,
+    NST_TCPS_TIME_WAIT,
+};
+
+/* "ESTABLISHED", "TIME_WAIT", ... */
+const char *nst_tcp_state_name(int state);
+
+/* nst_tcp_info.options */
+enum {
+    NST_TCPI_OPT_TIMESTAMPS = 1,
+    NST_TCPI_OPT_SACK = 2,
+    NST_TCPI_OPT_WSCALE = 4,
+};
+
+/* nst_tcp_info.ca_state: what the loss recovery machinery is doing. */
+enum {
+    NST_TCP_CA_OPEN = 0,     /* nothing outstanding looks lost */
+    NST_TCP_CA_DISORDER,     /* duplicate ACKs or SACKs seen, below the threshold */
+    NST_TCP_CA_RECOVERY,     /* fast recovery (NewReno or SACK) */
+    NST_TCP_CA_LOSS,         /* retransmission timeout */
+};
+
+/* nst_tcp_info.timer: the next timer of the connection (as `ss -o` shows). */
+enum {
+    NST_TCPI_TIMER_NONE = 0,
+    NST_TCPI_TIMER_RETRANSMIT, /* RTO, SYN or SYN-ACK retransmission */
+    NST_TCPI_TIMER_PERSIST,    /* zero-window probe */
+    NST_TCPI_TIMER_KEEPALIVE,  /* keepalive, or the orphaned FIN_WAIT_2 timeout */
+    NST_TCPI_TIMER_DELACK,     /* delayed ACK */
+    NST_TCPI_TIMER_TIMEWAIT,   /* end of TIME_WAIT */
+};
+
+struct nst_tcp_info {
+    uint8_t state;          /* enum nst_tcp_state */
+    uint8_t ca_state;       /* NST_TCP_CA_* */
+    uint8_t options;        /* NST_TCPI_OPT_* negotiated */
+    uint8_t snd_wscale;     /* shift applied to the peer's windows */
+    uint8_t rcv_wscale;     /* shift applied to ours */
+    uint8_t backoff;        /* consecutive RTO expirations */
+    uint8_t timer;          /* NST_TCPI_TIMER_* */
+    uint8_t orphan;         /* the application closed the socket (or never accepted it) */
+    int fd;                 /* -1 if none */
+    struct nst_sockaddr local, remote;
+    nst_time_t timer_expires; /* absolute time of `timer`, 0 if none */
+    nst_time_t rtt, rttvar, rto; /* smoothed RTT, its variation, current RTO (backoff applied) */
+    nst_time_t last_recv;   /* time the last segment arrived */
+    uint32_t snd_mss;       /* bytes of payload per segment sent */
+    uint32_t rcv_mss;       /* MSS we advertised */
+    uint32_t cwnd, ssthresh; /* bytes */
+    uint32_t snd_wnd;       /* peer's window, bytes */
+    uint32_t rcv_wnd;       /* window we advertise, bytes */
+    uint32_t unacked;       /* bytes sent and not yet acknowledged */
+    uint32_t sacked;        /* of those, bytes the peer SACKed */
+    uint32_t send_queue;    /* bytes in the send buffer (unacked + unsent) */
+    uint32_t recv_queue;    /* bytes received and not yet read */
+    uint32_t sndbuf, rcvbuf; /* buffer limits */
+    uint32_t accept_queue;  /* listeners: connections ready to accept */
+    uint32_t syn_queue;     /* listeners: embryonic connections */
+    uint32_t backlog;       /* listeners */
+    uint32_t dupacks;       /* duplicate ACKs in a row */
+    uint64_t retransmits;   /* segments retransmitted (all causes) */
+    uint64_t rto_timeouts;  /* RTO expirations */
+    uint64_t fast_retransmits;
+    uint64_t bytes_sent;    /* payload bytes sent, retransmissions included */
+    uint64_t bytes_retrans;
+    uint64_t bytes_acked;   /* payload bytes the peer acknowledged */
+    uint64_t bytes_received; /* payload bytes received in order */
+    uint64_t segs_out, segs_in;
+    char congestion[16];    /* "cubic", "newreno" */
+};
+
+/* Fills out[0..max) with the stack's connections (listeners, connections,
+ * orphans, TIME_WAIT records) and returns how many there are in all. */
+int nst_tcp_list(struct nst_stack *st, struct nst_tcp_info *out, int max);
+
+#endif

@@ -1,0 +1,45 @@
+/* nstack — basic types shared by every public header.
+ *
+ * Time is always a number of nanoseconds passed in by the caller (virtual
+ * time in the simulator, CLOCK_MONOTONIC on a real link): the stack never
+ * reads a clock. Addresses are IPv4 in host byte order. */
+#ifndef NSTACK_TYPES_H
+#define NSTACK_TYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef int64_t nst_time_t; /* nanoseconds */
+
+#define NST_TIME_NEVER INT64_MAX
+#define NST_USEC(x) ((nst_time_t)(x) * 1000LL)
+#define NST_MSEC(x) ((nst_time_t)(x) * 1000000LL)
+#define NST_SEC(x)  ((nst_time_t)(x) * 1000000000LL)
+
+typedef uint32_t nst_ip4_t; /* IPv4 address, host byte order */
+
+#define NST_IP4(a, b, c, d) \
+    ((nst_ip4_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d)))
+
+struct nst_mac {
+    uint8_t b[6];
+};
+
+/* An IPv4 transport endpoint (the sockaddr_in of nstack). */
+struct nst_sockaddr {
+    nst_ip4_t addr;
+    uint16_t port;
+};
+
+struct nst_stack;
+struct nst_world;
+struct nst_sim_link;
+
+/* Format helpers: write into buf (at least 16 / 18 bytes), return buf. */
+const char *nst_ip4_str(nst_ip4_t a, char *buf);
+const char *nst_mac_str(const struct nst_mac *m, char *buf);
+/* Parse "a.b.c.d" (and "a.b.c.d/len" with prefix_len != NULL). 0 or -EINVAL. */
+int nst_ip4_parse(const char *s, nst_ip4_t *out, uint8_t *prefix_len);
+
+#endif

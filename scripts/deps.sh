@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the Debian packages nstack needs, only those missing.
+#   scripts/deps.sh build   — to build and run the demo
+#   scripts/deps.sh test    — also what the tests use (tshark, clang for fuzzing)
+set -euo pipefail
+want=(cmake gcc make ninja-build libc6-dev)
+if [ "${1:-build}" = test ]; then
+  want+=(tshark clang libclang-rt-14-dev python3 iproute2)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "nstack: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  echo "nstack: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

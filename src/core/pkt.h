@@ -1,0 +1,86 @@
+/* The packet buffer: one contiguous buffer with headroom, so that each
+ * layer on the way out prepends its header in place (push) and each layer
+ * on the way in steps over its header (pull) without copying.
+ * Buffers of the common size are recycled through a small per-stack cache. */
+#ifndef NST_CORE_PKT_H
+#define NST_CORE_PKT_H
+
+#include <nstack/types.h>
+
+/* Room for Ethernet (14) + IPv4 with options (60) + TCP with options (60). */
+#define NST_PKT_HEADROOM 136
+/* Buffers up to this capacity come from the cache. */
+#define NST_PKT_SMALL_CAP 2048
+
+struct nst_pkt {
+    struct nst_pkt *next; /* for queues */
+    uint32_t cap;         /* bytes in buf[] */
+    uint32_t off;         /* start of data */
+    uint32_t len;         /* bytes of data */
+    uint32_t aux;         /* free for the current owner (e.g. ifindex, source address) */
+    uint32_t aux2;        /* likewise (e.g. source port) */
+    nst_time_t ts;
+    uint8_t buf[];
+};
+
+struct nst_pkt_cache {
+    struct nst_pkt *free;
+    unsigned count, max;
+};
+
+struct nst_stack;
+
+/* A packet with `len` bytes of data after NST_PKT_HEADROOM. NULL if out of memory. */
+struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len);
+void nst_pkt_free(struct nst_stack *st, struct nst_pkt *p);
+void nst_pkt_cache_drain(struct nst_pkt_cache *c);
+
+static inline uint8_t *nst_pkt_data(struct nst_pkt *p) { return p->buf + p->off; }
+/* Prepends n bytes; the caller has made sure the headroom is there. */
+static inline uint8_t *nst_pkt_push(struct nst_pkt *p, size_t n)
+{
+    p->off -= (uint32_t)n;
+    p->len += (uint32_t)n;
+    return p->buf + p->off;
+}
+static inline void nst_pkt_pull(struct nst_pkt *p, size_t n)
+{
+    p->off += (uint32_t)n;
+    p->len -= (uint32_t)n;
+}
+static inline size_t nst_pkt_headroom(const struct nst_pkt *p) { return p->off; }
+
+/* A FIFO of packets with its byte count. */
+struct nst_pktq {
+    struct nst_pkt *head, *tail;
+    unsigned count;
+    size_t bytes;
+};
+
+static inline void nst_pktq_push(struct nst_pktq *q, struct nst_pkt *p)
+{
+    p->next = NULL;
+    if (q->tail)
+        q->tail->next = p;
+    else
+        q->head = p;
+    q->tail = p;
+    q->count++;
+    q->bytes += p->len;
+}
+static inline struct nst_pkt *nst_pktq_pop(struct nst_pktq *q)
+{
+    struct nst_pkt *p = q->head;
+    if (!p)
+        return NULL;
+    q->head = p->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->count--;
+    q->bytes -= p->len;
+    p->next = NULL;
+    return p;
+}
+void nst_pktq_clear(struct nst_stack *st, struct nst_pktq *q);
+
+#endif

@@ -1,0 +1,176 @@
+/* ICMPv4 (RFC 792, RFC 1122 3.2.2): echo replies, error generation with the
+ * rules that keep errors from multiplying, a rate limit, and the dispatch of
+ * received errors to the transport that sent the offending datagram. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp.h"
+#include "wire/checksum.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+
+static int icmp_send(struct nst_stack *st, const struct nst_icmp_repr *r, nst_ip4_t src, nst_ip4_t dst)
+{
+    struct nst_pkt *p = nst_pkt_alloc(st, NST_ICMP_HLEN + r->data_len);
+    if (!p)
+        return -ENOMEM;
+    int n = nst_icmp_emit(r, nst_pkt_data(p), p->len);
+    if (n < 0) {
+        nst_pkt_free(st, p);
+        return n;
+    }
+    NST_STAT_INC(st, icmp, tx_msgs);
+    return nst_ip_output(st, p, src, dst, NST_IP_PROTO_ICMP, 0, 0, 0);
+}
+
+/* RFC 1812 4.3.2.8: a token bucket, so a flood of bad datagrams cannot
+ * turn us into a flood of ICMP errors. */
+static int icmp_rate_allows(struct nst_stack *st)
+{
+    struct nst_ip_state *ip = &st->ip;
+    double elapsed = (double)(st->now - ip->icmp_last) / 1e9;
+    ip->icmp_last = st->now;
+    ip->icmp_tokens += elapsed * st->cfg.icmp_rate_per_sec;
+    if (ip->icmp_tokens > st->cfg.icmp_burst)
+        ip->icmp_tokens = st->cfg.icmp_burst;
+    if (ip->icmp_tokens < 1.0)
+        return 0;
+    ip->icmp_tokens -= 1.0;
+    return 1;
+}
+
+static int is_icmp_error_type(uint8_t type)
+{
+    return type == NST_ICMP_DEST_UNREACH || type == NST_ICMP_TIME_EXCEEDED || type == 4 /* source quench */ ||
+           type == 5 /* redirect */ || type == 12 /* parameter problem */;
+}
+
+/* RFC 1122 3.2.2: never answer an ICMP error, a datagram to a broadcast or
+ * multicast address, a non-initial fragment, or one whose source does not
+ * name a single host. */
+static int error_allowed(struct nst_stack *st, const struct nst_ipv4_repr *h, const uint8_t *orig, size_t len)
+{
+    if (nst_ip_is_broadcast_or_multicast(st, h->dst) || nst_ip_is_broadcast_or_multicast(st, h->src) ||
+        (h->src >> 24) == 127)
+        return 0;
+    if (h->frag_off != 0)
+        return 0;
+    if (h->proto == NST_IP_PROTO_ICMP) {
+        if (len < (size_t)h->hdr_len + 1u)
+            return 0;
+        uint8_t type = orig[h->hdr_len];
+        if (is_icmp_error_type(type))
+            return 0;
+    }
+    return 1;
+}
+
+void nst_icmp_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t rest_hi, uint16_t rest_lo,
+                         const uint8_t *orig, size_t orig_len)
+{
+    struct nst_ipv4_repr h;
+    if (nst_ipv4_parse(orig, orig_len, &h, 0) < 0 || !error_allowed(st, &h, orig, orig_len))
+        return;
+    if (!icmp_rate_allows(st)) {
+        NST_STAT_INC(st, icmp, rate_limited);
+        return;
+    }
+    struct nst_icmp_repr r = {.type = type, .code = code, .id = rest_hi, .seq = rest_lo,
+                              .data = orig, .data_len = nst_icmp_quote_len(orig, orig_len)};
+    /* Answer from the address the datagram was sent to when it is ours
+     * (port unreachable), else from the interface toward the sender
+     * (a router's Time Exceeded: what traceroute shows). */
+    nst_ip4_t src = nst_ip_is_local(st, h.dst) ? h.dst : 0;
+    if (type == NST_ICMP_TIME_EXCEEDED)
+        NST_STAT_INC(st, icmp, tx_time_exceeded);
+    else if (type == NST_ICMP_DEST_UNREACH)
+        NST_STAT_INC(st, icmp, tx_dest_unreach);
+    icmp_send(st, &r, src, h.src);
+}
+
+static void icmp_echo_reply(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp_repr *req)
+{
+    /* RFC 1122 3.2.2.6: no reply to a broadcast echo (we choose to stay
+     * silent, avoiding smurf amplification); the reply's source is the
+     * address the request was sent to. */
+    if (!nst_ip_is_local(st, rx->hdr.dst))
+        return;
+    struct nst_icmp_repr rep = *req;
+    rep.type = NST_ICMP_ECHO_REPLY;
+    rep.code = 0;
+    NST_STAT_INC(st, icmp, tx_echo_reply);
+    icmp_send(st, &rep, rx->hdr.dst, rx->hdr.src);
+}
+
+/* Tells the transport that sent the quoted datagram about the error. */
+static void icmp_error_to_transport(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg,
+                                    size_t len, const struct nst_icmp_repr *r)
+{
+    struct nst_ipv4_repr q;
+    /* The quote may be cut short: parse without requiring total_len bytes. */
+    if (r->data_len < NST_IPV4_HLEN)
+        return;
+    uint8_t copy[NST_IPV4_MAX_HLEN];
+    size_t hl = (size_t)(r->data[0] & 0x0f) * 4;
+    if (hl < NST_IPV4_HLEN || hl > r->data_len || hl + 8 > r->data_len)
+        goto bad;
+    memcpy(copy, r->data, hl);
+    nst_put16(copy + 2, (uint16_t)hl); /* pretend total = header, so it parses */
+    if (nst_ipv4_parse(copy, hl, &q, 0) < 0 || !nst_ip_is_local(st, q.src))
+        goto bad;
+    switch (q.proto) {
+    case NST_IP_PROTO_TCP:
+        nst_tcp_icmp_error(st, r->type, r->code, r->data, r->data_len);
+        return;
+    case NST_IP_PROTO_UDP:
+        nst_udp_icmp_error(st, r->type, r->code, r->data, r->data_len);
+        return;
+    case NST_IP_PROTO_ICMP:
+        if (nst_icmp_sock_deliver(st, rx, msg, len))
+            return;
+        break;
+    default:
+        break;
+    }
+bad:
+    NST_STAT_INC(st, icmp, rx_unmatched);
+}
+
+void nst_icmp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len)
+{
+    struct nst_icmp_repr r;
+    NST_STAT_INC(st, icmp, rx_msgs);
+    int err = nst_icmp_parse(msg, len, &r, 1);
+    if (err == -EBADMSG) {
+        NST_STAT_INC(st, icmp, rx_bad_checksum);
+        return;
+    }
+    if (err < 0) {
+        NST_STAT_INC(st, icmp, rx_malformed);
+        return;
+    }
+    switch (r.type) {
+    case NST_ICMP_ECHO_REQUEST:
+        NST_STAT_INC(st, icmp, rx_echo_request);
+        icmp_echo_reply(st, rx, &r);
+        break;
+    case NST_ICMP_ECHO_REPLY:
+        NST_STAT_INC(st, icmp, rx_echo_reply);
+        if (!nst_icmp_sock_deliver(st, rx, msg, len))
+            NST_STAT_INC(st, icmp, rx_unmatched);
+        break;
+    case NST_ICMP_DEST_UNREACH:
+        NST_STAT_INC(st, icmp, rx_dest_unreach);
+        icmp_error_to_transport(st, rx, msg, len, &r);
+        break;
+    case NST_ICMP_TIME_EXCEEDED:
+        NST_STAT_INC(st, icmp, rx_time_exceeded);
+        icmp_error_to_transport(st, rx, msg, len, &r);
+        break;
+    default:
+        NST_STAT_INC(st, icmp, rx_other);
+        break;
+    }
+}

@@ -1,0 +1,104 @@
+/* The IPv4 layer's internal interface, used by the transports above it and
+ * by the link input path below it. */
+#ifndef NST_IP_IP_H
+#define NST_IP_IP_H
+
+#include <nstack/stack.h>
+
+#include "core/pkt.h"
+#include "core/timer.h"
+#include "wire/ipv4.h"
+
+struct nst_iface {
+    int in_use;
+    char name[16];
+    struct nst_mac mac;
+    nst_ip4_t addr;
+    uint8_t prefix_len;
+    uint32_t mtu;
+    struct nst_link_ops ops;
+    void *ctx;
+};
+
+/* What an upper layer is told about a received datagram. */
+struct nst_ip_rx {
+    struct nst_ipv4_repr hdr;
+    int ifindex;
+    const uint8_t *ip;   /* the whole datagram, header first (for ICMP quotes) */
+    size_t ip_len;       /* header + payload, link padding removed */
+};
+
+struct nst_arp_entry;
+struct nst_reass;
+
+struct nst_ip_state {
+    struct nst_iface ifaces[NST_MAX_IFACES];
+    int n_ifaces;
+    struct nst_route *routes;  /* kept sorted: longest prefix first, then metric */
+    int n_routes;
+    struct nst_arp_entry *arp; /* list; bounded by cfg.arp_table_max */
+    unsigned arp_count;
+    struct nst_reass *reass;   /* list of partial datagrams */
+    unsigned reass_count;
+    size_t reass_mem;
+    uint16_t next_id;
+    /* Datagrams a stack sends to one of its own addresses: delivered from
+     * a zero-delay timer, never by recursion from the sending call. */
+    struct nst_pktq loopback;
+    struct nst_timer loopback_timer;
+    /* ICMP error token bucket (RFC 1812 4.3.2.8) */
+    double icmp_tokens;
+    nst_time_t icmp_last;
+};
+
+int nst_ip_init(struct nst_stack *st);
+void nst_ip_fini(struct nst_stack *st);
+
+/* Link input: one Ethernet frame from interface ifindex. */
+void nst_eth_input(struct nst_stack *st, int ifindex, const uint8_t *frame, size_t len);
+void nst_ipv4_input(struct nst_stack *st, int ifindex, const uint8_t *pkt, size_t len);
+void nst_arp_input(struct nst_stack *st, int ifindex, const uint8_t *pkt, size_t len);
+/* Routes a datagram that is not for us (ipv4_forward.c). */
+void nst_ipv4_forward(struct nst_stack *st, int ifindex, const struct nst_ipv4_repr *h, const uint8_t *pkt,
+                      size_t len);
+
+/* Sends p (its data is the transport header + payload) to dst. src 0 means
+ * "the address of the outgoing interface". ttl 0 means the default. Adds
+ * the IP header, fragments if needed (unless df), resolves the next hop.
+ * Always consumes p. Returns 0 or -ENETUNREACH / -EMSGSIZE / -ENOMEM. */
+int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
+                  uint8_t ttl, uint8_t tos, int df);
+/* Sends a whole IPv4 datagram (header included) out of ifindex toward
+ * next_hop. Consumes p. Used by output and by forwarding. */
+int nst_ip_send_datagram(struct nst_stack *st, struct nst_pkt *p, int ifindex, nst_ip4_t next_hop);
+
+/* Timer callback delivering the loopback queue (ipv4_output.c). */
+void nst_ip_loopback_run(struct nst_stack *st, struct nst_timer *t);
+
+/* Source address and path MTU the stack would use toward dst. */
+int nst_ip_route_src(struct nst_stack *st, nst_ip4_t dst, nst_ip4_t *src, uint32_t *mtu);
+/* Nonzero if addr is one of the stack's unicast addresses. */
+int nst_ip_is_local(const struct nst_stack *st, nst_ip4_t addr);
+/* Nonzero for 0.0.0.0, 255.255.255.255, a directed broadcast of one of
+ * our subnets, multicast or class E: addresses no connection may use. */
+int nst_ip_is_broadcast_or_multicast(const struct nst_stack *st, nst_ip4_t addr);
+
+/* Sends an ICMP error about the datagram `orig` (header first), subject
+ * to the rules of RFC 1122 3.2.2 and the rate limit. */
+void nst_icmp_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t rest_hi, uint16_t rest_lo,
+                         const uint8_t *orig, size_t orig_len);
+void nst_icmp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
+
+/* ARP (arp_cache.c): p is a full IP datagram to send to next_hop on ifindex. */
+int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct nst_pkt *p);
+void nst_arp_fini(struct nst_stack *st);
+/* Sends an Ethernet frame carrying p (data = L3 packet) to mac on ifindex. Consumes p. */
+int nst_eth_output(struct nst_stack *st, int ifindex, const struct nst_mac *dst, uint16_t ethertype,
+                   struct nst_pkt *p);
+
+/* Reassembly (ip_reass.c): returns a complete datagram (a new packet, the
+ * caller frees it) when frag completes one, else NULL. */
+struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h, const uint8_t *pkt, size_t len);
+void nst_ip_reass_fini(struct nst_stack *st);
+
+#endif

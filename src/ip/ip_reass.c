@@ -1,0 +1,250 @@
+/* IPv4 reassembly (RFC 791 3.2, RFC 815 ideas, RFC 1122 3.3.2) with a hard
+ * memory bound: every byte held counts against cfg.reass_mem_max and the
+ * number of partial datagrams against cfg.reass_max_datagrams; when either
+ * would be exceeded the oldest partial datagram is dropped first.
+ * Exact duplicate fragments (the network duplicates) are ignored; any other
+ * overlap discards the datagram, as RFC 5722 recommends for IPv6 — partial
+ * overlaps only ever come from attacks (teardrop) or broken senders. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "wire/checksum.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+
+#define REASS_MAX_FRAGS 128     /* per datagram: bounds the work of a tiny-fragment flood */
+#define REASS_FRAG_OVERHEAD 48  /* bytes charged per fragment besides its data */
+
+struct reass_frag {
+    struct reass_frag *next; /* sorted by offset */
+    uint32_t off, len;
+    uint8_t data[];
+};
+
+struct nst_reass {
+    struct nst_reass *next;  /* oldest first */
+    nst_ip4_t src, dst;
+    uint16_t id;
+    uint8_t proto;
+    int32_t total;           /* payload length, -1 until the last fragment arrives */
+    uint8_t first_hdr[NST_IPV4_MAX_HLEN];
+    uint8_t first_hlen;      /* 0 until the fragment at offset 0 arrives */
+    uint8_t first_quote[8];  /* first 8 payload bytes, for ICMP Time Exceeded */
+    unsigned nfrags;
+    size_t mem;
+    struct reass_frag *frags;
+    struct nst_timer timer;
+};
+
+static void reass_free(struct nst_stack *st, struct nst_reass *r)
+{
+    struct nst_reass **pp = &st->ip.reass;
+    while (*pp && *pp != r)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = r->next;
+    nst_timer_cancel(st, &r->timer);
+    while (r->frags) {
+        struct reass_frag *f = r->frags;
+        r->frags = f->next;
+        free(f);
+    }
+    st->ip.reass_mem -= r->mem + sizeof(*r);
+    st->ip.reass_count--;
+    free(r);
+}
+
+/* RFC 1122 3.3.2: on timeout, Time Exceeded (code 1) if the first fragment
+ * was received; then the partial datagram is thrown away. */
+static void reass_expired(struct nst_stack *st, struct nst_timer *t)
+{
+    struct nst_reass *r = NST_CONTAINER_OF(t, struct nst_reass, timer);
+    NST_STAT_INC(st, ip, reass_timeout);
+    if (r->first_hlen) {
+        uint8_t q[NST_IPV4_MAX_HLEN + 8];
+        memcpy(q, r->first_hdr, r->first_hlen);
+        memcpy(q + r->first_hlen, r->first_quote, 8);
+        nst_icmp_send_error(st, NST_ICMP_TIME_EXCEEDED, NST_ICMP_REASS_EXCEEDED, 0, 0, q, r->first_hlen + 8u);
+    }
+    reass_free(st, r);
+}
+
+static struct nst_reass *reass_find(struct nst_stack *st, const struct nst_ipv4_repr *h)
+{
+    for (struct nst_reass *r = st->ip.reass; r; r = r->next)
+        if (r->id == h->id && r->src == h->src && r->dst == h->dst && r->proto == h->proto)
+            return r;
+    return NULL;
+}
+
+/* Drops the oldest partial datagrams until `need` more bytes and one more
+ * datagram (if new) fit. Returns 0, or -ENOBUFS if even an empty table
+ * could not hold it. */
+static int reass_make_room(struct nst_stack *st, size_t need, int new_datagram, struct nst_reass *keep)
+{
+    if (need + sizeof(struct nst_reass) > st->cfg.reass_mem_max)
+        return -ENOBUFS;
+    while (st->ip.reass && (st->ip.reass_mem + need > st->cfg.reass_mem_max ||
+                            (new_datagram && st->ip.reass_count >= st->cfg.reass_max_datagrams))) {
+        struct nst_reass *victim = st->ip.reass == keep ? keep->next : st->ip.reass;
+        if (!victim)
+            return -ENOBUFS;
+        NST_STAT_INC(st, ip, reass_mem_drops);
+        reass_free(st, victim);
+    }
+    return 0;
+}
+
+static struct nst_reass *reass_new(struct nst_stack *st, const struct nst_ipv4_repr *h)
+{
+    struct nst_reass *r = calloc(1, sizeof(*r));
+    if (!r)
+        return NULL;
+    r->src = h->src;
+    r->dst = h->dst;
+    r->id = h->id;
+    r->proto = h->proto;
+    r->total = -1;
+    nst_timer_init(&r->timer, reass_expired);
+    nst_timer_arm(st, &r->timer, st->now + st->cfg.reass_timeout);
+    struct nst_reass **pp = &st->ip.reass; /* append: the list stays oldest first */
+    while (*pp)
+        pp = &(*pp)->next;
+    *pp = r;
+    st->ip.reass_count++;
+    st->ip.reass_mem += sizeof(*r);
+    return r;
+}
+
+/* 1: inserted, 0: exact duplicate (ignored), -1: overlap (discard all). */
+static int reass_insert(struct nst_reass *r, uint32_t off, uint32_t len, const uint8_t *data)
+{
+    struct reass_frag **pp = &r->frags;
+    while (*pp && (*pp)->off + (*pp)->len <= off) {
+        if ((*pp)->off == off && (*pp)->len == len)
+            return 0;
+        pp = &(*pp)->next;
+    }
+    if (*pp) {
+        if ((*pp)->off == off && (*pp)->len == len)
+            return 0;
+        if ((*pp)->off < off + len)
+            return -1;
+    }
+    struct reass_frag *f = malloc(sizeof(*f) + len);
+    if (!f)
+        return -1;
+    f->off = off;
+    f->len = len;
+    memcpy(f->data, data, len);
+    f->next = *pp;
+    *pp = f;
+    r->nfrags++;
+    r->mem += len + REASS_FRAG_OVERHEAD;
+    return 1;
+}
+
+static int reass_complete(const struct nst_reass *r)
+{
+    if (r->total < 0 || !r->first_hlen)
+        return 0;
+    uint32_t next = 0;
+    for (const struct reass_frag *f = r->frags; f; f = f->next) {
+        if (f->off != next)
+            return 0;
+        next += f->len;
+    }
+    return next == (uint32_t)r->total;
+}
+
+static struct nst_pkt *reass_build(struct nst_stack *st, const struct nst_reass *r)
+{
+    size_t total = r->first_hlen + (size_t)r->total;
+    struct nst_pkt *p = nst_pkt_alloc(st, total);
+    if (!p)
+        return NULL;
+    uint8_t *d = nst_pkt_data(p);
+    memcpy(d, r->first_hdr, r->first_hlen);
+    for (const struct reass_frag *f = r->frags; f; f = f->next)
+        memcpy(d + r->first_hlen + f->off, f->data, f->len);
+    nst_put16(d + 2, (uint16_t)total);
+    nst_put16(d + 6, 0); /* no longer a fragment */
+    nst_put16(d + 10, 0);
+    nst_put16(d + 10, nst_inet_checksum(d, r->first_hlen));
+    return p;
+}
+
+static int fragment_is_sane(const struct nst_ipv4_repr *h, uint32_t len)
+{
+    if (len == 0 && h->mf)
+        return 0;
+    if (h->mf && (len % 8) != 0) /* RFC 791: all but the last carry multiples of 8 */
+        return 0;
+    return (uint32_t)h->frag_off + len + h->hdr_len <= 65535;
+}
+
+struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h, const uint8_t *pkt, size_t len)
+{
+    uint32_t dlen = (uint32_t)(len - h->hdr_len);
+    if (!fragment_is_sane(h, dlen)) {
+        NST_STAT_INC(st, ip, reass_bad);
+        return NULL;
+    }
+    struct nst_reass *r = reass_find(st, h);
+    if (reass_make_room(st, dlen + REASS_FRAG_OVERHEAD, r == NULL, r) < 0) {
+        NST_STAT_INC(st, ip, reass_mem_drops);
+        return NULL;
+    }
+    if (!r && !(r = reass_new(st, h)))
+        return NULL;
+    if (r->nfrags >= REASS_MAX_FRAGS) {
+        NST_STAT_INC(st, ip, reass_bad);
+        reass_free(st, r);
+        return NULL;
+    }
+    /* A second "last fragment" that disagrees on the length is an overlap. */
+    if (!h->mf && r->total >= 0 && (uint32_t)r->total != h->frag_off + dlen) {
+        NST_STAT_INC(st, ip, reass_overlap);
+        reass_free(st, r);
+        return NULL;
+    }
+    size_t before = r->mem;
+    int ins = reass_insert(r, h->frag_off, dlen, pkt + h->hdr_len);
+    if (ins < 0) {
+        NST_STAT_INC(st, ip, reass_overlap);
+        reass_free(st, r);
+        return NULL;
+    }
+    st->ip.reass_mem += r->mem - before;
+    if (!h->mf)
+        r->total = (int32_t)(h->frag_off + dlen);
+    if (h->frag_off == 0 && !r->first_hlen) {
+        memcpy(r->first_hdr, pkt, h->hdr_len);
+        r->first_hlen = h->hdr_len;
+        memcpy(r->first_quote, pkt + h->hdr_len, NST_MIN(dlen, 8u));
+    }
+    if (r->total >= 0) {
+        for (struct reass_frag *f = r->frags; f; f = f->next) {
+            if (f->off + f->len > (uint32_t)r->total) { /* data beyond the end */
+                NST_STAT_INC(st, ip, reass_overlap);
+                reass_free(st, r);
+                return NULL;
+            }
+        }
+    }
+    if (!reass_complete(r))
+        return NULL;
+    struct nst_pkt *whole = reass_build(st, r);
+    NST_STAT_INC(st, ip, reass_ok);
+    reass_free(st, r);
+    return whole;
+}
+
+void nst_ip_reass_fini(struct nst_stack *st)
+{
+    while (st->ip.reass)
+        reass_free(st, st->ip.reass);
+}

@@ -1,0 +1,138 @@
+/* Datagram socket machinery shared by UDP and ICMP echo sockets. */
+#include "socket/dgram.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+
+void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, const struct nst_proto_ops *ops)
+{
+    memset(d, 0, sizeof(*d));
+    d->base.fd = -1;
+    d->base.type = type;
+    d->base.ops = ops;
+    d->rcvbuf = st->cfg.udp_rcvbuf;
+}
+
+int nst_dgram_enqueue(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *data, size_t len,
+                      nst_ip4_t from, uint16_t from_port)
+{
+    if (d->rxq.bytes + len > d->rcvbuf)
+        return -ENOBUFS;
+    struct nst_pkt *p = nst_pkt_alloc(st, len);
+    if (!p)
+        return -ENOBUFS;
+    memcpy(nst_pkt_data(p), data, len);
+    p->aux = from;
+    p->aux2 = from_port;
+    nst_pktq_push(&d->rxq, p);
+    nst_sock_notify(st, &d->base);
+    return 0;
+}
+
+void nst_dgram_set_error(struct nst_stack *st, struct nst_dgram_sock *d, int err)
+{
+    d->error = err;
+    nst_sock_notify(st, &d->base);
+}
+
+void nst_dgram_free_queue(struct nst_stack *st, struct nst_dgram_sock *d) { nst_pktq_clear(st, &d->rxq); }
+
+ssize_t nst_dgram_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
+                           struct nst_sockaddr *from)
+{
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    if (d->error) {
+        int e = d->error;
+        d->error = 0;
+        return -e;
+    }
+    struct nst_pkt *p = d->rxq.head;
+    if (!p)
+        return -EAGAIN;
+    /* Datagram semantics: one datagram per call, the excess is discarded. */
+    size_t n = NST_MIN(len, (size_t)p->len);
+    memcpy(buf, nst_pkt_data(p), n);
+    if (from) {
+        from->addr = p->aux;
+        from->port = (uint16_t)p->aux2;
+    }
+    if (!(flags & NST_MSG_PEEK))
+        nst_pkt_free(st, nst_pktq_pop(&d->rxq));
+    return (ssize_t)n;
+}
+
+int nst_dgram_getname(struct nst_stack *st, struct nst_sock *s, int peer, struct nst_sockaddr *out)
+{
+    (void)st;
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    if (peer) {
+        if (!d->connected)
+            return -ENOTCONN;
+        *out = (struct nst_sockaddr){d->raddr, d->rport};
+    } else {
+        *out = (struct nst_sockaddr){d->laddr, d->lport};
+    }
+    return 0;
+}
+
+int nst_dgram_setsockopt(struct nst_stack *st, struct nst_sock *s, int level, int name, const void *val,
+                         size_t len)
+{
+    (void)st;
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    int v;
+    int err = nst_sockopt_int(val, len, &v);
+    if (err)
+        return err;
+    if (level == NST_IPPROTO_IP && name == NST_IP_TTL) {
+        if (v < 1 || v > 255)
+            return -EINVAL;
+        d->ttl = (uint8_t)v;
+        return 0;
+    }
+    if (level == NST_SOL_SOCKET && name == NST_SO_RCVBUF) {
+        if (v < 256)
+            return -EINVAL;
+        d->rcvbuf = (size_t)v;
+        return 0;
+    }
+    if (level == NST_SOL_SOCKET && name == NST_SO_REUSEADDR) {
+        d->reuseaddr = v != 0;
+        return 0;
+    }
+    return -ENOPROTOOPT;
+}
+
+int nst_dgram_getsockopt(struct nst_stack *st, struct nst_sock *s, int level, int name, void *val, size_t *len)
+{
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    if (level == NST_IPPROTO_IP && name == NST_IP_TTL)
+        return nst_sockopt_put_int(val, len, d->ttl ? d->ttl : st->cfg.default_ttl);
+    if (level == NST_SOL_SOCKET && name == NST_SO_RCVBUF)
+        return nst_sockopt_put_int(val, len, (int)d->rcvbuf);
+    if (level == NST_SOL_SOCKET && name == NST_SO_REUSEADDR)
+        return nst_sockopt_put_int(val, len, d->reuseaddr);
+    if (level == NST_SOL_SOCKET && name == NST_SO_ERROR) {
+        int e = d->error;
+        d->error = 0;
+        return nst_sockopt_put_int(val, len, e);
+    }
+    return -ENOPROTOOPT;
+}
+
+int nst_dgram_events(struct nst_stack *st, struct nst_sock *s)
+{
+    (void)st;
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    int ev = NST_EV_OUT;
+    if (d->rxq.count)
+        ev |= NST_EV_IN;
+    if (d->error)
+        ev |= NST_EV_ERR | NST_EV_IN;
+    return ev;
+}
+
+int nst_dgram_addr_ok(struct nst_stack *st, nst_ip4_t a) { return a == 0 || nst_ip_is_local(st, a); }

@@ -1,0 +1,33 @@
+/* Ephemeral port selection, RFC 6056 3.3.3 (Algorithm 3, "Simple
+ * Hash-Based"): each (local address, remote address, remote port) starts its
+ * search at its own keyed-hash offset, so ports are hard to guess from
+ * outside and different destinations do not share one sequence, while a
+ * single counter still spreads successive connections. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+
+static uint32_t port_offset(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport)
+{
+    uint8_t key[11];
+    memcpy(key, &laddr, 4);
+    memcpy(key + 4, &raddr, 4);
+    memcpy(key + 8, &rport, 2);
+    key[10] = proto;
+    return (uint32_t)nst_siphash24(st->hash_key, key, sizeof(key));
+}
+
+int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport,
+                  int (*in_use)(void *arg, uint16_t port), void *arg)
+{
+    uint32_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
+    uint32_t num = hi - lo + 1;
+    uint32_t offset = port_offset(st, proto, laddr, raddr, rport);
+    for (uint32_t count = 0; count < num; count++) {
+        uint16_t port = (uint16_t)(lo + (offset + st->socks.port_next++) % num);
+        if (!in_use(arg, port))
+            return port;
+    }
+    return -EADDRNOTAVAIL;
+}

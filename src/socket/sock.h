@@ -1,0 +1,76 @@
+/* The socket layer's internal side: the descriptor table and the ops each
+ * transport (UDP, ICMP echo, TCP) provides. socket.c checks arguments and
+ * descriptors and dispatches; the protocols never see a bad descriptor. */
+#ifndef NST_SOCKET_SOCK_H
+#define NST_SOCKET_SOCK_H
+
+#include <nstack/socket.h>
+
+struct nst_sock;
+
+struct nst_proto_ops {
+    int (*bind)(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a);
+    int (*listen)(struct nst_stack *st, struct nst_sock *s, int backlog);
+    /* On success stores a new socket (not yet installed) in *out. */
+    int (*accept)(struct nst_stack *st, struct nst_sock *s, struct nst_sock **out, struct nst_sockaddr *peer);
+    int (*connect)(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a);
+    ssize_t (*sendto)(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
+                      const struct nst_sockaddr *to);
+    ssize_t (*recvfrom)(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
+                        struct nst_sockaddr *from);
+    int (*shutdown)(struct nst_stack *st, struct nst_sock *s, int how);
+    /* The descriptor is gone after this; the protocol may keep the
+     * connection alive (TCP close handshake) and free it later. */
+    void (*close)(struct nst_stack *st, struct nst_sock *s);
+    int (*getname)(struct nst_stack *st, struct nst_sock *s, int peer, struct nst_sockaddr *out);
+    int (*setsockopt)(struct nst_stack *st, struct nst_sock *s, int level, int name, const void *val, size_t len);
+    int (*getsockopt)(struct nst_stack *st, struct nst_sock *s, int level, int name, void *val, size_t *len);
+    int (*events)(struct nst_stack *st, struct nst_sock *s);
+};
+
+/* Embedded as the first member of each protocol's socket. */
+struct nst_sock {
+    int fd;   /* -1 while not installed (e.g. an embryonic accepted connection) */
+    int type; /* enum nst_sock_type */
+    const struct nst_proto_ops *ops;
+};
+
+struct nst_sock_table {
+    struct nst_sock **v;
+    uint64_t *used;     /* bitmap of descriptors in use */
+    uint32_t cap;
+    uint32_t low_free;  /* no descriptor below this is free */
+    uint32_t count;
+    uint32_t port_next; /* RFC 6056 Algorithm 3's next_ephemeral */
+};
+
+#define NST_FIRST_FD 3 /* 0-2 stay unused so descriptors read as in packetdrill scripts */
+
+int nst_sock_table_init(struct nst_sock_table *t);
+/* Closes every socket still open, then frees the table. */
+void nst_sock_table_fini(struct nst_stack *st);
+/* Gives s the lowest free descriptor. Returns it or -EMFILE/-ENOMEM. */
+int nst_sock_install(struct nst_stack *st, struct nst_sock *s);
+struct nst_sock *nst_sock_get(struct nst_stack *st, int fd);
+/* Tells the application (event callback) that s's readiness may have changed. */
+void nst_sock_notify(struct nst_stack *st, struct nst_sock *s);
+
+/* Helpers for protocols' setsockopt/getsockopt. */
+int nst_sockopt_int(const void *val, size_t len, int *out);
+int nst_sockopt_put_int(void *val, size_t *len, int v);
+
+/* RFC 6056 Algorithm 3 ("simple hash-based"): the search for a free local
+ * port starts at an offset given by a keyed hash of the connection's
+ * addresses plus a per-destination counter, and walks the ephemeral range.
+ * in_use(arg, port) says whether a candidate is taken. Returns the port or
+ * -EADDRNOTAVAIL when every port in the range is taken. */
+int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport,
+                  int (*in_use)(void *arg, uint16_t port), void *arg);
+
+/* Constructors, one per protocol. NULL on ENOMEM. */
+struct nst_sock *nst_udp_sock_new(struct nst_stack *st);
+struct nst_sock *nst_icmp_sock_new(struct nst_stack *st);
+/* Provided by src/tcp/ once TCP is in; returns NULL with errno-style code in *err. */
+struct nst_sock *nst_tcp_sock_new(struct nst_stack *st, int *err);
+
+#endif

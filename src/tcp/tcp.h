@@ -1,0 +1,16 @@
+/* TCP's interface to the rest of the stack. */
+#ifndef NST_TCP_TCP_H
+#define NST_TCP_TCP_H
+
+#include "ip/ip.h"
+
+struct nst_tcp_state;
+
+int nst_tcp_init(struct nst_stack *st);
+void nst_tcp_fini(struct nst_stack *st);
+/* seg/len: the TCP segment (IP payload). */
+void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *seg, size_t len);
+/* An ICMP error (type/code) quoting a datagram we sent (quoted: its IP header + >= 8 bytes). */
+void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const uint8_t *quoted, size_t len);
+
+#endif

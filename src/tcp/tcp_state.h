@@ -1,0 +1,326 @@
+/* TCP's internal state: the connection control block (RFC 9293 3.3.1's TCB),
+ * the compact TIME_WAIT record, the per-stack tables, and the functions the
+ * files of src/tcp/ call on one another.
+ *
+ * One object, struct nst_tcp_conn, is at once the socket the application
+ * holds (struct nst_sock first) and the TCB, for listeners, embryonic
+ * connections in a listener's SYN queue and established ones alike. A
+ * connection that reaches TIME_WAIT is replaced by a struct nst_tcp_tw of
+ * about a hundred bytes: the TCB and its buffers are freed at once. */
+#ifndef NST_TCP_STATE_H
+#define NST_TCP_STATE_H
+
+#include <nstack/tcp_info.h>
+
+#include "core/hash.h"
+#include "core/ring.h"
+#include "core/timer.h"
+#include "ip/ip.h"
+#include "socket/sock.h"
+#include "tcp/cc.h"
+#include "tcp/tcp_assembler.h"
+#include "tcp/tcp_isn.h"
+#include "tcp/tcp_rtt.h"
+#include "tcp/tcp_sack.h"
+#include "wire/tcp.h"
+
+/* RFC 9293 3.7.1: the MSS assumed when the peer sends none. */
+#define TCP_DEFAULT_MSS 536u
+/* RFC 7323 2.3: the largest shift. */
+#define TCP_MAX_WSCALE 14
+/* RFC 7323 5.5: TS.Recent older than 24 days is no longer valid for PAWS. */
+#define TCP_PAWS_IDLE NST_SEC(24LL * 24 * 3600)
+/* RFC 6298 5.7: the RTO used once data flows if the SYN was retransmitted. */
+#define TCP_RTO_AFTER_SYN_LOSS NST_SEC(3)
+/* Length of the timestamps option as we lay it out (NOP, NOP, TS). */
+#define TCP_TS_OPT_LEN 12u
+
+enum tcp_port_kind { TCP_PORT_CONN = 1, TCP_PORT_TW = 2 };
+
+/* Who holds a local port: an entry of the port table, used for bind()
+ * conflicts and for choosing ephemeral ports. */
+struct tcp_port_ref {
+    struct nst_hnode node;
+    nst_ip4_t addr;         /* local address, 0 = any */
+    uint16_t port;
+    uint8_t kind;           /* enum tcp_port_kind */
+    uint8_t bound;          /* held by bind()/listen(), not only by a connection */
+};
+
+/* A connection in TIME_WAIT, reduced to what RFC 9293 3.10.7.4 and RFC 7323
+ * need: re-ACK a retransmitted FIN, answer with the right sequence numbers
+ * and timestamp, hold the 4-tuple for 2*MSL. */
+struct nst_tcp_tw {
+    struct nst_hnode node;       /* tuple table */
+    struct tcp_port_ref port;    /* port table */
+    struct nst_timer timer;      /* end of TIME_WAIT */
+    struct nst_tcp_tuple t;
+    uint32_t snd_nxt, rcv_nxt;
+    uint32_t ts_recent, ts_offset;
+    nst_time_t since;            /* when TIME_WAIT began (TCP_TW_REUSE) */
+    uint16_t window;             /* raw window field to advertise */
+    uint8_t ts_ok;
+};
+
+struct nst_tcp_conn {
+    struct nst_sock sock;        /* first: what the socket layer holds */
+    struct nst_hnode node;       /* tuple table, or listener table when LISTEN */
+    struct tcp_port_ref port;    /* port table while it holds a local port */
+    struct nst_tcp_conn *all_prev, *all_next; /* every connection of the stack */
+    struct nst_tcp_tuple t;
+    uint8_t state;               /* enum nst_tcp_state */
+
+    /* Where the object is. */
+    uint8_t hashed;              /* in the tuple table */
+    uint8_t listening;           /* in the listener table */
+    uint8_t port_held;           /* in the port table */
+    uint8_t orphan;              /* the application has no descriptor for it */
+    uint8_t passive;             /* created from a listener (RFC 9293: passive OPEN) */
+    uint8_t queue;               /* TCP_Q_*: in the listener's SYN or accept queue */
+    uint8_t was_connected;       /* reached ESTABLISHED once */
+
+    /* Listener: the SYN queue (embryonic, SYN_RECEIVED) and the accept
+     * queue (established, not yet accepted). Together they hold at most
+     * `backlog` connections; SYN cookies take over beyond that. */
+    struct nst_tcp_conn *listener;
+    struct nst_tcp_conn *q_prev, *q_next;
+    struct nst_tcp_conn *synq_head, *accq_head, *accq_tail;
+    unsigned synq_len, accq_len, backlog;
+
+    /* Send sequence variables (RFC 9293 3.3.1). snd_max is the highest
+     * sequence ever sent: snd_nxt is pulled back below it to retransmit. */
+    uint32_t iss, snd_una, snd_nxt, snd_max;
+    uint32_t snd_wl1, snd_wl2;
+    uint32_t snd_wnd, max_snd_wnd; /* bytes, already scaled */
+    uint32_t snd_buf_seq;        /* sequence number of the first byte of sndbuf */
+
+    /* Receive sequence variables. */
+    uint32_t irs, rcv_nxt;
+    uint32_t rcv_adv;            /* right edge of the window we advertised */
+    uint32_t last_ack_sent;      /* RFC 7323 4.3 Last.ACK.sent */
+    uint32_t rcv_fin_seq;        /* sequence of a FIN received out of order */
+    uint8_t rcv_fin_pending;
+    uint32_t last_sack_start, last_sack_end; /* RFC 2018 4: the block reported first */
+
+    /* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
+    uint16_t adv_mss;            /* MSS we advertise (MTU - 40, or TCP_MAXSEG) */
+    uint16_t peer_mss;           /* MSS the peer advertised */
+    uint16_t user_mss;           /* TCP_MAXSEG, 0 if unset */
+    uint16_t mss_wire;           /* min(peer_mss, adv_mss): header + options + payload <= mss_wire + 20 */
+    uint16_t mss;                /* payload of a full segment: mss_wire minus fixed options */
+    uint16_t rcv_mss_seen;       /* largest payload received (delayed ACK "full-sized") */
+    uint8_t snd_wscale, rcv_wscale;
+    uint8_t ws_ok, ts_ok, sack_ok;
+    uint8_t ws_offer, ts_offer, sack_offer; /* what our SYN offered */
+    uint32_t ts_recent, ts_offset;
+    nst_time_t ts_recent_age;
+
+    /* Buffers: sndbuf holds unacknowledged and unsent bytes from
+     * snd_buf_seq on; rcvbuf holds bytes not yet read, with out-of-order
+     * data placed at its offset and tracked by the assembler. */
+    struct nst_ring sndbuf, rcvbuf;
+    struct nst_assembler ooo;
+    struct nst_sack_board sack;
+
+    /* Timers. */
+    struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
+    struct nst_timer t_persist;  /* zero-window probe / SWS override */
+    struct nst_timer t_delack;   /* delayed ACK */
+    struct nst_timer t_keep;     /* keepalive, or the orphaned FIN_WAIT_2 timeout */
+    struct nst_rtt rtt;
+    uint32_t rtt_seq;            /* timed segment ends here (Karn: one at a time) */
+    nst_time_t rtt_start;
+    uint8_t rtt_timing;
+    uint8_t syn_retransmitted;
+    unsigned persist_shift;      /* persist backoff exponent */
+    unsigned persist_unanswered; /* probes without any reply */
+    unsigned keep_probes;        /* keepalive probes without a reply */
+
+    /* Congestion control and loss recovery. */
+    struct nst_cc cc;
+    uint8_t ca_state;            /* NST_TCP_CA_* */
+    uint8_t sack_recovery;       /* the current recovery is RFC 6675's */
+    uint8_t rescue_done;
+    uint32_t dupacks;
+    uint32_t recover;            /* RFC 6582 / RFC 6675 RecoveryPoint */
+    uint32_t high_rxt;           /* RFC 6675 HighRxt (one past) */
+    uint32_t rescue_rxt;         /* RFC 6675 RescueRxt */
+    nst_time_t last_send;        /* for RFC 5681 4.1 restart after idle */
+
+    /* Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2). */
+    uint8_t ack_now;
+    uint8_t ack_pending;
+
+    /* Closing and errors. */
+    uint8_t fin_queued;          /* the application shut down sending */
+    uint8_t rcv_fin;             /* the peer's FIN has been received in order */
+    uint8_t rd_shut;             /* the application shut down receiving */
+    int err;                     /* pending error, reported once (SO_ERROR, send, recv) */
+    int soft_err;                /* last ICMP soft error, reported if the connection times out */
+
+    /* Socket options. */
+    uint8_t nodelay, keepalive, reuseaddr, tw_reuse, linger_on;
+    int linger_secs;
+    nst_time_t keepidle, keepintvl;
+    unsigned keepcnt;
+    size_t sndbuf_cap, rcvbuf_cap;
+
+    /* Statistics (struct nst_tcp_info). */
+    nst_time_t last_recv;
+    uint64_t n_retrans, n_rto, n_fast_retrans;
+    uint64_t bytes_sent, bytes_retrans, bytes_acked, bytes_received;
+    uint64_t segs_out, segs_in;
+};
+
+enum { TCP_Q_NONE = 0, TCP_Q_SYN, TCP_Q_ACCEPT };
+
+struct nst_tcp_state {
+    struct nst_htable conns;     /* by 4-tuple: every connection with a peer */
+    struct nst_htable listeners; /* by local port */
+    struct nst_htable tws;       /* TIME_WAIT records by 4-tuple */
+    struct nst_htable ports;     /* local port holders */
+    struct nst_tcp_conn *all;
+    unsigned n_conns, n_tw;
+    /* RFC 5961 7: challenge ACK budget for the current second. */
+    nst_time_t chack_second;
+    unsigned chack_count;
+};
+
+/* A received segment, parsed. */
+struct tcp_seg {
+    struct nst_tcp_repr h;
+    const uint8_t *data;
+    uint32_t len;                /* payload bytes */
+    nst_ip4_t src, dst;
+};
+
+static inline uint32_t tcp_seg_len(const struct tcp_seg *s)
+{
+    return s->len + ((s->h.flags & NST_TCP_SYN) ? 1u : 0u) + ((s->h.flags & NST_TCP_FIN) ? 1u : 0u);
+}
+
+/* ---- tcp_state.c: objects and tables ------------------------------------ */
+struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st);
+void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state);
+int tcp_conn_hash(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_conn_unhash(struct nst_stack *st, struct nst_tcp_conn *c);
+struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t);
+int tcp_listener_add(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_listener_remove(struct nst_stack *st, struct nst_tcp_conn *c);
+struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, nst_ip4_t addr, uint16_t port);
+void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr, uint16_t port, int bound);
+void tcp_port_release(struct nst_stack *st, struct nst_tcp_conn *c);
+/* bind(): 0 or -EADDRINUSE, following Linux's SO_REUSEADDR rules. */
+int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port);
+/* connect(): is the 4-tuple (or the port, for an explicit bind elsewhere) taken? */
+int tcp_tuple_in_use(struct nst_stack *st, const struct nst_tcp_conn *self, const struct nst_tcp_tuple *t);
+uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t);
+/* The connection is over (RFC 9293: "enter the CLOSED state, delete the
+ * TCB"): leaves the tables and timers, records err (0: none) for the
+ * application, and frees the object if no descriptor refers to it. Callers
+ * must not touch c afterwards. */
+void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err);
+/* Enters TIME_WAIT: a compact record replaces the TCB (which is freed, or
+ * left CLOSED for the descriptor that still refers to it). Callers must not
+ * touch c afterwards. */
+void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c);
+struct nst_tcp_tw *tcp_tw_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t);
+void tcp_tw_free(struct nst_stack *st, struct nst_tcp_tw *tw);
+void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_seg *seg);
+/* Readiness may have changed: tell the socket layer (or the listener). */
+void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_info *out);
+/* Our timestamp clock (RFC 7323 5.4): milliseconds plus a per-tuple offset. */
+uint32_t tcp_ts_now(const struct nst_stack *st, uint32_t offset);
+uint32_t tcp_ts_offset(struct nst_stack *st, const struct nst_tcp_tuple *t);
+/* Window scale shift for a receive buffer of `cap` bytes. */
+uint8_t tcp_wscale_for(size_t cap);
+/* Sets mss_wire/mss from peer_mss, adv_mss and the negotiated options. */
+void tcp_update_mss(struct nst_tcp_conn *c);
+/* Applies the options of the peer's SYN (or SYN-ACK) to c. */
+void tcp_apply_syn_options(struct nst_stack *st, struct nst_tcp_conn *c, const struct nst_tcp_opts *o);
+/* Connection established: initial window, RTO after a lost SYN, keepalive. */
+void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_output.c -------------------------------------------------------- */
+/* Sends whatever the windows, Nagle and SWS avoidance allow, and an ACK if
+ * one is owed. */
+void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c);
+/* <SEQ=SND.NXT><CTL=RST,ACK> for an abort (RFC 9293 3.10.4, 3.10.5). */
+void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c);
+/* A stateless RST answering seg (RFC 9293 3.10.7.1 rules). */
+void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg);
+/* A bare segment for a tuple we hold no TCB for (TIME_WAIT, SYN cookies). */
+int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
+                 uint16_t window, const struct nst_tcp_opts *opts);
+/* Sends [seq, seq+len) of the send buffer again (plus FIN if it is there),
+ * leaving snd_nxt alone. Returns the bytes of sequence space sent. */
+uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len);
+/* Sends up to one new segment of at most `max` bytes from snd_nxt if the
+ * receive window allows. Returns the bytes sent. */
+uint32_t tcp_send_new(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t max);
+/* The window field to put in the next segment (and updates rcv_adv). */
+uint16_t tcp_window_field(struct nst_tcp_conn *c, int syn);
+/* Would reading have opened the window enough to be worth an update? */
+int tcp_window_update_due(const struct nst_tcp_conn *c);
+/* Sequence number of our FIN, if one is queued. */
+static inline uint32_t tcp_fin_seq(const struct nst_tcp_conn *c)
+{
+    return c->snd_buf_seq + (uint32_t)nst_ring_len(&c->sndbuf);
+}
+/* Bytes sent and not acknowledged (FlightSize of RFC 5681). */
+static inline uint32_t tcp_flight(const struct nst_tcp_conn *c) { return c->snd_max - c->snd_una; }
+
+/* ---- tcp_input.c --------------------------------------------------------- */
+void tcp_process_options_ts(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
+/* RFC 5961 7: may a challenge ACK be sent now? Counts both outcomes. */
+int tcp_challenge_ack_allowed(struct nst_stack *st);
+/* Processes a segment for a connection past LISTEN (also used for the
+ * embryonic connections a listener holds). */
+void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
+
+/* ---- tcp_listen.c -------------------------------------------------------- */
+void tcp_listen_input(struct nst_stack *st, struct nst_tcp_conn *l, const struct tcp_seg *seg);
+/* An embryonic connection completed its handshake: move it to the accept
+ * queue. Returns 0, or -1 if the accept queue is full (segment dropped). */
+int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c);
+/* Takes c out of its listener's queue. */
+void tcp_listen_unlink(struct nst_stack *st, struct nst_tcp_conn *c);
+/* Closes a listener: every queued connection is reset and freed. */
+void tcp_listen_close(struct nst_stack *st, struct nst_tcp_conn *l);
+struct nst_tcp_conn *tcp_listen_accept(struct nst_stack *st, struct nst_tcp_conn *l);
+
+/* ---- tcp_recovery.c ------------------------------------------------------ */
+/* An acceptable ACK arrived (snd_una <= ack <= snd_max). Updates snd_una,
+ * the scoreboard, RTT, congestion state, and retransmits per RFC 5681,
+ * RFC 6582, RFC 6675 and RFC 3042. `acked` = ack - old snd_una. */
+void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t old_wnd);
+/* Congestion window plus what limited transmit allows. */
+uint32_t tcp_send_window(const struct nst_tcp_conn *c);
+/* SACK blocks of an ACK into the scoreboard. */
+void tcp_sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
+/* RFC 6675 5 (C): the transmissions allowed during SACK recovery. */
+void tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c);
+/* After an RTO: leave any fast recovery, forget SACK state. */
+void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_timer.c --------------------------------------------------------- */
+void tcp_timers_init(struct nst_tcp_conn *c);
+void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c);
+/* Arms the retransmission timer for the current RTO (with backoff). */
+void tcp_rtx_arm(struct nst_stack *st, struct nst_tcp_conn *c);
+/* RFC 6298 5.2/5.3 after an ACK: stop if nothing is outstanding, else restart. */
+void tcp_rtx_restart(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_persist_arm(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_delack_arm(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_keepalive_arm(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_fin_wait2_arm(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_tw_timer_fire(struct nst_stack *st, struct nst_timer *t);
+
+/* ---- tcp_socket.c -------------------------------------------------------- */
+extern const struct nst_proto_ops nst_tcp_ops;
+
+#endif

@@ -1,0 +1,236 @@
+/* TCP header (RFC 9293 3.1) and the options nstack speaks: MSS (RFC 9293
+ * 3.2), window scale and timestamps (RFC 7323), SACK (RFC 2018). */
+#include "tcp.h"
+
+#include "checksum.h"
+#include "ipv4.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define TCPOLEN_MSS 4
+#define TCPOLEN_WSCALE 3
+#define TCPOLEN_SACK_PERM 2
+#define TCPOLEN_TS 10
+#define TCPOLEN_SACK_BASE 2
+#define TCPOLEN_SACK_BLOCK 8
+#define TCP_MAX_OPTS (NST_TCP_MAX_HLEN - NST_TCP_HLEN)
+
+/* Applies one option whose length has already been bounded by the header.
+ * A known kind with the wrong length is ignored rather than refusing the
+ * segment: its length still tells where the next option starts, and RFC
+ * 1122 4.2.2.5 asks receivers to be liberal with options. */
+static void apply_option(uint8_t kind, const uint8_t *o, uint8_t olen, struct nst_tcp_opts *opts)
+{
+    switch (kind) {
+    case NST_TCPOPT_MSS:
+        if (olen == TCPOLEN_MSS) {
+            opts->has_mss = 1;
+            opts->mss = nst_get16(o + 2);
+        }
+        break;
+    case NST_TCPOPT_WSCALE:
+        if (olen == TCPOLEN_WSCALE) {
+            opts->has_wscale = 1;
+            opts->wscale = o[2];
+        }
+        break;
+    case NST_TCPOPT_SACK_PERM:
+        if (olen == TCPOLEN_SACK_PERM)
+            opts->sack_ok = 1;
+        break;
+    case NST_TCPOPT_TS:
+        if (olen == TCPOLEN_TS) {
+            opts->has_ts = 1;
+            opts->ts_val = nst_get32(o + 2);
+            opts->ts_ecr = nst_get32(o + 6);
+        }
+        break;
+    case NST_TCPOPT_SACK: {
+        /* RFC 2018 3: 2 + 8n bytes; in 40 bytes of options n is at most 4. */
+        size_t body = (size_t)olen - TCPOLEN_SACK_BASE;
+        size_t n = body / TCPOLEN_SACK_BLOCK;
+        if (olen < TCPOLEN_SACK_BASE + TCPOLEN_SACK_BLOCK || body % TCPOLEN_SACK_BLOCK || n > NST_TCP_MAX_SACK)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            opts->sack[i].start = nst_get32(o + 2 + 8 * i);
+            opts->sack[i].end = nst_get32(o + 6 + 8 * i);
+        }
+        opts->sack_count = (uint8_t)n;
+        break;
+    }
+    default:
+        break; /* RFC 9293 3.1: unknown kinds are skipped by their length */
+    }
+}
+
+/* Walks opt[0..len). Returns 0 or -NST_TCP_ERR_OPTIONS. */
+static int parse_options(const uint8_t *opt, size_t len, struct nst_tcp_opts *opts)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t kind = opt[i];
+        if (kind == NST_TCPOPT_EOL)
+            break;
+        if (kind == NST_TCPOPT_NOP) {
+            i++;
+            continue;
+        }
+        /* RFC 9293 3.1: every other kind has a length byte counting kind and
+         * length; an illegal one (0 or 1, or past the header) must be
+         * handled: the segment is refused. */
+        if (len - i < 2)
+            return -NST_TCP_ERR_OPTIONS;
+        uint8_t olen = opt[i + 1];
+        if (olen < 2 || olen > len - i)
+            return -NST_TCP_ERR_OPTIONS;
+        apply_option(kind, opt + i, olen, opts);
+        i += olen;
+    }
+    return 0;
+}
+
+int nst_tcp_parse(const uint8_t *buf, size_t len, nst_ip4_t src, nst_ip4_t dst, struct nst_tcp_repr *out,
+                  int verify_checksum)
+{
+    if (len < NST_TCP_HLEN)
+        return -NST_TCP_ERR_TRUNCATED;
+    size_t hl = (size_t)(buf[12] >> 4) * 4;
+    if (hl < NST_TCP_HLEN)
+        return -NST_TCP_ERR_OFFSET;
+    if (hl > len)
+        return -NST_TCP_ERR_TRUNCATED;
+    if (verify_checksum) {
+        /* RFC 9293 3.1: the checksum covers the pseudo-header, the header
+         * and the data. An IPv4 payload is at most 65515 bytes. */
+        if (len > 0xffff)
+            return -NST_TCP_ERR_CHECKSUM;
+        uint32_t sum = nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len);
+        if (nst_csum_finish(nst_csum_add(sum, buf, len)) != 0)
+            return -NST_TCP_ERR_CHECKSUM;
+    }
+    memset(&out->opts, 0, sizeof out->opts);
+    int err = parse_options(buf + NST_TCP_HLEN, hl - NST_TCP_HLEN, &out->opts);
+    if (err)
+        return err;
+    out->src_port = nst_get16(buf);
+    out->dst_port = nst_get16(buf + 2);
+    out->seq = nst_get32(buf + 4);
+    out->ack = nst_get32(buf + 8);
+    out->flags = buf[13];
+    out->window = nst_get16(buf + 14);
+    out->urg_ptr = nst_get16(buf + 18);
+    out->hdr_len = (uint8_t)hl;
+    return (int)hl;
+}
+
+/* The layout is Linux's (tcp_options_write), so captures read the same as
+ * the kernel's and every option stays 4-byte aligned without padding:
+ *   MSS(4) | SACK_PERM,TS (12) or NOP,NOP,TS (12) or NOP,NOP,SACK_PERM (4)
+ *   | NOP,WS (4) | NOP,NOP,SACK 2+8n.
+ * The SACK blocks get what room is left: 3 beside timestamps, 4 alone. */
+static size_t fixed_opts_len(const struct nst_tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->has_mss)
+        n += 4;
+    if (o->has_ts)
+        n += 12;
+    else if (o->sack_ok)
+        n += 4;
+    if (o->has_wscale)
+        n += 4;
+    return n;
+}
+
+static size_t sack_blocks_fitting(const struct nst_tcp_opts *o)
+{
+    size_t fixed = fixed_opts_len(o);
+    size_t want = o->sack_count < NST_TCP_MAX_SACK ? o->sack_count : NST_TCP_MAX_SACK;
+    if (!want || fixed + 4 + TCPOLEN_SACK_BLOCK > TCP_MAX_OPTS)
+        return 0;
+    size_t room = (TCP_MAX_OPTS - fixed - 4) / TCPOLEN_SACK_BLOCK;
+    return want < room ? want : room;
+}
+
+size_t nst_tcp_opts_len(const struct nst_tcp_opts *o)
+{
+    size_t n = sack_blocks_fitting(o);
+    return fixed_opts_len(o) + (n ? 4 + TCPOLEN_SACK_BLOCK * n : 0);
+}
+
+static uint8_t *put4(uint8_t *p, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    p[0] = a;
+    p[1] = b;
+    p[2] = c;
+    p[3] = d;
+    return p + 4;
+}
+
+static uint8_t *emit_options(const struct nst_tcp_opts *o, uint8_t *p)
+{
+    if (o->has_mss) {
+        p = put4(p, NST_TCPOPT_MSS, TCPOLEN_MSS, (uint8_t)(o->mss >> 8), (uint8_t)o->mss);
+    }
+    if (o->has_ts) {
+        if (o->sack_ok)
+            p = put4(p, NST_TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM, NST_TCPOPT_TS, TCPOLEN_TS);
+        else
+            p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_TS, TCPOLEN_TS);
+        nst_put32(p, o->ts_val);
+        nst_put32(p + 4, o->ts_ecr);
+        p += 8;
+    } else if (o->sack_ok) {
+        p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM);
+    }
+    if (o->has_wscale)
+        p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_WSCALE, TCPOLEN_WSCALE, o->wscale);
+    size_t n = sack_blocks_fitting(o);
+    if (n) {
+        p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK,
+                 (uint8_t)(TCPOLEN_SACK_BASE + TCPOLEN_SACK_BLOCK * n));
+        for (size_t i = 0; i < n; i++) {
+            nst_put32(p, o->sack[i].start);
+            nst_put32(p + 4, o->sack[i].end);
+            p += 8;
+        }
+    }
+    return p;
+}
+
+int nst_tcp_emit(const struct nst_tcp_repr *r, uint8_t *buf)
+{
+    size_t hl = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
+    nst_put16(buf, r->src_port);
+    nst_put16(buf + 2, r->dst_port);
+    nst_put32(buf + 4, r->seq);
+    nst_put32(buf + 8, r->ack);
+    buf[12] = (uint8_t)((hl / 4) << 4);
+    buf[13] = r->flags;
+    nst_put16(buf + 14, r->window);
+    nst_put16(buf + 16, 0);
+    nst_put16(buf + 18, r->urg_ptr);
+    emit_options(&r->opts, buf + NST_TCP_HLEN);
+    return (int)hl;
+}
+
+void nst_tcp_set_checksum(uint8_t *seg, size_t len, nst_ip4_t src, nst_ip4_t dst)
+{
+    if (len < NST_TCP_HLEN || len > 0xffff)
+        return;
+    nst_put16(seg + 16, 0);
+    uint32_t sum = nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len);
+    nst_put16(seg + 16, nst_csum_finish(nst_csum_add(sum, seg, len)));
+}
+
+const char *nst_tcp_error_str(int err)
+{
+    switch (err < 0 ? -err : err) {
+    case NST_TCP_ERR_TRUNCATED: return "truncated";
+    case NST_TCP_ERR_OFFSET: return "data offset < 5";
+    case NST_TCP_ERR_CHECKSUM: return "bad checksum";
+    case NST_TCP_ERR_OPTIONS: return "malformed options";
+    default: return "unknown error";
+    }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The nstack program: demo, ping, traceroute, argument errors, and every
+# capture they write read back by tshark. Usage: test_cli.sh NSTACK OUTDIR
+set -uo pipefail
+NSTACK=$1
+OUT=$2/cli
+HERE=$(cd "$(dirname "$0")" && pwd)
+rm -rf "$OUT"; mkdir -p "$OUT"
+pass=0; fail=0
+check() { # check NAME COMMAND...
+  if "${@:2}"; then pass=$((pass+1)); echo "ok   $1"; else fail=$((fail+1)); echo "FAIL $1"; fi
+}
+has() { grep -qE -- "$2" "$1"; }
+
+# The demo: every scenario's own checks hold, and it says what it measured.
+"$NSTACK" demo --out "$OUT/demo" > "$OUT/demo.txt"; rc=$?
+check "demo exits 0" test $rc -eq 0
+check "demo shows the 80 ms round trip" has "$OUT/demo.txt" 'rtt min/avg/max/mdev = 80\.0'
+check "demo has no failed check" bash -c "! grep -q FAILED '$OUT/demo.txt'"
+check "demo wrote captures" test -s "$OUT/demo/path.pcap" -a -s "$OUT/demo/best-effort.pcap"
+
+# Same seed, same run: the output is identical.
+"$NSTACK" demo --no-pcap > "$OUT/demo1.txt"; "$NSTACK" demo --no-pcap > "$OUT/demo2.txt"
+check "demo is deterministic" cmp -s "$OUT/demo1.txt" "$OUT/demo2.txt"
+
+# ping: 80 ms, like the system ping's output.
+"$NSTACK" ping -c 3 --pcap "$OUT/ping.pcap" london > "$OUT/ping.txt"
+check "ping replies at 80 ms" has "$OUT/ping.txt" 'icmp_seq=3 ttl=61 time=80\.0[0-9]+ ms'
+check "ping summary" has "$OUT/ping.txt" '^3 packets transmitted, 3 received, 0% packet loss'
+"$NSTACK" ping -c 1 -t 2 london > "$OUT/ping-ttl.txt"
+check "ping with a short TTL hears Time Exceeded" has "$OUT/ping-ttl.txt" 'From 10\.0\.12\.2 icmp_seq=1 Time to live exceeded'
+
+# traceroute: the three routers, then London.
+"$NSTACK" traceroute --pcap "$OUT/trace.pcap" > "$OUT/trace.txt"
+check "traceroute hop 1 is r1" has "$OUT/trace.txt" '^ 1  10\.0\.1\.1 '
+check "traceroute hop 2 is r2" has "$OUT/trace.txt" '^ 2  10\.0\.12\.2 '
+check "traceroute hop 3 is r3" has "$OUT/trace.txt" '^ 3  10\.0\.23\.2 '
+check "traceroute hop 4 is london" has "$OUT/trace.txt" '^ 4  10\.0\.4\.2 '
+
+# Bad arguments: a clear message and exit code 2, never a crash.
+for args in "ping -c 0" "ping -c abc" "ping --loss 2" "ping nowhere" "traceroute -m 0" "demo --seed -1" \
+            "demo --only nosuch" "frobnicate" "ping -s 70000"; do
+  "$NSTACK" $args > "$OUT/bad.txt" 2>&1; rc=$?
+  check "'nstack $args' is refused with exit 2" test $rc -eq 2
+done
+for cmd in demo ping traceroute; do
+  check "'nstack $cmd --help'" bash -c "'$NSTACK' $cmd --help | grep -q usage"
+done
+
+# tshark reads every capture back: no malformed packet, no bad checksum.
+check "captures are clean" "$HERE/check_pcap.sh" "$OUT"/demo/*.pcap "$OUT/ping.pcap" "$OUT/trace.pcap"
+# ...and the checker does catch a corrupted capture (flip a byte of an IP header).
+python3 - "$OUT/ping.pcap" "$OUT/corrupt.pcap" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+off = 24                                  # pcap file header
+while off + 16 <= len(b):
+    incl = struct.unpack_from('<I', b, off + 8)[0]
+    frame = off + 16
+    if b[frame + 12:frame + 14] == b'\x08\x00':   # IPv4: flip a bit of its TTL
+        b[frame + 14 + 8] ^= 0x01
+        break
+    off = frame + incl
+open(sys.argv[2], 'wb').write(b)
+PY
+check "the capture checker catches a bad checksum" bash -c "! '$HERE/check_pcap.sh' '$OUT/corrupt.pcap' >/dev/null"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

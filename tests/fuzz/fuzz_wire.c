@@ -1,0 +1,223 @@
+/* libFuzzer target for the whole wire layer (src/wire/).
+ *
+ * The input is read as an Ethernet frame and also, from its first byte, as
+ * a bare IP packet and as bare TCP, UDP, ICMP and ARP messages, so every
+ * parser sees every input. Whatever parses is emitted again and parsed
+ * back: the representation must survive the round trip, and the checksum
+ * routine must agree with a plain 16-bit reference. Any disagreement
+ * aborts, which libFuzzer reports with the input that caused it.
+ *
+ * Build and run: scripts/run-fuzzers.sh [seconds]. */
+#include "wire/arp.h"
+#include "wire/checksum.h"
+#include "wire/eth.h"
+#include "wire/icmp.h"
+#include "wire/ipv4.h"
+#include "wire/tcp.h"
+#include "wire/udp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define A_SRC NST_IP4(192, 0, 2, 1)
+#define A_DST NST_IP4(192, 0, 2, 2)
+
+#define REQUIRE(cond)   \
+    do {                \
+        if (!(cond))    \
+            abort();    \
+    } while (0)
+
+static uint32_t ref_sum(const uint8_t *p, size_t len)
+{
+    uint64_t acc = 0;
+    size_t i = 0;
+    for (; i + 1 < len; i += 2)
+        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
+    if (i < len)
+        acc += (uint32_t)p[i] << 8;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint32_t)acc;
+}
+
+static int same_sum(uint32_t a, uint32_t b)
+{
+    return a == b || ((a == 0 || a == 0xffff) && (b == 0 || b == 0xffff));
+}
+
+static void fuzz_checksum(const uint8_t *p, size_t len)
+{
+    REQUIRE(same_sum(nst_csum_add(0, p, len), ref_sum(p, len)));
+    /* Misaligned by one, and through the fused copy. */
+    uint8_t *copy = malloc(len + 1);
+    REQUIRE(copy);
+    uint32_t c = nst_csum_copy(0, copy + 1, p, len);
+    REQUIRE(memcmp(copy + 1, p, len) == 0);
+    REQUIRE(same_sum(c, ref_sum(p, len)));
+    REQUIRE(same_sum(nst_csum_add(0, copy + 1, len), c));
+    free(copy);
+}
+
+static void fuzz_eth(const uint8_t *p, size_t len)
+{
+    struct nst_eth_repr e;
+    if (nst_eth_parse(p, len, &e) != NST_ETH_HLEN)
+        return;
+    uint8_t out[NST_ETH_HLEN];
+    nst_eth_emit(&e, out);
+    REQUIRE(memcmp(out, p, NST_ETH_HLEN) == 0);
+}
+
+static void fuzz_arp(const uint8_t *p, size_t len)
+{
+    struct nst_arp_repr a;
+    if (nst_arp_parse(p, len, &a) != NST_ARP_LEN)
+        return;
+    uint8_t out[NST_ARP_LEN];
+    nst_arp_emit(&a, out);
+    REQUIRE(memcmp(out, p, NST_ARP_LEN) == 0);
+}
+
+static void fuzz_icmp(const uint8_t *p, size_t len)
+{
+    struct nst_icmp_repr r;
+    if (nst_icmp_parse(p, len, &r, 0) != 0 || len > 0xffff)
+        return;
+    uint8_t *out = malloc(len);
+    REQUIRE(out);
+    REQUIRE(nst_icmp_emit(&r, out, len) == (int)len);
+    struct nst_icmp_repr back;
+    REQUIRE(nst_icmp_parse(out, len, &back, 1) == 0);
+    REQUIRE(back.type == r.type && back.code == r.code && back.id == r.id && back.seq == r.seq);
+    REQUIRE(back.data_len == r.data_len && memcmp(back.data, r.data, r.data_len) == 0);
+    /* Too small a buffer is refused, never overrun. */
+    REQUIRE(nst_icmp_emit(&r, out, len - 1) == -ENOSPC);
+    free(out);
+    (void)nst_icmp_quote_len(p, len);
+}
+
+static void fuzz_udp(const uint8_t *p, size_t len, nst_ip4_t src, nst_ip4_t dst)
+{
+    struct nst_udp_repr r;
+    (void)nst_udp_parse(p, len, src, dst, &r, 1);
+    if (nst_udp_parse(p, len, src, dst, &r, 0) != 0)
+        return;
+    uint8_t *out = malloc(r.length);
+    REQUIRE(out);
+    memcpy(out, p, r.length);
+    nst_udp_emit(&r, out, src, dst);
+    REQUIRE(memcmp(out, p, 6) == 0);
+    struct nst_udp_repr back;
+    REQUIRE(nst_udp_parse(out, r.length, src, dst, &back, 1) == 0);
+    REQUIRE(back.src_port == r.src_port && back.dst_port == r.dst_port && back.length == r.length);
+    REQUIRE(nst_get16(out + 6) != 0);
+    free(out);
+}
+
+static size_t sack_room(const struct nst_tcp_opts *o)
+{
+    size_t fixed = 4u * o->has_mss + (o->has_ts ? 12u : 4u * o->sack_ok) + 4u * o->has_wscale;
+    return fixed + 12 <= 40 ? (40 - fixed - 4) / 8 : 0;
+}
+
+static void fuzz_tcp(const uint8_t *p, size_t len, nst_ip4_t src, nst_ip4_t dst)
+{
+    struct nst_tcp_repr r;
+    (void)nst_tcp_parse(p, len, src, dst, &r, 1);
+    int hl = nst_tcp_parse(p, len, src, dst, &r, 0);
+    if (hl < 0)
+        return;
+    REQUIRE(hl >= NST_TCP_HLEN && hl <= NST_TCP_MAX_HLEN && hl == r.hdr_len);
+    REQUIRE(r.opts.sack_count <= NST_TCP_MAX_SACK);
+    uint8_t out[NST_TCP_MAX_HLEN + 4];
+    memset(out, 0xa5, sizeof out);
+    size_t ol = nst_tcp_opts_len(&r.opts);
+    int ehl = nst_tcp_emit(&r, out);
+    REQUIRE(ol <= 40 && ol % 4 == 0 && (size_t)ehl == NST_TCP_HLEN + ol);
+    REQUIRE(out[ehl] == 0xa5); /* nothing written past the header */
+    nst_tcp_set_checksum(out, (size_t)ehl, src, dst);
+    struct nst_tcp_repr b;
+    REQUIRE(nst_tcp_parse(out, (size_t)ehl, src, dst, &b, 1) == ehl);
+    REQUIRE(b.src_port == r.src_port && b.dst_port == r.dst_port && b.seq == r.seq && b.ack == r.ack);
+    REQUIRE(b.flags == r.flags && b.window == r.window && b.urg_ptr == r.urg_ptr);
+    const struct nst_tcp_opts *x = &r.opts, *y = &b.opts;
+    REQUIRE(x->has_mss == y->has_mss && (!x->has_mss || x->mss == y->mss));
+    REQUIRE(x->has_wscale == y->has_wscale && (!x->has_wscale || x->wscale == y->wscale));
+    REQUIRE(x->sack_ok == y->sack_ok);
+    REQUIRE(x->has_ts == y->has_ts && (!x->has_ts || (x->ts_val == y->ts_val && x->ts_ecr == y->ts_ecr)));
+    size_t room = sack_room(x);
+    size_t kept = x->sack_count < room ? x->sack_count : room;
+    REQUIRE(y->sack_count == kept);
+    for (size_t i = 0; i < kept; i++)
+        REQUIRE(x->sack[i].start == y->sack[i].start && x->sack[i].end == y->sack[i].end);
+}
+
+static void fuzz_ipv4(const uint8_t *p, size_t len)
+{
+    struct nst_ipv4_repr r;
+    (void)nst_ipv4_parse(p, len, &r, 1);
+    int hl = nst_ipv4_parse(p, len, &r, 0);
+    if (hl < 0)
+        return;
+    REQUIRE(hl >= NST_IPV4_HLEN && hl <= NST_IPV4_MAX_HLEN && hl == r.hdr_len && r.total_len <= len);
+    uint8_t out[NST_IPV4_HLEN];
+    REQUIRE(nst_ipv4_emit(&r, out) == NST_IPV4_HLEN);
+    REQUIRE(nst_inet_checksum(out, NST_IPV4_HLEN) == 0);
+    /* Same fields; the header is only shorter by its options. */
+    REQUIRE(out[1] == p[1] && memcmp(out + 4, p + 4, 2) == 0 && memcmp(out + 8, p + 8, 2) == 0);
+    REQUIRE(memcmp(out + 12, p + 12, 8) == 0);
+    REQUIRE((nst_get16(out + 6) & 0x7fff) == (nst_get16(p + 6) & 0x7fff)); /* reserved bit dropped */
+    const uint8_t *payload = p + hl;
+    size_t plen = r.total_len - (size_t)hl;
+    switch (r.proto) {
+    case NST_IP_PROTO_TCP: fuzz_tcp(payload, plen, r.src, r.dst); break;
+    case NST_IP_PROTO_UDP: fuzz_udp(payload, plen, r.src, r.dst); break;
+    case NST_IP_PROTO_ICMP: fuzz_icmp(payload, plen); break;
+    default: break;
+    }
+}
+
+/* Each parser gets its own heap copy of exactly len bytes, so that ASan
+ * catches a read even one byte past the end. */
+typedef void (*fuzz_fn)(const uint8_t *p, size_t len);
+
+static void on_copy(fuzz_fn fn, const uint8_t *p, size_t len)
+{
+    uint8_t *c = malloc(len ? len : 1);
+    REQUIRE(c);
+    if (len)
+        memcpy(c, p, len);
+    fn(c, len);
+    free(c);
+}
+
+static void fuzz_tcp_bare(const uint8_t *p, size_t len) { fuzz_tcp(p, len, A_SRC, A_DST); }
+static void fuzz_udp_bare(const uint8_t *p, size_t len) { fuzz_udp(p, len, A_SRC, A_DST); }
+
+static void fuzz_frame(const uint8_t *p, size_t len)
+{
+    struct nst_eth_repr e;
+    fuzz_eth(p, len);
+    if (nst_eth_parse(p, len, &e) != NST_ETH_HLEN)
+        return;
+    if (e.ethertype == NST_ETHERTYPE_ARP)
+        fuzz_arp(p + NST_ETH_HLEN, len - NST_ETH_HLEN);
+    else
+        fuzz_ipv4(p + NST_ETH_HLEN, len - NST_ETH_HLEN);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    on_copy(fuzz_frame, data, size);
+    on_copy(fuzz_ipv4, data, size);
+    on_copy(fuzz_arp, data, size);
+    on_copy(fuzz_icmp, data, size);
+    on_copy(fuzz_udp_bare, data, size);
+    on_copy(fuzz_tcp_bare, data, size);
+    on_copy(fuzz_checksum, data, size);
+    return 0;
+}

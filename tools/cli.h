@@ -1,0 +1,17 @@
+/* The nstack program's commands and their shared argument helpers. */
+#ifndef NST_TOOLS_CLI_H
+#define NST_TOOLS_CLI_H
+
+#include <stdint.h>
+
+int nst_cmd_demo(int argc, char **argv);
+int nst_cmd_ping(int argc, char **argv);
+int nst_cmd_traceroute(int argc, char **argv);
+
+/* Strict number parsing: the whole string, within [min, max]. 0 or -EINVAL. */
+int nst_cli_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int nst_cli_parse_double(const char *s, double min, double max, double *out);
+/* Prints "nstack CMD: MSG" and returns 2 (the exit code for bad usage). */
+int nst_cli_bad_usage(const char *cmd, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,172 @@
+/* nstack ping and nstack traceroute, on the simulated New York - London path. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <nstack/lab.h>
+
+#include "tools/cli.h"
+
+struct path_args {
+    uint64_t seed;
+    double loss;
+    const char *pcap;
+    const char *from;
+    const char *dest;
+};
+
+static const char *path_help =
+    "The simulated path: ny (10.0.1.2) - r1 - r2 - r3 - london (10.0.4.2), 80 ms round trip.\n"
+    "DEST and --from take a name (ny, r1, r2, r3, london) or one of their addresses.\n\n"
+    "  --from HOST     where to run from (default ny)\n"
+    "  --loss P        loss probability on the transatlantic link, 0..1 (default 0)\n"
+    "  --seed N        seed of the simulated network (default 1)\n"
+    "  --pcap FILE     write a capture of the first link from New York\n";
+
+static int build_path(const char *cmd, const struct path_args *a, struct nst_lab_path *p, struct nst_stack **from,
+                      nst_ip4_t *dst)
+{
+    struct nst_lab_path_opts po;
+    nst_lab_path_opts_default(&po);
+    po.seed = a->seed;
+    po.loss = a->loss;
+    if (nst_lab_path_build(p, &po) < 0) {
+        fprintf(stderr, "nstack %s: could not build the simulated network\n", cmd);
+        return 1;
+    }
+    *from = nst_lab_path_host(p, a->from, NULL);
+    if (!*from || !nst_lab_path_host(p, a->dest, dst)) {
+        nst_lab_path_free(p);
+        return nst_cli_bad_usage(cmd, "unknown host '%s' (use ny, r1, r2, r3, london or an address)",
+                                 *from ? a->dest : a->from);
+    }
+    if (a->pcap && nst_sim_link_pcap(p->links[0], a->pcap) < 0) {
+        fprintf(stderr, "nstack %s: cannot write %s\n", cmd, a->pcap);
+        nst_lab_path_free(p);
+        return 1;
+    }
+    return 0;
+}
+
+/* Options both commands take; returns 0, or an exit code (>0) to stop with. */
+static int path_option(const char *cmd, int c, struct path_args *a)
+{
+    uint64_t v;
+    switch (c) {
+    case 'S':
+        if (nst_cli_parse_u64(optarg, 0, UINT64_MAX, &v))
+            return nst_cli_bad_usage(cmd, "--seed needs a non-negative integer, not '%s'", optarg);
+        a->seed = v;
+        return 0;
+    case 'L':
+        if (nst_cli_parse_double(optarg, 0.0, 1.0, &a->loss))
+            return nst_cli_bad_usage(cmd, "--loss needs a probability between 0 and 1, not '%s'", optarg);
+        return 0;
+    case 'p': a->pcap = optarg; return 0;
+    case 'f': a->from = optarg; return 0;
+    default: return nst_cli_bad_usage(cmd, "unknown option");
+    }
+}
+
+int nst_cmd_ping(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, 0, 'S'}, {"loss", required_argument, 0, 'L'}, {"pcap", required_argument, 0, 'p'},
+        {"from", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+    struct path_args a = {.seed = 1, .from = "ny", .dest = "london"};
+    struct nst_ping_opts po;
+    nst_ping_opts_default(&po);
+    int c;
+    uint64_t v;
+    double d;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:i:s:t:h", opts, NULL)) != -1) {
+        int rc = 0;
+        switch (c) {
+        case 'c':
+            if (nst_cli_parse_u64(optarg, 1, 65535, &v))
+                return nst_cli_bad_usage("ping", "-c needs a count from 1 to 65535, not '%s'", optarg);
+            po.count = (int)v;
+            break;
+        case 'i':
+            if (nst_cli_parse_double(optarg, 0.001, 3600, &d))
+                return nst_cli_bad_usage("ping", "-i needs an interval in seconds (0.001 to 3600), not '%s'", optarg);
+            po.interval = (nst_time_t)(d * 1e9);
+            break;
+        case 's':
+            if (nst_cli_parse_u64(optarg, 0, 65507, &v))
+                return nst_cli_bad_usage("ping", "-s needs a payload size from 0 to 65507, not '%s'", optarg);
+            po.size = (size_t)v;
+            break;
+        case 't':
+            if (nst_cli_parse_u64(optarg, 1, 255, &v))
+                return nst_cli_bad_usage("ping", "-t needs a TTL from 1 to 255, not '%s'", optarg);
+            po.ttl = (uint8_t)v;
+            break;
+        case 'h':
+            printf("usage: nstack ping [-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL] [options] [DEST]\n\n%s", path_help);
+            return 0;
+        default: rc = path_option("ping", c, &a); break;
+        }
+        if (rc)
+            return rc;
+    }
+    if (optind < argc)
+        a.dest = argv[optind++];
+    if (optind < argc)
+        return nst_cli_bad_usage("ping", "unexpected argument '%s'", argv[optind]);
+    struct nst_lab_path p;
+    struct nst_stack *from;
+    nst_ip4_t dst;
+    int rc = build_path("ping", &a, &p, &from, &dst);
+    if (rc)
+        return rc;
+    struct nst_ping_result r;
+    rc = nst_lab_ping(p.world, from, dst, &po, stdout, &r);
+    nst_lab_path_free(&p);
+    if (rc < 0) {
+        fprintf(stderr, "nstack ping: %s\n", strerror(-rc));
+        return 1;
+    }
+    return r.received ? 0 : 1;
+}
+
+int nst_cmd_traceroute(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"seed", required_argument, 0, 'S'}, {"loss", required_argument, 0, 'L'}, {"pcap", required_argument, 0, 'p'},
+        {"from", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+    struct path_args a = {.seed = 1, .from = "ny", .dest = "london"};
+    int max_hops = 30, c;
+    uint64_t v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+        int rc = 0;
+        if (c == 'm') {
+            if (nst_cli_parse_u64(optarg, 1, 255, &v))
+                return nst_cli_bad_usage("traceroute", "-m needs a hop count from 1 to 255, not '%s'", optarg);
+            max_hops = (int)v;
+        } else if (c == 'h') {
+            printf("usage: nstack traceroute [-m MAX_HOPS] [options] [DEST]\n\n%s", path_help);
+            return 0;
+        } else {
+            rc = path_option("traceroute", c, &a);
+        }
+        if (rc)
+            return rc;
+    }
+    if (optind < argc)
+        a.dest = argv[optind++];
+    if (optind < argc)
+        return nst_cli_bad_usage("traceroute", "unexpected argument '%s'", argv[optind]);
+    struct nst_lab_path p;
+    struct nst_stack *from;
+    nst_ip4_t dst;
+    int rc = build_path("traceroute", &a, &p, &from, &dst);
+    if (rc)
+        return rc;
+    struct nst_trace_hop hops[255];
+    int n = nst_lab_traceroute(p.world, from, dst, max_hops, stdout, hops);
+    nst_lab_path_free(&p);
+    return n > 0 && hops[n - 1].reached ? 0 : 1;
+}

@@ -1,0 +1,47 @@
+/* nstack — the command-line program: the lab and its tools.
+ *
+ *   nstack demo        the article replayed on the simulated network
+ *   nstack ping        ping across the New York - London path
+ *   nstack traceroute  traceroute across it
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nstack/nstack.h>
+
+#include "tools/cli.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: nstack <command> [options]\n\n"
+               "commands:\n"
+               "  demo         replay the article on a simulated network and show what it measures\n"
+               "  ping         ping a host of the simulated New York - London path\n"
+               "  traceroute   list the routers between New York and a host of that path\n\n"
+               "Run 'nstack <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "demo"))
+        return nst_cmd_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ping"))
+        return nst_cmd_ping(argc - 1, argv + 1);
+    if (!strcmp(cmd, "traceroute"))
+        return nst_cmd_traceroute(argc - 1, argv + 1);
+    fprintf(stderr, "nstack: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}
