@@ -21,7 +21,9 @@ static const char *path_help =
     "  --from HOST     where to run from (default ny)\n"
     "  --loss P        loss probability on the transatlantic link, 0..1 (default 0)\n"
     "  --seed N        seed of the simulated network (default 1)\n"
-    "  --pcap FILE     write a capture of the first link from New York\n";
+    "  --pcap FILE     write a capture of the first link from New York\n\n"
+    "With --tap IFNAME --addr A.B.C.D/N, ping a real host over a TAP device instead\n"
+    "(nstack ping --tap IFNAME --help).\n";
 
 static int build_path(const char *cmd, const struct path_args *a, struct nst_lab_path *p, struct nst_stack **from,
                       nst_ip4_t *dst)

@@ -3,6 +3,7 @@
  *   nstack demo        the article replayed on the simulated network
  *   nstack ping        ping across the New York - London path
  *   nstack traceroute  traceroute across it
+ *   nstack serve       an nstack host on a Linux TAP device (ping --tap pings from one)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +21,9 @@ static void usage(FILE *f)
                "commands:\n"
                "  demo         replay the article on a simulated network and show what it measures\n"
                "  ping         ping a host of the simulated New York - London path\n"
-               "  traceroute   list the routers between New York and a host of that path\n\n"
+               "  traceroute   list the routers between New York and a host of that path\n"
+               "  serve        run an nstack host on a Linux TAP device (answers ARP, ping, services)\n"
+               "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n\n"
                "Run 'nstack <command> --help' for a command's options.\n");
 }
 
@@ -37,8 +40,12 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "demo"))
         return nst_cmd_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ping") && nst_cli_wants_tap(argc - 1, argv + 1))
+        return nst_cmd_tap_ping(argc - 1, argv + 1);
     if (!strcmp(cmd, "ping"))
         return nst_cmd_ping(argc - 1, argv + 1);
+    if (!strcmp(cmd, "serve"))
+        return nst_cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
     fprintf(stderr, "nstack: unknown command '%s'\n", cmd);

@@ -61,6 +61,24 @@ struct nst_ping_result {
 };
 
 void nst_ping_opts_default(struct nst_ping_opts *o);
+
+/* How a ping lets time pass: the simulator's world (nst_lab_ping) or a
+ * real-time run loop (nstack ping --tap). A negative return from a
+ * callback (-EINTR: Ctrl-C) ends the ping early. */
+struct nst_ping_clock {
+    void *arg;
+    nst_time_t (*now)(void *arg);
+    /* Runs the network until fd of st is readable (1) or time reaches `until` (0). */
+    int (*wait_readable)(void *arg, struct nst_stack *st, int fd, nst_time_t until);
+    /* Runs the network until time reaches `until` (0). */
+    int (*run_until)(void *arg, nst_time_t until);
+};
+
+/* Pings dst from `from`, printing lines like iputils ping to out (NULL:
+ * silent). 0; -EINTR if the clock was interrupted (the summary is still
+ * printed and *res filled, as ping does on Ctrl-C); or -errno. */
+int nst_ping_run(const struct nst_ping_clock *clk, struct nst_stack *from, nst_ip4_t dst,
+                 const struct nst_ping_opts *o, FILE *out, struct nst_ping_result *res);
 /* Pings dst from `from` in virtual time, printing lines like iputils ping
  * to out (NULL: silent). 0 or -errno. */
 int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, const struct nst_ping_opts *o,

@@ -7,7 +7,7 @@
 #include "types.h"
 
 /* The connection states of RFC 9293 3.3.2. */
-enum nst_tcp_state {
+enum nst_tcp_conn_state {
     NST_TCPS_CLOSED = 0,
     NST_TCPS_LISTEN,
     NST_TCPS_SYN_SENT,
@@ -50,7 +50,7 @@ enum {
 };
 
 struct nst_tcp_info {
-    uint8_t state;          /* enum nst_tcp_state */
+    uint8_t state;          /* enum nst_tcp_conn_state */
     uint8_t ca_state;       /* NST_TCP_CA_* */
     uint8_t options;        /* NST_TCPI_OPT_* negotiated */
     uint8_t snd_wscale;     /* shift applied to the peer's windows */

@@ -58,6 +58,7 @@ static void heap_remove_at(struct nst_timer_heap *h, uint32_t i)
 int nst_timer_arm(struct nst_stack *st, struct nst_timer *t, nst_time_t when)
 {
     struct nst_timer_heap *h = &st->timers;
+    t->armed_in = h->round; /* during nst_timers_run: the round in progress + 1 */
     if (nst_timer_armed(t)) {
         nst_time_t old = t->when;
         t->when = when;
@@ -103,8 +104,13 @@ nst_time_t nst_timer_heap_next(const struct nst_timer_heap *h) { return h->n ? h
 void nst_timers_run(struct nst_stack *st, nst_time_t now)
 {
     struct nst_timer_heap *h = &st->timers;
+    h->round++;
     while (h->n && h->v[0]->when <= now) {
         struct nst_timer *t = h->v[0];
+        /* Armed during this call for a time already reached: it fires on the
+         * next call (the deadline says "now"), and so does anything behind it. */
+        if (t->armed_in == h->round)
+            break;
         heap_remove_at(h, 0);
         t->fn(st, t);
     }

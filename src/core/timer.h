@@ -16,12 +16,14 @@ typedef void (*nst_timer_fn)(struct nst_stack *st, struct nst_timer *t);
 struct nst_timer {
     nst_time_t when;
     uint32_t heap_idx; /* 0: not armed; else index + 1 */
+    uint32_t armed_in; /* the heap's round when it was last armed */
     nst_timer_fn fn;
 };
 
 struct nst_timer_heap {
     struct nst_timer **v;
     uint32_t n, cap;
+    uint32_t round;    /* bumped by each nst_timers_run */
 };
 
 static inline void nst_timer_init(struct nst_timer *t, nst_timer_fn fn)
@@ -38,8 +40,11 @@ void nst_timer_cancel(struct nst_stack *st, struct nst_timer *t);
 
 void nst_timer_heap_free(struct nst_timer_heap *h);
 nst_time_t nst_timer_heap_next(const struct nst_timer_heap *h);
-/* Fires, in time order, every timer due at or before now. A callback may
- * arm or cancel any timer, itself included. */
+/* Fires, in time order, the timers due at or before now. A callback may arm
+ * or cancel any timer, itself included. When the earliest due timer was armed
+ * during this very call, the call stops there and the rest wait for the next
+ * call (the deadline then says "now"): two parties answering each other at
+ * the same instant cannot keep one poll busy forever. */
 void nst_timers_run(struct nst_stack *st, nst_time_t now);
 
 #endif

@@ -67,11 +67,27 @@ static int error_allowed(struct nst_stack *st, const struct nst_ipv4_repr *h, co
     return 1;
 }
 
+/* The offending datagram may be handed over cut short (reassembly keeps
+ * only fragment 0's header and 8 data bytes for its Time Exceeded), so its
+ * header is parsed without requiring total_len bytes behind it. */
+static int parse_offending_header(const uint8_t *orig, size_t len, struct nst_ipv4_repr *h)
+{
+    uint8_t copy[NST_IPV4_MAX_HLEN];
+    if (len < NST_IPV4_HLEN)
+        return -1;
+    size_t hl = (size_t)(orig[0] & 0x0f) * 4;
+    if (hl < NST_IPV4_HLEN || hl > len)
+        return -1;
+    memcpy(copy, orig, hl);
+    nst_put16(copy + 2, (uint16_t)hl);
+    return nst_ipv4_parse(copy, hl, h, 0) < 0 ? -1 : 0;
+}
+
 void nst_icmp_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t rest_hi, uint16_t rest_lo,
                          const uint8_t *orig, size_t orig_len)
 {
     struct nst_ipv4_repr h;
-    if (nst_ipv4_parse(orig, orig_len, &h, 0) < 0 || !error_allowed(st, &h, orig, orig_len))
+    if (parse_offending_header(orig, orig_len, &h) < 0 || !error_allowed(st, &h, orig, orig_len))
         return;
     if (!icmp_rate_allows(st)) {
         NST_STAT_INC(st, icmp, rate_limited);

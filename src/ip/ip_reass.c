@@ -87,6 +87,9 @@ static int reass_make_room(struct nst_stack *st, size_t need, int new_datagram, 
 {
     if (need + sizeof(struct nst_reass) > st->cfg.reass_mem_max)
         return -ENOBUFS;
+    /* A new datagram costs its descriptor too (reass_new charges it). */
+    if (new_datagram)
+        need += sizeof(struct nst_reass);
     while (st->ip.reass && (st->ip.reass_mem + need > st->cfg.reass_mem_max ||
                             (new_datagram && st->ip.reass_count >= st->cfg.reass_max_datagrams))) {
         struct nst_reass *victim = st->ip.reass == keep ? keep->next : st->ip.reass;

@@ -108,8 +108,11 @@ void nst_ipv4_input(struct nst_stack *st, int ifindex, const uint8_t *pkt, size_
         return;
     }
     if (nst_ip_is_local(st, h.dst) || nst_ip_is_broadcast_or_multicast(st, h.dst)) {
-        if ((h.dst >> 28) == 0xe && h.dst != 0xffffffffu) {
-            NST_STAT_INC(st, ip, drop_not_for_us); /* no multicast groups joined */
+        /* Multicast (no groups joined), class E (240/4, reserved) and
+         * 0.0.0.0 (RFC 1122 3.2.1.3 (a): a source only, never a
+         * destination) are addressed to nobody here. */
+        if (h.dst == 0 || ((h.dst >> 28) >= 0xe && h.dst != 0xffffffffu)) {
+            NST_STAT_INC(st, ip, drop_not_for_us);
             return;
         }
         deliver_local(st, ifindex, &h, pkt);

@@ -1,7 +1,9 @@
-/* ping over the simulator: echo requests from an ICMP socket, replies timed
- * in virtual time, output in the form of iputils ping. */
+/* ping: echo requests from an ICMP socket, replies timed by the caller's
+ * clock (virtual time on the simulator, the run loop's on a TAP), output in
+ * the form of iputils ping. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nstack/lab.h>
@@ -32,11 +34,19 @@ static int sock_readable(void *arg)
     return (nst_socket_events(sw->st, sw->fd) & NST_EV_IN) != 0;
 }
 
-/* Runs the world until fd is readable or `until`. 1 if readable. */
-static int wait_readable(struct nst_world *w, struct nst_stack *st, int fd, nst_time_t until)
+/* The simulator's clock for nst_ping_run: virtual time, run by the world. */
+static nst_time_t world_now(void *arg) { return nst_world_now(arg); }
+
+static int world_wait_readable(void *arg, struct nst_stack *st, int fd, nst_time_t until)
 {
     struct sock_wait sw = {st, fd};
-    return nst_world_run_until_cond(w, sock_readable, &sw, until);
+    return nst_world_run_until_cond(arg, sock_readable, &sw, until);
+}
+
+static int world_run_until(void *arg, nst_time_t until)
+{
+    nst_world_run_until(arg, until);
+    return 0;
 }
 
 static int send_echo(struct nst_stack *st, int fd, nst_ip4_t dst, uint16_t seq, size_t size, nst_time_t now)
@@ -118,8 +128,42 @@ static void print_summary(FILE *out, nst_ip4_t dst, const struct nst_ping_result
     }
 }
 
-int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, const struct nst_ping_opts *o,
-                 FILE *out, struct nst_ping_result *res)
+/* Answers to the first `nsent` requests until every one is answered or
+ * `end`. 0, or < 0 if the clock was interrupted. */
+static int drain_replies(const struct nst_ping_clock *clk, struct nst_stack *st, int fd, nst_time_t end,
+                         const nst_time_t *sent, int nsent, FILE *out, struct nst_ping_result *r)
+{
+    int rc = 0;
+    while (r->received + r->errors < r->transmitted && (rc = clk->wait_readable(clk->arg, st, fd, end)) > 0)
+        take_replies(st, fd, clk->now(clk->arg), sent, nsent, out, r);
+    return rc < 0 ? rc : 0;
+}
+
+/* Sends the requests on time, taking replies meanwhile. 0, -errno from
+ * sendto, or < 0 from an interrupted clock (r holds what was done). */
+static int send_requests(const struct nst_ping_clock *clk, struct nst_stack *from, int fd, nst_ip4_t dst,
+                         const struct nst_ping_opts *o, nst_time_t *sent, FILE *out, struct nst_ping_result *r)
+{
+    nst_time_t start = clk->now(clk->arg);
+    for (int i = 0; i < o->count; i++) {
+        nst_time_t t = start + i * o->interval;
+        int rc;
+        while ((rc = clk->wait_readable(clk->arg, from, fd, t)) > 0)
+            take_replies(from, fd, clk->now(clk->arg), sent, i, out, r);
+        if (rc < 0 || (rc = clk->run_until(clk->arg, t)) < 0)
+            return rc;
+        sent[i] = clk->now(clk->arg);
+        int err = send_echo(from, fd, dst, (uint16_t)(i + 1), o->size, sent[i]);
+        if (err < 0)
+            return err;
+        r->transmitted++;
+        r->elapsed = sent[i] - start;
+    }
+    return 0;
+}
+
+int nst_ping_run(const struct nst_ping_clock *clk, struct nst_stack *from, nst_ip4_t dst,
+                 const struct nst_ping_opts *o, FILE *out, struct nst_ping_result *res)
 {
     struct nst_ping_result r;
     memset(&r, 0, sizeof(r));
@@ -135,29 +179,30 @@ int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, con
     char a[16];
     if (out)
         fprintf(out, "PING %s (%s) %zu(%zu) bytes of data.\n", nst_ip4_str(dst, a), a, o->size, o->size + 28);
-    nst_time_t sent[65535];
-    nst_time_t start = nst_world_now(w);
-    for (int i = 0; i < o->count; i++) {
-        nst_time_t t = start + i * o->interval;
-        while (wait_readable(w, from, fd, t))
-            take_replies(from, fd, nst_world_now(w), sent, i, out, &r);
-        nst_world_run_until(w, t);
-        sent[i] = nst_world_now(w);
-        int err = send_echo(from, fd, dst, (uint16_t)(i + 1), o->size, sent[i]);
-        if (err < 0) {
-            nst_close(from, fd);
-            return err;
-        }
-        r.transmitted++;
+    nst_time_t *sent = malloc((size_t)o->count * sizeof(*sent));
+    if (!sent) {
+        nst_close(from, fd);
+        return -ENOMEM;
     }
-    nst_time_t end = sent[o->count - 1] + o->wait;
-    while (r.received + r.errors < r.transmitted && wait_readable(w, from, fd, end))
-        take_replies(from, fd, nst_world_now(w), sent, o->count, out, &r);
-    r.elapsed = sent[o->count - 1] - start;
+    int rc = send_requests(clk, from, fd, dst, o, sent, out, &r);
+    /* An interrupted ping (Ctrl-C) still reports what it saw, as ping does;
+     * a failed send reports nothing. */
+    if (rc == 0 && r.transmitted)
+        rc = drain_replies(clk, from, fd, sent[r.transmitted - 1] + o->wait, sent, r.transmitted, out, &r);
+    free(sent);
     nst_close(from, fd);
+    if (rc < 0 && rc != -EINTR)
+        return rc;
     if (out)
         print_summary(out, dst, &r);
     if (res)
         *res = r;
-    return 0;
+    return rc;
+}
+
+int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, const struct nst_ping_opts *o,
+                 FILE *out, struct nst_ping_result *res)
+{
+    const struct nst_ping_clock clk = {w, world_now, world_wait_readable, world_run_until};
+    return nst_ping_run(&clk, from, dst, o, out, res);
 }

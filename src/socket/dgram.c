@@ -19,7 +19,11 @@ void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, co
 int nst_dgram_enqueue(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *data, size_t len,
                       nst_ip4_t from, uint16_t from_port)
 {
-    if (d->rxq.bytes + len > d->rcvbuf)
+    /* Each datagram is charged its bytes plus a fixed overhead (as Linux
+     * charges an skb's truesize), so that a flood of empty datagrams is
+     * bounded by the receive buffer too. */
+    size_t charged = d->rxq.bytes + (size_t)(d->rxq.count + 1) * NST_DGRAM_RX_OVERHEAD;
+    if (charged + len > d->rcvbuf)
         return -ENOBUFS;
     struct nst_pkt *p = nst_pkt_alloc(st, len);
     if (!p)

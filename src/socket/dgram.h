@@ -20,6 +20,9 @@ struct nst_dgram_sock {
     struct nst_pktq rxq;      /* data = payload; aux = source address, aux2 = source port */
 };
 
+/* What a queued datagram costs in the receive buffer besides its bytes. */
+#define NST_DGRAM_RX_OVERHEAD 64
+
 void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, const struct nst_proto_ops *ops);
 /* Queues a copy of a received datagram; 0, or -ENOBUFS when the receive
  * buffer is full (the caller counts it). */

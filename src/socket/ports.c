@@ -23,7 +23,13 @@ int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_
 {
     uint32_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
     uint32_t num = hi - lo + 1;
-    uint32_t offset = port_offset(st, proto, laddr, raddr, rport);
+    /* The keyed offset hides a port only from whoever does not know the
+     * destination. A socket bound before it has one (raddr 0: a wildcard
+     * bind, an unconnected UDP sender) would share one offset with every
+     * other such socket, so its ports would come out sequential and
+     * guessable: the blind DNS spoofing RFC 6056 1 is about. Those start
+     * at a random point instead (RFC 6056 3.3.1, Algorithm 1). */
+    uint32_t offset = raddr ? port_offset(st, proto, laddr, raddr, rport) : (uint32_t)nst_rng_next(&st->rng);
     for (uint32_t count = 0; count < num; count++) {
         uint16_t port = (uint16_t)(lo + (offset + st->socks.port_next++) % num);
         if (!in_use(arg, port))

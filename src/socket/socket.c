@@ -62,7 +62,9 @@ static uint32_t lowest_free(const struct nst_sock_table *t)
         if (bits != ~0ULL)
             return w * WORD_BITS + (uint32_t)__builtin_ctzll(~bits);
     }
-    return t->cap;
+    /* None free: the first past the table, never below low_free (an empty
+     * table must still start at NST_FIRST_FD). */
+    return t->cap > t->low_free ? t->cap : t->low_free;
 }
 
 int nst_sock_install(struct nst_stack *st, struct nst_sock *s)

@@ -59,6 +59,7 @@ struct nst_tcp_tw {
     uint32_t ts_recent, ts_offset;
     nst_time_t since;            /* when TIME_WAIT began (TCP_TW_REUSE) */
     uint16_t window;             /* raw window field to advertise */
+    uint8_t rcv_wscale;
     uint8_t ts_ok;
 };
 
@@ -68,7 +69,7 @@ struct nst_tcp_conn {
     struct tcp_port_ref port;    /* port table while it holds a local port */
     struct nst_tcp_conn *all_prev, *all_next; /* every connection of the stack */
     struct nst_tcp_tuple t;
-    uint8_t state;               /* enum nst_tcp_state */
+    uint8_t state;               /* enum nst_tcp_conn_state */
 
     /* Where the object is. */
     uint8_t hashed;              /* in the tuple table */
@@ -78,6 +79,7 @@ struct nst_tcp_conn {
     uint8_t passive;             /* created from a listener (RFC 9293: passive OPEN) */
     uint8_t queue;               /* TCP_Q_*: in the listener's SYN or accept queue */
     uint8_t was_connected;       /* reached ESTABLISHED once */
+    uint8_t attempted;           /* connect() was called */
 
     /* Listener: the SYN queue (embryonic, SYN_RECEIVED) and the accept
      * queue (established, not yet accepted). Together they hold at most
@@ -86,6 +88,7 @@ struct nst_tcp_conn {
     struct nst_tcp_conn *q_prev, *q_next;
     struct nst_tcp_conn *synq_head, *accq_head, *accq_tail;
     unsigned synq_len, accq_len, backlog;
+    nst_time_t last_cookie;      /* when this listener last answered with a SYN cookie */
 
     /* Send sequence variables (RFC 9293 3.3.1). snd_max is the highest
      * sequence ever sent: snd_nxt is pulled back below it to retransmit. */
@@ -160,6 +163,7 @@ struct nst_tcp_conn {
 
     /* Socket options. */
     uint8_t nodelay, keepalive, reuseaddr, tw_reuse, linger_on;
+    uint8_t ttl;                 /* NST_IP_TTL, 0: the stack's default */
     int linger_secs;
     nst_time_t keepidle, keepintvl;
     unsigned keepcnt;
@@ -213,9 +217,10 @@ void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr,
 void tcp_port_release(struct nst_stack *st, struct nst_tcp_conn *c);
 /* bind(): 0 or -EADDRINUSE, following Linux's SO_REUSEADDR rules. */
 int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port);
-/* connect(): is the 4-tuple (or the port, for an explicit bind elsewhere) taken? */
-int tcp_tuple_in_use(struct nst_stack *st, const struct nst_tcp_conn *self, const struct nst_tcp_tuple *t);
+/* connect(): has another socket bound or listening on port (addresses overlapping)? */
+int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port);
 uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t);
+uint64_t tcp_port_hash(struct nst_stack *st, uint16_t port);
 /* The connection is over (RFC 9293: "enter the CLOSED state, delete the
  * TCB"): leaves the tables and timers, records err (0: none) for the
  * application, and frees the object if no descriptor refers to it. Callers
@@ -228,6 +233,9 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c);
 struct nst_tcp_tw *tcp_tw_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t);
 void tcp_tw_free(struct nst_stack *st, struct nst_tcp_tw *tw);
 void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_seg *seg);
+/* RFC 6191 / RFC 1122 4.2.2.13: may this SYN reopen the tuple? If so *isn
+ * is the ISN the new connection must use. */
+int tcp_tw_accepts_syn(struct nst_stack *st, const struct nst_tcp_tw *tw, const struct tcp_seg *seg, uint32_t *isn);
 /* Readiness may have changed: tell the socket layer (or the listener). */
 void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_info *out);
@@ -249,6 +257,8 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c);
+/* RFC 1122 4.2.3.6: <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data. */
+void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c);
 /* <SEQ=SND.NXT><CTL=RST,ACK> for an abort (RFC 9293 3.10.4, 3.10.5). */
 void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c);
 /* A stateless RST answering seg (RFC 9293 3.10.7.1 rules). */
@@ -262,6 +272,9 @@ uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
 /* Sends up to one new segment of at most `max` bytes from snd_nxt if the
  * receive window allows. Returns the bytes sent. */
 uint32_t tcp_send_new(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t max);
+/* The persist timer's transmission: one octet into a zero window, or what
+ * the window allows after an SWS stall. Returns the bytes sent. */
+uint32_t tcp_send_probe(struct nst_stack *st, struct nst_tcp_conn *c);
 /* The window field to put in the next segment (and updates rcv_adv). */
 uint16_t tcp_window_field(struct nst_tcp_conn *c, int syn);
 /* Would reading have opened the window enough to be worth an update? */
@@ -275,7 +288,8 @@ static inline uint32_t tcp_fin_seq(const struct nst_tcp_conn *c)
 static inline uint32_t tcp_flight(const struct nst_tcp_conn *c) { return c->snd_max - c->snd_una; }
 
 /* ---- tcp_input.c --------------------------------------------------------- */
-void tcp_process_options_ts(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
+/* A challenge ACK (RFC 5961), subject to the rate limit. */
+void tcp_challenge_ack(struct nst_stack *st, struct nst_tcp_conn *c);
 /* RFC 5961 7: may a challenge ACK be sent now? Counts both outcomes. */
 int tcp_challenge_ack_allowed(struct nst_stack *st);
 /* Processes a segment for a connection past LISTEN (also used for the
@@ -283,7 +297,8 @@ int tcp_challenge_ack_allowed(struct nst_stack *st);
 void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
 
 /* ---- tcp_listen.c -------------------------------------------------------- */
-void tcp_listen_input(struct nst_stack *st, struct nst_tcp_conn *l, const struct tcp_seg *seg);
+/* isn: the ISN to use (a SYN that reopened a TIME_WAIT tuple), or NULL. */
+void tcp_listen_input(struct nst_stack *st, struct nst_tcp_conn *l, const struct tcp_seg *seg, const uint32_t *isn);
 /* An embryonic connection completed its handshake: move it to the accept
  * queue. Returns 0, or -1 if the accept queue is full (segment dropped). */
 int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c);
@@ -297,13 +312,13 @@ struct nst_tcp_conn *tcp_listen_accept(struct nst_stack *st, struct nst_tcp_conn
 /* An acceptable ACK arrived (snd_una <= ack <= snd_max). Updates snd_una,
  * the scoreboard, RTT, congestion state, and retransmits per RFC 5681,
  * RFC 6582, RFC 6675 and RFC 3042. `acked` = ack - old snd_una. */
-void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t old_wnd);
+void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
 /* Congestion window plus what limited transmit allows. */
 uint32_t tcp_send_window(const struct nst_tcp_conn *c);
 /* SACK blocks of an ACK into the scoreboard. */
 void tcp_sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
 /* RFC 6675 5 (C): the transmissions allowed during SACK recovery. */
-void tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c);
+unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c);
 /* After an RTO: leave any fast recovery, forget SACK state. */
 void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c);
 

@@ -120,8 +120,16 @@ static int udp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
     d->raddr = a->addr;
     d->rport = a->port;
     d->connected = 1;
-    if (!d->bound)
-        return udp_do_bind(st, d, 0, 0);
+    if (!d->bound) {
+        int err = udp_do_bind(st, d, 0, 0);
+        if (err) {
+            /* A failed connect leaves the socket unconnected, as it was. */
+            d->raddr = 0;
+            d->rport = 0;
+            d->connected = 0;
+            return err;
+        }
+    }
     return 0;
 }
 
@@ -228,11 +236,17 @@ void nst_udp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const 
     struct nst_dgram_sock *d = udp_lookup(st, src, sport, dst, dport);
     if (!d || !d->connected)
         return;
+    /* Time Exceeded is transient (a routing loop, a traceroute probe):
+     * BSD and Linux do not fail the socket for it, nor do we. */
+    if (type != NST_ICMP_DEST_UNREACH)
+        return;
     int err = EHOSTUNREACH;
-    if (type == NST_ICMP_DEST_UNREACH && (code == NST_ICMP_PORT_UNREACH || code == NST_ICMP_PROTO_UNREACH))
+    if (code == NST_ICMP_PORT_UNREACH || code == NST_ICMP_PROTO_UNREACH)
         err = ECONNREFUSED;
-    else if (type == NST_ICMP_DEST_UNREACH && code == NST_ICMP_NET_UNREACH)
+    else if (code == NST_ICMP_NET_UNREACH)
         err = ENETUNREACH;
+    else if (code == NST_ICMP_FRAG_NEEDED)
+        err = EMSGSIZE; /* RFC 1191: the datagram was too big for the path */
     nst_dgram_set_error(st, d, err);
 }
 

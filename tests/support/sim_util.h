@@ -9,6 +9,7 @@
 #include <nstack/nstack.h>
 
 #include "wire/arp.h"
+#include "wire/checksum.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
@@ -105,6 +106,13 @@ size_t su_tap_count_ip(const struct su_tap *tap, uint8_t proto);
 size_t su_tap_count_arp(const struct su_tap *tap, uint16_t op);
 /* The index of the first recorded ICMP frame of this type, or -1. */
 long su_tap_find_icmp(const struct su_tap *tap, uint8_t type, size_t from);
+
+/* Loads every frame of a pcap file written by nst_sim_link_pcap (close the
+ * capture first) into out (zeroed first; frames' `at` is the timestamp).
+ * Returns the frame count or -errno. Free with su_tap_free. */
+long su_pcap_load(const char *path, struct su_tap *out);
+/* A path for a test capture: $NST_TEST_OUT/<name>. */
+const char *su_out_path(char *buf, size_t cap, const char *name);
 
 /* ---- a two-host simulated world ----------------------------------------- */
 

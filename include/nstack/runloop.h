@@ -1,0 +1,78 @@
+/* nstack — the real-time run loop: one stack on real links, in real time.
+ *
+ * It is the wall-clock counterpart of the simulator's world: it waits (epoll)
+ * for frames on its TAP devices, for any other descriptor registered with a
+ * callback (a control socket, a terminal), and for the stack's next timer
+ * (a timerfd armed at nst_stack_next_deadline(), to the nanosecond); reads
+ * CLOCK_MONOTONIC, and drives nst_stack_input() / nst_stack_poll() with it.
+ * It is the one place in the library that reads a clock.
+ *
+ * A run is always bounded: until a predicate holds, a deadline passes,
+ * nst_runloop_stop() is called, or (once nst_runloop_catch_signals() was
+ * called) SIGINT or SIGTERM arrives.
+ *
+ * One loop drives one stack, from one thread. */
+#ifndef NSTACK_RUNLOOP_H
+#define NSTACK_RUNLOOP_H
+
+#include "stack.h"
+
+struct nst_runloop;
+struct nst_tap;
+
+#define NST_RUNLOOP_MAX_FDS 64  /* descriptors registered at once (TAPs and others) */
+#define NST_RUNLOOP_MAX_TAPS 8
+
+/* Called when fd is ready; events are EPOLLIN/EPOLLOUT/... as returned by
+ * epoll. `now` is the loop's time. A callback may register or remove
+ * descriptors (itself included) and call the stack's API. */
+typedef void (*nst_runloop_fd_fn)(void *arg, int fd, uint32_t events, nst_time_t now);
+/* Called once per turn of the loop, after frames were read and timers run
+ * and before the loop sleeps: where an application does its socket work. */
+typedef void (*nst_runloop_step_fn)(void *arg, nst_time_t now);
+
+/* CLOCK_MONOTONIC in ns: the time the loop gives its stack. */
+nst_time_t nst_runloop_clock(void);
+/* CLOCK_REALTIME - CLOCK_MONOTONIC: add it to a loop time to get a wall-clock
+ * time (used for capture timestamps). */
+nst_time_t nst_runloop_wall_offset(void);
+
+/* 0 or -errno (out of descriptors or memory). */
+int nst_runloop_new(struct nst_stack *st, struct nst_runloop **out);
+/* Restores the signal mask if signals were caught. Does not close the
+ * TAPs or descriptors registered: they belong to the caller. NULL is fine. */
+void nst_runloop_free(struct nst_runloop *rl);
+
+/* Watches fd for `events` (EPOLLIN, EPOLLOUT, ...; level-triggered).
+ * 0, -EEXIST, -ENOSPC (NST_RUNLOOP_MAX_FDS) or -errno from epoll. */
+int nst_runloop_add_fd(struct nst_runloop *rl, int fd, uint32_t events, nst_runloop_fd_fn fn, void *arg);
+/* Changes the events watched. 0 or -ENOENT. */
+int nst_runloop_mod_fd(struct nst_runloop *rl, int fd, uint32_t events);
+/* Stops watching fd (it is not closed). 0 or -ENOENT. */
+int nst_runloop_del_fd(struct nst_runloop *rl, int fd);
+/* Drives a TAP attached to the loop's stack: its frames go in, its held
+ * (impaired) frames come out on time. A TAP whose device fails (read error
+ * other than "empty") ends the run with that error. 0, -ENOSPC, -errno. */
+int nst_runloop_add_tap(struct nst_runloop *rl, struct nst_tap *tap);
+void nst_runloop_set_step(struct nst_runloop *rl, nst_runloop_step_fn fn, void *arg);
+
+/* Blocks SIGINT and SIGTERM in this thread and takes them through a
+ * signalfd: when one arrives, the run ends with -EINTR (and so does every
+ * later run: a stopped loop stays stopped). The mask is restored when the
+ * loop is freed. 0 or -errno. */
+int nst_runloop_catch_signals(struct nst_runloop *rl);
+/* The signal that ended the last run, 0 if none. */
+int nst_runloop_signal(const struct nst_runloop *rl);
+
+/* Runs until pred(arg) is true (1; pred may be NULL), the loop time reaches
+ * `deadline` (0; NST_TIME_NEVER: no deadline), or a signal or
+ * nst_runloop_stop() ends it (-EINTR). -errno if epoll fails. The
+ * predicate is checked before anything else, then after every turn. */
+int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(void *arg), void *arg);
+/* Makes the current run, and every later one, return -EINTR; for callbacks
+ * (the loop's own thread). */
+void nst_runloop_stop(struct nst_runloop *rl);
+/* The loop's time: the clock as last read. */
+nst_time_t nst_runloop_now(const struct nst_runloop *rl);
+
+#endif

@@ -1,0 +1,109 @@
+/* nstack — the Linux TAP link driver.
+ *
+ * A TAP device is an Ethernet interface whose other end is a file
+ * descriptor: every frame the kernel sends on it can be read(), every frame
+ * written is received by the kernel. With it a stack talks to the Linux
+ * kernel (and through it to real hosts). nstack opens the device with
+ * IFF_TAP | IFF_NO_PI, non-blocking.
+ *
+ * The driver never reads a clock: whoever drives it (the run loop,
+ * <nstack/runloop.h>) passes `now` in, as with the stack itself.
+ *
+ * Optionally, per direction, it impairs the traffic (loss, a fixed delay,
+ * duplication, reordering) with its own seeded generator: what the kernel's
+ * netem would do, for kernels without it. And it can write a pcap of what
+ * crossed the device.
+ *
+ * Errors are negative errno codes; nst_tap_open also explains them in words. */
+#ifndef NSTACK_TAP_H
+#define NSTACK_TAP_H
+
+#include "stack.h"
+
+/* One direction's impairment. Per frame, in this order, a draw is taken
+ * only for a probability > 0 (so a clean direction uses no randomness):
+ * lost? duplicated? reordered? A frame leaves `delay` after it arrived; a
+ * reordered one `reorder_delay` later still, so the frames behind it pass. */
+struct nst_tap_impair {
+    double loss;              /* probability a frame is dropped, 0..1 */
+    double duplicate;         /* probability a frame is sent twice */
+    double reorder;           /* probability a frame is held back by reorder_delay */
+    nst_time_t delay;         /* added to every frame, >= 0 */
+    nst_time_t reorder_delay; /* 0: delay / 2 + 1 ms (as the simulator's links) */
+};
+
+struct nst_tap_config {
+    const char *ifname;       /* device to attach to or create; NULL or "": the kernel names it (tapN) */
+    unsigned batch;           /* most frames read by one nst_tap_receive(), 64 */
+    unsigned hold_max;        /* frames held back (delay, reorder) per direction, 1024; beyond: dropped */
+    const char *pcap_path;    /* write what crosses the device here; NULL: no capture */
+    nst_time_t pcap_offset;   /* added to capture timestamps (e.g. REALTIME - MONOTONIC: wall-clock times) */
+    uint64_t seed;            /* the impairment generator's seed, 1 */
+    struct nst_tap_impair tx; /* stack -> kernel */
+    struct nst_tap_impair rx; /* kernel -> stack */
+    /* TODO(vnet): IFF_VNET_HDR + TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4) would let
+     * ~64 KB frames cross per system call (DESIGN.md 7: ~11 vs 2.4 Gbit/s).
+     * It needs the stack to accept frames with a partial checksum
+     * (VIRTIO_NET_HDR_F_NEEDS_CSUM) and GSO frames, and to emit TSO-sized TCP
+     * segments; until TCP does that, the driver moves plain frames only. */
+};
+
+/* What the driver saw, per direction (0: tx, stack -> kernel; 1: rx). */
+struct nst_tap_dir_stats {
+    uint64_t frames;          /* tx: written to the device; rx: read from it */
+    uint64_t bytes;
+    uint64_t errors;          /* read()/write() failures other than "nothing to read" */
+    uint64_t truncated;       /* rx: a frame longer than the read buffer (dropped) */
+    uint64_t delivered;       /* rx: handed to the stack (duplicates included) */
+    uint64_t lost;            /* dropped by the loss impairment */
+    uint64_t duplicated;
+    uint64_t reordered;
+    uint64_t delayed;         /* held back by delay or reorder */
+    uint64_t hold_drops;      /* dropped: hold_max frames were already held */
+};
+
+struct nst_tap_stats {
+    struct nst_tap_dir_stats tx, rx;
+    uint64_t pcap_errors;     /* capture writes that failed (the capture then stops) */
+};
+
+enum { NST_TAP_DIR_TX = 0, NST_TAP_DIR_RX = 1 };
+
+struct nst_tap;
+
+/* batch 64, hold_max 1024, seed 1, no capture, no impairment. */
+void nst_tap_config_default(struct nst_tap_config *c);
+
+/* Opens (creating if needed) the TAP device. On failure returns -errno and,
+ * if why != NULL, writes a sentence saying what failed and what to do
+ * (why_len bytes at most). The device is not brought up: that is the
+ * kernel side's business (`ip link set dev X up`). */
+int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *why, size_t why_len);
+/* Closes the device (a persistent device stays), the capture, and frees
+ * held frames. NULL is accepted. */
+void nst_tap_close(struct nst_tap *tap);
+
+int nst_tap_fd(const struct nst_tap *tap);
+/* The device's name as the kernel knows it. */
+const char *nst_tap_name(const struct nst_tap *tap);
+/* The device's MTU as the kernel sees it (SIOCGIFMTU), or -errno. */
+int nst_tap_kernel_mtu(const struct nst_tap *tap);
+
+/* Adds an interface to st whose link is this device (ifc's ops and ctx are
+ * filled in; mtu 0 means the device's MTU) and sends what the device
+ * receives to it. One stack per device. Returns the ifindex or -errno. */
+int nst_tap_attach(struct nst_tap *tap, struct nst_stack *st, const struct nst_iface_config *ifc);
+
+/* Reads up to `batch` frames (until the device has no more), and hands each
+ * to the stack (or holds it back, per the rx impairment). Returns the number
+ * of frames read, or -errno if reading failed before any frame was read. */
+int nst_tap_receive(struct nst_tap *tap, nst_time_t now);
+/* Sets the driver's time (the time of frames the stack sends from now on)
+ * and releases the held frames due by then, both directions. */
+void nst_tap_advance(struct nst_tap *tap, nst_time_t now);
+/* When a held frame is next due, NST_TIME_NEVER if none is held. */
+nst_time_t nst_tap_next_deadline(const struct nst_tap *tap);
+
+const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap);
+
+#endif

@@ -1,0 +1,320 @@
+/* The Linux TAP link driver: Ethernet frames through /dev/net/tun.
+ *
+ * Frames cross one per system call (a TAP has no batched read): a receive
+ * loops read() until the device is empty or `batch` frames were read, so a
+ * burst is handled in one go, yet timers and other descriptors get their
+ * turn between batches. The stack's send op writes at once (the kernel
+ * copies the frame), unless the tx impairment holds it back.
+ *
+ * The capture shows what crossed the device, as `tshark -i TAP` would:
+ * frames as read from the kernel (before the rx impairment) and frames as
+ * written to it (after the tx impairment: a lost one is not there, a
+ * duplicated one is there twice). */
+#include <nstack/pcap.h>
+#include <nstack/tap.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "link/impair.h"
+#include "wire/eth.h"
+
+#define TUN_PATH "/dev/net/tun"
+/* The largest frame a TAP can carry: a 65535-byte IP MTU plus the header
+ * (a VLAN tag included). Longer reads are truncated by the kernel. */
+#define TAP_FRAME_MAX (65535 + NST_ETH_HLEN + 4)
+#define TAP_BATCH_DEFAULT 64
+#define TAP_HOLD_DEFAULT 1024
+
+struct nst_tap {
+    int fd;
+    char name[IFNAMSIZ];
+    nst_time_t now;
+    unsigned batch;
+    struct nst_stack *st;       /* where received frames go (NULL: dropped) */
+    int ifindex;
+    struct nst_impair imp[2];   /* NST_TAP_DIR_TX, NST_TAP_DIR_RX */
+    struct nst_pcap *pcap;
+    nst_time_t pcap_offset;
+    struct nst_tap_stats stats;
+    uint8_t buf[TAP_FRAME_MAX];
+};
+
+void nst_tap_config_default(struct nst_tap_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->batch = TAP_BATCH_DEFAULT;
+    c->hold_max = TAP_HOLD_DEFAULT;
+    c->seed = 1;
+}
+
+/* Returns err after writing "what: strerror. hint" into why. */
+static int explain(int err, char *why, size_t why_len, const char *what, const char *hint)
+{
+    if (why && why_len)
+        snprintf(why, why_len, "%s: %s%s%s", what, strerror(-err), hint ? ". " : "", hint ? hint : "");
+    return err;
+}
+
+static int open_tun(char *why, size_t why_len)
+{
+    int fd = open(TUN_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    int err = -errno;
+    const char *hint = NULL;
+    if (err == -ENOENT || err == -ENODEV || err == -ENXIO)
+        hint = "Load the tun module (modprobe tun); in a container, pass the device in (--device /dev/net/tun)";
+    else if (err == -EACCES || err == -EPERM)
+        hint = "Run as root, or give this user access to " TUN_PATH;
+    return explain(err, why, why_len, "cannot open " TUN_PATH, hint);
+}
+
+static const char *setiff_hint(int err)
+{
+    switch (err) {
+    case -EPERM:
+        return "Creating or attaching a TAP needs CAP_NET_ADMIN; or create it for this user first: "
+               "ip tuntap add dev NAME mode tap user $USER";
+    case -EBUSY:
+        return "Another process has the device open";
+    case -EINVAL:
+        return "The name belongs to a device that is not a TAP (a tun, a bridge, ...)";
+    default: return NULL;
+    }
+}
+
+/* Binds fd to the TAP `name` (created if missing; "" lets the kernel pick).
+ * Writes the kernel's name for it into out. */
+static int set_iff(int fd, const char *name, char out[IFNAMSIZ], char *why, size_t why_len)
+{
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    /* IFF_NO_PI: no 4-byte packet-information prefix, plain Ethernet frames. */
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int err = -errno;
+        char what[64];
+        snprintf(what, sizeof(what), "cannot attach to TAP '%s' (TUNSETIFF)", name[0] ? name : "tap%d");
+        return explain(err, why, why_len, what, setiff_hint(err));
+    }
+    snprintf(out, IFNAMSIZ, "%s", ifr.ifr_name);
+    return 0;
+}
+
+static int tap_setup(struct nst_tap *tap, const struct nst_tap_config *c, char *why, size_t why_len)
+{
+    int err;
+    tap->batch = c->batch ? c->batch : TAP_BATCH_DEFAULT;
+    tap->ifindex = -1;
+    /* One generator per direction: the n-th frame of a direction meets the
+     * same fate whatever the other direction did meanwhile. */
+    for (int d = 0; d < 2; d++) {
+        err = nst_impair_init(&tap->imp[d], d == NST_TAP_DIR_TX ? &c->tx : &c->rx,
+                              c->seed + (uint64_t)d * 0x9e3779b97f4a7c15ULL, c->hold_max,
+                              d == NST_TAP_DIR_TX ? &tap->stats.tx : &tap->stats.rx);
+        if (err)
+            return explain(err, why, why_len, "cannot allocate the impairment queues", NULL);
+    }
+    if (c->pcap_path) {
+        tap->pcap = nst_pcap_open(c->pcap_path);
+        if (!tap->pcap) {
+            char what[300];
+            snprintf(what, sizeof(what), "cannot write the capture %s", c->pcap_path);
+            return explain(-errno, why, why_len, what, NULL);
+        }
+        tap->pcap_offset = c->pcap_offset;
+    }
+    tap->fd = open_tun(why, why_len);
+    if (tap->fd < 0)
+        return tap->fd;
+    return set_iff(tap->fd, c->ifname ? c->ifname : "", tap->name, why, why_len);
+}
+
+int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *why, size_t why_len)
+{
+    struct nst_tap_config defaults;
+    if (!cfg) {
+        nst_tap_config_default(&defaults);
+        cfg = &defaults;
+    }
+    *out = NULL;
+    if (cfg->ifname && strlen(cfg->ifname) >= IFNAMSIZ)
+        return explain(-EINVAL, why, why_len, "TAP name too long",
+                       "Interface names have at most 15 characters");
+    struct nst_tap *tap = calloc(1, sizeof(*tap));
+    if (!tap)
+        return explain(-ENOMEM, why, why_len, "cannot allocate the TAP driver", NULL);
+    tap->fd = -1;
+    int err = tap_setup(tap, cfg, why, why_len);
+    if (err) {
+        nst_tap_close(tap);
+        return err;
+    }
+    *out = tap;
+    return 0;
+}
+
+void nst_tap_close(struct nst_tap *tap)
+{
+    if (!tap)
+        return;
+    if (tap->fd >= 0)
+        close(tap->fd);
+    nst_impair_fini(&tap->imp[0]);
+    nst_impair_fini(&tap->imp[1]);
+    nst_pcap_close(tap->pcap);
+    free(tap);
+}
+
+int nst_tap_fd(const struct nst_tap *tap) { return tap->fd; }
+const char *nst_tap_name(const struct nst_tap *tap) { return tap->name; }
+const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap) { return &tap->stats; }
+
+int nst_tap_kernel_mtu(const struct nst_tap *tap)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
+    int rc = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
+    close(s);
+    return rc;
+}
+
+static void capture(struct nst_tap *tap, const uint8_t *frame, size_t len)
+{
+    if (!tap->pcap)
+        return;
+    /* A failing capture (disk full) must not stop the traffic: count it,
+     * stop capturing and carry on. */
+    if (nst_pcap_write(tap->pcap, tap->now + tap->pcap_offset, frame, len) < 0) {
+        tap->stats.pcap_errors++;
+        nst_pcap_close(tap->pcap);
+        tap->pcap = NULL;
+    }
+}
+
+/* Writes one frame to the kernel. 0 or -errno. */
+static int tap_write(struct nst_tap *tap, const uint8_t *frame, size_t len)
+{
+    ssize_t n = write(tap->fd, frame, len);
+    if (n < 0 || (size_t)n != len) {
+        tap->stats.tx.errors++;
+        return n < 0 ? -errno : -EIO;
+    }
+    tap->stats.tx.frames++;
+    tap->stats.tx.bytes += len;
+    capture(tap, frame, len);
+    return 0;
+}
+
+static void tx_out(void *arg, const uint8_t *frame, size_t len) { tap_write(arg, frame, len); }
+
+/* nst_link_ops.send. A frame the impairment drops or holds counts as sent,
+ * as on a wire; only a frame written at once can report the kernel's error. */
+static int tap_send(void *ctx, const uint8_t *frame, size_t len)
+{
+    struct nst_tap *tap = ctx;
+    struct nst_impair *im = &tap->imp[NST_TAP_DIR_TX];
+    if (nst_impair_is_clean(im))
+        return tap_write(tap, frame, len);
+    nst_impair_frame(im, tap->now, frame, len, tx_out, tap);
+    return 0;
+}
+
+static void rx_out(void *arg, const uint8_t *frame, size_t len)
+{
+    struct nst_tap *tap = arg;
+    if (!tap->st)
+        return;
+    tap->stats.rx.delivered++;
+    nst_stack_input(tap->st, tap->ifindex, frame, len, tap->now);
+}
+
+int nst_tap_attach(struct nst_tap *tap, struct nst_stack *st, const struct nst_iface_config *ifc)
+{
+    if (!tap || !st || !ifc)
+        return -EINVAL;
+    if (tap->st)
+        return -EBUSY;
+    struct nst_iface_config c = *ifc;
+    c.ops.send = tap_send;
+    c.ctx = tap;
+    if (!c.name)
+        c.name = tap->name;
+    if (!c.mtu) {
+        int mtu = nst_tap_kernel_mtu(tap);
+        c.mtu = mtu >= 68 ? (uint32_t)mtu : 1500;
+    }
+    int idx = nst_iface_add(st, &c);
+    if (idx < 0)
+        return idx;
+    tap->st = st;
+    tap->ifindex = idx;
+    return idx;
+}
+
+/* One read(): 1 if a frame was read, 0 if the device is empty, -errno. */
+static int read_one(struct nst_tap *tap)
+{
+    ssize_t n = read(tap->fd, tap->buf, sizeof(tap->buf));
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno == EINTR)
+            return 0;
+        tap->stats.rx.errors++;
+        return -errno;
+    }
+    tap->stats.rx.frames++;
+    tap->stats.rx.bytes += (uint64_t)n;
+    if ((size_t)n > sizeof(tap->buf)) {
+        tap->stats.rx.truncated++;
+        return 1;
+    }
+    capture(tap, tap->buf, (size_t)n);
+    nst_impair_frame(&tap->imp[NST_TAP_DIR_RX], tap->now, tap->buf, (size_t)n, rx_out, tap);
+    return 1;
+}
+
+int nst_tap_receive(struct nst_tap *tap, nst_time_t now)
+{
+    if (now > tap->now)
+        tap->now = now;
+    int got = 0;
+    while ((unsigned)got < tap->batch) {
+        int rc = read_one(tap);
+        if (rc < 0)
+            return got ? got : rc;
+        if (rc == 0)
+            break;
+        got++;
+    }
+    return got;
+}
+
+void nst_tap_advance(struct nst_tap *tap, nst_time_t now)
+{
+    if (now > tap->now)
+        tap->now = now;
+    nst_impair_release(&tap->imp[NST_TAP_DIR_RX], tap->now, rx_out, tap);
+    nst_impair_release(&tap->imp[NST_TAP_DIR_TX], tap->now, tx_out, tap);
+}
+
+nst_time_t nst_tap_next_deadline(const struct nst_tap *tap)
+{
+    nst_time_t a = nst_impair_next(&tap->imp[0]), b = nst_impair_next(&tap->imp[1]);
+    return a < b ? a : b;
+}

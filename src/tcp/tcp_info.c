@@ -1,0 +1,118 @@
+/* Inspection: struct nst_tcp_info for one connection (getsockopt
+ * NST_TCP_INFO) and for every connection and TIME_WAIT record of a stack
+ * (nst_tcp_list, the `ss` of nstack). */
+#include <stdio.h>
+#include <string.h>
+
+#include <nstack/tcp_info.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp_state.h"
+
+static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+/* The timer `ss -o` would show: the one that matters for the state. */
+static void fill_timer(const struct nst_tcp_conn *c, struct nst_tcp_info *o)
+{
+    const struct nst_timer *t = NULL;
+    uint8_t kind = NST_TCPI_TIMER_NONE;
+    if (nst_timer_armed(&c->t_rtx)) {
+        t = &c->t_rtx;
+        kind = NST_TCPI_TIMER_RETRANSMIT;
+    } else if (nst_timer_armed(&c->t_persist)) {
+        t = &c->t_persist;
+        kind = NST_TCPI_TIMER_PERSIST;
+    } else if (nst_timer_armed(&c->t_keep)) {
+        t = &c->t_keep;
+        kind = NST_TCPI_TIMER_KEEPALIVE;
+    } else if (nst_timer_armed(&c->t_delack)) {
+        t = &c->t_delack;
+        kind = NST_TCPI_TIMER_DELACK;
+    }
+    o->timer = kind;
+    o->timer_expires = t ? t->when : 0;
+}
+
+void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_info *o)
+{
+    (void)st;
+    memset(o, 0, sizeof(*o));
+    o->state = c->state;
+    o->ca_state = c->ca_state;
+    o->options = (uint8_t)((c->ts_ok ? NST_TCPI_OPT_TIMESTAMPS : 0) | (c->sack_ok ? NST_TCPI_OPT_SACK : 0) |
+                           (c->ws_ok ? NST_TCPI_OPT_WSCALE : 0));
+    o->snd_wscale = c->snd_wscale;
+    o->rcv_wscale = c->rcv_wscale;
+    o->backoff = (uint8_t)NST_MIN(c->rtt.backoff, 255u);
+    o->orphan = c->sock.fd < 0;
+    o->fd = c->sock.fd;
+    o->local.addr = c->t.laddr;
+    o->local.port = c->t.lport;
+    o->remote.addr = c->t.raddr;
+    o->remote.port = c->t.rport;
+    fill_timer(c, o);
+    o->rtt = c->rtt.srtt;
+    o->rttvar = c->rtt.rttvar;
+    o->rto = nst_rtt_timeout(&c->rtt);
+    o->last_recv = c->last_recv;
+    o->snd_mss = c->mss;
+    o->rcv_mss = c->adv_mss;
+    o->cwnd = c->cc.cwnd;
+    o->ssthresh = c->cc.ssthresh;
+    o->snd_wnd = c->snd_wnd;
+    o->rcv_wnd = c->rcv_adv - c->rcv_nxt;
+    if (c->state == NST_TCPS_LISTEN || c->state == NST_TCPS_CLOSED || c->state == NST_TCPS_SYN_SENT)
+        o->rcv_wnd = 0;
+    o->unacked = c->snd_max - c->snd_una;
+    o->sacked = c->sack.sacked_bytes;
+    o->send_queue = clamp32(nst_ring_len(&c->sndbuf));
+    o->recv_queue = clamp32(nst_ring_len(&c->rcvbuf));
+    o->sndbuf = clamp32(c->sndbuf_cap);
+    o->rcvbuf = clamp32(c->rcvbuf_cap);
+    o->accept_queue = c->accq_len;
+    o->syn_queue = c->synq_len;
+    o->backlog = c->backlog;
+    o->dupacks = c->dupacks;
+    o->retransmits = c->n_retrans;
+    o->rto_timeouts = c->n_rto;
+    o->fast_retransmits = c->n_fast_retrans;
+    o->bytes_sent = c->bytes_sent;
+    o->bytes_retrans = c->bytes_retrans;
+    o->bytes_acked = c->bytes_acked;
+    o->bytes_received = c->bytes_received;
+    o->segs_out = c->segs_out;
+    o->segs_in = c->segs_in;
+    snprintf(o->congestion, sizeof(o->congestion), "%s", c->cc.ops->name);
+}
+
+static void fill_tw(const struct nst_tcp_tw *tw, struct nst_tcp_info *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->state = NST_TCPS_TIME_WAIT;
+    o->fd = -1;
+    o->orphan = 1;
+    o->local.addr = tw->t.laddr;
+    o->local.port = tw->t.lport;
+    o->remote.addr = tw->t.raddr;
+    o->remote.port = tw->t.rport;
+    o->timer = NST_TCPI_TIMER_TIMEWAIT;
+    o->timer_expires = tw->timer.when;
+    o->options = tw->ts_ok ? NST_TCPI_OPT_TIMESTAMPS : 0;
+}
+
+int nst_tcp_list(struct nst_stack *st, struct nst_tcp_info *out, int max)
+{
+    if (!st->tcp)
+        return 0;
+    int n = 0;
+    for (const struct nst_tcp_conn *c = st->tcp->all; c; c = c->all_next, n++)
+        if (n < max)
+            tcp_fill_info(st, c, &out[n]);
+    const struct nst_htable *t = &st->tcp->tws;
+    for (size_t i = 0; i < t->nbuckets; i++)
+        for (const struct nst_hnode *h = t->buckets[i]; h; h = h->next, n++)
+            if (n < max)
+                fill_tw(NST_CONTAINER_OF(h, struct nst_tcp_tw, node), &out[n]);
+    return n;
+}

@@ -1,0 +1,491 @@
+/* Segment arrival (RFC 9293 3.10.7), with the RFC 5961 defences against
+ * blind in-window attacks and RFC 7323 PAWS.
+ *
+ * nst_tcp_input finds who the segment is for: a connection (4-tuple), a
+ * TIME_WAIT record, a listener, or nobody (a RST goes back). */
+#include <errno.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_seq.h"
+#include "tcp/tcp_state.h"
+
+/* ---- RFC 5961 7: challenge ACK throttling ------------------------------------ */
+
+int tcp_challenge_ack_allowed(struct nst_stack *st)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    nst_time_t second = st->now / NST_SEC(1);
+    if (second != ts->chack_second) {
+        ts->chack_second = second;
+        ts->chack_count = 0;
+    }
+    if (ts->chack_count >= st->cfg.tcp.challenge_ack_limit) {
+        NST_STAT_INC(st, tcp, challenge_ack_limited);
+        return 0;
+    }
+    ts->chack_count++;
+    NST_STAT_INC(st, tcp, challenge_acks);
+    return 1;
+}
+
+void tcp_challenge_ack(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (tcp_challenge_ack_allowed(st))
+        tcp_send_ack(st, c);
+}
+
+/* ---- timestamps (RFC 7323) ----------------------------------------------------- */
+
+/* RFC 7323 5.3 R1: PAWS. Returns 1 if the segment must be dropped. */
+static int paws_reject(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (!c->ts_ok || (seg->h.flags & NST_TCP_RST))
+        return 0; /* RFC 7323 3.2: a RST is processed whatever its TSopt */
+    if (!seg->h.opts.has_ts) {
+        /* RFC 7323 3.2: once negotiated, a non-RST segment without TSopt
+         * SHOULD be silently dropped. */
+        NST_STAT_INC(st, tcp, rx_missing_ts);
+        return 1;
+    }
+    if (!nst_seq_lt(seg->h.opts.ts_val, c->ts_recent))
+        return 0;
+    /* RFC 7323 5.5: TS.Recent idle for 24 days is no longer valid. */
+    if (st->now - c->ts_recent_age > TCP_PAWS_IDLE)
+        return 0;
+    NST_STAT_INC(st, tcp, paws_drops);
+    c->ack_now = 1;
+    tcp_output(st, c);
+    return 1;
+}
+
+/* RFC 7323 4.3 (2): remember the TSval of segments at or left of the
+ * window edge we last acknowledged. */
+static void ts_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (!c->ts_ok || !seg->h.opts.has_ts)
+        return;
+    if (nst_seq_geq(seg->h.opts.ts_val, c->ts_recent) && nst_seq_leq(seg->h.seq, c->last_ack_sent)) {
+        c->ts_recent = seg->h.opts.ts_val;
+        c->ts_recent_age = st->now;
+    }
+}
+
+/* ---- RFC 9293 3.10.7.4: first, check sequence number ---------------------------- */
+
+static uint32_t rcv_window(const struct nst_tcp_conn *c)
+{
+    return nst_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+}
+
+static int seq_acceptable(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+{
+    uint32_t seq = seg->h.seq, len = tcp_seg_len(seg);
+    uint32_t end = c->rcv_nxt + wnd;
+    if (len == 0)
+        return wnd == 0 ? seq == c->rcv_nxt : nst_seq_in(seq, c->rcv_nxt, end);
+    if (wnd == 0)
+        return 0;
+    return nst_seq_in(seq, c->rcv_nxt, end) || nst_seq_in(seq + len - 1, c->rcv_nxt, end);
+}
+
+/* ---- text and FIN --------------------------------------------------------------- */
+
+/* rcv_nxt moved by n in-order bytes: collect what the assembler had
+ * waiting behind them, and decide how to acknowledge. */
+static void rcv_advance(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t n)
+{
+    int had_ooo = !nst_asm_empty(&c->ooo);
+    c->rcv_nxt += n;
+    uint32_t got = nst_asm_take_front(&c->ooo, n);
+    if (got) {
+        nst_ring_commit(&c->rcvbuf, got);
+        c->rcv_nxt += got;
+    }
+    c->bytes_received += (uint64_t)n + got;
+    if (n > c->rcv_mss_seen)
+        c->rcv_mss_seen = (uint16_t)NST_MIN(n, 65535u);
+    if (had_ooo) {
+        /* RFC 5681 4.2: ACK at once a segment that fills (part of) a gap. */
+        c->ack_now = 1;
+    } else if (!c->ack_now) {
+        /* RFC 9293 3.8.6.3 / RFC 5681 4.2: delay the ACK, but ACK at least
+         * every second full-sized segment. */
+        uint32_t full = NST_MAX((uint32_t)c->rcv_mss_seen, 1u);
+        c->ack_pending = 1;
+        if (c->rcv_nxt - c->last_ack_sent >= 2 * full)
+            c->ack_now = 1;
+    }
+    tcp_notify(st, c);
+}
+
+/* Places [seq, seq+len) in the receive ring: in order, or out of order at
+ * its offset. Trims to the window; *fin is cleared if the end was cut. */
+static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len,
+                    int *fin)
+{
+    if (nst_seq_lt(seq, c->rcv_nxt)) {
+        uint32_t d = c->rcv_nxt - seq;
+        c->ack_now = 1; /* old data again: the peer needs to hear where we are */
+        if (d >= len) {
+            NST_STAT_INC(st, tcp, rx_duplicate);
+            return;
+        }
+        data += d;
+        len -= d;
+        seq = c->rcv_nxt;
+    }
+    uint32_t off = seq - c->rcv_nxt;
+    size_t space = nst_ring_space(&c->rcvbuf);
+    uint32_t limit = NST_MIN(rcv_window(c), space > UINT32_MAX ? UINT32_MAX : (uint32_t)space);
+    if (off >= limit)
+        return;
+    if (len > limit - off) {
+        len = limit - off;
+        *fin = 0;
+    }
+    if (off == 0) {
+        long n = nst_ring_write(&c->rcvbuf, data, len);
+        if (n > 0)
+            rcv_advance(st, c, (uint32_t)n);
+        return;
+    }
+    /* RFC 5681 4.2: an out-of-order segment gets an immediate (dup) ACK. */
+    NST_STAT_INC(st, tcp, rx_out_of_order);
+    c->ack_now = 1;
+    if (nst_ring_write_at(&c->rcvbuf, off, data, len) == 0 && nst_asm_add(&c->ooo, off, len) == 0) {
+        c->last_sack_start = seq;
+        c->last_sack_end = seq + len;
+    }
+}
+
+/* The FIN at rcv_nxt. Returns 1 if c is gone (TIME_WAIT). */
+static int fin_process(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    c->rcv_nxt++;
+    c->rcv_fin = 1;
+    c->rcv_fin_pending = 0;
+    c->ack_now = 1;
+    switch (c->state) {
+    case NST_TCPS_SYN_RECEIVED:
+    case NST_TCPS_ESTABLISHED:
+        tcp_set_state(st, c, NST_TCPS_CLOSE_WAIT);
+        break;
+    case NST_TCPS_FIN_WAIT_1:
+        /* Our FIN is not acknowledged yet (else we would be in
+         * FIN_WAIT_2): a simultaneous close. */
+        tcp_set_state(st, c, NST_TCPS_CLOSING);
+        break;
+    case NST_TCPS_FIN_WAIT_2:
+        tcp_send_ack(st, c);
+        tcp_enter_time_wait(st, c);
+        return 1;
+    default:
+        break;
+    }
+    tcp_notify(st, c);
+    return 0;
+}
+
+/* Text and FIN of an acceptable segment starting at seq. Returns 1 if c is gone. */
+static int text_and_fin(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, const uint8_t *data,
+                        uint32_t len, int fin)
+{
+    int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
+                     c->state == NST_TCPS_FIN_WAIT_2;
+    if (len && text_state) {
+        if (c->orphan) {
+            /* RFC 9293 3.10.4 / RFC 2525 2.17: the application is gone, so
+             * data it can never read makes us reset the connection. */
+            tcp_send_rst(st, c);
+            tcp_drop(st, c, -ECONNRESET);
+            return 1;
+        }
+        data_in(st, c, seq, data, len, &fin);
+    } else if (len && nst_seq_geq(seq + len, c->rcv_nxt)) {
+        /* RFC 9293 3.10.7.4 seventh: text after the peer's FIN is ignored. */
+        c->ack_now = 1;
+    }
+    if (fin && !c->rcv_fin) {
+        uint32_t fseq = seq + len;
+        if (fseq == c->rcv_nxt)
+            return fin_process(st, c);
+        if (nst_seq_gt(fseq, c->rcv_nxt)) {
+            c->rcv_fin_pending = 1;
+            c->rcv_fin_seq = fseq;
+        }
+    }
+    if (c->rcv_fin_pending && !c->rcv_fin && c->rcv_fin_seq == c->rcv_nxt)
+        return fin_process(st, c);
+    return 0;
+}
+
+/* ---- SYN-SENT (RFC 9293 3.10.7.3) ------------------------------------------------- */
+
+static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    uint8_t f = seg->h.flags;
+    if (f & NST_TCP_ACK) {
+        /* first: an ACK of something we did not send gets a RST. */
+        if (nst_seq_leq(seg->h.ack, c->iss) || nst_seq_gt(seg->h.ack, c->snd_max)) {
+            tcp_send_reset_for(st, seg);
+            return;
+        }
+    }
+    if (f & NST_TCP_RST) {
+        /* second: RFC 5961 3.2 / RFC 9293: a RST counts only if it
+         * acknowledges our SYN. */
+        if (f & NST_TCP_ACK) {
+            NST_STAT_INC(st, tcp, rx_resets);
+            tcp_drop(st, c, -ECONNREFUSED);
+        }
+        return;
+    }
+    if (!(f & NST_TCP_SYN))
+        return; /* fifth: neither SYN nor RST */
+    c->irs = seg->h.seq;
+    c->rcv_nxt = seg->h.seq + 1;
+    c->last_ack_sent = c->rcv_nxt;
+    tcp_apply_syn_options(st, c, &seg->h.opts);
+    /* The window of our SYN applies from RCV.NXT on. */
+    c->rcv_adv = c->rcv_nxt + (uint32_t)NST_MIN(nst_ring_space(&c->rcvbuf), (size_t)65535);
+    /* RFC 7323 2.2: the window in a SYN is not scaled. */
+    c->snd_wnd = seg->h.window;
+    c->max_snd_wnd = c->snd_wnd;
+    c->snd_wl1 = seg->h.seq;
+    c->snd_wl2 = seg->h.ack;
+    if (!(f & NST_TCP_ACK)) {
+        /* Simultaneous open (RFC 9293 3.5, figure 7): SYN-RECEIVED, and our
+         * SYN goes again with an ACK. Text waits for the ESTABLISHED state:
+         * we drop it, the peer retransmits. */
+        tcp_set_state(st, c, NST_TCPS_SYN_RECEIVED);
+        c->syn_retransmitted = 1;
+        tcp_send_syn(st, c);
+        return;
+    }
+    c->snd_una = seg->h.ack;
+    if (c->rtt_timing && nst_seq_geq(seg->h.ack, c->rtt_seq)) {
+        nst_rtt_sample(&c->rtt, st->now - c->rtt_start);
+        c->rtt_timing = 0;
+    }
+    nst_timer_cancel(st, &c->t_rtx);
+    tcp_established(st, c);
+    c->ack_now = 1;
+    ts_update(st, c, seg);
+    /* RFC 9293 3.10.7.3: data or FIN on the SYN-ACK is processed at once. */
+    if (text_and_fin(st, c, seg->h.seq + 1, seg->data, seg->len, (f & NST_TCP_FIN) != 0))
+        return;
+    tcp_notify(st, c);
+    tcp_output(st, c);
+}
+
+/* ---- synchronized states (RFC 9293 3.10.7.4) -------------------------------------- */
+
+/* second: the RST bit (RFC 5961 3.2: only an exact match resets). */
+static void rst_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (seg->h.seq != c->rcv_nxt) {
+        tcp_challenge_ack(st, c);
+        return;
+    }
+    NST_STAT_INC(st, tcp, rx_resets);
+    switch (c->state) {
+    case NST_TCPS_SYN_RECEIVED:
+        /* A passive open returns to LISTEN: the embryo simply goes. */
+        tcp_drop(st, c, c->passive ? 0 : -ECONNREFUSED);
+        return;
+    case NST_TCPS_ESTABLISHED:
+    case NST_TCPS_FIN_WAIT_1:
+    case NST_TCPS_FIN_WAIT_2:
+    case NST_TCPS_CLOSE_WAIT:
+        tcp_drop(st, c, -ECONNRESET);
+        return;
+    default:
+        tcp_drop(st, c, 0);
+        return;
+    }
+}
+
+/* fifth, SYN-RECEIVED: the handshake's ACK. Returns 0 to go on, 1 to stop. */
+static int syn_received_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (!(nst_seq_lt(c->snd_una, seg->h.ack) && nst_seq_leq(seg->h.ack, c->snd_max))) {
+        tcp_send_reset_for(st, seg);
+        return 1;
+    }
+    if (c->passive && tcp_listen_child_established(st, c) < 0)
+        return 1; /* accept queue full: as if the ACK was lost */
+    c->snd_wnd = (uint32_t)seg->h.window << c->snd_wscale;
+    c->max_snd_wnd = NST_MAX(c->max_snd_wnd, c->snd_wnd);
+    c->snd_wl1 = seg->h.seq;
+    c->snd_wl2 = seg->h.ack;
+    tcp_established(st, c);
+    tcp_notify(st, c);
+    return 0;
+}
+
+/* fifth: the ACK field, then what an ACK of our FIN does to the state.
+ * Returns 1 if processing stops (c may be gone). */
+static int ack_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (c->state == NST_TCPS_SYN_RECEIVED && syn_received_ack(st, c, seg))
+        return 1;
+    /* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT];
+     * others are dropped with a (throttled) ACK. */
+    if (nst_seq_gt(seg->h.ack, c->snd_max) || nst_seq_lt(seg->h.ack, c->snd_una - c->max_snd_wnd)) {
+        tcp_challenge_ack(st, c);
+        return 1;
+    }
+    tcp_ack_received(st, c, seg);
+    int fin_acked = c->fin_queued && nst_seq_gt(c->snd_una, tcp_fin_seq(c));
+    if (!fin_acked)
+        return 0;
+    switch (c->state) {
+    case NST_TCPS_FIN_WAIT_1:
+        tcp_set_state(st, c, NST_TCPS_FIN_WAIT_2);
+        if (c->orphan)
+            tcp_fin_wait2_arm(st, c);
+        tcp_notify(st, c);
+        return 0;
+    case NST_TCPS_CLOSING:
+        tcp_enter_time_wait(st, c);
+        return 1;
+    case NST_TCPS_LAST_ACK:
+        tcp_drop(st, c, 0);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    uint8_t f = seg->h.flags;
+    /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it
+     * again rather than a bare ACK the peer in SYN-SENT would drop. */
+    if (c->state == NST_TCPS_SYN_RECEIVED && (f & NST_TCP_SYN) && !(f & (NST_TCP_ACK | NST_TCP_RST)) &&
+        seg->h.seq == c->irs) {
+        c->syn_retransmitted = 1;
+        tcp_send_syn(st, c);
+        return;
+    }
+    if (paws_reject(st, c, seg))
+        return;
+    uint32_t wnd = rcv_window(c);
+    int text_ok = 1;
+    if (!seq_acceptable(c, seg, wnd)) {
+        if (wnd == 0 && seg->h.seq == c->rcv_nxt && !(f & (NST_TCP_RST | NST_TCP_SYN))) {
+            /* RFC 9293 3.10.7.4: with a zero window, still take the ACK
+             * (and answer the probe), not the text. */
+            text_ok = 0;
+            c->ack_now = 1;
+            NST_STAT_INC(st, tcp, rx_out_of_window);
+        } else {
+            if (!(f & NST_TCP_RST)) {
+                if (nst_seq_leq(seg->h.seq + tcp_seg_len(seg), c->rcv_nxt))
+                    NST_STAT_INC(st, tcp, rx_duplicate);
+                else
+                    NST_STAT_INC(st, tcp, rx_out_of_window);
+                c->ack_now = 1;
+                tcp_output(st, c);
+            }
+            return;
+        }
+    }
+    if (f & NST_TCP_RST) {
+        rst_input(st, c, seg);
+        return;
+    }
+    if (f & NST_TCP_SYN) {
+        /* fourth: RFC 9293 and RFC 5961 4.2. */
+        if (c->state == NST_TCPS_SYN_RECEIVED && c->passive) {
+            tcp_drop(st, c, 0); /* back to LISTEN: forget the embryo */
+            return;
+        }
+        tcp_challenge_ack(st, c);
+        return;
+    }
+    if (!(f & NST_TCP_ACK))
+        return;
+    ts_update(st, c, seg);
+    if (ack_input(st, c, seg))
+        return;
+    if (text_ok && text_and_fin(st, c, seg->h.seq, seg->data, seg->len, (f & NST_TCP_FIN) != 0))
+        return;
+    tcp_output(st, c);
+}
+
+void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    c->segs_in++;
+    c->last_recv = st->now;
+    c->keep_probes = 0;
+    c->persist_unanswered = 0;
+    if (c->state == NST_TCPS_SYN_SENT)
+        syn_sent_input(st, c, seg);
+    else if (c->state != NST_TCPS_CLOSED && c->state != NST_TCPS_LISTEN)
+        synchronized_input(st, c, seg);
+}
+
+/* ---- demultiplexing ------------------------------------------------------------- */
+
+static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len,
+                         struct tcp_seg *seg)
+{
+    int hl = nst_tcp_parse(buf, len, rx->hdr.src, rx->hdr.dst, &seg->h, 1);
+    if (hl < 0) {
+        if (hl == -NST_TCP_ERR_CHECKSUM)
+            NST_STAT_INC(st, tcp, rx_bad_checksum);
+        else
+            NST_STAT_INC(st, tcp, rx_malformed);
+        return -1;
+    }
+    /* RFC 1122 4.2.3.10: no connection involves a broadcast or multicast
+     * address; port 0 is not a port (RFC 9293 3.1). */
+    if (nst_ip_is_broadcast_or_multicast(st, rx->hdr.dst) || nst_ip_is_broadcast_or_multicast(st, rx->hdr.src) ||
+        seg->h.src_port == 0 || seg->h.dst_port == 0) {
+        NST_STAT_INC(st, tcp, rx_malformed);
+        return -1;
+    }
+    seg->data = buf + hl;
+    seg->len = (uint32_t)(len - (size_t)hl);
+    seg->src = rx->hdr.src;
+    seg->dst = rx->hdr.dst;
+    return 0;
+}
+
+void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
+{
+    struct tcp_seg seg;
+    if (!st->tcp)
+        return;
+    NST_STAT_INC(st, tcp, rx_segments);
+    if (parse_segment(st, rx, buf, len, &seg) < 0)
+        return;
+    struct nst_tcp_tuple t = {
+        .laddr = seg.dst, .raddr = seg.src, .lport = seg.h.dst_port, .rport = seg.h.src_port};
+    struct nst_tcp_conn *c = tcp_conn_lookup(st, &t);
+    if (c) {
+        tcp_conn_input(st, c, &seg);
+        return;
+    }
+    uint32_t isn, *isn_hint = NULL;
+    struct nst_tcp_tw *tw = tcp_tw_lookup(st, &t);
+    if (tw) {
+        if (!tcp_tw_accepts_syn(st, tw, &seg, &isn)) {
+            tcp_tw_input(st, tw, &seg);
+            return;
+        }
+        tcp_tw_free(st, tw);
+        isn_hint = &isn;
+    }
+    struct nst_tcp_conn *l = tcp_listener_lookup(st, seg.dst, seg.h.dst_port);
+    if (l) {
+        tcp_listen_input(st, l, &seg, isn_hint);
+        return;
+    }
+    /* RFC 9293 3.10.7.1: CLOSED. */
+    NST_STAT_INC(st, tcp, rx_no_socket);
+    tcp_send_reset_for(st, &seg);
+}

@@ -1,0 +1,469 @@
+/* Building and sending segments: options, the advertised window (receiver
+ * SWS avoidance, window scaling), and the send decision (windows, Nagle,
+ * sender SWS avoidance). Data is cut from the send ring at send time; a
+ * retransmission re-reads the ring. */
+#include <errno.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp_seq.h"
+#include "tcp/tcp_state.h"
+#include "wire/ipv4.h"
+
+/* ---- the advertised window ------------------------------------------------ */
+
+/* RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2: the right edge moves only by at
+ * least min(RCV.BUFF / 2, MSS), so the peer is never invited to send tiny
+ * segments. */
+static uint32_t rcv_sws_threshold(const struct nst_tcp_conn *c)
+{
+    return (uint32_t)NST_MIN(c->rcvbuf_cap / 2, (size_t)c->adv_mss);
+}
+
+static uint32_t rcv_space(const struct nst_tcp_conn *c)
+{
+    size_t s = nst_ring_space(&c->rcvbuf);
+    return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+static uint32_t rcv_cur_window(const struct nst_tcp_conn *c)
+{
+    return nst_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+}
+
+uint16_t tcp_window_field(struct nst_tcp_conn *c, int syn)
+{
+    uint32_t space = rcv_space(c);
+    if (syn) {
+        /* RFC 7323 2.2: the window of a SYN is never scaled. */
+        uint32_t w = NST_MIN(space, 65535u);
+        c->rcv_adv = c->rcv_nxt + w;
+        return (uint16_t)w;
+    }
+    uint32_t cur = rcv_cur_window(c);
+    uint32_t w = cur;
+    if (space > cur && space - cur >= rcv_sws_threshold(c))
+        w = space;
+    uint32_t max = 65535u << c->rcv_wscale;
+    if (w > max)
+        w = max;
+    uint32_t field = w >> c->rcv_wscale;
+    /* RFC 9293 3.8.6.2.2 / RFC 7323 2.4: never move the right edge left.
+     * Rounding down to the scale unit may offer a few bytes less than
+     * before; the acceptance test keeps using the old edge (rcv_adv). */
+    uint32_t edge = c->rcv_nxt + (field << c->rcv_wscale);
+    if (nst_seq_gt(edge, c->rcv_adv))
+        c->rcv_adv = edge;
+    return (uint16_t)field;
+}
+
+int tcp_window_update_due(const struct nst_tcp_conn *c)
+{
+    /* Worth a segment of its own when the edge can move by the SWS
+     * threshold and the window at least doubles (so a steadily reading
+     * application does not cause an ACK per read). */
+    uint32_t space = rcv_space(c), cur = rcv_cur_window(c);
+    return space > cur && space - cur >= rcv_sws_threshold(c) && space >= 2 * cur;
+}
+
+/* ---- options --------------------------------------------------------------- */
+
+/* RFC 2018 4: the first block reports the segment that triggered this ACK
+ * (the most recent out-of-order arrival); the others follow. */
+static void fill_sack_blocks(const struct nst_tcp_conn *c, struct nst_tcp_opts *o)
+{
+    struct nst_asm_range r[NST_ASM_MAX_RANGES];
+    unsigned n = nst_asm_ranges(&c->ooo, r, NST_ASM_MAX_RANGES);
+    unsigned k = 0;
+    int first = -1;
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t s = c->rcv_nxt + r[i].start, e = c->rcv_nxt + r[i].end;
+        if (nst_seq_leq(s, c->last_sack_start) && nst_seq_lt(c->last_sack_start, e)) {
+            first = (int)i;
+            o->sack[k].start = s;
+            o->sack[k].end = e;
+            k++;
+            break;
+        }
+    }
+    for (unsigned i = 0; i < n && k < NST_TCP_MAX_SACK; i++) {
+        if ((int)i == first)
+            continue;
+        o->sack[k].start = c->rcv_nxt + r[i].start;
+        o->sack[k].end = c->rcv_nxt + r[i].end;
+        k++;
+    }
+    o->sack_count = (uint8_t)k;
+}
+
+static void build_opts(const struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_opts *o, int syn)
+{
+    memset(o, 0, sizeof(*o));
+    if (syn) {
+        /* RFC 9293 3.7.1: MSS in every SYN; RFC 7323 / RFC 2018 options
+         * only as offered (SYN) or negotiated (SYN-ACK). */
+        o->has_mss = 1;
+        o->mss = c->adv_mss;
+        if (c->ws_offer) {
+            o->has_wscale = 1;
+            o->wscale = c->rcv_wscale;
+        }
+        o->sack_ok = c->sack_offer;
+        if (c->ts_offer) {
+            o->has_ts = 1;
+            o->ts_val = tcp_ts_now(st, c->ts_offset);
+            /* RFC 7323 3.2: TSecr is 0 in a SYN, the peer's TSval in a SYN-ACK. */
+            o->ts_ecr = c->state == NST_TCPS_SYN_RECEIVED ? c->ts_recent : 0;
+        }
+        return;
+    }
+    if (c->ts_ok) {
+        o->has_ts = 1;
+        o->ts_val = tcp_ts_now(st, c->ts_offset);
+        o->ts_ecr = c->ts_recent;
+    }
+    if (c->sack_ok && !nst_asm_empty(&c->ooo))
+        fill_sack_blocks(c, o);
+}
+
+/* Payload that fits in one segment next to options of length olen. */
+static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
+{
+    return c->mss_wire > olen + 1 ? c->mss_wire - (uint32_t)olen : 1;
+}
+
+/* ---- emitting ------------------------------------------------------------------ */
+
+/* Puts header + `len` bytes of `data_src` (from offset off) on the wire. */
+static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
+                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl)
+{
+    size_t olen = nst_tcp_opts_len(&r->opts);
+    struct nst_pkt *p = nst_pkt_alloc(st, len);
+    if (!p)
+        return -ENOMEM;
+    if (len)
+        nst_ring_peek(src, off, nst_pkt_data(p), len);
+    uint8_t *h = nst_pkt_push(p, NST_TCP_HLEN + olen);
+    nst_tcp_emit(r, h);
+    nst_tcp_set_checksum(h, p->len, t->laddr, t->raddr);
+    NST_STAT_INC(st, tcp, tx_segments);
+    if (r->flags & NST_TCP_RST)
+        NST_STAT_INC(st, tcp, tx_resets);
+    /* DF set: RFC 1191 path MTU discovery (tcp_icmp.c lowers the MSS). */
+    return nst_ip_output(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, 0, 1);
+}
+
+/* A segment of connection c: `len` payload bytes from the send ring at seq. */
+static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+                const struct nst_tcp_opts *o)
+{
+    struct nst_tcp_repr r;
+    memset(&r, 0, sizeof(r));
+    r.src_port = c->t.lport;
+    r.dst_port = c->t.rport;
+    r.seq = seq;
+    r.flags = flags;
+    r.opts = *o;
+    if (flags & NST_TCP_ACK)
+        r.ack = c->rcv_nxt;
+    r.window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
+    int err = emit(st, &c->t, &r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl);
+    c->segs_out++;
+    c->last_send = st->now;
+    if (flags & NST_TCP_ACK) {
+        /* RFC 7323 4.3: Last.ACK.sent; any ACK ends a pending delayed ACK. */
+        c->last_ack_sent = c->rcv_nxt;
+        c->ack_now = 0;
+        c->ack_pending = 0;
+        nst_timer_cancel(st, &c->t_delack);
+    }
+    return err;
+}
+
+int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
+                 uint16_t window, const struct nst_tcp_opts *opts)
+{
+    struct nst_tcp_repr r;
+    memset(&r, 0, sizeof(r));
+    r.src_port = t->lport;
+    r.dst_port = t->rport;
+    r.seq = seq;
+    r.ack = ack;
+    r.flags = flags;
+    r.window = window;
+    if (opts)
+        r.opts = *opts;
+    return emit(st, t, &r, NULL, 0, 0, 0);
+}
+
+void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    struct nst_tcp_opts o;
+    build_opts(st, c, &o, 1);
+    uint8_t flags = NST_TCP_SYN;
+    if (c->state == NST_TCPS_SYN_RECEIVED)
+        flags |= NST_TCP_ACK;
+    xmit(st, c, c->iss, 0, flags, &o);
+    c->snd_nxt = c->iss + 1;
+    if (nst_seq_gt(c->snd_nxt, c->snd_max))
+        c->snd_max = c->snd_nxt;
+    /* Karn (RFC 6298 3): only a SYN sent once gives an RTT sample. */
+    if (!c->syn_retransmitted) {
+        c->rtt_timing = 1;
+        c->rtt_seq = c->iss + 1;
+        c->rtt_start = st->now;
+    } else {
+        c->rtt_timing = 0;
+    }
+    if (!nst_timer_armed(&c->t_rtx))
+        tcp_rtx_arm(st, c);
+}
+
+void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    struct nst_tcp_opts o;
+    build_opts(st, c, &o, 0);
+    xmit(st, c, c->snd_nxt, 0, NST_TCP_ACK, &o);
+}
+
+void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    struct nst_tcp_opts o;
+    build_opts(st, c, &o, 0);
+    xmit(st, c, c->snd_una - 1, 0, NST_TCP_ACK, &o);
+}
+
+void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; the ACK bit as well,
+     * as the major stacks do, so the peer can match it in any state. RFC
+     * 7323 recommends RSTs carry no timestamps. */
+    struct nst_tcp_opts o;
+    memset(&o, 0, sizeof(o));
+    xmit(st, c, c->snd_nxt, 0, NST_TCP_RST | NST_TCP_ACK, &o);
+}
+
+void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg)
+{
+    /* RFC 9293 3.10.7.1: never answer a RST; if the segment has an ACK,
+     * <SEQ=SEG.ACK><CTL=RST>, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. */
+    if (seg->h.flags & NST_TCP_RST)
+        return;
+    struct nst_tcp_tuple t = {
+        .laddr = seg->dst, .raddr = seg->src, .lport = seg->h.dst_port, .rport = seg->h.src_port};
+    if (seg->h.flags & NST_TCP_ACK)
+        tcp_send_raw(st, &t, seg->h.ack, 0, NST_TCP_RST, 0, NULL);
+    else
+        tcp_send_raw(st, &t, 0, seg->h.seq + tcp_seg_len(seg), NST_TCP_RST | NST_TCP_ACK, 0, NULL);
+}
+
+/* ---- data ------------------------------------------------------------------------ */
+
+static int fin_sendable_state(const struct nst_tcp_conn *c)
+{
+    return c->state == NST_TCPS_FIN_WAIT_1 || c->state == NST_TCPS_CLOSING || c->state == NST_TCPS_LAST_ACK;
+}
+
+/* Bytes of the send ring from seq on (0 if seq is at or past its end). */
+static uint32_t ring_avail_from(const struct nst_tcp_conn *c, uint32_t seq)
+{
+    uint32_t off = seq - c->snd_buf_seq;
+    size_t len = nst_ring_len(&c->sndbuf);
+    if (nst_seq_lt(seq, c->snd_buf_seq) || off >= len)
+        return 0;
+    return (uint32_t)(len - off);
+}
+
+/* Bookkeeping after sending [seq, seq+len) (+FIN). */
+static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
+{
+    uint32_t end = seq + len + (fin ? 1u : 0u);
+    if (nst_seq_lt(seq, c->snd_max)) {
+        c->n_retrans++;
+        c->bytes_retrans += len;
+        NST_STAT_INC(st, tcp, retransmits);
+        /* Karn: an ACK covering a retransmission says nothing of the RTT. */
+        if (c->rtt_timing && nst_seq_lt(seq, c->rtt_seq))
+            c->rtt_timing = 0;
+    } else if (!c->rtt_timing && len) {
+        c->rtt_timing = 1;
+        c->rtt_seq = end;
+        c->rtt_start = st->now;
+    }
+    c->bytes_sent += len;
+    if (nst_seq_gt(end, c->snd_max))
+        c->snd_max = end;
+    if (!nst_timer_armed(&c->t_rtx))
+        tcp_rtx_arm(st, c);
+}
+
+uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len)
+{
+    struct nst_tcp_opts o;
+    build_opts(st, c, &o, 0);
+    uint32_t avail = ring_avail_from(c, seq);
+    len = NST_MIN(NST_MIN(len, avail), payload_max(c, nst_tcp_opts_len(&o)));
+    int fin = c->fin_queued && fin_sendable_state(c) && seq + len == tcp_fin_seq(c) &&
+              nst_seq_gt(c->snd_max, tcp_fin_seq(c));
+    if (len == 0 && !fin)
+        return 0;
+    uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
+    xmit(st, c, seq, len, flags, &o);
+    after_send(st, c, seq, len, fin);
+    return len + (fin ? 1u : 0u);
+}
+
+uint32_t tcp_send_new(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t max)
+{
+    struct nst_tcp_opts o;
+    build_opts(st, c, &o, 0);
+    uint32_t avail = ring_avail_from(c, c->snd_nxt);
+    uint32_t rwnd_end = c->snd_una + c->snd_wnd;
+    uint32_t usable = nst_seq_lt(c->snd_nxt, rwnd_end) ? rwnd_end - c->snd_nxt : 0;
+    uint32_t len = NST_MIN(NST_MIN(avail, usable), NST_MIN(max, payload_max(c, nst_tcp_opts_len(&o))));
+    int fin = c->fin_queued && fin_sendable_state(c) && len == avail && nst_seq_leq(c->snd_nxt, tcp_fin_seq(c));
+    if (len == 0 && !fin)
+        return 0;
+    uint32_t seq = c->snd_nxt;
+    uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
+    xmit(st, c, seq, len, flags, &o);
+    c->snd_nxt = seq + len + (fin ? 1u : 0u);
+    after_send(st, c, seq, len, fin);
+    return len + (fin ? 1u : 0u);
+}
+
+uint32_t tcp_send_probe(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    /* RFC 9293 3.8.6.1: into a zero window, one octet of new data; after
+     * an SWS stall (RFC 1122 4.2.3.4 (4), the override timeout), what the
+     * window allows. Sent from SND.UNA: nothing is in flight. */
+    struct nst_tcp_opts o;
+    build_opts(st, c, &o, 0);
+    c->snd_nxt = c->snd_una;
+    uint32_t avail = ring_avail_from(c, c->snd_nxt);
+    if (avail == 0)
+        return 0;
+    uint32_t len = 1;
+    if (c->snd_wnd > 0) {
+        uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c));
+        len = NST_MIN(NST_MIN(avail, NST_MAX(wnd, 1u)), payload_max(c, nst_tcp_opts_len(&o)));
+    }
+    uint32_t seq = c->snd_nxt;
+    xmit(st, c, seq, len, NST_TCP_ACK | (len == avail ? NST_TCP_PSH : 0), &o);
+    c->snd_nxt = seq + len;
+    if (nst_seq_lt(seq, c->snd_max)) {
+        c->n_retrans++;
+        c->bytes_retrans += len;
+    }
+    c->bytes_sent += len;
+    if (nst_seq_gt(c->snd_nxt, c->snd_max))
+        c->snd_max = c->snd_nxt;
+    c->rtt_timing = 0;
+    if (c->snd_wnd > 0 && !nst_timer_armed(&c->t_rtx))
+        tcp_rtx_arm(st, c);
+    return len;
+}
+
+/* RFC 1122 4.2.3.4 and RFC 9293 3.7.4 (Nagle): may a segment of len bytes
+ * (avail queued from snd_nxt, maxpay a full segment) go now? */
+static int send_allowed(const struct nst_tcp_conn *c, uint32_t len, uint32_t avail, uint32_t maxpay)
+{
+    if (len >= maxpay)
+        return 1; /* (1) a full-sized segment */
+    if (nst_seq_lt(c->snd_nxt, c->snd_max))
+        return 1; /* a retransmission goes as it was */
+    if (len == avail && (c->nodelay || c->snd_max == c->snd_una || c->fin_queued))
+        return 1; /* (2) all queued data, and Nagle does not hold it back */
+    if (c->max_snd_wnd && len >= c->max_snd_wnd / 2)
+        return 1; /* (3) at least half the largest window the peer offered */
+    return 0;
+}
+
+static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    int sent = 0;
+    /* RFC 5681 4.1: after an idle period longer than an RTO, restart from
+     * the restart window rather than a stale cwnd. */
+    if (c->snd_max == c->snd_una && ring_avail_from(c, c->snd_nxt) &&
+        st->now - c->last_send > nst_rtt_timeout(&c->rtt) && c->cc.ops->after_idle)
+        c->cc.ops->after_idle(&c->cc, nst_rtt_timeout(&c->rtt), st->now);
+    for (;;) {
+        uint32_t avail = ring_avail_from(c, c->snd_nxt);
+        int fin_now = c->fin_queued && fin_sendable_state(c) && nst_seq_leq(c->snd_nxt, tcp_fin_seq(c));
+        if (avail == 0 && !fin_now)
+            break;
+        struct nst_tcp_opts o;
+        build_opts(st, c, &o, 0);
+        uint32_t maxpay = payload_max(c, nst_tcp_opts_len(&o));
+        uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c));
+        uint32_t wnd_end = c->snd_una + wnd;
+        uint32_t usable = nst_seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
+        uint32_t len = NST_MIN(NST_MIN(avail, usable), maxpay);
+        int fin = fin_now && len == avail;
+        if (len == 0 && !fin)
+            break;
+        if (len > 0 && !send_allowed(c, len, avail, maxpay))
+            break;
+        uint32_t seq = c->snd_nxt;
+        uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
+        xmit(st, c, seq, len, flags, &o);
+        c->snd_nxt = seq + len + (fin ? 1u : 0u);
+        after_send(st, c, seq, len, fin);
+        sent++;
+    }
+    return sent;
+}
+
+/* Zero window: BSD's way. What is in flight beyond the window is taken
+ * back (it will be sent again) and the persist timer probes instead of
+ * the retransmission timer (RFC 9293 3.8.6.1, RFC 1122 4.2.2.17). */
+static void enter_persist_if_needed(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    int pending = ring_avail_from(c, c->snd_una) > 0;
+    if (!pending || nst_timer_armed(&c->t_persist))
+        return;
+    if (c->snd_wnd == 0) {
+        if (nst_seq_gt(c->snd_nxt, c->snd_una)) {
+            c->snd_nxt = c->snd_una;
+            c->rtt_timing = 0;
+        }
+        nst_timer_cancel(st, &c->t_rtx);
+        c->rtt.backoff = 0;
+        tcp_persist_arm(st, c);
+        return;
+    }
+    /* Data waits for SWS avoidance or Nagle with nothing in flight: no ACK
+     * will come to release it, so the persist timer is the override
+     * timeout of RFC 1122 4.2.3.4. */
+    if (c->snd_una == c->snd_max && !nst_timer_armed(&c->t_rtx))
+        tcp_persist_arm(st, c);
+}
+
+void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    int sent = 0;
+    switch (c->state) {
+    case NST_TCPS_ESTABLISHED:
+    case NST_TCPS_CLOSE_WAIT:
+    case NST_TCPS_FIN_WAIT_1:
+    case NST_TCPS_CLOSING:
+    case NST_TCPS_LAST_ACK:
+        if (c->ca_state == NST_TCP_CA_RECOVERY && c->sack_recovery)
+            sent = (int)tcp_sack_recovery_send(st, c);
+        else
+            sent = output_data(st, c);
+        enter_persist_if_needed(st, c);
+        break;
+    case NST_TCPS_FIN_WAIT_2:
+    case NST_TCPS_SYN_RECEIVED:
+        break;
+    default:
+        return;
+    }
+    if (!sent && c->ack_now)
+        tcp_send_ack(st, c);
+    if (c->ack_pending)
+        tcp_delack_arm(st, c);
+}

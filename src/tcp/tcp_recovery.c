@@ -1,0 +1,286 @@
+/* What an ACK does on the sending side: advance SND.UNA, free the send
+ * ring, take an RTT sample (RFC 6298, Karn), update the send window (RFC
+ * 9293 3.10.7.4), grow cwnd through the congestion control module, and
+ * detect and repair losses: fast retransmit and NewReno recovery (RFC 5681,
+ * RFC 6582), SACK-based recovery (RFC 6675), limited transmit (RFC 3042). */
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp_seq.h"
+#include "tcp/tcp_state.h"
+
+uint32_t tcp_send_window(const struct nst_tcp_conn *c)
+{
+    uint32_t w = c->cc.cwnd;
+    /* RFC 3042 2: on the first and second duplicate ACK, up to cwnd + 2*SMSS
+     * may be outstanding (new data only: the window test does that, since
+     * snd_nxt == snd_max outside recovery). */
+    if (c->ca_state == NST_TCP_CA_DISORDER && c->dupacks > 0 && c->dupacks < NST_DUPTHRESH)
+        w += NST_MIN(c->dupacks, 2u) * c->mss;
+    return w;
+}
+
+/* ---- the SACK scoreboard -------------------------------------------------------- */
+
+static uint32_t sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    (void)st;
+    uint32_t added = 0;
+    if (!c->sack_ok)
+        return 0;
+    for (unsigned i = 0; i < seg->h.opts.sack_count; i++)
+        added += nst_sack_add(&c->sack, seg->h.opts.sack[i].start, seg->h.opts.sack[i].end, c->snd_una, c->snd_max);
+    return added;
+}
+
+void tcp_sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    sack_update(st, c, seg);
+}
+
+/* The first unSACKed sequence at or above from and below snd_max; 0 if none. */
+static int first_unsacked(const struct nst_tcp_conn *c, uint32_t from, uint32_t *seq, uint32_t *len)
+{
+    uint32_t a = from;
+    for (unsigned i = 0; i <= c->sack.n && nst_seq_lt(a, c->snd_max); i++) {
+        uint32_t b = i < c->sack.n ? nst_seq_min(c->sack.b[i].start, c->snd_max) : c->snd_max;
+        if (nst_seq_lt(a, b)) {
+            *seq = a;
+            *len = NST_MIN(b - a, (uint32_t)c->mss);
+            return 1;
+        }
+        if (i < c->sack.n)
+            a = nst_seq_max(a, c->sack.b[i].end);
+    }
+    return 0;
+}
+
+/* RFC 6675 4 NextSeg (4.a): the rescue retransmission, one segment
+ * ending at the highest outstanding unSACKed octet. */
+static int rescue_segment(const struct nst_tcp_conn *c, uint32_t *seq, uint32_t *len)
+{
+    uint32_t end = c->snd_max;
+    for (unsigned i = c->sack.n; i-- > 0;) {
+        if (c->sack.b[i].end != end)
+            break;
+        end = c->sack.b[i].start;
+    }
+    if (!nst_seq_gt(end, c->snd_una))
+        return 0;
+    uint32_t start = end - c->snd_una > c->mss ? end - c->mss : c->snd_una;
+    *seq = start;
+    *len = end - start;
+    return 1;
+}
+
+unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg says. */
+    unsigned sent = 0;
+    for (unsigned guard = 0; guard < 4096; guard++) {
+        uint32_t pipe = nst_sack_pipe(&c->sack, c->snd_una, c->snd_max, c->high_rxt, c->mss);
+        if (c->cc.cwnd <= pipe || c->cc.cwnd - pipe < c->mss)
+            break;
+        uint32_t seq, len, n;
+        uint32_t from = nst_seq_max(c->snd_una, c->high_rxt);
+        /* (1) the first lost, unSACKed segment above HighRxt */
+        if (nst_sack_next_lost(&c->sack, c->snd_una, c->high_rxt, c->snd_max, c->mss, &seq, &len)) {
+            if (!(n = tcp_retransmit(st, c, seq, len)))
+                break;
+            c->high_rxt = seq + n;
+            sent++;
+            continue;
+        }
+        /* (2) new data, if the receiver's window allows */
+        if (tcp_send_new(st, c, c->mss)) {
+            sent++;
+            continue;
+        }
+        /* (3) any unSACKed segment above HighRxt keeps the ACK clock going */
+        if (first_unsacked(c, from, &seq, &len)) {
+            if (!(n = tcp_retransmit(st, c, seq, len)))
+                break;
+            c->high_rxt = seq + n;
+            sent++;
+            continue;
+        }
+        /* (4) once per recovery, after a partial ACK: the rescue */
+        if (!c->rescue_done && nst_seq_gt(c->snd_una, c->rescue_rxt) && rescue_segment(c, &seq, &len)) {
+            if (!tcp_retransmit(st, c, seq, len))
+                break;
+            c->rescue_rxt = c->recover;
+            c->rescue_done = 1;
+            sent++;
+            continue;
+        }
+        break;
+    }
+    return sent;
+}
+
+/* ---- entering and leaving recovery ------------------------------------------------ */
+
+static void enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    uint32_t flight = tcp_flight(c);
+    c->recover = c->snd_max;
+    c->cc.ops->cong_signal(&c->cc, NST_CC_SIG_FAST_RECOVERY, flight, st->now);
+    c->ca_state = NST_TCP_CA_RECOVERY;
+    c->n_fast_retrans++;
+    NST_STAT_INC(st, tcp, fast_retransmits);
+    uint32_t n = tcp_retransmit(st, c, c->snd_una, c->mss);
+    if (c->sack_ok) {
+        /* RFC 6675 5 (4.2, 4.3): cwnd = ssthresh; HighRxt and RescueRxt
+         * at the end of the retransmitted segment. */
+        NST_STAT_INC(st, tcp, sack_recoveries);
+        c->sack_recovery = 1;
+        c->cc.cwnd = c->cc.ssthresh;
+        c->high_rxt = c->snd_una + n;
+        c->rescue_rxt = c->high_rxt;
+        c->rescue_done = 0;
+    } else {
+        /* RFC 6582 3.2 step 2 / RFC 5681 3.2 step 3: cwnd = ssthresh + 3*SMSS
+         * (the three segments the duplicate ACKs say have left). */
+        c->sack_recovery = 0;
+        c->cc.cwnd = c->cc.ssthresh + 3u * c->mss;
+    }
+}
+
+static void exit_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    c->cc.ops->post_recovery(&c->cc, tcp_flight(c), st->now);
+    c->ca_state = NST_TCP_CA_OPEN;
+    c->sack_recovery = 0;
+    c->dupacks = 0;
+}
+
+void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    (void)st;
+    /* RFC 6582 4.2 / RFC 6675 5.1: after a timeout, recover = HighData, so
+     * duplicate ACKs for data sent before it do not start a fast
+     * retransmit; RFC 2018 8: the SACK information is no longer trusted. */
+    c->ca_state = NST_TCP_CA_LOSS;
+    c->sack_recovery = 0;
+    c->dupacks = 0;
+    c->recover = c->snd_max;
+    c->high_rxt = c->snd_una;
+    nst_sack_clear(&c->sack);
+}
+
+/* ---- duplicate and new ACKs -------------------------------------------------------- */
+
+/* RFC 5681 2: the definition of a duplicate ACK. */
+static int is_dupack(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+{
+    return c->snd_max != c->snd_una && seg->len == 0 && !(seg->h.flags & (NST_TCP_SYN | NST_TCP_FIN)) &&
+           seg->h.ack == c->snd_una && wnd == c->snd_wnd;
+}
+
+static void dupack(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    c->dupacks++;
+    if (c->ca_state == NST_TCP_CA_RECOVERY) {
+        /* RFC 5681 3.2 step 4: each further duplicate ACK inflates cwnd by
+         * SMSS (a segment has left). SACK recovery counts the pipe instead. */
+        if (!c->sack_recovery)
+            c->cc.cwnd += c->mss;
+        return;
+    }
+    int lost = c->dupacks >= NST_DUPTHRESH || (c->sack_ok && nst_sack_is_lost(&c->sack, c->snd_una, c->mss));
+    /* RFC 6582 3.2 step 1: no second fast retransmit for losses in the
+     * window that the last recovery (or RTO) already dealt with. */
+    if (lost && nst_seq_geq(c->snd_una, c->recover)) {
+        enter_recovery(st, c);
+        return;
+    }
+    if (c->ca_state == NST_TCP_CA_OPEN)
+        c->ca_state = NST_TCP_CA_DISORDER;
+}
+
+/* RFC 6582 3.2 step 5: a partial ACK in NewReno recovery. */
+static void partial_ack(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t acked)
+{
+    if (c->sack_recovery)
+        return; /* RFC 6675: the scoreboard and pipe take care of it */
+    tcp_retransmit(st, c, c->snd_una, c->mss);
+    /* Deflate by the amount acknowledged, add back one SMSS if at least
+     * one SMSS was acknowledged. */
+    c->cc.cwnd = c->cc.cwnd > acked ? c->cc.cwnd - acked : 0;
+    if (acked >= c->mss)
+        c->cc.cwnd += c->mss;
+    if (c->cc.cwnd < c->mss)
+        c->cc.cwnd = c->mss;
+}
+
+static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack)
+{
+    uint32_t acked = ack - c->snd_una;
+    uint32_t flight_before = tcp_flight(c);
+    nst_time_t sample = 0;
+    /* RFC 6298 2 and 3 (Karn): one timed segment, never a retransmitted one. */
+    if (c->rtt_timing && nst_seq_geq(ack, c->rtt_seq)) {
+        sample = st->now - c->rtt_start;
+        nst_rtt_sample(&c->rtt, sample);
+        c->rtt_timing = 0;
+    }
+    if (nst_seq_gt(ack, c->snd_buf_seq)) {
+        size_t n = NST_MIN((size_t)(ack - c->snd_buf_seq), nst_ring_len(&c->sndbuf));
+        nst_ring_consume(&c->sndbuf, n);
+        c->snd_buf_seq += (uint32_t)n;
+        c->bytes_acked += n;
+    }
+    c->snd_una = ack;
+    if (nst_seq_lt(c->snd_nxt, c->snd_una))
+        c->snd_nxt = c->snd_una;
+    if (nst_seq_lt(c->high_rxt, c->snd_una))
+        c->high_rxt = c->snd_una;
+    nst_sack_advance(&c->sack, ack);
+    if (c->ca_state == NST_TCP_CA_RECOVERY) {
+        if (nst_seq_geq(ack, c->recover))
+            exit_recovery(st, c); /* RFC 6582 3.2 step 3 / RFC 6675 5 (A): full ACK */
+        else
+            partial_ack(st, c, acked);
+    } else {
+        if (c->ca_state != NST_TCP_CA_LOSS || nst_seq_geq(ack, c->recover))
+            c->ca_state = NST_TCP_CA_OPEN;
+        c->dupacks = 0;
+        c->cc.ops->ack_received(&c->cc, acked, flight_before, sample, c->rtt.srtt, st->now);
+    }
+    /* RFC 6298 5.2 / 5.3 */
+    tcp_rtx_restart(st, c);
+    tcp_notify(st, c);
+}
+
+static void window_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+{
+    /* RFC 9293 3.10.7.4: only a segment newer than the one that last set
+     * the window may set it (SND.WL1, SND.WL2). */
+    if (!(nst_seq_lt(c->snd_wl1, seg->h.seq) || (c->snd_wl1 == seg->h.seq && nst_seq_leq(c->snd_wl2, seg->h.ack))))
+        return;
+    uint32_t old = c->snd_wnd;
+    c->snd_wnd = wnd;
+    c->snd_wl1 = seg->h.seq;
+    c->snd_wl2 = seg->h.ack;
+    if (wnd > c->max_snd_wnd)
+        c->max_snd_wnd = wnd;
+    if (old == 0 && wnd > 0) {
+        /* The window opened: stop probing; a probe octet the receiver did
+         * not take goes again as ordinary data. */
+        nst_timer_cancel(st, &c->t_persist);
+        c->persist_shift = 0;
+        if (nst_seq_gt(c->snd_nxt, c->snd_una) && !nst_timer_armed(&c->t_rtx))
+            c->snd_nxt = c->snd_una;
+    }
+}
+
+void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    uint32_t ack = seg->h.ack;
+    uint32_t wnd = (uint32_t)seg->h.window << c->snd_wscale;
+    sack_update(st, c, seg);
+    if (nst_seq_gt(ack, c->snd_una))
+        new_ack(st, c, ack);
+    else if (is_dupack(c, seg, wnd))
+        dupack(st, c);
+    window_update(st, c, seg, wnd);
+}

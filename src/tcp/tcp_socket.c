@@ -1,0 +1,676 @@
+/* The socket API over TCP: the nst_proto_ops the socket layer dispatches
+ * to (RFC 9293 3.10's user calls: OPEN, SEND, RECEIVE, CLOSE, ABORT,
+ * STATUS) and the socket options. Nothing blocks: calls that would wait
+ * return -EAGAIN / -EINPROGRESS and readiness tells when to retry. */
+#include <errno.h>
+#include <string.h>
+
+#include <nstack/tcp_info.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp_seq.h"
+#include "tcp/tcp_state.h"
+
+#define TCP_MIN_USER_MSS 88
+#define TCP_BUF_MIN 1024
+
+static struct nst_tcp_conn *conn_of(struct nst_sock *s) { return (struct nst_tcp_conn *)s; }
+
+struct nst_sock *nst_tcp_sock_new(struct nst_stack *st, int *err)
+{
+    if (!st->tcp) {
+        *err = -EPROTONOSUPPORT;
+        return NULL;
+    }
+    struct nst_tcp_conn *c = tcp_conn_new(st);
+    if (!c) {
+        *err = -ENOMEM;
+        return NULL;
+    }
+    return &c->sock;
+}
+
+/* Reports a pending error once. */
+static int take_error(struct nst_tcp_conn *c)
+{
+    int e = c->err;
+    c->err = 0;
+    return e;
+}
+
+/* ---- bind / listen / accept ----------------------------------------------------------- */
+
+struct bind_ctx {
+    struct nst_stack *st;
+    struct nst_tcp_conn *c;
+    nst_ip4_t addr;
+};
+
+static int bind_in_use(void *arg, uint16_t port)
+{
+    struct bind_ctx *b = arg;
+    return tcp_port_check_bind(b->st, b->c, b->addr, port) != 0;
+}
+
+static int pick_bind_port(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr)
+{
+    struct bind_ctx b = {st, c, addr};
+    int p = nst_port_pick(st, NST_IP_PROTO_TCP, addr, 0, 0, bind_in_use, &b);
+    if (p < 0)
+        NST_STAT_INC(st, tcp, port_exhausted);
+    return p;
+}
+
+static int tcp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (c->state != NST_TCPS_CLOSED || c->port_held || c->attempted)
+        return -EINVAL;
+    if (a->addr && !nst_ip_is_local(st, a->addr))
+        return -EADDRNOTAVAIL;
+    int port = a->port;
+    if (port == 0) {
+        port = pick_bind_port(st, c, a->addr);
+        if (port < 0)
+            return port;
+    } else {
+        int err = tcp_port_check_bind(st, c, a->addr, (uint16_t)port);
+        if (err)
+            return err;
+    }
+    c->t.laddr = a->addr;
+    c->t.lport = (uint16_t)port;
+    tcp_port_hold(st, c, a->addr, (uint16_t)port, 1);
+    return 0;
+}
+
+static int tcp_listen_op(struct nst_stack *st, struct nst_sock *s, int backlog)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    unsigned max = st->cfg.tcp.max_backlog;
+    unsigned b = backlog < 1 ? 1u : (unsigned)backlog > max ? max : (unsigned)backlog;
+    if (c->state == NST_TCPS_LISTEN) {
+        c->backlog = b;
+        return 0;
+    }
+    if (c->state != NST_TCPS_CLOSED || c->attempted)
+        return -EINVAL;
+    if (!c->port_held) {
+        int port = pick_bind_port(st, c, 0);
+        if (port < 0)
+            return port;
+        c->t.laddr = 0;
+        c->t.lport = (uint16_t)port;
+        tcp_port_hold(st, c, 0, (uint16_t)port, 1);
+    }
+    /* bind() allowed sharing with SO_REUSEADDR; listening does not. */
+    tcp_set_state(st, c, NST_TCPS_LISTEN);
+    int err = tcp_port_check_bind(st, c, c->t.laddr, c->t.lport);
+    if (err) {
+        tcp_set_state(st, c, NST_TCPS_CLOSED);
+        return err;
+    }
+    c->port.bound = 1;
+    c->backlog = b;
+    tcp_listener_add(st, c);
+    return 0;
+}
+
+static int tcp_accept(struct nst_stack *st, struct nst_sock *s, struct nst_sock **out, struct nst_sockaddr *peer)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (c->state != NST_TCPS_LISTEN)
+        return -EINVAL;
+    struct nst_tcp_conn *child = tcp_listen_accept(st, c);
+    if (!child)
+        return -EAGAIN;
+    if (peer) {
+        peer->addr = child->t.raddr;
+        peer->port = child->t.rport;
+    }
+    *out = &child->sock;
+    return 0;
+}
+
+/* ---- connect --------------------------------------------------------------------- */
+
+struct connect_ctx {
+    struct nst_stack *st;
+    struct nst_tcp_conn *c;
+    struct nst_tcp_tuple t;
+};
+
+/* Linux's TCP_TW_REUSE: a TIME_WAIT tuple may be taken over by connect()
+ * when timestamps protect the new incarnation from old duplicates (PAWS at
+ * the peer) and the record is at least a second old. */
+static int tw_reusable(const struct nst_stack *st, const struct nst_tcp_conn *c, const struct nst_tcp_tw *tw)
+{
+    return c->tw_reuse && tw->ts_ok && st->cfg.tcp.timestamps && st->now - tw->since >= NST_SEC(1);
+}
+
+static int connect_in_use(void *arg, uint16_t port)
+{
+    struct connect_ctx *x = arg;
+    x->t.lport = port;
+    if (tcp_conn_lookup(x->st, &x->t))
+        return 1;
+    struct nst_tcp_tw *tw = tcp_tw_lookup(x->st, &x->t);
+    if (tw && !tw_reusable(x->st, x->c, tw))
+        return 1;
+    return tcp_port_bound_elsewhere(x->st, x->c, x->t.laddr, port);
+}
+
+/* Everything a fresh attempt starts from (a socket may connect again
+ * after a failed attempt). */
+static void connect_init(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t mtu, uint32_t iss)
+{
+    const struct nst_tcp_config *cfg = &st->cfg.tcp;
+    uint32_t adv = mtu > 40 ? mtu - 40 : TCP_DEFAULT_MSS;
+    if (c->user_mss && c->user_mss < adv)
+        adv = c->user_mss;
+    c->adv_mss = (uint16_t)NST_MIN(adv, 65535u);
+    c->peer_mss = TCP_DEFAULT_MSS;
+    c->ws_offer = cfg->window_scaling != 0;
+    c->ts_offer = cfg->timestamps != 0;
+    c->sack_offer = cfg->sack != 0;
+    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(c->rcvbuf_cap) : 0;
+    c->snd_wscale = 0;
+    c->ts_offset = tcp_ts_offset(st, &c->t);
+    c->iss = iss;
+    c->snd_una = c->snd_nxt = c->snd_max = iss;
+    c->snd_buf_seq = iss + 1;
+    c->snd_wnd = c->max_snd_wnd = 0;
+    c->recover = iss;
+    c->high_rxt = iss;
+    c->ca_state = NST_TCP_CA_OPEN;
+    c->dupacks = 0;
+    c->syn_retransmitted = 0;
+    c->soft_err = 0;
+    c->rcv_fin = c->rcv_fin_pending = 0;
+    nst_rtt_init(&c->rtt, cfg->rto_initial, cfg->rto_min, cfg->rto_max);
+    tcp_update_mss(c);
+}
+
+static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    switch (c->state) {
+    case NST_TCPS_CLOSED:
+        break;
+    case NST_TCPS_SYN_SENT:
+    case NST_TCPS_SYN_RECEIVED:
+        return -EALREADY;
+    default:
+        return -EISCONN;
+    }
+    if (c->err)
+        return take_error(c); /* the outcome of the previous attempt */
+    if (c->was_connected)
+        return -EISCONN;
+    if (a->port == 0)
+        return -EADDRNOTAVAIL;
+    if (a->addr == 0 || nst_ip_is_broadcast_or_multicast(st, a->addr))
+        return -ENETUNREACH;
+    nst_ip4_t src;
+    uint32_t mtu;
+    if (nst_ip_route_src(st, a->addr, &src, &mtu) < 0)
+        return -ENETUNREACH;
+    struct connect_ctx x = {st, c, {.laddr = c->t.laddr ? c->t.laddr : src, .raddr = a->addr, .rport = a->port}};
+    if (c->port_held) {
+        if (connect_in_use(&x, c->t.lport))
+            return -EADDRNOTAVAIL;
+    } else {
+        int port = nst_port_pick(st, NST_IP_PROTO_TCP, x.t.laddr, x.t.raddr, x.t.rport, connect_in_use, &x);
+        if (port < 0) {
+            NST_STAT_INC(st, tcp, port_exhausted);
+            return port;
+        }
+        x.t.lport = (uint16_t)port;
+    }
+    c->t = x.t;
+    uint32_t iss;
+    struct nst_tcp_tw *tw = tcp_tw_lookup(st, &c->t);
+    if (tw) {
+        /* RFC 1122 4.2.2.13: the new ISN lies beyond the old connection's. */
+        iss = tw->snd_nxt + 65535u + 2u;
+        tcp_tw_free(st, tw);
+        NST_STAT_INC(st, tcp, timewait_reused);
+    } else {
+        iss = nst_tcp_isn(st->hash_key, &c->t, st->now);
+    }
+    if (!c->port_held)
+        tcp_port_hold(st, c, c->t.laddr, c->t.lport, 0);
+    connect_init(st, c, mtu, iss);
+    c->attempted = 1;
+    tcp_set_state(st, c, NST_TCPS_SYN_SENT);
+    tcp_conn_hash(st, c);
+    NST_STAT_INC(st, tcp, active_opens);
+    tcp_send_syn(st, c);
+    return -EINPROGRESS;
+}
+
+/* ---- send / receive ------------------------------------------------------------------ */
+
+static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
+                          const struct nst_sockaddr *to)
+{
+    (void)flags;
+    (void)to; /* connected: the destination is the peer (as Linux ignores it) */
+    struct nst_tcp_conn *c = conn_of(s);
+    if (c->err)
+        return take_error(c);
+    switch (c->state) {
+    case NST_TCPS_ESTABLISHED:
+    case NST_TCPS_CLOSE_WAIT:
+        break;
+    case NST_TCPS_SYN_SENT:
+    case NST_TCPS_SYN_RECEIVED:
+        return c->fin_queued ? -EPIPE : -EAGAIN;
+    case NST_TCPS_LISTEN:
+        return -ENOTCONN;
+    case NST_TCPS_CLOSED:
+        return c->was_connected || c->attempted ? -EPIPE : -ENOTCONN;
+    default:
+        return -EPIPE;
+    }
+    if (c->fin_queued)
+        return -EPIPE;
+    if (len == 0)
+        return 0;
+    long n = nst_ring_write(&c->sndbuf, buf, len);
+    if (n < 0)
+        return n;
+    if (n == 0)
+        return -EAGAIN;
+    tcp_output(st, c);
+    return n;
+}
+
+static int receiving_state(int s)
+{
+    return s == NST_TCPS_ESTABLISHED || s == NST_TCPS_FIN_WAIT_1 || s == NST_TCPS_FIN_WAIT_2;
+}
+
+static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
+                            struct nst_sockaddr *from)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (c->state == NST_TCPS_LISTEN)
+        return -ENOTCONN;
+    size_t avail = nst_ring_len(&c->rcvbuf);
+    if (avail > 0) {
+        size_t n = NST_MIN(avail, len);
+        if (flags & NST_MSG_PEEK) {
+            nst_ring_peek(&c->rcvbuf, 0, buf, n);
+        } else {
+            nst_ring_read(&c->rcvbuf, buf, n);
+            /* RFC 9293 3.8.6.2.2: tell the peer when reading opened the
+             * window enough (receiver SWS avoidance decides). */
+            if (receiving_state(c->state) && !c->rcv_fin && tcp_window_update_due(c))
+                tcp_send_ack(st, c);
+        }
+        if (from) {
+            from->addr = c->t.raddr;
+            from->port = c->t.rport;
+        }
+        return (ssize_t)n;
+    }
+    if (c->err)
+        return take_error(c);
+    if (c->rcv_fin || c->rd_shut)
+        return 0;
+    if (c->state == NST_TCPS_CLOSED)
+        return c->was_connected || c->attempted ? 0 : -ENOTCONN;
+    return -EAGAIN;
+}
+
+/* ---- shutdown / close ------------------------------------------------------------------- */
+
+/* RFC 9293 3.10.4 CLOSE for the sending direction. */
+static void shut_wr(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (c->fin_queued)
+        return;
+    switch (c->state) {
+    case NST_TCPS_SYN_SENT:
+    case NST_TCPS_SYN_RECEIVED:
+        c->fin_queued = 1; /* sent once ESTABLISHED (tcp_established) */
+        return;
+    case NST_TCPS_ESTABLISHED:
+        c->fin_queued = 1;
+        tcp_set_state(st, c, NST_TCPS_FIN_WAIT_1);
+        break;
+    case NST_TCPS_CLOSE_WAIT:
+        c->fin_queued = 1;
+        tcp_set_state(st, c, NST_TCPS_LAST_ACK);
+        break;
+    default:
+        return;
+    }
+    tcp_output(st, c);
+}
+
+static int tcp_shutdown_op(struct nst_stack *st, struct nst_sock *s, int how)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (c->state == NST_TCPS_LISTEN || (c->state == NST_TCPS_CLOSED && !c->was_connected))
+        return -ENOTCONN;
+    if (how == NST_SHUT_RD || how == NST_SHUT_RDWR)
+        c->rd_shut = 1;
+    if (how == NST_SHUT_WR || how == NST_SHUT_RDWR)
+        shut_wr(st, c);
+    tcp_notify(st, c);
+    return 0;
+}
+
+static void tcp_close_op(struct nst_stack *st, struct nst_sock *s)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    c->orphan = 1;
+    switch (c->state) {
+    case NST_TCPS_LISTEN:
+    case NST_TCPS_CLOSED:
+        tcp_conn_free(st, c);
+        return;
+    case NST_TCPS_SYN_SENT:
+        tcp_drop(st, c, 0); /* RFC 9293 3.10.4: delete the TCB */
+        return;
+    default:
+        break;
+    }
+    /* SO_LINGER with a zero timeout is ABORT (RFC 9293 3.10.5); so is a
+     * close that would throw away unread data (RFC 2525 2.17). */
+    if ((c->linger_on && c->linger_secs == 0) || nst_ring_len(&c->rcvbuf) > 0) {
+        tcp_send_rst(st, c);
+        tcp_drop(st, c, 0);
+        return;
+    }
+    shut_wr(st, c);
+    if (c->state == NST_TCPS_FIN_WAIT_2)
+        tcp_fin_wait2_arm(st, c);
+}
+
+static int tcp_getname(struct nst_stack *st, struct nst_sock *s, int peer, struct nst_sockaddr *out)
+{
+    (void)st;
+    struct nst_tcp_conn *c = conn_of(s);
+    if (!peer) {
+        out->addr = c->t.laddr;
+        out->port = c->t.lport;
+        return 0;
+    }
+    if (c->state == NST_TCPS_LISTEN || c->state == NST_TCPS_CLOSED || c->state == NST_TCPS_SYN_SENT)
+        return -ENOTCONN;
+    out->addr = c->t.raddr;
+    out->port = c->t.rport;
+    return 0;
+}
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+static int synchronized(const struct nst_tcp_conn *c)
+{
+    return c->state >= NST_TCPS_SYN_RECEIVED && c->state != NST_TCPS_TIME_WAIT;
+}
+
+static int set_buf(struct nst_stack *st, struct nst_tcp_conn *c, int rcv, int v)
+{
+    size_t want = v < TCP_BUF_MIN ? TCP_BUF_MIN : (size_t)v;
+    if (want > st->cfg.tcp.buf_max)
+        want = st->cfg.tcp.buf_max;
+    struct nst_ring *r = rcv ? &c->rcvbuf : &c->sndbuf;
+    /* The receive window's right edge must never move left, so a
+     * connection's receive buffer only grows; nothing stored is dropped. */
+    if (rcv && synchronized(c) && want < r->cap)
+        want = r->cap;
+    if (want < r->len + r->pending_end)
+        want = r->len + r->pending_end;
+    int err = nst_ring_set_cap(r, want);
+    if (err)
+        return err;
+    if (rcv)
+        c->rcvbuf_cap = want;
+    else
+        c->sndbuf_cap = want;
+    if (synchronized(c)) {
+        if (rcv && tcp_window_update_due(c) && receiving_state(c->state))
+            tcp_send_ack(st, c);
+        tcp_notify(st, c);
+    }
+    return 0;
+}
+
+static int set_congestion(struct nst_stack *st, struct nst_tcp_conn *c, const void *val, size_t len)
+{
+    (void)st;
+    char name[16];
+    size_t n = NST_MIN(len, sizeof(name) - 1);
+    memcpy(name, val, n);
+    name[n] = 0;
+    const struct nst_cc_ops *ops = nst_cc_find(name);
+    if (!ops)
+        return -ENOENT;
+    if (ops == c->cc.ops)
+        return 0;
+    c->cc.ops = ops;
+    if (c->was_connected && c->cc.mss) {
+        /* The new module starts from the current window, not from IW. */
+        uint32_t cwnd = c->cc.cwnd, ssthresh = c->cc.ssthresh;
+        ops->init(&c->cc, c->mss, st->now);
+        c->cc.cwnd = cwnd;
+        c->cc.ssthresh = ssthresh;
+    }
+    return 0;
+}
+
+static int set_socket_level(struct nst_stack *st, struct nst_tcp_conn *c, int name, const void *val, size_t len)
+{
+    int v = 0;
+    if (name == NST_SO_LINGER) {
+        struct nst_linger l;
+        if (len < sizeof(l))
+            return -EINVAL;
+        memcpy(&l, val, sizeof(l));
+        c->linger_on = l.l_onoff != 0;
+        c->linger_secs = l.l_linger < 0 ? 0 : l.l_linger;
+        return 0;
+    }
+    if (nst_sockopt_int(val, len, &v) < 0)
+        return -EINVAL;
+    switch (name) {
+    case NST_SO_RCVBUF:
+        return set_buf(st, c, 1, v);
+    case NST_SO_SNDBUF:
+        return set_buf(st, c, 0, v);
+    case NST_SO_KEEPALIVE:
+        c->keepalive = v != 0;
+        if (c->keepalive && c->state >= NST_TCPS_ESTABLISHED)
+            tcp_keepalive_arm(st, c);
+        else if (!c->keepalive && !(c->state == NST_TCPS_FIN_WAIT_2 && c->orphan))
+            nst_timer_cancel(st, &c->t_keep);
+        return 0;
+    case NST_SO_REUSEADDR:
+        c->reuseaddr = v != 0;
+        return 0;
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+static int set_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name, const void *val, size_t len)
+{
+    int v = 0;
+    if (name == NST_TCP_CONGESTION)
+        return len ? set_congestion(st, c, val, len) : -EINVAL;
+    if (nst_sockopt_int(val, len, &v) < 0)
+        return -EINVAL;
+    switch (name) {
+    case NST_TCP_NODELAY:
+        c->nodelay = v != 0;
+        if (c->nodelay && synchronized(c))
+            tcp_output(st, c); /* what Nagle held back goes now */
+        return 0;
+    case NST_TCP_MAXSEG:
+        if (v < TCP_MIN_USER_MSS || v > 65535)
+            return -EINVAL;
+        c->user_mss = (uint16_t)v;
+        return 0;
+    case NST_TCP_KEEPIDLE:
+    case NST_TCP_KEEPINTVL:
+        if (v < 1 || v > 32767)
+            return -EINVAL;
+        if (name == NST_TCP_KEEPIDLE)
+            c->keepidle = NST_SEC(v);
+        else
+            c->keepintvl = NST_SEC(v);
+        if (c->keepalive && c->state >= NST_TCPS_ESTABLISHED && !c->keep_probes && name == NST_TCP_KEEPIDLE)
+            tcp_keepalive_arm(st, c);
+        return 0;
+    case NST_TCP_KEEPCNT:
+        if (v < 1 || v > 127)
+            return -EINVAL;
+        c->keepcnt = (unsigned)v;
+        return 0;
+    case NST_TCP_TW_REUSE:
+        c->tw_reuse = v != 0;
+        return 0;
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+static int tcp_setsockopt(struct nst_stack *st, struct nst_sock *s, int level, int name, const void *val, size_t len)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (level == NST_SOL_SOCKET)
+        return set_socket_level(st, c, name, val, len);
+    if (level == NST_IPPROTO_TCP)
+        return set_tcp_level(st, c, name, val, len);
+    if (level == NST_IPPROTO_IP && name == NST_IP_TTL) {
+        int v;
+        if (nst_sockopt_int(val, len, &v) < 0 || v < -1 || v > 255)
+            return -EINVAL;
+        c->ttl = v <= 0 ? 0 : (uint8_t)v; /* -1 or 0: the stack's default */
+        return 0;
+    }
+    return -ENOPROTOOPT;
+}
+
+static int get_socket_level(struct nst_tcp_conn *c, int name, void *val, size_t *len)
+{
+    switch (name) {
+    case NST_SO_RCVBUF:
+        return nst_sockopt_put_int(val, len, (int)NST_MIN(c->rcvbuf_cap, (size_t)INT32_MAX));
+    case NST_SO_SNDBUF:
+        return nst_sockopt_put_int(val, len, (int)NST_MIN(c->sndbuf_cap, (size_t)INT32_MAX));
+    case NST_SO_KEEPALIVE:
+        return nst_sockopt_put_int(val, len, c->keepalive);
+    case NST_SO_REUSEADDR:
+        return nst_sockopt_put_int(val, len, c->reuseaddr);
+    case NST_SO_ERROR:
+        /* Positive errno, as getsockopt(SO_ERROR) gives it; cleared. */
+        return nst_sockopt_put_int(val, len, -take_error(c));
+    case NST_SO_LINGER: {
+        struct nst_linger l = {c->linger_on, c->linger_secs};
+        if (*len < sizeof(l))
+            return -EINVAL;
+        memcpy(val, &l, sizeof(l));
+        *len = sizeof(l);
+        return 0;
+    }
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+static int get_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name, void *val, size_t *len)
+{
+    switch (name) {
+    case NST_TCP_NODELAY:
+        return nst_sockopt_put_int(val, len, c->nodelay);
+    case NST_TCP_MAXSEG:
+        if (c->was_connected)
+            return nst_sockopt_put_int(val, len, c->mss);
+        return nst_sockopt_put_int(val, len, c->user_mss ? c->user_mss : (int)TCP_DEFAULT_MSS);
+    case NST_TCP_KEEPIDLE:
+        return nst_sockopt_put_int(val, len, (int)(c->keepidle / NST_SEC(1)));
+    case NST_TCP_KEEPINTVL:
+        return nst_sockopt_put_int(val, len, (int)(c->keepintvl / NST_SEC(1)));
+    case NST_TCP_KEEPCNT:
+        return nst_sockopt_put_int(val, len, (int)c->keepcnt);
+    case NST_TCP_TW_REUSE:
+        return nst_sockopt_put_int(val, len, c->tw_reuse);
+    case NST_TCP_CONGESTION: {
+        size_t n = strlen(c->cc.ops->name) + 1;
+        if (*len < n)
+            return -EINVAL;
+        memcpy(val, c->cc.ops->name, n);
+        *len = n;
+        return 0;
+    }
+    case NST_TCP_INFO:
+        if (*len < sizeof(struct nst_tcp_info))
+            return -EINVAL;
+        tcp_fill_info(st, c, val);
+        *len = sizeof(struct nst_tcp_info);
+        return 0;
+    default:
+        return -ENOPROTOOPT;
+    }
+}
+
+static int tcp_getsockopt(struct nst_stack *st, struct nst_sock *s, int level, int name, void *val, size_t *len)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (level == NST_SOL_SOCKET)
+        return get_socket_level(c, name, val, len);
+    if (level == NST_IPPROTO_TCP)
+        return get_tcp_level(st, c, name, val, len);
+    if (level == NST_IPPROTO_IP && name == NST_IP_TTL)
+        return nst_sockopt_put_int(val, len, c->ttl ? c->ttl : st->cfg.default_ttl);
+    return -ENOPROTOOPT;
+}
+
+/* ---- readiness ---------------------------------------------------------------------------- */
+
+static int tcp_events(struct nst_stack *st, struct nst_sock *s)
+{
+    (void)st;
+    struct nst_tcp_conn *c = conn_of(s);
+    if (c->state == NST_TCPS_LISTEN)
+        return c->accq_len ? NST_EV_IN : 0;
+    /* As Linux's tcp_poll: a closed socket is hung up, readable (EOF) and
+     * writable (a write fails at once). */
+    int closed = c->state == NST_TCPS_CLOSED;
+    int rcv_shut = c->rcv_fin || c->rd_shut || (closed && c->attempted);
+    int snd_shut = c->fin_queued || closed;
+    int ev = 0;
+    if (nst_ring_len(&c->rcvbuf) || rcv_shut)
+        ev |= NST_EV_IN;
+    if (rcv_shut)
+        ev |= NST_EV_RDHUP;
+    if (snd_shut && (rcv_shut || closed))
+        ev |= NST_EV_HUP;
+    if (snd_shut || ((c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_CLOSE_WAIT) &&
+                     nst_ring_space(&c->sndbuf) > 0))
+        ev |= NST_EV_OUT;
+    if (c->err)
+        ev |= NST_EV_ERR;
+    return ev;
+}
+
+const struct nst_proto_ops nst_tcp_ops = {
+    .bind = tcp_bind,
+    .listen = tcp_listen_op,
+    .accept = tcp_accept,
+    .connect = tcp_connect,
+    .sendto = tcp_sendto,
+    .recvfrom = tcp_recvfrom,
+    .shutdown = tcp_shutdown_op,
+    .close = tcp_close_op,
+    .getname = tcp_getname,
+    .setsockopt = tcp_setsockopt,
+    .getsockopt = tcp_getsockopt,
+    .events = tcp_events,
+};

@@ -1,0 +1,399 @@
+/* TCP objects and tables: the per-stack state, connections (allocation,
+ * states, teardown), the 4-tuple, listener and port tables. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/stack_impl.h"
+#include "core/util.h"
+#include "tcp/tcp.h"
+#include "tcp/tcp_state.h"
+
+void nst_tcp_config_default(struct nst_tcp_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->msl = NST_SEC(30);
+    c->rto_initial = NST_SEC(1);
+    /* RFC 6298 2.4 asks for 1 s; 200 ms is what Linux and the BSDs use and
+     * what RFC 8961 tolerates with a conservative RTT estimator. */
+    c->rto_min = NST_MSEC(200);
+    c->rto_max = NST_SEC(120);
+    c->delack = NST_MSEC(40);
+    c->persist_min = NST_MSEC(200);
+    c->persist_max = NST_SEC(60);
+    c->fin_wait2_timeout = NST_SEC(60);
+    c->keepidle = NST_SEC(7200);
+    c->keepintvl = NST_SEC(75);
+    c->keepcnt = 9;
+    c->syn_retries = 6;
+    c->synack_retries = 5;
+    c->data_retries = 15;
+    c->initial_window = 0;
+    c->sndbuf = 256 * 1024;
+    c->rcvbuf = 256 * 1024;
+    c->buf_max = 16 * 1024 * 1024;
+    c->max_backlog = 4096;
+    c->max_timewait = 262144;
+    c->challenge_ack_limit = 1000;
+    c->syncookies = 1;
+    c->timestamps = 1;
+    c->window_scaling = 1;
+    c->sack = 1;
+    memcpy(c->congestion, "cubic", 6);
+}
+
+static void config_fill_missing(struct nst_tcp_config *c)
+{
+    /* A stack configured before TCP had knobs (all zero) gets the defaults. */
+    if (c->msl == 0 && c->rto_initial == 0 && c->sndbuf == 0)
+        nst_tcp_config_default(c);
+    if (c->rto_min <= 0)
+        c->rto_min = NST_MSEC(1);
+    if (c->rto_max < c->rto_min)
+        c->rto_max = c->rto_min;
+    if (c->rto_initial <= 0)
+        c->rto_initial = NST_SEC(1);
+    if (c->sndbuf < 1024)
+        c->sndbuf = 1024;
+    if (c->rcvbuf < 1024)
+        c->rcvbuf = 1024;
+    if (c->buf_max < c->sndbuf || c->buf_max < c->rcvbuf)
+        c->buf_max = NST_MAX(c->sndbuf, c->rcvbuf);
+    if (c->max_backlog == 0)
+        c->max_backlog = 1;
+    if (c->persist_min <= 0)
+        c->persist_min = c->rto_min;
+    if (c->persist_max < c->persist_min)
+        c->persist_max = c->persist_min;
+    if (c->keepcnt == 0)
+        c->keepcnt = 1;
+    c->congestion[sizeof(c->congestion) - 1] = 0;
+}
+
+int nst_tcp_init(struct nst_stack *st)
+{
+    struct nst_tcp_state *ts = calloc(1, sizeof(*ts));
+    if (!ts)
+        return -ENOMEM;
+    if (nst_htable_init(&ts->conns, 64) || nst_htable_init(&ts->listeners, 16) ||
+        nst_htable_init(&ts->tws, 64) || nst_htable_init(&ts->ports, 64)) {
+        nst_htable_free(&ts->conns);
+        nst_htable_free(&ts->listeners);
+        nst_htable_free(&ts->tws);
+        nst_htable_free(&ts->ports);
+        free(ts);
+        return -ENOMEM;
+    }
+    config_fill_missing(&st->cfg.tcp);
+    st->tcp = ts;
+    return 0;
+}
+
+static void free_all_tw(struct nst_stack *st)
+{
+    struct nst_htable *t = &st->tcp->tws;
+    for (size_t i = 0; i < t->nbuckets; i++) {
+        while (t->buckets[i]) {
+            struct nst_tcp_tw *tw = NST_CONTAINER_OF(t->buckets[i], struct nst_tcp_tw, node);
+            tcp_tw_free(st, tw);
+        }
+    }
+}
+
+void nst_tcp_fini(struct nst_stack *st)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    if (!ts)
+        return;
+    /* The socket table is finished first (it closes every descriptor);
+     * what is left are connections no descriptor refers to. */
+    while (ts->all)
+        tcp_conn_free(st, ts->all);
+    free_all_tw(st);
+    nst_htable_free(&ts->conns);
+    nst_htable_free(&ts->listeners);
+    nst_htable_free(&ts->tws);
+    nst_htable_free(&ts->ports);
+    free(ts);
+    st->tcp = NULL;
+}
+
+const char *nst_tcp_state_name(int state)
+{
+    static const char *const names[] = {
+        "CLOSED",     "LISTEN",     "SYN_SENT",   "SYN_RECEIVED", "ESTABLISHED", "FIN_WAIT_1",
+        "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING",    "LAST_ACK",     "TIME_WAIT",
+    };
+    if (state < 0 || (size_t)state >= NST_ARRAY_LEN(names))
+        return "?";
+    return names[state];
+}
+
+void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state)
+{
+    (void)st;
+    c->state = (uint8_t)state;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t)
+{
+    uint8_t k[12];
+    memcpy(k, &t->laddr, 4);
+    memcpy(k + 4, &t->raddr, 4);
+    memcpy(k + 8, &t->lport, 2);
+    memcpy(k + 10, &t->rport, 2);
+    return nst_siphash24(st->hash_key, k, sizeof(k));
+}
+
+uint64_t tcp_port_hash(struct nst_stack *st, uint16_t port)
+{
+    uint8_t k[3] = {'P', (uint8_t)(port >> 8), (uint8_t)port};
+    return nst_siphash24(st->hash_key, k, sizeof(k));
+}
+
+static int tuple_eq(const struct nst_tcp_tuple *a, const struct nst_tcp_tuple *b)
+{
+    return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport && a->rport == b->rport;
+}
+
+/* ---- the 4-tuple table -------------------------------------------------------- */
+
+int tcp_conn_hash(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (c->hashed)
+        return 0;
+    nst_htable_insert(&st->tcp->conns, &c->node, tcp_tuple_hash(st, &c->t));
+    c->hashed = 1;
+    return 0;
+}
+
+void tcp_conn_unhash(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (!c->hashed)
+        return;
+    nst_htable_remove(&st->tcp->conns, &c->node);
+    c->hashed = 0;
+}
+
+struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t)
+{
+    uint64_t h = tcp_tuple_hash(st, t);
+    struct nst_hnode *n;
+    NST_HTABLE_FOREACH_HASH(&st->tcp->conns, h, n)
+    {
+        struct nst_tcp_conn *c = NST_CONTAINER_OF(n, struct nst_tcp_conn, node);
+        if (tuple_eq(&c->t, t))
+            return c;
+    }
+    return NULL;
+}
+
+/* ---- listeners ---------------------------------------------------------------- */
+
+int tcp_listener_add(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (c->listening)
+        return 0;
+    nst_htable_insert(&st->tcp->listeners, &c->node, tcp_port_hash(st, c->t.lport));
+    c->listening = 1;
+    return 0;
+}
+
+void tcp_listener_remove(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (!c->listening)
+        return;
+    nst_htable_remove(&st->tcp->listeners, &c->node);
+    c->listening = 0;
+}
+
+struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, nst_ip4_t addr, uint16_t port)
+{
+    /* A listener bound to the exact address wins over a wildcard one. */
+    struct nst_tcp_conn *wild = NULL;
+    uint64_t h = tcp_port_hash(st, port);
+    struct nst_hnode *n;
+    NST_HTABLE_FOREACH_HASH(&st->tcp->listeners, h, n)
+    {
+        struct nst_tcp_conn *c = NST_CONTAINER_OF(n, struct nst_tcp_conn, node);
+        if (c->t.lport != port)
+            continue;
+        if (c->t.laddr == addr)
+            return c;
+        if (c->t.laddr == 0)
+            wild = c;
+    }
+    return wild;
+}
+
+/* ---- the port table ----------------------------------------------------------- */
+
+void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr, uint16_t port, int bound)
+{
+    if (c->port_held)
+        tcp_port_release(st, c);
+    c->port.addr = addr;
+    c->port.port = port;
+    c->port.kind = TCP_PORT_CONN;
+    c->port.bound = (uint8_t)bound;
+    nst_htable_insert(&st->tcp->ports, &c->port.node, tcp_port_hash(st, port));
+    c->port_held = 1;
+}
+
+void tcp_port_release(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (!c->port_held)
+        return;
+    nst_htable_remove(&st->tcp->ports, &c->port.node);
+    c->port_held = 0;
+}
+
+static int addr_overlap(nst_ip4_t a, nst_ip4_t b) { return a == 0 || b == 0 || a == b; }
+
+/* Linux's rules: two sockets may share a port when the addresses differ
+ * (neither being the wildcard), or when both set SO_REUSEADDR and the other
+ * is not listening; a TIME_WAIT record yields to SO_REUSEADDR. `self`
+ * listening counts as not reusable against other listeners. */
+int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port)
+{
+    uint64_t h = tcp_port_hash(st, port);
+    struct nst_hnode *n;
+    NST_HTABLE_FOREACH_HASH(&st->tcp->ports, h, n)
+    {
+        struct tcp_port_ref *r = NST_CONTAINER_OF(n, struct tcp_port_ref, node);
+        if (r->port != port || !addr_overlap(r->addr, addr))
+            continue;
+        if (r->kind == TCP_PORT_TW) {
+            if (!self->reuseaddr)
+                return -EADDRINUSE;
+            continue;
+        }
+        const struct nst_tcp_conn *o = NST_CONTAINER_OF(r, struct nst_tcp_conn, port);
+        if (o == self)
+            continue;
+        if (self->reuseaddr && o->reuseaddr && o->state != NST_TCPS_LISTEN && self->state != NST_TCPS_LISTEN)
+            continue;
+        if (self->reuseaddr && o->reuseaddr && self->state == NST_TCPS_LISTEN && o->state != NST_TCPS_LISTEN)
+            continue;
+        return -EADDRINUSE;
+    }
+    return 0;
+}
+
+int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port)
+{
+    /* A port someone bound or listens on is not handed out by connect(). */
+    uint64_t h = tcp_port_hash(st, port);
+    struct nst_hnode *n;
+    NST_HTABLE_FOREACH_HASH(&st->tcp->ports, h, n)
+    {
+        struct tcp_port_ref *r = NST_CONTAINER_OF(n, struct tcp_port_ref, node);
+        if (r->port != port || r->kind != TCP_PORT_CONN || !r->bound || !addr_overlap(r->addr, addr))
+            continue;
+        if (NST_CONTAINER_OF(r, struct nst_tcp_conn, port) != self)
+            return 1;
+    }
+    return 0;
+}
+
+/* ---- connections -------------------------------------------------------------- */
+
+struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
+{
+    const struct nst_tcp_config *cfg = &st->cfg.tcp;
+    struct nst_tcp_conn *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->sock.fd = -1;
+    c->sock.type = NST_SOCK_STREAM;
+    c->sock.ops = &nst_tcp_ops;
+    c->state = NST_TCPS_CLOSED;
+    c->sndbuf_cap = cfg->sndbuf;
+    c->rcvbuf_cap = cfg->rcvbuf;
+    nst_ring_init(&c->sndbuf, c->sndbuf_cap);
+    nst_ring_init(&c->rcvbuf, c->rcvbuf_cap);
+    nst_asm_init(&c->ooo);
+    nst_sack_init(&c->sack);
+    nst_rtt_init(&c->rtt, cfg->rto_initial, cfg->rto_min, cfg->rto_max);
+    c->cc.ops = nst_cc_find(cfg->congestion);
+    if (!c->cc.ops)
+        c->cc.ops = NST_CC_DEFAULT;
+    c->keepidle = cfg->keepidle;
+    c->keepintvl = cfg->keepintvl;
+    c->keepcnt = cfg->keepcnt;
+    c->peer_mss = TCP_DEFAULT_MSS;
+    c->adv_mss = TCP_DEFAULT_MSS;
+    tcp_update_mss(c);
+    tcp_timers_init(c);
+    c->last_recv = st->now;
+    struct nst_tcp_state *ts = st->tcp;
+    c->all_next = ts->all;
+    if (ts->all)
+        ts->all->all_prev = c;
+    ts->all = c;
+    ts->n_conns++;
+    return c;
+}
+
+void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    if (c->state == NST_TCPS_LISTEN)
+        tcp_listen_close(st, c);
+    if (c->queue != TCP_Q_NONE)
+        tcp_listen_unlink(st, c);
+    tcp_timers_cancel(st, c);
+    tcp_conn_unhash(st, c);
+    tcp_listener_remove(st, c);
+    tcp_port_release(st, c);
+    nst_ring_free(&c->sndbuf);
+    nst_ring_free(&c->rcvbuf);
+    if (c->all_prev)
+        c->all_prev->all_next = c->all_next;
+    else
+        ts->all = c->all_next;
+    if (c->all_next)
+        c->all_next->all_prev = c->all_prev;
+    ts->n_conns--;
+    free(c);
+}
+
+static void count_close(struct nst_stack *st, int old_state)
+{
+    /* RFC 1213 tcpAttemptFails / tcpEstabResets: direct transitions to CLOSED. */
+    if (old_state == NST_TCPS_SYN_SENT || old_state == NST_TCPS_SYN_RECEIVED)
+        NST_STAT_INC(st, tcp, attempt_fails);
+    else if (old_state == NST_TCPS_ESTABLISHED || old_state == NST_TCPS_CLOSE_WAIT)
+        NST_STAT_INC(st, tcp, estab_resets);
+}
+
+void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
+{
+    count_close(st, c->state);
+    if (err && !c->err)
+        c->err = err;
+    tcp_set_state(st, c, NST_TCPS_CLOSED);
+    tcp_timers_cancel(st, c);
+    tcp_conn_unhash(st, c);
+    tcp_port_release(st, c);
+    /* Unsent data can never be sent now; unread data stays readable. */
+    nst_ring_free(&c->sndbuf);
+    nst_ring_drop_pending(&c->rcvbuf);
+    nst_asm_init(&c->ooo);
+    nst_sack_clear(&c->sack);
+    if (c->queue != TCP_Q_NONE || c->sock.fd < 0) {
+        tcp_conn_free(st, c);
+        return;
+    }
+    tcp_notify(st, c);
+}
+
+void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    if (c->sock.fd >= 0)
+        nst_sock_notify(st, &c->sock);
+    else if (c->queue == TCP_Q_ACCEPT && c->listener && c->listener->sock.fd >= 0)
+        nst_sock_notify(st, &c->listener->sock);
+}

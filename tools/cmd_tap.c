@@ -1,0 +1,357 @@
+/* nstack on a Linux TAP device: the options and host shared by `nstack
+ * serve` (cmd_serve.c) and `nstack ping --tap`, which is here. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <nstack/lab.h>
+#include <nstack/socket.h>
+
+#include "tools/cli.h"
+#include "tools/cmd_tap.h"
+
+const char tap_opts_help[] =
+    "  --tap IFNAME    the TAP device to use (created if missing; see scripts/netns.sh)\n"
+    "  --addr A.B.C.D/N  nstack's address on it (required)\n"
+    "  --gw A.B.C.D    default gateway\n"
+    "  --mac MAC       nstack's MAC address (default 02:6e: and the four address bytes)\n"
+    "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
+    "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
+    "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
+    "  --delay MS      fixed delay in milliseconds\n"
+    "  --seed N        seed of the impairment generator (default 1)\n";
+
+void tap_opts_default(struct tap_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->seed = 1;
+}
+
+static int parse_mac(const char *s, struct nst_mac *m)
+{
+    unsigned b[6];
+    char tail;
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+        return -EINVAL;
+    for (int i = 0; i < 6; i++)
+        m->b[i] = (uint8_t)b[i];
+    /* A multicast source address is not an address a host may have. */
+    return (m->b[0] & 1) ? -EINVAL : 0;
+}
+
+static const char *const impair_names[] = {"loss", "duplicate", "reorder", "delay"};
+
+/* --loss, --tx-delay, ...: kind 0-2 are probabilities, 3 the delay in ms. */
+static int parse_impair(const char *cmd, int code, const char *arg, struct tap_opts *o)
+{
+    int kind = (code - TAP_OPT_IMPAIR) / 3, dir = (code - TAP_OPT_IMPAIR) % 3;
+    const char *prefix = dir == 1 ? "tx-" : dir == 2 ? "rx-" : "";
+    double v;
+    if (kind == 3 ? nst_cli_parse_double(arg, 0, 3600e3, &v) : nst_cli_parse_double(arg, 0, 1, &v))
+        return nst_cli_bad_usage(cmd, "--%s%s needs %s, not '%s'", prefix, impair_names[kind],
+                                 kind == 3 ? "milliseconds (0 to 3600000)" : "a probability between 0 and 1", arg);
+    struct nst_tap_impair *dirs[2] = {&o->tx, &o->rx};
+    for (int d = 0; d < 2; d++) {
+        if (dir != 0 && dir != d + 1)
+            continue;
+        struct nst_tap_impair *im = dirs[d];
+        switch (kind) {
+        case 0: im->loss = v; break;
+        case 1: im->duplicate = v; break;
+        case 2: im->reorder = v; break;
+        default: im->delay = (nst_time_t)(v * 1e6); break;
+        }
+    }
+    return 0;
+}
+
+int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
+{
+    uint64_t v;
+    switch (c) {
+    case TAP_OPT_TAP:
+        if (!*arg || strlen(arg) > 15)
+            return nst_cli_bad_usage(cmd, "--tap needs an interface name of 1 to 15 characters, not '%s'", arg);
+        o->ifname = arg;
+        return 0;
+    case TAP_OPT_ADDR:
+        if (nst_ip4_parse(arg, &o->addr, &o->prefix_len) || !strchr(arg, '/') || o->addr == 0 ||
+            o->prefix_len == 0 || o->prefix_len > 30)
+            return nst_cli_bad_usage(cmd, "--addr needs an address and prefix like 10.77.0.2/24, not '%s'", arg);
+        return 0;
+    case TAP_OPT_GW:
+        if (nst_ip4_parse(arg, &o->gw, NULL))
+            return nst_cli_bad_usage(cmd, "--gw needs an address like 10.77.0.1, not '%s'", arg);
+        return 0;
+    case TAP_OPT_MAC:
+        if (parse_mac(arg, &o->mac))
+            return nst_cli_bad_usage(cmd, "--mac needs a unicast MAC like 02:00:00:00:00:01, not '%s'", arg);
+        o->have_mac = 1;
+        return 0;
+    case TAP_OPT_PCAP: o->pcap = arg; return 0;
+    case TAP_OPT_SEED:
+        if (nst_cli_parse_u64(arg, 0, UINT64_MAX, &v))
+            return nst_cli_bad_usage(cmd, "--seed needs a non-negative integer, not '%s'", arg);
+        o->seed = v;
+        return 0;
+    default:
+        if (c >= TAP_OPT_IMPAIR && c < TAP_OPT_IMPAIR + 12)
+            return parse_impair(cmd, c, arg, o);
+        return -1;
+    }
+}
+
+int tap_opts_check(const char *cmd, const struct tap_opts *o)
+{
+    if (!o->ifname)
+        return nst_cli_bad_usage(cmd, "--tap IFNAME is required");
+    if (!o->addr)
+        return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N is required");
+    return 0;
+}
+
+/* 02 (locally administered, unicast), 6e ('n'), then the IPv4 address:
+ * stable across runs, and two nstack hosts on one segment differ. */
+static struct nst_mac default_mac(nst_ip4_t a)
+{
+    struct nst_mac m = {{0x02, 0x6e, (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a}};
+    return m;
+}
+
+static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+{
+    struct nst_stack_config sc;
+    nst_stack_config_default(&sc);
+    sc.name = "nstack";
+    /* A real network: ISNs, ports and hash keys must not be guessable. */
+    sc.use_os_entropy = 1;
+    h->st = nst_stack_new(&sc);
+    if (!h->st) {
+        fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);
+        return 1;
+    }
+    struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix_len};
+    ic.mac = o->have_mac ? o->mac : default_mac(o->addr);
+    h->ifindex = nst_tap_attach(h->tap, h->st, &ic);
+    if (h->ifindex < 0) {
+        fprintf(stderr, "nstack %s: cannot add the interface: %s\n", cmd, strerror(-h->ifindex));
+        return 1;
+    }
+    if (o->gw) {
+        int err = nst_route_add(h->st, 0, 0, o->gw, h->ifindex, 0);
+        if (err) {
+            fprintf(stderr, "nstack %s: cannot add the default route via the gateway: %s\n", cmd, strerror(-err));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+{
+    memset(h, 0, sizeof(*h));
+    struct nst_tap_config tc;
+    nst_tap_config_default(&tc);
+    tc.ifname = o->ifname;
+    tc.pcap_path = o->pcap;
+    tc.pcap_offset = nst_runloop_wall_offset();
+    tc.seed = o->seed;
+    tc.tx = o->tx;
+    tc.rx = o->rx;
+    char why[512];
+    int err = nst_tap_open(&tc, &h->tap, why, sizeof(why));
+    if (err) {
+        fprintf(stderr, "nstack %s: %s\n", cmd, why);
+        return 1;
+    }
+    int rc = host_stack(cmd, o, h);
+    if (rc)
+        return rc;
+    err = nst_runloop_new(h->st, &h->rl);
+    if (!err)
+        err = nst_runloop_add_tap(h->rl, h->tap);
+    if (!err)
+        err = nst_runloop_catch_signals(h->rl);
+    if (err) {
+        fprintf(stderr, "nstack %s: cannot set up the run loop: %s\n", cmd, strerror(-err));
+        return 1;
+    }
+    return 0;
+}
+
+void tap_host_close(struct tap_host *h)
+{
+    nst_runloop_free(h->rl);
+    nst_stack_free(h->st);
+    nst_tap_close(h->tap);
+    memset(h, 0, sizeof(*h));
+}
+
+static void print_dir(FILE *out, const char *name, const struct nst_tap_dir_stats *d)
+{
+    fprintf(out, "%s: %llu frames, %llu bytes, %llu errors; impairment: %llu lost, %llu duplicated, "
+                 "%llu reordered, %llu delayed, %llu dropped (hold full)\n",
+            name, (unsigned long long)d->frames, (unsigned long long)d->bytes, (unsigned long long)d->errors,
+            (unsigned long long)d->lost, (unsigned long long)d->duplicated, (unsigned long long)d->reordered,
+            (unsigned long long)d->delayed, (unsigned long long)d->hold_drops);
+}
+
+void tap_host_print_stats(FILE *out, const struct tap_host *h)
+{
+    const struct nst_tap_stats *s = nst_tap_stats(h->tap);
+    fprintf(out, "--- %s statistics ---\n", nst_tap_name(h->tap));
+    print_dir(out, "tx (nstack -> kernel)", &s->tx);
+    print_dir(out, "rx (kernel -> nstack)", &s->rx);
+    if (s->pcap_errors)
+        fprintf(out, "capture: stopped after a write error\n");
+}
+
+void tap_host_describe(FILE *out, const struct tap_host *h)
+{
+    struct nst_iface_info ii;
+    char a[16], m[18];
+    nst_iface_get(h->st, h->ifindex, &ii);
+    fprintf(out, "%s/%u on %s (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len, nst_tap_name(h->tap),
+            nst_mac_str(&ii.mac, m), ii.mtu);
+}
+
+/* ---- nstack ping --tap ------------------------------------------------- */
+
+/* The run loop as a ping's clock: real time. */
+struct sock_wait {
+    struct nst_stack *st;
+    int fd;
+};
+
+static int sock_readable(void *arg)
+{
+    struct sock_wait *sw = arg;
+    return (nst_socket_events(sw->st, sw->fd) & NST_EV_IN) != 0;
+}
+
+static nst_time_t loop_now(void *arg) { return nst_runloop_now(arg); }
+
+static int loop_wait_readable(void *arg, struct nst_stack *st, int fd, nst_time_t until)
+{
+    struct sock_wait sw = {st, fd};
+    return nst_runloop_run(arg, until, sock_readable, &sw);
+}
+
+static int loop_run_until(void *arg, nst_time_t until)
+{
+    int rc = nst_runloop_run(arg, until, NULL, NULL);
+    return rc < 0 ? rc : 0;
+}
+
+static void tap_ping_usage(void)
+{
+    printf("usage: nstack ping --tap IFNAME --addr A.B.C.D/N [-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL]\n"
+           "                  [-W SECONDS] [options] DEST\n\n"
+           "Pings DEST from nstack over a TAP device, in real time (Ctrl-C ends it early).\n\n"
+           "  -c COUNT        echo requests to send (default 4)\n"
+           "  -i SECONDS      interval between them (default 1)\n"
+           "  -s SIZE         payload bytes (default 56)\n"
+           "  -t TTL          IP time to live\n"
+           "  -W SECONDS      how long to wait for replies after the last request (default 2)\n"
+           "%s",
+           tap_opts_help);
+}
+
+/* -c -i -s -t -W; 0, or 2 on a bad value. */
+static int ping_option(int c, const char *arg, struct nst_ping_opts *po)
+{
+    uint64_t v;
+    double d;
+    switch (c) {
+    case 'c':
+        if (nst_cli_parse_u64(arg, 1, 65535, &v))
+            return nst_cli_bad_usage("ping", "-c needs a count from 1 to 65535, not '%s'", arg);
+        po->count = (int)v;
+        return 0;
+    case 'i':
+        if (nst_cli_parse_double(arg, 0.001, 3600, &d))
+            return nst_cli_bad_usage("ping", "-i needs an interval in seconds (0.001 to 3600), not '%s'", arg);
+        po->interval = (nst_time_t)(d * 1e9);
+        return 0;
+    case 's':
+        if (nst_cli_parse_u64(arg, 0, 65507, &v))
+            return nst_cli_bad_usage("ping", "-s needs a payload size from 0 to 65507, not '%s'", arg);
+        po->size = (size_t)v;
+        return 0;
+    case 't':
+        if (nst_cli_parse_u64(arg, 1, 255, &v))
+            return nst_cli_bad_usage("ping", "-t needs a TTL from 1 to 255, not '%s'", arg);
+        po->ttl = (uint8_t)v;
+        return 0;
+    case 'W':
+        if (nst_cli_parse_double(arg, 0, 3600, &d))
+            return nst_cli_bad_usage("ping", "-W needs seconds (0 to 3600), not '%s'", arg);
+        po->wait = (nst_time_t)(d * 1e9);
+        return 0;
+    default: return nst_cli_bad_usage("ping", "unknown option");
+    }
+}
+
+int nst_cli_wants_tap(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            return 0;
+        if (!strcmp(argv[i], "--tap") || !strncmp(argv[i], "--tap=", 6))
+            return 1;
+    }
+    return 0;
+}
+
+static int run_tap_ping(const struct tap_opts *to, nst_ip4_t dst, const struct nst_ping_opts *po)
+{
+    struct tap_host h;
+    int rc = tap_host_open("ping", to, &h);
+    if (rc) {
+        tap_host_close(&h);
+        return rc;
+    }
+    const struct nst_ping_clock clk = {h.rl, loop_now, loop_wait_readable, loop_run_until};
+    struct nst_ping_result r;
+    memset(&r, 0, sizeof(r));
+    int err = nst_ping_run(&clk, h.st, dst, po, stdout, &r);
+    if (err < 0 && err != -EINTR)
+        fprintf(stderr, "nstack ping: %s\n", strerror(-err));
+    tap_host_close(&h);
+    if (err < 0 && err != -EINTR)
+        return 1;
+    return r.received ? 0 : 1;
+}
+
+int nst_cmd_tap_ping(int argc, char **argv)
+{
+    static const struct option opts[] = {TAP_LONG_OPTIONS, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    struct tap_opts to;
+    tap_opts_default(&to);
+    struct nst_ping_opts po;
+    nst_ping_opts_default(&po);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:i:s:t:W:h", opts, NULL)) != -1) {
+        if (c == 'h') {
+            tap_ping_usage();
+            return 0;
+        }
+        int rc = tap_opts_parse("ping", c, optarg, &to);
+        if (rc < 0)
+            rc = ping_option(c, optarg, &po);
+        if (rc)
+            return rc;
+    }
+    int rc = tap_opts_check("ping", &to);
+    if (rc)
+        return rc;
+    if (optind >= argc)
+        return nst_cli_bad_usage("ping", "DEST is required with --tap");
+    nst_ip4_t dst;
+    if (nst_ip4_parse(argv[optind], &dst, NULL))
+        return nst_cli_bad_usage("ping", "DEST must be an IPv4 address with --tap, not '%s'", argv[optind]);
+    if (optind + 1 < argc)
+        return nst_cli_bad_usage("ping", "unexpected argument '%s'", argv[optind + 1]);
+    return run_tap_ping(&to, dst, &po);
+}

@@ -1,0 +1,76 @@
+/* The commands that run nstack on a Linux TAP device (nstack serve, nstack
+ * ping --tap): their shared options and the host they build (a stack, its
+ * TAP, a run loop). */
+#ifndef NST_TOOLS_CMD_TAP_H
+#define NST_TOOLS_CMD_TAP_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include <nstack/runloop.h>
+#include <nstack/tap.h>
+
+struct tap_opts {
+    const char *ifname;         /* --tap */
+    nst_ip4_t addr;             /* --addr A.B.C.D/N */
+    uint8_t prefix_len;
+    nst_ip4_t gw;               /* --gw: default route; 0: none */
+    struct nst_mac mac;         /* --mac; default 02:6e:<the four address bytes> */
+    int have_mac;
+    const char *pcap;           /* --pcap FILE */
+    uint64_t seed;              /* --seed: the impairment generator */
+    struct nst_tap_impair tx, rx; /* --loss/--delay/--duplicate/--reorder, --tx-X, --rx-X */
+};
+
+/* Long option codes of the TAP options (above any short option). */
+enum {
+    TAP_OPT_TAP = 256,
+    TAP_OPT_ADDR,
+    TAP_OPT_GW,
+    TAP_OPT_MAC,
+    TAP_OPT_PCAP,
+    TAP_OPT_SEED,
+    /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
+    TAP_OPT_IMPAIR = 300,
+};
+
+#define TAP_IMPAIR_OPTION(name, kind)                                                      \
+    {name, required_argument, 0, TAP_OPT_IMPAIR + (kind) * 3},                             \
+    {"tx-" name, required_argument, 0, TAP_OPT_IMPAIR + (kind) * 3 + 1},                   \
+    {"rx-" name, required_argument, 0, TAP_OPT_IMPAIR + (kind) * 3 + 2}
+
+/* The struct option entries every TAP command accepts (no terminator). */
+#define TAP_LONG_OPTIONS                                                                    \
+    {"tap", required_argument, 0, TAP_OPT_TAP}, {"addr", required_argument, 0, TAP_OPT_ADDR}, \
+    {"gw", required_argument, 0, TAP_OPT_GW},   {"mac", required_argument, 0, TAP_OPT_MAC},   \
+    {"pcap", required_argument, 0, TAP_OPT_PCAP}, {"seed", required_argument, 0, TAP_OPT_SEED}, \
+    TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
+    TAP_IMPAIR_OPTION("delay", 3)
+
+extern const char tap_opts_help[];
+
+void tap_opts_default(struct tap_opts *o);
+/* Handles option c (with optarg). 0 if it was a TAP option and is fine, 2
+ * (bad usage, message printed) if its value is wrong, -1 if c is not a TAP
+ * option. */
+int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o);
+/* --tap and --addr are required. 0 or 2 (message printed). */
+int tap_opts_check(const char *cmd, const struct tap_opts *o);
+
+struct tap_host {
+    struct nst_stack *st;
+    struct nst_tap *tap;
+    struct nst_runloop *rl;
+    int ifindex;
+};
+
+/* Builds the host: a stack with an interface on the TAP, the default route,
+ * a run loop catching SIGINT/SIGTERM. 0, or an exit code (message printed). */
+int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h);
+void tap_host_close(struct tap_host *h);
+/* One line per direction: frames, bytes, errors and what the impairment did. */
+void tap_host_print_stats(FILE *out, const struct tap_host *h);
+/* A one-line description: "10.77.0.2/24 on tap0 (02:6e:0a:4d:00:02)". */
+void tap_host_describe(FILE *out, const struct tap_host *h);
+
+#endif
