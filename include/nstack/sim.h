@@ -60,6 +60,14 @@ void nst_sim_link_set_params(struct nst_sim_link *l, const struct nst_link_param
 /* Writes every frame that crosses the link (both directions, at the time it
  * enters the link) to a pcap file. 0 or -errno. */
 int nst_sim_link_pcap(struct nst_sim_link *l, const char *path);
+/* Watching a link in the program: fn is called when a frame is offered to
+ * the link (as the capture sees it) and when it is handed to the receiver.
+ * dir 0: from a to b. NULL fn stops it. */
+enum nst_sim_frame_event { NST_SIM_OFFERED, NST_SIM_DELIVERED };
+typedef void (*nst_sim_observer_fn)(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now,
+                                    const uint8_t *frame, size_t len);
+void nst_sim_link_observe(struct nst_sim_link *l, nst_sim_observer_fn fn, void *arg);
+
 /* dir 0: from a to b; dir 1: from b to a. */
 const struct nst_sim_link_stats *nst_sim_link_stats(const struct nst_sim_link *l, int dir);
 int nst_sim_link_ifindex(const struct nst_sim_link *l, int side);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
+#include "tcp/tcp.h"
 
 void nst_stack_config_default(struct nst_stack_config *c)
 {
@@ -28,6 +29,7 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->ephemeral_hi = 65535;
     c->max_sockets = 1u << 20;
     c->udp_rcvbuf = 208 * 1024;
+    nst_tcp_config_default(&c->tcp);
 }
 
 static int config_valid(const struct nst_stack_config *c)
@@ -65,7 +67,7 @@ struct nst_stack *nst_stack_new(const struct nst_stack_config *cfg)
     snprintf(st->name, sizeof(st->name), "%s", cfg->name ? cfg->name : "nstack");
     st->cfg.name = st->name;
     st->pkt_cache.max = 256;
-    if (stack_seed(st) || nst_ip_init(st) || nst_udp_init(st) || nst_icmp_sock_init(st) ||
+    if (stack_seed(st) || nst_ip_init(st) || nst_udp_init(st) || nst_icmp_sock_init(st) || nst_tcp_init(st) ||
         nst_sock_table_init(&st->socks)) {
         nst_stack_free(st);
         return NULL;
@@ -77,7 +79,12 @@ void nst_stack_free(struct nst_stack *st)
 {
     if (!st)
         return;
+    /* Freeing a stack is the host vanishing: connections are torn down
+     * without a word on the wire (the links may already be gone). */
+    st->dying = 1;
+    st->event_cb = NULL;
     nst_sock_table_fini(st);
+    nst_tcp_fini(st);
     nst_icmp_sock_fini(st);
     nst_udp_fini(st);
     nst_ip_fini(st);

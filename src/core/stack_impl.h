@@ -34,6 +34,7 @@ struct nst_stack {
 
     nst_event_cb event_cb;
     void *event_arg;
+    int dying; /* nst_stack_free is running: links may be gone, send nothing */
 };
 
 #define NST_STAT_INC(st, layer, name) ((st)->stats.layer##_##name++)

@@ -11,12 +11,16 @@
 const char *const nst_demo_scenarios[][2] = {
     {"path", "IP hop by hop: ping and traceroute across New York - 3 routers - London (80 ms)"},
     {"best-effort", "IP is best effort: datagrams lost, duplicated, reordered, never retransmitted"},
+    {"handshake", "TCP's three-way handshake costs one round trip (80 ms) before the first request byte"},
+    {"reliable-stream", "TCP over a lossy, duplicating, reordering link: every byte arrives once, in order"},
     {NULL, NULL},
 };
 
 static int (*const scenario_fns[])(const struct nst_demo_opts *, FILE *) = {
     nst_demo_path,
     nst_demo_best_effort,
+    nst_demo_handshake,
+    nst_demo_reliable_stream,
 };
 
 void nst_demo_opts_default(struct nst_demo_opts *o)

@@ -17,5 +17,7 @@ void nst_lab_capture(const struct nst_demo_opts *o, struct nst_sim_link *l, cons
 /* Scenarios: 0 if their checks held. */
 int nst_demo_path(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out);
+int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out);
+int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out);
 
 #endif

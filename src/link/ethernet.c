@@ -43,7 +43,7 @@ int nst_eth_output(struct nst_stack *st, int ifindex, const struct nst_mac *dst,
 {
     struct nst_iface *ifc = &st->ip.ifaces[ifindex];
     struct nst_eth_repr eth = {.dst = *dst, .src = ifc->mac, .ethertype = ethertype};
-    if (nst_pkt_headroom(p) < NST_ETH_HLEN) {
+    if (st->dying || nst_pkt_headroom(p) < NST_ETH_HLEN) {
         nst_pkt_free(st, p);
         return -EINVAL;
     }

@@ -43,6 +43,8 @@ struct nst_sim_link {
     int ifindex[2];           /* -1 until the interface exists */
     struct sim_dir d[2];
     struct nst_pcap *pcap;
+    nst_sim_observer_fn observer;
+    void *observer_arg;
 };
 
 struct frame_event {
@@ -219,6 +221,8 @@ static void frame_event_fire(struct nst_world *w, struct nst_sim_event *ev)
         struct nst_sim_link_stats *s = &l->d[fe->dir].stats;
         s->delivered++;
         s->bytes_delivered += fe->len;
+        if (l->observer)
+            l->observer(l->observer_arg, NST_SIM_DELIVERED, fe->dir, w->now, fe->data, fe->len);
         nst_stack_input(l->end[to], l->ifindex[to], fe->data, fe->len, w->now);
     }
     free(fe);
@@ -325,6 +329,8 @@ static int sim_link_send(void *ctx, const uint8_t *frame, size_t len)
      * corruption. A capture is the sender's view of the wire, so tshark can
      * check the sender's checksums; what the link did is in the stats. */
     capture(l, now, frame, len);
+    if (l->observer)
+        l->observer(l->observer_arg, NST_SIM_OFFERED, d->dir, now, frame, len);
     if (len > (size_t)l->p.mtu + ETH_HDR_LEN) {
         d->stats.too_big++;
         return 0;
@@ -421,6 +427,12 @@ void nst_sim_link_set_params(struct nst_sim_link *l, const struct nst_link_param
 {
     if (l && p)
         params_sanitise(&l->p, p);
+}
+
+void nst_sim_link_observe(struct nst_sim_link *l, nst_sim_observer_fn fn, void *arg)
+{
+    l->observer = fn;
+    l->observer_arg = arg;
 }
 
 int nst_sim_link_pcap(struct nst_sim_link *l, const char *path)

@@ -362,6 +362,19 @@ static int ack_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct 
 static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
     uint8_t f = seg->h.flags;
+    struct tcp_seg synack_as_ack;
+    if (c->state == NST_TCPS_SYN_RECEIVED && !c->passive && (f & NST_TCP_SYN) && (f & NST_TCP_ACK) &&
+        !(f & NST_TCP_RST) && seg->h.seq == c->irs) {
+        /* Simultaneous open (RFC 9293 figure 7, line 6): the peer's SYN,ACK
+         * repeats its SYN, which we hold already, and acknowledges ours.
+         * Only its ACK is news. */
+        synack_as_ack = *seg;
+        synack_as_ack.h.flags &= (uint8_t)~NST_TCP_SYN;
+        synack_as_ack.h.seq = c->irs + 1;
+        synack_as_ack.len = 0;
+        seg = &synack_as_ack;
+        f = seg->h.flags;
+    }
     /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it
      * again rather than a bare ACK the peer in SYN-SENT would drop. */
     if (c->state == NST_TCPS_SYN_RECEIVED && (f & NST_TCP_SYN) && !(f & (NST_TCP_ACK | NST_TCP_RST)) &&
@@ -377,10 +390,12 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
     if (!seq_acceptable(c, seg, wnd)) {
         if (wnd == 0 && seg->h.seq == c->rcv_nxt && !(f & (NST_TCP_RST | NST_TCP_SYN))) {
             /* RFC 9293 3.10.7.4: with a zero window, still take the ACK
-             * (and answer the probe), not the text. */
-            text_ok = 0;
+             * (and answer the probe), not the text; a FIN alone needs no
+             * buffer space and is taken (as Linux does). */
+            text_ok = seg->len == 0;
             c->ack_now = 1;
-            NST_STAT_INC(st, tcp, rx_out_of_window);
+            if (seg->len)
+                NST_STAT_INC(st, tcp, rx_out_of_window);
         } else {
             if (!(f & NST_TCP_RST)) {
                 if (nst_seq_leq(seg->h.seq + tcp_seg_len(seg), c->rcv_nxt))

@@ -103,18 +103,20 @@ static void build_opts(const struct nst_stack *st, const struct nst_tcp_conn *c,
     if (syn) {
         /* RFC 9293 3.7.1: MSS in every SYN; RFC 7323 / RFC 2018 options
          * only as offered (SYN) or negotiated (SYN-ACK). */
+        /* A SYN-ACK carries what was negotiated (a simultaneous open's too). */
+        int synack = c->state == NST_TCPS_SYN_RECEIVED;
         o->has_mss = 1;
         o->mss = c->adv_mss;
-        if (c->ws_offer) {
+        if (synack ? c->ws_ok : c->ws_offer) {
             o->has_wscale = 1;
             o->wscale = c->rcv_wscale;
         }
-        o->sack_ok = c->sack_offer;
-        if (c->ts_offer) {
+        o->sack_ok = synack ? c->sack_ok : c->sack_offer;
+        if (synack ? c->ts_ok : c->ts_offer) {
             o->has_ts = 1;
             o->ts_val = tcp_ts_now(st, c->ts_offset);
             /* RFC 7323 3.2: TSecr is 0 in a SYN, the peer's TSval in a SYN-ACK. */
-            o->ts_ecr = c->state == NST_TCPS_SYN_RECEIVED ? c->ts_recent : 0;
+            o->ts_ecr = synack ? c->ts_recent : 0;
         }
         return;
     }

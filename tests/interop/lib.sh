@@ -82,6 +82,7 @@ nsx() { ip netns exec "$NS" "$@"; }
 # function here would put a subshell in between).
 start_serve() {
   local name=$1 i; shift
+  : > "$OUT/$name.txt"
   ip netns exec "$NS" "$NSTACK" serve --tap "$TAP" --addr "$NADDR/24" --duration 60 "$@" > "$OUT/$name.txt" 2>&1 &
   SERVE_PID=$!
   STARTED_PIDS+=("$SERVE_PID")

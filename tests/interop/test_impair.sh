@@ -32,8 +32,13 @@ check "loss capture is clean" "$CHECK_PCAP" "$OUT/loss.pcap"
 start_serve dup --tx-duplicate 1 || exit 1
 nsx ping -c 3 -i 0.2 -W 2 "$NADDR" > "$OUT/ping-dup.txt" 2>&1
 stop_serve
-check "3 received, +3 duplicates" has "$OUT/ping-dup.txt" '^3 packets transmitted, 3 received, \+3 duplicates, 0% packet loss'
-check "a DUP! reply" has "$OUT/ping-dup.txt" "icmp_seq=2 ttl=64 time=.* ms \(DUP!\)"
+# ping exits on its third reply, so the third twin may come too late to be
+# counted; the first two (200 ms apart) always are.
+check "3 received, +2 or +3 duplicates" has "$OUT/ping-dup.txt" '^3 packets transmitted, 3 received, \+[23] duplicates, 0% packet loss'
+for seq in 1 2; do
+  check "icmp_seq=$seq: a reply, then its DUP!" \
+    test "$(grep -cE "^64 bytes from $NADDR: icmp_seq=$seq ttl=64 time=[0-9.]+ ms( \(DUP!\))?$" "$OUT/ping-dup.txt")/$(grep -c "icmp_seq=$seq .*(DUP!)" "$OUT/ping-dup.txt")" = 2/1
+done
 check "the driver counts 4 duplicated (ARP reply included)" test "$(serve_stat "$OUT/dup.txt" tx duplicated)" -eq 4
 
 # 50 ms each way: no round trip under 100 ms.
@@ -44,8 +49,11 @@ min=$(sed -nE 's|^rtt min/avg/max/mdev = ([0-9]+)\..*|\1|p' "$OUT/ping-delay.txt
 check "3 answered through the delay" has "$OUT/ping-delay.txt" '^3 packets transmitted, 3 received, 0% packet loss'
 check "min rtt >= 100 ms (got ${min:-none})" test "${min:-0}" -ge 100 -a "${min:-0}" -lt 1000
 
-# Loss on nstack's own side: half of what it receives is dropped, seed 7.
-timeout 60 ip netns exec "$NS" "$NSTACK" ping --tap "$TAP" --addr "$NADDR/24" --rx-loss 0.5 --seed 7 \
+# Loss on nstack's own side: half of what it receives is dropped. With seed 1
+# the first frame it receives, the kernel's ARP reply, gets through (were it
+# lost, the requests waiting for it would overflow the ARP queue and the send
+# would fail, as a send from a socket would).
+timeout 60 ip netns exec "$NS" "$NSTACK" ping --tap "$TAP" --addr "$NADDR/24" --rx-loss 0.5 --seed 1 \
   -c 20 -i 0.01 -W 1 "$KADDR" > "$OUT/nstack-ping-loss.txt" 2>&1
 check "nstack ping statistics show loss" \
   has "$OUT/nstack-ping-loss.txt" '^20 packets transmitted, [0-9]+ received, [1-9][0-9]?% packet loss'
