@@ -7,7 +7,7 @@ want=(cmake gcc make ninja-build libc6-dev)
 if [ "${1:-build}" = test ]; then
   want+=(tshark clang libclang-rt-14-dev python3 iproute2)
   # The interop tests (tests/interop/): Linux peers over a TAP.
-  want+=(iputils-ping netcat-openbsd socat)
+  want+=(iputils-ping netcat-openbsd socat curl)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -63,8 +63,9 @@ cmd_up() {
   cat <<EOF
 namespace $name: $tap with $kaddr on the kernel side.
 Run nstack on it (as ${naddr%/*}), and talk to it from the kernel:
-  ip netns exec $name $nstack serve --tap $tap --addr $naddr --udp-echo 7
+  ip netns exec $name $nstack serve --tap $tap --addr $naddr --udp-echo 7 --tcp-echo 7 --http 80
   ip netns exec $name ping -c 3 ${naddr%/*}
+  ip netns exec $name curl http://${naddr%/*}/
 Or ping the kernel from nstack:
   ip netns exec $name $nstack ping --tap $tap --addr $naddr -c 3 ${kaddr%/*}
 Remove it with: $0 down $name

@@ -1,103 +1,124 @@
 /* nstack serve: a host on a TAP device that answers ARP and ping, and runs
  * the services asked for, until a duration passes or SIGINT/SIGTERM.
  *
- * Services are a table: each has an option (--NAME PORT), a socket type
- * and a readiness handler. The stack's event callback only marks a
- * descriptor as worth a look (it runs inside the stack's input path, where
- * calling back into the socket API is not allowed); the run loop's step
- * callback then calls the handler of each marked descriptor. A service that
- * accepts connections registers each new descriptor as its own with
- * serve_own(), so TCP services fit the same table. */
+ * Services are a table (below): an option (--NAME PORT), a socket type, and
+ * handlers (tools/serve_*.c). The stack's event callback only marks a
+ * descriptor as worth a look: it runs inside the stack's input path, where
+ * calling back into the socket API is not allowed. The run loop's step then
+ * calls the handler of each marked descriptor with its readiness. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <nstack/socket.h>
-
 #include "tools/cli.h"
-#include "tools/cmd_tap.h"
+#include "tools/serve.h"
 
-#define SERVE_MAX_FDS 4096 /* descriptors the server tracks (listeners and connections) */
-#define SERVE_ROUNDS 16    /* passes over the marked descriptors per turn of the loop */
+#define SERVE_ROUNDS 64 /* passes over the marked descriptors per step; then the loop turns again */
 #define SERVE_OPT_DURATION 400
 #define SERVE_OPT_SERVICE 401 /* + index in the services table */
 
-struct server;
-
-struct service {
-    const char *name;   /* the option: --NAME PORT */
-    const char *help;
-    int type;           /* NST_SOCK_DGRAM or NST_SOCK_STREAM */
-    /* fd (the service's socket, or one it owns) may be ready: events is its
-     * current readiness (NST_EV_*). */
-    void (*on_ready)(struct server *sv, int fd, int events);
-    /* Prints what the service did, when the server stops. */
-    void (*report)(const struct server *sv, FILE *out);
-};
-
-struct server {
-    struct tap_host h;
-    const struct service *owner[SERVE_MAX_FDS]; /* NULL: not a service's descriptor */
-    uint8_t marked[SERVE_MAX_FDS];
-    int pending[SERVE_MAX_FDS];                 /* marked descriptors, in order */
-    int npending;
-    uint64_t udp_echoed, udp_echo_bytes;
-    uint8_t buf[65536];
-};
-
-/* ---- the services ------------------------------------------------------ */
-
-/* RFC 862: every datagram goes back to where it came from. */
-static void udp_echo_ready(struct server *sv, int fd, int events)
-{
-    if (!(events & NST_EV_IN))
-        return;
-    struct nst_sockaddr from;
-    ssize_t n;
-    /* The socket's queue is bounded by its receive buffer, so this ends. */
-    while ((n = nst_recvfrom(sv->h.st, fd, sv->buf, sizeof(sv->buf), 0, &from)) >= 0) {
-        if (nst_sendto(sv->h.st, fd, sv->buf, (size_t)n, 0, &from) >= 0) {
-            sv->udp_echoed++;
-            sv->udp_echo_bytes += (uint64_t)n;
-        }
-    }
-}
-
-static void udp_echo_report(const struct server *sv, FILE *out)
-{
-    fprintf(out, "udp-echo: %llu datagrams, %llu bytes echoed\n", (unsigned long long)sv->udp_echoed,
-            (unsigned long long)sv->udp_echo_bytes);
-}
-
-/* TCP services (echo RFC 862, discard RFC 863, source, a minimal HTTP/1.1
- * responder) join this table once src/tcp/ links: a listener's handler
- * accepts and serve_own()s each connection. */
 static const struct service services[] = {
-    {"udp-echo", "echo UDP datagrams sent to PORT back to their sender (RFC 862)", NST_SOCK_DGRAM, udp_echo_ready,
-     udp_echo_report},
+    {"udp-echo", "echo UDP datagrams back to their sender (RFC 862)", NST_SOCK_DGRAM, serve_udp_echo, NULL},
+    {"tcp-echo", "echo TCP bytes back (RFC 862)", NST_SOCK_STREAM, NULL, serve_tcp_echo},
+    {"discard", "read and drop TCP bytes (RFC 863)", NST_SOCK_STREAM, NULL, serve_discard},
+    {"source", "send TCP bytes as fast as taken: RFC 864's character pattern", NST_SOCK_STREAM, NULL,
+     serve_source},
+    {"http", "a minimal HTTP/1.1 responder: GET and HEAD of /", NST_SOCK_STREAM, NULL, serve_http},
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
+_Static_assert(NSERVICES <= SERVE_MAX_SERVICES, "struct server keeps stats for SERVE_MAX_SERVICES");
 
-/* ---- marking and dispatching ------------------------------------------- */
+/* ---- descriptors and connections ----------------------------------------- */
 
-static void serve_mark(struct server *sv, int fd)
+void serve_mark(struct server *sv, int fd)
 {
-    if (fd < 0 || fd >= SERVE_MAX_FDS || !sv->owner[fd] || sv->marked[fd])
+    if (fd < 0 || fd >= SERVE_MAX_FDS || !sv->own[fd].svc || sv->marked[fd])
         return;
     sv->marked[fd] = 1;
     sv->pending[sv->npending++] = fd;
 }
 
-/* Makes fd one of svc's descriptors (a listener, or an accepted connection). */
-static int serve_own(struct server *sv, int fd, const struct service *svc)
+struct serve_stats *serve_stats_of(struct server *sv, int fd) { return sv->own[fd].stats; }
+
+static int own(struct server *sv, int fd, const struct service *svc, struct serve_conn *conn)
 {
     if (fd < 0 || fd >= SERVE_MAX_FDS)
         return -EMFILE;
-    sv->owner[fd] = svc;
-    serve_mark(sv, fd); /* it may already have something to say */
+    sv->own[fd] = (struct serve_owner){svc, &sv->stats[svc - services], conn};
+    serve_mark(sv, fd); /* it may have something to say already */
     return 0;
 }
+
+void serve_conn_close(struct server *sv, int fd)
+{
+    struct serve_conn *c = sv->own[fd].conn;
+    nst_close(sv->h.st, fd);
+    if (c) {
+        free(c->out);
+        free(c->req);
+        free(c);
+    }
+    memset(&sv->own[fd], 0, sizeof(sv->own[fd]));
+    /* A descriptor number is reused by the next socket: no mark may outlive it. */
+    sv->marked[fd] = 0;
+}
+
+int serve_conn_queue(struct serve_conn *c, const void *data, size_t len)
+{
+    if (c->out_off == c->out_len) {
+        c->out_off = c->out_len = 0;
+    }
+    uint8_t *n = realloc(c->out, c->out_len + len);
+    if (!n)
+        return -ENOMEM;
+    memcpy(n + c->out_len, data, len);
+    c->out = n;
+    c->out_len += len;
+    return 0;
+}
+
+int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c)
+{
+    while (c->out_off < c->out_len) {
+        ssize_t n = nst_send(sv->h.st, fd, c->out + c->out_off, c->out_len - c->out_off, 0);
+        if (n == -EAGAIN)
+            return 1; /* the socket is full: its NST_EV_OUT brings us back */
+        if (n < 0) {
+            serve_conn_close(sv, fd);
+            return 0;
+        }
+        c->out_off += (size_t)n;
+        sv->own[fd].stats->bytes_out += (uint64_t)n;
+    }
+    free(c->out);
+    c->out = NULL;
+    c->out_off = c->out_len = 0;
+    if (c->close_after) {
+        serve_conn_close(sv, fd);
+        return 0;
+    }
+    return 1;
+}
+
+void serve_accept_ready(struct server *sv, int fd, int events)
+{
+    if (!(events & NST_EV_IN))
+        return;
+    const struct service *svc = sv->own[fd].svc;
+    int nfd;
+    while ((nfd = nst_accept(sv->h.st, fd, NULL)) >= 0) {
+        struct serve_conn *c = calloc(1, sizeof(*c));
+        if (!c || own(sv, nfd, svc, c) < 0) {
+            /* Out of memory or of slots: refuse this one, keep serving. */
+            free(c);
+            nst_close(sv->h.st, nfd);
+            continue;
+        }
+        sv->own[nfd].stats->conns++;
+    }
+}
+
+/* ---- the step ------------------------------------------------------------ */
 
 /* The stack's event callback: inside the stack, so only note it. */
 static void on_stack_event(void *arg, int fd, int events)
@@ -106,26 +127,38 @@ static void on_stack_event(void *arg, int fd, int events)
     serve_mark(arg, fd);
 }
 
-/* The run loop's step: each marked descriptor's handler, until none is
- * marked (a handler's own sends may mark others), within SERVE_ROUNDS. */
-static void serve_step(void *arg, nst_time_t now)
+static void dispatch(struct server *sv, int fd)
+{
+    struct serve_owner *o = &sv->own[fd];
+    int ev = nst_socket_events(sv->h.st, fd);
+    if (ev < 0 || !o->svc)
+        return;
+    if (o->conn)
+        o->svc->on_conn(sv, fd, o->conn, ev);
+    else if (o->svc->on_socket)
+        o->svc->on_socket(sv, fd, ev);
+    else
+        serve_accept_ready(sv, fd, ev);
+}
+
+/* The run loop's step: the handler of each marked descriptor, until none
+ * is marked (handlers may mark others: an accept marks the connection).
+ * Returns 1 if some are still marked after SERVE_ROUNDS passes. */
+static int serve_step(void *arg, nst_time_t now)
 {
     (void)now;
     struct server *sv = arg;
+    int *batch = sv->batch;
     for (int round = 0; round < SERVE_ROUNDS && sv->npending; round++) {
-        int batch[SERVE_MAX_FDS];
         int n = sv->npending;
         memcpy(batch, sv->pending, (size_t)n * sizeof(int));
         sv->npending = 0;
         for (int i = 0; i < n; i++)
             sv->marked[batch[i]] = 0;
-        for (int i = 0; i < n; i++) {
-            int fd = batch[i];
-            int ev = nst_socket_events(sv->h.st, fd);
-            if (ev >= 0 && sv->owner[fd])
-                sv->owner[fd]->on_ready(sv, fd, ev);
-        }
+        for (int i = 0; i < n; i++)
+            dispatch(sv, batch[i]);
     }
+    return sv->npending > 0;
 }
 
 static int start_service(struct server *sv, const struct service *svc, uint16_t port)
@@ -139,7 +172,7 @@ static int start_service(struct server *sv, const struct service *svc, uint16_t 
     if (!err && svc->type == NST_SOCK_STREAM)
         err = nst_listen(st, fd, 128);
     if (!err)
-        err = serve_own(sv, fd, svc);
+        err = own(sv, fd, svc, NULL);
     if (err)
         nst_close(st, fd);
     return err;
@@ -150,10 +183,11 @@ static int start_service(struct server *sv, const struct service *svc, uint16_t 
 static void serve_usage(void)
 {
     printf("usage: nstack serve --tap IFNAME --addr A.B.C.D/N [--gw A.B.C.D] [--duration SECONDS]\n"
-           "                    [SERVICE PORT]... [options]\n\n"
+           "                    [--SERVICE PORT]... [options]\n\n"
            "Runs an nstack host on a TAP device: it answers ARP and ping, and runs the services\n"
-           "asked for, until --duration passes or SIGINT/SIGTERM. Then it prints the driver's counters.\n\n"
-           "  --duration S    stop after S seconds (default: run until interrupted)\n");
+           "asked for, until --duration passes or SIGINT/SIGTERM. Then it prints what it did.\n\n"
+           "  --duration S    stop after S seconds (default: run until interrupted)\n"
+           "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(10 - strlen(services[i].name)), "", services[i].help);
     printf("%s", tap_opts_help);
@@ -165,6 +199,7 @@ struct serve_args {
     double duration;          /* 0: until interrupted */
 };
 
+/* 0, -1 after --help, or an exit code (2: bad usage). */
 static int serve_parse(int argc, char **argv, struct serve_args *a)
 {
     static const struct option base[] = {TAP_LONG_OPTIONS,
@@ -229,6 +264,20 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     return 0;
 }
 
+static void report(const struct service *svc, const struct serve_stats *s)
+{
+    if (svc->type == NST_SOCK_DGRAM) {
+        printf("%s: %llu datagrams, %llu bytes echoed\n", svc->name, (unsigned long long)s->datagrams,
+               (unsigned long long)s->bytes_in);
+        return;
+    }
+    printf("%s: %llu connections, %llu bytes in, %llu bytes out", svc->name, (unsigned long long)s->conns,
+           (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+    if (svc->on_conn == serve_http)
+        printf(", %llu requests", (unsigned long long)s->requests);
+    printf("\n");
+}
+
 /* Runs until the duration passes or a signal; prints why it stopped and
  * what it did. 0, or 1 if the run loop failed. */
 static int serve_run(struct server *sv, const struct serve_args *a)
@@ -246,9 +295,21 @@ static int serve_run(struct server *sv, const struct serve_args *a)
         fprintf(stderr, "nstack serve: the run loop failed: %s\n", strerror(-r));
     for (size_t i = 0; i < NSERVICES; i++)
         if (a->port[i])
-            services[i].report(sv, stdout);
+            report(&services[i], &sv->stats[i]);
     tap_host_print_stats(stdout, &sv->h);
+    /* Out before the loop is freed: that unblocks SIGINT/SIGTERM, and a
+     * second one pending would end the process at once. */
+    fflush(stdout);
     return r < 0 && r != -EINTR ? 1 : 0;
+}
+
+static void serve_free(struct server *sv)
+{
+    for (int fd = 0; fd < SERVE_MAX_FDS; fd++)
+        if (sv->own[fd].conn)
+            serve_conn_close(sv, fd);
+    tap_host_close(&sv->h);
+    free(sv);
 }
 
 int nst_cmd_serve(int argc, char **argv)
@@ -267,7 +328,6 @@ int nst_cmd_serve(int argc, char **argv)
     rc = serve_start(sv, &a);
     if (!rc)
         rc = serve_run(sv, &a);
-    tap_host_close(&sv->h);
-    free(sv);
+    serve_free(sv);
     return rc;
 }

@@ -147,6 +147,21 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     return 0;
 }
 
+/* The kernel turns a TAP's carrier on asynchronously, up to a second after
+ * the device is opened, and drops what it sends on it until then (its ARP
+ * replies, its pings): wait for that, 3 s at most, handling frames meanwhile. */
+static void wait_kernel_side(const char *cmd, struct tap_host *h)
+{
+    int up = 0, state;
+    nst_time_t until = nst_runloop_now(h->rl) + NST_SEC(3);
+    while ((state = nst_tap_kernel_state(h->tap, &up)) == 0 && up && nst_runloop_now(h->rl) < until)
+        if (nst_runloop_run(h->rl, nst_runloop_now(h->rl) + NST_MSEC(5), NULL, NULL) < 0)
+            return;
+    if (state == 0 && !up)
+        fprintf(stderr, "nstack %s: warning: %s is down on the kernel side; nothing gets through until "
+                        "'ip link set dev %s up'\n", cmd, nst_tap_name(h->tap), nst_tap_name(h->tap));
+}
+
 int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
 {
     memset(h, 0, sizeof(*h));
@@ -176,6 +191,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
         fprintf(stderr, "nstack %s: cannot set up the run loop: %s\n", cmd, strerror(-err));
         return 1;
     }
+    wait_kernel_side(cmd, h);
     return 0;
 }
 
@@ -317,6 +333,7 @@ static int run_tap_ping(const struct tap_opts *to, nst_ip4_t dst, const struct n
     int err = nst_ping_run(&clk, h.st, dst, po, stdout, &r);
     if (err < 0 && err != -EINTR)
         fprintf(stderr, "nstack ping: %s\n", strerror(-err));
+    fflush(stdout); /* before the signals are unblocked (see cmd_serve.c) */
     tap_host_close(&h);
     if (err < 0 && err != -EINTR)
         return 1;

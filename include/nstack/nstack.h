@@ -6,6 +6,7 @@
 #include "stats.h"
 #include "stack.h"
 #include "socket.h"
+#include "tcp_info.h"
 #include "sim.h"
 #include "pcap.h"
 #include "lab.h"

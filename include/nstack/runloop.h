@@ -28,8 +28,10 @@ struct nst_tap;
  * descriptors (itself included) and call the stack's API. */
 typedef void (*nst_runloop_fd_fn)(void *arg, int fd, uint32_t events, nst_time_t now);
 /* Called once per turn of the loop, after frames were read and timers run
- * and before the loop sleeps: where an application does its socket work. */
-typedef void (*nst_runloop_step_fn)(void *arg, nst_time_t now);
+ * and before the loop sleeps: where an application does its socket work.
+ * Returns nonzero if it stopped with work left (a budget ran out): the loop
+ * then takes another turn without sleeping. */
+typedef int (*nst_runloop_step_fn)(void *arg, nst_time_t now);
 
 /* CLOCK_MONOTONIC in ns: the time the loop gives its stack. */
 nst_time_t nst_runloop_clock(void);

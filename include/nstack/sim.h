@@ -79,6 +79,9 @@ void nst_world_run_for(struct nst_world *w, nst_time_t duration);
 /* Runs until pred(arg) returns nonzero (checked after every event) or
  * `deadline` passes. Returns 1 if pred became true, 0 on deadline. */
 int nst_world_run_until_cond(struct nst_world *w, int (*pred)(void *arg), void *arg, nst_time_t deadline);
+/* Runs until descriptor fd of st has any of the NST_EV_* events in mask, or
+ * until `deadline`. Returns 1 if it has them, 0 on deadline. */
+int nst_world_run_until_events(struct nst_world *w, struct nst_stack *st, int fd, int mask, nst_time_t deadline);
 /* Earliest pending event or stack deadline, NST_TIME_NEVER if none. */
 nst_time_t nst_world_next_event(const struct nst_world *w);
 

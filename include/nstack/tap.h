@@ -88,6 +88,12 @@ int nst_tap_fd(const struct nst_tap *tap);
 const char *nst_tap_name(const struct nst_tap *tap);
 /* The device's MTU as the kernel sees it (SIOCGIFMTU), or -errno. */
 int nst_tap_kernel_mtu(const struct nst_tap *tap);
+/* Whether the kernel's side transmits: 1 if the device is up and running,
+ * 0 if not (yet), -errno; *admin_up (if not NULL) says whether it is up at
+ * all (`ip link set dev X up`). A TAP gets its carrier when it is opened, but the kernel turns
+ * the carrier on asynchronously (linkwatch, up to a second later); until
+ * then what the kernel sends on it (ARP replies, pings) is dropped. */
+int nst_tap_kernel_state(const struct nst_tap *tap, int *admin_up);
 
 /* Adds an interface to st whose link is this device (ifc's ops and ctx are
  * filled in; mtu 0 means the device's MTU) and sends what the device

@@ -43,16 +43,10 @@ static void be_receive(struct nst_stack *st, int fd, struct be_tally *t)
 
 int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out)
 {
-    struct nst_lab_path_opts po;
-    nst_lab_path_opts_default(&po);
-    po.seed = o->seed;
-    po.loss = 0.05;
-    po.duplicate = 0.03;
-    po.reorder = 0.05;
+    static const struct nst_demo_impair bad_link = {.loss = 0.05, .duplicate = 0.03, .reorder = 0.05};
     struct nst_lab_path p;
-    if (nst_lab_path_build(&p, &po) < 0)
+    if (nst_demo_build_path(o, &p, &bad_link, 2, "best-effort.pcap", out) < 0)
         return 1;
-    nst_lab_capture(o, p.links[2], "best-effort.pcap", out);
     int tx = nst_socket(p.ny, NST_SOCK_DGRAM), rx = nst_socket(p.london, NST_SOCK_DGRAM);
     struct nst_sockaddr bind_addr = {0, BE_PORT}, to = {NST_LAB_LONDON_ADDR, BE_PORT};
     nst_bind(p.london, rx, &bind_addr);

@@ -49,15 +49,31 @@ void nst_lab_capture(const struct nst_demo_opts *o, struct nst_sim_link *l, cons
         fprintf(out, "  capture: %s\n", path);
 }
 
-int nst_demo_path(const struct nst_demo_opts *o, FILE *out)
+int nst_demo_build_path(const struct nst_demo_opts *o, struct nst_lab_path *p, const struct nst_demo_impair *imp,
+                        int cap_link, const char *cap_name, FILE *out)
 {
     struct nst_lab_path_opts po;
     nst_lab_path_opts_default(&po);
     po.seed = o->seed;
+    if (imp) {
+        po.loss = imp->loss;
+        po.duplicate = imp->duplicate;
+        po.reorder = imp->reorder;
+        if (imp->bandwidth_bps)
+            po.bandwidth_bps = imp->bandwidth_bps;
+    }
+    int err = nst_lab_path_build(p, &po);
+    if (err)
+        return err;
+    nst_lab_capture(o, p->links[cap_link], cap_name, out);
+    return 0;
+}
+
+int nst_demo_path(const struct nst_demo_opts *o, FILE *out)
+{
     struct nst_lab_path p;
-    if (nst_lab_path_build(&p, &po) < 0)
+    if (nst_demo_build_path(o, &p, NULL, 1, "path.pcap", out) < 0)
         return 1;
-    nst_lab_capture(o, p.links[1], "path.pcap", out);
     fprintf(out, "\n$ nstack ping -c 4 london\n");
     struct nst_ping_opts pin;
     nst_ping_opts_default(&pin);

@@ -23,24 +23,12 @@ void nst_ping_opts_default(struct nst_ping_opts *o)
     o->wait = NST_SEC(2);
 }
 
-struct sock_wait {
-    struct nst_stack *st;
-    int fd;
-};
-
-static int sock_readable(void *arg)
-{
-    struct sock_wait *sw = arg;
-    return (nst_socket_events(sw->st, sw->fd) & NST_EV_IN) != 0;
-}
-
-/* The simulator's clock for nst_ping_run: virtual time, run by the world. */
+/* The simulator as a ping clock: virtual time. */
 static nst_time_t world_now(void *arg) { return nst_world_now(arg); }
 
 static int world_wait_readable(void *arg, struct nst_stack *st, int fd, nst_time_t until)
 {
-    struct sock_wait sw = {st, fd};
-    return nst_world_run_until_cond(arg, sock_readable, &sw, until);
+    return nst_world_run_until_events(arg, st, fd, NST_EV_IN, until);
 }
 
 static int world_run_until(void *arg, nst_time_t until)

@@ -93,21 +93,9 @@ static const struct seg_event *find_seg(const struct timeline *tl, const char *w
     return NULL;
 }
 
-struct ready {
-    struct nst_stack *st;
-    int fd, mask;
-};
-
-static int is_ready(void *arg)
-{
-    struct ready *r = arg;
-    return (nst_socket_events(r->st, r->fd) & r->mask) != 0;
-}
-
 static int wait_events(struct nst_world *w, struct nst_stack *st, int fd, int mask, nst_time_t timeout)
 {
-    struct ready r = {st, fd, mask};
-    return nst_world_run_until_cond(w, is_ready, &r, nst_world_now(w) + timeout);
+    return nst_world_run_until_events(w, st, fd, mask, nst_world_now(w) + timeout);
 }
 
 static int listen_on(struct nst_stack *st, uint16_t port)
@@ -131,13 +119,9 @@ static void warm_up_arp(struct nst_lab_path *p)
 
 int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out)
 {
-    struct nst_lab_path_opts po;
-    nst_lab_path_opts_default(&po);
-    po.seed = o->seed;
     struct nst_lab_path p;
-    if (nst_lab_path_build(&p, &po) < 0)
+    if (nst_demo_build_path(o, &p, NULL, 0, "handshake.pcap", out) < 0)
         return 1;
-    nst_lab_capture(o, p.links[0], "handshake.pcap", out);
     warm_up_arp(&p);
     struct timeline tl = {.n = 0};
     struct watch ny_end = {&tl, "NY sends", "NY gets", 0}, london_end = {&tl, "London sends", "London gets", 1};
@@ -248,17 +232,11 @@ static void xfer_receive(struct xfer *x)
 
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
 {
-    struct nst_lab_path_opts po;
-    nst_lab_path_opts_default(&po);
-    po.seed = o->seed;
-    po.bandwidth_bps = 100000000ull;
-    po.loss = 0.02;
-    po.duplicate = 0.01;
-    po.reorder = 0.03;
+    static const struct nst_demo_impair bad_link = {
+        .loss = 0.02, .duplicate = 0.01, .reorder = 0.03, .bandwidth_bps = 100000000ull};
     struct nst_lab_path p;
-    if (nst_lab_path_build(&p, &po) < 0)
+    if (nst_demo_build_path(o, &p, &bad_link, 2, "reliable-stream.pcap", out) < 0)
         return 1;
-    nst_lab_capture(o, p.links[2], "reliable-stream.pcap", out);
     warm_up_arp(&p);
     struct xfer x = {.srv = p.london, .cli = p.ny, .sfd = -1};
     int lfd = listen_on(p.london, HTTP_PORT);

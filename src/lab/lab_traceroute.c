@@ -13,17 +13,6 @@
 
 #define TRACE_WAIT NST_SEC(3)
 
-struct sock_wait {
-    struct nst_stack *st;
-    int fd;
-};
-
-static int readable(void *arg)
-{
-    struct sock_wait *sw = arg;
-    return (nst_socket_events(sw->st, sw->fd) & NST_EV_IN) != 0;
-}
-
 /* One probe: 1 if answered (addr, rtt, reached set), 0 if not. */
 static int probe(struct nst_world *w, struct nst_stack *st, int fd, nst_ip4_t dst, int ttl, uint16_t seq,
                  nst_ip4_t *addr, nst_time_t *rtt, int *reached)
@@ -37,8 +26,7 @@ static int probe(struct nst_world *w, struct nst_stack *st, int fd, nst_ip4_t ds
     nst_time_t t0 = nst_world_now(w);
     if (nst_sendto(st, fd, msg, sizeof(msg), 0, &to) < 0)
         return 0;
-    struct sock_wait sw = {st, fd};
-    while (nst_world_run_until_cond(w, readable, &sw, t0 + TRACE_WAIT)) {
+    while (nst_world_run_until_events(w, st, fd, NST_EV_IN, t0 + TRACE_WAIT)) {
         uint8_t in[576];
         struct nst_sockaddr from;
         ssize_t n = nst_recvfrom(st, fd, in, sizeof(in), 0, &from);

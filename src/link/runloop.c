@@ -8,7 +8,8 @@
  * One turn of the loop:
  *   1. read the clock; release the TAPs' held frames due; run the stack's
  *      timers (nst_stack_poll);
- *   2. the step callback (the application's socket work);
+ *   2. the step callback (the application's socket work; if it has work
+ *      left, step 4 does not sleep);
  *   3. stop if stopped, if the predicate holds, or at the deadline;
  *   4. sleep in epoll_wait until a descriptor is ready or the earliest of the
  *      deadline, the stack's next timer and the TAPs' next held frame (a
@@ -338,13 +339,13 @@ static int wait_and_dispatch(struct nst_runloop *rl, nst_time_t wake)
     return 0;
 }
 
-/* Steps 1 and 2 of a turn: time, held frames, timers, the application. */
-static void turn(struct nst_runloop *rl)
+/* Steps 1 and 2 of a turn: time, held frames, timers, the application.
+ * Returns nonzero if the application has work left. */
+static int turn(struct nst_runloop *rl)
 {
     clock_tick(rl);
     nst_stack_poll(rl->st, rl->now);
-    if (rl->step)
-        rl->step(rl->step_arg, rl->now);
+    return rl->step ? rl->step(rl->step_arg, rl->now) : 0;
 }
 
 int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(void *arg), void *arg)
@@ -354,7 +355,7 @@ int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(voi
     if (pred && pred(arg))
         return 1;
     for (;;) {
-        turn(rl);
+        int busy = turn(rl);
         if (rl->error)
             return rl->error;
         if (rl->stopped)
@@ -363,7 +364,8 @@ int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(voi
             return 1;
         if (rl->now >= deadline)
             return 0;
-        int err = wait_and_dispatch(rl, next_wake(rl, deadline));
+        /* Work left over: only collect what is ready, do not sleep. */
+        int err = wait_and_dispatch(rl, busy ? rl->now : next_wake(rl, deadline));
         if (err)
             return err;
     }

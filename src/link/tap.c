@@ -193,6 +193,23 @@ int nst_tap_kernel_mtu(const struct nst_tap *tap)
     return rc;
 }
 
+int nst_tap_kernel_state(const struct nst_tap *tap, int *admin_up)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
+    int rc = ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? -errno : 0;
+    close(s);
+    if (rc)
+        return rc;
+    if (admin_up)
+        *admin_up = (ifr.ifr_flags & IFF_UP) != 0;
+    return (ifr.ifr_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING);
+}
+
 static void capture(struct nst_tap *tap, const uint8_t *frame, size_t len)
 {
     if (!tap->pcap)

@@ -4,6 +4,8 @@
  * world's seed and of what the caller does at which virtual time. */
 #include "sim/sim_world.h"
 
+#include <nstack/socket.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -243,4 +245,22 @@ int nst_world_run_until_cond(struct nst_world *w, int (*pred)(void *arg), void *
     }
     advance_to(w, deadline);
     return 0;
+}
+
+struct events_wait {
+    struct nst_stack *st;
+    int fd, mask;
+};
+
+static int events_ready(void *arg)
+{
+    struct events_wait *e = arg;
+    int ev = nst_socket_events(e->st, e->fd);
+    return ev >= 0 && (ev & e->mask) != 0;
+}
+
+int nst_world_run_until_events(struct nst_world *w, struct nst_stack *st, int fd, int mask, nst_time_t deadline)
+{
+    struct events_wait e = {st, fd, mask};
+    return nst_world_run_until_cond(w, events_ready, &e, deadline);
 }

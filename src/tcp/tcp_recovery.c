@@ -172,8 +172,10 @@ void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
 /* RFC 5681 2: the definition of a duplicate ACK. */
 static int is_dupack(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
 {
+    /* A zero window means persist probing: answers to probes are not
+     * duplicate ACKs (nothing was lost). */
     return c->snd_max != c->snd_una && seg->len == 0 && !(seg->h.flags & (NST_TCP_SYN | NST_TCP_FIN)) &&
-           seg->h.ack == c->snd_una && wnd == c->snd_wnd;
+           seg->h.ack == c->snd_una && wnd == c->snd_wnd && wnd != 0;
 }
 
 static void dupack(struct nst_stack *st, struct nst_tcp_conn *c)

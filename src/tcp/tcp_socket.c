@@ -368,6 +368,11 @@ static void tcp_close_op(struct nst_stack *st, struct nst_sock *s)
 {
     struct nst_tcp_conn *c = conn_of(s);
     c->orphan = 1;
+    if (st->dying) {
+        /* The stack is being freed: the host vanishes without a word. */
+        tcp_conn_free(st, c);
+        return;
+    }
     switch (c->state) {
     case NST_TCPS_LISTEN:
     case NST_TCPS_CLOSED:

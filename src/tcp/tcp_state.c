@@ -377,7 +377,10 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     tcp_set_state(st, c, NST_TCPS_CLOSED);
     tcp_timers_cancel(st, c);
     tcp_conn_unhash(st, c);
-    tcp_port_release(st, c);
+    /* A port the application bound stays its own until close (as Linux's
+     * SOCK_BINDPORT_LOCK), so connect() may be tried again from it. */
+    if (!c->port.bound || c->sock.fd < 0)
+        tcp_port_release(st, c);
     /* Unsent data can never be sent now; unread data stays readable. */
     nst_ring_free(&c->sndbuf);
     nst_ring_drop_pending(&c->rcvbuf);

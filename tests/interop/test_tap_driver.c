@@ -131,7 +131,16 @@ static void test_batched_receive_and_capture(const char *dir)
         fprintf(stderr, "%s\n", why);
         return;
     }
+    int up = 1;
+    CHECK_EQ(nst_tap_kernel_state(tap, &up), 0); /* down on the kernel side */
+    CHECK_EQ(up, 0);
     CHECK_EQ(link_up(TAPNAME), 0);
+    /* The kernel turns the carrier on asynchronously: poll, 3 s at most. */
+    int running = 0;
+    for (int i = 0; i < 300 && (running = nst_tap_kernel_state(tap, &up)) == 0; i++)
+        usleep(10000);
+    CHECK_EQ(running, 1);
+    CHECK_EQ(up, 1);
     CHECK_EQ(nst_tap_kernel_mtu(tap), 1500);
     int ifindex, s = packet_socket(TAPNAME, &ifindex);
     CHECK_EQ(nst_tap_receive(tap, NST_SEC(1)), 0); /* empty: EAGAIN is not an error */

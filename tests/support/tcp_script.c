@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
-#include "tcp/tcp.h"
 #include "wire/arp.h"
 #include "wire/checksum.h"
 #include "wire/eth.h"
@@ -88,11 +87,6 @@ struct ts *ts_new(const struct nst_stack_config *cfg)
         free(s);
         return NULL;
     }
-    if (!s->st->tcp) {
-        /* Until the stack initializes TCP itself. */
-        nst_tcp_init(s->st);
-        s->own_tcp_init = 1;
-    }
     s->local_mac = (struct nst_mac){{0x02, 0, 0, 0, 0, 0x01}};
     s->peer_mac = (struct nst_mac){{0x02, 0, 0, 0, 0, 0x02}};
     struct nst_iface_config ic = {
@@ -120,13 +114,7 @@ void ts_free(struct ts *s)
 {
     if (!s)
         return;
-    if (s->st) {
-        if (s->own_tcp_init) {
-            nst_sock_table_fini(s->st);
-            nst_tcp_fini(s->st);
-        }
-        nst_stack_free(s->st);
-    }
+    nst_stack_free(s->st);
     for (size_t i = s->q_head; i < s->q_len; i++)
         frame_free(&s->q[i]);
     free(s->last.frame);

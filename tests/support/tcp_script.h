@@ -101,7 +101,6 @@ struct ts {
     size_t q_head, q_len, q_cap;
     size_t other_frames;    /* non-TCP, non-ARP frames seen (ICMP...) */
     struct ts_pkt last;     /* the packet ts_next returned last */
-    int own_tcp_init;       /* the harness initialized TCP itself */
     uint16_t ip_id;
     char err[512];          /* the last mismatch, for the test's log */
 };

@@ -171,6 +171,46 @@ static void test_signal_ends_run(void)
     nst_stack_free(st);
 }
 
+struct stepper {
+    int calls;
+    int busy_for; /* report work left this many times */
+};
+
+static int step(void *arg, nst_time_t now)
+{
+    struct stepper *s = arg;
+    CHECK(now > 0);
+    s->calls++;
+    return s->calls <= s->busy_for;
+}
+
+static int stepped_enough(void *arg) { return ((struct stepper *)arg)->calls >= 5; }
+
+/* The step callback runs every turn; while it reports work left, the loop
+ * does not sleep (else this run would wait for its 5 s deadline). */
+static void test_busy_step_keeps_the_loop_turning(void)
+{
+    struct wire w = {0};
+    struct nst_stack *st = new_stack(&w, NST_SEC(1));
+    struct nst_runloop *rl;
+    CHECK_EQ(nst_runloop_new(st, &rl), 0);
+    struct stepper s = {0, 10};
+    nst_runloop_set_step(rl, step, &s);
+    nst_time_t t0 = nst_runloop_clock();
+    CHECK_EQ(nst_runloop_run(rl, t0 + NST_SEC(5), stepped_enough, &s), 1);
+    CHECK(nst_runloop_clock() - t0 < NST_SEC(1));
+    CHECK_EQ(s.calls, 5);
+    /* Idle: one turn, then sleep until the deadline. */
+    s.calls = 0;
+    s.busy_for = 0;
+    t0 = nst_runloop_clock();
+    CHECK_EQ(nst_runloop_run(rl, t0 + NST_MSEC(30), NULL, NULL), 0);
+    CHECK(nst_runloop_clock() - t0 >= NST_MSEC(30));
+    CHECK(s.calls >= 2 && s.calls <= 4);
+    nst_runloop_free(rl);
+    nst_stack_free(st);
+}
+
 /* Registration is bounded. */
 static void test_fd_table_is_bounded(void)
 {
@@ -205,5 +245,6 @@ int main(void)
     RUN(test_fd_callbacks_and_predicate);
     RUN(test_signal_ends_run);
     RUN(test_fd_table_is_bounded);
+    RUN(test_busy_step_keeps_the_loop_turning);
     return nst_test_done();
 }

@@ -1,0 +1,345 @@
+/* nstack benchmarks on two stacks joined in memory: bulk goodput, 64-byte
+ * request/response, connection rate. All figures are per CPU second of the
+ * whole process (both stacks, the link's copy and the application's reads
+ * and writes included): one thread drives everything. */
+#include "bench_nstack.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nst_pair.h"
+
+#define CHUNK 65536
+
+/* ---- bulk ------------------------------------------------------------------------- */
+
+struct bulk_run {
+    double gbps, cpu_s, wall_s;
+    uint64_t bytes, stalls, retrans, segs;
+};
+
+/* Sends as much as the socket takes; returns bytes accepted. */
+static uint64_t fill(struct np_pair *p, int fd, const uint8_t *pattern, uint64_t *sent)
+{
+    uint64_t total = 0;
+    for (;;) {
+        ssize_t n = nst_send(p->a, fd, pattern + (*sent % BU_PATTERN_PERIOD), CHUNK, 0);
+        if (n <= 0)
+            return total;
+        *sent += (uint64_t)n;
+        total += (uint64_t)n;
+    }
+}
+
+/* Reads everything readable; verifies the first verify_bytes of the stream.
+ * Returns bytes read, or -1 on corrupt data. */
+static int64_t drain_rx(struct np_pair *p, int fd, uint8_t *buf, const uint8_t *pattern, uint64_t *rcvd,
+                        long verify_bytes)
+{
+    int64_t total = 0;
+    for (;;) {
+        ssize_t n = nst_recv(p->b, fd, buf, CHUNK, 0);
+        if (n <= 0)
+            return total;
+        if (*rcvd < (uint64_t)verify_bytes && bu_pattern_check(pattern, *rcvd, buf, (size_t)n) < 0)
+            return -1;
+        *rcvd += (uint64_t)n;
+        total += n;
+    }
+}
+
+static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *pattern, struct bulk_run *out)
+{
+    struct np_pair p;
+    int cfd, sfd, rc = -1;
+    uint8_t *buf = malloc(CHUNK);
+    if (!buf || np_pair_init(&p, mtu, NULL) || np_connect(&p, 5001, &cfd, &sfd, NULL))
+        goto done;
+    uint64_t sent = 0, rcvd = 0, r0 = 0;
+    double c0 = 0, w0 = 0;
+    int measuring = 0;
+    for (;;) {
+        uint64_t moved = fill(&p, cfd, pattern, &sent);
+        moved += np_pump(&p);
+        int64_t got = drain_rx(&p, sfd, buf, pattern, &rcvd, o->verify_bytes);
+        if (got < 0) {
+            bu_progress("bulk", "nstack: received bytes differ from those sent near offset %llu",
+                        (unsigned long long)rcvd);
+            goto done;
+        }
+        moved += (uint64_t)got + np_pump(&p);
+        np_poll(&p);
+        if (!moved && np_idle(&p) < 0)
+            goto done;
+        if (!measuring && rcvd >= (16u << 20)) {
+            /* Warmed up: caches, the packet buffer cache, cwnd. */
+            measuring = 1;
+            r0 = rcvd;
+            c0 = bu_cpu_seconds();
+            w0 = (double)bu_mono_ns() * 1e-9;
+            p.stalls = 0;
+        } else if (measuring && bu_cpu_seconds() - c0 >= o->seconds) {
+            break;
+        }
+    }
+    out->cpu_s = bu_cpu_seconds() - c0;
+    out->wall_s = (double)bu_mono_ns() * 1e-9 - w0;
+    out->bytes = rcvd - r0;
+    out->gbps = (double)out->bytes * 8 / out->cpu_s / 1e9;
+    out->stalls = p.stalls;
+    const struct nst_stats *sa = nst_stack_stats(p.a);
+    out->retrans = sa->tcp_retransmits;
+    out->segs = sa->tcp_tx_segments;
+    rc = 0;
+done:
+    np_pair_free(&p);
+    free(buf);
+    return rc;
+}
+
+int bench_nstack_bulk(const struct bu_opts *o)
+{
+    uint8_t *pattern = bu_pattern_new(CHUNK);
+    if (!pattern)
+        return -1;
+    static const uint32_t mtus[] = {1500, 9000};
+    for (size_t m = 0; m < 2; m++) {
+        double v[16];
+        struct bulk_run runs[16];
+        int n = o->reps > 16 ? 16 : o->reps;
+        for (int i = 0; i < n; i++) {
+            if (bulk_once(mtus[m], o, pattern, &runs[i]) < 0) {
+                free(pattern);
+                return -1;
+            }
+            v[i] = runs[i].gbps;
+            bu_progress("bulk", "nstack mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", mtus[m],
+                        i + 1, n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
+        }
+        double med = bu_median(v, n);
+        const struct bulk_run *r = &runs[0];
+        for (int i = 0; i < n; i++)
+            if (runs[i].gbps == med)
+                r = &runs[i];
+        struct bu_result res = {"bulk", mtus[m] == 1500 ? "mtu1500" : "mtu9000", "nstack", "goodput", med,
+                                "Gbit/s per CPU s", n, r->cpu_s, r->wall_s, ""};
+        snprintf(res.note, sizeof(res.note), "%.0f MB moved, %llu stalls, %llu retransmits, verified first %ld MB",
+                 (double)r->bytes / 1e6, (unsigned long long)r->stalls, (unsigned long long)r->retrans,
+                 o->verify_bytes >> 20);
+        bu_result_write(o->out, &res);
+    }
+    free(pattern);
+    return 0;
+}
+
+/* ---- request/response ----------------------------------------------------------- */
+
+/* Reads exactly n bytes from fd on st, pumping and idling as needed. */
+static int read_exact(struct np_pair *p, struct nst_stack *st, int fd, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = nst_recv(st, fd, buf + got, n - got, 0);
+        if (r > 0) {
+            got += (size_t)r;
+            continue;
+        }
+        if (r == 0 || r != -EAGAIN)
+            return -1;
+        if (np_pump(p) == 0 && np_idle(p) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_all(struct np_pair *p, struct nst_stack *st, int fd, const uint8_t *buf, size_t n)
+{
+    size_t put = 0;
+    while (put < n) {
+        ssize_t r = nst_send(st, fd, buf + put, n - put, 0);
+        if (r > 0) {
+            put += (size_t)r;
+            continue;
+        }
+        if (r != -EAGAIN)
+            return -1;
+        if (np_pump(p) == 0 && np_idle(p) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *wall, uint64_t *stalls)
+{
+    struct np_pair p;
+    int cfd, sfd, rc = -1, one = 1;
+    uint8_t req[64], resp[64], buf[64];
+    memset(req, 'q', sizeof(req));
+    memset(resp, 'r', sizeof(resp));
+    if (np_pair_init(&p, 1500, NULL) || np_connect(&p, 5002, &cfd, &sfd, NULL))
+        goto done;
+    nst_setsockopt(p.a, cfd, NST_IPPROTO_TCP, NST_TCP_NODELAY, &one, sizeof(one));
+    nst_setsockopt(p.b, sfd, NST_IPPROTO_TCP, NST_TCP_NODELAY, &one, sizeof(one));
+    uint64_t n = 0;
+    double c0 = 0, w0 = 0;
+    for (;;) {
+        if (write_all(&p, p.a, cfd, req, 64) || (np_pump(&p), read_exact(&p, p.b, sfd, buf, 64)) ||
+            write_all(&p, p.b, sfd, resp, 64) || (np_pump(&p), read_exact(&p, p.a, cfd, buf, 64)))
+            goto done;
+        if (buf[0] != 'r')
+            goto done;
+        n++;
+        if ((n & 255) == 0)
+            np_poll(&p);
+        if (n == 1000) {
+            c0 = bu_cpu_seconds();
+            w0 = (double)bu_mono_ns() * 1e-9;
+            p.stalls = 0;
+        } else if (n > 1000 && (n & 1023) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
+            break;
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *rate = (double)(n - 1000) / *cpu;
+    *stalls = p.stalls;
+    rc = 0;
+done:
+    np_pair_free(&p);
+    return rc;
+}
+
+int bench_nstack_rr(const struct bu_opts *o)
+{
+    double v[16], cpu = 0, wall = 0;
+    uint64_t stalls = 0;
+    int n = o->reps > 16 ? 16 : o->reps;
+    for (int i = 0; i < n; i++) {
+        if (rr_once(o, &v[i], &cpu, &wall, &stalls) < 0) {
+            bu_progress("rr", "nstack: the exchange failed");
+            return -1;
+        }
+        bu_progress("rr", "nstack rep %d/%d: %.0f transactions per CPU s", i + 1, n, v[i]);
+    }
+    struct bu_result res = {"rr", "64B", "nstack", "transactions", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    snprintf(res.note, sizeof(res.note), "one connection, TCP_NODELAY, %llu stalls", (unsigned long long)stalls);
+    bu_result_write(o->out, &res);
+    return 0;
+}
+
+/* ---- connection rate ----------------------------------------------------------------- */
+
+/* One HTTP/1.0-like exchange: connect, 64-byte request, 64-byte response,
+ * the server closes first (TIME_WAIT on the server side), the client
+ * reads EOF and closes. Returns 0 when the client's connection is gone. */
+static int crr_one(struct np_pair *p, int lfd, const uint8_t *req, const uint8_t *resp)
+{
+    uint8_t buf[64];
+    int c = nst_socket(p->a, NST_SOCK_STREAM);
+    if (c < 0 || nst_connect(p->a, c, &(struct nst_sockaddr){p->addr_b, 80}) != -EINPROGRESS)
+        return -1;
+    np_pump(p);
+    int s;
+    while ((s = nst_accept(p->b, lfd, NULL)) == -EAGAIN)
+        if (np_idle(p) < 0)
+            return -1;
+    if (s < 0 || write_all(p, p->a, c, req, 64))
+        return -1;
+    np_pump(p);
+    if (read_exact(p, p->b, s, buf, 64) || write_all(p, p->b, s, resp, 64) || nst_close(p->b, s))
+        return -1;
+    np_pump(p);
+    if (read_exact(p, p->a, c, buf, 64))
+        return -1;
+    /* EOF: the server's FIN came with (or right after) the response. */
+    ssize_t r;
+    while ((r = nst_recv(p->a, c, buf, sizeof(buf), 0)) == -EAGAIN)
+        if (np_pump(p) == 0 && np_idle(p) < 0)
+            return -1;
+    if (r != 0 || nst_close(p->a, c))
+        return -1;
+    np_pump(p);
+    return 0;
+}
+
+static int crr_once(long count, double *rate, double *cpu, double *wall, char *note,
+                    size_t note_len)
+{
+    struct np_pair p;
+    uint8_t req[64], resp[64];
+    memset(req, 'q', sizeof(req));
+    memset(resp, 'r', sizeof(resp));
+    int rc = -1;
+    if (np_pair_init(&p, 1500, NULL))
+        goto done;
+    int l = nst_socket(p.b, NST_SOCK_STREAM);
+    if (l < 0 || nst_bind(p.b, l, &(struct nst_sockaddr){0, 80}) || nst_listen(p.b, l, 1024))
+        goto done;
+    double c0 = bu_cpu_seconds(), w0 = (double)bu_mono_ns() * 1e-9, last = c0;
+    long i;
+    for (i = 0; i < count; i++) {
+        if (crr_one(&p, l, req, resp) < 0) {
+            bu_progress("crr", "nstack: exchange %ld failed", i);
+            goto done;
+        }
+        if ((i & 1023) == 1023) {
+            np_poll(&p);
+            double c = bu_cpu_seconds();
+            if (c - last >= 2.0) {
+                bu_progress("crr", "nstack: %ld connections, %.0f per CPU s", i + 1, (double)(i + 1) / (c - c0));
+                last = c;
+            }
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *rate = (double)count / *cpu;
+    const struct nst_stats *sa = nst_stack_stats(p.a), *sb = nst_stack_stats(p.b);
+    snprintf(note, note_len,
+             "%ld sequential connections, server closes first; %llu TIME_WAIT reopened, %llu resets, %llu stalls",
+             count, (unsigned long long)sb->tcp_timewait_reused, (unsigned long long)(sa->tcp_rx_resets + sb->tcp_rx_resets),
+             (unsigned long long)p.stalls);
+    rc = 0;
+done:
+    np_pair_free(&p);
+    return rc;
+}
+
+int bench_nstack_crr(const struct bu_opts *o)
+{
+    long count = o->conns > 0 ? o->conns : 10000;
+    double v[16], cpu = 0, wall = 0;
+    char note[160] = "";
+    int n = o->reps > 16 ? 16 : o->reps;
+    for (int i = 0; i < n; i++) {
+        if (crr_once(count, &v[i], &cpu, &wall, note, sizeof(note)) < 0)
+            return -1;
+        bu_progress("crr", "nstack rep %d/%d: %.0f connections per CPU s", i + 1, n, v[i]);
+    }
+    struct bu_result res = {"crr", "64B", "nstack", "connections", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    snprintf(res.note, sizeof(res.note), "%s", note);
+    bu_result_write(o->out, &res);
+    return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    struct bu_opts o;
+    if (bu_parse_opts(&o, argc, argv, "nst_bench_nstack"))
+        return 2;
+    int rc = 0;
+    if (bu_selected(&o, "bulk"))
+        rc |= bench_nstack_bulk(&o) != 0;
+    if (bu_selected(&o, "rr"))
+        rc |= bench_nstack_rr(&o) != 0;
+    if (bu_selected(&o, "crr"))
+        rc |= bench_nstack_crr(&o) != 0;
+    if (bu_selected(&o, "scale"))
+        rc |= bench_nstack_scale(&o) != 0;
+    if (bu_selected(&o, "lossy"))
+        rc |= bench_nstack_lossy(&o) != 0;
+    return rc;
+}

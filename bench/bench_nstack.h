@@ -1,0 +1,16 @@
+/* The nstack benchmarks, one file per concern: bench_nstack.c (main, bulk,
+ * request/response, connection rate), bench_nstack_scale.c (many
+ * connections: memory, timers, TIME_WAIT), bench_nstack_lossy.c (a lossy
+ * long path on the simulator). */
+#ifndef NST_BENCH_NSTACK_H
+#define NST_BENCH_NSTACK_H
+
+#include "bench_util.h"
+
+int bench_nstack_bulk(const struct bu_opts *o);
+int bench_nstack_rr(const struct bu_opts *o);
+int bench_nstack_crr(const struct bu_opts *o);
+int bench_nstack_scale(const struct bu_opts *o);
+int bench_nstack_lossy(const struct bu_opts *o);
+
+#endif

@@ -1,0 +1,185 @@
+/* Two nstack stacks joined by an in-memory link: see nst_pair.h. */
+#include "nst_pair.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Enough for a 16 MiB window of 1500-byte frames in flight one way. */
+#define NP_QUEUE_BYTES (48u << 20)
+
+static int link_send(void *ctx, const uint8_t *frame, size_t len)
+{
+    return bu_frameq_push(ctx, frame, len) == 0 ? 0 : -ENOBUFS;
+}
+
+static struct nst_mac mac_of(uint8_t last)
+{
+    struct nst_mac m = {{0x02, 0x00, 0x00, 0x00, 0x00, last}};
+    return m;
+}
+
+static int add_iface(struct nst_stack *st, const char *name, nst_ip4_t addr, uint8_t mac_last, uint32_t mtu,
+                     struct bu_frameq *out)
+{
+    struct nst_iface_config ic = {
+        .name = name,
+        .mac = mac_of(mac_last),
+        .addr = addr,
+        .prefix_len = 24,
+        .mtu = mtu,
+        .ops = {.send = link_send},
+        .ctx = out,
+    };
+    return nst_iface_add(st, &ic);
+}
+
+int np_pair_init(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg)
+{
+    return np_pair_init_q(p, mtu, cfg, 0);
+}
+
+int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg, size_t queue_bytes)
+{
+    memset(p, 0, sizeof(*p));
+    struct nst_stack_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        nst_stack_config_default(&c);
+    size_t qb = queue_bytes ? queue_bytes : NP_QUEUE_BYTES;
+    if (bu_frameq_init(&p->a2b, qb) || bu_frameq_init(&p->b2a, qb))
+        return -1;
+    c.name = "a";
+    c.seed = 1;
+    p->a = nst_stack_new(&c);
+    c.name = "b";
+    c.seed = 2;
+    p->b = nst_stack_new(&c);
+    if (!p->a || !p->b)
+        return -1;
+    p->addr_a = NST_IP4(10, 0, 0, 1);
+    p->addr_b = NST_IP4(10, 0, 0, 2);
+    p->ifa = add_iface(p->a, "mem0", p->addr_a, 1, mtu, &p->a2b);
+    p->ifb = add_iface(p->b, "mem0", p->addr_b, 2, mtu, &p->b2a);
+    if (p->ifa < 0 || p->ifb < 0)
+        return -1;
+    /* Static neighbours: the benchmark measures TCP, not ARP. */
+    struct nst_mac ma = mac_of(1), mb = mac_of(2);
+    if (nst_arp_add_static(p->a, p->ifa, p->addr_b, &mb) || nst_arp_add_static(p->b, p->ifb, p->addr_a, &ma))
+        return -1;
+    nst_time_t now = np_now(p);
+    nst_stack_poll(p->a, now);
+    nst_stack_poll(p->b, now);
+    return 0;
+}
+
+void np_pair_free(struct np_pair *p)
+{
+    if (p->a)
+        nst_stack_free(p->a);
+    if (p->b)
+        nst_stack_free(p->b);
+    bu_frameq_free(&p->a2b);
+    bu_frameq_free(&p->b2a);
+    memset(p, 0, sizeof(*p));
+}
+
+nst_time_t np_now(const struct np_pair *p) { return bu_mono_ns() + p->skew; }
+
+static uint64_t drain(struct bu_frameq *q, struct nst_stack *to, int ifindex, nst_time_t now)
+{
+    uint64_t n = 0;
+    size_t len;
+    const uint8_t *f;
+    /* Frames the receiver sends in reply go to the other queue, so the
+     * frame being delivered stays in place until it is popped. */
+    while ((f = bu_frameq_peek(q, &len)) != NULL) {
+        nst_stack_input(to, ifindex, f, len, now);
+        bu_frameq_pop(q);
+        n++;
+    }
+    return n;
+}
+
+uint64_t np_pump(struct np_pair *p)
+{
+    uint64_t total = 0;
+    nst_time_t now = np_now(p);
+    for (;;) {
+        uint64_t n = drain(&p->a2b, p->b, p->ifb, now);
+        n += drain(&p->b2a, p->a, p->ifa, now);
+        if (!n)
+            return total;
+        total += n;
+    }
+}
+
+void np_poll(struct np_pair *p)
+{
+    nst_time_t now = np_now(p);
+    nst_stack_poll(p->a, now);
+    nst_stack_poll(p->b, now);
+}
+
+int np_idle(struct np_pair *p)
+{
+    nst_time_t da = nst_stack_next_deadline(p->a), db = nst_stack_next_deadline(p->b);
+    nst_time_t d = da < db ? da : db;
+    if (d == NST_TIME_NEVER)
+        return -1;
+    nst_time_t now = np_now(p);
+    if (d > now)
+        p->skew += d - now;
+    p->stalls++;
+    np_poll(p);
+    np_pump(p);
+    return 0;
+}
+
+/* Runs the pair until pred() holds, idling through timers; -1 on deadlock
+ * or after `max_idles` stalls. */
+static int run_until(struct np_pair *p, int (*pred)(struct np_pair *, void *), void *arg, int max_idles)
+{
+    for (int idles = 0;;) {
+        np_poll(p);
+        np_pump(p);
+        if (pred(p, arg))
+            return 0;
+        if (++idles > max_idles || np_idle(p) < 0)
+            return -1;
+    }
+}
+
+struct accept_ctx {
+    int lfd, cfd, sfd;
+};
+
+static int accepted(struct np_pair *p, void *arg)
+{
+    struct accept_ctx *x = arg;
+    if (x->sfd < 0)
+        x->sfd = nst_accept(p->b, x->lfd, NULL);
+    return x->sfd >= 0 && (nst_socket_events(p->a, x->cfd) & NST_EV_OUT);
+}
+
+int np_connect(struct np_pair *p, uint16_t port, int *cfd, int *sfd, int *lfd)
+{
+    int l = nst_socket(p->b, NST_SOCK_STREAM);
+    int one = 1;
+    nst_setsockopt(p->b, l, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
+    if (l < 0 || nst_bind(p->b, l, &(struct nst_sockaddr){0, port}) || nst_listen(p->b, l, 128))
+        return -1;
+    int c = nst_socket(p->a, NST_SOCK_STREAM);
+    if (c < 0 || nst_connect(p->a, c, &(struct nst_sockaddr){p->addr_b, port}) != -EINPROGRESS)
+        return -1;
+    struct accept_ctx x = {l, c, -1};
+    if (run_until(p, accepted, &x, 10) < 0)
+        return -1;
+    *cfd = c;
+    *sfd = x.sfd;
+    if (lfd)
+        *lfd = l;
+    else
+        nst_close(p->b, l);
+    return 0;
+}

@@ -1,0 +1,934 @@
+/* The script parser: packetdrill's syntax, one event per logical line.
+ *
+ * A logical line ends at a newline outside parentheses, brackets and
+ * braces; `//` and C comments are dropped; `%{ ... }%` blocks and `...`
+ * shell commands may span lines. Settings (`--name=value`, `%{ nstack: }%`)
+ * must come before the first event; other `%{ }%` blocks and shell
+ * commands are skipped with a note on the notes stream, never silently. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pd.h"
+#include "wire/tcp.h"
+
+/* ---- logical lines ------------------------------------------------------------- */
+
+struct lline {
+    char *text;
+    int line;
+};
+
+struct lines {
+    struct lline *v;
+    int n, cap;
+};
+
+static int lines_push(struct lines *ls, const char *s, size_t len, int line)
+{
+    while (len && isspace((unsigned char)*s)) {
+        s++;
+        len--;
+    }
+    while (len && isspace((unsigned char)s[len - 1]))
+        len--;
+    if (!len)
+        return 0;
+    if (ls->n == ls->cap) {
+        int cap = ls->cap ? ls->cap * 2 : 64;
+        struct lline *v = realloc(ls->v, (size_t)cap * sizeof(*v));
+        if (!v)
+            return -1;
+        ls->v = v;
+        ls->cap = cap;
+    }
+    char *t = malloc(len + 1);
+    if (!t)
+        return -1;
+    /* Newlines inside a logical line become spaces. */
+    for (size_t i = 0; i < len; i++)
+        t[i] = s[i] == '\n' ? ' ' : s[i];
+    t[len] = 0;
+    ls->v[ls->n].text = t;
+    ls->v[ls->n].line = line;
+    ls->n++;
+    return 0;
+}
+
+/* Splits the file into logical lines with comments removed. */
+static int split_lines(const char *src, struct lines *ls)
+{
+    size_t n = strlen(src);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return -1;
+    size_t b = 0;
+    int line = 1, start_line = 1, depth = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = src[i];
+        if (c == '/' && src[i + 1] == '/') {
+            while (i < n && src[i] != '\n')
+                i++;
+            i--;
+            continue;
+        }
+        if (c == '/' && src[i + 1] == '*') {
+            for (i += 2; i < n && !(src[i] == '*' && src[i + 1] == '/'); i++)
+                if (src[i] == '\n')
+                    line++;
+            i++;
+            continue;
+        }
+        if (c == '%' && src[i + 1] == '{') {
+            /* A block, kept whole up to its }% */
+            for (; i < n && !(src[i] == '}' && src[i + 1] == '%'); i++) {
+                if (!b)
+                    start_line = line;
+                buf[b++] = src[i];
+                if (src[i] == '\n')
+                    line++;
+            }
+            if (i < n) {
+                buf[b++] = '}';
+                buf[b++] = '%';
+                i++;
+            }
+            continue;
+        }
+        if (c == '`') {
+            if (!b)
+                start_line = line;
+            buf[b++] = src[i++];
+            for (; i < n && src[i] != '`'; i++) {
+                buf[b++] = src[i];
+                if (src[i] == '\n')
+                    line++;
+            }
+            if (i < n)
+                buf[b++] = '`';
+            continue;
+        }
+        if (c == '(' || c == '[' || c == '{')
+            depth++;
+        else if ((c == ')' || c == ']' || c == '}') && depth > 0)
+            depth--;
+        if (c == '\n') {
+            line++;
+            if (depth == 0) {
+                if (lines_push(ls, buf, b, start_line) < 0) {
+                    free(buf);
+                    return -1;
+                }
+                b = 0;
+                start_line = line;
+                continue;
+            }
+        }
+        if (!b && !isspace((unsigned char)c))
+            start_line = line;
+        if (b || !isspace((unsigned char)c))
+            buf[b++] = c;
+    }
+    int rc = lines_push(ls, buf, b, start_line);
+    free(buf);
+    return rc;
+}
+
+/* ---- a cursor over one line ------------------------------------------------------ */
+
+struct cur {
+    const char *p;
+    char *err;
+    size_t errlen;
+    int failed;
+};
+
+static int cfail(struct cur *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int cfail(struct cur *c, const char *fmt, ...)
+{
+    if (!c->failed) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err, c->errlen, fmt, ap);
+        va_end(ap);
+        c->failed = 1;
+    }
+    return -1;
+}
+
+static void ws(struct cur *c)
+{
+    while (isspace((unsigned char)*c->p))
+        c->p++;
+}
+
+static int peek(struct cur *c, char ch)
+{
+    ws(c);
+    return *c->p == ch;
+}
+
+static int take(struct cur *c, char ch)
+{
+    if (!peek(c, ch))
+        return 0;
+    c->p++;
+    return 1;
+}
+
+static int expect(struct cur *c, char ch)
+{
+    if (take(c, ch))
+        return 0;
+    return cfail(c, "expected '%c' at '%.20s'", ch, c->p);
+}
+
+static int take_word(struct cur *c, const char *w)
+{
+    ws(c);
+    size_t n = strlen(w);
+    if (strncmp(c->p, w, n) || isalnum((unsigned char)c->p[n]) || c->p[n] == '_')
+        return 0;
+    c->p += n;
+    return 1;
+}
+
+static int ident(struct cur *c, char *out, size_t cap)
+{
+    ws(c);
+    size_t n = 0;
+    if (!isalpha((unsigned char)*c->p) && *c->p != '_')
+        return -1;
+    while (isalnum((unsigned char)c->p[n]) || c->p[n] == '_') {
+        if (n + 1 < cap)
+            out[n] = c->p[n];
+        n++;
+    }
+    out[n < cap ? n : cap - 1] = 0;
+    c->p += n;
+    return 0;
+}
+
+/* An unsigned integer (decimal or 0x hex). */
+static int uint_val(struct cur *c, unsigned long long *out)
+{
+    ws(c);
+    if (!isdigit((unsigned char)*c->p))
+        return cfail(c, "expected a number at '%.20s'", c->p);
+    char *end;
+    errno = 0;
+    *out = strtoull(c->p, &end, 0);
+    if (errno)
+        return cfail(c, "number out of range at '%.20s'", c->p);
+    c->p = end;
+    return 0;
+}
+
+static int u32_val(struct cur *c, uint32_t *out)
+{
+    unsigned long long v;
+    if (uint_val(c, &v) < 0)
+        return -1;
+    if (v > 0xffffffffull)
+        return cfail(c, "number %llu does not fit 32 bits", v);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* Seconds with an optional fraction ("0.100", "1", "+.5" is not allowed). */
+static int seconds(struct cur *c, nst_time_t *out)
+{
+    ws(c);
+    const char *p = c->p;
+    if (!isdigit((unsigned char)*p))
+        return cfail(c, "expected a time at '%.20s'", p);
+    long long whole = 0, frac = 0, scale = 1000000000LL;
+    while (isdigit((unsigned char)*p))
+        whole = whole * 10 + (*p++ - '0');
+    if (*p == '.' && isdigit((unsigned char)p[1])) {
+        p++;
+        while (isdigit((unsigned char)*p)) {
+            scale /= 10;
+            frac += (*p++ - '0') * scale;
+        }
+    }
+    *out = whole * 1000000000LL + frac;
+    c->p = p;
+    return 0;
+}
+
+/* ---- times ----------------------------------------------------------------------------- */
+
+/* One time: [+]seconds. *rel says whether it had the '+'. */
+static int one_time(struct cur *c, nst_time_t *t, int *rel)
+{
+    *rel = take(c, '+');
+    return seconds(c, t);
+}
+
+static int parse_time(struct cur *c, struct pd_time *t)
+{
+    if (take(c, '*')) {
+        t->kind = PD_T_ANY;
+        t->lo = t->hi = 0;
+        return 0;
+    }
+    int rel;
+    if (one_time(c, &t->lo, &rel) < 0)
+        return -1;
+    t->kind = rel ? PD_T_REL : PD_T_ABS;
+    t->hi = t->lo;
+    if (take(c, '~')) {
+        int rel2;
+        if (one_time(c, &t->hi, &rel2) < 0)
+            return -1;
+        if (rel2 != rel)
+            return cfail(c, "a time range mixes relative and absolute times");
+        if (t->hi < t->lo)
+            return cfail(c, "a time range ends before it starts");
+    }
+    return 0;
+}
+
+/* ---- TCP options -------------------------------------------------------------------------- */
+
+static int parse_sack_blocks(struct cur *c, struct pd_opt *o)
+{
+    o->nsack = 0;
+    for (;;) {
+        ws(c);
+        if (!isdigit((unsigned char)*c->p))
+            break;
+        if (o->nsack == PD_MAX_SACK)
+            return cfail(c, "more than %d SACK blocks", PD_MAX_SACK);
+        if (u32_val(c, &o->sack[o->nsack][0]) < 0 || expect(c, ':') < 0 || u32_val(c, &o->sack[o->nsack][1]) < 0)
+            return -1;
+        o->nsack++;
+    }
+    if (!o->nsack)
+        return cfail(c, "sack without blocks");
+    return 0;
+}
+
+static int parse_one_opt(struct cur *c, struct pd_opt *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (take_word(c, "nop")) {
+        o->kind = PD_OPT_NOP;
+    } else if (take_word(c, "eol")) {
+        o->kind = PD_OPT_EOL;
+    } else if (take_word(c, "mss")) {
+        o->kind = PD_OPT_MSS;
+        return u32_val(c, &o->v);
+    } else if (take_word(c, "wscale")) {
+        o->kind = PD_OPT_WSCALE;
+        return u32_val(c, &o->v);
+    } else if (take_word(c, "sackOK")) {
+        o->kind = PD_OPT_SACKOK;
+    } else if (take_word(c, "sack")) {
+        o->kind = PD_OPT_SACK;
+        return parse_sack_blocks(c, o);
+    } else if (take_word(c, "TS")) {
+        o->kind = PD_OPT_TS;
+        if (!take_word(c, "val") || u32_val(c, &o->val) < 0 || !take_word(c, "ecr") || u32_val(c, &o->ecr) < 0)
+            return cfail(c, "expected 'TS val N ecr N'");
+    } else {
+        return cfail(c, "unknown TCP option at '%.20s'", c->p);
+    }
+    return 0;
+}
+
+static int parse_options(struct cur *c, struct pd_packet *pk)
+{
+    /* The '<' is taken. */
+    ws(c);
+    if (!strncmp(c->p, "...", 3)) {
+        c->p += 3;
+        pk->opts_any = 1;
+        return expect(c, '>');
+    }
+    if (take(c, '>'))
+        return 0;
+    for (;;) {
+        if (pk->nopts == PD_MAX_OPTS)
+            return cfail(c, "too many TCP options");
+        if (parse_one_opt(c, &pk->opts[pk->nopts]) < 0)
+            return -1;
+        pk->nopts++;
+        if (take(c, '>'))
+            return 0;
+        if (expect(c, ',') < 0)
+            return -1;
+    }
+}
+
+/* ---- packets ------------------------------------------------------------------------------- */
+
+static int parse_flags(struct cur *c, uint8_t *flags)
+{
+    ws(c);
+    *flags = 0;
+    const char *start = c->p;
+    for (;; c->p++) {
+        switch (*c->p) {
+        case 'S': *flags |= NST_TCP_SYN; continue;
+        case 'F': *flags |= NST_TCP_FIN; continue;
+        case 'R': *flags |= NST_TCP_RST; continue;
+        case 'P': *flags |= NST_TCP_PSH; continue;
+        case '.': *flags |= NST_TCP_ACK; continue;
+        case 'U': *flags |= NST_TCP_URG; continue;
+        case 'E': *flags |= NST_TCP_ECE; continue;
+        case 'W': *flags |= NST_TCP_CWR; continue;
+        default: break;
+        }
+        break;
+    }
+    if (c->p == start)
+        return cfail(c, "expected TCP flags (S . P F R U E W) at '%.20s'", c->p);
+    return 0;
+}
+
+/* seq:end(len), checking that end - seq == len. */
+static int parse_seq_range(struct cur *c, uint32_t *seq, uint32_t *len)
+{
+    uint32_t end;
+    if (u32_val(c, seq) < 0 || expect(c, ':') < 0 || u32_val(c, &end) < 0 || expect(c, '(') < 0 ||
+        u32_val(c, len) < 0 || expect(c, ')') < 0)
+        return -1;
+    if (end - *seq != *len)
+        return cfail(c, "sequence range %u:%u does not hold %u bytes", *seq, end, *len);
+    return 0;
+}
+
+static int parse_tcp(struct cur *c, struct pd_packet *pk)
+{
+    pk->proto = PD_TCP;
+    if (parse_flags(c, &pk->flags) < 0 || parse_seq_range(c, &pk->seq, &pk->len) < 0)
+        return -1;
+    for (;;) {
+        if (take_word(c, "ack")) {
+            pk->has_ack = 1;
+            if (u32_val(c, &pk->ack) < 0)
+                return -1;
+        } else if (take_word(c, "win")) {
+            pk->has_win = 1;
+            if (u32_val(c, &pk->win) < 0)
+                return -1;
+            if (pk->win > 65535)
+                return cfail(c, "window %u does not fit the 16-bit field", pk->win);
+        } else if (take_word(c, "urg")) {
+            pk->has_urg = 1;
+            if (u32_val(c, &pk->urg) < 0)
+                return -1;
+        } else if (take(c, '<')) {
+            if (parse_options(c, pk) < 0)
+                return -1;
+        } else {
+            break;
+        }
+    }
+    if (pk->has_ack && !(pk->flags & NST_TCP_ACK))
+        return cfail(c, "'ack' given but the ACK flag ('.') is not set");
+    if ((pk->flags & NST_TCP_ACK) && !pk->has_ack)
+        return cfail(c, "the ACK flag ('.') is set but no 'ack N' is given");
+    return 0;
+}
+
+struct icmp_name {
+    const char *name;
+    int v;
+};
+
+static const struct icmp_name icmp_types[] = {
+    {"echo_reply", 0}, {"unreachable", 3}, {"source_quench", 4}, {"redirect", 5},
+    {"echo_request", 8}, {"time_exceeded", 11}, {"parameter_problem", 12},
+};
+static const struct icmp_name icmp_codes[] = {
+    {"net_unreachable", 0}, {"host_unreachable", 1}, {"protocol_unreachable", 2},
+    {"port_unreachable", 3}, {"frag_needed", 4}, {"source_route_failed", 5},
+    {"net_unknown", 6}, {"host_unknown", 7}, {"net_prohibited", 9}, {"host_prohibited", 10},
+    {"ttl_exceeded", 0}, {"frag_reassembly_exceeded", 1},
+};
+
+static int lookup_name(const struct icmp_name *t, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(t[i].name, name))
+            return t[i].v;
+    return -1;
+}
+
+static int parse_icmp_quote(struct cur *c, struct pd_packet *pk)
+{
+    pk->quote = 1;
+    if (take_word(c, "udp")) {
+        pk->quote_proto = PD_UDP;
+        if (expect(c, '(') < 0 || u32_val(c, &pk->quote_len) < 0 || expect(c, ')') < 0)
+            return -1;
+    } else {
+        pk->quote_proto = PD_TCP;
+        if (parse_seq_range(c, &pk->quote_seq, &pk->quote_len) < 0)
+            return -1;
+    }
+    return expect(c, ']');
+}
+
+static int parse_icmp(struct cur *c, struct pd_packet *pk)
+{
+    pk->proto = PD_ICMP;
+    char w[40];
+    if (ident(c, w, sizeof(w)) < 0)
+        return cfail(c, "expected an ICMP type");
+    int t = lookup_name(icmp_types, sizeof(icmp_types) / sizeof(icmp_types[0]), w);
+    if (t < 0)
+        return cfail(c, "unknown ICMP type '%s'", w);
+    pk->icmp_type = (uint8_t)t;
+    const char *save = c->p;
+    if (ident(c, w, sizeof(w)) == 0) {
+        if (!strcmp(w, "mtu")) {
+            c->p = save;
+        } else {
+            int code = lookup_name(icmp_codes, sizeof(icmp_codes) / sizeof(icmp_codes[0]), w);
+            if (code < 0)
+                return cfail(c, "unknown ICMP code '%s'", w);
+            pk->icmp_code = (uint8_t)code;
+        }
+    }
+    for (;;) {
+        if (take_word(c, "mtu")) {
+            pk->has_mtu = 1;
+            if (u32_val(c, &pk->mtu) < 0)
+                return -1;
+        } else if (take(c, '[')) {
+            if (parse_icmp_quote(c, pk) < 0)
+                return -1;
+        } else {
+            return 0;
+        }
+    }
+}
+
+static int parse_packet(struct cur *c, struct pd_packet *pk)
+{
+    pk->dir = *c->p++;
+    if (*c->p == ':') {
+        c->p++;
+        uint32_t port;
+        if (u32_val(c, &port) < 0)
+            return -1;
+        if (port == 0 || port > 65535)
+            return cfail(c, "bad port %u", port);
+        pk->rport = (uint16_t)port;
+    }
+    if (take_word(c, "udp")) {
+        pk->proto = PD_UDP;
+        if (expect(c, '(') < 0 || u32_val(c, &pk->len) < 0 || expect(c, ')') < 0)
+            return -1;
+    } else if (take_word(c, "icmp")) {
+        if (parse_icmp(c, pk) < 0)
+            return -1;
+    } else if (parse_tcp(c, pk) < 0) {
+        return -1;
+    }
+    ws(c);
+    if (*c->p)
+        return cfail(c, "unexpected text at the end of a packet line: '%.30s'", c->p);
+    return 0;
+}
+
+/* ---- system calls ----------------------------------------------------------------------------- */
+
+static int parse_val(struct cur *c, struct pd_val *v);
+
+static int push_item(struct pd_val *v, const struct pd_val *item)
+{
+    struct pd_val *items = realloc(v->items, (size_t)(v->n + 1) * sizeof(*items));
+    if (!items)
+        return -1;
+    v->items = items;
+    v->items[v->n++] = *item;
+    return 0;
+}
+
+static int parse_list(struct cur *c, struct pd_val *v, char close, int named)
+{
+    v->kind = named ? PD_V_STRUCT : PD_V_LIST;
+    if (take(c, close))
+        return 0;
+    for (;;) {
+        struct pd_val item;
+        memset(&item, 0, sizeof(item));
+        if (named) {
+            char name[32];
+            const char *save = c->p;
+            if (ident(c, name, sizeof(name)) == 0 && take(c, '=')) {
+                item.name = strdup(name);
+            } else {
+                c->p = save;
+            }
+        }
+        if (parse_val(c, &item) < 0 || push_item(v, &item) < 0) {
+            free(item.name);
+            return cfail(c, "bad list item at '%.20s'", c->p);
+        }
+        if (take(c, close))
+            return 0;
+        if (expect(c, ',') < 0)
+            return -1;
+    }
+}
+
+/* A term: number, -number, SYMBOL, htons(x), inet_addr("a.b.c.d"). */
+static int parse_term(struct cur *c, long long *out)
+{
+    ws(c);
+    int neg = take(c, '-');
+    ws(c);
+    if (isdigit((unsigned char)*c->p)) {
+        unsigned long long u;
+        if (uint_val(c, &u) < 0)
+            return -1;
+        *out = neg ? -(long long)u : (long long)u;
+        return 0;
+    }
+    char name[40];
+    if (ident(c, name, sizeof(name)) < 0)
+        return cfail(c, "expected a value at '%.20s'", c->p);
+    if (!strcmp(name, "htons") || !strcmp(name, "ntohs") || !strcmp(name, "htonl")) {
+        /* Values stay in host order: the runner hands them to nstack as such. */
+        if (expect(c, '(') < 0 || parse_term(c, out) < 0 || expect(c, ')') < 0)
+            return -1;
+    } else if (!strcmp(name, "inet_addr")) {
+        if (expect(c, '(') < 0 || expect(c, '"') < 0)
+            return -1;
+        char a[32];
+        size_t n = 0;
+        while (*c->p && *c->p != '"' && n + 1 < sizeof(a))
+            a[n++] = *c->p++;
+        a[n] = 0;
+        nst_ip4_t ip;
+        if (expect(c, '"') < 0 || expect(c, ')') < 0)
+            return -1;
+        if (nst_ip4_parse(a, &ip, NULL) < 0)
+            return cfail(c, "bad address \"%s\"", a);
+        *out = ip;
+    } else if (pd_symbol(name, out) < 0) {
+        return cfail(c, "unknown symbol '%s'", name);
+    }
+    if (neg)
+        *out = -*out;
+    return 0;
+}
+
+static int parse_val(struct cur *c, struct pd_val *v)
+{
+    ws(c);
+    if (!strncmp(c->p, "...", 3)) {
+        c->p += 3;
+        v->kind = PD_V_ELLIPSIS;
+        return 0;
+    }
+    if (take(c, '['))
+        return parse_list(c, v, ']', 0);
+    if (take(c, '{'))
+        return parse_list(c, v, '}', 1);
+    if (take(c, '"')) {
+        const char *s = c->p;
+        while (*c->p && *c->p != '"')
+            c->p++;
+        v->kind = PD_V_STR;
+        v->s = strndup(s, (size_t)(c->p - s));
+        return expect(c, '"');
+    }
+    v->kind = PD_V_INT;
+    if (parse_term(c, &v->i) < 0)
+        return -1;
+    while (take(c, '|')) {
+        long long t;
+        if (parse_term(c, &t) < 0)
+            return -1;
+        v->i |= t;
+    }
+    return 0;
+}
+
+static int parse_syscall(struct cur *c, struct pd_syscall *sc)
+{
+    if (ident(c, sc->name, sizeof(sc->name)) < 0)
+        return cfail(c, "expected a packet ('<' or '>') or a system call at '%.20s'", c->p);
+    if (expect(c, '(') < 0)
+        return -1;
+    if (!take(c, ')')) {
+        for (;;) {
+            if (sc->nargs == (int)(sizeof(sc->args) / sizeof(sc->args[0])))
+                return cfail(c, "too many arguments");
+            if (parse_val(c, &sc->args[sc->nargs]) < 0)
+                return -1;
+            sc->nargs++;
+            if (take(c, ')'))
+                break;
+            if (expect(c, ',') < 0)
+                return -1;
+        }
+    }
+    if (expect(c, '=') < 0)
+        return -1;
+    ws(c);
+    if (!strncmp(c->p, "...", 3)) {
+        c->p += 3;
+        sc->ret_any = 1;
+    } else if (parse_term(c, &sc->ret) < 0) {
+        return -1;
+    }
+    char name[32];
+    const char *save = c->p;
+    if (ident(c, name, sizeof(name)) == 0) {
+        sc->err = pd_errno_value(name);
+        if (!sc->err)
+            return cfail(c, "unknown errno name '%s'", name);
+        if (sc->ret != -1)
+            return cfail(c, "an errno name follows a return value other than -1");
+    } else {
+        c->p = save;
+    }
+    /* Anything in parentheses after the result is a comment:
+     * "= -1 EINPROGRESS (Operation now in progress)", "= 0x2 (flags O_RDWR)". */
+    ws(c);
+    if (*c->p && *c->p != '(')
+        return cfail(c, "unexpected text after the result: '%.30s'", c->p);
+    return 0;
+}
+
+/* ---- events and settings ------------------------------------------------------------------------- */
+
+static void val_free(struct pd_val *v)
+{
+    for (int i = 0; i < v->n; i++)
+        val_free(&v->items[i]);
+    free(v->items);
+    free(v->s);
+    free(v->name);
+}
+
+void pd_script_free(struct pd_script *sc)
+{
+    for (int i = 0; i < sc->nevents; i++) {
+        struct pd_event *e = &sc->events[i];
+        free(e->text);
+        for (int a = 0; a < e->call.nargs; a++)
+            val_free(&e->call.args[a]);
+    }
+    free(sc->events);
+    free(sc->path);
+    memset(sc, 0, sizeof(*sc));
+}
+
+static struct pd_event *new_event(struct pd_script *sc)
+{
+    if (sc->nevents == sc->cap) {
+        int cap = sc->cap ? sc->cap * 2 : 64;
+        struct pd_event *v = realloc(sc->events, (size_t)cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        sc->events = v;
+        sc->cap = cap;
+    }
+    struct pd_event *e = &sc->events[sc->nevents];
+    memset(e, 0, sizeof(*e));
+    return e;
+}
+
+/* "--name=value" */
+static int parse_option_line(struct pd_script *sc, const char *text, char *err, size_t errlen)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq) {
+        snprintf(err, errlen, "expected --name=value");
+        return -1;
+    }
+    char name[64];
+    size_t n = (size_t)(eq - (text + 2));
+    if (n >= sizeof(name))
+        n = sizeof(name) - 1;
+    memcpy(name, text + 2, n);
+    name[n] = 0;
+    return pd_setting_apply(&sc->cfg, name, eq + 1, err, errlen);
+}
+
+/* %{ nstack: key=value key=value }% */
+static int parse_nstack_block(struct pd_script *sc, const char *body, char *err, size_t errlen)
+{
+    char *copy = strdup(body);
+    if (!copy)
+        return -1;
+    int rc = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, " \t\r\n,;", &save); tok; tok = strtok_r(NULL, " \t\r\n,;", &save)) {
+        char *eq = strchr(tok, '=');
+        if (!eq) {
+            snprintf(err, errlen, "expected key=value in the nstack block, got '%s'", tok);
+            rc = -1;
+            break;
+        }
+        *eq = 0;
+        char name[80];
+        if (!strcmp(tok, "tolerance_usecs") || !strcmp(tok, "tcp_ts_tick_usecs") || !strncmp(tok, "nstack_", 7))
+            snprintf(name, sizeof(name), "%s", tok);
+        else
+            snprintf(name, sizeof(name), "nstack_%s", tok);
+        if (pd_setting_apply(&sc->cfg, name, eq + 1, err, errlen) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    free(copy);
+    return rc;
+}
+
+/* A %{ }% block: ours if it starts with "nstack:", otherwise skipped. */
+static int handle_block(struct pd_script *sc, const char *text, int line, int started, FILE *notes, char *err,
+                        size_t errlen)
+{
+    const char *body = text + 2;
+    while (isspace((unsigned char)*body))
+        body++;
+    if (!strncmp(body, "nstack:", 7)) {
+        if (started) {
+            snprintf(err, errlen, "nstack settings must come before the first event");
+            return -1;
+        }
+        char *b = strdup(body + 7);
+        if (!b)
+            return -1;
+        char *end = strstr(b, "}%");
+        if (end)
+            *end = 0;
+        int rc = parse_nstack_block(sc, b, err, errlen);
+        free(b);
+        return rc;
+    }
+    fprintf(notes, "%s:%d: note: skipping %%{ }%% block (not an nstack settings block)\n", sc->name, line);
+    sc->notes++;
+    return 0;
+}
+
+static int parse_event_line(struct pd_script *sc, const char *text, int line, FILE *notes, int *started, char *err,
+                            size_t errlen)
+{
+    struct cur c = {text, err, errlen, 0};
+    struct pd_time t = {PD_T_REL, 0, 0};
+    int timed = *c.p != '`' && !(c.p[0] == '%' && c.p[1] == '{');
+    if (timed && parse_time(&c, &t) < 0)
+        return -1;
+    ws(&c);
+    if (*c.p == '`') {
+        fprintf(notes, "%s:%d: note: skipping shell command %s\n", sc->name, line, c.p);
+        sc->notes++;
+        return 0;
+    }
+    if (c.p[0] == '%' && c.p[1] == '{')
+        return handle_block(sc, c.p, line, *started, notes, err, errlen);
+    struct pd_event *e = new_event(sc);
+    if (!e)
+        return -1;
+    e->line = line;
+    e->time = t;
+    if (*c.p == '<' || *c.p == '>') {
+        e->kind = PD_EV_PACKET;
+        if (parse_packet(&c, &e->pkt) < 0)
+            return -1;
+    } else {
+        e->kind = PD_EV_SYSCALL;
+        /* t1...t2: a blocking call that returns at t2. */
+        if (!strncmp(c.p, "...", 3)) {
+            c.p += 3;
+            int rel;
+            e->call.has_end = 1;
+            if (one_time(&c, &e->call.end.lo, &rel) < 0)
+                return -1;
+            e->call.end.kind = rel ? PD_T_REL : PD_T_ABS;
+            e->call.end.hi = e->call.end.lo;
+        }
+        if (parse_syscall(&c, &e->call) < 0) {
+            for (int a = 0; a < e->call.nargs; a++)
+                val_free(&e->call.args[a]);
+            return -1;
+        }
+    }
+    e->text = strdup(text);
+    sc->nevents++;
+    *started = 1;
+    return 0;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+        if (n + 1 == cap) {
+            cap *= 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = nb;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = 0;
+    return buf;
+}
+
+int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *err, size_t errlen)
+{
+    memset(sc, 0, sizeof(*sc));
+    pd_config_default(&sc->cfg);
+    sc->path = strdup(path);
+    const char *slash = strrchr(sc->path, '/');
+    sc->name = slash ? slash + 1 : sc->path;
+    char *src = read_file(path);
+    if (!src) {
+        snprintf(err, errlen, "%s: cannot read", path);
+        return -1;
+    }
+    struct lines ls = {0};
+    int rc = split_lines(src, &ls);
+    free(src);
+    int started = 0;
+    char msg[512] = "";
+    for (int i = 0; rc == 0 && i < ls.n; i++) {
+        const char *t = ls.v[i].text;
+        if (t[0] == '-' && t[1] == '-') {
+            if (started) {
+                snprintf(msg, sizeof(msg), "settings must come before the first event");
+                rc = -1;
+            } else {
+                rc = parse_option_line(sc, t, msg, sizeof(msg));
+            }
+        } else {
+            rc = parse_event_line(sc, t, ls.v[i].line, notes, &started, msg, sizeof(msg));
+        }
+        if (rc < 0)
+            snprintf(err, errlen, "%s:%d: parse error: %s\n    %s", sc->name, ls.v[i].line, msg, t);
+    }
+    for (int i = 0; i < ls.n; i++)
+        free(ls.v[i].text);
+    free(ls.v);
+    if (rc == 0 && sc->nevents == 0) {
+        snprintf(err, errlen, "%s: no events", sc->name);
+        rc = -1;
+    }
+    return rc;
+}

@@ -1,0 +1,214 @@
+/* The settings layer: what a script may set before its first event.
+ *
+ *   --tolerance_usecs=4000        packetdrill's timing tolerance
+ *   --tcp_ts_tick_usecs=1000      check outbound TSvals against this clock
+ *   --nstack_tcp_rto_min=200ms    any field of struct nst_tcp_config
+ *   --nstack_mtu=1500, --nstack_seed=N, --nstack_remote_isn=N,
+ *   --nstack_wait_max=600s        (how far a blocking call may run time)
+ *   %{ nstack: tcp_rto_min=200ms tcp_delack=40ms }%   the same, in a block
+ *
+ * Durations take a unit (ns, us, ms, s; none means seconds). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pd.h"
+
+void pd_config_default(struct pd_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->tolerance = NST_USEC(4000); /* packetdrill's default --tolerance_usecs */
+    c->mtu = 1500;
+    c->wait_max = NST_SEC(3600);
+    nst_stack_config_default(&c->stack);
+    c->stack.name = "pd";
+    c->stack.seed = 1;
+}
+
+int pd_parse_duration(const char *s, nst_time_t *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || v < 0)
+        return -1;
+    double mult = 1e9;
+    if (!strcmp(end, "ns"))
+        mult = 1;
+    else if (!strcmp(end, "us"))
+        mult = 1e3;
+    else if (!strcmp(end, "ms"))
+        mult = 1e6;
+    else if (!strcmp(end, "s") || !*end)
+        mult = 1e9;
+    else
+        return -1;
+    *out = (nst_time_t)(v * mult + 0.5);
+    return 0;
+}
+
+static int parse_uint(const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || errno)
+        return -1;
+    if (*end == 'k' || *end == 'K') {
+        v <<= 10;
+        end++;
+    } else if (*end == 'm' || *end == 'M') {
+        v <<= 20;
+        end++;
+    }
+    if (*end)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+enum field_kind { F_TIME, F_UINT, F_SIZE, F_BOOL, F_STR };
+
+struct tcp_field {
+    const char *name;
+    enum field_kind kind;
+    size_t off;
+};
+
+#define TF(n, k) {#n, k, offsetof(struct nst_tcp_config, n)}
+static const struct tcp_field tcp_fields[] = {
+    TF(msl, F_TIME),
+    TF(rto_initial, F_TIME),
+    TF(rto_min, F_TIME),
+    TF(rto_max, F_TIME),
+    TF(delack, F_TIME),
+    TF(persist_min, F_TIME),
+    TF(persist_max, F_TIME),
+    TF(fin_wait2_timeout, F_TIME),
+    TF(keepidle, F_TIME),
+    TF(keepintvl, F_TIME),
+    TF(keepcnt, F_UINT),
+    TF(syn_retries, F_UINT),
+    TF(synack_retries, F_UINT),
+    TF(data_retries, F_UINT),
+    TF(initial_window, F_UINT),
+    TF(sndbuf, F_SIZE),
+    TF(rcvbuf, F_SIZE),
+    TF(buf_max, F_SIZE),
+    TF(max_backlog, F_UINT),
+    TF(max_timewait, F_UINT),
+    TF(challenge_ack_limit, F_UINT),
+    TF(syncookies, F_BOOL),
+    TF(timestamps, F_BOOL),
+    TF(window_scaling, F_BOOL),
+    TF(sack, F_BOOL),
+    TF(congestion, F_STR),
+};
+#undef TF
+
+static int set_tcp_field(struct nst_tcp_config *t, const char *name, const char *value, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sizeof(tcp_fields) / sizeof(tcp_fields[0]); i++) {
+        const struct tcp_field *f = &tcp_fields[i];
+        if (strcmp(f->name, name))
+            continue;
+        char *p = (char *)t + f->off;
+        unsigned long long u = 0;
+        nst_time_t d = 0;
+        switch (f->kind) {
+        case F_TIME:
+            if (pd_parse_duration(value, &d) < 0)
+                break;
+            memcpy(p, &d, sizeof(d));
+            return 0;
+        case F_UINT:
+        case F_BOOL:
+            if (parse_uint(value, &u) < 0 || u > 0xffffffffull || (f->kind == F_BOOL && u > 1))
+                break;
+            if (f->kind == F_BOOL) {
+                int b = (int)u;
+                memcpy(p, &b, sizeof(b));
+            } else {
+                unsigned v = (unsigned)u;
+                memcpy(p, &v, sizeof(v));
+            }
+            return 0;
+        case F_SIZE: {
+            if (parse_uint(value, &u) < 0)
+                break;
+            size_t v = (size_t)u;
+            memcpy(p, &v, sizeof(v));
+            return 0;
+        }
+        case F_STR:
+            if (strlen(value) >= sizeof(t->congestion))
+                break;
+            strcpy(t->congestion, value);
+            return 0;
+        }
+        snprintf(err, errlen, "bad value '%s' for tcp_%s", value, name);
+        return -1;
+    }
+    snprintf(err, errlen, "unknown nstack TCP setting 'tcp_%s'", name);
+    return -1;
+}
+
+static int uint_setting(const char *name, const char *value, unsigned long long max, unsigned long long *out,
+                        char *err, size_t errlen)
+{
+    if (parse_uint(value, out) < 0 || *out > max) {
+        snprintf(err, errlen, "bad value '%s' for %s", value, name);
+        return -1;
+    }
+    return 0;
+}
+
+int pd_setting_apply(struct pd_config *c, const char *name, const char *value, char *err, size_t errlen)
+{
+    unsigned long long u;
+    if (!strcmp(name, "tolerance_usecs")) {
+        if (uint_setting(name, value, 1000000000ull, &u, err, errlen) < 0)
+            return -1;
+        c->tolerance = NST_USEC(u);
+        return 0;
+    }
+    if (!strcmp(name, "tcp_ts_tick_usecs")) {
+        if (uint_setting(name, value, 1000000ull, &u, err, errlen) < 0)
+            return -1;
+        c->ts_tick_usecs = (unsigned)u;
+        return 0;
+    }
+    if (strncmp(name, "nstack_", 7)) {
+        snprintf(err, errlen, "unknown setting '--%s'", name);
+        return -1;
+    }
+    name += 7;
+    if (!strncmp(name, "tcp_", 4))
+        return set_tcp_field(&c->stack.tcp, name + 4, value, err, errlen);
+    if (!strcmp(name, "mtu")) {
+        if (uint_setting(name, value, 65535, &u, err, errlen) < 0 || u < 576)
+            return -1;
+        c->mtu = (uint32_t)u;
+        return 0;
+    }
+    if (!strcmp(name, "seed")) {
+        if (uint_setting(name, value, ~0ull, &u, err, errlen) < 0)
+            return -1;
+        c->stack.seed = u;
+        return 0;
+    }
+    if (!strcmp(name, "remote_isn")) {
+        if (uint_setting(name, value, 0xffffffffull, &u, err, errlen) < 0)
+            return -1;
+        c->remote_isn = (uint32_t)u;
+        return 0;
+    }
+    if (!strcmp(name, "wait_max")) {
+        if (pd_parse_duration(value, &c->wait_max) < 0) {
+            snprintf(err, errlen, "bad duration '%s'", value);
+            return -1;
+        }
+        return 0;
+    }
+    snprintf(err, errlen, "unknown setting '--nstack_%s'", name);
+    return -1;
+}

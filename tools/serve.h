@@ -1,0 +1,91 @@
+/* nstack serve's internals: the server, its table of services, and the
+ * helpers services use for their descriptors and connections.
+ *
+ * A service owns descriptors: its own socket (a UDP socket, or a TCP
+ * listener) and, for TCP, each connection it accepted. When the stack says a
+ * descriptor's readiness changed, the server calls the owner's handler with
+ * the current readiness (NST_EV_*), from the run loop's step (never from
+ * inside the stack). */
+#ifndef NST_TOOLS_SERVE_H
+#define NST_TOOLS_SERVE_H
+
+#include <stdio.h>
+
+#include <nstack/socket.h>
+
+#include "tools/cmd_tap.h"
+
+#define SERVE_MAX_FDS 4096     /* descriptors the server tracks (sockets and connections) */
+#define SERVE_CHUNK 65536      /* bytes moved per recv/send call */
+#define SERVE_MAX_SERVICES 8
+
+struct server;
+
+/* An accepted TCP connection's state. */
+struct serve_conn {
+    uint8_t *out;              /* bytes queued to send (echo, http); malloc'd */
+    size_t out_len, out_off;
+    int close_after;           /* close once `out` is sent */
+    char *req;                 /* http: the request bytes so far */
+    size_t req_len;
+    uint64_t pattern_off;      /* source: where the pattern continues */
+};
+
+struct serve_stats {
+    uint64_t datagrams;        /* UDP */
+    uint64_t conns;            /* TCP connections accepted */
+    uint64_t bytes_in, bytes_out;
+    uint64_t requests;         /* http */
+};
+
+struct service {
+    const char *name;          /* the option: --NAME PORT */
+    const char *help;
+    int type;                  /* NST_SOCK_DGRAM or NST_SOCK_STREAM */
+    /* The service's own socket is ready (UDP: datagrams; TCP: the listener,
+     * NULL for the default, serve_accept_ready). */
+    void (*on_socket)(struct server *sv, int fd, int events);
+    /* An accepted connection is ready (TCP only). */
+    void (*on_conn)(struct server *sv, int fd, struct serve_conn *c, int events);
+};
+
+struct serve_owner {
+    const struct service *svc; /* NULL: not the server's */
+    struct serve_stats *stats;
+    struct serve_conn *conn;   /* NULL: the service's own socket */
+};
+
+struct server {
+    struct tap_host h;
+    struct serve_owner own[SERVE_MAX_FDS];
+    uint8_t marked[SERVE_MAX_FDS];
+    int pending[SERVE_MAX_FDS]; /* marked descriptors, in order */
+    int npending;
+    int batch[SERVE_MAX_FDS];   /* the step's copy of pending */
+    struct serve_stats stats[SERVE_MAX_SERVICES]; /* per entry of the services table */
+    uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
+};
+
+/* Marks fd as worth a look at the next step. */
+void serve_mark(struct server *sv, int fd);
+/* Accepts every waiting connection of a TCP listener (the default on_socket). */
+void serve_accept_ready(struct server *sv, int fd, int events);
+/* Appends bytes to the connection's output (copied). 0 or -ENOMEM. */
+int serve_conn_queue(struct serve_conn *c, const void *data, size_t len);
+/* Sends queued output until done or the socket is full; closes the
+ * connection if it failed, or if it is done and close_after is set.
+ * Returns 1 if the connection is still open. */
+int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c);
+/* Closes a connection (TCP close: FIN after the queued data) and forgets it. */
+void serve_conn_close(struct server *sv, int fd);
+/* The statistics of fd's service. */
+struct serve_stats *serve_stats_of(struct server *sv, int fd);
+
+/* Handlers, one file per kind of service. */
+void serve_udp_echo(struct server *sv, int fd, int events);
+void serve_tcp_echo(struct server *sv, int fd, struct serve_conn *c, int events);
+void serve_discard(struct server *sv, int fd, struct serve_conn *c, int events);
+void serve_source(struct server *sv, int fd, struct serve_conn *c, int events);
+void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
+
+#endif
