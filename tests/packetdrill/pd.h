@@ -192,6 +192,7 @@ struct pd_pending {
     struct pd_event *ev;
     nst_time_t start;
     nst_time_t end_lo, end_hi;   /* when it is expected to return (t1...t2) */
+    nst_time_t wake;             /* poll(): when its timeout expires (NST_TIME_NEVER: none) */
     int stage;                   /* connect: 1 once the SYN is out */
     long long done;              /* write: bytes written so far */
     long long result;            /* when finished */

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/stack_impl.h"
 #include "wire/arp.h"
 #include "wire/checksum.h"
 #include "wire/eth.h"
@@ -367,8 +366,11 @@ const char *ts_format(struct ts *s, const struct ts_pkt *p, char *buf, size_t ca
     char f[12], o[200];
     flags_str(p->h.flags, f);
     opts_str(&p->h.opts, o, sizeof(o), s->peer_isn);
-    snprintf(buf, cap, "%.6f %s %u:%u(%u) ack %u win %u <%s>", (double)p->at / 1e9, f, p->h.seq - s->local_isn,
-             p->h.seq - s->local_isn + p->len, p->len, p->h.ack - s->peer_isn, p->h.window, o);
+    int n = snprintf(buf, cap, "%.6f %s %u:%u(%u) ack %u win %u <%s>", (double)p->at / 1e9, f,
+                     p->h.seq - s->local_isn, p->h.seq - s->local_isn + p->len, p->len, p->h.ack - s->peer_isn,
+                     p->h.window, o);
+    if (n >= (int)cap && cap > 4)
+        memcpy(buf + cap - 4, "...", 4); /* truncated: say so */
     return buf;
 }
 

@@ -1,0 +1,3 @@
+/* Placeholder while being written. */
+int main(void);
+int main(void) { return 0; }
