@@ -1,3 +1,329 @@
-/* Placeholder while being written. */
-int main(void);
-int main(void) { return 0; }
+/* The Linux kernel's TCP over loopback, the reference beside nstack and
+ * lwIP: real sockets to 127.0.0.1 driven from one thread, figures per CPU
+ * second of the process (user + system time, the kernel's TCP work in the
+ * system call and its softirq included).
+ *
+ * Run it inside a private network namespace (scripts/bench.sh does:
+ * `unshare --net`, then `ip link set lo up`): it then talks only to the
+ * loopback of a namespace it owns. Loopback's MTU is 65536 and it
+ * offloads checksums, so the bulk figure is a reference, not a like-for-
+ * like comparison. */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bench_util.h"
+
+#define CHUNK 65536
+
+static struct sockaddr_in loopback(uint16_t port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    return a;
+}
+
+/* A listener on an ephemeral port of 127.0.0.1; *port receives it. */
+static int listener(uint16_t *port)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    struct sockaddr_in a = loopback(0);
+    socklen_t len = sizeof(a);
+    if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+        bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1024) ||
+        getsockname(l, (struct sockaddr *)&a, &len)) {
+        perror("listener");
+        if (l >= 0)
+            close(l);
+        return -1;
+    }
+    *port = ntohs(a.sin_port);
+    return l;
+}
+
+static int connect_to(uint16_t port)
+{
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = loopback(port);
+    if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a))) {
+        perror("connect");
+        if (c >= 0)
+            close(c);
+        return -1;
+    }
+    return c;
+}
+
+static int read_exact(int fd, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r <= 0)
+            return -1;
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+static void set_nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* ---- bulk ------------------------------------------------------------------------ */
+
+static int bulk_once(const struct bu_opts *o, const uint8_t *pattern, double *gbps, double *cpu, double *wall)
+{
+    uint16_t port;
+    int l = listener(&port), c = l < 0 ? -1 : connect_to(port), s = c < 0 ? -1 : accept(l, NULL, NULL);
+    uint8_t *buf = malloc(CHUNK);
+    int rc = -1;
+    if (s < 0 || !buf)
+        goto done;
+    fcntl(c, F_SETFL, O_NONBLOCK);
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    uint64_t sent = 0, rcvd = 0, r0 = 0;
+    double c0 = 0, w0 = 0;
+    int measuring = 0;
+    for (;;) {
+        ssize_t n;
+        while ((n = write(c, pattern + (sent % BU_PATTERN_PERIOD), CHUNK)) > 0)
+            sent += (uint64_t)n;
+        while ((n = read(s, buf, CHUNK)) > 0) {
+            if (rcvd < (uint64_t)o->verify_bytes && bu_pattern_check(pattern, rcvd, buf, (size_t)n) < 0) {
+                bu_progress("bulk", "linux: received bytes differ from those sent");
+                goto done;
+            }
+            rcvd += (uint64_t)n;
+        }
+        if (!measuring && rcvd >= (16u << 20)) {
+            measuring = 1;
+            r0 = rcvd;
+            c0 = bu_cpu_seconds();
+            w0 = (double)bu_mono_ns() * 1e-9;
+        } else if (measuring && bu_cpu_seconds() - c0 >= o->seconds) {
+            break;
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *gbps = (double)(rcvd - r0) * 8 / *cpu / 1e9;
+    rc = 0;
+done:
+    free(buf);
+    if (s >= 0)
+        close(s);
+    if (c >= 0)
+        close(c);
+    if (l >= 0)
+        close(l);
+    return rc;
+}
+
+/* Sets the MTU of lo. Only done when NST_BENCH_NETNS=1 says this process
+ * runs in a network namespace of its own (scripts/bench.sh sets it inside
+ * `unshare --net`): never on the host's loopback. 0 or -1. */
+static int set_lo_mtu(int mtu)
+{
+    const char *ns = getenv("NST_BENCH_NETNS");
+    if (!ns || strcmp(ns, "1") != 0)
+        return -1;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof(ifr));
+    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+    ifr.ifr_mtu = mtu;
+    int rc = fd >= 0 && ioctl(fd, SIOCSIFMTU, &ifr) == 0 ? 0 : -1;
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+static int bench_bulk(const struct bu_opts *o)
+{
+    uint8_t *pattern = bu_pattern_new(CHUNK);
+    if (!pattern)
+        return -1;
+    static const int mtus[] = {1500, 9000};
+    int rc = 0;
+    for (int m = 0; m < 2 && !rc; m++) {
+        double v[16], cpu = 0, wall = 0;
+        int n = o->reps > 16 ? 16 : o->reps;
+        int mtu_set = set_lo_mtu(mtus[m]) == 0;
+        for (int i = 0; i < n && !rc; i++) {
+            rc = bulk_once(o, pattern, &v[i], &cpu, &wall);
+            if (!rc)
+                bu_progress("bulk", "linux lo mtu %s rep %d/%d: %.2f Gbit/s per CPU s",
+                            mtu_set ? (m ? "9000" : "1500") : "65536", i + 1, n, v[i]);
+        }
+        if (rc)
+            break;
+        struct bu_result r = {"bulk", m ? "mtu9000" : "mtu1500", "linux", "goodput", bu_median(v, n),
+                              "Gbit/s per CPU s", n, cpu, wall, ""};
+        snprintf(r.note, sizeof(r.note),
+                 "reference: loopback%s, TSO/GSO (64 KiB units inside the kernel), checksums offloaded, one thread",
+                 mtu_set ? (m ? " MTU 9000" : " MTU 1500") : " MTU 65536 (not in a namespace: MTU left alone)");
+        bu_result_write(o->out, &r);
+        if (!mtu_set)
+            break; /* one figure only: lo's own MTU */
+    }
+    set_lo_mtu(65536);
+    free(pattern);
+    return rc;
+}
+
+/* ---- request/response --------------------------------------------------------------- */
+
+static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *wall)
+{
+    uint16_t port;
+    int l = listener(&port), c = l < 0 ? -1 : connect_to(port), s = c < 0 ? -1 : accept(l, NULL, NULL);
+    uint8_t req[64], resp[64], buf[64];
+    memset(req, 'q', sizeof(req));
+    memset(resp, 'r', sizeof(resp));
+    int rc = -1;
+    if (s < 0)
+        goto done;
+    set_nodelay(c);
+    set_nodelay(s);
+    uint64_t n = 0;
+    double c0 = 0, w0 = 0;
+    for (;;) {
+        if (write(c, req, 64) != 64 || read_exact(s, buf, 64) || write(s, resp, 64) != 64 || read_exact(c, buf, 64))
+            goto done;
+        n++;
+        if (n == 1000) {
+            c0 = bu_cpu_seconds();
+            w0 = (double)bu_mono_ns() * 1e-9;
+        } else if (n > 1000 && (n & 1023) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
+            break;
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *rate = (double)(n - 1000) / *cpu;
+    rc = 0;
+done:
+    if (s >= 0)
+        close(s);
+    if (c >= 0)
+        close(c);
+    if (l >= 0)
+        close(l);
+    return rc;
+}
+
+static int bench_rr(const struct bu_opts *o)
+{
+    double v[16], cpu = 0, wall = 0;
+    int n = o->reps > 16 ? 16 : o->reps;
+    for (int i = 0; i < n; i++) {
+        if (rr_once(o, &v[i], &cpu, &wall) < 0)
+            return -1;
+        bu_progress("rr", "linux rep %d/%d: %.0f transactions per CPU s", i + 1, n, v[i]);
+    }
+    struct bu_result r = {"rr", "64B", "linux", "transactions", bu_median(v, n), "per CPU s", n, cpu, wall,
+                          "loopback, one thread, TCP_NODELAY, blocking reads and writes"};
+    bu_result_write(o->out, &r);
+    return 0;
+}
+
+/* ---- connection rate ----------------------------------------------------------------- */
+
+static int crr_one(int l, uint16_t port)
+{
+    uint8_t req[64] = {'q'}, resp[64] = {'r'}, buf[64];
+    int c = connect_to(port);
+    if (c < 0)
+        return -1;
+    int s = accept(l, NULL, NULL), rc = -1;
+    if (s < 0)
+        goto done;
+    if (write(c, req, 64) != 64 || read_exact(s, buf, 64) || write(s, resp, 64) != 64)
+        goto done;
+    close(s); /* the server closes first: TIME_WAIT on its side */
+    s = -1;
+    if (read_exact(c, buf, 64) || read(c, buf, sizeof(buf)) != 0)
+        goto done;
+    rc = 0;
+done:
+    if (s >= 0)
+        close(s);
+    close(c);
+    return rc;
+}
+
+static int crr_once(long count, double *rate, double *cpu, double *wall)
+{
+    uint16_t port;
+    int l = listener(&port);
+    if (l < 0)
+        return -1;
+    double c0 = bu_cpu_seconds(), w0 = (double)bu_mono_ns() * 1e-9, last = c0;
+    for (long i = 0; i < count; i++) {
+        if (crr_one(l, port)) {
+            bu_progress("crr", "linux: exchange %ld failed", i);
+            close(l);
+            return -1;
+        }
+        if ((i & 1023) == 1023) {
+            double c = bu_cpu_seconds();
+            if (c - last >= 2.0) {
+                bu_progress("crr", "linux: %ld connections, %.0f per CPU s", i + 1, (double)(i + 1) / (c - c0));
+                last = c;
+            }
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *rate = (double)count / *cpu;
+    close(l);
+    return 0;
+}
+
+static int bench_crr(const struct bu_opts *o)
+{
+    long count = o->conns > 0 ? o->conns : 10000;
+    double v[16], cpu = 0, wall = 0;
+    /* A warm-up repetition, not reported. */
+    if (crr_once(count / 5 + 1, &v[0], &cpu, &wall) < 0)
+        return -1;
+    int n = o->reps > 16 ? 16 : o->reps;
+    for (int i = 0; i < n; i++) {
+        if (crr_once(count, &v[i], &cpu, &wall) < 0)
+            return -1;
+        bu_progress("crr", "linux rep %d/%d: %.0f connections per CPU s", i + 1, n, v[i]);
+    }
+    struct bu_result r = {"crr", "64B", "linux", "connections", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    snprintf(r.note, sizeof(r.note),
+             "%ld sequential connections over loopback, server closes first, one thread, blocking calls", count);
+    bu_result_write(o->out, &r);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct bu_opts o;
+    if (bu_parse_opts(&o, argc, argv, "nst_bench_linux"))
+        return 2;
+    int rc = 0;
+    if (bu_selected(&o, "bulk"))
+        rc |= bench_bulk(&o) != 0;
+    if (bu_selected(&o, "rr"))
+        rc |= bench_rr(&o) != 0;
+    if (bu_selected(&o, "crr"))
+        rc |= bench_crr(&o) != 0;
+    return rc;
+}

@@ -1,3 +1,644 @@
-/* Placeholder while being written. */
-int main(void);
-int main(void) { return 0; }
+/* The same benchmarks on lwIP 2.1.3 as Debian packages it (liblwip-dev:
+ * its lwipopts.h, its shared library): two lwIP netifs in one process
+ * joined by the same kind of in-memory link as the nstack benchmarks, one
+ * thread, the raw (callback) TCP API.
+ *
+ * The package is built with NO_SYS=0 and core locking, but never starting
+ * the tcpip thread (tcpip_init) makes it a single-threaded stack: lwip_init,
+ * netif input and the raw API are called from this thread only, and the
+ * core-lock assertion is inert while no tcpip thread exists. Timers run
+ * from sys_check_timeouts(). sys_now() is defined here and replaces the
+ * library's (it calls it through the PLT): real milliseconds plus a skew,
+ * so that a stall can jump to lwIP's next timeout instead of spinning, as
+ * the nstack benchmarks do.
+ *
+ * What the package fixes and we report: TCP_MSS 1460 (so MTU 9000 still
+ * carries 1460-byte segments), TCP_WND = TCP_SND_BUF = 64 KiB,
+ * LWIP_CHECKSUM_ON_COPY (checksum fused with the copy in tcp_write),
+ * checksums generated and checked in software, pools from malloc. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "bench_util.h"
+
+#define CHUNK 65536
+#define LQ_CAP 65536
+
+/* ---- virtual-able clock ------------------------------------------------------------ */
+
+static int64_t g_skew_ms;
+
+u32_t sys_now(void) { return (u32_t)(bu_mono_ns() / 1000000 + g_skew_ms); }
+
+/* ---- the in-memory link: a FIFO of pbufs per direction ------------------------------ */
+
+struct lq {
+    struct pbuf *v[LQ_CAP];
+    unsigned head, count;
+    uint64_t dropped;
+};
+
+struct side {
+    struct netif nif;
+    struct lq *out; /* frames this netif sends */
+    uint8_t mac_last;
+};
+
+static struct side g_side[2];
+static struct lq g_q[2]; /* g_q[0]: a -> b, g_q[1]: b -> a */
+static uint64_t g_stalls;
+
+static err_t link_output(struct netif *nif, struct pbuf *p)
+{
+    struct side *s = nif->state;
+    /* A link driver copies what it keeps: one copy, as nstack's link does. */
+    struct pbuf *q = pbuf_alloc(PBUF_RAW, p->tot_len, PBUF_RAM);
+    if (!q || s->out->count == LQ_CAP) {
+        if (q)
+            pbuf_free(q);
+        s->out->dropped++;
+        return ERR_MEM;
+    }
+    pbuf_copy_partial(p, q->payload, p->tot_len, 0);
+    s->out->v[(s->out->head + s->out->count++) % LQ_CAP] = q;
+    return ERR_OK;
+}
+
+static err_t netif_setup(struct netif *nif)
+{
+    struct side *s = nif->state;
+    nif->name[0] = 'm';
+    nif->name[1] = (char)('0' + s->mac_last);
+    nif->output = etharp_output;
+    nif->linkoutput = link_output;
+    nif->hwaddr_len = 6;
+    static const u8_t base[6] = {0x02, 0, 0, 0, 0, 0};
+    memcpy(nif->hwaddr, base, 6);
+    nif->hwaddr[5] = s->mac_last;
+    nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+    return ERR_OK;
+}
+
+static ip_addr_t g_addr[2];
+
+/* Netif a (10.0.0.1) is added first and b (10.0.0.2) last, so b heads
+ * lwIP's netif list; connections are bound to their netif (tcp_bind_netif)
+ * so that lwIP never takes its loopback path for an address of its own. */
+static int pair_up(uint32_t mtu)
+{
+    ip4_addr_t mask, gw;
+    IP4_ADDR(&mask, 255, 255, 255, 0);
+    IP4_ADDR(&gw, 0, 0, 0, 0);
+    IP_ADDR4(&g_addr[0], 10, 0, 0, 1);
+    IP_ADDR4(&g_addr[1], 10, 0, 0, 2);
+    for (int i = 0; i < 2; i++) {
+        g_side[i].out = &g_q[i];
+        g_side[i].mac_last = (uint8_t)(i + 1);
+        if (!netif_add(&g_side[i].nif, ip_2_ip4(&g_addr[i]), &mask, &gw, &g_side[i], netif_setup, ethernet_input))
+            return -1;
+        g_side[i].nif.mtu = (u16_t)mtu;
+        netif_set_up(&g_side[i].nif);
+        netif_set_link_up(&g_side[i].nif);
+    }
+    return 0;
+}
+
+static void pair_down(void)
+{
+    for (int i = 0; i < 2; i++) {
+        while (g_q[i].count) {
+            pbuf_free(g_q[i].v[g_q[i].head]);
+            g_q[i].head = (g_q[i].head + 1) % LQ_CAP;
+            g_q[i].count--;
+        }
+        netif_remove(&g_side[i].nif);
+    }
+}
+
+/* Delivers queued frames in both directions until none is left. */
+static uint64_t pump(void)
+{
+    uint64_t total = 0;
+    for (;;) {
+        uint64_t n = 0;
+        for (int i = 0; i < 2; i++) {
+            struct lq *q = &g_q[i];
+            struct netif *to = &g_side[1 - i].nif;
+            while (q->count) {
+                struct pbuf *p = q->v[q->head];
+                q->head = (q->head + 1) % LQ_CAP;
+                q->count--;
+                if (to->input(p, to) != ERR_OK)
+                    pbuf_free(p);
+                n++;
+            }
+        }
+        if (!n)
+            return total;
+        total += n;
+    }
+}
+
+/* Nothing can move: jump to lwIP's next timeout (a stall) and run it. */
+static void idle(void)
+{
+    u32_t ms = sys_timeouts_sleeptime();
+    if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+        g_skew_ms += ms;
+    g_stalls++;
+    sys_check_timeouts();
+    pump();
+}
+
+/* lwIP's TIME_WAIT lasts 2*MSL counted in slow-timer ticks: run enough of
+ * them that the records of one repetition do not slow the next. */
+static void purge_time_wait(void)
+{
+    for (int i = 0; i < (int)(2 * TCP_MSL / TCP_SLOW_INTERVAL) + 4; i++)
+        tcp_slowtmr();
+}
+
+static unsigned list_len(const struct tcp_pcb *p)
+{
+    unsigned n = 0;
+    for (; p; p = p->next)
+        n++;
+    return n;
+}
+
+/* ---- one connection between the netifs ---------------------------------------------- */
+
+struct conn_end {
+    struct tcp_pcb *pcb;
+    uint64_t rcvd;       /* payload bytes received */
+    int connected, eof, closed, error;
+    uint8_t *buf;        /* the application's read buffer */
+    const uint8_t *pattern;
+    long verify_bytes;
+    int corrupt;
+    /* Request/response roles. */
+    int respond;         /* server: answer each 64 bytes with 64 bytes */
+    int request_on_connect; /* CRR client: send the request once connected */
+    int close_after;     /* server: close after the first answer (CRR) */
+};
+
+static struct conn_end g_cli, g_srv;
+static struct tcp_pcb *g_listener;
+
+static void on_err(void *arg, err_t err)
+{
+    struct conn_end *e = arg;
+    (void)err;
+    e->error = 1;
+    e->pcb = NULL;
+}
+
+/* Copies the data out (the application's read), as a socket read would. */
+static void consume(struct conn_end *e, struct pbuf *p)
+{
+    u16_t off = 0;
+    while (off < p->tot_len) {
+        u16_t n = (u16_t)(p->tot_len - off > CHUNK ? CHUNK : p->tot_len - off);
+        pbuf_copy_partial(p, e->buf, n, off);
+        if (e->pattern && e->rcvd < (uint64_t)e->verify_bytes &&
+            bu_pattern_check(e->pattern, e->rcvd, e->buf, n) < 0)
+            e->corrupt = 1;
+        e->rcvd += n;
+        off = (u16_t)(off + n);
+    }
+}
+
+static const uint8_t g_resp[64] = {'r'};
+
+/* Closes our side; lwIP may free the pcb any time after, so nothing of
+ * ours is left on it (a late FIN or RST must not reach a reused conn_end). */
+static void close_end(struct conn_end *e, struct tcp_pcb *pcb)
+{
+    e->closed = 1;
+    tcp_arg(pcb, NULL);
+    tcp_recv(pcb, NULL);
+    tcp_err(pcb, NULL);
+    tcp_close(pcb);
+}
+
+static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+    struct conn_end *e = arg;
+    (void)err;
+    if (!p) {
+        e->eof = 1;
+        if (!e->closed)
+            close_end(e, pcb);
+        return ERR_OK;
+    }
+    uint64_t before = e->rcvd;
+    consume(e, p);
+    tcp_recved(pcb, p->tot_len);
+    pbuf_free(p);
+    if (e->respond && !e->closed) {
+        for (uint64_t k = before / 64; k < e->rcvd / 64; k++)
+            tcp_write(pcb, g_resp, 64, TCP_WRITE_FLAG_COPY);
+        if (e->close_after && e->rcvd >= 64) {
+            close_end(e, pcb); /* the FIN follows the answer */
+        } else {
+            tcp_output(pcb);
+        }
+    }
+    return ERR_OK;
+}
+
+static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct conn_end *e = arg;
+    if (err != ERR_OK || !pcb)
+        return ERR_VAL;
+    e->pcb = pcb;
+    e->connected = 1;
+    tcp_arg(pcb, e);
+    tcp_recv(pcb, on_recv);
+    tcp_err(pcb, on_err);
+    tcp_nagle_disable(pcb);
+    return ERR_OK;
+}
+
+static const uint8_t g_req[64] = {'q'};
+
+static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+    struct conn_end *e = arg;
+    e->connected = err == ERR_OK;
+    if (e->request_on_connect) {
+        tcp_write(pcb, g_req, 64, TCP_WRITE_FLAG_COPY);
+        tcp_output(pcb);
+    }
+    return ERR_OK;
+}
+
+static void end_init(struct conn_end *e, uint8_t *buf)
+{
+    memset(e, 0, sizeof(*e));
+    e->buf = buf;
+}
+
+static int listen_on(u16_t port, struct conn_end *srv)
+{
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb)
+        return -1;
+    tcp_bind_netif(pcb, &g_side[1].nif);
+    if (tcp_bind(pcb, &g_addr[1], port) != ERR_OK)
+        return -1;
+    g_listener = tcp_listen_with_backlog(pcb, 255);
+    if (!g_listener)
+        return -1;
+    tcp_arg(g_listener, srv);
+    tcp_accept(g_listener, on_accept);
+    return 0;
+}
+
+static int connect_to(u16_t port, struct conn_end *cli)
+{
+    struct tcp_pcb *pcb = tcp_new();
+    if (!pcb)
+        return -1;
+    cli->pcb = pcb;
+    tcp_bind_netif(pcb, &g_side[0].nif);
+    tcp_arg(pcb, cli);
+    tcp_recv(pcb, on_recv);
+    tcp_err(pcb, on_err);
+    tcp_nagle_disable(pcb);
+    return tcp_connect(pcb, &g_addr[1], port, on_connected) == ERR_OK ? 0 : -1;
+}
+
+static int run_until_connected(void)
+{
+    for (int i = 0; i < 20 && !(g_cli.connected && g_srv.connected); i++) {
+        pump();
+        sys_check_timeouts();
+        if (!(g_cli.connected && g_srv.connected))
+            idle();
+    }
+    return g_cli.connected && g_srv.connected ? 0 : -1;
+}
+
+/* Ends a repetition. Connections are dropped without a RST (tcp_abandon
+ * with reset 0): a RST answered for a pcb already gone would be routed by
+ * address, and lwIP would hand a frame for 10.0.0.2 sent from netif a to
+ * its loopback path, which needs the tcpip thread. */
+static void teardown(void)
+{
+    if (g_cli.pcb && !g_cli.error)
+        tcp_abandon(g_cli.pcb, 0);
+    if (g_srv.pcb && !g_srv.error && !g_srv.closed)
+        tcp_abandon(g_srv.pcb, 0);
+    if (g_listener)
+        tcp_close(g_listener);
+    g_listener = NULL;
+    pair_down(); /* frees the frames still queued */
+    purge_time_wait();
+}
+
+/* ---- bulk ---------------------------------------------------------------------------- */
+
+struct bulk_run {
+    double gbps, cpu_s, wall_s;
+    uint64_t bytes, stalls;
+};
+
+static uint64_t fill(struct tcp_pcb *pcb, const uint8_t *pattern, uint64_t *sent)
+{
+    uint64_t total = 0;
+    for (;;) {
+        u16_t room = tcp_sndbuf(pcb);
+        if (room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN)
+            break;
+        if (tcp_write(pcb, pattern + (*sent % BU_PATTERN_PERIOD), room, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            break;
+        *sent += room;
+        total += room;
+    }
+    if (total)
+        tcp_output(pcb);
+    return total;
+}
+
+static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *pattern, uint8_t *buf,
+                     struct bulk_run *out)
+{
+    int rc = -1;
+    end_init(&g_cli, buf);
+    end_init(&g_srv, buf);
+    g_srv.pattern = pattern;
+    g_srv.verify_bytes = o->verify_bytes;
+    if (pair_up(mtu) || listen_on(5001, &g_srv) || connect_to(5001, &g_cli) || run_until_connected())
+        goto done;
+    uint64_t sent = 0, r0 = 0;
+    double c0 = 0, w0 = 0;
+    int measuring = 0;
+    for (unsigned it = 0;; it++) {
+        uint64_t moved = fill(g_cli.pcb, pattern, &sent);
+        moved += pump();
+        if ((it & 63) == 0)
+            sys_check_timeouts();
+        if (g_srv.corrupt || g_cli.error || g_srv.error) {
+            bu_progress("bulk", "lwip: %s", g_srv.corrupt ? "received bytes differ from those sent" : "error");
+            goto done;
+        }
+        if (!moved)
+            idle();
+        if (!measuring && g_srv.rcvd >= (16u << 20)) {
+            measuring = 1;
+            r0 = g_srv.rcvd;
+            c0 = bu_cpu_seconds();
+            w0 = (double)bu_mono_ns() * 1e-9;
+            g_stalls = 0;
+        } else if (measuring && bu_cpu_seconds() - c0 >= o->seconds) {
+            break;
+        }
+    }
+    out->cpu_s = bu_cpu_seconds() - c0;
+    out->wall_s = (double)bu_mono_ns() * 1e-9 - w0;
+    out->bytes = g_srv.rcvd - r0;
+    out->gbps = (double)out->bytes * 8 / out->cpu_s / 1e9;
+    out->stalls = g_stalls;
+    rc = 0;
+done:
+    teardown();
+    return rc;
+}
+
+static int bench_bulk(const struct bu_opts *o)
+{
+    uint8_t *pattern = bu_pattern_new(CHUNK), *buf = malloc(CHUNK);
+    if (!pattern || !buf)
+        return -1;
+    static const uint32_t mtus[] = {1500, 9000};
+    int rc = 0;
+    for (size_t m = 0; m < 2 && !rc; m++) {
+        if (o->mtu && (uint32_t)o->mtu != mtus[m])
+            continue;
+        double v[16];
+        struct bulk_run runs[16];
+        int n = o->reps > 16 ? 16 : o->reps;
+        for (int i = 0; i < n && !rc; i++) {
+            rc = bulk_once(mtus[m], o, pattern, buf, &runs[i]);
+            v[i] = runs[i].gbps;
+            if (!rc)
+                bu_progress("bulk", "lwip mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", mtus[m],
+                            i + 1, n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
+        }
+        if (rc)
+            break;
+        double med = bu_median(v, n);
+        const struct bulk_run *r = &runs[0];
+        for (int i = 0; i < n; i++)
+            if (runs[i].gbps == med)
+                r = &runs[i];
+        struct bu_result res = {"bulk", mtus[m] == 1500 ? "mtu1500" : "mtu9000", "lwip", "goodput", med,
+                                "Gbit/s per CPU s", n, r->cpu_s, r->wall_s, ""};
+        snprintf(res.note, sizeof(res.note),
+                 "%.0f MB moved, %llu stalls, MSS %u (package TCP_MSS), 64 KiB window, verified first %ld MB",
+                 (double)r->bytes / 1e6, (unsigned long long)r->stalls, (unsigned)TCP_MSS, o->verify_bytes >> 20);
+        bu_result_write(o->out, &res);
+    }
+    free(pattern);
+    free(buf);
+    return rc;
+}
+
+/* ---- request/response ---------------------------------------------------------------- */
+
+static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *wall)
+{
+    uint8_t buf[CHUNK];
+    int rc = -1;
+    end_init(&g_cli, buf);
+    end_init(&g_srv, buf);
+    g_srv.respond = 1; /* the server answers from its receive callback */
+    if (pair_up(1500) || listen_on(5002, &g_srv) || connect_to(5002, &g_cli) || run_until_connected())
+        goto done;
+    uint64_t n = 0;
+    double c0 = 0, w0 = 0;
+    for (;;) {
+        if (tcp_write(g_cli.pcb, g_req, 64, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            goto done;
+        tcp_output(g_cli.pcb);
+        uint64_t want = (n + 1) * 64;
+        pump();
+        while (g_cli.rcvd < want) {
+            if (g_cli.error || g_srv.error)
+                goto done;
+            idle();
+        }
+        n++;
+        if ((n & 255) == 0)
+            sys_check_timeouts();
+        if (n == 1000) {
+            c0 = bu_cpu_seconds();
+            w0 = (double)bu_mono_ns() * 1e-9;
+            g_stalls = 0;
+        } else if (n > 1000 && (n & 1023) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
+            break;
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *rate = (double)(n - 1000) / *cpu;
+    rc = 0;
+done:
+    teardown();
+    return rc;
+}
+
+static int bench_rr(const struct bu_opts *o)
+{
+    double v[16], cpu = 0, wall = 0;
+    int n = o->reps > 16 ? 16 : o->reps;
+    for (int i = 0; i < n; i++) {
+        if (rr_once(o, &v[i], &cpu, &wall) < 0) {
+            bu_progress("rr", "lwip: the exchange failed");
+            return -1;
+        }
+        bu_progress("rr", "lwip rep %d/%d: %.0f transactions per CPU s (%llu stalls)", i + 1, n, v[i],
+                    (unsigned long long)g_stalls);
+    }
+    struct bu_result res = {"rr", "64B", "lwip", "transactions", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    snprintf(res.note, sizeof(res.note), "one connection, Nagle off, server answers from its recv callback");
+    bu_result_write(o->out, &res);
+    return 0;
+}
+
+/* ---- connection rate -------------------------------------------------------------------- */
+
+__attribute__((noinline)) static int crr_one(uint8_t *buf)
+{
+    end_init(&g_cli, buf);
+    end_init(&g_srv, buf);
+    g_cli.request_on_connect = 1;
+    g_srv.respond = 1;
+    g_srv.close_after = 1;
+    if (connect_to(80, &g_cli))
+        return -1;
+    pump();
+    /* Done when the client has read the answer and EOF and closed, and
+     * the last ACK has gone back (the client's pcb is then freed). */
+    for (int i = 0; !(g_cli.eof && g_cli.closed && g_cli.rcvd == 64); i++) {
+        if (g_cli.error || g_srv.error || i > 10)
+            return -1;
+        idle();
+    }
+    pump();
+    return 0;
+}
+
+/* recycle: drop every TIME_WAIT pcb as soon as it exists, which is what
+ * lwIP itself does when its pcb pool runs out (tcp_kill_timewait; the
+ * stock MEMP_NUM_TCP_PCB is 5): the rate without TIME_WAIT list scans. */
+static int crr_once(long count, int recycle, double *rate, double *cpu, double *wall, char *note, size_t note_len)
+{
+    uint8_t buf[CHUNK];
+    int rc = -1;
+    end_init(&g_srv, buf);
+    if (pair_up(1500) || listen_on(80, &g_srv))
+        goto done;
+    /* The first connection pays for ARP: not timed. */
+    if (crr_one(buf))
+        goto done;
+    double c0 = bu_cpu_seconds(), w0 = (double)bu_mono_ns() * 1e-9, last = c0;
+    g_stalls = 0;
+    for (long i = 0; i < count; i++) {
+        if (crr_one(buf)) {
+            bu_progress("crr", "lwip: exchange %ld failed", i);
+            goto done;
+        }
+        while (recycle && tcp_tw_pcbs)
+            tcp_abort(tcp_tw_pcbs); /* a TIME_WAIT pcb is freed, no RST */
+        if ((i & 1023) == 1023) {
+            sys_check_timeouts();
+            double c = bu_cpu_seconds();
+            if (c - last >= 2.0) {
+                bu_progress("crr", "lwip: %ld connections, %.0f per CPU s, %u TIME_WAIT pcbs", i + 1,
+                            (double)(i + 1) / (c - c0), list_len(tcp_tw_pcbs));
+                last = c;
+            }
+        }
+    }
+    *cpu = bu_cpu_seconds() - c0;
+    *wall = (double)bu_mono_ns() * 1e-9 - w0;
+    *rate = (double)count / *cpu;
+    if (recycle)
+        snprintf(note, note_len,
+                 "%ld sequential connections, server closes first; TIME_WAIT pcbs freed at once "
+                 "(lwIP's behaviour with a small pcb pool), %llu stalls",
+                 count, (unsigned long long)g_stalls);
+    else
+        snprintf(note, note_len,
+                 "%ld sequential connections, server closes first; %u TIME_WAIT pcbs at the end (list scanned per "
+                 "SYN and per port choice), %llu stalls",
+                 count, list_len(tcp_tw_pcbs), (unsigned long long)g_stalls);
+    rc = 0;
+done:
+    g_cli.pcb = NULL; /* freed by lwIP after LAST_ACK */
+    g_srv.pcb = NULL;
+    teardown();
+    return rc;
+}
+
+static int bench_crr(const struct bu_opts *o)
+{
+    long count = o->conns > 0 ? o->conns : 10000;
+    if (count > 16000) {
+        /* lwIP cannot reopen a tuple its TIME_WAIT holds: stay within the
+         * 16,384 ephemeral ports. */
+        count = 16000;
+    }
+    {
+        /* A warm-up repetition, not reported: the first one pays for growing the heap. */
+        double r, c, w;
+        char note[200];
+        if (crr_once(count / 5 + 1, 0, &r, &c, &w, note, sizeof(note)) < 0)
+            return -1;
+    }
+    for (int recycle = 0; recycle < 2; recycle++) {
+        double v[16], cpu = 0, wall = 0;
+        char note[200] = "";
+        int n = o->reps > 16 ? 16 : o->reps;
+        for (int i = 0; i < n; i++) {
+            if (crr_once(count, recycle, &v[i], &cpu, &wall, note, sizeof(note)) < 0)
+                return -1;
+            bu_progress("crr", "lwip%s rep %d/%d: %.0f connections per CPU s", recycle ? " (TIME_WAIT recycled)" : "",
+                        i + 1, n, v[i]);
+        }
+        struct bu_result res = {"crr", "64B", recycle ? "lwip-twrecycle" : "lwip", "connections", bu_median(v, n),
+                                "per CPU s", n, cpu, wall, ""};
+        snprintf(res.note, sizeof(res.note), "%s", note);
+        bu_result_write(o->out, &res);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct bu_opts o;
+    if (bu_parse_opts(&o, argc, argv, "nst_bench_lwip"))
+        return 2;
+    lwip_init();
+    int rc = 0;
+    if (bu_selected(&o, "bulk"))
+        rc |= bench_bulk(&o) != 0;
+    if (bu_selected(&o, "rr"))
+        rc |= bench_rr(&o) != 0;
+    if (bu_selected(&o, "crr"))
+        rc |= bench_crr(&o) != 0;
+    return rc;
+}

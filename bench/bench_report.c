@@ -1,3 +1,457 @@
-/* Placeholder while being written. */
-int main(void);
-int main(void) { return 0; }
+/* Turns the result lines the benchmark programs wrote (CSV, BU_CSV_HEADER)
+ * into bench/results/: results.csv (with its header), results.json,
+ * summary.md (the tables docs/PERFORMANCE.md quotes) and plot.svg (drawn
+ * here, no plotting tool needed); the summary also goes to stdout.
+ *
+ *   nst_bench_report RAW.csv OUTDIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench_util.h"
+
+#define MAX_ROWS 256
+#define F_LEN 64
+
+struct row {
+    char bench[F_LEN], variant[F_LEN], impl[F_LEN], metric[F_LEN], unit[F_LEN];
+    double value, cpu_s, wall_s;
+    int reps;
+    char note[256];
+};
+
+static struct row rows[MAX_ROWS];
+static int nrows;
+
+/* ---- reading -------------------------------------------------------------------- */
+
+/* Copies the next comma-separated field of *p into out. */
+static void next_field(const char **p, char *out, size_t cap)
+{
+    size_t n = 0;
+    const char *s = *p;
+    while (*s && *s != ',' && *s != '\n') {
+        if (n + 1 < cap)
+            out[n++] = *s;
+        s++;
+    }
+    out[n] = 0;
+    *p = *s == ',' ? s + 1 : s;
+}
+
+/* The quoted last field (quotes doubled inside). */
+static void quoted_field(const char *s, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (*s != '"') {
+        next_field(&s, out, cap);
+        return;
+    }
+    for (s++; *s; s++) {
+        if (*s == '"') {
+            if (s[1] != '"')
+                break;
+            s++;
+        }
+        if (n + 1 < cap)
+            out[n++] = *s;
+    }
+    out[n] = 0;
+}
+
+static int read_rows(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    char line[1024], num[F_LEN];
+    while (fgets(line, sizeof(line), f) && nrows < MAX_ROWS) {
+        if (!strncmp(line, "bench,", 6) || line[0] == '\n' || line[0] == '#')
+            continue;
+        struct row *r = &rows[nrows];
+        const char *p = line;
+        next_field(&p, r->bench, F_LEN);
+        next_field(&p, r->variant, F_LEN);
+        next_field(&p, r->impl, F_LEN);
+        next_field(&p, r->metric, F_LEN);
+        next_field(&p, num, F_LEN);
+        r->value = atof(num);
+        next_field(&p, r->unit, F_LEN);
+        next_field(&p, num, F_LEN);
+        r->reps = atoi(num);
+        next_field(&p, num, F_LEN);
+        r->cpu_s = atof(num);
+        next_field(&p, num, F_LEN);
+        r->wall_s = atof(num);
+        quoted_field(p, r->note, sizeof(r->note));
+        nrows++;
+    }
+    fclose(f);
+    return 0;
+}
+
+static const struct row *find(const char *bench, const char *variant, const char *impl, const char *metric)
+{
+    for (int i = 0; i < nrows; i++)
+        if (!strcmp(rows[i].bench, bench) && !strcmp(rows[i].variant, variant) && !strcmp(rows[i].impl, impl) &&
+            !strcmp(rows[i].metric, metric))
+            return &rows[i];
+    return NULL;
+}
+
+/* ---- formatting ------------------------------------------------------------------- */
+
+static void fmt_value(double v, char *out, size_t cap)
+{
+    if (v >= 1e6)
+        snprintf(out, cap, "%.2fM", v / 1e6);
+    else if (v >= 1e4)
+        snprintf(out, cap, "%.1fk", v / 1e3);
+    else if (v >= 100)
+        snprintf(out, cap, "%.0f", v);
+    else
+        snprintf(out, cap, "%.2f", v);
+}
+
+static void fmt_cell(const struct row *r, char *out, size_t cap)
+{
+    if (r)
+        fmt_value(r->value, out, cap);
+    else
+        snprintf(out, cap, "-");
+}
+
+static void fmt_ratio(const struct row *a, const struct row *b, char *out, size_t cap)
+{
+    if (a && b && b->value > 0)
+        snprintf(out, cap, "%.2fx", a->value / b->value);
+    else
+        snprintf(out, cap, "-");
+}
+
+/* ---- the comparison table ----------------------------------------------------------- */
+
+struct cmp_line {
+    const char *bench, *variant, *metric, *label, *unit;
+};
+
+static const struct cmp_line cmp_lines[] = {
+    {"bulk", "mtu1500", "goodput", "Bulk goodput, MTU 1500", "Gbit/s per CPU s"},
+    {"bulk", "mtu9000", "goodput", "Bulk goodput, MTU 9000", "Gbit/s per CPU s"},
+    {"crr", "64B", "connections", "Connection rate (CRR, 64 B)", "conn per CPU s"},
+    {"rr", "64B", "transactions", "Request/response (RR, 64 B)", "trans per CPU s"},
+};
+
+/* The targets of the Performance issue, and whether they are met. */
+static void target_of(const struct cmp_line *l, const struct row *n, const struct row *lw, const struct row *lx,
+                      char *tgt, size_t tcap, char *status, size_t scap)
+{
+    snprintf(tgt, tcap, "-");
+    snprintf(status, scap, "-");
+    if (!n)
+        return;
+    if (!strcmp(l->bench, "bulk") && !strcmp(l->variant, "mtu1500")) {
+        snprintf(tgt, tcap, ">= 10 Gbit/s and >= 3x lwIP");
+        int ok = n->value >= 10 && lw && n->value >= 3 * lw->value;
+        snprintf(status, scap, ok ? "met" : "MISSED");
+    } else if (!strcmp(l->bench, "crr")) {
+        snprintf(tgt, tcap, ">= 3x lwIP and > Linux");
+        int ok = lw && n->value >= 3 * lw->value && lx && n->value > lx->value;
+        snprintf(status, scap, ok ? "met" : "MISSED");
+    }
+}
+
+static void print_cmp(FILE *f)
+{
+    fprintf(f, "| Benchmark | unit | nstack | lwIP | Linux | nstack/lwIP | nstack/Linux | target | status |\n");
+    fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---|\n");
+    for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
+        const struct cmp_line *l = &cmp_lines[i];
+        const struct row *n = find(l->bench, l->variant, "nstack", l->metric);
+        const struct row *lw = find(l->bench, l->variant, "lwip", l->metric);
+        const struct row *lx = find(l->bench, l->variant, "linux", l->metric);
+        if (!n && !lw && !lx)
+            continue;
+        char cn[32], cw[32], cx[32], rw[32], rx[32], tgt[64], st[16];
+        fmt_cell(n, cn, sizeof(cn));
+        fmt_cell(lw, cw, sizeof(cw));
+        fmt_cell(lx, cx, sizeof(cx));
+        fmt_ratio(n, lw, rw, sizeof(rw));
+        fmt_ratio(n, lx, rx, sizeof(rx));
+        target_of(l, n, lw, lx, tgt, sizeof(tgt), st, sizeof(st));
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l->label, l->unit, cn, cw, cx, rw, rx, tgt,
+                st);
+    }
+}
+
+/* ---- nstack-only figures ------------------------------------------------------------- */
+
+static void scale_target(const struct row *r, char *tgt, size_t tcap, char *status, size_t scap)
+{
+    snprintf(tgt, tcap, "-");
+    snprintf(status, scap, "-");
+    double limit = 0;
+    if (!strcmp(r->metric, "bytes_per_idle_conn"))
+        limit = 1024;
+    else if (!strcmp(r->metric, "bytes_per_time_wait"))
+        limit = 128;
+    if (limit > 0) {
+        snprintf(tgt, tcap, "<= %.0f B", limit);
+        snprintf(status, scap, r->value <= limit ? "met" : "MISSED");
+    }
+}
+
+static void print_single(FILE *f, const char *bench, const char *title)
+{
+    int any = 0;
+    for (int i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        if (strcmp(r->bench, bench))
+            continue;
+        if (!any) {
+            fprintf(f, "\n%s\n\n| case | stack | metric | value | unit | target | status | notes |\n", title);
+            fprintf(f, "|---|---|---|---:|---|---|---|---|\n");
+            any = 1;
+        }
+        char v[32], tgt[32], st[16];
+        fmt_value(r->value, v, sizeof(v));
+        scale_target(r, tgt, sizeof(tgt), st, sizeof(st));
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r->variant, r->impl, r->metric, v, r->unit, tgt, st,
+                r->note);
+    }
+}
+
+static void print_notes(FILE *f)
+{
+    fprintf(f, "\nNotes per comparison figure:\n\n");
+    for (int i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        if (strcmp(r->bench, "bulk") && strcmp(r->bench, "crr") && strcmp(r->bench, "rr"))
+            continue;
+        fprintf(f, "- %s/%s %s: %s (median of %d, %.2f CPU s, %.2f s wall)\n", r->bench, r->variant, r->impl,
+                r->note, r->reps, r->cpu_s, r->wall_s);
+    }
+}
+
+static void write_summary(FILE *f)
+{
+    fprintf(f, "Comparison (higher is better; per CPU second of the one thread that runs both ends):\n\n");
+    print_cmp(f);
+    print_single(f, "lossy", "Lossy long path on the simulator (goodput per virtual second):");
+    print_single(f, "scale", "Scale (two nstack stacks in memory):");
+    print_notes(f);
+}
+
+/* ---- JSON ----------------------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void write_json(FILE *f)
+{
+    fprintf(f, "{\n  \"results\": [\n");
+    for (int i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        fprintf(f, "    {\"bench\": ");
+        json_str(f, r->bench);
+        fprintf(f, ", \"variant\": ");
+        json_str(f, r->variant);
+        fprintf(f, ", \"impl\": ");
+        json_str(f, r->impl);
+        fprintf(f, ", \"metric\": ");
+        json_str(f, r->metric);
+        fprintf(f, ", \"value\": %.6g, \"unit\": ", r->value);
+        json_str(f, r->unit);
+        fprintf(f, ", \"reps\": %d, \"cpu_s\": %.4f, \"wall_s\": %.4f, \"note\": ", r->reps, r->cpu_s, r->wall_s);
+        json_str(f, r->note);
+        fprintf(f, "}%s\n", i + 1 < nrows ? "," : "");
+    }
+    fprintf(f, "  ],\n  \"ratios\": [\n");
+    int first = 1;
+    for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
+        const struct cmp_line *l = &cmp_lines[i];
+        const struct row *n = find(l->bench, l->variant, "nstack", l->metric);
+        static const char *const peers[] = {"lwip", "linux"};
+        for (int k = 0; k < 2; k++) {
+            const struct row *p = find(l->bench, l->variant, peers[k], l->metric);
+            if (!n || !p || p->value <= 0)
+                continue;
+            fprintf(f, "%s    {\"bench\": \"%s\", \"variant\": \"%s\", \"peer\": \"%s\", \"nstack_over_peer\": %.4f}",
+                    first ? "" : ",\n", l->bench, l->variant, peers[k], n->value / p->value);
+            first = 0;
+        }
+    }
+    fprintf(f, "\n  ]\n}\n");
+}
+
+/* ---- SVG ------------------------------------------------------------------------------- */
+
+#define PANEL_W 440
+#define PANEL_H 190
+#define BAR_H 26
+
+struct bar {
+    const char *label;
+    double value;
+    const char *color;
+};
+
+static const char *color_of(const char *impl)
+{
+    if (!strncmp(impl, "nstack", 6))
+        return strstr(impl, "newreno") ? "#7fb3d5" : "#1f6fb2";
+    if (!strcmp(impl, "lwip"))
+        return "#e69f00";
+    return "#6b8e23";
+}
+
+/* One horizontal bar chart; `limit` > 0 draws a target line. */
+static void svg_panel(FILE *f, int x0, int y0, const char *title, const char *unit, const struct bar *b, int n,
+                      double limit)
+{
+    double max = limit;
+    for (int i = 0; i < n; i++)
+        if (b[i].value > max)
+            max = b[i].value;
+    if (max <= 0)
+        max = 1;
+    const int label_w = 130, plot_w = PANEL_W - label_w - 70;
+    fprintf(f, "<g transform=\"translate(%d,%d)\">\n", x0, y0);
+    fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ddd\"/>\n", PANEL_W - 10, PANEL_H - 10);
+    fprintf(f, "<text x=\"10\" y=\"20\" font-weight=\"bold\">%s</text>\n", title);
+    fprintf(f, "<text x=\"10\" y=\"36\" fill=\"#666\" font-size=\"11\">%s</text>\n", unit);
+    for (int i = 0; i < n; i++) {
+        int y = 48 + i * (BAR_H + 6);
+        double w = b[i].value / max * plot_w;
+        char v[32];
+        fmt_value(b[i].value, v, sizeof(v));
+        fprintf(f, "<text x=\"10\" y=\"%d\">%s</text>\n", y + 17, b[i].label);
+        fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", label_w, y, w, BAR_H,
+                b[i].color);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", label_w + w + 4, y + 17, v);
+    }
+    if (limit > 0) {
+        double x = label_w + limit / max * plot_w;
+        fprintf(f,
+                "<line x1=\"%.1f\" y1=\"44\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c00\" stroke-dasharray=\"4,3\"/>"
+                "<text x=\"%.1f\" y=\"%d\" fill=\"#c00\" font-size=\"11\">target</text>\n",
+                x, x, PANEL_H - 24, x - 14, PANEL_H - 14);
+    }
+    fprintf(f, "</g>\n");
+}
+
+/* A panel of the three stacks for one comparison line. */
+static int cmp_bars(const struct cmp_line *l, struct bar *b)
+{
+    static const char *const impls[] = {"nstack", "lwip", "linux"};
+    static const char *const names[] = {"nstack", "lwIP", "Linux (lo)"};
+    int n = 0;
+    for (int k = 0; k < 3; k++) {
+        const struct row *r = find(l->bench, l->variant, impls[k], l->metric);
+        if (r)
+            b[n++] = (struct bar){names[k], r->value, color_of(impls[k])};
+    }
+    return n;
+}
+
+static void write_svg(FILE *f)
+{
+    const int cols = 2, panels = 7;
+    int rows_n = (panels + cols - 1) / cols;
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+            "font-size=\"13\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n"
+            "<text x=\"10\" y=\"24\" font-size=\"17\" font-weight=\"bold\">nstack benchmarks</text>\n",
+            cols * PANEL_W + 10, rows_n * PANEL_H + 40);
+    int p = 0;
+    struct bar b[4];
+    for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++, p++) {
+        int n = cmp_bars(&cmp_lines[i], b);
+        double limit = !strcmp(cmp_lines[i].bench, "bulk") && !strcmp(cmp_lines[i].variant, "mtu1500") ? 10 : 0;
+        svg_panel(f, 10 + (p % cols) * PANEL_W, 40 + (p / cols) * PANEL_H, cmp_lines[i].label, cmp_lines[i].unit, b,
+                  n, limit);
+    }
+    /* Lossy path: NewReno and CUBIC, with and without loss. */
+    static const char *const lv[] = {"rtt80ms_loss1pct", "rtt80ms_loss0"};
+    static const char *const lt[] = {"80 ms RTT, 1% loss (simulator)", "80 ms RTT, no loss (simulator)"};
+    for (int k = 0; k < 2; k++, p++) {
+        int n = 0;
+        const struct row *r;
+        if ((r = find("lossy", lv[k], "nstack-newreno", "goodput")))
+            b[n++] = (struct bar){"NewReno", r->value, color_of("nstack-newreno")};
+        if ((r = find("lossy", lv[k], "nstack-cubic", "goodput")))
+            b[n++] = (struct bar){"CUBIC", r->value, color_of("nstack-cubic")};
+        svg_panel(f, 10 + (p % cols) * PANEL_W, 40 + (p / cols) * PANEL_H, lt[k], "Mbit/s per virtual s", b, n, 0);
+    }
+    /* Memory per connection against the targets. */
+    int n = 0;
+    for (int i = 0; i < nrows; i++) {
+        if (strcmp(rows[i].bench, "scale"))
+            continue;
+        if (!strcmp(rows[i].metric, "bytes_per_idle_conn"))
+            b[n++] = (struct bar){"idle conn", rows[i].value, color_of("nstack")};
+        else if (!strcmp(rows[i].metric, "bytes_per_time_wait"))
+            b[n++] = (struct bar){"TIME_WAIT", rows[i].value, color_of("nstack")};
+        if (n == 2)
+            break;
+    }
+    svg_panel(f, 10 + (p % cols) * PANEL_W, 40 + (p / cols) * PANEL_H,
+              "Memory per connection (targets 1024 / 128 B)", "bytes of heap", b, n, 1024);
+    fprintf(f, "</svg>\n");
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
+static FILE *open_out(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        perror(path);
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: nst_bench_report RAW.csv OUTDIR\n");
+        return 2;
+    }
+    if (read_rows(argv[1]))
+        return 1;
+    FILE *f;
+    if (!(f = open_out(argv[2], "results.csv")))
+        return 1;
+    fprintf(f, "%s\n", BU_CSV_HEADER);
+    for (int i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        fprintf(f, "%s,%s,%s,%s,%.6g,%s,%d,%.4f,%.4f,\"%s\"\n", r->bench, r->variant, r->impl, r->metric, r->value,
+                r->unit, r->reps, r->cpu_s, r->wall_s, r->note);
+    }
+    fclose(f);
+    if (!(f = open_out(argv[2], "results.json")))
+        return 1;
+    write_json(f);
+    fclose(f);
+    if (!(f = open_out(argv[2], "plot.svg")))
+        return 1;
+    write_svg(f);
+    fclose(f);
+    if (!(f = open_out(argv[2], "summary.md")))
+        return 1;
+    write_summary(f);
+    fclose(f);
+    write_summary(stdout);
+    return 0;
+}

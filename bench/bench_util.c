@@ -221,7 +221,7 @@ static void usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s [--out FILE] [--reps N] [--seconds S] [--full] [--only NAME] [--conns N]\n"
-            "          [--verify-bytes N]\n",
+            "          [--verify-bytes N] [--bytes N] [--mtu N] [--impl NAME]\n",
             prog);
 }
 
@@ -251,6 +251,12 @@ int bu_parse_opts(struct bu_opts *o, int argc, char **argv, const char *prog)
             o->conns = atol(v), i++;
         } else if (!strcmp(a, "--verify-bytes")) {
             o->verify_bytes = atol(v), i++;
+        } else if (!strcmp(a, "--bytes")) {
+            o->bytes = atoll(v), i++;
+        } else if (!strcmp(a, "--mtu")) {
+            o->mtu = atoi(v), i++;
+        } else if (!strcmp(a, "--impl")) {
+            o->impl = v, i++;
         } else {
             usage(prog);
             return -1;
@@ -280,3 +286,5 @@ int bu_selected(const struct bu_opts *o, const char *name)
     }
     return 0;
 }
+
+const char *bu_impl(const struct bu_opts *o, const char *dflt) { return o->impl ? o->impl : dflt; }

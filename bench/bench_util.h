@@ -83,7 +83,11 @@ void bu_progress(const char *tag, const char *fmt, ...) __attribute__((format(pr
  *   --seconds S    CPU seconds per timed repetition, 1.0
  *   --full         the long variant (1M connections for scale)
  *   --only NAME    run only the benchmark NAME (bulk, rr, crr, scale, lossy)
- *   --conns N      connections (crr count, scale cap) */
+ *   --conns N      connections (crr count, scale cap)
+ *   --bytes N      bulk: a fixed byte count instead of --seconds (profiling)
+ *   --mtu N        bulk: one MTU only
+ *   --verify-bytes N  bulk: received bytes compared with what was sent
+ *   --impl NAME    report under NAME (e.g. nstack-malloc-tuned for a variant run) */
 struct bu_opts {
     const char *out;
     int reps;
@@ -92,11 +96,16 @@ struct bu_opts {
     const char *only;
     long conns;
     long verify_bytes; /* bulk: compare this many received bytes with the pattern */
+    long long bytes;   /* bulk: measure this many bytes instead of --seconds of CPU */
+    int mtu;           /* bulk: this MTU only (0: 1500 and 9000) */
+    const char *impl;  /* the name results are reported under (default: the program's stack) */
 };
 
 /* Parses argv into o (defaults first). Returns 0, or -1 after printing usage. */
 int bu_parse_opts(struct bu_opts *o, int argc, char **argv, const char *prog);
 /* Should benchmark `name` run? */
 int bu_selected(const struct bu_opts *o, const char *name);
+/* o->impl if set, else dflt. */
+const char *bu_impl(const struct bu_opts *o, const char *dflt);
 
 #endif

@@ -3,11 +3,12 @@
 #   scripts/deps.sh build   — to build and run the demo
 #   scripts/deps.sh test    — also what the tests use (tshark, clang for fuzzing)
 set -euo pipefail
-want=(cmake gcc make ninja-build libc6-dev)
+# libssl-dev: libcrypto, which nstack connect and serve use for SHA-256.
+want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev)
 if [ "${1:-build}" = test ]; then
   want+=(tshark clang libclang-rt-14-dev python3 iproute2)
   # The interop tests (tests/interop/): Linux peers over a TAP.
-  want+=(iputils-ping netcat-openbsd socat curl)
+  want+=(iputils-ping netcat-openbsd socat curl openssl)
 fi
 missing=()
 for p in "${want[@]}"; do

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tools/cli.h"
+#include "tools/digest.h"
 #include "tools/serve.h"
 
 #define SERVE_ROUNDS 64 /* passes over the marked descriptors per step; then the loop turns again */
@@ -23,6 +24,8 @@ static const struct service services[] = {
     {"discard", "read and drop TCP bytes (RFC 863)", NST_SOCK_STREAM, NULL, serve_discard},
     {"source", "send TCP bytes as fast as taken: RFC 864's character pattern", NST_SOCK_STREAM, NULL,
      serve_source},
+    {"sink-sha256", "read TCP bytes, print their count, rate and SHA-256 at EOF", NST_SOCK_STREAM, NULL,
+     serve_sink_sha256},
     {"http", "a minimal HTTP/1.1 responder: GET and HEAD of /", NST_SOCK_STREAM, NULL, serve_http},
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
@@ -56,6 +59,7 @@ void serve_conn_close(struct server *sv, int fd)
     if (c) {
         free(c->out);
         free(c->req);
+        digest_free(c->digest);
         free(c);
     }
     memset(&sv->own[fd], 0, sizeof(sv->own[fd]));
@@ -189,7 +193,7 @@ static void serve_usage(void)
            "  --duration S    stop after S seconds (default: run until interrupted)\n"
            "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
-        printf("  --%s PORT%*s%s\n", services[i].name, (int)(10 - strlen(services[i].name)), "", services[i].help);
+        printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
     printf("%s", tap_opts_help);
 }
 

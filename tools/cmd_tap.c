@@ -6,6 +6,7 @@
 
 #include <nstack/lab.h>
 #include <nstack/socket.h>
+#include <nstack/stats.h>
 
 #include "tools/cli.h"
 #include "tools/cmd_tap.h"
@@ -16,6 +17,7 @@ const char tap_opts_help[] =
     "  --gw A.B.C.D    default gateway\n"
     "  --mac MAC       nstack's MAC address (default 02:6e: and the four address bytes)\n"
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
+    "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -89,6 +91,11 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
         o->have_mac = 1;
         return 0;
     case TAP_OPT_PCAP: o->pcap = arg; return 0;
+    case TAP_OPT_PCAP_MAX:
+        if (nst_cli_parse_u64(arg, 1, UINT64_MAX, &v))
+            return nst_cli_bad_usage(cmd, "--pcap-max needs a number of frames (1 or more), not '%s'", arg);
+        o->pcap_max = v;
+        return 0;
     case TAP_OPT_SEED:
         if (nst_cli_parse_u64(arg, 0, UINT64_MAX, &v))
             return nst_cli_bad_usage(cmd, "--seed needs a non-negative integer, not '%s'", arg);
@@ -170,6 +177,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
     tc.ifname = o->ifname;
     tc.pcap_path = o->pcap;
     tc.pcap_offset = nst_runloop_wall_offset();
+    tc.pcap_max_frames = o->pcap_max;
     tc.seed = o->seed;
     tc.tx = o->tx;
     tc.rx = o->rx;
@@ -192,6 +200,12 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
         return 1;
     }
     wait_kernel_side(cmd, h);
+    /* One turn of the loop (deadline already past) gives the stack the
+     * current time: a socket call made before the first turn would stamp
+     * its segments, and arm their timers, at time 0 -- a SYN sent then is
+     * retransmitted at once by the first poll, its RTO long expired. */
+    if (nst_runloop_run(h->rl, 0, NULL, NULL) < 0)
+        return 1;
     return 0;
 }
 
@@ -220,6 +234,13 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
     print_dir(out, "rx (kernel -> nstack)", &s->rx);
     if (s->pcap_errors)
         fprintf(out, "capture: stopped after a write error\n");
+    const struct nst_stats *ts = nst_stack_stats(h->st);
+    fprintf(out, "tcp: %llu segments out, %llu in; %llu retransmitted (%llu fast, %llu timeouts); "
+                 "%llu resets out, %llu in\n",
+            (unsigned long long)ts->tcp_tx_segments, (unsigned long long)ts->tcp_rx_segments,
+            (unsigned long long)ts->tcp_retransmits, (unsigned long long)ts->tcp_fast_retransmits,
+            (unsigned long long)ts->tcp_rto_timeouts, (unsigned long long)ts->tcp_tx_resets,
+            (unsigned long long)ts->tcp_rx_resets);
 }
 
 void tap_host_describe(FILE *out, const struct tap_host *h)

@@ -18,6 +18,7 @@ struct tap_opts {
     struct nst_mac mac;         /* --mac; default 02:6e:<the four address bytes> */
     int have_mac;
     const char *pcap;           /* --pcap FILE */
+    uint64_t pcap_max;          /* --pcap-max FRAMES: the capture's first frames only; 0: all */
     uint64_t seed;              /* --seed: the impairment generator */
     struct nst_tap_impair tx, rx; /* --loss/--delay/--duplicate/--reorder, --tx-X, --rx-X */
 };
@@ -30,6 +31,7 @@ enum {
     TAP_OPT_MAC,
     TAP_OPT_PCAP,
     TAP_OPT_SEED,
+    TAP_OPT_PCAP_MAX,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -44,6 +46,7 @@ enum {
     {"tap", required_argument, 0, TAP_OPT_TAP}, {"addr", required_argument, 0, TAP_OPT_ADDR}, \
     {"gw", required_argument, 0, TAP_OPT_GW},   {"mac", required_argument, 0, TAP_OPT_MAC},   \
     {"pcap", required_argument, 0, TAP_OPT_PCAP}, {"seed", required_argument, 0, TAP_OPT_SEED}, \
+    {"pcap-max", required_argument, 0, TAP_OPT_PCAP_MAX},                                     \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 
@@ -68,7 +71,8 @@ struct tap_host {
  * a run loop catching SIGINT/SIGTERM. 0, or an exit code (message printed). */
 int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h);
 void tap_host_close(struct tap_host *h);
-/* One line per direction: frames, bytes, errors and what the impairment did. */
+/* One line per direction: frames, bytes, errors and what the impairment did;
+ * then the stack's TCP counters (segments, retransmissions, resets). */
 void tap_host_print_stats(FILE *out, const struct tap_host *h);
 /* A one-line description: "10.77.0.2/24 on tap0 (02:6e:0a:4d:00:02)". */
 void tap_host_describe(FILE *out, const struct tap_host *h);

@@ -4,6 +4,7 @@
  *   nstack ping        ping across the New York - London path
  *   nstack traceroute  traceroute across it
  *   nstack serve       an nstack host on a Linux TAP device (ping --tap pings from one)
+ *   nstack connect     an nstack TCP client on a Linux TAP device
  */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +24,7 @@ static void usage(FILE *f)
                "  ping         ping a host of the simulated New York - London path\n"
                "  traceroute   list the routers between New York and a host of that path\n"
                "  serve        run an nstack host on a Linux TAP device (answers ARP, ping, services)\n"
+               "  connect      an nstack TCP client on a Linux TAP device: send or receive a stream\n"
                "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n\n"
                "Run 'nstack <command> --help' for a command's options.\n");
 }
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
         return nst_cmd_ping(argc - 1, argv + 1);
     if (!strcmp(cmd, "serve"))
         return nst_cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(cmd, "connect"))
+        return nst_cmd_connect(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
     fprintf(stderr, "nstack: unknown command '%s'\n", cmd);

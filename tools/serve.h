@@ -20,6 +20,7 @@
 #define SERVE_MAX_SERVICES 8
 
 struct server;
+struct digest;
 
 /* An accepted TCP connection's state. */
 struct serve_conn {
@@ -29,6 +30,9 @@ struct serve_conn {
     char *req;                 /* http: the request bytes so far */
     size_t req_len;
     uint64_t pattern_off;      /* source: where the pattern continues */
+    struct digest *digest;     /* sink-sha256: the hash so far (NULL until the first call) */
+    uint64_t bytes;            /* sink-sha256: bytes read */
+    nst_time_t first;          /* sink-sha256: when the first byte was read */
 };
 
 struct serve_stats {
@@ -86,6 +90,7 @@ void serve_udp_echo(struct server *sv, int fd, int events);
 void serve_tcp_echo(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_discard(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_source(struct server *sv, int fd, struct serve_conn *c, int events);
+void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
 
 #endif

@@ -1,7 +1,10 @@
-/* nstack serve's simple services: UDP echo, TCP echo, discard, source. */
+/* nstack serve's simple services: UDP echo, TCP echo, discard, source,
+ * and a sink that hashes what it reads. */
 #include <errno.h>
 #include <string.h>
 
+#include "tools/bulk.h"
+#include "tools/digest.h"
 #include "tools/serve.h"
 
 /* RFC 862: every datagram goes back to where it came from. */
@@ -70,21 +73,6 @@ void serve_discard(struct server *sv, int fd, struct serve_conn *c, int events)
         serve_conn_close(sv, fd);
 }
 
-/* RFC 864's pattern: lines of 72 printable characters (from the 95 of
- * ASCII 32..126), each starting one character further, ended by CR LF. */
-#define CHARGEN_LINE 74
-#define CHARGEN_CHARS 95
-
-static uint8_t chargen_byte(uint64_t off)
-{
-    uint64_t line = off / CHARGEN_LINE, col = off % CHARGEN_LINE;
-    if (col == 72)
-        return '\r';
-    if (col == 73)
-        return '\n';
-    return (uint8_t)(' ' + (line + col) % CHARGEN_CHARS);
-}
-
 /* Sends the pattern until the socket is full (its send buffer bounds each
  * call); whatever the peer sends is dropped; closes when the peer does. */
 void serve_source(struct server *sv, int fd, struct serve_conn *c, int events)
@@ -99,8 +87,7 @@ void serve_source(struct server *sv, int fd, struct serve_conn *c, int events)
         return;
     }
     for (;;) {
-        for (size_t i = 0; i < sizeof(sv->buf); i++)
-            sv->buf[i] = chargen_byte(c->pattern_off + i);
+        bulk_chargen(sv->buf, sizeof(sv->buf), c->pattern_off);
         ssize_t sent = nst_send(sv->h.st, fd, sv->buf, sizeof(sv->buf), 0);
         if (sent == -EAGAIN)
             return;
@@ -111,4 +98,32 @@ void serve_source(struct server *sv, int fd, struct serve_conn *c, int events)
         c->pattern_off += (uint64_t)sent;
         serve_stats_of(sv, fd)->bytes_out += (uint64_t)sent;
     }
+}
+
+/* Like discard, but hashes the stream: at the peer's EOF it prints the
+ * bytes, the time from the first byte, and the SHA-256, for the kernel side
+ * to compare with its own (sha256sum of what it sent). */
+void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int events)
+{
+    (void)events;
+    if (!c->digest && !(c->digest = digest_new())) {
+        serve_conn_close(sv, fd);
+        return;
+    }
+    ssize_t n;
+    while ((n = conn_read(sv, fd)) > 0) {
+        if (!c->bytes)
+            c->first = nst_runloop_now(sv->h.rl);
+        c->bytes += (uint64_t)n;
+        digest_update(c->digest, sv->buf, (size_t)n);
+    }
+    if (n != 0)
+        return; /* -EAGAIN, or closed by conn_read */
+    struct nst_sockaddr peer = {0, 0};
+    char a[16], what[64];
+    nst_getpeername(sv->h.st, fd, &peer);
+    snprintf(what, sizeof(what), "sink-sha256 from %s:%u", nst_ip4_str(peer.addr, a), peer.port);
+    bulk_report(stdout, what, c->bytes, c->bytes ? nst_runloop_now(sv->h.rl) - c->first : 0, c->digest);
+    fflush(stdout);
+    serve_conn_close(sv, fd);
 }

@@ -19,7 +19,7 @@ struct nst_tcp_config {
     nst_time_t rto_initial;     /* RTO before any RTT sample, 1 s (RFC 6298 2.1) */
     nst_time_t rto_min;         /* lower bound of the RTO, 200 ms */
     nst_time_t rto_max;         /* upper bound of the RTO and of its backoff, 120 s */
-    nst_time_t delack;          /* delayed ACK timer, 40 ms (RFC 9293 3.8.6.3: < 500 ms) */
+    nst_time_t delack;          /* delayed ACK timer, 40 ms (at most 200 ms; RFC 9293 3.8.6.3: < 500 ms) */
     nst_time_t persist_min;     /* zero-window probe interval bounds, 200 ms .. 60 s */
     nst_time_t persist_max;
     nst_time_t fin_wait2_timeout; /* an orphaned FIN_WAIT_2 connection is dropped after, 60 s */
@@ -41,6 +41,8 @@ struct nst_tcp_config {
     int window_scaling;         /* 1: offer RFC 7323 window scaling */
     int sack;                   /* 1: offer RFC 2018 SACK */
     char congestion[16];        /* default congestion control: "cubic" or "newreno" */
+    unsigned max_orphans;       /* connections closed by the application but not finished, 65536;
+                                 * beyond, close() aborts with a RST */
 };
 
 void nst_tcp_config_default(struct nst_tcp_config *c);

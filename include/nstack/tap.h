@@ -38,6 +38,7 @@ struct nst_tap_config {
     unsigned hold_max;        /* frames held back (delay, reorder) per direction, 1024; beyond: dropped */
     const char *pcap_path;    /* write what crosses the device here; NULL: no capture */
     nst_time_t pcap_offset;   /* added to capture timestamps (e.g. REALTIME - MONOTONIC: wall-clock times) */
+    uint64_t pcap_max_frames; /* the capture ends (file closed) after this many frames; 0: no limit */
     uint64_t seed;            /* the impairment generator's seed, 1 */
     struct nst_tap_impair tx; /* stack -> kernel */
     struct nst_tap_impair rx; /* kernel -> stack */
@@ -65,6 +66,7 @@ struct nst_tap_dir_stats {
 struct nst_tap_stats {
     struct nst_tap_dir_stats tx, rx;
     uint64_t pcap_errors;     /* capture writes that failed (the capture then stops) */
+    uint64_t pcap_frames;     /* frames written to the capture */
 };
 
 enum { NST_TAP_DIR_TX = 0, NST_TAP_DIR_RX = 1 };

@@ -138,7 +138,7 @@ static void icmp_error_to_transport(struct nst_stack *st, const struct nst_ip_rx
         goto bad;
     switch (q.proto) {
     case NST_IP_PROTO_TCP:
-        nst_tcp_icmp_error(st, r->type, r->code, r->data, r->data_len);
+        nst_tcp_icmp_error_mtu(st, r->type, r->code, r->seq, r->data, r->data_len);
         return;
     case NST_IP_PROTO_UDP:
         nst_udp_icmp_error(st, r->type, r->code, r->data, r->data_len);

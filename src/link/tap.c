@@ -44,6 +44,7 @@ struct nst_tap {
     struct nst_impair imp[2];   /* NST_TAP_DIR_TX, NST_TAP_DIR_RX */
     struct nst_pcap *pcap;
     nst_time_t pcap_offset;
+    uint64_t pcap_max_frames;
     struct nst_tap_stats stats;
     uint8_t buf[TAP_FRAME_MAX];
 };
@@ -133,6 +134,7 @@ static int tap_setup(struct nst_tap *tap, const struct nst_tap_config *c, char *
             return explain(-errno, why, why_len, what, NULL);
         }
         tap->pcap_offset = c->pcap_offset;
+        tap->pcap_max_frames = c->pcap_max_frames;
     }
     tap->fd = open_tun(why, why_len);
     if (tap->fd < 0)
@@ -218,6 +220,13 @@ static void capture(struct nst_tap *tap, const uint8_t *frame, size_t len)
      * stop capturing and carry on. */
     if (nst_pcap_write(tap->pcap, tap->now + tap->pcap_offset, frame, len) < 0) {
         tap->stats.pcap_errors++;
+        nst_pcap_close(tap->pcap);
+        tap->pcap = NULL;
+        return;
+    }
+    /* A bounded slice of a long run (its first frames) is what a reader of
+     * the capture can use; the rest would only fill the disk. */
+    if (++tap->stats.pcap_frames == tap->pcap_max_frames) {
         nst_pcap_close(tap->pcap);
         tap->pcap = NULL;
     }

@@ -12,5 +12,9 @@ void nst_tcp_fini(struct nst_stack *st);
 void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *seg, size_t len);
 /* An ICMP error (type/code) quoting a datagram we sent (quoted: its IP header + >= 8 bytes). */
 void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const uint8_t *quoted, size_t len);
+/* The same with the ICMP header's bytes 6-7, which a "fragmentation
+ * needed" message uses for the next-hop MTU (RFC 1191 4; 0: not given). */
+void nst_tcp_icmp_error_mtu(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t next_hop_mtu,
+                            const uint8_t *quoted, size_t len);
 
 #endif

@@ -21,16 +21,21 @@ static uint32_t mtu_plateau_below(uint32_t mtu)
     return 68;
 }
 
-static void frag_needed(struct nst_stack *st, struct nst_tcp_conn *c)
+/* RFC 1191 6.1/6.5: the path MTU falls to the next-hop MTU the router
+ * reported (or, from an old router that gives none, to the next plateau);
+ * what is in flight and too big goes again, smaller. Not a congestion
+ * signal. A report that would not shrink our segments is stale: ignored. */
+static void frag_needed(struct nst_stack *st, struct nst_tcp_conn *c, uint16_t next_hop_mtu)
 {
-    uint32_t mtu = mtu_plateau_below((uint32_t)c->mss_wire + 40u);
-    uint32_t mss = mtu > 40 + 48 ? mtu - 40 : 48;
-    if (mss >= c->adv_mss)
+    uint32_t cur = (uint32_t)c->mss_wire + 40u;
+    uint32_t mtu = next_hop_mtu ? next_hop_mtu : mtu_plateau_below(cur);
+    if (mtu < 68)
+        mtu = 68; /* RFC 791: every host can take 68 octets */
+    uint32_t mss = mtu - 40u;
+    if (mss >= c->mss_wire)
         return;
     c->adv_mss = (uint16_t)mss;
     tcp_update_mss(c);
-    /* Segments in flight were too big: send them again, smaller. Not a
-     * congestion signal (RFC 1191 6.5). */
     if (nst_seq_gt(c->snd_max, c->snd_una)) {
         c->snd_nxt = c->snd_una;
         c->rtt_timing = 0;
@@ -48,9 +53,9 @@ static int unreach_error(uint8_t code)
     }
 }
 
-void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const uint8_t *q, size_t len)
+static void icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t mtu, const uint8_t *q, size_t len)
 {
-    if (!st->tcp || len < 20)
+    if (len < 20)
         return;
     size_t hl = (size_t)(q[0] & 0x0f) * 4;
     if (hl < 20 || len < hl + 8)
@@ -67,7 +72,7 @@ void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const 
         !(c->state == NST_TCPS_SYN_SENT && seq == c->iss))
         return;
     if (type == NST_ICMP_DEST_UNREACH && code == NST_ICMP_FRAG_NEEDED) {
-        frag_needed(st, c);
+        frag_needed(st, c, mtu);
         return;
     }
     if (type == NST_ICMP_DEST_UNREACH) {
@@ -85,4 +90,18 @@ void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const 
     if (type == NST_ICMP_TIME_EXCEEDED)
         c->soft_err = -EHOSTUNREACH;
     /* Source quench (RFC 6633) and the rest: ignored. */
+}
+
+void nst_tcp_icmp_error_mtu(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t next_hop_mtu,
+                            const uint8_t *q, size_t len)
+{
+    if (!st->tcp)
+        return;
+    icmp_error(st, type, code, next_hop_mtu, q, len);
+    tcp_notify_flush(st);
+}
+
+void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const uint8_t *q, size_t len)
+{
+    nst_tcp_icmp_error_mtu(st, type, code, 0, q, len);
 }

@@ -212,8 +212,12 @@ static int text_and_fin(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
         if (fseq == c->rcv_nxt)
             return fin_process(st, c);
         if (nst_seq_gt(fseq, c->rcv_nxt)) {
+            /* Beyond a gap: held until the gap fills. It occupies sequence
+             * space like data, so it too draws an immediate duplicate ACK
+             * (RFC 5681 4.2). */
             c->rcv_fin_pending = 1;
             c->rcv_fin_seq = fseq;
+            c->ack_now = 1;
         }
     }
     if (c->rcv_fin_pending && !c->rcv_fin && c->rcv_fin_seq == c->rcv_nxt)
@@ -359,22 +363,76 @@ static int ack_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct 
     }
 }
 
-static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+/* Simultaneous open (RFC 9293 figure 7, line 6): the peer's SYN,ACK
+ * repeats its SYN, which we hold already, and acknowledges ours. Only its
+ * ACK is news: returns seg rewritten as that ACK (in *copy), or seg. */
+static const struct tcp_seg *simultaneous_synack(const struct nst_tcp_conn *c, const struct tcp_seg *seg,
+                                                 struct tcp_seg *copy)
 {
     uint8_t f = seg->h.flags;
-    struct tcp_seg synack_as_ack;
-    if (c->state == NST_TCPS_SYN_RECEIVED && !c->passive && (f & NST_TCP_SYN) && (f & NST_TCP_ACK) &&
-        !(f & NST_TCP_RST) && seg->h.seq == c->irs) {
-        /* Simultaneous open (RFC 9293 figure 7, line 6): the peer's SYN,ACK
-         * repeats its SYN, which we hold already, and acknowledges ours.
-         * Only its ACK is news. */
-        synack_as_ack = *seg;
-        synack_as_ack.h.flags &= (uint8_t)~NST_TCP_SYN;
-        synack_as_ack.h.seq = c->irs + 1;
-        synack_as_ack.len = 0;
-        seg = &synack_as_ack;
-        f = seg->h.flags;
+    if (c->state != NST_TCPS_SYN_RECEIVED || c->passive || (f & (NST_TCP_SYN | NST_TCP_ACK | NST_TCP_RST)) !=
+                                                             (NST_TCP_SYN | NST_TCP_ACK) || seg->h.seq != c->irs)
+        return seg;
+    *copy = *seg;
+    copy->h.flags &= (uint8_t)~NST_TCP_SYN;
+    copy->h.seq = c->irs + 1;
+    copy->len = 0;
+    return copy;
+}
+
+/* Out-of-window segments are answered with an ACK; one carrying no data
+ * at most every TCP_OOW_ACK_INTERVAL per connection, so two peers that
+ * disagree cannot ping-pong ACKs forever (RFC 5961 10; Linux's
+ * tcp_invalid_ratelimit). A keepalive probe is such a segment: it is
+ * answered, unless it comes twice within the interval. */
+#define TCP_OOW_ACK_INTERVAL NST_MSEC(500)
+
+static void out_of_window(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (seg->h.flags & NST_TCP_RST)
+        return;
+    if (nst_seq_leq(seg->h.seq + tcp_seg_len(seg), c->rcv_nxt))
+        NST_STAT_INC(st, tcp, rx_duplicate);
+    else
+        NST_STAT_INC(st, tcp, rx_out_of_window);
+    if (tcp_seg_len(seg) == 0) {
+        if (c->last_oow_ack && st->now - c->last_oow_ack < TCP_OOW_ACK_INTERVAL)
+            return;
+        c->last_oow_ack = st->now;
     }
+    c->ack_now = 1;
+    tcp_output(st, c);
+}
+
+/* RFC 9293 3.10.7.4 first: check the sequence number. Returns 0 if the
+ * segment is done with, 1 to go on; *text_ok says whether its text and
+ * FIN may be taken. */
+static int sequence_check(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, int *text_ok)
+{
+    uint8_t f = seg->h.flags;
+    uint32_t wnd = rcv_window(c);
+    *text_ok = 1;
+    if (seq_acceptable(c, seg, wnd))
+        return 1;
+    if (wnd == 0 && seg->h.seq == c->rcv_nxt && !(f & (NST_TCP_RST | NST_TCP_SYN))) {
+        /* With a zero window, still take the ACK (and answer the probe),
+         * not the text; a FIN alone needs no buffer space and is taken (as
+         * Linux does). */
+        *text_ok = seg->len == 0;
+        c->ack_now = 1;
+        if (seg->len)
+            NST_STAT_INC(st, tcp, rx_out_of_window);
+        return 1;
+    }
+    out_of_window(st, c, seg);
+    return 0;
+}
+
+static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    struct tcp_seg copy;
+    seg = simultaneous_synack(c, seg, &copy);
+    uint8_t f = seg->h.flags;
     /* A retransmitted SYN in SYN-RECEIVED: our SYN-ACK was lost; send it
      * again rather than a bare ACK the peer in SYN-SENT would drop. */
     if (c->state == NST_TCPS_SYN_RECEIVED && (f & NST_TCP_SYN) && !(f & (NST_TCP_ACK | NST_TCP_RST)) &&
@@ -383,31 +441,9 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
         tcp_send_syn(st, c);
         return;
     }
-    if (paws_reject(st, c, seg))
+    int text_ok;
+    if (paws_reject(st, c, seg) || !sequence_check(st, c, seg, &text_ok))
         return;
-    uint32_t wnd = rcv_window(c);
-    int text_ok = 1;
-    if (!seq_acceptable(c, seg, wnd)) {
-        if (wnd == 0 && seg->h.seq == c->rcv_nxt && !(f & (NST_TCP_RST | NST_TCP_SYN))) {
-            /* RFC 9293 3.10.7.4: with a zero window, still take the ACK
-             * (and answer the probe), not the text; a FIN alone needs no
-             * buffer space and is taken (as Linux does). */
-            text_ok = seg->len == 0;
-            c->ack_now = 1;
-            if (seg->len)
-                NST_STAT_INC(st, tcp, rx_out_of_window);
-        } else {
-            if (!(f & NST_TCP_RST)) {
-                if (nst_seq_leq(seg->h.seq + tcp_seg_len(seg), c->rcv_nxt))
-                    NST_STAT_INC(st, tcp, rx_duplicate);
-                else
-                    NST_STAT_INC(st, tcp, rx_out_of_window);
-                c->ack_now = 1;
-                tcp_output(st, c);
-            }
-            return;
-        }
-    }
     if (f & NST_TCP_RST) {
         rst_input(st, c, seg);
         return;
@@ -470,11 +506,9 @@ static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const
     return 0;
 }
 
-void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
+static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
 {
     struct tcp_seg seg;
-    if (!st->tcp)
-        return;
     NST_STAT_INC(st, tcp, rx_segments);
     if (parse_segment(st, rx, buf, len, &seg) < 0)
         return;
@@ -503,4 +537,12 @@ void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8
     /* RFC 9293 3.10.7.1: CLOSED. */
     NST_STAT_INC(st, tcp, rx_no_socket);
     tcp_send_reset_for(st, &seg);
+}
+
+void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
+{
+    if (!st->tcp)
+        return;
+    tcp_input(st, rx, buf, len);
+    tcp_notify_flush(st);
 }

@@ -82,8 +82,7 @@ int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c)
     }
     tcp_listen_unlink(st, c);
     accq_append(l, c);
-    if (l->sock.fd >= 0)
-        nst_sock_notify(st, &l->sock);
+    tcp_notify_fd(st, l->sock.fd);
     return 0;
 }
 
@@ -274,8 +273,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
     tcp_conn_hash(st, c);
     tcp_established(st, c);
     accq_append(l, c);
-    if (l->sock.fd >= 0)
-        nst_sock_notify(st, &l->sock);
+    tcp_notify_fd(st, l->sock.fd);
     /* Data riding on the ACK is processed like any segment now. */
     if (seg->len || (seg->h.flags & NST_TCP_FIN))
         tcp_conn_input(st, c, seg);

@@ -14,11 +14,12 @@
 /* ---- the advertised window ------------------------------------------------ */
 
 /* RFC 1122 4.2.3.3 / RFC 9293 3.8.6.2.2: the right edge moves only by at
- * least min(RCV.BUFF / 2, MSS), so the peer is never invited to send tiny
- * segments. */
+ * least min(Fr * RCV.BUFF, Eff.snd.MSS) with Fr = 1/2, so the peer is never
+ * invited to send tiny segments. Eff.snd.MSS (RFC 9293 3.7.1) is this
+ * connection's full segment payload. */
 static uint32_t rcv_sws_threshold(const struct nst_tcp_conn *c)
 {
-    return (uint32_t)NST_MIN(c->rcvbuf_cap / 2, (size_t)c->adv_mss);
+    return (uint32_t)NST_MIN(c->rcvbuf_cap / 2, (size_t)c->mss);
 }
 
 static uint32_t rcv_space(const struct nst_tcp_conn *c)
@@ -307,6 +308,13 @@ uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
     build_opts(st, c, &o, 0);
     uint32_t avail = ring_avail_from(c, seq);
     len = NST_MIN(NST_MIN(len, avail), payload_max(c, nst_tcp_opts_len(&o)));
+    /* Stay inside the peer's current window (it may have shrunk since the
+     * first transmission): at least one octet at SND.UNA. */
+    uint32_t wnd_end = c->snd_una + NST_MAX(c->snd_wnd, 1u);
+    if (!nst_seq_lt(seq, wnd_end) && len)
+        return 0;
+    if (nst_seq_lt(seq, wnd_end) && len > wnd_end - seq)
+        len = wnd_end - seq;
     int fin = c->fin_queued && fin_sendable_state(c) && seq + len == tcp_fin_seq(c) &&
               nst_seq_gt(c->snd_max, tcp_fin_seq(c));
     if (len == 0 && !fin)
@@ -424,18 +432,23 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
 static void enter_persist_if_needed(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     int pending = ring_avail_from(c, c->snd_una) > 0;
-    if (!pending || nst_timer_armed(&c->t_persist))
+    if (!pending)
         return;
     if (c->snd_wnd == 0) {
+        /* Also a probe octet the peer just refused is unsent again. */
         if (nst_seq_gt(c->snd_nxt, c->snd_una)) {
             c->snd_nxt = c->snd_una;
             c->rtt_timing = 0;
         }
         nst_timer_cancel(st, &c->t_rtx);
-        c->rtt.backoff = 0;
-        tcp_persist_arm(st, c);
+        if (!nst_timer_armed(&c->t_persist)) {
+            c->rtt.backoff = 0;
+            tcp_persist_arm(st, c);
+        }
         return;
     }
+    if (nst_timer_armed(&c->t_persist))
+        return;
     /* Data waits for SWS avoidance or Nagle with nothing in flight: no ACK
      * will come to release it, so the persist timer is the override
      * timeout of RFC 1122 4.2.3.4. */

@@ -32,24 +32,21 @@ static uint32_t sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const 
     return added;
 }
 
-void tcp_sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
-{
-    sack_update(st, c, seg);
-}
-
-/* The first unSACKed sequence at or above from and below snd_max; 0 if none. */
+/* RFC 6675 NextSeg (3): the first unSACKed sequence at or above `from`
+ * (3.a: above HighRxt) and below the highest SACKed octet (3.b); 0 if none. */
 static int first_unsacked(const struct nst_tcp_conn *c, uint32_t from, uint32_t *seq, uint32_t *len)
 {
+    if (c->sack.n == 0)
+        return 0;
     uint32_t a = from;
-    for (unsigned i = 0; i <= c->sack.n && nst_seq_lt(a, c->snd_max); i++) {
-        uint32_t b = i < c->sack.n ? nst_seq_min(c->sack.b[i].start, c->snd_max) : c->snd_max;
+    for (unsigned i = 0; i < c->sack.n; i++) {
+        uint32_t b = c->sack.b[i].start;
         if (nst_seq_lt(a, b)) {
             *seq = a;
             *len = NST_MIN(b - a, (uint32_t)c->mss);
             return 1;
         }
-        if (i < c->sack.n)
-            a = nst_seq_max(a, c->sack.b[i].end);
+        a = nst_seq_max(a, c->sack.b[i].end);
     }
     return 0;
 }
@@ -95,7 +92,8 @@ unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
             sent++;
             continue;
         }
-        /* (3) any unSACKed segment above HighRxt keeps the ACK clock going */
+        /* (3) an unSACKed segment above HighRxt, below the highest SACKed
+         * octet, keeps the ACK clock going */
         if (first_unsacked(c, from, &seq, &len)) {
             if (!(n = tcp_retransmit(st, c, seq, len)))
                 break;

@@ -361,6 +361,7 @@ static int tcp_shutdown_op(struct nst_stack *st, struct nst_sock *s, int how)
     if (how == NST_SHUT_WR || how == NST_SHUT_RDWR)
         shut_wr(st, c);
     tcp_notify(st, c);
+    tcp_notify_flush(st);
     return 0;
 }
 
@@ -368,6 +369,7 @@ static void tcp_close_op(struct nst_stack *st, struct nst_sock *s)
 {
     struct nst_tcp_conn *c = conn_of(s);
     c->orphan = 1;
+    st->tcp->n_orphans++;
     if (st->dying) {
         /* The stack is being freed: the host vanishes without a word. */
         tcp_conn_free(st, c);
@@ -385,8 +387,10 @@ static void tcp_close_op(struct nst_stack *st, struct nst_sock *s)
         break;
     }
     /* SO_LINGER with a zero timeout is ABORT (RFC 9293 3.10.5); so is a
-     * close that would throw away unread data (RFC 2525 2.17). */
-    if ((c->linger_on && c->linger_secs == 0) || nst_ring_len(&c->rcvbuf) > 0) {
+     * close that would throw away unread data (RFC 2525 2.17), and one
+     * past the orphan limit (bounded memory: Linux's tcp_max_orphans). */
+    if ((c->linger_on && c->linger_secs == 0) || nst_ring_len(&c->rcvbuf) > 0 ||
+        st->tcp->n_orphans > st->cfg.tcp.max_orphans) {
         tcp_send_rst(st, c);
         tcp_drop(st, c, 0);
         return;
@@ -548,8 +552,11 @@ static int set_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
 static int tcp_setsockopt(struct nst_stack *st, struct nst_sock *s, int level, int name, const void *val, size_t len)
 {
     struct nst_tcp_conn *c = conn_of(s);
-    if (level == NST_SOL_SOCKET)
-        return set_socket_level(st, c, name, val, len);
+    if (level == NST_SOL_SOCKET) {
+        int err = set_socket_level(st, c, name, val, len);
+        tcp_notify_flush(st);
+        return err;
+    }
     if (level == NST_IPPROTO_TCP)
         return set_tcp_level(st, c, name, val, len);
     if (level == NST_IPPROTO_IP && name == NST_IP_TTL) {

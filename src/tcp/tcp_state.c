@@ -40,6 +40,7 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->window_scaling = 1;
     c->sack = 1;
     memcpy(c->congestion, "cubic", 6);
+    c->max_orphans = 65536;
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)
@@ -61,12 +62,20 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->buf_max = NST_MAX(c->sndbuf, c->rcvbuf);
     if (c->max_backlog == 0)
         c->max_backlog = 1;
+    /* RFC 9293 3.8.6.3: the delay MUST be under 0.5 s; 200 ms is the
+     * traditional ceiling (RFC 1122 4.2.3.2) and ours. */
+    if (c->delack <= 0)
+        c->delack = NST_MSEC(40);
+    if (c->delack > NST_MSEC(200))
+        c->delack = NST_MSEC(200);
     if (c->persist_min <= 0)
         c->persist_min = c->rto_min;
     if (c->persist_max < c->persist_min)
         c->persist_max = c->persist_min;
     if (c->keepcnt == 0)
         c->keepcnt = 1;
+    if (c->max_orphans == 0)
+        c->max_orphans = 65536;
     c->congestion[sizeof(c->congestion) - 1] = 0;
 }
 
@@ -350,6 +359,8 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_port_release(st, c);
     nst_ring_free(&c->sndbuf);
     nst_ring_free(&c->rcvbuf);
+    if (c->orphan)
+        ts->n_orphans--;
     if (c->all_prev)
         c->all_prev->all_next = c->all_next;
     else
@@ -393,10 +404,34 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     tcp_notify(st, c);
 }
 
+void tcp_notify_fd(struct nst_stack *st, int fd)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    if (fd < 0)
+        return;
+    for (unsigned i = 0; i < ts->n_notify; i++)
+        if (ts->notify_fd[i] == fd)
+            return;
+    if (ts->n_notify < NST_ARRAY_LEN(ts->notify_fd))
+        ts->notify_fd[ts->n_notify++] = fd;
+}
+
 void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     if (c->sock.fd >= 0)
-        nst_sock_notify(st, &c->sock);
-    else if (c->queue == TCP_Q_ACCEPT && c->listener && c->listener->sock.fd >= 0)
-        nst_sock_notify(st, &c->listener->sock);
+        tcp_notify_fd(st, c->sock.fd);
+    else if (c->queue == TCP_Q_ACCEPT && c->listener)
+        tcp_notify_fd(st, c->listener->sock.fd);
+}
+
+void tcp_notify_flush(struct nst_stack *st)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    /* By descriptor, not pointer: a callback may close any of them. */
+    while (ts->n_notify) {
+        int fd = ts->notify_fd[--ts->n_notify];
+        struct nst_sock *s = nst_sock_get(st, fd);
+        if (s && s->ops == &nst_tcp_ops)
+            nst_sock_notify(st, s);
+    }
 }

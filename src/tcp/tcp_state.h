@@ -137,6 +137,7 @@ struct nst_tcp_conn {
     uint8_t syn_retransmitted;
     unsigned persist_shift;      /* persist backoff exponent */
     unsigned persist_unanswered; /* probes without any reply */
+    unsigned orphan_probes;      /* probes sent since the application closed */
     unsigned keep_probes;        /* keepalive probes without a reply */
 
     /* Congestion control and loss recovery. */
@@ -149,6 +150,8 @@ struct nst_tcp_conn {
     uint32_t high_rxt;           /* RFC 6675 HighRxt (one past) */
     uint32_t rescue_rxt;         /* RFC 6675 RescueRxt */
     nst_time_t last_send;        /* for RFC 5681 4.1 restart after idle */
+
+    nst_time_t last_oow_ack;     /* last ACK sent for an out-of-window segment */
 
     /* Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2). */
     uint8_t ack_now;
@@ -185,6 +188,12 @@ struct nst_tcp_state {
     struct nst_htable ports;     /* local port holders */
     struct nst_tcp_conn *all;
     unsigned n_conns, n_tw;
+    unsigned n_orphans;          /* closed by the application, still finishing */
+    /* Descriptors whose readiness changed during the current entry into
+     * TCP: the application hears of them when TCP is done (so a callback
+     * may call any socket function without re-entering half-done work). */
+    int notify_fd[16];
+    unsigned n_notify;
     /* RFC 5961 7: challenge ACK budget for the current second. */
     nst_time_t chack_second;
     unsigned chack_count;
@@ -236,8 +245,11 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
 /* RFC 6191 / RFC 1122 4.2.2.13: may this SYN reopen the tuple? If so *isn
  * is the ISN the new connection must use. */
 int tcp_tw_accepts_syn(struct nst_stack *st, const struct nst_tcp_tw *tw, const struct tcp_seg *seg, uint32_t *isn);
-/* Readiness may have changed: tell the socket layer (or the listener). */
+/* Readiness may have changed: the socket layer (or the listener's) will be
+ * told at the end of the current entry point, by tcp_notify_flush. */
 void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_notify_fd(struct nst_stack *st, int fd);
+void tcp_notify_flush(struct nst_stack *st);
 void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_info *out);
 /* Our timestamp clock (RFC 7323 5.4): milliseconds plus a per-tuple offset. */
 uint32_t tcp_ts_now(const struct nst_stack *st, uint32_t offset);
@@ -315,8 +327,6 @@ struct nst_tcp_conn *tcp_listen_accept(struct nst_stack *st, struct nst_tcp_conn
 void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
 /* Congestion window plus what limited transmit allows. */
 uint32_t tcp_send_window(const struct nst_tcp_conn *c);
-/* SACK blocks of an ACK into the scoreboard. */
-void tcp_sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
 /* RFC 6675 5 (C): the transmissions allowed during SACK recovery. */
 unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c);
 /* After an RTO: leave any fast recovery, forget SACK state. */
@@ -333,7 +343,6 @@ void tcp_persist_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_delack_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_keepalive_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_fin_wait2_arm(struct nst_stack *st, struct nst_tcp_conn *c);
-void tcp_tw_timer_fire(struct nst_stack *st, struct nst_timer *t);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;

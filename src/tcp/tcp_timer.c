@@ -12,10 +12,24 @@
 
 #define PERSIST_MAX_SHIFT 16
 
-static void rtx_fire(struct nst_stack *st, struct nst_timer *t);
-static void persist_fire(struct nst_stack *st, struct nst_timer *t);
-static void delack_fire(struct nst_stack *st, struct nst_timer *t);
-static void keep_fire(struct nst_stack *st, struct nst_timer *t);
+static void rtx_fire_run(struct nst_stack *st, struct nst_timer *t);
+static void persist_fire_run(struct nst_stack *st, struct nst_timer *t);
+static void delack_fire_run(struct nst_stack *st, struct nst_timer *t);
+static void keep_fire_run(struct nst_stack *st, struct nst_timer *t);
+
+
+/* Each timer callback is an entry into TCP: readiness changes it caused are
+ * reported when it is done. */
+#define TCP_TIMER_ENTRY(name)                                          \
+    static void name(struct nst_stack *st, struct nst_timer *t)        \
+    {                                                                  \
+        name##_run(st, t);                                             \
+        tcp_notify_flush(st);                                          \
+    }
+TCP_TIMER_ENTRY(rtx_fire)
+TCP_TIMER_ENTRY(persist_fire)
+TCP_TIMER_ENTRY(delack_fire)
+TCP_TIMER_ENTRY(keep_fire)
 
 void tcp_timers_init(struct nst_tcp_conn *c)
 {
@@ -135,7 +149,7 @@ static void data_timeout(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_rtx_arm(st, c);
 }
 
-static void rtx_fire(struct nst_stack *st, struct nst_timer *t)
+static void rtx_fire_run(struct nst_stack *st, struct nst_timer *t)
 {
     struct nst_tcp_conn *c = NST_CONTAINER_OF(t, struct nst_tcp_conn, t_rtx);
     if (c->state == NST_TCPS_SYN_SENT || c->state == NST_TCPS_SYN_RECEIVED)
@@ -146,7 +160,7 @@ static void rtx_fire(struct nst_stack *st, struct nst_timer *t)
 
 /* ---- persist -------------------------------------------------------------------- */
 
-static void persist_fire(struct nst_stack *st, struct nst_timer *t)
+static void persist_fire_run(struct nst_stack *st, struct nst_timer *t)
 {
     struct nst_tcp_conn *c = NST_CONTAINER_OF(t, struct nst_tcp_conn, t_persist);
     if (!sending_state(c->state))
@@ -157,11 +171,19 @@ static void persist_fire(struct nst_stack *st, struct nst_timer *t)
     if (c->snd_wnd == 0) {
         /* RFC 1122 4.2.2.17: probe as long as the peer answers; a peer that
          * stays silent is given up like an unanswered retransmission. */
-        if (c->persist_unanswered >= st->cfg.tcp.data_retries) {
+        /* An orphan is given up after as many probes, answered or not: no
+         * one will ever read its buffer again, and a peer keeping its
+         * window shut must not pin it forever. */
+        if (c->persist_unanswered >= st->cfg.tcp.data_retries ||
+            (c->orphan && c->orphan_probes >= st->cfg.tcp.data_retries)) {
+            if (c->orphan)
+                tcp_send_rst(st, c);
             tcp_drop(st, c, timeout_error(c));
             return;
         }
         c->persist_unanswered++;
+        if (c->orphan)
+            c->orphan_probes++;
         NST_STAT_INC(st, tcp, persist_probes);
     }
     tcp_send_probe(st, c);
@@ -174,7 +196,7 @@ static void persist_fire(struct nst_stack *st, struct nst_timer *t)
 
 /* ---- delayed ACK ------------------------------------------------------------------ */
 
-static void delack_fire(struct nst_stack *st, struct nst_timer *t)
+static void delack_fire_run(struct nst_stack *st, struct nst_timer *t)
 {
     struct nst_tcp_conn *c = NST_CONTAINER_OF(t, struct nst_tcp_conn, t_delack);
     if (!c->ack_pending || c->state == NST_TCPS_CLOSED || c->state == NST_TCPS_LISTEN ||
@@ -186,7 +208,7 @@ static void delack_fire(struct nst_stack *st, struct nst_timer *t)
 
 /* ---- keepalive and FIN_WAIT_2 ------------------------------------------------------ */
 
-static void keep_fire(struct nst_stack *st, struct nst_timer *t)
+static void keep_fire_run(struct nst_stack *st, struct nst_timer *t)
 {
     struct nst_tcp_conn *c = NST_CONTAINER_OF(t, struct nst_tcp_conn, t_keep);
     if (c->state == NST_TCPS_FIN_WAIT_2 && c->orphan) {

@@ -16,7 +16,7 @@ static void tw_arm(struct nst_stack *st, struct nst_tcp_tw *tw)
     nst_timer_arm(st, &tw->timer, st->now + 2 * st->cfg.tcp.msl);
 }
 
-void tcp_tw_timer_fire(struct nst_stack *st, struct nst_timer *t)
+static void tw_timer_fire(struct nst_stack *st, struct nst_timer *t)
 {
     tcp_tw_free(st, NST_CONTAINER_OF(t, struct nst_tcp_tw, timer));
 }
@@ -49,7 +49,7 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
     tw->port.kind = TCP_PORT_TW;
     tw->port.bound = 0;
     nst_htable_insert(&ts->ports, &tw->port.node, tcp_port_hash(st, tw->t.lport));
-    nst_timer_init(&tw->timer, tcp_tw_timer_fire);
+    nst_timer_init(&tw->timer, tw_timer_fire);
     tw_arm(st, tw);
     ts->n_tw++;
     /* The TCB is done with: a descriptor still open sees CLOSED. */

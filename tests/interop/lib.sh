@@ -110,6 +110,93 @@ serve_stat() {
     tr ' ' '\n' | sed -n "s/^$3=//p"
 }
 
+# ---- TCP transfers (test_tcp_*.sh) ----------------------------------------
+
+PEER=$HERE/tcp_peer.py
+
+# gen BYTES: a deterministic pseudo-random stream (head -c's K/M/G suffixes):
+# AES-128-CTR of zeros under a fixed key, ~2 GB/s. Regenerated, it gives the
+# same bytes, so its hash is the one each side must report.
+gen() (
+  set +o pipefail # openssl ends on SIGPIPE when head has enough
+  openssl enc -aes-128-ctr -K 000102030405060708090a0b0c0d0e0f -iv 0 -nosalt -in /dev/zero 2>/dev/null | head -c "$1"
+)
+gen_sha() { gen "$1" | openssl dgst -sha256 -r | cut -d' ' -f1; }
+
+# reported FILE WHAT FIELD: from the last line of FILE saying "WHAT: N bytes
+# in T s, R Mbit/s, sha256 H" (nstack connect, serve --sink-sha256, and
+# tcp_peer.py after its "peer: "), FIELD bytes, secs, mbit or sha.
+reported() {
+  sed -nE "s/^(peer: )?$2:? ([0-9]+) bytes in ([0-9.]+) s, ([0-9.]+) Mbit\/s, sha256 ([0-9a-f]{64})$/bytes=\2 secs=\3 mbit=\4 sha=\5/p" "$1" |
+    tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
+}
+
+# A counter from nstack's "tcp:" line (serve, connect): tcp_stat FILE FIELD,
+# FIELD retransmitted, fast, timeouts, resets_out, resets_in.
+tcp_stat() {
+  sed -nE 's/^tcp: [0-9]+ segments out, [0-9]+ in; ([0-9]+) retransmitted \(([0-9]+) fast, ([0-9]+) timeouts\); ([0-9]+) resets out, ([0-9]+) in$/retransmitted=\1 fast=\2 timeouts=\3 resets_out=\4 resets_in=\5/p' "$1" |
+    tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# bg NAME COMMAND...: COMMAND in the namespace, in the background, output in
+# $OUT/NAME.txt. Sets BG_PID (the command's own: `ip netns exec` execs it).
+bg() {
+  local name=$1; shift
+  ip netns exec "$NS" "$@" > "$OUT/$name.txt" 2>&1 &
+  BG_PID=$!
+  STARTED_PIDS+=("$BG_PID")
+}
+
+# bg_fed NAME BYTES COMMAND...: the same, with `gen BYTES` on its input.
+bg_fed() {
+  local name=$1 bytes=$2; shift 2
+  gen "$bytes" | ip netns exec "$NS" "$@" > "$OUT/$name.txt" 2>&1 &
+  BG_PID=$!
+  STARTED_PIDS+=("$BG_PID")
+}
+
+# wait_for FILE REGEX [SECONDS]: until a line of FILE matches (10 s at most).
+wait_for() {
+  local i
+  for i in $(seq $((${3:-10} * 20))); do
+    has "$1" "$2" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# wait_exit PID SECONDS: the exit status of a background command, waited for
+# SECONDS at most (then it is stopped: 124).
+wait_exit() {
+  local i
+  for i in $(seq $(($2 * 10))); do
+    running "$1" || break
+    sleep 0.1
+  done
+  if running "$1"; then stop_pid "$1"; return 124; fi
+  wait "$1"
+}
+
+# A peer (tcp_peer.py) listening in the namespace: start_listener NAME PORT
+# ACTION [OPTIONS] (ACTION recv; for send, use bg_fed). Waits until it listens.
+start_listener() {
+  local name=$1 port=$2; shift 2
+  bg "$name" python3 "$PEER" listen "$port" "$@"
+  wait_for "$OUT/$name.txt" '^peer: listening$' || { echo "$name did not listen:"; cat "$OUT/$name.txt"; return 1; }
+}
+
+# nstack connect in the namespace (foreground, SECONDS at most), output in
+# $OUT/NAME.txt: nconnect NAME SECONDS [ARGS...]. Its exit status.
+nconnect() {
+  local name=$1 secs=$2; shift 2
+  timeout "$secs" ip netns exec "$NS" "$NSTACK" connect --tap "$TAP" --addr "$NADDR/24" "$@" > "$OUT/$name.txt" 2>&1
+}
+
+# Prints a transfer's figures for the log: throughput NAME FILE WHAT.
+throughput() {
+  echo "    $1: $(reported "$2" "$3" bytes) bytes in $(reported "$2" "$3" secs) s: $(reported "$2" "$3" mbit) Mbit/s"
+}
+
 finish() {
   echo "$pass passed, $fail failed"
   [ "$fail" -eq 0 ]

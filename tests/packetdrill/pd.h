@@ -140,6 +140,7 @@ struct pd_config {
     uint32_t remote_isn;         /* --nstack_remote_isn: the script's ISN offset on the wire */
     uint32_t mtu;                /* --nstack_mtu */
     nst_time_t wait_max;         /* --nstack_wait_max: how far a blocking call may run time */
+    int verbose;                 /* command line -v: print every packet matched */
     struct nst_stack_config stack;
 };
 
@@ -161,7 +162,8 @@ int pd_setting_apply(struct pd_config *c, const char *name, const char *value, c
 int pd_parse_duration(const char *s, nst_time_t *out);
 
 /* ---- pd_parse.c ---------------------------------------------------------------- */
-/* Reads and parses a script. 0, or -1 with "file:line: message" in err. */
+/* Reads and parses a script. 0, or -1 with "line: message" (then more
+ * lines of detail) in err. */
 int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *err, size_t errlen);
 void pd_script_free(struct pd_script *sc);
 /* Symbolic constants of the syscall language (AF_INET, SO_LINGER, POLLIN...). */

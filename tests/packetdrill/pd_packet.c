@@ -525,12 +525,15 @@ static void match_icmp(struct pd_run *r, const struct pd_packet *pk, const struc
         diff(d, "mtu %u (expected %u)", ih->seq, pk->mtu);
     if (!pk->quote)
         return;
-    struct nst_ipv4_repr q;
-    if (ih->data_len < NST_IPV4_HLEN + 8 || nst_ipv4_parse(ih->data, ih->data_len, &q, 0) < 0) {
+    /* The quote is truncated (IP header + 8 bytes): read it by hand. */
+    size_t qhl = ih->data_len ? (size_t)(ih->data[0] & 0x0f) * 4 : 0;
+    if (ih->data_len < NST_IPV4_HLEN + 8 || (ih->data[0] >> 4) != 4 || qhl < NST_IPV4_HLEN ||
+        ih->data_len < qhl + 8) {
         diff(d, "no quoted datagram");
         return;
     }
-    const uint8_t *t = ih->data + q.hdr_len;
+    struct nst_ipv4_repr q = {.proto = ih->data[9]};
+    const uint8_t *t = ih->data + qhl;
     struct pd_conn *c = line_conn(r, pk);
     if (pk->quote_proto == PD_UDP) {
         if (q.proto != NST_IP_PROTO_UDP || nst_get16(t + 4) != NST_UDP_HLEN + pk->quote_len)

@@ -237,12 +237,12 @@ static int u32_val(struct cur *c, uint32_t *out)
     return 0;
 }
 
-/* Seconds with an optional fraction ("0.100", "1", "+.5" is not allowed). */
+/* Seconds with an optional fraction: "0.100", "1", ".5". */
 static int seconds(struct cur *c, nst_time_t *out)
 {
     ws(c);
     const char *p = c->p;
-    if (!isdigit((unsigned char)*p))
+    if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
         return cfail(c, "expected a time at '%.20s'", p);
     long long whole = 0, frac = 0, scale = 1000000000LL;
     while (isdigit((unsigned char)*p))
@@ -900,7 +900,7 @@ int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *er
     sc->name = slash ? slash + 1 : sc->path;
     char *src = read_file(path);
     if (!src) {
-        snprintf(err, errlen, "%s: cannot read", path);
+        snprintf(err, errlen, "0: cannot read %s", path);
         return -1;
     }
     struct lines ls = {0};
@@ -921,13 +921,13 @@ int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *er
             rc = parse_event_line(sc, t, ls.v[i].line, notes, &started, msg, sizeof(msg));
         }
         if (rc < 0)
-            snprintf(err, errlen, "%s:%d: parse error: %s\n    %s", sc->name, ls.v[i].line, msg, t);
+            snprintf(err, errlen, "%d: parse error: %s\n  script: %s", ls.v[i].line, msg, t);
     }
     for (int i = 0; i < ls.n; i++)
         free(ls.v[i].text);
     free(ls.v);
     if (rc == 0 && sc->nevents == 0) {
-        snprintf(err, errlen, "%s: no events", sc->name);
+        snprintf(err, errlen, "0: no events");
         rc = -1;
     }
     return rc;

@@ -21,6 +21,7 @@
 
 #include "pd.h"
 #include "wire/eth.h"
+#include "wire/tcp.h"
 
 #define STEP_LIMIT 10000000 /* timer runs at one instant before we call it a livelock */
 
@@ -180,6 +181,8 @@ static int run_until_returned(struct pd_run *r)
             if (!r->failed)
                 pd_fail(r, "%d: %s() blocks for ever (nothing that could wake it within %.0f s)", r->line,
                         r->pend.ev->call.name, (double)r->sc->cfg.wait_max / 1e9);
+            if (r->failed)
+                pd_detail(r, "  script: %s", r->pend.ev->text);
             return -1;
         }
     }
@@ -286,6 +289,11 @@ static int run_outbound(struct pd_run *r, struct pd_event *ev, nst_time_t lo, ns
         return -1;
     }
     int rc = pd_match(r, ev, f);
+    if (r->sc->cfg.verbose) {
+        char got[512];
+        pd_format_frame(r, f, got, sizeof(got));
+        printf("  %s:%d: %s\n", r->sc->name, ev->line, got);
+    }
     consume_frame(r);
     return rc;
 }
@@ -394,7 +402,7 @@ static int run_end(struct pd_run *r)
     if (f) {
         char got[512];
         pd_format_frame(r, f, got, sizeof(got));
-        pd_fail(r, "%d: unexpected outbound packet after the last event", r->line);
+        pd_fail(r, "%d: unexpected outbound packet after the last event, sent at %.6f", r->line, secs(f->at));
         pd_detail(r, "  actual: %s", got);
         return -1;
     }

@@ -4,6 +4,7 @@
  * 4.2.3.9, RFC 5927), socket options, buffer limits and readiness, and a
  * connection to the stack's own address (loopback). */
 #include "support/sim_util.h"
+#include "tcp/tcp.h"
 #include "support/tcp_testutil.h"
 
 static int bound_socket(struct ts *s, uint16_t port, int reuse)
@@ -273,6 +274,58 @@ static void test_icmp_host_unreachable_soft(void)
     ts_free(s);
 }
 
+/* RFC 1191: "fragmentation needed" for a segment in flight lowers the MSS
+ * (to the next plateau, 1492, without the next-hop MTU) and resends. */
+static void test_icmp_frag_needed(void)
+{
+    int lfd, fd;
+    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
+    ts_run_until(s, SEC(1));
+    char data[2920];
+    memset(data, 'm', sizeof(data));
+    nst_send(s->st, fd, data, sizeof(data), 0);
+    struct ts_pkt p;
+    CHECK(ts_next(s, SEC(1), &p));
+    CHECK_EQ(p.len, 1460);
+    uint8_t saved[64];
+    memcpy(saved, p.frame, 64);
+    struct ts_pkt q = p;
+    q.frame = saved;
+    EXPECT(s, SEC(1), .flags = F_PA, .seq = 1461, .ack = 1, .len = 1460);
+    inject_icmp(s, MS(1010), 3, 4, &q);
+    CHECK_EQ(tu_info(s, fd).snd_mss, 1452);
+    EXPECT(s, MS(1010), .flags = F_A, .seq = 1, .ack = 1, .len = 1452);
+    EXPECT(s, MS(1010), .flags = F_A, .seq = 1453, .ack = 1, .len = 1452);
+    EXPECT(s, MS(1010), .flags = F_PA, .seq = 2905, .ack = 1, .len = 16);
+    CHECK_EQ(tu_info(s, fd).rto_timeouts, 0);
+    ts_free(s);
+}
+
+/* With the next-hop MTU (RFC 1191 4): the MSS follows it exactly; a report
+ * that would not shrink the segments is stale and ignored. */
+static void test_icmp_frag_needed_mtu(void)
+{
+    int lfd, fd;
+    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
+    ts_run_until(s, SEC(1));
+    char data[2920];
+    memset(data, 'm', sizeof(data));
+    nst_send(s->st, fd, data, sizeof(data), 0);
+    struct ts_pkt p;
+    CHECK(ts_next(s, SEC(1), &p));
+    uint8_t quote[28];
+    memcpy(quote, p.frame + 14, 28);
+    EXPECT(s, SEC(1), .flags = F_PA, .seq = 1461, .ack = 1, .len = 1460);
+    nst_tcp_icmp_error_mtu(s->st, 3, 4, 1500, quote, sizeof(quote));
+    EXPECT_NONE(s, MS(1005));
+    nst_tcp_icmp_error_mtu(s->st, 3, 4, 1200, quote, sizeof(quote));
+    CHECK_EQ(tu_info(s, fd).snd_mss, 1160);
+    EXPECT(s, MS(1005), .flags = F_A, .seq = 1, .ack = 1, .len = 1160);
+    EXPECT(s, MS(1005), .flags = F_A, .seq = 1161, .ack = 1, .len = 1160);
+    EXPECT(s, MS(1005), .flags = F_PA, .seq = 2321, .ack = 1, .len = 600);
+    ts_free(s);
+}
+
 /* ---- options ------------------------------------------------------------------------ */
 
 static void test_socket_options(void)
@@ -364,6 +417,37 @@ static void test_send_buffer_limits(void)
     ts_free(s);
 }
 
+/* A callback that reads and closes the socket from inside the event:
+ * TCP reports readiness only once its own work is done, so this is safe. */
+static int closer_fd = -1;
+static void close_on_event(void *arg, int fd, int events)
+{
+    struct ts *s = arg;
+    if (fd != closer_fd || !(events & NST_EV_IN))
+        return;
+    char b[64];
+    while (nst_recv(s->st, fd, b, sizeof(b), 0) > 0)
+        ;
+    nst_close(s->st, fd);
+    closer_fd = -1;
+}
+
+static void test_close_from_callback(void)
+{
+    int lfd, fd;
+    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
+    closer_fd = fd;
+    nst_stack_set_event_cb(s->st, close_on_event, s);
+    INJECT(s, SEC(1), .flags = F_PA | F_F, .seq = 1, .ack = 1, .win = 512, .len = 5, .data = "hello");
+    CHECK_EQ(closer_fd, -1);
+    EXPECT(s, SEC(1), .flags = F_A, .seq = 1, .ack = 7);
+    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 7);
+    INJECT(s, MS(1010), .flags = F_A, .seq = 7, .ack = 2, .win = 512);
+    CHECK_EQ(tu_total(s), 1);
+    nst_stack_set_event_cb(s->st, NULL, NULL);
+    ts_free(s);
+}
+
 /* ---- loopback ------------------------------------------------------------------------------ */
 
 /* Client and server in one stack, over its own address. */
@@ -411,8 +495,11 @@ int main(void)
     RUN(test_syn_reopens_time_wait);
     RUN(test_icmp_port_unreachable);
     RUN(test_icmp_host_unreachable_soft);
+    RUN(test_icmp_frag_needed);
+    RUN(test_icmp_frag_needed_mtu);
     RUN(test_socket_options);
     RUN(test_send_buffer_limits);
+    RUN(test_close_from_callback);
     RUN(test_loopback_connection);
     return nst_test_done();
 }

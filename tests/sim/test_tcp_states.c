@@ -463,6 +463,47 @@ static void test_challenge_ack_limit(void)
     ts_free(s);
 }
 
+/* Out-of-window segments get an ACK; bare ones (a keepalive probe) at most
+ * one per 500 ms per connection, so no ACK loop can form; duplicate data
+ * is always answered. */
+static void test_out_of_window_acks(void)
+{
+    int lfd, fd;
+    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
+    INJECT(s, SEC(1), .flags = F_A, .seq = 0, .ack = 1, .win = 512); /* a keepalive probe */
+    EXPECT(s, SEC(1), .flags = F_A, .seq = 1, .ack = 1, .at = SEC(1), .check = TS_DEFAULT_CHECK | TS_TIME);
+    INJECT(s, SEC(1) + MS(100), .flags = F_A, .seq = 0, .ack = 1, .win = 512);
+    EXPECT_NONE(s, SEC(2) - 1);
+    INJECT(s, SEC(2), .flags = F_A, .seq = 0, .ack = 1, .win = 512);
+    EXPECT(s, SEC(2), .flags = F_A, .seq = 1, .ack = 1);
+    INJECT(s, SEC(3), .flags = F_PA, .seq = 1, .ack = 1, .win = 512, .len = 10);
+    EXPECT(s, SEC(4), .flags = F_A, .seq = 1, .ack = 11);
+    INJECT(s, SEC(5), .flags = F_PA, .seq = 1, .ack = 1, .win = 512, .len = 10);
+    EXPECT(s, SEC(5), .flags = F_A, .seq = 1, .ack = 11, .at = SEC(5), .check = TS_DEFAULT_CHECK | TS_TIME);
+    INJECT(s, SEC(5) + MS(1), .flags = F_PA, .seq = 1, .ack = 1, .win = 512, .len = 10);
+    EXPECT(s, SEC(5) + MS(1), .flags = F_A, .seq = 1, .ack = 11);
+    CHECK_EQ(tu_stats(s)->tcp_rx_duplicate, 5);
+    ts_free(s);
+}
+
+/* A FIN beyond a gap waits for the gap (RFC 9293 3.10.7.4 eighth) and is
+ * answered with a duplicate ACK at once (RFC 5681 4.2). */
+static void test_fin_out_of_order(void)
+{
+    int lfd, fd;
+    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
+    INJECT(s, SEC(1), .flags = F_FA, .seq = 101, .ack = 1, .win = 512);
+    EXPECT(s, SEC(1), .flags = F_A, .seq = 1, .ack = 1, .at = SEC(1), .check = TS_DEFAULT_CHECK | TS_TIME);
+    CHECK_EQ(tu_state(s, fd), NST_TCPS_ESTABLISHED);
+    INJECT(s, SEC(2), .flags = F_PA, .seq = 1, .ack = 1, .win = 512, .len = 100);
+    EXPECT(s, SEC(2), .flags = F_A, .seq = 1, .ack = 102, .at = SEC(2), .check = TS_DEFAULT_CHECK | TS_TIME);
+    CHECK_EQ(tu_state(s, fd), NST_TCPS_CLOSE_WAIT);
+    char b[200];
+    CHECK_EQ(nst_recv(s->st, fd, b, sizeof(b), 0), 100);
+    CHECK_EQ(nst_recv(s->st, fd, b, sizeof(b), 0), 0);
+    ts_free(s);
+}
+
 /* SYN_RECEIVED + RST returns a passive open to LISTEN. */
 static void test_syn_received_reset(void)
 {
@@ -635,6 +676,8 @@ int main(void)
     RUN(test_rst_rfc5961);
     RUN(test_syn_and_bad_ack_in_established);
     RUN(test_challenge_ack_limit);
+    RUN(test_out_of_window_acks);
+    RUN(test_fin_out_of_order);
     RUN(test_syn_received_reset);
     RUN(test_syn_received_dup_syn);
     RUN(test_paws);

@@ -146,8 +146,13 @@ struct result {
     uint64_t retransmits;
 };
 
-static struct result run_case(const char *name, const struct nst_link_params *lp, uint64_t bytes, const char *cc,
-                              int bufsize, uint64_t seed)
+/* Options switched off by run_case's `plain`. */
+enum { PLAIN_NONE = 0, PLAIN_NO_OPTIONS = 1 };
+
+static const char *capture_name; /* set: the next case writes this pcap */
+
+static struct result run_case_opts(const char *name, const struct nst_link_params *lp, uint64_t bytes,
+                                   const char *cc, int bufsize, uint64_t seed, int plain)
 {
     struct result r = {0};
     struct su_pair p;
@@ -156,7 +161,14 @@ static struct result run_case(const char *name, const struct nst_link_params *lp
     nst_tcp_config_default(&cfg.tcp);
     if (cc)
         snprintf(cfg.tcp.congestion, sizeof(cfg.tcp.congestion), "%s", cc);
+    if (plain == PLAIN_NO_OPTIONS)
+        cfg.tcp.timestamps = cfg.tcp.sack = cfg.tcp.window_scaling = 0;
     CHECK_EQ(su_pair_build(&p, seed, &cfg, lp), 0);
+    if (capture_name) {
+        char path[512];
+        CHECK_EQ(nst_sim_link_pcap(p.l, su_out_path(path, sizeof(path), capture_name)), 0);
+        capture_name = NULL;
+    }
     struct xfer *x = calloc(1, sizeof(*x));
     x->w = p.w;
     x->srv = p.a;
@@ -214,6 +226,12 @@ static struct result run_case(const char *name, const struct nst_link_params *lp
     return r;
 }
 
+static struct result run_case(const char *name, const struct nst_link_params *lp, uint64_t bytes, const char *cc,
+                              int bufsize, uint64_t seed)
+{
+    return run_case_opts(name, lp, bytes, cc, bufsize, seed, PLAIN_NONE);
+}
+
 static struct nst_link_params params(void)
 {
     struct nst_link_params lp;
@@ -227,6 +245,7 @@ static struct nst_link_params params(void)
 static void test_matrix(void)
 {
     struct nst_link_params lp = params();
+    capture_name = "tcp_transfer_clean.pcap";
     CHECK(run_case("clean", &lp, 4 * MB, NULL, 0, 1).ok);
     static const double losses[] = {0.01, 0.05, 0.10};
     for (size_t i = 0; i < 3; i++) {
@@ -234,6 +253,8 @@ static void test_matrix(void)
         snprintf(name, sizeof(name), "loss %.0f%%", losses[i] * 100);
         lp = params();
         lp.loss = losses[i];
+        if (i == 0)
+            capture_name = "tcp_transfer_loss1.pcap";
         CHECK(run_case(name, &lp, 2 * MB, NULL, 0, 10 + i).ok);
     }
     lp = params();
@@ -263,6 +284,10 @@ static void test_matrix(void)
     lp = params();
     lp.loss = 0.05;
     CHECK(run_case("loss 5% newreno", &lp, 2 * MB, "newreno", 0, 26).ok);
+    lp = params();
+    lp.loss = 0.02;
+    lp.reorder = 0.02;
+    CHECK(run_case_opts("no TS/SACK/WS, loss 2%", &lp, 2 * MB, NULL, 0, 27, PLAIN_NO_OPTIONS).ok);
 }
 
 /* The figure the article's reader wants: 80 ms RTT, 1 % loss, 100 Mbit/s. */

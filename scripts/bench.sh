@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Runs the benchmark suite (docs/PERFORMANCE.md): nstack side by side with
+# lwIP (Debian's liblwip-dev) and the Linux kernel over loopback, in one run.
+#
+#   scripts/bench.sh             the default run (a few minutes at most)
+#   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale
+#   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
+#   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
+#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy)
+#
+# Installs what it needs (as root), builds Release in build-bench/, writes
+# bench/results/: raw.csv, results.csv, results.json, summary.md, plot.svg
+# (and callgrind-bulk.txt with --profile), and prints the summary table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+full=0 quick=0 profile=0 only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --full) full=1 ;;
+    --quick) quick=1 ;;
+    --profile) profile=1 ;;
+    --only) only="$2"; shift ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# ---- dependencies ----------------------------------------------------------------
+scripts/deps.sh build
+want=(liblwip-dev iproute2 util-linux)
+[ "$profile" = 1 ] && want+=(valgrind)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench.sh: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
+    exit 1
+  fi
+  echo "bench.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# ---- build (Release, no sanitizers; -g changes no code, it names lines for callgrind) ----
+build=build-bench
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g -DNST_SANITIZE=OFF -DNST_BENCH=ON >/dev/null
+targets=(nst_bench_nstack nst_bench_linux nst_bench_report)
+[ -f /usr/include/lwip/lwip/tcp.h ] && targets+=(nst_bench_lwip)
+cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
+bin="$build/bench"
+
+# ---- run ---------------------------------------------------------------------------
+out=bench/results
+mkdir -p "$out"
+raw="$out/raw.csv"
+: >"$raw"
+args=(--out "$raw")
+if [ "$quick" = 1 ]; then
+  args+=(--reps 1 --seconds 0.3)
+elif [ "$full" = 1 ]; then
+  args+=(--reps 5 --seconds 2 --full)
+fi
+[ -n "$only" ] && args+=(--only "$only")
+start=$(date +%s)
+step() { echo "== $* ($(($(date +%s) - start)) s elapsed)" >&2; }
+
+step "nstack: bulk, rr, crr, scale, lossy"
+"$bin/nst_bench_nstack" "${args[@]}"
+
+if [ -x "$bin/nst_bench_lwip" ]; then
+  step "lwIP $(dpkg-query -W -f='${Version}' liblwip-dev 2>/dev/null): bulk, rr, crr"
+  lw_args=("${args[@]}")
+  "$bin/nst_bench_lwip" "${lw_args[@]}" || echo "bench.sh: the lwIP benchmark failed" >&2
+else
+  echo "bench.sh: lwIP benchmark not built (liblwip-dev missing)" >&2
+fi
+
+# The kernel only inside a network namespace of our own: its loopback,
+# nothing else. NST_BENCH_NETNS=1 lets the program set lo's MTU there.
+step "Linux $(uname -r) loopback, in a private network namespace: bulk, rr, crr"
+if unshare --net true 2>/dev/null; then
+  unshare --net -- env NST_BENCH_NETNS=1 sh -c 'ip link set lo up && exec "$0" "$@"' \
+    "$bin/nst_bench_linux" "${args[@]}" || echo "bench.sh: the Linux benchmark failed" >&2
+else
+  echo "bench.sh: cannot create a network namespace (needs root): Linux figures skipped" >&2
+fi
+
+step "report"
+"$bin/nst_bench_report" "$raw" "$out"
+
+if [ "$profile" = 1 ]; then
+  step "callgrind: nstack bulk, MTU 1500"
+  # Only the measured loop (bulk_steady) is counted: 100 MB after the warm-up.
+  valgrind --tool=callgrind --toggle-collect='bulk_steady*' --callgrind-out-file="$out/callgrind-bulk.out" \
+    "$bin/nst_bench_nstack" --only bulk --reps 1 --mtu 1500 --bytes 100000000 --verify-bytes 0 \
+    --out "$out/callgrind-run.csv" 2>"$out/callgrind.log"
+  callgrind_annotate --inclusive=no "$out/callgrind-bulk.out" 2>/dev/null | head -60 >"$out/callgrind-bulk.txt"
+  callgrind_annotate --inclusive=yes "$out/callgrind-bulk.out" 2>/dev/null | head -60 >>"$out/callgrind-bulk.txt"
+  echo "callgrind profile: $out/callgrind-bulk.txt" >&2
+fi
+step "done: $out/summary.md, $out/results.csv, $out/results.json, $out/plot.svg"
