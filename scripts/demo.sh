@@ -4,6 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh build
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j"$(nproc)" >/dev/null
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DNST_BENCH=OFF &&
+       cmake --build build -j"$(nproc)"; } >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "nstack: the build failed (output above)" >&2
+  exit 1
+fi
 exec build/nstack demo "$@"
