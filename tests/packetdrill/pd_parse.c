@@ -228,7 +228,7 @@ static int uint_val(struct cur *c, unsigned long long *out)
 
 static int u32_val(struct cur *c, uint32_t *out)
 {
-    unsigned long long v;
+    unsigned long long v = 0;
     if (uint_val(c, &v) < 0)
         return -1;
     if (v > 0xffffffffull)

@@ -369,7 +369,7 @@ static int run_syscall(struct pd_run *r, struct pd_event *ev, nst_time_t lo)
 
 static int run_event(struct pd_run *r, struct pd_event *ev)
 {
-    nst_time_t lo, hi;
+    nst_time_t lo = 0, hi = 0;
     resolve(r, &ev->time, r->last_time, &lo, &hi);
     r->line = ev->line;
     if (settle_pending(r, lo) < 0)
