@@ -7,7 +7,7 @@ scripts/deps.sh build
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 if ! { cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DNST_BENCH=OFF &&
-       cmake --build build -j"$(nproc)" --target nstack_cli; } >"$log" 2>       cmake --build build -j"$(nproc)"; } >"$log" 2>&1; then1; then
+       cmake --build build -j"$(nproc)" --target nstack_cli; } >"$log" 2>&1; then
   cat "$log" >&2
   echo "nstack: the build failed (output above)" >&2
   exit 1
