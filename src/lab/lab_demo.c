@@ -36,12 +36,27 @@ int nst_lab_check(FILE *out, int cond, const char *what)
     return cond;
 }
 
-void nst_lab_capture(const struct nst_demo_opts *o, struct nst_sim_link *l, const char *name, FILE *out)
+const char *nst_lab_out_path(const struct nst_demo_opts *o, const char *name, char *buf, size_t size)
 {
     if (!o->out_dir)
-        return;
+        return NULL;
+    snprintf(buf, size, "%s/%s", o->out_dir, name);
+    return buf;
+}
+
+void nst_lab_picture_note(FILE *out, const char *path, int err)
+{
+    if (err)
+        fprintf(out, "  (picture %s failed: %s)\n", path, strerror(-err));
+    else
+        fprintf(out, "  picture: %s\n", path);
+}
+
+void nst_lab_capture(const struct nst_demo_opts *o, struct nst_sim_link *l, const char *name, FILE *out)
+{
     char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", o->out_dir, name);
+    if (!nst_lab_out_path(o, name, path, sizeof(path)))
+        return;
     int err = nst_sim_link_pcap(l, path);
     if (err)
         fprintf(out, "  (capture %s failed: %s)\n", path, strerror(-err));

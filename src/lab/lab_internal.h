@@ -10,6 +10,10 @@
 
 /* Prints "  [ok] what" or "  [FAILED] what"; returns cond. */
 int nst_lab_check(FILE *out, int cond, const char *what);
+/* o->out_dir/name in buf, or NULL when the demo writes no files. */
+const char *nst_lab_out_path(const struct nst_demo_opts *o, const char *name, char *buf, size_t size);
+/* Prints where a picture went (or why it did not). */
+void nst_lab_picture_note(FILE *out, const char *path, int err);
 /* Starts a pcap of link l into o->out_dir/name (if out_dir is set) and
  * prints where it goes. */
 void nst_lab_capture(const struct nst_demo_opts *o, struct nst_sim_link *l, const char *name, FILE *out);

@@ -11,6 +11,7 @@
 
 #include <nstack/tcp_info.h>
 
+#include "lab/lab_svg.h"
 #include "wire/eth.h"
 #include "wire/ipv4.h"
 #include "wire/tcp.h"
@@ -79,6 +80,35 @@ static const char *seg_name(const struct seg_event *e)
     if (e->flags & NST_TCP_ACK)
         return "ACK";
     return "?";
+}
+
+/* Pairs each send with the first later arrival of the same segment at the
+ * other end, and draws them as a ladder diagram. */
+static void handshake_picture(const struct nst_demo_opts *o, const struct timeline *tl, FILE *out)
+{
+    char path[1024];
+    if (!nst_lab_out_path(o, "handshake.svg", path, sizeof(path)))
+        return;
+    struct nst_svg_arrow arrows[TIMELINE_MAX];
+    int used[TIMELINE_MAX] = {0}, n = 0;
+    for (int i = 0; i < tl->n; i++) {
+        const struct seg_event *s = &tl->ev[i];
+        int from_ny = strcmp(s->what, "NY sends") == 0;
+        if (!from_ny && strcmp(s->what, "London sends") != 0)
+            continue;
+        for (int j = i + 1; j < tl->n; j++) {
+            const struct seg_event *g = &tl->ev[j];
+            if (used[j] || strcmp(g->what, from_ny ? "London gets" : "NY gets") != 0 || g->flags != s->flags ||
+                g->payload != s->payload)
+                continue;
+            used[j] = 1;
+            arrows[n++] = (struct nst_svg_arrow){from_ny, s->t, g->t, seg_name(s)};
+            break;
+        }
+    }
+    nst_lab_picture_note(out, path,
+                         nst_svg_ladder(path, "TCP handshake, New York - London (80 ms round trip)", "New York",
+                                        "London", arrows, n));
 }
 
 static const struct seg_event *find_seg(const struct timeline *tl, const char *who, int want_data, uint8_t flags)
@@ -152,6 +182,7 @@ int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out)
     fprintf(out, "     time    where          segment\n");
     for (int i = 0; i < tl.n; i++)
         fprintf(out, "  %8.3f ms  %-13s  %s\n", (double)(tl.ev[i].t - t0) / 1e6, tl.ev[i].what, seg_name(&tl.ev[i]));
+    handshake_picture(o, &tl, out);
     const struct seg_event *syn = find_seg(&tl, "NY sends", 0, NST_TCP_SYN);
     const struct seg_event *synack = find_seg(&tl, "NY gets", 0, NST_TCP_SYN | NST_TCP_ACK);
     const struct seg_event *data = find_seg(&tl, "NY sends", 1, 0);
@@ -230,6 +261,44 @@ static void xfer_receive(struct xfer *x)
         x->eof = 1;
 }
 
+/* cwnd and progress over time, for the picture. */
+#define XFER_SAMPLE_EVERY NST_MSEC(100)
+#define XFER_MAX_SAMPLES 10000
+
+struct xfer_samples {
+    int n;
+    double t[XFER_MAX_SAMPLES], cwnd_kb[XFER_MAX_SAMPLES], received_mb[XFER_MAX_SAMPLES];
+};
+
+static void xfer_sample(struct xfer_samples *sm, struct nst_stack *srv, const struct xfer *x, nst_time_t t)
+{
+    if (!sm || sm->n >= XFER_MAX_SAMPLES)
+        return;
+    /* The sender's connection, found in the listing: the application may
+     * have closed its descriptor already (the FIN is still on its way). */
+    struct nst_tcp_info info[8];
+    int n = nst_tcp_list(srv, info, 8);
+    double cwnd = 0;
+    for (int i = 0; i < n && i < 8; i++)
+        if (info[i].local.port == HTTP_PORT && info[i].state != NST_TCPS_LISTEN)
+            cwnd = info[i].cwnd / 1024.0;
+    sm->t[sm->n] = (double)t / 1e9;
+    sm->cwnd_kb[sm->n] = cwnd;
+    sm->received_mb[sm->n] = (double)x->received / (1024.0 * 1024.0);
+    sm->n++;
+}
+
+static void xfer_picture(const struct nst_demo_opts *o, const struct xfer_samples *sm, FILE *out)
+{
+    char path[1024];
+    if (!sm || !nst_lab_out_path(o, "reliable-stream.svg", path, sizeof(path)))
+        return;
+    const struct nst_svg_series cwnd = {"London's cwnd (KiB)", sm->cwnd_kb, "#c0392b"};
+    const struct nst_svg_series got = {"delivered to New York (MiB)", sm->received_mb, "#2471a3"};
+    nst_lab_picture_note(out, path,
+                         nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got));
+}
+
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
 {
     static const struct nst_demo_impair bad_link = {
@@ -247,7 +316,15 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
     x.sfd = nst_accept(p.london, lfd, NULL);
     nst_time_t t0 = nst_world_now(p.world);
     nst_time_t deadline = t0 + NST_SEC(900);
-    while (ok && !x.eof && nst_world_run_until_cond(p.world, xfer_progress, &x, deadline)) {
+    struct xfer_samples *sm = calloc(1, sizeof(*sm));
+    nst_time_t next_sample = t0;
+    while (ok && !x.eof && nst_world_now(p.world) < deadline) {
+        nst_time_t until = next_sample < deadline ? next_sample : deadline;
+        if (!nst_world_run_until_cond(p.world, xfer_progress, &x, until)) {
+            xfer_sample(sm, p.london, &x, nst_world_now(p.world) - t0);
+            next_sample += XFER_SAMPLE_EVERY;
+            continue;
+        }
         if (!x.srv_closed)
             xfer_send(&x);
         xfer_receive(&x);
@@ -255,6 +332,9 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
             break;
     }
     nst_time_t took = nst_world_now(p.world) - t0;
+    xfer_sample(sm, p.london, &x, took);
+    xfer_picture(o, sm, out);
+    free(sm);
     const struct nst_stats *ls = nst_stack_stats(p.london), *ns = nst_stack_stats(p.ny);
     const struct nst_sim_link_stats *data_dir = nst_sim_link_stats(p.links[2], 1);
     fprintf(out, "London sends %u bytes to New York over TCP (100 Mbit/s, 80 ms) while the\n"

@@ -18,6 +18,13 @@ check "demo exits 0" test $rc -eq 0
 check "demo shows the 80 ms round trip" has "$OUT/demo.txt" 'rtt min/avg/max/mdev = 80\.0'
 check "demo has no failed check" bash -c "! grep -q FAILED '$OUT/demo.txt'"
 check "demo wrote captures" test -s "$OUT/demo/path.pcap" -a -s "$OUT/demo/best-effort.pcap"
+check "demo drew its pictures" python3 -c '
+import sys, xml.etree.ElementTree as ET
+for f in sys.argv[1:]:
+    root = ET.parse(f).getroot()
+    assert root.tag.endswith("svg"), f
+    assert len(list(root.iter())) > 10, f
+' "$OUT/demo/handshake.svg" "$OUT/demo/reliable-stream.svg"
 
 # Same seed, same run: the output is identical.
 "$NSTACK" demo --no-pcap > "$OUT/demo1.txt"; "$NSTACK" demo --no-pcap > "$OUT/demo2.txt"

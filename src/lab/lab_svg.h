@@ -1,0 +1,30 @@
+/* The lab's pictures: small SVG files written by hand (no dependency),
+ * readable in any browser. */
+#ifndef NST_LAB_SVG_H
+#define NST_LAB_SVG_H
+
+#include <stdio.h>
+
+#include <nstack/types.h>
+
+/* A ladder (sequence) diagram: two hosts as vertical lines, time flowing
+ * down, one arrow per segment from its send time to its arrival time. */
+struct nst_svg_arrow {
+    int from_left;           /* 1: left host to right host */
+    nst_time_t sent, arrived;
+    const char *label;
+};
+int nst_svg_ladder(const char *path, const char *title, const char *left, const char *right,
+                   const struct nst_svg_arrow *a, int n);
+
+/* A line chart of up to two series sharing the x axis (time in seconds);
+ * each series has its own y axis label and scale (left, right). */
+struct nst_svg_series {
+    const char *name;
+    const double *y;
+    const char *color;
+};
+int nst_svg_chart(const char *path, const char *title, const double *x_sec, int n, const struct nst_svg_series *left,
+                  const struct nst_svg_series *right);
+
+#endif
