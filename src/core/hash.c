@@ -35,7 +35,10 @@ static void htable_grow(struct nst_htable *t)
             struct nst_hnode *next = e->next;
             size_t j = e->hash & (n - 1);
             e->next = b[j];
+            if (e->next)
+                e->next->pprev = &e->next;
             b[j] = e;
+            e->pprev = &b[j];
             e = next;
         }
     }
@@ -51,21 +54,22 @@ int nst_htable_insert(struct nst_htable *t, struct nst_hnode *n, uint64_t h)
     size_t i = h & (t->nbuckets - 1);
     n->hash = h;
     n->next = t->buckets[i];
+    if (n->next)
+        n->next->pprev = &n->next;
     t->buckets[i] = n;
+    n->pprev = &t->buckets[i];
     t->count++;
     return 0;
 }
 
 void nst_htable_remove(struct nst_htable *t, struct nst_hnode *n)
 {
-    struct nst_hnode **pp = &t->buckets[n->hash & (t->nbuckets - 1)];
-    while (*pp) {
-        if (*pp == n) {
-            *pp = n->next;
-            n->next = NULL;
-            t->count--;
-            return;
-        }
-        pp = &(*pp)->next;
-    }
+    if (!n->pprev)
+        return; /* not in a table */
+    *n->pprev = n->next;
+    if (n->next)
+        n->next->pprev = n->pprev;
+    n->next = NULL;
+    n->pprev = NULL;
+    t->count--;
 }

@@ -10,6 +10,7 @@
 
 struct nst_hnode {
     struct nst_hnode *next;
+    struct nst_hnode **pprev; /* the pointer that points at us: O(1) removal */
     uint64_t hash;
 };
 

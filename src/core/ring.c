@@ -3,6 +3,8 @@
  * buffer memory (the design brief's bounded, predictable memory). */
 #include "ring.h"
 
+#include "buf_pool.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +16,25 @@ void nst_ring_init(struct nst_ring *r, size_t cap)
     r->head = 0;
     r->len = 0;
     r->pending_end = 0;
+    r->pool = NULL;
+}
+
+static uint8_t *storage_get(struct nst_ring *r, size_t size)
+{
+    return r->pool ? nst_buf_pool_get(r->pool, size) : malloc(size);
+}
+
+static void storage_put(struct nst_ring *r, uint8_t *buf, size_t size)
+{
+    if (r->pool)
+        nst_buf_pool_put(r->pool, buf, size);
+    else
+        free(buf);
 }
 
 void nst_ring_free(struct nst_ring *r)
 {
-    free(r->buf);
+    storage_put(r, r->buf, r->cap);
     r->buf = NULL;
     r->head = 0;
     r->len = 0;
@@ -36,7 +52,7 @@ static int ring_ensure_storage(struct nst_ring *r)
 {
     if (r->buf)
         return 0;
-    r->buf = malloc(r->cap);
+    r->buf = storage_get(r, r->cap ? r->cap : 1);
     if (!r->buf)
         return -ENOMEM;
     r->head = 0;
@@ -63,7 +79,7 @@ static void ring_copy_out(const struct nst_ring *r, size_t off, uint8_t *dst, si
 static void ring_release_if_idle(struct nst_ring *r)
 {
     if (r->len == 0 && r->pending_end == 0) {
-        free(r->buf);
+        storage_put(r, r->buf, r->cap);
         r->buf = NULL;
         r->head = 0;
     }
@@ -80,12 +96,12 @@ int nst_ring_set_cap(struct nst_ring *r, size_t cap)
     }
     /* used <= cap and buf != NULL imply used > 0 or an idle buffer; either
      * way a fresh linear copy keeps every stored byte at its offset. */
-    uint8_t *nb = malloc(cap ? cap : 1);
+    uint8_t *nb = storage_get(r, cap ? cap : 1);
     if (!nb)
         return -ENOMEM;
     if (used)
         ring_copy_out(r, 0, nb, used);
-    free(r->buf);
+    storage_put(r, r->buf, r->cap);
     r->buf = nb;
     r->head = 0;
     r->cap = cap;

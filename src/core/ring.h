@@ -19,9 +19,14 @@ struct nst_ring {
     size_t head;        /* index of the first byte */
     size_t len;         /* bytes readable from head */
     size_t pending_end; /* end offset (past len) of the furthest write_at byte not yet made readable; 0 if none */
+    struct nst_buf_pool *pool; /* where storage comes from and goes back to; NULL: malloc/free */
 };
 
+struct nst_buf_pool;
+
 void nst_ring_init(struct nst_ring *r, size_t cap);
+/* Takes storage from, and gives it back to, `pool` (call before first use). */
+static inline void nst_ring_set_pool(struct nst_ring *r, struct nst_buf_pool *pool) { r->pool = pool; }
 void nst_ring_free(struct nst_ring *r);
 /* Changes the capacity (only upward, or downward to >= len + pending_end).
  * Re-lays the stored bytes out from index 0. 0 or -EINVAL/-ENOMEM. */

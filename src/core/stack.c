@@ -67,6 +67,7 @@ struct nst_stack *nst_stack_new(const struct nst_stack_config *cfg)
     snprintf(st->name, sizeof(st->name), "%s", cfg->name ? cfg->name : "nstack");
     st->cfg.name = st->name;
     st->pkt_cache.max = 256;
+    nst_buf_pool_init(&st->buf_pool, 16u << 20, 128);
     if (stack_seed(st) || nst_ip_init(st) || nst_udp_init(st) || nst_icmp_sock_init(st) || nst_tcp_init(st) ||
         nst_sock_table_init(&st->socks)) {
         nst_stack_free(st);
@@ -90,6 +91,7 @@ void nst_stack_free(struct nst_stack *st)
     nst_ip_fini(st);
     nst_timer_heap_free(&st->timers);
     nst_pkt_cache_drain(&st->pkt_cache);
+    nst_buf_pool_drain(&st->buf_pool);
     free(st);
 }
 

@@ -6,6 +6,7 @@
 #include <nstack/stack.h>
 #include <nstack/stats.h>
 
+#include "core/buf_pool.h"
 #include "core/pkt.h"
 #include "core/rng.h"
 #include "core/timer.h"
@@ -24,6 +25,7 @@ struct nst_stack {
     uint8_t hash_key[16];       /* SipHash key: buckets, ports, ISNs */
     struct nst_timer_heap timers;
     struct nst_pkt_cache pkt_cache;
+    struct nst_buf_pool buf_pool;   /* storage for TCP's rings */
     struct nst_stats stats;
 
     struct nst_ip_state ip;
