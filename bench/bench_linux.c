@@ -40,8 +40,7 @@ static int listener(uint16_t *port)
     struct sockaddr_in a = loopback(0);
     socklen_t len = sizeof(a);
     if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-        bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1024) ||
-        getsockname(l, (struct sockaddr *)&a, &len)) {
+        bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1024) || getsockname(l, (struct sockaddr *)&a, &len)) {
         perror("listener");
         if (l >= 0)
             close(l);
@@ -170,8 +169,9 @@ static int bench_bulk(const struct bu_opts *o)
         }
         if (rc)
             break;
-        struct bu_result r = {"bulk", m ? "mtu9000" : "mtu1500", "linux", "goodput", bu_median(v, n),
-                              "Gbit/s per CPU s", n, cpu, wall, ""};
+        struct bu_result r = {
+            "bulk", m ? "mtu9000" : "mtu1500", "linux", "goodput", bu_median(v, n), "Gbit/s per CPU s", n, cpu, wall,
+            ""};
         snprintf(r.note, sizeof(r.note),
                  "reference: loopback%s, TSO/GSO (64 KiB units inside the kernel), checksums offloaded, one thread",
                  mtu_set ? (m ? " MTU 9000" : " MTU 1500") : " MTU 65536 (not in a namespace: MTU left alone)");
@@ -234,8 +234,9 @@ static int bench_rr(const struct bu_opts *o)
             return -1;
         bu_progress("rr", "linux rep %d/%d: %.0f transactions per CPU s", i + 1, n, v[i]);
     }
-    struct bu_result r = {"rr", "64B", "linux", "transactions", bu_median(v, n), "per CPU s", n, cpu, wall,
-                          "loopback, one thread, TCP_NODELAY, blocking reads and writes"};
+    struct bu_result r = {
+        "rr",        "64B", "linux", "transactions", bu_median(v, n),
+        "per CPU s", n,     cpu,     wall,           "loopback, one thread, TCP_NODELAY, blocking reads and writes"};
     bu_result_write(o->out, &r);
     return 0;
 }

@@ -180,16 +180,16 @@ static unsigned list_len(const struct tcp_pcb *p)
 
 struct conn_end {
     struct tcp_pcb *pcb;
-    uint64_t rcvd;       /* payload bytes received */
+    uint64_t rcvd; /* payload bytes received */
     int connected, eof, closed, error;
-    uint8_t *buf;        /* the application's read buffer */
+    uint8_t *buf; /* the application's read buffer */
     const uint8_t *pattern;
     long verify_bytes;
     int corrupt;
     /* Request/response roles. */
-    int respond;         /* server: answer each 64 bytes with 64 bytes */
+    int respond;            /* server: answer each 64 bytes with 64 bytes */
     int request_on_connect; /* CRR client: send the request once connected */
-    int close_after;     /* server: close after the first answer (CRR) */
+    int close_after;        /* server: close after the first answer (CRR) */
 };
 
 static struct conn_end g_cli, g_srv;
@@ -210,8 +210,7 @@ static void consume(struct conn_end *e, struct pbuf *p)
     while (off < p->tot_len) {
         u16_t n = (u16_t)(p->tot_len - off > CHUNK ? CHUNK : p->tot_len - off);
         pbuf_copy_partial(p, e->buf, n, off);
-        if (e->pattern && e->rcvd < (uint64_t)e->verify_bytes &&
-            bu_pattern_check(e->pattern, e->rcvd, e->buf, n) < 0)
+        if (e->pattern && e->rcvd < (uint64_t)e->verify_bytes && bu_pattern_check(e->pattern, e->rcvd, e->buf, n) < 0)
             e->corrupt = 1;
         e->rcvd += n;
         off = (u16_t)(off + n);
@@ -372,8 +371,7 @@ static uint64_t fill(struct tcp_pcb *pcb, const uint8_t *pattern, uint64_t *sent
     return total;
 }
 
-static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *pattern, uint8_t *buf,
-                     struct bulk_run *out)
+static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *pattern, uint8_t *buf, struct bulk_run *out)
 {
     int rc = -1;
     end_init(&g_cli, buf);
@@ -444,8 +442,11 @@ static int bench_bulk(const struct bu_opts *o)
         for (int i = 0; i < n; i++)
             if (runs[i].gbps == med)
                 r = &runs[i];
-        struct bu_result res = {"bulk", mtus[m] == 1500 ? "mtu1500" : "mtu9000", "lwip", "goodput", med,
-                                "Gbit/s per CPU s", n, r->cpu_s, r->wall_s, ""};
+        struct bu_result res = {"bulk",    mtus[m] == 1500 ? "mtu1500" : "mtu9000",
+                                "lwip",    "goodput",
+                                med,       "Gbit/s per CPU s",
+                                n,         r->cpu_s,
+                                r->wall_s, ""};
         snprintf(res.note, sizeof(res.note),
                  "%.0f MB moved, %llu stalls, MSS %u (package TCP_MSS), 64 KiB window, verified first %ld MB",
                  (double)r->bytes / 1e6, (unsigned long long)r->stalls, (unsigned)TCP_MSS, o->verify_bytes >> 20);
@@ -605,13 +606,13 @@ static int bench_crr(const struct bu_opts *o)
     {
         /* A warm-up repetition, not reported: the first one pays for growing the heap. */
         double r, c, w;
-        char note[200];
+        char note[256];
         if (crr_once(count / 5 + 1, 0, &r, &c, &w, note, sizeof(note)) < 0)
             return -1;
     }
     for (int recycle = 0; recycle < 2; recycle++) {
         double v[16], cpu = 0, wall = 0;
-        char note[200] = "";
+        char note[256] = "";
         int n = o->reps > 16 ? 16 : o->reps;
         for (int i = 0; i < n; i++) {
             if (crr_once(count, recycle, &v[i], &cpu, &wall, note, sizeof(note)) < 0)
@@ -619,8 +620,9 @@ static int bench_crr(const struct bu_opts *o)
             bu_progress("crr", "lwip%s rep %d/%d: %.0f connections per CPU s", recycle ? " (TIME_WAIT recycled)" : "",
                         i + 1, n, v[i]);
         }
-        struct bu_result res = {"crr", "64B", recycle ? "lwip-twrecycle" : "lwip", "connections", bu_median(v, n),
-                                "per CPU s", n, cpu, wall, ""};
+        struct bu_result res = {
+            "crr", "64B", recycle ? "lwip-twrecycle" : "lwip", "connections", bu_median(v, n), "per CPU s", n, cpu,
+            wall,  ""};
         snprintf(res.note, sizeof(res.note), "%s", note);
         bu_result_write(o->out, &res);
     }

@@ -142,16 +142,24 @@ int bench_nstack_bulk(const struct bu_opts *o)
                 return -1;
             }
             v[i] = runs[i].gbps;
-            bu_progress("bulk", "nstack mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", mtus[m],
-                        i + 1, n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
+            bu_progress("bulk", "nstack mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", mtus[m], i + 1,
+                        n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
         }
         double med = bu_median(v, n);
         const struct bulk_run *r = &runs[0];
         for (int i = 0; i < n; i++)
             if (runs[i].gbps == med)
                 r = &runs[i];
-        struct bu_result res = {"bulk", mtus[m] == 1500 ? "mtu1500" : "mtu9000", bu_impl(o, "nstack"), "goodput", med,
-                                "Gbit/s per CPU s", n, r->cpu_s, r->wall_s, ""};
+        struct bu_result res = {"bulk",
+                                mtus[m] == 1500 ? "mtu1500" : "mtu9000",
+                                bu_impl(o, "nstack"),
+                                "goodput",
+                                med,
+                                "Gbit/s per CPU s",
+                                n,
+                                r->cpu_s,
+                                r->wall_s,
+                                ""};
         snprintf(res.note, sizeof(res.note),
                  "%.0f MB in %llu segments (%.0f ns each), %llu stalls, %llu retransmits, verified first %ld MB",
                  (double)r->bytes / 1e6, (unsigned long long)r->segs, r->cpu_s * 1e9 / (double)(r->segs ? r->segs : 1),
@@ -251,7 +259,8 @@ int bench_nstack_rr(const struct bu_opts *o)
         }
         bu_progress("rr", "nstack rep %d/%d: %.0f transactions per CPU s", i + 1, n, v[i]);
     }
-    struct bu_result res = {"rr", "64B", bu_impl(o, "nstack"), "transactions", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    struct bu_result res = {"rr", "64B", bu_impl(o, "nstack"), "transactions", bu_median(v, n), "per CPU s", n, cpu,
+                            wall, ""};
     snprintf(res.note, sizeof(res.note), "one connection, TCP_NODELAY, %llu stalls", (unsigned long long)stalls);
     bu_result_write(o->out, &res);
     return 0;
@@ -292,8 +301,7 @@ __attribute__((noinline)) static int crr_one(struct np_pair *p, int lfd, const u
     return 0;
 }
 
-static int crr_once(long count, double *rate, double *cpu, double *wall, char *note,
-                    size_t note_len)
+static int crr_once(long count, double *rate, double *cpu, double *wall, char *note, size_t note_len)
 {
     struct np_pair p;
     uint8_t req[64], resp[64];
@@ -327,8 +335,8 @@ static int crr_once(long count, double *rate, double *cpu, double *wall, char *n
     const struct nst_stats *sa = nst_stack_stats(p.a), *sb = nst_stack_stats(p.b);
     snprintf(note, note_len,
              "%ld sequential connections, server closes first; %llu TIME_WAIT reopened, %llu resets, %llu stalls",
-             count, (unsigned long long)sb->tcp_timewait_reused, (unsigned long long)(sa->tcp_rx_resets + sb->tcp_rx_resets),
-             (unsigned long long)p.stalls);
+             count, (unsigned long long)sb->tcp_timewait_reused,
+             (unsigned long long)(sa->tcp_rx_resets + sb->tcp_rx_resets), (unsigned long long)p.stalls);
     rc = 0;
 done:
     np_pair_free(&p);
@@ -339,7 +347,7 @@ int bench_nstack_crr(const struct bu_opts *o)
 {
     long count = o->conns > 0 ? o->conns : 10000;
     double v[16], cpu = 0, wall = 0;
-    char note[160] = "";
+    char note[256] = "";
     /* A warm-up repetition, not reported: the first one pays for growing the heap. */
     if (crr_once(count / 5 + 1, &v[0], &cpu, &wall, note, sizeof(note)) < 0)
         return -1;
@@ -349,7 +357,8 @@ int bench_nstack_crr(const struct bu_opts *o)
             return -1;
         bu_progress("crr", "nstack rep %d/%d: %.0f connections per CPU s", i + 1, n, v[i]);
     }
-    struct bu_result res = {"crr", "64B", bu_impl(o, "nstack"), "connections", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    struct bu_result res = {"crr", "64B", bu_impl(o, "nstack"), "connections", bu_median(v, n), "per CPU s", n, cpu,
+                            wall,  ""};
     snprintf(res.note, sizeof(res.note), "%s", note);
     bu_result_write(o->out, &res);
     return 0;

@@ -52,8 +52,7 @@ static int lossy_once(const char *cc, double loss, uint64_t seed, const uint8_t 
     lp.loss = loss;
     uint8_t *buf = malloc(CHUNK);
     int rc = -1;
-    if (!buf || !a || !b ||
-        !nst_world_connect(w, a, NST_IP4(10, 0, 0, 1), 24, b, NST_IP4(10, 0, 0, 2), 24, &lp))
+    if (!buf || !a || !b || !nst_world_connect(w, a, NST_IP4(10, 0, 0, 1), 24, b, NST_IP4(10, 0, 0, 2), 24, &lp))
         goto done;
     struct est_wait e = {a, b, nst_socket(a, NST_SOCK_STREAM), nst_socket(b, NST_SOCK_STREAM), -1};
     if (nst_bind(b, e.lfd, &(struct nst_sockaddr){0, 5001}) || nst_listen(b, e.lfd, 16) ||
@@ -104,8 +103,8 @@ static int lossy_series(const struct bu_opts *o, const char *cc, double loss, co
         }
         v[i] = runs[i].mbps;
         bu_progress("lossy", "%s %s seed %d: %.2f Mbit/s per virtual s (%llu retransmits, %llu RTOs, %.1f CPU s)",
-                    variant, cc, i, runs[i].mbps, (unsigned long long)runs[i].retrans,
-                    (unsigned long long)runs[i].rto, runs[i].cpu_s);
+                    variant, cc, i, runs[i].mbps, (unsigned long long)runs[i].retrans, (unsigned long long)runs[i].rto,
+                    runs[i].cpu_s);
     }
     double med = bu_median(v, SEEDS);
     const struct lossy_run *r = &runs[0];

@@ -23,10 +23,10 @@ int64_t bu_mono_ns(void);
  * loop drains it into the receiving stack. No locks: one thread. */
 struct bu_frameq {
     uint8_t *buf;
-    size_t cap;       /* bytes, a multiple of 8 */
+    size_t cap; /* bytes, a multiple of 8 */
     size_t head, tail;
-    size_t used;      /* bytes taken, wrap padding included */
-    size_t frames;    /* frames queued */
+    size_t used;   /* bytes taken, wrap padding included */
+    size_t frames; /* frames queued */
     uint64_t pushed, dropped, bytes;
 };
 
@@ -60,10 +60,10 @@ struct bu_result {
     const char *metric;  /* goodput, conn_rate, ... */
     double value;
     const char *unit;
-    int reps;            /* repetitions; value is their median */
-    double cpu_s;        /* CPU seconds of the median repetition */
+    int reps;     /* repetitions; value is their median */
+    double cpu_s; /* CPU seconds of the median repetition */
     double wall_s;
-    char note[160];
+    char note[256];
 };
 
 #define BU_CSV_HEADER "bench,variant,impl,metric,value,unit,reps,cpu_s,wall_s,note"

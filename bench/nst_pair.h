@@ -15,7 +15,7 @@
 #include "bench_util.h"
 
 struct np_pair {
-    struct nst_stack *a, *b;   /* a: the client side, b: the server side */
+    struct nst_stack *a, *b; /* a: the client side, b: the server side */
     int ifa, ifb;
     nst_ip4_t addr_a, addr_b;
     struct bu_frameq a2b, b2a;

@@ -6,7 +6,7 @@ set -euo pipefail
 # libssl-dev: libcrypto, which nstack connect and serve use for SHA-256.
 want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev)
 if [ "${1:-build}" = test ]; then
-  want+=(tshark clang libclang-rt-14-dev python3 iproute2)
+  want+=(tshark clang libclang-rt-14-dev python3 iproute2 liblwip-dev)
   # The interop tests (tests/interop/): Linux peers over a TAP.
   want+=(iputils-ping netcat-openbsd socat curl openssl)
 fi

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DNST_BENCH=OFF >/dev/null
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j"$(nproc)" >/dev/null || cmake --build build-release -j1
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNST_SANITIZE=ON -DNST_BENCH=OFF >/dev/null
 cmake --build build-test -j"$(nproc)"
