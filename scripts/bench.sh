@@ -2,8 +2,8 @@
 # Runs the benchmark suite (docs/PERFORMANCE.md): nstack side by side with
 # lwIP (Debian's liblwip-dev) and the Linux kernel over loopback, in one run.
 #
-#   scripts/bench.sh             the default run (a few minutes at most)
-#   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale
+#   scripts/bench.sh             the default run (about a minute)
+#   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~4 min)
 #   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
 #   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
 #   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy)
@@ -65,17 +65,35 @@ if [ "$quick" = 1 ]; then
 elif [ "$full" = 1 ]; then
   args+=(--reps 5 --seconds 2 --full)
 fi
-[ -n "$only" ] && args+=(--only "$only")
 start=$(date +%s)
 step() { echo "== $* ($(($(date +%s) - start)) s elapsed)" >&2; }
 
-step "nstack: bulk, rr, crr, scale, lossy"
-"$bin/nst_bench_nstack" "${args[@]}"
+# Is benchmark $1 wanted (--only)?
+wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
+
+# One process per benchmark: each starts from a fresh heap (the figures
+# depend on the allocator's state, see docs/PERFORMANCE.md).
+for b in bulk rr crr scale lossy; do
+  wanted "$b" || continue
+  step "nstack: $b"
+  "$bin/nst_bench_nstack" "${args[@]}" --only "$b" || echo "bench.sh: the nstack $b benchmark failed" >&2
+done
+
+# What-if: nstack frees a 256 KiB ring each time it drains, so glibc keeps
+# trimming and regrowing its heap (brk + page faults). With trimming and
+# mmap thresholds raised, the same binary shows what a ring-buffer cache in
+# nstack would gain (docs/PERFORMANCE.md, opportunity 1).
+for b in bulk crr; do
+  wanted "$b" || continue
+  step "nstack with glibc heap trimming off (what-if): $b"
+  GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=4194304 \
+    "$bin/nst_bench_nstack" "${args[@]}" --only "$b" --impl nstack-malloc-tuned ||
+    echo "bench.sh: the nstack $b what-if benchmark failed" >&2
+done
 
 if [ -x "$bin/nst_bench_lwip" ]; then
   step "lwIP $(dpkg-query -W -f='${Version}' liblwip-dev 2>/dev/null): bulk, rr, crr"
-  lw_args=("${args[@]}")
-  "$bin/nst_bench_lwip" "${lw_args[@]}" || echo "bench.sh: the lwIP benchmark failed" >&2
+  "$bin/nst_bench_lwip" "${args[@]}" ${only:+--only "$only"} || echo "bench.sh: the lwIP benchmark failed" >&2
 else
   echo "bench.sh: lwIP benchmark not built (liblwip-dev missing)" >&2
 fi
@@ -85,7 +103,7 @@ fi
 step "Linux $(uname -r) loopback, in a private network namespace: bulk, rr, crr"
 if unshare --net true 2>/dev/null; then
   unshare --net -- env NST_BENCH_NETNS=1 sh -c 'ip link set lo up && exec "$0" "$@"' \
-    "$bin/nst_bench_linux" "${args[@]}" || echo "bench.sh: the Linux benchmark failed" >&2
+    "$bin/nst_bench_linux" "${args[@]}" ${only:+--only "$only"} || echo "bench.sh: the Linux benchmark failed" >&2
 else
   echo "bench.sh: cannot create a network namespace (needs root): Linux figures skipped" >&2
 fi
@@ -96,11 +114,17 @@ step "report"
 if [ "$profile" = 1 ]; then
   step "callgrind: nstack bulk, MTU 1500"
   # Only the measured loop (bulk_steady) is counted: 100 MB after the warm-up.
+  rm -f "$out/callgrind-run.csv"
   valgrind --tool=callgrind --toggle-collect='bulk_steady*' --callgrind-out-file="$out/callgrind-bulk.out" \
     "$bin/nst_bench_nstack" --only bulk --reps 1 --mtu 1500 --bytes 100000000 --verify-bytes 0 \
     --out "$out/callgrind-run.csv" 2>"$out/callgrind.log"
-  callgrind_annotate --inclusive=no "$out/callgrind-bulk.out" 2>/dev/null | head -60 >"$out/callgrind-bulk.txt"
-  callgrind_annotate --inclusive=yes "$out/callgrind-bulk.out" 2>/dev/null | head -60 >>"$out/callgrind-bulk.txt"
+  {
+    echo "# nstack bulk, MTU 1500, 100 MB after warm-up: $(tail -1 "$out/callgrind-run.csv")"
+    echo "# self (exclusive) instruction counts"
+    callgrind_annotate --inclusive=no "$out/callgrind-bulk.out" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '1,45p'
+    echo "# inclusive instruction counts"
+    callgrind_annotate --inclusive=yes "$out/callgrind-bulk.out" 2>/dev/null | sed -n '/^Ir/,$p' | sed -n '1,60p'
+  } >"$out/callgrind-bulk.txt"
   echo "callgrind profile: $out/callgrind-bulk.txt" >&2
 fi
 step "done: $out/summary.md, $out/results.csv, $out/results.json, $out/plot.svg"

@@ -9,6 +9,8 @@ if [ "${1:-build}" = test ]; then
   want+=(tshark clang libclang-rt-14-dev python3 iproute2 liblwip-dev)
   # The interop tests (tests/interop/): Linux peers over a TAP.
   want+=(iputils-ping netcat-openbsd socat curl openssl)
+  # The adversarial tests (tests/adversarial/): crafted frames.
+  want+=(python3-scapy)
 fi
 missing=()
 for p in "${want[@]}"; do

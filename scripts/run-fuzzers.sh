@@ -4,7 +4,10 @@
 # seconds, starting from its seed corpus in tests/fuzz/corpus/<target>/.
 # New inputs go to a scratch corpus in the build directory, never into the
 # tree. Exits non-zero when a fuzzer finds a crash, leak or sanitizer error
-# (the reproducer is left as <build>/crash-*).
+# (the reproducer is left as <build>/crash-*). tests/fuzz/<target>.options,
+# if present, holds more libFuzzer flags for that target (e.g. -max_len).
+# The last lines of each run are libFuzzer's final statistics: executions,
+# and "cov:" (edges covered) on the line before.
 #
 #   usage: scripts/run-fuzzers.sh [seconds-per-target (default 60)] [target...]
 #   env:   NST_FUZZ_BUILD (default build-fuzz), NST_FUZZ_JOBS (default 2)
@@ -36,8 +39,10 @@ for t in "${targets[@]}"; do
     mkdir -p "$corpus"
     seeds=()
     [ -d "$root/tests/fuzz/corpus/$t" ] && seeds+=("$root/tests/fuzz/corpus/$t")
+    opts=()
+    [ -f "$root/tests/fuzz/$t.options" ] && read -r -a opts < "$root/tests/fuzz/$t.options"
     echo "== $t: ${secs}s"
-    if ! (cd "$build" && "./$t" -max_total_time="$secs" -print_final_stats=1 "$corpus" "${seeds[@]}"); then
+    if ! (cd "$build" && "./$t" -max_total_time="$secs" -print_final_stats=1 "${opts[@]}" "$corpus" "${seeds[@]}"); then
         echo "== $t: FAILED (see $build/crash-* or the log above)" >&2
         status=1
     fi

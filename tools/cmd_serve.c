@@ -13,10 +13,12 @@
 #include "tools/cli.h"
 #include "tools/digest.h"
 #include "tools/serve.h"
+#include "tools/serve_control.h"
 
 #define SERVE_ROUNDS 64 /* passes over the marked descriptors per step; then the loop turns again */
 #define SERVE_OPT_DURATION 400
 #define SERVE_OPT_SERVICE 401 /* + index in the services table */
+#define SERVE_OPT_CONTROL 450
 
 static const struct service services[] = {
     {"udp-echo", "echo UDP datagrams back to their sender (RFC 862)", NST_SOCK_DGRAM, serve_udp_echo, NULL},
@@ -191,6 +193,7 @@ static void serve_usage(void)
            "Runs an nstack host on a TAP device: it answers ARP and ping, and runs the services\n"
            "asked for, until --duration passes or SIGINT/SIGTERM. Then it prints what it did.\n\n"
            "  --duration S    stop after S seconds (default: run until interrupted)\n"
+           "  --control PATH  a Unix socket to inspect the host from outside: nstack ss --control PATH\n"
            "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
@@ -201,6 +204,7 @@ struct serve_args {
     struct tap_opts tap;
     uint16_t port[NSERVICES]; /* 0: service off */
     double duration;          /* 0: until interrupted */
+    const char *control;      /* --control PATH, NULL: none */
 };
 
 /* 0, -1 after --help, or an exit code (2: bad usage). */
@@ -208,6 +212,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
 {
     static const struct option base[] = {TAP_LONG_OPTIONS,
                                          {"duration", required_argument, 0, SERVE_OPT_DURATION},
+                                         {"control", required_argument, 0, SERVE_OPT_CONTROL},
                                          {"help", no_argument, 0, 'h'}};
     struct option opts[sizeof(base) / sizeof(base[0]) + NSERVICES + 1];
     size_t n = sizeof(base) / sizeof(base[0]);
@@ -226,6 +231,8 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
         if (c == SERVE_OPT_DURATION) {
             if (nst_cli_parse_double(optarg, 0.001, 1e7, &a->duration))
                 return nst_cli_bad_usage("serve", "--duration needs seconds (0.001 to 10000000), not '%s'", optarg);
+        } else if (c == SERVE_OPT_CONTROL) {
+            a->control = optarg;
         } else if (c >= SERVE_OPT_SERVICE && c < SERVE_OPT_SERVICE + (int)NSERVICES) {
             const struct service *svc = &services[c - SERVE_OPT_SERVICE];
             if (nst_cli_parse_u64(optarg, 1, 65535, &v))
@@ -263,7 +270,10 @@ static int serve_start(struct server *sv, const struct serve_args *a)
         }
         printf("; %s on port %u", services[i].name, a->port[i]);
     }
-    printf("\nnstack serve: ready\n");
+    printf("\n");
+    if (a->control && serve_control_start(&sv->h, a->control, &sv->control))
+        return 1;
+    printf("nstack serve: ready\n");
     fflush(stdout);
     return 0;
 }
@@ -309,6 +319,7 @@ static int serve_run(struct server *sv, const struct serve_args *a)
 
 static void serve_free(struct server *sv)
 {
+    serve_control_stop(sv->control); /* before the run loop it is registered with goes */
     for (int fd = 0; fd < SERVE_MAX_FDS; fd++)
         if (sv->own[fd].conn)
             serve_conn_close(sv, fd);

@@ -10,6 +10,7 @@
 
 #include "tools/cli.h"
 #include "tools/cmd_tap.h"
+#include "tools/counters.h"
 
 const char tap_opts_help[] =
     "  --tap IFNAME    the TAP device to use (created if missing; see scripts/netns.sh)\n"
@@ -241,6 +242,8 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
             (unsigned long long)ts->tcp_retransmits, (unsigned long long)ts->tcp_fast_retransmits,
             (unsigned long long)ts->tcp_rto_timeouts, (unsigned long long)ts->tcp_tx_resets,
             (unsigned long long)ts->tcp_rx_resets);
+    if (nst_cli_counters_wanted())
+        nst_cli_print_counters(out, h->st);
 }
 
 void tap_host_describe(FILE *out, const struct tap_host *h)

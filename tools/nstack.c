@@ -5,6 +5,8 @@
  *   nstack traceroute  traceroute across it
  *   nstack serve       an nstack host on a Linux TAP device (ping --tap pings from one)
  *   nstack connect     an nstack TCP client on a Linux TAP device
+ *   nstack ss          sockets like iproute2's ss (a running nstack, or a lab host)
+ *   nstack netstat -s  every counter
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,7 +27,9 @@ static void usage(FILE *f)
                "  traceroute   list the routers between New York and a host of that path\n"
                "  serve        run an nstack host on a Linux TAP device (answers ARP, ping, services)\n"
                "  connect      an nstack TCP client on a Linux TAP device: send or receive a stream\n"
-               "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n\n"
+               "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n"
+               "  ss           list sockets like iproute2's ss: a running nstack (--control) or a lab host\n"
+               "  netstat -s   every counter, like netstat -s\n\n"
                "Run 'nstack <command> --help' for a command's options.\n");
 }
 
@@ -52,6 +56,8 @@ int main(int argc, char **argv)
         return nst_cmd_connect(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ss") || !strcmp(cmd, "netstat"))
+        return nst_cmd_ss(argc - 1, argv + 1);
     fprintf(stderr, "nstack: unknown command '%s'\n", cmd);
     usage(stderr);
     return 2;

@@ -21,6 +21,7 @@
 
 struct server;
 struct digest;
+struct nst_control;
 
 /* An accepted TCP connection's state. */
 struct serve_conn {
@@ -67,6 +68,7 @@ struct server {
     int npending;
     int batch[SERVE_MAX_FDS];   /* the step's copy of pending */
     struct serve_stats stats[SERVE_MAX_SERVICES]; /* per entry of the services table */
+    struct nst_control *control; /* --control: the inspection socket (tools/serve_control.c) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };
 

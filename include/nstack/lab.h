@@ -108,4 +108,22 @@ int nst_lab_demo(const struct nst_demo_opts *o, FILE *out);
 /* Names and one-line descriptions of the scenarios, NULL-terminated. */
 extern const char *const nst_demo_scenarios[][2];
 
+/* ---- A scenario's world, kept for inspection (nstack ss --scenario) ------ */
+struct nst_lab_snapshot {
+    struct nst_world *world;  /* its hosts: nst_world_find_host(world, "ny") ... */
+    const char *focus;        /* the host the scenario is about */
+    const char *moment;       /* when the snapshot is taken, in words */
+    void *priv;
+    void (*free_priv)(void *priv);
+};
+/* Runs scenario `name` (seed) silently up to its telling moment: for
+ * "port-exhaustion" New York's 16,384 connections and the failed 16,385th;
+ * for "time-wait" London's TIME_WAIT plateau; for "close-wait" New York's
+ * flagged CLOSE_WAIT leaks. 0, -ENOENT (no such scenario, or one without
+ * a snapshot) or -ENOMEM. */
+int nst_lab_snapshot(const char *name, uint64_t seed, struct nst_lab_snapshot *s);
+void nst_lab_snapshot_free(struct nst_lab_snapshot *s);
+/* The scenarios nst_lab_snapshot knows, NULL-terminated. */
+extern const char *const nst_lab_snapshot_names[];
+
 #endif

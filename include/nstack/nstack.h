@@ -7,6 +7,7 @@
 #include "stack.h"
 #include "socket.h"
 #include "tcp_info.h"
+#include "inspect.h"
 #include "sim.h"
 #include "pcap.h"
 #include "lab.h"

@@ -47,6 +47,8 @@ enum {
     NST_SO_TYPE,
     /* NST_IPPROTO_IP */
     NST_IP_TTL = 32,
+    NST_IP_BIND_ADDRESS_NO_PORT, /* TCP: bind(addr, port 0) takes the address only; the
+                                  * port is chosen by connect(), per 4-tuple (as Linux's) */
     /* NST_IPPROTO_TCP */
     NST_TCP_NODELAY = 64,
     NST_TCP_MAXSEG,

@@ -12,6 +12,8 @@
 
 #include "types.h"
 
+#define NST_TCP_MAX_SOURCE_ADDRS 8
+
 /* TCP knobs (src/tcp/). nst_tcp_config_default() fills in the defaults;
  * nst_stack_config_default() calls it. Times in ns, sizes in bytes. */
 struct nst_tcp_config {
@@ -43,6 +45,17 @@ struct nst_tcp_config {
     char congestion[16];        /* default congestion control: "cubic" or "newreno" */
     unsigned max_orphans;       /* connections closed by the application but not finished, 65536;
                                  * beyond, close() aborts with a RST */
+    /* Ports and connections (docs/ARCHITECTURE.md, "Ports"). */
+    nst_time_t close_wait_leak; /* a connection in CLOSE_WAIT this long is flagged as a leak
+                                 * (counter tcp.close_wait_leaks, `nstack ss`), 30 s; 0: off */
+    int tw_reuse;               /* default of NST_TCP_TW_REUSE for new sockets (Linux's
+                                 * net.ipv4.tcp_tw_reuse = 1), 0 */
+    /* Source addresses an unbound connect() takes turns with (round robin),
+     * moving on to the next one when an address has no free port left
+     * toward the destination; each must be one of the stack's addresses.
+     * Empty (the default): the address of the route's interface. */
+    nst_ip4_t source_addrs[NST_TCP_MAX_SOURCE_ADDRS];
+    unsigned n_source_addrs;
 };
 
 void nst_tcp_config_default(struct nst_tcp_config *c);

@@ -52,7 +52,7 @@
     X(tcp, persist_probes) X(tcp, keepalive_probes) X(tcp, keepalive_drops)      \
     X(tcp, delayed_acks) X(tcp, sack_recoveries) X(tcp, port_exhausted)          \
     X(tcp, timewait_reused) X(tcp, rx_no_socket) X(tcp, rx_missing_ts)           \
-    X(tcp, timewait_overflow)
+    X(tcp, timewait_overflow) X(tcp, close_wait_leaks)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)

@@ -57,7 +57,7 @@ struct nst_tcp_info {
     uint8_t rcv_wscale;     /* shift applied to ours */
     uint8_t backoff;        /* consecutive RTO expirations */
     uint8_t timer;          /* NST_TCPI_TIMER_* */
-    uint8_t orphan;         /* the application closed the socket (or never accepted it) */
+    uint8_t orphan;         /* no descriptor and no listener holds it: the application closed it */
     int fd;                 /* -1 if none */
     struct nst_sockaddr local, remote;
     nst_time_t timer_expires; /* absolute time of `timer`, 0 if none */
@@ -86,10 +86,18 @@ struct nst_tcp_info {
     uint64_t bytes_received; /* payload bytes received in order */
     uint64_t segs_out, segs_in;
     char congestion[16];    /* "cubic", "newreno" */
+    nst_time_t state_since; /* when the connection entered `state` */
+    uint8_t close_wait_leak; /* in CLOSE_WAIT longer than the stack's close_wait_leak threshold */
 };
 
 /* Fills out[0..max) with the stack's connections (listeners, connections,
  * orphans, TIME_WAIT records) and returns how many there are in all. */
 int nst_tcp_list(struct nst_stack *st, struct nst_tcp_info *out, int max);
+
+/* Bytes of memory the stack holds for one connection (its control block,
+ * buffers not included: they are allocated only while they hold bytes) and
+ * for one TIME_WAIT record, which replaces the control block. */
+size_t nst_tcp_conn_size(void);
+size_t nst_tcp_timewait_size(void);
 
 #endif

@@ -13,6 +13,9 @@ const char *const nst_demo_scenarios[][2] = {
     {"best-effort", "IP is best effort: datagrams lost, duplicated, reordered, never retransmitted"},
     {"handshake", "TCP's three-way handshake costs one round trip (80 ms) before the first request byte"},
     {"reliable-stream", "TCP over a lossy, duplicating, reordering link: every byte arrives once, in order"},
+    {"port-exhaustion", "16,384 ephemeral ports: a load test runs out of them; the fixes, measured"},
+    {"time-wait", "a server that closes first piles up TIME_WAIT records; they drain 60 s (2*MSL) later"},
+    {"close-wait", "a client that never closes piles up CLOSE_WAIT; the leak detector flags it at 30 s"},
     {NULL, NULL},
 };
 
@@ -21,6 +24,9 @@ static int (*const scenario_fns[])(const struct nst_demo_opts *, FILE *) = {
     nst_demo_best_effort,
     nst_demo_handshake,
     nst_demo_reliable_stream,
+    nst_demo_port_exhaustion,
+    nst_demo_time_wait,
+    nst_demo_close_wait,
 };
 
 void nst_demo_opts_default(struct nst_demo_opts *o)

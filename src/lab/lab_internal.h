@@ -28,10 +28,45 @@ struct nst_demo_impair {
 int nst_demo_build_path(const struct nst_demo_opts *o, struct nst_lab_path *p, const struct nst_demo_impair *imp,
                         int cap_link, const char *cap_name, FILE *out);
 
+/* ---- Event-driven applications on simulated hosts (lab_apps.c) ---------- */
+struct nst_lab_app;
+/* Called with a descriptor whose readiness may have changed, and its
+ * current NST_EV_* events, between two events of the world. */
+typedef void (*nst_lab_app_fn)(struct nst_lab_app *a, int fd, int events);
+struct nst_lab_app {
+    struct nst_stack *st;
+    nst_lab_app_fn fn;
+    void *arg;
+    uint8_t *marked;    /* by descriptor: waiting to be handed to fn */
+    size_t marked_cap;
+    int *list;          /* the marked descriptors */
+    size_t n;
+};
+/* Takes over st's event callback. */
+void nst_lab_app_attach(struct nst_lab_app *a, struct nst_stack *st, nst_lab_app_fn fn, void *arg);
+void nst_lab_app_detach(struct nst_lab_app *a);
+/* Hands fd to the application at the next turn even if nothing changed. */
+void nst_lab_app_watch(struct nst_lab_app *a, int fd);
+/* Runs the world until `until`, handing each application its descriptors
+ * as they change. */
+void nst_lab_apps_run(struct nst_world *w, struct nst_lab_app **apps, int n, nst_time_t until);
+
+/* ---- Inspection in the demo's output (lab_inspect.c) ---------------------- */
+/* Prints "$ nstack ss -s        # on HOST" and the command's output
+ * (nst_inspect_run), indented, at most max_lines lines of it (0: all). */
+void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char *cmd, int max_lines);
+
 /* Scenarios: 0 if their checks held. */
 int nst_demo_path(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out);
+/* Snapshots (nst_lab_snapshot): the scenario's world at its telling moment. */
+int nst_lab_snap_ports(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
+int nst_lab_snap_time_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
+int nst_lab_snap_close_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
+int nst_demo_port_exhaustion(const struct nst_demo_opts *o, FILE *out); /* lab_ports.c */
+int nst_demo_time_wait(const struct nst_demo_opts *o, FILE *out);       /* lab_timewait.c */
+int nst_demo_close_wait(const struct nst_demo_opts *o, FILE *out);      /* lab_closewait.c */
 
 #endif

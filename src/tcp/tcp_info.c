@@ -45,7 +45,9 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->snd_wscale = c->snd_wscale;
     o->rcv_wscale = c->rcv_wscale;
     o->backoff = (uint8_t)NST_MIN(c->rtt.backoff, 255u);
-    o->orphan = c->sock.fd < 0;
+    /* A connection still in its listener's queues is the listener's, not
+     * an orphan (as Linux counts them). */
+    o->orphan = c->sock.fd < 0 && c->queue == TCP_Q_NONE;
     o->fd = c->sock.fd;
     o->local.addr = c->t.laddr;
     o->local.port = c->t.lport;
@@ -84,6 +86,8 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->segs_out = c->segs_out;
     o->segs_in = c->segs_in;
     snprintf(o->congestion, sizeof(o->congestion), "%s", c->cc.ops->name);
+    o->state_since = c->state_since;
+    o->close_wait_leak = c->cw_leak;
 }
 
 static void fill_tw(const struct nst_tcp_tw *tw, struct nst_tcp_info *o)
@@ -99,20 +103,45 @@ static void fill_tw(const struct nst_tcp_tw *tw, struct nst_tcp_info *o)
     o->timer = NST_TCPI_TIMER_TIMEWAIT;
     o->timer_expires = tw->timer.when;
     o->options = tw->ts_ok ? NST_TCPI_OPT_TIMESTAMPS : 0;
+    o->state_since = tw->since;
+}
+
+size_t nst_tcp_conn_size(void) { return sizeof(struct nst_tcp_conn); }
+size_t nst_tcp_timewait_size(void) { return sizeof(struct nst_tcp_tw); }
+
+void tcp_info_foreach(struct nst_stack *st, void (*fn)(void *arg, const struct nst_tcp_info *ti), void *arg)
+{
+    if (!st->tcp)
+        return;
+    struct nst_tcp_info ti;
+    for (const struct nst_tcp_conn *c = st->tcp->all; c; c = c->all_next) {
+        tcp_fill_info(st, c, &ti);
+        fn(arg, &ti);
+    }
+    const struct nst_htable *t = &st->tcp->tws;
+    for (size_t i = 0; i < t->nbuckets; i++)
+        for (const struct nst_hnode *h = t->buckets[i]; h; h = h->next) {
+            fill_tw(NST_CONTAINER_OF(h, struct nst_tcp_tw, node), &ti);
+            fn(arg, &ti);
+        }
+}
+
+struct list_ctx {
+    struct nst_tcp_info *out;
+    int max, n;
+};
+
+static void list_one(void *arg, const struct nst_tcp_info *ti)
+{
+    struct list_ctx *x = arg;
+    if (x->n < x->max)
+        x->out[x->n] = *ti;
+    x->n++;
 }
 
 int nst_tcp_list(struct nst_stack *st, struct nst_tcp_info *out, int max)
 {
-    if (!st->tcp)
-        return 0;
-    int n = 0;
-    for (const struct nst_tcp_conn *c = st->tcp->all; c; c = c->all_next, n++)
-        if (n < max)
-            tcp_fill_info(st, c, &out[n]);
-    const struct nst_htable *t = &st->tcp->tws;
-    for (size_t i = 0; i < t->nbuckets; i++)
-        for (const struct nst_hnode *h = t->buckets[i]; h; h = h->next, n++)
-            if (n < max)
-                fill_tw(NST_CONTAINER_OF(h, struct nst_tcp_tw, node), &out[n]);
-    return n;
+    struct list_ctx x = {out, max, 0};
+    tcp_info_foreach(st, list_one, &x);
+    return x.n;
 }

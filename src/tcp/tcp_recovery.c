@@ -167,13 +167,20 @@ void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
 
 /* ---- duplicate and new ACKs -------------------------------------------------------- */
 
-/* RFC 5681 2: the definition of a duplicate ACK. */
-static int is_dupack(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd)
+/* The definition of a duplicate ACK: RFC 5681 2 (no data, no SYN/FIN, the
+ * same ACK and the same window while data is outstanding), or RFC 6675 2:
+ * an ACK whose SACK blocks report octets not SACKed before, whatever its
+ * window — a receiver such as Linux opens its window a little on almost
+ * every ACK, and without this no loss would be detected before the RTO. */
+static int is_dupack(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd, uint32_t newly_sacked)
 {
+    if (c->snd_max == c->snd_una || seg->h.ack != c->snd_una)
+        return 0;
+    if (newly_sacked > 0)
+        return 1;
     /* A zero window means persist probing: answers to probes are not
      * duplicate ACKs (nothing was lost). */
-    return c->snd_max != c->snd_una && seg->len == 0 && !(seg->h.flags & (NST_TCP_SYN | NST_TCP_FIN)) &&
-           seg->h.ack == c->snd_una && wnd == c->snd_wnd && wnd != 0;
+    return seg->len == 0 && !(seg->h.flags & (NST_TCP_SYN | NST_TCP_FIN)) && wnd == c->snd_wnd && wnd != 0;
 }
 
 static void dupack(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -277,10 +284,10 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
 {
     uint32_t ack = seg->h.ack;
     uint32_t wnd = (uint32_t)seg->h.window << c->snd_wscale;
-    sack_update(st, c, seg);
+    uint32_t newly_sacked = sack_update(st, c, seg);
     if (nst_seq_gt(ack, c->snd_una))
         new_ack(st, c, ack);
-    else if (is_dupack(c, seg, wnd))
+    else if (is_dupack(c, seg, wnd, newly_sacked))
         dupack(st, c);
     window_update(st, c, seg, wnd);
 }

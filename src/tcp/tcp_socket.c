@@ -65,10 +65,18 @@ static int pick_bind_port(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_
 static int tcp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
 {
     struct nst_tcp_conn *c = conn_of(s);
-    if (c->state != NST_TCPS_CLOSED || c->port_held || c->attempted)
+    if (c->state != NST_TCPS_CLOSED || c->port_held || c->addr_bound || c->attempted)
         return -EINVAL;
     if (a->addr && !nst_ip_is_local(st, a->addr))
         return -EADDRNOTAVAIL;
+    if (a->port == 0 && a->addr && c->bind_no_port) {
+        /* The port waits for connect(), which can then share it with
+         * connections to other destinations: binding a source address
+         * no longer costs a port of the whole range per connection. */
+        c->t.laddr = a->addr;
+        c->addr_bound = 1;
+        return 0;
+    }
     int port = a->port;
     if (port == 0) {
         port = pick_bind_port(st, c, a->addr);
@@ -97,12 +105,12 @@ static int tcp_listen_op(struct nst_stack *st, struct nst_sock *s, int backlog)
     if (c->state != NST_TCPS_CLOSED || c->attempted)
         return -EINVAL;
     if (!c->port_held) {
-        int port = pick_bind_port(st, c, 0);
+        /* c->t.laddr: 0, or the address of a bind() that left the port open. */
+        int port = pick_bind_port(st, c, c->t.laddr);
         if (port < 0)
             return port;
-        c->t.laddr = 0;
         c->t.lport = (uint16_t)port;
-        tcp_port_hold(st, c, 0, (uint16_t)port, 1);
+        tcp_port_hold(st, c, c->t.laddr, (uint16_t)port, 1);
     }
     /* bind() allowed sharing with SO_REUSEADDR; listening does not. */
     tcp_set_state(st, c, NST_TCPS_LISTEN);
@@ -159,6 +167,76 @@ static int connect_in_use(void *arg, uint16_t port)
     if (tw && !tw_reusable(x->st, x->c, tw))
         return 1;
     return tcp_port_bound_elsewhere(x->st, x->c, x->t.laddr, port);
+}
+
+static struct tcp_exhausted *exhausted_find(struct nst_tcp_state *ts, const struct nst_tcp_tuple *t)
+{
+    for (size_t i = 0; i < NST_ARRAY_LEN(ts->exhausted); i++) {
+        struct tcp_exhausted *e = &ts->exhausted[i];
+        if (e->gen && e->laddr == t->laddr && e->raddr == t->raddr && e->rport == t->rport)
+            return e;
+    }
+    return NULL;
+}
+
+/* Remembers that no port of t->laddr is free toward t's destination. */
+static void exhausted_note(struct nst_tcp_state *ts, const struct nst_tcp_tuple *t)
+{
+    struct tcp_exhausted *e = exhausted_find(ts, t);
+    if (!e) {
+        e = &ts->exhausted[ts->exhausted_next];
+        ts->exhausted_next = (ts->exhausted_next + 1) % NST_ARRAY_LEN(ts->exhausted);
+    }
+    *e = (struct tcp_exhausted){t->laddr, t->raddr, t->rport, ts->port_gen};
+}
+
+/* RFC 6056 3.3.3: a port for x->t's addresses, one no other connection
+ * uses toward the same destination (a TIME_WAIT record counts as using it
+ * unless it may be reused). 0 or -EADDRNOTAVAIL.
+ *
+ * The search walks the whole range before it gives up, so a (local
+ * address, destination) found exhausted is remembered until a port is
+ * freed somewhere: connect() calls that keep failing, or a source address
+ * list with one address used up, then cost one lookup each, not 16,384.
+ * A socket that may take over TIME_WAIT ports searches anyway: records
+ * become reusable as they age, with no port freed. */
+static int pick_connect_port(struct nst_stack *st, struct connect_ctx *x)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    const struct tcp_exhausted *e = exhausted_find(ts, &x->t);
+    if (e && e->gen == ts->port_gen && !x->c->tw_reuse)
+        return -EADDRNOTAVAIL;
+    int port = nst_port_pick(st, NST_IP_PROTO_TCP, x->t.laddr, x->t.raddr, x->t.rport, connect_in_use, x);
+    if (port < 0) {
+        exhausted_note(ts, &x->t);
+        return port;
+    }
+    x->t.lport = (uint16_t)port;
+    return 0;
+}
+
+/* cfg.tcp.source_addrs: the source addresses take turns, and one whose
+ * ports toward this destination are all taken passes the connection on to
+ * the next; without a list, the route's own source address (already in
+ * x->t.laddr). Each address multiplies the connections one destination
+ * (address, port) can take by the size of the ephemeral range. */
+static int pick_source(struct nst_stack *st, struct connect_ctx *x)
+{
+    const struct nst_tcp_config *cfg = &st->cfg.tcp;
+    unsigned n = cfg->n_source_addrs;
+    if (n == 0)
+        return pick_connect_port(st, x);
+    for (unsigned i = 0; i < n; i++) {
+        unsigned k = (st->tcp->src_next + i) % n;
+        if (!nst_ip_is_local(st, cfg->source_addrs[k]))
+            continue;
+        x->t.laddr = cfg->source_addrs[k];
+        if (pick_connect_port(st, x) == 0) {
+            st->tcp->src_next = (k + 1) % n;
+            return 0;
+        }
+    }
+    return -EADDRNOTAVAIL;
 }
 
 /* Everything a fresh attempt starts from (a socket may connect again
@@ -221,12 +299,13 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
         if (connect_in_use(&x, c->t.lport))
             return -EADDRNOTAVAIL;
     } else {
-        int port = nst_port_pick(st, NST_IP_PROTO_TCP, x.t.laddr, x.t.raddr, x.t.rport, connect_in_use, &x);
-        if (port < 0) {
+        int err = c->t.laddr ? pick_connect_port(st, &x) : pick_source(st, &x);
+        if (err < 0) {
+            /* RFC 6056 leaves exhaustion to the implementation: an error
+             * the application sees at once (never a wait), and a counter. */
             NST_STAT_INC(st, tcp, port_exhausted);
-            return port;
+            return err;
         }
-        x.t.lport = (uint16_t)port;
     }
     c->t = x.t;
     uint32_t iss;
@@ -566,6 +645,13 @@ static int tcp_setsockopt(struct nst_stack *st, struct nst_sock *s, int level, i
         c->ttl = v <= 0 ? 0 : (uint8_t)v; /* -1 or 0: the stack's default */
         return 0;
     }
+    if (level == NST_IPPROTO_IP && name == NST_IP_BIND_ADDRESS_NO_PORT) {
+        int v;
+        if (nst_sockopt_int(val, len, &v) < 0)
+            return -EINVAL;
+        c->bind_no_port = v != 0;
+        return 0;
+    }
     return -ENOPROTOOPT;
 }
 
@@ -641,6 +727,8 @@ static int tcp_getsockopt(struct nst_stack *st, struct nst_sock *s, int level, i
         return get_tcp_level(st, c, name, val, len);
     if (level == NST_IPPROTO_IP && name == NST_IP_TTL)
         return nst_sockopt_put_int(val, len, c->ttl ? c->ttl : st->cfg.default_ttl);
+    if (level == NST_IPPROTO_IP && name == NST_IP_BIND_ADDRESS_NO_PORT)
+        return nst_sockopt_put_int(val, len, c->bind_no_port);
     return -ENOPROTOOPT;
 }
 

@@ -41,6 +41,9 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->sack = 1;
     memcpy(c->congestion, "cubic", 6);
     c->max_orphans = 65536;
+    c->close_wait_leak = NST_SEC(30);
+    c->tw_reuse = 0;
+    c->n_source_addrs = 0;
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)
@@ -76,6 +79,10 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->keepcnt = 1;
     if (c->max_orphans == 0)
         c->max_orphans = 65536;
+    if (c->close_wait_leak < 0)
+        c->close_wait_leak = 0;
+    if (c->n_source_addrs > NST_TCP_MAX_SOURCE_ADDRS)
+        c->n_source_addrs = NST_TCP_MAX_SOURCE_ADDRS;
     c->congestion[sizeof(c->congestion) - 1] = 0;
 }
 
@@ -94,6 +101,7 @@ int nst_tcp_init(struct nst_stack *st)
         return -ENOMEM;
     }
     config_fill_missing(&st->cfg.tcp);
+    ts->port_gen = 1; /* 0 marks an empty slot of ts->exhausted */
     st->tcp = ts;
     return 0;
 }
@@ -140,8 +148,11 @@ const char *nst_tcp_state_name(int state)
 
 void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state)
 {
-    (void)st;
+    if (c->state == state)
+        return;
     c->state = (uint8_t)state;
+    c->state_since = st->now;
+    tcp_leak_track(st, c);
 }
 
 /* ---- keys ------------------------------------------------------------------ */
@@ -184,6 +195,7 @@ void tcp_conn_unhash(struct nst_stack *st, struct nst_tcp_conn *c)
         return;
     nst_htable_remove(&st->tcp->conns, &c->node);
     c->hashed = 0;
+    st->tcp->port_gen++;
 }
 
 struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t)
@@ -257,6 +269,7 @@ void tcp_port_release(struct nst_stack *st, struct nst_tcp_conn *c)
         return;
     nst_htable_remove(&st->tcp->ports, &c->port.node);
     c->port_held = 0;
+    st->tcp->port_gen++;
 }
 
 static int addr_overlap(nst_ip4_t a, nst_ip4_t b) { return a == 0 || b == 0 || a == b; }
@@ -323,6 +336,8 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
     c->rcvbuf_cap = cfg->rcvbuf;
     nst_ring_init(&c->sndbuf, c->sndbuf_cap);
     nst_ring_init(&c->rcvbuf, c->rcvbuf_cap);
+    nst_ring_set_pool(&c->sndbuf, &st->buf_pool);
+    nst_ring_set_pool(&c->rcvbuf, &st->buf_pool);
     nst_asm_init(&c->ooo);
     nst_sack_init(&c->sack);
     nst_rtt_init(&c->rtt, cfg->rto_initial, cfg->rto_min, cfg->rto_max);
@@ -336,7 +351,9 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
     c->adv_mss = TCP_DEFAULT_MSS;
     tcp_update_mss(c);
     tcp_timers_init(c);
+    c->tw_reuse = cfg->tw_reuse != 0;
     c->last_recv = st->now;
+    c->state_since = st->now;
     struct nst_tcp_state *ts = st->tcp;
     c->all_next = ts->all;
     if (ts->all)

@@ -70,6 +70,10 @@ struct nst_tcp_conn {
     struct nst_tcp_conn *all_prev, *all_next; /* every connection of the stack */
     struct nst_tcp_tuple t;
     uint8_t state;               /* enum nst_tcp_conn_state */
+    uint8_t cw_leak;             /* flagged by the CLOSE_WAIT leak detector (tcp_leak.c) */
+    uint8_t addr_bound;          /* bind() with NST_IP_BIND_ADDRESS_NO_PORT took an address only */
+    uint8_t bind_no_port;        /* NST_IP_BIND_ADDRESS_NO_PORT */
+    nst_time_t state_since;      /* when `state` was entered (inspection, leak detection) */
 
     /* Where the object is. */
     uint8_t hashed;              /* in the tuple table */
@@ -130,6 +134,7 @@ struct nst_tcp_conn {
     struct nst_timer t_persist;  /* zero-window probe / SWS override */
     struct nst_timer t_delack;   /* delayed ACK */
     struct nst_timer t_keep;     /* keepalive, or the orphaned FIN_WAIT_2 timeout */
+    struct nst_timer t_leak;     /* CLOSE_WAIT for too long: the application never closed */
     struct nst_rtt rtt;
     uint32_t rtt_seq;            /* timed segment ends here (Karn: one at a time) */
     nst_time_t rtt_start;
@@ -189,6 +194,18 @@ struct nst_tcp_state {
     struct nst_tcp_conn *all;
     unsigned n_conns, n_tw;
     unsigned n_orphans;          /* closed by the application, still finishing */
+    unsigned src_next;           /* cfg.tcp.source_addrs: where the next connect() starts */
+    /* Ports freed so far (a local port released, a tuple unhashed, a
+     * TIME_WAIT record gone): while it has not moved, a (local address,
+     * destination) found exhausted is still exhausted, and connect() need
+     * not search the whole range again (tcp_socket.c). */
+    uint64_t port_gen;
+    struct tcp_exhausted {
+        nst_ip4_t laddr, raddr;
+        uint16_t rport;
+        uint64_t gen;            /* port_gen when found exhausted; 0: empty slot */
+    } exhausted[4];
+    unsigned exhausted_next;
     /* Descriptors whose readiness changed during the current entry into
      * TCP: the application hears of them when TCP is done (so a callback
      * may call any socket function without re-entering half-done work). */
@@ -251,6 +268,8 @@ void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_notify_fd(struct nst_stack *st, int fd);
 void tcp_notify_flush(struct nst_stack *st);
 void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_info *out);
+/* Calls fn for every connection and TIME_WAIT record, in nst_tcp_list()'s order. */
+void tcp_info_foreach(struct nst_stack *st, void (*fn)(void *arg, const struct nst_tcp_info *ti), void *arg);
 /* Our timestamp clock (RFC 7323 5.4): milliseconds plus a per-tuple offset. */
 uint32_t tcp_ts_now(const struct nst_stack *st, uint32_t offset);
 uint32_t tcp_ts_offset(struct nst_stack *st, const struct nst_tcp_tuple *t);
@@ -343,6 +362,12 @@ void tcp_persist_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_delack_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_keepalive_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_fin_wait2_arm(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_leak.c ---------------------------------------------------------- */
+/* The CLOSE_WAIT leak detector's timer callback (tcp_timers_init). */
+void tcp_leak_fire(struct nst_stack *st, struct nst_timer *t);
+/* c has just entered `state` (tcp_set_state): arms or cancels the detector. */
+void tcp_leak_track(struct nst_stack *st, struct nst_tcp_conn *c);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;

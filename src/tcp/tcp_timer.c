@@ -37,6 +37,7 @@ void tcp_timers_init(struct nst_tcp_conn *c)
     nst_timer_init(&c->t_persist, persist_fire);
     nst_timer_init(&c->t_delack, delack_fire);
     nst_timer_init(&c->t_keep, keep_fire);
+    nst_timer_init(&c->t_leak, tcp_leak_fire);
 }
 
 void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -45,6 +46,7 @@ void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c)
     nst_timer_cancel(st, &c->t_persist);
     nst_timer_cancel(st, &c->t_delack);
     nst_timer_cancel(st, &c->t_keep);
+    nst_timer_cancel(st, &c->t_leak);
 }
 
 void tcp_rtx_arm(struct nst_stack *st, struct nst_tcp_conn *c)

@@ -77,6 +77,7 @@ void tcp_tw_free(struct nst_stack *st, struct nst_tcp_tw *tw)
     nst_htable_remove(&ts->tws, &tw->node);
     nst_htable_remove(&ts->ports, &tw->port.node);
     ts->n_tw--;
+    ts->port_gen++;
     free(tw);
 }
 

@@ -7,9 +7,10 @@
 ACTION is `send` (standard input, to its end) or `recv` (until the peer's
 EOF). After sending, the socket is shut down for writing and read until the
 peer's EOF (nstack closes second), or with --close-after-send closed at once
-(the kernel closes first). Before closing, --ss prints the socket as
-`ss -tin` sees it (retransmissions included) and --hold-file waits until a
-file exists (the test looks at the states meanwhile).
+(the kernel closes first). --ss prints the socket as `ss -tin` sees it
+(retransmissions included) when the transfer is over: after sending, once
+all is acknowledged; after receiving, at EOF. Before closing, --hold-file
+waits until a file exists (the test looks at the states meanwhile).
 
 Prints, one line each, flushed: `peer: listening`, `peer: connected`,
 `peer: eof`, `peer: sent|received N bytes in T s, R Mbit/s, sha256 HEX`,
@@ -76,12 +77,22 @@ def recv_to_eof(s, digest):
         n += k
 
 
-def show_ss(s):
-    """`ss -tin` for this socket: its line and the total retransmissions."""
+def ss_line(s):
     local, peer = s.getsockname(), s.getpeername()
     out = subprocess.run(["ss", "-tinH", "src", "%s:%d" % local, "dst", "%s:%d" % peer],
                          capture_output=True, text=True, timeout=10).stdout
-    say("ss", " ".join(out.split()))
+    return " ".join(out.split())
+
+
+def show_ss(s, timeout):
+    """`ss -tin` for this socket once the peer acknowledged everything sent
+    (ss says unacked:N until then): its line and the total retransmissions."""
+    end = time.monotonic() + timeout
+    out = ss_line(s)
+    while "unacked:" in out and time.monotonic() < end:
+        time.sleep(0.01)
+        out = ss_line(s)
+    say("ss", out)
     m = re.search(r"\bretrans:\d+/(\d+)", out)
     say("retrans", m.group(1) if m else 0)
 
@@ -109,19 +120,22 @@ def main():
     digest = hashlib.sha256()
     t0 = time.monotonic()
     if args.action == "send":
-        n = send_stdin(s, digest)
-        verb = "sent"
+        n, verb = send_stdin(s, digest), "sent"
+        # ss before our FIN: once both sides closed, the socket is a
+        # TIME_WAIT record, which ss shows without its counters.
+        if args.ss:
+            show_ss(s, args.timeout)  # it waits until all is acknowledged
+        secs = time.monotonic() - t0
         if not args.close_after_send:
             s.shutdown(socket.SHUT_WR)
             recv_to_eof(s, None)
     else:
-        n = recv_to_eof(s, digest)
-        verb = "received"
-    secs = time.monotonic() - t0
+        n, verb = recv_to_eof(s, digest), "received"
+        secs = time.monotonic() - t0
+        if args.ss:
+            show_ss(s, args.timeout)
     say("%s %d bytes in %.3f s, %.1f Mbit/s, sha256 %s" % (verb, n, secs, n * 8 / secs / 1e6 if secs else 0,
                                                           digest.hexdigest()))
-    if args.ss:
-        show_ss(s)
     if args.hold_file:
         hold(args.hold_file, args.timeout)
     s.close()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/netns.sh: `up` makes a namespace whose commands, as printed, work
 # (nstack serve answers the kernel's ping); `down` removes it. And nstack
-# serve refuses bad arguments with exit code 2.
+# serve and nstack connect refuse bad arguments with exit code 2.
 # Usage: test_netns_script.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env ping
@@ -32,6 +32,15 @@ for args in "" "--tap tap0" "--addr $NADDR/24" "--tap tap0 --addr 10.77.0.2" "--
   check "'nstack serve $args' is refused with exit 2" test $rc -eq 2
 done
 check "'nstack serve --help'" bash -c "'$NSTACK' serve --help | grep -q 'usage: nstack serve'"
+T="--tap tap0 --addr $NADDR/24"
+for args in "$T $KADDR:5000" "$T --send 1M" "$T --send 1M --recv $KADDR:5000" "$T --send 1X $KADDR:5000" \
+            "$T --recv $KADDR" "$T --recv $KADDR:0" "$T --recv nowhere:80" "$T --recv --hold-close -1 $KADDR:5000" \
+            "$T --recv --timeout 0 $KADDR:5000" "$T --recv --pcap-max 0 $KADDR:5000" "--recv $KADDR:5000" \
+            "$T --recv $KADDR:5000 extra"; do
+  ip netns exec "$NS" "$NSTACK" connect $args > "$OUT/bad.txt" 2>&1; rc=$?
+  check "'nstack connect $args' is refused with exit 2" test $rc -eq 2
+done
+check "'nstack connect --help'" bash -c "'$NSTACK' connect --help | grep -q 'usage: nstack connect'"
 
 "$SCRIPT" down "$NAME" > "$OUT/down.txt" 2>&1
 check "netns.sh down succeeds" test $? -eq 0

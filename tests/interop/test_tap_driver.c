@@ -114,7 +114,8 @@ static void test_kernel_names_it(void)
 }
 
 /* Five frames waiting, a batch of 2: reads of 2, 2, 1, then nothing. The
- * capture holds each frame read, byte for byte. */
+ * capture, limited to 3 frames, holds the first three read, byte for byte,
+ * and is closed then (the rest of a long run is not written). */
 static void test_batched_receive_and_capture(const char *dir)
 {
     char pcap[512];
@@ -124,6 +125,7 @@ static void test_batched_receive_and_capture(const char *dir)
     c.ifname = TAPNAME;
     c.batch = 2;
     c.pcap_path = pcap;
+    c.pcap_max_frames = 3;
     struct nst_tap *tap;
     char why[256];
     CHECK_EQ(nst_tap_open(&c, &tap, why, sizeof(why)), 0);
@@ -156,11 +158,15 @@ static void test_batched_receive_and_capture(const char *dir)
     CHECK_EQ(st->rx.bytes, 300);
     CHECK_EQ(st->rx.errors, 0);
     CHECK_EQ(st->rx.delivered, 0); /* no stack attached */
+    CHECK_EQ(st->pcap_frames, 3);
+    CHECK_EQ(st->pcap_errors, 0);
+    struct stat sb;
+    CHECK_EQ(stat(pcap, &sb), 0); /* complete already: closed at the third frame */
+    CHECK_EQ(sb.st_size, 24 + 3 * (16 + 60));
     nst_tap_close(tap);
     close(s);
-    struct stat sb;
     CHECK_EQ(stat(pcap, &sb), 0);
-    CHECK_EQ(sb.st_size, 24 + 5 * (16 + 60));
+    CHECK_EQ(sb.st_size, 24 + 3 * (16 + 60));
 }
 
 /* A stack on the device: what it sends reaches the kernel (an ARP request

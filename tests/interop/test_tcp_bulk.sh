@@ -14,7 +14,7 @@ ns_up
 SIZE=${3:-${NST_BULK_BYTES:-1G}}
 SLICE=4000 # frames captured per run: the handshake and ~5 MB of data
 want=$(gen_sha "$SIZE")
-bytes=$(gen "$SIZE" | wc -c)
+bytes=$(numfmt --from=iec "$SIZE")
 echo "    stream: $bytes bytes, sha256 $want"
 
 # 1. Linux client -> nstack sink.
@@ -36,7 +36,7 @@ check "sink capture holds exactly $SLICE frames" test "$(tshark -n -r "$OUT/sink
 # 2. nstack client sends -> Linux server.
 start_listener server-recv 5001 recv || exit 1
 gen "$SIZE" | nconnect send 180 --send-file - --pcap "$OUT/send.pcap" --pcap-max $SLICE "$KADDR:5001"
-rc=$?
+rc=${PIPESTATUS[1]}
 wait_exit "$BG_PID" 30
 check "nstack connect --send-file: exit 0 (got $rc)" test $rc -eq 0
 check "nstack reports $bytes bytes sent, the stream's sha256" \

@@ -1,0 +1,109 @@
+/* `netstat -s` for a stack: every counter of <nstack/stats.h>, zero or not,
+ * grouped by layer under netstat's headings ("Ip:", "Tcp:", ...), one
+ * indented line each in netstat's words where it has words for it. The
+ * counter's own name follows in brackets, so a line can be found in the
+ * code and in `NSTACK_COUNTERS=1` dumps. */
+#include <nstack/inspect.h>
+
+#include <string.h>
+
+struct phrase {
+    const char *layer, *name, *words;
+};
+
+static const struct phrase phrases[] = {
+    {"link", "rx_frames", "frames received"},
+    {"link", "tx_frames", "frames sent"},
+    {"ip", "rx_packets", "total packets received"},
+    {"ip", "rx_delivered", "incoming packets delivered"},
+    {"ip", "tx_packets", "requests sent out"},
+    {"ip", "forwarded", "forwarded"},
+    {"ip", "drop_bad_checksum", "incoming packets discarded: bad header checksum"},
+    {"ip", "drop_no_route", "dropped because of missing route"},
+    {"ip", "drop_ttl_expired", "discarded: time to live exceeded"},
+    {"ip", "drop_unknown_protocol", "incoming packets with unknown protocol"},
+    {"ip", "reass_ok", "reassemblies ok"},
+    {"ip", "reass_timeout", "reassemblies timed out"},
+    {"ip", "frag_created", "fragments created"},
+    {"icmp", "rx_msgs", "ICMP messages received"},
+    {"icmp", "tx_msgs", "ICMP messages sent"},
+    {"icmp", "rx_echo_request", "input: echo requests"},
+    {"icmp", "rx_echo_reply", "input: echo replies"},
+    {"icmp", "rx_dest_unreach", "input: destination unreachable"},
+    {"icmp", "rx_time_exceeded", "input: time exceeded"},
+    {"icmp", "tx_echo_request", "output: echo requests"},
+    {"icmp", "tx_echo_reply", "output: echo replies"},
+    {"icmp", "tx_dest_unreach", "output: destination unreachable"},
+    {"icmp", "tx_time_exceeded", "output: time exceeded"},
+    {"udp", "rx_datagrams", "packets received"},
+    {"udp", "tx_datagrams", "packets sent"},
+    {"udp", "rx_no_port", "packets to unknown port received"},
+    {"udp", "rx_queue_full", "receive buffer errors"},
+    {"tcp", "active_opens", "active connection openings"},
+    {"tcp", "passive_opens", "passive connection openings"},
+    {"tcp", "attempt_fails", "failed connection attempts"},
+    {"tcp", "estab_resets", "connection resets received or sent in ESTABLISHED/CLOSE_WAIT"},
+    {"tcp", "rx_segments", "segments received"},
+    {"tcp", "tx_segments", "segments sent out"},
+    {"tcp", "retransmits", "segments retransmitted"},
+    {"tcp", "rx_bad_checksum", "bad segments received: checksum"},
+    {"tcp", "tx_resets", "resets sent"},
+    {"tcp", "rx_out_of_order", "segments received out of order"},
+    {"tcp", "rx_duplicate", "duplicate segments received"},
+    {"tcp", "challenge_acks", "challenge ACKs sent (RFC 5961)"},
+    {"tcp", "syncookies_sent", "SYN cookies sent"},
+    {"tcp", "syncookies_ok", "SYN cookies received and validated"},
+    {"tcp", "syncookies_failed", "invalid SYN cookies received"},
+    {"tcp", "listen_overflows", "times the listen queue of a socket overflowed"},
+    {"tcp", "listen_drops", "SYNs to LISTEN sockets dropped"},
+    {"tcp", "port_exhausted", "connects failed: no ephemeral port free (EADDRNOTAVAIL)"},
+    {"tcp", "timewait_reused", "TIME_WAIT ports reused by connect (tcp_tw_reuse)"},
+    {"tcp", "close_wait_leaks", "connections in CLOSE_WAIT past the leak threshold"},
+};
+
+static const char *heading(const char *layer)
+{
+    static const char *const names[][2] = {{"link", "Link"}, {"arp", "Arp"}, {"ip", "Ip"},
+                                           {"icmp", "Icmp"}, {"udp", "Udp"}, {"tcp", "Tcp"}};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(names[i][0], layer) == 0)
+            return names[i][1];
+    return layer;
+}
+
+static const char *words_for(const char *layer, const char *name)
+{
+    for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+        if (strcmp(phrases[i].layer, layer) == 0 && strcmp(phrases[i].name, name) == 0)
+            return phrases[i].words;
+    return NULL;
+}
+
+struct print_ctx {
+    FILE *out;
+    const char *layer; /* the heading printed last */
+};
+
+static void print_counter(void *arg, const char *layer, const char *name, uint64_t value)
+{
+    struct print_ctx *x = arg;
+    if (!x->layer || strcmp(x->layer, layer) != 0) {
+        fprintf(x->out, "%s:\n", heading(layer));
+        x->layer = layer;
+    }
+    const char *words = words_for(layer, name);
+    fprintf(x->out, "    %llu ", (unsigned long long)value);
+    if (words) {
+        fprintf(x->out, "%s [%s]\n", words, name);
+        return;
+    }
+    for (const char *c = name; *c; c++)
+        fputc(*c == '_' ? ' ' : *c, x->out);
+    fputc('\n', x->out);
+}
+
+void nst_netstat_print(const struct nst_stack *st, FILE *out)
+{
+    struct print_ctx x = {out, NULL};
+    nst_stats_foreach(nst_stack_stats(st), print_counter, &x);
+}

@@ -1,0 +1,40 @@
+/* `nstack ss` inside the demo's output: the same library formatter the
+ * command uses, run on a simulated host. */
+#include "lab/lab_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <nstack/inspect.h>
+
+void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char *cmd, int max_lines)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return;
+    nst_inspect_run(st, cmd, f);
+    fclose(f);
+    char prompt[96];
+    snprintf(prompt, sizeof(prompt), "$ nstack %s", cmd);
+    fprintf(out, "\n  %-34s # on %s\n", prompt, host);
+    int lines = 0, total = 0;
+    for (const char *p = text; *p; p++)
+        total += *p == '\n';
+    for (char *l = text; *l; lines++) {
+        char *nl = strchr(l, '\n');
+        char *next = nl ? nl + 1 : l + strlen(l);
+        if (max_lines && lines == max_lines) {
+            fprintf(out, "  ... (%d more lines)\n", total - lines);
+            break;
+        }
+        /* Trailing blanks of ss's padded columns go. */
+        char *end = nl ? nl : next;
+        while (end > l && end[-1] == ' ')
+            end--;
+        fprintf(out, "%s%.*s\n", end > l ? "  " : "", (int)(end - l), l);
+        l = next;
+    }
+    free(text);
+}
