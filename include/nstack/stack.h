@@ -71,7 +71,7 @@ struct nst_stack_config {
     nst_time_t arp_entry_ttl;   /* how long a resolved entry lives, 60 s */
     nst_time_t arp_retry;       /* interval between requests, 1 s */
     unsigned arp_max_retries;   /* requests before giving up, 3 */
-    unsigned arp_queue_max;     /* packets held per unresolved entry, 8 */
+    unsigned arp_queue_max;     /* packets held per unresolved entry, 64 */
     unsigned arp_table_max;     /* entries, 256 */
 
     /* IPv4 reassembly (RFC 791, RFC 815) */

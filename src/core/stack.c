@@ -18,7 +18,7 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->arp_entry_ttl = NST_SEC(60);
     c->arp_retry = NST_SEC(1);
     c->arp_max_retries = 3;
-    c->arp_queue_max = 8;
+    c->arp_queue_max = 64; /* Linux holds ~100 per neighbour: a burst (many FINs at once) must not be cut */
     c->arp_table_max = 256;
     c->reass_timeout = NST_SEC(30);
     c->reass_mem_max = 256 * 1024;

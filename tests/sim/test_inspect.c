@@ -228,7 +228,6 @@ static void test_ss_exact_output(void)
     mixed_world(&lw, &c, &lfd);
     nst_world_run_for(lw.w, NST_SEC(20));
     const char *t = run(lw.cli, "ss -tano");
-    fprintf(stderr, "%s", t);
     const char *want_tan =
         "State      Recv-Q Send-Q   Local Address:Port     Peer Address:Port \n"
         "ESTAB      0      0             10.0.0.1:";

@@ -44,7 +44,11 @@ static int child_done(void *arg)
 static int serve_until_child_ends(struct nst_runloop *rl, pid_t pid)
 {
     struct child c = {pid, 0, 0};
-    nst_runloop_run(rl, nst_runloop_clock() + NST_SEC(5), child_done, &c);
+    /* In short slices: the child may exit after the loop's last event
+     * (its close), and nothing would wake the loop to look again. */
+    nst_time_t end = nst_runloop_clock() + NST_SEC(5);
+    while (!child_done(&c) && nst_runloop_clock() < end)
+        nst_runloop_run(rl, nst_runloop_clock() + NST_MSEC(5), child_done, &c);
     if (!c.done) {
         kill(pid, SIGKILL);
         waitpid(pid, &c.status, 0);
