@@ -36,6 +36,23 @@ void nst_demo_opts_default(struct nst_demo_opts *o)
     o->out_dir = "nstack-demo";
 }
 
+int nst_lab_listen(struct nst_stack *st, uint16_t port, int backlog)
+{
+    int fd = nst_socket(st, NST_SOCK_STREAM);
+    struct nst_sockaddr a = {0, port};
+    if (fd < 0 || nst_bind(st, fd, &a) < 0 || nst_listen(st, fd, backlog) < 0)
+        return -1;
+    return fd;
+}
+
+void nst_lab_warm_up_arp(struct nst_lab_path *p)
+{
+    struct nst_ping_opts po;
+    nst_ping_opts_default(&po);
+    po.count = 1;
+    nst_lab_ping(p->world, p->ny, NST_LAB_LONDON_ADDR, &po, NULL, NULL);
+}
+
 int nst_lab_check(FILE *out, int cond, const char *what)
 {
     fprintf(out, "  [%s] %s\n", cond ? "ok" : "FAILED", what);

@@ -56,6 +56,12 @@ void nst_lab_apps_run(struct nst_world *w, struct nst_lab_app **apps, int n, nst
  * (nst_inspect_run), indented, at most max_lines lines of it (0: all). */
 void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char *cmd, int max_lines);
 
+/* A TCP listener on `port` (any address). The descriptor or -1. */
+int nst_lab_listen(struct nst_stack *st, uint16_t port, int backlog);
+/* One ping from New York to London first, so ARP on the LAN edges is
+ * settled and what a scenario times is TCP alone (the path tests time ARP). */
+void nst_lab_warm_up_arp(struct nst_lab_path *p);
+
 /* Scenarios: 0 if their checks held. */
 int nst_demo_path(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out);

@@ -84,23 +84,6 @@ static void server_app(struct nst_lab_app *a, int fd, int ev)
     }
 }
 
-static int listen_on(struct nst_stack *st, uint16_t port)
-{
-    int fd = nst_socket(st, NST_SOCK_STREAM);
-    struct nst_sockaddr a = {0, port};
-    if (fd < 0 || nst_bind(st, fd, &a) < 0 || nst_listen(st, fd, BACKLOG) < 0)
-        return -1;
-    return fd;
-}
-
-static void warm_up_arp(struct nst_lab_path *p)
-{
-    struct nst_ping_opts po;
-    nst_ping_opts_default(&po);
-    po.count = 1;
-    nst_lab_ping(p->world, p->ny, NST_LAB_LONDON_ADDR, &po, NULL, NULL);
-}
-
 /* The path, links without a queue limit (a burst of thousands of SYNs),
  * New York's range lo-hi, a second address for New York, London serving
  * ports 80 and 8080. */
@@ -122,9 +105,9 @@ static int load_build(const struct nst_demo_opts *o, struct load *ld, uint16_t l
     ld->fds = calloc((size_t)hi - lo + 2, sizeof(int));
     if (!ld->fds || add_second_address(&ld->p) < 0)
         return -1;
-    warm_up_arp(&ld->p);
-    ld->lfd = listen_on(ld->p.london, HTTP);
-    ld->lfd_alt = listen_on(ld->p.london, ALT_PORT);
+    nst_lab_warm_up_arp(&ld->p);
+    ld->lfd = nst_lab_listen(ld->p.london, HTTP, BACKLOG);
+    ld->lfd_alt = nst_lab_listen(ld->p.london, ALT_PORT, BACKLOG);
     if (ld->lfd < 0 || ld->lfd_alt < 0)
         return -1;
     nst_lab_app_attach(&ld->srv, ld->p.london, server_app, ld);

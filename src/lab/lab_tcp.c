@@ -128,37 +128,18 @@ static int wait_events(struct nst_world *w, struct nst_stack *st, int fd, int ma
     return nst_world_run_until_events(w, st, fd, mask, nst_world_now(w) + timeout);
 }
 
-static int listen_on(struct nst_stack *st, uint16_t port)
-{
-    int fd = nst_socket(st, NST_SOCK_STREAM);
-    struct nst_sockaddr a = {0, port};
-    if (fd < 0 || nst_bind(st, fd, &a) < 0 || nst_listen(st, fd, 16) < 0)
-        return -1;
-    return fd;
-}
-
-static void warm_up_arp(struct nst_lab_path *p)
-{
-    /* One ping first, so ARP on the LAN edges is settled and the timeline
-     * shows TCP alone (the path tests time ARP separately). */
-    struct nst_ping_opts po;
-    nst_ping_opts_default(&po);
-    po.count = 1;
-    nst_lab_ping(p->world, p->ny, NST_LAB_LONDON_ADDR, &po, NULL, NULL);
-}
-
 int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out)
 {
     struct nst_lab_path p;
     if (nst_demo_build_path(o, &p, NULL, 0, "handshake.pcap", out) < 0)
         return 1;
-    warm_up_arp(&p);
+    nst_lab_warm_up_arp(&p);
     struct timeline tl = {.n = 0};
     struct watch ny_end = {&tl, "NY sends", "NY gets", 0}, london_end = {&tl, "London sends", "London gets", 1};
     nst_sim_link_observe(p.links[0], watch_frame, &ny_end);
     nst_sim_link_observe(p.links[3], watch_frame, &london_end);
 
-    int lfd = listen_on(p.london, HTTP_PORT);
+    int lfd = nst_lab_listen(p.london, HTTP_PORT, 16);
     int cfd = nst_socket(p.ny, NST_SOCK_STREAM);
     struct nst_sockaddr srv = {NST_LAB_LONDON_ADDR, HTTP_PORT};
     nst_time_t t0 = nst_world_now(p.world);
@@ -306,9 +287,9 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
     struct nst_lab_path p;
     if (nst_demo_build_path(o, &p, &bad_link, 2, "reliable-stream.pcap", out) < 0)
         return 1;
-    warm_up_arp(&p);
+    nst_lab_warm_up_arp(&p);
     struct xfer x = {.srv = p.london, .cli = p.ny, .sfd = -1};
-    int lfd = listen_on(p.london, HTTP_PORT);
+    int lfd = nst_lab_listen(p.london, HTTP_PORT, 16);
     x.cfd = nst_socket(p.ny, NST_SOCK_STREAM);
     struct nst_sockaddr srv = {NST_LAB_LONDON_ADDR, HTTP_PORT};
     nst_connect(p.ny, x.cfd, &srv);
