@@ -76,7 +76,7 @@ static void ring_copy_out(const struct nst_ring *r, size_t off, uint8_t *dst, si
     memcpy(dst + first, r->buf, n - first);
 }
 
-static void ring_release_if_idle(struct nst_ring *r)
+void nst_ring_release_if_idle(struct nst_ring *r)
 {
     if (r->len == 0 && r->pending_end == 0) {
         storage_put(r, r->buf, r->cap);
@@ -161,7 +161,7 @@ void nst_ring_consume(struct nst_ring *r, size_t n)
     r->len -= n;
     if (r->buf)
         r->head = ring_index(r, n);
-    ring_release_if_idle(r);
+    nst_ring_release_if_idle(r);
 }
 
 size_t nst_ring_read(struct nst_ring *r, void *out, size_t n)
@@ -173,8 +173,33 @@ size_t nst_ring_read(struct nst_ring *r, void *out, size_t n)
     return n;
 }
 
+unsigned nst_ring_spans(const struct nst_ring *r, size_t off, size_t n, struct nst_ring_span span[2])
+{
+    if (n == 0 || !r->buf)
+        return 0;
+    size_t i = ring_index(r, off);
+    size_t first = r->cap - i < n ? r->cap - i : n;
+    span[0].p = r->buf + i;
+    span[0].n = first;
+    if (first == n)
+        return 1;
+    span[1].p = r->buf;
+    span[1].n = n - first;
+    return 2;
+}
+
+int nst_ring_reserve(struct nst_ring *r) { return ring_ensure_storage(r); }
+
+void nst_ring_append_placed(struct nst_ring *r, size_t n)
+{
+    if (n > nst_ring_space(r))
+        n = nst_ring_space(r);
+    r->len += n;
+    r->pending_end = r->pending_end > n ? r->pending_end - n : 0;
+}
+
 void nst_ring_drop_pending(struct nst_ring *r)
 {
     r->pending_end = 0;
-    ring_release_if_idle(r);
+    nst_ring_release_if_idle(r);
 }

@@ -51,6 +51,25 @@ void nst_ring_peek(const struct nst_ring *r, size_t off, void *out, size_t n);
 void nst_ring_consume(struct nst_ring *r, size_t n);
 /* Copies and consumes up to n bytes; returns the count. */
 size_t nst_ring_read(struct nst_ring *r, void *out, size_t n);
+/* Direct access to the storage, for callers that copy and checksum in one
+ * pass (TCP): the bytes at logical offsets [off, off+n) from head, readable
+ * or not, as one piece or two (where the ring wraps). Returns the count of
+ * pieces: 0 if n == 0 or there is no storage. The caller guarantees
+ * off + n <= cap. */
+struct nst_ring_span {
+    uint8_t *p;
+    size_t n;
+};
+unsigned nst_ring_spans(const struct nst_ring *r, size_t off, size_t n, struct nst_ring_span span[2]);
+/* Makes sure the ring has storage (allocated on first use). 0 or -ENOMEM. */
+int nst_ring_reserve(struct nst_ring *r);
+/* Makes n bytes readable that the caller has already put right after the
+ * readable data through nst_ring_spans (n <= space): nst_ring_write without
+ * the copy. Pending (write_at) bytes at the same offsets are replaced. */
+void nst_ring_append_placed(struct nst_ring *r, size_t n);
+/* Gives the storage back if nothing readable or pending is left (after a
+ * nst_ring_reserve whose bytes were not kept). */
+void nst_ring_release_if_idle(struct nst_ring *r);
 /* Forgets every pending (write_at, not committed) byte, e.g. when the
  * out-of-order queue is discarded; frees the storage if len == 0. */
 void nst_ring_drop_pending(struct nst_ring *r);

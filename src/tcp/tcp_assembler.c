@@ -4,12 +4,25 @@
 #include "tcp_assembler.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+const struct nst_assembler nst_asm_empty_set = {.n = 0};
 
 void nst_asm_init(struct nst_assembler *a)
 {
     a->n = 0;
 }
+
+struct nst_assembler *nst_asm_new(void)
+{
+    struct nst_assembler *a = malloc(sizeof(*a));
+    if (a)
+        nst_asm_init(a);
+    return a;
+}
+
+void nst_asm_delete(struct nst_assembler *a) { free(a); }
 
 /* Removes ranges [from, to) from the array. */
 static void asm_remove(struct nst_assembler *a, unsigned from, unsigned to)

@@ -20,6 +20,12 @@ struct nst_assembler {
 };
 
 void nst_asm_init(struct nst_assembler *a);
+/* A set on the heap, empty (NULL if out of memory), and its release (NULL is
+ * a no-op): a connection holds one only while data is out of order. */
+struct nst_assembler *nst_asm_new(void);
+void nst_asm_delete(struct nst_assembler *a);
+/* The empty set, for readers of a connection that holds none. */
+extern const struct nst_assembler nst_asm_empty_set;
 /* Records [off, off+len). Merges with neighbours (overlapping or adjacent).
  * Returns 0, -ENOSPC when the range would need a new slot and all are in use
  * (the caller drops the segment: it will be retransmitted), or -EINVAL if

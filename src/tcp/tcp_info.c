@@ -67,7 +67,7 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     if (c->state == NST_TCPS_LISTEN || c->state == NST_TCPS_CLOSED || c->state == NST_TCPS_SYN_SENT)
         o->rcv_wnd = 0;
     o->unacked = c->snd_max - c->snd_una;
-    o->sacked = c->sack.sacked_bytes;
+    o->sacked = tcp_sack_board(c)->sacked_bytes;
     o->send_queue = clamp32(nst_ring_len(&c->sndbuf));
     o->recv_queue = clamp32(nst_ring_len(&c->rcvbuf));
     o->sndbuf = clamp32(c->sndbuf_cap);
@@ -90,7 +90,7 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->close_wait_leak = c->cw_leak;
 }
 
-static void fill_tw(const struct nst_tcp_tw *tw, struct nst_tcp_info *o)
+static void fill_tw(const struct nst_stack *st, const struct nst_tcp_tw *tw, struct nst_tcp_info *o)
 {
     memset(o, 0, sizeof(*o));
     o->state = NST_TCPS_TIME_WAIT;
@@ -101,7 +101,7 @@ static void fill_tw(const struct nst_tcp_tw *tw, struct nst_tcp_info *o)
     o->remote.addr = tw->t.raddr;
     o->remote.port = tw->t.rport;
     o->timer = NST_TCPI_TIMER_TIMEWAIT;
-    o->timer_expires = tw->timer.when;
+    o->timer_expires = tcp_tw_expires(st, tw);
     o->options = tw->ts_ok ? NST_TCPI_OPT_TIMESTAMPS : 0;
     o->state_since = tw->since;
 }
@@ -121,7 +121,7 @@ void tcp_info_foreach(struct nst_stack *st, void (*fn)(void *arg, const struct n
     const struct nst_htable *t = &st->tcp->tws;
     for (size_t i = 0; i < t->nbuckets; i++)
         for (const struct nst_hnode *h = t->buckets[i]; h; h = h->next) {
-            fill_tw(NST_CONTAINER_OF(h, struct nst_tcp_tw, node), &ti);
+            fill_tw(st, NST_CONTAINER_OF(h, struct nst_tcp_tw, node), &ti);
             fn(arg, &ti);
         }
 }

@@ -10,6 +10,7 @@
 #include "tcp/tcp.h"
 #include "tcp/tcp_seq.h"
 #include "tcp/tcp_state.h"
+#include "wire/checksum.h"
 
 /* ---- RFC 5961 7: challenge ACK throttling ------------------------------------ */
 
@@ -96,9 +97,14 @@ static int seq_acceptable(const struct nst_tcp_conn *c, const struct tcp_seg *se
  * waiting behind them, and decide how to acknowledge. */
 static void rcv_advance(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t n)
 {
-    int had_ooo = !nst_asm_empty(&c->ooo);
+    int had_ooo = !nst_asm_empty(tcp_ooo(c));
     c->rcv_nxt += n;
-    uint32_t got = nst_asm_take_front(&c->ooo, n);
+    uint32_t got = 0;
+    if (c->ooo) {
+        got = nst_asm_take_front(c->ooo, n);
+        if (nst_asm_empty(c->ooo))
+            tcp_ooo_release(c); /* the gaps are filled: back to the idle size */
+    }
     if (got) {
         nst_ring_commit(&c->rcvbuf, got);
         c->rcv_nxt += got;
@@ -123,9 +129,10 @@ static void rcv_advance(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t n
 /* Places [seq, seq+len) in the receive ring: in order, or out of order at
  * its offset. Trims to the window; *fin is cleared if the end was cut. */
 static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len,
-                    int *fin)
+                    int *fin, int placed)
 {
     if (nst_seq_lt(seq, c->rcv_nxt)) {
+        placed = 0;
         uint32_t d = c->rcv_nxt - seq;
         c->ack_now = 1; /* old data again: the peer needs to hear where we are */
         if (d >= len) {
@@ -145,6 +152,12 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
         len = limit - off;
         *fin = 0;
     }
+    if (off == 0 && placed && nst_asm_empty(tcp_ooo(c))) {
+        /* Copied in already, while its checksum was verified. */
+        nst_ring_append_placed(&c->rcvbuf, len);
+        rcv_advance(st, c, len);
+        return;
+    }
     if (off == 0) {
         long n = nst_ring_write(&c->rcvbuf, data, len);
         if (n > 0)
@@ -154,10 +167,14 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     /* RFC 5681 4.2: an out-of-order segment gets an immediate (dup) ACK. */
     NST_STAT_INC(st, tcp, rx_out_of_order);
     c->ack_now = 1;
-    if (nst_ring_write_at(&c->rcvbuf, off, data, len) == 0 && nst_asm_add(&c->ooo, off, len) == 0) {
+    if (!c->ooo && !(c->ooo = nst_asm_new()))
+        return; /* out of memory: dropped (counted above), the peer retransmits it */
+    if (nst_ring_write_at(&c->rcvbuf, off, data, len) == 0 && nst_asm_add(c->ooo, off, len) == 0) {
         c->last_sack_start = seq;
         c->last_sack_end = seq + len;
     }
+    if (nst_asm_empty(c->ooo))
+        tcp_ooo_release(c);
 }
 
 /* The FIN at rcv_nxt. Returns 1 if c is gone (TIME_WAIT). */
@@ -190,7 +207,7 @@ static int fin_process(struct nst_stack *st, struct nst_tcp_conn *c)
 
 /* Text and FIN of an acceptable segment starting at seq. Returns 1 if c is gone. */
 static int text_and_fin(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, const uint8_t *data,
-                        uint32_t len, int fin)
+                        uint32_t len, int fin, int placed)
 {
     int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
                      c->state == NST_TCPS_FIN_WAIT_2;
@@ -202,7 +219,7 @@ static int text_and_fin(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
             tcp_drop(st, c, -ECONNRESET);
             return 1;
         }
-        data_in(st, c, seq, data, len, &fin);
+        data_in(st, c, seq, data, len, &fin, placed);
     } else if (len && nst_seq_geq(seq + len, c->rcv_nxt)) {
         /* RFC 9293 3.10.7.4 seventh: text after the peer's FIN is ignored. */
         c->ack_now = 1;
@@ -278,7 +295,7 @@ static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const s
     c->ack_now = 1;
     ts_update(st, c, seg);
     /* RFC 9293 3.10.7.3: data or FIN on the SYN-ACK is processed at once. */
-    if (text_and_fin(st, c, seg->h.seq + 1, seg->data, seg->len, (f & NST_TCP_FIN) != 0))
+    if (text_and_fin(st, c, seg->h.seq + 1, seg->data, seg->len, (f & NST_TCP_FIN) != 0, 0))
         return;
     tcp_notify(st, c);
     tcp_output(st, c);
@@ -462,7 +479,7 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
     ts_update(st, c, seg);
     if (ack_input(st, c, seg))
         return;
-    if (text_ok && text_and_fin(st, c, seg->h.seq, seg->data, seg->len, (f & NST_TCP_FIN) != 0))
+    if (text_ok && text_and_fin(st, c, seg->h.seq, seg->data, seg->len, (f & NST_TCP_FIN) != 0, seg->placed))
         return;
     tcp_output(st, c);
 }
@@ -481,12 +498,26 @@ void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
 
 /* ---- demultiplexing ------------------------------------------------------------- */
 
+/* RFC 9293 3.1: the checksum covers the pseudo-header, the header and the
+ * data. For the segments parse_segment refuses: checked at once. */
+static int checksum_ok(const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
+{
+    if (len > 0xffff)
+        return 0;
+    uint32_t sum = nst_csum_pseudo(rx->hdr.src, rx->hdr.dst, NST_IP_PROTO_TCP, (uint16_t)len);
+    return nst_csum_finish(nst_csum_add(sum, buf, len)) == 0;
+}
+
+/* Parses the header. The checksum is checked later (segment_intact), in
+ * the same pass as the copy into a receive ring where it can be; a segment
+ * refused here is checked first, so that it is counted as a bad checksum
+ * whenever it has one, as if the checksum were verified before anything. */
 static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len,
                          struct tcp_seg *seg)
 {
-    int hl = nst_tcp_parse(buf, len, rx->hdr.src, rx->hdr.dst, &seg->h, 1);
+    int hl = nst_tcp_parse(buf, len, rx->hdr.src, rx->hdr.dst, &seg->h, 0);
     if (hl < 0) {
-        if (hl == -NST_TCP_ERR_CHECKSUM)
+        if (hl != -NST_TCP_ERR_TRUNCATED && hl != -NST_TCP_ERR_OFFSET && !checksum_ok(rx, buf, len))
             NST_STAT_INC(st, tcp, rx_bad_checksum);
         else
             NST_STAT_INC(st, tcp, rx_malformed);
@@ -496,14 +527,89 @@ static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const
      * address; port 0 is not a port (RFC 9293 3.1). */
     if (nst_ip_is_broadcast_or_multicast(st, rx->hdr.dst) || nst_ip_is_broadcast_or_multicast(st, rx->hdr.src) ||
         seg->h.src_port == 0 || seg->h.dst_port == 0) {
-        NST_STAT_INC(st, tcp, rx_malformed);
+        if (!checksum_ok(rx, buf, len))
+            NST_STAT_INC(st, tcp, rx_bad_checksum);
+        else
+            NST_STAT_INC(st, tcp, rx_malformed);
         return -1;
     }
     seg->data = buf + hl;
     seg->len = (uint32_t)(len - (size_t)hl);
     seg->src = rx->hdr.src;
     seg->dst = rx->hdr.dst;
+    seg->placed = 0;
     return 0;
+}
+
+/* Would c take seg's payload in order, all of it, as things stand? Then it
+ * can be copied into the receive ring before the segment is processed. */
+static int can_place(const struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    uint8_t f = seg->h.flags;
+    int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
+                     c->state == NST_TCPS_FIN_WAIT_2;
+    return seg->len > 0 && text_state && !c->orphan && (f & NST_TCP_ACK) && !(f & (NST_TCP_SYN | NST_TCP_RST)) &&
+           seg->h.seq == c->rcv_nxt && !c->ooo && c->rcvbuf.pending_end == 0 && seg->len <= rcv_window(c) &&
+           seg->len <= nst_ring_space(&c->rcvbuf);
+}
+
+/* Copies seg's payload into c's receive ring, right after the readable
+ * bytes (not readable yet), and returns its checksum; seg->placed says it
+ * was done. Falls back to summing in place if the ring has no storage. */
+static uint32_t place_payload(struct nst_tcp_conn *c, struct tcp_seg *seg)
+{
+    struct nst_ring_span sp[2];
+    if (nst_ring_reserve(&c->rcvbuf) < 0)
+        return nst_csum_add(0, seg->data, seg->len);
+    unsigned n = nst_ring_spans(&c->rcvbuf, nst_ring_len(&c->rcvbuf), seg->len, sp);
+    uint32_t sum = 0;
+    size_t at = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sum = nst_csum_block_add(sum, nst_csum_copy(0, sp[i].p, seg->data + at, sp[i].n), at);
+        at += sp[i].n;
+    }
+    seg->placed = 1;
+    return sum;
+}
+
+/* RFC 9293 3.1: a segment whose checksum fails is dropped before it can
+ * change anything. Where c would take the payload in order, it is summed
+ * while being copied into c's receive ring (one pass over the data instead
+ * of two); bytes placed there stay unreadable until the segment has been
+ * accepted, so a bad segment leaves no trace. */
+static int segment_intact(struct nst_stack *st, struct nst_tcp_conn *c, struct tcp_seg *seg, const uint8_t *buf,
+                          size_t len)
+{
+    size_t hl = len - seg->len;
+    if (len > 0xffff)
+        return 0;
+    uint32_t sum = nst_tcp_csum_start(buf, hl, len, seg->src, seg->dst);
+    uint32_t payload = c && can_place(c, seg) ? place_payload(c, seg) : nst_csum_add(0, seg->data, seg->len);
+    if (nst_csum_finish(nst_csum_block_add(sum, payload, hl)) == 0)
+        return 1;
+    if (seg->placed) {
+        seg->placed = 0;
+        nst_ring_release_if_idle(&c->rcvbuf);
+    }
+    NST_STAT_INC(st, tcp, rx_bad_checksum);
+    return 0;
+}
+
+static struct nst_tcp_conn *conn_lookup(struct nst_stack *st, const struct tcp_seg *seg,
+                                        const struct nst_tcp_tuple *t, uint64_t *h)
+{
+    /* Compared with the segment's own fields, not with t just built on the
+     * stack: loading t's two 16-bit ports as one word right after storing
+     * them would stall the CPU (store forwarding) on every segment. */
+    struct nst_tcp_conn *c = st->tcp->rx_last;
+    if (c && c->t.laddr == seg->dst && c->t.raddr == seg->src && c->t.lport == seg->h.dst_port &&
+        c->t.rport == seg->h.src_port)
+        return c;
+    *h = tcp_tuple_hash(st, t);
+    c = tcp_conn_lookup_hashed(st, t, *h);
+    if (c)
+        st->tcp->rx_last = c;
+    return c;
 }
 
 static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
@@ -514,13 +620,21 @@ static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const ui
         return;
     struct nst_tcp_tuple t = {
         .laddr = seg.dst, .raddr = seg.src, .lport = seg.h.dst_port, .rport = seg.h.src_port};
-    struct nst_tcp_conn *c = tcp_conn_lookup(st, &t);
+    uint64_t h = 0;
+    struct nst_tcp_conn *c = conn_lookup(st, &seg, &t, &h);
+    if (!segment_intact(st, c, &seg, buf, len))
+        return;
     if (c) {
         tcp_conn_input(st, c, &seg);
+        /* Placed bytes the segment's processing did not take: an idle ring
+         * gives back the storage it took for them. c is alive if it is
+         * still the cached connection (leaving the table clears it). */
+        if (seg.placed && st->tcp->rx_last == c)
+            nst_ring_release_if_idle(&c->rcvbuf);
         return;
     }
     uint32_t isn, *isn_hint = NULL;
-    struct nst_tcp_tw *tw = tcp_tw_lookup(st, &t);
+    struct nst_tcp_tw *tw = tcp_tw_lookup_hashed(st, &t, h);
     if (tw) {
         if (!tcp_tw_accepts_syn(st, tw, &seg, &isn)) {
             tcp_tw_input(st, tw, &seg);

@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "tcp/tcp_seq.h"
 #include "tcp/tcp_state.h"
+#include "wire/checksum.h"
 #include "wire/ipv4.h"
 
 /* ---- the advertised window ------------------------------------------------ */
@@ -75,7 +76,7 @@ int tcp_window_update_due(const struct nst_tcp_conn *c)
 static void fill_sack_blocks(const struct nst_tcp_conn *c, struct nst_tcp_opts *o)
 {
     struct nst_asm_range r[NST_ASM_MAX_RANGES];
-    unsigned n = nst_asm_ranges(&c->ooo, r, NST_ASM_MAX_RANGES);
+    unsigned n = nst_asm_ranges(tcp_ooo(c), r, NST_ASM_MAX_RANGES);
     unsigned k = 0;
     int first = -1;
     for (unsigned i = 0; i < n; i++) {
@@ -126,7 +127,7 @@ static void build_opts(const struct nst_stack *st, const struct nst_tcp_conn *c,
         o->ts_val = tcp_ts_now(st, c->ts_offset);
         o->ts_ecr = c->ts_recent;
     }
-    if (c->sack_ok && !nst_asm_empty(&c->ooo))
+    if (c->sack_ok && !nst_asm_empty(tcp_ooo(c)))
         fill_sack_blocks(c, o);
 }
 
@@ -138,19 +139,35 @@ static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
 
 /* ---- emitting ------------------------------------------------------------------ */
 
+/* Copies len bytes of the send ring from offset off to dst and returns
+ * their checksum: copy and sum in one pass over the payload, which is
+ * otherwise read twice (once to copy, once to sum). */
+static uint32_t copy_payload(const struct nst_ring *src, uint32_t off, uint8_t *dst, uint32_t len)
+{
+    struct nst_ring_span sp[2];
+    unsigned n = nst_ring_spans(src, off, len, sp);
+    uint32_t sum = 0;
+    size_t at = 0;
+    for (unsigned i = 0; i < n; i++) {
+        sum = nst_csum_block_add(sum, nst_csum_copy(0, dst + at, sp[i].p, sp[i].n), at);
+        at += sp[i].n;
+    }
+    return sum;
+}
+
 /* Puts header + `len` bytes of `data_src` (from offset off) on the wire. */
 static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
                 const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl)
 {
-    size_t olen = nst_tcp_opts_len(&r->opts);
+    size_t hlen = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
     struct nst_pkt *p = nst_pkt_alloc(st, len);
     if (!p)
         return -ENOMEM;
-    if (len)
-        nst_ring_peek(src, off, nst_pkt_data(p), len);
-    uint8_t *h = nst_pkt_push(p, NST_TCP_HLEN + olen);
-    nst_tcp_emit(r, h);
-    nst_tcp_set_checksum(h, p->len, t->laddr, t->raddr);
+    uint32_t payload_sum = len ? copy_payload(src, off, nst_pkt_data(p), len) : 0;
+    uint8_t *h = nst_pkt_push(p, hlen);
+    uint32_t hdr_sum;
+    nst_tcp_emit_sum(r, h, &hdr_sum);
+    nst_tcp_put_checksum(h, p->len, nst_csum_block_add(hdr_sum, payload_sum, hlen), t->laddr, t->raddr);
     NST_STAT_INC(st, tcp, tx_segments);
     if (r->flags & NST_TCP_RST)
         NST_STAT_INC(st, tcp, tx_resets);
@@ -158,21 +175,23 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
     return nst_ip_output(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, 0, 1);
 }
 
-/* A segment of connection c: `len` payload bytes from the send ring at seq. */
+/* A segment of connection c: `len` payload bytes from the send ring at seq.
+ * The caller has built r->opts in place (build_opts); the rest of r is
+ * filled here. (Building the options apart and copying them in made the
+ * copy wait on the options' fresh stores: a store-forwarding stall on every
+ * segment.) */
 static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
-                const struct nst_tcp_opts *o)
+                struct nst_tcp_repr *r)
 {
-    struct nst_tcp_repr r;
-    memset(&r, 0, sizeof(r));
-    r.src_port = c->t.lport;
-    r.dst_port = c->t.rport;
-    r.seq = seq;
-    r.flags = flags;
-    r.opts = *o;
-    if (flags & NST_TCP_ACK)
-        r.ack = c->rcv_nxt;
-    r.window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
-    int err = emit(st, &c->t, &r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl);
+    r->src_port = c->t.lport;
+    r->dst_port = c->t.rport;
+    r->seq = seq;
+    r->ack = (flags & NST_TCP_ACK) ? c->rcv_nxt : 0;
+    r->flags = flags;
+    r->urg_ptr = 0;
+    r->hdr_len = 0;
+    r->window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
+    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl);
     c->segs_out++;
     c->last_send = st->now;
     if (flags & NST_TCP_ACK) {
@@ -203,12 +222,12 @@ int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t s
 
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    struct nst_tcp_opts o;
-    build_opts(st, c, &o, 1);
+    struct nst_tcp_repr r;
+    build_opts(st, c, &r.opts, 1);
     uint8_t flags = NST_TCP_SYN;
     if (c->state == NST_TCPS_SYN_RECEIVED)
         flags |= NST_TCP_ACK;
-    xmit(st, c, c->iss, 0, flags, &o);
+    xmit(st, c, c->iss, 0, flags, &r);
     c->snd_nxt = c->iss + 1;
     if (nst_seq_gt(c->snd_nxt, c->snd_max))
         c->snd_max = c->snd_nxt;
@@ -226,16 +245,16 @@ void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
 
 void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    struct nst_tcp_opts o;
-    build_opts(st, c, &o, 0);
-    xmit(st, c, c->snd_nxt, 0, NST_TCP_ACK, &o);
+    struct nst_tcp_repr r;
+    build_opts(st, c, &r.opts, 0);
+    xmit(st, c, c->snd_nxt, 0, NST_TCP_ACK, &r);
 }
 
 void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    struct nst_tcp_opts o;
-    build_opts(st, c, &o, 0);
-    xmit(st, c, c->snd_una - 1, 0, NST_TCP_ACK, &o);
+    struct nst_tcp_repr r;
+    build_opts(st, c, &r.opts, 0);
+    xmit(st, c, c->snd_una - 1, 0, NST_TCP_ACK, &r);
 }
 
 void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -243,9 +262,9 @@ void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c)
     /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; the ACK bit as well,
      * as the major stacks do, so the peer can match it in any state. RFC
      * 7323 recommends RSTs carry no timestamps. */
-    struct nst_tcp_opts o;
-    memset(&o, 0, sizeof(o));
-    xmit(st, c, c->snd_nxt, 0, NST_TCP_RST | NST_TCP_ACK, &o);
+    struct nst_tcp_repr r;
+    memset(&r.opts, 0, sizeof(r.opts));
+    xmit(st, c, c->snd_nxt, 0, NST_TCP_RST | NST_TCP_ACK, &r);
 }
 
 void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg)
@@ -304,10 +323,10 @@ static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t se
 
 uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len)
 {
-    struct nst_tcp_opts o;
-    build_opts(st, c, &o, 0);
+    struct nst_tcp_repr r;
+    build_opts(st, c, &r.opts, 0);
     uint32_t avail = ring_avail_from(c, seq);
-    len = NST_MIN(NST_MIN(len, avail), payload_max(c, nst_tcp_opts_len(&o)));
+    len = NST_MIN(NST_MIN(len, avail), payload_max(c, nst_tcp_opts_len(&r.opts)));
     /* Stay inside the peer's current window (it may have shrunk since the
      * first transmission): at least one octet at SND.UNA. */
     uint32_t wnd_end = c->snd_una + NST_MAX(c->snd_wnd, 1u);
@@ -320,25 +339,25 @@ uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
     if (len == 0 && !fin)
         return 0;
     uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
-    xmit(st, c, seq, len, flags, &o);
+    xmit(st, c, seq, len, flags, &r);
     after_send(st, c, seq, len, fin);
     return len + (fin ? 1u : 0u);
 }
 
 uint32_t tcp_send_new(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t max)
 {
-    struct nst_tcp_opts o;
-    build_opts(st, c, &o, 0);
+    struct nst_tcp_repr r;
+    build_opts(st, c, &r.opts, 0);
     uint32_t avail = ring_avail_from(c, c->snd_nxt);
     uint32_t rwnd_end = c->snd_una + c->snd_wnd;
     uint32_t usable = nst_seq_lt(c->snd_nxt, rwnd_end) ? rwnd_end - c->snd_nxt : 0;
-    uint32_t len = NST_MIN(NST_MIN(avail, usable), NST_MIN(max, payload_max(c, nst_tcp_opts_len(&o))));
+    uint32_t len = NST_MIN(NST_MIN(avail, usable), NST_MIN(max, payload_max(c, nst_tcp_opts_len(&r.opts))));
     int fin = c->fin_queued && fin_sendable_state(c) && len == avail && nst_seq_leq(c->snd_nxt, tcp_fin_seq(c));
     if (len == 0 && !fin)
         return 0;
     uint32_t seq = c->snd_nxt;
     uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
-    xmit(st, c, seq, len, flags, &o);
+    xmit(st, c, seq, len, flags, &r);
     c->snd_nxt = seq + len + (fin ? 1u : 0u);
     after_send(st, c, seq, len, fin);
     return len + (fin ? 1u : 0u);
@@ -349,8 +368,8 @@ uint32_t tcp_send_probe(struct nst_stack *st, struct nst_tcp_conn *c)
     /* RFC 9293 3.8.6.1: into a zero window, one octet of new data; after
      * an SWS stall (RFC 1122 4.2.3.4 (4), the override timeout), what the
      * window allows. Sent from SND.UNA: nothing is in flight. */
-    struct nst_tcp_opts o;
-    build_opts(st, c, &o, 0);
+    struct nst_tcp_repr r;
+    build_opts(st, c, &r.opts, 0);
     c->snd_nxt = c->snd_una;
     uint32_t avail = ring_avail_from(c, c->snd_nxt);
     if (avail == 0)
@@ -358,10 +377,10 @@ uint32_t tcp_send_probe(struct nst_stack *st, struct nst_tcp_conn *c)
     uint32_t len = 1;
     if (c->snd_wnd > 0) {
         uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c));
-        len = NST_MIN(NST_MIN(avail, NST_MAX(wnd, 1u)), payload_max(c, nst_tcp_opts_len(&o)));
+        len = NST_MIN(NST_MIN(avail, NST_MAX(wnd, 1u)), payload_max(c, nst_tcp_opts_len(&r.opts)));
     }
     uint32_t seq = c->snd_nxt;
-    xmit(st, c, seq, len, NST_TCP_ACK | (len == avail ? NST_TCP_PSH : 0), &o);
+    xmit(st, c, seq, len, NST_TCP_ACK | (len == avail ? NST_TCP_PSH : 0), &r);
     c->snd_nxt = seq + len;
     if (nst_seq_lt(seq, c->snd_max)) {
         c->n_retrans++;
@@ -404,9 +423,9 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
         int fin_now = c->fin_queued && fin_sendable_state(c) && nst_seq_leq(c->snd_nxt, tcp_fin_seq(c));
         if (avail == 0 && !fin_now)
             break;
-        struct nst_tcp_opts o;
-        build_opts(st, c, &o, 0);
-        uint32_t maxpay = payload_max(c, nst_tcp_opts_len(&o));
+        struct nst_tcp_repr r;
+        build_opts(st, c, &r.opts, 0);
+        uint32_t maxpay = payload_max(c, nst_tcp_opts_len(&r.opts));
         uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c));
         uint32_t wnd_end = c->snd_una + wnd;
         uint32_t usable = nst_seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
@@ -418,7 +437,7 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
             break;
         uint32_t seq = c->snd_nxt;
         uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
-        xmit(st, c, seq, len, flags, &o);
+        xmit(st, c, seq, len, flags, &r);
         c->snd_nxt = seq + len + (fin ? 1u : 0u);
         after_send(st, c, seq, len, fin);
         sent++;

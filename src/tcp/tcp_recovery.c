@@ -21,14 +21,31 @@ uint32_t tcp_send_window(const struct nst_tcp_conn *c)
 
 /* ---- the SACK scoreboard -------------------------------------------------------- */
 
+/* Does [start, end) reach into [SND.UNA, SND.MAX), where nst_sack_add
+ * records blocks? */
+static int sack_block_news(const struct nst_tcp_conn *c, uint32_t start, uint32_t end)
+{
+    if (!nst_seq_lt(start, end))
+        return 0;
+    return nst_seq_lt(nst_seq_max(start, c->snd_una), nst_seq_min(end, c->snd_max));
+}
+
 static uint32_t sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
     (void)st;
     uint32_t added = 0;
     if (!c->sack_ok)
         return 0;
-    for (unsigned i = 0; i < seg->h.opts.sack_count; i++)
-        added += nst_sack_add(&c->sack, seg->h.opts.sack[i].start, seg->h.opts.sack[i].end, c->snd_una, c->snd_max);
+    for (unsigned i = 0; i < seg->h.opts.sack_count; i++) {
+        uint32_t start = seg->h.opts.sack[i].start, end = seg->h.opts.sack[i].end;
+        /* The board is allocated for the first block that reports data
+         * above SND.UNA (a D-SACK below it alone needs none). */
+        if (!c->sack && (!sack_block_news(c, start, end) || !(c->sack = nst_sack_new())))
+            continue;
+        added += nst_sack_add(c->sack, start, end, c->snd_una, c->snd_max);
+    }
+    if (c->sack && c->sack->n == 0)
+        tcp_sack_release(c);
     return added;
 }
 
@@ -36,17 +53,18 @@ static uint32_t sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const 
  * (3.a: above HighRxt) and below the highest SACKed octet (3.b); 0 if none. */
 static int first_unsacked(const struct nst_tcp_conn *c, uint32_t from, uint32_t *seq, uint32_t *len)
 {
-    if (c->sack.n == 0)
+    const struct nst_sack_board *sb = tcp_sack_board(c);
+    if (sb->n == 0)
         return 0;
     uint32_t a = from;
-    for (unsigned i = 0; i < c->sack.n; i++) {
-        uint32_t b = c->sack.b[i].start;
+    for (unsigned i = 0; i < sb->n; i++) {
+        uint32_t b = sb->b[i].start;
         if (nst_seq_lt(a, b)) {
             *seq = a;
             *len = NST_MIN(b - a, (uint32_t)c->mss);
             return 1;
         }
-        a = nst_seq_max(a, c->sack.b[i].end);
+        a = nst_seq_max(a, sb->b[i].end);
     }
     return 0;
 }
@@ -55,11 +73,12 @@ static int first_unsacked(const struct nst_tcp_conn *c, uint32_t from, uint32_t 
  * ending at the highest outstanding unSACKed octet. */
 static int rescue_segment(const struct nst_tcp_conn *c, uint32_t *seq, uint32_t *len)
 {
+    const struct nst_sack_board *sb = tcp_sack_board(c);
     uint32_t end = c->snd_max;
-    for (unsigned i = c->sack.n; i-- > 0;) {
-        if (c->sack.b[i].end != end)
+    for (unsigned i = sb->n; i-- > 0;) {
+        if (sb->b[i].end != end)
             break;
-        end = c->sack.b[i].start;
+        end = sb->b[i].start;
     }
     if (!nst_seq_gt(end, c->snd_una))
         return 0;
@@ -74,13 +93,13 @@ unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
     /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg says. */
     unsigned sent = 0;
     for (unsigned guard = 0; guard < 4096; guard++) {
-        uint32_t pipe = nst_sack_pipe(&c->sack, c->snd_una, c->snd_max, c->high_rxt, c->mss);
+        uint32_t pipe = nst_sack_pipe(tcp_sack_board(c), c->snd_una, c->snd_max, c->high_rxt, c->mss);
         if (c->cc.cwnd <= pipe || c->cc.cwnd - pipe < c->mss)
             break;
         uint32_t seq, len, n;
         uint32_t from = nst_seq_max(c->snd_una, c->high_rxt);
         /* (1) the first lost, unSACKed segment above HighRxt */
-        if (nst_sack_next_lost(&c->sack, c->snd_una, c->high_rxt, c->snd_max, c->mss, &seq, &len)) {
+        if (nst_sack_next_lost(tcp_sack_board(c), c->snd_una, c->high_rxt, c->snd_max, c->mss, &seq, &len)) {
             if (!(n = tcp_retransmit(st, c, seq, len)))
                 break;
             c->high_rxt = seq + n;
@@ -162,7 +181,7 @@ void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
     c->dupacks = 0;
     c->recover = c->snd_max;
     c->high_rxt = c->snd_una;
-    nst_sack_clear(&c->sack);
+    tcp_sack_release(c);
 }
 
 /* ---- duplicate and new ACKs -------------------------------------------------------- */
@@ -193,7 +212,7 @@ static void dupack(struct nst_stack *st, struct nst_tcp_conn *c)
             c->cc.cwnd += c->mss;
         return;
     }
-    int lost = c->dupacks >= NST_DUPTHRESH || (c->sack_ok && nst_sack_is_lost(&c->sack, c->snd_una, c->mss));
+    int lost = c->dupacks >= NST_DUPTHRESH || (c->sack_ok && nst_sack_is_lost(tcp_sack_board(c), c->snd_una, c->mss));
     /* RFC 6582 3.2 step 1: no second fast retransmit for losses in the
      * window that the last recovery (or RTO) already dealt with. */
     if (lost && nst_seq_geq(c->snd_una, c->recover)) {
@@ -241,7 +260,11 @@ static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack)
         c->snd_nxt = c->snd_una;
     if (nst_seq_lt(c->high_rxt, c->snd_una))
         c->high_rxt = c->snd_una;
-    nst_sack_advance(&c->sack, ack);
+    if (c->sack) {
+        nst_sack_advance(c->sack, ack);
+        if (c->sack->n == 0)
+            tcp_sack_release(c); /* everything reported is acknowledged: back to the idle size */
+    }
     if (c->ca_state == NST_TCP_CA_RECOVERY) {
         if (nst_seq_geq(ack, c->recover))
             exit_recovery(st, c); /* RFC 6582 3.2 step 3 / RFC 6675 5 (A): full ACK */

@@ -3,15 +3,28 @@
  * (RFC 9293 3.4) order them correctly across a wrap of the sequence space. */
 #include "tcp_sack.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tcp_seq.h"
+
+const struct nst_sack_board nst_sack_empty_board = {.n = 0, .sacked_bytes = 0};
 
 void nst_sack_init(struct nst_sack_board *s)
 {
     s->n = 0;
     s->sacked_bytes = 0;
 }
+
+struct nst_sack_board *nst_sack_new(void)
+{
+    struct nst_sack_board *s = malloc(sizeof(*s));
+    if (s)
+        nst_sack_init(s);
+    return s;
+}
+
+void nst_sack_delete(struct nst_sack_board *s) { free(s); }
 
 void nst_sack_clear(struct nst_sack_board *s)
 {

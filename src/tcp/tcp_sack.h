@@ -20,6 +20,13 @@ struct nst_sack_board {
 };
 
 void nst_sack_init(struct nst_sack_board *s);
+/* A board on the heap, empty (NULL if out of memory), and its release (NULL
+ * is a no-op): a connection holds one only while the peer reports SACKed
+ * data above SND.UNA. */
+struct nst_sack_board *nst_sack_new(void);
+void nst_sack_delete(struct nst_sack_board *s);
+/* The empty board, for readers of a connection that holds none. */
+extern const struct nst_sack_board nst_sack_empty_board;
 /* Records a block from an incoming ACK, ignoring what is below una or above
  * snd_max (RFC 6675 / RFC 2883 D-SACK blocks fall below una). Merges with
  * overlapping or adjacent blocks; when a new slot is needed and all are in

@@ -106,17 +106,6 @@ int nst_tcp_init(struct nst_stack *st)
     return 0;
 }
 
-static void free_all_tw(struct nst_stack *st)
-{
-    struct nst_htable *t = &st->tcp->tws;
-    for (size_t i = 0; i < t->nbuckets; i++) {
-        while (t->buckets[i]) {
-            struct nst_tcp_tw *tw = NST_CONTAINER_OF(t->buckets[i], struct nst_tcp_tw, node);
-            tcp_tw_free(st, tw);
-        }
-    }
-}
-
 void nst_tcp_fini(struct nst_stack *st)
 {
     struct nst_tcp_state *ts = st->tcp;
@@ -126,7 +115,7 @@ void nst_tcp_fini(struct nst_stack *st)
      * what is left are connections no descriptor refers to. */
     while (ts->all)
         tcp_conn_free(st, ts->all);
-    free_all_tw(st);
+    tcp_tw_fini(st);
     nst_htable_free(&ts->conns);
     nst_htable_free(&ts->listeners);
     nst_htable_free(&ts->tws);
@@ -195,12 +184,18 @@ void tcp_conn_unhash(struct nst_stack *st, struct nst_tcp_conn *c)
         return;
     nst_htable_remove(&st->tcp->conns, &c->node);
     c->hashed = 0;
+    if (st->tcp->rx_last == c)
+        st->tcp->rx_last = NULL;
     st->tcp->port_gen++;
 }
 
 struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t)
 {
-    uint64_t h = tcp_tuple_hash(st, t);
+    return tcp_conn_lookup_hashed(st, t, tcp_tuple_hash(st, t));
+}
+
+struct nst_tcp_conn *tcp_conn_lookup_hashed(struct nst_stack *st, const struct nst_tcp_tuple *t, uint64_t h)
+{
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&st->tcp->conns, h, n)
     {
@@ -338,8 +333,6 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
     nst_ring_init(&c->rcvbuf, c->rcvbuf_cap);
     nst_ring_set_pool(&c->sndbuf, &st->buf_pool);
     nst_ring_set_pool(&c->rcvbuf, &st->buf_pool);
-    nst_asm_init(&c->ooo);
-    nst_sack_init(&c->sack);
     nst_rtt_init(&c->rtt, cfg->rto_initial, cfg->rto_min, cfg->rto_max);
     c->cc.ops = nst_cc_find(cfg->congestion);
     if (!c->cc.ops)
@@ -376,6 +369,8 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_port_release(st, c);
     nst_ring_free(&c->sndbuf);
     nst_ring_free(&c->rcvbuf);
+    tcp_ooo_release(c);
+    tcp_sack_release(c);
     if (c->orphan)
         ts->n_orphans--;
     if (c->all_prev)
@@ -412,8 +407,8 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     /* Unsent data can never be sent now; unread data stays readable. */
     nst_ring_free(&c->sndbuf);
     nst_ring_drop_pending(&c->rcvbuf);
-    nst_asm_init(&c->ooo);
-    nst_sack_clear(&c->sack);
+    tcp_ooo_release(c);
+    tcp_sack_release(c);
     if (c->queue != TCP_Q_NONE || c->sock.fd < 0) {
         tcp_conn_free(st, c);
         return;

@@ -49,18 +49,33 @@ struct tcp_port_ref {
 
 /* A connection in TIME_WAIT, reduced to what RFC 9293 3.10.7.4 and RFC 7323
  * need: re-ACK a retransmitted FIN, answer with the right sequence numbers
- * and timestamp, hold the 4-tuple for 2*MSL. */
+ * and timestamp, hold the 4-tuple for 2*MSL. 72 bytes: no timer and no
+ * port-table entry of its own (tcp_timewait.c: every record lives exactly
+ * 2*MSL, so one FIFO in expiry order and one timer serve them all, and the
+ * records of one local address and port share a port-table entry). */
 struct nst_tcp_tw {
     struct nst_hnode node;       /* tuple table */
-    struct tcp_port_ref port;    /* port table */
-    struct nst_timer timer;      /* end of TIME_WAIT */
     struct nst_tcp_tuple t;
+    uint32_t fifo_pos;           /* place in the expiry FIFO (struct tcp_tw_fifo) */
     uint32_t snd_nxt, rcv_nxt;
     uint32_t ts_recent, ts_offset;
-    nst_time_t since;            /* when TIME_WAIT began (TCP_TW_REUSE) */
+    nst_time_t since;            /* when TIME_WAIT began, or was restarted by a retransmitted
+                                    FIN: it ends 2*MSL later (also TCP_TW_REUSE's age) */
     uint16_t window;             /* raw window field to advertise */
     uint8_t rcv_wscale;
     uint8_t ts_ok;
+};
+
+/* The TIME_WAIT records in the order they expire: a circular array of
+ * pointers indexed by insertion count (slot = pos & (cap - 1)); a record
+ * gone early leaves NULL. Since each record expires 2*MSL after it was
+ * appended, the oldest live one is always the next to expire, and a single
+ * timer, armed for it, keeps every expiry exact. */
+struct tcp_tw_fifo {
+    struct nst_tcp_tw **slot;
+    uint32_t cap;                /* a power of two, 0 before first use */
+    uint32_t head, tail;         /* positions: [head, tail) is in use */
+    struct nst_timer timer;
 };
 
 struct nst_tcp_conn {
@@ -126,8 +141,11 @@ struct nst_tcp_conn {
      * snd_buf_seq on; rcvbuf holds bytes not yet read, with out-of-order
      * data placed at its offset and tracked by the assembler. */
     struct nst_ring sndbuf, rcvbuf;
-    struct nst_assembler ooo;
-    struct nst_sack_board sack;
+    /* Used only with reordering or loss, so allocated on first use and freed
+     * once empty (NULL meanwhile): 528 bytes an idle connection need not
+     * carry. Readers go through tcp_ooo() and tcp_sack_board(). */
+    struct nst_assembler *ooo;
+    struct nst_sack_board *sack;
 
     /* Timers. */
     struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
@@ -184,6 +202,26 @@ struct nst_tcp_conn {
     uint64_t segs_out, segs_in;
 };
 
+/* The out-of-order set and the SACK scoreboard, empty when not allocated. */
+static inline const struct nst_assembler *tcp_ooo(const struct nst_tcp_conn *c)
+{
+    return c->ooo ? c->ooo : &nst_asm_empty_set;
+}
+static inline const struct nst_sack_board *tcp_sack_board(const struct nst_tcp_conn *c)
+{
+    return c->sack ? c->sack : &nst_sack_empty_board;
+}
+static inline void tcp_ooo_release(struct nst_tcp_conn *c)
+{
+    nst_asm_delete(c->ooo);
+    c->ooo = NULL;
+}
+static inline void tcp_sack_release(struct nst_tcp_conn *c)
+{
+    nst_sack_delete(c->sack);
+    c->sack = NULL;
+}
+
 enum { TCP_Q_NONE = 0, TCP_Q_SYN, TCP_Q_ACCEPT };
 
 struct nst_tcp_state {
@@ -214,6 +252,14 @@ struct nst_tcp_state {
     /* RFC 5961 7: challenge ACK budget for the current second. */
     nst_time_t chack_second;
     unsigned chack_count;
+    /* TIME_WAIT (tcp_timewait.c): expiry order, and the port-table entries
+     * the records share, by local port. */
+    struct tcp_tw_fifo tw_fifo;
+    struct nst_htable tw_ports;
+    /* The connection the last segment was for (tcp_input.c): the next one
+     * is usually for it too, and then needs no keyed hash to be found.
+     * Cleared when it leaves the tuple table (tcp_conn_unhash). */
+    struct nst_tcp_conn *rx_last;
 };
 
 /* A received segment, parsed. */
@@ -222,6 +268,10 @@ struct tcp_seg {
     const uint8_t *data;
     uint32_t len;                /* payload bytes */
     nst_ip4_t src, dst;
+    /* The payload is already in the connection's receive ring, right after
+     * the readable bytes, not yet readable (copied there while its checksum
+     * was verified: tcp_input.c). */
+    uint8_t placed;
 };
 
 static inline uint32_t tcp_seg_len(const struct tcp_seg *s)
@@ -236,6 +286,8 @@ void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state);
 int tcp_conn_hash(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_conn_unhash(struct nst_stack *st, struct nst_tcp_conn *c);
 struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t);
+/* The same with t's hash (tcp_tuple_hash) already computed. */
+struct nst_tcp_conn *tcp_conn_lookup_hashed(struct nst_stack *st, const struct nst_tcp_tuple *t, uint64_t h);
 int tcp_listener_add(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_listener_remove(struct nst_stack *st, struct nst_tcp_conn *c);
 struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, nst_ip4_t addr, uint16_t port);
@@ -257,7 +309,12 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err);
  * touch c afterwards. */
 void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c);
 struct nst_tcp_tw *tcp_tw_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t);
+struct nst_tcp_tw *tcp_tw_lookup_hashed(struct nst_stack *st, const struct nst_tcp_tuple *t, uint64_t h);
 void tcp_tw_free(struct nst_stack *st, struct nst_tcp_tw *tw);
+/* When tw's TIME_WAIT ends. */
+nst_time_t tcp_tw_expires(const struct nst_stack *st, const struct nst_tcp_tw *tw);
+/* Frees every TIME_WAIT record and what indexes them (nst_tcp_fini). */
+void tcp_tw_fini(struct nst_stack *st);
 void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_seg *seg);
 /* RFC 6191 / RFC 1122 4.2.2.13: may this SYN reopen the tuple? If so *isn
  * is the ISN the new connection must use. */

@@ -1,24 +1,186 @@
 /* TIME_WAIT (RFC 9293 3.6, 3.10.7.4) held in a compact record: the TCB and
  * its buffers are freed the moment the connection enters TIME_WAIT, and
- * about a hundred bytes keep the 4-tuple for 2*MSL, re-ACK a retransmitted
+ * 72 bytes (struct nst_tcp_tw) keep the 4-tuple for 2*MSL, re-ACK a retransmitted
  * FIN, and let a new SYN reopen the tuple when that is safe (RFC 6191). */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/stack_impl.h"
 #include "core/util.h"
 #include "tcp/tcp_seq.h"
 #include "tcp/tcp_state.h"
 
-static void tw_arm(struct nst_stack *st, struct nst_tcp_tw *tw)
+/* ---- the shared port-table entries ------------------------------------------- */
+
+/* The records of one (local address, local port) share one entry of the
+ * port table, which is all bind() needs to see (a TIME_WAIT tuple yields
+ * only to SO_REUSEADDR: tcp_port_check_bind). A server's records thus all
+ * share one, and none carries a port-table node of its own. */
+struct tcp_tw_port {
+    struct tcp_port_ref ref;     /* in the port table, kind TCP_PORT_TW */
+    struct nst_hnode node;       /* in tw_ports, under the same hash */
+    uint32_t count;              /* records holding it */
+};
+
+static struct tcp_tw_port *tw_port_find(struct nst_tcp_state *ts, uint64_t h, nst_ip4_t addr, uint16_t port)
 {
-    /* RFC 9293 3.6: 2*MSL, restarted by a retransmitted FIN. */
-    nst_timer_arm(st, &tw->timer, st->now + 2 * st->cfg.tcp.msl);
+    struct nst_hnode *n;
+    NST_HTABLE_FOREACH_HASH(&ts->tw_ports, h, n)
+    {
+        struct tcp_tw_port *p = NST_CONTAINER_OF(n, struct tcp_tw_port, node);
+        if (p->ref.addr == addr && p->ref.port == port)
+            return p;
+    }
+    return NULL;
 }
 
-static void tw_timer_fire(struct nst_stack *st, struct nst_timer *t)
+static int tw_port_hold(struct nst_stack *st, const struct nst_tcp_tw *tw)
 {
-    tcp_tw_free(st, NST_CONTAINER_OF(t, struct nst_tcp_tw, timer));
+    struct nst_tcp_state *ts = st->tcp;
+    if (!ts->tw_ports.nbuckets && nst_htable_init(&ts->tw_ports, 64) < 0)
+        return -ENOMEM;
+    uint64_t h = tcp_port_hash(st, tw->t.lport);
+    struct tcp_tw_port *p = tw_port_find(ts, h, tw->t.laddr, tw->t.lport);
+    if (!p) {
+        p = calloc(1, sizeof(*p));
+        if (!p)
+            return -ENOMEM;
+        p->ref.addr = tw->t.laddr;
+        p->ref.port = tw->t.lport;
+        p->ref.kind = TCP_PORT_TW;
+        nst_htable_insert(&ts->ports, &p->ref.node, h);
+        nst_htable_insert(&ts->tw_ports, &p->node, h);
+    }
+    p->count++;
+    return 0;
+}
+
+static void tw_port_release(struct nst_stack *st, const struct nst_tcp_tw *tw)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    struct tcp_tw_port *p = tw_port_find(ts, tcp_port_hash(st, tw->t.lport), tw->t.laddr, tw->t.lport);
+    if (!p || --p->count > 0)
+        return;
+    nst_htable_remove(&ts->ports, &p->ref.node);
+    nst_htable_remove(&ts->tw_ports, &p->node);
+    free(p);
+}
+
+/* ---- the expiry FIFO ----------------------------------------------------------- */
+
+nst_time_t tcp_tw_expires(const struct nst_stack *st, const struct nst_tcp_tw *tw)
+{
+    /* RFC 9293 3.6: 2*MSL, restarted by a retransmitted FIN. */
+    return tw->since + 2 * st->cfg.tcp.msl;
+}
+
+static struct nst_tcp_tw **fifo_at(const struct tcp_tw_fifo *f, uint32_t pos)
+{
+    return &f->slot[pos & (f->cap - 1)];
+}
+
+/* Makes room for one more record at the tail. A full array that is at
+ * least half holes (records gone early, or moved to the tail by a restart)
+ * is compacted in place, else doubled: either way half of it is free
+ * afterwards, so the work is O(1) per record on average and the array
+ * stays within twice the peak number of records. */
+static int fifo_make_room(struct nst_stack *st, struct tcp_tw_fifo *f)
+{
+    uint32_t used = f->tail - f->head;
+    if (f->cap && used < f->cap)
+        return 0;
+    if (f->cap && st->tcp->n_tw <= f->cap / 2) {
+        uint32_t w = f->head;
+        for (uint32_t r = f->head; r != f->tail; r++) {
+            struct nst_tcp_tw *tw = *fifo_at(f, r);
+            if (!tw)
+                continue;
+            *fifo_at(f, w) = tw;
+            tw->fifo_pos = w++;
+        }
+        f->tail = w;
+        return 0;
+    }
+    uint32_t cap = f->cap ? f->cap * 2 : 64;
+    if (cap == 0)
+        return -ENOMEM;
+    struct nst_tcp_tw **v = malloc((size_t)cap * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    /* Positions are kept: only the mask changes. */
+    for (uint32_t r = f->head; r != f->tail; r++)
+        v[r & (cap - 1)] = *fifo_at(f, r);
+    free(f->slot);
+    f->slot = v;
+    f->cap = cap;
+    return 0;
+}
+
+static void fifo_fire(struct nst_stack *st, struct nst_timer *t);
+
+/* Drops the holes at the head and arms the timer for the oldest record
+ * (or gives the array back when none is left). */
+static void fifo_settle(struct nst_stack *st, struct tcp_tw_fifo *f)
+{
+    while (f->head != f->tail && !*fifo_at(f, f->head))
+        f->head++;
+    if (f->head == f->tail) {
+        nst_timer_cancel(st, &f->timer);
+        free(f->slot);
+        f->slot = NULL;
+        f->cap = f->head = f->tail = 0;
+        return;
+    }
+    nst_time_t when = tcp_tw_expires(st, *fifo_at(f, f->head));
+    if (!nst_timer_armed(&f->timer) || f->timer.when != when) {
+        f->timer.fn = fifo_fire;
+        nst_timer_arm(st, &f->timer, when);
+    }
+}
+
+/* Appends tw (since = now: the latest expiry of all, MSL being fixed for
+ * the stack's life, so the FIFO stays in expiry order). */
+static int fifo_append(struct nst_stack *st, struct nst_tcp_tw *tw)
+{
+    struct tcp_tw_fifo *f = &st->tcp->tw_fifo;
+    if (fifo_make_room(st, f) < 0)
+        return -ENOMEM;
+    tw->fifo_pos = f->tail++;
+    *fifo_at(f, tw->fifo_pos) = tw;
+    fifo_settle(st, f);
+    return 0;
+}
+
+/* ---- records -------------------------------------------------------------------- */
+
+/* Takes tw out of every index and frees it; the FIFO keeps a hole. */
+static void tw_release(struct nst_stack *st, struct nst_tcp_tw *tw)
+{
+    struct nst_tcp_state *ts = st->tcp;
+    *fifo_at(&ts->tw_fifo, tw->fifo_pos) = NULL;
+    nst_htable_remove(&ts->tws, &tw->node);
+    tw_port_release(st, tw);
+    ts->n_tw--;
+    ts->port_gen++;
+    free(tw);
+}
+
+static void fifo_fire(struct nst_stack *st, struct nst_timer *t)
+{
+    struct tcp_tw_fifo *f = NST_CONTAINER_OF(t, struct tcp_tw_fifo, timer);
+    /* Every record due by now goes in this one call (records expiring at
+     * the same instant each had a timer of their own once, and went in one
+     * call as well). */
+    for (; f->head != f->tail; f->head++) {
+        struct nst_tcp_tw *tw = *fifo_at(f, f->head);
+        if (!tw)
+            continue;
+        if (tcp_tw_expires(st, tw) > st->now)
+            break;
+        tw_release(st, tw);
+    }
+    fifo_settle(st, f);
 }
 
 void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -29,12 +191,23 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
      * does past tcp_max_tw_buckets). */
     if (ts->n_tw < st->cfg.tcp.max_timewait)
         tw = calloc(1, sizeof(*tw));
+    if (tw) {
+        tw->t = c->t;
+        tw->since = st->now;
+        if (tw_port_hold(st, tw) < 0) {
+            free(tw);
+            tw = NULL;
+        } else if (fifo_append(st, tw) < 0) {
+            tw_port_release(st, tw);
+            free(tw);
+            tw = NULL;
+        }
+    }
     if (!tw) {
         NST_STAT_INC(st, tcp, timewait_overflow);
         tcp_drop(st, c, 0);
         return;
     }
-    tw->t = c->t;
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_ok = c->ts_ok;
@@ -42,15 +215,7 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
     tw->ts_offset = c->ts_offset;
     tw->rcv_wscale = c->rcv_wscale;
     tw->window = tcp_window_field(c, 0);
-    tw->since = st->now;
     nst_htable_insert(&ts->tws, &tw->node, tcp_tuple_hash(st, &tw->t));
-    tw->port.addr = tw->t.laddr;
-    tw->port.port = tw->t.lport;
-    tw->port.kind = TCP_PORT_TW;
-    tw->port.bound = 0;
-    nst_htable_insert(&ts->ports, &tw->port.node, tcp_port_hash(st, tw->t.lport));
-    nst_timer_init(&tw->timer, tw_timer_fire);
-    tw_arm(st, tw);
     ts->n_tw++;
     /* The TCB is done with: a descriptor still open sees CLOSED. */
     tcp_drop(st, c, 0);
@@ -58,7 +223,11 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
 
 struct nst_tcp_tw *tcp_tw_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t)
 {
-    uint64_t h = tcp_tuple_hash(st, t);
+    return tcp_tw_lookup_hashed(st, t, tcp_tuple_hash(st, t));
+}
+
+struct nst_tcp_tw *tcp_tw_lookup_hashed(struct nst_stack *st, const struct nst_tcp_tuple *t, uint64_t h)
+{
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&st->tcp->tws, h, n)
     {
@@ -72,13 +241,39 @@ struct nst_tcp_tw *tcp_tw_lookup(struct nst_stack *st, const struct nst_tcp_tupl
 
 void tcp_tw_free(struct nst_stack *st, struct nst_tcp_tw *tw)
 {
+    struct tcp_tw_fifo *f = &st->tcp->tw_fifo;
+    int was_head = tw->fifo_pos == f->head;
+    tw_release(st, tw);
+    if (was_head)
+        fifo_settle(st, f); /* the timer follows the next record to expire */
+}
+
+/* RFC 9293 3.10.7.4: a retransmitted FIN restarts the 2*MSL timeout: the
+ * record moves to the tail of the FIFO. */
+static void tw_restart(struct nst_stack *st, struct nst_tcp_tw *tw)
+{
+    struct tcp_tw_fifo *f = &st->tcp->tw_fifo;
+    *fifo_at(f, tw->fifo_pos) = NULL;
+    tw->since = st->now;
+    if (fifo_append(st, tw) < 0) {
+        /* No room to keep it in order: end TIME_WAIT now (as past
+         * max_timewait) rather than hold it with no expiry. */
+        *fifo_at(f, tw->fifo_pos) = tw;
+        tcp_tw_free(st, tw);
+    }
+}
+
+void tcp_tw_fini(struct nst_stack *st)
+{
     struct nst_tcp_state *ts = st->tcp;
-    nst_timer_cancel(st, &tw->timer);
-    nst_htable_remove(&ts->tws, &tw->node);
-    nst_htable_remove(&ts->ports, &tw->port.node);
-    ts->n_tw--;
-    ts->port_gen++;
-    free(tw);
+    struct nst_htable *t = &ts->tws;
+    for (size_t i = 0; i < t->nbuckets; i++)
+        while (t->buckets[i])
+            tw_release(st, NST_CONTAINER_OF(t->buckets[i], struct nst_tcp_tw, node));
+    nst_timer_cancel(st, &ts->tw_fifo.timer);
+    free(ts->tw_fifo.slot);
+    memset(&ts->tw_fifo, 0, sizeof(ts->tw_fifo));
+    nst_htable_free(&ts->tw_ports);
 }
 
 static void tw_send_ack(struct nst_stack *st, const struct nst_tcp_tw *tw)
@@ -145,7 +340,7 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
         /* The peer did not hear our last ACK: acknowledge the FIN again and
          * restart the 2*MSL timeout. */
         tw_send_ack(st, tw);
-        tw_arm(st, tw);
+        tw_restart(st, tw);
         return;
     }
     if (!(f & NST_TCP_ACK))

@@ -11,19 +11,44 @@
 
 /* Adds `len` bytes at `data` to the partial sum `sum`. */
 uint32_t nst_csum_add(uint32_t sum, const void *data, size_t len);
+/* The small helpers are inline: they run several times per packet. */
+/* Folds a 32-bit partial sum to 16 bits (twice: the first fold may carry). */
+static inline uint32_t nst_csum_fold(uint32_t s)
+{
+    s = (s & 0xffffu) + (s >> 16);
+    return (s & 0xffffu) + (s >> 16);
+}
 /* Adds a 16-bit value (host order) to a partial sum. */
-uint32_t nst_csum_add16(uint32_t sum, uint16_t v);
+static inline uint32_t nst_csum_add16(uint32_t sum, uint16_t v) { return nst_csum_fold(nst_csum_fold(sum) + v); }
 /* Complement of the folded sum: the value that goes on the wire
  * (host order; store with nst_put16). */
-uint16_t nst_csum_finish(uint32_t sum);
-/* Partial sum of the IPv4 pseudo-header (RFC 9293 3.1, RFC 768). */
-uint32_t nst_csum_pseudo(nst_ip4_t src, nst_ip4_t dst, uint8_t proto, uint16_t len);
+static inline uint16_t nst_csum_finish(uint32_t sum) { return (uint16_t)~nst_csum_fold(sum); }
+/* Partial sum of the IPv4 pseudo-header (RFC 9293 3.1, RFC 768): source,
+ * destination, zero + protocol, length. */
+static inline uint32_t nst_csum_pseudo(nst_ip4_t src, nst_ip4_t dst, uint8_t proto, uint16_t len)
+{
+    uint32_t s = (src >> 16) + (src & 0xffffu) + (dst >> 16) + (dst & 0xffffu);
+    return nst_csum_fold(s + proto + len);
+}
 /* Checksum of a whole buffer: nst_csum_finish(nst_csum_add(0, data, len)).
  * A buffer that carries its own correct checksum gives 0. */
 uint16_t nst_inet_checksum(const void *data, size_t len);
 /* Copies len bytes from src to dst (not overlapping) and adds them to the
  * partial sum in the same pass: nst_csum_add(sum, dst, len) after a memcpy. */
 uint32_t nst_csum_copy(uint32_t sum, void *dst, const void *src, size_t len);
+/* Adds `block`, the partial sum of a block of data on its own (as
+ * nst_csum_add(0, block, n) gives it), to `sum`, the block lying at byte
+ * offset `offset` of the covered data: a block at an odd offset has its
+ * bytes in the other halves of the 16-bit words (RFC 1071 2(B): the sum is
+ * then byte-swapped). So pieces can be summed apart, e.g. the two parts of
+ * a wrapped ring, and combined exactly. */
+static inline uint32_t nst_csum_block_add(uint32_t sum, uint32_t block, size_t offset)
+{
+    block = nst_csum_fold(block);
+    if (offset & 1)
+        block = ((block & 0xffu) << 8) | (block >> 8);
+    return nst_csum_fold(nst_csum_fold(sum) + block);
+}
 /* Incremental update (RFC 1624 eqn. 3) of a checksum field `csum` (host
  * order) when one 16-bit word of the covered data changes from old_v to
  * new_v, e.g. a router's TTL decrement. */

@@ -81,17 +81,21 @@ int nst_ipv4_emit(const struct nst_ipv4_repr *r, uint8_t *buf)
         frag |= NST_IPV4_FLAG_DF;
     if (r->mf)
         frag |= NST_IPV4_FLAG_MF;
-    buf[0] = 0x45; /* version 4, IHL 5: we send no options */
-    buf[1] = r->tos;
+    uint16_t w0 = (uint16_t)(0x4500 | r->tos); /* version 4, IHL 5: we send no options */
+    uint16_t w4 = (uint16_t)(r->ttl << 8 | r->proto);
+    nst_put16(buf, w0);
     nst_put16(buf + 2, r->total_len);
     nst_put16(buf + 4, r->id);
     nst_put16(buf + 6, frag);
-    buf[8] = r->ttl;
-    buf[9] = r->proto;
-    nst_put16(buf + 10, 0);
+    nst_put16(buf + 8, w4);
     nst_put32(buf + 12, r->src);
     nst_put32(buf + 16, r->dst);
-    nst_put16(buf + 10, nst_inet_checksum(buf, NST_IPV4_HLEN));
+    /* RFC 791 3.1 / RFC 1071: the header checksum, summed from the 16-bit
+     * words just written rather than read back from buf (a wide load over
+     * fresh narrow stores stalls the CPU until they reach the cache). */
+    uint32_t sum = (uint32_t)w0 + r->total_len + r->id + frag + w4 + (r->src >> 16) + (r->src & 0xffffu) +
+                   (r->dst >> 16) + (r->dst & 0xffffu);
+    nst_put16(buf + 10, nst_csum_finish(sum));
     return NST_IPV4_HLEN;
 }
 

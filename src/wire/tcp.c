@@ -159,60 +159,83 @@ size_t nst_tcp_opts_len(const struct nst_tcp_opts *o)
     return fixed_opts_len(o) + (n ? 4 + TCPOLEN_SACK_BLOCK * n : 0);
 }
 
-static uint8_t *put4(uint8_t *p, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+/* The header is summed while it is written, in the 16-bit words of the
+ * checksum (RFC 1071), so computing the checksum never reads back bytes
+ * just stored: such a wide load over many narrow fresh stores makes the
+ * CPU wait for the stores to reach the cache (a store-forwarding stall),
+ * which cost more than the whole sum. Every field and option in our layout
+ * starts at an even offset, so the words are the checksum's words. */
+struct tcp_writer {
+    uint8_t *p;
+    uint32_t sum; /* at most 30 words of 0xffff: no overflow */
+};
+
+static void w16(struct tcp_writer *w, uint16_t v)
 {
-    p[0] = a;
-    p[1] = b;
-    p[2] = c;
-    p[3] = d;
-    return p + 4;
+    nst_put16(w->p, v);
+    w->p += 2;
+    w->sum += v;
 }
 
-static uint8_t *emit_options(const struct nst_tcp_opts *o, uint8_t *p)
+static void w32(struct tcp_writer *w, uint32_t v)
 {
-    if (o->has_mss) {
-        p = put4(p, NST_TCPOPT_MSS, TCPOLEN_MSS, (uint8_t)(o->mss >> 8), (uint8_t)o->mss);
-    }
+    w16(w, (uint16_t)(v >> 16));
+    w16(w, (uint16_t)v);
+}
+
+static void w4(struct tcp_writer *w, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    w16(w, (uint16_t)(a << 8 | b));
+    w16(w, (uint16_t)(c << 8 | d));
+}
+
+static void emit_options(const struct nst_tcp_opts *o, struct tcp_writer *w)
+{
+    if (o->has_mss)
+        w4(w, NST_TCPOPT_MSS, TCPOLEN_MSS, (uint8_t)(o->mss >> 8), (uint8_t)o->mss);
     if (o->has_ts) {
         if (o->sack_ok)
-            p = put4(p, NST_TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM, NST_TCPOPT_TS, TCPOLEN_TS);
+            w4(w, NST_TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM, NST_TCPOPT_TS, TCPOLEN_TS);
         else
-            p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_TS, TCPOLEN_TS);
-        nst_put32(p, o->ts_val);
-        nst_put32(p + 4, o->ts_ecr);
-        p += 8;
+            w4(w, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_TS, TCPOLEN_TS);
+        w32(w, o->ts_val);
+        w32(w, o->ts_ecr);
     } else if (o->sack_ok) {
-        p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM);
+        w4(w, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK_PERM, TCPOLEN_SACK_PERM);
     }
     if (o->has_wscale)
-        p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_WSCALE, TCPOLEN_WSCALE, o->wscale);
+        w4(w, NST_TCPOPT_NOP, NST_TCPOPT_WSCALE, TCPOLEN_WSCALE, o->wscale);
     size_t n = sack_blocks_fitting(o);
     if (n) {
-        p = put4(p, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK,
-                 (uint8_t)(TCPOLEN_SACK_BASE + TCPOLEN_SACK_BLOCK * n));
+        w4(w, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK, (uint8_t)(TCPOLEN_SACK_BASE + TCPOLEN_SACK_BLOCK * n));
         for (size_t i = 0; i < n; i++) {
-            nst_put32(p, o->sack[i].start);
-            nst_put32(p + 4, o->sack[i].end);
-            p += 8;
+            w32(w, o->sack[i].start);
+            w32(w, o->sack[i].end);
         }
     }
-    return p;
+}
+
+int nst_tcp_emit_sum(const struct nst_tcp_repr *r, uint8_t *buf, uint32_t *hdr_sum)
+{
+    size_t hl = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
+    struct tcp_writer w = {buf, 0};
+    w16(&w, r->src_port);
+    w16(&w, r->dst_port);
+    w32(&w, r->seq);
+    w32(&w, r->ack);
+    w16(&w, (uint16_t)(((hl / 4) << 12) | r->flags));
+    w16(&w, r->window);
+    w16(&w, 0); /* the checksum, filled in later */
+    w16(&w, r->urg_ptr);
+    emit_options(&r->opts, &w);
+    *hdr_sum = nst_csum_block_add(0, w.sum, 0); /* folded to 16 bits */
+    return (int)hl;
 }
 
 int nst_tcp_emit(const struct nst_tcp_repr *r, uint8_t *buf)
 {
-    size_t hl = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
-    nst_put16(buf, r->src_port);
-    nst_put16(buf + 2, r->dst_port);
-    nst_put32(buf + 4, r->seq);
-    nst_put32(buf + 8, r->ack);
-    buf[12] = (uint8_t)((hl / 4) << 4);
-    buf[13] = r->flags;
-    nst_put16(buf + 14, r->window);
-    nst_put16(buf + 16, 0);
-    nst_put16(buf + 18, r->urg_ptr);
-    emit_options(&r->opts, buf + NST_TCP_HLEN);
-    return (int)hl;
+    uint32_t sum;
+    return nst_tcp_emit_sum(r, buf, &sum);
 }
 
 void nst_tcp_set_checksum(uint8_t *seg, size_t len, nst_ip4_t src, nst_ip4_t dst)
@@ -222,6 +245,20 @@ void nst_tcp_set_checksum(uint8_t *seg, size_t len, nst_ip4_t src, nst_ip4_t dst
     nst_put16(seg + 16, 0);
     uint32_t sum = nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len);
     nst_put16(seg + 16, nst_csum_finish(nst_csum_add(sum, seg, len)));
+}
+
+void nst_tcp_put_checksum(uint8_t *seg, size_t len, uint32_t seg_sum, nst_ip4_t src, nst_ip4_t dst)
+{
+    if (len < NST_TCP_HLEN || len > 0xffff)
+        return;
+    uint32_t sum = nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len);
+    nst_put16(seg + 16, nst_csum_finish(nst_csum_block_add(sum, seg_sum, 0)));
+}
+
+uint32_t nst_tcp_csum_start(const uint8_t *seg, size_t hlen, size_t len, nst_ip4_t src, nst_ip4_t dst)
+{
+    /* RFC 9293 3.1: the pseudo-header's length is the whole segment's. */
+    return nst_csum_add(nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len), seg, hlen);
 }
 
 const char *nst_tcp_error_str(int err)

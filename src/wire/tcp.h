@@ -70,8 +70,20 @@ size_t nst_tcp_opts_len(const struct nst_tcp_opts *o);
  * The checksum field is left 0: call nst_tcp_set_checksum once the payload
  * follows the header. Returns the header length. */
 int nst_tcp_emit(const struct nst_tcp_repr *r, uint8_t *buf);
+/* The same, also giving the partial sum of the header written (checksum
+ * field 0), as nst_csum_add(0, buf, hlen) would after it. */
+int nst_tcp_emit_sum(const struct nst_tcp_repr *r, uint8_t *buf, uint32_t *hdr_sum);
 /* Computes and stores the checksum of the segment seg[0..len). */
 void nst_tcp_set_checksum(uint8_t *seg, size_t len, nst_ip4_t src, nst_ip4_t dst);
+/* Stores the checksum of the segment seg[0..len) given seg_sum, its partial
+ * sum (header with a zero checksum field, then payload) that the caller
+ * has computed: nothing of the segment is read. With nst_tcp_emit_sum and
+ * nst_csum_copy the payload and the header are each touched once. */
+void nst_tcp_put_checksum(uint8_t *seg, size_t len, uint32_t seg_sum, nst_ip4_t src, nst_ip4_t dst);
+/* The partial sum a received segment's checksum check starts from: the
+ * pseudo-header and the hlen header bytes. The segment is intact when
+ * nst_csum_finish(nst_csum_block_add(start, payload_sum, hlen)) == 0. */
+uint32_t nst_tcp_csum_start(const uint8_t *seg, size_t hlen, size_t len, nst_ip4_t src, nst_ip4_t dst);
 const char *nst_tcp_error_str(int err);
 
 #endif
