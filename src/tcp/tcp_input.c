@@ -348,13 +348,18 @@ static int syn_received_ack(struct nst_stack *st, struct nst_tcp_conn *c, const 
 
 /* fifth: the ACK field, then what an ACK of our FIN does to the state.
  * Returns 1 if processing stops (c may be gone). */
+/* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT]. */
+static int ack_acceptable(const struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    return !nst_seq_gt(seg->h.ack, c->snd_max) && !nst_seq_lt(seg->h.ack, c->snd_una - c->max_snd_wnd);
+}
+
 static int ack_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
     if (c->state == NST_TCPS_SYN_RECEIVED && syn_received_ack(st, c, seg))
         return 1;
-    /* RFC 5961 5.2: acceptable ACKs lie in [SND.UNA - MAX.SND.WND, SND.NXT];
-     * others are dropped with a (throttled) ACK. */
-    if (nst_seq_gt(seg->h.ack, c->snd_max) || nst_seq_lt(seg->h.ack, c->snd_una - c->max_snd_wnd)) {
+    /* Unacceptable ACKs are dropped with a (throttled) ACK. */
+    if (!ack_acceptable(c, seg)) {
         tcp_challenge_ack(st, c);
         return 1;
     }
@@ -476,7 +481,11 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
     }
     if (!(f & NST_TCP_ACK))
         return;
-    ts_update(st, c, seg);
+    /* A segment whose ACK will be refused must not move TS.Recent: a blind
+     * attacker could push it far ahead and PAWS would then drop every
+     * segment of the real peer (RFC 7323 4.3 read with RFC 5961 5.2). */
+    if (c->state == NST_TCPS_SYN_RECEIVED || ack_acceptable(c, seg))
+        ts_update(st, c, seg);
     if (ack_input(st, c, seg))
         return;
     if (text_ok && text_and_fin(st, c, seg->h.seq, seg->data, seg->len, (f & NST_TCP_FIN) != 0, seg->placed))
