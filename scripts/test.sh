@@ -3,7 +3,7 @@
 # every test (unit, simulator scenarios, packetdrill scripts, CLI and capture
 # checks, interop against the Linux kernel in private namespaces). Also
 # builds everything once optimised, so -O3-only warnings fail here too.
-# Then, if NST_FUZZ_SECONDS > 0, builds the libFuzzer targets with clang and
+# First, if NST_FUZZ_SECONDS > 0, builds the libFuzzer targets with clang and
 # runs each for that many seconds under ASan + UBSan (scripts/run-fuzzers.sh):
 # a crash, leak or sanitizer error fails the run. Default: 60 in CI (CI=true),
 # 0 (skipped) elsewhere.
@@ -14,10 +14,11 @@ cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j"$(nproc)" >/dev/null || cmake --build build-release -j1
 cmake -S . -B build-test -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNST_SANITIZE=ON -DNST_BENCH=OFF >/dev/null
 cmake --build build-test -j"$(nproc)"
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
-export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ctest --test-dir build-test --output-on-failure -j"$(nproc)" --timeout 900
 fuzz_secs=${NST_FUZZ_SECONDS:-$([ "${CI:-}" = true ] && echo 60 || echo 0)}
 if [ "$fuzz_secs" -gt 0 ]; then
   NST_FUZZ_BUILD=$PWD/build-test-fuzz NST_FUZZ_JOBS=$(nproc) scripts/run-fuzzers.sh "$fuzz_secs"
 fi
+# The test run last, so its summary closes the output.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-test --output-on-failure -j"$(nproc)" --timeout 900
