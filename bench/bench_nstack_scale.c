@@ -20,6 +20,7 @@
 #include "nst_pair.h"
 /* Internal: only to print the sizes of the objects being counted. */
 #include "core/stack_impl.h"
+#include "core/util.h"
 #include "tcp/tcp_state.h"
 
 #define CONNS_PER_PORT 16000
@@ -167,7 +168,8 @@ static int keepalive_tick(struct scale *s, double *arm_ns, double *fire_ns, doub
  * the heap bytes per TIME_WAIT record (measured by letting them all
  * expire) and the CPU ns per record of the tick that expires them. */
 __attribute__((noinline)) static int time_wait_cost(struct scale *s, double *close_ns, double *bytes_per_tw,
-                                                    double *index_per_tw, double *expire_ns, long *n_tw)
+                                                    double *index_per_tw, size_t *chunk, double *expire_ns,
+                                                    long *n_tw)
 {
     double c0 = bu_cpu_seconds(), last = c0;
     for (long i = 0; i < s->n; i++)
@@ -198,7 +200,14 @@ __attribute__((noinline)) static int time_wait_cost(struct scale *s, double *clo
     struct nst_tcp_info dummy;
     int listed = nst_tcp_list(s->p.a, &dummy, 0);
     size_t with_tw = heap_in_use();
-    double index_bytes = (double)(s->p.a->tcp->tws.nbuckets + s->p.a->timers.cap) * sizeof(void *);
+    /* What stays allocated when the records are gone: the tuple table's
+     * buckets (the expiry FIFO and the shared port entries go with them). */
+    double index_bytes = (double)s->p.a->tcp->tws.nbuckets * sizeof(void *);
+    /* One record's malloc chunk: usable size + glibc's 8-byte header. */
+    *chunk = 0;
+    for (size_t i = 0; i < s->p.a->tcp->tws.nbuckets && !*chunk; i++)
+        if (s->p.a->tcp->tws.buckets[i])
+            *chunk = malloc_usable_size(NST_CONTAINER_OF(s->p.a->tcp->tws.buckets[i], struct nst_tcp_tw, node)) + 8;
     s->p.skew += NST_SEC(120); /* past 2*MSL */
     c0 = bu_cpu_seconds();
     nst_stack_poll(s->p.a, np_now(&s->p));
@@ -281,14 +290,16 @@ int bench_nstack_scale(const struct bu_opts *o)
     /* Index space that stays allocated (tables do not shrink): the TIME_WAIT
      * hash buckets and the timer heap slots, per record at the peak. */
     double tw_index = 0;
-    if (time_wait_cost(&s, &close_ns, &per_tw, &tw_index, &expire_ns, &n_tw) < 0)
+    size_t tw_chunk = 0;
+    if (time_wait_cost(&s, &close_ns, &per_tw, &tw_index, &tw_chunk, &expire_ns, &n_tw) < 0)
         goto done;
     snprintf(note, sizeof(note), "client closes all %ld, then the server: both closes and the FIN exchange", s.n);
     report(o, v, "close", close_ns, "ns per connection", close_ns * 1e-9 * (double)s.n, note);
     snprintf(note, sizeof(note),
-             "%ld TIME_WAIT records, heap freed when they expire / records; sizeof(nst_tcp_tw) %zu; plus %.0f B of "
-             "index per record (hash buckets, timer heap slots)",
-             n_tw, sizeof(struct nst_tcp_tw), tw_index);
+             "%ld TIME_WAIT records, heap freed when they expire / records; sizeof(nst_tcp_tw) %zu in a %zu-byte "
+             "malloc chunk, the rest their expiry-FIFO slots and shared port entries; plus %.0f B of index per "
+             "record that stays (hash buckets)",
+             n_tw, sizeof(struct nst_tcp_tw), tw_chunk, tw_index);
     report(o, v, "bytes_per_time_wait", per_tw, "bytes", 0, note);
     snprintf(note, sizeof(note), "one poll expiring %ld TIME_WAIT records", n_tw);
     report(o, v, "tw_expire", expire_ns, "ns per record", 0, note);

@@ -265,6 +265,35 @@ static void print_notes(FILE *f)
     }
 }
 
+/* Bench 5: over a TAP, in wall-clock time, against the kernel over veth.
+ * Target: nstack's bulk goodput within 2x of the kernel's (>= 0.5x). */
+static void print_tap(FILE *f)
+{
+    int any = 0;
+    for (int i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        if (strcmp(r->bench, "tap"))
+            continue;
+        if (!any) {
+            fprintf(f, "\nBench 5, over a TAP against the kernel (wall clock; two processes, two CPUs):\n\n");
+            fprintf(f, "| test | stack | value | unit | vs kernel over veth | target | status | notes |\n");
+            fprintf(f, "|---|---|---:|---|---:|---|---|---|\n");
+            any = 1;
+        }
+        const struct row *k = find("tap", r->variant, "linux-veth", r->metric);
+        char v[32], ratio[32];
+        fmt_value(r->value, v, sizeof(v));
+        fmt_ratio(r, k, ratio, sizeof(ratio));
+        const char *tgt = "-", *st = "-";
+        if (!strcmp(r->variant, "bulk") && !strncmp(r->impl, "nstack-tap", 10) && !strstr(r->impl, "nooffload")) {
+            tgt = ">= 0.5x kernel";
+            st = k && k->value > 0 ? (r->value >= 0.5 * k->value ? "met" : "MISSED") : "-";
+        }
+        fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r->variant, r->impl, v, r->unit, ratio, tgt, st,
+                r->note);
+    }
+}
+
 static void write_summary(FILE *f)
 {
     fprintf(f, "Comparison (higher is better; per CPU second of the one thread that runs both ends):\n\n");
@@ -272,6 +301,7 @@ static void write_summary(FILE *f)
     print_variants(f);
     print_single(f, "lossy", "Lossy long path on the simulator (goodput per virtual second):");
     print_single(f, "scale", "Scale (two nstack stacks in memory):");
+    print_tap(f);
     print_notes(f);
 }
 

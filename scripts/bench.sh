@@ -6,7 +6,9 @@
 #   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~4 min)
 #   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
 #   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
-#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy)
+#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy tap)
+#   scripts/bench.sh --no-lto    build nstack without link-time optimisation (the default build
+#                                uses it: applications link nstack statically, see PERFORMANCE.md)
 #
 # Installs what it needs (as root), builds Release in build-bench/, writes
 # bench/results/: raw.csv, results.csv, results.json, summary.md, plot.svg
@@ -14,14 +16,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-full=0 quick=0 profile=0 only=""
+full=0 quick=0 profile=0 only="" lto=ON
 while [ $# -gt 0 ]; do
   case "$1" in
     --full) full=1 ;;
     --quick) quick=1 ;;
     --profile) profile=1 ;;
     --only) only="$2"; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --no-lto) lto=OFF ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -47,10 +50,13 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # ---- build (Release, no sanitizers; -g changes no code, it names lines for callgrind) ----
-build=build-bench
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g -DNST_SANITIZE=OFF -DNST_BENCH=ON >/dev/null
-targets=(nst_bench_nstack nst_bench_linux nst_bench_report)
-[ -f /usr/include/lwip/lwip/tcp.h ] && targets+=(nst_bench_lwip)
+build=${NST_BENCH_BUILD:-build-bench} # NST_BENCH_BUILD: another build folder
+# LTO: nstack is a static library; inlining across its files (the layers'
+# small per-packet functions) is worth ~15% on bulk (docs/PERFORMANCE.md).
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g -DNST_SANITIZE=OFF -DNST_BENCH=ON \
+  -DCMAKE_INTERPROCEDURAL_OPTIMIZATION="$lto" >/dev/null
+targets=(nst_bench_nstack nst_bench_linux nst_bench_report nst_bench_tap)
+[ -f /usr/include/lwip/lwip/tcp.h ] && targets+=(nst_bench_lwip nst_bench_lwip_tap)
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
 bin="$build/bench"
 
@@ -106,6 +112,22 @@ if unshare --net true 2>/dev/null; then
     "$bin/nst_bench_linux" "${args[@]}" ${only:+--only "$only"} || echo "bench.sh: the Linux benchmark failed" >&2
 else
   echo "bench.sh: cannot create a network namespace (needs root): Linux figures skipped" >&2
+fi
+
+# Bench 5: nstack on a TAP against the kernel, in wall-clock time, beside
+# the kernel against itself over a veth pair and lwIP on the same TAP; all
+# in namespaces that exist only for the run (scripts/bench-tap.sh).
+if wanted tap; then
+  step "bench 5: TAP (nstack, lwIP) and veth (kernel), private namespaces"
+  tap_secs=3
+  [ "$quick" = 1 ] && tap_secs=1
+  if [ -c /dev/net/tun ] && unshare --net true 2>/dev/null; then
+    unshare --net -- bash scripts/bench-tap.sh "$bin/nst_bench_tap" "$raw" "$tap_secs" \
+      "$([ -x "$bin/nst_bench_lwip_tap" ] && echo "$bin/nst_bench_lwip_tap")" ||
+      echo "bench.sh: the TAP benchmark failed" >&2
+  else
+    echo "bench.sh: bench 5 skipped: it needs root (network namespaces) and /dev/net/tun" >&2
+  fi
 fi
 
 step "report"

@@ -19,6 +19,8 @@ const char tap_opts_help[] =
     "  --mac MAC       nstack's MAC address (default 02:6e: and the four address bytes)\n"
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
     "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
+    "  --no-offload    no vnet header: plain frames, one per read (by default the kernel's\n"
+    "                  checksum and TCP segmentation offloads are on: up to 64 KB per read)\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -92,6 +94,9 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
         o->have_mac = 1;
         return 0;
     case TAP_OPT_PCAP: o->pcap = arg; return 0;
+    case TAP_OPT_NO_OFFLOAD:
+        o->no_offload = 1;
+        return 0;
     case TAP_OPT_PCAP_MAX:
         if (nst_cli_parse_u64(arg, 1, UINT64_MAX, &v))
             return nst_cli_bad_usage(cmd, "--pcap-max needs a number of frames (1 or more), not '%s'", arg);
@@ -182,6 +187,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
     tc.seed = o->seed;
     tc.tx = o->tx;
     tc.rx = o->rx;
+    tc.vnet_hdr = !o->no_offload;
     char why[512];
     int err = nst_tap_open(&tc, &h->tap, why, sizeof(why));
     if (err) {
@@ -233,6 +239,12 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
     fprintf(out, "--- %s statistics ---\n", nst_tap_name(h->tap));
     print_dir(out, "tx (nstack -> kernel)", &s->tx);
     print_dir(out, "rx (kernel -> nstack)", &s->rx);
+    if (nst_tap_vnet(h->tap))
+        fprintf(out, "offloads: %llu GSO frames cut into %llu segments, %llu checksums finished, %llu refused\n",
+                (unsigned long long)s->rx.gso_frames, (unsigned long long)s->rx.gso_segments,
+                (unsigned long long)s->rx.csum_finished, (unsigned long long)s->rx.vnet_bad);
+    else
+        fprintf(out, "offloads: off\n");
     if (s->pcap_errors)
         fprintf(out, "capture: stopped after a write error\n");
     const struct nst_stats *ts = nst_stack_stats(h->st);

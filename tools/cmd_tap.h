@@ -21,6 +21,7 @@ struct tap_opts {
     uint64_t pcap_max;          /* --pcap-max FRAMES: the capture's first frames only; 0: all */
     uint64_t seed;              /* --seed: the impairment generator */
     struct nst_tap_impair tx, rx; /* --loss/--delay/--duplicate/--reorder, --tx-X, --rx-X */
+    int no_offload;             /* --no-offload: plain frames, no vnet header */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -32,6 +33,7 @@ enum {
     TAP_OPT_PCAP,
     TAP_OPT_SEED,
     TAP_OPT_PCAP_MAX,
+    TAP_OPT_NO_OFFLOAD,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -47,6 +49,7 @@ enum {
     {"gw", required_argument, 0, TAP_OPT_GW},   {"mac", required_argument, 0, TAP_OPT_MAC},   \
     {"pcap", required_argument, 0, TAP_OPT_PCAP}, {"seed", required_argument, 0, TAP_OPT_SEED}, \
     {"pcap-max", required_argument, 0, TAP_OPT_PCAP_MAX},                                     \
+    {"no-offload", no_argument, 0, TAP_OPT_NO_OFFLOAD},                                       \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 

@@ -4,7 +4,7 @@
  * descriptor: every frame the kernel sends on it can be read(), every frame
  * written is received by the kernel. With it a stack talks to the Linux
  * kernel (and through it to real hosts). nstack opens the device with
- * IFF_TAP | IFF_NO_PI, non-blocking.
+ * IFF_TAP | IFF_NO_PI (and IFF_VNET_HDR: see vnet_hdr below), non-blocking.
  *
  * The driver never reads a clock: whoever drives it (the run loop,
  * <nstack/runloop.h>) passes `now` in, as with the stack itself.
@@ -36,17 +36,24 @@ struct nst_tap_config {
     const char *ifname;       /* device to attach to or create; NULL or "": the kernel names it (tapN) */
     unsigned batch;           /* most frames read by one nst_tap_receive(), 64 */
     unsigned hold_max;        /* frames held back (delay, reorder) per direction, 1024; beyond: dropped */
-    const char *pcap_path;    /* write what crosses the device here; NULL: no capture */
+    const char *pcap_path;    /* write what crosses the device here; NULL: no capture (received
+                                 GSO frames appear as the segments cut from them, with checksums
+                                 finished: what the stack was given) */
     nst_time_t pcap_offset;   /* added to capture timestamps (e.g. REALTIME - MONOTONIC: wall-clock times) */
     uint64_t pcap_max_frames; /* the capture ends (file closed) after this many frames; 0: no limit */
     uint64_t seed;            /* the impairment generator's seed, 1 */
     struct nst_tap_impair tx; /* stack -> kernel */
     struct nst_tap_impair rx; /* kernel -> stack */
-    /* TODO(vnet): IFF_VNET_HDR + TUNSETOFFLOAD(TUN_F_CSUM|TUN_F_TSO4) would let
-     * ~64 KB frames cross per system call (DESIGN.md 7: ~11 vs 2.4 Gbit/s).
-     * It needs the stack to accept frames with a partial checksum
-     * (VIRTIO_NET_HDR_F_NEEDS_CSUM) and GSO frames, and to emit TSO-sized TCP
-     * segments; until TCP does that, the driver moves plain frames only. */
+    /* 1 (the default): open the device with IFF_VNET_HDR and ask the kernel
+     * for checksum and TCP/IPv4 segmentation offloads (TUNSETOFFLOAD
+     * TUN_F_CSUM | TUN_F_TSO4). The kernel then hands over up to 64 KB of a
+     * TCP stream per read (a GSO frame), and frames whose checksum it left
+     * for the device to finish; the driver cuts the former into MTU-sized
+     * segments and finishes the latter, so the stack sees ordinary frames.
+     * Frames sent carry an empty header (checksums complete, no GSO). If the
+     * kernel refuses, the device works without (nst_tap_vnet() says which).
+     * 0: plain frames, one per read, checksums always complete. */
+    int vnet_hdr;
 };
 
 /* What the driver saw, per direction (0: tx, stack -> kernel; 1: rx). */
@@ -61,6 +68,10 @@ struct nst_tap_dir_stats {
     uint64_t reordered;
     uint64_t delayed;         /* held back by delay or reorder */
     uint64_t hold_drops;      /* dropped: hold_max frames were already held */
+    /* With a vnet header (rx): GSO frames read, the segments cut from them,
+     * partial checksums finished, and frames dropped because their header
+     * asked for what the driver cannot do (counted in errors too). */
+    uint64_t gso_frames, gso_segments, csum_finished, vnet_bad;
 };
 
 struct nst_tap_stats {
@@ -73,7 +84,7 @@ enum { NST_TAP_DIR_TX = 0, NST_TAP_DIR_RX = 1 };
 
 struct nst_tap;
 
-/* batch 64, hold_max 1024, seed 1, no capture, no impairment. */
+/* batch 64, hold_max 1024, seed 1, no capture, no impairment, vnet_hdr 1. */
 void nst_tap_config_default(struct nst_tap_config *c);
 
 /* Opens (creating if needed) the TAP device. On failure returns -errno and,
@@ -86,6 +97,9 @@ int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *w
 void nst_tap_close(struct nst_tap *tap);
 
 int nst_tap_fd(const struct nst_tap *tap);
+/* 1 if frames cross with a vnet header and the kernel's offloads are on
+ * (see nst_tap_config.vnet_hdr), else 0. */
+int nst_tap_vnet(const struct nst_tap *tap);
 /* The device's name as the kernel knows it. */
 const char *nst_tap_name(const struct nst_tap *tap);
 /* The device's MTU as the kernel sees it (SIOCGIFMTU), or -errno. */

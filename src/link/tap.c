@@ -9,7 +9,14 @@
  * The capture shows what crossed the device, as `tshark -i TAP` would:
  * frames as read from the kernel (before the rx impairment) and frames as
  * written to it (after the tx impairment: a lost one is not there, a
- * duplicated one is there twice). */
+ * duplicated one is there twice).
+ *
+ * With a vnet header (IFF_VNET_HDR, the default) the kernel's offloads are
+ * on: a read may bring a 64 KB GSO frame, cut here into MTU-sized segments
+ * (tap_vnet.c), so one system call carries ~45 segments of a bulk stream
+ * instead of one; frames with a partial checksum are finished here. The
+ * capture then holds the segments, checksums finished, as the stack got
+ * them. */
 #include <nstack/pcap.h>
 #include <nstack/tap.h>
 
@@ -22,9 +29,11 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "link/impair.h"
+#include "link/tap_vnet.h"
 #include "wire/eth.h"
 
 #define TUN_PATH "/dev/net/tun"
@@ -36,6 +45,8 @@
 
 struct nst_tap {
     int fd;
+    int vnet;                   /* frames cross with a struct virtio_net_hdr in front */
+    int offloads;               /* and the kernel may send GSO frames and partial checksums */
     char name[IFNAMSIZ];
     nst_time_t now;
     unsigned batch;
@@ -46,7 +57,7 @@ struct nst_tap {
     nst_time_t pcap_offset;
     uint64_t pcap_max_frames;
     struct nst_tap_stats stats;
-    uint8_t buf[TAP_FRAME_MAX];
+    uint8_t buf[NST_VNET_HLEN + TAP_FRAME_MAX];
 };
 
 void nst_tap_config_default(struct nst_tap_config *c)
@@ -55,6 +66,7 @@ void nst_tap_config_default(struct nst_tap_config *c)
     c->batch = TAP_BATCH_DEFAULT;
     c->hold_max = TAP_HOLD_DEFAULT;
     c->seed = 1;
+    c->vnet_hdr = 1;
 }
 
 /* Returns err after writing "what: strerror. hint" into why. */
@@ -93,22 +105,55 @@ static const char *setiff_hint(int err)
     }
 }
 
-/* Binds fd to the TAP `name` (created if missing; "" lets the kernel pick).
- * Writes the kernel's name for it into out. */
-static int set_iff(int fd, const char *name, char out[IFNAMSIZ], char *why, size_t why_len)
+/* Binds fd to the TAP `name` (created if missing; "" lets the kernel pick)
+ * with `flags` added to IFF_TAP | IFF_NO_PI. Writes the kernel's name for it
+ * into out. 0 or -errno (why not written). */
+static int tunsetiff(int fd, const char *name, short flags, char out[IFNAMSIZ])
 {
     struct ifreq ifr;
     memset(&ifr, 0, sizeof(ifr));
     /* IFF_NO_PI: no 4-byte packet-information prefix, plain Ethernet frames. */
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | flags);
     snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        int err = -errno;
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+        return -errno;
+    snprintf(out, IFNAMSIZ, "%s", ifr.ifr_name);
+    return 0;
+}
+
+/* With the vnet header: the offloads the driver can take from the kernel
+ * (checksums left to finish, TCP/IPv4 GSO frames). 0 or -errno. */
+static int set_offloads(int fd)
+{
+    unsigned off = TUN_F_CSUM | TUN_F_TSO4;
+    int hdr_len = NST_VNET_HLEN;
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0 || ioctl(fd, TUNSETOFFLOAD, off) < 0)
+        return -errno;
+    return 0;
+}
+
+static int set_iff(struct nst_tap *tap, const char *name, int want_vnet, char *why, size_t why_len)
+{
+    int err = want_vnet ? tunsetiff(tap->fd, name, IFF_VNET_HDR, tap->name) : -EINVAL;
+    if (err == 0) {
+        tap->vnet = 1;
+        /* Without the offloads the header stays (empty, frames plain). */
+        tap->offloads = set_offloads(tap->fd) == 0;
+        return 0;
+    }
+    /* A kernel without vnet headers (EINVAL): plain frames. */
+    if (err == -EINVAL)
+        err = tunsetiff(tap->fd, name, 0, tap->name);
+    /* Plain frames: no offloads either, whatever an earlier user of a
+     * persistent device asked for (the kernel would otherwise go on sending
+     * GSO frames and partial checksums, with no header to say so). */
+    if (err == 0)
+        ioctl(tap->fd, TUNSETOFFLOAD, 0u);
+    if (err) {
         char what[64];
         snprintf(what, sizeof(what), "cannot attach to TAP '%s' (TUNSETIFF)", name[0] ? name : "tap%d");
         return explain(err, why, why_len, what, setiff_hint(err));
     }
-    snprintf(out, IFNAMSIZ, "%s", ifr.ifr_name);
     return 0;
 }
 
@@ -139,7 +184,7 @@ static int tap_setup(struct nst_tap *tap, const struct nst_tap_config *c, char *
     tap->fd = open_tun(why, why_len);
     if (tap->fd < 0)
         return tap->fd;
-    return set_iff(tap->fd, c->ifname ? c->ifname : "", tap->name, why, why_len);
+    return set_iff(tap, c->ifname ? c->ifname : "", c->vnet_hdr, why, why_len);
 }
 
 int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *why, size_t why_len)
@@ -179,6 +224,7 @@ void nst_tap_close(struct nst_tap *tap)
 }
 
 int nst_tap_fd(const struct nst_tap *tap) { return tap->fd; }
+int nst_tap_vnet(const struct nst_tap *tap) { return tap->vnet && tap->offloads; }
 const char *nst_tap_name(const struct nst_tap *tap) { return tap->name; }
 const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap) { return &tap->stats; }
 
@@ -232,10 +278,13 @@ static void capture(struct nst_tap *tap, const uint8_t *frame, size_t len)
     }
 }
 
-/* Writes one frame to the kernel. 0 or -errno. */
+/* Writes one frame to the kernel (behind an empty vnet header if the
+ * device has them: checksums complete, no GSO). 0 or -errno. */
 static int tap_write(struct nst_tap *tap, const uint8_t *frame, size_t len)
 {
-    ssize_t n = write(tap->fd, frame, len);
+    uint8_t vh[NST_VNET_HLEN] = {0};
+    struct iovec iov[2] = {{vh, sizeof(vh)}, {(void *)frame, len}};
+    ssize_t n = tap->vnet ? writev(tap->fd, iov, 2) - (ssize_t)sizeof(vh) : write(tap->fd, frame, len);
     if (n < 0 || (size_t)n != len) {
         tap->stats.tx.errors++;
         return n < 0 ? -errno : -EIO;
@@ -292,6 +341,46 @@ int nst_tap_attach(struct nst_tap *tap, struct nst_stack *st, const struct nst_i
     return idx;
 }
 
+/* A frame as the stack is to get it: captured, then through the rx
+ * impairment. */
+static void rx_frame(void *arg, const uint8_t *frame, size_t len)
+{
+    struct nst_tap *tap = arg;
+    capture(tap, frame, len);
+    nst_impair_frame(&tap->imp[NST_TAP_DIR_RX], tap->now, frame, len, rx_out, tap);
+}
+
+/* A frame read behind a vnet header: finished or cut as it says. */
+static void rx_vnet(struct nst_tap *tap, uint8_t *frame, size_t len, const struct nst_vnet_hdr *h)
+{
+    struct nst_tap_dir_stats *s = &tap->stats.rx;
+    int gso = h->gso_type & (uint8_t)~NST_VNET_GSO_ECN;
+    if (gso == NST_VNET_GSO_TCPV4) {
+        /* Every segment's checksum is computed anew: NEEDS_CSUM needs no
+         * separate pass. */
+        int n = nst_vnet_split_tcp4(frame, len, h->gso_size, rx_frame, tap);
+        if (n > 0) {
+            s->gso_frames++;
+            s->gso_segments += (uint64_t)n;
+            return;
+        }
+    } else if (gso == NST_VNET_GSO_NONE) {
+        if (!(h->flags & NST_VNET_F_NEEDS_CSUM)) {
+            rx_frame(tap, frame, len);
+            return;
+        }
+        if (nst_vnet_finish_csum(frame, len, h->csum_start, h->csum_offset) == 0) {
+            s->csum_finished++;
+            rx_frame(tap, frame, len);
+            return;
+        }
+    }
+    /* UDP or IPv6 GSO (never asked for), or a header that does not fit the
+     * frame: dropped, counted. */
+    s->vnet_bad++;
+    s->errors++;
+}
+
 /* One read(): 1 if a frame was read, 0 if the device is empty, -errno. */
 static int read_one(struct nst_tap *tap)
 {
@@ -304,14 +393,29 @@ static int read_one(struct nst_tap *tap)
         tap->stats.rx.errors++;
         return -errno;
     }
+    uint8_t *frame = tap->buf;
+    size_t len = (size_t)n;
+    struct nst_vnet_hdr vh;
+    if (tap->vnet) {
+        if (len < NST_VNET_HLEN) {
+            tap->stats.rx.vnet_bad++;
+            tap->stats.rx.errors++;
+            return 1;
+        }
+        nst_vnet_hdr_parse(frame, &vh);
+        frame += NST_VNET_HLEN;
+        len -= NST_VNET_HLEN;
+    }
     tap->stats.rx.frames++;
-    tap->stats.rx.bytes += (uint64_t)n;
+    tap->stats.rx.bytes += (uint64_t)len;
     if ((size_t)n > sizeof(tap->buf)) {
         tap->stats.rx.truncated++;
         return 1;
     }
-    capture(tap, tap->buf, (size_t)n);
-    nst_impair_frame(&tap->imp[NST_TAP_DIR_RX], tap->now, tap->buf, (size_t)n, rx_out, tap);
+    if (tap->vnet)
+        rx_vnet(tap, frame, len, &vh);
+    else
+        rx_frame(tap, frame, len);
     return 1;
 }
 

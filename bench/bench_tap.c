@@ -1,0 +1,541 @@
+/* Bench 5: nstack on a Linux TAP against the kernel, and the kernel against
+ * itself over a veth pair, in wall-clock time (two processes, each on its
+ * own CPU: what an application on a TAP gets). One program, four roles:
+ *
+ *   kserver  kernel sockets: a bulk sink on --port, a CRR responder on --port+1
+ *   kclient  kernel sockets: bulk sender or CRR client to --peer
+ *   nserver  nstack on --tap: the same two services
+ *   nclient  nstack on --tap: bulk sender or CRR client to --peer
+ *
+ * The client measures and writes the result line (bench_util.h CSV):
+ *   bulk  payload bytes the peer acknowledged (TCP_INFO bytes_acked) per
+ *         wall second, over --seconds after a 0.5 s warm-up;
+ *   crr   connect, 64-byte request, 64-byte response, the server closes
+ *         first; connections completed per wall second (at most --conns).
+ * Servers exit after --seconds (a bound; the script stops them sooner).
+ * scripts/bench.sh runs every role inside network namespaces of its own
+ * (--only tap), with addresses that exist only there. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked (glibc's is older) */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nstack/nstack.h>
+#include <nstack/runloop.h>
+#include <nstack/tap.h>
+#include <nstack/tcp_info.h>
+
+#include "bench_util.h"
+
+#define CHUNK 65536
+#define MSG 64
+#define WARMUP_NS 500000000LL
+#define MAX_CONNS 256
+
+struct opts {
+    const char *role, *test, *tap, *out, *impl;
+    nst_ip4_t addr, peer;
+    uint8_t prefix;
+    uint16_t port;
+    double seconds;
+    long conns;
+    int offload;
+};
+
+static int parse_ip(const char *s, nst_ip4_t *a, uint8_t *prefix)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%s", s);
+    char *slash = strchr(buf, '/');
+    if (slash) {
+        *slash = 0;
+        if (prefix)
+            *prefix = (uint8_t)atoi(slash + 1);
+    }
+    struct in_addr in;
+    if (inet_pton(AF_INET, buf, &in) != 1)
+        return -1;
+    *a = ntohl(in.s_addr);
+    return 0;
+}
+
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        {"role", required_argument, 0, 'r'}, {"test", required_argument, 0, 't'},
+        {"addr", required_argument, 0, 'a'}, {"peer", required_argument, 0, 'p'},
+        {"port", required_argument, 0, 'P'}, {"seconds", required_argument, 0, 's'},
+        {"conns", required_argument, 0, 'c'}, {"tap", required_argument, 0, 'T'},
+        {"no-offload", no_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
+        {"impl", required_argument, 0, 'i'}, {0, 0, 0, 0}};
+    memset(o, 0, sizeof(*o));
+    o->test = "bulk";
+    o->port = 5001;
+    o->seconds = 3;
+    o->conns = 20000;
+    o->offload = 1;
+    o->prefix = 24;
+    int c;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->role = optarg; break;
+        case 't': o->test = optarg; break;
+        case 'a': if (parse_ip(optarg, &o->addr, &o->prefix)) return -1; break;
+        case 'p': if (parse_ip(optarg, &o->peer, NULL)) return -1; break;
+        case 'P': o->port = (uint16_t)atoi(optarg); break;
+        case 's': o->seconds = atof(optarg); break;
+        case 'c': o->conns = atol(optarg); break;
+        case 'T': o->tap = optarg; break;
+        case 'N': o->offload = 0; break;
+        case 'o': o->out = optarg; break;
+        case 'i': o->impl = optarg; break;
+        default: return -1;
+        }
+    }
+    if (!o->role || o->seconds <= 0 || o->seconds > 600 || o->conns <= 0)
+        return -1;
+    return 0;
+}
+
+static void report(const struct opts *o, const char *metric, double v, const char *unit, double wall,
+                   const char *note)
+{
+    struct bu_result r = {"tap", o->test, o->impl ? o->impl : o->role, metric, v, unit, 1,
+                          bu_cpu_seconds(), wall, ""};
+    snprintf(r.note, sizeof(r.note), "%s", note);
+    bu_result_write(o->out, &r);
+}
+
+/* ---- the kernel's side ---------------------------------------------------------- */
+
+static struct sockaddr_in sin_of(nst_ip4_t a, uint16_t port)
+{
+    struct sockaddr_in s;
+    memset(&s, 0, sizeof(s));
+    s.sin_family = AF_INET;
+    s.sin_addr.s_addr = htonl(a);
+    s.sin_port = htons(port);
+    return s;
+}
+
+static int k_listen(nst_ip4_t a, uint16_t port)
+{
+    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
+    struct sockaddr_in s = sin_of(a, port);
+    if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+        bind(l, (struct sockaddr *)&s, sizeof(s)) || listen(l, 1024)) {
+        perror("kserver: listen");
+        return -1;
+    }
+    return l;
+}
+
+struct kconn {
+    int fd, crr, got;
+};
+
+/* The kernel's server: a sink on port, a CRR responder on port + 1. */
+static int kserver(const struct opts *o)
+{
+    int ls[2] = {k_listen(o->addr, o->port), k_listen(o->addr, (uint16_t)(o->port + 1))};
+    if (ls[0] < 0 || ls[1] < 0)
+        return 1;
+    static struct kconn c[MAX_CONNS];
+    int n = 0;
+    static char buf[CHUNK];
+    int64_t end = bu_mono_ns() + (int64_t)(o->seconds * 1e9);
+    fprintf(stderr, "kserver: ready\n");
+    while (bu_mono_ns() < end) {
+        struct pollfd p[MAX_CONNS + 2];
+        p[0] = (struct pollfd){ls[0], POLLIN, 0};
+        p[1] = (struct pollfd){ls[1], POLLIN, 0};
+        for (int i = 0; i < n; i++)
+            p[2 + i] = (struct pollfd){c[i].fd, POLLIN, 0};
+        if (poll(p, (nfds_t)(n + 2), 100) <= 0)
+            continue;
+        for (int k = 0; k < 2; k++) {
+            int fd;
+            while (n < MAX_CONNS && (fd = accept4(ls[k], NULL, NULL, SOCK_NONBLOCK)) >= 0)
+                c[n++] = (struct kconn){fd, k, 0};
+        }
+        for (int i = 0; i < n; i++) {
+            ssize_t r = read(c[i].fd, buf, c[i].crr ? (size_t)(MSG - c[i].got) : sizeof(buf));
+            if (r < 0 && errno == EAGAIN)
+                continue;
+            int done = r <= 0;
+            if (r > 0 && c[i].crr && (c[i].got += (int)r) == MSG) {
+                /* The response, then the server closes first. */
+                done = write(c[i].fd, buf, MSG) != MSG || 1;
+            }
+            if (done) {
+                close(c[i].fd);
+                c[i--] = c[--n];
+            }
+        }
+    }
+    return 0;
+}
+
+static int k_connect(const struct opts *o, uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in s = sin_of(o->peer, port);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&s, sizeof(s))) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static uint64_t k_bytes_acked(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len);
+    return ti.tcpi_bytes_acked;
+}
+
+static int kclient_bulk(const struct opts *o)
+{
+    int fd = k_connect(o, o->port);
+    if (fd < 0) {
+        perror("kclient: connect");
+        return 1;
+    }
+    uint8_t *pat = bu_pattern_new(CHUNK);
+    uint64_t off = 0, acked0 = 0;
+    int64_t t0 = bu_mono_ns(), start = 0, end = t0 + WARMUP_NS + (int64_t)(o->seconds * 1e9);
+    double cpu0 = 0;
+    for (int64_t now = t0; now < end; now = bu_mono_ns()) {
+        if (!start && now - t0 >= WARMUP_NS) {
+            start = now;
+            acked0 = k_bytes_acked(fd);
+            cpu0 = bu_cpu_seconds();
+        }
+        ssize_t w = write(fd, pat + off % BU_PATTERN_PERIOD, CHUNK);
+        if (w <= 0)
+            break;
+        off += (uint64_t)w;
+    }
+    double wall = (double)(bu_mono_ns() - start) / 1e9;
+    double bytes = (double)(k_bytes_acked(fd) - acked0);
+    char note[200];
+    snprintf(note, sizeof(note), "kernel sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s of the sender",
+             bytes / 1e6, wall, bu_cpu_seconds() - cpu0);
+    report(o, "goodput", bytes * 8 / wall / 1e9, "Gbit/s (wall)", wall, note);
+    close(fd);
+    free(pat);
+    return 0;
+}
+
+static int kclient_crr(const struct opts *o)
+{
+    char buf[MSG];
+    memset(buf, 'q', sizeof(buf));
+    long done = 0, failed = 0;
+    int64_t t0 = bu_mono_ns(), end = t0 + (int64_t)(o->seconds * 1e9);
+    while (done < o->conns && bu_mono_ns() < end) {
+        int fd = k_connect(o, (uint16_t)(o->port + 1));
+        int ok = fd >= 0 && write(fd, buf, MSG) == MSG;
+        size_t got = 0;
+        ssize_t r = 1;
+        while (ok && got < MSG && (r = read(fd, buf, MSG - got)) > 0)
+            got += (size_t)r;
+        ok = ok && got == MSG && read(fd, buf, 1) == 0; /* the server's FIN */
+        if (fd >= 0)
+            close(fd);
+        done += ok;
+        failed += !ok;
+        if (failed > 100)
+            break;
+    }
+    double wall = (double)(bu_mono_ns() - t0) / 1e9;
+    char note[200];
+    snprintf(note, sizeof(note), "kernel client: %ld connections (%ld failed) in %.2f s wall, server closes first",
+             done, failed, wall);
+    report(o, "connections", (double)done / wall, "per s (wall)", wall, note);
+    return failed > 100;
+}
+
+/* ---- nstack on the TAP ------------------------------------------------------------ */
+
+struct nhost {
+    const struct opts *o;
+    struct nst_tap *tap;
+    struct nst_stack *st;
+    struct nst_runloop *rl;
+    /* client */
+    int fd, phase;
+    uint64_t off, acked0;
+    nst_time_t start, t0, end;
+    double cpu0;
+    long done, failed;
+    uint8_t *pat;
+    size_t got;
+    /* server */
+    int ls[2];
+    struct kconn c[MAX_CONNS];
+    int n;
+    char buf[CHUNK];
+};
+
+static int nhost_open(struct nhost *h, const struct opts *o)
+{
+    memset(h, 0, sizeof(*h));
+    h->o = o;
+    h->fd = -1;
+    struct nst_tap_config tc;
+    nst_tap_config_default(&tc);
+    tc.ifname = o->tap;
+    tc.vnet_hdr = o->offload;
+    char why[256];
+    if (nst_tap_open(&tc, &h->tap, why, sizeof(why))) {
+        fprintf(stderr, "%s: %s\n", o->role, why);
+        return -1;
+    }
+    struct nst_stack_config sc;
+    nst_stack_config_default(&sc);
+    sc.use_os_entropy = 1;
+    h->st = nst_stack_new(&sc);
+    struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix};
+    ic.mac = (struct nst_mac){{0x02, 0x6e, (uint8_t)(o->addr >> 24), (uint8_t)(o->addr >> 16),
+                               (uint8_t)(o->addr >> 8), (uint8_t)o->addr}};
+    if (!h->st || nst_tap_attach(h->tap, h->st, &ic) < 0 || nst_runloop_new(h->st, &h->rl) ||
+        nst_runloop_add_tap(h->rl, h->tap)) {
+        fprintf(stderr, "%s: cannot set up the stack\n", o->role);
+        return -1;
+    }
+    /* The kernel turns the carrier on asynchronously: wait for it (3 s). */
+    nst_time_t until = nst_runloop_clock() + NST_SEC(3);
+    while (nst_tap_kernel_state(h->tap, NULL) == 0 && nst_runloop_clock() < until)
+        nst_runloop_run(h->rl, nst_runloop_clock() + NST_MSEC(5), NULL, NULL);
+    nst_runloop_run(h->rl, 0, NULL, NULL);
+    if (o->offload && !nst_tap_vnet(h->tap))
+        fprintf(stderr, "%s: the kernel refused the TAP offloads: plain frames\n", o->role);
+    return 0;
+}
+
+static void nhost_close(struct nhost *h)
+{
+    nst_runloop_free(h->rl);
+    nst_stack_free(h->st);
+    nst_tap_close(h->tap);
+}
+
+static int n_connect(struct nhost *h, uint16_t port)
+{
+    int fd = nst_socket(h->st, NST_SOCK_STREAM);
+    struct nst_sockaddr a = {h->o->peer, port};
+    int rc = nst_connect(h->st, fd, &a);
+    if (rc < 0 && rc != -EINPROGRESS) {
+        nst_close(h->st, fd);
+        return -1;
+    }
+    return fd;
+}
+
+static uint64_t n_bytes_acked(struct nhost *h)
+{
+    struct nst_tcp_info ti;
+    size_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    nst_getsockopt(h->st, h->fd, NST_IPPROTO_TCP, NST_TCP_INFO, &ti, &len);
+    return ti.bytes_acked;
+}
+
+static int nbulk_step(void *arg, nst_time_t now)
+{
+    struct nhost *h = arg;
+    if (!h->start && now - h->t0 >= WARMUP_NS) {
+        h->start = now;
+        h->acked0 = n_bytes_acked(h);
+        h->cpu0 = bu_cpu_seconds();
+    }
+    for (int i = 0; i < 64; i++) {
+        ssize_t w = nst_send(h->st, h->fd, h->pat + h->off % BU_PATTERN_PERIOD, CHUNK, 0);
+        if (w <= 0)
+            return w == -EAGAIN || w == -ENOTCONN ? 0 : (h->phase = -1, 0);
+        h->off += (uint64_t)w;
+    }
+    return 1;
+}
+
+static int nbulk_over(void *arg)
+{
+    struct nhost *h = arg;
+    return h->phase < 0 || nst_runloop_now(h->rl) >= h->end;
+}
+
+static int nclient_bulk(struct nhost *h)
+{
+    h->pat = bu_pattern_new(CHUNK);
+    h->fd = n_connect(h, h->o->port);
+    h->t0 = nst_runloop_now(h->rl);
+    h->end = h->t0 + WARMUP_NS + (nst_time_t)(h->o->seconds * 1e9);
+    nst_runloop_set_step(h->rl, nbulk_step, h);
+    nst_runloop_run(h->rl, h->end + NST_SEC(1), nbulk_over, h);
+    double wall = (double)(nst_runloop_now(h->rl) - h->start) / 1e9;
+    double bytes = (double)(n_bytes_acked(h) - h->acked0);
+    const struct nst_tap_stats *ts = nst_tap_stats(h->tap);
+    char note[256];
+    snprintf(note, sizeof(note),
+             "nstack sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s; %llu frames written, %llu read "
+             "(%llu GSO frames cut into %llu segments)%s",
+             bytes / 1e6, wall, bu_cpu_seconds() - h->cpu0, (unsigned long long)ts->tx.frames,
+             (unsigned long long)ts->rx.frames, (unsigned long long)ts->rx.gso_frames,
+             (unsigned long long)ts->rx.gso_segments, nst_tap_vnet(h->tap) ? "" : ", offloads off");
+    report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall)", wall, note);
+    free(h->pat);
+    return h->phase < 0;
+}
+
+/* One CRR exchange as a state machine, driven by the loop's steps. */
+static int ncrr_step(void *arg, nst_time_t now)
+{
+    struct nhost *h = arg;
+    char buf[MSG];
+    (void)now;
+    for (;;) {
+        if (h->fd < 0) {
+            h->fd = n_connect(h, (uint16_t)(h->o->port + 1));
+            h->phase = 0;
+            h->got = 0;
+            if (h->fd < 0)
+                return h->failed++, 0;
+        }
+        if (h->phase == 0) {
+            memset(buf, 'q', sizeof(buf));
+            ssize_t w = nst_send(h->st, h->fd, buf, MSG, 0);
+            if (w == -EAGAIN || w == -ENOTCONN)
+                return 0;
+            if (w != MSG)
+                goto fail;
+            h->phase = 1;
+        }
+        ssize_t r = nst_recv(h->st, h->fd, buf, sizeof(buf), 0);
+        if (r == -EAGAIN)
+            return 0;
+        if (r > 0) {
+            h->got += (size_t)r;
+            continue;
+        }
+        if (r < 0 || h->got != MSG)
+            goto fail;
+        nst_close(h->st, h->fd); /* EOF after the response: the server closed first */
+        h->fd = -1;
+        if (++h->done >= h->o->conns)
+            return 0;
+        continue;
+    fail:
+        nst_close(h->st, h->fd);
+        h->fd = -1;
+        if (++h->failed > 100)
+            return 0;
+    }
+}
+
+static int ncrr_over(void *arg)
+{
+    struct nhost *h = arg;
+    return h->done >= h->o->conns || h->failed > 100 || nst_runloop_now(h->rl) >= h->end;
+}
+
+static int nclient_crr(struct nhost *h)
+{
+    h->t0 = nst_runloop_now(h->rl);
+    h->end = h->t0 + (nst_time_t)(h->o->seconds * 1e9);
+    nst_runloop_set_step(h->rl, ncrr_step, h);
+    nst_runloop_run(h->rl, h->end + NST_SEC(1), ncrr_over, h);
+    double wall = (double)(nst_runloop_now(h->rl) - h->t0) / 1e9;
+    char note[200];
+    snprintf(note, sizeof(note), "nstack client: %ld connections (%ld failed) in %.2f s wall, server closes first",
+             h->done, h->failed, wall);
+    report(h->o, "connections", (double)h->done / wall, "per s (wall)", wall, note);
+    return h->failed > 100;
+}
+
+static int nserver_step(void *arg, nst_time_t now)
+{
+    struct nhost *h = arg;
+    char *buf = h->buf;
+    (void)now;
+    for (int k = 0; k < 2; k++) {
+        int fd;
+        while (h->n < MAX_CONNS && (fd = nst_accept(h->st, h->ls[k], NULL)) >= 0)
+            h->c[h->n++] = (struct kconn){fd, k, 0};
+    }
+    int busy = 0;
+    for (int i = 0; i < h->n; i++) {
+        struct kconn *c = &h->c[i];
+        ssize_t r = nst_recv(h->st, c->fd, buf, c->crr ? (size_t)(MSG - c->got) : CHUNK, 0);
+        if (r == -EAGAIN)
+            continue;
+        int done = r <= 0;
+        if (r > 0 && !c->crr)
+            busy = 1; /* more may be waiting: read again before sleeping */
+        if (r > 0 && c->crr && (c->got += (int)r) == MSG) {
+            nst_send(h->st, c->fd, buf, MSG, 0);
+            done = 1; /* the server closes first */
+        }
+        if (done) {
+            nst_close(h->st, c->fd);
+            h->c[i--] = h->c[--h->n];
+        }
+    }
+    return busy;
+}
+
+static int n_listen(struct nhost *h, uint16_t port)
+{
+    int fd = nst_socket(h->st, NST_SOCK_STREAM), one = 1;
+    struct nst_sockaddr a = {0, port};
+    nst_setsockopt(h->st, fd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
+    if (nst_bind(h->st, fd, &a) || nst_listen(h->st, fd, 1024))
+        return -1;
+    return fd;
+}
+
+static int nserver(struct nhost *h)
+{
+    h->ls[0] = n_listen(h, h->o->port);
+    h->ls[1] = n_listen(h, (uint16_t)(h->o->port + 1));
+    if (h->ls[0] < 0 || h->ls[1] < 0)
+        return 1;
+    fprintf(stderr, "nserver: ready\n");
+    nst_runloop_set_step(h->rl, nserver_step, h);
+    nst_runloop_run(h->rl, nst_runloop_now(h->rl) + (nst_time_t)(h->o->seconds * 1e9), NULL, NULL);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    if (parse_args(&o, argc, argv)) {
+        fprintf(stderr, "usage: nst_bench_tap --role kserver|kclient|nserver|nclient [--test bulk|crr]\n"
+                        "  [--addr A.B.C.D[/N]] [--peer A.B.C.D] [--port P] [--seconds S] [--conns N]\n"
+                        "  [--tap NAME] [--no-offload] [--out FILE] [--impl NAME]\n");
+        return 2;
+    }
+    int crr = !strcmp(o.test, "crr");
+    if (!strcmp(o.role, "kserver"))
+        return kserver(&o);
+    if (!strcmp(o.role, "kclient"))
+        return crr ? kclient_crr(&o) : kclient_bulk(&o);
+    struct nhost *h = malloc(sizeof(*h));
+    if (!h || nhost_open(h, &o) < 0)
+        return 1;
+    int rc = !strcmp(o.role, "nserver") ? nserver(h) : crr ? nclient_crr(h) : nclient_bulk(h);
+    nhost_close(h);
+    free(h);
+    return rc;
+}
