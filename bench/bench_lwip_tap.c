@@ -5,7 +5,7 @@
  * main thread, which is how that port is meant to be used. The device is
  * the one scripts/bench-tap.sh made: PRECONFIGURED_TAPIF=nstb0 tells tapif
  * to attach to it and run no ifconfig. lwIP is 10.79.0.3, the kernel
- * 10.79.0.1 (--peer-port: its bulk sink; +1: its CRR responder).
+ * 10.79.0.1 (--port: its bulk sink; +1: its CRR responder).
  *
  *   bulk  64 KiB writes for --seconds after a 0.5 s warm-up; goodput is the
  *         bytes written per wall second (lwIP has no TCP_INFO; with its
@@ -133,25 +133,28 @@ int main(int argc, char **argv)
 {
     static const struct option lo[] = {{"out", required_argument, 0, 'o'}, {"seconds", required_argument, 0, 's'},
                                        {"test", required_argument, 0, 't'}, {"conns", required_argument, 0, 'c'},
-                                       {0, 0, 0, 0}};
+                                       {"port", required_argument, 0, 'p'}, {0, 0, 0, 0}};
     const char *out = NULL, *test = "bulk";
     double secs = 3;
-    long conns = 20000;
-    int c;
+    long conns = 10000;
+    int port = 5001, c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 's': secs = atof(optarg); break;
         case 't': test = optarg; break;
         case 'c': conns = atol(optarg); break;
-        default: fprintf(stderr, "usage: nst_bench_lwip_tap [--out F] [--seconds S] [--test bulk|crr]\n"); return 2;
+        case 'p': port = atoi(optarg); break;
+        default:
+            fprintf(stderr, "usage: nst_bench_lwip_tap [--out F] [--seconds S] [--test bulk|crr] [--port P]\n");
+            return 2;
         }
     }
     if (secs <= 0 || secs > 600 || lwip_up() < 0)
         return 1;
     /* The kernel answers ARP once the TAP's carrier is on. */
     sys_msleep(1000);
-    int rc = !strcmp(test, "crr") ? crr(out, secs, 5002, conns) : bulk(out, secs, 5001);
+    int rc = !strcmp(test, "crr") ? crr(out, secs, (uint16_t)(port + 1), conns) : bulk(out, secs, (uint16_t)port);
     /* Leave without tearing down lwIP's threads: exit ends them. */
     fflush(NULL);
     _exit(rc);

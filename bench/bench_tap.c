@@ -48,6 +48,7 @@ struct opts {
     double seconds;
     long conns;
     int offload;
+    int buf; /* nstack's SO_SNDBUF / SO_RCVBUF (the kernel autotunes its own up to 4-6 MB) */
 };
 
 static int parse_ip(const char *s, nst_ip4_t *a, uint8_t *prefix)
@@ -75,7 +76,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
         {"port", required_argument, 0, 'P'}, {"seconds", required_argument, 0, 's'},
         {"conns", required_argument, 0, 'c'}, {"tap", required_argument, 0, 'T'},
         {"no-offload", no_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
-        {"impl", required_argument, 0, 'i'}, {0, 0, 0, 0}};
+        {"impl", required_argument, 0, 'i'}, {"buf", required_argument, 0, 'b'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof(*o));
     o->test = "bulk";
     o->port = 5001;
@@ -83,6 +84,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
     o->conns = 20000;
     o->offload = 1;
     o->prefix = 24;
+    o->buf = 4 << 20;
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -97,6 +99,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
         case 'N': o->offload = 0; break;
         case 'o': o->out = optarg; break;
         case 'i': o->impl = optarg; break;
+        case 'b': o->buf = atoi(optarg); break;
         default: return -1;
         }
     }
@@ -332,9 +335,18 @@ static void nhost_close(struct nhost *h)
     nst_tap_close(h->tap);
 }
 
+/* The buffers of an nstack socket: as large as the kernel's autotuning
+ * lets its own grow, so neither side waits on a small window. */
+static void n_bufs(struct nhost *h, int fd)
+{
+    nst_setsockopt(h->st, fd, NST_SOL_SOCKET, NST_SO_SNDBUF, &h->o->buf, sizeof(h->o->buf));
+    nst_setsockopt(h->st, fd, NST_SOL_SOCKET, NST_SO_RCVBUF, &h->o->buf, sizeof(h->o->buf));
+}
+
 static int n_connect(struct nhost *h, uint16_t port)
 {
     int fd = nst_socket(h->st, NST_SOCK_STREAM);
+    n_bufs(h, fd);
     struct nst_sockaddr a = {h->o->peer, port};
     int rc = nst_connect(h->st, fd, &a);
     if (rc < 0 && rc != -EINPROGRESS) {
@@ -499,6 +511,7 @@ static int n_listen(struct nhost *h, uint16_t port)
 {
     int fd = nst_socket(h->st, NST_SOCK_STREAM), one = 1;
     struct nst_sockaddr a = {0, port};
+    n_bufs(h, fd); /* inherited by the connections it accepts */
     nst_setsockopt(h->st, fd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
     if (nst_bind(h->st, fd, &a) || nst_listen(h->st, fd, 1024))
         return -1;
@@ -523,7 +536,7 @@ int main(int argc, char **argv)
     if (parse_args(&o, argc, argv)) {
         fprintf(stderr, "usage: nst_bench_tap --role kserver|kclient|nserver|nclient [--test bulk|crr]\n"
                         "  [--addr A.B.C.D[/N]] [--peer A.B.C.D] [--port P] [--seconds S] [--conns N]\n"
-                        "  [--tap NAME] [--no-offload] [--out FILE] [--impl NAME]\n");
+                        "  [--tap NAME] [--no-offload] [--buf BYTES] [--out FILE] [--impl NAME]\n");
         return 2;
     }
     int crr = !strcmp(o.test, "crr");
