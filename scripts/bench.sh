@@ -119,10 +119,10 @@ fi
 # in namespaces that exist only for the run (scripts/bench-tap.sh).
 if wanted tap; then
   step "bench 5: TAP (nstack, lwIP) and veth (kernel), private namespaces"
-  tap_secs=3
-  [ "$quick" = 1 ] && tap_secs=1
+  tap_secs=3 tap_reps=3
+  [ "$quick" = 1 ] && tap_secs=1 tap_reps=1
   if [ -c /dev/net/tun ] && unshare --net true 2>/dev/null; then
-    unshare --net -- bash scripts/bench-tap.sh "$bin/nst_bench_tap" "$raw" "$tap_secs" \
+    unshare --net -- bash scripts/bench-tap.sh "$bin/nst_bench_tap" "$raw" "$tap_secs" "$tap_reps" \
       "$([ -x "$bin/nst_bench_lwip_tap" ] && echo "$bin/nst_bench_lwip_tap")" ||
       echo "bench.sh: the TAP benchmark failed" >&2
   else
