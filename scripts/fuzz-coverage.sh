@@ -18,6 +18,9 @@ while [ $# -gt 0 ]; do
   dirs+=("$1"); shift
 done
 build=${NST_COV_BUILD:-$root/build-cov}
+# Always from scratch: a header changed since the last run would otherwise
+# leave objects built against another layout of the same struct.
+rm -rf "$build/obj-$t"
 mkdir -p "$build/obj-$t"
 command -v llvm-profdata >/dev/null && command -v llvm-cov >/dev/null ||
   { echo "fuzz-coverage: llvm-profdata and llvm-cov are needed (Debian llvm)" >&2; exit 2; }
@@ -26,12 +29,10 @@ flags=(-std=c11 -D_GNU_SOURCE -O1 -g -fprofile-instr-generate -fcoverage-mapping
 objs=()
 for c in $(find "$root/src" -name '*.c' | sort) "$root/tests/fuzz/$t.c"; do
   o="$build/obj-$t/$(echo "${c#$root/}" | tr / _).o"
-  if [ ! -f "$o" ] || [ "$c" -nt "$o" ]; then
-    if [ "$c" = "$root/tests/fuzz/$t.c" ]; then
-      clang "${flags[@]}" -fsanitize=fuzzer -c "$c" -o "$o"
-    else
-      clang "${flags[@]}" -fsanitize=fuzzer-no-link -c "$c" -o "$o"
-    fi
+  if [ "$c" = "$root/tests/fuzz/$t.c" ]; then
+    clang "${flags[@]}" -fsanitize=fuzzer -c "$c" -o "$o"
+  else
+    clang "${flags[@]}" -fsanitize=fuzzer-no-link -c "$c" -o "$o"
   fi
   objs+=("$o")
 done
