@@ -45,7 +45,7 @@ void bu_frameq_free(struct bu_frameq *q)
     q->buf = NULL;
 }
 
-int bu_frameq_push(struct bu_frameq *q, const void *frame, size_t len)
+uint8_t *bu_frameq_reserve(struct bu_frameq *q, size_t len)
 {
     size_t need = rec_size(len);
     if (q->used == 0)
@@ -55,7 +55,7 @@ int bu_frameq_push(struct bu_frameq *q, const void *frame, size_t len)
         size_t waste = q->cap - q->tail;
         if (q->used + waste + need > q->cap || q->head < need) {
             q->dropped++;
-            return -1;
+            return NULL;
         }
         if (waste >= 4)
             memcpy(q->buf + q->tail, &(uint32_t){BU_WRAP}, 4);
@@ -63,16 +63,25 @@ int bu_frameq_push(struct bu_frameq *q, const void *frame, size_t len)
         q->tail = 0;
     } else if (q->used + need > q->cap) {
         q->dropped++;
-        return -1;
+        return NULL;
     }
     uint32_t l = (uint32_t)len;
     memcpy(q->buf + q->tail, &l, 4);
-    memcpy(q->buf + q->tail + BU_REC_HDR, frame, len);
+    uint8_t *at = q->buf + q->tail + BU_REC_HDR;
     q->tail += need;
     q->used += need;
     q->frames++;
     q->pushed++;
     q->bytes += len;
+    return at;
+}
+
+int bu_frameq_push(struct bu_frameq *q, const void *frame, size_t len)
+{
+    uint8_t *at = bu_frameq_reserve(q, len);
+    if (!at)
+        return -1;
+    memcpy(at, frame, len);
     return 0;
 }
 

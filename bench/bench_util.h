@@ -32,6 +32,9 @@ struct bu_frameq {
 
 int bu_frameq_init(struct bu_frameq *q, size_t cap);
 void bu_frameq_free(struct bu_frameq *q);
+/* Room for a frame of len bytes at the tail, to be filled by the caller
+ * (counted as queued at once). NULL if the queue is full (counted in dropped). */
+uint8_t *bu_frameq_reserve(struct bu_frameq *q, size_t len);
 /* Copies the frame in. 0, or -1 if the queue is full (counted in dropped). */
 int bu_frameq_push(struct bu_frameq *q, const void *frame, size_t len);
 /* The oldest frame (NULL if none); it stays valid until bu_frameq_pop. */

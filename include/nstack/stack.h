@@ -109,11 +109,42 @@ nst_time_t nst_stack_now(const struct nst_stack *st);
 
 /* ---- Links and interfaces ---------------------------------------------- */
 
+/* A frame handed to a link in pieces (scatter-gather): the headers, then
+ * up to two spans of payload borrowed from a TCP send buffer, valid only
+ * during the call. With csum_partial set, the TCP checksum is left for the
+ * link to finish, as virtio-net's NEEDS_CSUM and a NIC's checksum offload
+ * do: the field at csum_start + csum_offset holds the folded pseudo-header
+ * sum (RFC 9293 3.1), and the link stores there the complement of the
+ * ones'-complement sum (RFC 1071) of the bytes from csum_start to the end. */
+struct nst_frame {
+    const uint8_t *head; /* Ethernet + IPv4 + TCP headers */
+    size_t head_len;
+    const uint8_t *frag[2];
+    size_t frag_len[2];
+    size_t len;            /* head_len + frag_len[0] + frag_len[1] */
+    uint8_t csum_partial;  /* 1: finish the checksum as above */
+    uint16_t csum_start;   /* offset of the TCP header in the frame */
+    uint16_t csum_offset;  /* of the checksum field from csum_start (16) */
+    uint16_t head_sum;     /* the folded sum of head[csum_start..head_len), that
+                              field included: the link need not read the header */
+};
+
 /* What a link driver provides. send() is given one whole Ethernet frame
- * (without FCS); it must copy what it keeps. Returns 0 or -errno. */
+ * (without FCS); it must copy what it keeps. Returns 0 or -errno.
+ * send_frame() is optional: a link that has it is given data segments in
+ * pieces (struct nst_frame) and finishes their checksums, so the stack
+ * neither copies nor sums their payload; nst_frame_copy() does both in one
+ * pass for a link that copies frames anyway. Without it, the stack hands
+ * send() whole frames, checksums complete. */
 struct nst_link_ops {
     int (*send)(void *ctx, const uint8_t *frame, size_t len);
+    int (*send_frame)(void *ctx, const struct nst_frame *f);
 };
+
+/* Copies the f->len bytes of f to out, contiguous, finishing a partial
+ * checksum in the same pass (what a link's send_frame can do with a frame
+ * it keeps). */
+void nst_frame_copy(const struct nst_frame *f, uint8_t *out);
 
 struct nst_iface_config {
     const char *name;           /* "eth0"; copied */

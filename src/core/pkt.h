@@ -5,7 +5,10 @@
 #ifndef NST_CORE_PKT_H
 #define NST_CORE_PKT_H
 
+#include <nstack/stack.h>
 #include <nstack/types.h>
+
+struct nst_stack;
 
 /* Room for Ethernet (14) + IPv4 with options (60) + TCP with options (60). */
 #define NST_PKT_HEADROOM 136
@@ -20,6 +23,16 @@ struct nst_pkt {
     uint32_t aux;         /* free for the current owner (e.g. ifindex, source address) */
     uint32_t aux2;        /* likewise (e.g. source port) */
     nst_time_t ts;
+    /* Payload borrowed after the buffer's data (a TCP send ring's bytes,
+     * not copied): frame = data + ext[0] + ext[1]. Valid only while the
+     * packet goes down the stack in one call; whatever keeps a packet
+     * (a queue, fragmentation, the loopback) makes it whole first with
+     * nst_pkt_linearize. csum_at: with ext, the buffer index of the TCP
+     * header whose checksum is left partial (struct nst_frame). */
+    const uint8_t *ext[2];
+    uint32_t ext_len[2];
+    uint32_t csum_at;
+    uint32_t csum_head; /* the TCP header's folded sum, pseudo-header sum in its field */
     uint8_t buf[];
 };
 
@@ -28,7 +41,6 @@ struct nst_pkt_cache {
     unsigned count, max;
 };
 
-struct nst_stack;
 
 /* A packet with `len` bytes of data after NST_PKT_HEADROOM. NULL if out of memory. */
 struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len);
@@ -49,6 +61,15 @@ static inline void nst_pkt_pull(struct nst_pkt *p, size_t n)
     p->len -= (uint32_t)n;
 }
 static inline size_t nst_pkt_headroom(const struct nst_pkt *p) { return p->off; }
+/* Bytes of the whole packet, borrowed payload included. */
+static inline size_t nst_pkt_total(const struct nst_pkt *p) { return (size_t)p->len + p->ext_len[0] + p->ext_len[1]; }
+static inline int nst_pkt_is_split(const struct nst_pkt *p) { return p->ext_len[0] != 0; }
+/* Makes a split packet whole: the borrowed payload copied after the data
+ * and the partial TCP checksum finished, in one pass. *pp may be replaced
+ * (a larger buffer). 0, or -ENOMEM with *pp freed and NULL. */
+int nst_pkt_linearize(struct nst_stack *st, struct nst_pkt **pp);
+/* Describes a (split) packet as the frame a link's send_frame() takes. */
+void nst_pkt_to_frame(const struct nst_pkt *p, struct nst_frame *f);
 
 /* A FIFO of packets with its byte count. */
 struct nst_pktq {

@@ -189,6 +189,9 @@ int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct
         nst_pkt_free(st, p);
         return -ENOBUFS;
     }
+    /* Kept past this call: it may not borrow from a send ring any more. */
+    if (nst_pkt_linearize(st, &p) < 0)
+        return -ENOMEM;
     nst_pktq_push(&e->pending, p);
     return 0;
 }

@@ -76,51 +76,58 @@ static void deliver_transport(struct nst_stack *st, const struct nst_ip_rx *rx)
     }
 }
 
-static void deliver_local(struct nst_stack *st, int ifindex, const struct nst_ipv4_repr *h, const uint8_t *pkt)
+static void deliver_local(struct nst_stack *st, struct nst_ip_rx *rx)
 {
-    struct nst_ip_rx rx = {.hdr = *h, .ifindex = ifindex, .ip = pkt, .ip_len = h->total_len};
+    const struct nst_ipv4_repr *h = &rx->hdr;
     if (!h->mf && h->frag_off == 0) {
-        deliver_transport(st, &rx);
+        deliver_transport(st, rx);
         return;
     }
     NST_STAT_INC(st, ip, frag_rx);
-    struct nst_pkt *whole = nst_ip_reass(st, h, pkt, h->total_len);
+    struct nst_pkt *whole = nst_ip_reass(st, h, rx->ip, h->total_len);
     if (!whole)
         return;
-    rx.ip = nst_pkt_data(whole);
-    rx.ip_len = whole->len;
-    nst_ipv4_parse(rx.ip, rx.ip_len, &rx.hdr, 0);
-    deliver_transport(st, &rx);
+    rx->ip = nst_pkt_data(whole);
+    rx->ip_len = whole->len;
+    nst_ipv4_parse(rx->ip, rx->ip_len, &rx->hdr, 0);
+    deliver_transport(st, rx);
     nst_pkt_free(st, whole);
 }
 
 void nst_ipv4_input(struct nst_stack *st, int ifindex, const uint8_t *pkt, size_t len)
 {
-    struct nst_ipv4_repr h;
+    /* Parsed straight into the descriptor the transports get: copying a
+     * header description just written field by field would make the CPU
+     * wait for those stores (store forwarding) on every datagram. */
+    struct nst_ip_rx rx;
+    struct nst_ipv4_repr *h = &rx.hdr;
     NST_STAT_INC(st, ip, rx_packets);
-    int hl = nst_ipv4_parse(pkt, len, &h, 1);
+    int hl = nst_ipv4_parse(pkt, len, h, 1);
     if (hl < 0) {
         count_parse_error(st, hl);
         return;
     }
-    if (source_is_bogus(st, h.src)) {
+    if (source_is_bogus(st, h->src)) {
         NST_STAT_INC(st, ip, drop_bad_source);
         return;
     }
-    if (nst_ip_is_local(st, h.dst) || nst_ip_is_broadcast_or_multicast(st, h.dst)) {
+    if (nst_ip_is_local(st, h->dst) || nst_ip_is_broadcast_or_multicast(st, h->dst)) {
         /* Multicast (no groups joined), class E (240/4, reserved) and
          * 0.0.0.0 (RFC 1122 3.2.1.3 (a): a source only, never a
          * destination) are addressed to nobody here. */
-        if (h.dst == 0 || ((h.dst >> 28) >= 0xe && h.dst != 0xffffffffu)) {
+        if (h->dst == 0 || ((h->dst >> 28) >= 0xe && h->dst != 0xffffffffu)) {
             NST_STAT_INC(st, ip, drop_not_for_us);
             return;
         }
-        deliver_local(st, ifindex, &h, pkt);
+        rx.ifindex = ifindex;
+        rx.ip = pkt;
+        rx.ip_len = h->total_len;
+        deliver_local(st, &rx);
         return;
     }
     if (!st->cfg.forwarding) {
         NST_STAT_INC(st, ip, drop_not_for_us);
         return;
     }
-    nst_ipv4_forward(st, ifindex, &h, pkt, h.total_len);
+    nst_ipv4_forward(st, ifindex, h, pkt, h->total_len);
 }

@@ -38,6 +38,8 @@ void nst_ip_loopback_run(struct nst_stack *st, struct nst_timer *t)
 
 static int loopback_output(struct nst_stack *st, int ifindex, struct nst_pkt *p)
 {
+    if (nst_pkt_linearize(st, &p) < 0)
+        return -ENOMEM;
     p->aux = (uint32_t)ifindex;
     nst_pktq_push(&st->ip.loopback, p);
     nst_timer_arm(st, &st->ip.loopback_timer, st->now);
@@ -55,13 +57,14 @@ int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip
     }
     if (!src)
         src = st->ip.ifaces[rt.ifindex].addr;
-    if (p->len + NST_IPV4_HLEN > 65535) {
+    size_t len = nst_pkt_total(p);
+    if (len + NST_IPV4_HLEN > 65535) {
         nst_pkt_free(st, p);
         return -EMSGSIZE;
     }
     struct nst_ipv4_repr h = {
         .tos = tos,
-        .total_len = (uint16_t)(p->len + NST_IPV4_HLEN),
+        .total_len = (uint16_t)(len + NST_IPV4_HLEN),
         .id = st->ip.next_id++,
         .df = df,
         .ttl = ttl ? ttl : st->cfg.default_ttl,
@@ -152,7 +155,9 @@ static int fragment_and_send(struct nst_stack *st, struct nst_pkt *p, int ifinde
 int nst_ip_send_datagram(struct nst_stack *st, struct nst_pkt *p, int ifindex, nst_ip4_t next_hop)
 {
     uint32_t mtu = st->ip.ifaces[ifindex].mtu;
-    if (p->len <= mtu)
+    if (nst_pkt_total(p) <= mtu)
         return nst_arp_output(st, ifindex, next_hop, p);
+    if (nst_pkt_linearize(st, &p) < 0)
+        return -ENOMEM;
     return fragment_and_send(st, p, ifindex, next_hop, mtu);
 }

@@ -48,18 +48,33 @@ int nst_eth_output(struct nst_stack *st, int ifindex, const struct nst_mac *dst,
         return -EINVAL;
     }
     nst_eth_emit(&eth, nst_pkt_push(p, NST_ETH_HLEN));
+    /* A split packet goes out in pieces to a link that takes them; any
+     * other link gets it whole, checksum finished (nst_pkt_linearize). */
+    int split = nst_pkt_is_split(p) && ifc->ops.send_frame && nst_pkt_total(p) >= NST_ETH_MIN_FRAME;
+    if (!split && nst_pkt_linearize(st, &p) < 0) {
+        NST_STAT_INC(st, link, tx_errors);
+        return -ENOMEM;
+    }
     /* Pad to the Ethernet minimum (IEEE 802.3): the receiver trims by the
      * IP total length. The buffer always has room: the smallest is 2 KiB. */
-    if (p->len < NST_ETH_MIN_FRAME && p->off + NST_ETH_MIN_FRAME <= p->cap) {
+    if (p->len < NST_ETH_MIN_FRAME && !split && p->off + NST_ETH_MIN_FRAME <= p->cap) {
         memset(nst_pkt_data(p) + p->len, 0, NST_ETH_MIN_FRAME - p->len);
         p->len = NST_ETH_MIN_FRAME;
     }
-    int err = ifc->ops.send(ifc->ctx, nst_pkt_data(p), p->len);
+    size_t len = nst_pkt_total(p);
+    int err;
+    if (split) {
+        struct nst_frame f;
+        nst_pkt_to_frame(p, &f);
+        err = ifc->ops.send_frame(ifc->ctx, &f);
+    } else {
+        err = ifc->ops.send(ifc->ctx, nst_pkt_data(p), p->len);
+    }
     if (err) {
         NST_STAT_INC(st, link, tx_errors);
     } else {
         NST_STAT_INC(st, link, tx_frames);
-        NST_STAT_ADD(st, link, tx_bytes, p->len);
+        NST_STAT_ADD(st, link, tx_bytes, len);
     }
     nst_pkt_free(st, p);
     return err;

@@ -139,35 +139,37 @@ static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
 
 /* ---- emitting ------------------------------------------------------------------ */
 
-/* Copies len bytes of the send ring from offset off to dst and returns
- * their checksum: copy and sum in one pass over the payload, which is
- * otherwise read twice (once to copy, once to sum). */
-static uint32_t copy_payload(const struct nst_ring *src, uint32_t off, uint8_t *dst, uint32_t len)
-{
-    struct nst_ring_span sp[2];
-    unsigned n = nst_ring_spans(src, off, len, sp);
-    uint32_t sum = 0;
-    size_t at = 0;
-    for (unsigned i = 0; i < n; i++) {
-        sum = nst_csum_block_add(sum, nst_csum_copy(0, dst + at, sp[i].p, sp[i].n), at);
-        at += sp[i].n;
-    }
-    return sum;
-}
-
-/* Puts header + `len` bytes of `data_src` (from offset off) on the wire. */
+/* Puts header + `len` bytes of the send ring `src` (from offset off) on
+ * the wire. The payload is not copied here: the packet borrows the ring's
+ * bytes (they stay until acknowledged) and leaves the TCP checksum partial
+ * (the pseudo-header sum in the field); the link finishes it in the copy
+ * it makes anyway (nst_frame_copy), or the stack does where the packet
+ * must be kept (nst_pkt_linearize). One pass over the payload fewer. */
 static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
                 const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl)
 {
     size_t hlen = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
-    struct nst_pkt *p = nst_pkt_alloc(st, len);
+    struct nst_pkt *p = nst_pkt_alloc(st, 0);
     if (!p)
         return -ENOMEM;
-    uint32_t payload_sum = len ? copy_payload(src, off, nst_pkt_data(p), len) : 0;
     uint8_t *h = nst_pkt_push(p, hlen);
     uint32_t hdr_sum;
     nst_tcp_emit_sum(r, h, &hdr_sum);
-    nst_tcp_put_checksum(h, p->len, nst_csum_block_add(hdr_sum, payload_sum, hlen), t->laddr, t->raddr);
+    if (len) {
+        struct nst_ring_span sp[2];
+        unsigned n = nst_ring_spans(src, off, len, sp);
+        for (unsigned i = 0; i < n; i++) {
+            p->ext[i] = sp[i].p;
+            p->ext_len[i] = (uint32_t)sp[i].n;
+        }
+        /* RFC 9293 3.1: the pseudo-header's length is the whole segment's. */
+        uint32_t pseudo = nst_csum_pseudo(t->laddr, t->raddr, NST_IP_PROTO_TCP, (uint16_t)(hlen + len));
+        nst_put16(h + 16, (uint16_t)pseudo);
+        p->csum_at = p->off;
+        p->csum_head = nst_csum_block_add(hdr_sum, pseudo, 0);
+    } else {
+        nst_tcp_put_checksum(h, p->len, hdr_sum, t->laddr, t->raddr);
+    }
     NST_STAT_INC(st, tcp, tx_segments);
     if (r->flags & NST_TCP_RST)
         NST_STAT_INC(st, tcp, tx_resets);
