@@ -240,9 +240,12 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
     print_dir(out, "tx (nstack -> kernel)", &s->tx);
     print_dir(out, "rx (kernel -> nstack)", &s->rx);
     if (nst_tap_vnet(h->tap))
-        fprintf(out, "offloads: %llu GSO frames cut into %llu segments, %llu checksums finished, %llu refused\n",
+        fprintf(out,
+                "offloads: %llu GSO frames cut into %llu segments, %llu checksums finished, %llu refused; "
+                "%llu checksums left to the kernel\n",
                 (unsigned long long)s->rx.gso_frames, (unsigned long long)s->rx.gso_segments,
-                (unsigned long long)s->rx.csum_finished, (unsigned long long)s->rx.vnet_bad);
+                (unsigned long long)s->rx.csum_finished, (unsigned long long)s->rx.vnet_bad,
+                (unsigned long long)s->tx.csum_finished);
     else
         fprintf(out, "offloads: off\n");
     if (s->pcap_errors)

@@ -70,7 +70,9 @@ struct nst_tap_dir_stats {
     uint64_t hold_drops;      /* dropped: hold_max frames were already held */
     /* With a vnet header (rx): GSO frames read, the segments cut from them,
      * partial checksums finished, and frames dropped because their header
-     * asked for what the driver cannot do (counted in errors too). */
+     * asked for what the driver cannot do (counted in errors too).
+     * tx: csum_finished counts the frames written in pieces with their TCP
+     * checksum left for the kernel to finish (NEEDS_CSUM). */
     uint64_t gso_frames, gso_segments, csum_finished, vnet_bad;
 };
 
