@@ -31,23 +31,9 @@ while [ $# -gt 0 ]; do
 done
 
 # ---- dependencies ----------------------------------------------------------------
-scripts/deps.sh build
-want=(liblwip-dev iproute2 util-linux)
-[ "$profile" = 1 ] && want+=(valgrind)
-missing=()
-for p in "${want[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    echo "bench.sh: missing Debian packages: ${missing[*]} (run as root, or install them)" >&2
-    exit 1
-  fi
-  echo "bench.sh: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+extra=(liblwip-dev iproute2 util-linux)
+[ "$profile" = 1 ] && extra+=(valgrind)
+scripts/deps.sh build "${extra[@]}"
 
 # ---- build (Release, no sanitizers; -g changes no code, it names lines for callgrind) ----
 build=${NST_BENCH_BUILD:-build-bench} # NST_BENCH_BUILD: another build folder

@@ -2,16 +2,21 @@
 # Installs the Debian packages nstack needs, only those missing.
 #   scripts/deps.sh build   — to build and run the demo
 #   scripts/deps.sh test    — also what the tests use (tshark, clang for fuzzing)
+#   scripts/deps.sh build PKG...  — also the Debian packages named after it
+#                                   (scripts/bench.sh: lwIP, valgrind, ...)
 set -euo pipefail
 # libssl-dev: libcrypto, which nstack connect and serve use for SHA-256.
 want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev)
-if [ "${1:-build}" = test ]; then
+set_name=${1:-build}
+[ $# -gt 0 ] && shift
+if [ "$set_name" = test ]; then
   want+=(tshark clang libclang-rt-14-dev python3 iproute2 liblwip-dev)
   # The interop tests (tests/interop/): Linux peers over a TAP.
-  want+=(iputils-ping netcat-openbsd socat curl openssl)
+  want+=(iputils-ping netcat-openbsd socat curl openssl ethtool)
   # The adversarial tests (tests/adversarial/): crafted frames.
   want+=(python3-scapy)
 fi
+want+=("$@")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

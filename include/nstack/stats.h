@@ -27,7 +27,10 @@
     X(ip, drop_unknown_protocol) X(ip, drop_bad_source) X(ip, drop_df_too_big)    \
     X(ip, drop_arp_failed) X(ip, frag_created) X(ip, frag_datagrams)             \
     X(ip, frag_rx) X(ip, reass_ok) X(ip, reass_timeout) X(ip, reass_mem_drops)   \
-    X(ip, reass_bad) X(ip, reass_overlap)
+    X(ip, reass_bad) X(ip, reass_overlap)                                       \
+    X(ip, drop_martian_src_zero) X(ip, drop_martian_src_loopback)               \
+    X(ip, drop_martian_src_not_unicast) X(ip, drop_martian_dst_zero)            \
+    X(ip, drop_martian_dst_loopback) X(ip, drop_martian_dst_not_unicast)
 
 #define NST_STATS_ICMP(X)                                                        \
     X(icmp, rx_msgs) X(icmp, tx_msgs) X(icmp, rx_echo_request)                   \

@@ -25,19 +25,50 @@ static int icmp_send(struct nst_stack *st, const struct nst_icmp_repr *r, nst_ip
     return nst_ip_output(st, p, src, dst, NST_IP_PROTO_ICMP, 0, 0, 0);
 }
 
-/* RFC 1812 4.3.2.8: a token bucket, so a flood of bad datagrams cannot
- * turn us into a flood of ICMP errors. */
-static int icmp_rate_allows(struct nst_stack *st)
+/* Credit units per token: each elapsed nanosecond earns icmp_rate_per_sec
+ * units, so a token takes exactly 1e9 / rate ns, and no fraction of a
+ * nanosecond is ever rounded away (the remainder is carried). */
+#define ICMP_CREDIT_PER_TOKEN 1000000000u
+
+/* Adds what the time since the last call has earned. A full bucket holds
+ * no credit beyond its burst: time spent full earns nothing. */
+static void icmp_refill(struct nst_stack *st)
 {
     struct nst_ip_state *ip = &st->ip;
-    double elapsed = (double)(st->now - ip->icmp_last) / 1e9;
+    uint64_t rate = st->cfg.icmp_rate_per_sec, burst = st->cfg.icmp_burst;
+    if (st->now <= ip->icmp_last)
+        return;
+    uint64_t elapsed = (uint64_t)(st->now - ip->icmp_last);
     ip->icmp_last = st->now;
-    ip->icmp_tokens += elapsed * st->cfg.icmp_rate_per_sec;
-    if (ip->icmp_tokens > st->cfg.icmp_burst)
-        ip->icmp_tokens = st->cfg.icmp_burst;
-    if (ip->icmp_tokens < 1.0)
+    if (ip->icmp_tokens >= burst) {
+        ip->icmp_tokens = (uint32_t)burst;
+        ip->icmp_credit = 0;
+        return;
+    }
+    if (rate == 0)
+        return;
+    /* Units still missing to a full bucket: at most 2^32 * 1e9, so neither
+     * this nor elapsed * rate below it can overflow 64 bits. */
+    uint64_t missing = (burst - ip->icmp_tokens) * ICMP_CREDIT_PER_TOKEN - ip->icmp_credit;
+    if (elapsed >= (missing + rate - 1) / rate) {
+        ip->icmp_tokens = (uint32_t)burst;
+        ip->icmp_credit = 0;
+        return;
+    }
+    uint64_t units = elapsed * rate + ip->icmp_credit;
+    ip->icmp_tokens += (uint32_t)(units / ICMP_CREDIT_PER_TOKEN);
+    ip->icmp_credit = (uint32_t)(units % ICMP_CREDIT_PER_TOKEN);
+}
+
+/* RFC 1812 4.3.2.8: a token bucket (icmp_burst tokens, icmp_rate_per_sec
+ * of them a second), so a flood of bad datagrams cannot turn us into a
+ * flood of ICMP errors. */
+static int icmp_rate_allows(struct nst_stack *st)
+{
+    icmp_refill(st);
+    if (st->ip.icmp_tokens == 0)
         return 0;
-    ip->icmp_tokens -= 1.0;
+    st->ip.icmp_tokens--;
     return 1;
 }
 

@@ -46,8 +46,12 @@ struct nst_ip_state {
      * a zero-delay timer, never by recursion from the sending call. */
     struct nst_pktq loopback;
     struct nst_timer loopback_timer;
-    /* ICMP error token bucket (RFC 1812 4.3.2.8) */
-    double icmp_tokens;
+    /* ICMP error token bucket (RFC 1812 4.3.2.8), integers only: whole
+     * tokens, and the credit toward the next one in token/1e9/rate units
+     * (each elapsed nanosecond adds icmp_rate_per_sec; 1e9 make a token),
+     * so refills are exact however the elapsed time is cut up. */
+    uint32_t icmp_tokens;
+    uint32_t icmp_credit;      /* < 1e9 */
     nst_time_t icmp_last;
 };
 

@@ -1,7 +1,8 @@
 /* Forwarding (RFC 1812 5.2): the stack as a router between interfaces.
- * TTL is decremented hop by hop; a datagram whose TTL runs out is answered
- * with ICMP Time Exceeded (which is what traceroute relies on), one with no
- * route with ICMP Destination Unreachable. */
+ * Martian addresses are refused first (RFC 1812 5.3.7); TTL is decremented
+ * hop by hop; a datagram whose TTL runs out is answered with ICMP Time
+ * Exceeded (which is what traceroute relies on), one with no route with
+ * ICMP Destination Unreachable. */
 #include <errno.h>
 #include <string.h>
 
@@ -10,10 +11,58 @@
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
+/* The first octet classifies the special addresses of RFC 1122 3.2.1.3
+ * and RFC 1812 4.2.2.11 that matter here: network 0 ("this network"),
+ * network 127 (loopback), and 224/4 and up (multicast, class E and the
+ * limited broadcast 255.255.255.255). */
+#define NET_ZERO 0u
+#define NET_LOOPBACK 127u
+#define NET_FIRST_NOT_UNICAST 224u
+
+/* RFC 1812 5.3.7: a router does not forward a datagram whose source is on
+ * network 0 or 127, or is not a unicast address: it names no single host
+ * that could have sent it. Counts the reason; nonzero if refused. */
+static int source_is_martian(struct nst_stack *st, nst_ip4_t src)
+{
+    uint32_t net = src >> 24;
+    if (net == NET_ZERO)
+        NST_STAT_INC(st, ip, drop_martian_src_zero);
+    else if (net == NET_LOOPBACK)
+        NST_STAT_INC(st, ip, drop_martian_src_loopback);
+    else if (net >= NET_FIRST_NOT_UNICAST)
+        NST_STAT_INC(st, ip, drop_martian_src_not_unicast);
+    else
+        return 0;
+    return 1;
+}
+
+/* RFC 1812 5.3.7 and 5.3.5.1: nor one addressed to network 0, to network
+ * 127 (which never leaves a host, RFC 1122 3.2.1.3 (g)), to the limited
+ * broadcast, or to class E; multicast is not routed here either. */
+static int destination_is_martian(struct nst_stack *st, nst_ip4_t dst)
+{
+    uint32_t net = dst >> 24;
+    if (net == NET_ZERO)
+        NST_STAT_INC(st, ip, drop_martian_dst_zero);
+    else if (net == NET_LOOPBACK)
+        NST_STAT_INC(st, ip, drop_martian_dst_loopback);
+    else if (net >= NET_FIRST_NOT_UNICAST)
+        NST_STAT_INC(st, ip, drop_martian_dst_not_unicast);
+    else
+        return 0;
+    return 1;
+}
+
 void nst_ipv4_forward(struct nst_stack *st, int ifindex, const struct nst_ipv4_repr *h, const uint8_t *pkt,
                       size_t len)
 {
     (void)ifindex;
+    /* Before TTL and routing, so that no ICMP error is sent about such a
+     * datagram (RFC 1812 4.3.2.7: none about a datagram whose source does
+     * not identify a single host; and none for traffic that should never
+     * have reached a router). */
+    if (source_is_martian(st, h->src) || destination_is_martian(st, h->dst))
+        return;
     /* RFC 1812 5.3.1: a router that would decrement TTL to 0 discards the
      * datagram and sends Time Exceeded (code 0) to the source. */
     if (h->ttl <= 1) {

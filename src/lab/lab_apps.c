@@ -54,6 +54,13 @@ void nst_lab_app_detach(struct nst_lab_app *a)
 
 void nst_lab_app_watch(struct nst_lab_app *a, int fd) { mark(a, fd, 0); }
 
+void nst_lab_app_accept_all(struct nst_lab_app *a, int lfd)
+{
+    int c;
+    while ((c = nst_accept(a->st, lfd, NULL)) >= 0)
+        nst_lab_app_watch(a, c);
+}
+
 /* Hands every marked descriptor to the application, until none is left
  * (handling one may mark others). */
 static void dispatch(struct nst_lab_app *a)

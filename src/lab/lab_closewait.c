@@ -13,18 +13,15 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <nstack/inspect.h>
 #include <nstack/tcp_info.h>
 
-#define HTTP 80
 #define CONNS 100
 #define OPEN_EVERY NST_MSEC(200)
 #define IDLE_CLOSE NST_SEC(5)       /* London's keep-alive timeout */
 #define LEAK_AFTER NST_SEC(30)      /* the stack's default tcp.close_wait_leak */
 #define SAMPLE NST_SEC(10)
-#define MAX_FD 1024
 
 static const char request[] = "GET / HTTP/1.1\r\nHost: london\r\n\r\n";
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n";
@@ -35,98 +32,51 @@ struct pending_close {
 };
 
 struct cw_lab {
-    struct nst_lab_path p;
-    struct nst_lab_app ny, london;
-    int lfd;
-    int fixed;                         /* New York's bug is fixed: it closes on EOF */
-    uint8_t sent[MAX_FD];
+    struct nst_lab_http h;             /* first: the world (lab_http.c) */
     int ny_fds[CONNS];
     int opened;
     struct pending_close closes[CONNS + 1]; /* London's idle timeouts, in time order */
     int close_head, close_tail;
 };
 
-static void london_app(struct nst_lab_app *a, int fd, int ev)
+/* London answered: close if nothing more comes for IDLE_CLOSE. */
+static void close_when_idle(struct nst_lab_http *h, int fd)
 {
-    struct cw_lab *x = a->arg;
-    if (fd == x->lfd) {
-        int c;
-        while ((c = nst_accept(a->st, fd, NULL)) >= 0)
-            nst_lab_app_watch(a, c);
-        return;
-    }
-    char buf[256];
-    ssize_t n = nst_recv(a->st, fd, buf, sizeof(buf), 0);
-    if (n > 0) {
-        /* Answer, and close if nothing more comes for IDLE_CLOSE. */
-        nst_send(a->st, fd, response, sizeof(response) - 1, 0);
-        if (x->close_tail < CONNS + 1)
-            x->closes[x->close_tail++] = (struct pending_close){fd, nst_stack_now(a->st) + IDLE_CLOSE};
-    } else if (n == 0 || (ev & NST_EV_ERR)) {
-        nst_close(a->st, fd);
-    }
+    struct cw_lab *x = (struct cw_lab *)h;
+    if (x->close_tail < CONNS + 1)
+        x->closes[x->close_tail++] = (struct pending_close){fd, nst_stack_now(h->p.london) + IDLE_CLOSE};
 }
 
-/* The pool: one request per connection, then keep it. The bug: EOF (the
- * server closed) goes unnoticed, so close() is never called. */
-static void ny_app(struct nst_lab_app *a, int fd, int ev)
+/* The pool (New York): one request per connection, then keep it. The bug:
+ * EOF (the server closed) goes unnoticed, so close() is never called
+ * (client_closes 0). */
+static struct cw_lab *cw_lab_new(const struct nst_demo_opts *o, FILE *out)
 {
-    struct cw_lab *x = a->arg;
-    if (fd < 0 || fd >= MAX_FD)
-        return;
-    if (!x->sent[fd] && (ev & NST_EV_OUT)) {
-        nst_send(a->st, fd, request, sizeof(request) - 1, 0);
-        x->sent[fd] = 1;
-    }
-    char buf[256];
-    ssize_t n;
-    while ((n = nst_recv(a->st, fd, buf, sizeof(buf), 0)) > 0)
-        ;
-    if (n == 0 && x->fixed) {
-        x->sent[fd] = 0;
-        nst_close(a->st, fd);
-    }
-}
-
-static void run_apps(struct cw_lab *x, nst_time_t until)
-{
-    struct nst_lab_app *apps[2] = {&x->ny, &x->london};
-    nst_lab_apps_run(x->p.world, apps, 2, until);
+    const struct nst_lab_http_opts ho = {0, "close-wait.pcap", request, response, close_when_idle, 0};
+    return nst_lab_http_new(sizeof(struct cw_lab), o, &ho, out);
 }
 
 static void open_one(struct cw_lab *x)
 {
-    int fd = nst_socket(x->p.ny, NST_SOCK_STREAM);
-    struct nst_sockaddr dst = {NST_LAB_LONDON_ADDR, HTTP};
-    if (fd < 0 || nst_connect(x->p.ny, fd, &dst) != -EINPROGRESS) {
-        if (fd >= 0)
-            nst_close(x->p.ny, fd);
-        return;
-    }
-    x->ny_fds[x->opened++] = fd;
-    nst_lab_app_watch(&x->ny, fd);
+    int fd = nst_lab_http_connect(&x->h);
+    if (fd >= 0)
+        x->ny_fds[x->opened++] = fd;
 }
 
 /* CLOSE_WAIT connections of st, how many are flagged, and the earliest
  * time one entered CLOSE_WAIT. */
 static int close_waits(struct nst_stack *st, int *flagged, nst_time_t *first)
 {
-    int n = nst_sock_list(st, NULL, 0), k = 0;
-    struct nst_sock_entry *v = calloc((size_t)n + 1, sizeof(*v));
+    int n;
+    struct nst_sock_entry *v = nst_lab_tcp_in_state(st, NST_TCPS_CLOSE_WAIT, &n);
     *flagged = 0;
-    if (!v)
-        return -1;
-    n = nst_sock_list(st, v, n);
     for (int i = 0; i < n; i++) {
-        if (v[i].proto != NST_INSPECT_TCP || v[i].state != NST_TCPS_CLOSE_WAIT)
-            continue;
-        k++;
         *flagged += v[i].close_wait_leak;
         if (first && (*first == 0 || v[i].state_since < *first))
             *first = v[i].state_since;
     }
     free(v);
-    return k;
+    return n;
 }
 
 static nst_time_t min_of(const nst_time_t *v, int n)
@@ -151,11 +101,11 @@ static void exact_step(struct cw_lab *x, struct exact_check *e, nst_time_t t)
     if (!e->first) {
         int flagged;
         nst_time_t first = 0;
-        if (close_waits(x->p.ny, &flagged, &first) > 0)
+        if (close_waits(x->h.p.ny, &flagged, &first) > 0)
             e->first = first;
         return;
     }
-    uint64_t c = nst_stack_stats(x->p.ny)->tcp_close_wait_leaks;
+    uint64_t c = nst_stack_stats(x->h.p.ny)->tcp_close_wait_leaks;
     if (t == e->first + LEAK_AFTER - 1)
         e->before = (int64_t)c;
     if (t == e->first + LEAK_AFTER)
@@ -178,121 +128,84 @@ static void run_load(struct cw_lab *x, FILE *out, nst_time_t t0, nst_time_t end,
         nst_time_t t = min_of(cand, 5);
         if (t > end)
             break;
-        run_apps(x, t);
+        nst_lab_http_run(&x->h, t);
         if (t == next_open && x->opened < CONNS) {
             open_one(x);
             next_open += OPEN_EVERY;
         }
         while (x->close_head < x->close_tail && x->closes[x->close_head].when <= t)
-            nst_close(x->p.london, x->closes[x->close_head++].fd);
+            nst_close(x->h.p.london, x->closes[x->close_head++].fd);
         exact_step(x, e, t);
         if (t == next_sample && out) {
-            int flagged, cw = close_waits(x->p.ny, &flagged, NULL);
+            int flagged, cw = close_waits(x->h.p.ny, &flagged, NULL);
             fprintf(out, "  %4.0f s   %4d         %4d      %4llu\n", (double)(t - t0) / 1e9, cw, flagged,
-                    (unsigned long long)nst_stack_stats(x->p.ny)->tcp_close_wait_leaks);
+                    (unsigned long long)nst_stack_stats(x->h.p.ny)->tcp_close_wait_leaks);
         }
         if (t == next_sample)
             next_sample += SAMPLE;
     }
-    run_apps(x, end);
+    nst_lab_http_run(&x->h, end);
 }
 
-static int build(const struct nst_demo_opts *o, struct cw_lab *x, FILE *out)
+/* The snapshot (nstack ss --scenario close-wait): the leak at 60 s. */
+int nst_lab_snap_close_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s)
 {
-    memset(x, 0, sizeof(*x));
-    if (nst_demo_build_path(o, &x->p, NULL, 0, "close-wait.pcap", out) < 0)
-        return -1;
-    x->lfd = nst_socket(x->p.london, NST_SOCK_STREAM);
-    struct nst_sockaddr a = {0, HTTP};
-    if (x->lfd < 0 || nst_bind(x->p.london, x->lfd, &a) < 0 || nst_listen(x->p.london, x->lfd, 128) < 0)
-        return -1;
-    nst_lab_app_attach(&x->ny, x->p.ny, ny_app, x);
-    nst_lab_app_attach(&x->london, x->p.london, london_app, x);
-    return 0;
+    struct cw_lab *x = cw_lab_new(o, NULL);
+    if (!x)
+        return -ENOMEM;
+    struct exact_check e = {0, -1, -1};
+    nst_time_t t0 = nst_world_now(x->h.p.world);
+    run_load(x, NULL, t0, t0 + NST_SEC(60), &e);
+    return nst_lab_http_snapshot(s, &x->h, "ny",
+                                 "60 s in: New York's pool never closed the 100 connections London closed");
 }
 
 static void fix_the_bug(struct cw_lab *x)
 {
-    x->fixed = 1;
+    x->h.client_closes = NST_LAB_CLOSE_ON_EOF;
     for (int i = 0; i < x->opened; i++)
-        nst_lab_app_watch(&x->ny, x->ny_fds[i]);
-    run_apps(x, nst_world_now(x->p.world) + NST_SEC(1));
+        nst_lab_app_watch(&x->h.ny, x->ny_fds[i]);
+    nst_lab_http_run(&x->h, nst_world_now(x->h.p.world) + NST_SEC(1));
 }
 
 int nst_demo_close_wait(const struct nst_demo_opts *o, FILE *out)
 {
-    struct cw_lab *x = malloc(sizeof(*x));
-    if (!x || build(o, x, out) < 0) {
-        free(x);
+    struct cw_lab *x = cw_lab_new(o, out);
+    if (!x)
         return 1;
-    }
     fprintf(out, "New York's connection pool opens %d connections to London (one every 0.2 s), one\n"
                  "request each, and keeps them. London closes a connection idle for 5 s. The pool\n"
                  "never notices EOF, so it never calls close(): CLOSE_WAIT, for ever.\n\n"
                  "   time   CLOSE-WAIT   flagged   tcp.close_wait_leaks   (on ny)\n",
             CONNS);
-    nst_time_t t0 = nst_world_now(x->p.world);
+    nst_time_t t0 = nst_world_now(x->h.p.world);
     struct exact_check e = {0, -1, -1};
     /* 60 s: the last connection is flagged at about 55 s, and London's
      * FIN_WAIT_2 timeout (60 s after its close, the first at about 65 s)
      * has not yet reset any of them. */
     run_load(x, out, t0, t0 + NST_SEC(60), &e);
     int exact = e.first > 0 && e.before == 0 && e.at == 1;
-    int flagged, cw = close_waits(x->p.ny, &flagged, NULL);
+    int flagged, cw = close_waits(x->h.p.ny, &flagged, NULL);
     fprintf(out, "\n  the first connection entered CLOSE_WAIT at %.6f s: at %.9f s nothing was flagged,\n"
                  "  at %.9f s (30 s later) it was\n",
             (double)(e.first - t0) / 1e9, (double)(e.first + LEAK_AFTER - 1 - t0) / 1e9,
             (double)(e.first + LEAK_AFTER - t0) / 1e9);
-    nst_lab_show(out, x->p.ny, "ny", "ss -s", 0);
-    nst_lab_show(out, x->p.ny, "ny", "ss -tn state close-wait", 3);
+    nst_lab_show(out, x->h.p.ny, "ny", "ss -s", 0);
+    nst_lab_show(out, x->h.p.ny, "ny", "ss -tn state close-wait", 3);
     fprintf(out, "\n  London's halves wait in FIN-WAIT-2 for a FIN that never comes; London drops them\n"
                  "  (with a reset) when its FIN-WAIT-2 timeout, 60 s, runs out:\n");
-    nst_lab_show(out, x->p.london, "london", "ss -tno state fin-wait-2", 3);
-    uint64_t counted = nst_stack_stats(x->p.ny)->tcp_close_wait_leaks;
+    nst_lab_show(out, x->h.p.london, "london", "ss -tno state fin-wait-2", 3);
+    uint64_t counted = nst_stack_stats(x->h.p.ny)->tcp_close_wait_leaks;
     int ok = nst_lab_check(out, cw == CONNS && flagged == CONNS && counted == CONNS,
                            "100 connections stuck in CLOSE_WAIT on New York, all flagged, counted once each");
     ok &= nst_lab_check(out, exact, "flagged exactly 30 s after entering CLOSE_WAIT, not a nanosecond before");
-    ok &= nst_lab_check(out, nst_stack_stats(x->p.london)->tcp_close_wait_leaks == 0,
+    ok &= nst_lab_check(out, nst_stack_stats(x->h.p.london)->tcp_close_wait_leaks == 0,
                         "the server, which did close, has nothing flagged");
     fprintf(out, "\nThe fix: the pool closes a connection when it reads EOF.\n");
     fix_the_bug(x);
-    int left = close_waits(x->p.ny, &flagged, NULL);
-    nst_lab_show(out, x->p.ny, "ny", "ss -s", 2);
+    int left = close_waits(x->h.p.ny, &flagged, NULL);
+    nst_lab_show(out, x->h.p.ny, "ny", "ss -s", 2);
     ok &= nst_lab_check(out, left == 0 && flagged == 0, "no CLOSE_WAIT left, no leak flagged");
-    nst_lab_app_detach(&x->ny);
-    nst_lab_app_detach(&x->london);
-    nst_lab_path_free(&x->p);
-    free(x);
+    nst_lab_http_delete(x);
     return ok ? 0 : 1;
-}
-
-static void cw_lab_free(void *priv)
-{
-    struct cw_lab *x = priv;
-    if (x->ny.st)
-        nst_lab_app_detach(&x->ny);
-    if (x->london.st)
-        nst_lab_app_detach(&x->london);
-    nst_lab_path_free(&x->p);
-    free(x);
-}
-
-int nst_lab_snap_close_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s)
-{
-    struct cw_lab *x = malloc(sizeof(*x));
-    if (!x)
-        return -ENOMEM;
-    if (build(o, x, NULL) < 0) {
-        cw_lab_free(x);
-        return -ENOMEM;
-    }
-    struct exact_check e = {0, -1, -1};
-    nst_time_t t0 = nst_world_now(x->p.world);
-    run_load(x, NULL, t0, t0 + NST_SEC(60), &e);
-    s->world = x->p.world;
-    s->focus = "ny";
-    s->moment = "60 s in: New York's pool never closed the 100 connections London closed";
-    s->priv = x;
-    s->free_priv = cw_lab_free;
-    return 0;
 }

@@ -38,3 +38,19 @@ void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char 
     }
     free(text);
 }
+
+struct nst_sock_entry *nst_lab_tcp_in_state(struct nst_stack *st, int state, int *n)
+{
+    int total = nst_sock_list(st, NULL, 0);
+    struct nst_sock_entry *v = calloc((size_t)total + 1, sizeof(*v));
+    *n = -1;
+    if (!v)
+        return NULL;
+    total = nst_sock_list(st, v, total);
+    int k = 0;
+    for (int i = 0; i < total; i++)
+        if (v[i].proto == NST_INSPECT_TCP && v[i].state == state)
+            v[k++] = v[i];
+    *n = k;
+    return v;
+}

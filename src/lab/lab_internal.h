@@ -47,14 +47,59 @@ void nst_lab_app_attach(struct nst_lab_app *a, struct nst_stack *st, nst_lab_app
 void nst_lab_app_detach(struct nst_lab_app *a);
 /* Hands fd to the application at the next turn even if nothing changed. */
 void nst_lab_app_watch(struct nst_lab_app *a, int fd);
+/* Accepts every connection waiting on listener lfd, each handed to a. */
+void nst_lab_app_accept_all(struct nst_lab_app *a, int lfd);
 /* Runs the world until `until`, handing each application its descriptors
  * as they change. */
 void nst_lab_apps_run(struct nst_world *w, struct nst_lab_app **apps, int n, nst_time_t until);
+
+/* ---- A New York client, a London:80 server (lab_http.c) ----------------- */
+/* The world of the TIME_WAIT and CLOSE_WAIT scenarios: New York sends one
+ * request per connection, London answers it. A scenario's own state is a
+ * struct whose first member is its struct nst_lab_http. */
+#define NST_LAB_HTTP_MAX_FD 4096
+#define NST_LAB_CLOSE_ON_EOF 1  /* the client closes when the server has */
+#define NST_LAB_CLOSE_ON_ERR 2  /* ... and when the connection fails */
+struct nst_lab_http {
+    struct nst_lab_path p;
+    struct nst_lab_app ny, london; /* the client and the server applications */
+    int lfd;                       /* London's listener on port 80 */
+    const char *request, *response;
+    /* London answered on fd: the scenario closes it, now or later. */
+    void (*answered)(struct nst_lab_http *h, int fd);
+    int client_closes;             /* NST_LAB_CLOSE_ON_*; 0: never (a leak) */
+    uint8_t sent[NST_LAB_HTTP_MAX_FD]; /* New York: the request went out on this descriptor */
+    unsigned requests, responses;  /* sent by New York; answers read to EOF */
+};
+struct nst_lab_http_opts {
+    int cap_link;                  /* captured into the demo's cap_name */
+    const char *cap_name;
+    const char *request, *response;
+    void (*answered)(struct nst_lab_http *h, int fd);
+    int client_closes;
+};
+/* A zeroed scenario state of `size` bytes with its world built: the path
+ * (nst_demo_build_path), London's listener, both applications. NULL when
+ * out of memory. */
+void *nst_lab_http_new(size_t size, const struct nst_demo_opts *o, const struct nst_lab_http_opts *ho, FILE *out);
+/* Frees what nst_lab_http_new returned (a snapshot's free_priv). */
+void nst_lab_http_delete(void *x);
+/* Runs the world and both applications until `until`. */
+void nst_lab_http_run(struct nst_lab_http *h, nst_time_t until);
+/* A non-blocking connect from New York to London:80, handed to the client
+ * application. The descriptor, or -1 (nothing left open). */
+int nst_lab_http_connect(struct nst_lab_http *h);
+/* Hands h over to snapshot s (focus host, moment in words); returns 0. */
+int nst_lab_http_snapshot(struct nst_lab_snapshot *s, struct nst_lab_http *h, const char *focus, const char *moment);
 
 /* ---- Inspection in the demo's output (lab_inspect.c) ---------------------- */
 /* Prints "$ nstack ss -s        # on HOST" and the command's output
  * (nst_inspect_run), indented, at most max_lines lines of it (0: all). */
 void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char *cmd, int max_lines);
+/* st's TCP sockets in `state` (NST_TCPS_*): a calloc'd array the caller
+ * frees, *n entries; NULL with *n = -1 when out of memory. */
+struct nst_sock_entry;
+struct nst_sock_entry *nst_lab_tcp_in_state(struct nst_stack *st, int state, int *n);
 
 /* A TCP listener on `port` (any address). The descriptor or -1. */
 int nst_lab_listen(struct nst_stack *st, uint16_t port, int backlog);

@@ -69,9 +69,7 @@ static void server_app(struct nst_lab_app *a, int fd, int ev)
 {
     struct load *ld = a->arg;
     if (fd == ld->lfd || fd == ld->lfd_alt) {
-        int c;
-        while ((c = nst_accept(a->st, fd, NULL)) >= 0)
-            nst_lab_app_watch(a, c);
+        nst_lab_app_accept_all(a, fd);
         return;
     }
     char buf[512];
@@ -180,15 +178,12 @@ static struct burst open_burst(struct nst_stack *st, const struct nst_sockaddr *
 /* TCP entries in `state`, from laddr (0: any) to port rport (0: any). */
 static int count_state(struct nst_stack *st, int state, nst_ip4_t laddr, uint16_t rport)
 {
-    int n = nst_sock_list(st, NULL, 0);
-    struct nst_sock_entry *v = calloc((size_t)n + 1, sizeof(*v));
+    int n, k = 0;
+    struct nst_sock_entry *v = nst_lab_tcp_in_state(st, state, &n);
     if (!v)
         return -1;
-    n = nst_sock_list(st, v, n);
-    int k = 0;
     for (int i = 0; i < n; i++)
-        k += v[i].proto == NST_INSPECT_TCP && v[i].state == state && (!laddr || v[i].local.addr == laddr) &&
-             (!rport || v[i].peer.port == rport);
+        k += (!laddr || v[i].local.addr == laddr) && (!rport || v[i].peer.port == rport);
     free(v);
     return k;
 }
@@ -344,10 +339,8 @@ int nst_lab_snap_ports(const struct nst_demo_opts *o, struct nst_lab_snapshot *s
     struct burst b = open_burst(ld->p.ny, &dst, RANGE_DEFAULT + 1, NULL, ld->fds);
     ld->nfds = b.opened;
     load_run(ld, NST_SEC(1));
-    s->world = ld->p.world;
-    s->focus = "ny";
-    s->moment = "New York holds 16,384 connections to London:80; the 16,385th connect() failed";
-    s->priv = ld;
-    s->free_priv = load_free_priv;
+    *s = (struct nst_lab_snapshot){ld->p.world, "ny",
+                                   "New York holds 16,384 connections to London:80; the 16,385th connect() failed",
+                                   ld, load_free_priv};
     return 0;
 }

@@ -58,12 +58,13 @@ struct nst_tcp_tw {
     struct nst_tcp_tuple t;
     uint32_t fifo_pos;           /* place in the expiry FIFO (struct tcp_tw_fifo) */
     uint32_t snd_nxt, rcv_nxt;
-    uint32_t ts_recent, ts_offset;
-    nst_time_t since;            /* when TIME_WAIT began, or was restarted by a retransmitted
-                                    FIN: it ends 2*MSL later (also TCP_TW_REUSE's age) */
+    uint32_t ts_recent;          /* (the TS offset is not kept: tcp_ts_offset() of the tuple) */
     uint16_t window;             /* raw window field to advertise */
     uint8_t rcv_wscale;
     uint8_t ts_ok;
+    nst_time_t since;            /* when TIME_WAIT began (also TCP_TW_REUSE's age) */
+    nst_time_t expires;          /* 2*MSL after it began, or after the last retransmitted
+                                    FIN that restarted it (RFC 9293 3.10.7.4) */
 };
 
 /* The TIME_WAIT records in the order they expire: a circular array of

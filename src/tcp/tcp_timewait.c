@@ -71,8 +71,15 @@ static void tw_port_release(struct nst_stack *st, const struct nst_tcp_tw *tw)
 
 nst_time_t tcp_tw_expires(const struct nst_stack *st, const struct nst_tcp_tw *tw)
 {
-    /* RFC 9293 3.6: 2*MSL, restarted by a retransmitted FIN. */
-    return tw->since + 2 * st->cfg.tcp.msl;
+    (void)st;
+    return tw->expires;
+}
+
+/* RFC 9293 3.6: TIME_WAIT lasts 2*MSL from now (entering it, or a
+ * retransmitted FIN restarting it). */
+static void tw_set_expiry(const struct nst_stack *st, struct nst_tcp_tw *tw)
+{
+    tw->expires = st->now + 2 * st->cfg.tcp.msl;
 }
 
 static struct nst_tcp_tw **fifo_at(const struct tcp_tw_fifo *f, uint32_t pos)
@@ -139,8 +146,8 @@ static void fifo_settle(struct nst_stack *st, struct tcp_tw_fifo *f)
     }
 }
 
-/* Appends tw (since = now: the latest expiry of all, MSL being fixed for
- * the stack's life, so the FIFO stays in expiry order). */
+/* Appends tw (expires = now + 2*MSL: the latest expiry of all, MSL being
+ * fixed for the stack's life, so the FIFO stays in expiry order). */
 static int fifo_append(struct nst_stack *st, struct nst_tcp_tw *tw)
 {
     struct tcp_tw_fifo *f = &st->tcp->tw_fifo;
@@ -194,6 +201,7 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
     if (tw) {
         tw->t = c->t;
         tw->since = st->now;
+        tw_set_expiry(st, tw);
         if (tw_port_hold(st, tw) < 0) {
             free(tw);
             tw = NULL;
@@ -212,7 +220,6 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_ok = c->ts_ok;
     tw->ts_recent = c->ts_recent;
-    tw->ts_offset = c->ts_offset;
     tw->rcv_wscale = c->rcv_wscale;
     tw->window = tcp_window_field(c, 0);
     nst_htable_insert(&ts->tws, &tw->node, tcp_tuple_hash(st, &tw->t));
@@ -249,12 +256,13 @@ void tcp_tw_free(struct nst_stack *st, struct nst_tcp_tw *tw)
 }
 
 /* RFC 9293 3.10.7.4: a retransmitted FIN restarts the 2*MSL timeout: the
- * record moves to the tail of the FIFO. */
+ * record moves to the tail of the FIFO. `since` stays: the connection has
+ * been in TIME_WAIT since it entered it, whatever the restarts. */
 static void tw_restart(struct nst_stack *st, struct nst_tcp_tw *tw)
 {
     struct tcp_tw_fifo *f = &st->tcp->tw_fifo;
     *fifo_at(f, tw->fifo_pos) = NULL;
-    tw->since = st->now;
+    tw_set_expiry(st, tw);
     if (fifo_append(st, tw) < 0) {
         /* No room to keep it in order: end TIME_WAIT now (as past
          * max_timewait) rather than hold it with no expiry. */
@@ -280,8 +288,11 @@ static void tw_send_ack(struct nst_stack *st, const struct nst_tcp_tw *tw)
 {
     struct nst_tcp_opts o = {0};
     if (tw->ts_ok) {
+        /* RFC 7323 5.4: the connection's own clock. Its offset is a keyed
+         * hash of the tuple (tcp_ts_offset, what the connection was given
+         * too), so the record recomputes it rather than keep 4 bytes. */
         o.has_ts = 1;
-        o.ts_val = tcp_ts_now(st, tw->ts_offset);
+        o.ts_val = tcp_ts_now(st, tcp_ts_offset(st, &tw->t));
         o.ts_ecr = tw->ts_recent;
     }
     tcp_send_raw(st, &tw->t, tw->snd_nxt, tw->rcv_nxt, NST_TCP_ACK, tw->window, &o);

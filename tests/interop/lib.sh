@@ -131,6 +131,9 @@ reported() {
     tail -1 | tr ' ' '\n' | sed -n "s/^$3=//p"
 }
 
+# got FILE WHAT: "BYTES/SHA256" of the transfer FILE reports (as reported).
+got() { echo "$(reported "$1" "$2" bytes)/$(reported "$1" "$2" sha)"; }
+
 # A counter from nstack's "tcp:" line (serve, connect): tcp_stat FILE FIELD,
 # FIELD retransmitted, fast, timeouts, resets_out, resets_in.
 tcp_stat() {

@@ -28,7 +28,6 @@ kbytes=$(numfmt --from=iec "$KSIZE"); kwant=$(gen_sha "$KSIZE")
 nbytes=$(numfmt --from=iec "$NSIZE"); nwant=$(gen_sha "$NSIZE")
 
 # "BYTES/SHA" as FILE reports them for WHAT.
-got() { echo "$(reported "$1" "$2" bytes)/$(reported "$1" "$2" sha)"; }
 peer_retrans() { sed -n 's/^peer: retrans //p' "$1"; }
 conn_retrans() { sed -nE 's/^connection: .*; ([0-9]+) retransmitted .*/\1/p' "$1"; }
 impaired() { # impaired FILE: the driver lost and reordered frames both ways

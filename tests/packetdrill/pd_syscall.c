@@ -67,6 +67,14 @@ static int arg_fd(struct pd_run *r, struct pd_event *ev, int *fd)
     return 0;
 }
 
+/* The descriptor (argument 0) and integer argument i. */
+static int arg_fd_int(struct pd_run *r, struct pd_event *ev, int *fd, int i, long long *v)
+{
+    if (arg_fd(r, ev, fd) < 0)
+        return -1;
+    return arg_int(r, ev, i, v);
+}
+
 static int nonblocking(const struct pd_run *r, int fd)
 {
     return fd >= 0 && fd < PD_MAX_FDS && r->nonblock[fd];
@@ -147,7 +155,7 @@ static int op_listen(struct pd_run *r, struct pd_event *ev, int first, long long
     (void)first;
     int fd;
     long long backlog;
-    if (arg_fd(r, ev, &fd) < 0 || arg_int(r, ev, 1, &backlog) < 0)
+    if (arg_fd_int(r, ev, &fd, 1, &backlog) < 0)
         return -1;
     *res = nst_listen(r->st, fd, (int)backlog);
     return 1;
@@ -221,23 +229,33 @@ static int msg_flags(long long f, int *dontwait)
     return (f & MSG_PEEK) ? NST_MSG_PEEK : 0;
 }
 
+/* A data call's descriptor, its length (argument 2, up to PD_IO_MAX) and
+ * a zeroed buffer of that length for it. 0, or -1 with the failure said. */
+static int io_args(struct pd_run *r, struct pd_event *ev, int *fd, long long *len, uint8_t **buf)
+{
+    if (arg_fd_int(r, ev, fd, 2, len) < 0)
+        return -1;
+    if (*len < 0 || *len > PD_IO_MAX)
+        return bad_arg(r, ev, 2, "a length up to 64 MiB");
+    *buf = calloc(1, (size_t)*len + 1);
+    if (!*buf)
+        return pd_fail(r, "%d: out of memory", ev->line);
+    return 0;
+}
+
 /* write/send/sendto: a blocking call writes everything (or fails). */
 static int do_send(struct pd_run *r, struct pd_event *ev, int first, long long *res, long long flags,
                    const struct nst_sockaddr *to)
 {
     int fd;
     long long len;
-    if (arg_fd(r, ev, &fd) < 0 || arg_int(r, ev, 2, &len) < 0)
+    uint8_t *buf;
+    if (io_args(r, ev, &fd, &len, &buf) < 0)
         return -1;
-    if (len < 0 || len > PD_IO_MAX)
-        return bad_arg(r, ev, 2, "a length up to 64 MiB");
     if (first)
         r->pend.done = 0;
     int dontwait;
     int nflags = msg_flags(flags, &dontwait);
-    uint8_t *buf = calloc(1, (size_t)len + 1);
-    if (!buf)
-        return pd_fail(r, "%d: out of memory", ev->line);
     long long done = r->pend.done;
     int rc = 1;
     for (;;) {
@@ -288,15 +306,11 @@ static int do_recv(struct pd_run *r, struct pd_event *ev, long long *res, long l
 {
     int fd;
     long long len;
-    if (arg_fd(r, ev, &fd) < 0 || arg_int(r, ev, 2, &len) < 0)
+    uint8_t *buf;
+    if (io_args(r, ev, &fd, &len, &buf) < 0)
         return -1;
-    if (len < 0 || len > PD_IO_MAX)
-        return bad_arg(r, ev, 2, "a length up to 64 MiB");
     int dontwait;
     int nflags = msg_flags(flags, &dontwait);
-    uint8_t *buf = malloc((size_t)len + 1);
-    if (!buf)
-        return pd_fail(r, "%d: out of memory", ev->line);
     ssize_t n = nst_recvfrom(r->st, fd, buf, (size_t)len, nflags, NULL);
     free(buf);
     if (n == -EAGAIN && !nonblocking(r, fd) && !dontwait)
@@ -327,7 +341,7 @@ static int op_shutdown(struct pd_run *r, struct pd_event *ev, int first, long lo
     (void)first;
     int fd;
     long long how;
-    if (arg_fd(r, ev, &fd) < 0 || arg_int(r, ev, 1, &how) < 0)
+    if (arg_fd_int(r, ev, &fd, 1, &how) < 0)
         return -1;
     int nhow = how == SHUT_RD ? NST_SHUT_RD : how == SHUT_WR ? NST_SHUT_WR : how == SHUT_RDWR ? NST_SHUT_RDWR : -1;
     *res = nst_shutdown(r->st, fd, nhow);
@@ -351,7 +365,7 @@ static int op_fcntl(struct pd_run *r, struct pd_event *ev, int first, long long 
     (void)first;
     int fd;
     long long cmd, arg = 0;
-    if (arg_fd(r, ev, &fd) < 0 || arg_int(r, ev, 1, &cmd) < 0)
+    if (arg_fd_int(r, ev, &fd, 1, &cmd) < 0)
         return -1;
     if (nst_socket_events(r->st, fd) < 0) {
         *res = -EBADF;
@@ -419,14 +433,23 @@ static const struct pd_val *linger_struct(const struct pd_val *v)
     return v->kind == PD_V_STRUCT ? v : NULL;
 }
 
+/* set/getsockopt's descriptor, level and name; the value (argument 3)
+ * must be given. */
+static int sockopt_args(struct pd_run *r, struct pd_event *ev, int *fd, int *level, int *name)
+{
+    if (arg_fd(r, ev, fd) < 0 || map_opt(r, ev, level, name) < 0)
+        return -1;
+    if (ev->call.nargs < 4)
+        return bad_arg(r, ev, 3, "given");
+    return 0;
+}
+
 static int op_setsockopt(struct pd_run *r, struct pd_event *ev, int first, long long *res)
 {
     (void)first;
     int fd, level, name;
-    if (arg_fd(r, ev, &fd) < 0 || map_opt(r, ev, &level, &name) < 0)
+    if (sockopt_args(r, ev, &fd, &level, &name) < 0)
         return -1;
-    if (ev->call.nargs < 4)
-        return bad_arg(r, ev, 3, "given");
     const struct pd_val *v = &ev->call.args[3];
     if (name == NST_SO_LINGER && level == NST_SOL_SOCKET) {
         const struct pd_val *s = linger_struct(v), *on = s ? field(s, "onoff") : NULL, *sec = s ? field(s, "linger") : NULL;
@@ -459,10 +482,8 @@ static int op_getsockopt(struct pd_run *r, struct pd_event *ev, int first, long 
 {
     (void)first;
     int fd, level, name;
-    if (arg_fd(r, ev, &fd) < 0 || map_opt(r, ev, &level, &name) < 0)
+    if (sockopt_args(r, ev, &fd, &level, &name) < 0)
         return -1;
-    if (ev->call.nargs < 4)
-        return bad_arg(r, ev, 3, "given");
     union {
         int i;
         struct nst_linger l;

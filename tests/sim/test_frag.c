@@ -335,26 +335,24 @@ static void test_overlaps_discarded(void)
     CHECK_EQ(h.st->ip.reass_count, 1);
     nst_stack_poll(h.st, T0 + NST_SEC(30));
     CHECK_EQ(h.st->ip.reass_count, 0);
-    /* 2. A fragment wholly inside another. */
-    inject_frag(&h, 2, 0, 1480, 1, T0 + NST_SEC(31));
-    inject_frag(&h, 2, 8, 16, 1, T0 + NST_SEC(31));
-    CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
-    /* 3. Same offset, different length. */
-    inject_frag(&h, 3, 1480, 1480, 1, T0 + NST_SEC(31));
-    inject_frag(&h, 3, 1480, 1472, 1, T0 + NST_SEC(31));
-    CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
-    /* 4. A fragment covering the end of an earlier one. */
-    inject_frag(&h, 4, 1480, 1480, 1, T0 + NST_SEC(31));
-    inject_frag(&h, 4, 0, 1488, 1, T0 + NST_SEC(31));
-    CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
-    /* 5. Two last fragments that disagree on the total length. */
-    inject_frag(&h, 5, 2960, 40, 0, T0 + NST_SEC(31));
-    inject_frag(&h, 5, 2960, 32, 0, T0 + NST_SEC(31));
-    CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
-    /* 6. Data beyond the end the last fragment declares. */
-    inject_frag(&h, 6, 1480, 1480, 1, T0 + NST_SEC(31));
-    inject_frag(&h, 6, 1000, 8, 0, T0 + NST_SEC(31));
-    CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
+    /* 2-6: a datagram (id) whose second fragment clashes with its first;
+     * each is counted as an overlap. */
+    static const struct {
+        uint16_t id;
+        size_t off[2], len[2];
+        int mf[2];
+    } clash[] = {
+        {2, {0, 8}, {1480, 16}, {1, 1}},         /* 2. a fragment wholly inside another */
+        {3, {1480, 1480}, {1480, 1472}, {1, 1}}, /* 3. same offset, different length */
+        {4, {1480, 0}, {1480, 1488}, {1, 1}},    /* 4. one covering the end of an earlier one */
+        {5, {2960, 2960}, {40, 32}, {0, 0}},     /* 5. two last fragments disagreeing on the total */
+        {6, {1480, 1000}, {1480, 8}, {1, 0}},    /* 6. data beyond the end the last one declares */
+    };
+    for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++) {
+        for (int k = 0; k < 2; k++)
+            inject_frag(&h, clash[i].id, clash[i].off[k], clash[i].len[k], clash[i].mf[k], T0 + NST_SEC(31));
+        CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
+    }
     CHECK_EQ(h.st->ip.reass_count, 0);
     CHECK_EQ(h.st->ip.reass_mem, 0);
     /* Malformed fragments: MF with a length not a multiple of 8, an empty

@@ -55,6 +55,21 @@ static size_t echo_frame(const struct host *h)
     return su_build_icmp(frame, &ip, NST_ICMP_ECHO_REQUEST, 0, 0x77, 5, ping_data, sizeof ping_data);
 }
 
+/* The host answered the peer with exactly one frame: an ICMP message of
+ * this type, checksums valid. Returns it parsed. */
+static struct su_parsed one_icmp_answer(const struct host *h, int type)
+{
+    struct su_parsed p;
+    memset(&p, 0, sizeof(p));
+    CHECK_EQ(h->tap.n, 1);
+    CHECK_EQ(su_parse(h->tap.v[0].data, h->tap.v[0].len, &p), 0);
+    CHECK(p.icmp_ok);
+    CHECK_EQ(p.icmp.type, type);
+    CHECK_EQ(p.ip.src, HOST);
+    CHECK_EQ(p.ip.dst, PEER);
+    return p;
+}
+
 static void test_echo_baseline(void)
 {
     struct host h;
@@ -64,18 +79,12 @@ static void test_echo_baseline(void)
     su_tap_inject(&h.tap, frame, n, T0);
     CHECK_EQ(S(h.st)->ip_rx_packets, 1);
     CHECK_EQ(S(h.st)->ip_rx_delivered, 1);
-    CHECK_EQ(h.tap.n, 1);
-    struct su_parsed p;
-    CHECK_EQ(su_parse(h.tap.v[0].data, h.tap.v[0].len, &p), 0);
-    CHECK(p.icmp_ok);
-    CHECK_EQ(p.icmp.type, NST_ICMP_ECHO_REPLY);
+    struct su_parsed p = one_icmp_answer(&h, NST_ICMP_ECHO_REPLY);
     CHECK_EQ(p.icmp.id, 0x77);
     CHECK_EQ(p.icmp.seq, 5);
     /* Link padding is not part of the datagram: the reply echoes 12 bytes. */
     CHECK_EQ(p.icmp.data_len, sizeof ping_data);
     CHECK_MEM(p.icmp.data, ping_data, sizeof ping_data);
-    CHECK_EQ(p.ip.src, HOST);
-    CHECK_EQ(p.ip.dst, PEER);
     CHECK_EQ(p.ip.ttl, 64);
     CHECK_EQ(p.ip.total_len, 40);
     CHECK_MEM(p.eth.dst.b, h.peer.b, 6);
@@ -233,16 +242,10 @@ static void test_unknown_protocol(void)
     su_tap_inject(&h.tap, frame, n, T0);
     CHECK_EQ(S(h.st)->ip_drop_unknown_protocol, 1);
     CHECK_EQ(S(h.st)->icmp_tx_dest_unreach, 1);
-    CHECK_EQ(h.tap.n, 1);
-    struct su_parsed p;
-    CHECK_EQ(su_parse(h.tap.v[0].data, h.tap.v[0].len, &p), 0);
-    CHECK(p.icmp_ok);
-    CHECK_EQ(p.icmp.type, NST_ICMP_DEST_UNREACH);
+    struct su_parsed p = one_icmp_answer(&h, NST_ICMP_DEST_UNREACH);
     CHECK_EQ(p.icmp.code, NST_ICMP_PROTO_UNREACH);
     CHECK_EQ(p.icmp.id, 0);
     CHECK_EQ(p.icmp.seq, 0);
-    CHECK_EQ(p.ip.src, HOST);
-    CHECK_EQ(p.ip.dst, PEER);
     CHECK_EQ(p.ip.proto, NST_IP_PROTO_ICMP);
     CHECK_EQ(p.ip.total_len, 20 + 8 + 28);
     /* RFC 792: the offending header and its first 8 data bytes, verbatim. */
@@ -518,12 +521,13 @@ static void test_icmp_error_rules_router(void)
     su_tap_inject(&r.t[0], frame, n, T0);
     CHECK_EQ(r.t[0].n, 2);
     /* 3. No error about a datagram from a source that names no single host
-     * (0.0.0.0) or from a loopback address. */
+     * (0.0.0.0): refused before its TTL is looked at (RFC 1812 5.3.7). */
     x = from_sender(&r, FAR, 1);
     x.src = 0;
     n = su_build_udp(frame, &x, 68, 67, NULL, 0);
     su_tap_inject(&r.t[0], frame, n, T0);
-    CHECK_EQ(S(r.st)->ip_drop_ttl_expired, 6);
+    CHECK_EQ(S(r.st)->ip_drop_ttl_expired, 5);
+    CHECK_EQ(S(r.st)->ip_drop_martian_src_zero, 1);
     CHECK_EQ(r.t[0].n, 2);
     /* 4. A limited broadcast is delivered locally (not forwarded): nothing
      * listens on port 9 and no error goes back about a broadcast. */
@@ -549,27 +553,28 @@ static void inject_expiring(struct router *r, int count, nst_time_t at)
     }
 }
 
+/* Injects `count` expiring datagrams at `at`; by then `sent` ICMP errors
+ * have gone out in all and `limited` were held back by the bucket. */
+static void expect_errors(struct router *r, int count, nst_time_t at, int sent, int limited)
+{
+    inject_expiring(r, count, at);
+    CHECK_EQ(r->t[0].n, sent);
+    CHECK_EQ(S(r->st)->icmp_rate_limited, limited);
+}
+
 /* RFC 1812 4.3.2.8: a token bucket (burst 50, 1000 per second). */
 static void test_icmp_rate_limit(void)
 {
     struct router r;
     router_up(&r, NULL);
-    inject_expiring(&r, 60, T0);
-    CHECK_EQ(r.t[0].n, 50);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 10);
+    expect_errors(&r, 60, T0, 50, 10);
     CHECK_EQ(S(r.st)->ip_drop_ttl_expired, 60);
     /* 1 ms later exactly one token has come back. */
-    inject_expiring(&r, 2, T0 + NST_MSEC(1));
-    CHECK_EQ(r.t[0].n, 51);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 11);
+    expect_errors(&r, 2, T0 + NST_MSEC(1), 51, 11);
     /* 10 ms after that, ten. */
-    inject_expiring(&r, 20, T0 + NST_MSEC(11));
-    CHECK_EQ(r.t[0].n, 61);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 21);
+    expect_errors(&r, 20, T0 + NST_MSEC(11), 61, 21);
     /* Idle for a second: the bucket refills to the burst size, no more. */
-    inject_expiring(&r, 60, T0 + NST_SEC(2));
-    CHECK_EQ(r.t[0].n, 111);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 31);
+    expect_errors(&r, 60, T0 + NST_SEC(2), 111, 31);
     CHECK_EQ(S(r.st)->icmp_tx_time_exceeded, 111);
     router_down(&r);
 }
@@ -583,16 +588,10 @@ static void test_icmp_rate_limit_config(void)
     c.icmp_rate_per_sec = 10;
     struct router r;
     router_up(&r, &c);
-    inject_expiring(&r, 5, T0);
-    CHECK_EQ(r.t[0].n, 3);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 2);
-    inject_expiring(&r, 5, T0 + NST_MSEC(99));
-    CHECK_EQ(r.t[0].n, 3);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 7);
+    expect_errors(&r, 5, T0, 3, 2);
+    expect_errors(&r, 5, T0 + NST_MSEC(99), 3, 7);
     /* 0.99 + 2.51 tokens, capped at the burst of 3. */
-    inject_expiring(&r, 5, T0 + NST_MSEC(350));
-    CHECK_EQ(r.t[0].n, 6);
-    CHECK_EQ(S(r.st)->icmp_rate_limited, 9);
+    expect_errors(&r, 5, T0 + NST_MSEC(350), 6, 9);
     router_down(&r);
 }
 

@@ -60,14 +60,39 @@ static int open_and_establish(struct lu_world *lw, int lfd, const struct nst_soc
     return k;
 }
 
+/* The client's config: the ephemeral range lo-hi (lo 0: the default's),
+ * and the source list {src0, LU_CLI_B} when src0 is not 0. */
+static struct nst_stack_config client_cfg(uint16_t lo, uint16_t hi, nst_ip4_t src0)
+{
+    struct nst_stack_config cfg;
+    nst_stack_config_default(&cfg);
+    if (lo) {
+        cfg.ephemeral_lo = lo;
+        cfg.ephemeral_hi = hi;
+    }
+    if (src0) {
+        cfg.tcp.source_addrs[0] = src0;
+        cfg.tcp.source_addrs[1] = LU_CLI_B;
+        cfg.tcp.n_source_addrs = 2;
+    }
+    return cfg;
+}
+
+/* The world built with `seed` and the client's cfg (may be NULL), checked;
+ * the server listens on HTTP. Returns the listener. */
+static int build_listening(struct lu_world *lw, uint64_t seed, const struct nst_stack_config *cfg)
+{
+    CHECK_EQ(lu_build(lw, seed, cfg, NULL), 0);
+    return lu_listen(lw, HTTP, 0);
+}
+
 /* The article's figure: 16,384 connections from one address to one
  * server address:port, then EADDRNOTAVAIL at once (no SYN sent, nothing
  * waits), counted once; a different port or server address still works. */
 static void test_exhaustion_default_range(void)
 {
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 1, NULL, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0), lfd81 = lu_listen(&lw, 81, 0);
+    int lfd = build_listening(&lw, 1, NULL), lfd81 = lu_listen(&lw, 81, 0);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     double t0 = wall();
     int err;
@@ -129,8 +154,7 @@ static void test_exhaustion_default_range(void)
 static void test_second_address_bind(void)
 {
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 2, NULL, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 2, NULL);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int err;
     double t0 = wall();
@@ -155,13 +179,9 @@ static void test_second_address_bind(void)
  * range toward each destination, and connect() is what fails. */
 static void test_bind_address_no_port(void)
 {
-    struct nst_stack_config cfg;
-    nst_stack_config_default(&cfg);
-    cfg.ephemeral_lo = 50000;
-    cfg.ephemeral_hi = 50003;
+    struct nst_stack_config cfg = client_cfg(50000, 50003, 0);
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 9, &cfg, NULL), 0);
-    lu_listen(&lw, HTTP, 0);
+    build_listening(&lw, 9, &cfg);
     lu_listen(&lw, 81, 0);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP}, dst81 = {LU_SRV_A, 81};
     struct lu_open_opts plain = {.bind_addr = LU_CLI_B}, nb = {.bind_addr = LU_CLI_B, .bind_no_port = 1};
@@ -172,8 +192,7 @@ static void test_bind_address_no_port(void)
     CHECK_EQ(err, -EADDRNOTAVAIL); /* the bound ports are taken for every destination */
     lu_free(&lw);
 
-    CHECK_EQ(lu_build(&lw, 9, &cfg, NULL), 0);
-    lu_listen(&lw, HTTP, 0);
+    build_listening(&lw, 9, &cfg);
     lu_listen(&lw, 81, 0);
     int fds[4];
     CHECK_EQ(lu_open(&lw, &dst, 5, &nb, fds, &err), 4);
@@ -204,14 +223,9 @@ static void test_bind_address_no_port(void)
  * exhausted toward the destination. */
 static void test_source_addrs_round_robin(void)
 {
-    struct nst_stack_config cfg;
-    nst_stack_config_default(&cfg);
-    cfg.tcp.source_addrs[0] = LU_CLI_A;
-    cfg.tcp.source_addrs[1] = LU_CLI_B;
-    cfg.tcp.n_source_addrs = 2;
+    struct nst_stack_config cfg = client_cfg(0, 0, LU_CLI_A);
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 3, &cfg, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 3, &cfg);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int fds[4], err;
     CHECK_EQ(lu_open(&lw, &dst, 4, NULL, fds, &err), 4);
@@ -238,14 +252,9 @@ static void test_source_addrs_round_robin(void)
  * one is not searched port by port again for every connect(). */
 static void test_source_addrs_one_exhausted(void)
 {
-    struct nst_stack_config cfg;
-    nst_stack_config_default(&cfg);
-    cfg.tcp.source_addrs[0] = LU_CLI_A;
-    cfg.tcp.source_addrs[1] = LU_CLI_B;
-    cfg.tcp.n_source_addrs = 2;
+    struct nst_stack_config cfg = client_cfg(0, 0, LU_CLI_A);
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 10, &cfg, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 10, &cfg);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     struct lu_open_opts on_a = {.bind_addr = LU_CLI_A, .bind_no_port = 1};
     int err;
@@ -266,16 +275,9 @@ static void test_source_addrs_one_exhausted(void)
 /* A source list entry that is not one of ours is skipped. */
 static void test_source_addrs_skip_foreign(void)
 {
-    struct nst_stack_config cfg;
-    nst_stack_config_default(&cfg);
-    cfg.ephemeral_lo = 50000;
-    cfg.ephemeral_hi = 50001;
-    cfg.tcp.source_addrs[0] = NST_IP4(192, 0, 2, 1);
-    cfg.tcp.source_addrs[1] = LU_CLI_B;
-    cfg.tcp.n_source_addrs = 2;
+    struct nst_stack_config cfg = client_cfg(50000, 50001, NST_IP4(192, 0, 2, 1));
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 4, &cfg, NULL), 0);
-    lu_listen(&lw, HTTP, 0);
+    build_listening(&lw, 4, &cfg);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int fds[2], err;
     CHECK_EQ(lu_open(&lw, &dst, 3, NULL, fds, &err), 2);
@@ -289,13 +291,9 @@ static void test_source_addrs_skip_foreign(void)
 /* Fix 2: a wider range. Linux's default, 32768-60999, gives 28,232. */
 static void test_wider_range(void)
 {
-    struct nst_stack_config cfg;
-    nst_stack_config_default(&cfg);
-    cfg.ephemeral_lo = 32768;
-    cfg.ephemeral_hi = 60999;
+    struct nst_stack_config cfg = client_cfg(32768, 60999, 0);
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 5, &cfg, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 5, &cfg);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int err, count;
     CHECK_EQ(open_and_establish(&lw, lfd, &dst, 60999 - 32768 + 2, NULL, &err), 28232);
@@ -321,22 +319,31 @@ static nst_time_t client_closes_all(struct lu_world *lw, int *cfds, int n, int *
     return fin_sent + NST_MSEC(1);          /* one link latency */
 }
 
+/* n connections to dst (checked), accepted by the server (checked), then
+ * closed by the client first: client_closes_all's time. cfds and sfds
+ * get the descriptors (room for n each). */
+static nst_time_t open_accept_close(struct lu_world *lw, int lfd, const struct nst_sockaddr *dst, int n, int *cfds,
+                                    int *sfds)
+{
+    int err;
+    CHECK_EQ(lu_open(lw, dst, n, NULL, cfds, &err), n);
+    nst_world_run_for(lw->w, NST_MSEC(10));
+    CHECK_EQ(lu_accept_all(lw, lfd, sfds, n), n);
+    return client_closes_all(lw, cfds, n, sfds, n);
+}
+
 /* TIME_WAIT records hold their ports: with all 16,384 in TIME_WAIT the
  * next connect fails until exactly 2*MSL (60 s) after they began; with
  * NST_TCP_TW_REUSE and timestamps one may be taken over a second after. */
 static void test_time_wait_holds_ports(void)
 {
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 6, NULL, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 6, NULL);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int *cfds = calloc(RANGE, sizeof(int)), *sfds = calloc(RANGE, sizeof(int));
     int err;
     double t0 = wall();
-    CHECK_EQ(lu_open(&lw, &dst, RANGE, NULL, cfds, &err), RANGE);
-    nst_world_run_for(lw.w, NST_MSEC(10));
-    CHECK_EQ(lu_accept_all(&lw, lfd, sfds, RANGE), RANGE);
-    nst_time_t tw_start = client_closes_all(&lw, cfds, RANGE, sfds, RANGE);
+    nst_time_t tw_start = open_accept_close(&lw, lfd, &dst, RANGE, cfds, sfds);
     fprintf(stderr, "  16384 connections opened and closed to TIME_WAIT: %.3f s of wall time\n", wall() - t0);
     CHECK_EQ(lu_count_state(lw.cli, NST_TCPS_TIME_WAIT), RANGE);
     CHECK_EQ(nst_sock_list(lw.cli, NULL, 0), RANGE + 0); /* nothing but the records */
@@ -381,19 +388,13 @@ static void test_time_wait_holds_ports(void)
  * from new) the option changes nothing. */
 static void test_time_wait_reuse_needs_timestamps(void)
 {
-    struct nst_stack_config cfg;
-    nst_stack_config_default(&cfg);
-    cfg.ephemeral_lo = cfg.ephemeral_hi = 50000;
+    struct nst_stack_config cfg = client_cfg(50000, 50000, 0);
     cfg.tcp.timestamps = 0;
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 7, &cfg, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 7, &cfg);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int cfd, sfd, err;
-    CHECK_EQ(lu_open(&lw, &dst, 1, NULL, &cfd, &err), 1);
-    nst_world_run_for(lw.w, NST_MSEC(10));
-    CHECK_EQ(lu_accept_all(&lw, lfd, &sfd, 1), 1);
-    nst_time_t tw_start = client_closes_all(&lw, &cfd, 1, &sfd, 1);
+    nst_time_t tw_start = open_accept_close(&lw, lfd, &dst, 1, &cfd, &sfd);
     nst_world_run_until(lw.w, tw_start + NST_SEC(5));
     struct lu_open_opts reuse = {.tw_reuse = 1};
     CHECK_EQ(lu_open(&lw, &dst, 1, &reuse, NULL, &err), 0);
@@ -402,12 +403,8 @@ static void test_time_wait_reuse_needs_timestamps(void)
     lu_free(&lw);
     cfg.tcp.timestamps = 1;
     cfg.tcp.tw_reuse = 1;
-    CHECK_EQ(lu_build(&lw, 7, &cfg, NULL), 0);
-    lfd = lu_listen(&lw, HTTP, 0);
-    CHECK_EQ(lu_open(&lw, &dst, 1, NULL, &cfd, &err), 1);
-    nst_world_run_for(lw.w, NST_MSEC(10));
-    CHECK_EQ(lu_accept_all(&lw, lfd, &sfd, 1), 1);
-    tw_start = client_closes_all(&lw, &cfd, 1, &sfd, 1);
+    lfd = build_listening(&lw, 7, &cfg);
+    tw_start = open_accept_close(&lw, lfd, &dst, 1, &cfd, &sfd);
     nst_world_run_until(lw.w, tw_start + NST_SEC(1));
     CHECK_EQ(lu_open(&lw, &dst, 1, NULL, NULL, &err), 1);
     CHECK_EQ(stats(lw.cli)->tcp_timewait_reused, 1);
@@ -421,8 +418,7 @@ static void test_time_wait_reuse_needs_timestamps(void)
 static void test_listener_restart_reuseaddr(void)
 {
     struct lu_world lw;
-    CHECK_EQ(lu_build(&lw, 8, NULL, NULL), 0);
-    int lfd = lu_listen(&lw, HTTP, 0);
+    int lfd = build_listening(&lw, 8, NULL);
     struct nst_sockaddr dst = {LU_SRV_A, HTTP};
     int cfds[3], sfds[3], err;
     CHECK_EQ(lu_open(&lw, &dst, 3, NULL, cfds, &err), 3);

@@ -165,6 +165,18 @@ static struct ts *setup(int sack, const char *cc, int *fd, uint32_t nseg)
     return s;
 }
 
+/* The transfer is over: nothing unacknowledged or queued, no RTO, and
+ * `retransmits` segments sent again. The connection's info, for more. */
+static struct nst_tcp_info check_done_without_rto(struct ts *s, int fd, uint32_t retransmits)
+{
+    struct nst_tcp_info ti = tu_info(s, fd);
+    CHECK_EQ(ti.unacked, 0);
+    CHECK_EQ(ti.send_queue, 0);
+    CHECK_EQ(ti.rto_timeouts, 0);
+    CHECK_EQ(ti.retransmits, retransmits);
+    return ti;
+}
+
 static void expect_segment(struct ts *s, nst_time_t at, uint32_t seq)
 {
     EXPECT(s, at, .flags = F_A, .seq = seq, .ack = 1, .len = MSS, .at = at, .check = TS_DEFAULT_CHECK | TS_TIME);
@@ -249,11 +261,7 @@ static void test_sack_multiple_losses(void)
     p.drop[1] = 1 + 3 * MSS;
     p.drop[2] = 1 + 6 * MSS;
     peer_run(s, &p, 1 + 60 * MSS, SEC(60));
-    struct nst_tcp_info ti = tu_info(s, fd);
-    CHECK_EQ(ti.unacked, 0);
-    CHECK_EQ(ti.send_queue, 0);
-    CHECK_EQ(ti.rto_timeouts, 0);
-    CHECK_EQ(ti.retransmits, 3);
+    struct nst_tcp_info ti = check_done_without_rto(s, fd, 3);
     CHECK_EQ(ti.fast_retransmits, 1);
     CHECK_EQ(p.tx_count[0], 2);
     CHECK_EQ(p.tx_count[3], 2);
@@ -305,11 +313,7 @@ static void test_newreno_fast_retransmit_partial_ack(void)
     struct peer p = {.sack = 0, .delay = MS(50), .rcv_nxt = 17521 + MSS};
     /* 17521.. was sent once already and is in flight: the model got it. */
     peer_run(s, &p, 1 + 40 * MSS, SEC(30));
-    ti = tu_info(s, fd);
-    CHECK_EQ(ti.unacked, 0);
-    CHECK_EQ(ti.send_queue, 0);
-    CHECK_EQ(ti.rto_timeouts, 0);
-    CHECK_EQ(ti.retransmits, 2);
+    check_done_without_rto(s, fd, 2);
     CHECK_EQ(tu_stats(s)->tcp_fast_retransmits, 1);
     CHECK_EQ(tu_stats(s)->tcp_sack_recoveries, 0);
     ts_free(s);
@@ -324,11 +328,7 @@ static void test_newreno_model(void)
     p.drop[0] = 1 + 2 * MSS;
     p.drop[1] = 1 + 5 * MSS;
     peer_run(s, &p, 1 + 60 * MSS, SEC(60));
-    struct nst_tcp_info ti = tu_info(s, fd);
-    CHECK_EQ(ti.unacked, 0);
-    CHECK_EQ(ti.send_queue, 0);
-    CHECK_EQ(ti.rto_timeouts, 0);
-    CHECK_EQ(ti.retransmits, 2);
+    check_done_without_rto(s, fd, 2);
     CHECK_EQ(p.tx_count[2], 2);
     CHECK_EQ(p.tx_count[5], 2);
     ts_free(s);

@@ -274,18 +274,27 @@ static void test_icmp_host_unreachable_soft(void)
     ts_free(s);
 }
 
+/* An established connection that at 1 s sends 2920 bytes ('m'), two
+ * full segments; *p gets the first, taken off the wire (checked). */
+static struct ts *two_segments_sent(int *fd, struct ts_pkt *p)
+{
+    int lfd;
+    struct ts *s = tu_passive(NULL, 0, &lfd, fd);
+    ts_run_until(s, SEC(1));
+    char data[2920];
+    memset(data, 'm', sizeof(data));
+    nst_send(s->st, *fd, data, sizeof(data), 0);
+    CHECK(ts_next(s, SEC(1), p));
+    return s;
+}
+
 /* RFC 1191: "fragmentation needed" for a segment in flight lowers the MSS
  * (to the next plateau, 1492, without the next-hop MTU) and resends. */
 static void test_icmp_frag_needed(void)
 {
-    int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    char data[2920];
-    memset(data, 'm', sizeof(data));
-    nst_send(s->st, fd, data, sizeof(data), 0);
+    int fd;
     struct ts_pkt p;
-    CHECK(ts_next(s, SEC(1), &p));
+    struct ts *s = two_segments_sent(&fd, &p);
     CHECK_EQ(p.len, 1460);
     uint8_t saved[64];
     memcpy(saved, p.frame, 64);
@@ -305,14 +314,9 @@ static void test_icmp_frag_needed(void)
  * that would not shrink the segments is stale and ignored. */
 static void test_icmp_frag_needed_mtu(void)
 {
-    int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    char data[2920];
-    memset(data, 'm', sizeof(data));
-    nst_send(s->st, fd, data, sizeof(data), 0);
+    int fd;
     struct ts_pkt p;
-    CHECK(ts_next(s, SEC(1), &p));
+    struct ts *s = two_segments_sent(&fd, &p);
     uint8_t quote[28];
     memcpy(quote, p.frame + 14, 28);
     EXPECT(s, SEC(1), .flags = F_PA, .seq = 1461, .ack = 1, .len = 1460);

@@ -85,10 +85,8 @@ static void test_active_open(void)
 static void test_simultaneous_open(void)
 {
     struct ts *s = ts_new(NULL);
-    int fd = nst_socket(s->st, NST_SOCK_STREAM);
-    struct nst_sockaddr local = {0, s->lport}, remote = {TS_PEER_ADDR, s->rport};
-    nst_bind(s->st, fd, &local);
-    CHECK_EQ(nst_connect(s->st, fd, &remote), -EINPROGRESS);
+    int fd;
+    CHECK_EQ(tu_connect(s, &fd), -EINPROGRESS);
     EXPECT(s, 0, .flags = F_S, .seq = 0);
     struct nst_tcp_opts o = ts_syn_opts(7, 1, 0);
     INJECT(s, MS(10), .flags = F_S, .seq = 0, .win = 65535, .opts = o);
@@ -142,11 +140,8 @@ static void test_time_wait_msl_config(void)
 {
     struct nst_stack_config cfg = tu_config();
     cfg.tcp.msl = SEC(5);
-    int lfd, fd;
-    struct ts *s = tu_passive(&cfg, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    nst_close(s->st, fd);
-    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 1);
+    int fd;
+    struct ts *s = tu_active_close(&cfg, &fd);
     INJECT(s, SEC(2), .flags = F_FA, .seq = 1, .ack = 2, .win = 512);
     /* Our FIN went again at 1.3 s and 1.9 s (RTO 300 ms after a 100 ms
      * sample, doubled). */
@@ -163,11 +158,8 @@ static void test_time_wait_msl_config(void)
 /* A retransmitted FIN in TIME_WAIT is ACKed again and restarts 2*MSL. */
 static void test_time_wait_refin(void)
 {
-    int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    nst_close(s->st, fd);
-    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 1);
+    int fd;
+    struct ts *s = tu_active_close(NULL, &fd);
     INJECT(s, MS(1100), .flags = F_FA, .seq = 1, .ack = 2, .win = 512);
     EXPECT(s, SEC(2), .flags = F_A, .seq = 2, .ack = 2);
     INJECT(s, SEC(30), .flags = F_FA, .seq = 1, .ack = 2, .win = 512);
@@ -242,11 +234,8 @@ static void test_simultaneous_close(void)
 /* FIN_WAIT_1 -> TIME_WAIT when the peer's FIN also acknowledges ours. */
 static void test_fin_wait_1_to_time_wait(void)
 {
-    int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    nst_close(s->st, fd);
-    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 1);
+    int fd;
+    struct ts *s = tu_active_close(NULL, &fd);
     INJECT(s, MS(1100), .flags = F_FA, .seq = 1, .ack = 2, .win = 512);
     EXPECT(s, MS(1100), .flags = F_A, .seq = 2, .ack = 2);
     CHECK_EQ(tu_count(s, NST_TCPS_TIME_WAIT), 1);
@@ -315,11 +304,8 @@ static void test_close_with_unread_data(void)
 /* Data arriving after close() (orphan in FIN_WAIT_2) is answered by RST. */
 static void test_data_after_close(void)
 {
-    int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    nst_close(s->st, fd);
-    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 1);
+    int fd;
+    struct ts *s = tu_active_close(NULL, &fd);
     INJECT(s, MS(1100), .flags = F_A, .seq = 1, .ack = 2, .win = 512);
     CHECK_EQ(tu_count(s, NST_TCPS_FIN_WAIT_2), 1);
     INJECT(s, SEC(2), .flags = F_PA, .seq = 1, .ack = 2, .win = 512, .len = 10);
@@ -331,11 +317,8 @@ static void test_data_after_close(void)
 /* An orphaned FIN_WAIT_2 ends after fin_wait2_timeout (60 s) with a RST. */
 static void test_orphan_fin_wait_2_timeout(void)
 {
-    int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
-    ts_run_until(s, SEC(1));
-    nst_close(s->st, fd);
-    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 1);
+    int fd;
+    struct ts *s = tu_active_close(NULL, &fd);
     INJECT(s, MS(1100), .flags = F_A, .seq = 1, .ack = 2, .win = 512);
     EXPECT(s, SEC(100), .flags = F_RA, .seq = 2, .ack = 1, .at = MS(1100) + SEC(60),
            .check = TS_DEFAULT_CHECK | TS_TIME);
@@ -368,10 +351,8 @@ static void test_rst_closed_port(void)
 static void test_connect_refused(void)
 {
     struct ts *s = ts_new(NULL);
-    int fd = nst_socket(s->st, NST_SOCK_STREAM);
-    struct nst_sockaddr local = {0, s->lport}, remote = {TS_PEER_ADDR, s->rport};
-    nst_bind(s->st, fd, &local);
-    nst_connect(s->st, fd, &remote);
+    int fd;
+    tu_connect(s, &fd);
     EXPECT(s, 0, .flags = F_S, .seq = 0);
     /* RFC 9293 3.10.7.3: a RST whose ACK does not acknowledge our SYN is
      * dropped; a bad ACK without RST gets a RST. */
@@ -391,6 +372,7 @@ static void test_connect_refused(void)
     CHECK_EQ(tu_stats(s)->tcp_attempt_fails, 1);
     EXPECT_NONE(s, SEC(10)); /* no SYN retransmission */
     /* The error is also what a second connect() reports. */
+    struct nst_sockaddr remote = tu_peer(s);
     int fd2 = nst_socket(s->st, NST_SOCK_STREAM);
     nst_connect(s->st, fd2, &remote);
     struct ts_pkt p;
@@ -507,10 +489,8 @@ static void test_fin_out_of_order(void)
 /* SYN_RECEIVED + RST returns a passive open to LISTEN. */
 static void test_syn_received_reset(void)
 {
-    struct ts *s = ts_new(NULL);
-    int lfd = ts_listen(s, 8);
-    INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535);
-    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    int lfd;
+    struct ts *s = tu_syn_received(8, &lfd);
     CHECK_EQ(tu_info(s, lfd).syn_queue, 1);
     INJECT(s, MS(10), .flags = F_R, .seq = 1, .win = 0);
     EXPECT_NONE(s, SEC(5));
@@ -527,10 +507,8 @@ static void test_syn_received_reset(void)
 /* SYN_RECEIVED: a retransmitted SYN gets the SYN-ACK again. */
 static void test_syn_received_dup_syn(void)
 {
-    struct ts *s = ts_new(NULL);
-    ts_listen(s, 8);
-    INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535);
-    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    int lfd;
+    struct ts *s = tu_syn_received(8, &lfd);
     INJECT(s, MS(500), .flags = F_S, .seq = 0, .win = 65535);
     EXPECT(s, MS(500), .flags = F_SA, .seq = 0, .ack = 1, .at = MS(500), .check = TS_DEFAULT_CHECK | TS_TIME);
     ts_free(s);
@@ -575,11 +553,9 @@ static void test_paws(void)
 
 static void test_syn_cookies(void)
 {
-    struct ts *s = ts_new(NULL);
-    int lfd = ts_listen(s, 1);
     /* The first SYN takes the one slot of the backlog. */
-    INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535);
-    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    int lfd;
+    struct ts *s = tu_syn_received(1, &lfd);
     CHECK_EQ(tu_info(s, lfd).syn_queue, 1);
     /* The second is answered statelessly, with a cookie. */
     struct nst_tcp_opts o = ts_syn_opts(7, 1, 0);
@@ -617,10 +593,8 @@ static void test_syn_cookies(void)
 /* A full accept queue drops new SYNs (the peer will retry). */
 static void test_accept_queue_full(void)
 {
-    struct ts *s = ts_new(NULL);
-    int lfd = ts_listen(s, 1);
-    INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535);
-    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    int lfd;
+    struct ts *s = tu_syn_received(1, &lfd);
     INJECT(s, MS(10), .flags = F_A, .seq = 1, .ack = 1, .win = 512);
     CHECK_EQ(tu_info(s, lfd).accept_queue, 1);
     CHECK(nst_socket_events(s->st, lfd) & NST_EV_IN);
@@ -640,10 +614,8 @@ static void test_accept_queue_full(void)
 /* Closing a listener resets what it had queued. */
 static void test_listener_close_resets_queue(void)
 {
-    struct ts *s = ts_new(NULL);
-    int lfd = ts_listen(s, 8);
-    INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535);
-    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    int lfd;
+    struct ts *s = tu_syn_received(8, &lfd);
     INJECT(s, MS(10), .flags = F_A, .seq = 1, .ack = 1, .win = 512);
     CHECK_EQ(tu_info(s, lfd).accept_queue, 1);
     ts_run_until(s, SEC(1));

@@ -8,10 +8,8 @@
 static void test_syn_retransmission(void)
 {
     struct ts *s = ts_new(NULL);
-    int fd = nst_socket(s->st, NST_SOCK_STREAM);
-    struct nst_sockaddr local = {0, s->lport}, remote = {TS_PEER_ADDR, s->rport};
-    nst_bind(s->st, fd, &local);
-    nst_connect(s->st, fd, &remote);
+    int fd;
+    tu_connect(s, &fd);
     /* RFC 6298 2.1: 1 s, doubled each time (5.5); 6 retries. */
     static const int at[] = {0, 1, 3, 7, 15, 31, 63};
     for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
@@ -33,10 +31,8 @@ static void test_syn_retransmission(void)
 static void test_syn_lost_rto_3s(void)
 {
     struct ts *s = ts_new(NULL);
-    int fd = nst_socket(s->st, NST_SOCK_STREAM);
-    struct nst_sockaddr local = {0, s->lport}, remote = {TS_PEER_ADDR, s->rport};
-    nst_bind(s->st, fd, &local);
-    nst_connect(s->st, fd, &remote);
+    int fd;
+    tu_connect(s, &fd);
     EXPECT(s, 0, .flags = F_S, .seq = 0);
     EXPECT(s, SEC(2), .flags = F_S, .seq = 0, .at = SEC(1), .check = TS_DEFAULT_CHECK | TS_TIME);
     INJECT(s, MS(1100), .flags = F_SA, .seq = 0, .ack = 1, .win = 65535);

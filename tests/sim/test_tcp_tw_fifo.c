@@ -50,13 +50,30 @@ static void to_time_wait(struct ts *s, struct conns *c, int i, nst_time_t t)
 
 static int tw_count(struct ts *s) { return tu_count(s, NST_TCPS_TIME_WAIT); }
 
-static void test_restart_moves_behind_a_younger_record(void)
+/* n connections, connection i put in TIME_WAIT at 2 + i s: its record
+ * ends at 62 + i s. */
+static struct ts *records(struct conns *c, int n)
 {
     struct ts *s = ts_new(NULL);
+    open_all(s, c, n);
+    for (int i = 0; i < n; i++)
+        to_time_wait(s, c, i, SEC(2 + i));
+    return s;
+}
+
+/* A record ends exactly at t: one more is left 1 ns before, `left` at t. */
+static void check_expiry(struct ts *s, nst_time_t t, int left)
+{
+    ts_run_until(s, t - 1);
+    CHECK_EQ(tw_count(s), left + 1);
+    ts_run_until(s, t);
+    CHECK_EQ(tw_count(s), left);
+}
+
+static void test_restart_moves_behind_a_younger_record(void)
+{
     struct conns c;
-    open_all(s, &c, 2);
-    to_time_wait(s, &c, 0, SEC(2));  /* ends at 62 s */
-    to_time_wait(s, &c, 1, SEC(3));  /* ends at 63 s */
+    struct ts *s = records(&c, 2); /* ending at 62 s and 63 s */
     CHECK_EQ(tw_count(s), 2);
     /* The peer of the first did not hear our ACK: its FIN again at 10 s,
      * ACKed again, and its 2*MSL starts over (RFC 9293 3.10.7.4): 70 s. */
@@ -65,14 +82,8 @@ static void test_restart_moves_behind_a_younger_record(void)
     EXPECT(s, SEC(10), .flags = F_A, .seq = 2, .ack = 2, .at = SEC(10), .check = TS_DEFAULT_CHECK | TS_TIME);
     ts_run_until(s, SEC(62));
     CHECK_EQ(tw_count(s), 2); /* the first no longer ends at 62 s */
-    ts_run_until(s, SEC(63) - 1);
-    CHECK_EQ(tw_count(s), 2);
-    ts_run_until(s, SEC(63));
-    CHECK_EQ(tw_count(s), 1); /* the second, exactly on time */
-    ts_run_until(s, SEC(70) - 1);
-    CHECK_EQ(tw_count(s), 1);
-    ts_run_until(s, SEC(70));
-    CHECK_EQ(tw_count(s), 0);
+    check_expiry(s, SEC(63), 1); /* the second, exactly on time */
+    check_expiry(s, SEC(70), 0);
     /* Nothing left: the FIFO gave its array back, its timer is off. */
     CHECK(s->st->tcp->tw_fifo.slot == NULL);
     CHECK_EQ(s->st->tcp->tw_fifo.cap, 0);
@@ -81,12 +92,8 @@ static void test_restart_moves_behind_a_younger_record(void)
 
 static void test_oldest_goes_early(void)
 {
-    struct ts *s = ts_new(NULL);
     struct conns c;
-    open_all(s, &c, 3);
-    to_time_wait(s, &c, 0, SEC(2));  /* ends at 62 s */
-    to_time_wait(s, &c, 1, SEC(3));  /* ends at 63 s */
-    to_time_wait(s, &c, 2, SEC(4));  /* ends at 64 s */
+    struct ts *s = records(&c, 3); /* ending at 62, 63 and 64 s */
     /* RFC 9293 3.10.7.4 / RFC 5961 3.2: a RST at exactly RCV.NXT ends the
      * oldest record now; then the middle one too. */
     use(s, &c, 0);
@@ -97,10 +104,7 @@ static void test_oldest_goes_early(void)
     INJECT(s, SEC(6), .flags = F_R, .seq = 2, .win = 0);
     CHECK_EQ(tw_count(s), 1);
     /* The timer follows the last one, to the nanosecond. */
-    ts_run_until(s, SEC(64) - 1);
-    CHECK_EQ(tw_count(s), 1);
-    ts_run_until(s, SEC(64));
-    CHECK_EQ(tw_count(s), 0);
+    check_expiry(s, SEC(64), 0);
     ts_free(s);
 }
 

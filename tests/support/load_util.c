@@ -1,11 +1,11 @@
 /* See load_util.h. */
 #include "support/load_util.h"
 
+#include "lab/lab_internal.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <nstack/inspect.h>
 
 static struct nst_sim_link *join(struct lu_world *lw, nst_ip4_t ca, nst_ip4_t sa)
 {
@@ -135,14 +135,7 @@ int lu_accept_all(struct lu_world *lw, int lfd, int *fds, int max)
 
 int lu_count_state(struct nst_stack *st, int state)
 {
-    int n = nst_sock_list(st, NULL, 0);
-    struct nst_sock_entry *v = calloc((size_t)n + 1, sizeof(*v));
-    if (!v)
-        return -1;
-    n = nst_sock_list(st, v, n);
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        k += v[i].proto == NST_INSPECT_TCP && v[i].state == state;
-    free(v);
-    return k;
+    int n;
+    free(nst_lab_tcp_in_state(st, state, &n));
+    return n;
 }

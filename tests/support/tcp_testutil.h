@@ -92,6 +92,47 @@ static inline struct ts *tu_passive(const struct nst_stack_config *cfg, int ts, 
     return s;
 }
 
+/* The peer's address and port as the stack sees them. */
+static inline struct nst_sockaddr tu_peer(const struct ts *s)
+{
+    struct nst_sockaddr a = {TS_PEER_ADDR, s->rport};
+    return a;
+}
+
+/* A stream socket bound to s->lport, connecting to the peer: *fd gets the
+ * descriptor; returns what connect() returned (-EINPROGRESS: the SYN is
+ * on its way). */
+static inline int tu_connect(struct ts *s, int *fd)
+{
+    struct nst_sockaddr local = {0, s->lport}, remote = tu_peer(s);
+    *fd = nst_socket(s->st, NST_SOCK_STREAM);
+    nst_bind(s->st, *fd, &local);
+    return nst_connect(s->st, *fd, &remote);
+}
+
+/* tu_passive() without timestamps, then at 1 s the application closes the
+ * connection and its FIN (seq 1) is expected: FIN_WAIT_1. *fd is set. */
+static inline struct ts *tu_active_close(const struct nst_stack_config *cfg, int *fd)
+{
+    int lfd;
+    struct ts *s = tu_passive(cfg, 0, &lfd, fd);
+    ts_run_until(s, SEC(1));
+    nst_close(s->st, *fd);
+    EXPECT(s, SEC(1), .flags = F_FA, .seq = 1, .ack = 1);
+    return s;
+}
+
+/* A listener (backlog) that got the peer's SYN (no options, window 65535)
+ * at 0 and is expected to answer it with a SYN-ACK: SYN_RECEIVED. */
+static inline struct ts *tu_syn_received(int backlog, int *lfd)
+{
+    struct ts *s = ts_new(NULL);
+    *lfd = ts_listen(s, backlog);
+    INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535);
+    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    return s;
+}
+
 /* Peer options on later segments when timestamps are on: TSval grows with
  * time (1 tick per ms from 1000), TSecr echoes the stack's last TSval. */
 static inline struct nst_tcp_opts tu_ts(nst_time_t t)

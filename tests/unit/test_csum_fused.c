@@ -8,26 +8,10 @@
 
 #include "core/rng.h"
 #include "core/ring.h"
+#include "support/csum_ref.h"
 #include "test.h"
 #include "wire/checksum.h"
 #include "wire/tcp.h"
-
-/* RFC 1071 4.1: 16-bit big-endian words, an odd last byte padded on the
- * right, folded. */
-static uint32_t ref_sum(const uint8_t *p, size_t len)
-{
-    uint64_t acc = 0;
-    size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (i < len)
-        acc += (uint32_t)p[i] << 8;
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint32_t)acc;
-}
-
-static int same_sum(uint32_t a, uint32_t b) { return a == b || ((a == 0 || a == 0xffff) && (b == 0 || b == 0xffff)); }
 
 static void test_vector_lengths_and_alignments(void)
 {
@@ -40,11 +24,11 @@ static void test_vector_lengths_and_alignments(void)
     for (size_t len = 0; len <= 4096; len += (len < 200 ? 1 : 61)) {
         for (size_t a = 0; a < 8; a += 3) {
             const uint8_t *p = src + a + (len & 1);
-            uint32_t want = ref_sum(p, len);
+            uint32_t want = csum_ref(0, p, len);
             memset(dst, 0x5c, sizeof dst);
             uint32_t copied = nst_csum_copy(0, dst + 1 + a, p, len);
-            bad += !same_sum(nst_csum_add(0, p, len), want);
-            bad += !same_sum(copied, want);
+            bad += !csum_same(nst_csum_add(0, p, len), want);
+            bad += !csum_same(copied, want);
             bad += memcmp(dst + 1 + a, p, len) != 0;
             bad += dst[a] != 0x5c || dst[1 + a + len] != 0x5c; /* nothing written outside */
             runs++;
@@ -83,17 +67,14 @@ static void test_all_ones_past_the_chunks(void)
 
 static void test_block_add_offsets(void)
 {
-    struct nst_rng rng;
-    nst_rng_seed(&rng, 1624);
     uint8_t b[1501];
-    nst_rng_fill(&rng, b, sizeof b);
-    uint32_t whole = nst_csum_add(0, b, sizeof b);
+    uint32_t whole = csum_random_block(1624, b, sizeof b);
     int bad = 0;
     /* Two pieces summed apart, the cut at every offset, odd ones included
      * (a ring that wraps in the middle of a 16-bit word). */
     for (size_t cut = 0; cut <= sizeof b; cut++) {
         uint32_t s = nst_csum_block_add(nst_csum_add(0, b, cut), nst_csum_add(0, b + cut, sizeof b - cut), cut);
-        bad += !same_sum(s, whole);
+        bad += !csum_same(s, whole);
     }
     /* Three pieces, each from nst_csum_copy. */
     uint8_t d[1501];
@@ -102,7 +83,7 @@ static void test_block_add_offsets(void)
         uint32_t s = nst_csum_copy(0, d, b, c1);
         s = nst_csum_block_add(s, nst_csum_copy(0, d + c1, b + c1, c2 - c1), c1);
         s = nst_csum_block_add(s, nst_csum_copy(0, d + c2, b + c2, sizeof b - c2), c2);
-        bad += !same_sum(s, whole) || memcmp(d, b, sizeof b) != 0;
+        bad += !csum_same(s, whole) || memcmp(d, b, sizeof b) != 0;
     }
     CHECK_EQ(bad, 0);
     /* Unfolded inputs are folded first. */
@@ -143,7 +124,7 @@ static void test_tcp_header_summed_while_written(void)
         uint32_t sum;
         int hl = nst_tcp_emit_sum(&r, h, &sum);
         bad += hl != nst_tcp_emit(&r, h2) || memcmp(h, h2, sizeof h) != 0;
-        bad += !same_sum(sum, ref_sum(h, (size_t)hl)) || sum > 0xffff;
+        bad += !csum_same(sum, csum_ref(0, h, (size_t)hl)) || sum > 0xffff;
         /* With a payload: the same checksum as summing the bytes. */
         uint8_t seg[60 + 33];
         memcpy(seg, h, (size_t)hl);

@@ -22,6 +22,13 @@ static struct next next_seg(const struct nst_sack_board *s, uint32_t una, uint32
     return n;
 }
 
+/* The scoreboard holds `blocks` SACK blocks covering `sacked` bytes. */
+static void check_board(const struct nst_sack_board *s, unsigned blocks, uint32_t sacked)
+{
+    CHECK_EQ(s->n, blocks);
+    CHECK_EQ(s->sacked_bytes, sacked);
+}
+
 /* Ten segments of 1000 bytes are sent; 3 and 5 are lost. */
 static void test_rfc6675_scenario(void)
 {
@@ -47,8 +54,7 @@ static void test_rfc6675_scenario(void)
     /* segment 6: dupACK 2, SACK 6 and again 4 */
     CHECK_EQ(nst_sack_add(&s, S(6), S(7), una, nxt), 1000);
     CHECK_EQ(nst_sack_add(&s, S(4), S(5), una, nxt), 0);
-    CHECK_EQ(s.n, 2);
-    CHECK_EQ(s.sacked_bytes, 2000);
+    check_board(&s, 2, 2000);
     /* 2 blocks and 2000 bytes: not more than (DupThresh-1)*SMSS yet */
     CHECK(!nst_sack_is_lost(&s, S(3), SMSS));
     CHECK_EQ(nst_sack_pipe(&s, una, nxt, una, SMSS), 6000);
@@ -96,8 +102,7 @@ static void test_rfc6675_scenario(void)
     /* the retransmitted 3 arrives: cumulative ACK up to 5 */
     una = S(5);
     nst_sack_advance(&s, una);
-    CHECK_EQ(s.n, 1);
-    CHECK_EQ(s.sacked_bytes, 3000);
+    check_board(&s, 1, 3000);
     CHECK_EQ(nst_sack_pipe(&s, una, nxt, high_rxt, SMSS), 3000);
 
     /* segments 9 and 10 arrive: SACK 6-10 */
@@ -109,8 +114,7 @@ static void test_rfc6675_scenario(void)
     /* the retransmitted 5 arrives: everything acknowledged */
     una = S(11);
     nst_sack_advance(&s, una);
-    CHECK_EQ(s.n, 0);
-    CHECK_EQ(s.sacked_bytes, 0);
+    check_board(&s, 0, 0);
     CHECK_EQ(nst_sack_pipe(&s, una, nxt, high_rxt, SMSS), 0);
 }
 
@@ -131,15 +135,13 @@ static void test_clipping(void)
     CHECK_EQ(s.b[1].end, 9000);
     /* one block bridging both, overlapping each: only the new bytes count */
     CHECK_EQ(nst_sack_add(&s, 5200, 8900, una, max), 3300);
-    CHECK_EQ(s.n, 1);
-    CHECK_EQ(s.sacked_bytes, 4000);
+    check_board(&s, 1, 4000);
     /* advance into the middle of a block trims it */
     nst_sack_advance(&s, 6000);
     CHECK_EQ(s.b[0].start, 6000);
     CHECK_EQ(s.sacked_bytes, 3000);
     nst_sack_clear(&s);
-    CHECK_EQ(s.n, 0);
-    CHECK_EQ(s.sacked_bytes, 0);
+    check_board(&s, 0, 0);
 }
 
 static void test_is_lost_thresholds(void)

@@ -58,10 +58,28 @@ static void tt_init(struct tt *x, int id, struct log *l)
 
 static struct log g_log; /* large: kept off the stack (reset per test) */
 
+/* A stack with the defaults, and the log emptied. */
+static struct nst_stack *fresh_stack(void)
+{
+    memset(&g_log, 0, sizeof(g_log));
+    return nst_stack_new(NULL);
+}
+
+/* Timers a, b and c (ids 1, 2, 3, logging to g_log) armed for ta, tb, tc. */
+static void arm_three(struct nst_stack *st, struct tt *a, struct tt *b, struct tt *c, nst_time_t ta, nst_time_t tb,
+                      nst_time_t tc)
+{
+    tt_init(a, 1, &g_log);
+    tt_init(b, 2, &g_log);
+    tt_init(c, 3, &g_log);
+    nst_timer_arm(st, &a->t, ta);
+    nst_timer_arm(st, &b->t, tb);
+    nst_timer_arm(st, &c->t, tc);
+}
+
 static void test_heap_order_and_exact_deadline(void)
 {
-    struct nst_stack *st = nst_stack_new(NULL);
-    memset(&g_log, 0, sizeof(g_log));
+    struct nst_stack *st = fresh_stack();
     CHECK_EQ(nst_stack_next_deadline(st), NST_TIME_NEVER);
     struct tt t[5];
     const nst_time_t when[5] = {NST_MSEC(50), NST_MSEC(10), NST_MSEC(30), NST_MSEC(20), NST_MSEC(40)};
@@ -97,15 +115,9 @@ static void test_heap_order_and_exact_deadline(void)
 
 static void test_rearm_earlier_later_and_cancel(void)
 {
-    struct nst_stack *st = nst_stack_new(NULL);
-    memset(&g_log, 0, sizeof(g_log));
+    struct nst_stack *st = fresh_stack();
     struct tt a, b, c;
-    tt_init(&a, 1, &g_log);
-    tt_init(&b, 2, &g_log);
-    tt_init(&c, 3, &g_log);
-    nst_timer_arm(st, &a.t, NST_MSEC(100));
-    nst_timer_arm(st, &b.t, NST_MSEC(200));
-    nst_timer_arm(st, &c.t, NST_MSEC(300));
+    arm_three(st, &a, &b, &c, NST_MSEC(100), NST_MSEC(200), NST_MSEC(300));
     /* Re-arm b earlier than everything: it becomes the head. */
     nst_timer_arm(st, &b.t, NST_MSEC(50));
     CHECK_EQ(nst_stack_next_deadline(st), NST_MSEC(50));
@@ -132,16 +144,10 @@ static void test_rearm_earlier_later_and_cancel(void)
 
 static void test_cancel_and_rearm_from_callback(void)
 {
-    struct nst_stack *st = nst_stack_new(NULL);
-    memset(&g_log, 0, sizeof(g_log));
+    struct nst_stack *st = fresh_stack();
     struct tt a, b, c;
-    tt_init(&a, 1, &g_log);
-    tt_init(&b, 2, &g_log);
-    tt_init(&c, 3, &g_log);
     /* a is due before b; both are due by the poll below. */
-    nst_timer_arm(st, &a.t, NST_MSEC(10));
-    nst_timer_arm(st, &b.t, NST_MSEC(11));
-    nst_timer_arm(st, &c.t, NST_MSEC(20));
+    arm_three(st, &a, &b, &c, NST_MSEC(10), NST_MSEC(11), NST_MSEC(20));
     a.cancel_other = &b;         /* a cancels b, already due in the same poll */
     c.rearm_after = NST_MSEC(5); /* c re-arms itself once, 5 ms later */
     nst_stack_poll(st, NST_MSEC(30));
@@ -188,8 +194,7 @@ static void test_cancel_and_rearm_from_callback(void)
  * fire exactly in time order, each at most once, cancelled ones never. */
 static void test_random_timers_fire_in_order(void)
 {
-    struct nst_stack *st = nst_stack_new(NULL);
-    memset(&g_log, 0, sizeof(g_log));
+    struct nst_stack *st = fresh_stack();
     static struct tt t[NRAND];
     static nst_time_t expect[NRAND];
     static int cancelled[NRAND];
@@ -261,8 +266,7 @@ static void test_random_timers_fire_in_order(void)
 /* Time never goes back inside a stack: an old `now` is ignored. */
 static void test_time_monotonic(void)
 {
-    struct nst_stack *st = nst_stack_new(NULL);
-    memset(&g_log, 0, sizeof(g_log));
+    struct nst_stack *st = fresh_stack();
     struct tt a;
     tt_init(&a, 1, &g_log);
     nst_stack_poll(st, NST_SEC(5));

@@ -48,32 +48,36 @@ static void test_eth_truncated(void)
     CHECK_EQ(bad, 0);
 }
 
+/* Parses the ARP message of a captured frame (size bytes): op, then the
+ * sender's and the target's hardware and protocol addresses; emitting it
+ * gives the message back. */
+static void check_arp(const uint8_t *frame, size_t size, int op, const struct nst_mac *sha, nst_ip4_t spa,
+                      const struct nst_mac *tha, nst_ip4_t tpa, struct nst_arp_repr *a)
+{
+    CHECK_EQ(nst_arp_parse(frame + 14, size - 14, a), NST_ARP_LEN);
+    CHECK_EQ(a->op, op);
+    CHECK(nst_mac_eq(&a->sha, sha));
+    CHECK_EQ(a->spa, spa);
+    CHECK(nst_mac_eq(&a->tha, tha));
+    CHECK_EQ(a->tpa, tpa);
+    uint8_t out[NST_ARP_LEN];
+    nst_arp_emit(a, out);
+    CHECK_MEM(out, frame + 14, NST_ARP_LEN);
+}
+
 static void test_arp_request(void)
 {
     struct nst_arp_repr a;
-    CHECK_EQ(nst_arp_parse(arp_request + 14, sizeof arp_request - 14, &a), NST_ARP_LEN);
-    CHECK_EQ(a.op, NST_ARP_REQUEST);
-    CHECK(nst_mac_eq(&a.sha, &mac1));
-    CHECK_EQ(a.spa, NST_IP4(192, 0, 2, 1));
-    CHECK(nst_mac_eq(&a.tha, &mac0)); /* RFC 826: unknown, the kernel sends zeros */
-    CHECK_EQ(a.tpa, NST_IP4(192, 0, 2, 2));
-    uint8_t out[NST_ARP_LEN];
-    nst_arp_emit(&a, out);
-    CHECK_MEM(out, arp_request + 14, NST_ARP_LEN);
+    /* RFC 826: the target's hardware address is unknown, the kernel sends zeros. */
+    check_arp(arp_request, sizeof arp_request, NST_ARP_REQUEST, &mac1, NST_IP4(192, 0, 2, 1), &mac0,
+              NST_IP4(192, 0, 2, 2), &a);
 }
 
 static void test_arp_reply(void)
 {
     struct nst_arp_repr a;
-    CHECK_EQ(nst_arp_parse(arp_reply + 14, sizeof arp_reply - 14, &a), NST_ARP_LEN);
-    CHECK_EQ(a.op, NST_ARP_REPLY);
-    CHECK(nst_mac_eq(&a.sha, &mac2));
-    CHECK_EQ(a.spa, NST_IP4(192, 0, 2, 2));
-    CHECK(nst_mac_eq(&a.tha, &mac1));
-    CHECK_EQ(a.tpa, NST_IP4(192, 0, 2, 1));
-    uint8_t out[NST_ARP_LEN];
-    nst_arp_emit(&a, out);
-    CHECK_MEM(out, arp_reply + 14, NST_ARP_LEN);
+    check_arp(arp_reply, sizeof arp_reply, NST_ARP_REPLY, &mac2, NST_IP4(192, 0, 2, 2), &mac1, NST_IP4(192, 0, 2, 1),
+              &a);
 
     /* A whole reply frame built from representations is the captured one. */
     uint8_t frame[42];

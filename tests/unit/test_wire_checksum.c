@@ -2,30 +2,10 @@
  * over random buffers of many lengths, alignments and starting sums, the
  * RFC 1071 3 worked example, real frames, and the helpers. */
 #include "core/rng.h"
+#include "support/csum_ref.h"
 #include "test.h"
 #include "wire/checksum.h"
 #include "wire_frames.h"
-
-/* RFC 1071 4.1, one 16-bit big-endian word at a time, odd byte padded on
- * the right, then folded. Returns the folded (uncomplemented) sum. */
-static uint32_t ref_sum(uint32_t sum, const uint8_t *p, size_t len)
-{
-    uint64_t acc = sum;
-    size_t i = 0;
-    for (; i + 1 < len; i += 2)
-        acc += (uint32_t)(p[i] << 8 | p[i + 1]);
-    if (i < len)
-        acc += (uint32_t)p[i] << 8;
-    while (acc >> 16)
-        acc = (acc & 0xffff) + (acc >> 16);
-    return (uint32_t)acc;
-}
-
-/* Ones'-complement sums have two zeros (0 and 0xffff); compare modulo that. */
-static int same_sum(uint32_t a, uint32_t b)
-{
-    return a == b || ((a == 0 || a == 0xffff) && (b == 0 || b == 0xffff));
-}
 
 static void test_rfc1071_example(void)
 {
@@ -53,7 +33,7 @@ static void test_random_against_reference(void)
             const uint8_t *p = buf + align + (nst_rng_next(&rng) % 32) * 8;
             uint32_t got = nst_csum_add(start, p, len);
             runs++;
-            if (!same_sum(got, ref_sum(start, p, len)) || got > 0xffff)
+            if (!csum_same(got, csum_ref(start, p, len)) || got > 0xffff)
                 mismatches++;
         }
     }
@@ -61,7 +41,7 @@ static void test_random_against_reference(void)
     for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) {
         for (size_t align = 0; align < 8; align += 3) {
             runs++;
-            if (!same_sum(nst_csum_add(0, buf + align, big[i]), ref_sum(0, buf + align, big[i])))
+            if (!csum_same(nst_csum_add(0, buf + align, big[i]), csum_ref(0, buf + align, big[i])))
                 mismatches++;
         }
     }
@@ -76,7 +56,7 @@ static void test_large_all_ones(void)
     static uint8_t ff[(1 << 20) + 1];
     memset(ff, 0xff, sizeof ff);
     CHECK_EQ(nst_csum_add(0, ff, sizeof ff - 1), 0xffff);
-    CHECK_EQ(nst_csum_add(0, ff, sizeof ff), ref_sum(0, ff, sizeof ff));
+    CHECK_EQ(nst_csum_add(0, ff, sizeof ff), csum_ref(0, ff, sizeof ff));
     CHECK_EQ(nst_inet_checksum(ff, sizeof ff - 1), 0);
     /* 0xff01 repeated 40000 times: 40000 * 0xff01 folded by hand. */
     static uint8_t w[80000];
@@ -92,15 +72,12 @@ static void test_large_all_ones(void)
 
 static void test_chaining(void)
 {
-    struct nst_rng rng;
-    nst_rng_seed(&rng, 7);
     uint8_t b[777];
-    nst_rng_fill(&rng, b, sizeof b);
-    uint32_t whole = nst_csum_add(0, b, sizeof b);
+    uint32_t whole = csum_random_block(7, b, sizeof b);
     int bad = 0;
     for (size_t cut = 0; cut <= sizeof b; cut += 2) {
         uint32_t s = nst_csum_add(nst_csum_add(0, b, cut), b + cut, sizeof b - cut);
-        if (!same_sum(s, whole))
+        if (!csum_same(s, whole))
             bad++;
     }
     CHECK_EQ(bad, 0);
@@ -110,11 +87,11 @@ static void test_chaining(void)
     CHECK_EQ(nst_csum_add16(0xffff, 0x0001), 0x0001);
     /* A starting sum that is not folded yet is folded first. */
     CHECK_EQ(nst_csum_add(0xfffffffful, NULL, 0), 0xffff);
-    CHECK_EQ(nst_csum_add(0x00012345ul, two, 2), ref_sum(0x00012345ul, two, 2));
+    CHECK_EQ(nst_csum_add(0x00012345ul, two, 2), csum_ref(0x00012345ul, two, 2));
     /* Starting sums near 2^32 must not wrap when the data sum is added. */
     const uint8_t ones[2] = {0xff, 0xff};
     CHECK_EQ(nst_csum_add(0xfffffffful, ones, 2), 0xffff);
-    CHECK_EQ(nst_csum_add(0xffff0000ul, b, 31), ref_sum(0xffff0000ul, b, 31));
+    CHECK_EQ(nst_csum_add(0xffff0000ul, b, 31), csum_ref(0xffff0000ul, b, 31));
     CHECK_EQ(nst_csum_add16(0xfffffffful, 0xffff), 0xffff);
 }
 
@@ -136,7 +113,7 @@ static void test_pseudo_header(void)
     CHECK(p <= 0xffff);
     /* Addresses whose halves carry. */
     const uint8_t ph2[12] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0, 6, 0xff, 0xff};
-    CHECK(same_sum(nst_csum_pseudo(0xffffffffu, 0xfffffffeu, 6, 0xffff), ref_sum(0, ph2, 12)));
+    CHECK(csum_same(nst_csum_pseudo(0xffffffffu, 0xfffffffeu, 6, 0xffff), csum_ref(0, ph2, 12)));
 }
 
 static void test_real_frames(void)
@@ -175,7 +152,7 @@ static void test_copy(void)
             memset(dst, 0xa5, sizeof dst);
             uint32_t start = (uint32_t)(nst_rng_next(&rng) & 0xffff);
             uint32_t got = nst_csum_copy(start, dst + a, src + (len & 7), len);
-            if (!same_sum(got, nst_csum_add(start, src + (len & 7), len)))
+            if (!csum_same(got, nst_csum_add(start, src + (len & 7), len)))
                 bad++;
             if (memcmp(dst + a, src + (len & 7), len) != 0)
                 bad++;
@@ -184,7 +161,7 @@ static void test_copy(void)
         }
     }
     uint32_t got = nst_csum_copy(0, dst, src, sizeof src);
-    CHECK(same_sum(got, ref_sum(0, src, sizeof src)));
+    CHECK(csum_same(got, csum_ref(0, src, sizeof src)));
     CHECK_EQ(bad, 0);
 }
 

@@ -15,22 +15,45 @@ static void check_emit_reproduces(const uint8_t *hdr, const struct nst_ipv4_repr
     CHECK_MEM(out, hdr, 20);
 }
 
+/* Parses the header at ip (len bytes, checksum verified): hl bytes of
+ * header, the datagram's id and its DF bit. */
+static void check_parsed(const uint8_t *ip, size_t len, int hl, uint16_t id, int df, struct nst_ipv4_repr *r)
+{
+    CHECK_EQ(nst_ipv4_parse(ip, len, r, 1), hl);
+    CHECK_EQ(r->id, id);
+    CHECK_EQ(r->df, df);
+}
+
+static void check_addrs(const struct nst_ipv4_repr *r, nst_ip4_t src, nst_ip4_t dst)
+{
+    CHECK_EQ(r->src, src);
+    CHECK_EQ(r->dst, dst);
+}
+
+/* A fragment (len bytes, without DF) of datagram id: MF and offset as
+ * given, and emitting it gives the header back. */
+static void check_fragment(const uint8_t *ip, size_t len, uint16_t id, int mf, int off, struct nst_ipv4_repr *r)
+{
+    check_parsed(ip, len, 20, id, 0, r);
+    CHECK_EQ(r->total_len, len);
+    CHECK_EQ(r->mf, mf);
+    CHECK_EQ(r->frag_off, off);
+    check_emit_reproduces(ip, r);
+}
+
 static void test_echo_request(void)
 {
     const uint8_t *ip = icmp_echo_req + 14;
     struct nst_ipv4_repr r;
-    CHECK_EQ(nst_ipv4_parse(ip, 84, &r, 1), 20);
+    check_parsed(ip, 84, 20, 0xadd1, 1, &r);
+    check_addrs(&r, A1, A2);
     CHECK_EQ(r.hdr_len, 20);
     CHECK_EQ(r.tos, 0);
     CHECK_EQ(r.total_len, 84);
-    CHECK_EQ(r.id, 0xadd1);
-    CHECK_EQ(r.df, 1);
     CHECK_EQ(r.mf, 0);
     CHECK_EQ(r.frag_off, 0);
     CHECK_EQ(r.ttl, 64);
     CHECK_EQ(r.proto, NST_IP_PROTO_ICMP);
-    CHECK_EQ(r.src, A1);
-    CHECK_EQ(r.dst, A2);
     check_emit_reproduces(ip, &r);
 }
 
@@ -38,24 +61,17 @@ static void test_echo_reply_and_icmp_error(void)
 {
     struct nst_ipv4_repr r;
     /* The kernel's echo reply goes out without DF. */
-    CHECK_EQ(nst_ipv4_parse(icmp_echo_rep + 14, 84, &r, 1), 20);
-    CHECK_EQ(r.id, 0xe55a);
-    CHECK_EQ(r.df, 0);
-    CHECK_EQ(r.src, A2);
-    CHECK_EQ(r.dst, A1);
+    check_parsed(icmp_echo_rep + 14, 84, 20, 0xe55a, 0, &r);
+    check_addrs(&r, A2, A1);
     check_emit_reproduces(icmp_echo_rep + 14, &r);
     /* Its port unreachable carries tos 0xc0 (network control precedence). */
-    CHECK_EQ(nst_ipv4_parse(icmp_port_unreach + 14, 63, &r, 1), 20);
+    check_parsed(icmp_port_unreach + 14, 63, 20, 0xe592, 0, &r);
     CHECK_EQ(r.tos, 0xc0);
     CHECK_EQ(r.total_len, 63);
-    CHECK_EQ(r.id, 0xe592);
-    CHECK_EQ(r.df, 0);
     CHECK_EQ(r.proto, NST_IP_PROTO_ICMP);
     check_emit_reproduces(icmp_port_unreach + 14, &r);
     /* A TCP RST with id 0 and DF. */
-    CHECK_EQ(nst_ipv4_parse(tcp_rst_ack + 14, 40, &r, 1), 20);
-    CHECK_EQ(r.id, 0);
-    CHECK_EQ(r.df, 1);
+    check_parsed(tcp_rst_ack + 14, 40, 20, 0, 1, &r);
     CHECK_EQ(r.proto, NST_IP_PROTO_TCP);
     check_emit_reproduces(tcp_rst_ack + 14, &r);
 }
@@ -63,36 +79,20 @@ static void test_echo_reply_and_icmp_error(void)
 static void test_fragments(void)
 {
     struct nst_ipv4_repr r;
-    CHECK_EQ(nst_ipv4_parse(ip_frag_first + 14, 1500, &r, 1), 20);
-    CHECK_EQ(r.total_len, 1500);
-    CHECK_EQ(r.id, 0xadd3);
-    CHECK_EQ(r.df, 0);
-    CHECK_EQ(r.mf, 1);
-    CHECK_EQ(r.frag_off, 0);
-    check_emit_reproduces(ip_frag_first + 14, &r);
-
-    CHECK_EQ(nst_ipv4_parse(ip_frag_last + 14, 548, &r, 1), 20);
-    CHECK_EQ(r.total_len, 548);
-    CHECK_EQ(r.id, 0xadd3);
-    CHECK_EQ(r.df, 0);
-    CHECK_EQ(r.mf, 0);
-    CHECK_EQ(r.frag_off, 1480); /* field 185, in 8-byte units */
+    check_fragment(ip_frag_first + 14, 1500, 0xadd3, 1, 0, &r);
+    check_fragment(ip_frag_last + 14, 548, 0xadd3, 0, 1480, &r); /* field 185, in 8-byte units */
     CHECK_EQ(r.proto, NST_IP_PROTO_ICMP);
-    check_emit_reproduces(ip_frag_last + 14, &r);
 }
 
 static void test_record_route_option(void)
 {
     const uint8_t *ip = icmp_echo_rr + 14;
     struct nst_ipv4_repr r;
-    CHECK_EQ(nst_ipv4_parse(ip, 124, &r, 1), 60);
+    check_parsed(ip, 124, 60, 0xadd2, 1, &r);
     CHECK_EQ(r.hdr_len, 60);
     CHECK_EQ(r.total_len, 124);
-    CHECK_EQ(r.id, 0xadd2);
-    CHECK_EQ(r.df, 1);
     CHECK_EQ(r.proto, NST_IP_PROTO_ICMP);
-    CHECK_EQ(r.src, A1);
-    CHECK_EQ(r.dst, A2);
+    check_addrs(&r, A1, A2);
     /* Emit writes no options: the 20 bytes differ only in IHL and checksum. */
     uint8_t out[20];
     nst_ipv4_emit(&r, out);

@@ -25,17 +25,28 @@ static void check_emit_reproduces(const struct nst_tcp_repr *r, const uint8_t *s
     CHECK_MEM(out, seg, len);
 }
 
+/* Parses the segment t (len bytes from src to dst, checksum verified): a
+ * header of hl bytes with want's ports, numbers, flags and window. */
+static void check_header(const uint8_t *t, size_t len, nst_ip4_t src, nst_ip4_t dst, int hl,
+                         const struct nst_tcp_repr *want, struct nst_tcp_repr *r)
+{
+    CHECK_EQ(nst_tcp_parse(t, len, src, dst, r, 1), hl);
+    CHECK_EQ(r->src_port, want->src_port);
+    CHECK_EQ(r->dst_port, want->dst_port);
+    CHECK_EQ(r->seq, want->seq);
+    CHECK_EQ(r->ack, want->ack);
+    CHECK_EQ(r->flags, want->flags);
+    CHECK_EQ(r->window, want->window);
+}
+
 static void test_syn(void)
 {
     const uint8_t *t = tcp_syn + 34;
     struct nst_tcp_repr r;
-    CHECK_EQ(nst_tcp_parse(t, 40, A1, A2, &r, 1), 40);
-    CHECK_EQ(r.src_port, 40001);
-    CHECK_EQ(r.dst_port, 8081);
-    CHECK_EQ(r.seq, 3793226903u);
-    CHECK_EQ(r.ack, 0);
-    CHECK_EQ(r.flags, NST_TCP_SYN);
-    CHECK_EQ(r.window, 64240);
+    check_header(t, 40, A1, A2, 40,
+                 &(struct nst_tcp_repr){.src_port = 40001, .dst_port = 8081, .seq = 3793226903u, .ack = 0,
+                                        .flags = NST_TCP_SYN, .window = 64240},
+                 &r);
     CHECK_EQ(r.urg_ptr, 0);
     CHECK_EQ(r.hdr_len, 40);
     CHECK_EQ(r.opts.has_mss, 1);
@@ -57,13 +68,11 @@ static void test_rst_ack(void)
 {
     const uint8_t *t = tcp_rst_ack + 34;
     struct nst_tcp_repr r;
-    CHECK_EQ(nst_tcp_parse(t, 20, A2, A1, &r, 1), 20);
-    CHECK_EQ(r.src_port, 8081);
-    CHECK_EQ(r.dst_port, 40001);
-    CHECK_EQ(r.seq, 0);
-    CHECK_EQ(r.ack, 3793226904u); /* the SYN's seq + 1 */
-    CHECK_EQ(r.flags, NST_TCP_RST | NST_TCP_ACK);
-    CHECK_EQ(r.window, 0);
+    /* ack: the SYN's seq + 1 */
+    check_header(t, 20, A2, A1, 20,
+                 &(struct nst_tcp_repr){.src_port = 8081, .dst_port = 40001, .seq = 0, .ack = 3793226904u,
+                                        .flags = NST_TCP_RST | NST_TCP_ACK, .window = 0},
+                 &r);
     CHECK_EQ(r.hdr_len, 20);
     CHECK_EQ(r.opts.has_mss | r.opts.has_ts | r.opts.has_wscale | r.opts.sack_ok | r.opts.sack_count, 0);
     CHECK_EQ(nst_tcp_opts_len(&r.opts), 0);
@@ -75,13 +84,10 @@ static void test_synack(void)
 {
     const uint8_t *t = tcp_synack + 34;
     struct nst_tcp_repr r;
-    CHECK_EQ(nst_tcp_parse(t, 40, A2, A1, &r, 1), 40);
-    CHECK_EQ(r.src_port, 8080);
-    CHECK_EQ(r.dst_port, 40002);
-    CHECK_EQ(r.seq, 644558806u);
-    CHECK_EQ(r.ack, 2521512032u);
-    CHECK_EQ(r.flags, NST_TCP_SYN | NST_TCP_ACK);
-    CHECK_EQ(r.window, 65160);
+    check_header(t, 40, A2, A1, 40,
+                 &(struct nst_tcp_repr){.src_port = 8080, .dst_port = 40002, .seq = 644558806u, .ack = 2521512032u,
+                                        .flags = NST_TCP_SYN | NST_TCP_ACK, .window = 65160},
+                 &r);
     CHECK_EQ(r.opts.mss, 1460);
     CHECK_EQ(r.opts.sack_ok, 1);
     CHECK_EQ(r.opts.ts_val, 2523136195u);

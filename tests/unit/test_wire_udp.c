@@ -10,14 +10,21 @@
 #define A1 NST_IP4(192, 0, 2, 1)
 #define A2 NST_IP4(192, 0, 2, 2)
 
+/* Parses the datagram u (len bytes from A1 to A2, checksum verified):
+ * these ports, and a length field of len. */
+static void check_parsed(const uint8_t *u, size_t len, uint16_t sport, uint16_t dport, struct nst_udp_repr *r)
+{
+    CHECK_EQ(nst_udp_parse(u, len, A1, A2, r, 1), 0);
+    CHECK_EQ(r->src_port, sport);
+    CHECK_EQ(r->dst_port, dport);
+    CHECK_EQ(r->length, len);
+}
+
 static void test_hello(void)
 {
     const uint8_t *u = udp_hello + 34;
     struct nst_udp_repr r;
-    CHECK_EQ(nst_udp_parse(u, 21, A1, A2, &r, 1), 0);
-    CHECK_EQ(r.src_port, 40000);
-    CHECK_EQ(r.dst_port, 7777);
-    CHECK_EQ(r.length, 21);
+    check_parsed(u, 21, 40000, 7777, &r);
     CHECK_MEM(u + 8, "hello nstack\n", 13);
 
     uint8_t out[21];
@@ -32,10 +39,7 @@ static void test_quoted_datagram(void)
     /* The datagram to port 7778, as the kernel's ICMP error quotes it. */
     const uint8_t *u = icmp_port_unreach + 34 + 8 + 20;
     struct nst_udp_repr r;
-    CHECK_EQ(nst_udp_parse(u, 15, A1, A2, &r, 1), 0);
-    CHECK_EQ(r.src_port, 40000);
-    CHECK_EQ(r.dst_port, 7778);
-    CHECK_EQ(r.length, 15);
+    check_parsed(u, 15, 40000, 7778, &r);
     uint8_t out[15];
     memcpy(out + 8, "closed?", 7);
     nst_udp_emit(&r, out, A1, A2);
