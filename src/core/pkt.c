@@ -29,37 +29,30 @@ struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len)
     p->aux = 0;
     p->aux2 = 0;
     p->ts = st->now;
-    p->ext_len[0] = p->ext_len[1] = 0;
+    p->fr.frag_len[0] = p->fr.frag_len[1] = 0;
     p->csum_at = 0;
     return p;
 }
 
-void nst_pkt_to_frame(const struct nst_pkt *p, struct nst_frame *f)
+const struct nst_frame *nst_pkt_frame(struct nst_pkt *p)
 {
+    struct nst_frame *f = &p->fr;
     f->head = p->buf + p->off;
     f->head_len = p->len;
-    f->frag[0] = p->ext[0];
-    f->frag_len[0] = p->ext_len[0];
-    f->frag[1] = p->ext[1];
-    f->frag_len[1] = p->ext_len[1];
     f->len = nst_pkt_total(p);
-    f->csum_partial = p->csum_at != 0;
     f->csum_start = (uint16_t)(p->csum_at - p->off);
-    f->csum_offset = 16; /* RFC 9293 3.1: the TCP checksum field */
-    f->head_sum = (uint16_t)p->csum_head;
+    return f;
 }
 
-int nst_pkt_linearize(struct nst_stack *st, struct nst_pkt **pp)
+int nst_pkt_linearize_split(struct nst_stack *st, struct nst_pkt **pp)
 {
     struct nst_pkt *p = *pp;
-    if (!nst_pkt_is_split(p))
-        return 0;
-    struct nst_frame f;
-    nst_pkt_to_frame(p, &f);
+    const struct nst_frame *f = nst_pkt_frame(p);
+    size_t total = f->len;
     struct nst_pkt *q = p;
-    if (p->off + f.len > p->cap) {
+    if (p->off + total > p->cap) {
         /* Too big for this buffer: a new one (with at least the headroom). */
-        q = nst_pkt_alloc(st, f.len);
+        q = nst_pkt_alloc(st, total);
         if (!q) {
             nst_pkt_free(st, p);
             *pp = NULL;
@@ -71,9 +64,9 @@ int nst_pkt_linearize(struct nst_stack *st, struct nst_pkt **pp)
     }
     /* In place the head stays where it is (nst_frame_copy leaves a head
      * already at `out`); the borrowed spans never overlap a packet. */
-    nst_frame_copy(&f, q->buf + q->off);
-    q->len = (uint32_t)f.len;
-    q->ext_len[0] = q->ext_len[1] = 0;
+    nst_frame_copy(f, q->buf + q->off);
+    q->len = (uint32_t)total;
+    q->fr.frag_len[0] = q->fr.frag_len[1] = 0;
     q->csum_at = 0;
     if (q != p)
         nst_pkt_free(st, p);

@@ -23,16 +23,19 @@ struct nst_pkt {
     uint32_t aux;         /* free for the current owner (e.g. ifindex, source address) */
     uint32_t aux2;        /* likewise (e.g. source port) */
     nst_time_t ts;
-    /* Payload borrowed after the buffer's data (a TCP send ring's bytes,
-     * not copied): frame = data + ext[0] + ext[1]. Valid only while the
-     * packet goes down the stack in one call; whatever keeps a packet
-     * (a queue, fragmentation, the loopback) makes it whole first with
-     * nst_pkt_linearize. csum_at: with ext, the buffer index of the TCP
-     * header whose checksum is left partial (struct nst_frame). */
-    const uint8_t *ext[2];
-    uint32_t ext_len[2];
+    /* A split packet: payload borrowed after the buffer's data (a TCP send
+     * ring's bytes, not copied), kept as the frame a link's send_frame()
+     * takes: fr.frag[0..1] (fr.frag_len[0] != 0 marks the packet split),
+     * the partial checksum's csum_offset and head_sum. Ethernet output
+     * fills in the rest (head, lengths, csum_start from csum_at, the buffer
+     * index of the TCP header). Kept in place rather than built apart: the
+     * link then reads fields stored long before, not just now (reading
+     * fresh separate stores as one wide load stalls the CPU). Valid only
+     * while the packet goes down the stack in one call; whatever keeps a
+     * packet (a queue, fragmentation, the loopback) makes it whole first
+     * with nst_pkt_linearize. */
+    struct nst_frame fr;
     uint32_t csum_at;
-    uint32_t csum_head; /* the TCP header's folded sum, pseudo-header sum in its field */
     uint8_t buf[];
 };
 
@@ -62,14 +65,22 @@ static inline void nst_pkt_pull(struct nst_pkt *p, size_t n)
 }
 static inline size_t nst_pkt_headroom(const struct nst_pkt *p) { return p->off; }
 /* Bytes of the whole packet, borrowed payload included. */
-static inline size_t nst_pkt_total(const struct nst_pkt *p) { return (size_t)p->len + p->ext_len[0] + p->ext_len[1]; }
-static inline int nst_pkt_is_split(const struct nst_pkt *p) { return p->ext_len[0] != 0; }
+static inline size_t nst_pkt_total(const struct nst_pkt *p)
+{
+    return (size_t)p->len + p->fr.frag_len[0] + p->fr.frag_len[1];
+}
+static inline int nst_pkt_is_split(const struct nst_pkt *p) { return p->fr.frag_len[0] != 0; }
 /* Makes a split packet whole: the borrowed payload copied after the data
  * and the partial TCP checksum finished, in one pass. *pp may be replaced
  * (a larger buffer). 0, or -ENOMEM with *pp freed and NULL. */
-int nst_pkt_linearize(struct nst_stack *st, struct nst_pkt **pp);
-/* Describes a (split) packet as the frame a link's send_frame() takes. */
-void nst_pkt_to_frame(const struct nst_pkt *p, struct nst_frame *f);
+int nst_pkt_linearize_split(struct nst_stack *st, struct nst_pkt **pp);
+static inline int nst_pkt_linearize(struct nst_stack *st, struct nst_pkt **pp)
+{
+    return nst_pkt_is_split(*pp) ? nst_pkt_linearize_split(st, pp) : 0;
+}
+/* Completes p->fr for the packet's data as it is now (its first byte is
+ * the frame's) and returns it: the frame a link's send_frame() takes. */
+const struct nst_frame *nst_pkt_frame(struct nst_pkt *p);
 
 /* A FIFO of packets with its byte count. */
 struct nst_pktq {

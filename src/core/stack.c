@@ -140,6 +140,7 @@ int nst_iface_add(struct nst_stack *st, const struct nst_iface_config *cfg)
     ifc->ops = cfg->ops;
     ifc->ctx = cfg->ctx;
     st->ip.n_ifaces++;
+    nst_dst_invalidate_all(&st->ip);
     if (cfg->addr) {
         uint32_t mask = cfg->prefix_len ? (uint32_t)(0xffffffffu << (32 - cfg->prefix_len)) : 0;
         int err = nst_route_add(st, cfg->addr & mask, cfg->prefix_len, 0, idx, 0);

@@ -36,6 +36,7 @@ static struct nst_arp_entry *arp_find(struct nst_stack *st, int ifindex, nst_ip4
 
 static void arp_unlink_free(struct nst_stack *st, struct nst_arp_entry *gone)
 {
+    nst_dst_invalidate_all(&st->ip);
     struct nst_arp_entry **pp = &st->ip.arp;
     while (*pp && *pp != gone)
         pp = &(*pp)->next;
@@ -148,6 +149,8 @@ static void arp_set_reachable(struct nst_stack *st, struct nst_arp_entry *e, con
     if (e->state != ARP_REACHABLE)
         NST_STAT_INC(st, arp, cache_entries_added);
     e->state = ARP_REACHABLE;
+    if (!nst_mac_eq(&e->mac, mac))
+        nst_dst_invalidate_all(&st->ip); /* a neighbour moved (RFC 826: the sender's MAC wins) */
     e->mac = *mac;
     e->expires = st->now + st->cfg.arp_entry_ttl;
     nst_timer_arm(st, &e->timer, e->expires);
@@ -162,6 +165,16 @@ static int is_limited_or_directed_broadcast(const struct nst_iface *ifc, nst_ip4
         return 0;
     uint32_t mask = nst_prefix_mask(ifc->prefix_len);
     return (a & mask) == (ifc->addr & mask) && (a | mask) == 0xffffffffu;
+}
+
+int nst_arp_lookup(const struct nst_stack *st, int ifindex, nst_ip4_t addr, struct nst_mac *mac)
+{
+    for (const struct nst_arp_entry *e = st->ip.arp; e; e = e->next)
+        if (e->addr == addr && e->ifindex == ifindex && e->state != ARP_INCOMPLETE) {
+            *mac = e->mac;
+            return 0;
+        }
+    return -ENOENT;
 }
 
 int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct nst_pkt *p)
@@ -259,6 +272,7 @@ int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const 
     nst_timer_cancel(st, &e->timer);
     e->state = ARP_STATIC;
     e->mac = *mac;
+    nst_dst_invalidate_all(&st->ip);
     arp_flush_pending(st, e);
     return 0;
 }

@@ -50,10 +50,29 @@ struct nst_ip_state {
      * tokens, and the credit toward the next one in token/1e9/rate units
      * (each elapsed nanosecond adds icmp_rate_per_sec; 1e9 make a token),
      * so refills are exact however the elapsed time is cut up. */
+    uint32_t dst_gen;          /* see struct nst_dst; never 0 */
     uint32_t icmp_tokens;
     uint32_t icmp_credit;      /* < 1e9 */
     nst_time_t icmp_last;
 };
+
+/* A connection's remembered way out: interface, next hop's MAC and MTU,
+ * valid while gen equals the stack's dst_gen, which every change to the
+ * routes, the interfaces or a resolved neighbour bumps. It spares each
+ * segment the route lookup and the neighbour search. gen 0: empty. */
+struct nst_dst {
+    uint32_t gen;
+    uint32_t mtu;
+    struct nst_mac mac;
+    uint8_t ifindex;
+};
+
+/* Forgets every connection's nst_dst (routes, interfaces or neighbours changed). */
+static inline void nst_dst_invalidate_all(struct nst_ip_state *ip)
+{
+    if (++ip->dst_gen == 0)
+        ip->dst_gen = 1;
+}
 
 int nst_ip_init(struct nst_stack *st);
 void nst_ip_fini(struct nst_stack *st);
@@ -72,6 +91,13 @@ void nst_ipv4_forward(struct nst_stack *st, int ifindex, const struct nst_ipv4_r
  * Always consumes p. Returns 0 or -ENETUNREACH / -EMSGSIZE / -ENOMEM. */
 int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
                   uint8_t ttl, uint8_t tos, int df);
+/* The same, remembering the way out in *dc (a connection's) and taking it
+ * from there while it is valid. */
+int nst_ip_output_dst(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
+                      uint8_t ttl, uint8_t tos, int df, struct nst_dst *dc);
+/* The MAC of a resolved neighbour (ARP entry reachable or static): 0, or
+ * -ENOENT. */
+int nst_arp_lookup(const struct nst_stack *st, int ifindex, nst_ip4_t addr, struct nst_mac *mac);
 /* Sends a whole IPv4 datagram (header included) out of ifindex toward
  * next_hop. Consumes p. Used by output and by forwarding. */
 int nst_ip_send_datagram(struct nst_stack *st, struct nst_pkt *p, int ifindex, nst_ip4_t next_hop);

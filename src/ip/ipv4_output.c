@@ -6,6 +6,7 @@
 #include "core/stack_impl.h"
 #include "core/util.h"
 #include "wire/checksum.h"
+#include "wire/eth.h"
 #include "wire/ipv4.h"
 
 int nst_ip_route_src(struct nst_stack *st, nst_ip4_t dst, nst_ip4_t *src, uint32_t *mtu)
@@ -46,22 +47,10 @@ static int loopback_output(struct nst_stack *st, int ifindex, struct nst_pkt *p)
     return 0;
 }
 
-int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
-                  uint8_t ttl, uint8_t tos, int df)
+/* The header of a datagram of len payload bytes, in front of p's data. */
+static void push_header(struct nst_stack *st, struct nst_pkt *p, size_t len, nst_ip4_t src, nst_ip4_t dst,
+                        uint8_t proto, uint8_t ttl, uint8_t tos, int df)
 {
-    struct nst_route rt;
-    if (nst_route_lookup(st, dst, &rt) < 0) {
-        NST_STAT_INC(st, ip, drop_no_route);
-        nst_pkt_free(st, p);
-        return -ENETUNREACH;
-    }
-    if (!src)
-        src = st->ip.ifaces[rt.ifindex].addr;
-    size_t len = nst_pkt_total(p);
-    if (len + NST_IPV4_HLEN > 65535) {
-        nst_pkt_free(st, p);
-        return -EMSGSIZE;
-    }
     struct nst_ipv4_repr h = {
         .tos = tos,
         .total_len = (uint16_t)(len + NST_IPV4_HLEN),
@@ -74,9 +63,52 @@ int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip
     };
     nst_ipv4_emit(&h, nst_pkt_push(p, NST_IPV4_HLEN));
     NST_STAT_INC(st, ip, tx_packets);
+}
+
+/* Remembers the way to dst found by the route lookup, if the next hop is
+ * resolved already (otherwise the next datagram looks again). */
+static void dst_fill(struct nst_stack *st, struct nst_dst *dc, const struct nst_route *rt, nst_ip4_t dst)
+{
+    nst_ip4_t hop = rt->gateway ? rt->gateway : dst;
+    if (nst_ip_is_broadcast_or_multicast(st, hop) || nst_arp_lookup(st, rt->ifindex, hop, &dc->mac) < 0)
+        return;
+    dc->ifindex = (uint8_t)rt->ifindex;
+    dc->mtu = st->ip.ifaces[rt->ifindex].mtu;
+    dc->gen = st->ip.dst_gen;
+}
+
+int nst_ip_output_dst(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
+                      uint8_t ttl, uint8_t tos, int df, struct nst_dst *dc)
+{
+    size_t len = nst_pkt_total(p);
+    if (dc && dc->gen == st->ip.dst_gen && src && len + NST_IPV4_HLEN <= dc->mtu) {
+        push_header(st, p, len, src, dst, proto, ttl, tos, df);
+        return nst_eth_output(st, dc->ifindex, &dc->mac, NST_ETHERTYPE_IPV4, p);
+    }
+    struct nst_route rt;
+    if (nst_route_lookup(st, dst, &rt) < 0) {
+        NST_STAT_INC(st, ip, drop_no_route);
+        nst_pkt_free(st, p);
+        return -ENETUNREACH;
+    }
+    if (!src)
+        src = st->ip.ifaces[rt.ifindex].addr;
+    if (len + NST_IPV4_HLEN > 65535) {
+        nst_pkt_free(st, p);
+        return -EMSGSIZE;
+    }
+    push_header(st, p, len, src, dst, proto, ttl, tos, df);
     if (nst_ip_is_local(st, dst))
         return loopback_output(st, rt.ifindex, p);
+    if (dc)
+        dst_fill(st, dc, &rt, dst);
     return nst_ip_send_datagram(st, p, rt.ifindex, rt.gateway ? rt.gateway : dst);
+}
+
+int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
+                  uint8_t ttl, uint8_t tos, int df)
+{
+    return nst_ip_output_dst(st, p, src, dst, proto, ttl, tos, df, NULL);
 }
 
 /* RFC 791 3.2: options whose "copied" flag is set go into every fragment;

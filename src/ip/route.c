@@ -39,6 +39,7 @@ int nst_route_add(struct nst_stack *st, nst_ip4_t dst, uint8_t prefix_len, nst_i
     }
     ip->routes[pos] = nr;
     ip->n_routes++;
+    nst_dst_invalidate_all(ip);
     return 0;
 }
 
@@ -49,6 +50,7 @@ int nst_route_del(struct nst_stack *st, nst_ip4_t dst, uint8_t prefix_len)
         if (ip->routes[i].dst == dst && ip->routes[i].prefix_len == prefix_len) {
             memmove(&ip->routes[i], &ip->routes[i + 1], (size_t)(ip->n_routes - i - 1) * sizeof(ip->routes[0]));
             ip->n_routes--;
+            nst_dst_invalidate_all(ip);
             return 0;
         }
     }

@@ -64,9 +64,7 @@ int nst_eth_output(struct nst_stack *st, int ifindex, const struct nst_mac *dst,
     size_t len = nst_pkt_total(p);
     int err;
     if (split) {
-        struct nst_frame f;
-        nst_pkt_to_frame(p, &f);
-        err = ifc->ops.send_frame(ifc->ctx, &f);
+        err = ifc->ops.send_frame(ifc->ctx, nst_pkt_frame(p));
     } else {
         err = ifc->ops.send(ifc->ctx, nst_pkt_data(p), p->len);
     }

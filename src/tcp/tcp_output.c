@@ -146,7 +146,7 @@ static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
  * it makes anyway (nst_frame_copy), or the stack does where the packet
  * must be kept (nst_pkt_linearize). One pass over the payload fewer. */
 static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
-                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl)
+                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl, struct nst_dst *dc)
 {
     size_t hlen = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
     struct nst_pkt *p = nst_pkt_alloc(st, 0);
@@ -159,14 +159,16 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
         struct nst_ring_span sp[2];
         unsigned n = nst_ring_spans(src, off, len, sp);
         for (unsigned i = 0; i < n; i++) {
-            p->ext[i] = sp[i].p;
-            p->ext_len[i] = (uint32_t)sp[i].n;
+            p->fr.frag[i] = sp[i].p;
+            p->fr.frag_len[i] = sp[i].n;
         }
         /* RFC 9293 3.1: the pseudo-header's length is the whole segment's. */
         uint32_t pseudo = nst_csum_pseudo(t->laddr, t->raddr, NST_IP_PROTO_TCP, (uint16_t)(hlen + len));
         nst_put16(h + 16, (uint16_t)pseudo);
         p->csum_at = p->off;
-        p->csum_head = nst_csum_block_add(hdr_sum, pseudo, 0);
+        p->fr.csum_partial = 1;
+        p->fr.csum_offset = 16; /* RFC 9293 3.1: the checksum field */
+        p->fr.head_sum = (uint16_t)nst_csum_block_add(hdr_sum, pseudo, 0);
     } else {
         nst_tcp_put_checksum(h, p->len, hdr_sum, t->laddr, t->raddr);
     }
@@ -174,7 +176,7 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
     if (r->flags & NST_TCP_RST)
         NST_STAT_INC(st, tcp, tx_resets);
     /* DF set: RFC 1191 path MTU discovery (tcp_icmp.c lowers the MSS). */
-    return nst_ip_output(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, 0, 1);
+    return nst_ip_output_dst(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, 0, 1, dc);
 }
 
 /* A segment of connection c: `len` payload bytes from the send ring at seq.
@@ -193,7 +195,7 @@ static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint
     r->urg_ptr = 0;
     r->hdr_len = 0;
     r->window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
-    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl);
+    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, &c->dst);
     c->segs_out++;
     c->last_send = st->now;
     if (flags & NST_TCP_ACK) {
@@ -219,7 +221,7 @@ int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t s
     r.window = window;
     if (opts)
         r.opts = *opts;
-    return emit(st, t, &r, NULL, 0, 0, 0);
+    return emit(st, t, &r, NULL, 0, 0, 0, NULL);
 }
 
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)

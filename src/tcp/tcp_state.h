@@ -90,6 +90,7 @@ struct nst_tcp_conn {
     uint8_t addr_bound;          /* bind() with NST_IP_BIND_ADDRESS_NO_PORT took an address only */
     uint8_t bind_no_port;        /* NST_IP_BIND_ADDRESS_NO_PORT */
     nst_time_t state_since;      /* when `state` was entered (inspection, leak detection) */
+    struct nst_dst dst;          /* the way out, remembered (ip.h) */
 
     /* Where the object is. */
     uint8_t hashed;              /* in the tuple table */

@@ -4,7 +4,9 @@
  * segments on the wire: every byte delivered once, in order, with no bad
  * checksum at the receiver, including across the send ring's wrap (two
  * spans at any parity) and when a segment has to wait for ARP (the packet
- * is kept, so it is made whole first: it may not borrow from the ring). */
+ * is kept, so it is made whole first: it may not borrow from the ring).
+ * The connection's remembered way out (struct nst_dst) follows the
+ * neighbour when ARP says it moved. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <nstack/nstack.h>
 
 #include "../test.h"
+#include "support/sim_util.h"
 #include "wire/eth.h"
 
 #define QMAX 8192
@@ -25,6 +28,7 @@ struct frameq {
 struct link_end {
     struct frameq *out;
     unsigned split_frames, two_span_frames, whole_tcp_data_frames;
+    struct nst_mac last_data_dst; /* Ethernet destination of the last data segment */
 };
 
 static void q_push(struct frameq *q, const uint8_t *frame, size_t len, const struct nst_frame *f)
@@ -54,7 +58,10 @@ static int is_tcp_data(const uint8_t *fr, size_t len)
 static int send_whole(void *ctx, const uint8_t *frame, size_t len)
 {
     struct link_end *e = ctx;
-    e->whole_tcp_data_frames += (unsigned)is_tcp_data(frame, len);
+    if (is_tcp_data(frame, len)) {
+        e->whole_tcp_data_frames++;
+        memcpy(e->last_data_dst.b, frame, 6);
+    }
     q_push(e->out, frame, len, NULL);
     return 0;
 }
@@ -68,6 +75,7 @@ static int send_pieces(void *ctx, const struct nst_frame *f)
     CHECK_EQ(f->csum_offset, 16);
     e->split_frames++;
     e->two_span_frames += f->frag_len[1] != 0;
+    memcpy(e->last_data_dst.b, f->head, 6);
     q_push(e->out, NULL, f->len, f);
     return 0;
 }
@@ -211,6 +219,36 @@ static void run_transfer(int a_takes_pieces)
     CHECK_EQ(transfer(&w, cfd, sfd, 1000, &off), 1000);
     CHECK_EQ(nst_stack_stats(w.a)->arp_tx_requests, req0 + 1);
     CHECK_EQ(w.ea.whole_tcp_data_frames, whole0 + 1);
+    CHECK_EQ(sb->tcp_rx_bad_checksum, 0);
+
+    /* An ARP reply says b is now at another MAC (RFC 826: the sender's
+     * address replaces the one held): a's next data segment goes there,
+     * and b never sees it. (Everything acknowledged first: Nagle would
+     * hold a small segment behind unacknowledged data.) */
+    for (int i = 0; i < 5; i++)
+        step(&w, NST_MSEC(20));
+    struct nst_mac moved = su_mac(0x99), amac = {{2, 0, 0, 0, 0, 1}}, bmac = {{2, 0, 0, 0, 0, 2}};
+    uint8_t arp[64];
+    size_t an = su_build_arp(arp, &moved, &amac, NST_ARP_REPLY, &moved, NST_IP4(10, 0, 0, 2), &amac,
+                             NST_IP4(10, 0, 0, 1));
+    nst_stack_input(w.a, w.ia, arp, an, w.now);
+    uint64_t not_for_b = sb->link_rx_not_for_us;
+    uint8_t out[100], in[200];
+    for (size_t i = 0; i < sizeof(out); i++)
+        out[i] = pattern_at(off + i);
+    CHECK_EQ(nst_send(w.a, cfd, out, sizeof(out), 0), (ssize_t)sizeof(out));
+    step(&w, NST_MSEC(1));
+    CHECK(nst_mac_eq(&w.ea.last_data_dst, &moved));
+    CHECK_EQ(sb->link_rx_not_for_us, not_for_b + 1);
+    CHECK_EQ(nst_recv(w.b, sfd, in, sizeof(in), 0), -EAGAIN);
+    /* b answers for itself again: the retransmission reaches it. */
+    an = su_build_arp(arp, &bmac, &amac, NST_ARP_REPLY, &bmac, NST_IP4(10, 0, 0, 2), &amac, NST_IP4(10, 0, 0, 1));
+    nst_stack_input(w.a, w.ia, arp, an, w.now);
+    for (int i = 0; i < 30; i++)
+        step(&w, NST_MSEC(100));
+    CHECK(nst_mac_eq(&w.ea.last_data_dst, &bmac));
+    CHECK_EQ(nst_recv(w.b, sfd, in, sizeof(in), 0), (ssize_t)sizeof(out));
+    CHECK_MEM(in, out, sizeof(out));
     CHECK_EQ(sb->tcp_rx_bad_checksum, 0);
     nst_close(w.a, cfd);
     nst_close(w.b, sfd);
