@@ -204,3 +204,25 @@ finish() {
   echo "$pass passed, $fail failed"
   [ "$fail" -eq 0 ]
 }
+
+# chargen_check NETNS ADDR PORT: reads 1 MiB from the character generator
+# (RFC 864, nstack serve --source) at ADDR:PORT from inside NETNS; prints
+# "source N pattern" (or WRONG) and the first line. 60 s at most.
+chargen_check() {
+  timeout 60 ip netns exec "$1" python3 - "$2" "$3" <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
+s.settimeout(20)
+got = bytearray()
+while len(got) < (1 << 20):
+    b = s.recv(65536)
+    if not b:
+        break
+    got += b
+got = bytes(got[:1 << 20])
+want = bytes((32 + ((i // 74) + (i % 74)) % 95) if i % 74 < 72 else (13 if i % 74 == 72 else 10)
+             for i in range(1 << 20))
+print("source", len(got), "pattern" if got == want else "WRONG")
+print("first line", got[:74])
+PY
+}

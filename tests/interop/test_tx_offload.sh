@@ -39,21 +39,7 @@ STARTED_PIDS+=("$TSHARK_PID")
 wait_for "$OUT/tshark.txt" "Capturing on" 10
 start_serve serve --gw "$KADDR" --source 19 || exit 1
 
-timeout 60 ip netns exec "$FAR_NS" python3 - "$NADDR" > "$OUT/client.txt" 2>&1 <<'PY'
-import socket, sys
-s = socket.create_connection((sys.argv[1], 19), timeout=20)
-s.settimeout(20)
-got = bytearray()
-while len(got) < (1 << 20):
-    b = s.recv(65536)
-    if not b:
-        break
-    got += b
-got = bytes(got[:1 << 20])
-want = bytes((32 + ((i // 74) + (i % 74)) % 95) if i % 74 < 72 else (13 if i % 74 == 72 else 10)
-             for i in range(1 << 20))
-print("source", len(got), "pattern" if got == want else "WRONG")
-PY
+chargen_check "$FAR_NS" "$NADDR" 19 > "$OUT/client.txt" 2>&1
 check "1 MiB of the pattern crossed the router intact" has "$OUT/client.txt" '^source 1048576 pattern$'
 sleep 0.3
 stop_pid "$TSHARK_PID"
