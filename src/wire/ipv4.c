@@ -56,7 +56,7 @@ int nst_ipv4_parse(const uint8_t *buf, size_t len, struct nst_ipv4_repr *out, in
      * link delivered; bytes past it are link padding and are allowed. */
     if (total < hl || total > len)
         return -NST_IPV4_ERR_LENGTH;
-    if (verify_checksum && nst_inet_checksum(buf, hl) != 0)
+    if (verify_checksum && nst_csum_finish(nst_csum_header(buf, (size_t)hl)) != 0)
         return -NST_IPV4_ERR_CHECKSUM;
     int err = walk_options(buf + NST_IPV4_HLEN, hl - NST_IPV4_HLEN);
     if (err)

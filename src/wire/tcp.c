@@ -258,7 +258,7 @@ void nst_tcp_put_checksum(uint8_t *seg, size_t len, uint32_t seg_sum, nst_ip4_t 
 uint32_t nst_tcp_csum_start(const uint8_t *seg, size_t hlen, size_t len, nst_ip4_t src, nst_ip4_t dst)
 {
     /* RFC 9293 3.1: the pseudo-header's length is the whole segment's. */
-    return nst_csum_add(nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len), seg, hlen);
+    return nst_csum_fold(nst_csum_pseudo(src, dst, NST_IP_PROTO_TCP, (uint16_t)len) + nst_csum_header(seg, hlen));
 }
 
 const char *nst_tcp_error_str(int err)

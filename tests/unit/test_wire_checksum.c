@@ -165,6 +165,24 @@ static void test_copy(void)
     CHECK_EQ(bad, 0);
 }
 
+/* The inline header sum is the general sum, for every header length and
+ * for the words that stress the folding (all ones, all zeros, mixed). */
+static void test_header_sum(void)
+{
+    uint8_t h[60];
+    uint32_t x = 12345;
+    for (int round = 0; round < 2000; round++) {
+        for (size_t i = 0; i < sizeof(h); i++) {
+            x = x * 1103515245u + 12345u;
+            h[i] = round % 3 == 0 ? 0xff : round % 3 == 1 ? (uint8_t)(x >> 16) : (uint8_t)((x >> 16) & 0x80);
+        }
+        for (size_t len = 4; len <= 60; len += 4)
+            CHECK_EQ(nst_csum_header(h, len), nst_csum_add(0, h, len));
+    }
+    memset(h, 0, sizeof(h));
+    CHECK_EQ(nst_csum_header(h, 20), 0);
+}
+
 static void test_incremental_update(void)
 {
     /* A router decrements TTL 64 -> 63 on the captured echo request: the
@@ -209,5 +227,6 @@ int main(void)
     RUN(test_real_frames);
     RUN(test_copy);
     RUN(test_incremental_update);
+    RUN(test_header_sum);
     return nst_test_done();
 }
