@@ -31,18 +31,16 @@ struct link_end {
     struct nst_mac last_data_dst; /* Ethernet destination of the last data segment */
 };
 
-static void q_push(struct frameq *q, const uint8_t *frame, size_t len, const struct nst_frame *f)
+/* Room for a frame of len bytes at the queue's tail (NULL if full). */
+static uint8_t *q_push(struct frameq *q, size_t len)
 {
     CHECK(q->count < QMAX);
     if (q->count >= QMAX)
-        return;
+        return NULL;
     unsigned i = (q->head + q->count++) % QMAX;
     q->f[i] = malloc(len);
     q->len[i] = len;
-    if (f)
-        nst_frame_copy(f, q->f[i]);
-    else
-        memcpy(q->f[i], frame, len);
+    return q->f[i];
 }
 
 /* A whole IPv4/TCP frame with payload (a data segment given whole). */
@@ -62,7 +60,9 @@ static int send_whole(void *ctx, const uint8_t *frame, size_t len)
         e->whole_tcp_data_frames++;
         memcpy(e->last_data_dst.b, frame, 6);
     }
-    q_push(e->out, frame, len, NULL);
+    uint8_t *at = q_push(e->out, len);
+    if (at)
+        memcpy(at, frame, len);
     return 0;
 }
 
@@ -76,7 +76,9 @@ static int send_pieces(void *ctx, const struct nst_frame *f)
     e->split_frames++;
     e->two_span_frames += f->frag_len[1] != 0;
     memcpy(e->last_data_dst.b, f->head, 6);
-    q_push(e->out, NULL, f->len, f);
+    uint8_t *at = q_push(e->out, f->len);
+    if (at)
+        nst_frame_copy(f, at);
     return 0;
 }
 

@@ -28,7 +28,7 @@ static int tw_entry(struct ts *s, uint16_t rport, struct nst_sock_entry *out)
  * timer ending at `expires`; the same through nst_tcp_list. */
 static void check_tw(struct ts *s, uint16_t rport, nst_time_t since, nst_time_t expires)
 {
-    struct nst_sock_entry e;
+    struct nst_sock_entry e = {0};
     CHECK_EQ(tw_entry(s, rport, &e), 0);
     CHECK_EQ(e.state_since, since);
     CHECK_EQ(e.tcp.timer, NST_TCPI_TIMER_TIMEWAIT);
@@ -59,7 +59,7 @@ static void peer_fin_acked(struct ts *s, nst_time_t t)
 
 static void test_restart_keeps_since(void)
 {
-    int lfd, fd;
+    int lfd = -1, fd = -1;
     struct ts *s = tu_passive(NULL, 1, &lfd, &fd);
     CHECK(fd >= 0);
     /* We close at 1 s; the peer's FIN at t1 puts us in TIME_WAIT. */
