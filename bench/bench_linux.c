@@ -13,6 +13,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -83,7 +84,10 @@ static void set_nodelay(int fd)
 
 /* ---- bulk ------------------------------------------------------------------------ */
 
-static int bulk_once(const struct bu_opts *o, const uint8_t *pattern, double *gbps, double *cpu, double *wall)
+/* One repetition, the application writing and reading io bytes per call
+ * (io <= CHUNK), non-blocking. */
+static int bulk_once(const struct bu_opts *o, const uint8_t *pattern, size_t io, double *gbps, double *cpu,
+                     double *wall)
 {
     uint16_t port;
     int l = listener(&port), c = l < 0 ? -1 : connect_to(port), s = c < 0 ? -1 : accept(l, NULL, NULL);
@@ -98,9 +102,9 @@ static int bulk_once(const struct bu_opts *o, const uint8_t *pattern, double *gb
     int measuring = 0;
     for (;;) {
         ssize_t n;
-        while ((n = write(c, pattern + (sent % BU_PATTERN_PERIOD), CHUNK)) > 0)
+        while ((n = write(c, pattern + (sent % BU_PATTERN_PERIOD), io)) > 0)
             sent += (uint64_t)n;
-        while ((n = read(s, buf, CHUNK)) > 0) {
+        while ((n = read(s, buf, io)) > 0) {
             if (rcvd < (uint64_t)o->verify_bytes && bu_pattern_check(pattern, rcvd, buf, (size_t)n) < 0) {
                 bu_progress("bulk", "linux: received bytes differ from those sent");
                 goto done;
@@ -162,7 +166,7 @@ static int bench_bulk(const struct bu_opts *o)
         int n = o->reps > 16 ? 16 : o->reps;
         int mtu_set = set_lo_mtu(mtus[m]) == 0;
         for (int i = 0; i < n && !rc; i++) {
-            rc = bulk_once(o, pattern, &v[i], &cpu, &wall);
+            rc = bulk_once(o, pattern, CHUNK, &v[i], &cpu, &wall);
             if (!rc)
                 bu_progress("bulk", "linux lo mtu %s rep %d/%d: %.2f Gbit/s per CPU s",
                             mtu_set ? (m ? "9000" : "1500") : "65536", i + 1, n, v[i]);
@@ -186,28 +190,65 @@ static int bench_bulk(const struct bu_opts *o)
 
 /* ---- request/response --------------------------------------------------------------- */
 
-static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *wall)
+/* Moves one message of n bytes: written on wfd from src, read on rfd into
+ * dst, exactly n bytes (both sockets non-blocking: one thread holds both
+ * ends, so a blocking write larger than the buffers would never return).
+ * On loopback the bytes are there when write returns, so a small message
+ * costs one write and one read; poll() waits when they are not (bounded). */
+static int xfer(int wfd, const uint8_t *src, int rfd, uint8_t *dst, size_t n)
+{
+    size_t put = 0, got = 0;
+    while (got < n) {
+        int moved = 0;
+        if (put < n) {
+            ssize_t w = write(wfd, src + put, n - put);
+            if (w > 0)
+                put += (size_t)w, moved = 1;
+            else if (w < 0 && errno != EAGAIN)
+                return -1;
+        }
+        ssize_t r = read(rfd, dst + got, n - got);
+        if (r > 0)
+            got += (size_t)r, moved = 1;
+        else if (r == 0 || errno != EAGAIN)
+            return -1;
+        if (!moved) {
+            struct pollfd pf = {.fd = rfd, .events = POLLIN};
+            if (poll(&pf, 1, 2000) <= 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int rr_once(const struct bu_opts *o, size_t size, double *rate, double *cpu, double *wall)
 {
     uint16_t port;
     int l = listener(&port), c = l < 0 ? -1 : connect_to(port), s = c < 0 ? -1 : accept(l, NULL, NULL);
-    uint8_t req[64], resp[64], buf[64];
-    memset(req, 'q', sizeof(req));
-    memset(resp, 'r', sizeof(resp));
+    uint8_t *req = malloc(size), *resp = malloc(size), *buf = malloc(size);
     int rc = -1;
-    if (s < 0)
+    if (s < 0 || !req || !resp || !buf)
         goto done;
+    memset(req, 'q', size);
+    memset(resp, 'r', size);
     set_nodelay(c);
     set_nodelay(s);
-    uint64_t n = 0;
+    fcntl(c, F_SETFL, O_NONBLOCK);
+    fcntl(s, F_SETFL, O_NONBLOCK);
+    uint64_t n = 0, mask = size >= 4096 ? 15 : 1023; /* how often the CPU clock is read */
     double c0 = 0, w0 = 0;
     for (;;) {
-        if (write(c, req, 64) != 64 || read_exact(s, buf, 64) || write(s, resp, 64) != 64 || read_exact(c, buf, 64))
+        bu_rr_stamp(req, size, n);
+        if (xfer(c, req, s, buf, size) || bu_rr_check(buf, size, n))
+            goto done;
+        bu_rr_stamp(resp, size, n);
+        if (xfer(s, resp, c, buf, size) || bu_rr_check(buf, size, n))
             goto done;
         n++;
         if (n == 1000) {
             c0 = bu_cpu_seconds();
             w0 = (double)bu_mono_ns() * 1e-9;
-        } else if (n > 1000 && (n & 1023) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
+        } else if (n > 1000 && (n & mask) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
             break;
         }
     }
@@ -216,6 +257,9 @@ static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *w
     *rate = (double)(n - 1000) / *cpu;
     rc = 0;
 done:
+    free(req);
+    free(resp);
+    free(buf);
     if (s >= 0)
         close(s);
     if (c >= 0)
@@ -225,21 +269,37 @@ done:
     return rc;
 }
 
-static int bench_rr(const struct bu_opts *o)
+/* o->reps repetitions of RR at one size, written as rr/<size>B (a FAILED
+ * row if an exchange fails). mtu_note says what lo's MTU was. */
+static int rr_series(const struct bu_opts *o, size_t size, const char *mtu_note)
 {
     double v[16], cpu = 0, wall = 0;
     int n = o->reps > 16 ? 16 : o->reps;
+    char variant[32];
+    snprintf(variant, sizeof(variant), "%zuB", size);
+    struct bu_result r = {"rr", variant, "linux", "transactions", 0, "per CPU s", n, 0, 0, ""};
     for (int i = 0; i < n; i++) {
-        if (rr_once(o, &v[i], &cpu, &wall) < 0)
+        if (rr_once(o, size, &v[i], &cpu, &wall) < 0) {
+            bu_progress("rr", "linux %s: the exchange failed", variant);
+            snprintf(r.note, sizeof(r.note), "%s: repetition %d: an exchange failed (error, stuck or wrong message)",
+                     BU_FAILED, i + 1);
+            bu_result_write(o->out, &r);
             return -1;
-        bu_progress("rr", "linux rep %d/%d: %.0f transactions per CPU s", i + 1, n, v[i]);
+        }
+        bu_progress("rr", "linux %s rep %d/%d: %.0f transactions per CPU s", variant, i + 1, n, v[i]);
     }
-    struct bu_result r = {
-        "rr",        "64B", "linux", "transactions", bu_median(v, n),
-        "per CPU s", n,     cpu,     wall,           "loopback, one thread, TCP_NODELAY, blocking reads and writes"};
+    r.value = bu_median(v, n);
+    r.cpu_s = cpu;
+    r.wall_s = wall;
+    snprintf(r.note, sizeof(r.note),
+             "loopback%s, one thread, TCP_NODELAY, non-blocking reads and writes; every message's length and "
+             "first/last bytes checked",
+             mtu_note);
     bu_result_write(o->out, &r);
     return 0;
 }
+
+static int bench_rr(const struct bu_opts *o) { return rr_series(o, 64, ""); }
 
 /* ---- connection rate ----------------------------------------------------------------- */
 
@@ -314,6 +374,53 @@ static int bench_crr(const struct bu_opts *o)
     return 0;
 }
 
+/* ---- the message-size sweep ------------------------------------------------------------ */
+
+/* RR at every size of --rr-sizes and bulk with every write size of
+ * --write-sizes, lo's MTU set to 1500 (in our own namespace only) like the
+ * in-memory links of nstack and lwIP; every point is tried and written. */
+static int bench_sweep(const struct bu_opts *o)
+{
+    int mtu_set = set_lo_mtu(1500) == 0;
+    const char *mtu_note = mtu_set ? " MTU 1500" : " MTU 65536 (not in a namespace: MTU left alone)";
+    uint32_t sizes[BU_SWEEP_MAX];
+    int rc = 0, n = bu_sweep_rr_sizes(o, sizes);
+    for (int i = 0; i < n; i++)
+        rc |= rr_series(o, sizes[i], mtu_note) != 0;
+    uint8_t *pattern = bu_pattern_new(CHUNK);
+    if (!pattern)
+        return -1;
+    n = bu_sweep_write_sizes(o, sizes);
+    for (int i = 0; i < n; i++) {
+        double v[16], cpu = 0, wall = 0;
+        int reps = o->reps > 16 ? 16 : o->reps, failed = 0;
+        char variant[32];
+        snprintf(variant, sizeof(variant), "%uB", sizes[i]);
+        struct bu_result r = {"bulk-write", variant, "linux", "goodput", 0, "Gbit/s per CPU s", reps, 0, 0, ""};
+        for (int k = 0; k < reps && !failed; k++) {
+            failed = bulk_once(o, pattern, sizes[i], &v[k], &cpu, &wall) != 0;
+            if (!failed)
+                bu_progress("bulk-write", "linux %s rep %d/%d: %.2f Gbit/s per CPU s", variant, k + 1, reps, v[k]);
+        }
+        if (failed) {
+            snprintf(r.note, sizeof(r.note), "%s: corrupt data or a socket error", BU_FAILED);
+            rc = 1;
+        } else {
+            r.value = bu_median(v, reps);
+            r.cpu_s = cpu;
+            r.wall_s = wall;
+            snprintf(r.note, sizeof(r.note),
+                     "reference: loopback%s, TSO/GSO, checksums offloaded, one thread; %u-byte writes and reads, "
+                     "verified first %ld MB",
+                     mtu_note, sizes[i], o->verify_bytes >> 20);
+        }
+        bu_result_write(o->out, &r);
+    }
+    set_lo_mtu(65536);
+    free(pattern);
+    return rc ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     struct bu_opts o;
@@ -326,5 +433,7 @@ int main(int argc, char **argv)
         rc |= bench_rr(&o) != 0;
     if (bu_selected(&o, "crr"))
         rc |= bench_crr(&o) != 0;
+    if (bu_selected(&o, "sweep"))
+        rc |= bench_sweep(&o) != 0;
     return rc;
 }

@@ -12,6 +12,10 @@
  * so that a stall can jump to lwIP's next timeout instead of spinning, as
  * the nstack benchmarks do.
  *
+ * The message-size sweep (bench "sweep") runs the same RR and bulk loops
+ * at other sizes: RR messages larger than the send buffer are written as
+ * it frees room (the server from its sent callback).
+ *
  * What the package fixes and we report: TCP_MSS 1460 (so MTU 9000 still
  * carries 1460-byte segments), TCP_WND = TCP_SND_BUF = 64 KiB,
  * LWIP_CHECKSUM_ON_COPY (checksum fused with the copy in tcp_write),
@@ -186,11 +190,42 @@ struct conn_end {
     const uint8_t *pattern;
     long verify_bytes;
     int corrupt;
+    size_t io;    /* the application's read size (bytes copied out per call) */
     /* Request/response roles. */
-    int respond;            /* server: answer each 64 bytes with 64 bytes */
+    size_t msg;             /* request and response size (RR sweep; 64 otherwise) */
+    int track_msgs;         /* count the messages received (servers, RR client) */
+    int check_msgs;         /* and check each one's tags (bench_util.h) */
+    int respond;            /* server: answer each msg bytes with msg bytes */
     int request_on_connect; /* CRR client: send the request once connected */
     int close_after;        /* server: close after the first answer (CRR) */
+    /* Counted as bytes go, not divided out: a 64-bit division per callback
+     * would show in the 64-byte RR figure. */
+    uint64_t msg_k;      /* messages received in full */
+    size_t msg_at;       /* bytes of the next one received */
+    uint64_t resp_k;     /* server: responses written in full */
+    size_t resp_at;      /* bytes of the next one written */
 };
+
+/* Walks n received bytes through the message boundaries, checking the
+ * first and last byte of each message if asked. 0, or -1 on a wrong tag. */
+static int track_msgs(struct conn_end *e, const uint8_t *d, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if (e->check_msgs && e->msg_at == 0 && d[i] != bu_rr_tag(e->msg_k))
+            return -1;
+        size_t left = e->msg - e->msg_at; /* to the end of this message */
+        if (n - i < left) {
+            e->msg_at += n - i;
+            return 0;
+        }
+        if (e->check_msgs && d[i + left - 1] != bu_rr_tag(e->msg_k))
+            return -1;
+        i += left;
+        e->msg_at = 0;
+        e->msg_k++;
+    }
+    return 0;
+}
 
 static struct conn_end g_cli, g_srv;
 static struct tcp_pcb *g_listener;
@@ -203,21 +238,63 @@ static void on_err(void *arg, err_t err)
     e->pcb = NULL;
 }
 
-/* Copies the data out (the application's read), as a socket read would. */
+/* Copies the data out (the application's read, io bytes at a time), as a
+ * socket read would. */
 static void consume(struct conn_end *e, struct pbuf *p)
 {
     u16_t off = 0;
     while (off < p->tot_len) {
-        u16_t n = (u16_t)(p->tot_len - off > CHUNK ? CHUNK : p->tot_len - off);
+        size_t left = (size_t)(p->tot_len - off);
+        u16_t n = (u16_t)(left > e->io ? e->io : left);
         pbuf_copy_partial(p, e->buf, n, off);
         if (e->pattern && e->rcvd < (uint64_t)e->verify_bytes && bu_pattern_check(e->pattern, e->rcvd, e->buf, n) < 0)
+            e->corrupt = 1;
+        if (e->track_msgs && track_msgs(e, e->buf, n) < 0)
             e->corrupt = 1;
         e->rcvd += n;
         off = (u16_t)(off + n);
     }
 }
 
-static const uint8_t g_resp[64] = {'r'};
+/* The server's response and the client's request (RR): msg bytes of fill,
+ * tags stamped per message; tcp_write copies them (TCP_WRITE_FLAG_COPY). */
+static uint8_t g_resp[BU_SWEEP_MAX_SIZE], g_reqmsg[BU_SWEEP_MAX_SIZE];
+
+/* Room for a write: lwIP's send buffer, unless its segment queue is full. */
+static size_t send_room(const struct tcp_pcb *pcb)
+{
+    return tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN ? 0 : tcp_sndbuf(pcb);
+}
+
+/* Writes what the send buffer takes of the responses owed, each stamped
+ * with its tags; the rest goes from the sent callback as ACKs free room. */
+static void push_responses(struct conn_end *e, struct tcp_pcb *pcb)
+{
+    while (e->resp_k < e->msg_k) {
+        size_t len = e->msg - e->resp_at, room = send_room(pcb);
+        if (len > room)
+            len = room;
+        if (!len)
+            return;
+        bu_rr_stamp(g_resp, e->msg, e->resp_k);
+        if (tcp_write(pcb, g_resp + e->resp_at, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            return;
+        e->resp_at += len;
+        if (e->resp_at == e->msg) {
+            e->resp_at = 0;
+            e->resp_k++;
+        }
+    }
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+    struct conn_end *e = arg;
+    (void)len;
+    if (e && e->respond && !e->closed)
+        push_responses(e, pcb); /* lwIP calls tcp_output after this callback */
+    return ERR_OK;
+}
 
 /* Closes our side; lwIP may free the pcb any time after, so nothing of
  * ours is left on it (a late FIN or RST must not reach a reused conn_end). */
@@ -226,6 +303,7 @@ static void close_end(struct conn_end *e, struct tcp_pcb *pcb)
     e->closed = 1;
     tcp_arg(pcb, NULL);
     tcp_recv(pcb, NULL);
+    tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
     tcp_close(pcb);
 }
@@ -240,14 +318,13 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
             close_end(e, pcb);
         return ERR_OK;
     }
-    uint64_t before = e->rcvd;
+    uint64_t before = e->msg_k;
     consume(e, p);
     tcp_recved(pcb, p->tot_len);
     pbuf_free(p);
-    if (e->respond && !e->closed) {
-        for (uint64_t k = before / 64; k < e->rcvd / 64; k++)
-            tcp_write(pcb, g_resp, 64, TCP_WRITE_FLAG_COPY);
-        if (e->close_after && e->rcvd >= 64) {
+    if (e->respond && !e->closed && e->msg_k > before) {
+        push_responses(e, pcb); /* a response per complete request */
+        if (e->close_after && e->resp_k >= 1) {
             close_end(e, pcb); /* the FIN follows the answer */
         } else {
             tcp_output(pcb);
@@ -265,6 +342,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
     e->connected = 1;
     tcp_arg(pcb, e);
     tcp_recv(pcb, on_recv);
+    tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
     tcp_nagle_disable(pcb);
     return ERR_OK;
@@ -287,6 +365,8 @@ static void end_init(struct conn_end *e, uint8_t *buf)
 {
     memset(e, 0, sizeof(*e));
     e->buf = buf;
+    e->io = CHUNK;
+    e->msg = 64;
 }
 
 static int listen_on(u16_t port, struct conn_end *srv)
@@ -354,13 +434,17 @@ struct bulk_run {
     uint64_t bytes, stalls;
 };
 
-static uint64_t fill(struct tcp_pcb *pcb, const uint8_t *pattern, uint64_t *sent)
+/* Writes while lwIP has room, io bytes per call or what room there is (a
+ * non-blocking socket's partial write; io >= 64 KiB: all the room at once). */
+static uint64_t fill(struct tcp_pcb *pcb, const uint8_t *pattern, uint64_t *sent, size_t io)
 {
     uint64_t total = 0;
     for (;;) {
         u16_t room = tcp_sndbuf(pcb);
         if (room == 0 || tcp_sndqueuelen(pcb) >= TCP_SND_QUEUELEN)
             break;
+        if (room > io)
+            room = (u16_t)io;
         if (tcp_write(pcb, pattern + (*sent % BU_PATTERN_PERIOD), room, TCP_WRITE_FLAG_COPY) != ERR_OK)
             break;
         *sent += room;
@@ -371,11 +455,15 @@ static uint64_t fill(struct tcp_pcb *pcb, const uint8_t *pattern, uint64_t *sent
     return total;
 }
 
-static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *pattern, uint8_t *buf, struct bulk_run *out)
+/* One repetition at MTU mtu, the application writing and reading io bytes
+ * per call (io <= CHUNK). */
+static int bulk_once(uint32_t mtu, size_t io, const struct bu_opts *o, const uint8_t *pattern, uint8_t *buf,
+                     struct bulk_run *out)
 {
     int rc = -1;
     end_init(&g_cli, buf);
     end_init(&g_srv, buf);
+    g_srv.io = io;
     g_srv.pattern = pattern;
     g_srv.verify_bytes = o->verify_bytes;
     if (pair_up(mtu) || listen_on(5001, &g_srv) || connect_to(5001, &g_cli) || run_until_connected())
@@ -384,7 +472,7 @@ static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *patte
     double c0 = 0, w0 = 0;
     int measuring = 0;
     for (unsigned it = 0;; it++) {
-        uint64_t moved = fill(g_cli.pcb, pattern, &sent);
+        uint64_t moved = fill(g_cli.pcb, pattern, &sent, io);
         moved += pump();
         if ((it & 63) == 0)
             sys_check_timeouts();
@@ -415,6 +503,45 @@ done:
     return rc;
 }
 
+/* o->reps repetitions at one MTU and write size, the median written as
+ * bench/variant; a failed repetition writes a FAILED row and returns -1. */
+static int bulk_series(const struct bu_opts *o, const uint8_t *pattern, uint8_t *buf, uint32_t mtu, size_t io,
+                       const char *bench, const char *variant)
+{
+    double v[16];
+    struct bulk_run runs[16];
+    int n = o->reps > 16 ? 16 : o->reps;
+    struct bu_result res = {bench, variant, "lwip", "goodput", 0, "Gbit/s per CPU s", n, 0, 0, ""};
+    for (int i = 0; i < n; i++) {
+        if (bulk_once(mtu, io, o, pattern, buf, &runs[i])) {
+            snprintf(res.note, sizeof(res.note),
+                     "%s: repetition %d, MTU %u, %zu-byte writes: corrupt data, an error or a deadlock", BU_FAILED,
+                     i + 1, mtu, io);
+            bu_result_write(o->out, &res);
+            return -1;
+        }
+        v[i] = runs[i].gbps;
+        bu_progress(bench, "lwip %s mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", variant, mtu,
+                    i + 1, n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
+    }
+    double med = bu_median(v, n);
+    const struct bulk_run *r = &runs[0];
+    for (int i = 0; i < n; i++)
+        if (runs[i].gbps == med)
+            r = &runs[i];
+    res.value = med;
+    res.cpu_s = r->cpu_s;
+    res.wall_s = r->wall_s;
+    int at = snprintf(res.note, sizeof(res.note),
+                      "%.0f MB moved, %llu stalls, MSS %u (package TCP_MSS), 64 KiB window, verified first %ld MB",
+                      (double)r->bytes / 1e6, (unsigned long long)r->stalls, (unsigned)TCP_MSS, o->verify_bytes >> 20);
+    if (strcmp(bench, "bulk") && at > 0 && (size_t)at < sizeof(res.note))
+        snprintf(res.note + at, sizeof(res.note) - (size_t)at,
+                 "; MTU %u, %zu-byte writes (or the room left) and reads", mtu, io);
+    bu_result_write(o->out, &res);
+    return 0;
+}
+
 static int bench_bulk(const struct bu_opts *o)
 {
     uint8_t *pattern = bu_pattern_new(CHUNK), *buf = malloc(CHUNK);
@@ -425,32 +552,7 @@ static int bench_bulk(const struct bu_opts *o)
     for (size_t m = 0; m < 2 && !rc; m++) {
         if (o->mtu && (uint32_t)o->mtu != mtus[m])
             continue;
-        double v[16];
-        struct bulk_run runs[16];
-        int n = o->reps > 16 ? 16 : o->reps;
-        for (int i = 0; i < n && !rc; i++) {
-            rc = bulk_once(mtus[m], o, pattern, buf, &runs[i]);
-            v[i] = runs[i].gbps;
-            if (!rc)
-                bu_progress("bulk", "lwip mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", mtus[m],
-                            i + 1, n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
-        }
-        if (rc)
-            break;
-        double med = bu_median(v, n);
-        const struct bulk_run *r = &runs[0];
-        for (int i = 0; i < n; i++)
-            if (runs[i].gbps == med)
-                r = &runs[i];
-        struct bu_result res = {"bulk",    mtus[m] == 1500 ? "mtu1500" : "mtu9000",
-                                "lwip",    "goodput",
-                                med,       "Gbit/s per CPU s",
-                                n,         r->cpu_s,
-                                r->wall_s, ""};
-        snprintf(res.note, sizeof(res.note),
-                 "%.0f MB moved, %llu stalls, MSS %u (package TCP_MSS), 64 KiB window, verified first %ld MB",
-                 (double)r->bytes / 1e6, (unsigned long long)r->stalls, (unsigned)TCP_MSS, o->verify_bytes >> 20);
-        bu_result_write(o->out, &res);
+        rc = bulk_series(o, pattern, buf, mtus[m], CHUNK, "bulk", mtus[m] == 1500 ? "mtu1500" : "mtu9000");
     }
     free(pattern);
     free(buf);
@@ -459,28 +561,61 @@ static int bench_bulk(const struct bu_opts *o)
 
 /* ---- request/response ---------------------------------------------------------------- */
 
-static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *wall)
+/* How many stalls one transaction may take before it counts as stuck. */
+#define RR_MAX_IDLES 10000
+
+/* Writes request k (size bytes, tags stamped) as lwIP's send buffer takes
+ * it, delivering frames between writes; the server answers from its
+ * callbacks meanwhile. 0, or -1 on an error, corrupt data or no progress. */
+static int send_request(struct tcp_pcb *pcb, size_t size, uint64_t k)
+{
+    bu_rr_stamp(g_reqmsg, size, k);
+    size_t put = 0;
+    for (int idles = 0; put < size;) {
+        size_t len = size - put, room = send_room(pcb);
+        if (len > room)
+            len = room;
+        if (len && tcp_write(pcb, g_reqmsg + put, (u16_t)len, TCP_WRITE_FLAG_COPY) != ERR_OK)
+            len = 0;
+        put += len;
+        tcp_output(pcb);
+        uint64_t moved = pump();
+        if (g_cli.error || g_srv.error || g_srv.corrupt)
+            return -1;
+        if (!len && !moved) {
+            if (++idles > RR_MAX_IDLES)
+                return -1;
+            idle();
+        }
+    }
+    return 0;
+}
+
+static int rr_once(const struct bu_opts *o, size_t size, double *rate, double *cpu, double *wall)
 {
     uint8_t buf[CHUNK];
     int rc = -1;
     end_init(&g_cli, buf);
     end_init(&g_srv, buf);
-    g_srv.respond = 1; /* the server answers from its receive callback */
+    g_cli.msg = g_srv.msg = size;
+    g_cli.track_msgs = g_srv.track_msgs = 1;
+    g_cli.check_msgs = g_srv.check_msgs = 1;
+    g_srv.respond = 1; /* the server answers from its receive (and sent) callbacks */
     if (pair_up(1500) || listen_on(5002, &g_srv) || connect_to(5002, &g_cli) || run_until_connected())
         goto done;
-    uint64_t n = 0;
+    uint64_t n = 0, mask = size >= 4096 ? 15 : 1023; /* how often the CPU clock is read */
     double c0 = 0, w0 = 0;
     for (;;) {
-        if (tcp_write(g_cli.pcb, g_req, 64, TCP_WRITE_FLAG_COPY) != ERR_OK)
+        if (send_request(g_cli.pcb, size, n))
             goto done;
-        tcp_output(g_cli.pcb);
-        uint64_t want = (n + 1) * 64;
-        pump();
-        while (g_cli.rcvd < want) {
-            if (g_cli.error || g_srv.error)
+        uint64_t want = (n + 1) * size;
+        for (int idles = 0; g_cli.rcvd < want; idles++) {
+            if (g_cli.error || g_srv.error || idles > RR_MAX_IDLES)
                 goto done;
             idle();
         }
+        if (g_cli.corrupt || g_cli.rcvd != want)
+            goto done; /* a wrong message, or more bytes than the responses hold */
         n++;
         if ((n & 255) == 0)
             sys_check_timeouts();
@@ -488,7 +623,7 @@ static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *w
             c0 = bu_cpu_seconds();
             w0 = (double)bu_mono_ns() * 1e-9;
             g_stalls = 0;
-        } else if (n > 1000 && (n & 1023) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
+        } else if (n > 1000 && (n & mask) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
             break;
         }
     }
@@ -501,22 +636,66 @@ done:
     return rc;
 }
 
-static int bench_rr(const struct bu_opts *o)
+/* o->reps repetitions of RR at one size, written as rr/<size>B (a FAILED
+ * row if an exchange fails). */
+static int rr_series(const struct bu_opts *o, size_t size)
 {
     double v[16], cpu = 0, wall = 0;
+    uint64_t stalls = 0;
     int n = o->reps > 16 ? 16 : o->reps;
+    char variant[32];
+    snprintf(variant, sizeof(variant), "%zuB", size);
+    struct bu_result res = {"rr", variant, "lwip", "transactions", 0, "per CPU s", n, 0, 0, ""};
     for (int i = 0; i < n; i++) {
-        if (rr_once(o, &v[i], &cpu, &wall) < 0) {
-            bu_progress("rr", "lwip: the exchange failed");
+        if (rr_once(o, size, &v[i], &cpu, &wall) < 0) {
+            bu_progress("rr", "lwip %s: the exchange failed", variant);
+            snprintf(res.note, sizeof(res.note),
+                     "%s: repetition %d: an exchange failed (error, stuck, short or wrong message)", BU_FAILED, i + 1);
+            bu_result_write(o->out, &res);
             return -1;
         }
-        bu_progress("rr", "lwip rep %d/%d: %.0f transactions per CPU s (%llu stalls)", i + 1, n, v[i],
+        stalls = g_stalls;
+        bu_progress("rr", "lwip %s rep %d/%d: %.0f transactions per CPU s (%llu stalls)", variant, i + 1, n, v[i],
                     (unsigned long long)g_stalls);
     }
-    struct bu_result res = {"rr", "64B", "lwip", "transactions", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
-    snprintf(res.note, sizeof(res.note), "one connection, Nagle off, server answers from its recv callback");
+    res.value = bu_median(v, n);
+    res.cpu_s = cpu;
+    res.wall_s = wall;
+    snprintf(res.note, sizeof(res.note),
+             "one connection, Nagle off, server answers from its recv callback; %llu stalls; every message's length "
+             "and first/last bytes checked",
+             (unsigned long long)stalls);
     bu_result_write(o->out, &res);
     return 0;
+}
+
+static int bench_rr(const struct bu_opts *o) { return rr_series(o, 64); }
+
+/* ---- the message-size sweep ------------------------------------------------------------- */
+
+/* RR at every size of --rr-sizes, bulk at MTU 1500 with every write size of
+ * --write-sizes; every point is tried and written, failed or not. */
+static int bench_sweep(const struct bu_opts *o)
+{
+    uint32_t sizes[BU_SWEEP_MAX];
+    int rc = 0, n = bu_sweep_rr_sizes(o, sizes);
+    for (int i = 0; i < n; i++)
+        rc |= rr_series(o, sizes[i]) != 0;
+    uint8_t *pattern = bu_pattern_new(CHUNK), *buf = malloc(CHUNK);
+    if (!pattern || !buf) {
+        free(pattern);
+        free(buf);
+        return -1;
+    }
+    n = bu_sweep_write_sizes(o, sizes);
+    for (int i = 0; i < n; i++) {
+        char variant[32];
+        snprintf(variant, sizeof(variant), "%uB", sizes[i]);
+        rc |= bulk_series(o, pattern, buf, 1500, sizes[i], "bulk-write", variant) != 0;
+    }
+    free(pattern);
+    free(buf);
+    return rc ? -1 : 0;
 }
 
 /* ---- connection rate -------------------------------------------------------------------- */
@@ -527,6 +706,7 @@ __attribute__((noinline)) static int crr_one(uint8_t *buf)
     end_init(&g_srv, buf);
     g_cli.request_on_connect = 1;
     g_srv.respond = 1;
+    g_srv.track_msgs = 1;
     g_srv.close_after = 1;
     if (connect_to(80, &g_cli))
         return -1;
@@ -635,6 +815,8 @@ int main(int argc, char **argv)
     if (bu_parse_opts(&o, argc, argv, "nst_bench_lwip"))
         return 2;
     lwip_init();
+    memset(g_resp, 'r', sizeof(g_resp));
+    memset(g_reqmsg, 'q', sizeof(g_reqmsg));
     int rc = 0;
     if (bu_selected(&o, "bulk"))
         rc |= bench_bulk(&o) != 0;
@@ -642,5 +824,7 @@ int main(int argc, char **argv)
         rc |= bench_rr(&o) != 0;
     if (bu_selected(&o, "crr"))
         rc |= bench_crr(&o) != 0;
+    if (bu_selected(&o, "sweep"))
+        rc |= bench_sweep(&o) != 0;
     return rc;
 }

@@ -1,5 +1,6 @@
 /* nstack benchmarks on two stacks joined in memory: bulk goodput, 64-byte
- * request/response, connection rate. All figures are per CPU second of the
+ * request/response, connection rate, and the message-size sweep (RR and
+ * bulk at several sizes, the same harnesses). All figures are per CPU second of the
  * whole process (both stacks, the link's copy and the application's reads
  * and writes included): one thread drives everything. */
 #include "bench_nstack.h"
@@ -19,12 +20,12 @@ struct bulk_run {
     uint64_t bytes, stalls, retrans, segs;
 };
 
-/* Sends as much as the socket takes; returns bytes accepted. */
-static uint64_t fill(struct np_pair *p, int fd, const uint8_t *pattern, uint64_t *sent)
+/* Sends as much as the socket takes, io bytes per call; returns bytes accepted. */
+static uint64_t fill(struct np_pair *p, int fd, const uint8_t *pattern, uint64_t *sent, size_t io)
 {
     uint64_t total = 0;
     for (;;) {
-        ssize_t n = nst_send(p->a, fd, pattern + (*sent % BU_PATTERN_PERIOD), CHUNK, 0);
+        ssize_t n = nst_send(p->a, fd, pattern + (*sent % BU_PATTERN_PERIOD), io, 0);
         if (n <= 0)
             return total;
         *sent += (uint64_t)n;
@@ -32,14 +33,14 @@ static uint64_t fill(struct np_pair *p, int fd, const uint8_t *pattern, uint64_t
     }
 }
 
-/* Reads everything readable; verifies the first verify_bytes of the stream.
- * Returns bytes read, or -1 on corrupt data. */
+/* Reads everything readable, io bytes per call; verifies the first
+ * verify_bytes of the stream. Returns bytes read, or -1 on corrupt data. */
 static int64_t drain_rx(struct np_pair *p, int fd, uint8_t *buf, const uint8_t *pattern, uint64_t *rcvd,
-                        long verify_bytes)
+                        long verify_bytes, size_t io)
 {
     int64_t total = 0;
     for (;;) {
-        ssize_t n = nst_recv(p->b, fd, buf, CHUNK, 0);
+        ssize_t n = nst_recv(p->b, fd, buf, io, 0);
         if (n <= 0)
             return total;
         if (*rcvd < (uint64_t)verify_bytes && bu_pattern_check(pattern, *rcvd, buf, (size_t)n) < 0)
@@ -55,6 +56,7 @@ struct bulk_state {
     uint8_t *buf;
     const uint8_t *pattern;
     long verify_bytes;
+    size_t io; /* the application's write and read size */
     uint64_t sent, rcvd;
 };
 
@@ -63,9 +65,9 @@ struct bulk_state {
  * -1 on corrupt data or a deadlock. */
 static int64_t bulk_turn(struct bulk_state *b)
 {
-    uint64_t moved = fill(&b->p, b->cfd, b->pattern, &b->sent);
+    uint64_t moved = fill(&b->p, b->cfd, b->pattern, &b->sent, b->io);
     moved += np_pump(&b->p);
-    int64_t got = drain_rx(&b->p, b->sfd, b->buf, b->pattern, &b->rcvd, b->verify_bytes);
+    int64_t got = drain_rx(&b->p, b->sfd, b->buf, b->pattern, &b->rcvd, b->verify_bytes, b->io);
     if (got < 0) {
         bu_progress("bulk", "nstack: received bytes differ from those sent near offset %llu",
                     (unsigned long long)b->rcvd);
@@ -93,9 +95,11 @@ __attribute__((noinline)) static int bulk_steady(struct bulk_state *b, uint64_t 
     }
 }
 
-static int bulk_once(uint32_t mtu, const struct bu_opts *o, const uint8_t *pattern, struct bulk_run *out)
+/* One repetition: MTU mtu, the application writing and reading io bytes
+ * per call (io <= CHUNK). */
+static int bulk_once(uint32_t mtu, size_t io, const struct bu_opts *o, const uint8_t *pattern, struct bulk_run *out)
 {
-    struct bulk_state b = {.pattern = pattern, .verify_bytes = o->verify_bytes};
+    struct bulk_state b = {.pattern = pattern, .verify_bytes = o->verify_bytes, .io = io};
     int rc = -1;
     b.buf = malloc(CHUNK);
     if (!b.buf || np_pair_init(&b.p, mtu, NULL) || np_connect(&b.p, 5001, &b.cfd, &b.sfd, NULL))
@@ -124,50 +128,59 @@ done:
     return rc;
 }
 
+/* o->reps repetitions at one MTU and write size, the median written as
+ * bench/variant. A failed repetition writes a FAILED row and returns -1. */
+static int bulk_series(const struct bu_opts *o, const uint8_t *pattern, uint32_t mtu, size_t io, const char *bench,
+                       const char *variant)
+{
+    double v[16];
+    struct bulk_run runs[16];
+    int n = o->reps > 16 ? 16 : o->reps;
+    struct bu_result res = {bench, variant, bu_impl(o, "nstack"), "goodput", 0, "Gbit/s per CPU s", n, 0, 0, ""};
+    for (int i = 0; i < n; i++) {
+        if (bulk_once(mtu, io, o, pattern, &runs[i]) < 0) {
+            snprintf(res.note, sizeof(res.note), "%s: repetition %d, MTU %u, %zu-byte writes: corrupt data or deadlock",
+                     BU_FAILED, i + 1, mtu, io);
+            bu_result_write(o->out, &res);
+            return -1;
+        }
+        v[i] = runs[i].gbps;
+        bu_progress(bench, "nstack %s mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", variant, mtu,
+                    i + 1, n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
+    }
+    double med = bu_median(v, n);
+    const struct bulk_run *r = &runs[0];
+    for (int i = 0; i < n; i++)
+        if (runs[i].gbps == med)
+            r = &runs[i];
+    res.value = med;
+    res.cpu_s = r->cpu_s;
+    res.wall_s = r->wall_s;
+    int at = snprintf(res.note, sizeof(res.note),
+                      "%.0f MB in %llu segments (%.0f ns each), %llu stalls, %llu retransmits, verified first %ld MB",
+                      (double)r->bytes / 1e6, (unsigned long long)r->segs,
+                      r->cpu_s * 1e9 / (double)(r->segs ? r->segs : 1), (unsigned long long)r->stalls,
+                      (unsigned long long)r->retrans, o->verify_bytes >> 20);
+    if (strcmp(bench, "bulk") && at > 0 && (size_t)at < sizeof(res.note))
+        snprintf(res.note + at, sizeof(res.note) - (size_t)at, "; MTU %u, %zu-byte writes and reads", mtu, io);
+    bu_result_write(o->out, &res);
+    return 0;
+}
+
 int bench_nstack_bulk(const struct bu_opts *o)
 {
     uint8_t *pattern = bu_pattern_new(CHUNK);
     if (!pattern)
         return -1;
     static const uint32_t mtus[] = {1500, 9000};
-    for (size_t m = 0; m < 2; m++) {
+    int rc = 0;
+    for (size_t m = 0; m < 2 && !rc; m++) {
         if (o->mtu && (uint32_t)o->mtu != mtus[m])
             continue;
-        double v[16];
-        struct bulk_run runs[16];
-        int n = o->reps > 16 ? 16 : o->reps;
-        for (int i = 0; i < n; i++) {
-            if (bulk_once(mtus[m], o, pattern, &runs[i]) < 0) {
-                free(pattern);
-                return -1;
-            }
-            v[i] = runs[i].gbps;
-            bu_progress("bulk", "nstack mtu %u rep %d/%d: %.2f Gbit/s per CPU s (%.0f MB, %llu stalls)", mtus[m], i + 1,
-                        n, runs[i].gbps, (double)runs[i].bytes / 1e6, (unsigned long long)runs[i].stalls);
-        }
-        double med = bu_median(v, n);
-        const struct bulk_run *r = &runs[0];
-        for (int i = 0; i < n; i++)
-            if (runs[i].gbps == med)
-                r = &runs[i];
-        struct bu_result res = {"bulk",
-                                mtus[m] == 1500 ? "mtu1500" : "mtu9000",
-                                bu_impl(o, "nstack"),
-                                "goodput",
-                                med,
-                                "Gbit/s per CPU s",
-                                n,
-                                r->cpu_s,
-                                r->wall_s,
-                                ""};
-        snprintf(res.note, sizeof(res.note),
-                 "%.0f MB in %llu segments (%.0f ns each), %llu stalls, %llu retransmits, verified first %ld MB",
-                 (double)r->bytes / 1e6, (unsigned long long)r->segs, r->cpu_s * 1e9 / (double)(r->segs ? r->segs : 1),
-                 (unsigned long long)r->stalls, (unsigned long long)r->retrans, o->verify_bytes >> 20);
-        bu_result_write(o->out, &res);
+        rc = bulk_series(o, pattern, mtus[m], CHUNK, "bulk", mtus[m] == 1500 ? "mtu1500" : "mtu9000");
     }
     free(pattern);
-    return 0;
+    return rc;
 }
 
 /* ---- request/response ----------------------------------------------------------- */
@@ -207,24 +220,63 @@ static int write_all(struct np_pair *p, struct nst_stack *st, int fd, const uint
     return 0;
 }
 
-static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *wall, uint64_t *stalls)
+/* The measured transactions run until this many CPU seconds have passed,
+ * looked at every (mask + 1) transactions: rarely for small messages (the
+ * clock costs a system call), often enough for large ones. */
+static uint64_t rr_clock_mask(size_t size) { return size >= 4096 ? 15 : 1023; }
+
+struct rr_bufs {
+    uint8_t *req, *resp, *buf;
+};
+
+static int rr_bufs_new(struct rr_bufs *b, size_t size)
+{
+    b->req = malloc(size);
+    b->resp = malloc(size);
+    b->buf = malloc(size);
+    if (!b->req || !b->resp || !b->buf)
+        return -1;
+    memset(b->req, 'q', size);
+    memset(b->resp, 'r', size);
+    return 0;
+}
+
+static void rr_bufs_free(struct rr_bufs *b)
+{
+    free(b->req);
+    free(b->resp);
+    free(b->buf);
+}
+
+/* One transaction k: a request of `size` bytes, a response of `size`
+ * bytes, each read in full and its tags checked (bench_util.h). */
+static int rr_exchange(struct np_pair *p, int cfd, int sfd, struct rr_bufs *b, size_t size, uint64_t k)
+{
+    bu_rr_stamp(b->req, size, k);
+    if (write_all(p, p->a, cfd, b->req, size) || (np_pump(p), read_exact(p, p->b, sfd, b->buf, size)) ||
+        bu_rr_check(b->buf, size, k))
+        return -1;
+    bu_rr_stamp(b->resp, size, k);
+    if (write_all(p, p->b, sfd, b->resp, size) || (np_pump(p), read_exact(p, p->a, cfd, b->buf, size)) ||
+        bu_rr_check(b->buf, size, k))
+        return -1;
+    return 0;
+}
+
+static int rr_once(const struct bu_opts *o, size_t size, double *rate, double *cpu, double *wall, uint64_t *stalls)
 {
     struct np_pair p;
+    struct rr_bufs b;
     int cfd, sfd, rc = -1, one = 1;
-    uint8_t req[64], resp[64], buf[64];
-    memset(req, 'q', sizeof(req));
-    memset(resp, 'r', sizeof(resp));
-    if (np_pair_init(&p, 1500, NULL) || np_connect(&p, 5002, &cfd, &sfd, NULL))
+    memset(&p, 0, sizeof(p));
+    if (rr_bufs_new(&b, size) || np_pair_init(&p, 1500, NULL) || np_connect(&p, 5002, &cfd, &sfd, NULL))
         goto done;
     nst_setsockopt(p.a, cfd, NST_IPPROTO_TCP, NST_TCP_NODELAY, &one, sizeof(one));
     nst_setsockopt(p.b, sfd, NST_IPPROTO_TCP, NST_TCP_NODELAY, &one, sizeof(one));
-    uint64_t n = 0;
+    uint64_t n = 0, mask = rr_clock_mask(size);
     double c0 = 0, w0 = 0;
     for (;;) {
-        if (write_all(&p, p.a, cfd, req, 64) || (np_pump(&p), read_exact(&p, p.b, sfd, buf, 64)) ||
-            write_all(&p, p.b, sfd, resp, 64) || (np_pump(&p), read_exact(&p, p.a, cfd, buf, 64)))
-            goto done;
-        if (buf[0] != 'r')
+        if (rr_exchange(&p, cfd, sfd, &b, size, n))
             goto done;
         n++;
         if ((n & 255) == 0)
@@ -233,7 +285,7 @@ static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *w
             c0 = bu_cpu_seconds();
             w0 = (double)bu_mono_ns() * 1e-9;
             p.stalls = 0;
-        } else if (n > 1000 && (n & 1023) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
+        } else if (n > 1000 && (n & mask) == 0 && bu_cpu_seconds() - c0 >= o->seconds) {
             break;
         }
     }
@@ -244,26 +296,63 @@ static int rr_once(const struct bu_opts *o, double *rate, double *cpu, double *w
     rc = 0;
 done:
     np_pair_free(&p);
+    rr_bufs_free(&b);
     return rc;
 }
 
-int bench_nstack_rr(const struct bu_opts *o)
+/* o->reps repetitions of RR at one size, written as rr/<size>B (a FAILED
+ * row if an exchange fails). */
+static int rr_series(const struct bu_opts *o, size_t size)
 {
     double v[16], cpu = 0, wall = 0;
     uint64_t stalls = 0;
     int n = o->reps > 16 ? 16 : o->reps;
+    char variant[32];
+    snprintf(variant, sizeof(variant), "%zuB", size);
+    struct bu_result res = {"rr", variant, bu_impl(o, "nstack"), "transactions", 0, "per CPU s", n, 0, 0, ""};
     for (int i = 0; i < n; i++) {
-        if (rr_once(o, &v[i], &cpu, &wall, &stalls) < 0) {
-            bu_progress("rr", "nstack: the exchange failed");
+        if (rr_once(o, size, &v[i], &cpu, &wall, &stalls) < 0) {
+            bu_progress("rr", "nstack %s: the exchange failed", variant);
+            snprintf(res.note, sizeof(res.note), "%s: repetition %d: an exchange failed (error, short or wrong message)",
+                     BU_FAILED, i + 1);
+            bu_result_write(o->out, &res);
             return -1;
         }
-        bu_progress("rr", "nstack rep %d/%d: %.0f transactions per CPU s", i + 1, n, v[i]);
+        bu_progress("rr", "nstack %s rep %d/%d: %.0f transactions per CPU s", variant, i + 1, n, v[i]);
     }
-    struct bu_result res = {"rr", "64B", bu_impl(o, "nstack"), "transactions", bu_median(v, n), "per CPU s", n, cpu,
-                            wall, ""};
-    snprintf(res.note, sizeof(res.note), "one connection, TCP_NODELAY, %llu stalls", (unsigned long long)stalls);
+    res.value = bu_median(v, n);
+    res.cpu_s = cpu;
+    res.wall_s = wall;
+    snprintf(res.note, sizeof(res.note),
+             "one connection, TCP_NODELAY, %llu stalls; every message's length and first/last bytes checked",
+             (unsigned long long)stalls);
     bu_result_write(o->out, &res);
     return 0;
+}
+
+int bench_nstack_rr(const struct bu_opts *o) { return rr_series(o, 64); }
+
+/* ---- the message-size sweep ------------------------------------------------------------ */
+
+/* RR at every size of --rr-sizes, bulk at MTU 1500 with every write size of
+ * --write-sizes. Every point is tried and written, failed or not. */
+int bench_nstack_sweep(const struct bu_opts *o)
+{
+    uint32_t sizes[BU_SWEEP_MAX];
+    int rc = 0, n = bu_sweep_rr_sizes(o, sizes);
+    for (int i = 0; i < n; i++)
+        rc |= rr_series(o, sizes[i]) != 0;
+    uint8_t *pattern = bu_pattern_new(CHUNK);
+    if (!pattern)
+        return -1;
+    n = bu_sweep_write_sizes(o, sizes);
+    for (int i = 0; i < n; i++) {
+        char variant[32];
+        snprintf(variant, sizeof(variant), "%uB", sizes[i]);
+        rc |= bulk_series(o, pattern, 1500, sizes[i], "bulk-write", variant) != 0;
+    }
+    free(pattern);
+    return rc ? -1 : 0;
 }
 
 /* ---- connection rate ----------------------------------------------------------------- */
@@ -382,5 +471,7 @@ int main(int argc, char **argv)
         rc |= bench_nstack_scale(&o) != 0;
     if (bu_selected(&o, "lossy"))
         rc |= bench_nstack_lossy(&o) != 0;
+    if (bu_selected(&o, "sweep"))
+        rc |= bench_nstack_sweep(&o) != 0;
     return rc;
 }

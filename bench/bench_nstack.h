@@ -12,5 +12,7 @@ int bench_nstack_rr(const struct bu_opts *o);
 int bench_nstack_crr(const struct bu_opts *o);
 int bench_nstack_scale(const struct bu_opts *o);
 int bench_nstack_lossy(const struct bu_opts *o);
+/* RR and bulk across message sizes (rr/<n>B, bulk-write/<n>B). */
+int bench_nstack_sweep(const struct bu_opts *o);
 
 #endif

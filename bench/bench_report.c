@@ -1,27 +1,31 @@
 /* Turns the result lines the benchmark programs wrote (CSV, BU_CSV_HEADER)
  * into bench/results/: results.csv (with its header), results.json,
- * summary.md (the tables docs/PERFORMANCE.md quotes) and plot.svg (drawn
- * here, no plotting tool needed); the summary also goes to stdout.
+ * summary.md (the tables docs/PERFORMANCE.md quotes), plot.svg and, when
+ * the run has the message-size sweep, sweep.svg (both drawn here, no
+ * plotting tool needed; the sweep's parts are in bench_report_sweep.c); the
+ * summary also goes to stdout.
  *
  *   nst_bench_report RAW.csv OUTDIR */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "bench_report.h"
 #include "bench_util.h"
 
-#define MAX_ROWS 256
-#define F_LEN 64
-
-struct row {
-    char bench[F_LEN], variant[F_LEN], impl[F_LEN], metric[F_LEN], unit[F_LEN];
-    double value, cpu_s, wall_s;
-    int reps;
-    char note[256];
-};
+#define MAX_ROWS 512
+#define F_LEN REP_F_LEN
 
 static struct row rows[MAX_ROWS];
 static int nrows;
+
+const struct row *rep_rows(int *n)
+{
+    *n = nrows;
+    return rows;
+}
 
 /* ---- reading -------------------------------------------------------------------- */
 
@@ -92,7 +96,7 @@ static int read_rows(const char *path)
     return 0;
 }
 
-static const struct row *find(const char *bench, const char *variant, const char *impl, const char *metric)
+const struct row *rep_find(const char *bench, const char *variant, const char *impl, const char *metric)
 {
     for (int i = 0; i < nrows; i++)
         if (!strcmp(rows[i].bench, bench) && !strcmp(rows[i].variant, variant) && !strcmp(rows[i].impl, impl) &&
@@ -103,7 +107,9 @@ static const struct row *find(const char *bench, const char *variant, const char
 
 /* ---- formatting ------------------------------------------------------------------- */
 
-static void fmt_value(double v, char *out, size_t cap)
+int rep_failed(const struct row *r) { return r && !strncmp(r->note, BU_FAILED, strlen(BU_FAILED)); }
+
+void rep_fmt_value(double v, char *out, size_t cap)
 {
     if (v >= 1e6)
         snprintf(out, cap, "%.2fM", v / 1e6);
@@ -117,15 +123,17 @@ static void fmt_value(double v, char *out, size_t cap)
 
 static void fmt_cell(const struct row *r, char *out, size_t cap)
 {
-    if (r)
-        fmt_value(r->value, out, cap);
+    if (rep_failed(r))
+        snprintf(out, cap, "FAILED");
+    else if (r)
+        rep_fmt_value(r->value, out, cap);
     else
         snprintf(out, cap, "-");
 }
 
 static void fmt_ratio(const struct row *a, const struct row *b, char *out, size_t cap)
 {
-    if (a && b && b->value > 0)
+    if (a && b && b->value > 0 && !rep_failed(a) && !rep_failed(b))
         snprintf(out, cap, "%.2fx", a->value / b->value);
     else
         snprintf(out, cap, "-");
@@ -171,9 +179,9 @@ static void print_cmp(FILE *f)
     fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---|\n");
     for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
         const struct cmp_line *l = &cmp_lines[i];
-        const struct row *n = find(l->bench, l->variant, "nstack", l->metric);
-        const struct row *lw = find(l->bench, l->variant, l->lwip, l->metric);
-        const struct row *lx = find(l->bench, l->variant, "linux", l->metric);
+        const struct row *n = rep_find(l->bench, l->variant, "nstack", l->metric);
+        const struct row *lw = rep_find(l->bench, l->variant, l->lwip, l->metric);
+        const struct row *lx = rep_find(l->bench, l->variant, "linux", l->metric);
         if (!n && !lw && !lx)
             continue;
         char cn[32], cw[32], cx[32], rw[32], rx[32], tgt[64], st[32];
@@ -217,7 +225,7 @@ static void print_single(FILE *f, const char *bench, const char *title)
             any = 1;
         }
         char v[32], tgt[32], st[16];
-        fmt_value(r->value, v, sizeof(v));
+        rep_fmt_value(r->value, v, sizeof(v));
         scale_target(r, tgt, sizeof(tgt), st, sizeof(st));
         fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r->variant, r->impl, r->metric, v, r->unit, tgt, st,
                 r->note);
@@ -241,9 +249,9 @@ static void print_variants(FILE *f)
             fprintf(f, "|---|---|---:|---|---:|---:|---|\n");
             any = 1;
         }
-        const struct row *n = find(r->bench, r->variant, "nstack", r->metric);
+        const struct row *n = rep_find(r->bench, r->variant, "nstack", r->metric);
         char v[32], nv[32], ratio[32];
-        fmt_value(r->value, v, sizeof(v));
+        rep_fmt_value(r->value, v, sizeof(v));
         fmt_cell(n, nv, sizeof(nv));
         fmt_ratio(r, n, ratio, sizeof(ratio));
         fprintf(f, "| %s/%s | %s | %s | %s | %s | %s | %s |\n", r->bench, r->variant, r->impl, v, r->unit, nv, ratio,
@@ -260,6 +268,8 @@ static void print_notes(FILE *f)
             continue;
         if (strcmp(r->impl, "nstack") && strcmp(r->impl, "lwip") && strcmp(r->impl, "linux"))
             continue;
+        if (!strcmp(r->bench, "rr") && strcmp(r->variant, "64B"))
+            continue; /* the sweep's points: their table says how they were measured */
         fprintf(f, "- %s/%s %s: %s (median of %d, %.2f CPU s, %.2f s wall)\n", r->bench, r->variant, r->impl, r->note,
                 r->reps, r->cpu_s, r->wall_s);
     }
@@ -280,9 +290,9 @@ static void print_tap(FILE *f)
             fprintf(f, "|---|---|---:|---|---:|---|---|---|\n");
             any = 1;
         }
-        const struct row *k = find("tap", r->variant, "linux-veth", r->metric);
+        const struct row *k = rep_find("tap", r->variant, "linux-veth", r->metric);
         char v[32], ratio[32];
-        fmt_value(r->value, v, sizeof(v));
+        rep_fmt_value(r->value, v, sizeof(v));
         fmt_ratio(r, k, ratio, sizeof(ratio));
         const char *tgt = "-", *st = "-";
         if (!strcmp(r->variant, "bulk") && !strncmp(r->impl, "nstack-tap", 10) && !strstr(r->impl, "nooffload")) {
@@ -298,6 +308,8 @@ static void write_summary(FILE *f)
 {
     fprintf(f, "Comparison (higher is better; per CPU second of the one thread that runs both ends):\n\n");
     print_cmp(f);
+    if (sweep_present())
+        sweep_write_summary(f);
     print_variants(f);
     print_single(f, "lossy", "Lossy long path on the simulator (goodput per virtual second):");
     print_single(f, "scale", "Scale (two nstack stacks in memory):");
@@ -341,18 +353,20 @@ static void write_json(FILE *f)
     int first = 1;
     for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
         const struct cmp_line *l = &cmp_lines[i];
-        const struct row *n = find(l->bench, l->variant, "nstack", l->metric);
+        const struct row *n = rep_find(l->bench, l->variant, "nstack", l->metric);
         const char *const peers[] = {l->lwip, "linux"};
         for (int k = 0; k < 2; k++) {
-            const struct row *p = find(l->bench, l->variant, peers[k], l->metric);
-            if (!n || !p || p->value <= 0 || (k == 1 && strcmp(l->lwip, "lwip")))
+            const struct row *p = rep_find(l->bench, l->variant, peers[k], l->metric);
+            if (!n || !p || p->value <= 0 || rep_failed(n) || rep_failed(p) || (k == 1 && strcmp(l->lwip, "lwip")))
                 continue;
             fprintf(f, "%s    {\"bench\": \"%s\", \"variant\": \"%s\", \"peer\": \"%s\", \"nstack_over_peer\": %.4f}",
                     first ? "" : ",\n", l->bench, l->variant, peers[k], n->value / p->value);
             first = 0;
         }
     }
-    fprintf(f, "\n  ]\n}\n");
+    fprintf(f, "\n  ],\n  \"sweep\": ");
+    sweep_write_json(f);
+    fprintf(f, "\n}\n");
 }
 
 /* ---- SVG ------------------------------------------------------------------------------- */
@@ -395,7 +409,7 @@ static void svg_panel(FILE *f, int x0, int y0, const char *title, const char *un
         int y = 48 + i * (BAR_H + 6);
         double w = b[i].value / max * plot_w;
         char v[32];
-        fmt_value(b[i].value, v, sizeof(v));
+        rep_fmt_value(b[i].value, v, sizeof(v));
         fprintf(f, "<text x=\"10\" y=\"%d\">%s</text>\n", y + 17, b[i].label);
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", label_w, y, w, BAR_H,
                 b[i].color);
@@ -418,7 +432,7 @@ static int cmp_bars(const struct cmp_line *l, struct bar *b, int max)
     static const char *const names[] = {"nstack", "nstack, trim off", "lwIP", "lwIP, TW recycled", "Linux (lo)"};
     int n = 0;
     for (int k = 0; k < 5 && n < max; k++) {
-        const struct row *r = find(l->bench, l->variant, impls[k], l->metric);
+        const struct row *r = rep_find(l->bench, l->variant, impls[k], l->metric);
         if (r)
             b[n++] = (struct bar){names[k], r->value, color_of(impls[k])};
     }
@@ -451,9 +465,9 @@ static void write_svg(FILE *f)
     for (int k = 0; k < 2; k++, p++) {
         int n = 0;
         const struct row *r;
-        if ((r = find("lossy", lv[k], "nstack-newreno", "goodput")))
+        if ((r = rep_find("lossy", lv[k], "nstack-newreno", "goodput")))
             b[n++] = (struct bar){"NewReno", r->value, color_of("nstack-newreno")};
-        if ((r = find("lossy", lv[k], "nstack-cubic", "goodput")))
+        if ((r = rep_find("lossy", lv[k], "nstack-cubic", "goodput")))
             b[n++] = (struct bar){"CUBIC", r->value, color_of("nstack-cubic")};
         svg_panel(f, 10 + (p % cols) * PANEL_W, 40 + (p / cols) * PANEL_H, lt[k], "Mbit/s per virtual s", b, n, 0);
     }
@@ -512,6 +526,16 @@ int main(int argc, char **argv)
         return 1;
     write_svg(f);
     fclose(f);
+    char sweep_path[1024];
+    snprintf(sweep_path, sizeof(sweep_path), "%s/sweep.svg", argv[2]);
+    if (sweep_present()) {
+        if (!(f = open_out(argv[2], "sweep.svg")))
+            return 1;
+        sweep_write_svg(f);
+        fclose(f);
+    } else {
+        unlink(sweep_path); /* not one of an earlier run's */
+    }
     if (!(f = open_out(argv[2], "summary.md")))
         return 1;
     write_summary(f);

@@ -164,6 +164,40 @@ int bu_pattern_check(const uint8_t *pattern, uint64_t off, const uint8_t *data, 
     return 0;
 }
 
+/* ---- the message-size sweep ---------------------------------------------------------- */
+
+/* Parses "a,b,c" into out (at most BU_SWEEP_MAX sizes of 1..BU_SWEEP_MAX_SIZE);
+ * falls back to dflt when list is NULL. -1 on a bad list. */
+static int parse_sizes(const char *list, const uint32_t *dflt, int ndflt, uint32_t *out)
+{
+    if (!list) {
+        memcpy(out, dflt, (size_t)ndflt * sizeof(*out));
+        return ndflt;
+    }
+    int n = 0;
+    for (const char *p = list; *p && n < BU_SWEEP_MAX;) {
+        char *e;
+        long v = strtol(p, &e, 10);
+        if (e == p || v < 1 || v > (long)BU_SWEEP_MAX_SIZE || (*e && *e != ','))
+            return -1;
+        out[n++] = (uint32_t)v;
+        p = *e ? e + 1 : e;
+    }
+    return n;
+}
+
+int bu_sweep_rr_sizes(const struct bu_opts *o, uint32_t *out)
+{
+    static const uint32_t dflt[] = {1, 64, 512, 1448, 4096, 16384, 65536};
+    return parse_sizes(o->rr_sizes, dflt, (int)(sizeof(dflt) / sizeof(dflt[0])), out);
+}
+
+int bu_sweep_write_sizes(const struct bu_opts *o, uint32_t *out)
+{
+    static const uint32_t dflt[] = {256, 1024, 4096, 16384, 65536};
+    return parse_sizes(o->write_sizes, dflt, (int)(sizeof(dflt) / sizeof(dflt[0])), out);
+}
+
 /* ---- results ---------------------------------------------------------------------- */
 
 static void csv_field(FILE *f, const char *s)
@@ -230,7 +264,8 @@ static void usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s [--out FILE] [--reps N] [--seconds S] [--full] [--only NAME] [--conns N]\n"
-            "          [--verify-bytes N] [--bytes N] [--mtu N] [--impl NAME]\n",
+            "          [--verify-bytes N] [--bytes N] [--mtu N] [--impl NAME]\n"
+            "          [--rr-sizes N,N,...] [--write-sizes N,N,...]\n",
             prog);
 }
 
@@ -266,6 +301,10 @@ int bu_parse_opts(struct bu_opts *o, int argc, char **argv, const char *prog)
             o->mtu = atoi(v), i++;
         } else if (!strcmp(a, "--impl")) {
             o->impl = v, i++;
+        } else if (!strcmp(a, "--rr-sizes")) {
+            o->rr_sizes = v, i++;
+        } else if (!strcmp(a, "--write-sizes")) {
+            o->write_sizes = v, i++;
         } else {
             usage(prog);
             return -1;
@@ -275,6 +314,11 @@ int bu_parse_opts(struct bu_opts *o, int argc, char **argv, const char *prog)
         o->reps = 1;
     if (o->seconds <= 0)
         o->seconds = 1.0;
+    uint32_t sizes[BU_SWEEP_MAX];
+    if (bu_sweep_rr_sizes(o, sizes) < 0 || bu_sweep_write_sizes(o, sizes) < 0) {
+        fprintf(stderr, "%s: sizes are 1..%u, comma-separated\n", prog, BU_SWEEP_MAX_SIZE);
+        return -1;
+    }
     return 0;
 }
 

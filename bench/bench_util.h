@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct bu_opts;
+
 /* ---- clocks ------------------------------------------------------------------ */
 
 /* CPU time of the whole process (user + system), seconds. */
@@ -51,6 +53,46 @@ uint8_t *bu_pattern_new(size_t extra);
 /* Compares len received bytes at stream offset off with the pattern. */
 int bu_pattern_check(const uint8_t *pattern, uint64_t off, const uint8_t *data, size_t len);
 
+/* ---- request/response messages ---------------------------------------------------
+ * Request and response k of an RR run are `size` bytes; the first and the
+ * last byte of each carry a tag of k, every other byte is a fill (q or r,
+ * which no tag equals). Reading exactly `size` bytes per message and
+ * finding both tags of message k checks every message's length: a short
+ * or long message shifts the stream and the next tags no longer match. */
+
+/* The tag of message k: 0x80..0xFE, never a fill byte. Inline, as the
+ * stamps and checks below: they run twice per transaction and must not
+ * weigh on a 64-byte RR figure. */
+static inline uint8_t bu_rr_tag(uint64_t k) { return (uint8_t)(0x80u + k % 127u); }
+
+/* Writes message k's tags into msg (size bytes, filled beforehand). */
+static inline void bu_rr_stamp(uint8_t *msg, size_t size, uint64_t k)
+{
+    msg[0] = bu_rr_tag(k);
+    msg[size - 1] = bu_rr_tag(k);
+}
+
+/* 0 if msg (size bytes) holds message k's tags, -1 if not. */
+static inline int bu_rr_check(const uint8_t *msg, size_t size, uint64_t k)
+{
+    return msg[0] == bu_rr_tag(k) && msg[size - 1] == bu_rr_tag(k) ? 0 : -1;
+}
+
+/* ---- the message-size sweep ----------------------------------------------------------
+ * RR at several request/response sizes, bulk goodput at MTU 1500 with
+ * several application write/read sizes (bench "sweep"). Rows are
+ * rr/<size>B and bulk-write/<size>B; a point that fails is still written,
+ * with value 0 and a note starting with BU_FAILED. */
+#define BU_SWEEP_MAX 16
+#define BU_FAILED "FAILED"
+/* The RR sizes (--rr-sizes, default 1,64,512,1448,4096,16384,65536) into
+ * out; returns how many. */
+int bu_sweep_rr_sizes(const struct bu_opts *o, uint32_t *out);
+/* The bulk write/read sizes (--write-sizes, default 256,1024,4096,16384,65536). */
+int bu_sweep_write_sizes(const struct bu_opts *o, uint32_t *out);
+/* The largest size either list may hold (buffers are sized for it). */
+#define BU_SWEEP_MAX_SIZE 65536u
+
 /* ---- results ----------------------------------------------------------------- */
 
 /* One measured figure. A program writes one CSV line per figure (see
@@ -90,7 +132,9 @@ void bu_progress(const char *tag, const char *fmt, ...) __attribute__((format(pr
  *   --bytes N      bulk: a fixed byte count instead of --seconds (profiling)
  *   --mtu N        bulk: one MTU only
  *   --verify-bytes N  bulk: received bytes compared with what was sent
- *   --impl NAME    report under NAME (e.g. nstack-malloc-tuned for a variant run) */
+ *   --impl NAME    report under NAME (e.g. nstack-malloc-tuned for a variant run)
+ *   --rr-sizes L   sweep: the RR message sizes, comma-separated (at most 65536)
+ *   --write-sizes L  sweep: the bulk write/read sizes, comma-separated (at most 65536) */
 struct bu_opts {
     const char *out;
     int reps;
@@ -102,6 +146,8 @@ struct bu_opts {
     long long bytes;   /* bulk: measure this many bytes instead of --seconds of CPU */
     int mtu;           /* bulk: this MTU only (0: 1500 and 9000) */
     const char *impl;  /* the name results are reported under (default: the program's stack) */
+    const char *rr_sizes;    /* sweep: RR sizes (NULL: the defaults) */
+    const char *write_sizes; /* sweep: bulk write sizes (NULL: the defaults) */
 };
 
 /* Parses argv into o (defaults first). Returns 0, or -1 after printing usage. */

@@ -2,17 +2,18 @@
 # Runs the benchmark suite (docs/PERFORMANCE.md): nstack side by side with
 # lwIP (Debian's liblwip-dev) and the Linux kernel over loopback, in one run.
 #
-#   scripts/bench.sh             the default run (about a minute)
+#   scripts/bench.sh             the default run (about 2.5 minutes, the sweep ~15 s of it)
 #   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~4 min)
 #   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
 #   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
-#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy tap)
+#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy sweep tap)
+#   scripts/bench.sh --only sweep       the message-size sweep only (RR and bulk across sizes, ~15 s)
 #   scripts/bench.sh --no-lto    build nstack without link-time optimisation (the default build
 #                                uses it: applications link nstack statically, see PERFORMANCE.md)
 #
 # Installs what it needs (as root), builds Release in build-bench/, writes
-# bench/results/: raw.csv, results.csv, results.json, summary.md, plot.svg
-# (and callgrind-bulk.txt with --profile), and prints the summary table.
+# bench/results/: raw.csv, results.csv, results.json, summary.md, plot.svg,
+# sweep.svg (and callgrind-bulk.txt with --profile), and prints the summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     --profile) profile=1 ;;
     --only) only="$2"; shift ;;
     --no-lto) lto=OFF ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -63,6 +64,19 @@ step() { echo "== $* ($(($(date +%s) - start)) s elapsed)" >&2; }
 # Is benchmark $1 wanted (--only)?
 wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 
+# What the lwIP and Linux programs run in their main invocation (the sweep
+# has its own, with its own repetitions).
+peer_only=""
+for b in bulk rr crr; do wanted "$b" && peer_only+="${peer_only:+,}$b"; done
+
+# The message-size sweep: RR at 7 sizes, bulk at 5 write sizes, 3 stacks.
+# Short by default (one repetition of 0.3 CPU s per point, ~15 s in all);
+# --full gives it the full repetitions. The RR benchmark's rr/64B is its
+# 64-byte point (the same harness, more repetitions) when both run.
+sweep_args=(--out "$raw" --reps 1 --seconds 0.3)
+[ "$full" = 1 ] && sweep_args=(--out "$raw" --reps 5 --seconds 2)
+wanted rr && sweep_args+=(--rr-sizes 1,512,1448,4096,16384,65536)
+
 # One process per benchmark: each starts from a fresh heap (the figures
 # depend on the allocator's state, see docs/PERFORMANCE.md).
 for b in bulk rr crr scale lossy; do
@@ -83,21 +97,42 @@ for b in bulk crr; do
     echo "bench.sh: the nstack $b what-if benchmark failed" >&2
 done
 
-if [ -x "$bin/nst_bench_lwip" ]; then
-  step "lwIP $(dpkg-query -W -f='${Version}' liblwip-dev 2>/dev/null): bulk, rr, crr"
-  "$bin/nst_bench_lwip" "${args[@]}" ${only:+--only "$only"} || echo "bench.sh: the lwIP benchmark failed" >&2
-else
+if [ ! -x "$bin/nst_bench_lwip" ]; then
   echo "bench.sh: lwIP benchmark not built (liblwip-dev missing)" >&2
+elif [ -n "$peer_only" ]; then
+  step "lwIP $(dpkg-query -W -f='${Version}' liblwip-dev 2>/dev/null): $peer_only"
+  "$bin/nst_bench_lwip" "${args[@]}" --only "$peer_only" || echo "bench.sh: the lwIP benchmark failed" >&2
 fi
 
 # The kernel only inside a network namespace of our own: its loopback,
 # nothing else. NST_BENCH_NETNS=1 lets the program set lo's MTU there.
-step "Linux $(uname -r) loopback, in a private network namespace: bulk, rr, crr"
-if unshare --net true 2>/dev/null; then
-  unshare --net -- env NST_BENCH_NETNS=1 sh -c 'ip link set lo up && exec "$0" "$@"' \
-    "$bin/nst_bench_linux" "${args[@]}" ${only:+--only "$only"} || echo "bench.sh: the Linux benchmark failed" >&2
-else
-  echo "bench.sh: cannot create a network namespace (needs root): Linux figures skipped" >&2
+# Runs nst_bench_linux with the arguments given in a network namespace of
+# its own (lo up, nothing else); 1 if no namespace can be made.
+linux_in_netns() {
+  unshare --net true 2>/dev/null || return 1
+  unshare --net -- env NST_BENCH_NETNS=1 sh -c 'ip link set lo up && exec "$0" "$@"' "$bin/nst_bench_linux" "$@" ||
+    echo "bench.sh: the Linux benchmark ($*) failed" >&2
+}
+if [ -n "$peer_only" ]; then
+  step "Linux $(uname -r) loopback, in a private network namespace: $peer_only"
+  linux_in_netns "${args[@]}" --only "$peer_only" ||
+    echo "bench.sh: cannot create a network namespace (needs root): Linux figures skipped" >&2
+fi
+
+# The message-size sweep, the three stacks one after the other. A point
+# that fails is written as a FAILED row (summary.md and sweep.svg show it).
+if wanted sweep; then
+  step "sweep: nstack (RR and bulk across message sizes)"
+  "$bin/nst_bench_nstack" "${sweep_args[@]}" --only sweep ||
+    echo "bench.sh: an nstack sweep point failed (FAILED in summary.md)" >&2
+  if [ -x "$bin/nst_bench_lwip" ]; then
+    step "sweep: lwIP"
+    "$bin/nst_bench_lwip" "${sweep_args[@]}" --only sweep ||
+      echo "bench.sh: a lwIP sweep point failed (FAILED in summary.md)" >&2
+  fi
+  step "sweep: Linux loopback (MTU 1500), in a private network namespace"
+  linux_in_netns "${sweep_args[@]}" --only sweep ||
+    echo "bench.sh: cannot create a network namespace (needs root): Linux sweep skipped" >&2
 fi
 
 # Bench 5: nstack on a TAP against the kernel, in wall-clock time, beside
@@ -135,4 +170,4 @@ if [ "$profile" = 1 ]; then
   } >"$out/callgrind-bulk.txt"
   echo "callgrind profile: $out/callgrind-bulk.txt" >&2
 fi
-step "done: $out/summary.md, $out/results.csv, $out/results.json, $out/plot.svg"
+step "done: $out/summary.md, $out/results.csv, $out/results.json, $out/plot.svg$(wanted sweep && echo ", $out/sweep.svg")"
