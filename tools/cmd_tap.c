@@ -21,6 +21,7 @@ const char tap_opts_help[] =
     "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
     "  --no-offload    no vnet header: plain frames, one per read (by default the kernel's\n"
     "                  checksum and TCP segmentation offloads are on: up to 64 KB per read)\n"
+    "  --ecn MODE      TCP ECN (RFC 3168): 0 off, 1 ask and accept, 2 accept when asked (default)\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -30,6 +31,7 @@ void tap_opts_default(struct tap_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->seed = 1;
+    o->ecn = -1;
 }
 
 static int parse_mac(const char *s, struct nst_mac *m)
@@ -97,6 +99,11 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     case TAP_OPT_NO_OFFLOAD:
         o->no_offload = 1;
         return 0;
+    case TAP_OPT_ECN:
+        if (nst_cli_parse_u64(arg, 0, 2, &v))
+            return nst_cli_bad_usage(cmd, "--ecn needs 0 (off), 1 (ask and accept) or 2 (accept), not '%s'", arg);
+        o->ecn = (int)v;
+        return 0;
     case TAP_OPT_PCAP_MAX:
         if (nst_cli_parse_u64(arg, 1, UINT64_MAX, &v))
             return nst_cli_bad_usage(cmd, "--pcap-max needs a number of frames (1 or more), not '%s'", arg);
@@ -138,6 +145,8 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     sc.name = "nstack";
     /* A real network: ISNs, ports and hash keys must not be guessable. */
     sc.use_os_entropy = 1;
+    if (o->ecn >= 0)
+        sc.tcp.ecn = o->ecn;
     h->st = nst_stack_new(&sc);
     if (!h->st) {
         fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);

@@ -22,6 +22,7 @@ struct tap_opts {
     uint64_t seed;              /* --seed: the impairment generator */
     struct nst_tap_impair tx, rx; /* --loss/--delay/--duplicate/--reorder, --tx-X, --rx-X */
     int no_offload;             /* --no-offload: plain frames, no vnet header */
+    int ecn;                    /* --ecn 0|1|2: the stack's tcp.ecn (RFC 3168); -1: its default */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -34,6 +35,7 @@ enum {
     TAP_OPT_SEED,
     TAP_OPT_PCAP_MAX,
     TAP_OPT_NO_OFFLOAD,
+    TAP_OPT_ECN,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -50,6 +52,7 @@ enum {
     {"pcap", required_argument, 0, TAP_OPT_PCAP}, {"seed", required_argument, 0, TAP_OPT_SEED}, \
     {"pcap-max", required_argument, 0, TAP_OPT_PCAP_MAX},                                     \
     {"no-offload", no_argument, 0, TAP_OPT_NO_OFFLOAD},                                       \
+    {"ecn", required_argument, 0, TAP_OPT_ECN},                                               \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 

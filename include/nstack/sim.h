@@ -2,8 +2,9 @@
  *
  * A world owns a virtual clock, an event queue and a seeded generator.
  * Hosts and routers are ordinary nst_stacks. Links are point-to-point
- * Ethernet segments with latency, jitter, bandwidth, a bounded queue, an MTU
- * and impairments (loss, duplication, reordering, corruption). The same seed
+ * Ethernet segments with latency, jitter, bandwidth, a bounded queue (which
+ * may CE-mark ECN-capable packets, RFC 3168), an MTU and impairments (loss,
+ * duplication, reordering, corruption). The same seed
  * gives the same packets at the same virtual times, every run. */
 #ifndef NSTACK_SIM_H
 #define NSTACK_SIM_H
@@ -21,6 +22,13 @@ struct nst_link_params {
     double reorder;         /* probability a frame is held back by reorder_delay */
     nst_time_t reorder_delay; /* 0: latency / 2 + 1 ms (the default) */
     double corrupt;         /* probability one random bit of the frame is flipped */
+    /* Explicit Congestion Notification (RFC 3168 5): an ECN-capable IPv4
+     * datagram (ECT(0) or ECT(1)) that finds at least this many frames
+     * waiting in the queue is marked CE instead of waiting its turn to be
+     * dropped: a step at K, as DCTCP's switches do, deterministic. Not-ECT
+     * frames are never marked; every frame is still tail-dropped at
+     * queue_limit. 0: no marking (the default). */
+    unsigned ecn_mark_threshold;
 };
 
 /* latency 1 ms, no jitter, infinite bandwidth, queue_limit 1000, mtu 1500,
@@ -38,6 +46,7 @@ struct nst_sim_link_stats {
     uint64_t reordered;
     uint64_t corrupted;
     uint64_t bytes_delivered;
+    uint64_t ce_marked;     /* ECT datagrams marked CE (ecn_mark_threshold) */
 };
 
 struct nst_world *nst_world_new(uint64_t seed);

@@ -42,6 +42,9 @@ struct nst_tcp_config {
     int timestamps;             /* 1: offer RFC 7323 timestamps */
     int window_scaling;         /* 1: offer RFC 7323 window scaling */
     int sack;                   /* 1: offer RFC 2018 SACK */
+    int frto;                   /* 1 (the default, as Linux's tcp_frto): RFC 5682 F-RTO detects
+                                 * spurious retransmission timeouts (the SACK-enhanced variant
+                                 * when SACK is in use); 0: every timeout goes back N */
     char congestion[16];        /* default congestion control: "cubic" or "newreno" */
     unsigned max_orphans;       /* connections closed by the application but not finished, 65536;
                                  * beyond, close() aborts with a RST */
@@ -56,6 +59,10 @@ struct nst_tcp_config {
      * Empty (the default): the address of the route's interface. */
     nst_ip4_t source_addrs[NST_TCP_MAX_SOURCE_ADDRS];
     unsigned n_source_addrs;
+    /* Explicit Congestion Notification (RFC 3168), as Linux's tcp_ecn:
+     * 0 off; 1 ask for it in our SYNs and accept it when asked; 2 (the
+     * default) accept it when a peer's SYN asks, never ask. */
+    int ecn;
 };
 
 void nst_tcp_config_default(struct nst_tcp_config *c);

@@ -30,7 +30,8 @@
     X(ip, reass_bad) X(ip, reass_overlap)                                       \
     X(ip, drop_martian_src_zero) X(ip, drop_martian_src_loopback)               \
     X(ip, drop_martian_src_not_unicast) X(ip, drop_martian_dst_zero)            \
-    X(ip, drop_martian_dst_loopback) X(ip, drop_martian_dst_not_unicast)
+    X(ip, drop_martian_dst_loopback) X(ip, drop_martian_dst_not_unicast)        \
+    X(ip, reass_ecn_mismatch)
 
 #define NST_STATS_ICMP(X)                                                        \
     X(icmp, rx_msgs) X(icmp, tx_msgs) X(icmp, rx_echo_request)                   \
@@ -55,7 +56,11 @@
     X(tcp, persist_probes) X(tcp, keepalive_probes) X(tcp, keepalive_drops)      \
     X(tcp, delayed_acks) X(tcp, sack_recoveries) X(tcp, port_exhausted)          \
     X(tcp, timewait_reused) X(tcp, rx_no_socket) X(tcp, rx_missing_ts)           \
-    X(tcp, timewait_overflow) X(tcp, close_wait_leaks)
+    X(tcp, timewait_overflow) X(tcp, close_wait_leaks)                          \
+    X(tcp, ecn_negotiated) X(tcp, ecn_ce_received) X(tcp, ecn_ece_received)     \
+    X(tcp, ecn_cwr_sent) X(tcp, ecn_cwr_received) X(tcp, ecn_reductions)       \
+    X(tcp, dsack_sent) X(tcp, dsack_received) X(tcp, spurious_rtx_dsack)        \
+    X(tcp, frto_spurious) X(tcp, frto_genuine)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)

@@ -29,6 +29,8 @@ enum {
     NST_TCPI_OPT_TIMESTAMPS = 1,
     NST_TCPI_OPT_SACK = 2,
     NST_TCPI_OPT_WSCALE = 4,
+    NST_TCPI_OPT_ECN = 8,       /* ECN negotiated (RFC 3168 6.1.1), as Linux's TCPI_OPT_ECN */
+    NST_TCPI_OPT_ECN_SEEN = 16, /* ECT or CE data received: the path keeps the field (Linux's) */
 };
 
 /* nst_tcp_info.ca_state: what the loss recovery machinery is doing. */

@@ -155,6 +155,11 @@ static void print_info(FILE *out, const struct nst_sock_entry *e, nst_time_t now
         fprintf(out, " ts");
     if (t->options & NST_TCPI_OPT_SACK)
         fprintf(out, " sack");
+    /* RFC 3168, in ss's words: negotiated, and ECT/CE data received. */
+    if (t->options & NST_TCPI_OPT_ECN)
+        fprintf(out, " ecn");
+    if (t->options & NST_TCPI_OPT_ECN_SEEN)
+        fprintf(out, " ecnseen");
     fprintf(out, " %s", t->congestion);
     if (t->options & NST_TCPI_OPT_WSCALE)
         fprintf(out, " wscale:%u,%u", t->snd_wscale, t->rcv_wscale);

@@ -34,6 +34,7 @@ struct nst_reass {
     uint8_t first_hlen;      /* 0 until the fragment at offset 0 arrives */
     uint8_t first_quote[8];  /* first 8 payload bytes, for ICMP Time Exceeded */
     unsigned nfrags;
+    uint8_t ecn_seen;        /* bit 1 << codepoint for every ECN field seen (RFC 3168 5.3) */
     size_t mem;
     struct reass_frag *frags;
     struct nst_timer timer;
@@ -163,8 +164,26 @@ static int reass_complete(const struct nst_reass *r)
     return next == (uint32_t)r->total;
 }
 
+/* RFC 3168 5.3: the reassembled datagram's ECN field from its fragments':
+ * CE if any fragment was marked (a mark must not be lost), else the first
+ * fragment's. Not-ECT mixed with ECT or CE cannot come from one sender and
+ * is refused (-1): such a datagram is dropped, as Linux does. */
+static int reass_ecn(uint8_t seen, uint8_t first_tos, uint8_t *tos)
+{
+    const uint8_t not_ect = 1u << NST_ECN_NOT_ECT, ce = 1u << NST_ECN_CE;
+    if ((seen & not_ect) && (seen & ~not_ect))
+        return -1;
+    *tos = (seen & ce) ? (uint8_t)(first_tos | NST_ECN_CE) : first_tos;
+    return 0;
+}
+
 static struct nst_pkt *reass_build(struct nst_stack *st, const struct nst_reass *r)
 {
+    uint8_t tos;
+    if (reass_ecn(r->ecn_seen, r->first_hdr[1], &tos) < 0) {
+        NST_STAT_INC(st, ip, reass_ecn_mismatch);
+        return NULL;
+    }
     size_t total = r->first_hlen + (size_t)r->total;
     struct nst_pkt *p = nst_pkt_alloc(st, total);
     if (!p)
@@ -173,6 +192,7 @@ static struct nst_pkt *reass_build(struct nst_stack *st, const struct nst_reass 
     memcpy(d, r->first_hdr, r->first_hlen);
     for (const struct reass_frag *f = r->frags; f; f = f->next)
         memcpy(d + r->first_hlen + f->off, f->data, f->len);
+    d[1] = tos;
     nst_put16(d + 2, (uint16_t)total);
     nst_put16(d + 6, 0); /* no longer a fragment */
     nst_put16(d + 10, 0);
@@ -214,6 +234,9 @@ struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h
         reass_free(st, r);
         return NULL;
     }
+    /* Every fragment's mark counts, a duplicate's too: the copy that got
+     * through a congested queue may be the one that was marked. */
+    r->ecn_seen |= (uint8_t)(1u << (h->tos & NST_ECN_MASK));
     size_t before = r->mem;
     int ins = reass_insert(r, h->frag_off, dlen, pkt + h->hdr_len);
     if (ins < 0) {
@@ -241,7 +264,8 @@ struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h
     if (!reass_complete(r))
         return NULL;
     struct nst_pkt *whole = reass_build(st, r);
-    NST_STAT_INC(st, ip, reass_ok);
+    if (whole)
+        NST_STAT_INC(st, ip, reass_ok);
     reass_free(st, r);
     return whole;
 }

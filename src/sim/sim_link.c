@@ -8,12 +8,13 @@
  *
  * Per frame, in this fixed order (so the world generator's draws, and so
  * the run, are a function of the seed alone):
- *   1. capture to pcap (if enabled)       5. corrupt?   (+ which bit)
- *   2. too big for the MTU? -> drop       6. duplicate?
- *   3. queue full? -> tail drop           7. reorder?
- *   4. serialise; lost?                   8. jitter
+ *   1. capture to pcap (if enabled)       5. serialise; lost?
+ *   2. too big for the MTU? -> drop       6. corrupt?   (+ which bit)
+ *   3. queue full? -> tail drop           7. duplicate?
+ *   4. queue at the ECN threshold?        8. reorder?
+ *      -> CE-mark an ECT datagram         9. jitter
  * A draw is only taken for an impairment whose probability is > 0, so a
- * clean link consumes no randomness. */
+ * clean link consumes no randomness; marking takes none at all. */
 #include "sim/sim_world.h"
 
 #include <errno.h>
@@ -22,7 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/ipv4.h"
+
 #define ETH_HDR_LEN 14
+#define ETHERTYPE_IPV4 0x0800
 
 struct sim_dir {
     struct nst_sim_link *link;
@@ -163,6 +167,38 @@ static nst_time_t queue_and_serialise(struct sim_dir *d, nst_time_t now, size_t 
     nst_time_t tx = tx_time(len, p->bandwidth_bps);
     d->wire_free_at = tx > NST_TIME_NEVER - start ? NST_TIME_NEVER : start + tx;
     return d->wire_free_at;
+}
+
+/* ---- ECN marking (RFC 3168 5) -------------------------------------------- */
+
+/* Frames waiting for the wire that a frame arriving at `now` finds. */
+static size_t queue_backlog(struct sim_dir *d, nst_time_t now)
+{
+    queue_advance(d, now);
+    return d->wait_n;
+}
+
+/* RFC 3168 5: a congested queue sets CE in an ECN-capable datagram rather
+ * than dropping it. Returns a marked copy of the frame (the sender's
+ * buffer is not ours), or NULL to send it as it is: not IPv4, Not-ECT,
+ * already CE (or no memory: the mark is lost, not the frame). */
+static uint8_t *ce_marked_copy(struct sim_dir *d, const uint8_t *frame, size_t len)
+{
+    if (len < ETH_HDR_LEN + NST_IPV4_HLEN || ((frame[12] << 8) | frame[13]) != ETHERTYPE_IPV4)
+        return NULL;
+    uint8_t ecn = frame[ETH_HDR_LEN + 1] & NST_ECN_MASK;
+    if (ecn == NST_ECN_NOT_ECT || ecn == NST_ECN_CE)
+        return NULL;
+    uint8_t *m = malloc(len);
+    if (!m)
+        return NULL;
+    memcpy(m, frame, len);
+    if (nst_ipv4_mark_ce(m + ETH_HDR_LEN, len - ETH_HDR_LEN) != 1) {
+        free(m);
+        return NULL;
+    }
+    d->stats.ce_marked++;
+    return m;
 }
 
 /* ---- impairments -------------------------------------------------------- */
@@ -335,6 +371,10 @@ static int sim_link_send(void *ctx, const uint8_t *frame, size_t len)
         d->stats.too_big++;
         return 0;
     }
+    /* The queue the frame finds decides its mark (DCTCP's instantaneous
+     * queue length against K), before it joins. */
+    unsigned k = l->p.ecn_mark_threshold;
+    int congested = k && queue_backlog(d, now) >= k;
     nst_time_t wire_done = queue_and_serialise(d, now, len);
     if (wire_done == -ENOBUFS) {
         d->stats.queue_drops++;
@@ -342,7 +382,10 @@ static int sim_link_send(void *ctx, const uint8_t *frame, size_t len)
     }
     if (wire_done < 0)
         return (int)wire_done;
-    return impair_and_schedule(d, wire_done, frame, len);
+    uint8_t *marked = congested ? ce_marked_copy(d, frame, len) : NULL;
+    int err = impair_and_schedule(d, wire_done, marked ? marked : frame, len);
+    free(marked);
+    return err;
 }
 
 /* ---- creation and the public accessors ---------------------------------- */

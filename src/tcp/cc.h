@@ -10,6 +10,7 @@
 enum nst_cc_signal {
     NST_CC_SIG_FAST_RECOVERY, /* loss detected by duplicate ACKs / SACK: enter recovery */
     NST_CC_SIG_RTO,           /* retransmission timeout */
+    NST_CC_SIG_ECN,           /* ECN-Echo (RFC 3168 6.1.2): reduce as for a loss, no retransmission */
 };
 
 struct nst_cc {

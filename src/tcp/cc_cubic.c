@@ -255,6 +255,8 @@ static void cubic_cong_signal(struct nst_cc *cc, enum nst_cc_signal sig, uint32_
     cc->bytes_acked = 0;
     switch (sig) {
     case NST_CC_SIG_FAST_RECOVERY:
+    case NST_CC_SIG_ECN:
+        /* RFC 9438 4.6: an ECN-Echo is a congestion event like a loss. */
         cubic_on_loss(cc, &s, flight);
         break;
     case NST_CC_SIG_RTO:

@@ -73,6 +73,13 @@ static void newreno_cong_signal(struct nst_cc *cc, enum nst_cc_signal sig, uint3
         cc->ssthresh = newreno_loss_ssthresh(cc, flight);
         cc->cwnd = nst_cc_wnd_add(cc->ssthresh, 3u * (uint64_t)cc->mss);
         break;
+    case NST_CC_SIG_ECN:
+        /* RFC 3168 6.1.2: halve as for a loss (RFC 5681 eq. 4), but
+         * nothing left the network: no inflation, cwnd = ssthresh. */
+        cc->priv[NEWRENO_PRIV_RTO_PENDING] = 0;
+        cc->ssthresh = newreno_loss_ssthresh(cc, flight);
+        cc->cwnd = cc->ssthresh;
+        break;
     case NST_CC_SIG_RTO:
         /* RFC 5681 3.1: if the segment already timed out once, ssthresh
          * is held constant; the loss window is always 1 SMSS. */

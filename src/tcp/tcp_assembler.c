@@ -98,6 +98,23 @@ unsigned nst_asm_ranges(const struct nst_assembler *a, struct nst_asm_range *out
     return n;
 }
 
+int nst_asm_overlap(const struct nst_assembler *a, uint32_t off, uint32_t len, uint32_t *start, uint32_t *end)
+{
+    if (len == 0 || len > UINT32_MAX - off)
+        return 0;
+    uint32_t e = off + len;
+    for (unsigned k = 0; k < a->n; k++) {
+        uint32_t s = a->r[k].start > off ? a->r[k].start : off;
+        uint32_t t = a->r[k].end < e ? a->r[k].end : e;
+        if (s < t) {
+            *start = s;
+            *end = t;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uint32_t nst_asm_bytes(const struct nst_assembler *a)
 {
     uint32_t sum = 0;

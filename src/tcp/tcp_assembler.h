@@ -44,6 +44,9 @@ uint32_t nst_asm_take_front(struct nst_assembler *a, uint32_t advance);
  * caller adds RCV.NXT to make SACK blocks; RFC 2018 4: putting the most
  * recently received first is the caller's job). Returns the count copied. */
 unsigned nst_asm_ranges(const struct nst_assembler *a, struct nst_asm_range *out, unsigned max);
+/* The first part of [off, off+len) already recorded (RFC 2883: data
+ * received twice), as offsets in *start, *end: 1, or 0 if none. */
+int nst_asm_overlap(const struct nst_assembler *a, uint32_t off, uint32_t len, uint32_t *start, uint32_t *end);
 /* Total bytes recorded (held out of order). */
 uint32_t nst_asm_bytes(const struct nst_assembler *a);
 static inline int nst_asm_empty(const struct nst_assembler *a) { return a->n == 0; }

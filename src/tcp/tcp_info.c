@@ -41,7 +41,8 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->state = c->state;
     o->ca_state = c->ca_state;
     o->options = (uint8_t)((c->ts_ok ? NST_TCPI_OPT_TIMESTAMPS : 0) | (c->sack_ok ? NST_TCPI_OPT_SACK : 0) |
-                           (c->ws_ok ? NST_TCPI_OPT_WSCALE : 0));
+                           (c->ws_ok ? NST_TCPI_OPT_WSCALE : 0) | (c->ecn_ok ? NST_TCPI_OPT_ECN : 0) |
+                           (c->ecn_seen ? NST_TCPI_OPT_ECN_SEEN : 0));
     o->snd_wscale = c->snd_wscale;
     o->rcv_wscale = c->rcv_wscale;
     o->backoff = (uint8_t)NST_MIN(c->rtt.backoff, 255u);

@@ -135,6 +135,7 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
         placed = 0;
         uint32_t d = c->rcv_nxt - seq;
         c->ack_now = 1; /* old data again: the peer needs to hear where we are */
+        tcp_dsack_note(c, seq, seq + NST_MIN(d, len)); /* RFC 2883 4.1.1, 4.1.2 */
         if (d >= len) {
             NST_STAT_INC(st, tcp, rx_duplicate);
             return;
@@ -152,6 +153,7 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
         len = limit - off;
         *fin = 0;
     }
+    tcp_dsack_note_ooo(c, off, len); /* RFC 2883 4.1.3: held out of order already */
     if (off == 0 && placed && nst_asm_empty(tcp_ooo(c))) {
         /* Copied in already, while its checksum was verified. */
         nst_ring_append_placed(&c->rcvbuf, len);
@@ -269,6 +271,7 @@ static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const s
     c->rcv_nxt = seg->h.seq + 1;
     c->last_ack_sent = c->rcv_nxt;
     tcp_apply_syn_options(st, c, &seg->h.opts);
+    tcp_ecn_syn_sent_input(c, f); /* RFC 3168 6.1.1 */
     /* The window of our SYN applies from RCV.NXT on. */
     c->rcv_adv = c->rcv_nxt + (uint32_t)NST_MIN(nst_ring_space(&c->rcvbuf), (size_t)65535);
     /* RFC 7323 2.2: the window in a SYN is not scaled. */
@@ -417,6 +420,9 @@ static void out_of_window(struct nst_stack *st, struct nst_tcp_conn *c, const st
         NST_STAT_INC(st, tcp, rx_duplicate);
     else
         NST_STAT_INC(st, tcp, rx_out_of_window);
+    /* RFC 2883 4.1.1: data received already, reported in the ACK below. */
+    if (seg->len && !(seg->h.flags & NST_TCP_SYN) && nst_seq_lt(seg->h.seq, c->rcv_nxt))
+        tcp_dsack_note(c, seg->h.seq, nst_seq_min(seg->h.seq + seg->len, c->rcv_nxt));
     if (tcp_seg_len(seg) == 0) {
         if (c->last_oow_ack && st->now - c->last_oow_ack < TCP_OOW_ACK_INTERVAL)
             return;
@@ -486,8 +492,10 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
      * segment of the real peer (RFC 7323 4.3 read with RFC 5961 5.2). */
     if (c->state == NST_TCPS_SYN_RECEIVED || ack_acceptable(c, seg))
         ts_update(st, c, seg);
+    uint32_t flight = c->state == NST_TCPS_SYN_RECEIVED ? 0 : tcp_flight(c);
     if (ack_input(st, c, seg))
         return;
+    tcp_ecn_input(st, c, seg, flight); /* RFC 3168 6.1.2, 6.1.3 */
     if (text_ok && text_and_fin(st, c, seg->h.seq, seg->data, seg->len, (f & NST_TCP_FIN) != 0, seg->placed))
         return;
     tcp_output(st, c);
@@ -495,6 +503,7 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
 
 void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
+    c->dsack_pending = 0; /* a D-SACK speaks of the segment being processed only */
     c->segs_in++;
     c->last_recv = st->now;
     c->keep_probes = 0;
@@ -547,6 +556,7 @@ static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const
     seg->src = rx->hdr.src;
     seg->dst = rx->hdr.dst;
     seg->placed = 0;
+    seg->ecn = rx->hdr.tos & NST_ECN_MASK; /* RFC 3168 5: for tcp_ecn.c */
     return 0;
 }
 

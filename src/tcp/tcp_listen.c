@@ -166,6 +166,8 @@ static void embryo_new(struct nst_stack *st, struct nst_tcp_conn *l, const struc
         return;
     }
     child_offers(st, c, &seg->h.opts);
+    /* RFC 3168 6.1.1: ECN only if the SYN is an ECN-setup SYN. */
+    c->ecn_ok = (uint8_t)tcp_ecn_accept_syn(st, seg->h.flags);
     c->irs = seg->h.seq;
     c->rcv_nxt = seg->h.seq + 1;
     c->last_ack_sent = c->rcv_nxt;
@@ -217,13 +219,17 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
         o.wscale = tcp_wscale_for(l->rcvbuf_cap);
     }
     o.sack_ok = co.sack_ok;
+    uint8_t ecn = 0;
     if (cfg->timestamps && seg->h.opts.has_ts) {
+        /* RFC 3168 6.1.1 with cookies: the agreement rides in the TSval
+         * (tcp_ecn_cookie_tsval); without timestamps, no ECN. */
+        ecn = tcp_ecn_accept_syn(st, seg->h.flags) ? NST_TCP_ECE : 0;
         o.has_ts = 1;
-        o.ts_val = tcp_ts_now(st, tcp_ts_offset(st, &t));
+        o.ts_val = tcp_ecn_cookie_tsval(tcp_ts_now(st, tcp_ts_offset(st, &t)), ecn != 0);
         o.ts_ecr = seg->h.opts.ts_val;
     }
     uint16_t window = (uint16_t)NST_MIN(l->rcvbuf_cap, (size_t)65535);
-    tcp_send_raw(st, &t, iss, seg->h.seq + 1, NST_TCP_SYN | NST_TCP_ACK, window, &o);
+    tcp_send_raw(st, &t, iss, seg->h.seq + 1, NST_TCP_SYN | NST_TCP_ACK | ecn, window, &o);
     l->last_cookie = st->now;
     NST_STAT_INC(st, tcp, syncookies_sent);
 }
@@ -249,6 +255,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
     c->ws_offer = co->wscale != 15;
     c->ts_offer = cfg->timestamps && seg->h.opts.has_ts;
     c->sack_offer = co->sack_ok;
+    c->ecn_ok = c->ts_offer && tcp_ecn_cookie_ok(st, seg);
     c->rcv_wscale = c->ws_offer ? tcp_wscale_for(l->rcvbuf_cap) : 0;
     struct nst_tcp_opts o = {0};
     o.has_mss = 1;

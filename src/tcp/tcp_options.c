@@ -95,6 +95,8 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c)
         c->rtt.rto = TCP_RTO_AFTER_SYN_LOSS;
     c->rtt.backoff = 0;
     c->last_send = st->now;
+    if (c->ecn_ok)
+        NST_STAT_INC(st, tcp, ecn_negotiated); /* RFC 3168 6.1.1 */
     if (c->keepalive)
         tcp_keepalive_arm(st, c);
 }

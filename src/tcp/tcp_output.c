@@ -71,26 +71,45 @@ int tcp_window_update_due(const struct nst_tcp_conn *c)
 
 /* ---- options --------------------------------------------------------------- */
 
-/* RFC 2018 4: the first block reports the segment that triggered this ACK
- * (the most recent out-of-order arrival); the others follow. */
+/* The out-of-order range (of r, n of them) holding [s, e), or -1. */
+static int ooo_range_holding(const struct nst_tcp_conn *c, const struct nst_asm_range *r, unsigned n, uint32_t s,
+                             uint32_t e)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (nst_seq_leq(c->rcv_nxt + r[i].start, s) && nst_seq_leq(e, c->rcv_nxt + r[i].end))
+            return (int)i;
+    return -1;
+}
+
+/* The SACK blocks of an ACK. RFC 2883 4: a D-SACK block, if the segment
+ * that drew this ACK brought data again, comes first, and the out-of-order
+ * block holding that duplicate (if any) second. RFC 2018 4: then the block
+ * of the most recent out-of-order arrival, then the others. (The emitter
+ * keeps as many as fit beside the other options.) */
 static void fill_sack_blocks(const struct nst_tcp_conn *c, struct nst_tcp_opts *o)
 {
     struct nst_asm_range r[NST_ASM_MAX_RANGES];
     unsigned n = nst_asm_ranges(tcp_ooo(c), r, NST_ASM_MAX_RANGES);
     unsigned k = 0;
-    int first = -1;
-    for (unsigned i = 0; i < n; i++) {
-        uint32_t s = c->rcv_nxt + r[i].start, e = c->rcv_nxt + r[i].end;
-        if (nst_seq_leq(s, c->last_sack_start) && nst_seq_lt(c->last_sack_start, e)) {
-            first = (int)i;
-            o->sack[k].start = s;
-            o->sack[k].end = e;
-            k++;
-            break;
-        }
+    int lead[2] = {-1, -1};
+    if (c->dsack_pending) {
+        o->sack[k].start = c->dsack_start;
+        o->sack[k].end = c->dsack_end;
+        k++;
+        lead[0] = ooo_range_holding(c, r, n, c->dsack_start, c->dsack_end);
+    }
+    lead[1] = ooo_range_holding(c, r, n, c->last_sack_start, c->last_sack_start + 1);
+    if (lead[1] == lead[0])
+        lead[1] = -1;
+    for (unsigned j = 0; j < 2; j++) {
+        if (lead[j] < 0)
+            continue;
+        o->sack[k].start = c->rcv_nxt + r[lead[j]].start;
+        o->sack[k].end = c->rcv_nxt + r[lead[j]].end;
+        k++;
     }
     for (unsigned i = 0; i < n && k < NST_TCP_MAX_SACK; i++) {
-        if ((int)i == first)
+        if ((int)i == lead[0] || (int)i == lead[1])
             continue;
         o->sack[k].start = c->rcv_nxt + r[i].start;
         o->sack[k].end = c->rcv_nxt + r[i].end;
@@ -127,7 +146,7 @@ static void build_opts(const struct nst_stack *st, const struct nst_tcp_conn *c,
         o->ts_val = tcp_ts_now(st, c->ts_offset);
         o->ts_ecr = c->ts_recent;
     }
-    if (c->sack_ok && !nst_asm_empty(tcp_ooo(c)))
+    if (c->sack_ok && (c->dsack_pending || !nst_asm_empty(tcp_ooo(c))))
         fill_sack_blocks(c, o);
 }
 
@@ -146,7 +165,7 @@ static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
  * it makes anyway (nst_frame_copy), or the stack does where the packet
  * must be kept (nst_pkt_linearize). One pass over the payload fewer. */
 static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
-                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl, struct nst_dst *dc)
+                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl, uint8_t tos, struct nst_dst *dc)
 {
     size_t hlen = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
     struct nst_pkt *p = nst_pkt_alloc(st, 0);
@@ -176,17 +195,19 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
     if (r->flags & NST_TCP_RST)
         NST_STAT_INC(st, tcp, tx_resets);
     /* DF set: RFC 1191 path MTU discovery (tcp_icmp.c lowers the MSS). */
-    return nst_ip_output_dst(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, 0, 1, dc);
+    return nst_ip_output_dst(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, tos, 1, dc);
 }
 
 /* A segment of connection c: `len` payload bytes from the send ring at seq.
  * The caller has built r->opts in place (build_opts); the rest of r is
  * filled here. (Building the options apart and copying them in made the
  * copy wait on the options' fresh stores: a store-forwarding stall on every
- * segment.) */
-static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
-                struct nst_tcp_repr *r)
+ * segment.) tos: the IP ECN field (tcp_ecn_data_tos); ECE is added here
+ * while the connection echoes a CE mark (RFC 3168 6.1.3). */
+static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+                    struct nst_tcp_repr *r, uint8_t tos)
 {
+    flags |= tcp_ecn_ack_flags(c, flags);
     r->src_port = c->t.lport;
     r->dst_port = c->t.rport;
     r->seq = seq;
@@ -195,7 +216,7 @@ static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint
     r->urg_ptr = 0;
     r->hdr_len = 0;
     r->window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
-    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, &c->dst);
+    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst);
     c->segs_out++;
     c->last_send = st->now;
     if (flags & NST_TCP_ACK) {
@@ -204,8 +225,27 @@ static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint
         c->ack_now = 0;
         c->ack_pending = 0;
         nst_timer_cancel(st, &c->t_delack);
+        /* RFC 2883 4: the D-SACK block goes in this one ACK only. */
+        if (c->dsack_pending && r->opts.sack_count)
+            NST_STAT_INC(st, tcp, dsack_sent);
+        c->dsack_pending = 0;
     }
     return err;
+}
+
+/* Every segment but new data goes Not-ECT (RFC 3168 6.1.4-6.1.6). */
+static int xmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+                struct nst_tcp_repr *r)
+{
+    return xmit_tos(st, c, seq, len, flags, r, NST_ECN_NOT_ECT);
+}
+
+/* New data: ECT(0) and a CWR owed, once ECN is negotiated. */
+static int xmit_new_data(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags,
+                         struct nst_tcp_repr *r)
+{
+    uint8_t tos = tcp_ecn_data_tos(st, c, seq, len, &flags);
+    return xmit_tos(st, c, seq, len, flags, r, tos);
 }
 
 int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
@@ -221,7 +261,7 @@ int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t s
     r.window = window;
     if (opts)
         r.opts = *opts;
-    return emit(st, t, &r, NULL, 0, 0, 0, NULL);
+    return emit(st, t, &r, NULL, 0, 0, 0, NST_ECN_NOT_ECT, NULL);
 }
 
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -231,6 +271,7 @@ void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
     uint8_t flags = NST_TCP_SYN;
     if (c->state == NST_TCPS_SYN_RECEIVED)
         flags |= NST_TCP_ACK;
+    flags |= tcp_ecn_syn_flags(c); /* RFC 3168 6.1.1 */
     xmit(st, c, c->iss, 0, flags, &r);
     c->snd_nxt = c->iss + 1;
     if (nst_seq_gt(c->snd_nxt, c->snd_max))
@@ -310,6 +351,8 @@ static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t se
         c->n_retrans++;
         c->bytes_retrans += len;
         NST_STAT_INC(st, tcp, retransmits);
+        if (c->rtx_ep_active)
+            c->rtx_ep_bytes += len; /* RFC 3708 3: what D-SACKs may show needless */
         /* Karn: an ACK covering a retransmission says nothing of the RTT. */
         if (c->rtt_timing && nst_seq_lt(seq, c->rtt_seq))
             c->rtt_timing = 0;
@@ -361,7 +404,7 @@ uint32_t tcp_send_new(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t max
         return 0;
     uint32_t seq = c->snd_nxt;
     uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
-    xmit(st, c, seq, len, flags, &r);
+    xmit_new_data(st, c, seq, len, flags, &r);
     c->snd_nxt = seq + len + (fin ? 1u : 0u);
     after_send(st, c, seq, len, fin);
     return len + (fin ? 1u : 0u);
@@ -441,7 +484,7 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
             break;
         uint32_t seq = c->snd_nxt;
         uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
-        xmit(st, c, seq, len, flags, &r);
+        xmit_new_data(st, c, seq, len, flags, &r);
         c->snd_nxt = seq + len + (fin ? 1u : 0u);
         after_send(st, c, seq, len, fin);
         sent++;

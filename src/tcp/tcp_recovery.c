@@ -30,23 +30,46 @@ static int sack_block_news(const struct nst_tcp_conn *c, uint32_t start, uint32_
     return nst_seq_lt(nst_seq_max(start, c->snd_una), nst_seq_min(end, c->snd_max));
 }
 
-static uint32_t sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+/* Records [start, end) on the board; during F-RTO, the part at or above
+ * `recover` is added (and counted) apart, for RFC 5682 3.1 step 3. */
+static void sack_record(struct nst_tcp_conn *c, uint32_t start, uint32_t end, struct tcp_ack_news *n)
 {
-    (void)st;
-    uint32_t added = 0;
+    if (!c->frto || !nst_seq_lt(start, c->recover) || !nst_seq_gt(end, c->recover)) {
+        uint32_t added = nst_sack_add(c->sack, start, end, c->snd_una, c->snd_max);
+        n->newly_sacked += added;
+        if (c->frto && nst_seq_geq(start, c->recover))
+            n->newly_sacked_above += added;
+        return;
+    }
+    n->newly_sacked += nst_sack_add(c->sack, start, c->recover, c->snd_una, c->snd_max);
+    uint32_t above = nst_sack_add(c->sack, c->recover, end, c->snd_una, c->snd_max);
+    n->newly_sacked += above;
+    n->newly_sacked_above += above;
+}
+
+static void sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg,
+                        struct tcp_ack_news *n)
+{
     if (!c->sack_ok)
-        return 0;
-    for (unsigned i = 0; i < seg->h.opts.sack_count; i++) {
+        return;
+    unsigned first = 0;
+    if (tcp_dsack_in(seg)) {
+        /* RFC 2883 5: a D-SACK block reports a duplicate, not data held
+         * above the cumulative ACK: it stays off the scoreboard. */
+        n->dsack = 1;
+        tcp_dsack_received(st, c, seg->h.opts.sack[0].start, seg->h.opts.sack[0].end);
+        first = 1;
+    }
+    for (unsigned i = first; i < seg->h.opts.sack_count; i++) {
         uint32_t start = seg->h.opts.sack[i].start, end = seg->h.opts.sack[i].end;
         /* The board is allocated for the first block that reports data
-         * above SND.UNA (a D-SACK below it alone needs none). */
+         * above SND.UNA. */
         if (!c->sack && (!sack_block_news(c, start, end) || !(c->sack = nst_sack_new())))
             continue;
-        added += nst_sack_add(c->sack, start, end, c->snd_una, c->snd_max);
+        sack_record(c, start, end, n);
     }
     if (c->sack && c->sack->n == 0)
         tcp_sack_release(c);
-    return added;
 }
 
 /* RFC 6675 NextSeg (3): the first unSACKed sequence at or above `from`
@@ -140,10 +163,14 @@ static void enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     uint32_t flight = tcp_flight(c);
     c->recover = c->snd_max;
-    c->cc.ops->cong_signal(&c->cc, NST_CC_SIG_FAST_RECOVERY, flight, st->now);
+    /* RFC 3168 6.1.2: not a second reduction in a window already halved
+     * for an ECN-Echo. */
+    if (tcp_ecn_loss_reduction(c))
+        c->cc.ops->cong_signal(&c->cc, NST_CC_SIG_FAST_RECOVERY, flight, st->now);
     c->ca_state = NST_TCP_CA_RECOVERY;
     c->n_fast_retrans++;
     NST_STAT_INC(st, tcp, fast_retransmits);
+    tcp_rtx_episode_begin(c); /* RFC 3708 3 */
     uint32_t n = tcp_retransmit(st, c, c->snd_una, c->mss);
     if (c->sack_ok) {
         /* RFC 6675 5 (4.2, 4.3): cwnd = ssthresh; HighRxt and RescueRxt
@@ -172,7 +199,8 @@ static void exit_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
 
 void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    (void)st;
+    tcp_frto_on_rto(st, c); /* RFC 5682 step 1: decided on the state before the timeout */
+    tcp_rtx_episode_begin(c); /* RFC 3708 3 */
     /* RFC 6582 4.2 / RFC 6675 5.1: after a timeout, recover = HighData, so
      * duplicate ACKs for data sent before it do not start a fast
      * retransmit; RFC 2018 8: the SACK information is no longer trusted. */
@@ -191,12 +219,18 @@ void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
  * an ACK whose SACK blocks report octets not SACKed before, whatever its
  * window — a receiver such as Linux opens its window a little on almost
  * every ACK, and without this no loss would be detected before the RTO. */
-static int is_dupack(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd, uint32_t newly_sacked)
+static int is_dupack(const struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t wnd,
+                     const struct tcp_ack_news *n)
 {
     if (c->snd_max == c->snd_una || seg->h.ack != c->snd_una)
         return 0;
-    if (newly_sacked > 0)
+    if (n->newly_sacked > 0)
         return 1;
+    /* RFC 2883 5 with RFC 6675 2: an ACK whose SACK information reports
+     * only a duplicate (a D-SACK, drawn by a segment that arrived twice)
+     * identifies no un-SACKed octet: no sign of loss, not a duplicate ACK. */
+    if (n->dsack)
+        return 0;
     /* A zero window means persist probing: answers to probes are not
      * duplicate ACKs (nothing was lost). */
     return seg->len == 0 && !(seg->h.flags & (NST_TCP_SYN | NST_TCP_FIN)) && wnd == c->snd_wnd && wnd != 0;
@@ -307,10 +341,18 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
 {
     uint32_t ack = seg->h.ack;
     uint32_t wnd = (uint32_t)seg->h.window << c->snd_wscale;
-    uint32_t newly_sacked = sack_update(st, c, seg);
-    if (nst_seq_gt(ack, c->snd_una))
+    struct tcp_ack_news n = {.una_before = c->snd_una};
+    sack_update(st, c, seg, &n);
+    if (nst_seq_gt(ack, c->snd_una)) {
         new_ack(st, c, ack);
-    else if (is_dupack(c, seg, wnd, newly_sacked))
-        dupack(st, c);
+    } else {
+        n.dupack = (uint8_t)is_dupack(c, seg, wnd, &n);
+        if (n.dupack)
+            dupack(st, c);
+    }
     window_update(st, c, seg, wnd);
+    /* RFC 5682 steps 2 and 3 need the new window (step 2 sends new data). */
+    if (c->frto)
+        tcp_frto_ack(st, c, &n);
+    tcp_rtx_episode_check(st, c);
 }

@@ -39,11 +39,13 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->timestamps = 1;
     c->window_scaling = 1;
     c->sack = 1;
+    c->frto = 1;
     memcpy(c->congestion, "cubic", 6);
     c->max_orphans = 65536;
     c->close_wait_leak = NST_SEC(30);
     c->tw_reuse = 0;
     c->n_source_addrs = 0;
+    c->ecn = 2; /* RFC 3168: accept when asked, as Linux's tcp_ecn = 2 */
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)
@@ -81,6 +83,8 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->max_orphans = 65536;
     if (c->close_wait_leak < 0)
         c->close_wait_leak = 0;
+    if (c->ecn < 0 || c->ecn > 2)
+        c->ecn = 0;
     if (c->n_source_addrs > NST_TCP_MAX_SOURCE_ADDRS)
         c->n_source_addrs = NST_TCP_MAX_SOURCE_ADDRS;
     c->congestion[sizeof(c->congestion) - 1] = 0;

@@ -123,8 +123,12 @@ struct nst_tcp_conn {
     uint32_t rcv_adv;            /* right edge of the window we advertised */
     uint32_t last_ack_sent;      /* RFC 7323 4.3 Last.ACK.sent */
     uint32_t rcv_fin_seq;        /* sequence of a FIN received out of order */
-    uint8_t rcv_fin_pending;
     uint32_t last_sack_start, last_sack_end; /* RFC 2018 4: the block reported first */
+    /* RFC 2883 4: a range the segment being processed brought again, for
+     * the first SACK block (D-SACK) of the ACK it draws, and of no other. */
+    uint32_t dsack_start, dsack_end;
+    uint8_t rcv_fin_pending;
+    uint8_t dsack_pending;
 
     /* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
     uint16_t adv_mss;            /* MSS we advertise (MTU - 40, or TCP_MAXSEG) */
@@ -157,9 +161,9 @@ struct nst_tcp_conn {
     struct nst_timer t_leak;     /* CLOSE_WAIT for too long: the application never closed */
     struct nst_rtt rtt;
     uint32_t rtt_seq;            /* timed segment ends here (Karn: one at a time) */
-    nst_time_t rtt_start;
     uint8_t rtt_timing;
     uint8_t syn_retransmitted;
+    nst_time_t rtt_start;
     unsigned persist_shift;      /* persist backoff exponent */
     unsigned persist_unanswered; /* probes without any reply */
     unsigned orphan_probes;      /* probes sent since the application closed */
@@ -170,13 +174,26 @@ struct nst_tcp_conn {
     uint8_t ca_state;            /* NST_TCP_CA_* */
     uint8_t sack_recovery;       /* the current recovery is RFC 6675's */
     uint8_t rescue_done;
+    uint8_t frto : 2;            /* RFC 5682: TCP_FRTO_* (the step the sender waits in), 0 when off */
+    uint8_t rtx_ep_active : 1;   /* an RFC 3708 episode (below) is being watched */
     uint32_t dupacks;
     uint32_t recover;            /* RFC 6582 / RFC 6675 RecoveryPoint */
     uint32_t high_rxt;           /* RFC 6675 HighRxt (one past) */
     uint32_t rescue_rxt;         /* RFC 6675 RescueRxt */
-    nst_time_t last_send;        /* for RFC 5681 4.1 restart after idle */
-
-    nst_time_t last_oow_ack;     /* last ACK sent for an out-of-window segment */
+    /* RFC 3708 3: the current loss recovery episode (fast recovery or RTO,
+     * from SND.UNA rtx_ep_start to SND.MAX rtx_ep_end when it began), the
+     * bytes it retransmitted and how many of them the peer reported by
+     * D-SACK as received twice: all of them, and it was spurious. */
+    uint32_t rtx_ep_start, rtx_ep_end, rtx_ep_bytes, rtx_ep_dsacked;
+    /* Explicit Congestion Notification (RFC 3168 6.1, tcp_ecn.c); one
+     * byte of flags (every byte counts: an idle connection fits in 1 KiB). */
+    uint32_t ecn_recover;        /* no reaction to ECE again until snd_una passes it (6.1.2) */
+    uint8_t ecn_offer : 1;       /* our SYN was an ECN-setup SYN (ECE and CWR) */
+    uint8_t ecn_ok : 1;          /* negotiated: data goes out ECT(0), ECE/CWR mean what 6.1 says */
+    uint8_t ecn_seen : 1;        /* ECT or CE data has arrived (TCP_INFO's ecnseen, as Linux) */
+    uint8_t ecn_echo : 1;        /* receiver: CE arrived, ECE on every ACK until a CWR comes (6.1.3) */
+    uint8_t ecn_cwr_pending : 1; /* sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
+    uint8_t ecn_reduced : 1;     /* sender: ecn_recover holds the end of a reduced window */
 
     /* Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2). */
     uint8_t ack_now;
@@ -189,12 +206,15 @@ struct nst_tcp_conn {
     int err;                     /* pending error, reported once (SO_ERROR, send, recv) */
     int soft_err;                /* last ICMP soft error, reported if the connection times out */
 
+    nst_time_t last_send;        /* for RFC 5681 4.1 restart after idle */
+    nst_time_t last_oow_ack;     /* last ACK sent for an out-of-window segment */
+
     /* Socket options. */
     uint8_t nodelay, keepalive, reuseaddr, tw_reuse, linger_on;
     uint8_t ttl;                 /* NST_IP_TTL, 0: the stack's default */
     int linger_secs;
-    nst_time_t keepidle, keepintvl;
     unsigned keepcnt;
+    nst_time_t keepidle, keepintvl;
     size_t sndbuf_cap, rcvbuf_cap;
 
     /* Statistics (struct nst_tcp_info). */
@@ -274,6 +294,7 @@ struct tcp_seg {
      * the readable bytes, not yet readable (copied there while its checksum
      * was verified: tcp_input.c). */
     uint8_t placed;
+    uint8_t ecn;                 /* the IP header's ECN field (RFC 3168 5: NST_ECN_*) */
 };
 
 static inline uint32_t tcp_seg_len(const struct tcp_seg *s)
@@ -410,6 +431,43 @@ unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c);
 /* After an RTO: leave any fast recovery, forget SACK state. */
 void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c);
 
+/* What one acceptable ACK told the sender (tcp_recovery.c fills it in for
+ * F-RTO and the D-SACK bookkeeping). */
+struct tcp_ack_news {
+    uint32_t una_before;         /* SND.UNA before the ACK */
+    uint32_t newly_sacked;       /* bytes SACKed for the first time (D-SACK blocks aside) */
+    uint32_t newly_sacked_above; /* of those, at or above `recover` (counted only during F-RTO) */
+    uint8_t dsack;               /* the first SACK block was a D-SACK (RFC 2883) */
+    uint8_t dupack;              /* it counted as a duplicate ACK */
+};
+
+/* ---- tcp_frto.c (RFC 5682) ------------------------------------------------ */
+enum { TCP_FRTO_OFF = 0, TCP_FRTO_STEP2, TCP_FRTO_STEP3 };
+/* Step 1, at a retransmission timeout, before the RTO state is entered:
+ * may F-RTO watch the ACKs that follow? */
+void tcp_frto_on_rto(struct nst_stack *st, struct nst_tcp_conn *c);
+/* Steps 2 and 3: an ACK arrived while F-RTO runs (after SND.UNA, the
+ * scoreboard and the window took it). */
+void tcp_frto_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_ack_news *n);
+
+/* ---- tcp_dsack.c (RFC 2883, RFC 3708) ------------------------------------- */
+/* Receiver: [start, end) arrived again; the ACK for this segment reports it
+ * first (only if SACK was negotiated; the first range noted wins). */
+void tcp_dsack_note(struct nst_tcp_conn *c, uint32_t start, uint32_t end);
+/* Receiver: the part of [off, off+len) (offsets from RCV.NXT) already held
+ * out of order, noted as a D-SACK range. */
+void tcp_dsack_note_ooo(struct nst_tcp_conn *c, uint32_t off, uint32_t len);
+/* Sender: is the first SACK block of seg a D-SACK (RFC 2883 5)? */
+int tcp_dsack_in(const struct tcp_seg *seg);
+/* Sender: the D-SACK block [start, end) arrived: count it, and credit the
+ * recovery episode it reports on. */
+void tcp_dsack_received(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t start, uint32_t end);
+/* Sender: a loss recovery episode (fast retransmit or RTO) begins. */
+void tcp_rtx_episode_begin(struct nst_tcp_conn *c);
+/* Sender: after each ACK, is the episode over with every retransmission
+ * reported as a duplicate (RFC 3708 3)? Counts it once. */
+void tcp_rtx_episode_check(struct nst_stack *st, struct nst_tcp_conn *c);
+
 /* ---- tcp_timer.c --------------------------------------------------------- */
 void tcp_timers_init(struct nst_tcp_conn *c);
 void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c);
@@ -427,6 +485,32 @@ void tcp_fin_wait2_arm(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_leak_fire(struct nst_stack *st, struct nst_timer *t);
 /* c has just entered `state` (tcp_set_state): arms or cancels the detector. */
 void tcp_leak_track(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_ecn.c (RFC 3168 6.1) -------------------------------------------- */
+/* A fresh attempt: no ECN state; active: an active open (asks if ecn = 1). */
+void tcp_ecn_reset(struct nst_stack *st, struct nst_tcp_conn *c, int active);
+/* ECE/CWR for our SYN (ECN-setup SYN) or SYN-ACK (ECN-setup SYN-ACK). */
+uint8_t tcp_ecn_syn_flags(struct nst_tcp_conn *c);
+/* SYN-SENT: the flags of the peer's SYN-ACK (or SYN) decide ecn_ok. */
+void tcp_ecn_syn_sent_input(struct nst_tcp_conn *c, uint8_t flags);
+/* LISTEN: is a SYN with these flags an ECN-setup SYN we accept? */
+int tcp_ecn_accept_syn(const struct nst_stack *st, uint8_t flags);
+/* SYN cookies: the TSval carrying the agreement, and reading it back from
+ * the ACK that returns the cookie. */
+uint32_t tcp_ecn_cookie_tsval(uint32_t now_ts, int ecn);
+int tcp_ecn_cookie_ok(const struct nst_stack *st, const struct tcp_seg *seg);
+/* ECE to add to a segment with these flags (6.1.3: every ACK while echoing). */
+uint8_t tcp_ecn_ack_flags(const struct nst_tcp_conn *c, uint8_t flags);
+/* A data segment [seq, seq+len) about to go: the IP ECN field (ECT(0) for
+ * new data once negotiated), and CWR added to *flags if one is owed. */
+uint8_t tcp_ecn_data_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint8_t *flags);
+/* Fast recovery begins: 0 if an ECN reduction already covers this window
+ * (the module is not told again), else 1. */
+int tcp_ecn_loss_reduction(struct nst_tcp_conn *c);
+/* An acceptable segment of a synchronized connection, after its ACK was
+ * processed: CE and CWR (receiver), ECE (sender). flight: bytes
+ * outstanding before the ACK (0: the handshake's ACK). */
+void tcp_ecn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t flight);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;

@@ -119,3 +119,19 @@ const char *nst_ipv4_error_str(int err)
     default: return "unknown error";
     }
 }
+
+int nst_ipv4_mark_ce(uint8_t *hdr, size_t len)
+{
+    if (len < NST_IPV4_HLEN || (hdr[0] >> 4) != 4)
+        return -1;
+    uint8_t ecn = hdr[1] & NST_ECN_MASK;
+    /* RFC 3168 5: only an ECN-capable transport may be marked; a CE mark
+     * is already there. */
+    if (ecn == NST_ECN_NOT_ECT || ecn == NST_ECN_CE)
+        return 0;
+    uint16_t old_w = nst_get16(hdr);
+    hdr[1] |= NST_ECN_CE;
+    /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), the word holding TOS. */
+    nst_put16(hdr + 10, nst_csum_update16(nst_get16(hdr + 10), old_w, nst_get16(hdr)));
+    return 1;
+}

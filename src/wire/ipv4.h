@@ -14,6 +14,13 @@
 #define NST_IPV4_FLAG_MF 0x2000
 #define NST_IPV4_OFFMASK 0x1fff
 
+/* RFC 3168 5: the ECN field, the two low bits of the TOS octet. */
+#define NST_ECN_MASK 0x03
+#define NST_ECN_NOT_ECT 0x00
+#define NST_ECN_ECT1 0x01
+#define NST_ECN_ECT0 0x02
+#define NST_ECN_CE 0x03
+
 /* Why a header was refused; nst_ipv4_parse returns the negative value. */
 enum nst_ipv4_error {
     NST_IPV4_ERR_TRUNCATED = 1, /* buffer shorter than 20 or than the IHL */
@@ -45,5 +52,11 @@ int nst_ipv4_parse(const uint8_t *buf, size_t len, struct nst_ipv4_repr *out, in
 /* Writes a 20-byte header (no options) with its checksum. Returns 20. */
 int nst_ipv4_emit(const struct nst_ipv4_repr *r, uint8_t *buf);
 const char *nst_ipv4_error_str(int err);
+/* RFC 3168 5: a congested router sets CE in a datagram whose ECN field is
+ * ECT(0) or ECT(1) instead of dropping it. Sets CE in the header at
+ * hdr[0..len) and patches the header checksum (RFC 1624). Returns 1 if
+ * marked, 0 if the datagram is Not-ECT (or already CE), -1 if hdr is not
+ * an IPv4 header. */
+int nst_ipv4_mark_ce(uint8_t *hdr, size_t len);
 
 #endif
