@@ -48,6 +48,7 @@ struct opts {
     double seconds;
     long conns;
     int offload;
+    int tso;
     int buf; /* nstack's SO_SNDBUF / SO_RCVBUF (the kernel autotunes its own up to 4-6 MB) */
 };
 
@@ -76,13 +77,15 @@ static int parse_args(struct opts *o, int argc, char **argv)
         {"port", required_argument, 0, 'P'}, {"seconds", required_argument, 0, 's'},
         {"conns", required_argument, 0, 'c'}, {"tap", required_argument, 0, 'T'},
         {"no-offload", no_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
-        {"impl", required_argument, 0, 'i'}, {"buf", required_argument, 0, 'b'}, {0, 0, 0, 0}};
+        {"impl", required_argument, 0, 'i'}, {"buf", required_argument, 0, 'b'},
+        {"no-tso", no_argument, 0, 'S'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof(*o));
     o->test = "bulk";
     o->port = 5001;
     o->seconds = 3;
     o->conns = 20000;
     o->offload = 1;
+    o->tso = 1;
     o->prefix = 24;
     o->buf = 4 << 20;
     int c;
@@ -97,6 +100,7 @@ static int parse_args(struct opts *o, int argc, char **argv)
         case 'c': o->conns = atol(optarg); break;
         case 'T': o->tap = optarg; break;
         case 'N': o->offload = 0; break;
+        case 'S': o->tso = 0; break;
         case 'o': o->out = optarg; break;
         case 'i': o->impl = optarg; break;
         case 'b': o->buf = atoi(optarg); break;
@@ -301,6 +305,7 @@ static int nhost_open(struct nhost *h, const struct opts *o)
     nst_tap_config_default(&tc);
     tc.ifname = o->tap;
     tc.vnet_hdr = o->offload;
+    tc.tso = o->tso;
     char why[256];
     if (nst_tap_open(&tc, &h->tap, why, sizeof(why))) {
         fprintf(stderr, "%s: %s\n", o->role, why);
@@ -401,9 +406,10 @@ static int nclient_bulk(struct nhost *h)
     const struct nst_tap_stats *ts = nst_tap_stats(h->tap);
     char note[256];
     snprintf(note, sizeof(note),
-             "nstack sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s; %llu frames written, %llu read "
-             "(%llu GSO frames cut into %llu segments)%s",
+             "nstack sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s; %llu frames written (%llu TSO "
+             "frames of %llu segments), %llu read (%llu GSO frames cut into %llu segments)%s",
              bytes / 1e6, wall, bu_cpu_seconds() - h->cpu0, (unsigned long long)ts->tx.frames,
+             (unsigned long long)ts->tx.gso_frames, (unsigned long long)ts->tx.gso_segments,
              (unsigned long long)ts->rx.frames, (unsigned long long)ts->rx.gso_frames,
              (unsigned long long)ts->rx.gso_segments, nst_tap_vnet(h->tap) ? "" : ", offloads off");
     report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall)", wall, note);
@@ -536,7 +542,7 @@ int main(int argc, char **argv)
     if (parse_args(&o, argc, argv)) {
         fprintf(stderr, "usage: nst_bench_tap --role kserver|kclient|nserver|nclient [--test bulk|crr]\n"
                         "  [--addr A.B.C.D[/N]] [--peer A.B.C.D] [--port P] [--seconds S] [--conns N]\n"
-                        "  [--tap NAME] [--no-offload] [--buf BYTES] [--out FILE] [--impl NAME]\n");
+                        "  [--tap NAME] [--no-offload] [--no-tso] [--buf BYTES] [--out FILE] [--impl NAME]\n");
         return 2;
     }
     int crr = !strcmp(o.test, "crr");

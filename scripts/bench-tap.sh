@@ -80,6 +80,7 @@ for rep in $(seq "$REPS"); do
   ready "$log/kserver.log" || break
   # nstack sends, the kernel receives; nstack connects (CRR).
   client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test bulk --impl nstack-tap-tx
+  client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test bulk --no-tso --impl nstack-tap-tx-notso
   client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test bulk --no-offload \
     --impl nstack-tap-tx-nooffload
   client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test crr --impl nstack-tap-client

@@ -20,7 +20,10 @@ const char tap_opts_help[] =
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
     "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
     "  --no-offload    no vnet header: plain frames, one per read (by default the kernel's\n"
-    "                  checksum and TCP segmentation offloads are on: up to 64 KB per read)\n"
+    "                  checksum and TCP segmentation offloads are on: up to 64 KB per read\n"
+    "                  or write)\n"
+    "  --no-tso        with the vnet header, still one TCP segment per frame written (what a\n"
+    "                  reader of the device sees as segments, before the kernel's GSO)\n"
     "  --ecn MODE      TCP ECN (RFC 3168): 0 off, 1 ask and accept, 2 accept when asked (default)\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
@@ -98,6 +101,9 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     case TAP_OPT_PCAP: o->pcap = arg; return 0;
     case TAP_OPT_NO_OFFLOAD:
         o->no_offload = 1;
+        return 0;
+    case TAP_OPT_NO_TSO:
+        o->no_tso = 1;
         return 0;
     case TAP_OPT_ECN:
         if (nst_cli_parse_u64(arg, 0, 2, &v))
@@ -197,6 +203,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
     tc.tx = o->tx;
     tc.rx = o->rx;
     tc.vnet_hdr = !o->no_offload;
+    tc.tso = !o->no_tso;
     char why[512];
     int err = nst_tap_open(&tc, &h->tap, why, sizeof(why));
     if (err) {
@@ -251,10 +258,11 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
     if (nst_tap_vnet(h->tap))
         fprintf(out,
                 "offloads: %llu GSO frames cut into %llu segments, %llu checksums finished, %llu refused; "
-                "%llu checksums left to the kernel\n",
+                "%llu checksums left to the kernel, %llu TSO frames (%llu segments)\n",
                 (unsigned long long)s->rx.gso_frames, (unsigned long long)s->rx.gso_segments,
                 (unsigned long long)s->rx.csum_finished, (unsigned long long)s->rx.vnet_bad,
-                (unsigned long long)s->tx.csum_finished);
+                (unsigned long long)s->tx.csum_finished, (unsigned long long)s->tx.gso_frames,
+                (unsigned long long)s->tx.gso_segments);
     else
         fprintf(out, "offloads: off\n");
     if (s->pcap_errors)

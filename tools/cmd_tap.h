@@ -22,6 +22,7 @@ struct tap_opts {
     uint64_t seed;              /* --seed: the impairment generator */
     struct nst_tap_impair tx, rx; /* --loss/--delay/--duplicate/--reorder, --tx-X, --rx-X */
     int no_offload;             /* --no-offload: plain frames, no vnet header */
+    int no_tso;                 /* --no-tso: one TCP segment per frame written */
     int ecn;                    /* --ecn 0|1|2: the stack's tcp.ecn (RFC 3168); -1: its default */
 };
 
@@ -36,6 +37,7 @@ enum {
     TAP_OPT_PCAP_MAX,
     TAP_OPT_NO_OFFLOAD,
     TAP_OPT_ECN,
+    TAP_OPT_NO_TSO,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -53,6 +55,7 @@ enum {
     {"pcap-max", required_argument, 0, TAP_OPT_PCAP_MAX},                                     \
     {"no-offload", no_argument, 0, TAP_OPT_NO_OFFLOAD},                                       \
     {"ecn", required_argument, 0, TAP_OPT_ECN},                                               \
+    {"no-tso", no_argument, 0, TAP_OPT_NO_TSO},                                               \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 

@@ -134,6 +134,9 @@ struct nst_frame {
     uint16_t csum_offset;  /* of the checksum field from csum_start (16) */
     uint16_t head_sum;     /* the folded sum of head[csum_start..head_len), that
                               field included: the link need not read the header */
+    uint16_t gso_size;     /* 0, or a TCP/IPv4 frame larger than the MTU that the
+                              link cuts into segments of gso_size payload bytes
+                              (TSO: only to a link whose interface has gso_max) */
 };
 
 /* What a link driver provides. send() is given one whole Ethernet frame
@@ -161,6 +164,11 @@ struct nst_iface_config {
     uint32_t mtu;               /* IP MTU, 1500 */
     struct nst_link_ops ops;
     void *ctx;
+    /* 0, or: the link's send_frame() takes TCP segments of IPv4 datagrams up
+     * to gso_max bytes and cuts them into MTU-sized ones itself (TCP
+     * segmentation offload: the TAP driver hands them to the kernel with a
+     * vnet header). TCP then sends up to that much new data as one frame. */
+    uint32_t gso_max;
 };
 
 #define NST_MAX_IFACES 16

@@ -54,6 +54,11 @@ struct nst_tap_config {
      * kernel refuses, the device works without (nst_tap_vnet() says which).
      * 0: plain frames, one per read, checksums always complete. */
     int vnet_hdr;
+    /* With the vnet header: TCP may send new data in TSO frames of up to
+     * 64 KB that the kernel cuts (default 1). 0: one segment per frame, as
+     * a reader of the device (tcpdump, a raw socket on the kernel's side)
+     * sees the segments themselves, before any GSO cutting. */
+    int tso;
 };
 
 /* What the driver saw, per direction (0: tx, stack -> kernel; 1: rx). */
@@ -72,7 +77,10 @@ struct nst_tap_dir_stats {
      * partial checksums finished, and frames dropped because their header
      * asked for what the driver cannot do (counted in errors too).
      * tx: csum_finished counts the frames written in pieces with their TCP
-     * checksum left for the kernel to finish (NEEDS_CSUM). */
+     * checksum left for the kernel to finish (NEEDS_CSUM), gso_frames the
+     * TSO frames the stack sent (larger than the MTU) and gso_segments the
+     * segments they made (cut by the kernel, or here when capturing or
+     * impairing). */
     uint64_t gso_frames, gso_segments, csum_finished, vnet_bad;
 };
 

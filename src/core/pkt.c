@@ -30,6 +30,7 @@ struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len)
     p->aux2 = 0;
     p->ts = st->now;
     p->fr.frag_len[0] = p->fr.frag_len[1] = 0;
+    p->fr.gso_size = 0;
     p->csum_at = 0;
     return p;
 }

@@ -138,6 +138,7 @@ int nst_iface_add(struct nst_stack *st, const struct nst_iface_config *cfg)
     ifc->prefix_len = cfg->prefix_len;
     ifc->mtu = cfg->mtu ? cfg->mtu : 1500;
     ifc->ops = cfg->ops;
+    ifc->gso_max = cfg->ops.send_frame && cfg->gso_max > ifc->mtu ? cfg->gso_max : 0;
     ifc->ctx = cfg->ctx;
     st->ip.n_ifaces++;
     nst_dst_invalidate_all(&st->ip);

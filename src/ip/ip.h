@@ -16,6 +16,7 @@ struct nst_iface {
     nst_ip4_t addr;
     uint8_t prefix_len;
     uint32_t mtu;
+    uint32_t gso_max;          /* nst_iface_config.gso_max (0 without send_frame) */
     struct nst_link_ops ops;
     void *ctx;
 };
@@ -65,6 +66,7 @@ struct nst_dst {
     uint32_t mtu;
     struct nst_mac mac;
     uint8_t ifindex;
+    uint8_t gso;                  /* the interface takes TCP frames up to a 64 KB datagram (TSO) */
 };
 
 /* Forgets every connection's nst_dst (routes, interfaces or neighbours changed). */

@@ -74,6 +74,7 @@ static void dst_fill(struct nst_stack *st, struct nst_dst *dc, const struct nst_
         return;
     dc->ifindex = (uint8_t)rt->ifindex;
     dc->mtu = st->ip.ifaces[rt->ifindex].mtu;
+    dc->gso = st->ip.ifaces[rt->ifindex].gso_max >= 65535;
     dc->gen = st->ip.dst_gen;
 }
 
@@ -81,8 +82,12 @@ int nst_ip_output_dst(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, ns
                       uint8_t ttl, uint8_t tos, int df, struct nst_dst *dc)
 {
     size_t len = nst_pkt_total(p);
-    if (dc && dc->gen == st->ip.dst_gen && src && len + NST_IPV4_HLEN <= dc->mtu) {
+    if (dc && dc->gen == st->ip.dst_gen && src && (len + NST_IPV4_HLEN <= dc->mtu || (p->fr.gso_size && dc->gso))) {
         push_header(st, p, len, src, dst, proto, ttl, tos, df);
+        if (p->fr.gso_size) { /* the link's segments take the IDs that follow the first */
+            size_t payload = p->fr.frag_len[0] + p->fr.frag_len[1];
+            st->ip.next_id = (uint16_t)(st->ip.next_id + (payload - 1) / p->fr.gso_size);
+        }
         return nst_eth_output(st, dc->ifindex, &dc->mac, NST_ETHERTYPE_IPV4, p);
     }
     struct nst_route rt;

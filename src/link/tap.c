@@ -47,6 +47,7 @@ struct nst_tap {
     int fd;
     int vnet;                   /* frames cross with a struct virtio_net_hdr in front */
     int offloads;               /* and the kernel may send GSO frames and partial checksums */
+    int tso;                    /* nst_tap_config.tso: TCP may send TSO frames */
     char name[IFNAMSIZ];
     nst_time_t now;
     unsigned batch;
@@ -68,6 +69,7 @@ void nst_tap_config_default(struct nst_tap_config *c)
     c->hold_max = TAP_HOLD_DEFAULT;
     c->seed = 1;
     c->vnet_hdr = 1;
+    c->tso = 1;
 }
 
 /* Returns err after writing "what: strerror. hint" into why. */
@@ -162,6 +164,7 @@ static int tap_setup(struct nst_tap *tap, const struct nst_tap_config *c, char *
 {
     int err;
     tap->batch = c->batch ? c->batch : TAP_BATCH_DEFAULT;
+    tap->tso = c->tso;
     tap->ifindex = -1;
     /* One generator per direction: the n-th frame of a direction meets the
      * same fate whatever the other direction did meanwhile. */
@@ -298,6 +301,10 @@ static int tap_write(struct nst_tap *tap, const uint8_t *frame, size_t len)
 
 static void tx_out(void *arg, const uint8_t *frame, size_t len) { tap_write(arg, frame, len); }
 
+static int tap_send(void *ctx, const uint8_t *frame, size_t len);
+/* One segment of a TSO frame cut in software, sent as any frame. */
+static void tx_send_one(void *arg, const uint8_t *frame, size_t len) { tap_send(arg, frame, len); }
+
 /* nst_link_ops.send. A frame the impairment drops or holds counts as sent,
  * as on a wire; only a frame written at once can report the kernel's error. */
 static int tap_send(void *ctx, const uint8_t *frame, size_t len)
@@ -322,6 +329,15 @@ static int tap_write_frame(struct nst_tap *tap, const struct nst_frame *f)
         h.flags = NST_VNET_F_NEEDS_CSUM;
         h.csum_start = f->csum_start;
         h.csum_offset = f->csum_offset;
+    }
+    if (f->gso_size) {
+        /* TSO: the kernel cuts it (virtio-net's GSO_TCPV4, as a guest's
+         * NIC driver would hand it over). */
+        h.gso_type = NST_VNET_GSO_TCPV4;
+        h.gso_size = f->gso_size;
+        h.hdr_len = (uint16_t)f->head_len;
+        tap->stats.tx.gso_frames++;
+        tap->stats.tx.gso_segments += (f->len - f->head_len + f->gso_size - 1) / f->gso_size;
     }
     nst_vnet_hdr_emit(&h, vh);
     struct iovec iov[4] = {{vh, sizeof(vh)}, {(void *)f->head, f->head_len}};
@@ -350,7 +366,16 @@ static int tap_send_frame(void *ctx, const struct nst_frame *f)
     if (tap->vnet && !tap->pcap && nst_impair_is_clean(&tap->imp[NST_TAP_DIR_TX]))
         return tap_write_frame(tap, f);
     nst_frame_copy(f, tap->txbuf);
-    return tap_send(tap, tap->txbuf, f->len);
+    if (!f->gso_size)
+        return tap_send(tap, tap->txbuf, f->len);
+    /* A TSO frame the kernel is not to cut here: cut in software, each
+     * segment whole and summed, then captured or impaired as any frame. */
+    tap->stats.tx.gso_frames++;
+    int n = nst_vnet_split_tcp4(tap->txbuf, f->len, f->gso_size, tx_send_one, tap);
+    if (n < 0)
+        return n;
+    tap->stats.tx.gso_segments += (uint64_t)n;
+    return 0;
 }
 
 static void rx_out(void *arg, const uint8_t *frame, size_t len)
@@ -371,6 +396,9 @@ int nst_tap_attach(struct nst_tap *tap, struct nst_stack *st, const struct nst_i
     struct nst_iface_config c = *ifc;
     c.ops.send = tap_send;
     c.ops.send_frame = tap_send_frame;
+    /* With a vnet header the kernel takes TCP frames up to 64 KB and cuts
+     * them itself (TSO); the driver cuts them when capturing or impairing. */
+    c.gso_max = tap->vnet && tap->tso ? 65535 : 0;
     c.ctx = tap;
     if (!c.name)
         c.name = tap->name;

@@ -165,7 +165,8 @@ static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
  * it makes anyway (nst_frame_copy), or the stack does where the packet
  * must be kept (nst_pkt_linearize). One pass over the payload fewer. */
 static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
-                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl, uint8_t tos, struct nst_dst *dc)
+                const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl, uint8_t tos, struct nst_dst *dc,
+                uint16_t gso_size)
 {
     size_t hlen = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
     struct nst_pkt *p = nst_pkt_alloc(st, 0);
@@ -188,10 +189,12 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
         p->fr.csum_partial = 1;
         p->fr.csum_offset = 16; /* RFC 9293 3.1: the checksum field */
         p->fr.head_sum = (uint16_t)nst_csum_block_add(hdr_sum, pseudo, 0);
+        p->fr.gso_size = gso_size;
     } else {
         nst_tcp_put_checksum(h, p->len, hdr_sum, t->laddr, t->raddr);
     }
-    NST_STAT_INC(st, tcp, tx_segments);
+    /* Segments as the wire will carry them: a TSO frame is several. */
+    NST_STAT_ADD(st, tcp, tx_segments, gso_size ? (len + gso_size - 1u) / gso_size : 1u);
     if (r->flags & NST_TCP_RST)
         NST_STAT_INC(st, tcp, tx_resets);
     /* DF set: RFC 1191 path MTU discovery (tcp_icmp.c lowers the MSS). */
@@ -216,8 +219,12 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     r->urg_ptr = 0;
     r->hdr_len = 0;
     r->window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
-    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst);
-    c->segs_out++;
+    /* More than a segment's payload: a TSO frame (output_data decided),
+     * cut by the link into segments of the payload a segment with these
+     * options carries. */
+    uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
+    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst, gso);
+    c->segs_out += gso ? (len + gso - 1u) / gso : 1u;
     c->last_send = st->now;
     if (flags & NST_TCP_ACK) {
         /* RFC 7323 4.3: Last.ACK.sent; any ACK ends a pending delayed ACK. */
@@ -261,7 +268,7 @@ int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t s
     r.window = window;
     if (opts)
         r.opts = *opts;
-    return emit(st, t, &r, NULL, 0, 0, 0, NST_ECN_NOT_ECT, NULL);
+    return emit(st, t, &r, NULL, 0, 0, 0, NST_ECN_NOT_ECT, NULL, 0);
 }
 
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -457,6 +464,27 @@ static int send_allowed(const struct nst_tcp_conn *c, uint32_t len, uint32_t ava
     return 0;
 }
 
+/* TCP segmentation offload: where the way out takes TCP frames larger
+ * than the MTU (nst_dst.gso: a TAP with a vnet header), new data that
+ * fills several segments goes as one frame of whole segments (up to a
+ * 64 KB datagram), which the link or the kernel cuts as Linux's GSO does
+ * (the same header on each, sequence numbers advanced, PSH/FIN on the last
+ * only). Only new data: a retransmission goes as the segment it was; and
+ * not with a CWR owed (RFC 3168 6.1.2: it belongs on one segment). The
+ * window, cwnd and Nagle are applied to the whole, in bytes, as to one
+ * segment. Returns the payload to send: `fit` rounded down to whole
+ * segments of maxpay, or maxpay if that is no more than one. */
+static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c, uint32_t fit, uint32_t maxpay,
+                        const struct nst_tcp_repr *r)
+{
+    if (!c->dst.gso || c->dst.gen != st->ip.dst_gen || c->snd_nxt != c->snd_max || c->ecn_cwr_pending)
+        return maxpay;
+    uint32_t room = 65535u - NST_IPV4_HLEN - NST_TCP_HLEN - (uint32_t)nst_tcp_opts_len(&r->opts);
+    uint32_t len = NST_MIN(fit, room);
+    len -= len % maxpay;
+    return len > maxpay ? len : maxpay;
+}
+
 static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     int sent = 0;
@@ -477,6 +505,8 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
         uint32_t wnd_end = c->snd_una + wnd;
         uint32_t usable = nst_seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
         uint32_t len = NST_MIN(NST_MIN(avail, usable), maxpay);
+        if (len == maxpay)
+            len = tso_len(st, c, NST_MIN(avail, usable), maxpay, &r);
         int fin = fin_now && len == avail;
         if (len == 0 && !fin)
             break;

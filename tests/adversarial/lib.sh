@@ -31,7 +31,10 @@ adv_require() {
 adv_serve() {
   export NSTACK_COUNTERS=1
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:quarantine_size_mb=16
-  start_serve serve --gw "$KADDR" --tcp-echo 7 --udp-echo 7 --discard 9 --duration 600 "$@"
+  # --no-tso: the attacker reads nstack's segments on the kernel's side of
+  # the TAP, before the kernel's GSO would cut a TSO frame: every frame
+  # must be one segment for the checks on segment sizes to mean anything.
+  start_serve serve --gw "$KADDR" --tcp-echo 7 --udp-echo 7 --discard 9 --duration 600 --no-tso "$@"
 }
 
 # Stops nstack serve (SIGTERM: it prints its counters) and keeps its exit status.

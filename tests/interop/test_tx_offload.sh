@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # nstack's data segments leave through the TAP in pieces (one writev: vnet
 # header, headers, payload straight from the send ring) with their TCP
-# checksum left to the kernel (virtio NEEDS_CSUM). Delivered locally the
+# checksum left to the kernel (virtio NEEDS_CSUM), and new data in TSO
+# frames of up to 64 KB that the kernel cuts into segments (GSO_TCPV4). Delivered locally the
 # kernel trusts such a checksum unchecked, so this test makes the kernel
 # finish it for real: it routes nstack's segments on to a second namespace
 # over a veth whose transmit checksumming is off, so the kernel computes
 # every checksum in software from nstack's csum_start/csum_offset before the
 # frame leaves; the far end then verifies them as any receiver does, and
-# tshark checks every one in a capture taken there. 1 MiB of RFC 864's
+# tshark checks every one in a capture taken there, none larger than the
+# MSS (the kernel cut the TSO frames by nstack's gso_size). 1 MiB of RFC 864's
 # pattern must arrive intact, no segment may be retransmitted, and nstack
 # must report the checksums it left to the kernel.
 # Usage: test_tx_offload.sh NSTACK OUTDIR
@@ -45,8 +47,10 @@ sleep 0.3
 stop_pid "$TSHARK_PID"
 stop_serve
 
-left=$(sed -nE 's/.* ([0-9]+) checksums left to the kernel$/\1/p' "$OUT/serve.txt")
-check "nstack left checksums to the kernel (${left:-none})" test "${left:-0}" -ge 700
+left=$(sed -nE 's/.* ([0-9]+) checksums left to the kernel, .*/\1/p' "$OUT/serve.txt")
+tso=$(sed -nE 's/.* ([0-9]+) TSO frames \(([0-9]+) segments\)$/\1 \2/p' "$OUT/serve.txt")
+check "nstack left checksums to the kernel (${left:-none})" test "${left:-0}" -ge 100
+check "nstack sent TSO frames the kernel cut (${tso:-none}: frames, segments)" test "${tso%% *}" -ge 10 -a "${tso##* }" -ge 700
 check "no segment retransmitted" test "$(tcp_stat "$OUT/serve.txt" retransmitted)" = 0
 verdict() {
   tshark -n -r "$OUT/far.pcapng" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
@@ -54,4 +58,7 @@ verdict() {
 }
 good=$(verdict 1) bad=$(verdict 0)
 check "far capture: every data segment's checksum good ($good good, $bad bad)" test "$good" -ge 700 -a "$bad" = 0
+# The kernel cut nstack's TSO frames into segments of the MSS, no larger.
+biggest=$(tshark -n -r "$OUT/far.pcapng" -Y "ip.src == $NADDR" -T fields -e tcp.len 2>/dev/null | sort -n | tail -1)
+check "far capture: no segment above the MSS (largest ${biggest:-none})" test "${biggest:-0}" -eq 1448
 finish

@@ -14,6 +14,7 @@
 #include <nstack/nstack.h>
 
 #include "../test.h"
+#include "link/tap_vnet.h"
 #include "support/sim_util.h"
 #include "wire/eth.h"
 
@@ -29,6 +30,15 @@ struct link_end {
     struct frameq *out;
     unsigned split_frames, two_span_frames, whole_tcp_data_frames;
     struct nst_mac last_data_dst; /* Ethernet destination of the last data segment */
+    /* TSO (the interface has gso_max): frames larger than the MTU, the
+     * segments the link cut them into, TSO frames that resent data (must
+     * stay 0), and every drop_every-th segment lost (0: none). */
+    unsigned tso_frames, tso_segments, tso_resent, drop_every, segments, dropped;
+    unsigned whole_tcp_frames;    /* TCP frames given whole, with data or not */
+    const nst_time_t *clock;      /* the world's time */
+    nst_time_t black_until;       /* until then every segment is lost */
+    uint32_t sent_end;            /* end of the highest data sent so far */
+    int sent_any;
 };
 
 /* Room for a frame of len bytes at the queue's tail (NULL if full). */
@@ -56,6 +66,7 @@ static int is_tcp_data(const uint8_t *fr, size_t len)
 static int send_whole(void *ctx, const uint8_t *frame, size_t len)
 {
     struct link_end *e = ctx;
+    e->whole_tcp_frames += len >= 54 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 6;
     if (is_tcp_data(frame, len)) {
         e->whole_tcp_data_frames++;
         memcpy(e->last_data_dst.b, frame, 6);
@@ -66,9 +77,57 @@ static int send_whole(void *ctx, const uint8_t *frame, size_t len)
     return 0;
 }
 
+/* A segment after the link: lost every drop_every-th, else queued. */
+static void cut_segment(void *arg, const uint8_t *frame, size_t len)
+{
+    struct link_end *e = arg;
+    e->segments++;
+    if ((e->drop_every && e->segments % e->drop_every == 0) || *e->clock < e->black_until) {
+        e->dropped++;
+        return;
+    }
+    uint8_t *at = q_push(e->out, len);
+    if (at)
+        memcpy(at, frame, len);
+}
+
+/* Notes the data a frame carries (seq from its TCP header); a TSO frame
+ * must only ever carry new data. */
+static void note_data(struct link_end *e, const struct nst_frame *f)
+{
+    const uint8_t *tcp = f->head + NST_ETH_HLEN + 20;
+    uint32_t seq = ((uint32_t)tcp[4] << 24) | ((uint32_t)tcp[5] << 16) | ((uint32_t)tcp[6] << 8) | tcp[7];
+    uint32_t end = seq + (uint32_t)(f->len - f->head_len);
+    if (f->gso_size && e->sent_any && (int32_t)(seq - e->sent_end) < 0)
+        e->tso_resent++;
+    if (!e->sent_any || (int32_t)(end - e->sent_end) > 0)
+        e->sent_end = end;
+    e->sent_any = 1;
+}
+
+/* The link cuts a TSO frame as the kernel's GSO would (the TAP driver's
+ * own software path, tap_vnet.c), every segment checksummed. */
+static int send_tso(struct link_end *e, const struct nst_frame *f)
+{
+    static uint8_t big[65536 + 64];
+    CHECK(f->len <= sizeof(big));
+    CHECK(f->len > 1514);
+    CHECK_EQ(f->gso_size, 1448); /* MSS 1460 less the timestamp option */
+    CHECK_EQ((f->len - f->head_len) % f->gso_size, 0); /* whole segments only */
+    nst_frame_copy(f, big);
+    e->tso_frames++;
+    int n = nst_vnet_split_tcp4(big, f->len, f->gso_size, cut_segment, e);
+    CHECK(n > 1);
+    e->tso_segments += (unsigned)n;
+    return 0;
+}
+
 static int send_pieces(void *ctx, const struct nst_frame *f)
 {
     struct link_end *e = ctx;
+    note_data(e, f);
+    if (f->gso_size)
+        return send_tso(e, f);
     CHECK_EQ(f->len, f->head_len + f->frag_len[0] + f->frag_len[1]);
     CHECK_EQ(f->csum_partial, 1);
     CHECK_EQ(f->csum_start, NST_ETH_HLEN + 20);
@@ -76,6 +135,12 @@ static int send_pieces(void *ctx, const struct nst_frame *f)
     e->split_frames++;
     e->two_span_frames += f->frag_len[1] != 0;
     memcpy(e->last_data_dst.b, f->head, 6);
+    if (e->drop_every || *e->clock < e->black_until) { /* through the same loss as the cut segments */
+        static uint8_t one[1600];
+        nst_frame_copy(f, one);
+        cut_segment(e, one, f->len);
+        return 0;
+    }
     uint8_t *at = q_push(e->out, f->len);
     if (at)
         nst_frame_copy(f, at);
@@ -113,6 +178,8 @@ static void step(struct world *w, nst_time_t dt)
     nst_stack_poll(w->b, w->now);
 }
 
+enum { LINK_WHOLE, LINK_PIECES, LINK_TSO };
+
 static void world_init(struct world *w, int a_takes_pieces)
 {
     memset(w, 0, sizeof(*w));
@@ -123,11 +190,14 @@ static void world_init(struct world *w, int a_takes_pieces)
     c.seed = 8;
     w->b = nst_stack_new(&c);
     w->ea.out = &w->a2b;
+    w->ea.clock = &w->now;
     w->eb.out = &w->b2a;
     struct nst_iface_config ia = {.name = "a0", .mac = {{2, 0, 0, 0, 0, 1}}, .addr = NST_IP4(10, 0, 0, 1),
                                   .prefix_len = 24, .mtu = 1500, .ops = {.send = send_whole}, .ctx = &w->ea};
     if (a_takes_pieces)
         ia.ops.send_frame = send_pieces;
+    if (a_takes_pieces == LINK_TSO)
+        ia.gso_max = 65535;
     struct nst_iface_config ib = {.name = "b0", .mac = {{2, 0, 0, 0, 0, 2}}, .addr = NST_IP4(10, 0, 0, 2),
                                   .prefix_len = 24, .mtu = 1500, .ops = {.send = send_whole}, .ctx = &w->eb};
     w->ia = nst_iface_add(w->a, &ia);
@@ -257,12 +327,65 @@ static void run_transfer(int a_takes_pieces)
     world_free(&w);
 }
 
-static void test_split_link(void) { run_transfer(1); }
-static void test_whole_link(void) { run_transfer(0); }
+static void test_split_link(void) { run_transfer(LINK_PIECES); }
+static void test_whole_link(void) { run_transfer(LINK_WHOLE); }
+
+/* TCP segmentation offload: where the interface takes frames up to a 64 KB
+ * datagram, new data leaves in frames of whole segments that the link cuts.
+ * Every segment on the wire is counted once by the sender; retransmissions
+ * are never TSO frames; the stream arrives whole through loss too. */
+static void test_tso_link(void)
+{
+    struct world w;
+    world_init(&w, LINK_TSO);
+    int cfd, sfd;
+    connect_pair(&w, &cfd, &sfd);
+    const struct nst_stats *sa = nst_stack_stats(w.a), *sb = nst_stack_stats(w.b);
+    uint64_t off = 0, n = 3u << 20, seg0 = sa->tcp_tx_segments;
+    unsigned split0 = w.ea.split_frames, whole0 = w.ea.whole_tcp_frames;
+    CHECK_EQ(transfer(&w, cfd, sfd, n, &off), n);
+    CHECK(w.ea.tso_frames > 0);
+    CHECK(w.ea.tso_segments > w.ea.tso_frames * 2);
+    /* tx_segments counts what the wire carried: each cut segment, each
+     * other frame (a lone data segment in pieces, an ACK given whole) once. */
+    unsigned lone = w.ea.split_frames - split0, whole = w.ea.whole_tcp_frames - whole0;
+    CHECK_EQ(sa->tcp_tx_segments - seg0, w.ea.tso_segments + lone + whole);
+    CHECK(w.ea.tso_segments + lone >= (n + 1447) / 1448);
+    CHECK_EQ(w.ea.tso_resent, 0);
+    CHECK_EQ(sb->tcp_rx_bad_checksum, 0);
+    CHECK_EQ(sb->tcp_rx_malformed, 0);
+
+    /* One segment in 29 lost after the cut: recovery resends them one by
+     * one (never as TSO frames), and the stream is whole. */
+    w.ea.drop_every = 29;
+    uint64_t rtx0 = sa->tcp_retransmits;
+    CHECK_EQ(transfer(&w, cfd, sfd, 2u << 20, &off), 2u << 20);
+    CHECK(w.ea.dropped > 0);
+    CHECK(sa->tcp_retransmits - rtx0 >= w.ea.dropped);
+    CHECK_EQ(w.ea.tso_resent, 0);
+    CHECK_EQ(sb->tcp_rx_bad_checksum, 0);
+    w.ea.drop_every = 0;
+
+    /* A blackout: 300 ms in which every segment is lost, the whole flight,
+     * so the retransmission timer fires and, the loss being real (F-RTO
+     * finds it genuine), recovery goes back N through the sending loop:
+     * still one segment at a time. */
+    uint64_t rto0 = sa->tcp_rto_timeouts, genuine0 = sa->tcp_frto_genuine;
+    w.ea.black_until = w.now + NST_MSEC(300);
+    CHECK_EQ(transfer(&w, cfd, sfd, 2u << 20, &off), 2u << 20);
+    CHECK(sa->tcp_rto_timeouts > rto0);
+    CHECK(sa->tcp_frto_genuine > genuine0);
+    CHECK_EQ(w.ea.tso_resent, 0);
+    CHECK_EQ(sb->tcp_rx_bad_checksum, 0);
+    nst_close(w.a, cfd);
+    nst_close(w.b, sfd);
+    world_free(&w);
+}
 
 int main(void)
 {
     RUN(test_split_link);
     RUN(test_whole_link);
+    RUN(test_tso_link);
     return nst_test_done();
 }
