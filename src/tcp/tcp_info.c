@@ -73,9 +73,9 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->recv_queue = clamp32(nst_ring_len(&c->rcvbuf));
     o->sndbuf = clamp32(c->sndbuf_cap);
     o->rcvbuf = clamp32(c->rcvbuf_cap);
-    o->accept_queue = c->accq_len;
-    o->syn_queue = c->synq_len;
-    o->backlog = c->backlog;
+    o->accept_queue = c->lq ? c->lq->accq_len : 0;
+    o->syn_queue = c->lq ? c->lq->synq_len : 0;
+    o->backlog = c->lq ? c->lq->backlog : 0;
     o->dupacks = c->dupacks;
     o->retransmits = c->n_retrans;
     o->rto_timeouts = c->n_rto;

@@ -45,18 +45,18 @@ void tcp_listen_unlink(struct nst_stack *st, struct nst_tcp_conn *c)
         c->q_prev->q_next = c->q_next;
     if (c->queue == TCP_Q_SYN) {
         if (!c->q_prev)
-            l->synq_head = c->q_next;
+            l->lq->synq_head = c->q_next;
         if (c->q_next)
             c->q_next->q_prev = c->q_prev;
-        l->synq_len--;
+        l->lq->synq_len--;
     } else {
         if (!c->q_prev)
-            l->accq_head = c->q_next;
+            l->lq->accq_head = c->q_next;
         if (c->q_next)
             c->q_next->q_prev = c->q_prev;
         else
-            l->accq_tail = c->q_prev;
-        l->accq_len--;
+            l->lq->accq_tail = c->q_prev;
+        l->lq->accq_len--;
     }
     c->q_prev = c->q_next = NULL;
     c->queue = TCP_Q_NONE;
@@ -67,8 +67,8 @@ static void accq_append(struct nst_tcp_conn *l, struct nst_tcp_conn *c)
 {
     c->listener = l;
     c->queue = TCP_Q_ACCEPT;
-    q_push(&l->accq_head, &l->accq_tail, c);
-    l->accq_len++;
+    q_push(&l->lq->accq_head, &l->lq->accq_tail, c);
+    l->lq->accq_len++;
 }
 
 int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -76,7 +76,7 @@ int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c)
     struct nst_tcp_conn *l = c->listener;
     if (!l)
         return 0;
-    if (l->accq_len >= l->backlog) {
+    if (l->lq->accq_len >= l->lq->backlog) {
         NST_STAT_INC(st, tcp, listen_overflows);
         return -1;
     }
@@ -88,7 +88,7 @@ int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c)
 
 struct nst_tcp_conn *tcp_listen_accept(struct nst_stack *st, struct nst_tcp_conn *l)
 {
-    struct nst_tcp_conn *c = l->accq_head;
+    struct nst_tcp_conn *c = l->lq->accq_head;
     if (!c)
         return NULL;
     tcp_listen_unlink(st, c);
@@ -100,7 +100,7 @@ void tcp_listen_close(struct nst_stack *st, struct nst_tcp_conn *l)
     /* Connections nobody accepted are aborted (RFC 9293 3.10.4: CLOSE of a
      * listener; Linux resets them too). */
     struct nst_tcp_conn *c;
-    while ((c = l->synq_head) || (c = l->accq_head)) {
+    while ((c = l->lq->synq_head) || (c = l->lq->accq_head)) {
         tcp_listen_unlink(st, c);
         if (c->state != NST_TCPS_CLOSED)
             tcp_send_rst(st, c);
@@ -184,8 +184,8 @@ static void embryo_new(struct nst_stack *st, struct nst_tcp_conn *l, const struc
     tcp_conn_hash(st, c);
     c->listener = l;
     c->queue = TCP_Q_SYN;
-    q_push(&l->synq_head, NULL, c);
-    l->synq_len++;
+    q_push(&l->lq->synq_head, NULL, c);
+    l->lq->synq_len++;
     NST_STAT_INC(st, tcp, passive_opens);
     tcp_send_syn(st, c);
 }
@@ -230,7 +230,7 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
     }
     uint16_t window = (uint16_t)NST_MIN(l->rcvbuf_cap, (size_t)65535);
     tcp_send_raw(st, &t, iss, seg->h.seq + 1, NST_TCP_SYN | NST_TCP_ACK | ecn, window, &o);
-    l->last_cookie = st->now;
+    l->lq->last_cookie = st->now;
     NST_STAT_INC(st, tcp, syncookies_sent);
 }
 
@@ -239,7 +239,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
                             const struct nst_syncookie_opts *co)
 {
     const struct nst_tcp_config *cfg = &st->cfg.tcp;
-    if (l->accq_len >= l->backlog) {
+    if (l->lq->accq_len >= l->lq->backlog) {
         NST_STAT_INC(st, tcp, listen_overflows);
         return;
     }
@@ -288,7 +288,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
 
 static int try_cookie(struct nst_stack *st, struct nst_tcp_conn *l, const struct tcp_seg *seg)
 {
-    if (!st->cfg.tcp.syncookies || !l->last_cookie || st->now - l->last_cookie > COOKIE_LIFETIME)
+    if (!st->cfg.tcp.syncookies || !l->lq->last_cookie || st->now - l->lq->last_cookie > COOKIE_LIFETIME)
         return 0;
     struct nst_tcp_tuple t = {
         .laddr = seg->dst, .raddr = seg->src, .lport = seg->h.dst_port, .rport = seg->h.src_port};
@@ -318,12 +318,12 @@ void tcp_listen_input(struct nst_stack *st, struct nst_tcp_conn *l, const struct
     if (!(f & NST_TCP_SYN))
         return; /* fourth: other text or control, drop */
     /* third: a SYN. The backlog bounds both queues together. */
-    if (l->accq_len >= l->backlog) {
+    if (l->lq->accq_len >= l->lq->backlog) {
         NST_STAT_INC(st, tcp, listen_overflows);
         NST_STAT_INC(st, tcp, listen_drops);
         return;
     }
-    if (l->synq_len + l->accq_len >= l->backlog) {
+    if (l->lq->synq_len + l->lq->accq_len >= l->lq->backlog) {
         if (st->cfg.tcp.syncookies) {
             cookie_send(st, l, seg);
         } else {

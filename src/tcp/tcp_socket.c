@@ -3,6 +3,7 @@
  * STATUS) and the socket options. Nothing blocks: calls that would wait
  * return -EAGAIN / -EINPROGRESS and readiness tells when to retry. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nstack/tcp_info.h>
@@ -99,11 +100,13 @@ static int tcp_listen_op(struct nst_stack *st, struct nst_sock *s, int backlog)
     unsigned max = st->cfg.tcp.max_backlog;
     unsigned b = backlog < 1 ? 1u : (unsigned)backlog > max ? max : (unsigned)backlog;
     if (c->state == NST_TCPS_LISTEN) {
-        c->backlog = b;
+        c->lq->backlog = b;
         return 0;
     }
     if (c->state != NST_TCPS_CLOSED || c->attempted)
         return -EINVAL;
+    if (!c->lq && !(c->lq = calloc(1, sizeof(*c->lq))))
+        return -ENOMEM;
     if (!c->port_held) {
         /* c->t.laddr: 0, or the address of a bind() that left the port open. */
         int port = pick_bind_port(st, c, c->t.laddr);
@@ -120,7 +123,7 @@ static int tcp_listen_op(struct nst_stack *st, struct nst_sock *s, int backlog)
         return err;
     }
     c->port.bound = 1;
-    c->backlog = b;
+    c->lq->backlog = b;
     tcp_listener_add(st, c);
     return 0;
 }
@@ -740,7 +743,7 @@ static int tcp_events(struct nst_stack *st, struct nst_sock *s)
     (void)st;
     struct nst_tcp_conn *c = conn_of(s);
     if (c->state == NST_TCPS_LISTEN)
-        return c->accq_len ? NST_EV_IN : 0;
+        return c->lq->accq_len ? NST_EV_IN : 0;
     /* As Linux's tcp_poll: a closed socket is hung up, readable (EOF) and
      * writable (a write fails at once). */
     int closed = c->state == NST_TCPS_CLOSED;

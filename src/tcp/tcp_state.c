@@ -384,6 +384,7 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     if (c->all_next)
         c->all_next->all_prev = c->all_prev;
     ts->n_conns--;
+    free(c->lq);
     free(c);
 }
 

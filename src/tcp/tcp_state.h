@@ -79,6 +79,15 @@ struct tcp_tw_fifo {
     struct nst_timer timer;
 };
 
+/* A listener's queues: the SYN queue (embryonic, SYN_RECEIVED) and the
+ * accept queue (established, not yet accepted). Together they hold at most
+ * `backlog` connections; SYN cookies take over beyond that. */
+struct tcp_listen_q {
+    struct nst_tcp_conn *synq_head, *accq_head, *accq_tail;
+    unsigned synq_len, accq_len, backlog;
+    nst_time_t last_cookie;      /* when this listener last answered with a SYN cookie */
+};
+
 struct nst_tcp_conn {
     struct nst_sock sock;        /* first: what the socket layer holds */
     struct nst_hnode node;       /* tuple table, or listener table when LISTEN */
@@ -102,14 +111,12 @@ struct nst_tcp_conn {
     uint8_t was_connected;       /* reached ESTABLISHED once */
     uint8_t attempted;           /* connect() was called */
 
-    /* Listener: the SYN queue (embryonic, SYN_RECEIVED) and the accept
-     * queue (established, not yet accepted). Together they hold at most
-     * `backlog` connections; SYN cookies take over beyond that. */
+    /* A connection in a listener's queue: the listener and its neighbours
+     * there. A listener's own queues are in `lq` (struct tcp_listen_q),
+     * allocated by listen(): 40 bytes no other connection need carry. */
     struct nst_tcp_conn *listener;
     struct nst_tcp_conn *q_prev, *q_next;
-    struct nst_tcp_conn *synq_head, *accq_head, *accq_tail;
-    unsigned synq_len, accq_len, backlog;
-    nst_time_t last_cookie;      /* when this listener last answered with a SYN cookie */
+    struct tcp_listen_q *lq;
 
     /* Send sequence variables (RFC 9293 3.3.1). snd_max is the highest
      * sequence ever sent: snd_nxt is pulled back below it to retransmit. */
