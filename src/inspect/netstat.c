@@ -24,6 +24,7 @@ static const struct phrase phrases[] = {
     {"ip", "drop_unknown_protocol", "incoming packets with unknown protocol"},
     {"ip", "reass_ok", "reassemblies ok"},
     {"ip", "reass_timeout", "reassemblies timed out"},
+    {"ip", "reass_ecn_mismatch", "reassemblies failed: Not-ECT fragments mixed with ECT or CE (RFC 3168 5.3)"},
     {"ip", "frag_created", "fragments created"},
     {"ip", "drop_martian_src_zero", "not forwarded: martian source on network 0"},
     {"ip", "drop_martian_src_loopback", "not forwarded: martian source on network 127"},
@@ -65,6 +66,17 @@ static const struct phrase phrases[] = {
     {"tcp", "port_exhausted", "connects failed: no ephemeral port free (EADDRNOTAVAIL)"},
     {"tcp", "timewait_reused", "TIME_WAIT ports reused by connect (tcp_tw_reuse)"},
     {"tcp", "close_wait_leaks", "connections in CLOSE_WAIT past the leak threshold"},
+    {"tcp", "ecn_negotiated", "connections with ECN negotiated (RFC 3168)"},
+    {"tcp", "ecn_ce_received", "segments received with CE (congestion experienced)"},
+    {"tcp", "ecn_ece_received", "ACKs received with ECE (ECN-Echo)"},
+    {"tcp", "ecn_cwr_sent", "segments sent with CWR (congestion window reduced)"},
+    {"tcp", "ecn_cwr_received", "segments received with CWR"},
+    {"tcp", "ecn_reductions", "congestion windows reduced for ECN-Echo"},
+    {"tcp", "dsack_sent", "DSACKs sent for old or out of order packets"},
+    {"tcp", "dsack_received", "DSACKs received"},
+    {"tcp", "spurious_rtx_dsack", "recoveries found spurious by DSACK (RFC 3708)"},
+    {"tcp", "frto_spurious", "spurious RTOs detected by F-RTO (RFC 5682)"},
+    {"tcp", "frto_genuine", "RTOs found genuine by F-RTO (RFC 5682)"},
 };
 
 static const char *heading(const char *layer)

@@ -98,6 +98,10 @@ start_serve() {
 # Stops the server (SIGTERM: it prints its counters) and waits for it.
 stop_serve() { stop_pid "$SERVE_PID"; }
 
+# pcap_count FILE FILTER: how many frames of the capture FILE match the
+# tshark display filter.
+pcap_count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l; }
+
 check() { # check NAME COMMAND...
   if "${@:2}"; then pass=$((pass + 1)); echo "ok   $1"; else fail=$((fail + 1)); echo "FAIL $1"; fi
 }

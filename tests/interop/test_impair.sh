@@ -22,10 +22,9 @@ check "the loss line says so" has "$OUT/ping-loss.txt" "^100 packets transmitted
 # reply dropped on its way out (the ARP exchange came through: it is the
 # first frame each way, and seed 1 keeps it).
 check "missing echoes = the driver's losses ($lost_rx + $lost_tx)" test $((sent - got)) -eq $((lost_rx + lost_tx))
-count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l; }
 # The capture is the device's view: every request read, only the replies written.
 check "capture: 100 requests, $got replies" \
-  test "$(count "$OUT/loss.pcap" 'icmp.type == 8')/$(count "$OUT/loss.pcap" 'icmp.type == 0')" = "100/$got"
+  test "$(pcap_count "$OUT/loss.pcap" 'icmp.type == 8')/$(pcap_count "$OUT/loss.pcap" 'icmp.type == 0')" = "100/$got"
 check "loss capture is clean" "$CHECK_PCAP" "$OUT/loss.pcap"
 
 # Every frame nstack sends, twice: each reply comes back with a DUP!.

@@ -26,8 +26,27 @@ check "the kernel asks for ECN in the namespace" test "$(nsx sysctl -n net.ipv4.
 export NSTACK_COUNTERS=1
 CTL=$OUT/ctl.sock
 
-# count FILE FILTER: frames of the capture FILE matching the display filter.
-count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l; }
+# check_setup PCAP CLIENT CLIENT_ADDR SERVER SERVER_ADDR: the capture is
+# clean; the client's SYN is ECN-setup (ECE and CWR), the server's SYN-ACK
+# too (ECE, not CWR) (RFC 3168 6.1.1).
+check_setup() {
+  local p=$1
+  check "capture is clean" "$CHECK_PCAP" "$p"
+  check "$2's SYN is ECN-setup (ECE and CWR)" \
+    test "$(pcap_count "$p" "ip.src == $3 && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.flags.ece == 1 && tcp.flags.cwr == 1")" -eq 1
+  check "$4's SYN-ACK is ECN-setup (ECE, not CWR)" \
+    test "$(pcap_count "$p" "ip.src == $5 && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1 && tcp.flags.cwr == 0")" -eq 1
+}
+
+# check_nstack_ect PCAP: nstack sent data, all of it ECT(0); none of its
+# pure ACKs or SYNs is ECT (RFC 3168 6.1.4).
+check_nstack_ect() {
+  local p=$1 ndata
+  ndata=$(pcap_count "$p" "ip.src == $NADDR && tcp.len > 0")
+  check "nstack sent data ($ndata segments)" test "$ndata" -gt 0
+  check "every nstack data segment is ECT(0)" test "$(pcap_count "$p" "ip.src == $NADDR && tcp.len > 0 && ip.dsfield.ecn == 2")" -eq "$ndata"
+  check "no nstack pure ACK or SYN is ECT" test "$(pcap_count "$p" "ip.src == $NADDR && tcp.len == 0 && ip.dsfield.ecn != 0")" -eq 0
+}
 
 # The kernel's client: connects to port 7 (echo), sends 256 KiB, reads it
 # back, says ready, then holds the connection until told to close.
@@ -78,17 +97,10 @@ exec 3>&-
 wait_for "$OUT/client.txt" '^closed$' 10
 stop_serve
 check "serve counted the negotiation" has "$OUT/serve.txt" '^counter tcp\.ecn_negotiated 1$'
-P=$OUT/serve.pcap
-check "capture is clean" "$CHECK_PCAP" "$P"
-check "the kernel's SYN is ECN-setup (ECE and CWR)" \
-  test "$(count "$P" "ip.src == $KADDR && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.flags.ece == 1 && tcp.flags.cwr == 1")" -eq 1
-check "nstack's SYN-ACK is ECN-setup (ECE, not CWR)" \
-  test "$(count "$P" "ip.src == $NADDR && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1 && tcp.flags.cwr == 0")" -eq 1
-ndata=$(count "$P" "ip.src == $NADDR && tcp.len > 0")
-check "nstack sent data ($ndata segments)" test "$ndata" -gt 0
-check "every nstack data segment is ECT(0)" test "$(count "$P" "ip.src == $NADDR && tcp.len > 0 && ip.dsfield.ecn == 2")" -eq "$ndata"
-check "no nstack pure ACK or SYN is ECT" test "$(count "$P" "ip.src == $NADDR && tcp.len == 0 && ip.dsfield.ecn != 0")" -eq 0
-check "the kernel's data is ECT(0) too" test "$(count "$P" "ip.src == $KADDR && tcp.len > 0 && ip.dsfield.ecn != 2")" -eq 0
+check_setup "$OUT/serve.pcap" "the kernel" "$KADDR" nstack "$NADDR"
+check_nstack_ect "$OUT/serve.pcap"
+check "the kernel's data is ECT(0) too" \
+  test "$(pcap_count "$OUT/serve.pcap" "ip.src == $KADDR && tcp.len > 0 && ip.dsfield.ecn != 2")" -eq 0
 check "nothing retransmitted" test "$(tcp_stat "$OUT/serve.txt" retransmitted)" = 0
 
 # 2. nstack connect --ecn 1 -> a Linux server.
@@ -125,16 +137,8 @@ check "Linux received the stream, the same bytes" has "$OUT/server.txt" "^receiv
 check "the kernel's TCP_INFO: the connection used ECN (options $(tcpi_options "$OUT/server.txt"))" \
   test $(($(tcpi_options "$OUT/server.txt") & 8)) -eq 8
 check "nstack connect counted the negotiation" has "$OUT/send.txt" '^counter tcp\.ecn_negotiated 1$'
-P=$OUT/send.pcap
-check "capture is clean" "$CHECK_PCAP" "$P"
-check "nstack's SYN is ECN-setup (ECE and CWR)" \
-  test "$(count "$P" "ip.src == $NADDR && tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.flags.ece == 1 && tcp.flags.cwr == 1")" -eq 1
-check "the kernel's SYN-ACK is ECN-setup (ECE, not CWR)" \
-  test "$(count "$P" "ip.src == $KADDR && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 1 && tcp.flags.cwr == 0")" -eq 1
-ndata=$(count "$P" "ip.src == $NADDR && tcp.len > 0")
-check "nstack sent data ($ndata segments)" test "$ndata" -gt 0
-check "every nstack data segment is ECT(0)" test "$(count "$P" "ip.src == $NADDR && tcp.len > 0 && ip.dsfield.ecn == 2")" -eq "$ndata"
-check "no nstack pure ACK or SYN is ECT" test "$(count "$P" "ip.src == $NADDR && tcp.len == 0 && ip.dsfield.ecn != 0")" -eq 0
+check_setup "$OUT/send.pcap" nstack "$NADDR" "the kernel" "$KADDR"
+check_nstack_ect "$OUT/send.pcap"
 check "nothing retransmitted" test "$(tcp_stat "$OUT/send.txt" retransmitted)" = 0
 
 # 3. nstack serve --ecn 0: the kernel asks, nstack does not agree.
@@ -154,6 +158,6 @@ check "the kernel's TCP_INFO: no ECN (options $(tcpi_options "$OUT/off-client.tx
 stop_serve
 check "nstack did not negotiate" bash -c "! grep -q '^counter tcp\.ecn_negotiated' '$OUT/off.txt'"
 check "nstack's SYN-ACK is plain (no ECE)" \
-  test "$(count "$OUT/off.pcap" "ip.src == $NADDR && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 0 && tcp.flags.cwr == 0")" -eq 1
-check "nothing nstack sent is ECT" test "$(count "$OUT/off.pcap" "ip.src == $NADDR && ip.dsfield.ecn != 0")" -eq 0
+  test "$(pcap_count "$OUT/off.pcap" "ip.src == $NADDR && tcp.flags.syn == 1 && tcp.flags.ack == 1 && tcp.flags.ece == 0 && tcp.flags.cwr == 0")" -eq 1
+check "nothing nstack sent is ECT" test "$(pcap_count "$OUT/off.pcap" "ip.src == $NADDR && ip.dsfield.ecn != 0")" -eq 0
 finish

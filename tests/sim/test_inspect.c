@@ -466,6 +466,7 @@ static void test_netstat_and_errors(void)
     CHECK(strstr(t, "\nTcp:\n    1 active connection openings [active_opens]\n") != NULL);
     CHECK(strstr(t, "\n    1 connects failed: no ephemeral port free (EADDRNOTAVAIL) [port_exhausted]\n") != NULL);
     CHECK(strstr(t, "\n    0 connections in CLOSE_WAIT past the leak threshold [close_wait_leaks]\n") != NULL);
+    CHECK(strstr(t, "\n    0 DSACKs received [dsack_received]\n") != NULL);
     CHECK(strstr(t, "\nIcmp:\n") && strstr(t, "\nIp:\n") && strstr(t, "\nUdp:\n") && strstr(t, "\nArp:\n"));
     CHECK(strstr(t, "\n    0 paws drops\n") != NULL); /* counters without netstat words keep their name */
     /* Every counter appears once. */

@@ -87,28 +87,37 @@ static void test_router_keeps_ecn(void)
 
 /* ---- the link's marking queue ------------------------------------------------------------ */
 
-static struct nst_stack_config host_cfg(int ecn)
+/* A link of bps whose queue marks ECT frames from `mark` waiting on
+ * (nst_link_params.ecn_mark_threshold); the rest as by default. */
+static struct nst_link_params marking_link(uint64_t bps, uint32_t mark)
+{
+    struct nst_link_params lp;
+    nst_link_params_default(&lp);
+    lp.bandwidth_bps = bps;
+    lp.ecn_mark_threshold = mark;
+    return lp;
+}
+
+/* Hosts a and b (TCP's ECN mode `ecn`, ARP entries that last the test)
+ * joined by a link lp: one check that the world is built. */
+static void pair_up(struct su_pair *p, uint64_t seed, int ecn, const struct nst_link_params *lp)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
     nst_tcp_config_default(&c.tcp);
     c.tcp.ecn = ecn;
     c.arp_entry_ttl = NST_SEC(3600);
-    return c;
+    CHECK_EQ(su_pair_build(p, seed, &c, lp), 0);
 }
 
 /* Not-ECT datagrams (UDP) are never marked: 20 at once into a queue of 8
  * behind one on the wire, 11 tail-dropped, whatever the threshold. */
 static void test_not_ect_tail_dropped(void)
 {
-    struct nst_stack_config c = host_cfg(1);
-    struct nst_link_params lp;
-    nst_link_params_default(&lp);
-    lp.bandwidth_bps = 1000000;
+    struct nst_link_params lp = marking_link(1000000, 2);
     lp.queue_limit = 8;
-    lp.ecn_mark_threshold = 2;
     struct su_pair p;
-    CHECK_EQ(su_pair_build(&p, 1, &c, &lp), 0);
+    pair_up(&p, 1, 1, &lp);
     int fa = su_udp_bound(p.a, SU_A_ADDR, 1000), fb = su_udp_bound(p.b, SU_B_ADDR, 2000);
     struct nst_sockaddr to = {SU_B_ADDR, 2000};
     CHECK_EQ(nst_sendto(p.a, fa, "warm", 4, 0, &to), 4); /* ARP first */
@@ -135,13 +144,9 @@ static void test_not_ect_tail_dropped(void)
  * frames 5 to 10 are marked CE: 6 marks, each echoed, one reduction. */
 static void test_ect_burst_marked(void)
 {
-    struct nst_stack_config c = host_cfg(1);
-    struct nst_link_params lp;
-    nst_link_params_default(&lp);
-    lp.bandwidth_bps = 10000000;
-    lp.ecn_mark_threshold = 3;
+    struct nst_link_params lp = marking_link(10000000, 3);
     struct su_pair p;
-    CHECK_EQ(su_pair_build(&p, 1, &c, &lp), 0);
+    pair_up(&p, 1, 1, &lp);
     int lfd = nst_socket(p.a, NST_SOCK_STREAM);
     struct nst_sockaddr la = {0, PORT}, ra = {SU_A_ADDR, PORT};
     CHECK_EQ(nst_bind(p.a, lfd, &la), 0);
@@ -185,15 +190,6 @@ struct xfer {
     uint8_t buf[65536];
 };
 
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 static uint8_t byte_at(uint64_t i) { return (uint8_t)((i * 2654435761u) >> 13); }
 
 static int pump(void *arg)
@@ -206,7 +202,7 @@ static int pump(void *arg)
         long n = nst_send(x->cli, x->cfd, x->buf, want, 0);
         if (n <= 0)
             break;
-        x->tx_hash = fnv(x->tx_hash, x->buf, (size_t)n);
+        x->tx_hash = su_fnv(x->tx_hash, x->buf, (size_t)n);
         x->sent += (uint64_t)n;
     }
     if (x->sent == x->total && !x->shut) {
@@ -221,7 +217,7 @@ static int pump(void *arg)
             break;
         if (n == 0)
             x->eof = 1;
-        x->rx_hash = fnv(x->rx_hash, x->buf, (size_t)n);
+        x->rx_hash = su_fnv(x->rx_hash, x->buf, (size_t)n);
         x->received += (uint64_t)n;
     }
     return x->eof;
@@ -237,20 +233,16 @@ struct outcome {
 static struct outcome transfer(int ecn)
 {
     struct outcome o = {0};
-    struct nst_stack_config c = host_cfg(ecn);
-    struct nst_link_params lp;
-    nst_link_params_default(&lp);
+    struct nst_link_params lp = marking_link(10000000, 10);
     lp.latency = NST_MSEC(10);
-    lp.bandwidth_bps = 10000000;
     lp.queue_limit = 100;
-    lp.ecn_mark_threshold = 10;
     struct su_pair p;
-    CHECK_EQ(su_pair_build(&p, 7, &c, &lp), 0);
+    pair_up(&p, 7, ecn, &lp);
     struct xfer *x = calloc(1, sizeof(*x));
     x->srv = p.a;
     x->cli = p.b;
     x->total = 2u << 20;
-    x->tx_hash = x->rx_hash = 0xcbf29ce484222325ULL;
+    x->tx_hash = x->rx_hash = SU_FNV_BASIS;
     x->sfd = -1;
     x->lfd = nst_socket(p.a, NST_SOCK_STREAM);
     struct nst_sockaddr la = {0, PORT}, ra = {SU_A_ADDR, PORT};

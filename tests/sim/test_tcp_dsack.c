@@ -16,21 +16,7 @@
 
 #include "support/tcp_testutil.h"
 
-#define MSS 1460u
-
-static struct nst_tcp_opts sack_blocks(unsigned n, const uint32_t *v)
-{
-    struct nst_tcp_opts o;
-    memset(&o, 0, sizeof(o));
-    o.sack_count = (uint8_t)n;
-    for (unsigned i = 0; i < n; i++) {
-        o.sack[i].start = v[2 * i];
-        o.sack[i].end = v[2 * i + 1];
-    }
-    return o;
-}
-#define SACK(...) sack_blocks(sizeof((uint32_t[]){__VA_ARGS__}) / (2 * sizeof(uint32_t)), (uint32_t[]){__VA_ARGS__})
-#define NO_SACK sack_blocks(0, NULL)
+#define MSS TU_MSS
 
 /* What the stack must send at exactly `at`: a bare ACK with these blocks. */
 #define EXPECT_ACK(s, when, ackno, sack)                                                                       \
@@ -43,6 +29,12 @@ static void data(struct ts *s, nst_time_t t, uint32_t seq, uint32_t len)
     INJECT(s, t, .flags = F_PA, .seq = seq, .ack = 1, .win = 65535, .len = len);
 }
 
+/* The same with the peer's timestamp option (tu_ts). */
+static void data_ts(struct ts *s, nst_time_t t, uint32_t seq, uint32_t len)
+{
+    INJECT(s, t, .flags = F_PA, .seq = seq, .ack = 1, .win = 65535, .len = len, .opts = tu_ts(t));
+}
+
 /* ---- receiver ---------------------------------------------------------------------- */
 
 /* Data ACKed already comes again (RFC 2883 4.1.1), then partly again
@@ -52,17 +44,17 @@ static void test_duplicate_below_rcv_nxt(void)
     int lfd, fd;
     struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
     data(s, SEC(1), 1, 1000);
-    EXPECT_ACK(s, MS(1040), 1001, NO_SACK); /* delayed ACK, no blocks */
+    EXPECT_ACK(s, MS(1040), 1001, TU_NO_SACK); /* delayed ACK, no blocks */
     data(s, MS(1100), 1, 1000);
-    EXPECT_ACK(s, MS(1100), 1001, SACK(1, 1001));
+    EXPECT_ACK(s, MS(1100), 1001, TU_SACK(1, 1001));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 1);
     CHECK_EQ(tu_stats(s)->tcp_rx_duplicate, 1);
     data(s, MS(1200), 501, 1000);
-    EXPECT_ACK(s, MS(1200), 1501, SACK(501, 1001));
+    EXPECT_ACK(s, MS(1200), 1501, TU_SACK(501, 1001));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 2);
     /* The next ACK reports nothing: the D-SACK went in one ACK only. */
     data(s, MS(1300), 1501, 1000);
-    EXPECT_ACK(s, MS(1340), 2501, NO_SACK);
+    EXPECT_ACK(s, MS(1340), 2501, TU_NO_SACK);
     EXPECT_NONE(s, SEC(2));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 2);
     char buf[4000];
@@ -78,23 +70,23 @@ static void test_duplicate_of_out_of_order_data(void)
     int lfd, fd;
     struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
     data(s, SEC(1), 2001, 1000);
-    EXPECT_ACK(s, SEC(1), 1, SACK(2001, 3001));
+    EXPECT_ACK(s, SEC(1), 1, TU_SACK(2001, 3001));
     data(s, MS(1010), 4001, 1000);
-    EXPECT_ACK(s, MS(1010), 1, SACK(4001, 5001, 2001, 3001));
+    EXPECT_ACK(s, MS(1010), 1, TU_SACK(4001, 5001, 2001, 3001));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 0);
     /* Wholly inside [2001, 3001). */
     data(s, MS(1020), 2501, 500);
-    EXPECT_ACK(s, MS(1020), 1, SACK(2501, 3001, 2001, 3001, 4001, 5001));
+    EXPECT_ACK(s, MS(1020), 1, TU_SACK(2501, 3001, 2001, 3001, 4001, 5001));
     /* Partly: [2801, 3001) again, [3001, 3201) new, merged into the block. */
     data(s, MS(1030), 2801, 400);
-    EXPECT_ACK(s, MS(1030), 1, SACK(2801, 3001, 2001, 3201, 4001, 5001));
+    EXPECT_ACK(s, MS(1030), 1, TU_SACK(2801, 3001, 2001, 3201, 4001, 5001));
     /* In order, and overlapping what is held: [2001, 2501) again. */
     data(s, MS(1040), 1, 2500);
-    EXPECT_ACK(s, MS(1040), 3201, SACK(2001, 2501, 4001, 5001));
+    EXPECT_ACK(s, MS(1040), 3201, TU_SACK(2001, 2501, 4001, 5001));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 3);
     /* The hole fills: an ACK with no block at all. */
     data(s, MS(1050), 3201, 800);
-    EXPECT_ACK(s, MS(1050), 5001, NO_SACK);
+    EXPECT_ACK(s, MS(1050), 5001, TU_NO_SACK);
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 3);
     char buf[6000];
     CHECK_EQ(nst_recv(s->st, fd, buf, sizeof(buf), 0), 5000);
@@ -108,14 +100,14 @@ static void test_dsack_with_timestamps_three_blocks(void)
 {
     int lfd, fd;
     struct ts *s = tu_passive(NULL, 1, &lfd, &fd);
-    INJECT(s, SEC(1), .flags = F_PA, .seq = 2001, .ack = 1, .win = 65535, .len = 1000, .opts = tu_ts(SEC(1)));
-    EXPECT_ACK(s, SEC(1), 1, SACK(2001, 3001));
-    INJECT(s, MS(1010), .flags = F_PA, .seq = 4001, .ack = 1, .win = 65535, .len = 1000, .opts = tu_ts(MS(1010)));
-    EXPECT_ACK(s, MS(1010), 1, SACK(4001, 5001, 2001, 3001));
-    INJECT(s, MS(1020), .flags = F_PA, .seq = 6001, .ack = 1, .win = 65535, .len = 1000, .opts = tu_ts(MS(1020)));
-    EXPECT_ACK(s, MS(1020), 1, SACK(6001, 7001, 2001, 3001, 4001, 5001));
-    INJECT(s, MS(1030), .flags = F_PA, .seq = 4001, .ack = 1, .win = 65535, .len = 1000, .opts = tu_ts(MS(1030)));
-    EXPECT_ACK(s, MS(1030), 1, SACK(4001, 5001, 4001, 5001, 2001, 3001));
+    data_ts(s, SEC(1), 2001, 1000);
+    EXPECT_ACK(s, SEC(1), 1, TU_SACK(2001, 3001));
+    data_ts(s, MS(1010), 4001, 1000);
+    EXPECT_ACK(s, MS(1010), 1, TU_SACK(4001, 5001, 2001, 3001));
+    data_ts(s, MS(1020), 6001, 1000);
+    EXPECT_ACK(s, MS(1020), 1, TU_SACK(6001, 7001, 2001, 3001, 4001, 5001));
+    data_ts(s, MS(1030), 4001, 1000);
+    EXPECT_ACK(s, MS(1030), 1, TU_SACK(4001, 5001, 4001, 5001, 2001, 3001));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 1);
     ts_free(s);
 }
@@ -129,13 +121,13 @@ static void test_no_dsack_without_sack(void)
     int fd = ts_passive_open(s, lfd, 0, MS(100), &o, 65535);
     CHECK(fd >= 0);
     data(s, SEC(1), 1, 1000);
-    EXPECT_ACK(s, MS(1040), 1001, NO_SACK);
+    EXPECT_ACK(s, MS(1040), 1001, TU_NO_SACK);
     data(s, MS(1100), 1, 1000);
-    EXPECT_ACK(s, MS(1100), 1001, NO_SACK);
+    EXPECT_ACK(s, MS(1100), 1001, TU_NO_SACK);
     data(s, MS(1200), 2001, 1000);
-    EXPECT_ACK(s, MS(1200), 1001, NO_SACK);
+    EXPECT_ACK(s, MS(1200), 1001, TU_NO_SACK);
     data(s, MS(1300), 2001, 1000);
-    EXPECT_ACK(s, MS(1300), 1001, NO_SACK);
+    EXPECT_ACK(s, MS(1300), 1001, TU_NO_SACK);
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 0);
     CHECK_EQ(tu_stats(s)->tcp_rx_duplicate, 1);
     ts_free(s);
@@ -147,32 +139,23 @@ static void test_no_dsack_without_sack(void)
  * queued at 1 s; the initial window (10 segments) is expected. */
 static struct ts *sender(const char *cc, int *fd, uint32_t nseg)
 {
-    struct ts *s = ts_new(NULL);
-    int lfd = ts_listen(s, 8);
-    if (cc)
-        nst_setsockopt(s->st, lfd, NST_IPPROTO_TCP, NST_TCP_CONGESTION, cc, strlen(cc));
-    struct nst_tcp_opts o = ts_syn_opts(7, 1, 0);
-    *fd = ts_passive_open(s, lfd, 0, MS(100), &o, 65535);
-    ts_run_until(s, SEC(1));
-    size_t n = nseg * MSS;
-    char *buf = malloc(n);
-    memset(buf, 'd', n);
-    CHECK_EQ(nst_send(s->st, *fd, buf, n, 0), (long long)n);
-    free(buf);
+    struct ts *s = tu_bulk_sender(NULL, 1, cc, nseg * MSS, fd);
     for (uint32_t i = 0; i < 10; i++)
-        EXPECT(s, SEC(1), .flags = F_A, .seq = 1 + i * MSS, .ack = 1, .len = MSS, .at = SEC(1),
-               .check = TS_DEFAULT_CHECK | TS_TIME);
+        tu_expect_segment(s, SEC(1), 1 + i * MSS);
     return s;
 }
 
-static void expect_segment(struct ts *s, nst_time_t at, uint32_t seq)
+/* The first segment is lost and the next three arrive: SACKs of them,
+ * limited transmit twice (RFC 3042), then the fast retransmit of the first
+ * segment (recovery point 17521). */
+static void fast_retransmit_first(struct ts *s)
 {
-    EXPECT(s, at, .flags = F_A, .seq = seq, .ack = 1, .len = MSS, .at = at, .check = TS_DEFAULT_CHECK | TS_TIME);
-}
-
-static void ack(struct ts *s, nst_time_t t, uint32_t ackno, struct nst_tcp_opts o)
-{
-    INJECT(s, t, .flags = F_A, .seq = 1, .ack = ackno, .win = 65535, .opts = o);
+    tu_ack(s, MS(1100), 1, TU_SACK(1461, 2921));
+    tu_expect_segment(s, MS(1100), 14601);
+    tu_ack(s, MS(1101), 1, TU_SACK(1461, 4381));
+    tu_expect_segment(s, MS(1101), 16061);
+    tu_ack(s, MS(1102), 1, TU_SACK(1461, 5841));
+    tu_expect_segment(s, MS(1102), 1);
 }
 
 /* RFC 6675 2 (a duplicate ACK reports un-SACKed octets) and RFC 2883 5:
@@ -183,11 +166,11 @@ static void test_dsack_is_not_a_dupack(void)
 {
     int fd;
     struct ts *s = sender(NULL, &fd, 40);
-    ack(s, MS(1100), 1461, NO_SACK);
-    expect_segment(s, MS(1100), 14601); /* slow start: two for one */
-    expect_segment(s, MS(1100), 16061);
+    tu_ack(s, MS(1100), 1461, TU_NO_SACK);
+    tu_expect_segment(s, MS(1100), 14601); /* slow start: two for one */
+    tu_expect_segment(s, MS(1100), 16061);
     for (int i = 1; i <= 3; i++)
-        ack(s, MS(1100) + i * MS(1), 1461, SACK(1, 1461));
+        tu_ack(s, MS(1100) + i * MS(1), 1461, TU_SACK(1, 1461));
     EXPECT_NONE(s, MS(1150));
     struct nst_tcp_info ti = tu_info(s, fd);
     CHECK_EQ(ti.ca_state, NST_TCP_CA_OPEN);
@@ -196,17 +179,17 @@ static void test_dsack_is_not_a_dupack(void)
     CHECK_EQ(tu_stats(s)->tcp_dsack_received, 3);
     CHECK_EQ(tu_stats(s)->tcp_fast_retransmits, 0);
     /* A "D-SACK" reaching past anything sent is nonsense: not counted. */
-    ack(s, MS(1150), 1461, SACK(1, 30001));
+    tu_ack(s, MS(1150), 1461, TU_SACK(1, 30001));
     EXPECT_NONE(s, MS(1150));
     CHECK_EQ(tu_stats(s)->tcp_dsack_received, 3);
     CHECK_EQ(tu_info(s, fd).sacked, 0);
     /* The contrast: plain duplicate ACKs. */
-    ack(s, MS(1151), 1461, NO_SACK);
-    expect_segment(s, MS(1151), 17521);
-    ack(s, MS(1152), 1461, NO_SACK);
-    expect_segment(s, MS(1152), 18981);
-    ack(s, MS(1153), 1461, NO_SACK);
-    expect_segment(s, MS(1153), 1461);
+    tu_ack(s, MS(1151), 1461, TU_NO_SACK);
+    tu_expect_segment(s, MS(1151), 17521);
+    tu_ack(s, MS(1152), 1461, TU_NO_SACK);
+    tu_expect_segment(s, MS(1152), 18981);
+    tu_ack(s, MS(1153), 1461, TU_NO_SACK);
+    tu_expect_segment(s, MS(1153), 1461);
     CHECK_EQ(tu_info(s, fd).ca_state, NST_TCP_CA_RECOVERY);
     CHECK_EQ(tu_stats(s)->tcp_fast_retransmits, 1);
     CHECK_EQ(tu_stats(s)->tcp_dsack_received, 3);
@@ -219,8 +202,8 @@ static void test_dsack_inside_second_block(void)
 {
     int fd;
     struct ts *s = sender(NULL, &fd, 40);
-    ack(s, MS(1100), 1, SACK(2921, 4381, 1461, 4381));
-    expect_segment(s, MS(1100), 14601); /* RFC 3042: limited transmit */
+    tu_ack(s, MS(1100), 1, TU_SACK(2921, 4381, 1461, 4381));
+    tu_expect_segment(s, MS(1100), 14601); /* RFC 3042: limited transmit */
     struct nst_tcp_info ti = tu_info(s, fd);
     CHECK_EQ(ti.ca_state, NST_TCP_CA_DISORDER);
     CHECK_EQ(ti.dupacks, 1);
@@ -237,25 +220,20 @@ static void test_spurious_fast_retransmit_counted(void)
 {
     int fd;
     struct ts *s = sender("newreno", &fd, 40);
-    ack(s, MS(1100), 1, SACK(1461, 2921));
-    expect_segment(s, MS(1100), 14601);
-    ack(s, MS(1101), 1, SACK(1461, 4381));
-    expect_segment(s, MS(1101), 16061);
-    ack(s, MS(1102), 1, SACK(1461, 5841));
-    expect_segment(s, MS(1102), 1); /* fast retransmit; recovery point 17521 */
+    fast_retransmit_first(s);
     CHECK_EQ(tu_stats(s)->tcp_fast_retransmits, 1);
     /* The original arrives late, then the retransmission: a D-SACK, while
      * the episode still runs (ACK 14601 < 17521): not decided yet. */
-    ack(s, MS(1103), 14601, SACK(1, 1461));
+    tu_ack(s, MS(1103), 14601, TU_SACK(1, 1461));
     CHECK_EQ(tu_stats(s)->tcp_dsack_received, 1);
     CHECK_EQ(tu_stats(s)->tcp_spurious_rtx_dsack, 0);
     /* The ACK that ends it decides. */
-    ack(s, MS(1104), 17521, NO_SACK);
+    tu_ack(s, MS(1104), 17521, TU_NO_SACK);
     CHECK_EQ(tu_info(s, fd).ca_state, NST_TCP_CA_OPEN);
     CHECK_EQ(tu_stats(s)->tcp_spurious_rtx_dsack, 1);
     CHECK_EQ(tu_info(s, fd).retransmits, 1);
     /* Counted once: another D-SACK of it changes nothing. */
-    ack(s, MS(1105), 17521, SACK(1, 1461));
+    tu_ack(s, MS(1105), 17521, TU_SACK(1, 1461));
     CHECK_EQ(tu_stats(s)->tcp_dsack_received, 2);
     CHECK_EQ(tu_stats(s)->tcp_spurious_rtx_dsack, 1);
     ts_free(s);
@@ -268,14 +246,9 @@ static void test_genuine_fast_retransmit_not_counted(void)
 {
     int fd;
     struct ts *s = sender("newreno", &fd, 40);
-    ack(s, MS(1100), 1, SACK(1461, 2921));
-    expect_segment(s, MS(1100), 14601);
-    ack(s, MS(1101), 1, SACK(1461, 4381));
-    expect_segment(s, MS(1101), 16061);
-    ack(s, MS(1102), 1, SACK(1461, 5841));
-    expect_segment(s, MS(1102), 1);
-    ack(s, MS(1202), 17521, NO_SACK);
-    ack(s, MS(1203), 17521, SACK(1461, 1961));
+    fast_retransmit_first(s);
+    tu_ack(s, MS(1202), 17521, TU_NO_SACK);
+    tu_ack(s, MS(1203), 17521, TU_SACK(1461, 1961));
     CHECK_EQ(tu_stats(s)->tcp_dsack_received, 1);
     CHECK_EQ(tu_stats(s)->tcp_spurious_rtx_dsack, 0);
     ts_free(s);

@@ -84,13 +84,11 @@ static struct ts *active(int mode, uint8_t syn_flags, uint8_t synack_flags, uint
     return s;
 }
 
-/* 100 bytes from the application at t: one segment, ECT(0) or not. */
-static void send_100(struct ts *s, int fd, nst_time_t t, uint32_t seq, int ecn)
+/* len bytes from the application at t: one segment, ECT(0) or not. */
+static void send_one(struct ts *s, int fd, nst_time_t t, uint32_t seq, uint32_t len, int ecn)
 {
-    static const char data[100];
-    ts_run_until(s, t);
-    CHECK_EQ(nst_send(s->st, fd, data, sizeof(data), 0), 100);
-    EXPECT(s, t, .flags = F_PA, .seq = seq, .ack = 1, .len = 100);
+    tu_write(s, fd, t, len);
+    EXPECT(s, t, .flags = F_PA, .seq = seq, .ack = 1, .len = len);
     CHECK_EQ(last_ecn(s), ecn);
 }
 
@@ -101,11 +99,34 @@ static void expect_data(struct ts *s, nst_time_t by, uint8_t flags, uint32_t seq
     CHECK_EQ(last_ecn(s), NST_ECN_ECT0);
 }
 
+/* At 1 s the application writes nseg full segments: the initial window
+ * (ten, RFC 6928) goes at once, all ECT(0), with PSH on the segment that
+ * empties the buffer. */
+static void send_window(struct ts *s, int fd, uint32_t nseg)
+{
+    tu_write(s, fd, SEC(1), nseg * MSS);
+    for (uint32_t i = 0; i < nseg && i < 10; i++)
+        expect_data(s, SEC(1), i == nseg - 1 ? F_PA : F_A, 1 + i * MSS, MSS);
+}
+
 static void check_window(struct ts *s, int fd, uint32_t cwnd, uint32_t ssthresh)
 {
     struct nst_tcp_info ti = tu_info(s, fd);
     CHECK_EQ(ti.cwnd, cwnd);
     CHECK_EQ(ti.ssthresh, ssthresh);
+}
+
+/* check_window, and the windows reduced for ECE so far. */
+static void check_reduced(struct ts *s, int fd, uint32_t cwnd, uint32_t ssthresh, uint64_t reductions)
+{
+    check_window(s, fd, cwnd, ssthresh);
+    CHECK_EQ(tu_stats(s)->tcp_ecn_reductions, reductions);
+}
+
+/* The peer's pure ACK of `ackno` at t with ECE (window 512 << 7). */
+static void ack_ece(struct ts *s, nst_time_t t, uint32_t ackno)
+{
+    INJECT(s, t, .flags = F_A | F_E, .seq = 1, .ack = ackno, .win = 512);
 }
 
 /* ---- negotiation (RFC 3168 6.1.1) ------------------------------------------------------ */
@@ -118,25 +139,25 @@ static void test_active_open_matrix(void)
     struct ts *s = active(1, F_SEW, F_SAE, F_A, &fd);
     CHECK(has_ecn(s, fd));
     CHECK_EQ(tu_stats(s)->tcp_ecn_negotiated, 1);
-    send_100(s, fd, SEC(1), 1, NST_ECN_ECT0);
+    send_one(s, fd, SEC(1), 1, 100, NST_ECN_ECT0);
     ts_free(s);
     /* A SYN-ACK without ECE: no ECN, the data is Not-ECT. */
     s = active(1, F_SEW, F_SA, F_A, &fd);
     CHECK(!has_ecn(s, fd));
     CHECK_EQ(tu_stats(s)->tcp_ecn_negotiated, 0);
-    send_100(s, fd, SEC(1), 1, NST_ECN_NOT_ECT);
+    send_one(s, fd, SEC(1), 1, 100, NST_ECN_NOT_ECT);
     ts_free(s);
     /* ECE and CWR both in a SYN-ACK is not an ECN-setup SYN-ACK. */
     s = active(1, F_SEW, F_SAE | F_W, F_A, &fd);
     CHECK(!has_ecn(s, fd));
-    send_100(s, fd, SEC(1), 1, NST_ECN_NOT_ECT);
+    send_one(s, fd, SEC(1), 1, 100, NST_ECN_NOT_ECT);
     ts_free(s);
     /* ecn = 2 (the default, as Linux) and 0 never ask; a SYN-ACK with ECE
      * to a SYN that did not ask means nothing. */
     for (int mode = 0; mode <= 2; mode += 2) {
         s = active(mode, F_S, F_SAE, F_A, &fd);
         CHECK(!has_ecn(s, fd));
-        send_100(s, fd, SEC(1), 1, NST_ECN_NOT_ECT);
+        send_one(s, fd, SEC(1), 1, 100, NST_ECN_NOT_ECT);
         ts_free(s);
     }
     struct nst_tcp_config d;
@@ -163,7 +184,7 @@ static void test_passive_open_matrix(void)
         struct ts *s = passive(cases[i].mode, cases[i].syn, cases[i].synack, 1, &fd);
         CHECK_EQ(has_ecn(s, fd), cases[i].ecn);
         CHECK_EQ(tu_stats(s)->tcp_ecn_negotiated, (uint64_t)cases[i].ecn);
-        send_100(s, fd, SEC(1), 1, cases[i].ecn ? NST_ECN_ECT0 : NST_ECN_NOT_ECT);
+        send_one(s, fd, SEC(1), 1, 100, cases[i].ecn ? NST_ECN_ECT0 : NST_ECN_NOT_ECT);
         ts_free(s);
     }
 }
@@ -241,12 +262,9 @@ static void test_ect_on_new_data_only(void)
 {
     int fd;
     struct ts *s = passive(2, F_SEW, F_SAE, 1, &fd);
-    static const char data[1000];
+    static const char data[10];
     /* New data: ECT(0). */
-    ts_run_until(s, SEC(1));
-    CHECK_EQ(nst_send(s->st, fd, data, 1000, 0), 1000);
-    EXPECT(s, SEC(1), .flags = F_PA, .seq = 1, .ack = 1, .len = 1000);
-    CHECK_EQ(last_ecn(s), NST_ECN_ECT0);
+    send_one(s, fd, SEC(1), 1, 1000, NST_ECN_ECT0);
     /* Its retransmission after the RTO (6.1.5): Not-ECT. */
     EXPECT(s, SEC(5), .flags = F_PA, .seq = 1, .ack = 1, .len = 1000);
     CHECK_EQ(last_ecn(s), NST_ECN_NOT_ECT);
@@ -254,7 +272,7 @@ static void test_ect_on_new_data_only(void)
     /* The peer takes it and closes its window: the window probe (6.1.6)
      * is Not-ECT. */
     INJECT(s, t, .flags = F_A, .seq = 1, .ack = 1001, .win = 0);
-    CHECK_EQ(nst_send(s->st, fd, data, 10, 0), 10);
+    CHECK_EQ(nst_send(s->st, fd, data, sizeof(data), 0), 10);
     EXPECT(s, t + SEC(2), .flags = F_A, .seq = 1001, .ack = 1, .len = 1);
     CHECK_EQ(last_ecn(s), NST_ECN_NOT_ECT);
     t = s->now + MS(10);
@@ -287,11 +305,8 @@ static void test_go_back_n_not_ect(void)
 {
     int fd;
     struct ts *s = passive(2, F_SEW, F_SAE, 0, &fd);
-    static const char data[4 * MSS];
-    ts_run_until(s, SEC(1));
-    CHECK_EQ(nst_send(s->st, fd, data, 3 * MSS, 0), 3 * MSS);
-    for (uint32_t i = 0; i < 3; i++)
-        expect_data(s, SEC(1), i == 2 ? F_PA : F_A, 1 + i * MSS, MSS);
+    static const char data[MSS];
+    send_window(s, fd, 3);
     EXPECT(s, SEC(5), .flags = F_A, .seq = 1, .ack = 1, .len = MSS);
     CHECK_EQ(last_ecn(s), NST_ECN_NOT_ECT);
     nst_time_t t = s->now + MS(10);
@@ -302,7 +317,7 @@ static void test_go_back_n_not_ect(void)
     EXPECT(s, t, .flags = F_PA, .seq = 1 + 2 * MSS, .ack = 1, .len = MSS);
     CHECK_EQ(last_ecn(s), NST_ECN_NOT_ECT);
     INJECT(s, t + MS(10), .flags = F_A, .seq = 1, .ack = 1 + 3 * MSS, .win = 512);
-    CHECK_EQ(nst_send(s->st, fd, data, MSS, 0), MSS);
+    CHECK_EQ(nst_send(s->st, fd, data, sizeof(data), 0), MSS);
     expect_data(s, t + MS(10), F_PA, 1 + 3 * MSS, MSS);
     ts_free(s);
 }
@@ -374,31 +389,24 @@ static void test_sender_reduces_once_per_window(void)
 {
     int fd;
     struct ts *s = passive(2, F_SEW, F_SAE, 1, &fd);
-    static const char data[20 * MSS];
-    ts_run_until(s, SEC(1));
-    CHECK_EQ(nst_send(s->st, fd, data, sizeof(data), 0), (long long)sizeof(data));
-    /* The initial window: ten segments (RFC 6928), all ECT(0). */
-    for (uint32_t i = 0; i < 10; i++)
-        expect_data(s, SEC(1), F_A, 1 + i * MSS, MSS);
+    send_window(s, fd, 20);
     EXPECT_NONE(s, SEC(1) + MS(100) - 1);
     /* ECE on the ACK of two segments: slow start's growth (14600 + 1460),
      * then NewReno's reduction for FlightSize 14600 (RFC 5681 eq. 4):
      * ssthresh = cwnd = 7300. 11680 still in flight: nothing goes. */
-    INJECT(s, SEC(1) + MS(100), .flags = F_A | F_E, .seq = 1, .ack = 1 + 2 * MSS, .win = 512);
-    check_window(s, fd, 7300, 7300);
+    ack_ece(s, SEC(1) + MS(100), 1 + 2 * MSS);
+    check_reduced(s, fd, 7300, 7300, 1);
     CHECK_EQ(tu_stats(s)->tcp_ecn_ece_received, 1);
-    CHECK_EQ(tu_stats(s)->tcp_ecn_reductions, 1);
     EXPECT_NONE(s, SEC(1) + MS(110));
     /* More ECE from the same window: no second reduction (congestion
      * avoidance counts the bytes: 2920 < 7300, no growth either). */
-    INJECT(s, SEC(1) + MS(110), .flags = F_A | F_E, .seq = 1, .ack = 1 + 4 * MSS, .win = 512);
-    check_window(s, fd, 7300, 7300);
+    ack_ece(s, SEC(1) + MS(110), 1 + 4 * MSS);
+    check_reduced(s, fd, 7300, 7300, 1);
     CHECK_EQ(tu_stats(s)->tcp_ecn_ece_received, 2);
-    CHECK_EQ(tu_stats(s)->tcp_ecn_reductions, 1);
     EXPECT_NONE(s, SEC(1) + MS(120));
     /* Room for one segment: the first new data after the reduction
      * carries CWR. */
-    INJECT(s, SEC(1) + MS(120), .flags = F_A | F_E, .seq = 1, .ack = 1 + 6 * MSS, .win = 512);
+    ack_ece(s, SEC(1) + MS(120), 1 + 6 * MSS);
     expect_data(s, SEC(1) + MS(120), F_A | F_W, 1 + 10 * MSS, MSS);
     CHECK_EQ(tu_stats(s)->tcp_ecn_cwr_sent, 1);
     EXPECT_NONE(s, SEC(1) + MS(130));
@@ -406,17 +414,15 @@ static void test_sender_reduces_once_per_window(void)
      * not seen CWR yet): ignored. Congestion avoidance adds one SMSS
      * (11680 bytes acknowledged >= 7300): cwnd 8760, five segments go,
      * without CWR. */
-    INJECT(s, SEC(1) + MS(130), .flags = F_A | F_E, .seq = 1, .ack = 1 + 10 * MSS, .win = 512);
-    check_window(s, fd, 8760, 7300);
-    CHECK_EQ(tu_stats(s)->tcp_ecn_reductions, 1);
+    ack_ece(s, SEC(1) + MS(130), 1 + 10 * MSS);
+    check_reduced(s, fd, 8760, 7300, 1);
     for (uint32_t i = 11; i < 16; i++)
         expect_data(s, SEC(1) + MS(130), F_A, 1 + i * MSS, MSS);
     EXPECT_NONE(s, SEC(1) + MS(140));
     /* ECE on the ACK of the CWR segment: congestion in a new window, a
      * second reduction for FlightSize 8760: 4380. */
-    INJECT(s, SEC(1) + MS(140), .flags = F_A | F_E, .seq = 1, .ack = 1 + 11 * MSS, .win = 512);
-    check_window(s, fd, 4380, 4380);
-    CHECK_EQ(tu_stats(s)->tcp_ecn_reductions, 2);
+    ack_ece(s, SEC(1) + MS(140), 1 + 11 * MSS);
+    check_reduced(s, fd, 4380, 4380, 2);
     CHECK_EQ(tu_stats(s)->tcp_ecn_ece_received, 5);
     /* No loss, no retransmission. */
     CHECK_EQ(tu_stats(s)->tcp_retransmits, 0);
@@ -430,12 +436,8 @@ static void test_loss_in_reduced_window(void)
 {
     int fd;
     struct ts *s = passive(2, F_SEW, F_SAE, 0, &fd);
-    static const char data[10 * MSS];
-    ts_run_until(s, SEC(1));
-    CHECK_EQ(nst_send(s->st, fd, data, sizeof(data), 0), (long long)sizeof(data));
-    for (uint32_t i = 0; i < 10; i++)
-        expect_data(s, SEC(1), i == 9 ? F_PA : F_A, 1 + i * MSS, MSS);
-    INJECT(s, SEC(1) + MS(100), .flags = F_A | F_E, .seq = 1, .ack = 1 + MSS, .win = 512);
+    send_window(s, fd, 10);
+    ack_ece(s, SEC(1) + MS(100), 1 + MSS);
     check_window(s, fd, 7300, 7300);
     for (int i = 1; i <= 3; i++)
         INJECT(s, SEC(1) + MS(100 + 10 * i), .flags = F_A, .seq = 1, .ack = 1 + MSS, .win = 512);
@@ -443,8 +445,7 @@ static void test_loss_in_reduced_window(void)
     CHECK_EQ(last_ecn(s), NST_ECN_NOT_ECT); /* a retransmission */
     CHECK_EQ(tu_stats(s)->tcp_fast_retransmits, 1);
     /* RFC 6582 3.2 step 2 on the ssthresh ECN already set: 7300 + 3 SMSS. */
-    check_window(s, fd, 7300 + 3 * MSS, 7300);
-    CHECK_EQ(tu_stats(s)->tcp_ecn_reductions, 1);
+    check_reduced(s, fd, 7300 + 3 * MSS, 7300, 1);
     ts_free(s);
 }
 

@@ -30,24 +30,6 @@ struct xfer {
     uint8_t buf[65536];
 };
 
-/* FNV-1a, 64 bit. */
-static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static uint8_t next_byte(struct xfer *x)
-{
-    x->gen ^= x->gen << 13;
-    x->gen ^= x->gen >> 7;
-    x->gen ^= x->gen << 17;
-    return (uint8_t)(x->gen >> 24);
-}
-
 static void client_send(struct xfer *x)
 {
     while (x->sent < x->total) {
@@ -65,7 +47,7 @@ static void client_send(struct xfer *x)
             want = room;
         uint64_t gen_before = x->gen;
         for (size_t i = 0; i < want; i++)
-            x->buf[i] = next_byte(x);
+            x->buf[i] = su_pattern_byte(&x->gen);
         ssize_t n = nst_send(x->cli, x->cfd, x->buf, want, 0);
         if (n == -EAGAIN) {
             /* Still connecting: the bytes are regenerated next time. */
@@ -75,7 +57,7 @@ static void client_send(struct xfer *x)
         CHECK_EQ(n, (long long)want);
         if (n <= 0)
             return;
-        x->tx_hash = fnv(x->tx_hash, x->buf, (size_t)n);
+        x->tx_hash = su_fnv(x->tx_hash, x->buf, (size_t)n);
         x->sent += (uint64_t)n;
     }
     if (!x->cli_shut) {
@@ -105,7 +87,7 @@ static void server_recv(struct xfer *x)
             x->t_eof = nst_world_now(x->w);
             break;
         }
-        x->rx_hash = fnv(x->rx_hash, x->buf, (size_t)n);
+        x->rx_hash = su_fnv(x->rx_hash, x->buf, (size_t)n);
         x->received += (uint64_t)n;
     }
     if (!x->srv_closed) {
@@ -175,7 +157,7 @@ static struct result run_case_opts(const char *name, const struct nst_link_param
     x->cli = p.b;
     x->total = bytes;
     x->gen = 0x9e3779b97f4a7c15ULL ^ seed;
-    x->tx_hash = x->rx_hash = 0xcbf29ce484222325ULL;
+    x->tx_hash = x->rx_hash = SU_FNV_BASIS;
     x->sfd = -1;
     x->lfd = nst_socket(x->srv, NST_SOCK_STREAM);
     if (bufsize) {

@@ -136,6 +136,31 @@ void su_pair_free(struct su_pair *p);
  * a negative value is returned as is). */
 int su_udp_bound(struct nst_stack *st, nst_ip4_t addr, uint16_t port);
 
+/* ---- byte streams of end-to-end transfers ------------------------------- */
+
+/* FNV-1a, 64 bit, over n more bytes: both ends hash the stream as it
+ * passes (from SU_FNV_BASIS); the same bytes in the same order, the same
+ * value. */
+#define SU_FNV_BASIS 0xcbf29ce484222325ULL
+static inline uint64_t su_fnv(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/* The next byte of a pseudo-random stream: a xorshift64 step of *state
+ * (never 0), then bits 24..31 of it. */
+static inline uint8_t su_pattern_byte(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint8_t)(*state >> 24);
+}
+
 /* A current-stats snapshot shortcut. */
 #define SU_STATS(st) (nst_stack_stats(st))
 

@@ -133,6 +133,81 @@ static inline struct ts *tu_syn_received(int backlog, int *lfd)
     return s;
 }
 
+/* The MSS the peer's SYNs offer (ts_syn_opts): a full segment. */
+#define TU_MSS 1460u
+
+/* SACK blocks (RFC 2018) for the peer's ACKs: TU_SACK(s1, e1, s2, e2, ...)
+ * (relative, as the harness's ack), TU_NO_SACK for none. */
+static inline struct nst_tcp_opts tu_sack_opts(unsigned n, const uint32_t *v)
+{
+    struct nst_tcp_opts o;
+    memset(&o, 0, sizeof(o));
+    o.sack_count = (uint8_t)n;
+    for (unsigned i = 0; i < n; i++) {
+        o.sack[i].start = v[2 * i];
+        o.sack[i].end = v[2 * i + 1];
+    }
+    return o;
+}
+#define TU_SACK(...) \
+    tu_sack_opts(sizeof((uint32_t[]){__VA_ARGS__}) / (2 * sizeof(uint32_t)), (uint32_t[]){__VA_ARGS__})
+#define TU_NO_SACK tu_sack_opts(0, NULL)
+
+/* The peer's pure ACK of `ackno` at t (seq 1, window 65535), options o. */
+static inline void tu_ack(struct ts *s, nst_time_t t, uint32_t ackno, struct nst_tcp_opts o)
+{
+    INJECT(s, t, .flags = F_A, .seq = 1, .ack = ackno, .win = 65535, .opts = o);
+}
+
+/* The next segment is a full one of data at seq (ACK 1, no PSH), sent at
+ * exactly `at`. */
+static inline void tu_expect_segment(struct ts *s, nst_time_t at, uint32_t seq)
+{
+    EXPECT(s, at, .flags = F_A, .seq = seq, .ack = 1, .len = TU_MSS, .at = at, .check = TS_DEFAULT_CHECK | TS_TIME);
+}
+
+/* At t the application writes n bytes (all 'd'): one check that the
+ * socket takes them all. */
+static inline void tu_write(struct ts *s, int fd, nst_time_t t, size_t n)
+{
+    ts_run_until(s, t);
+    char *buf = malloc(n);
+    memset(buf, 'd', n);
+    CHECK_EQ(nst_send(s->st, fd, buf, n, 0), (long long)n);
+    free(buf);
+}
+
+/* A sender of bulk data: ts_new(cfg) (NULL: the defaults), a listener
+ * with congestion control cc (NULL: the default) and one connection it
+ * accepts (the peer's SYN at 0: MSS 1460, window scale 7, SACK if sack,
+ * no timestamps; window 65535; its ACK at 100 ms); then at 1 s the
+ * application writes `bytes` (tu_write). *fd is set. */
+static inline struct ts *tu_bulk_sender(const struct nst_stack_config *cfg, int sack, const char *cc, size_t bytes,
+                                        int *fd)
+{
+    struct ts *s = ts_new(cfg);
+    int lfd = ts_listen(s, 8);
+    if (cc)
+        nst_setsockopt(s->st, lfd, NST_IPPROTO_TCP, NST_TCP_CONGESTION, cc, strlen(cc));
+    struct nst_tcp_opts o = ts_syn_opts(7, sack, 0);
+    *fd = ts_passive_open(s, lfd, 0, MS(100), &o, 65535);
+    tu_write(s, *fd, SEC(1), bytes);
+    return s;
+}
+
+/* The transfer on fd is over: nothing unacknowledged or queued, after
+ * `rto_timeouts` timeouts and `retransmits` segments sent again (four
+ * checks). The connection's info, for more. */
+static inline struct nst_tcp_info tu_check_done(struct ts *s, int fd, uint32_t rto_timeouts, uint32_t retransmits)
+{
+    struct nst_tcp_info ti = tu_info(s, fd);
+    CHECK_EQ(ti.unacked, 0);
+    CHECK_EQ(ti.send_queue, 0);
+    CHECK_EQ(ti.rto_timeouts, rto_timeouts);
+    CHECK_EQ(ti.retransmits, retransmits);
+    return ti;
+}
+
 /* Peer options on later segments when timestamps are on: TSval grows with
  * time (1 tick per ms from 1000), TSecr echoes the stack's last TSval. */
 static inline struct nst_tcp_opts tu_ts(nst_time_t t)
