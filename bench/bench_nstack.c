@@ -35,9 +35,35 @@ static uint64_t fill(struct np_pair *p, int fd, const uint8_t *pattern, uint64_t
 
 /* Reads everything readable, io bytes per call; verifies the first
  * verify_bytes of the stream. Returns bytes read, or -1 on corrupt data. */
-static int64_t drain_rx(struct np_pair *p, int fd, uint8_t *buf, const uint8_t *pattern, uint64_t *rcvd,
-                        long verify_bytes, size_t io)
+/* Zero-copy receive: the bytes checked where they lie (nst_recv_zc), then
+ * consumed (nst_recv_done), io at a time like the copying reader. */
+static int64_t drain_rx_in_place(struct np_pair *p, int fd, const uint8_t *pattern, uint64_t *rcvd,
+                                 long verify_bytes, size_t io)
 {
+    int64_t total = 0;
+    struct nst_span sp[2];
+    while (nst_recv_zc(p->b, fd, sp) > 0) {
+        for (int i = 0; i < 2; i++) {
+            for (size_t at = 0; at < sp[i].len;) {
+                size_t n = sp[i].len - at < io ? sp[i].len - at : io;
+                if (*rcvd < (uint64_t)verify_bytes && bu_pattern_check(pattern, *rcvd, sp[i].base + at, n) < 0)
+                    return -1;
+                *rcvd += n;
+                total += (int64_t)n;
+                at += n;
+            }
+        }
+        if (nst_recv_done(p->b, fd, sp[0].len + sp[1].len) < 0)
+            return -1;
+    }
+    return total;
+}
+
+static int64_t drain_rx(struct np_pair *p, int fd, uint8_t *buf, const uint8_t *pattern, uint64_t *rcvd,
+                        long verify_bytes, size_t io, int in_place)
+{
+    if (in_place)
+        return drain_rx_in_place(p, fd, pattern, rcvd, verify_bytes, io);
     int64_t total = 0;
     for (;;) {
         ssize_t n = nst_recv(p->b, fd, buf, io, 0);
@@ -57,6 +83,7 @@ struct bulk_state {
     const uint8_t *pattern;
     long verify_bytes;
     size_t io; /* the application's write and read size */
+    int in_place; /* --in-place: zero-copy receive */
     uint64_t sent, rcvd;
 };
 
@@ -67,7 +94,7 @@ static int64_t bulk_turn(struct bulk_state *b)
 {
     uint64_t moved = fill(&b->p, b->cfd, b->pattern, &b->sent, b->io);
     moved += np_pump(&b->p);
-    int64_t got = drain_rx(&b->p, b->sfd, b->buf, b->pattern, &b->rcvd, b->verify_bytes, b->io);
+    int64_t got = drain_rx(&b->p, b->sfd, b->buf, b->pattern, &b->rcvd, b->verify_bytes, b->io, b->in_place);
     if (got < 0) {
         bu_progress("bulk", "nstack: received bytes differ from those sent near offset %llu",
                     (unsigned long long)b->rcvd);
@@ -99,7 +126,7 @@ __attribute__((noinline)) static int bulk_steady(struct bulk_state *b, uint64_t 
  * per call (io <= CHUNK). */
 static int bulk_once(uint32_t mtu, size_t io, const struct bu_opts *o, const uint8_t *pattern, struct bulk_run *out)
 {
-    struct bulk_state b = {.pattern = pattern, .verify_bytes = o->verify_bytes, .io = io};
+    struct bulk_state b = {.pattern = pattern, .verify_bytes = o->verify_bytes, .io = io, .in_place = o->in_place};
     int rc = -1;
     b.buf = malloc(CHUNK);
     if (!b.buf || np_pair_init(&b.p, mtu, NULL) || np_connect(&b.p, 5001, &b.cfd, &b.sfd, NULL))

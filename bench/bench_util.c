@@ -265,7 +265,7 @@ static void usage(const char *prog)
     fprintf(stderr,
             "usage: %s [--out FILE] [--reps N] [--seconds S] [--full] [--only NAME] [--conns N]\n"
             "          [--verify-bytes N] [--bytes N] [--mtu N] [--impl NAME]\n"
-            "          [--rr-sizes N,N,...] [--write-sizes N,N,...]\n",
+            "          [--rr-sizes N,N,...] [--write-sizes N,N,...] [--in-place]\n",
             prog);
 }
 
@@ -280,6 +280,8 @@ int bu_parse_opts(struct bu_opts *o, int argc, char **argv, const char *prog)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--full")) {
             o->full = 1;
+        } else if (!strcmp(a, "--in-place")) {
+            o->in_place = 1;
         } else if (!v) {
             usage(prog);
             return -1;

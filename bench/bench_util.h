@@ -148,6 +148,8 @@ struct bu_opts {
     const char *impl;  /* the name results are reported under (default: the program's stack) */
     const char *rr_sizes;    /* sweep: RR sizes (NULL: the defaults) */
     const char *write_sizes; /* sweep: bulk write sizes (NULL: the defaults) */
+    int in_place;      /* bulk: the receiver reads in place (nstack: nst_recv_zc; lwIP: its pbufs),
+                          checking the bytes there instead of copying them out first */
 };
 
 /* Parses argv into o (defaults first). Returns 0, or -1 after printing usage. */

@@ -97,6 +97,19 @@ for b in bulk crr; do
     echo "bench.sh: the nstack $b what-if benchmark failed" >&2
 done
 
+# What-if: both receivers read in place instead of copying out (nstack's
+# zero-copy receive, nst_recv_zc; lwIP's pbufs as its callback hands them
+# over): the like-for-like comparison for applications that can.
+if wanted bulk; then
+  step "receivers reading in place (what-if): bulk"
+  "$bin/nst_bench_nstack" "${args[@]}" --only bulk --in-place --impl nstack-zerocopy ||
+    echo "bench.sh: the nstack zero-copy benchmark failed" >&2
+  if [ -x "$bin/nst_bench_lwip" ]; then
+    "$bin/nst_bench_lwip" "${args[@]}" --only bulk --in-place --impl lwip-inplace ||
+      echo "bench.sh: the lwIP in-place benchmark failed" >&2
+  fi
+fi
+
 if [ ! -x "$bin/nst_bench_lwip" ]; then
   echo "bench.sh: lwIP benchmark not built (liblwip-dev missing)" >&2
 elif [ -n "$peer_only" ]; then

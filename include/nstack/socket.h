@@ -78,6 +78,23 @@ ssize_t nst_recv(struct nst_stack *st, int fd, void *buf, size_t len, int flags)
 ssize_t nst_sendto(struct nst_stack *st, int fd, const void *buf, size_t len, int flags,
                    const struct nst_sockaddr *to);
 ssize_t nst_recvfrom(struct nst_stack *st, int fd, void *buf, size_t len, int flags, struct nst_sockaddr *from);
+
+/* Zero-copy receive (stream sockets). nst_recv_zc shows the bytes ready to
+ * read where they lie, in the socket's receive buffer, as at most two spans
+ * (two when the buffer wraps; span[1].len is 0 otherwise). They stay where
+ * they are, unchanged, while the stack takes in more (new data goes after
+ * them) until nst_recv_done consumes them or the socket is read or closed.
+ * Returns their total (> 0), 0 at the end of the stream, -EAGAIN if nothing
+ * is ready yet, or an error as nst_recv would (-ENOTCONN, a pending error;
+ * -EOPNOTSUPP for a datagram socket). nst_recv_done(n) consumes the first n
+ * bytes shown (n at most their total): they leave the buffer and the
+ * window opens as after nst_recv. 0 or -errno (-EINVAL if n is too big). */
+struct nst_span {
+    const uint8_t *base;
+    size_t len;
+};
+ssize_t nst_recv_zc(struct nst_stack *st, int fd, struct nst_span span[2]);
+int nst_recv_done(struct nst_stack *st, int fd, size_t n);
 int nst_shutdown(struct nst_stack *st, int fd, int how);
 int nst_close(struct nst_stack *st, int fd);
 int nst_getsockname(struct nst_stack *st, int fd, struct nst_sockaddr *out);

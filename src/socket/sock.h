@@ -19,6 +19,9 @@ struct nst_proto_ops {
     ssize_t (*recvfrom)(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
                         struct nst_sockaddr *from);
     int (*shutdown)(struct nst_stack *st, struct nst_sock *s, int how);
+    /* Zero-copy receive (nst_recv_zc, nst_recv_done); NULL: not supported. */
+    ssize_t (*recv_zc)(struct nst_stack *st, struct nst_sock *s, struct nst_span span[2]);
+    int (*recv_done)(struct nst_stack *st, struct nst_sock *s, size_t n);
     /* The descriptor is gone after this; the protocol may keep the
      * connection alive (TCP close handshake) and free it later. */
     void (*close)(struct nst_stack *st, struct nst_sock *s);

@@ -213,6 +213,20 @@ ssize_t nst_recv(struct nst_stack *st, int fd, void *buf, size_t len, int flags)
     return nst_recvfrom(st, fd, buf, len, flags, NULL);
 }
 
+ssize_t nst_recv_zc(struct nst_stack *st, int fd, struct nst_span span[2])
+{
+    GET_SOCK(st, fd, s);
+    if (!span)
+        return -EINVAL;
+    return CALL_OP(s, recv_zc, st, s, span);
+}
+
+int nst_recv_done(struct nst_stack *st, int fd, size_t n)
+{
+    GET_SOCK(st, fd, s);
+    return CALL_OP(s, recv_done, st, s, n);
+}
+
 int nst_shutdown(struct nst_stack *st, int fd, int how)
 {
     GET_SOCK(st, fd, s);

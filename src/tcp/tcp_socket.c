@@ -375,6 +375,18 @@ static int receiving_state(int s)
     return s == NST_TCPS_ESTABLISHED || s == NST_TCPS_FIN_WAIT_1 || s == NST_TCPS_FIN_WAIT_2;
 }
 
+/* After the application took bytes out of the receive buffer. */
+static void after_read(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    /* RFC 9293 3.8.6.2.2: tell the peer when reading opened the window
+     * enough (receiver SWS avoidance decides). */
+    if (receiving_state(c->state) && !c->rcv_fin && tcp_window_update_due(c))
+        tcp_send_ack(st, c);
+}
+
+/* Nothing to read: end of stream, an error, or not yet. */
+static ssize_t nothing_to_read(struct nst_tcp_conn *c);
+
 static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
                             struct nst_sockaddr *from)
 {
@@ -388,10 +400,7 @@ static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf,
             nst_ring_peek(&c->rcvbuf, 0, buf, n);
         } else {
             nst_ring_read(&c->rcvbuf, buf, n);
-            /* RFC 9293 3.8.6.2.2: tell the peer when reading opened the
-             * window enough (receiver SWS avoidance decides). */
-            if (receiving_state(c->state) && !c->rcv_fin && tcp_window_update_due(c))
-                tcp_send_ack(st, c);
+            after_read(st, c);
         }
         if (from) {
             from->addr = c->t.raddr;
@@ -399,6 +408,40 @@ static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf,
         }
         return (ssize_t)n;
     }
+    return nothing_to_read(c);
+}
+
+static ssize_t tcp_recv_zc(struct nst_stack *st, struct nst_sock *s, struct nst_span span[2])
+{
+    (void)st;
+    struct nst_tcp_conn *c = conn_of(s);
+    span[0] = span[1] = (struct nst_span){NULL, 0};
+    if (c->state == NST_TCPS_LISTEN)
+        return -ENOTCONN;
+    size_t avail = nst_ring_len(&c->rcvbuf);
+    if (avail == 0)
+        return nothing_to_read(c);
+    struct nst_ring_span sp[2];
+    unsigned n = nst_ring_spans(&c->rcvbuf, 0, avail, sp);
+    for (unsigned i = 0; i < n; i++)
+        span[i] = (struct nst_span){sp[i].p, sp[i].n};
+    return (ssize_t)avail;
+}
+
+static int tcp_recv_done(struct nst_stack *st, struct nst_sock *s, size_t n)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    if (n > nst_ring_len(&c->rcvbuf))
+        return -EINVAL;
+    if (n) {
+        nst_ring_consume(&c->rcvbuf, n);
+        after_read(st, c);
+    }
+    return 0;
+}
+
+static ssize_t nothing_to_read(struct nst_tcp_conn *c)
+{
     if (c->err)
         return take_error(c);
     if (c->rcv_fin || c->rd_shut)
@@ -771,6 +814,8 @@ const struct nst_proto_ops nst_tcp_ops = {
     .connect = tcp_connect,
     .sendto = tcp_sendto,
     .recvfrom = tcp_recvfrom,
+    .recv_zc = tcp_recv_zc,
+    .recv_done = tcp_recv_done,
     .shutdown = tcp_shutdown_op,
     .close = tcp_close_op,
     .getname = tcp_getname,
