@@ -95,6 +95,22 @@ struct nst_span {
 };
 ssize_t nst_recv_zc(struct nst_stack *st, int fd, struct nst_span span[2]);
 int nst_recv_done(struct nst_stack *st, int fd, size_t n);
+
+/* Zero-copy send (stream sockets). nst_send_zc shows the free room of the
+ * socket's send buffer, to be written in place, as at most two spans, and
+ * returns its total (> 0), -EAGAIN if the buffer is full, or an error as
+ * nst_send would (-EPIPE, -ENOTCONN, a pending error; -EOPNOTSUPP for a
+ * datagram socket). nst_send_commit(n) makes the first n bytes written
+ * there data to send, as nst_send of them would (n at most the room shown).
+ * Fill and commit before the stack runs again (nst_stack_input or
+ * nst_stack_poll) and before any other call on the socket: an
+ * acknowledgment may give back a drained buffer's storage. 0 or -errno. */
+struct nst_wspan {
+    uint8_t *base;
+    size_t len;
+};
+ssize_t nst_send_zc(struct nst_stack *st, int fd, struct nst_wspan span[2]);
+int nst_send_commit(struct nst_stack *st, int fd, size_t n);
 int nst_shutdown(struct nst_stack *st, int fd, int how);
 int nst_close(struct nst_stack *st, int fd);
 int nst_getsockname(struct nst_stack *st, int fd, struct nst_sockaddr *out);

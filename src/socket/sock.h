@@ -22,6 +22,9 @@ struct nst_proto_ops {
     /* Zero-copy receive (nst_recv_zc, nst_recv_done); NULL: not supported. */
     ssize_t (*recv_zc)(struct nst_stack *st, struct nst_sock *s, struct nst_span span[2]);
     int (*recv_done)(struct nst_stack *st, struct nst_sock *s, size_t n);
+    /* Zero-copy send (nst_send_zc, nst_send_commit); NULL: not supported. */
+    ssize_t (*send_zc)(struct nst_stack *st, struct nst_sock *s, struct nst_wspan span[2]);
+    int (*send_commit)(struct nst_stack *st, struct nst_sock *s, size_t n);
     /* The descriptor is gone after this; the protocol may keep the
      * connection alive (TCP close handshake) and free it later. */
     void (*close)(struct nst_stack *st, struct nst_sock *s);

@@ -227,6 +227,20 @@ int nst_recv_done(struct nst_stack *st, int fd, size_t n)
     return CALL_OP(s, recv_done, st, s, n);
 }
 
+ssize_t nst_send_zc(struct nst_stack *st, int fd, struct nst_wspan span[2])
+{
+    GET_SOCK(st, fd, s);
+    if (!span)
+        return -EINVAL;
+    return CALL_OP(s, send_zc, st, s, span);
+}
+
+int nst_send_commit(struct nst_stack *st, int fd, size_t n)
+{
+    GET_SOCK(st, fd, s);
+    return CALL_OP(s, send_commit, st, s, n);
+}
+
 int nst_shutdown(struct nst_stack *st, int fd, int how)
 {
     GET_SOCK(st, fd, s);

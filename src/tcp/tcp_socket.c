@@ -335,12 +335,9 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
 
 /* ---- send / receive ------------------------------------------------------------------ */
 
-static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
-                          const struct nst_sockaddr *to)
+/* May the application send now? 0, or what send() answers instead. */
+static ssize_t send_refused(struct nst_tcp_conn *c)
 {
-    (void)flags;
-    (void)to; /* connected: the destination is the peer (as Linux ignores it) */
-    struct nst_tcp_conn *c = conn_of(s);
     if (c->err)
         return take_error(c);
     switch (c->state) {
@@ -357,8 +354,18 @@ static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *
     default:
         return -EPIPE;
     }
-    if (c->fin_queued)
-        return -EPIPE;
+    return c->fin_queued ? -EPIPE : 0;
+}
+
+static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
+                          const struct nst_sockaddr *to)
+{
+    (void)flags;
+    (void)to; /* connected: the destination is the peer (as Linux ignores it) */
+    struct nst_tcp_conn *c = conn_of(s);
+    ssize_t refused = send_refused(c);
+    if (refused)
+        return refused;
     if (len == 0)
         return 0;
     long n = nst_ring_write(&c->sndbuf, buf, len);
@@ -409,6 +416,45 @@ static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf,
         return (ssize_t)n;
     }
     return nothing_to_read(c);
+}
+
+/* Zero-copy send: the send buffer's free room, to be written in place. */
+static ssize_t tcp_send_zc(struct nst_stack *st, struct nst_sock *s, struct nst_wspan span[2])
+{
+    (void)st;
+    struct nst_tcp_conn *c = conn_of(s);
+    span[0] = span[1] = (struct nst_wspan){NULL, 0};
+    ssize_t refused = send_refused(c);
+    if (refused)
+        return refused;
+    size_t room = nst_ring_space(&c->sndbuf);
+    if (room == 0)
+        return -EAGAIN;
+    if (nst_ring_reserve(&c->sndbuf) < 0)
+        return -ENOMEM;
+    struct nst_ring_span sp[2];
+    unsigned n = nst_ring_spans(&c->sndbuf, nst_ring_len(&c->sndbuf), room, sp);
+    for (unsigned i = 0; i < n; i++)
+        span[i] = (struct nst_wspan){sp[i].p, sp[i].n};
+    return (ssize_t)room;
+}
+
+/* The first n bytes of the room nst_send_zc showed are data to send. */
+static int tcp_send_commit(struct nst_stack *st, struct nst_sock *s, size_t n)
+{
+    struct nst_tcp_conn *c = conn_of(s);
+    ssize_t refused = send_refused(c);
+    if (refused)
+        return (int)refused;
+    if (n > nst_ring_space(&c->sndbuf))
+        return -EINVAL;
+    if (n) {
+        nst_ring_append_placed(&c->sndbuf, n);
+        tcp_output(st, c);
+    } else {
+        nst_ring_release_if_idle(&c->sndbuf); /* the room shown, not used */
+    }
+    return 0;
 }
 
 static ssize_t tcp_recv_zc(struct nst_stack *st, struct nst_sock *s, struct nst_span span[2])
@@ -815,6 +861,8 @@ const struct nst_proto_ops nst_tcp_ops = {
     .sendto = tcp_sendto,
     .recvfrom = tcp_recvfrom,
     .recv_zc = tcp_recv_zc,
+    .send_zc = tcp_send_zc,
+    .send_commit = tcp_send_commit,
     .recv_done = tcp_recv_done,
     .shutdown = tcp_shutdown_op,
     .close = tcp_close_op,

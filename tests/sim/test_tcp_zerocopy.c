@@ -2,7 +2,10 @@
  * stream's, in order, in place; they do not move while more arrive; the
  * buffer's wrap shows as two spans; consuming opens the window exactly as
  * nst_recv does (the same window update, at the same moment); end of
- * stream, errors and misuse answer as nst_recv would. */
+ * stream, errors and misuse answer as nst_recv would.
+ * Zero-copy send (nst_send_zc / nst_send_commit): the room shown is the
+ * send buffer's, two spans where it wraps; committed bytes leave exactly as
+ * sent with nst_send; errors as nst_send's. */
 #include <errno.h>
 #include <string.h>
 
@@ -39,6 +42,7 @@ static struct ts *open_with(int rcvbuf, int *fd)
     struct ts *s = ts_new(NULL);
     int lfd = ts_listen(s, 8);
     CHECK_EQ(nst_setsockopt(s->st, lfd, NST_SOL_SOCKET, NST_SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)), 0);
+    CHECK_EQ(nst_setsockopt(s->st, lfd, NST_SOL_SOCKET, NST_SO_SNDBUF, &rcvbuf, sizeof(rcvbuf)), 0);
     struct nst_tcp_opts o = ts_syn_opts(-1, 0, 0);
     INJECT(s, 0, .flags = F_S, .seq = 0, .win = 65535, .opts = o);
     EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
@@ -155,11 +159,71 @@ static void test_misuse(void)
     ts_free(s);
 }
 
+/* Writes stream bytes [from, from + n) into the room shown. */
+static void write_spans(const struct nst_wspan sp[2], uint32_t from, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = i < sp[0].len ? sp[0].base + i : sp[1].base + (i - sp[0].len);
+        *p = stream_byte(from + (uint32_t)i);
+    }
+}
+
+static void test_send_in_place(void)
+{
+    int fd;
+    struct ts *s = open_with(4096, &fd);
+    struct nst_wspan w[2];
+    CHECK_EQ(nst_send_zc(s->st, fd, w), 4096);
+    CHECK_EQ(w[0].len, 4096);
+    CHECK_EQ(w[1].len, 0);
+    write_spans(w, 0, 1000);
+    CHECK_EQ(nst_send_commit(s->st, fd, 4097), -EINVAL);
+    ts_run_until(s, MS(20));
+    CHECK_EQ(nst_send_commit(s->st, fd, 1000), 0);
+    static uint8_t want[3000];
+    fill(want, 0, 1000);
+    EXPECT(s, MS(20), .flags = F_PA, .seq = 1, .ack = 1, .len = 1000, .data = want, .check = TS_DEFAULT_CHECK | TS_DATA);
+    INJECT(s, MS(30), .flags = F_A, .seq = 1, .ack = 501, .win = 65535);
+    /* 500 bytes gone from the ring's start, 500 still in flight: the room
+     * runs to the ring's end and on from its start. */
+    CHECK_EQ(nst_send_zc(s->st, fd, w), 4096 - 500);
+    CHECK_EQ(w[0].len, 4096 - 1000);
+    CHECK_EQ(w[1].len, 500);
+    write_spans(w, 1000, 3000); /* across the wrap */
+    CHECK_EQ(nst_send_commit(s->st, fd, 3000), 0);
+    fill(want, 1000, 3000);
+    EXPECT(s, MS(30), .flags = F_A, .seq = 1001, .ack = 1, .len = 1460, .data = want, .check = TS_DEFAULT_CHECK | TS_DATA);
+    EXPECT(s, MS(30), .flags = F_A, .seq = 2461, .ack = 1, .len = 1460, .data = want + 1460,
+           .check = TS_DEFAULT_CHECK | TS_DATA);
+    /* The short rest waits for the ACK (Nagle), as after nst_send. */
+    EXPECT_NONE(s, MS(39));
+    INJECT(s, MS(40), .flags = F_A, .seq = 1, .ack = 3921, .win = 65535);
+    EXPECT(s, MS(40), .flags = F_PA, .seq = 3921, .ack = 1, .len = 80, .data = want + 2920,
+           .check = TS_DEFAULT_CHECK | TS_DATA);
+    /* Full: nothing to show until acknowledged. */
+    CHECK_EQ(nst_send_zc(s->st, fd, w), 4096 - 80);
+    CHECK_EQ(nst_send_commit(s->st, fd, 4096 - 80), 0);
+    CHECK_EQ(nst_send_zc(s->st, fd, w), -EAGAIN);
+    CHECK_EQ(nst_send(s->st, fd, "x", 1, 0), -EAGAIN);
+    /* After shutdown: -EPIPE, as from nst_send. */
+    CHECK_EQ(nst_shutdown(s->st, fd, NST_SHUT_WR), 0);
+    CHECK_EQ(nst_send_zc(s->st, fd, w), -EPIPE);
+    CHECK_EQ(nst_send_commit(s->st, fd, 0), -EPIPE);
+    int u = nst_socket(s->st, NST_SOCK_DGRAM);
+    CHECK_EQ(nst_send_zc(s->st, u, w), -EOPNOTSUPP);
+    CHECK_EQ(nst_send_commit(s->st, u, 0), -EOPNOTSUPP);
+    int l = nst_socket(s->st, NST_SOCK_STREAM);
+    CHECK_EQ(nst_send_zc(s->st, l, w), -ENOTCONN);
+    CHECK_EQ(nst_send_zc(s->st, fd, NULL), -EINVAL);
+    ts_free(s);
+}
+
 int main(void)
 {
     RUN(test_in_place_in_order);
     RUN(test_wrap_two_spans);
     RUN(test_window_update);
     RUN(test_misuse);
+    RUN(test_send_in_place);
     return nst_test_done();
 }
