@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
-#include "core/util.h"
 
 struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len)
 {

@@ -19,38 +19,35 @@
 #define NET_LOOPBACK 127u
 #define NET_FIRST_NOT_UNICAST 224u
 
-/* RFC 1812 5.3.7: a router does not forward a datagram whose source is on
- * network 0 or 127, or is not a unicast address: it names no single host
- * that could have sent it. Counts the reason; nonzero if refused. */
-static int source_is_martian(struct nst_stack *st, nst_ip4_t src)
+/* Which of the three counters an address is martian under (network 0,
+ * network 127, not unicast), or NULL for an ordinary unicast address. */
+static uint64_t *martian_counter(nst_ip4_t a, uint64_t *zero, uint64_t *loopback, uint64_t *not_unicast)
 {
-    uint32_t net = src >> 24;
+    uint32_t net = a >> 24;
     if (net == NET_ZERO)
-        NST_STAT_INC(st, ip, drop_martian_src_zero);
-    else if (net == NET_LOOPBACK)
-        NST_STAT_INC(st, ip, drop_martian_src_loopback);
-    else if (net >= NET_FIRST_NOT_UNICAST)
-        NST_STAT_INC(st, ip, drop_martian_src_not_unicast);
-    else
-        return 0;
-    return 1;
+        return zero;
+    if (net == NET_LOOPBACK)
+        return loopback;
+    return net >= NET_FIRST_NOT_UNICAST ? not_unicast : NULL;
 }
 
-/* RFC 1812 5.3.7 and 5.3.5.1: nor one addressed to network 0, to network
- * 127 (which never leaves a host, RFC 1122 3.2.1.3 (g)), to the limited
- * broadcast, or to class E; multicast is not routed here either. */
-static int destination_is_martian(struct nst_stack *st, nst_ip4_t dst)
+/* RFC 1812 5.3.7: a router forwards no datagram whose source is on network
+ * 0 or 127, or is not a unicast address (it names no single host that
+ * could have sent it), nor one addressed to network 0, to network 127
+ * (which never leaves a host, RFC 1122 3.2.1.3 (g)), to the limited
+ * broadcast or class E (RFC 1812 5.3.5.1); multicast is not routed here
+ * either. Counts the reason; nonzero if refused. */
+static int is_martian(struct nst_stack *st, const struct nst_ipv4_repr *h)
 {
-    uint32_t net = dst >> 24;
-    if (net == NET_ZERO)
-        NST_STAT_INC(st, ip, drop_martian_dst_zero);
-    else if (net == NET_LOOPBACK)
-        NST_STAT_INC(st, ip, drop_martian_dst_loopback);
-    else if (net >= NET_FIRST_NOT_UNICAST)
-        NST_STAT_INC(st, ip, drop_martian_dst_not_unicast);
-    else
-        return 0;
-    return 1;
+    struct nst_stats *s = &st->stats;
+    uint64_t *why = martian_counter(h->src, &s->ip_drop_martian_src_zero, &s->ip_drop_martian_src_loopback,
+                                    &s->ip_drop_martian_src_not_unicast);
+    if (!why)
+        why = martian_counter(h->dst, &s->ip_drop_martian_dst_zero, &s->ip_drop_martian_dst_loopback,
+                              &s->ip_drop_martian_dst_not_unicast);
+    if (why)
+        (*why)++;
+    return why != NULL;
 }
 
 void nst_ipv4_forward(struct nst_stack *st, int ifindex, const struct nst_ipv4_repr *h, const uint8_t *pkt,
@@ -61,7 +58,7 @@ void nst_ipv4_forward(struct nst_stack *st, int ifindex, const struct nst_ipv4_r
      * datagram (RFC 1812 4.3.2.7: none about a datagram whose source does
      * not identify a single host; and none for traffic that should never
      * have reached a router). */
-    if (source_is_martian(st, h->src) || destination_is_martian(st, h->dst))
+    if (is_martian(st, h))
         return;
     /* RFC 1812 5.3.1: a router that would decrement TTL to 0 discards the
      * datagram and sends Time Exceeded (code 0) to the source. */

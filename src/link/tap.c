@@ -301,9 +301,6 @@ static int tap_write(struct nst_tap *tap, const uint8_t *frame, size_t len)
 
 static void tx_out(void *arg, const uint8_t *frame, size_t len) { tap_write(arg, frame, len); }
 
-static int tap_send(void *ctx, const uint8_t *frame, size_t len);
-/* One segment of a TSO frame cut in software, sent as any frame. */
-static void tx_send_one(void *arg, const uint8_t *frame, size_t len) { tap_send(arg, frame, len); }
 
 /* nst_link_ops.send. A frame the impairment drops or holds counts as sent,
  * as on a wire; only a frame written at once can report the kernel's error. */
@@ -316,6 +313,9 @@ static int tap_send(void *ctx, const uint8_t *frame, size_t len)
     nst_impair_frame(im, tap->now, frame, len, tx_out, tap);
     return 0;
 }
+
+/* One segment of a TSO frame cut in software, sent as any frame. */
+static void tx_send_one(void *arg, const uint8_t *frame, size_t len) { tap_send(arg, frame, len); }
 
 /* Writes a frame in pieces with one writev, the payload straight from the
  * stack's send ring; the kernel finishes a partial checksum (or, delivering

@@ -392,7 +392,16 @@ static void after_read(struct nst_stack *st, struct nst_tcp_conn *c)
 }
 
 /* Nothing to read: end of stream, an error, or not yet. */
-static ssize_t nothing_to_read(struct nst_tcp_conn *c);
+static ssize_t nothing_to_read(struct nst_tcp_conn *c)
+{
+    if (c->err)
+        return take_error(c);
+    if (c->rcv_fin || c->rd_shut)
+        return 0;
+    if (c->state == NST_TCPS_CLOSED)
+        return c->was_connected || c->attempted ? 0 : -ENOTCONN;
+    return -EAGAIN;
+}
 
 static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
                             struct nst_sockaddr *from)
@@ -484,17 +493,6 @@ static int tcp_recv_done(struct nst_stack *st, struct nst_sock *s, size_t n)
         after_read(st, c);
     }
     return 0;
-}
-
-static ssize_t nothing_to_read(struct nst_tcp_conn *c)
-{
-    if (c->err)
-        return take_error(c);
-    if (c->rcv_fin || c->rd_shut)
-        return 0;
-    if (c->state == NST_TCPS_CLOSED)
-        return c->was_connected || c->attempted ? 0 : -ENOTCONN;
-    return -EAGAIN;
 }
 
 /* ---- shutdown / close ------------------------------------------------------------------- */

@@ -53,10 +53,16 @@ static uint8_t *q_push(struct frameq *q, size_t len)
     return q->f[i];
 }
 
+/* An Ethernet frame carrying IPv4/TCP. */
+static int is_tcp(const uint8_t *fr, size_t len)
+{
+    return len >= 54 && fr[12] == 0x08 && fr[13] == 0x00 && fr[23] == 6;
+}
+
 /* A whole IPv4/TCP frame with payload (a data segment given whole). */
 static int is_tcp_data(const uint8_t *fr, size_t len)
 {
-    if (len < 54 || fr[12] != 0x08 || fr[13] != 0x00 || fr[23] != 6)
+    if (!is_tcp(fr, len))
         return 0;
     size_t ihl = (size_t)(fr[14] & 0xf) * 4, tot = ((size_t)fr[16] << 8) | fr[17];
     size_t thl = (size_t)(fr[14 + ihl + 12] >> 4) * 4;
@@ -66,7 +72,7 @@ static int is_tcp_data(const uint8_t *fr, size_t len)
 static int send_whole(void *ctx, const uint8_t *frame, size_t len)
 {
     struct link_end *e = ctx;
-    e->whole_tcp_frames += len >= 54 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 6;
+    e->whole_tcp_frames += (unsigned)is_tcp(frame, len);
     if (is_tcp_data(frame, len)) {
         e->whole_tcp_data_frames++;
         memcpy(e->last_data_dst.b, frame, 6);
