@@ -48,6 +48,16 @@ struct nst_tcp_config {
     char congestion[16];        /* default congestion control: "cubic" or "newreno" */
     unsigned max_orphans;       /* connections closed by the application but not finished, 65536;
                                  * beyond, close() aborts with a RST */
+    /* Stack-wide TCP memory (Linux's tcp_mem): bytes of send and receive
+     * ring storage held by all connections (docs/ARCHITECTURE.md, "Bounded
+     * memory"). Above mem_pressure (192 MiB) TCP is under memory pressure
+     * until it falls below mem_low (128 MiB): receive windows offer no more
+     * than the storage held, send buffers stop growing, out-of-order data
+     * that needs more storage is dropped. mem_high (256 MiB, about a
+     * thousand full 256 KiB buffers) is never exceeded: storage beyond it is
+     * refused (data dropped, the peer retransmits; nst_send takes less), and
+     * orphans holding unsent data are then reset. 0: the default. */
+    size_t mem_low, mem_pressure, mem_high;
     /* Ports and connections (docs/ARCHITECTURE.md, "Ports"). */
     nst_time_t close_wait_leak; /* a connection in CLOSE_WAIT this long is flagged as a leak
                                  * (counter tcp.close_wait_leaks, `nstack ss`), 30 s; 0: off */

@@ -60,7 +60,9 @@
     X(tcp, ecn_negotiated) X(tcp, ecn_ce_received) X(tcp, ecn_ece_received)     \
     X(tcp, ecn_cwr_sent) X(tcp, ecn_cwr_received) X(tcp, ecn_reductions)       \
     X(tcp, dsack_sent) X(tcp, dsack_received) X(tcp, spurious_rtx_dsack)        \
-    X(tcp, frto_spurious) X(tcp, frto_genuine)
+    X(tcp, frto_spurious) X(tcp, frto_genuine)                                  \
+    X(tcp, mem_pressure) X(tcp, mem_rcv_drops) X(tcp, mem_snd_limited)           \
+    X(tcp, abort_on_memory)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)
@@ -72,6 +74,18 @@ struct nst_stats {
 };
 
 const struct nst_stats *nst_stack_stats(const struct nst_stack *st);
+
+/* Stack-wide TCP memory now (gauges, not counters): bytes of ring storage
+ * held by all TCP connections, send and receive (docs/ARCHITECTURE.md,
+ * "Bounded memory"), and the thresholds of struct nst_tcp_config. */
+struct nst_tcp_mem {
+    size_t in_use;          /* never above high */
+    size_t in_use_max;      /* the most it has been */
+    size_t low, pressure, high;
+    int under_pressure;     /* 1: windows and send buffers do not grow */
+    uint64_t refusals;      /* requests for storage refused at the limit */
+};
+void nst_tcp_mem_get(const struct nst_stack *st, struct nst_tcp_mem *out);
 
 /* Calls fn once per counter, in declaration order, with its layer and name. */
 void nst_stats_foreach(const struct nst_stats *s,

@@ -1,6 +1,8 @@
-/* The byte ring: one contiguous allocation of `cap` bytes used circularly.
+/* The byte ring: one contiguous allocation of `size` bytes used circularly,
+ * grown (by doubling, up to `cap`) as more bytes are held at once.
  * Allocation is lazy and release is eager, so an idle connection costs no
- * buffer memory (the design brief's bounded, predictable memory). */
+ * buffer memory and a quiet one little (the design brief's bounded,
+ * predictable memory). */
 #include "ring.h"
 
 #include "buf_pool.h"
@@ -12,11 +14,13 @@
 void nst_ring_init(struct nst_ring *r, size_t cap)
 {
     r->buf = NULL;
+    r->size = 0;
     r->cap = cap;
     r->head = 0;
     r->len = 0;
     r->pending_end = 0;
     r->pool = NULL;
+    r->pinned = 0;
 }
 
 static uint8_t *storage_get(struct nst_ring *r, size_t size)
@@ -24,65 +28,108 @@ static uint8_t *storage_get(struct nst_ring *r, size_t size)
     return r->pool ? nst_buf_pool_get(r->pool, size) : malloc(size);
 }
 
-static void storage_put(struct nst_ring *r, uint8_t *buf, size_t size)
+static void storage_put(struct nst_ring *r)
 {
     if (r->pool)
-        nst_buf_pool_put(r->pool, buf, size);
+        nst_buf_pool_put(r->pool, r->buf, r->size);
     else
-        free(buf);
+        free(r->buf);
+    r->buf = NULL;
+    r->size = 0;
+    r->head = 0;
+    r->pinned = 0;
 }
 
 void nst_ring_free(struct nst_ring *r)
 {
-    storage_put(r, r->buf, r->cap);
-    r->buf = NULL;
-    r->head = 0;
+    storage_put(r);
     r->len = 0;
     r->pending_end = 0;
 }
 
-/* Index of the byte `off` bytes after head; off < cap, head < cap. */
+/* Index of the byte `off` bytes after head; off < size, head < size. */
 static size_t ring_index(const struct nst_ring *r, size_t off)
 {
     size_t i = r->head + off;
-    return i >= r->cap ? i - r->cap : i;
+    return i >= r->size ? i - r->size : i;
 }
 
-static int ring_ensure_storage(struct nst_ring *r)
+static void ring_copy_out(const struct nst_ring *r, size_t off, uint8_t *dst, size_t n)
 {
-    if (r->buf)
-        return 0;
-    r->buf = storage_get(r, r->cap ? r->cap : 1);
-    if (!r->buf)
+    size_t i = ring_index(r, off);
+    size_t first = r->size - i < n ? r->size - i : n;
+    memcpy(dst, r->buf + i, first);
+    memcpy(dst + first, r->buf, n - first);
+}
+
+/* Moves the stored bytes (readable and pending) into new storage of
+ * `size` bytes, laid out from index 0. */
+static int ring_relocate(struct nst_ring *r, size_t size)
+{
+    uint8_t *nb = storage_get(r, size);
+    if (!nb)
         return -ENOMEM;
+    size_t used = r->len + r->pending_end;
+    if (r->buf && used)
+        ring_copy_out(r, 0, nb, used);
+    if (r->buf) {
+        int pinned = r->pinned;
+        storage_put(r);
+        r->pinned = pinned;
+    }
+    r->buf = nb;
+    r->size = size;
     r->head = 0;
     return 0;
+}
+
+/* The storage size that holds `need` bytes: doubling from the current
+ * size (or the minimum), at most cap. Doubling keeps the bytes copied by
+ * growing below the bytes held, however the ring fills. */
+static size_t grown_size(const struct nst_ring *r, size_t need)
+{
+    size_t s = r->size ? r->size : NST_RING_MIN_STORAGE;
+    while (s < need && s < r->cap)
+        s *= 2;
+    if (s > r->cap)
+        s = r->cap;
+    return s ? s : 1;
+}
+
+/* Storage for logical offsets [0, need) from head; need <= cap. */
+static int ring_grow(struct nst_ring *r, size_t need)
+{
+    if (need <= r->size && r->buf)
+        return 0;
+    if (r->pinned)
+        return -ENOMEM;
+    return ring_relocate(r, grown_size(r, need));
 }
 
 /* Copies n bytes into the ring at logical offset off (from head), wrapping. */
 static void ring_copy_in(struct nst_ring *r, size_t off, const uint8_t *src, size_t n)
 {
     size_t i = ring_index(r, off);
-    size_t first = r->cap - i < n ? r->cap - i : n;
+    size_t first = r->size - i < n ? r->size - i : n;
     memcpy(r->buf + i, src, first);
     memcpy(r->buf, src + first, n - first);
 }
 
-static void ring_copy_out(const struct nst_ring *r, size_t off, uint8_t *dst, size_t n)
+size_t nst_ring_held_space(const struct nst_ring *r)
 {
-    size_t i = ring_index(r, off);
-    size_t first = r->cap - i < n ? r->cap - i : n;
-    memcpy(dst, r->buf + i, first);
-    memcpy(dst + first, r->buf, n - first);
+    size_t held = r->size;
+    if (!r->pinned) {
+        size_t first = r->cap < NST_RING_MIN_STORAGE ? r->cap : NST_RING_MIN_STORAGE;
+        if (held < first)
+            held = first;
+    }
+    return held > r->len ? held - r->len : 0;
 }
 
 void nst_ring_release_if_idle(struct nst_ring *r)
 {
-    if (r->len == 0 && r->pending_end == 0) {
-        storage_put(r, r->buf, r->cap);
-        r->buf = NULL;
-        r->head = 0;
-    }
+    if (r->len == 0 && r->pending_end == 0 && r->buf)
+        storage_put(r);
 }
 
 int nst_ring_set_cap(struct nst_ring *r, size_t cap)
@@ -90,20 +137,16 @@ int nst_ring_set_cap(struct nst_ring *r, size_t cap)
     size_t used = r->len + r->pending_end;
     if (cap < used)
         return -EINVAL;
-    if (!r->buf || cap == r->cap) {
+    /* Storage within the new capacity stays where it is (zero-copy spans
+     * shown keep pointing at it); only storage larger than it moves. */
+    if (r->buf && cap < r->size) {
+        size_t old = r->cap;
         r->cap = cap;
-        return 0;
+        if (ring_relocate(r, cap ? cap : 1) < 0) {
+            r->cap = old;
+            return -ENOMEM;
+        }
     }
-    /* used <= cap and buf != NULL imply used > 0 or an idle buffer; either
-     * way a fresh linear copy keeps every stored byte at its offset. */
-    uint8_t *nb = storage_get(r, cap ? cap : 1);
-    if (!nb)
-        return -ENOMEM;
-    if (used)
-        ring_copy_out(r, 0, nb, used);
-    storage_put(r, r->buf, r->cap);
-    r->buf = nb;
-    r->head = 0;
     r->cap = cap;
     return 0;
 }
@@ -115,8 +158,13 @@ long nst_ring_write(struct nst_ring *r, const void *data, size_t n)
         n = space;
     if (n == 0)
         return 0;
-    if (ring_ensure_storage(r) < 0)
-        return -ENOMEM;
+    if (ring_grow(r, r->len + n) < 0) {
+        /* No more storage: take what the storage held has room for. */
+        size_t room = r->buf ? r->size - r->len : 0;
+        if (room == 0)
+            return -ENOMEM;
+        n = n < room ? n : room;
+    }
     ring_copy_in(r, r->len, data, n);
     r->len += n;
     /* The pending offsets are relative to the end of the readable data. */
@@ -131,7 +179,7 @@ int nst_ring_write_at(struct nst_ring *r, size_t off, const void *data, size_t n
         return -EINVAL;
     if (n == 0)
         return 0;
-    if (ring_ensure_storage(r) < 0)
+    if (ring_grow(r, r->len + off + n) < 0)
         return -ENOMEM;
     ring_copy_in(r, r->len + off, data, n);
     if (off + n > r->pending_end)
@@ -159,6 +207,7 @@ void nst_ring_consume(struct nst_ring *r, size_t n)
     if (n > r->len)
         n = r->len;
     r->len -= n;
+    r->pinned = 0;
     if (r->buf)
         r->head = ring_index(r, n);
     nst_ring_release_if_idle(r);
@@ -178,7 +227,7 @@ unsigned nst_ring_spans(const struct nst_ring *r, size_t off, size_t n, struct n
     if (n == 0 || !r->buf)
         return 0;
     size_t i = ring_index(r, off);
-    size_t first = r->cap - i < n ? r->cap - i : n;
+    size_t first = r->size - i < n ? r->size - i : n;
     span[0].p = r->buf + i;
     span[0].n = first;
     if (first == n)
@@ -188,12 +237,18 @@ unsigned nst_ring_spans(const struct nst_ring *r, size_t off, size_t n, struct n
     return 2;
 }
 
-int nst_ring_reserve(struct nst_ring *r) { return ring_ensure_storage(r); }
+int nst_ring_reserve(struct nst_ring *r, size_t n)
+{
+    if (n > nst_ring_space(r))
+        return -EINVAL;
+    return ring_grow(r, r->len + n);
+}
 
 void nst_ring_append_placed(struct nst_ring *r, size_t n)
 {
-    if (n > nst_ring_space(r))
-        n = nst_ring_space(r);
+    size_t room = r->size - r->len;
+    if (n > room)
+        n = room;
     r->len += n;
     r->pending_end = r->pending_end > n ? r->pending_end - n : 0;
 }

@@ -126,6 +126,14 @@ static void rcv_advance(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t n
     tcp_notify(st, c);
 }
 
+/* Text in the window that no storage could be had for (tcp_mem.c): dropped,
+ * as if lost; the peer retransmits it. Our ACK tells it where we are. */
+static void mem_drop(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    NST_STAT_INC(st, tcp, mem_rcv_drops);
+    c->ack_now = 1;
+}
+
 /* Places [seq, seq+len) in the receive ring: in order, or out of order at
  * its offset. Trims to the window; *fin is cleared if the end was cut. */
 static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len,
@@ -162,6 +170,8 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     }
     if (off == 0) {
         long n = nst_ring_write(&c->rcvbuf, data, len);
+        if (n < (long)len)
+            mem_drop(st, c); /* TCP memory at its limit: the rest is dropped */
         if (n > 0)
             rcv_advance(st, c, (uint32_t)n);
         return;
@@ -169,9 +179,16 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     /* RFC 5681 4.2: an out-of-order segment gets an immediate (dup) ACK. */
     NST_STAT_INC(st, tcp, rx_out_of_order);
     c->ack_now = 1;
+    if (!tcp_mem_ooo_allowed(c, off, len)) {
+        mem_drop(st, c); /* memory pressure: no storage grows for out-of-order data */
+        return;
+    }
     if (!c->ooo && !(c->ooo = nst_asm_new()))
         return; /* out of memory: dropped (counted above), the peer retransmits it */
-    if (nst_ring_write_at(&c->rcvbuf, off, data, len) == 0 && nst_asm_add(c->ooo, off, len) == 0) {
+    int err = nst_ring_write_at(&c->rcvbuf, off, data, len);
+    if (err == -ENOMEM)
+        mem_drop(st, c);
+    if (err == 0 && nst_asm_add(c->ooo, off, len) == 0) {
         c->last_sack_start = seq;
         c->last_sack_end = seq + len;
     }
@@ -273,7 +290,7 @@ static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const s
     tcp_apply_syn_options(st, c, &seg->h.opts);
     tcp_ecn_syn_sent_input(c, f); /* RFC 3168 6.1.1 */
     /* The window of our SYN applies from RCV.NXT on. */
-    c->rcv_adv = c->rcv_nxt + (uint32_t)NST_MIN(nst_ring_space(&c->rcvbuf), (size_t)65535);
+    c->rcv_adv = c->rcv_nxt + (uint32_t)NST_MIN(tcp_rcv_room(c), (size_t)65535);
     /* RFC 7323 2.2: the window in a SYN is not scaled. */
     c->snd_wnd = seg->h.window;
     c->max_snd_wnd = c->snd_wnd;
@@ -578,7 +595,7 @@ static int can_place(const struct nst_tcp_conn *c, const struct tcp_seg *seg)
 static uint32_t place_payload(struct nst_tcp_conn *c, struct tcp_seg *seg)
 {
     struct nst_ring_span sp[2];
-    if (nst_ring_reserve(&c->rcvbuf) < 0)
+    if (nst_ring_reserve(&c->rcvbuf, seg->len) < 0)
         return nst_csum_add(0, seg->data, seg->len);
     unsigned n = nst_ring_spans(&c->rcvbuf, nst_ring_len(&c->rcvbuf), seg->len, sp);
     uint32_t sum = 0;

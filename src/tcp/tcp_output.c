@@ -23,9 +23,11 @@ static uint32_t rcv_sws_threshold(const struct nst_tcp_conn *c)
     return (uint32_t)NST_MIN(c->rcvbuf_cap / 2, (size_t)c->mss);
 }
 
+/* The room the window may offer: less than the free buffer space under
+ * memory pressure (tcp_mem.c). */
 static uint32_t rcv_space(const struct nst_tcp_conn *c)
 {
-    size_t s = nst_ring_space(&c->rcvbuf);
+    size_t s = tcp_rcv_room(c);
     return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
 }
 

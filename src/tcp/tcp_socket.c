@@ -368,11 +368,14 @@ static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *
         return refused;
     if (len == 0)
         return 0;
-    long n = nst_ring_write(&c->sndbuf, buf, len);
-    if (n < 0)
-        return n;
-    if (n == 0)
-        return -EAGAIN;
+    /* Under memory pressure the send buffer does not grow, and at the
+     * limit it cannot (tcp_mem.c): the send takes less than would fit. */
+    size_t fits = NST_MIN(len, nst_ring_space(&c->sndbuf));
+    long n = nst_ring_write(&c->sndbuf, buf, NST_MIN(fits, tcp_snd_room(c)));
+    if (n < (long)fits)
+        NST_STAT_INC(st, tcp, mem_snd_limited);
+    if (n <= 0)
+        return -EAGAIN; /* full, or no memory for now: as a blocking send would wait */
     tcp_output(st, c);
     return n;
 }
@@ -436,11 +439,14 @@ static ssize_t tcp_send_zc(struct nst_stack *st, struct nst_sock *s, struct nst_
     ssize_t refused = send_refused(c);
     if (refused)
         return refused;
-    size_t room = nst_ring_space(&c->sndbuf);
+    /* The room shown grows the storage by at most one doubling: written in
+     * place, it is held until acknowledged, like nst_send's. */
+    struct nst_ring *r = &c->sndbuf;
+    size_t room = NST_MIN(tcp_snd_room(c), NST_MAX(nst_ring_held_space(r), nst_ring_len(r)));
+    if (room && nst_ring_reserve(r, room) < 0)
+        room = r->buf ? r->size - r->len : 0; /* at the memory limit: the storage held */
     if (room == 0)
         return -EAGAIN;
-    if (nst_ring_reserve(&c->sndbuf) < 0)
-        return -ENOMEM;
     struct nst_ring_span sp[2];
     unsigned n = nst_ring_spans(&c->sndbuf, nst_ring_len(&c->sndbuf), room, sp);
     for (unsigned i = 0; i < n; i++)
@@ -455,7 +461,7 @@ static int tcp_send_commit(struct nst_stack *st, struct nst_sock *s, size_t n)
     ssize_t refused = send_refused(c);
     if (refused)
         return (int)refused;
-    if (n > nst_ring_space(&c->sndbuf))
+    if (n > c->sndbuf.size - nst_ring_len(&c->sndbuf))
         return -EINVAL;
     if (n) {
         nst_ring_append_placed(&c->sndbuf, n);
@@ -476,6 +482,12 @@ static ssize_t tcp_recv_zc(struct nst_stack *st, struct nst_sock *s, struct nst_
     size_t avail = nst_ring_len(&c->rcvbuf);
     if (avail == 0)
         return nothing_to_read(c);
+    /* The spans shown stay put until consumed: storage for the window
+     * already offered is taken now, and the ring does not grow (nor the
+     * window past that storage) while they are out. */
+    uint32_t wnd = nst_seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    (void)nst_ring_reserve(&c->rcvbuf, NST_MIN((size_t)wnd, nst_ring_space(&c->rcvbuf)));
+    nst_ring_pin(&c->rcvbuf);
     struct nst_ring_span sp[2];
     unsigned n = nst_ring_spans(&c->rcvbuf, 0, avail, sp);
     for (unsigned i = 0; i < n; i++)
@@ -559,8 +571,17 @@ static void tcp_close_op(struct nst_stack *st, struct nst_sock *s)
     /* SO_LINGER with a zero timeout is ABORT (RFC 9293 3.10.5); so is a
      * close that would throw away unread data (RFC 2525 2.17), and one
      * past the orphan limit (bounded memory: Linux's tcp_max_orphans). */
-    if ((c->linger_on && c->linger_secs == 0) || nst_ring_len(&c->rcvbuf) > 0 ||
-        st->tcp->n_orphans > st->cfg.tcp.max_orphans) {
+    if ((c->linger_on && c->linger_secs == 0) || nst_ring_len(&c->rcvbuf) > 0) {
+        tcp_send_rst(st, c);
+        tcp_drop(st, c, 0);
+        return;
+    }
+    /* Too many orphans, or TCP memory exhausted and this one holds unsent
+     * data (Linux's tcp_check_oom): reset rather than keep it. */
+    if (tcp_mem_orphan_reset(st, c))
+        return;
+    if (st->tcp->n_orphans > st->cfg.tcp.max_orphans) {
+        NST_STAT_INC(st, tcp, abort_on_memory);
         tcp_send_rst(st, c);
         tcp_drop(st, c, 0);
         return;
@@ -844,7 +865,7 @@ static int tcp_events(struct nst_stack *st, struct nst_sock *s)
     if (snd_shut && (rcv_shut || closed))
         ev |= NST_EV_HUP;
     if (snd_shut || ((c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_CLOSE_WAIT) &&
-                     nst_ring_space(&c->sndbuf) > 0))
+                     tcp_snd_room(c) > 0))
         ev |= NST_EV_OUT;
     if (c->err)
         ev |= NST_EV_ERR;

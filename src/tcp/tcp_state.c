@@ -42,6 +42,9 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->frto = 1;
     memcpy(c->congestion, "cubic", 6);
     c->max_orphans = 65536;
+    c->mem_low = (size_t)128 << 20;
+    c->mem_pressure = (size_t)192 << 20;
+    c->mem_high = (size_t)256 << 20;
     c->close_wait_leak = NST_SEC(30);
     c->tw_reuse = 0;
     c->n_source_addrs = 0;
@@ -81,6 +84,14 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->keepcnt = 1;
     if (c->max_orphans == 0)
         c->max_orphans = 65536;
+    if (c->mem_high == 0)
+        c->mem_high = (size_t)256 << 20;
+    if (c->mem_pressure == 0 || c->mem_pressure > c->mem_high)
+        c->mem_pressure = c->mem_high / 4 * 3;
+    if (c->mem_low == 0 || c->mem_low > c->mem_pressure)
+        c->mem_low = c->mem_high / 2;
+    if (c->mem_low > c->mem_pressure)
+        c->mem_low = c->mem_pressure;
     if (c->close_wait_leak < 0)
         c->close_wait_leak = 0;
     if (c->ecn < 0 || c->ecn > 2)
@@ -105,6 +116,9 @@ int nst_tcp_init(struct nst_stack *st)
         return -ENOMEM;
     }
     config_fill_missing(&st->cfg.tcp);
+    const struct nst_tcp_config *tc = &st->cfg.tcp;
+    nst_buf_pool_set_limits(&st->buf_pool, tc->mem_low, tc->mem_pressure, tc->mem_high);
+    st->buf_pool.pressure_entries = &st->stats.tcp_mem_pressure;
     ts->port_gen = 1; /* 0 marks an empty slot of ts->exhausted */
     st->tcp = ts;
     return 0;

@@ -519,6 +519,20 @@ int tcp_ecn_loss_reduction(struct nst_tcp_conn *c);
  * outstanding before the ACK (0: the handshake's ACK). */
 void tcp_ecn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t flight);
 
+/* ---- tcp_mem.c (stack-wide memory, Linux's tcp_mem) ---------------------- */
+/* Receive room the window may offer / send room nst_send may fill: the
+ * buffer's free space, but under memory pressure (or while zero-copy spans
+ * pin the ring) no more than its storage held. */
+size_t tcp_rcv_room(const struct nst_tcp_conn *c);
+size_t tcp_snd_room(const struct nst_tcp_conn *c);
+/* May out-of-order bytes at [off, off+len) past the readable ones be kept? */
+int tcp_mem_ooo_allowed(const struct nst_tcp_conn *c, uint32_t off, uint32_t len);
+/* Under pressure and a request for storage has been refused. */
+int tcp_mem_exhausted(const struct nst_stack *st);
+/* An orphan holding unsent data while memory is exhausted is reset (RST,
+ * dropped, counted): 1 if it was. */
+int tcp_mem_orphan_reset(struct nst_stack *st, struct nst_tcp_conn *c);
+
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;
 

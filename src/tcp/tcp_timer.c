@@ -139,6 +139,8 @@ static void data_timeout(struct nst_stack *st, struct nst_tcp_conn *c)
         tcp_drop(st, c, timeout_error(c));
         return;
     }
+    if (tcp_mem_orphan_reset(st, c))
+        return; /* Linux's tcp_out_of_resources */
     count_rto(st, c);
     /* RFC 5681 3.1 eq. (4) and cwnd = 1 SMSS (the module's rule). */
     c->cc.ops->cong_signal(&c->cc, NST_CC_SIG_RTO, tcp_flight(c), st->now);
@@ -170,6 +172,8 @@ static void persist_fire_run(struct nst_stack *st, struct nst_timer *t)
     size_t queued = nst_ring_len(&c->sndbuf);
     if (queued == 0 || (c->snd_wnd > 0 && c->snd_max != c->snd_una))
         return; /* nothing to push, or the ACK clock runs again */
+    if (tcp_mem_orphan_reset(st, c))
+        return; /* Linux's tcp_out_of_resources from its probe timer */
     if (c->snd_wnd == 0) {
         /* RFC 1122 4.2.2.17: probe as long as the peer answers; a peer that
          * stays silent is given up like an unanswered retransmission. */

@@ -150,7 +150,7 @@ static void test_ring_spans_and_placement(void)
     nst_ring_init(&r, 8);
     struct nst_ring_span sp[2];
     CHECK_EQ(nst_ring_spans(&r, 0, 4, sp), 0); /* no storage yet */
-    CHECK_EQ(nst_ring_reserve(&r), 0);
+    CHECK_EQ(nst_ring_reserve(&r, 4), 0);
     CHECK(r.buf != NULL);
     nst_ring_release_if_idle(&r); /* reserved and not kept */
     CHECK(r.buf == NULL);
