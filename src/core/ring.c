@@ -15,6 +15,7 @@ void nst_ring_init(struct nst_ring *r, size_t cap)
 {
     r->buf = NULL;
     r->size = 0;
+    r->last_size = 0;
     r->cap = cap;
     r->head = 0;
     r->len = 0;
@@ -34,6 +35,8 @@ static void storage_put(struct nst_ring *r)
         nst_buf_pool_put(r->pool, r->buf, r->size);
     else
         free(r->buf);
+    if (r->buf)
+        r->last_size = r->size;
     r->buf = NULL;
     r->size = 0;
     r->head = 0;
@@ -83,12 +86,21 @@ static int ring_relocate(struct nst_ring *r, size_t size)
     return 0;
 }
 
+/* The size new storage starts at: the last one (a drained ring refilling),
+ * but the minimum for a new ring or under memory pressure. */
+static size_t first_size(const struct nst_ring *r)
+{
+    if (r->last_size > NST_RING_MIN_STORAGE && !(r->pool && r->pool->pressure))
+        return r->last_size;
+    return NST_RING_MIN_STORAGE;
+}
+
 /* The storage size that holds `need` bytes: doubling from the current
- * size (or the minimum), at most cap. Doubling keeps the bytes copied by
+ * size (or the first one), at most cap. Doubling keeps the bytes copied by
  * growing below the bytes held, however the ring fills. */
 static size_t grown_size(const struct nst_ring *r, size_t need)
 {
-    size_t s = r->size ? r->size : NST_RING_MIN_STORAGE;
+    size_t s = r->size ? r->size : first_size(r);
     while (s < need && s < r->cap)
         s *= 2;
     if (s > r->cap)

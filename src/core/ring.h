@@ -6,7 +6,10 @@
  * NST_RING_MIN_STORAGE bytes, doubling up to the capacity (`cap`, the socket
  * buffer size) as more is held at once; it is released when the ring
  * drains, so an idle connection holds no buffer memory and one holding a
- * byte holds a few KiB, not its whole buffer. Growing moves the stored
+ * byte holds a few KiB, not its whole buffer. A ring that drained takes
+ * storage again at the size it last had (`last_size`), so a bulk flow that
+ * drains and refills pays for the doubling once, not on every refill;
+ * under memory pressure it starts small again. Growing moves the stored
  * bytes (the storage is one contiguous allocation, used circularly), so
  * pointers into it stay valid only until the next write; a ring that has
  * shown its readable bytes in place (zero-copy receive) is pinned, and
@@ -29,6 +32,7 @@
 struct nst_ring {
     uint8_t *buf;       /* NULL until bytes arrive */
     size_t size;        /* bytes of storage at buf (0 without) */
+    size_t last_size;   /* the size of the storage last released (where the next starts) */
     size_t cap;         /* capacity limit (bytes): size never exceeds it */
     size_t head;        /* index of the first byte */
     size_t len;         /* bytes readable from head */

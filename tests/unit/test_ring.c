@@ -240,6 +240,10 @@ static void test_grows_in_steps(void)
     CHECK_MEM(out, src + 2999, 6001 + 101000);
     CHECK(r.buf == NULL);
     CHECK_EQ(r.size, 0);
+    /* Refilled after draining: storage starts at the size it last had. */
+    CHECK_EQ(nst_ring_write(&r, "b", 1), 1);
+    CHECK_EQ(r.size, 128 * 1024);
+    nst_ring_consume(&r, 1);
     /* Never past the capacity, however far it doubles. */
     CHECK_EQ(nst_ring_write(&r, src, sizeof(src)), 256 * 1024);
     CHECK_EQ(r.size, 256 * 1024);
