@@ -1,0 +1,218 @@
+/* Stack-wide TCP memory (Linux's tcp_mem, src/tcp/tcp_mem.c) against
+ * hostile peers: the ring storage held by all connections never exceeds
+ * cfg.tcp.mem_high, pressure and the hard limit show in the counters,
+ * orphans pinned by a zero window are reset, and honest connections still
+ * complete. Ring storage grows with the data held (core/ring.h).
+ *
+ * Many peers share the script harness's one address, on different ports;
+ * sequence numbers are absolute (TS_ABS). */
+#include <stdlib.h>
+
+#include "core/ring.h"
+#include "support/tcp_testutil.h"
+
+#define LOW ((size_t)1 << 20)
+#define PRESSURE ((size_t)3 << 19)
+#define HIGH ((size_t)2 << 20)
+
+struct peer {
+    uint16_t port;
+    int fd;
+    int hostile;      /* keeps its window shut, takes nothing */
+    int reset;        /* a RST from the stack arrived */
+    uint32_t snd_nxt; /* the next byte it sends */
+    uint32_t rcv_nxt; /* the next byte it expects */
+    uint32_t got;     /* bytes taken in order */
+    size_t queued;    /* bytes the application handed to nst_send */
+};
+
+static struct ts *mem_stack(void)
+{
+    struct nst_stack_config cfg;
+    nst_stack_config_default(&cfg);
+    cfg.tcp.mem_low = LOW;
+    cfg.tcp.mem_pressure = PRESSURE;
+    cfg.tcp.mem_high = HIGH;
+    return ts_new(&cfg);
+}
+
+static size_t mem_in_use(struct ts *s)
+{
+    struct nst_tcp_mem m;
+    nst_tcp_mem_get(s->st, &m);
+    return m.in_use;
+}
+
+static void ack(struct ts *s, struct peer *p, uint16_t win)
+{
+    INJECT(s, s->now, .flags = F_A, .seq = p->snd_nxt, .ack = p->rcv_nxt, .win = win, .sport = p->port,
+           .check = TS_ABS);
+}
+
+/* The peer's reaction to one segment of the stack's. */
+static void peer_input(struct ts *s, struct peer *p, const struct ts_pkt *pkt)
+{
+    if (pkt->h.flags & NST_TCP_RST) {
+        p->reset = 1;
+        return;
+    }
+    if (pkt->len == 0 && !(pkt->h.flags & NST_TCP_FIN))
+        return;
+    if (!p->hostile && pkt->h.seq == p->rcv_nxt) {
+        p->rcv_nxt += pkt->len + ((pkt->h.flags & NST_TCP_FIN) ? 1 : 0);
+        p->got += pkt->len;
+    }
+    /* The hostile peer answers every probe, so the stack keeps probing: its
+     * window stays shut and nothing is ever taken. */
+    ack(s, p, p->hostile ? 0 : 65535);
+}
+
+/* Runs the world to `until`, each peer answering at once; the memory
+ * held never exceeds the hard limit at any step. */
+static void pump(struct ts *s, struct peer *v, int n, nst_time_t until)
+{
+    struct ts_pkt pkt;
+    while (ts_next(s, until, &pkt)) {
+        CHECK(mem_in_use(s) <= HIGH);
+        for (int i = 0; i < n; i++)
+            if (v[i].port == pkt.h.dst_port)
+                peer_input(s, &v[i], &pkt);
+    }
+}
+
+/* A passive open from port, the peer's ACK offering win. */
+static void open_conn(struct ts *s, int lfd, struct peer *p, uint16_t port, uint16_t win)
+{
+    p->port = port;
+    p->snd_nxt = port * 1000u;
+    INJECT(s, s->now, .flags = F_S, .seq = p->snd_nxt, .win = 65535, .opts = ts_syn_opts(-1, 0, 0), .sport = port,
+           .check = TS_ABS);
+    p->snd_nxt++;
+    struct ts_pkt pkt;
+    int found = 0;
+    while (!found && ts_next(s, s->now + MS(1), &pkt))
+        found = pkt.h.dst_port == port && pkt.h.flags == F_SA;
+    CHECK(found);
+    p->rcv_nxt = pkt.h.seq + 1;
+    ack(s, p, win);
+    p->fd = nst_accept(s->st, lfd, NULL);
+    CHECK(p->fd >= 0);
+}
+
+/* The application writes as much as the stack takes, up to `want` in all. */
+static void app_send(struct ts *s, struct peer *p, size_t want)
+{
+    static uint8_t buf[65536];
+    while (p->queued < want) {
+        size_t n = want - p->queued < sizeof(buf) ? want - p->queued : sizeof(buf);
+        ssize_t k = nst_send(s->st, p->fd, buf, n, 0);
+        if (k <= 0)
+            return;
+        p->queued += (size_t)k;
+    }
+}
+
+/* 126 peers close their windows and never open them; the application fills
+ * each connection's send buffer (256 KiB) and closes it, leaving orphans
+ * that the peers keep alive by answering every zero-window probe. Unbounded,
+ * that is 31.5 MiB. Bounded: the first connections grow to their whole
+ * buffer until pressure (1.5 MiB), the rest get their first 4 KiB each,
+ * 2,064,384 bytes in all. Then 16 honest peers come, each to receive
+ * 50,000 bytes: the ninth finds the hard limit (2 MiB) reached, so the
+ * orphans holding data are reset at their next probe, and every honest
+ * transfer completes. */
+static void test_zero_window_orphans(void)
+{
+    enum { NH = 126, NG = 16, WANT = 50000 };
+    struct ts *s = mem_stack();
+    int lfd = ts_listen(s, 256);
+    static struct peer v[NH + NG];
+    memset(v, 0, sizeof(v));
+    for (int i = 0; i < NH; i++) {
+        v[i].hostile = 1;
+        open_conn(s, lfd, &v[i], (uint16_t)(20000 + i), 0);
+        app_send(s, &v[i], 1u << 20);
+    }
+    size_t queued = 0;
+    for (int i = 0; i < NH; i++) {
+        queued += v[i].queued;
+        CHECK_EQ(tu_info(s, v[i].fd).send_queue, v[i].queued);
+    }
+    CHECK_EQ(v[0].queued, 256 * 1024);
+    CHECK_EQ(v[5].queued, 256 * 1024);
+    CHECK_EQ(v[6].queued, NST_RING_MIN_STORAGE);
+    CHECK_EQ(queued, 6 * 256 * 1024 + 120 * NST_RING_MIN_STORAGE);
+    CHECK_EQ(mem_in_use(s), queued);
+    CHECK(queued <= HIGH);
+    CHECK_EQ(tu_stats(s)->tcp_mem_pressure, 1);
+    /* Each of the 120 took 4 KiB of 64 KiB, then nothing: two sends cut. */
+    CHECK_EQ(tu_stats(s)->tcp_mem_snd_limited, 240);
+    for (int i = 0; i < NH; i++)
+        CHECK_EQ(nst_close(s->st, v[i].fd), 0);
+    CHECK_EQ(tu_stats(s)->tcp_abort_on_memory, 0); /* not at the limit yet: kept */
+    pump(s, v, NH, s->now + SEC(5));
+    CHECK_EQ(mem_in_use(s), queued); /* the orphans hold on */
+
+    /* The honest peers. */
+    for (int i = NH; i < NH + NG; i++) {
+        open_conn(s, lfd, &v[i], (uint16_t)(30000 + i), 65535);
+        app_send(s, &v[i], WANT);
+    }
+    CHECK_EQ(v[NH + 7].queued, NST_RING_MIN_STORAGE); /* the last 4 KiB under the limit */
+    CHECK_EQ(v[NH + 8].queued, 0);                    /* refused */
+    CHECK_EQ(mem_in_use(s), HIGH);
+    struct nst_tcp_mem m;
+    nst_tcp_mem_get(s->st, &m);
+    CHECK(m.refusals > 0);
+    nst_time_t t = s->now;
+    int done = 0;
+    while (!done && t < SEC(600)) {
+        t += MS(10);
+        for (int i = NH; i < NH + NG; i++)
+            app_send(s, &v[i], WANT);
+        pump(s, v, NH + NG, t);
+        done = 1;
+        for (int i = NH; i < NH + NG; i++)
+            done &= v[i].got == WANT;
+    }
+    CHECK(done);
+    /* The orphans holding data are reset at their next probe (at most
+     * persist_max, 60 s, apart) while memory stays exhausted, that is
+     * until it falls below mem_low and pressure ends; the rest are kept. */
+    pump(s, v, NH + NG, t + SEC(61));
+    size_t kept = 0;
+    int nkept = 0;
+    for (int i = 0; i < NH; i++) {
+        if (!v[i].reset) {
+            kept += v[i].queued;
+            nkept++;
+        }
+    }
+    CHECK_EQ(nkept, 31);
+    CHECK_EQ(tu_stats(s)->tcp_abort_on_memory, NH - nkept);
+    CHECK_EQ(mem_in_use(s), kept); /* the honest rings drained */
+    CHECK(kept < LOW);
+    nst_tcp_mem_get(s->st, &m);
+    CHECK(m.in_use_max <= HIGH);
+    CHECK_EQ(m.in_use_max, HIGH);
+    CHECK_EQ(m.under_pressure, 0);
+    CHECK_EQ(tu_stats(s)->tcp_mem_pressure, 1);
+    for (int i = NH; i < NH + NG; i++) {
+        CHECK(!v[i].reset);
+        CHECK_EQ(tu_state(s, v[i].fd), NST_TCPS_ESTABLISHED);
+    }
+    /* The orphans kept are given up after their probes like any orphan
+     * (data_retries), with a RST: in the end no memory is held. */
+    pump(s, v, NH + NG, t + SEC(1200));
+    for (int i = 0; i < NH; i++)
+        CHECK(v[i].reset);
+    CHECK_EQ(tu_stats(s)->tcp_abort_on_memory, NH - nkept);
+    CHECK_EQ(mem_in_use(s), 0);
+    ts_free(s);
+}
+
+int main(void)
+{
+    RUN(test_zero_window_orphans);
+    return nst_test_done();
+}
