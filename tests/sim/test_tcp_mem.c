@@ -9,6 +9,8 @@
 #include <stdlib.h>
 
 #include "core/ring.h"
+#include "core/util.h"
+#include "tcp/tcp_seq.h"
 #include "support/tcp_testutil.h"
 
 #define LOW ((size_t)1 << 20)
@@ -211,8 +213,157 @@ static void test_zero_window_orphans(void)
     ts_free(s);
 }
 
+/* ---- the receive side ------------------------------------------------------ */
+
+struct sender {
+    struct peer *p;
+    uint32_t base;      /* the peer's first data byte */
+    uint32_t una;       /* acknowledged by the stack */
+    uint16_t wnd;       /* the stack's window (no scaling) */
+    uint32_t last_una;  /* una at the previous tick */
+    size_t read;        /* bytes the application read */
+};
+
+static uint8_t stream_byte(size_t i) { return (uint8_t)(i * 31 + i / 509); }
+
+/* The honest sender: as much of `total` as the stack's window allows. */
+static void sender_push(struct ts *s, struct sender *x, size_t total)
+{
+    static uint8_t seg[1460];
+    struct peer *p = x->p;
+    for (;;) {
+        uint32_t off = p->snd_nxt - x->base, flight = p->snd_nxt - x->una;
+        if (off >= total || flight >= x->wnd)
+            return;
+        uint32_t n = (uint32_t)NST_MIN(NST_MIN(total - off, (size_t)1460), (size_t)(x->wnd - flight));
+        for (uint32_t i = 0; i < n; i++)
+            seg[i] = stream_byte(off + i);
+        INJECT(s, s->now, .flags = F_A, .seq = p->snd_nxt, .ack = p->rcv_nxt, .win = 65535, .len = n, .data = seg,
+               .sport = p->port, .check = TS_ABS);
+        p->snd_nxt += n;
+    }
+}
+
+/* The world to `until`; ACKs from the stack move the honest senders. */
+static void pump_rx(struct ts *s, struct sender *x, int n, nst_time_t until)
+{
+    struct ts_pkt pkt;
+    while (ts_next(s, until, &pkt)) {
+        CHECK(mem_in_use(s) <= HIGH);
+        for (int i = 0; i < n; i++) {
+            if (x[i].p->port != pkt.h.dst_port || !(pkt.h.flags & NST_TCP_ACK))
+                continue;
+            if (nst_seq_gt(pkt.h.ack, x[i].una))
+                x[i].una = pkt.h.ack;
+            x[i].wnd = pkt.h.window;
+        }
+    }
+}
+
+/* The application reads what is there and checks it is the stream. */
+static void app_read(struct ts *s, struct sender *x)
+{
+    static uint8_t buf[65536];
+    ssize_t k;
+    while ((k = nst_recv(s->st, x->p->fd, buf, sizeof(buf), 0)) > 0) {
+        for (ssize_t i = 0; i < k; i++)
+            if (buf[i] != stream_byte(x->read + (size_t)i)) {
+                CHECK_EQ(buf[i], stream_byte(x->read + (size_t)i));
+                break;
+            }
+        x->read += (size_t)k;
+    }
+}
+
+/* One byte received holds the ring's first 4 KiB, not the 256 KiB buffer.
+ * Then 40 hostile peers connect, offered 64 KiB windows, and each sends
+ * 1,000 bytes out of order at the far end, never the bytes before: each
+ * would pin a whole receive buffer (256 KiB; 10 MiB in all), and with rings
+ * that grow, 64 KiB. Pressure begins with the 25th (1.6 MiB); the other 15
+ * segments, in the window offered before, are dropped (storage does not
+ * grow for out-of-order data under pressure). A connection opened now is
+ * offered only what a first storage holds. Eight honest peers then each send 100,000 bytes the
+ * application reads: windows offer what the storage holds, every byte
+ * arrives in order, and memory never passes the limit. */
+static void test_out_of_order_fill(void)
+{
+    enum { NH = 40, NG = 8, TOTAL = 100000 };
+    struct ts *s = mem_stack();
+    int lfd = ts_listen(s, 256);
+    static struct peer v[NH + NG + 1];
+    memset(v, 0, sizeof(v));
+    struct peer *one = &v[NH + NG];
+    open_conn(s, lfd, one, 10000, 65535);
+    INJECT(s, s->now, .flags = F_A, .seq = one->snd_nxt, .ack = one->rcv_nxt, .win = 65535, .len = 1,
+           .sport = one->port, .check = TS_ABS);
+    CHECK_EQ(tu_info(s, one->fd).recv_queue, 1);
+    CHECK_EQ(mem_in_use(s), NST_RING_MIN_STORAGE);
+    uint8_t b;
+    CHECK_EQ(nst_recv(s->st, one->fd, &b, 1, 0), 1);
+    CHECK_EQ(mem_in_use(s), 0);
+
+    for (int i = 0; i < NH; i++)
+        open_conn(s, lfd, &v[i], (uint16_t)(20000 + i), 65535);
+    for (int i = 0; i < NH; i++) {
+        INJECT(s, s->now, .flags = F_A, .seq = v[i].snd_nxt + 64000, .ack = v[i].rcv_nxt, .win = 65535,
+               .len = 1000, .sport = v[i].port, .check = TS_ABS);
+        CHECK(mem_in_use(s) <= HIGH);
+        /* The duplicate ACK keeps the right edge offered (RFC 9293
+         * 3.8.6.2.2: the window is not shrunk), pressure or not. */
+        struct ts_pkt pkt;
+        CHECK(ts_next(s, s->now, &pkt));
+        CHECK_EQ(pkt.h.dst_port, v[i].port);
+        CHECK_EQ(pkt.h.ack, v[i].snd_nxt);
+        CHECK_EQ(pkt.h.ack + pkt.h.window, v[i].snd_nxt + 65535);
+    }
+    CHECK_EQ(mem_in_use(s), 25 * 65536);
+    CHECK_EQ(tu_stats(s)->tcp_mem_pressure, 1);
+    CHECK_EQ(tu_stats(s)->tcp_mem_rcv_drops, 15);
+    CHECK_EQ(tu_stats(s)->tcp_rx_out_of_order, NH);
+
+    static struct sender x[NG];
+    for (int i = 0; i < NG; i++) {
+        struct peer *p = &v[NH + i];
+        open_conn(s, lfd, p, (uint16_t)(30000 + i), 65535);
+        /* The SYN-ACK offered what a first storage holds. */
+        CHECK_EQ(s->last.h.window, NST_RING_MIN_STORAGE);
+        x[i] = (struct sender){.p = p, .base = p->snd_nxt, .una = p->snd_nxt, .wnd = s->last.h.window,
+                               .last_una = p->snd_nxt};
+    }
+    nst_time_t t = s->now;
+    int done = 0;
+    while (!done && t < SEC(60)) {
+        t += MS(10);
+        done = 1;
+        for (int i = 0; i < NG; i++) {
+            if (x[i].una == x[i].last_una)
+                x[i].p->snd_nxt = x[i].una; /* nothing acknowledged for a tick: go back */
+            x[i].last_una = x[i].una;
+            sender_push(s, &x[i], TOTAL);
+        }
+        pump_rx(s, x, NG, t);
+        for (int i = 0; i < NG; i++) {
+            app_read(s, &x[i]);
+            done &= x[i].read == TOTAL;
+        }
+    }
+    CHECK(done);
+    CHECK_EQ(tu_stats(s)->tcp_mem_rcv_drops, 15); /* honest data never dropped */
+    CHECK_EQ(mem_in_use(s), 25 * 65536);          /* the hostile bytes, still held */
+    /* The hostile peers give up (RST): their storage comes back. */
+    for (int i = 0; i < NH; i++)
+        INJECT(s, s->now, .flags = F_R, .seq = v[i].snd_nxt, .sport = v[i].port, .check = TS_ABS);
+    CHECK_EQ(mem_in_use(s), 0);
+    struct nst_tcp_mem m;
+    nst_tcp_mem_get(s->st, &m);
+    CHECK_EQ(m.in_use_max, 25 * 65536 + NG * NST_RING_MIN_STORAGE);
+    CHECK_EQ(m.under_pressure, 0);
+    ts_free(s);
+}
+
 int main(void)
 {
     RUN(test_zero_window_orphans);
+    RUN(test_out_of_order_fill);
     return nst_test_done();
 }
