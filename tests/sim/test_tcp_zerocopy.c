@@ -95,6 +95,33 @@ static void test_in_place_in_order(void)
     ts_free(s);
 }
 
+/* Receive storage grows with the data (core/ring.h), yet spans shown stay
+ * put: showing them takes storage for the whole window already offered,
+ * so what arrives inside it later never moves them. */
+static void test_spans_stay_while_storage_would_grow(void)
+{
+    int fd;
+    struct ts *s = open_with(65536, &fd);
+    static uint8_t d[12000];
+    fill(d, 0, 1000);
+    INJECT(s, MS(20), .flags = F_PA, .seq = 1, .ack = 1, .win = 65535, .len = 1000, .data = d);
+    struct nst_span sp[2];
+    CHECK_EQ(nst_recv_zc(s->st, fd, sp), 1000);
+    const uint8_t *base = sp[0].base;
+    /* 1460-byte segments up to 12,000 bytes: three times a first storage. */
+    for (uint32_t off = 1000; off < 12000; off += 1460) {
+        uint32_t n = 12000 - off < 1460 ? 12000 - off : 1460;
+        fill(d, off, n);
+        INJECT(s, MS(21), .flags = F_A, .seq = 1 + off, .ack = 1, .win = 65535, .len = n, .data = d);
+    }
+    CHECK(sp[0].base == base && spans_hold(sp, 0, 1000)); /* the old view, unchanged */
+    CHECK_EQ(nst_recv_zc(s->st, fd, sp), 12000);
+    CHECK(sp[0].base == base);
+    CHECK(spans_hold(sp, 0, 12000));
+    CHECK_EQ(nst_recv_done(s->st, fd, 12000), 0);
+    ts_free(s);
+}
+
 /* The receive buffer wraps: two spans, together the stream in order. */
 static void test_wrap_two_spans(void)
 {
@@ -221,6 +248,7 @@ static void test_send_in_place(void)
 int main(void)
 {
     RUN(test_in_place_in_order);
+    RUN(test_spans_stay_while_storage_would_grow);
     RUN(test_wrap_two_spans);
     RUN(test_window_update);
     RUN(test_misuse);
