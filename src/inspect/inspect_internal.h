@@ -16,6 +16,9 @@ const char *nst_ss_state_name(int state);
 /* A duration the way ss prints timers: "59sec", "1min", "200ms", "1.500ms"
  * style (ss's print_ms_timer rules); negative durations print as 0ms. */
 const char *nst_ss_duration(nst_time_t d, char *buf, size_t len);
+/* ss -s's last line: the stack-wide TCP memory (Linux shows it in
+ * /proc/net/sockstat as "mem"). */
+void nst_ss_format_tcp_mem(FILE *out, const struct nst_tcp_mem *m);
 /* "10.0.0.1:80", "0.0.0.0:*" (port 0 is "*"). */
 const char *nst_ss_endpoint(const struct nst_sockaddr *a, char *buf, size_t len);
 

@@ -77,6 +77,10 @@ static const struct phrase phrases[] = {
     {"tcp", "spurious_rtx_dsack", "recoveries found spurious by DSACK (RFC 3708)"},
     {"tcp", "frto_spurious", "spurious RTOs detected by F-RTO (RFC 5682)"},
     {"tcp", "frto_genuine", "RTOs found genuine by F-RTO (RFC 5682)"},
+    {"tcp", "mem_pressure", "times TCP ran low on memory (entered memory pressure)"},
+    {"tcp", "mem_rcv_drops", "segments dropped: no TCP memory for their data"},
+    {"tcp", "mem_snd_limited", "sends cut short by TCP memory pressure or its limit"},
+    {"tcp", "abort_on_memory", "connections aborted due to memory pressure"},
 };
 
 static const char *heading(const char *layer)

@@ -234,6 +234,11 @@ int nst_ss_print(struct nst_stack *st, const struct nst_ss_opts *o, FILE *out)
     /* Nothing runs between the two calls: the count still holds. */
     n = nst_sock_list(st, v, n);
     nst_ss_format(out, v, n, o, nst_stack_now(st), st->cfg.tcp.close_wait_leak);
+    if (o->summary) {
+        struct nst_tcp_mem m;
+        nst_tcp_mem_get(st, &m);
+        nst_ss_format_tcp_mem(out, &m);
+    }
     free(v);
     return 0;
 }

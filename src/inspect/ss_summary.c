@@ -61,6 +61,13 @@ static void print_leaks(FILE *out, const struct nst_sock_entry *v, int n, const 
         fprintf(out, "  ... and %u more\n", s->close_wait_leaks - listed);
 }
 
+void nst_ss_format_tcp_mem(FILE *out, const struct nst_tcp_mem *m)
+{
+    fprintf(out, "\nTCP memory: %zu bytes held (at most %zu so far); pressure above %zu until below %zu, "
+                 "limit %zu%s\n",
+            m->in_use, m->in_use_max, m->pressure, m->low, m->high, m->under_pressure ? "; UNDER PRESSURE" : "");
+}
+
 void nst_ss_format_summary(FILE *out, const struct nst_sock_entry *v, int n, nst_time_t now,
                            nst_time_t leak_threshold)
 {

@@ -6,7 +6,10 @@
  *
  * Many peers share the script harness's one address, on different ports;
  * sequence numbers are absolute (TS_ABS). */
+#include <stdio.h>
 #include <stdlib.h>
+
+#include <nstack/inspect.h>
 
 #include "core/ring.h"
 #include "core/util.h"
@@ -199,6 +202,21 @@ static void test_zero_window_orphans(void)
     CHECK_EQ(m.in_use_max, HIGH);
     CHECK_EQ(m.under_pressure, 0);
     CHECK_EQ(tu_stats(s)->tcp_mem_pressure, 1);
+    /* What netstat -s and ss -s tell. */
+    char *txt = NULL, want[200];
+    size_t txt_len = 0;
+    FILE *f = open_memstream(&txt, &txt_len);
+    CHECK_EQ(nst_inspect_run(s->st, "netstat -s", f), 0);
+    CHECK_EQ(nst_inspect_run(s->st, "ss -s", f), 0);
+    fclose(f);
+    snprintf(want, sizeof(want), "    %d connections aborted due to memory pressure [abort_on_memory]\n", NH - nkept);
+    CHECK(strstr(txt, want) != NULL);
+    CHECK(strstr(txt, "    1 times TCP ran low on memory (entered memory pressure) [mem_pressure]\n") != NULL);
+    snprintf(want, sizeof(want),
+             "TCP memory: %zu bytes held (at most %zu so far); pressure above %zu until below %zu, limit %zu\n", kept,
+             HIGH, PRESSURE, LOW, HIGH);
+    CHECK(strstr(txt, want) != NULL);
+    free(txt);
     for (int i = NH; i < NH + NG; i++) {
         CHECK(!v[i].reset);
         CHECK_EQ(tu_state(s, v[i].fd), NST_TCPS_ESTABLISHED);
