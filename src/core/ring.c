@@ -108,6 +108,19 @@ static size_t grown_size(const struct nst_ring *r, size_t need)
     return s ? s : 1;
 }
 
+size_t nst_ring_held_space(const struct nst_ring *r)
+{
+    size_t held = r->size;
+    if (!r->buf) {
+        held = first_size(r);
+    } else if (!r->pinned && held < NST_RING_MIN_STORAGE) {
+        held = NST_RING_MIN_STORAGE; /* grows to it whatever the pressure */
+    }
+    if (held > r->cap)
+        held = r->cap;
+    return held > r->len ? held - r->len : 0;
+}
+
 /* Storage for logical offsets [0, need) from head; need <= cap. */
 static int ring_grow(struct nst_ring *r, size_t need)
 {
@@ -125,17 +138,6 @@ static void ring_copy_in(struct nst_ring *r, size_t off, const uint8_t *src, siz
     size_t first = r->size - i < n ? r->size - i : n;
     memcpy(r->buf + i, src, first);
     memcpy(r->buf, src + first, n - first);
-}
-
-size_t nst_ring_held_space(const struct nst_ring *r)
-{
-    size_t held = r->size;
-    if (!r->pinned) {
-        size_t first = r->cap < NST_RING_MIN_STORAGE ? r->cap : NST_RING_MIN_STORAGE;
-        if (held < first)
-            held = first;
-    }
-    return held > r->len ? held - r->len : 0;
 }
 
 void nst_ring_release_if_idle(struct nst_ring *r)

@@ -54,8 +54,9 @@ int nst_ring_set_cap(struct nst_ring *r, size_t cap);
 static inline size_t nst_ring_len(const struct nst_ring *r) { return r->len; }
 static inline size_t nst_ring_space(const struct nst_ring *r) { return r->cap - r->len; }
 /* Space past the readable bytes that needs no more storage than the ring
- * holds, or than its first NST_RING_MIN_STORAGE bytes if it holds none:
- * what may be promised without growing (under memory pressure). */
+ * holds (at least NST_RING_MIN_STORAGE unless pinned), or than the storage
+ * it would take first if it holds none: what may be promised without
+ * growing (under memory pressure, where the first storage is the minimum). */
 size_t nst_ring_held_space(const struct nst_ring *r);
 /* Appends up to n bytes; returns how many fit (or -ENOMEM if storage for
  * none of them could be had: the bytes that fit in the storage held are
