@@ -50,9 +50,14 @@ int tcp_mem_ooo_allowed(const struct nst_tcp_conn *c, uint32_t off, uint32_t len
 
 int tcp_mem_exhausted(const struct nst_stack *st) { return st->buf_pool.pressure && st->buf_pool.refused; }
 
+/* Linux's tcp_check_oom: too many orphans, or memory exhausted and this
+ * orphan holding unsent data no one will ever see acknowledged. */
 int tcp_mem_orphan_reset(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    if (!c->orphan || nst_ring_len(&c->sndbuf) == 0 || !tcp_mem_exhausted(st))
+    if (!c->orphan)
+        return 0;
+    int too_many = st->tcp->n_orphans > st->cfg.tcp.max_orphans;
+    if (!too_many && (nst_ring_len(&c->sndbuf) == 0 || !tcp_mem_exhausted(st)))
         return 0;
     NST_STAT_INC(st, tcp, abort_on_memory);
     tcp_send_rst(st, c);

@@ -569,23 +569,16 @@ static void tcp_close_op(struct nst_stack *st, struct nst_sock *s)
         break;
     }
     /* SO_LINGER with a zero timeout is ABORT (RFC 9293 3.10.5); so is a
-     * close that would throw away unread data (RFC 2525 2.17), and one
-     * past the orphan limit (bounded memory: Linux's tcp_max_orphans). */
+     * close that would throw away unread data (RFC 2525 2.17). */
     if ((c->linger_on && c->linger_secs == 0) || nst_ring_len(&c->rcvbuf) > 0) {
         tcp_send_rst(st, c);
         tcp_drop(st, c, 0);
         return;
     }
-    /* Too many orphans, or TCP memory exhausted and this one holds unsent
-     * data (Linux's tcp_check_oom): reset rather than keep it. */
+    /* Bounded memory: past the orphan limit, or with TCP memory exhausted
+     * and unsent data held, the new orphan is reset (tcp_mem.c). */
     if (tcp_mem_orphan_reset(st, c))
         return;
-    if (st->tcp->n_orphans > st->cfg.tcp.max_orphans) {
-        NST_STAT_INC(st, tcp, abort_on_memory);
-        tcp_send_rst(st, c);
-        tcp_drop(st, c, 0);
-        return;
-    }
     shut_wr(st, c);
     if (c->state == NST_TCPS_FIN_WAIT_2)
         tcp_fin_wait2_arm(st, c);

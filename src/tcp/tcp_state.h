@@ -529,8 +529,8 @@ size_t tcp_snd_room(const struct nst_tcp_conn *c);
 int tcp_mem_ooo_allowed(const struct nst_tcp_conn *c, uint32_t off, uint32_t len);
 /* Under pressure and a request for storage has been refused. */
 int tcp_mem_exhausted(const struct nst_stack *st);
-/* An orphan holding unsent data while memory is exhausted is reset (RST,
- * dropped, counted): 1 if it was. */
+/* An orphan past max_orphans, or holding unsent data while memory is
+ * exhausted, is reset (RST, dropped, tcp.abort_on_memory): 1 if it was. */
 int tcp_mem_orphan_reset(struct nst_stack *st, struct nst_tcp_conn *c);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
