@@ -31,15 +31,17 @@ struct peer {
     size_t queued;    /* bytes the application handed to nst_send */
 };
 
-static struct ts *mem_stack(void)
+static struct ts *mem_stack_with(size_t low, size_t pressure, size_t high)
 {
     struct nst_stack_config cfg;
     nst_stack_config_default(&cfg);
-    cfg.tcp.mem_low = LOW;
-    cfg.tcp.mem_pressure = PRESSURE;
-    cfg.tcp.mem_high = HIGH;
+    cfg.tcp.mem_low = low;
+    cfg.tcp.mem_pressure = pressure;
+    cfg.tcp.mem_high = high;
     return ts_new(&cfg);
 }
+
+static struct ts *mem_stack(void) { return mem_stack_with(LOW, PRESSURE, HIGH); }
 
 static size_t mem_in_use(struct ts *s)
 {
@@ -379,9 +381,57 @@ static void test_out_of_order_fill(void)
     ts_free(s);
 }
 
+/* At the hard limit, text in the window is dropped and counted, and comes
+ * again: a 16 KiB limit, an application not reading. The ring grows to
+ * 8 KiB; growing to 16 KiB would hold 24 KiB for a moment, so it is
+ * refused: the sixth segment is cut to what the 8 KiB hold, the next three
+ * (out of order now) dropped. Once the application reads, the peer's
+ * retransmission is taken and the stream arrives whole, in order. */
+static void test_in_order_drop_at_limit(void)
+{
+    enum { SEG = 1460, N = 9 };
+    struct ts *s = mem_stack_with(8192, 12288, 16384);
+    int lfd = ts_listen(s, 8);
+    struct peer p;
+    memset(&p, 0, sizeof(p));
+    open_conn(s, lfd, &p, 10000, 65535);
+    static uint8_t d[N * SEG], got[N * SEG];
+    for (size_t i = 0; i < sizeof(d); i++)
+        d[i] = stream_byte(i);
+    uint32_t base = p.snd_nxt;
+    for (uint32_t i = 0; i < N; i++) {
+        INJECT(s, s->now, .flags = F_A, .seq = base + i * SEG, .ack = p.rcv_nxt, .win = 65535, .len = SEG,
+               .data = d + i * SEG, .sport = p.port, .check = TS_ABS);
+        CHECK(mem_in_use(s) <= 16384);
+    }
+    CHECK_EQ(tu_info(s, p.fd).recv_queue, 8192);
+    CHECK_EQ(mem_in_use(s), 8192);
+    CHECK_EQ(tu_stats(s)->tcp_mem_rcv_drops, 4);
+    CHECK_EQ(tu_stats(s)->tcp_rx_out_of_order, 3);
+    struct nst_tcp_mem m;
+    nst_tcp_mem_get(s->st, &m);
+    CHECK_EQ(m.refusals, 5); /* the sixth asked twice: placed while checksummed, then written */
+    CHECK_EQ(m.in_use_max, 12288); /* 4 KiB and 8 KiB while growing */
+    CHECK_EQ(tu_stats(s)->tcp_mem_pressure, 0);
+    CHECK_EQ(nst_recv(s->st, p.fd, got, sizeof(got), 0), 8192);
+    CHECK_EQ(mem_in_use(s), 0);
+    /* The peer goes back to the first byte not acknowledged. */
+    ts_flush(s);
+    for (uint32_t off = 8192; off < N * SEG; off += SEG) {
+        uint32_t n = N * SEG - off < SEG ? N * SEG - off : SEG;
+        INJECT(s, s->now + MS(1), .flags = F_A, .seq = base + off, .ack = p.rcv_nxt, .win = 65535, .len = n,
+               .data = d + off, .sport = p.port, .check = TS_ABS);
+    }
+    CHECK_EQ(nst_recv(s->st, p.fd, got + 8192, sizeof(got) - 8192, 0), N * SEG - 8192);
+    CHECK_MEM(got, d, sizeof(d));
+    CHECK_EQ(tu_stats(s)->tcp_mem_rcv_drops, 4);
+    ts_free(s);
+}
+
 int main(void)
 {
     RUN(test_zero_window_orphans);
     RUN(test_out_of_order_fill);
+    RUN(test_in_order_drop_at_limit);
     return nst_test_done();
 }
