@@ -29,14 +29,21 @@ static uint8_t *storage_get(struct nst_ring *r, size_t size)
     return r->pool ? nst_buf_pool_get(r->pool, size) : malloc(size);
 }
 
-static void storage_put(struct nst_ring *r)
+static void storage_return(struct nst_ring *r, uint8_t *buf, size_t size)
 {
     if (r->pool)
-        nst_buf_pool_put(r->pool, r->buf, r->size);
+        nst_buf_pool_put(r->pool, buf, size);
     else
-        free(r->buf);
-    if (r->buf)
+        free(buf);
+}
+
+/* Gives the storage back, remembering its size for the next. */
+static void storage_put(struct nst_ring *r)
+{
+    if (r->buf) {
+        storage_return(r, r->buf, r->size);
         r->last_size = r->size;
+    }
     r->buf = NULL;
     r->size = 0;
     r->head = 0;
@@ -73,12 +80,9 @@ static int ring_relocate(struct nst_ring *r, size_t size)
     if (!nb)
         return -ENOMEM;
     size_t used = r->len + r->pending_end;
-    if (r->buf && used)
-        ring_copy_out(r, 0, nb, used);
     if (r->buf) {
-        int pinned = r->pinned;
-        storage_put(r);
-        r->pinned = pinned;
+        ring_copy_out(r, 0, nb, used);
+        storage_return(r, r->buf, r->size);
     }
     r->buf = nb;
     r->size = size;
