@@ -14,26 +14,61 @@
 
 /* ---- RFC 5961 7: challenge ACK throttling ------------------------------------ */
 
-int tcp_challenge_ack_allowed(struct nst_stack *st)
+/* A fixed stack-wide budget per second is a side channel (CVE-2016-5696):
+ * an off-path host spends it with challenge ACKs of its own and counts what
+ * is left to learn whether a guessed 4-tuple or sequence number drew one.
+ * So, as Linux since that CVE: each connection may draw one challenge ACK
+ * per TCP_OOW_ACK_INTERVAL (what one connection gets says nothing about
+ * another), and the stack-wide cap that bounds a flood over many
+ * connections is drawn at random each second from [limit/2, limit*3/2),
+ * so counting against it tells nothing exact. */
+#define TCP_OOW_ACK_INTERVAL NST_MSEC(500)
+
+/* Out-of-window segments are answered with an ACK; one carrying no data
+ * at most every TCP_OOW_ACK_INTERVAL per connection, so two peers that
+ * disagree cannot ping-pong ACKs forever (RFC 5961 10; Linux's
+ * tcp_invalid_ratelimit). Returns 1 if *last allows one now (and takes it). */
+static int oow_ack_allowed(struct nst_stack *st, nst_time_t *last)
+{
+    if (*last && st->now - *last < TCP_OOW_ACK_INTERVAL)
+        return 0;
+    *last = st->now;
+    return 1;
+}
+
+/* The stack-wide budget of the current second (0 limit: none). */
+static int challenge_budget_take(struct nst_stack *st)
 {
     struct nst_tcp_state *ts = st->tcp;
+    unsigned limit = st->cfg.tcp.challenge_ack_limit;
+    if (limit == 0)
+        return 1;
     nst_time_t second = st->now / NST_SEC(1);
-    if (second != ts->chack_second) {
+    if (second != ts->chack_second || !ts->chack_drawn) {
+        unsigned half = (limit + 1) / 2;
         ts->chack_second = second;
-        ts->chack_count = 0;
+        ts->chack_drawn = 1;
+        ts->chack_left = half + (unsigned)nst_rng_below(&st->rng, limit);
     }
-    if (ts->chack_count >= st->cfg.tcp.challenge_ack_limit) {
+    if (ts->chack_left == 0)
+        return 0;
+    ts->chack_left--;
+    return 1;
+}
+
+int tcp_challenge_ack_allowed(struct nst_stack *st, nst_time_t *last)
+{
+    if ((last && !oow_ack_allowed(st, last)) || !challenge_budget_take(st)) {
         NST_STAT_INC(st, tcp, challenge_ack_limited);
         return 0;
     }
-    ts->chack_count++;
     NST_STAT_INC(st, tcp, challenge_acks);
     return 1;
 }
 
 void tcp_challenge_ack(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    if (tcp_challenge_ack_allowed(st))
+    if (tcp_challenge_ack_allowed(st, &c->last_oow_ack))
         tcp_send_ack(st, c);
 }
 
@@ -261,6 +296,18 @@ static int text_and_fin(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
     return 0;
 }
 
+/* An acceptable segment arrived: the peer is alive. Only such a segment
+ * may say so: anything else (out of window, PAWS-old, an inexact RST, an
+ * unacceptable ACK) can come from anyone, and a blind host sending junk
+ * must not keep a dead peer's connection alive by resetting keepalive or
+ * zero-window probing (RFC 1122 4.2.3.6, 4.2.2.17). */
+static void peer_alive(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    c->last_recv = st->now;
+    c->keep_probes = 0;
+    c->persist_unanswered = 0;
+}
+
 /* ---- SYN-SENT (RFC 9293 3.10.7.3) ------------------------------------------------- */
 
 static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
@@ -284,6 +331,7 @@ static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const s
     }
     if (!(f & NST_TCP_SYN))
         return; /* fifth: neither SYN nor RST */
+    peer_alive(st, c);
     c->irs = seg->h.seq;
     c->rcv_nxt = seg->h.seq + 1;
     c->last_ack_sent = c->rcv_nxt;
@@ -422,13 +470,8 @@ static const struct tcp_seg *simultaneous_synack(const struct nst_tcp_conn *c, c
     return copy;
 }
 
-/* Out-of-window segments are answered with an ACK; one carrying no data
- * at most every TCP_OOW_ACK_INTERVAL per connection, so two peers that
- * disagree cannot ping-pong ACKs forever (RFC 5961 10; Linux's
- * tcp_invalid_ratelimit). A keepalive probe is such a segment: it is
- * answered, unless it comes twice within the interval. */
-#define TCP_OOW_ACK_INTERVAL NST_MSEC(500)
-
+/* A keepalive probe is an out-of-window segment without data: it is
+ * answered, unless it comes twice within TCP_OOW_ACK_INTERVAL. */
 static void out_of_window(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
     if (seg->h.flags & NST_TCP_RST)
@@ -437,14 +480,17 @@ static void out_of_window(struct nst_stack *st, struct nst_tcp_conn *c, const st
         NST_STAT_INC(st, tcp, rx_duplicate);
     else
         NST_STAT_INC(st, tcp, rx_out_of_window);
-    /* RFC 2883 4.1.1: data received already, reported in the ACK below. */
-    if (seg->len && !(seg->h.flags & NST_TCP_SYN) && nst_seq_lt(seg->h.seq, c->rcv_nxt))
-        tcp_dsack_note(c, seg->h.seq, nst_seq_min(seg->h.seq + seg->len, c->rcv_nxt));
-    if (tcp_seg_len(seg) == 0) {
-        if (c->last_oow_ack && st->now - c->last_oow_ack < TCP_OOW_ACK_INTERVAL)
-            return;
-        c->last_oow_ack = st->now;
+    if (seg->h.flags & NST_TCP_SYN) {
+        /* RFC 5961 4.2: a SYN, whatever its sequence number, draws a
+         * challenge ACK, and RFC 5961 7 throttles those. */
+        tcp_challenge_ack(st, c);
+        return;
     }
+    /* RFC 2883 4.1.1: data received already, reported in the ACK below. */
+    if (seg->len && nst_seq_lt(seg->h.seq, c->rcv_nxt))
+        tcp_dsack_note(c, seg->h.seq, nst_seq_min(seg->h.seq + seg->len, c->rcv_nxt));
+    if (tcp_seg_len(seg) == 0 && !oow_ack_allowed(st, &c->last_oow_ack))
+        return;
     c->ack_now = 1;
     tcp_output(st, c);
 }
@@ -507,8 +553,10 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
     /* A segment whose ACK will be refused must not move TS.Recent: a blind
      * attacker could push it far ahead and PAWS would then drop every
      * segment of the real peer (RFC 7323 4.3 read with RFC 5961 5.2). */
-    if (c->state == NST_TCPS_SYN_RECEIVED || ack_acceptable(c, seg))
+    if (c->state == NST_TCPS_SYN_RECEIVED || ack_acceptable(c, seg)) {
         ts_update(st, c, seg);
+        peer_alive(st, c);
+    }
     uint32_t flight = c->state == NST_TCPS_SYN_RECEIVED ? 0 : tcp_flight(c);
     if (ack_input(st, c, seg))
         return;
@@ -522,9 +570,6 @@ void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
 {
     c->dsack_pending = 0; /* a D-SACK speaks of the segment being processed only */
     c->segs_in++;
-    c->last_recv = st->now;
-    c->keep_probes = 0;
-    c->persist_unanswered = 0;
     if (c->state == NST_TCPS_SYN_SENT)
         syn_sent_input(st, c, seg);
     else if (c->state != NST_TCPS_CLOSED && c->state != NST_TCPS_LISTEN)

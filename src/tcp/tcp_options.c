@@ -94,7 +94,7 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c)
     if (c->syn_retransmitted && c->rtt.srtt == 0 && c->rtt.rto < TCP_RTO_AFTER_SYN_LOSS)
         c->rtt.rto = TCP_RTO_AFTER_SYN_LOSS;
     c->rtt.backoff = 0;
-    c->last_send = st->now;
+    c->last_data_sent = st->now;
     if (c->ecn_ok)
         NST_STAT_INC(st, tcp, ecn_negotiated); /* RFC 3168 6.1.1 */
     if (c->keepalive)

@@ -227,7 +227,8 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
     int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst, gso);
     c->segs_out += gso ? (len + gso - 1u) / gso : 1u;
-    c->last_send = st->now;
+    if (len)
+        c->last_data_sent = st->now; /* RFC 5681 4.1 counts data, not ACKs */
     if (flags & NST_TCP_ACK) {
         /* RFC 7323 4.3: Last.ACK.sent; any ACK ends a pending delayed ACK. */
         c->last_ack_sent = c->rcv_nxt;
@@ -297,11 +298,29 @@ void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
         tcp_rtx_arm(st, c);
 }
 
+/* The sequence number of a segment without data (an ACK, an abort's RST).
+ * The peer takes it only if it lies in its receive window (RFC 9293
+ * 3.10.7.4; a RST, RFC 5961 3.2, only at RCV.NXT exactly), and that window
+ * begins past everything the peer holds: after a retransmission timeout (or
+ * ICMP, or a zero window) pulled SND.NXT back, possibly all up to SND.MAX,
+ * so SND.NXT would be behind it and the segment discarded. Hence SND.MAX,
+ * the highest sequence number sent -- but, as Linux's tcp_acceptable_seq,
+ * not past the right edge of the window the peer last offered, which a
+ * peer that did not get the data (and shrank its window) still checks;
+ * and never below SND.NXT. */
+static uint32_t acceptable_seq(const struct nst_tcp_conn *c)
+{
+    uint32_t wnd_end = c->snd_una + c->snd_wnd;
+    if (nst_seq_leq(c->snd_max, wnd_end))
+        return c->snd_max;
+    return nst_seq_gt(wnd_end, c->snd_nxt) ? wnd_end : c->snd_nxt;
+}
+
 void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     struct nst_tcp_repr r;
     build_opts(st, c, &r.opts, 0);
-    xmit(st, c, c->snd_nxt, 0, NST_TCP_ACK, &r);
+    xmit(st, c, acceptable_seq(c), 0, NST_TCP_ACK, &r);
 }
 
 void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -313,12 +332,13 @@ void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c)
 
 void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>; the ACK bit as well,
-     * as the major stacks do, so the peer can match it in any state. RFC
-     * 7323 recommends RSTs carry no timestamps. */
+    /* RFC 9293 3.10.5 ABORT: <SEQ=SND.NXT><CTL=RST>, SND.NXT meaning the
+     * highest sent (acceptable_seq); the ACK bit as well, as the major
+     * stacks do, so the peer can match it in any state. RFC 7323
+     * recommends RSTs carry no timestamps. */
     struct nst_tcp_repr r;
     memset(&r.opts, 0, sizeof(r.opts));
-    xmit(st, c, c->snd_nxt, 0, NST_TCP_RST | NST_TCP_ACK, &r);
+    xmit(st, c, acceptable_seq(c), 0, NST_TCP_RST | NST_TCP_ACK, &r);
 }
 
 void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg)
@@ -490,10 +510,11 @@ static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c
 static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     int sent = 0;
-    /* RFC 5681 4.1: after an idle period longer than an RTO, restart from
-     * the restart window rather than a stale cwnd. */
+    /* RFC 5681 4.1: after no data was sent for longer than an RTO (pure
+     * ACKs in the meantime do not count), restart from the restart window
+     * rather than a stale cwnd. */
     if (c->snd_max == c->snd_una && ring_avail_from(c, c->snd_nxt) &&
-        st->now - c->last_send > nst_rtt_timeout(&c->rtt) && c->cc.ops->after_idle)
+        st->now - c->last_data_sent > nst_rtt_timeout(&c->rtt) && c->cc.ops->after_idle)
         c->cc.ops->after_idle(&c->cc, nst_rtt_timeout(&c->rtt), st->now);
     for (;;) {
         uint32_t avail = ring_avail_from(c, c->snd_nxt);

@@ -213,8 +213,9 @@ struct nst_tcp_conn {
     int err;                     /* pending error, reported once (SO_ERROR, send, recv) */
     int soft_err;                /* last ICMP soft error, reported if the connection times out */
 
-    nst_time_t last_send;        /* for RFC 5681 4.1 restart after idle */
-    nst_time_t last_oow_ack;     /* last ACK sent for an out-of-window segment */
+    nst_time_t last_data_sent;   /* last segment with data: RFC 5681 4.1 restart after idle */
+    nst_time_t last_oow_ack;     /* last ACK sent for an out-of-window segment, or
+                                    challenge ACK (RFC 5961 7: they share the limit) */
 
     /* Socket options. */
     uint8_t nodelay, keepalive, reuseaddr, tw_reuse, linger_on;
@@ -278,9 +279,11 @@ struct nst_tcp_state {
      * may call any socket function without re-entering half-done work). */
     int notify_fd[16];
     unsigned n_notify;
-    /* RFC 5961 7: challenge ACK budget for the current second. */
+    /* RFC 5961 7: the stack-wide challenge ACK budget left in the current
+     * second, drawn at random (tcp_input.c). */
     nst_time_t chack_second;
-    unsigned chack_count;
+    unsigned chack_left;
+    uint8_t chack_drawn;
     /* TIME_WAIT (tcp_timewait.c): expiry order, and the port-table entries
      * the records share, by local port. */
     struct tcp_tw_fifo tw_fifo;
@@ -377,7 +380,8 @@ void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c);
 /* RFC 1122 4.2.3.6: <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data. */
 void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c);
-/* <SEQ=SND.NXT><CTL=RST,ACK> for an abort (RFC 9293 3.10.4, 3.10.5). */
+/* <SEQ=SND.MAX><CTL=RST,ACK> for an abort (RFC 9293 3.10.4, 3.10.5): the
+ * highest sequence number sent, not a SND.NXT pulled back to retransmit. */
 void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c);
 /* A stateless RST answering seg (RFC 9293 3.10.7.1 rules). */
 void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg);
@@ -408,8 +412,10 @@ static inline uint32_t tcp_flight(const struct nst_tcp_conn *c) { return c->snd_
 /* ---- tcp_input.c --------------------------------------------------------- */
 /* A challenge ACK (RFC 5961), subject to the rate limit. */
 void tcp_challenge_ack(struct nst_stack *st, struct nst_tcp_conn *c);
-/* RFC 5961 7: may a challenge ACK be sent now? Counts both outcomes. */
-int tcp_challenge_ack_allowed(struct nst_stack *st);
+/* RFC 5961 7: may a challenge ACK be sent now? *last is the time of the
+ * object's last such ACK (the per-connection limit; NULL: the stack-wide
+ * budget alone). Counts both outcomes. */
+int tcp_challenge_ack_allowed(struct nst_stack *st, nst_time_t *last);
 /* Processes a segment for a connection past LISTEN (also used for the
  * embryonic connections a listener holds). */
 void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);

@@ -320,6 +320,14 @@ int tcp_tw_accepts_syn(struct nst_stack *st, const struct nst_tcp_tw *tw, const 
     return 1;
 }
 
+/* RFC 5961 7 in TIME_WAIT: the record's 72 bytes have no room for the
+ * per-connection challenge ACK time a TCB keeps (8 more bytes on each of up
+ * to max_timewait records, for segments a peer that has finished rarely
+ * sends), so its challenge ACKs draw on the stack-wide budget only. That
+ * budget is drawn at random each second (tcp_input.c), so counting the ACKs
+ * a TIME_WAIT record sends tells an off-path host nothing exact about any
+ * other connection; and a record holds no data whose sequence numbers
+ * could be guessed into. */
 void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_seg *seg)
 {
     uint8_t f = seg->h.flags;
@@ -336,14 +344,14 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
         if (seg->h.seq == tw->rcv_nxt) {
             NST_STAT_INC(st, tcp, rx_resets);
             tcp_tw_free(st, tw);
-        } else if (nst_seq_in(seg->h.seq, tw->rcv_nxt, tw->rcv_nxt + wnd) && tcp_challenge_ack_allowed(st)) {
+        } else if (nst_seq_in(seg->h.seq, tw->rcv_nxt, tw->rcv_nxt + wnd) && tcp_challenge_ack_allowed(st, NULL)) {
             tw_send_ack(st, tw);
         }
         return;
     }
     if (f & NST_TCP_SYN) {
         /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK. */
-        if (tcp_challenge_ack_allowed(st))
+        if (tcp_challenge_ack_allowed(st, NULL))
             tw_send_ack(st, tw);
         return;
     }
@@ -360,7 +368,7 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
         /* Anything else that is not a plain in-order ACK: tell the peer where
          * we are, throttled like a challenge ACK so it cannot be used to
          * make us flood. */
-        if (tcp_challenge_ack_allowed(st))
+        if (tcp_challenge_ack_allowed(st, NULL))
             tw_send_ack(st, tw);
     }
 }
