@@ -37,7 +37,10 @@ struct nst_tcp_config {
     size_t buf_max;             /* upper limit for SO_SNDBUF/SO_RCVBUF, 16 MiB */
     unsigned max_backlog;       /* listen() backlog is clamped to this, 4096 */
     unsigned max_timewait;      /* TIME_WAIT records held at once, 262144 (beyond: closed at once) */
-    unsigned challenge_ack_limit; /* RFC 5961 7: challenge ACKs per second per stack, 1000 */
+    unsigned challenge_ack_limit; /* RFC 5961 7: stack-wide cap on challenge ACKs, 1000: each
+                                 * second's budget is drawn at random from [limit/2,
+                                 * limit*3/2) (CVE-2016-5696); 0: no stack-wide cap. Each
+                                 * connection also sends at most one per 500 ms. */
     int syncookies;             /* 1: answer SYNs with cookies when the SYN queue is full */
     int timestamps;             /* 1: offer RFC 7323 timestamps */
     int window_scaling;         /* 1: offer RFC 7323 window scaling */
@@ -73,6 +76,11 @@ struct nst_tcp_config {
      * 0 off; 1 ask for it in our SYNs and accept it when asked; 2 (the
      * default) accept it when a peer's SYN asks, never ask. */
     int ecn;
+    /* RFC 1191: the smallest path MTU an ICMP "fragmentation needed"
+     * may set, 552 (Linux's min_pmtu); lower reports are raised to it and
+     * counted (tcp.pmtu_clamped), so a forged one cannot make us send
+     * tiny segments. At least 68 (RFC 791, RFC 1191 3). */
+    unsigned pmtu_min;
 };
 
 void nst_tcp_config_default(struct nst_tcp_config *c);

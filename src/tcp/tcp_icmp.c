@@ -29,8 +29,14 @@ static void frag_needed(struct nst_stack *st, struct nst_tcp_conn *c, uint16_t n
 {
     uint32_t cur = (uint32_t)c->mss_wire + 40u;
     uint32_t mtu = next_hop_mtu ? next_hop_mtu : mtu_plateau_below(cur);
-    if (mtu < 68)
-        mtu = 68; /* RFC 791: every host can take 68 octets */
+    /* RFC 1191 3: never below 68 octets (RFC 791: every host takes them);
+     * and no real path is narrower than a few hundred, so a lower report
+     * is more likely forged to make us send tiny segments (a 68-byte path
+     * would carry 28 bytes a segment): raised to pmtu_min, as Linux does. */
+    if (mtu < st->cfg.tcp.pmtu_min) {
+        NST_STAT_INC(st, tcp, pmtu_clamped);
+        mtu = st->cfg.tcp.pmtu_min;
+    }
     uint32_t mss = mtu - 40u;
     if (mss >= c->mss_wire)
         return;

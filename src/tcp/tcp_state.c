@@ -49,6 +49,7 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->tw_reuse = 0;
     c->n_source_addrs = 0;
     c->ecn = 2; /* RFC 3168: accept when asked, as Linux's tcp_ecn = 2 */
+    c->pmtu_min = 552;
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)
@@ -94,6 +95,8 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->mem_low = c->mem_pressure;
     if (c->close_wait_leak < 0)
         c->close_wait_leak = 0;
+    if (c->pmtu_min < 68)
+        c->pmtu_min = 68;
     if (c->ecn < 0 || c->ecn > 2)
         c->ecn = 0;
     if (c->n_source_addrs > NST_TCP_MAX_SOURCE_ADDRS)

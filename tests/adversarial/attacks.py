@@ -39,6 +39,18 @@ def exchange(w, c, pkt):
     return w.since(m, c.replies())
 
 
+# RFC 5961 7: nstack sends a connection at most one challenge ACK per
+# 500 ms (as Linux's tcp_invalid_ratelimit); checks that expect one leave
+# that much time after the previous one.
+CHALLENGE_GAP = 0.55
+
+
+def exchange_challenged(w, c, pkt):
+    """exchange() for a segment that must draw a challenge ACK."""
+    time.sleep(CHALLENGE_GAP)
+    return exchange(w, c, pkt)
+
+
 def describe(frames):
     def one(p):
         if TCP in p:
@@ -145,7 +157,7 @@ def s_rfc5961(w, n):
     check("data is acknowledged", c.alive(b"0123456789"))
     legit = 10
 
-    r = exchange(w, c, c.seg("R", seq=c.snd_nxt + 100))
+    r = exchange_challenged(w, c, c.seg("R", seq=c.snd_nxt + 100))
     check("RFC 5961 3.2: RST in the window, not at RCV.NXT: one challenge ACK", is_challenge(c, r), describe(r))
     n.add("tcp.challenge_acks")
     for name, off in (("beyond the window", 2**30), ("before RCV.NXT", -100000)):
@@ -160,20 +172,21 @@ def s_rfc5961(w, n):
     legit += 5
 
     for name, off in (("in the window", 100), ("at RCV.NXT", 0)):
-        r = exchange(w, c, c.seg("S", seq=c.snd_nxt + off))
+        r = exchange_challenged(w, c, c.seg("S", seq=c.snd_nxt + off))
         check("RFC 5961 4.2: SYN %s: one challenge ACK" % name, is_challenge(c, r), describe(r))
         n.add("tcp.challenge_acks")
-    # Outside the window the sequence check comes first (RFC 9293
-    # 3.10.7.4): the same ACK, as for any unacceptable segment.
-    r = exchange(w, c, c.seg("S", seq=c.snd_nxt - 100000))
-    check("SYN before the window: one ACK <SEQ=SND.NXT><ACK=RCV.NXT>", is_challenge(c, r), describe(r))
+    # Outside the window too (RFC 5961 4.2: whatever the sequence number):
+    # a challenge ACK, rate limited like the others (RFC 5961 7).
+    r = exchange_challenged(w, c, c.seg("S", seq=c.snd_nxt - 100000))
+    check("SYN before the window: one challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT>", is_challenge(c, r), describe(r))
+    n.add("tcp.challenge_acks")
     check("the connection survived the SYNs", c.alive(b"y" * 5))
     legit += 5
 
     # RFC 5961 5.2: data at exactly RCV.NXT but with an unacceptable ACK.
     for name, ack in (("ACK of data never sent", c.rcv_nxt + 100000),
                       ("ACK older than SND.UNA - MAX.SND.WND", c.rcv_nxt - 2**30)):
-        r = exchange(w, c, c.seg("PA", ack=ack, data=b"INJECTED"))
+        r = exchange_challenged(w, c, c.seg("PA", ack=ack, data=b"INJECTED"))
         check("RFC 5961 5.2: data with an %s: dropped with one ACK" % name, is_challenge(c, r), describe(r))
         n.add("tcp.challenge_acks")
     r = exchange(w, c, c.seg("PA", seq=c.snd_nxt + 2**30, data=b"INJECTED"))
@@ -194,6 +207,8 @@ def s_rfc5961(w, n):
                    ("RFC 7323 3.2: data without timestamps: dropped, no answer",
                     k.seg("PA", rcv, snd, b"EVIL" * 10, with_ts=False), False))
         for name, pkt, challenged in attacks:
+            if challenged:
+                time.sleep(CHALLENGE_GAP)
             m = w.mark()
             w.send(pkt)
             w.barrier()
@@ -224,7 +239,7 @@ def s_flags(w, n):
     # ACK bit (RFC 9293 3.10.7.4), so anything with RST or SYN in the window
     # gets a challenge ACK; anything without ACK is dropped.
     for fl in ("SF", "SR", "SRPAUEC", "FSRPAUEC"):
-        r = exchange(w, c, c.seg(fl, seq=c.snd_nxt + 100, data=b"flags"))
+        r = exchange_challenged(w, c, c.seg(fl, seq=c.snd_nxt + 100, data=b"flags"))
         check("established, %s in the window: one challenge ACK" % fl, is_challenge(c, r), describe(r))
         n.add("tcp.challenge_acks")
     for fl in ("", "F", "P", "U", "UP", "FPU"):
