@@ -19,6 +19,8 @@ enum nst_sock_type {
 /* Readiness, epoll-style. */
 enum {
     NST_EV_IN = 0x001,   /* readable (data, a connection to accept, or EOF) */
+    NST_EV_PRI = 0x002,  /* TCP: urgent data not read yet (RFC 9293 3.8.5; it is read inline,
+                          * in the stream: NST_TCP_URGENT_LEFT says how much) */
     NST_EV_OUT = 0x004,  /* writable */
     NST_EV_ERR = 0x008,  /* an error is pending (read it with NST_SO_ERROR) */
     NST_EV_HUP = 0x010,  /* both directions closed */
@@ -58,6 +60,9 @@ enum {
     NST_TCP_CONGESTION, /* a string: "cubic" or "newreno" */
     NST_TCP_INFO,       /* get only: struct nst_tcp_info */
     NST_TCP_TW_REUSE,   /* reuse a TIME_WAIT port for a new connect when safe */
+    NST_TCP_URGENT_LEFT, /* get only: urgent bytes not read yet (RFC 9293 3.8.5, RFC 6093: the
+                          * urgent pointer points past them; they are read inline, in order,
+                          * as the next bytes of the stream); 0 if none */
 };
 
 struct nst_linger {

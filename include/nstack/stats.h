@@ -62,7 +62,7 @@
     X(tcp, dsack_sent) X(tcp, dsack_received) X(tcp, spurious_rtx_dsack)        \
     X(tcp, frto_spurious) X(tcp, frto_genuine)                                  \
     X(tcp, mem_pressure) X(tcp, mem_rcv_drops) X(tcp, mem_snd_limited)           \
-    X(tcp, abort_on_memory) X(tcp, pmtu_clamped)
+    X(tcp, abort_on_memory) X(tcp, pmtu_clamped) X(tcp, rx_urgent)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)

@@ -59,6 +59,7 @@ static const struct phrase phrases[] = {
     {"tcp", "rx_duplicate", "duplicate segments received"},
     {"tcp", "challenge_acks", "challenge ACKs sent (RFC 5961)"},
     {"tcp", "pmtu_clamped", "ICMP path MTUs below the floor, raised to it"},
+    {"tcp", "rx_urgent", "urgent pointers that moved ahead (RFC 6093, data inline)"},
     {"tcp", "syncookies_sent", "SYN cookies sent"},
     {"tcp", "syncookies_ok", "SYN cookies received and validated"},
     {"tcp", "syncookies_failed", "invalid SYN cookies received"},

@@ -231,6 +231,32 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
         tcp_ooo_release(c);
 }
 
+/* sixth, the URG bit (RFC 9293 3.8.5 and 3.10.7.4, with RFC 6093): the
+ * urgent pointer points at the octet after the urgent data, so the data
+ * ends at SEG.SEQ + SEG.UP, and RCV.UP only moves forward. The urgent bytes
+ * stay in the stream, in order, read like any other (inline, what RFC 6093
+ * 5 asks of applications: never lost, never delivered twice); the
+ * application is told that the pointer moved ahead of what it has read
+ * (NST_EV_PRI, MUST-32) and can ask how much urgent data remains
+ * (NST_TCP_URGENT_LEFT, MUST-33). */
+static void urg_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    uint32_t read = tcp_read_seq(c);
+    if (c->rcv_up_valid && !nst_seq_gt(c->rcv_up, read))
+        c->rcv_up_valid = 0; /* all read: forget it before sequence numbers wrap */
+    int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
+                     c->state == NST_TCPS_FIN_WAIT_2;
+    if (!(seg->h.flags & NST_TCP_URG) || !text_state)
+        return;
+    uint32_t up = seg->h.seq + seg->h.urg_ptr;
+    if (!nst_seq_gt(up, read) || (c->rcv_up_valid && !nst_seq_gt(up, c->rcv_up)))
+        return; /* nothing new: urgent data already read, or already signalled */
+    c->rcv_up = up;
+    c->rcv_up_valid = 1;
+    NST_STAT_INC(st, tcp, rx_urgent);
+    tcp_notify(st, c);
+}
+
 /* The FIN at rcv_nxt. Returns 1 if c is gone (TIME_WAIT). */
 static int fin_process(struct nst_stack *st, struct nst_tcp_conn *c)
 {
@@ -561,6 +587,8 @@ static void synchronized_input(struct nst_stack *st, struct nst_tcp_conn *c, con
     if (ack_input(st, c, seg))
         return;
     tcp_ecn_input(st, c, seg, flight); /* RFC 3168 6.1.2, 6.1.3 */
+    if (text_ok)
+        urg_input(st, c, seg);
     if (text_ok && text_and_fin(st, c, seg->h.seq, seg->data, seg->len, (f & NST_TCP_FIN) != 0, seg->placed))
         return;
     tcp_output(st, c);

@@ -804,6 +804,8 @@ static int get_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
         return nst_sockopt_put_int(val, len, (int)c->keepcnt);
     case NST_TCP_TW_REUSE:
         return nst_sockopt_put_int(val, len, c->tw_reuse);
+    case NST_TCP_URGENT_LEFT:
+        return nst_sockopt_put_int(val, len, (int)tcp_urgent_left(c)); /* < 2^31: nst_seq_gt */
     case NST_TCP_CONGESTION: {
         size_t n = strlen(c->cc.ops->name) + 1;
         if (*len < n)
@@ -862,6 +864,8 @@ static int tcp_events(struct nst_stack *st, struct nst_sock *s)
         ev |= NST_EV_OUT;
     if (c->err)
         ev |= NST_EV_ERR;
+    if (tcp_urgent_left(c))
+        ev |= NST_EV_PRI;
     return ev;
 }
 

@@ -22,6 +22,7 @@
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_rtt.h"
 #include "tcp/tcp_sack.h"
+#include "tcp/tcp_seq.h"
 #include "wire/tcp.h"
 
 /* RFC 9293 3.7.1: the MSS assumed when the peer sends none. */
@@ -130,12 +131,14 @@ struct nst_tcp_conn {
     uint32_t rcv_adv;            /* right edge of the window we advertised */
     uint32_t last_ack_sent;      /* RFC 7323 4.3 Last.ACK.sent */
     uint32_t rcv_fin_seq;        /* sequence of a FIN received out of order */
+    uint32_t rcv_up;             /* RCV.UP: the octet after the urgent data (RFC 6093), if rcv_up_valid */
     uint32_t last_sack_start, last_sack_end; /* RFC 2018 4: the block reported first */
     /* RFC 2883 4: a range the segment being processed brought again, for
      * the first SACK block (D-SACK) of the ACK it draws, and of no other. */
     uint32_t dsack_start, dsack_end;
     uint8_t rcv_fin_pending;
     uint8_t dsack_pending;
+    uint8_t rcv_up_valid;        /* urgent data was signalled and may not all be read yet */
 
     /* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
     uint16_t adv_mss;            /* MSS we advertise (MTU - 40, or TCP_MAXSEG) */
@@ -405,6 +408,18 @@ int tcp_window_update_due(const struct nst_tcp_conn *c);
 static inline uint32_t tcp_fin_seq(const struct nst_tcp_conn *c)
 {
     return c->snd_buf_seq + (uint32_t)nst_ring_len(&c->sndbuf);
+}
+/* Sequence number of the next byte the application will read. */
+static inline uint32_t tcp_read_seq(const struct nst_tcp_conn *c)
+{
+    return c->rcv_nxt - (c->rcv_fin ? 1u : 0u) - (uint32_t)nst_ring_len(&c->rcvbuf);
+}
+/* RFC 9293 3.8.5 (MUST-33): urgent bytes not read yet (some may not have
+ * arrived yet: the pointer can run ahead of the data). */
+static inline uint32_t tcp_urgent_left(const struct nst_tcp_conn *c)
+{
+    uint32_t r = tcp_read_seq(c);
+    return c->rcv_up_valid && nst_seq_gt(c->rcv_up, r) ? c->rcv_up - r : 0;
 }
 /* Bytes sent and not acknowledged (FlightSize of RFC 5681). */
 static inline uint32_t tcp_flight(const struct nst_tcp_conn *c) { return c->snd_max - c->snd_una; }

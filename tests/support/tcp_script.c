@@ -163,6 +163,7 @@ size_t ts_build(struct ts *s, const struct ts_seg *seg, uint8_t *buf, size_t cap
     r.ack = abs ? seg->ack : s->local_isn + seg->ack;
     r.flags = seg->flags;
     r.window = seg->win;
+    r.urg_ptr = seg->urg;
     r.opts = seg->opts;
     if (r.opts.has_ts && seg->ecr_auto)
         r.opts.ts_ecr = s->last_tsval;

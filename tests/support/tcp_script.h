@@ -56,6 +56,7 @@ struct ts_seg {
     uint8_t flags;          /* NST_TCP_SYN | NST_TCP_ACK ... */
     uint32_t seq, ack;      /* relative (see above) */
     uint16_t win;           /* raw window field */
+    uint16_t urg;           /* injected: the urgent pointer field (with NST_TCP_URG) */
     uint32_t len;           /* payload bytes */
     const void *data;       /* payload (injected: NULL = a pattern) */
     struct nst_tcp_opts opts;
