@@ -535,6 +535,8 @@ static int poll_mask(int nev)
     int m = 0;
     if (nev & NST_EV_IN)
         m |= POLLIN;
+    if (nev & NST_EV_PRI)
+        m |= POLLPRI;
     if (nev & NST_EV_OUT)
         m |= POLLOUT;
     if (nev & NST_EV_ERR)
@@ -551,7 +553,7 @@ static void poll_flags_str(int m, char *b, size_t cap)
     static const struct {
         int bit;
         const char *name;
-    } names[] = {{POLLIN, "POLLIN"}, {POLLOUT, "POLLOUT"}, {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"},
+    } names[] = {{POLLIN, "POLLIN"}, {POLLPRI, "POLLPRI"}, {POLLOUT, "POLLOUT"}, {POLLERR, "POLLERR"}, {POLLHUP, "POLLHUP"},
                  {POLLRDHUP, "POLLRDHUP"}, {POLLNVAL, "POLLNVAL"}};
     size_t n = 0;
     b[0] = 0;
