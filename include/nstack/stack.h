@@ -81,6 +81,10 @@ struct nst_tcp_config {
      * counted (tcp.pmtu_clamped), so a forged one cannot make us send
      * tiny segments. At least 68 (RFC 791, RFC 1191 3). */
     unsigned pmtu_min;
+    /* 1 (the default, as Linux's CUBIC): HyStart++ (RFC 9406, which RFC
+     * 9438 4.10 recommends) ends CUBIC's initial slow start when the RTT
+     * grows, before the queue overflows; 0: RFC 5681 slow start until loss. */
+    int hystart;
 };
 
 void nst_tcp_config_default(struct nst_tcp_config *c);

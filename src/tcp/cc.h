@@ -19,6 +19,7 @@ struct nst_cc {
     uint32_t ssthresh;   /* bytes */
     uint32_t mss;        /* sender MSS (SMSS) in bytes */
     uint32_t bytes_acked; /* RFC 3465 byte counting in congestion avoidance */
+    uint8_t hystart;     /* CUBIC: HyStart++ (RFC 9406) in the initial slow start; set after init */
     uint64_t priv[12];   /* the module's own state (CUBIC: W_max, K, epoch...) */
 };
 
@@ -28,8 +29,9 @@ struct nst_cc_ops {
      * max(2*MSS, 14600))), ssthresh = "arbitrarily high" (RFC 5681 3.1). */
     void (*init)(struct nst_cc *cc, uint32_t mss, nst_time_t now);
     /* `acked` bytes of new data were cumulatively acknowledged outside
-     * recovery. flight: bytes outstanding before this ACK. rtt: the latest
-     * RTT sample (0 if none), srtt: smoothed RTT (0 if none). */
+     * recovery. flight: bytes outstanding before this ACK. rtt: the RTT
+     * this ACK measured (the timed segment, or RFC 7323 timestamps; 0 if
+     * none), srtt: smoothed RTT (0 if none). */
     void (*ack_received)(struct nst_cc *cc, uint32_t acked, uint32_t flight, nst_time_t rtt, nst_time_t srtt,
                          nst_time_t now);
     /* Congestion: set ssthresh and cwnd for the signal. flight: bytes

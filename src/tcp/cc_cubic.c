@@ -15,8 +15,16 @@
  * - Per ACK, cwnd grows by (target - cwnd) * acked / cwnd bytes: RFC 9438
  *   4.4/4.5's (target - cwnd)/cwnd per segment, scaled by the bytes the
  *   ACK covers (RFC 3465 byte counting), so delayed ACKs do not halve it.
- * - Slow start is RFC 5681's (min(acked, SMSS) per ACK); HyStart++ (RFC
- *   9438 4.10 SHOULD) is not implemented.
+ * - Slow start is RFC 5681's (min(acked, SMSS) per ACK), watched by
+ *   HyStart++ (RFC 9406, RFC 9438 4.10's SHOULD; switch `hystart`) in the
+ *   initial slow start only: once the RTT of a round exceeds the previous
+ *   round's by RttThresh, Conservative Slow Start grows a quarter as fast
+ *   for CSS_ROUNDS rounds (or until the RTT falls back), then congestion
+ *   avoidance begins with ssthresh = cwnd, before the queue overflows.
+ *   The module sees bytes, not sequence numbers: a round ends once the
+ *   bytes outstanding when it began have been acknowledged (what
+ *   windowEnd = SND.NXT amounts to). L is infinite (no pacing), so the
+ *   standard increase stays RFC 5681's, and CSS adds a quarter of it.
  * - ssthresh uses FlightSize (RFC 9438 4.6 Figure 5); growth requires the
  *   sender to be cwnd-limited (nst_cc_cwnd_limited, RFC 9438 5.8), and
  *   the time an ACK finds the flow application-limited is cut out of t by
@@ -60,6 +68,28 @@ struct cubic {
     uint32_t cwnd_epoch;    /* bytes */
     uint8_t in_epoch;
     uint8_t rto_pending;    /* an RTO fired and no new data was acked since */
+    /* HyStart++ (RFC 9406 4.2); RTTs 0 = none yet ("infinity"). */
+    nst_time_t hs_last_min; /* lastRoundMinRTT */
+    nst_time_t hs_cur_min;  /* currentRoundMinRTT */
+    nst_time_t hs_css_base; /* cssBaselineMinRtt */
+    uint32_t hs_round_left; /* bytes to be acknowledged before the round ends */
+    uint16_t hs_samples;    /* rttSampleCount */
+    uint8_t hs_state;       /* HS_*: 0 (zeroed state) is slow start, watched */
+    uint8_t hs_css_rounds;  /* rounds spent in CSS */
+};
+
+/* RFC 9406 4.3's constants. */
+#define HS_MIN_RTT_THRESH NST_MSEC(4)
+#define HS_MAX_RTT_THRESH NST_MSEC(16)
+#define HS_MIN_RTT_DIVISOR 8
+#define HS_N_RTT_SAMPLE 8u
+#define HS_CSS_GROWTH_DIVISOR 4u
+#define HS_CSS_ROUNDS 5u
+
+enum {
+    HS_SS = 0,   /* the initial slow start, RTTs watched */
+    HS_CSS,      /* Conservative Slow Start */
+    HS_OFF,      /* over (CSS done, or a loss, ECN or RTO): plain RFC 5681 slow start */
 };
 
 static_assert(sizeof(struct cubic) <= sizeof(((struct nst_cc *)0)->priv), "CUBIC state must fit nst_cc.priv");
@@ -177,6 +207,79 @@ static void cubic_app_limited(struct cubic *s, nst_time_t now)
     }
 }
 
+/* RFC 9406 4.2: a round ends with windowEnd, the SND.NXT of its start:
+ * the next round begins with the first ACK beyond it (as Linux's), i.e.
+ * once more than the bytes outstanding after the ACK that began this one
+ * have been acknowledged. Returns 1 if this ACK begins a new round. */
+static int hs_new_round(struct cubic *s, uint32_t acked, uint32_t flight)
+{
+    if (s->hs_round_left >= acked) {
+        s->hs_round_left -= acked;
+        return 0;
+    }
+    s->hs_round_left = flight > acked ? flight - acked : 0;
+    s->hs_last_min = s->hs_cur_min;
+    s->hs_cur_min = 0;
+    s->hs_samples = 0;
+    return 1;
+}
+
+/* Enough RTT samples this round to compare it with the last one. */
+static int hs_measured(const struct cubic *s)
+{
+    return s->hs_samples >= HS_N_RTT_SAMPLE && s->hs_cur_min && s->hs_last_min;
+}
+
+/* RFC 9406 4.2: RttThresh = clamp(MIN_RTT_THRESH, lastRoundMinRTT /
+ * MIN_RTT_DIVISOR, MAX_RTT_THRESH). */
+static nst_time_t hs_rtt_thresh(nst_time_t last_min)
+{
+    nst_time_t t = last_min / HS_MIN_RTT_DIVISOR;
+    return NST_MIN(NST_MAX(t, HS_MIN_RTT_THRESH), HS_MAX_RTT_THRESH);
+}
+
+/* Slow start (cwnd < ssthresh), with HyStart++ in the initial one. */
+static void cubic_slow_start(struct nst_cc *cc, struct cubic *s, uint32_t acked, uint32_t flight, nst_time_t rtt)
+{
+    if (!cc->hystart || s->hs_state == HS_OFF) {
+        nst_cc_slow_start(cc, acked);
+        return;
+    }
+    if (hs_new_round(s, acked, flight) && s->hs_state == HS_CSS && ++s->hs_css_rounds >= HS_CSS_ROUNDS) {
+        /* CSS_ROUNDS rounds of CSS: congestion avoidance from here. */
+        cc->ssthresh = cc->cwnd;
+        s->hs_state = HS_OFF;
+        return;
+    }
+    if (rtt > 0) {
+        if (!s->hs_cur_min || rtt < s->hs_cur_min)
+            s->hs_cur_min = rtt;
+        if (s->hs_samples < UINT16_MAX)
+            s->hs_samples++;
+    }
+    if (s->hs_state == HS_SS) {
+        nst_cc_slow_start(cc, acked);
+        if (hs_measured(s) && s->hs_cur_min >= s->hs_last_min + hs_rtt_thresh(s->hs_last_min)) {
+            /* The RTT grew: a queue is building. Conservative Slow Start. */
+            s->hs_css_base = s->hs_cur_min;
+            s->hs_css_rounds = 0;
+            s->hs_state = HS_CSS;
+        }
+        return;
+    }
+    /* CSS: cwnd grows by min(N, SMSS) / CSS_GROWTH_DIVISOR per ACK (the
+     * sub-byte remainder carried in cwnd_frac). */
+    uint64_t inc = fp_div(NST_MIN(acked, nst_cc_smss(cc)), HS_CSS_GROWTH_DIVISOR) + s->cwnd_frac;
+    cc->cwnd = nst_cc_wnd_add(cc->cwnd, inc >> FP_SHIFT);
+    s->cwnd_frac = inc & (FP_ONE - 1);
+    if (hs_measured(s) && s->hs_cur_min < s->hs_css_base) {
+        /* The RTT fell back below the baseline: the exit was spurious,
+         * slow start resumes. */
+        s->hs_css_base = 0;
+        s->hs_state = HS_SS;
+    }
+}
+
 static void cubic_init(struct nst_cc *cc, uint32_t mss, nst_time_t now)
 {
     (void)now;
@@ -195,9 +298,10 @@ static void cubic_ack_received(struct nst_cc *cc, uint32_t acked, uint32_t fligh
     if (!nst_cc_cwnd_limited(cc, flight)) {
         cubic_app_limited(&s, now);
     } else if (cc->cwnd < cc->ssthresh) {
-        /* RFC 9438 4.10: RFC 5681 slow start below ssthresh. */
+        /* RFC 9438 4.10: RFC 5681 slow start below ssthresh, with
+         * HyStart++ the first time. */
         s.in_epoch = 0;
-        nst_cc_slow_start(cc, acked);
+        cubic_slow_start(cc, &s, acked, flight, rtt);
     } else {
         if (!s.in_epoch)
             cubic_start_epoch(cc, &s, now);
@@ -249,8 +353,10 @@ static void cubic_cong_signal(struct nst_cc *cc, enum nst_cc_signal sig, uint32_
 {
     (void)now;
     struct cubic s = cubic_load(cc);
-    /* The next congestion avoidance stage starts a new epoch. */
+    /* The next congestion avoidance stage starts a new epoch; RFC 9406
+     * 4.2: after a loss, an ECN mark or an RTO, HyStart++ is over. */
     s.in_epoch = 0;
+    s.hs_state = HS_OFF;
     s.cwnd_frac = 0;
     cc->bytes_acked = 0;
     switch (sig) {

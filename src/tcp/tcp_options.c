@@ -86,6 +86,7 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c)
      * 9293 3.10.4: queued until ESTABLISHED) takes effect now. */
     tcp_set_state(st, c, c->fin_queued ? NST_TCPS_FIN_WAIT_1 : NST_TCPS_ESTABLISHED);
     c->cc.ops->init(&c->cc, c->mss, st->now);
+    c->cc.hystart = cfg->hystart != 0;
     if (cfg->initial_window)
         c->cc.cwnd = cfg->initial_window * (uint32_t)c->mss;
     c->recover = c->snd_una;

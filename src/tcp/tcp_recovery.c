@@ -272,8 +272,22 @@ static void partial_ack(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t a
         c->cc.cwnd = c->mss;
 }
 
-static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack)
+/* RFC 7323 4.1 (RTTM): an ACK that advances SND.UNA and echoes one of our
+ * TSvals measures an RTT, at the timestamp clock's millisecond; 0 if it
+ * does not (or measures less than a millisecond). Only congestion control
+ * takes these per-ACK samples (HyStart++ needs several a round, RFC 9406
+ * 4.2); the RTO estimator keeps its one timed segment per RTT. */
+static nst_time_t ts_rtt_sample(const struct nst_stack *st, const struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
+    if (!c->ts_ok || !seg->h.opts.has_ts || seg->h.opts.ts_ecr == 0)
+        return 0;
+    uint32_t ms = tcp_ts_now(st, c->ts_offset) - seg->h.opts.ts_ecr;
+    return ms < (1u << 31) ? NST_MSEC((nst_time_t)ms) : 0;
+}
+
+static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    uint32_t ack = seg->h.ack;
     uint32_t acked = ack - c->snd_una;
     uint32_t flight_before = tcp_flight(c);
     nst_time_t sample = 0;
@@ -283,6 +297,8 @@ static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack)
         nst_rtt_sample(&c->rtt, sample);
         c->rtt_timing = 0;
     }
+    if (!sample)
+        sample = ts_rtt_sample(st, c, seg);
     if (nst_seq_gt(ack, c->snd_buf_seq)) {
         size_t n = NST_MIN((size_t)(ack - c->snd_buf_seq), nst_ring_len(&c->sndbuf));
         nst_ring_consume(&c->sndbuf, n);
@@ -344,7 +360,7 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     struct tcp_ack_news n = {.una_before = c->snd_una};
     sack_update(st, c, seg, &n);
     if (nst_seq_gt(ack, c->snd_una)) {
-        new_ack(st, c, ack);
+        new_ack(st, c, seg);
     } else {
         n.dupack = (uint8_t)is_dupack(c, seg, wnd, &n);
         if (n.dupack)

@@ -50,6 +50,7 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->n_source_addrs = 0;
     c->ecn = 2; /* RFC 3168: accept when asked, as Linux's tcp_ecn = 2 */
     c->pmtu_min = 552;
+    c->hystart = 1;
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)

@@ -105,6 +105,7 @@ static const struct tcp_field tcp_fields[] = {
     TF(ecn, F_UINT), /* RFC 3168: 0 off, 1 ask and accept, 2 accept (Linux's tcp_ecn) */
     TF(congestion, F_STR),
     TF(pmtu_min, F_UINT),
+    TF(hystart, F_BOOL), /* RFC 9406 HyStart++ in CUBIC, 1 */
 };
 #undef TF
 

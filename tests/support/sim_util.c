@@ -309,6 +309,60 @@ void su_pair_free(struct su_pair *p)
     memset(p, 0, sizeof(*p));
 }
 
+static uint8_t xfer_byte_at(uint64_t i) { return (uint8_t)((i * 2654435761u) >> 13); }
+
+struct su_xfer *su_xfer_start(struct su_pair *p, uint16_t port, uint64_t total)
+{
+    struct su_xfer *x = calloc(1, sizeof(*x));
+    if (!x)
+        return NULL;
+    x->srv = p->a;
+    x->cli = p->b;
+    x->total = total;
+    x->tx_hash = x->rx_hash = SU_FNV_BASIS;
+    x->sfd = -1;
+    x->lfd = nst_socket(p->a, NST_SOCK_STREAM);
+    struct nst_sockaddr la = {0, port}, ra = {SU_A_ADDR, port};
+    x->cfd = nst_socket(p->b, NST_SOCK_STREAM);
+    if (nst_bind(p->a, x->lfd, &la) < 0 || nst_listen(p->a, x->lfd, 4) < 0 ||
+        nst_connect(p->b, x->cfd, &ra) != -EINPROGRESS) {
+        free(x);
+        return NULL;
+    }
+    return x;
+}
+
+int su_xfer_pump(void *arg)
+{
+    struct su_xfer *x = arg;
+    while (x->sent < x->total) {
+        size_t want = (size_t)(x->total - x->sent < sizeof(x->buf) ? x->total - x->sent : sizeof(x->buf));
+        for (size_t i = 0; i < want; i++)
+            x->buf[i] = xfer_byte_at(x->sent + i);
+        long n = nst_send(x->cli, x->cfd, x->buf, want, 0);
+        if (n <= 0)
+            break;
+        x->tx_hash = su_fnv(x->tx_hash, x->buf, (size_t)n);
+        x->sent += (uint64_t)n;
+    }
+    if (x->sent == x->total && !x->shut) {
+        nst_shutdown(x->cli, x->cfd, NST_SHUT_WR);
+        x->shut = 1;
+    }
+    if (x->sfd < 0)
+        x->sfd = nst_accept(x->srv, x->lfd, NULL);
+    while (x->sfd >= 0 && !x->eof) {
+        long n = nst_recv(x->srv, x->sfd, x->buf, sizeof(x->buf), 0);
+        if (n < 0)
+            break;
+        if (n == 0)
+            x->eof = 1;
+        x->rx_hash = su_fnv(x->rx_hash, x->buf, (size_t)n);
+        x->received += (uint64_t)n;
+    }
+    return x->eof;
+}
+
 int su_udp_bound(struct nst_stack *st, nst_ip4_t addr, uint16_t port)
 {
     int fd = nst_socket(st, NST_SOCK_DGRAM);

@@ -161,6 +161,27 @@ static inline uint8_t su_pattern_byte(uint64_t *state)
     return (uint8_t)(*state >> 24);
 }
 
+/* ---- a bulk TCP transfer -------------------------------------------------- */
+
+/* `total` bytes from the pair's b (client) to a (server) on `port`, b
+ * shutting down when all is written, a reading to the end; both ends hash
+ * the stream (tx_hash, rx_hash). Run with nst_world_run_until_cond(w,
+ * su_xfer_pump, x, deadline); afterwards received == total and the
+ * hashes agree if every byte arrived once and in order. */
+struct su_xfer {
+    struct nst_stack *srv, *cli;
+    int lfd, sfd, cfd;
+    uint64_t total, sent, received;
+    uint64_t tx_hash, rx_hash;
+    int shut, eof;
+    uint8_t buf[65536];
+};
+
+/* Allocates and starts one (listen on a, connect from b): NULL on failure. */
+struct su_xfer *su_xfer_start(struct su_pair *p, uint16_t port, uint64_t total);
+/* Moves what it can; returns 1 once the server has read the end of stream. */
+int su_xfer_pump(void *arg);
+
 /* A current-stats snapshot shortcut. */
 #define SU_STATS(st) (nst_stack_stats(st))
 

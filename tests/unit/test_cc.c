@@ -21,6 +21,7 @@ static struct nst_cc make_cc(const struct nst_cc_ops *ops, uint32_t cwnd)
     memset(&cc, 0xa5, sizeof(cc)); /* init must not rely on zeroed memory */
     cc.ops = ops;
     ops->init(&cc, MSS, T0);
+    cc.hystart = 0; /* plain RFC 5681 slow start but in the HyStart++ tests */
     if (cwnd)
         cc.cwnd = cwnd;
     return cc;
@@ -523,6 +524,119 @@ static void test_cubic_app_limited(void)
     CHECK_EQ(cc.cwnd, 140457);
 }
 
+/* ---- HyStart++ (RFC 9406) ---- */
+
+static nst_time_t hs_now = T0;
+
+/* One ACK of one segment measuring rtt, the flight cwnd-limited. Returns
+ * cwnd's growth. */
+static uint32_t hs_ack(struct nst_cc *cc, uint32_t flight, nst_time_t rtt)
+{
+    uint32_t before = cc->cwnd;
+    hs_now += NST_MSEC(1);
+    cc->ops->ack_received(cc, MSS, flight, rtt, rtt, hs_now);
+    return cc->cwnd - before;
+}
+
+/* One round: as many one-segment ACKs as segments were in flight when it
+ * began (the first ACK begins it), each measuring rtt. */
+static void hs_round(struct nst_cc *cc, nst_time_t rtt)
+{
+    unsigned n = cc->cwnd / MSS;
+    for (unsigned i = 0; i < n; i++)
+        hs_ack(cc, i == 0 ? n * MSS : cc->cwnd, rtt);
+}
+
+/* A CUBIC module with HyStart++ after rounds of 10 and 20 segments at
+ * base_rtt: cwnd 40 segments, lastRoundMinRTT = base_rtt. */
+static struct nst_cc hs_make(nst_time_t base_rtt)
+{
+    struct nst_cc cc = make_cc(&nst_cc_cubic, 0);
+    cc.hystart = 1;
+    hs_round(&cc, base_rtt);
+    hs_round(&cc, base_rtt);
+    CHECK_EQ(cc.cwnd, 40 * MSS);
+    return cc;
+}
+
+/* The next round at rtt: after the 8th sample (N_RTT_SAMPLE), is cwnd
+ * growing by a quarter segment per ACK (CSS) rather than a whole one? */
+static int hs_enters_css(nst_time_t base_rtt, nst_time_t rtt)
+{
+    struct nst_cc cc = hs_make(base_rtt);
+    for (unsigned i = 0; i < 8; i++)
+        CHECK_EQ(hs_ack(&cc, i == 0 ? 40 * MSS : cc.cwnd, rtt), MSS); /* slow start until measured */
+    uint32_t g = hs_ack(&cc, cc.cwnd, rtt);
+    CHECK(g == MSS || g == MSS / 4);
+    return g == MSS / 4;
+}
+
+/* RFC 9406 4.2: exit when this round's minimum RTT reaches the last one's
+ * plus RttThresh = clamp(4 ms, lastRoundMinRTT / 8, 16 ms). */
+static void test_hystart_rtt_thresh(void)
+{
+    CHECK(!hs_enters_css(NST_MSEC(100), NST_USEC(112499))); /* 100 ms / 8 = 12.5 ms */
+    CHECK(hs_enters_css(NST_MSEC(100), NST_USEC(112500)));
+    CHECK(!hs_enters_css(NST_MSEC(20), NST_USEC(23999))); /* 2.5 ms, raised to 4 ms */
+    CHECK(hs_enters_css(NST_MSEC(20), NST_MSEC(24)));
+    CHECK(!hs_enters_css(NST_MSEC(200), NST_USEC(215999))); /* 25 ms, lowered to 16 ms */
+    CHECK(hs_enters_css(NST_MSEC(200), NST_MSEC(216)));
+}
+
+/* RFC 9406 4.2: CSS grows by a quarter of slow start's increase for
+ * CSS_ROUNDS (5) rounds, then ssthresh = cwnd: congestion avoidance. */
+static void test_hystart_css_then_avoidance(void)
+{
+    struct nst_cc cc = hs_make(NST_MSEC(100));
+    hs_round(&cc, NST_MSEC(120)); /* 8 ACKs of slow start, 32 of CSS */
+    CHECK_EQ(cc.cwnd, 40 * MSS + 8 * MSS + 32 * (MSS / 4));
+    CHECK_EQ(cc.ssthresh, NST_CC_SSTHRESH_INITIAL);
+    for (int r = 1; r < 5; r++) { /* CSS rounds 1 to 4: a quarter segment per ACK */
+        uint32_t before = cc.cwnd, n = cc.cwnd / MSS;
+        hs_round(&cc, NST_MSEC(120));
+        CHECK_EQ(cc.cwnd, before + n * (MSS / 4));
+        CHECK_EQ(cc.ssthresh, NST_CC_SSTHRESH_INITIAL);
+    }
+    /* The ACK that begins the fifth round ends CSS. */
+    uint32_t w = cc.cwnd;
+    CHECK_EQ(hs_ack(&cc, (w / MSS) * MSS, NST_MSEC(120)), 0);
+    CHECK_EQ(cc.ssthresh, w);
+    CHECK(cubic_info(&cc).in_epoch == false);
+    hs_ack(&cc, cc.cwnd, NST_MSEC(120));
+    CHECK(cubic_info(&cc).in_epoch); /* congestion avoidance: CUBIC's epoch runs */
+    CHECK_EQ(cubic_info(&cc).w_max, w); /* RFC 9438 4.10: K = 0, W_max = cwnd */
+}
+
+/* RFC 9406 4.2: in CSS, a round whose minimum RTT falls below the
+ * baseline was a spurious exit: slow start resumes. */
+static void test_hystart_css_back_to_slow_start(void)
+{
+    struct nst_cc cc = hs_make(NST_MSEC(100));
+    hs_round(&cc, NST_MSEC(120)); /* CSS, baseline 120 ms */
+    uint32_t n = cc.cwnd / MSS;
+    for (unsigned i = 0; i < 8; i++)
+        CHECK_EQ(hs_ack(&cc, i == 0 ? n * MSS : cc.cwnd, NST_MSEC(110)), MSS / 4);
+    CHECK_EQ(hs_ack(&cc, cc.cwnd, NST_MSEC(110)), MSS);
+    CHECK_EQ(cc.ssthresh, NST_CC_SSTHRESH_INITIAL);
+}
+
+/* Only the initial slow start: after a loss (or ECN, or an RTO) slow start
+ * is RFC 5681's whatever the RTT does; and with the switch off, always. */
+static void test_hystart_initial_slow_start_only(void)
+{
+    struct nst_cc cc = hs_make(NST_MSEC(100));
+    cc.ops->cong_signal(&cc, NST_CC_SIG_RTO, cc.cwnd, hs_now);
+    CHECK_EQ(cc.cwnd, MSS);
+    for (int r = 0; r < 4; r++)
+        hs_round(&cc, NST_MSEC(100 + 50 * r));
+    CHECK_EQ(cc.cwnd, 16 * MSS); /* 1, 2, 4, 8, 16: doubled each round */
+    struct nst_cc off = make_cc(&nst_cc_cubic, 0);
+    for (int r = 0; r < 4; r++)
+        hs_round(&off, NST_MSEC(100 + 50 * r));
+    CHECK_EQ(off.cwnd, 160 * MSS);
+    CHECK_EQ(off.ssthresh, NST_CC_SSTHRESH_INITIAL);
+}
+
 static void test_cubic_growth_limit(void)
 {
     nst_time_t epoch = T0 + NST_SEC(2);
@@ -705,6 +819,10 @@ int main(void)
     RUN(test_cubic_after_idle);
     RUN(test_cubic_app_limited);
     RUN(test_cubic_growth_limit);
+    RUN(test_hystart_rtt_thresh);
+    RUN(test_hystart_css_then_avoidance);
+    RUN(test_hystart_css_back_to_slow_start);
+    RUN(test_hystart_initial_slow_start_only);
     RUN(test_fluid_newreno);
     RUN(test_fluid_cubic);
     return nst_test_done();
