@@ -330,6 +330,30 @@ static void test_icmp_frag_needed_mtu(void)
     ts_free(s);
 }
 
+/* RFC 1191 3 and the floor above it (pmtu_min, 552 as Linux's min_pmtu): a
+ * reported MTU of 100 is raised to 552 and counted, a later 68 would not
+ * lower the MTU below the floor and changes nothing (counted too). */
+static void test_icmp_frag_needed_floor(void)
+{
+    int fd;
+    struct ts_pkt p;
+    struct ts *s = two_segments_sent(&fd, &p);
+    uint8_t quote[28];
+    memcpy(quote, p.frame + 14, 28);
+    EXPECT(s, SEC(1), .flags = F_PA, .seq = 1461, .ack = 1, .len = 1460);
+    nst_tcp_icmp_error_mtu(s->st, 3, 4, 100, quote, sizeof(quote));
+    CHECK_EQ(tu_info(s, fd).snd_mss, 512);
+    CHECK_EQ(tu_stats(s)->tcp_pmtu_clamped, 1);
+    for (uint32_t seq = 1; seq < 2921; seq += 512)
+        EXPECT(s, MS(1005), .flags = seq + 512 >= 2921 ? F_PA : F_A, .seq = seq, .ack = 1,
+               .len = seq + 512 >= 2921 ? 2921 - seq : 512);
+    nst_tcp_icmp_error_mtu(s->st, 3, 4, 68, quote, sizeof(quote));
+    CHECK_EQ(tu_info(s, fd).snd_mss, 512);
+    CHECK_EQ(tu_stats(s)->tcp_pmtu_clamped, 2);
+    EXPECT_NONE(s, MS(1010));
+    ts_free(s);
+}
+
 /* ---- options ------------------------------------------------------------------------ */
 
 static void test_socket_options(void)
@@ -501,6 +525,7 @@ int main(void)
     RUN(test_icmp_host_unreachable_soft);
     RUN(test_icmp_frag_needed);
     RUN(test_icmp_frag_needed_mtu);
+    RUN(test_icmp_frag_needed_floor);
     RUN(test_socket_options);
     RUN(test_send_buffer_limits);
     RUN(test_close_from_callback);
