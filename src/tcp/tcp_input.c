@@ -128,6 +128,13 @@ static int seq_acceptable(const struct nst_tcp_conn *c, const struct tcp_seg *se
 
 /* ---- text and FIN --------------------------------------------------------------- */
 
+/* RFC 9293 3.10.7.4 sixth and seventh: the states that take urgent
+ * pointers and segment text (before the peer's FIN). */
+static int text_state(const struct nst_tcp_conn *c)
+{
+    return c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 || c->state == NST_TCPS_FIN_WAIT_2;
+}
+
 /* rcv_nxt moved by n in-order bytes: collect what the assembler had
  * waiting behind them, and decide how to acknowledge. */
 static void rcv_advance(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t n)
@@ -244,9 +251,7 @@ static void urg_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     uint32_t read = tcp_read_seq(c);
     if (c->rcv_up_valid && !nst_seq_gt(c->rcv_up, read))
         c->rcv_up_valid = 0; /* all read: forget it before sequence numbers wrap */
-    int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
-                     c->state == NST_TCPS_FIN_WAIT_2;
-    if (!(seg->h.flags & NST_TCP_URG) || !text_state)
+    if (!(seg->h.flags & NST_TCP_URG) || !text_state(c))
         return;
     uint32_t up = seg->h.seq + seg->h.urg_ptr;
     if (!nst_seq_gt(up, read) || (c->rcv_up_valid && !nst_seq_gt(up, c->rcv_up)))
@@ -289,9 +294,7 @@ static int fin_process(struct nst_stack *st, struct nst_tcp_conn *c)
 static int text_and_fin(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, const uint8_t *data,
                         uint32_t len, int fin, int placed)
 {
-    int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
-                     c->state == NST_TCPS_FIN_WAIT_2;
-    if (len && text_state) {
+    if (len && text_state(c)) {
         if (c->orphan) {
             /* RFC 9293 3.10.4 / RFC 2525 2.17: the application is gone, so
              * data it can never read makes us reset the connection. */
@@ -655,9 +658,7 @@ static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const
 static int can_place(const struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
     uint8_t f = seg->h.flags;
-    int text_state = c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_FIN_WAIT_1 ||
-                     c->state == NST_TCPS_FIN_WAIT_2;
-    return seg->len > 0 && text_state && !c->orphan && (f & NST_TCP_ACK) && !(f & (NST_TCP_SYN | NST_TCP_RST)) &&
+    return seg->len > 0 && text_state(c) && !c->orphan && (f & NST_TCP_ACK) && !(f & (NST_TCP_SYN | NST_TCP_RST)) &&
            seg->h.seq == c->rcv_nxt && !c->ooo && c->rcvbuf.pending_end == 0 && seg->len <= rcv_window(c) &&
            seg->len <= nst_ring_space(&c->rcvbuf);
 }
