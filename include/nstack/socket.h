@@ -29,6 +29,10 @@ enum {
 
 /* send/recv flags */
 enum {
+    NST_MSG_OOB = 0x1,  /* TCP send: the bytes are urgent data (RFC 9293 3.8.5): the urgent
+                         * pointer of the segments points past them (RFC 6093). They go
+                         * in the stream as usual; the peer reads them inline. Not for
+                         * recv (urgent data is read inline: -EINVAL) */
     NST_MSG_PEEK = 0x2,
     NST_MSG_DONTWAIT = 0x40, /* accepted for familiarity; every call is non-blocking */
 };

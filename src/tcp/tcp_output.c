@@ -203,6 +203,21 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
     return nst_ip_output_dst(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, tos, 1, dc);
 }
 
+/* RFC 9293 3.8.5 with RFC 6093: while urgent data is outstanding, every
+ * segment before SND.UP carries URG and the offset from its sequence
+ * number to SND.UP (the octet after the urgent data), at most 65535 (as
+ * Linux: the pointer then only says "further on"). */
+static void urgent_field(struct nst_tcp_conn *c, uint32_t seq, uint8_t *flags, uint16_t *urg_ptr)
+{
+    *urg_ptr = 0;
+    if (c->snd_up_valid && !nst_seq_gt(c->snd_up, c->snd_una))
+        c->snd_up_valid = 0; /* all acknowledged */
+    if (!c->snd_up_valid || !nst_seq_gt(c->snd_up, seq) || (*flags & (NST_TCP_SYN | NST_TCP_RST)))
+        return;
+    *flags |= NST_TCP_URG;
+    *urg_ptr = (uint16_t)NST_MIN(c->snd_up - seq, 65535u);
+}
+
 /* A segment of connection c: `len` payload bytes from the send ring at seq.
  * The caller has built r->opts in place (build_opts); the rest of r is
  * filled here. (Building the options apart and copying them in made the
@@ -217,8 +232,8 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     r->dst_port = c->t.rport;
     r->seq = seq;
     r->ack = (flags & NST_TCP_ACK) ? c->rcv_nxt : 0;
+    urgent_field(c, seq, &flags, &r->urg_ptr);
     r->flags = flags;
-    r->urg_ptr = 0;
     r->hdr_len = 0;
     r->window = (flags & NST_TCP_RST) ? 0 : tcp_window_field(c, (flags & NST_TCP_SYN) != 0);
     /* More than a segment's payload: a TSO frame (output_data decided),
@@ -499,8 +514,9 @@ static int send_allowed(const struct nst_tcp_conn *c, uint32_t len, uint32_t ava
 static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c, uint32_t fit, uint32_t maxpay,
                         const struct nst_tcp_repr *r)
 {
-    if (!c->dst.gso || c->dst.gen != st->ip.dst_gen || c->snd_nxt != c->snd_max || c->ecn_cwr_pending)
-        return maxpay;
+    if (!c->dst.gso || c->dst.gen != st->ip.dst_gen || c->snd_nxt != c->snd_max || c->ecn_cwr_pending ||
+        c->snd_up_valid)
+        return maxpay; /* (an urgent pointer is the segment's own, too) */
     uint32_t room = 65535u - NST_IPV4_HLEN - NST_TCP_HLEN - (uint32_t)nst_tcp_opts_len(&r->opts);
     uint32_t len = NST_MIN(fit, room);
     len -= len % maxpay;

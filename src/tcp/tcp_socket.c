@@ -360,7 +360,6 @@ static ssize_t send_refused(struct nst_tcp_conn *c)
 static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
                           const struct nst_sockaddr *to)
 {
-    (void)flags;
     (void)to; /* connected: the destination is the peer (as Linux ignores it) */
     struct nst_tcp_conn *c = conn_of(s);
     ssize_t refused = send_refused(c);
@@ -376,6 +375,12 @@ static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *
         NST_STAT_INC(st, tcp, mem_snd_limited);
     if (n <= 0)
         return -EAGAIN; /* full, or no memory for now: as a blocking send would wait */
+    if (flags & NST_MSG_OOB) {
+        /* RFC 9293 3.8.5 / RFC 6093: SND.UP points past the urgent bytes
+         * (what was written); segments before it carry URG (tcp_output.c). */
+        c->snd_up = c->snd_buf_seq + (uint32_t)nst_ring_len(&c->sndbuf);
+        c->snd_up_valid = 1;
+    }
     tcp_output(st, c);
     return n;
 }
@@ -409,6 +414,8 @@ static ssize_t nothing_to_read(struct nst_tcp_conn *c)
 static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
                             struct nst_sockaddr *from)
 {
+    if (flags & NST_MSG_OOB)
+        return -EINVAL; /* urgent data is read inline, in the stream (RFC 6093 5) */
     struct nst_tcp_conn *c = conn_of(s);
     if (c->state == NST_TCPS_LISTEN)
         return -ENOTCONN;

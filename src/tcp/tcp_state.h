@@ -125,6 +125,7 @@ struct nst_tcp_conn {
     uint32_t snd_wl1, snd_wl2;
     uint32_t snd_wnd, max_snd_wnd; /* bytes, already scaled */
     uint32_t snd_buf_seq;        /* sequence number of the first byte of sndbuf */
+    uint32_t snd_up;             /* SND.UP: the octet after the urgent data sent (RFC 6093), if snd_up_valid */
 
     /* Receive sequence variables. */
     uint32_t irs, rcv_nxt;
@@ -139,6 +140,7 @@ struct nst_tcp_conn {
     uint8_t rcv_fin_pending;
     uint8_t dsack_pending;
     uint8_t rcv_up_valid;        /* urgent data was signalled and may not all be read yet */
+    uint8_t snd_up_valid;        /* urgent data was sent (NST_MSG_OOB), not all acknowledged */
 
     /* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
     uint16_t adv_mss;            /* MSS we advertise (MTU - 40, or TCP_MAXSEG) */

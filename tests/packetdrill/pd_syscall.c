@@ -226,7 +226,7 @@ static int op_connect(struct pd_run *r, struct pd_event *ev, int first, long lon
 static int msg_flags(long long f, int *dontwait)
 {
     *dontwait = (f & MSG_DONTWAIT) != 0;
-    return (f & MSG_PEEK) ? NST_MSG_PEEK : 0;
+    return ((f & MSG_PEEK) ? NST_MSG_PEEK : 0) | ((f & MSG_OOB) ? NST_MSG_OOB : 0);
 }
 
 /* A data call's descriptor, its length (argument 2, up to PD_IO_MAX) and
