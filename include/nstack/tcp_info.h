@@ -64,7 +64,7 @@ struct nst_tcp_info {
     struct nst_sockaddr local, remote;
     nst_time_t timer_expires; /* absolute time of `timer`, 0 if none */
     nst_time_t rtt, rttvar, rto; /* smoothed RTT, its variation, current RTO (backoff applied) */
-    nst_time_t last_recv;   /* time the last segment arrived */
+    nst_time_t last_recv;   /* time the last acceptable segment arrived (RFC 9293 3.10.7.4) */
     uint32_t snd_mss;       /* bytes of payload per segment sent */
     uint32_t rcv_mss;       /* MSS we advertised */
     uint32_t cwnd, ssthresh; /* bytes */
