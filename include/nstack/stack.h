@@ -79,8 +79,14 @@ void nst_tcp_config_default(struct nst_tcp_config *c);
 
 struct nst_stack_config {
     const char *name;           /* for logs and inspection; copied */
-    uint64_t seed;              /* per-stack generator seed (tests) */
-    int use_os_entropy;         /* 1: seed from getrandom() instead */
+    /* Randomness. By default every stack draws its secrets from getrandom():
+     * the key of ISNs (RFC 6528) and SYN cookies, the ephemeral port offsets
+     * (RFC 6056), hash table keys, IP IDs. deterministic = 1 derives them
+     * all from `seed` instead, so a run repeats exactly: for the simulator
+     * and tests ONLY. Whoever knows or guesses the seed predicts every ISN
+     * and port, so never set it on a stack that faces a real network. */
+    int deterministic;          /* 0: OS entropy (the default); 1: from `seed` */
+    uint64_t seed;              /* used only with deterministic = 1; 1 */
     int forwarding;             /* 1: act as a router between interfaces */
     uint8_t default_ttl;        /* 64 */
 

@@ -38,16 +38,24 @@ static int config_valid(const struct nst_stack_config *c)
            c->reass_max_datagrams > 0 && c->max_sockets > 0 && c->default_ttl > 0;
 }
 
+/* The generator's state and the SipHash key come straight from the OS,
+ * all 256 + 128 bits of them, unless the caller opted into a repeatable
+ * run (the simulator, tests), where the 64-bit seed spreads to both. */
 static int stack_seed(struct nst_stack *st)
 {
-    uint64_t seed = st->cfg.seed;
-    if (st->cfg.use_os_entropy) {
-        int err = nst_os_entropy(&seed, sizeof(seed));
-        if (err)
-            return err;
+    if (st->cfg.deterministic) {
+        nst_rng_seed(&st->rng, st->cfg.seed);
+        nst_rng_fill(&st->rng, st->hash_key, sizeof(st->hash_key));
+        return 0;
     }
-    nst_rng_seed(&st->rng, seed);
-    nst_rng_fill(&st->rng, st->hash_key, sizeof(st->hash_key));
+    uint8_t bits[sizeof(st->rng.s) + sizeof(st->hash_key)];
+    int err = nst_os_entropy(bits, sizeof(bits));
+    if (err)
+        return err;
+    memcpy(st->rng.s, bits, sizeof(st->rng.s));
+    memcpy(st->hash_key, bits + sizeof(st->rng.s), sizeof(st->hash_key));
+    if (!(st->rng.s[0] | st->rng.s[1] | st->rng.s[2] | st->rng.s[3]))
+        nst_rng_seed(&st->rng, 1); /* xoshiro's one forbidden state */
     return 0;
 }
 

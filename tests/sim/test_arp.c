@@ -163,6 +163,7 @@ static void test_request_bytes_and_reply_flush(void)
     struct rig r;
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.arp_queue_max = 4;
     rig_up(&r, &c);
     /* Six datagrams to an unresolved neighbour: one request, four queued,
@@ -245,6 +246,7 @@ static void test_router_arp_failure_icmp(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     struct nst_stack *st = nst_stack_new(&c);
     struct su_tap in, out;
@@ -469,6 +471,7 @@ static void test_table_bound(void)
     struct rig r;
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.arp_table_max = 3;
     rig_up(&r, &c);
     for (int i = 0; i < 3; i++)

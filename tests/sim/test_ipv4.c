@@ -332,6 +332,7 @@ static void router_up(struct router *r, const struct nst_stack_config *base)
         c = *base;
     else
         nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     r->st = nst_stack_new(&c);
     static const nst_ip4_t addr[3] = {NST_IP4(10, 1, 0, 1), NST_IP4(10, 2, 0, 1), NST_IP4(10, 3, 0, 1)};
@@ -584,6 +585,7 @@ static void test_icmp_rate_limit_config(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.icmp_burst = 3;
     c.icmp_rate_per_sec = 10;
     struct router r;

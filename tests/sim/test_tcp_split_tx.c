@@ -191,6 +191,7 @@ static void world_init(struct world *w, int a_takes_pieces)
     memset(w, 0, sizeof(*w));
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.seed = 7;
     w->a = nst_stack_new(&c);
     c.seed = 8;

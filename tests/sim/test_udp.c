@@ -185,6 +185,7 @@ static void test_ephemeral_ports(void)
     /* A range of 10 ports: 10 sockets get all of them, the 11th none. */
     struct nst_stack_config small;
     nst_stack_config_default(&small);
+    small.deterministic = 1;
     small.ephemeral_lo = 40000;
     small.ephemeral_hi = 40009;
     struct nst_stack *st = nst_stack_new(&small);
@@ -559,6 +560,7 @@ static void test_failed_connect_rolls_back(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.ephemeral_lo = c.ephemeral_hi = 50000;
     struct nst_stack *st = nst_stack_new(&c);
     struct su_tap tap;

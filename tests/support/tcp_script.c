@@ -79,6 +79,7 @@ struct ts *ts_new(const struct nst_stack_config *cfg)
     if (!cfg) {
         nst_stack_config_default(&def);
         nst_tcp_config_default(&def.tcp);
+        def.deterministic = 1; /* scripts expect the same ISNs every run */
         cfg = &def;
     }
     s->st = nst_stack_new(cfg);

@@ -26,6 +26,7 @@ static void router_up(struct router *r, unsigned rate, unsigned burst)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     c.icmp_rate_per_sec = rate;
     c.icmp_burst = burst;
