@@ -102,9 +102,18 @@ struct nst_stack_config {
     size_t reass_mem_max;       /* bytes held by all partial datagrams, 256 KiB */
     unsigned reass_max_datagrams; /* partial datagrams at once, 64 */
 
-    /* ICMP errors are rate limited (RFC 1812 4.3.2.8): token bucket */
-    unsigned icmp_rate_per_sec; /* 1000 */
-    unsigned icmp_burst;        /* 50 */
+    /* ICMP errors are rate limited (RFC 1812 4.3.2.8, RFC 1122 3.2.2) twice,
+     * as Linux does: a token bucket shared by all destinations, and one per
+     * destination (a bounded table) so errors drawn toward one host cannot
+     * use up, and so reveal, the budget of another (SAD DNS, CVE-2020-25705). */
+    unsigned icmp_rate_per_sec; /* shared bucket: tokens a second, 1000 */
+    unsigned icmp_burst;        /* shared bucket: size, 50 */
+    int icmp_random_cost;       /* 1: each error costs 0, 1 or 2 shared tokens at
+                                 * random (mean 1) so the budget cannot be counted;
+                                 * 0: exactly 1 (tests of the bucket itself) */
+    nst_time_t icmp_dst_interval; /* per destination: one error per interval, 1 s;
+                                   * 0: no per-destination limit */
+    unsigned icmp_dst_burst;    /* per destination: errors in a burst, 6 */
 
     /* Ports (RFC 6056) */
     uint16_t ephemeral_lo;      /* 49152 */

@@ -38,7 +38,8 @@
     X(icmp, rx_echo_reply) X(icmp, rx_dest_unreach) X(icmp, rx_time_exceeded)    \
     X(icmp, rx_other) X(icmp, tx_echo_request) X(icmp, tx_echo_reply)            \
     X(icmp, tx_dest_unreach) X(icmp, tx_time_exceeded) X(icmp, rx_malformed)     \
-    X(icmp, rx_bad_checksum) X(icmp, rate_limited) X(icmp, rx_unmatched)
+    X(icmp, rx_bad_checksum) X(icmp, rate_limited) X(icmp, rx_unmatched)         \
+    X(icmp, rate_limited_dst)
 
 #define NST_STATS_UDP(X)                                                         \
     X(udp, rx_datagrams) X(udp, tx_datagrams) X(udp, rx_no_port)                 \

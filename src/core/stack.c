@@ -25,6 +25,9 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->reass_max_datagrams = 64;
     c->icmp_rate_per_sec = 1000;
     c->icmp_burst = 50;
+    c->icmp_random_cost = 1;
+    c->icmp_dst_interval = NST_SEC(1); /* Linux's icmp_ratelimit and XRLIM_BURST_FACTOR */
+    c->icmp_dst_burst = 6;
     c->ephemeral_lo = 49152;
     c->ephemeral_hi = 65535;
     c->max_sockets = 1u << 20;

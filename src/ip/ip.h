@@ -32,6 +32,16 @@ struct nst_ip_rx {
 struct nst_arp_entry;
 struct nst_reass;
 
+/* One destination's ICMP error budget, in nanoseconds of credit: each
+ * error costs icmp_dst_interval, credit grows with time up to
+ * icmp_dst_burst intervals (Linux's inet_peer_xrlim_allow). */
+#define NST_ICMP_PEERS 64
+struct nst_icmp_peer {
+    nst_ip4_t addr;            /* 0: free */
+    nst_time_t last;           /* last time credit was added */
+    nst_time_t credit;
+};
+
 struct nst_ip_state {
     struct nst_iface ifaces[NST_MAX_IFACES];
     int n_ifaces;
@@ -55,6 +65,9 @@ struct nst_ip_state {
     uint32_t icmp_tokens;
     uint32_t icmp_credit;      /* < 1e9 */
     nst_time_t icmp_last;
+    /* Per-destination ICMP error buckets, the least recently used one
+     * recycled when a new destination needs a slot. */
+    struct nst_icmp_peer icmp_peers[NST_ICMP_PEERS];
 };
 
 /* A connection's remembered way out: interface, next hop's MAC and MTU,

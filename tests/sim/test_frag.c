@@ -463,6 +463,8 @@ static void test_fragment_flood_memory_bound(void)
     struct nst_stack_config c;
     nst_stack_config_default(&c);
     c.deterministic = 1;
+    c.icmp_random_cost = 0; /* the shared bucket exactly, and no per-source limit */
+    c.icmp_dst_interval = 0;
     c.reass_max_datagrams = 1000000; /* let memory be the only bound */
     struct host h;
     host_up(&h, &c, 2992);

@@ -30,6 +30,8 @@ static void router_up(struct router *r, unsigned rate, unsigned burst)
     c.forwarding = 1;
     c.icmp_rate_per_sec = rate;
     c.icmp_burst = burst;
+    c.icmp_random_cost = 0; /* each error costs exactly one token */
+    c.icmp_dst_interval = 0; /* the shared bucket alone */
     r->st = nst_stack_new(&c);
     struct nst_mac m0 = su_mac(1), m1 = su_mac(2);
     CHECK_EQ(su_tap_attach(r->st, &r->t[0], &m0, NST_IP4(10, 1, 0, 1), 24, 1500), 0);
