@@ -81,15 +81,19 @@ static int icmp_global_allows(struct nst_stack *st)
  * free slot, else the one unused the longest, with a full budget. */
 static struct nst_icmp_peer *icmp_peer(struct nst_stack *st, nst_ip4_t dst, nst_time_t full)
 {
+    uint32_t now = ++st->ip.icmp_peer_clock;
     struct nst_icmp_peer *victim = NULL;
     for (int i = 0; i < NST_ICMP_PEERS; i++) {
         struct nst_icmp_peer *p = &st->ip.icmp_peers[i];
-        if (p->addr == dst)
+        if (p->addr == dst) {
+            p->used = now;
             return p;
-        if (!victim || (victim->addr && (!p->addr || p->last < victim->last)))
+        }
+        /* Unsigned differences: ages stay right when the clock wraps. */
+        if (!victim || (victim->addr && (!p->addr || now - p->used > now - victim->used)))
             victim = p;
     }
-    *victim = (struct nst_icmp_peer){.addr = dst, .last = st->now, .credit = full};
+    *victim = (struct nst_icmp_peer){.addr = dst, .used = now, .last = st->now, .credit = full};
     return victim;
 }
 

@@ -38,6 +38,7 @@ struct nst_reass;
 #define NST_ICMP_PEERS 64
 struct nst_icmp_peer {
     nst_ip4_t addr;            /* 0: free */
+    uint32_t used;             /* icmp_peer_clock when last asked: least recently used goes */
     nst_time_t last;           /* last time credit was added */
     nst_time_t credit;
 };
@@ -68,6 +69,7 @@ struct nst_ip_state {
     /* Per-destination ICMP error buckets, the least recently used one
      * recycled when a new destination needs a slot. */
     struct nst_icmp_peer icmp_peers[NST_ICMP_PEERS];
+    uint32_t icmp_peer_clock;
 };
 
 /* A connection's remembered way out: interface, next hop's MAC and MTU,
