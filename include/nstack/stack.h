@@ -91,11 +91,13 @@ struct nst_stack_config {
     uint8_t default_ttl;        /* 64 */
 
     /* ARP (RFC 826) */
-    nst_time_t arp_entry_ttl;   /* how long a resolved entry lives, 60 s */
-    nst_time_t arp_retry;       /* interval between requests, 1 s */
-    unsigned arp_max_retries;   /* requests before giving up, 3 */
+    nst_time_t arp_entry_ttl;   /* a confirmed entry turns stale after, and a stale
+                                 * one unused is forgotten after, 60 s */
+    nst_time_t arp_retry;       /* interval between requests and probes, 1 s */
+    unsigned arp_max_retries;   /* requests (or unicast probes) before giving up, 3 */
     unsigned arp_queue_max;     /* packets held per unresolved entry, 64 */
-    unsigned arp_table_max;     /* entries, 256 */
+    unsigned arp_table_max;     /* resolved entries (static ones included), 256 */
+    unsigned arp_incomplete_max; /* unresolved entries, the oldest recycled, 64 */
 
     /* IPv4 reassembly (RFC 791, RFC 815) */
     nst_time_t reass_timeout;   /* 30 s */
@@ -235,11 +237,20 @@ int nst_route_lookup(const struct nst_stack *st, nst_ip4_t dst, struct nst_route
 int nst_route_list(const struct nst_stack *st, struct nst_route *out, int max);
 
 /* ---- ARP cache inspection ---------------------------------------------- */
+/* An entry's state (src/ip/arp_cache.c tells the life of one). */
+enum nst_arp_state {
+    NST_ARP_STATE_INCOMPLETE, /* broadcast requests outstanding, packets queued */
+    NST_ARP_STATE_REACHABLE,  /* confirmed within arp_entry_ttl */
+    NST_ARP_STATE_STALE,      /* unconfirmed: used as is, probed when next used */
+    NST_ARP_STATE_PROBE,      /* unicast probes outstanding, still used */
+    NST_ARP_STATE_STATIC,
+};
 struct nst_arp_info {
     nst_ip4_t addr;
     struct nst_mac mac;
     int ifindex;
     int resolved;               /* 0: request outstanding */
+    int state;                  /* enum nst_arp_state */
     nst_time_t expires;
     unsigned queued;            /* packets waiting for resolution */
 };

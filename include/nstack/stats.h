@@ -17,7 +17,9 @@
     X(arp, rx_requests) X(arp, rx_replies) X(arp, tx_requests) X(arp, tx_replies) \
     X(arp, rx_malformed) X(arp, rx_not_for_us) X(arp, cache_entries_added)       \
     X(arp, cache_expired) X(arp, queue_drops) X(arp, resolve_failed)             \
-    X(arp, gratuitous_rx) X(arp, address_conflicts) X(arp, table_full)
+    X(arp, gratuitous_rx) X(arp, address_conflicts) X(arp, table_full)           \
+    X(arp, tx_probes) X(arp, probe_confirmed) X(arp, probe_failed)               \
+    X(arp, incomplete_evicted)
 
 #define NST_STATS_IP(X)                                                          \
     X(ip, rx_packets) X(ip, rx_delivered) X(ip, tx_packets) X(ip, forwarded)     \

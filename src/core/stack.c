@@ -20,6 +20,7 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->arp_max_retries = 3;
     c->arp_queue_max = 64; /* Linux holds ~100 per neighbour: a burst (many FINs at once) must not be cut */
     c->arp_table_max = 256;
+    c->arp_incomplete_max = 64;
     c->reass_timeout = NST_SEC(30);
     c->reass_mem_max = 256 * 1024;
     c->reass_max_datagrams = 64;

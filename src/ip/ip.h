@@ -48,8 +48,9 @@ struct nst_ip_state {
     int n_ifaces;
     struct nst_route *routes;  /* kept sorted: longest prefix first, then metric */
     int n_routes;
-    struct nst_arp_entry *arp; /* list; bounded by cfg.arp_table_max */
-    unsigned arp_count;
+    struct nst_arp_entry *arp; /* list, newest first */
+    unsigned arp_resolved;     /* entries with a MAC: at most cfg.arp_table_max */
+    unsigned arp_incomplete;   /* entries still asking: at most cfg.arp_incomplete_max */
     struct nst_reass *reass;   /* list of partial datagrams */
     unsigned reass_count;
     size_t reass_mem;
@@ -112,8 +113,8 @@ int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip
  * from there while it is valid. */
 int nst_ip_output_dst(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
                       uint8_t ttl, uint8_t tos, int df, struct nst_dst *dc);
-/* The MAC of a resolved neighbour (ARP entry reachable or static): 0, or
- * -ENOENT. */
+/* The MAC of a resolved neighbour (ARP entry reachable, stale, being
+ * probed, or static): 0, or -ENOENT. */
 int nst_arp_lookup(const struct nst_stack *st, int ifindex, nst_ip4_t addr, struct nst_mac *mac);
 /* Sends a whole IPv4 datagram (header included) out of ifindex toward
  * next_hop. Consumes p. Used by output and by forwarding. */
