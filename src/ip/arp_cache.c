@@ -43,6 +43,7 @@ struct nst_arp_entry {
     int ifindex;
     enum arp_state state;
     struct nst_mac mac;
+    int gateway;                  /* a route's gateway when the entry was made */
     unsigned requests_sent;       /* INCOMPLETE: broadcasts; PROBE: unicast probes */
     nst_time_t expires;           /* REACHABLE: turns STALE; STALE: forgotten */
     struct nst_timer timer;       /* retry (INCOMPLETE, PROBE) or expires */
@@ -178,7 +179,8 @@ static void arp_timer_fired(struct nst_stack *st, struct nst_timer *t)
 }
 
 /* A gateway of some route through ifindex: the one neighbour every
- * off-link packet needs. */
+ * off-link packet needs. Asked once, when an entry is made (an unresolved
+ * entry lives a few seconds). */
 static int arp_is_gateway(const struct nst_stack *st, int ifindex, nst_ip4_t addr)
 {
     for (int i = 0; i < st->ip.n_routes; i++)
@@ -198,7 +200,7 @@ static void arp_make_room_incomplete(struct nst_stack *st)
         if (e->state != ARP_INCOMPLETE)
             continue;
         oldest = e; /* the list is newest first: the last one seen is the oldest */
-        if (!arp_is_gateway(st, e->ifindex, e->addr))
+        if (!e->gateway)
             oldest_host = e;
     }
     struct nst_arp_entry *victim = oldest_host ? oldest_host : oldest;
@@ -241,6 +243,7 @@ static struct nst_arp_entry *arp_new_entry(struct nst_stack *st, int ifindex, ns
         return NULL;
     e->addr = addr;
     e->ifindex = ifindex;
+    e->gateway = arp_is_gateway(st, ifindex, addr);
     e->state = ARP_INCOMPLETE;
     nst_timer_init(&e->timer, arp_timer_fired);
     e->next = st->ip.arp;
