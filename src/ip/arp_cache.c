@@ -101,20 +101,19 @@ static int arp_send(struct nst_stack *st, int ifindex, uint16_t op, const struct
     return nst_eth_output(st, ifindex, eth_dst, NST_ETHERTYPE_ARP, p);
 }
 
-static void arp_send_request(struct nst_stack *st, struct nst_arp_entry *e)
+/* One more request for e, the next arp_retry later: broadcast while
+ * unresolved; to the MAC we have when probing (RFC 1122 2.3.2.1's unicast
+ * poll). */
+static void arp_ask(struct nst_stack *st, struct nst_arp_entry *e)
 {
     static const struct nst_mac zero = {{0}};
+    const struct nst_mac *to = &nst_mac_broadcast;
+    if (e->state == ARP_PROBE) {
+        to = &e->mac;
+        NST_STAT_INC(st, arp, tx_probes);
+    }
     e->requests_sent++;
-    arp_send(st, e->ifindex, NST_ARP_REQUEST, &nst_mac_broadcast, &zero, e->addr);
-}
-
-/* RFC 1122 2.3.2.1 unicast poll: a request sent to the MAC we have. */
-static void arp_send_probe(struct nst_stack *st, struct nst_arp_entry *e)
-{
-    static const struct nst_mac zero = {{0}};
-    e->requests_sent++;
-    NST_STAT_INC(st, arp, tx_probes);
-    arp_send(st, e->ifindex, NST_ARP_REQUEST, &e->mac, &zero, e->addr);
+    arp_send(st, e->ifindex, NST_ARP_REQUEST, to, &zero, e->addr);
     nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
 }
 
@@ -155,22 +154,18 @@ static void arp_timer_fired(struct nst_stack *st, struct nst_timer *t)
         NST_STAT_INC(st, arp, cache_expired);
         arp_unlink_free(st, e);
         return;
+    case ARP_INCOMPLETE:
     case ARP_PROBE:
         if (e->requests_sent < st->cfg.arp_max_retries) {
-            arp_send_probe(st, e);
+            arp_ask(st, e);
             return;
         }
-        NST_STAT_INC(st, arp, probe_failed);
-        arp_unlink_free(st, e);
-        return;
-    case ARP_INCOMPLETE:
-        if (e->requests_sent < st->cfg.arp_max_retries) {
-            arp_send_request(st, e);
-            nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
-            return;
+        if (e->state == ARP_PROBE) {
+            NST_STAT_INC(st, arp, probe_failed);
+        } else {
+            NST_STAT_INC(st, arp, resolve_failed);
+            arp_fail_pending(st, e);
         }
-        NST_STAT_INC(st, arp, resolve_failed);
-        arp_fail_pending(st, e);
         arp_unlink_free(st, e);
         return;
     case ARP_STATIC:
@@ -314,7 +309,7 @@ int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct
         if (e->state == ARP_STALE) { /* in use again: poll it, meanwhile send on */
             arp_set_state(st, e, ARP_PROBE);
             e->requests_sent = 0;
-            arp_send_probe(st, e);
+            arp_ask(st, e);
         }
         return nst_eth_output(st, ifindex, &e->mac, NST_ETHERTYPE_IPV4, p);
     }
@@ -325,8 +320,7 @@ int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct
             nst_pkt_free(st, p);
             return -ENOBUFS;
         }
-        arp_send_request(st, e);
-        nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
+        arp_ask(st, e);
     }
     /* RFC 1122 2.3.2.2: keep at least one packet; we keep a bounded few and
      * drop the newest beyond that. */
