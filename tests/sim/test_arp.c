@@ -4,6 +4,7 @@
  * address conflicts, malformed packets, static entries. */
 #include <errno.h>
 #include <nstack/nstack.h>
+#include <string.h>
 
 #include "support/sim_util.h"
 #include "test.h"
@@ -19,6 +20,7 @@ static const struct nst_stats *S(struct nst_stack *st) { return nst_stack_stats(
 static int arp_entry(struct nst_stack *st, nst_ip4_t addr, struct nst_arp_info *out)
 {
     static struct nst_arp_info v[512];
+    memset(out, 0, sizeof(*out));
     int n = nst_arp_list(st, v, 512);
     for (int i = 0; i < n && i < 512; i++) {
         if (v[i].addr == addr) {
