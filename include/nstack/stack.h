@@ -122,7 +122,8 @@ struct nst_stack_config {
     uint16_t ephemeral_hi;      /* 65535 */
 
     unsigned max_sockets;       /* descriptors per stack, 1 << 20 */
-    size_t udp_rcvbuf;          /* default bytes queued per UDP socket, 208 KiB */
+    size_t udp_rcvbuf;          /* default SO_RCVBUF of a UDP socket, 208 KiB: bounds the
+                                 * truesize of its queued datagrams (buffer and header) */
 
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
