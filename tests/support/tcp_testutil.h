@@ -74,7 +74,6 @@ static inline struct nst_stack_config tu_config(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
-    c.deterministic = 1;
     nst_tcp_config_default(&c.tcp);
     return c;
 }
