@@ -313,7 +313,6 @@ static int nhost_open(struct nhost *h, const struct opts *o)
     }
     struct nst_stack_config sc;
     nst_stack_config_default(&sc);
-    sc.use_os_entropy = 1;
     h->st = nst_stack_new(&sc);
     struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix};
     ic.mac = (struct nst_mac){{0x02, 0x6e, (uint8_t)(o->addr >> 24), (uint8_t)(o->addr >> 16),

@@ -62,6 +62,7 @@ int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_confi
     if (bu_frameq_init(&p->a2b, qb) || bu_frameq_init(&p->b2a, qb))
         return -1;
     c.name = "a";
+    c.deterministic = 1; /* runs compare alike */
     c.seed = 1;
     p->a = nst_stack_new(&c);
     c.name = "b";

@@ -149,8 +149,8 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     struct nst_stack_config sc;
     nst_stack_config_default(&sc);
     sc.name = "nstack";
-    /* A real network: ISNs, ports and hash keys must not be guessable. */
-    sc.use_os_entropy = 1;
+    /* A real network: ISNs, ports and hash keys come from OS entropy (the
+     * default; never opt into deterministic here). */
     if (o->ecn >= 0)
         sc.tcp.ecn = o->ecn;
     h->st = nst_stack_new(&sc);

@@ -91,33 +91,51 @@ void nst_tcp_config_default(struct nst_tcp_config *c);
 
 struct nst_stack_config {
     const char *name;           /* for logs and inspection; copied */
-    uint64_t seed;              /* per-stack generator seed (tests) */
-    int use_os_entropy;         /* 1: seed from getrandom() instead */
+    /* Randomness. By default every stack draws its secrets from getrandom():
+     * the key of ISNs (RFC 6528) and SYN cookies, the ephemeral port offsets
+     * (RFC 6056), hash table keys, IP IDs. deterministic = 1 derives them
+     * all from `seed` instead, so a run repeats exactly: for the simulator
+     * and tests ONLY. Whoever knows or guesses the seed predicts every ISN
+     * and port, so never set it on a stack that faces a real network. */
+    int deterministic;          /* 0: OS entropy (the default); 1: from `seed` */
+    uint64_t seed;              /* used only with deterministic = 1; 1 */
     int forwarding;             /* 1: act as a router between interfaces */
     uint8_t default_ttl;        /* 64 */
 
     /* ARP (RFC 826) */
-    nst_time_t arp_entry_ttl;   /* how long a resolved entry lives, 60 s */
-    nst_time_t arp_retry;       /* interval between requests, 1 s */
-    unsigned arp_max_retries;   /* requests before giving up, 3 */
+    nst_time_t arp_entry_ttl;   /* a confirmed entry turns stale after, and a stale
+                                 * one unused is forgotten after, 60 s */
+    nst_time_t arp_retry;       /* interval between requests and probes, 1 s */
+    unsigned arp_max_retries;   /* requests (or unicast probes) before giving up, 3 */
     unsigned arp_queue_max;     /* packets held per unresolved entry, 64 */
-    unsigned arp_table_max;     /* entries, 256 */
+    unsigned arp_table_max;     /* resolved entries (static ones included), 256 */
+    unsigned arp_incomplete_max; /* unresolved entries, the oldest recycled, 64 */
 
     /* IPv4 reassembly (RFC 791, RFC 815) */
     nst_time_t reass_timeout;   /* 30 s */
     size_t reass_mem_max;       /* bytes held by all partial datagrams, 256 KiB */
     unsigned reass_max_datagrams; /* partial datagrams at once, 64 */
 
-    /* ICMP errors are rate limited (RFC 1812 4.3.2.8): token bucket */
-    unsigned icmp_rate_per_sec; /* 1000 */
-    unsigned icmp_burst;        /* 50 */
+    /* ICMP errors are rate limited (RFC 1812 4.3.2.8, RFC 1122 3.2.2) twice,
+     * as Linux does: a token bucket shared by all destinations, and one per
+     * destination (a bounded table) so errors drawn toward one host cannot
+     * use up, and so reveal, the budget of another (SAD DNS, CVE-2020-25705). */
+    unsigned icmp_rate_per_sec; /* shared bucket: tokens a second, 1000 */
+    unsigned icmp_burst;        /* shared bucket: size, 50 */
+    int icmp_random_cost;       /* 1: each error costs 0, 1 or 2 shared tokens at
+                                 * random (mean 1) so the budget cannot be counted;
+                                 * 0: exactly 1 (tests of the bucket itself) */
+    nst_time_t icmp_dst_interval; /* per destination: one error per interval, 1 s;
+                                   * 0: no per-destination limit */
+    unsigned icmp_dst_burst;    /* per destination: errors in a burst, 6 */
 
     /* Ports (RFC 6056) */
     uint16_t ephemeral_lo;      /* 49152 */
     uint16_t ephemeral_hi;      /* 65535 */
 
     unsigned max_sockets;       /* descriptors per stack, 1 << 20 */
-    size_t udp_rcvbuf;          /* default bytes queued per UDP socket, 208 KiB */
+    size_t udp_rcvbuf;          /* default SO_RCVBUF of a UDP socket, 208 KiB: bounds the
+                                 * truesize of its queued datagrams (buffer and header) */
 
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
@@ -232,11 +250,20 @@ int nst_route_lookup(const struct nst_stack *st, nst_ip4_t dst, struct nst_route
 int nst_route_list(const struct nst_stack *st, struct nst_route *out, int max);
 
 /* ---- ARP cache inspection ---------------------------------------------- */
+/* An entry's state (src/ip/arp_cache.c tells the life of one). */
+enum nst_arp_state {
+    NST_ARP_STATE_INCOMPLETE, /* broadcast requests outstanding, packets queued */
+    NST_ARP_STATE_REACHABLE,  /* confirmed within arp_entry_ttl */
+    NST_ARP_STATE_STALE,      /* unconfirmed: used as is, probed when next used */
+    NST_ARP_STATE_PROBE,      /* unicast probes outstanding, still used */
+    NST_ARP_STATE_STATIC,
+};
 struct nst_arp_info {
     nst_ip4_t addr;
     struct nst_mac mac;
     int ifindex;
     int resolved;               /* 0: request outstanding */
+    int state;                  /* enum nst_arp_state */
     nst_time_t expires;
     unsigned queued;            /* packets waiting for resolution */
 };

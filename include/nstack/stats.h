@@ -17,7 +17,9 @@
     X(arp, rx_requests) X(arp, rx_replies) X(arp, tx_requests) X(arp, tx_replies) \
     X(arp, rx_malformed) X(arp, rx_not_for_us) X(arp, cache_entries_added)       \
     X(arp, cache_expired) X(arp, queue_drops) X(arp, resolve_failed)             \
-    X(arp, gratuitous_rx) X(arp, address_conflicts) X(arp, table_full)
+    X(arp, gratuitous_rx) X(arp, address_conflicts) X(arp, table_full)           \
+    X(arp, tx_probes) X(arp, probe_confirmed) X(arp, probe_failed)               \
+    X(arp, incomplete_evicted)
 
 #define NST_STATS_IP(X)                                                          \
     X(ip, rx_packets) X(ip, rx_delivered) X(ip, tx_packets) X(ip, forwarded)     \
@@ -38,7 +40,8 @@
     X(icmp, rx_echo_reply) X(icmp, rx_dest_unreach) X(icmp, rx_time_exceeded)    \
     X(icmp, rx_other) X(icmp, tx_echo_request) X(icmp, tx_echo_reply)            \
     X(icmp, tx_dest_unreach) X(icmp, tx_time_exceeded) X(icmp, rx_malformed)     \
-    X(icmp, rx_bad_checksum) X(icmp, rate_limited) X(icmp, rx_unmatched)
+    X(icmp, rx_bad_checksum) X(icmp, rate_limited) X(icmp, rx_unmatched)         \
+    X(icmp, rate_limited_dst)
 
 #define NST_STATS_UDP(X)                                                         \
     X(udp, rx_datagrams) X(udp, tx_datagrams) X(udp, rx_no_port)                 \

@@ -16,7 +16,7 @@ struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len)
         st->pkt_cache.free = p->next;
         st->pkt_cache.count--;
     } else {
-        size_t cap = need <= NST_PKT_SMALL_CAP ? NST_PKT_SMALL_CAP : need;
+        size_t cap = nst_pkt_cap_for(len);
         p = malloc(sizeof(*p) + cap);
         if (!p)
             return NULL;

@@ -45,6 +45,19 @@ struct nst_pkt_cache {
 };
 
 
+/* The capacity of the buffer nst_pkt_alloc() gives len bytes of data: at
+ * least a cached buffer's, so that it can be recycled. */
+static inline size_t nst_pkt_cap_for(size_t len)
+{
+    size_t need = NST_PKT_HEADROOM + len;
+    return need <= NST_PKT_SMALL_CAP ? NST_PKT_SMALL_CAP : need;
+}
+
+/* The memory a packet of len data bytes really occupies, header and
+ * headroom included (Linux's skb truesize): what a queue holding it is
+ * charged. */
+static inline size_t nst_pkt_truesize(size_t len) { return sizeof(struct nst_pkt) + nst_pkt_cap_for(len); }
+
 /* A packet with `len` bytes of data after NST_PKT_HEADROOM. NULL if out of memory. */
 struct nst_pkt *nst_pkt_alloc(struct nst_stack *st, size_t len);
 void nst_pkt_free(struct nst_stack *st, struct nst_pkt *p);

@@ -20,11 +20,15 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->arp_max_retries = 3;
     c->arp_queue_max = 64; /* Linux holds ~100 per neighbour: a burst (many FINs at once) must not be cut */
     c->arp_table_max = 256;
+    c->arp_incomplete_max = 64;
     c->reass_timeout = NST_SEC(30);
     c->reass_mem_max = 256 * 1024;
     c->reass_max_datagrams = 64;
     c->icmp_rate_per_sec = 1000;
     c->icmp_burst = 50;
+    c->icmp_random_cost = 1;
+    c->icmp_dst_interval = NST_SEC(1); /* Linux's icmp_ratelimit and XRLIM_BURST_FACTOR */
+    c->icmp_dst_burst = 6;
     c->ephemeral_lo = 49152;
     c->ephemeral_hi = 65535;
     c->max_sockets = 1u << 20;
@@ -38,16 +42,24 @@ static int config_valid(const struct nst_stack_config *c)
            c->reass_max_datagrams > 0 && c->max_sockets > 0 && c->default_ttl > 0;
 }
 
+/* The generator's state and the SipHash key come straight from the OS,
+ * all 256 + 128 bits of them, unless the caller opted into a repeatable
+ * run (the simulator, tests), where the 64-bit seed spreads to both. */
 static int stack_seed(struct nst_stack *st)
 {
-    uint64_t seed = st->cfg.seed;
-    if (st->cfg.use_os_entropy) {
-        int err = nst_os_entropy(&seed, sizeof(seed));
-        if (err)
-            return err;
+    if (st->cfg.deterministic) {
+        nst_rng_seed(&st->rng, st->cfg.seed);
+        nst_rng_fill(&st->rng, st->hash_key, sizeof(st->hash_key));
+        return 0;
     }
-    nst_rng_seed(&st->rng, seed);
-    nst_rng_fill(&st->rng, st->hash_key, sizeof(st->hash_key));
+    uint8_t bits[sizeof(st->rng.s) + sizeof(st->hash_key)];
+    int err = nst_os_entropy(bits, sizeof(bits));
+    if (err)
+        return err;
+    memcpy(st->rng.s, bits, sizeof(st->rng.s));
+    memcpy(st->hash_key, bits + sizeof(st->rng.s), sizeof(st->hash_key));
+    if (!(st->rng.s[0] | st->rng.s[1] | st->rng.s[2] | st->rng.s[3]))
+        nst_rng_seed(&st->rng, 1); /* xoshiro's one forbidden state */
     return 0;
 }
 

@@ -10,19 +10,43 @@
 #include "wire/eth.h"
 #include "wire/icmp.h"
 
-/* STATIC entries (like `arp -s`, or a point-to-point WAN link that needs no
- * resolution) never expire and are never evicted or overwritten. */
-enum arp_state { ARP_INCOMPLETE, ARP_REACHABLE, ARP_STATIC };
+/* An entry's life, after Linux's neighbour states and RFC 1122 2.3.2.1:
+ *   INCOMPLETE  broadcast requests every arp_retry, packets queued; after
+ *               arp_max_retries unanswered, the entry and its queue fail.
+ *   REACHABLE   confirmed by an ARP packet from the neighbour; lasts
+ *               arp_entry_ttl.
+ *   STALE       no confirmation for arp_entry_ttl: still used as it is, so
+ *               a busy flow never waits, but the first packet sent through
+ *               it starts a PROBE; unused for another arp_entry_ttl, gone.
+ *   PROBE       RFC 1122 2.3.2.1's "unicast poll": requests to the MAC we
+ *               know, arp_retry apart, while packets keep going to that
+ *               MAC; an answer makes the entry REACHABLE again, and after
+ *               arp_max_retries unanswered the entry is deleted (the next
+ *               packet asks by broadcast, finding a neighbour that moved).
+ *   STATIC      (like `arp -s`, or a point-to-point WAN link that needs no
+ *               resolution) never expires, is never evicted or overwritten.
+ * Unresolved entries are bounded apart from the others (arp_incomplete_max
+ * and arp_table_max): a flood toward addresses nobody answers for only
+ * recycles unresolved entries, never a resolved one, and never keeps the
+ * gateway from being resolved. */
+enum arp_state {
+    ARP_INCOMPLETE = NST_ARP_STATE_INCOMPLETE,
+    ARP_REACHABLE = NST_ARP_STATE_REACHABLE,
+    ARP_STALE = NST_ARP_STATE_STALE,
+    ARP_PROBE = NST_ARP_STATE_PROBE,
+    ARP_STATIC = NST_ARP_STATE_STATIC,
+};
 
 struct nst_arp_entry {
-    struct nst_arp_entry *next;
+    struct nst_arp_entry *next;   /* newest first */
     nst_ip4_t addr;
     int ifindex;
     enum arp_state state;
     struct nst_mac mac;
-    unsigned requests_sent;
-    nst_time_t expires;           /* REACHABLE: when the entry is forgotten */
-    struct nst_timer timer;       /* retry (INCOMPLETE) or expiry (REACHABLE) */
+    int gateway;                  /* a route's gateway when the entry was made */
+    unsigned requests_sent;       /* INCOMPLETE: broadcasts; PROBE: unicast probes */
+    nst_time_t expires;           /* REACHABLE: turns STALE; STALE: forgotten */
+    struct nst_timer timer;       /* retry (INCOMPLETE, PROBE) or expires */
     struct nst_pktq pending;      /* datagrams waiting for the answer */
 };
 
@@ -32,6 +56,11 @@ static struct nst_arp_entry *arp_find(struct nst_stack *st, int ifindex, nst_ip4
         if (e->addr == addr && e->ifindex == ifindex)
             return e;
     return NULL;
+}
+
+static unsigned *arp_count_of(struct nst_stack *st, const struct nst_arp_entry *e)
+{
+    return e->state == ARP_INCOMPLETE ? &st->ip.arp_incomplete : &st->ip.arp_resolved;
 }
 
 static void arp_unlink_free(struct nst_stack *st, struct nst_arp_entry *gone)
@@ -44,8 +73,16 @@ static void arp_unlink_free(struct nst_stack *st, struct nst_arp_entry *gone)
         *pp = gone->next;
     nst_timer_cancel(st, &gone->timer);
     nst_pktq_clear(st, &gone->pending);
-    st->ip.arp_count--;
+    (*arp_count_of(st, gone))--;
     free(gone);
+}
+
+/* Moves e to state, keeping the two counts right. */
+static void arp_set_state(struct nst_stack *st, struct nst_arp_entry *e, enum arp_state state)
+{
+    (*arp_count_of(st, e))--;
+    e->state = state;
+    (*arp_count_of(st, e))++;
 }
 
 static int arp_send(struct nst_stack *st, int ifindex, uint16_t op, const struct nst_mac *eth_dst,
@@ -64,11 +101,20 @@ static int arp_send(struct nst_stack *st, int ifindex, uint16_t op, const struct
     return nst_eth_output(st, ifindex, eth_dst, NST_ETHERTYPE_ARP, p);
 }
 
-static void arp_send_request(struct nst_stack *st, struct nst_arp_entry *e)
+/* One more request for e, the next arp_retry later: broadcast while
+ * unresolved; to the MAC we have when probing (RFC 1122 2.3.2.1's unicast
+ * poll). */
+static void arp_ask(struct nst_stack *st, struct nst_arp_entry *e)
 {
     static const struct nst_mac zero = {{0}};
+    const struct nst_mac *to = &nst_mac_broadcast;
+    if (e->state == ARP_PROBE) {
+        to = &e->mac;
+        NST_STAT_INC(st, arp, tx_probes);
+    }
     e->requests_sent++;
-    arp_send(st, e->ifindex, NST_ARP_REQUEST, &nst_mac_broadcast, &zero, e->addr);
+    arp_send(st, e->ifindex, NST_ARP_REQUEST, to, &zero, e->addr);
+    nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
 }
 
 /* Packets that waited in vain: a router tells their sender (RFC 1812
@@ -86,33 +132,95 @@ static void arp_fail_pending(struct nst_stack *st, struct nst_arp_entry *e)
     }
 }
 
+/* REACHABLE for arp_entry_ttl without a word from the neighbour: STALE.
+ * Connections forget their remembered MAC so that their next packet comes
+ * through nst_arp_output() and starts the probe. */
+static void arp_go_stale(struct nst_stack *st, struct nst_arp_entry *e)
+{
+    arp_set_state(st, e, ARP_STALE);
+    nst_dst_invalidate_all(&st->ip);
+    e->expires = st->now + st->cfg.arp_entry_ttl;
+    nst_timer_arm(st, &e->timer, e->expires);
+}
+
 static void arp_timer_fired(struct nst_stack *st, struct nst_timer *t)
 {
     struct nst_arp_entry *e = NST_CONTAINER_OF(t, struct nst_arp_entry, timer);
-    if (e->state == ARP_REACHABLE) {
+    switch (e->state) {
+    case ARP_REACHABLE:
+        arp_go_stale(st, e);
+        return;
+    case ARP_STALE:
         NST_STAT_INC(st, arp, cache_expired);
         arp_unlink_free(st, e);
         return;
-    }
-    if (e->requests_sent < st->cfg.arp_max_retries) {
-        arp_send_request(st, e);
-        nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
+    case ARP_INCOMPLETE:
+    case ARP_PROBE:
+        if (e->requests_sent < st->cfg.arp_max_retries) {
+            arp_ask(st, e);
+            return;
+        }
+        if (e->state == ARP_PROBE) {
+            NST_STAT_INC(st, arp, probe_failed);
+        } else {
+            NST_STAT_INC(st, arp, resolve_failed);
+            arp_fail_pending(st, e);
+        }
+        arp_unlink_free(st, e);
+        return;
+    case ARP_STATIC:
         return;
     }
-    NST_STAT_INC(st, arp, resolve_failed);
-    arp_fail_pending(st, e);
-    arp_unlink_free(st, e);
 }
 
-/* Makes room for one entry: evicts the oldest-expiring resolved entry. */
-static int arp_make_room(struct nst_stack *st)
+/* A gateway of some route through ifindex: the one neighbour every
+ * off-link packet needs. Asked once, when an entry is made (an unresolved
+ * entry lives a few seconds). */
+static int arp_is_gateway(const struct nst_stack *st, int ifindex, nst_ip4_t addr)
 {
-    if (st->ip.arp_count < st->cfg.arp_table_max)
+    for (int i = 0; i < st->ip.n_routes; i++)
+        if (st->ip.routes[i].gateway == addr && st->ip.routes[i].ifindex == ifindex)
+            return 1;
+    return 0;
+}
+
+/* Room for one more unresolved entry: the oldest unresolved one goes
+ * (a gateway's last), its queued packets failing as if unanswered. */
+static void arp_make_room_incomplete(struct nst_stack *st)
+{
+    if (st->ip.arp_incomplete < st->cfg.arp_incomplete_max)
+        return;
+    struct nst_arp_entry *oldest = NULL, *oldest_host = NULL;
+    for (struct nst_arp_entry *e = st->ip.arp; e; e = e->next) {
+        if (e->state != ARP_INCOMPLETE)
+            continue;
+        oldest = e; /* the list is newest first: the last one seen is the oldest */
+        if (!e->gateway)
+            oldest_host = e;
+    }
+    struct nst_arp_entry *victim = oldest_host ? oldest_host : oldest;
+    if (!victim)
+        return;
+    NST_STAT_INC(st, arp, incomplete_evicted);
+    arp_fail_pending(st, victim);
+    arp_unlink_free(st, victim);
+}
+
+/* Room for one more resolved entry: a STALE one goes first (nobody has
+ * used it lately), else the REACHABLE or PROBE one closest to its end.
+ * -ENOBUFS when every resolved entry is static. */
+static int arp_make_room_resolved(struct nst_stack *st)
+{
+    if (st->ip.arp_resolved < st->cfg.arp_table_max)
         return 0;
     struct nst_arp_entry *victim = NULL;
-    for (struct nst_arp_entry *e = st->ip.arp; e; e = e->next)
-        if (e->state == ARP_REACHABLE && (!victim || e->expires < victim->expires))
+    for (struct nst_arp_entry *e = st->ip.arp; e; e = e->next) {
+        if (e->state == ARP_INCOMPLETE || e->state == ARP_STATIC)
+            continue;
+        int stale = e->state == ARP_STALE, vstale = victim && victim->state == ARP_STALE;
+        if (!victim || stale > vstale || (stale == vstale && e->expires < victim->expires))
             victim = e;
+    }
     NST_STAT_INC(st, arp, table_full);
     if (!victim)
         return -ENOBUFS;
@@ -122,18 +230,20 @@ static int arp_make_room(struct nst_stack *st)
 
 static struct nst_arp_entry *arp_new_entry(struct nst_stack *st, int ifindex, nst_ip4_t addr)
 {
-    if (arp_make_room(st))
-        return NULL;
+    arp_make_room_incomplete(st);
+    if (st->ip.arp_incomplete >= st->cfg.arp_incomplete_max)
+        return NULL; /* arp_incomplete_max 0 */
     struct nst_arp_entry *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
     e->addr = addr;
     e->ifindex = ifindex;
+    e->gateway = arp_is_gateway(st, ifindex, addr);
     e->state = ARP_INCOMPLETE;
     nst_timer_init(&e->timer, arp_timer_fired);
     e->next = st->ip.arp;
     st->ip.arp = e;
-    st->ip.arp_count++;
+    st->ip.arp_incomplete++;
     return e;
 }
 
@@ -144,11 +254,23 @@ static void arp_flush_pending(struct nst_stack *st, struct nst_arp_entry *e)
         nst_eth_output(st, e->ifindex, &e->mac, NST_ETHERTYPE_IPV4, p);
 }
 
+/* An ARP packet from the neighbour: its MAC is confirmed for another
+ * arp_entry_ttl. An unresolved entry must find room among the resolved
+ * ones first; if it cannot (all static), it fails like an unanswered one. */
 static void arp_set_reachable(struct nst_stack *st, struct nst_arp_entry *e, const struct nst_mac *mac)
 {
-    if (e->state != ARP_REACHABLE)
+    if (e->state == ARP_INCOMPLETE) {
+        if (arp_make_room_resolved(st) < 0) {
+            arp_fail_pending(st, e);
+            arp_unlink_free(st, e);
+            return;
+        }
         NST_STAT_INC(st, arp, cache_entries_added);
-    e->state = ARP_REACHABLE;
+    } else if (e->state == ARP_PROBE) {
+        NST_STAT_INC(st, arp, probe_confirmed);
+    }
+    arp_set_state(st, e, ARP_REACHABLE);
+    e->requests_sent = 0;
     if (!nst_mac_eq(&e->mac, mac))
         nst_dst_invalidate_all(&st->ip); /* a neighbour moved (RFC 826: the sender's MAC wins) */
     e->mac = *mac;
@@ -183,8 +305,14 @@ int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct
     if (is_limited_or_directed_broadcast(ifc, next_hop))
         return nst_eth_output(st, ifindex, &nst_mac_broadcast, NST_ETHERTYPE_IPV4, p);
     struct nst_arp_entry *e = arp_find(st, ifindex, next_hop);
-    if (e && e->state != ARP_INCOMPLETE)
+    if (e && e->state != ARP_INCOMPLETE) {
+        if (e->state == ARP_STALE) { /* in use again: poll it, meanwhile send on */
+            arp_set_state(st, e, ARP_PROBE);
+            e->requests_sent = 0;
+            arp_ask(st, e);
+        }
         return nst_eth_output(st, ifindex, &e->mac, NST_ETHERTYPE_IPV4, p);
+    }
     if (!e) {
         e = arp_new_entry(st, ifindex, next_hop);
         if (!e) {
@@ -192,8 +320,7 @@ int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct
             nst_pkt_free(st, p);
             return -ENOBUFS;
         }
-        arp_send_request(st, e);
-        nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
+        arp_ask(st, e);
     }
     /* RFC 1122 2.3.2.2: keep at least one packet; we keep a bounded few and
      * drop the newest beyond that. */
@@ -269,8 +396,13 @@ int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const 
     struct nst_arp_entry *e = arp_find(st, ifindex, addr);
     if (!e && !(e = arp_new_entry(st, ifindex, addr)))
         return -ENOBUFS;
+    if (e->state == ARP_INCOMPLETE && arp_make_room_resolved(st) < 0) {
+        arp_fail_pending(st, e);
+        arp_unlink_free(st, e);
+        return -ENOBUFS;
+    }
     nst_timer_cancel(st, &e->timer);
-    e->state = ARP_STATIC;
+    arp_set_state(st, e, ARP_STATIC);
     e->mac = *mac;
     nst_dst_invalidate_all(&st->ip);
     arp_flush_pending(st, e);
@@ -291,6 +423,7 @@ int nst_arp_list(const struct nst_stack *st, struct nst_arp_info *out, int max)
             continue;
         out[n] = (struct nst_arp_info){.addr = e->addr, .mac = e->mac, .ifindex = e->ifindex,
                                        .resolved = e->state != ARP_INCOMPLETE,
+                                       .state = (int)e->state,
                                        .expires = e->state == ARP_STATIC ? NST_TIME_NEVER : e->expires,
                                        .queued = e->pending.count};
     }

@@ -60,15 +60,61 @@ static void icmp_refill(struct nst_stack *st)
     ip->icmp_credit = (uint32_t)(units % ICMP_CREDIT_PER_TOKEN);
 }
 
-/* RFC 1812 4.3.2.8: a token bucket (icmp_burst tokens, icmp_rate_per_sec
+/* The shared bucket (RFC 1812 4.3.2.8: icmp_burst tokens, icmp_rate_per_sec
  * of them a second), so a flood of bad datagrams cannot turn us into a
- * flood of ICMP errors. */
-static int icmp_rate_allows(struct nst_stack *st)
+ * flood of ICMP errors. Its exact size would be a counter any host can
+ * read (send n probes, see how many answers come back: CVE-2020-25705,
+ * the SAD DNS attack learnt which UDP ports were open that way), so an
+ * error costs 0, 1 or 2 tokens at random, as in Linux since then: 1 on
+ * average, never an exact count. */
+static int icmp_global_allows(struct nst_stack *st)
 {
     icmp_refill(st);
     if (st->ip.icmp_tokens == 0)
         return 0;
-    st->ip.icmp_tokens--;
+    uint32_t cost = st->cfg.icmp_random_cost ? (uint32_t)nst_rng_below(&st->rng, 3) : 1;
+    st->ip.icmp_tokens -= cost < st->ip.icmp_tokens ? cost : st->ip.icmp_tokens;
+    return 1;
+}
+
+/* The slot of dst in the per-destination table; a new destination takes a
+ * free slot, else the one unused the longest, with a full budget. */
+static struct nst_icmp_peer *icmp_peer(struct nst_stack *st, nst_ip4_t dst, nst_time_t full)
+{
+    uint32_t now = ++st->ip.icmp_peer_clock;
+    struct nst_icmp_peer *victim = NULL;
+    for (int i = 0; i < NST_ICMP_PEERS; i++) {
+        struct nst_icmp_peer *p = &st->ip.icmp_peers[i];
+        if (p->addr == dst) {
+            p->used = now;
+            return p;
+        }
+        /* Unsigned differences: ages stay right when the clock wraps. */
+        if (!victim || (victim->addr && (!p->addr || now - p->used > now - victim->used)))
+            victim = p;
+    }
+    *victim = (struct nst_icmp_peer){.addr = dst, .used = now, .last = st->now, .credit = full};
+    return victim;
+}
+
+/* RFC 1122 3.2.2 lets the rate be limited per destination; Linux keeps
+ * such a bucket per peer (icmp_ratelimit: one error a second, a burst of
+ * 6). Errors drawn toward one address then cannot exhaust the shared
+ * bucket and silence, or reveal, the errors owed to another. */
+static int icmp_dst_allows(struct nst_stack *st, nst_ip4_t dst)
+{
+    nst_time_t interval = st->cfg.icmp_dst_interval;
+    if (interval <= 0)
+        return 1;
+    unsigned burst = st->cfg.icmp_dst_burst;
+    nst_time_t full = burst > INT64_MAX / interval ? INT64_MAX : (nst_time_t)burst * interval;
+    struct nst_icmp_peer *p = icmp_peer(st, dst, full);
+    nst_time_t elapsed = st->now - p->last;
+    p->credit = elapsed >= full - p->credit ? full : p->credit + elapsed;
+    p->last = st->now;
+    if (p->credit < interval)
+        return 0;
+    p->credit -= interval;
     return 1;
 }
 
@@ -120,7 +166,13 @@ void nst_icmp_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint1
     struct nst_ipv4_repr h;
     if (parse_offending_header(orig, orig_len, &h) < 0 || !error_allowed(st, &h, orig, orig_len))
         return;
-    if (!icmp_rate_allows(st)) {
+    /* The destination's own budget first: what it refuses never touches
+     * the shared one. */
+    if (!icmp_dst_allows(st, h.src)) {
+        NST_STAT_INC(st, icmp, rate_limited_dst);
+        return;
+    }
+    if (!icmp_global_allows(st)) {
         NST_STAT_INC(st, icmp, rate_limited);
         return;
     }

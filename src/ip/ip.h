@@ -32,13 +32,25 @@ struct nst_ip_rx {
 struct nst_arp_entry;
 struct nst_reass;
 
+/* One destination's ICMP error budget, in nanoseconds of credit: each
+ * error costs icmp_dst_interval, credit grows with time up to
+ * icmp_dst_burst intervals (Linux's inet_peer_xrlim_allow). */
+#define NST_ICMP_PEERS 64
+struct nst_icmp_peer {
+    nst_ip4_t addr;            /* 0: free */
+    uint32_t used;             /* icmp_peer_clock when last asked: least recently used goes */
+    nst_time_t last;           /* last time credit was added */
+    nst_time_t credit;
+};
+
 struct nst_ip_state {
     struct nst_iface ifaces[NST_MAX_IFACES];
     int n_ifaces;
     struct nst_route *routes;  /* kept sorted: longest prefix first, then metric */
     int n_routes;
-    struct nst_arp_entry *arp; /* list; bounded by cfg.arp_table_max */
-    unsigned arp_count;
+    struct nst_arp_entry *arp; /* list, newest first */
+    unsigned arp_resolved;     /* entries with a MAC: at most cfg.arp_table_max */
+    unsigned arp_incomplete;   /* entries still asking: at most cfg.arp_incomplete_max */
     struct nst_reass *reass;   /* list of partial datagrams */
     unsigned reass_count;
     size_t reass_mem;
@@ -55,6 +67,10 @@ struct nst_ip_state {
     uint32_t icmp_tokens;
     uint32_t icmp_credit;      /* < 1e9 */
     nst_time_t icmp_last;
+    /* Per-destination ICMP error buckets, the least recently used one
+     * recycled when a new destination needs a slot. */
+    struct nst_icmp_peer icmp_peers[NST_ICMP_PEERS];
+    uint32_t icmp_peer_clock;
 };
 
 /* A connection's remembered way out: interface, next hop's MAC and MTU,
@@ -97,8 +113,8 @@ int nst_ip_output(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip
  * from there while it is valid. */
 int nst_ip_output_dst(struct nst_stack *st, struct nst_pkt *p, nst_ip4_t src, nst_ip4_t dst, uint8_t proto,
                       uint8_t ttl, uint8_t tos, int df, struct nst_dst *dc);
-/* The MAC of a resolved neighbour (ARP entry reachable or static): 0, or
- * -ENOENT. */
+/* The MAC of a resolved neighbour (ARP entry reachable, stale, being
+ * probed, or static): 0, or -ENOENT. */
 int nst_arp_lookup(const struct nst_stack *st, int ifindex, nst_ip4_t addr, struct nst_mac *mac);
 /* Sends a whole IPv4 datagram (header included) out of ifindex toward
  * next_hop. Consumes p. Used by output and by forwarding. */

@@ -93,7 +93,7 @@ struct nst_stack *nst_world_add_host(struct nst_world *w, const char *name, cons
     c.name = name;
     c.seed = host_seed(w->seed, w->nhosts);
     /* OS entropy would make the run unrepeatable: the world seed rules. */
-    c.use_os_entropy = 0;
+    c.deterministic = 1;
 
     char *copy = strdup(name);
     if (!copy)

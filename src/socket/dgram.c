@@ -19,15 +19,17 @@ void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, co
 int nst_dgram_enqueue(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *data, size_t len,
                       nst_ip4_t from, uint16_t from_port)
 {
-    /* Each datagram is charged its bytes plus a fixed overhead (as Linux
-     * charges an skb's truesize), so that a flood of empty datagrams is
-     * bounded by the receive buffer too. */
-    size_t charged = d->rxq.bytes + (size_t)(d->rxq.count + 1) * NST_DGRAM_RX_OVERHEAD;
-    if (charged + len > d->rcvbuf)
+    /* Each datagram is charged the memory its copy really takes, buffer
+     * and packet header (as Linux charges an skb's truesize): SO_RCVBUF
+     * then bounds memory, and a flood of empty datagrams, each in a whole
+     * buffer, is cut off as soon as it fills that much. */
+    size_t cost = nst_pkt_truesize(len);
+    if (d->rx_mem + cost > d->rcvbuf)
         return -ENOBUFS;
     struct nst_pkt *p = nst_pkt_alloc(st, len);
     if (!p)
         return -ENOBUFS;
+    d->rx_mem += cost;
     memcpy(nst_pkt_data(p), data, len);
     p->aux = from;
     p->aux2 = from_port;
@@ -42,7 +44,11 @@ void nst_dgram_set_error(struct nst_stack *st, struct nst_dgram_sock *d, int err
     nst_sock_notify(st, &d->base);
 }
 
-void nst_dgram_free_queue(struct nst_stack *st, struct nst_dgram_sock *d) { nst_pktq_clear(st, &d->rxq); }
+void nst_dgram_free_queue(struct nst_stack *st, struct nst_dgram_sock *d)
+{
+    nst_pktq_clear(st, &d->rxq);
+    d->rx_mem = 0;
+}
 
 ssize_t nst_dgram_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
                            struct nst_sockaddr *from)
@@ -63,8 +69,10 @@ ssize_t nst_dgram_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, 
         from->addr = p->aux;
         from->port = (uint16_t)p->aux2;
     }
-    if (!(flags & NST_MSG_PEEK))
+    if (!(flags & NST_MSG_PEEK)) {
+        d->rx_mem -= nst_pkt_truesize(p->len);
         nst_pkt_free(st, nst_pktq_pop(&d->rxq));
+    }
     return (ssize_t)n;
 }
 

@@ -17,15 +17,13 @@ struct nst_dgram_sock {
     int error;                /* pending error (positive errno), reported once */
     uint8_t ttl;              /* 0: stack default */
     size_t rcvbuf;
+    size_t rx_mem;            /* what rxq occupies: the sum of its packets' truesize */
     struct nst_pktq rxq;      /* data = payload; aux = source address, aux2 = source port */
 };
 
-/* What a queued datagram costs in the receive buffer besides its bytes. */
-#define NST_DGRAM_RX_OVERHEAD 64
-
 void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, const struct nst_proto_ops *ops);
 /* Queues a copy of a received datagram; 0, or -ENOBUFS when the receive
- * buffer is full (the caller counts it). */
+ * buffer cannot hold its truesize (the caller counts it). */
 int nst_dgram_enqueue(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *data, size_t len,
                       nst_ip4_t from, uint16_t from_port);
 void nst_dgram_set_error(struct nst_stack *st, struct nst_dgram_sock *d, int err);

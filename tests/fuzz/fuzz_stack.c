@@ -711,6 +711,7 @@ static void configure(struct nst_stack_config *cfg, uint8_t k)
 {
     nst_stack_config_default(cfg);
     cfg->name = "fuzz";
+    cfg->deterministic = 1; /* a crash replays from its input alone */
     cfg->seed = 1;
     if (k & 1) { /* small buffers: full windows and queues in few bytes */
         cfg->tcp.sndbuf = 4096;

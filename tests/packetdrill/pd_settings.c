@@ -22,6 +22,7 @@ void pd_config_default(struct pd_config *c)
     c->wait_max = NST_SEC(3600);
     nst_stack_config_default(&c->stack);
     c->stack.name = "pd";
+    c->stack.deterministic = 1; /* scripts replay exactly */
     c->stack.seed = 1;
 }
 

@@ -4,6 +4,7 @@
  * address conflicts, malformed packets, static entries. */
 #include <errno.h>
 #include <nstack/nstack.h>
+#include <string.h>
 
 #include "support/sim_util.h"
 #include "test.h"
@@ -18,9 +19,10 @@ static const struct nst_stats *S(struct nst_stack *st) { return nst_stack_stats(
 
 static int arp_entry(struct nst_stack *st, nst_ip4_t addr, struct nst_arp_info *out)
 {
-    struct nst_arp_info v[64];
-    int n = nst_arp_list(st, v, 64);
-    for (int i = 0; i < n && i < 64; i++) {
+    static struct nst_arp_info v[512];
+    memset(out, 0, sizeof(*out));
+    int n = nst_arp_list(st, v, 512);
+    for (int i = 0; i < n && i < 512; i++) {
         if (v[i].addr == addr) {
             *out = v[i];
             return 1;
@@ -100,8 +102,19 @@ static void test_request_reply_on_link(void)
     CHECK_EQ(S(p.b)->arp_tx_requests, 0);
     CHECK_EQ(ba->offered, 2);
 
-    /* Expiry: exactly arp_entry_ttl after each entry was learnt, not when
-     * used. b's entry for a goes first. */
+    /* Exactly arp_entry_ttl after each entry was learnt (not when used)
+     * it turns STALE; unused for another arp_entry_ttl, it is forgotten,
+     * with no probe ever sent. b's entry for a goes first. */
+    nst_world_run_until(p.w, eb.expires - 1);
+    CHECK(arp_entry(p.b, SU_A_ADDR, &eb));
+    CHECK_EQ(eb.state, NST_ARP_STATE_REACHABLE);
+    nst_world_run_until(p.w, eb.expires);
+    CHECK(arp_entry(p.b, SU_A_ADDR, &eb));
+    CHECK_EQ(eb.state, NST_ARP_STATE_STALE);
+    CHECK_EQ(eb.expires, T0 + NST_MSEC(1) + NST_SEC(120));
+    nst_world_run_until(p.w, ea.expires);
+    CHECK(arp_entry(p.a, SU_B_ADDR, &ea));
+    CHECK_EQ(ea.state, NST_ARP_STATE_STALE);
     nst_world_run_until(p.w, eb.expires - 1);
     CHECK_EQ(arp_count(p.b), 1);
     CHECK_EQ(S(p.b)->arp_cache_expired, 0);
@@ -114,6 +127,7 @@ static void test_request_reply_on_link(void)
     nst_world_run_until(p.w, ea.expires);
     CHECK_EQ(arp_count(p.a), 0);
     CHECK_EQ(S(p.a)->arp_cache_expired, 1);
+    CHECK_EQ(S(p.a)->arp_tx_probes + S(p.b)->arp_tx_probes, 0);
     /* Afterwards a datagram needs a new resolution. */
     nst_time_t t1 = nst_world_now(p.w);
     CHECK_EQ(send_udp(p.a, fa, SU_B_ADDR, 2000, 5), 5);
@@ -163,6 +177,7 @@ static void test_request_bytes_and_reply_flush(void)
     struct rig r;
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.arp_queue_max = 4;
     rig_up(&r, &c);
     /* Six datagrams to an unresolved neighbour: one request, four queued,
@@ -245,6 +260,7 @@ static void test_router_arp_failure_icmp(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     struct nst_stack *st = nst_stack_new(&c);
     struct su_tap in, out;
@@ -349,10 +365,15 @@ static void test_gratuitous_updates_entry(void)
                NST_IP4(10, 0, 0, 50), T0 + NST_SEC(11));
     CHECK_EQ(S(r.st)->arp_gratuitous_rx, 2);
     CHECK_EQ(arp_count(r.st), 1);
-    /* The old entry's expiry was replaced, not added to: it goes at T0+70s. */
-    nst_stack_poll(r.st, T0 + NST_SEC(60));
-    CHECK_EQ(arp_count(r.st), 1);
+    /* The old entry's expiry was replaced, not added to: it turns STALE at
+     * T0+70s (and, unused, is forgotten 60 s later). */
+    nst_stack_poll(r.st, T0 + NST_SEC(70) - 1);
+    CHECK(arp_entry(r.st, PEER, &e));
+    CHECK_EQ(e.state, NST_ARP_STATE_REACHABLE);
     nst_stack_poll(r.st, T0 + NST_SEC(70));
+    CHECK(arp_entry(r.st, PEER, &e));
+    CHECK_EQ(e.state, NST_ARP_STATE_STALE);
+    nst_stack_poll(r.st, T0 + NST_SEC(130));
     CHECK_EQ(arp_count(r.st), 0);
     CHECK_EQ(S(r.st)->arp_cache_expired, 1);
     rig_down(&r);
@@ -462,33 +483,218 @@ static void test_static_entries(void)
     rig_down(&r);
 }
 
-/* The table is bounded: unresolved entries are never evicted, resolved ones
- * go oldest-expiry first. */
+/* The two bounds: unresolved entries (arp_incomplete_max, the oldest
+ * recycled, its queued datagram failing), resolved ones (arp_table_max,
+ * the one closest to its end going). */
 static void test_table_bound(void)
 {
     struct rig r;
     struct nst_stack_config c;
     nst_stack_config_default(&c);
-    c.arp_table_max = 3;
+    c.arp_table_max = 2;
+    c.arp_incomplete_max = 3;
     rig_up(&r, &c);
     for (int i = 0; i < 3; i++)
         CHECK_EQ(send_udp(r.st, r.fd, NST_IP4(10, 0, 0, 10 + i), 7, 1), 1);
     CHECK_EQ(arp_count(r.st), 3);
-    CHECK_EQ(send_udp(r.st, r.fd, NST_IP4(10, 0, 0, 13), 7, 1), -ENOBUFS);
-    CHECK_EQ(S(r.st)->arp_table_full, 1);
+    CHECK_EQ(send_udp(r.st, r.fd, NST_IP4(10, 0, 0, 13), 7, 1), 1);
+    CHECK_EQ(S(r.st)->arp_incomplete_evicted, 1);
     CHECK_EQ(S(r.st)->ip_drop_arp_failed, 1);
     CHECK_EQ(arp_count(r.st), 3);
-    /* Resolve .10 then .11 (so .10 expires first). */
-    struct nst_mac m10 = su_mac(10), m11 = su_mac(11);
-    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &m10, NST_IP4(10, 0, 0, 10), &r.tap.mac, HOST, T0 + 1);
-    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &m11, NST_IP4(10, 0, 0, 11), &r.tap.mac, HOST, T0 + 2);
-    CHECK_EQ(send_udp(r.st, r.fd, NST_IP4(10, 0, 0, 13), 7, 1), 1);
-    CHECK_EQ(S(r.st)->arp_table_full, 2);
     struct nst_arp_info e;
     CHECK(!arp_entry(r.st, NST_IP4(10, 0, 0, 10), &e));
-    CHECK(arp_entry(r.st, NST_IP4(10, 0, 0, 11), &e));
+    /* Resolve .11 then .12 (so .11 ends first), then .13: one too many. */
+    struct nst_mac m11 = su_mac(11), m12 = su_mac(12), m13 = su_mac(13);
+    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &m11, NST_IP4(10, 0, 0, 11), &r.tap.mac, HOST, T0 + 1);
+    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &m12, NST_IP4(10, 0, 0, 12), &r.tap.mac, HOST, T0 + 2);
+    CHECK_EQ(S(r.st)->arp_table_full, 0);
+    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &m13, NST_IP4(10, 0, 0, 13), &r.tap.mac, HOST, T0 + 3);
+    CHECK_EQ(S(r.st)->arp_table_full, 1);
+    CHECK(!arp_entry(r.st, NST_IP4(10, 0, 0, 11), &e));
+    CHECK(arp_entry(r.st, NST_IP4(10, 0, 0, 12), &e));
     CHECK(arp_entry(r.st, NST_IP4(10, 0, 0, 13), &e));
-    CHECK_EQ(arp_count(r.st), 3);
+    CHECK_EQ(e.state, NST_ARP_STATE_REACHABLE);
+    CHECK_EQ(arp_count(r.st), 2);
+    CHECK_EQ(S(r.st)->udp_tx_datagrams, 4);
+    rig_down(&r);
+}
+
+/* A busy flow keeps its neighbour without a pause (RFC 1122 2.3.2.1 unicast
+ * poll). Three datagrams every 10 ms to PEER for 200 s, the test answering
+ * every ARP request 1 ms after it left, and a queue of one datagram for an
+ * unresolved neighbour (so any wait for ARP would lose datagrams): after
+ * the first resolution every datagram leaves the instant it is sent,
+ * addressed to PEER's MAC; each time the entry turns STALE (60 s after the
+ * last answer) the next datagram sends exactly one unicast probe, and its
+ * answer makes the entry REACHABLE again. Then PEER falls silent: three
+ * unicast probes 1 s apart, the entry is deleted, the next datagram asks by
+ * broadcast. */
+static int answer_requests(struct rig *r, size_t from, nst_time_t *probe_at, int *nprobes, int reply)
+{
+    int broadcasts = 0;
+    for (size_t i = from; i < r->tap.n; i++) {
+        struct su_parsed p;
+        CHECK_EQ(su_parse(r->tap.v[i].data, r->tap.v[i].len, &p), 0);
+        if (!p.is_arp)
+            continue;
+        CHECK_EQ(p.arp.op, NST_ARP_REQUEST);
+        CHECK_EQ(p.arp.tpa, PEER);
+        if (nst_mac_eq(&p.eth.dst, &nst_mac_broadcast))
+            broadcasts++;
+        else {
+            CHECK_MEM(p.eth.dst.b, r->peer.b, 6);
+            probe_at[(*nprobes)++] = r->tap.v[i].at;
+        }
+        if (reply)
+            inject_arp(r, NST_ARP_REPLY, &r->tap.mac, &r->peer, PEER, &r->tap.mac, HOST,
+                       r->tap.v[i].at + NST_MSEC(1));
+    }
+    return broadcasts;
+}
+
+/* Sends n datagrams at t; every IPv4 frame since `from` must have left at
+ * once toward PEER's MAC. Returns how many did. */
+static size_t send_burst(struct rig *r, int n, nst_time_t t)
+{
+    size_t from = r->tap.n, ip = 0;
+    nst_stack_poll(r->st, t);
+    for (int k = 0; k < n; k++)
+        CHECK_EQ(send_udp(r->st, r->fd, PEER, 7, 10), 10);
+    for (size_t i = from; i < r->tap.n; i++) {
+        struct su_parsed p;
+        CHECK_EQ(su_parse(r->tap.v[i].data, r->tap.v[i].len, &p), 0);
+        if (p.is_arp)
+            continue;
+        CHECK_MEM(p.eth.dst.b, r->peer.b, 6);
+        CHECK_EQ(r->tap.v[i].at, t);
+        ip++;
+    }
+    return ip;
+}
+
+static void test_busy_flow_unicast_poll(void)
+{
+    struct rig r;
+    struct nst_stack_config c;
+    nst_stack_config_default(&c);
+    c.arp_queue_max = 1;
+    rig_up(&r, &c);
+    nst_time_t probe_at[16];
+    int nprobes = 0;
+    CHECK_EQ(send_udp(r.st, r.fd, PEER, 7, 10), 10);
+    CHECK_EQ(answer_requests(&r, 0, probe_at, &nprobes, 1), 1);
+    CHECK_EQ(su_tap_count_ip(&r.tap, 0), 1); /* flushed at T0 + 1 ms */
+    su_tap_clear(&r.tap);
+    size_t delivered = 0, ticks = 0;
+    for (nst_time_t t = T0 + NST_MSEC(10); t < T0 + NST_SEC(200); t += NST_MSEC(10), ticks++) {
+        delivered += send_burst(&r, 3, t);
+        CHECK_EQ(answer_requests(&r, 0, probe_at, &nprobes, 1), 0);
+        su_tap_clear(&r.tap);
+    }
+    CHECK_EQ(delivered, 3 * ticks);
+    CHECK_EQ(nprobes, 3);
+    /* Confirmed at T0+1ms; stale 60 s later; the next tick's datagram
+     * probes; its answer 1 ms later starts the next 60 s. */
+    CHECK_EQ(probe_at[0], T0 + NST_SEC(60) + NST_MSEC(10));
+    CHECK_EQ(probe_at[1], T0 + NST_SEC(120) + NST_MSEC(20));
+    CHECK_EQ(probe_at[2], T0 + NST_SEC(180) + NST_MSEC(30));
+    CHECK_EQ(S(r.st)->arp_tx_probes, 3);
+    CHECK_EQ(S(r.st)->arp_probe_confirmed, 3);
+    CHECK_EQ(S(r.st)->arp_tx_requests, 4);
+    CHECK_EQ(S(r.st)->arp_cache_expired, 0);
+    CHECK_EQ(S(r.st)->arp_probe_failed, 0);
+    CHECK_EQ(S(r.st)->arp_queue_drops, 0);
+    CHECK_EQ(S(r.st)->ip_drop_arp_failed, 0);
+    CHECK_EQ(S(r.st)->arp_cache_entries_added, 1);
+
+    /* PEER falls silent. Stale at T0+240.031s; probes at the next tick
+     * and 1 s, 2 s after it, datagrams still flowing; deleted at 3 s. */
+    nst_time_t stale = T0 + NST_SEC(240) + NST_MSEC(31), tick = T0 + NST_SEC(240) + NST_MSEC(40);
+    struct nst_arp_info e;
+    for (nst_time_t t = T0 + NST_SEC(200); t < tick + NST_SEC(3); t += NST_MSEC(10)) {
+        if (t == stale - NST_MSEC(1)) {
+            CHECK(arp_entry(r.st, PEER, &e));
+            CHECK_EQ(e.state, NST_ARP_STATE_REACHABLE);
+        }
+        CHECK_EQ(send_burst(&r, 1, t), 1);
+        CHECK_EQ(answer_requests(&r, 0, probe_at, &nprobes, 0), 0);
+        su_tap_clear(&r.tap);
+        if (t == tick) {
+            CHECK(arp_entry(r.st, PEER, &e));
+            CHECK_EQ(e.state, NST_ARP_STATE_PROBE);
+        }
+    }
+    CHECK_EQ(nprobes, 6);
+    CHECK_EQ(probe_at[3], tick);
+    CHECK_EQ(probe_at[4], tick + NST_SEC(1));
+    CHECK_EQ(probe_at[5], tick + NST_SEC(2));
+    CHECK_EQ(S(r.st)->arp_probe_failed, 0);
+    nst_stack_poll(r.st, tick + NST_SEC(3));
+    CHECK_EQ(S(r.st)->arp_probe_failed, 1);
+    CHECK_EQ(arp_count(r.st), 0);
+    CHECK_EQ(send_udp(r.st, r.fd, PEER, 7, 10), 10);
+    CHECK_EQ(answer_requests(&r, 0, probe_at, &nprobes, 0), 1);
+    CHECK_EQ(su_tap_count_ip(&r.tap, 0), 0); /* queued, waiting for the answer */
+    rig_down(&r);
+}
+
+/* A flood toward on-link addresses that nobody answers for (what spoofed
+ * sources or a scan make a host or router ask about) recycles only the
+ * unresolved entries: the resolved neighbour stays, and the gateway,
+ * needed in the middle of the flood, is asked for, kept while the flood
+ * goes on, and resolved. */
+#define GW NST_IP4(10, 0, 255, 254)
+#define FAR_HOST NST_IP4(192, 0, 2, 1)
+#define FLOOD 400
+
+static void flood(struct rig *r, nst_time_t t)
+{
+    nst_stack_poll(r->st, t);
+    for (int i = 0; i < FLOOD; i++)
+        CHECK_EQ(send_udp(r->st, r->fd, NST_IP4(10, 0, 1 + i / 200, 1 + i % 200), 7, 1), 1);
+}
+
+static void test_unresolved_flood_spares_gateway(void)
+{
+    struct rig r;
+    r.st = su_tap_host(NULL, &r.tap, HOST, 16);
+    CHECK(r.st != NULL);
+    r.peer = su_mac(2);
+    nst_stack_poll(r.st, T0);
+    r.fd = su_udp_bound(r.st, 0, 1000);
+    CHECK_EQ(nst_route_add(r.st, 0, 0, GW, 0, 0), 0);
+    CHECK_EQ(send_udp(r.st, r.fd, PEER, 7, 1), 1);
+    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &r.peer, PEER, &r.tap.mac, HOST, T0 + 1);
+
+    flood(&r, T0 + NST_MSEC(1));
+    CHECK_EQ(S(r.st)->arp_incomplete_evicted, FLOOD - 64);
+    CHECK_EQ(S(r.st)->ip_drop_arp_failed, FLOOD - 64);
+    CHECK_EQ(arp_count(r.st), 1 + 64);
+    /* The gateway is needed: asked for at once. */
+    su_tap_clear(&r.tap);
+    CHECK_EQ(send_udp(r.st, r.fd, FAR_HOST, 53, 5), 5);
+    CHECK_EQ(su_tap_count_arp(&r.tap, NST_ARP_REQUEST), 1);
+    struct su_parsed p;
+    CHECK_EQ(su_parse(r.tap.v[0].data, r.tap.v[0].len, &p), 0);
+    CHECK_EQ(p.arp.tpa, GW);
+    /* More flood: the gateway's entry (and its datagram) stay. */
+    flood(&r, T0 + NST_MSEC(2));
+    CHECK_EQ(S(r.st)->arp_incomplete_evicted, 2 * FLOOD - 64 + 1);
+    struct nst_arp_info e;
+    CHECK(arp_entry(r.st, GW, &e));
+    CHECK_EQ(e.queued, 1);
+    struct nst_mac gw_mac = su_mac(0xfe);
+    su_tap_clear(&r.tap);
+    inject_arp(&r, NST_ARP_REPLY, &r.tap.mac, &gw_mac, GW, &r.tap.mac, HOST, T0 + NST_MSEC(3));
+    CHECK_EQ(r.tap.n, 1);
+    CHECK_EQ(su_parse(r.tap.v[0].data, r.tap.v[0].len, &p), 0);
+    CHECK(p.is_ip);
+    CHECK_EQ(p.ip.dst, FAR_HOST);
+    CHECK_MEM(p.eth.dst.b, gw_mac.b, 6);
+    /* The neighbour resolved before the flood never left. */
+    CHECK(arp_entry(r.st, PEER, &e));
+    CHECK_EQ(e.state, NST_ARP_STATE_REACHABLE);
+    CHECK_EQ(S(r.st)->arp_table_full, 0);
     rig_down(&r);
 }
 
@@ -504,5 +710,7 @@ int main(void)
     RUN(test_malformed);
     RUN(test_static_entries);
     RUN(test_table_bound);
+    RUN(test_busy_flow_unicast_poll);
+    RUN(test_unresolved_flood_spares_gateway);
     return nst_test_done();
 }

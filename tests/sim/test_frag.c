@@ -106,6 +106,7 @@ static void test_router_fragments_to_576(void)
     struct nst_world *w = nst_world_new(5);
     struct nst_stack_config rc;
     nst_stack_config_default(&rc);
+    rc.deterministic = 1;
     rc.forwarding = 1;
     struct nst_stack *a = nst_world_add_host(w, "a", NULL), *r = nst_world_add_host(w, "r", &rc),
                      *b = nst_world_add_host(w, "b", NULL);
@@ -162,6 +163,7 @@ static void test_router_fragments_with_options(void)
 {
     struct nst_stack_config rc;
     nst_stack_config_default(&rc);
+    rc.deterministic = 1;
     rc.forwarding = 1;
     struct nst_stack *r = nst_stack_new(&rc);
     struct su_tap in, out;
@@ -409,6 +411,7 @@ static void test_reassembly_timeout_icmp(void)
     host_down(&h);
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.reass_timeout = NST_MSEC(1500) + 3;
     host_up(&h, &c, 2992);
     inject_frag(&h, 1, 1480, 1480, 1, T0);
@@ -459,6 +462,9 @@ static void test_fragment_flood_memory_bound(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
+    c.icmp_random_cost = 0; /* the shared bucket exactly, and no per-source limit */
+    c.icmp_dst_interval = 0;
     c.reass_max_datagrams = 1000000; /* let memory be the only bound */
     struct host h;
     host_up(&h, &c, 2992);

@@ -33,6 +33,7 @@ static void router_up(struct router *r, int default_route)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     r->st = nst_stack_new(&c);
     const nst_ip4_t addr[2] = {R_IF0, R_IF1};

@@ -332,6 +332,7 @@ static void router_up(struct router *r, const struct nst_stack_config *base)
         c = *base;
     else
         nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     r->st = nst_stack_new(&c);
     static const nst_ip4_t addr[3] = {NST_IP4(10, 1, 0, 1), NST_IP4(10, 2, 0, 1), NST_IP4(10, 3, 0, 1)};
@@ -562,11 +563,22 @@ static void expect_errors(struct router *r, int count, nst_time_t at, int sent, 
     CHECK_EQ(S(r->st)->icmp_rate_limited, limited);
 }
 
+/* The shared bucket alone, each error costing exactly one token. */
+static struct nst_stack_config exact_icmp_bucket(void)
+{
+    struct nst_stack_config c;
+    nst_stack_config_default(&c);
+    c.icmp_random_cost = 0;
+    c.icmp_dst_interval = 0;
+    return c;
+}
+
 /* RFC 1812 4.3.2.8: a token bucket (burst 50, 1000 per second). */
 static void test_icmp_rate_limit(void)
 {
+    struct nst_stack_config c = exact_icmp_bucket();
     struct router r;
-    router_up(&r, NULL);
+    router_up(&r, &c);
     expect_errors(&r, 60, T0, 50, 10);
     CHECK_EQ(S(r.st)->ip_drop_ttl_expired, 60);
     /* 1 ms later exactly one token has come back. */
@@ -582,8 +594,7 @@ static void test_icmp_rate_limit(void)
 /* A custom limit from the configuration. */
 static void test_icmp_rate_limit_config(void)
 {
-    struct nst_stack_config c;
-    nst_stack_config_default(&c);
+    struct nst_stack_config c = exact_icmp_bucket();
     c.icmp_burst = 3;
     c.icmp_rate_per_sec = 10;
     struct router r;

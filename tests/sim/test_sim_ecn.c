@@ -56,6 +56,7 @@ static void test_router_keeps_ecn(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.forwarding = 1;
     struct nst_stack *r = nst_stack_new(&c);
     struct su_tap t[2];
@@ -104,6 +105,7 @@ static void pair_up(struct su_pair *p, uint64_t seed, int ecn, const struct nst_
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     nst_tcp_config_default(&c.tcp);
     c.tcp.ecn = ecn;
     /* Plain slow start, so that the queue fills and must mark or drop

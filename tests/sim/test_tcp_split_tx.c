@@ -191,6 +191,7 @@ static void world_init(struct world *w, int a_takes_pieces)
     memset(w, 0, sizeof(*w));
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.seed = 7;
     w->a = nst_stack_new(&c);
     c.seed = 8;
@@ -285,12 +286,13 @@ static void run_transfer(int a_takes_pieces)
         CHECK(w.ea.whole_tcp_data_frames >= (n + 1447) / 1448);
     }
 
-    /* Let a's ARP entry for b lapse (60 s) on an idle connection: the next
-     * data segment waits for ARP, is made whole in the queue, and goes out
-     * as a whole frame once b answers. */
+    /* Let a's ARP entry for b lapse on an idle connection (stale after
+     * 60 s, forgotten 60 s later): the next data segment waits for ARP, is
+     * made whole in the queue, and goes out as a whole frame once b
+     * answers. */
     uint64_t expired0 = nst_stack_stats(w.a)->arp_cache_expired;
     uint64_t req0 = nst_stack_stats(w.a)->arp_tx_requests;
-    for (int i = 0; i < 62; i++)
+    for (int i = 0; i < 122; i++)
         step(&w, NST_SEC(1));
     CHECK_EQ(nst_stack_stats(w.a)->arp_cache_expired, expired0 + 1);
     unsigned whole0 = w.ea.whole_tcp_data_frames;

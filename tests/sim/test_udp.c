@@ -185,6 +185,7 @@ static void test_ephemeral_ports(void)
     /* A range of 10 ports: 10 sockets get all of them, the 11th none. */
     struct nst_stack_config small;
     nst_stack_config_default(&small);
+    small.deterministic = 1;
     small.ephemeral_lo = 40000;
     small.ephemeral_hi = 40009;
     struct nst_stack *st = nst_stack_new(&small);
@@ -367,8 +368,8 @@ static void test_rcvbuf_overflow(void)
     struct su_pair p;
     pair_up(&p);
     int fa = nst_socket(p.a, NST_SOCK_DGRAM), fb = su_udp_bound(p.b, 0, 2222);
-    /* Room for three 300-byte datagrams: 3 * (300 + overhead) <= 1200. */
-    int rcv = 3 * (300 + NST_DGRAM_RX_OVERHEAD);
+    /* Room for three 300-byte datagrams, each charged its truesize. */
+    int rcv = 3 * (int)nst_pkt_truesize(300);
     CHECK_EQ(nst_setsockopt(p.b, fb, NST_SOL_SOCKET, NST_SO_RCVBUF, &rcv, sizeof rcv), 0);
     int v = 0;
     size_t vl = sizeof v;
@@ -397,8 +398,8 @@ static void test_rcvbuf_overflow(void)
     nst_recv(p.b, fb, buf, sizeof buf, 0);
     CHECK_EQ(nst_recv(p.b, fb, buf, sizeof buf, 0), -EAGAIN);
     /* Empty datagrams are bounded too: a flood of them is cut off at
-     * rcvbuf / overhead, not queued without end. */
-    int r2 = 64 * NST_DGRAM_RX_OVERHEAD;
+     * rcvbuf / truesize, not queued without end. */
+    int r2 = 64 * (int)nst_pkt_truesize(0);
     nst_setsockopt(p.b, fb, NST_SOL_SOCKET, NST_SO_RCVBUF, &r2, sizeof r2);
     for (int i = 0; i < 100; i++)
         nst_sendto(p.a, fa, "", 0, 0, &to);
@@ -408,6 +409,49 @@ static void test_rcvbuf_overflow(void)
     while (nst_recv(p.b, fb, buf, sizeof buf, 0) == 0)
         queued++;
     CHECK_EQ(queued, 64);
+    su_pair_free(&p);
+}
+
+/* A flood of 1-byte datagrams toward a socket nobody reads, with the
+ * default SO_RCVBUF (208 KiB): each one sits in a whole packet buffer
+ * (2 KiB and a header), and that is what it is charged, so exactly
+ * rcvbuf / truesize of them are queued, the rest dropped and counted; the
+ * memory held never exceeds SO_RCVBUF. Reading them all gives the charge
+ * back: the next flood queues as many again. */
+static void test_tiny_datagram_flood_truesize(void)
+{
+    struct su_pair p;
+    pair_up(&p);
+    warm_arp(&p);
+    uint64_t rx0 = S(p.b)->udp_rx_datagrams;
+    int fa = nst_socket(p.a, NST_SOCK_DGRAM), fb = su_udp_bound(p.b, 0, 2323);
+    int rcv = 0;
+    size_t vl = sizeof rcv;
+    CHECK_EQ(nst_getsockopt(p.b, fb, NST_SOL_SOCKET, NST_SO_RCVBUF, &rcv, &vl), 0);
+    CHECK_EQ(rcv, 208 * 1024);
+    size_t fit = (size_t)rcv / nst_pkt_truesize(1);
+    CHECK(fit > 50 && fit < 200);
+    struct nst_sockaddr to = SA(SU_B_ADDR, 2323);
+    for (int round = 1; round <= 2; round++) {
+        for (int i = 0; i < 1000; i++) {
+            CHECK_EQ(nst_sendto(p.a, fa, "x", 1, 0, &to), 1);
+            if (i % 100 == 99)
+                nst_world_run_for(p.w, NST_MSEC(1));
+        }
+        nst_world_run_for(p.w, NST_MSEC(10));
+        CHECK_EQ(S(p.b)->udp_rx_datagrams, rx0 + 1000u * (unsigned)round);
+        CHECK_EQ(S(p.b)->udp_rx_queue_full, (1000 - fit) * (size_t)round);
+        struct nst_sock *s = nst_sock_get(p.b, fb);
+        const struct nst_dgram_sock *d = (const struct nst_dgram_sock *)s;
+        CHECK_EQ(d->rxq.count, fit);
+        CHECK_EQ(d->rx_mem, fit * nst_pkt_truesize(1));
+        CHECK(d->rx_mem <= (size_t)rcv);
+        size_t queued = 0;
+        while (nst_recv(p.b, fb, buf, sizeof buf, 0) == 1)
+            queued++;
+        CHECK_EQ(queued, fit);
+        CHECK_EQ(d->rx_mem, 0);
+    }
     su_pair_free(&p);
 }
 
@@ -559,6 +603,7 @@ static void test_failed_connect_rolls_back(void)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.ephemeral_lo = c.ephemeral_hi = 50000;
     struct nst_stack *st = nst_stack_new(&c);
     struct su_tap tap;
@@ -618,6 +663,7 @@ int main(void)
     RUN(test_icmp_errors_to_connected);
     RUN(test_failed_connect_rolls_back);
     RUN(test_rcvbuf_overflow);
+    RUN(test_tiny_datagram_flood_truesize);
     RUN(test_checksums_and_malformed);
     RUN(test_loopback);
     RUN(test_event_callback);

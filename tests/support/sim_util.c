@@ -78,7 +78,13 @@ struct nst_mac su_mac(uint8_t last)
 struct nst_stack *su_tap_host(const struct nst_stack_config *cfg, struct su_tap *tap, nst_ip4_t addr,
                               uint8_t prefix)
 {
-    struct nst_stack *st = nst_stack_new(cfg);
+    struct nst_stack_config c;
+    if (cfg)
+        c = *cfg;
+    else
+        nst_stack_config_default(&c);
+    c.deterministic = 1; /* a test host repeats exactly, run after run */
+    struct nst_stack *st = nst_stack_new(&c);
     if (!st)
         return NULL;
     struct nst_mac m = su_mac(1);

@@ -41,7 +41,8 @@ void su_tap_free(struct su_tap *tap);
 /* Injects a frame into the tap's interface at time now. */
 void su_tap_inject(struct su_tap *tap, const uint8_t *frame, size_t len, nst_time_t now);
 
-/* A stack (cfg NULL: defaults) with one tap interface. */
+/* A stack (cfg NULL: defaults) with one tap interface, seeded
+ * deterministically whatever cfg says (runs repeat). */
 struct nst_stack *su_tap_host(const struct nst_stack_config *cfg, struct su_tap *tap, nst_ip4_t addr,
                               uint8_t prefix);
 

@@ -75,13 +75,15 @@ struct ts *ts_new(const struct nst_stack_config *cfg)
     struct ts *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    struct nst_stack_config def;
-    if (!cfg) {
-        nst_stack_config_default(&def);
-        nst_tcp_config_default(&def.tcp);
-        cfg = &def;
+    struct nst_stack_config c;
+    if (cfg) {
+        c = *cfg;
+    } else {
+        nst_stack_config_default(&c);
+        nst_tcp_config_default(&c.tcp);
     }
-    s->st = nst_stack_new(cfg);
+    c.deterministic = 1; /* a script repeats exactly: the same ISNs every run */
+    s->st = nst_stack_new(&c);
     if (!s->st) {
         free(s);
         return NULL;

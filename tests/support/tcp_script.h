@@ -106,7 +106,8 @@ struct ts {
     char err[512];          /* the last mismatch, for the test's log */
 };
 
-/* A new script: stack (cfg may be NULL: defaults) with one interface
+/* A new script: stack (cfg may be NULL: defaults; seeded deterministically
+ * whatever cfg says, so every run repeats) with one interface
  * (TS_LOCAL_ADDR/24, MTU 1500), the peer TS_PEER_ADDR, time 0, ports
  * lport 8080 / rport TS_PEER_PORT, peer_isn 0. NULL on failure. */
 struct ts *ts_new(const struct nst_stack_config *cfg);

@@ -33,6 +33,7 @@ static struct nst_stack *new_stack(struct wire *w, nst_time_t arp_retry)
 {
     struct nst_stack_config c;
     nst_stack_config_default(&c);
+    c.deterministic = 1;
     c.arp_retry = arp_retry;
     c.arp_max_retries = 3;
     struct nst_stack *st = nst_stack_new(&c);
