@@ -206,8 +206,14 @@ int nst_http1_parse_body(struct nst_http1_parser *p, const uint8_t *in, size_t l
         case NST_HTTP1_BODY_BYTES: {
             size_t n = take_data(p, len - used);
             if (p->msg.body == NST_HTTP1_BODY_CLOSE) {
-                if (n > p->lim.max_body - p->body_total)
-                    return nst_http1_fail(p, -EMSGSIZE, NST_HTTP1_BODY_TOO_LARGE);
+                /* Up to the limit as it arrives, then refused: the same
+                 * bytes delivered however they were cut. */
+                uint64_t room = p->lim.max_body - p->body_total;
+                if (n > room) {
+                    if (room == 0)
+                        return nst_http1_fail(p, -EMSGSIZE, NST_HTTP1_BODY_TOO_LARGE);
+                    n = (size_t)room;
+                }
                 p->body_total += n;
             } else if (p->remaining == 0) {
                 p->state = NST_HTTP1_DONE;
