@@ -34,7 +34,7 @@ struct http1_drive {
     int eof_rc;           /* parse_eof's result when eof */
     int nmsgs;            /* messages started */
     struct http1_drive_msg msgs[HTTP1_DRIVE_MAX_MSGS];
-    char text[16384];     /* everything above, and fields, trailers and bodies, as text */
+    char text[65536];     /* everything above, and fields, trailers and bodies, as text */
     size_t text_len;
 };
 
