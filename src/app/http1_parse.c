@@ -6,6 +6,7 @@
 #include "http1_lex.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 int nst_http1_fail(struct nst_http1_parser *p, int err, enum nst_http1_why why)
@@ -555,8 +556,9 @@ int nst_http1_parse_head(struct nst_http1_parser *p, const uint8_t *buf, size_t 
         return p->err;
     if (p->state != NST_HTTP1_HEAD)
         return -EINVAL;
-    if (len > UINT32_MAX)
-        len = UINT32_MAX;
+    /* Offsets are 32-bit and the length is returned as an int. */
+    if (len > INT_MAX)
+        len = INT_MAX;
     for (;;) {
         uint32_t content, next;
         if (!nst_http1_next_line(buf, len, p->line, &p->scan, &content, &next)) {
