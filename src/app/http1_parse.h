@@ -17,7 +17,13 @@
  * complete, so a call may consume nothing: the caller keeps the unconsumed
  * bytes and calls again with more appended. When the message ends,
  * p->state is NST_HTTP1_DONE and the bytes after it belong to the next
- * message (pipelining): nst_http1_parser_next() prepares for it.
+ * message (pipelining): nst_http1_parser_next() prepares for it. After a
+ * 101 (Switching Protocols) or a tunnel (NST_HTTP1_BODY_TUNNEL) the bytes
+ * that follow are not HTTP/1.1 any more: the caller stops parsing.
+ *
+ * The outcome never depends on how the bytes were cut: a limit is refused
+ * as soon as it is certain to be exceeded, and with the same error as if
+ * the whole message had arrived at once.
  *
  * Errors are negative errno values whose class gives the status a server
  * answers with (nst_http1_status_of); p->why names the exact rule broken.
