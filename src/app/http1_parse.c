@@ -174,7 +174,8 @@ static int parse_request_line(struct nst_http1_parser *p, const uint8_t *buf, ui
     while (sp2 > mlen + 1 && s[sp2 - 1] != ' ')
         sp2--;
     if (sp2 <= mlen + 1)
-        return bad(p, sp2 == n ? NST_HTTP1_BAD_TARGET : NST_HTTP1_BAD_VERSION); /* one SP only */
+        /* One SP only: nothing after it (no target), or no version. */
+        return bad(p, sp2 == n ? NST_HTTP1_BAD_TARGET : NST_HTTP1_BAD_VERSION);
     sp2--; /* the last SP */
     m->method = (struct nst_http1_span){off, mlen};
     m->method_id = (uint8_t)method_id(s, mlen);
@@ -265,7 +266,7 @@ static int is_host_char(uint8_t c)
 static int check_host(struct nst_http1_parser *p, const uint8_t *buf)
 {
     struct nst_http1_msg *m = &p->msg;
-    m->host = (int16_t)nst_http1_find(p, buf, "host", 0);
+    m->host = nst_http1_find(p, buf, "host", 0);
     if (m->host < 0)
         return m->version_minor >= 1 ? bad(p, NST_HTTP1_NO_HOST) : 0;
     if (nst_http1_find(p, buf, "host", m->host + 1) >= 0)
@@ -443,7 +444,7 @@ static void connection_options(struct nst_http1_parser *p, const uint8_t *buf)
     if (up >= 0 && any_list_has(p, buf, "connection", "upgrade") &&
         (m->version_minor >= 1 || p->kind == NST_HTTP1_RESPONSE)) {
         m->upgrade = 1;
-        m->upgrade_field = (int16_t)up;
+        m->upgrade_field = up;
     }
     /* RFC 9110 10.1.1: 100-continue is ignored in an HTTP/1.0 request. */
     if (p->kind != NST_HTTP1_REQUEST || m->version_minor == 0)

@@ -115,8 +115,8 @@ struct nst_http1_msg {
     uint8_t expect_continue; /* Expect: 100-continue in an HTTP/1.1 request (RFC 9110 10.1.1) */
     uint8_t expect_other;    /* an expectation other than 100-continue: a server may answer 417 */
     uint8_t upgrade;         /* Upgrade with the "upgrade" connection option (RFC 9110 7.8) */
-    int16_t host;            /* index of the Host field, or -1 */
-    int16_t upgrade_field;   /* index of the Upgrade field, or -1 */
+    int32_t host;            /* index of the Host field, or -1 */
+    int32_t upgrade_field;   /* index of the Upgrade field, or -1 */
     uint16_t nfields;        /* header fields, then trailer fields */
     uint16_t ntrailers;      /* trailer fields, at fields[nfields...] */
 };
