@@ -43,17 +43,24 @@ static int finish(struct out *o)
     return o->err ? o->err : (int)o->len;
 }
 
-/* Whether a field value may be sent: field chars only, and no leading or
- * trailing whitespace, which a recipient would strip (RFC 9110 5.5). */
+/* Whether a reason phrase may be sent: VCHAR, obs-text, SP, HTAB
+ * (RFC 9112 4). */
+static int reason_ok(const char *v)
+{
+    for (; *v; v++)
+        if (!nst_http1_is_field_char((uint8_t)*v))
+            return 0;
+    return 1;
+}
+
+/* Whether a field value may be sent: the same characters, and no leading
+ * or trailing whitespace, which a recipient would strip (RFC 9110 5.5). */
 static int value_ok(const char *v)
 {
     size_t n = strlen(v);
     if (n && (NST_HTTP1_IS_OWS(v[0]) || NST_HTTP1_IS_OWS(v[n - 1])))
         return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!nst_http1_is_field_char((uint8_t)v[i]))
-            return 0;
-    return 1;
+    return reason_ok(v);
 }
 
 static void field(struct out *o, const char *name, const char *value)
@@ -132,7 +139,7 @@ int nst_http1_write_response(uint8_t *out, size_t cap, const struct nst_http1_re
 {
     struct out o = {out, cap, 0, 0};
     const char *reason = h->reason ? h->reason : nst_http1_reason(h->status);
-    if (h->status < 100 || h->status > 999 || !value_ok(reason))
+    if (h->status < 100 || h->status > 999 || !reason_ok(reason))
         return -EINVAL;
     int connect_ok = h->req_method == NST_HTTP1_M_CONNECT && h->status >= 200 && h->status < 300;
     int no_framing = h->status < 200 || h->status == 204 || h->status == 304 || connect_ok;

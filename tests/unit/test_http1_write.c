@@ -73,6 +73,9 @@ static void test_response_framing(void)
     CHECK_OUT(nst_http1_write_response(out, sizeof out, &h, &body),
               "HTTP/1.1 299 Odd\r\nTransfer-Encoding: chunked\r\n\r\n");
     CHECK_EQ(body, 1);
+    /* A reason phrase may hold any SP and HTAB, at either end too. */
+    h = (struct nst_http1_response_head){.status = 200, .reason = " \tok "};
+    CHECK_OUT(nst_http1_write_response(out, sizeof out, &h, &body), "HTTP/1.1 200  \tok \r\nContent-Length: 0\r\n\r\n");
     CHECK_OUT(nst_http1_write_continue(out, sizeof out), "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
