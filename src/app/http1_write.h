@@ -19,7 +19,8 @@ struct nst_http1_out_field {
 
 /* How the body that follows a head is framed. */
 enum nst_http1_out_body {
-    NST_HTTP1_OUT_NONE,    /* no body (a request without content) */
+    NST_HTTP1_OUT_NONE,    /* no body: a request without content (a POST or PUT
+                              without content says LENGTH 0, RFC 9110 8.6) */
     NST_HTTP1_OUT_LENGTH,  /* Content-Length: content_length */
     NST_HTTP1_OUT_CHUNKED, /* Transfer-Encoding: chunked */
 };
