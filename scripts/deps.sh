@@ -15,6 +15,9 @@ if [ "$set_name" = test ]; then
   want+=(iputils-ping netcat-openbsd socat curl openssl ethtool)
   # The adversarial tests (tests/adversarial/): crafted frames.
   want+=(python3-scapy)
+  # The HTTP/1.1 differential test (tests/diff/): h11 and llhttp's C
+  # sources as oracles.
+  want+=(python3-h11 node-llhttp)
 fi
 want+=("$@")
 missing=()
