@@ -18,6 +18,7 @@
 #include <stdio.h>
 
 #include "stats.h"
+#include "socket.h"
 #include "tcp_info.h"
 
 /* Protocols, as a mask (nst_ss_opts.protos). */
@@ -41,6 +42,7 @@ struct nst_sock_entry {
                              * a listener: connections waiting for accept() / the backlog */
     nst_time_t state_since; /* TCP: when it entered its state; 0 if unknown */
     struct nst_tcp_info tcp; /* TCP only (zeroed otherwise) */
+    char note[NST_SOCKET_NOTE_MAX]; /* what an application layer attached (nst_socket_set_note), or "" */
 };
 
 /* Fills out[0..max) and returns how many sockets there are in all (call

@@ -6,6 +6,7 @@
 #include "stats.h"
 #include "stack.h"
 #include "socket.h"
+#include "timer.h"
 #include "tcp_info.h"
 #include "inspect.h"
 #include "sim.h"

@@ -134,6 +134,28 @@ int nst_socket_events(struct nst_stack *st, int fd);
 typedef void (*nst_event_cb)(void *arg, int fd, int events);
 void nst_stack_set_event_cb(struct nst_stack *st, nst_event_cb cb, void *arg);
 
+/* Per-socket callback and user data, for an application layer with many
+ * connections (the TLS and stream layer, HTTP): it gets its own object back
+ * with each event instead of looking the descriptor up. The per-socket
+ * callback runs after the stack-wide one, with the same arguments except
+ * arg. TCP delivers these notifications once a segment or timer has been
+ * fully processed, so the callback may read, write or close (any socket,
+ * its own included). Both are forgotten when the descriptor is closed; an
+ * accepted socket starts with neither. 0 or -EBADF. */
+int nst_socket_set_event_cb(struct nst_stack *st, int fd, nst_event_cb cb, void *arg);
+int nst_socket_set_data(struct nst_stack *st, int fd, void *data);
+/* The pointer given to nst_socket_set_data, or NULL (also for a bad fd). */
+void *nst_socket_get_data(struct nst_stack *st, int fd);
+
+/* A short line an application layer attaches to a socket for inspection
+ * (`nstack ss -i` prints it after the TCP details), e.g. the TLS layer's
+ * "tls1.3 TLS_AES_256_GCM_SHA384 resumed". Copied, at most
+ * NST_SOCKET_NOTE_MAX - 1 bytes kept; NULL or "" clears it. 0 or -EBADF. */
+#define NST_SOCKET_NOTE_MAX 96
+int nst_socket_set_note(struct nst_stack *st, int fd, const char *note);
+/* The note, or "" when there is none (or the fd is bad). */
+const char *nst_socket_get_note(struct nst_stack *st, int fd);
+
 /* ICMP echo sockets (like Linux's SOCK_DGRAM/IPPROTO_ICMP "ping" sockets).
  * sendto() takes an ICMP message whose first 8 bytes are the ICMP header:
  * type must be 8 (echo request); the identifier is replaced by the socket's

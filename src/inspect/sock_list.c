@@ -4,6 +4,7 @@
  * only while a descriptor refers to it). */
 #include <nstack/inspect.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/stack_impl.h"
@@ -11,6 +12,7 @@
 #include "tcp/tcp_state.h"
 
 struct list_ctx {
+    struct nst_stack *st;
     struct nst_sock_entry *out;
     int max, n;
 };
@@ -45,6 +47,8 @@ static void add_tcp(void *arg, const struct nst_tcp_info *ti)
         e->state_since = ti->state_since;
         tcp_queues(ti, e);
         e->tcp = *ti;
+        if (ti->fd >= 0)
+            snprintf(e->note, sizeof(e->note), "%s", nst_socket_get_note(x->st, ti->fd));
     }
     x->n++;
 }
@@ -78,7 +82,7 @@ static void add_dgrams(struct nst_stack *st, struct list_ctx *x, int type, uint8
 
 int nst_sock_list(struct nst_stack *st, struct nst_sock_entry *out, int max)
 {
-    struct list_ctx x = {out, max < 0 ? 0 : max, 0};
+    struct list_ctx x = {st, out, max < 0 ? 0 : max, 0};
     tcp_info_foreach(st, add_tcp, &x);
     add_dgrams(st, &x, NST_SOCK_DGRAM, NST_INSPECT_UDP);
     add_dgrams(st, &x, NST_SOCK_ICMP, NST_INSPECT_ICMP);

@@ -184,6 +184,8 @@ static void print_info(FILE *out, const struct nst_sock_entry *e, nst_time_t now
     fprintf(out, " snd_wnd:%u rcv_wnd:%u", t->snd_wnd, t->rcv_wnd);
     if (e->state_since)
         fprintf(out, " state_age:%s", nst_ss_duration(now - e->state_since, d, sizeof(d)));
+    if (e->note[0]) /* the application layer's own line, e.g. TLS version and cipher */
+        fprintf(out, " %s", e->note);
     fprintf(out, "\n");
 }
 

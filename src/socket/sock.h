@@ -34,11 +34,22 @@ struct nst_proto_ops {
     int (*events)(struct nst_stack *st, struct nst_sock *s);
 };
 
+/* What an application layer attaches to a descriptor (nst_socket_set_event_cb,
+ * nst_socket_set_data, nst_socket_set_note): allocated on first use, so a
+ * socket nobody annotates pays one pointer. Freed when the descriptor closes. */
+struct nst_sock_user {
+    nst_event_cb cb;
+    void *cb_arg;
+    void *data;
+    char note[NST_SOCKET_NOTE_MAX];
+};
+
 /* Embedded as the first member of each protocol's socket. */
 struct nst_sock {
     int fd;   /* -1 while not installed (e.g. an embryonic accepted connection) */
     int type; /* enum nst_sock_type */
     const struct nst_proto_ops *ops;
+    struct nst_sock_user *user; /* NULL until the application attaches something */
 };
 
 struct nst_sock_table {

@@ -4,6 +4,7 @@
 #include <nstack/socket.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ void nst_sock_table_fini(struct nst_stack *st)
         if (s) {
             t->v[fd] = NULL;
             s->fd = -1;
+            sock_user_release(s);
             s->ops->close(st, s);
         }
     }
@@ -101,8 +103,28 @@ struct nst_sock *nst_sock_get(struct nst_stack *st, int fd)
 
 void nst_sock_notify(struct nst_stack *st, struct nst_sock *s)
 {
-    if (st->event_cb && s->fd >= 0)
-        st->event_cb(st->event_arg, s->fd, s->ops->events(st, s));
+    if (s->fd < 0 || (!st->event_cb && !(s->user && s->user->cb)))
+        return;
+    int fd = s->fd, events = s->ops->events(st, s);
+    if (st->event_cb)
+        st->event_cb(st->event_arg, fd, events);
+    /* The stack-wide callback may have closed the descriptor. */
+    if (nst_sock_get(st, fd) == s && s->user && s->user->cb)
+        s->user->cb(s->user->cb_arg, fd, events);
+}
+
+/* The descriptor is going away: what the application attached goes too. */
+static void sock_user_release(struct nst_sock *s)
+{
+    free(s->user);
+    s->user = NULL;
+}
+
+static struct nst_sock_user *sock_user(struct nst_sock *s)
+{
+    if (!s->user)
+        s->user = calloc(1, sizeof(*s->user));
+    return s->user;
 }
 
 int nst_sockopt_int(const void *val, size_t len, int *out)
@@ -254,6 +276,7 @@ int nst_close(struct nst_stack *st, int fd)
     GET_SOCK(st, fd, s);
     table_release(&st->socks, fd);
     s->fd = -1;
+    sock_user_release(s);
     s->ops->close(st, s);
     return 0;
 }
@@ -296,4 +319,47 @@ int nst_socket_events(struct nst_stack *st, int fd)
 {
     GET_SOCK(st, fd, s);
     return s->ops->events(st, s);
+}
+
+int nst_socket_set_event_cb(struct nst_stack *st, int fd, nst_event_cb cb, void *arg)
+{
+    GET_SOCK(st, fd, s);
+    struct nst_sock_user *u = sock_user(s);
+    if (!u)
+        return -ENOMEM;
+    u->cb = cb;
+    u->cb_arg = arg;
+    return 0;
+}
+
+int nst_socket_set_data(struct nst_stack *st, int fd, void *data)
+{
+    GET_SOCK(st, fd, s);
+    struct nst_sock_user *u = sock_user(s);
+    if (!u)
+        return -ENOMEM;
+    u->data = data;
+    return 0;
+}
+
+void *nst_socket_get_data(struct nst_stack *st, int fd)
+{
+    struct nst_sock *s = nst_sock_get(st, fd);
+    return s && s->user ? s->user->data : NULL;
+}
+
+int nst_socket_set_note(struct nst_stack *st, int fd, const char *note)
+{
+    GET_SOCK(st, fd, s);
+    struct nst_sock_user *u = sock_user(s);
+    if (!u)
+        return -ENOMEM;
+    snprintf(u->note, sizeof(u->note), "%s", note ? note : "");
+    return 0;
+}
+
+const char *nst_socket_get_note(struct nst_stack *st, int fd)
+{
+    struct nst_sock *s = nst_sock_get(st, fd);
+    return s && s->user ? s->user->note : "";
 }
