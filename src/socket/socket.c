@@ -12,6 +12,20 @@
 
 #define WORD_BITS 64
 
+/* The descriptor is going away: what the application attached goes too. */
+static void sock_user_release(struct nst_sock *s)
+{
+    free(s->user);
+    s->user = NULL;
+}
+
+static struct nst_sock_user *sock_user(struct nst_sock *s)
+{
+    if (!s->user)
+        s->user = calloc(1, sizeof(*s->user));
+    return s->user;
+}
+
 int nst_sock_table_init(struct nst_sock_table *t)
 {
     memset(t, 0, sizeof(*t));
@@ -113,19 +127,6 @@ void nst_sock_notify(struct nst_stack *st, struct nst_sock *s)
         s->user->cb(s->user->cb_arg, fd, events);
 }
 
-/* The descriptor is going away: what the application attached goes too. */
-static void sock_user_release(struct nst_sock *s)
-{
-    free(s->user);
-    s->user = NULL;
-}
-
-static struct nst_sock_user *sock_user(struct nst_sock *s)
-{
-    if (!s->user)
-        s->user = calloc(1, sizeof(*s->user));
-    return s->user;
-}
 
 int nst_sockopt_int(const void *val, size_t len, int *out)
 {
