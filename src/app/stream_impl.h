@@ -4,6 +4,7 @@
 #define NST_APP_STREAM_IMPL_H
 
 #include <nstack/stream.h>
+#include <nstack/timer.h>
 
 struct nst_stream_ops {
     ssize_t (*read)(struct nst_stream *s, void *buf, size_t len);
@@ -25,6 +26,8 @@ struct nst_stream {
     int is_tls;
     nst_stream_cb cb;
     void *cb_arg;
+    int busy;               /* inside one of the stream's calls */
+    struct nst_app_timer *kick; /* runs a socket event that came while busy */
     int err;                /* pending error (negative errno), sticky */
     int last_read_early;    /* the last read returned 0-RTT bytes */
     char errstr[160];
@@ -34,6 +37,8 @@ struct nst_stream {
  * -errno. */
 int nst_stream_attach(struct nst_stream *s, const struct nst_stream_ops *ops, struct nst_stack *st, int fd,
                       int is_tls);
+/* Undoes nst_stream_attach (the socket stays open). */
+void nst_stream_detach(struct nst_stream *s);
 /* Records the first error (later ones do not overwrite it) and its sentence
  * (printf-style). Returns err. */
 int nst_stream_fail(struct nst_stream *s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

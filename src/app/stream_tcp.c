@@ -84,7 +84,7 @@ struct nst_stream *nst_stream_tcp(struct nst_stack *st, int fd)
     struct nst_stream *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    if (nst_stream_attach(s, &tcp_stream_ops, st, fd, 0) < 0) {
+    if (nst_stream_attach(s, &tcp_stream_ops, st, fd, 0) < 0) { /* the caller keeps fd */
         free(s);
         return NULL;
     }

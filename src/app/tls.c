@@ -494,7 +494,7 @@ static struct tls_stream *tls_new(struct nst_tls_ctx *ctx, struct nst_stack *st,
         BIO_free(bio);
         SSL_free(t->ssl);
         nst_app_timer_free(t->hs_timer);
-        nst_socket_set_event_cb(st, fd, NULL, NULL);
+        nst_stream_detach(&t->base);
         free(t);
         return NULL;
     }
@@ -527,8 +527,8 @@ struct nst_stream *nst_tls_client(struct nst_tls_ctx *ctx, struct nst_stack *st,
         return NULL;
     SSL_set_connect_state(t->ssl);
     if (!set_peer_name(t, host)) { /* the caller keeps fd */
-        nst_socket_set_event_cb(st, fd, NULL, NULL);
         tls_destroy(&t->base);
+        nst_stream_detach(&t->base);
         free(t);
         return NULL;
     }
@@ -545,8 +545,11 @@ struct nst_stream *nst_tls_client(struct nst_tls_ctx *ctx, struct nst_stack *st,
     t->phase = TLS_CONNECTING;
     /* Already connected and no 0-RTT to wait for: start now. With 0-RTT,
      * the first write (or read) starts it, carrying the bytes. */
-    if (t->early_closed)
+    if (t->early_closed) {
+        t->base.busy++;
         progress(t);
+        t->base.busy--;
+    }
     return &t->base;
 }
 
@@ -556,7 +559,9 @@ struct nst_stream *nst_tls_server(struct nst_tls_ctx *ctx, struct nst_stack *st,
     if (!t)
         return NULL;
     SSL_set_accept_state(t->ssl);
+    t->base.busy++;
     start_handshake(t);
+    t->base.busy--;
     return &t->base;
 }
 
