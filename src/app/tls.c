@@ -73,9 +73,10 @@ static int tls_error(struct tls_stream *t, int e)
     if (t->info.alert_received > 0)
         return tls_fail(t, -EPROTO, "TLS alert received: %s", nst_tls_alert_name(t->info.alert_received));
     if (reason == SSL_R_UNEXPECTED_EOF_WHILE_READING || (e == SSL_ERROR_SYSCALL && t->sock_eof)) {
-        if (t->info.handshake_done)
-            t->ctx->stats.truncations++;
-        return tls_fail(t, -ECONNABORTED, "TCP FIN without close_notify%s (truncated)", during);
+        if (!t->info.handshake_done)
+            return tls_fail(t, -ECONNABORTED, "peer closed the connection during the handshake");
+        t->ctx->stats.truncations++;
+        return tls_fail(t, -ECONNABORTED, "TCP FIN without close_notify (truncated)");
     }
     const char *why = code ? ERR_reason_error_string(code) : NULL;
     if (t->info.alert_sent > 0)

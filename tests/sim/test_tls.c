@@ -96,7 +96,8 @@ struct sconn {
     size_t len, off;
     uint64_t in, early_in;
     int eof, err, shut;
-    nst_time_t t_err;
+    uint16_t peer_port;
+    nst_time_t t_accept, t_err;
     struct nst_tls_info info;
 };
 
@@ -176,6 +177,10 @@ static void on_listener(void *arg, int fd, int ev)
             continue;
         }
         struct sconn *c = &sv->c[sv->n++];
+        struct nst_sockaddr peer;
+        nst_getpeername(sv->st, cfd, &peer);
+        c->peer_port = peer.port;
+        c->t_accept = nst_stack_now(sv->st);
         c->s = sv->ctx ? nst_tls_server(sv->ctx, sv->st, cfd) : nst_stream_tcp(sv->st, cfd);
         CHECK(c->s != NULL);
         nst_stream_set_callback(c->s, sconn_cb, c);
@@ -853,6 +858,244 @@ static void test_version_mismatch(void)
                       -EPROTO, "unsupported protocol (alert sent: protocol_version)", 70, 0);
 }
 
+
+/* ---- 6. bad peers, with a good connection beside them ------------------- */
+
+static struct sconn *sconn_by_port(struct server *sv, uint16_t port)
+{
+    for (int i = 0; i < sv->n; i++)
+        if (sv->c[i].peer_port == port)
+            return &sv->c[i];
+    return NULL;
+}
+
+static uint16_t fd_port(struct nst_stack *st, int fd)
+{
+    struct nst_sockaddr a;
+    nst_getsockname(st, fd, &a);
+    return a.port;
+}
+
+struct bad_run {
+    struct client *good;
+    struct server *sv;
+    uint16_t ports[6];
+};
+
+static int bad_run_done(void *arg)
+{
+    struct bad_run *b = arg;
+    if (!b->good->t_done)
+        return 0;
+    for (int i = 0; i < 6; i++) {
+        struct sconn *c = sconn_by_port(b->sv, b->ports[i]);
+        if (!c || !c->err)
+            return 0;
+    }
+    return 1;
+}
+
+static void test_bad_peers_beside_a_good_one(void)
+{
+    enum { LEN = 1 << 20 };
+    struct lab l;
+    lab_up(&l, 61, 0);
+    struct nst_tls_ctx *sctx = server_ctx(NST_TLS1_2, NST_TLS1_3, 0, NULL);
+    struct nst_tls_ctx *cctx = client_ctx(NST_TLS1_2, NST_TLS1_3, 0, NULL);
+    struct server sv;
+    server_start(&sv, l.ldn, sctx, PORT);
+    uint8_t *data = pattern(LEN, 61);
+    struct client good, midway;
+    client_open(&good, &l, cctx, "london.lab", PORT, data, LEN);
+    /* Raw TCP peers: garbage, a truncated record then FIN, an alert, and
+     * one that says nothing; and a TLS client that leaves mid-handshake. */
+    int garbage = client_fd(&l, PORT), trunc = client_fd(&l, PORT), alert = client_fd(&l, PORT),
+        silent = client_fd(&l, PORT), malformed = client_fd(&l, PORT);
+    client_open(&midway, &l, cctx, "london.lab", PORT, data, 0);
+    nst_time_t t0 = nst_world_now(l.w);
+    nst_world_run_for(l.w, NST_MSEC(81)); /* every TCP handshake done */
+    static const char junk[] = "this is not a ClientHello\r\n\r\n";
+    static const uint8_t partial[] = {22, 3, 1, 1, 0, 1, 0, 0, 252, 3, 3}; /* 256 bytes promised, 6 given */
+    static const uint8_t fatal[] = {21, 3, 3, 0, 2, 2, 40};               /* fatal handshake_failure */
+    static const uint8_t bad_hello[] = {22, 3, 1, 0, 8, 1, 0, 0, 4, 0xde, 0xad, 0xbe, 0xef}; /* a 4-byte ClientHello */
+    CHECK_EQ(nst_send(l.ny, garbage, junk, sizeof(junk) - 1, 0), (ssize_t)sizeof(junk) - 1);
+    CHECK_EQ(nst_send(l.ny, trunc, partial, sizeof(partial), 0), (ssize_t)sizeof(partial));
+    CHECK_EQ(nst_shutdown(l.ny, trunc, NST_SHUT_WR), 0);
+    CHECK_EQ(nst_send(l.ny, alert, fatal, sizeof(fatal), 0), (ssize_t)sizeof(fatal));
+    CHECK_EQ(nst_send(l.ny, malformed, bad_hello, sizeof(bad_hello), 0), (ssize_t)sizeof(bad_hello));
+    nst_world_run_until(l.w, t0 + NST_MSEC(130)); /* the ClientHello is at the server, its answer on the way */
+    uint16_t midway_port = local_port(midway.s);
+    nst_stream_close(midway.s); /* FIN, no close_notify */
+    midway.s = NULL;
+    struct bad_run br = {&good, &sv, {fd_port(l.ny, garbage), fd_port(l.ny, trunc), fd_port(l.ny, alert),
+                                      fd_port(l.ny, silent), midway_port, fd_port(l.ny, malformed)}};
+    CHECK(nst_world_run_until_cond(l.w, bad_run_done, &br, t0 + NST_SEC(30)));
+
+    /* The good connection: every byte back, in order. */
+    CHECK_EQ(good.err, 0);
+    CHECK_EQ(good.got_len, LEN);
+    CHECK_MEM(good.got, data, LEN);
+    struct sconn *g = sconn_by_port(&sv, local_port(good.s));
+    CHECK(g && g->err == 0 && g->in == LEN);
+
+    /* Not TLS at all: OpenSSL answers no alert to a peer that does not
+     * speak TLS records (there is no version to answer in). */
+    struct sconn *c = sconn_by_port(&sv, br.ports[0]);
+    CHECK_EQ(c->err, -EPROTO);
+    CHECK_EQ(strcmp(nst_stream_error_string(c->s), "TLS error during the handshake: wrong version number"), 0);
+    CHECK_EQ(c->info.alert_sent, -1);
+    c = sconn_by_port(&sv, br.ports[1]);
+    CHECK_EQ(c->err, -ECONNABORTED);
+    CHECK_EQ(strcmp(nst_stream_error_string(c->s), "peer closed the connection during the handshake"), 0);
+    /* An alert where a ClientHello must come: unexpected_message back
+     * (RFC 8446 5.1: the first record must be a handshake record). */
+    c = sconn_by_port(&sv, br.ports[2]);
+    CHECK_EQ(c->err, -EPROTO);
+    CHECK_EQ(strcmp(nst_stream_error_string(c->s),
+                    "TLS error during the handshake: unexpected message (alert sent: unexpected_message)"), 0);
+    CHECK_EQ(c->info.alert_sent, 10);
+    c = sconn_by_port(&sv, br.ports[3]);
+    CHECK_EQ(c->err, -ETIMEDOUT);
+    CHECK_EQ(c->t_err, c->t_accept + NST_SEC(10)); /* the handshake timeout, to the nanosecond */
+    CHECK_EQ(strcmp(nst_stream_error_string(c->s), "TLS handshake timed out after 10000 ms"), 0);
+    CHECK(nst_stream_events(c->s) & NST_EV_ERR);
+    c = sconn_by_port(&sv, br.ports[4]);
+    CHECK_EQ(c->err, -ECONNABORTED);
+    CHECK_EQ(strcmp(nst_stream_error_string(c->s), "peer closed the connection during the handshake"), 0);
+    /* A ClientHello too short to parse: decode_error (RFC 8446 6.2). */
+    c = sconn_by_port(&sv, br.ports[5]);
+    CHECK_EQ(c->err, -EPROTO);
+    CHECK_EQ(strcmp(nst_stream_error_string(c->s),
+                    "TLS error during the handshake: length mismatch (alert sent: decode_error)"), 0);
+    CHECK_EQ(c->info.alert_sent, 50);
+
+    const struct nst_tls_stats *ss = nst_tls_ctx_stats(sctx);
+    CHECK_EQ(ss->handshakes_started, 7);
+    CHECK_EQ(ss->handshakes_full, 1);
+    CHECK_EQ(ss->handshake_failures, 6);
+    CHECK_EQ(ss->handshake_timeouts, 1);
+    CHECK_EQ(ss->alerts_received, 0);
+    CHECK_EQ(ss->alert_sent[10], 1);
+    CHECK_EQ(ss->alert_sent[50], 1);
+    CHECK_EQ(ss->alerts_sent, 2);
+    nst_close(l.ny, garbage);
+    nst_close(l.ny, trunc);
+    nst_close(l.ny, alert);
+    nst_close(l.ny, silent);
+    nst_close(l.ny, malformed);
+    client_free(&good);
+    free(midway.got);
+    server_stop(&sv);
+    nst_tls_ctx_free(cctx);
+    nst_tls_ctx_free(sctx);
+    free(data);
+    lab_down(&l);
+}
+
+/* A server that accepts and never answers: the client's handshake times
+ * out at the configured moment after TCP was established. */
+static void test_client_handshake_timeout(void)
+{
+    struct lab l;
+    lab_up(&l, 62, 0);
+    int lfd = nst_socket(l.ldn, NST_SOCK_STREAM);
+    struct nst_sockaddr a = {0, PORT};
+    CHECK_EQ(nst_bind(l.ldn, lfd, &a), 0);
+    CHECK_EQ(nst_listen(l.ldn, lfd, 4), 0); /* TCP completes; nobody reads */
+    struct nst_tls_config cc;
+    nst_tls_config_default(&cc, NST_TLS_CLIENT);
+    cc.ca_cert = pki.ca_cert;
+    cc.handshake_timeout = NST_SEC(3);
+    struct nst_tls_ctx *cctx;
+    CHECK_EQ(nst_tls_ctx_new(&cc, &cctx, NULL), 0);
+    uint8_t req[REQ_LEN] = {0};
+    struct client c;
+    nst_time_t t0 = nst_world_now(l.w);
+    client_open(&c, &l, cctx, "london.lab", PORT, req, REQ_LEN);
+    CHECK(nst_world_run_until_cond(l.w, client_done, &c, t0 + NST_SEC(10)));
+    struct nst_tls_info ci;
+    nst_tls_get_info(c.s, &ci);
+    CHECK_EQ(c.err, -ETIMEDOUT);
+    CHECK_EQ(ci.handshake_start, t0 + NST_MSEC(80) + 4736); /* when TCP was established */
+    CHECK_EQ(c.t_err, ci.handshake_start + NST_SEC(3));
+    CHECK_EQ(strcmp(nst_stream_error_string(c.s), "TLS handshake timed out after 3000 ms"), 0);
+    CHECK_EQ(nst_tls_ctx_stats(cctx)->handshake_timeouts, 1);
+    client_free(&c);
+    nst_close(l.ldn, lfd);
+    nst_tls_ctx_free(cctx);
+    lab_down(&l);
+}
+
+/* A truncation after the handshake: a peer that FINs without close_notify
+ * is an error on the stream, never a clean end. */
+static void test_truncation_is_not_eof(void)
+{
+    struct lab l;
+    lab_up(&l, 63, 0);
+    struct nst_tls_ctx *sctx = server_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
+    struct nst_tls_ctx *cctx = client_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
+    struct server sv;
+    server_start(&sv, l.ldn, sctx, PORT);
+    uint8_t *req = pattern(REQ_LEN, 7);
+    struct client c;
+    one_request(&l, &c, cctx, "london.lab", req);
+    /* The server's TCP sends FIN under the TLS layer's feet. */
+    CHECK_EQ(nst_shutdown(l.ldn, nst_stream_fd(sv.c[0].s), NST_SHUT_WR), 0);
+    CHECK(nst_world_run_until_cond(l.w, client_closed, &c, nst_world_now(l.w) + NST_SEC(2)));
+    CHECK_EQ(c.eof, 0);
+    CHECK_EQ(c.err, -ECONNABORTED);
+    CHECK_EQ(strcmp(nst_stream_error_string(c.s), "TCP FIN without close_notify (truncated)"), 0);
+    CHECK_EQ(nst_tls_ctx_stats(cctx)->truncations, 1);
+    client_free(&c);
+    server_stop(&sv);
+    nst_tls_ctx_free(cctx);
+    nst_tls_ctx_free(sctx);
+    free(req);
+    lab_down(&l);
+}
+
+/* ---- 7. application timers ---------------------------------------------- */
+
+struct fired {
+    int n;
+    nst_time_t at;
+    struct nst_stack *st;
+};
+
+static void on_fire(void *arg, struct nst_app_timer *t)
+{
+    struct fired *f = arg;
+    f->n++;
+    f->at = nst_stack_now(f->st);
+    if (f->n == 1)
+        nst_app_timer_arm(t, f->at + NST_MSEC(250)); /* re-arm from inside */
+}
+
+static void test_app_timers_in_virtual_time(void)
+{
+    struct nst_world *w = nst_world_new(71);
+    struct nst_stack *st = nst_world_add_host(w, "h", NULL);
+    struct fired f = {0, 0, st}, g = {0, 0, st};
+    struct nst_app_timer *t = nst_app_timer_new(st, on_fire, &f), *u = nst_app_timer_new(st, on_fire, &g);
+    nst_time_t t0 = nst_world_now(w);
+    CHECK_EQ(nst_app_timer_arm(t, t0 + NST_SEC(30)), 0);
+    CHECK_EQ(nst_app_timer_arm(u, t0 + NST_SEC(5)), 0);
+    CHECK_EQ(nst_app_timer_armed(t), 1);
+    CHECK_EQ(nst_app_timer_when(t), t0 + NST_SEC(30));
+    CHECK_EQ(nst_stack_next_deadline(st), t0 + NST_SEC(5));
+    nst_app_timer_cancel(u);
+    CHECK_EQ(nst_app_timer_armed(u), 0);
+    nst_world_run_until(w, t0 + NST_SEC(30) - 1);
+    CHECK_EQ(f.n, 0);
+    nst_world_run_until(w, t0 + NST_SEC(31));
+    CHECK_EQ(f.n, 2);
+    CHECK_EQ(f.at, t0 + NST_SEC(30) + NST_MSEC(250));
+    CHECK_EQ(g.n, 0);
+    nst_app_timer_free(t);
+    nst_app_timer_free(u);
+    nst_world_free(w);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 int main(void)
@@ -871,6 +1114,10 @@ int main(void)
     RUN(test_hostname_mismatch);
     RUN(test_unknown_ca);
     RUN(test_version_mismatch);
+    RUN(test_bad_peers_beside_a_good_one);
+    RUN(test_client_handshake_timeout);
+    RUN(test_truncation_is_not_eof);
+    RUN(test_app_timers_in_virtual_time);
     nst_tls_test_pki_free(&pki);
     return nst_test_done();
 }
