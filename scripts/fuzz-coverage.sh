@@ -36,7 +36,7 @@ for c in $(find "$root/src" -name '*.c' | sort) "$root/tests/fuzz/$t.c"; do
   fi
   objs+=("$o")
 done
-clang -fsanitize=fuzzer -fprofile-instr-generate "${objs[@]}" -lm -o "$build/$t-cov"
+clang -fsanitize=fuzzer -fprofile-instr-generate "${objs[@]}" -lssl -lcrypto -lm -o "$build/$t-cov"
 rm -f "$build/$t.profraw"
 LLVM_PROFILE_FILE="$build/$t.profraw" "$build/$t-cov" -runs=0 "${dirs[@]}" 2>&1 | grep -E 'INITED|DONE' || true
 llvm-profdata merge -sparse "$build/$t.profraw" -o "$build/$t.profdata"
