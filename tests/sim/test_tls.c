@@ -1096,6 +1096,113 @@ static void test_app_timers_in_virtual_time(void)
     nst_world_free(w);
 }
 
+
+/* ---- 8. contexts from files, shared ticket keys, keylog file, ss -i ---- */
+
+static int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0, ch;
+    while ((ch = fgetc(f)) != EOF)
+        n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+static void test_files_ticket_keys_keylog_ss(void)
+{
+    char dir[512], ca[600], cert[600], key[600], klog[600];
+    snprintf(dir, sizeof(dir), "%s/tls-pki", nst_test_out_dir());
+    mkdir(dir, 0700);
+    CHECK_EQ(nst_tls_test_pki_write(&pki, dir), 0);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    snprintf(klog, sizeof(klog), "%s/keylog.txt", dir);
+    remove(klog);
+    struct stat stt;
+    CHECK_EQ(stat(key, &stt), 0);
+    CHECK_EQ(stt.st_mode & 0777, 0600);
+
+    /* Errors say what is wrong. */
+    struct nst_tls_config c;
+    struct nst_tls_ctx *ctx = NULL;
+    const char *why = NULL;
+    nst_tls_config_default(&c, NST_TLS_SERVER);
+    c.cert_file = cert;
+    c.key_file = "/nonexistent/key.pem";
+    CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -ENOENT);
+    CHECK(ctx == NULL && why && *why);
+    c.cert_file = c.key_file = NULL;
+    c.cert = pki.cert;
+    c.key = pki.ca_key; /* not the certificate's key */
+    CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -EPROTO);
+    c.key = pki.key;
+    c.alpn = "h2,,http/1.1";
+    CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -EINVAL);
+    c.alpn = NULL;
+    c.min_version = NST_TLS1_3;
+    c.max_version = NST_TLS1_2;
+    CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -EINVAL);
+    nst_tls_config_default(&c, NST_TLS_SERVER);
+    CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -EINVAL); /* a server without a certificate */
+
+    /* Two servers from the PEM files sharing ticket keys: a session from
+     * one resumes on the other. */
+    uint8_t keys[80];
+    for (int i = 0; i < 80; i++)
+        keys[i] = (uint8_t)(i * 7 + 1);
+    struct nst_tls_ctx *sa, *sb, *cctx;
+    nst_tls_config_default(&c, NST_TLS_SERVER);
+    c.cert_file = cert;
+    c.key_file = key;
+    CHECK_EQ(nst_tls_ctx_new(&c, &sa, NULL), 0);
+    CHECK_EQ(nst_tls_ctx_new(&c, &sb, NULL), 0);
+    CHECK_EQ(nst_tls_ctx_set_ticket_keys(sa, keys), 0);
+    CHECK_EQ(nst_tls_ctx_set_ticket_keys(sb, keys), 0);
+    nst_tls_config_default(&c, NST_TLS_CLIENT);
+    c.ca_file = ca;
+    c.keylog_file = klog;
+    CHECK_EQ(nst_tls_ctx_new(&c, &cctx, NULL), 0);
+    CHECK_EQ(nst_tls_ctx_set_ticket_keys(cctx, keys), -EINVAL); /* a client has none */
+
+    struct lab l;
+    lab_up(&l, 81, 0);
+    struct server sv;
+    server_start(&sv, l.ldn, sa, PORT);
+    uint8_t *req = pattern(REQ_LEN, 8);
+    struct client cl;
+    one_request(&l, &cl, cctx, "london.lab", req);
+    /* ss -i shows the TLS line after TCP's. */
+    char *text = NULL;
+    size_t tlen = 0;
+    FILE *mf = open_memstream(&text, &tlen);
+    struct nst_ss_opts o = {0};
+    o.info = 1;
+    nst_ss_print(l.ny, &o, mf);
+    fclose(mf);
+    CHECK(strstr(text, " tls:TLSv1.3 cipher:TLS_AES_256_GCM_SHA384\n") != NULL);
+    free(text);
+    client_free(&cl);
+    CHECK_EQ(count_lines(klog), 5);
+    sv.ctx = sb;
+    one_request(&l, &cl, cctx, "london.lab", req);
+    struct nst_tls_info ci;
+    nst_tls_get_info(cl.s, &ci);
+    CHECK_EQ(ci.resumed, 1);
+    CHECK_EQ(nst_tls_ctx_stats(sb)->handshakes_resumed, 1);
+    client_free(&cl);
+    CHECK_EQ(count_lines(klog), 10);
+    server_stop(&sv);
+    nst_tls_ctx_free(cctx);
+    nst_tls_ctx_free(sa);
+    nst_tls_ctx_free(sb);
+    free(req);
+    lab_down(&l);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 int main(void)
@@ -1118,6 +1225,7 @@ int main(void)
     RUN(test_client_handshake_timeout);
     RUN(test_truncation_is_not_eof);
     RUN(test_app_timers_in_virtual_time);
+    RUN(test_files_ticket_keys_keylog_ss);
     nst_tls_test_pki_free(&pki);
     return nst_test_done();
 }
