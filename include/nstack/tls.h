@@ -170,7 +170,7 @@ struct nst_tls_stats {
     uint64_t handshakes_started;
     uint64_t handshakes_full;       /* completed without resumption */
     uint64_t handshakes_resumed;    /* completed with a session (ticket or ID) */
-    uint64_t handshake_failures;    /* any error before Finished (timeouts included) */
+    uint64_t handshake_failures;    /* started handshakes that failed (timeouts included) */
     uint64_t handshake_timeouts;
     uint64_t early_accepted, early_rejected; /* 0-RTT attempts, either side */
     uint64_t early_resent_bytes;    /* client: bytes resent after a rejection */

@@ -43,7 +43,7 @@ static int tls_fail(struct tls_stream *t, int err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    if (!t->info.handshake_done)
+    if (t->phase == TLS_HANDSHAKE) /* a TCP connect that fails is TCP's failure, not TLS's */
         t->ctx->stats.handshake_failures++;
     t->phase = TLS_FAILED;
     nst_app_timer_cancel(t->hs_timer);

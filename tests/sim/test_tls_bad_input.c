@@ -272,6 +272,48 @@ static void test_truncation_is_not_eof(void)
     tt_lab_down(&l);
 }
 
+/* TCP's own errors pass through a TLS stream: a refused connect before the
+ * handshake, a reset during it. */
+static void test_tcp_errors_pass_through(void)
+{
+    struct tt_lab l;
+    tt_lab_up(&l, 64, 0);
+    struct nst_tls_ctx *sctx = tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
+    struct nst_tls_ctx *cctx = tt_client_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
+    uint8_t *req = tt_pattern(TT_REQ_LEN, 9);
+    struct tt_client c;
+    tt_client_open(&c, &l, cctx, "london.lab", TT_PORT, req, TT_REQ_LEN); /* nobody listens yet */
+    CHECK(nst_world_run_until_cond(l.w, tt_client_done, &c, nst_world_now(l.w) + NST_SEC(2)));
+    CHECK_EQ(c.err, -ECONNREFUSED);
+    CHECK_EQ(strcmp(nst_stream_error_string(c.s), "TCP: Connection refused"), 0);
+    CHECK_EQ(nst_tls_ctx_stats(cctx)->handshakes_started, 0);
+    tt_client_free(&c);
+
+    /* A server that takes the ClientHello and aborts (SO_LINGER 0: RST). */
+    int lfd = nst_socket(l.ldn, NST_SOCK_STREAM);
+    struct nst_sockaddr a = {0, TT_PORT};
+    CHECK_EQ(nst_bind(l.ldn, lfd, &a), 0);
+    CHECK_EQ(nst_listen(l.ldn, lfd, 4), 0);
+    nst_time_t t0 = nst_world_now(l.w);
+    tt_client_open(&c, &l, cctx, "london.lab", TT_PORT, req, TT_REQ_LEN);
+    nst_world_run_until(l.w, t0 + NST_MSEC(125)); /* the ClientHello is in */
+    int cfd = nst_accept(l.ldn, lfd, NULL);
+    CHECK(cfd >= 0);
+    struct nst_linger lg = {1, 0};
+    CHECK_EQ(nst_setsockopt(l.ldn, cfd, NST_SOL_SOCKET, NST_SO_LINGER, &lg, sizeof(lg)), 0);
+    CHECK_EQ(nst_close(l.ldn, cfd), 0);
+    CHECK(nst_world_run_until_cond(l.w, tt_client_done, &c, t0 + NST_SEC(2)));
+    CHECK_EQ(c.err, -ECONNRESET);
+    CHECK_EQ(strcmp(nst_stream_error_string(c.s), "TCP: Connection reset by peer during the handshake"), 0);
+    CHECK_EQ(nst_tls_ctx_stats(cctx)->handshake_failures, 1);
+    tt_client_free(&c);
+    nst_close(l.ldn, lfd);
+    nst_tls_ctx_free(cctx);
+    nst_tls_ctx_free(sctx);
+    free(req);
+    tt_lab_down(&l);
+}
+
 int main(void)
 {
     tt_init();
@@ -281,6 +323,7 @@ int main(void)
     RUN(test_bad_peers_beside_a_good_one);
     RUN(test_client_handshake_timeout);
     RUN(test_truncation_is_not_eof);
+    RUN(test_tcp_errors_pass_through);
     tt_fini();
     return nst_test_done();
 }

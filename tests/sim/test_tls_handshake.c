@@ -492,6 +492,14 @@ static void test_files_ticket_keys_keylog_ss(void)
     CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -EINVAL);
     nst_tls_config_default(&c, NST_TLS_SERVER);
     CHECK_EQ(nst_tls_ctx_new(&c, &ctx, &why), -EINVAL); /* a server without a certificate */
+    /* $SSLKEYLOGFILE is read only when asked (the CLI asks). */
+    setenv("SSLKEYLOGFILE", klog, 1);
+    nst_tls_config_default(&c, NST_TLS_CLIENT);
+    CHECK(c.keylog_file == NULL);
+    CHECK_EQ(nst_tls_config_keylog_from_env(&c), 1);
+    CHECK_EQ(strcmp(c.keylog_file, klog), 0);
+    unsetenv("SSLKEYLOGFILE");
+    CHECK_EQ(nst_tls_config_keylog_from_env(&c), 0);
 
     /* Two servers from the PEM files sharing ticket keys: a session from
      * one resumes on the other. */
