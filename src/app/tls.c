@@ -215,8 +215,21 @@ static void handshake_step(struct tls_stream *t)
     }
     handshake_finished(t);
     int p = tls_bio_push(t);
-    if (p < 0)
+    if (p < 0) {
         tls_fail(t, p, "TCP: %s", strerror(-p));
+        return;
+    }
+    /* Buffers only the handshake needed go back (a connection at rest
+     * keeps little more than OpenSSL's own state). */
+    if (p == 1) {
+        free(t->flight);
+        t->flight = NULL;
+    }
+    if (!t->resend) {
+        free(t->early);
+        t->early = NULL;
+        t->early_len = t->early_sent = 0;
+    }
 }
 
 static void start_handshake(struct tls_stream *t)
