@@ -116,72 +116,71 @@ static int bad_run_done(void *arg)
 static void test_bad_peers_beside_a_good_one(void)
 {
     enum { LEN = 1 << 20 };
-    struct tt_lab l;
-    tt_lab_up(&l, 61, 0);
-    struct nst_tls_ctx *sctx = tt_server_ctx(NST_TLS1_2, NST_TLS1_3, 0, NULL);
-    struct nst_tls_ctx *cctx = tt_client_ctx(NST_TLS1_2, NST_TLS1_3, 0, NULL);
-    struct tt_server sv;
-    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
+    struct tt_fix f;
+    tt_fix_up(&f, 61, 0, 0, 0, 0);
+    struct tt_lab *l = &f.l;
+    struct nst_tls_ctx *sctx = f.sctx, *cctx = f.cctx;
+    struct tt_server *sv = &f.sv;
     uint8_t *data = tt_pattern(LEN, 61);
     struct tt_client good, midway;
-    tt_client_open(&good, &l, cctx, "london.lab", TT_PORT, data, LEN);
+    tt_client_open(&good, l, cctx, "london.lab", TT_PORT, data, LEN);
     /* Raw TCP peers: garbage, a truncated record then FIN, an alert, and
      * one that says nothing; and a TLS client that leaves mid-handshake. */
-    int garbage = tt_client_fd(&l, TT_PORT), trunc = tt_client_fd(&l, TT_PORT), alert = tt_client_fd(&l, TT_PORT),
-        silent = tt_client_fd(&l, TT_PORT), malformed = tt_client_fd(&l, TT_PORT);
-    tt_client_open(&midway, &l, cctx, "london.lab", TT_PORT, data, 0);
-    nst_time_t t0 = nst_world_now(l.w);
-    nst_world_run_for(l.w, NST_MSEC(81)); /* every TCP handshake done */
+    int garbage = tt_client_fd(l, TT_PORT), trunc = tt_client_fd(l, TT_PORT), alert = tt_client_fd(l, TT_PORT),
+        silent = tt_client_fd(l, TT_PORT), malformed = tt_client_fd(l, TT_PORT);
+    tt_client_open(&midway, l, cctx, "london.lab", TT_PORT, data, 0);
+    nst_time_t t0 = nst_world_now(l->w);
+    nst_world_run_for(l->w, NST_MSEC(81)); /* every TCP handshake done */
     static const char junk[] = "this is not a ClientHello\r\n\r\n";
     static const uint8_t partial[] = {22, 3, 1, 1, 0, 1, 0, 0, 252, 3, 3}; /* 256 bytes promised, 6 given */
     static const uint8_t fatal[] = {21, 3, 3, 0, 2, 2, 40};               /* fatal handshake_failure */
     static const uint8_t bad_hello[] = {22, 3, 1, 0, 8, 1, 0, 0, 4, 0xde, 0xad, 0xbe, 0xef}; /* a 4-byte ClientHello */
-    CHECK_EQ(nst_send(l.ny, garbage, junk, sizeof(junk) - 1, 0), (ssize_t)sizeof(junk) - 1);
-    CHECK_EQ(nst_send(l.ny, trunc, partial, sizeof(partial), 0), (ssize_t)sizeof(partial));
-    CHECK_EQ(nst_shutdown(l.ny, trunc, NST_SHUT_WR), 0);
-    CHECK_EQ(nst_send(l.ny, alert, fatal, sizeof(fatal), 0), (ssize_t)sizeof(fatal));
-    CHECK_EQ(nst_send(l.ny, malformed, bad_hello, sizeof(bad_hello), 0), (ssize_t)sizeof(bad_hello));
-    nst_world_run_until(l.w, t0 + NST_MSEC(130)); /* the ClientHello is at the server, its answer on the way */
+    CHECK_EQ(nst_send(l->ny, garbage, junk, sizeof(junk) - 1, 0), (ssize_t)sizeof(junk) - 1);
+    CHECK_EQ(nst_send(l->ny, trunc, partial, sizeof(partial), 0), (ssize_t)sizeof(partial));
+    CHECK_EQ(nst_shutdown(l->ny, trunc, NST_SHUT_WR), 0);
+    CHECK_EQ(nst_send(l->ny, alert, fatal, sizeof(fatal), 0), (ssize_t)sizeof(fatal));
+    CHECK_EQ(nst_send(l->ny, malformed, bad_hello, sizeof(bad_hello), 0), (ssize_t)sizeof(bad_hello));
+    nst_world_run_until(l->w, t0 + NST_MSEC(130)); /* the ClientHello is at the server, its answer on the way */
     uint16_t midway_port = tt_local_port(midway.s);
     nst_stream_close(midway.s); /* FIN, no close_notify */
     midway.s = NULL;
-    struct bad_run br = {&good, &sv, {tt_fd_port(l.ny, garbage), tt_fd_port(l.ny, trunc), tt_fd_port(l.ny, alert),
-                                      tt_fd_port(l.ny, silent), midway_port, tt_fd_port(l.ny, malformed)}};
-    CHECK(nst_world_run_until_cond(l.w, bad_run_done, &br, t0 + NST_SEC(30)));
+    struct bad_run br = {&good, sv, {tt_fd_port(l->ny, garbage), tt_fd_port(l->ny, trunc), tt_fd_port(l->ny, alert),
+                                      tt_fd_port(l->ny, silent), midway_port, tt_fd_port(l->ny, malformed)}};
+    CHECK(nst_world_run_until_cond(l->w, bad_run_done, &br, t0 + NST_SEC(30)));
 
     /* The good connection: every byte back, in order. */
     CHECK_EQ(good.err, 0);
     CHECK_EQ(good.got_len, LEN);
     CHECK_MEM(good.got, data, LEN);
-    struct tt_sconn *g = tt_sconn_by_port(&sv, tt_local_port(good.s));
+    struct tt_sconn *g = tt_sconn_by_port(sv, tt_local_port(good.s));
     CHECK(g && g->err == 0 && g->in == LEN);
 
     /* Not TLS at all: OpenSSL answers no alert to a peer that does not
      * speak TLS records (there is no version to answer in). */
-    struct tt_sconn *c = tt_sconn_by_port(&sv, br.ports[0]);
+    struct tt_sconn *c = tt_sconn_by_port(sv, br.ports[0]);
     CHECK_EQ(c->err, -EPROTO);
     CHECK_EQ(strcmp(nst_stream_error_string(c->s), "TLS error during the handshake: wrong version number"), 0);
     CHECK_EQ(c->info.alert_sent, -1);
-    c = tt_sconn_by_port(&sv, br.ports[1]);
+    c = tt_sconn_by_port(sv, br.ports[1]);
     CHECK_EQ(c->err, -ECONNABORTED);
     CHECK_EQ(strcmp(nst_stream_error_string(c->s), "peer closed the connection during the handshake"), 0);
     /* An alert where a ClientHello must come: unexpected_message back
      * (RFC 8446 5.1: the first record must be a handshake record). */
-    c = tt_sconn_by_port(&sv, br.ports[2]);
+    c = tt_sconn_by_port(sv, br.ports[2]);
     CHECK_EQ(c->err, -EPROTO);
     CHECK_EQ(strcmp(nst_stream_error_string(c->s),
                     "TLS error during the handshake: unexpected message (alert sent: unexpected_message)"), 0);
     CHECK_EQ(c->info.alert_sent, 10);
-    c = tt_sconn_by_port(&sv, br.ports[3]);
+    c = tt_sconn_by_port(sv, br.ports[3]);
     CHECK_EQ(c->err, -ETIMEDOUT);
     CHECK_EQ(c->t_err, c->t_accept + NST_SEC(10)); /* the handshake timeout, to the nanosecond */
     CHECK_EQ(strcmp(nst_stream_error_string(c->s), "TLS handshake timed out after 10000 ms"), 0);
     CHECK(nst_stream_events(c->s) & NST_EV_ERR);
-    c = tt_sconn_by_port(&sv, br.ports[4]);
+    c = tt_sconn_by_port(sv, br.ports[4]);
     CHECK_EQ(c->err, -ECONNABORTED);
     CHECK_EQ(strcmp(nst_stream_error_string(c->s), "peer closed the connection during the handshake"), 0);
     /* A ClientHello too short to parse: decode_error (RFC 8446 6.2). */
-    c = tt_sconn_by_port(&sv, br.ports[5]);
+    c = tt_sconn_by_port(sv, br.ports[5]);
     CHECK_EQ(c->err, -EPROTO);
     CHECK_EQ(strcmp(nst_stream_error_string(c->s),
                     "TLS error during the handshake: length mismatch (alert sent: decode_error)"), 0);
@@ -196,18 +195,15 @@ static void test_bad_peers_beside_a_good_one(void)
     CHECK_EQ(ss->alert_sent[10], 1);
     CHECK_EQ(ss->alert_sent[50], 1);
     CHECK_EQ(ss->alerts_sent, 2);
-    nst_close(l.ny, garbage);
-    nst_close(l.ny, trunc);
-    nst_close(l.ny, alert);
-    nst_close(l.ny, silent);
-    nst_close(l.ny, malformed);
+    nst_close(l->ny, garbage);
+    nst_close(l->ny, trunc);
+    nst_close(l->ny, alert);
+    nst_close(l->ny, silent);
+    nst_close(l->ny, malformed);
     tt_client_free(&good);
     free(midway.got);
-    tt_server_stop(&sv);
-    nst_tls_ctx_free(cctx);
-    nst_tls_ctx_free(sctx);
     free(data);
-    tt_lab_down(&l);
+    tt_fix_down(&f);
 }
 
 /* A server that accepts and never answers: the client's handshake times
@@ -248,28 +244,19 @@ static void test_client_handshake_timeout(void)
  * is an error on the stream, never a clean end. */
 static void test_truncation_is_not_eof(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 63, 0);
-    struct nst_tls_ctx *sctx = tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
-    struct nst_tls_ctx *cctx = tt_client_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
-    struct tt_server sv;
-    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
-    uint8_t *req = tt_pattern(TT_REQ_LEN, 7);
+    struct tt_fix f;
+    tt_fix_up(&f, 63, 0, NST_TLS1_3, 0, 0);
     struct tt_client c;
-    CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
+    CHECK_EQ(tt_one_request(&f.l, &c, f.cctx, "london.lab", f.req), 0);
     /* The server's TCP sends FIN under the TLS layer's feet. */
-    CHECK_EQ(nst_shutdown(l.ldn, nst_stream_fd(sv.c[0].s), NST_SHUT_WR), 0);
-    CHECK(nst_world_run_until_cond(l.w, tt_client_closed, &c, nst_world_now(l.w) + NST_SEC(2)));
+    CHECK_EQ(nst_shutdown(f.l.ldn, nst_stream_fd(f.sv.c[0].s), NST_SHUT_WR), 0);
+    CHECK(nst_world_run_until_cond(f.l.w, tt_client_closed, &c, nst_world_now(f.l.w) + NST_SEC(2)));
     CHECK_EQ(c.eof, 0);
     CHECK_EQ(c.err, -ECONNABORTED);
     CHECK_EQ(strcmp(nst_stream_error_string(c.s), "TCP FIN without close_notify (truncated)"), 0);
-    CHECK_EQ(nst_tls_ctx_stats(cctx)->truncations, 1);
+    CHECK_EQ(nst_tls_ctx_stats(f.cctx)->truncations, 1);
     tt_client_free(&c);
-    tt_server_stop(&sv);
-    nst_tls_ctx_free(cctx);
-    nst_tls_ctx_free(sctx);
-    free(req);
-    tt_lab_down(&l);
+    tt_fix_down(&f);
 }
 
 /* TCP's own errors pass through a TLS stream: a refused connect before the

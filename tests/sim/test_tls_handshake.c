@@ -199,29 +199,28 @@ static void test_first_request_byte_timings(void)
 static void bulk_echo(int version, uint64_t seed)
 {
     enum { LEN = 3 << 20 };
-    struct tt_lab l;
-    tt_lab_up(&l, seed, 0.01);
-    struct nst_tls_ctx *sctx = tt_server_ctx(version, version, 0, NULL), *cctx = tt_client_ctx(version, version, 0, NULL);
-    struct tt_server sv;
-    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
+    struct tt_fix f;
+    tt_fix_up(&f, seed, 0.01, version, 0, 0);
+    struct tt_lab *l = &f.l;
+    struct tt_server *sv = &f.sv;
+    const struct nst_tls_stats *cs = nst_tls_ctx_stats(f.cctx), *ss = nst_tls_ctx_stats(f.sctx);
     uint8_t *data = tt_pattern(LEN, (uint32_t)seed);
     struct tt_client c;
-    tt_client_open(&c, &l, cctx, "london.lab", TT_PORT, data, LEN);
+    tt_client_open(&c, l, f.cctx, "london.lab", TT_PORT, data, LEN);
     c.shut_when_done = 1;
-    CHECK(nst_world_run_until_cond(l.w, tt_client_closed, &c, nst_world_now(l.w) + NST_SEC(600)));
+    CHECK(nst_world_run_until_cond(l->w, tt_client_closed, &c, nst_world_now(l->w) + NST_SEC(600)));
     CHECK_EQ(c.err, 0);
     CHECK_EQ(c.got_len, LEN);
     CHECK_MEM(c.got, data, LEN);
     CHECK_EQ(c.eof, 1);             /* the server's close_notify: a clean end */
-    CHECK_EQ(sv.c[0].in, LEN);
-    CHECK_EQ(sv.c[0].eof, 1);       /* and the client's */
-    CHECK_EQ(sv.c[0].err, 0);
-    CHECK(nst_sim_link_stats(l.p.links[2], 0)->lost + nst_sim_link_stats(l.p.links[2], 1)->lost > 0);
+    CHECK_EQ(sv->c[0].in, LEN);
+    CHECK_EQ(sv->c[0].eof, 1);       /* and the client's */
+    CHECK_EQ(sv->c[0].err, 0);
+    CHECK(nst_sim_link_stats(l->p.links[2], 0)->lost + nst_sim_link_stats(l->p.links[2], 1)->lost > 0);
     struct nst_tls_info ci;
     nst_tls_get_info(c.s, &ci);
     CHECK_EQ(ci.version, version);
     CHECK_EQ(ci.peer_closed, 1);
-    const struct nst_tls_stats *cs = nst_tls_ctx_stats(cctx), *ss = nst_tls_ctx_stats(sctx);
     CHECK_EQ(cs->close_notify_sent, 1);
     CHECK_EQ(cs->close_notify_received, 1);
     CHECK_EQ(ss->close_notify_sent, 1);
@@ -229,11 +228,8 @@ static void bulk_echo(int version, uint64_t seed)
     CHECK_EQ(cs->truncations + ss->truncations, 0);
     CHECK_EQ(cs->alerts_sent, 1); /* close_notify, nothing else */
     tt_client_free(&c);
-    tt_server_stop(&sv);
-    nst_tls_ctx_free(cctx);
-    nst_tls_ctx_free(sctx);
     free(data);
-    tt_lab_down(&l);
+    tt_fix_down(&f);
 }
 
 static void test_bulk_echo_lossy_tls12(void) { bulk_echo(NST_TLS1_2, 21); }
@@ -321,26 +317,24 @@ static void test_resumption_through_cache(void)
  * again after the handshake; the server sees them once, not as early. */
 static void test_early_data_rejected_resent(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 33, 0);
-    struct nst_tls_ctx *sctx = tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 16384, NULL);
-    struct nst_tls_ctx *sctx_no = tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
-    struct nst_tls_ctx *cctx = tt_client_ctx(NST_TLS1_3, NST_TLS1_3, 1, NULL);
-    struct tt_server sv;
-    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
-    uint8_t *req = tt_pattern(TT_REQ_LEN, 4);
+    struct tt_fix f;
+    tt_fix_up(&f, 33, 0, NST_TLS1_3, 16384, 1);
+    struct tt_lab *l = &f.l;
+    struct nst_tls_ctx *cctx = f.cctx, *sctx_no = tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
+    struct tt_server *sv = &f.sv;
+    const uint8_t *req = f.req;
     struct tt_client c;
-    CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
+    CHECK_EQ(tt_one_request(l, &c, cctx, "london.lab", req), 0);
     tt_client_free(&c);
     CHECK_EQ(nst_tls_ctx_cached_sessions(cctx), 1);
-    sv.ctx = sctx_no;
-    CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
+    sv->ctx = sctx_no;
+    CHECK_EQ(tt_one_request(l, &c, cctx, "london.lab", req), 0);
     struct nst_tls_info ci;
     nst_tls_get_info(c.s, &ci);
     CHECK_EQ(ci.early, NST_TLS_EARLY_REJECTED);
     CHECK_EQ(ci.early_bytes, TT_REQ_LEN);
     CHECK_EQ(ci.resumed, 0);
-    struct tt_sconn *s2 = &sv.c[1];
+    struct tt_sconn *s2 = &sv->c[1];
     CHECK_EQ(s2->in, TT_REQ_LEN);   /* once */
     CHECK_EQ(s2->early_in, 0);   /* and not as early data */
     CHECK_EQ(s2->info.early, NST_TLS_EARLY_REJECTED);
@@ -352,18 +346,14 @@ static void test_early_data_rejected_resent(void)
     tt_client_free(&c);
     /* The ticket from that connection is sctx_no's, which allows no early
      * data: the next connection resumes without 0-RTT. */
-    CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
+    CHECK_EQ(tt_one_request(l, &c, cctx, "london.lab", req), 0);
     nst_tls_get_info(c.s, &ci);
     CHECK_EQ(ci.resumed, 1);
     CHECK_EQ(ci.early, NST_TLS_EARLY_NONE);
-    CHECK_EQ(sv.c[2].early_in, 0);
+    CHECK_EQ(sv->c[2].early_in, 0);
     tt_client_free(&c);
-    tt_server_stop(&sv);
-    nst_tls_ctx_free(cctx);
-    nst_tls_ctx_free(sctx);
+    tt_fix_down(&f);
     nst_tls_ctx_free(sctx_no);
-    free(req);
-    tt_lab_down(&l);
 }
 
 /* ---- 4. ALPN, SNI, keylog ------------------------------------------------ */

@@ -33,7 +33,7 @@ void tt_lab_up(struct tt_lab *l, uint64_t seed, double loss)
     nst_lab_path_opts_default(&o);
     o.seed = seed;
     o.loss = loss;
-    REQUIRE((nst_lab_path_build(&l->p, &o)) == 0);
+    REQUIRE(nst_lab_path_build(&l->p, &o) == 0);
     l->w = l->p.world;
     l->ny = l->p.ny;
     l->ldn = l->p.london;
@@ -50,41 +50,43 @@ void tt_lab_down(struct tt_lab *l) { nst_lab_path_free(&l->p); }
 
 /* ---- contexts ----------------------------------------------------------- */
 
+/* Role defaults, versions and ALPN; the caller adds the rest. */
+static void base_config(struct nst_tls_config *c, enum nst_tls_role role, int minv, int maxv, const char *alpn)
+{
+    nst_tls_config_default(c, role);
+    c->min_version = minv;
+    c->max_version = maxv;
+    c->alpn = alpn;
+}
+
+static struct nst_tls_ctx *must_ctx(const struct nst_tls_config *c)
+{
+    struct nst_tls_ctx *ctx = NULL;
+    const char *why = "";
+    int r = nst_tls_ctx_new(c, &ctx, &why);
+    if (r)
+        fprintf(stderr, "tls context: %s\n", why);
+    REQUIRE(r == 0);
+    return ctx;
+}
+
 struct nst_tls_ctx *tt_server_ctx(int minv, int maxv, uint32_t max_early, const char *alpn)
 {
     struct nst_tls_config c;
-    nst_tls_config_default(&c, NST_TLS_SERVER);
+    base_config(&c, NST_TLS_SERVER, minv, maxv, alpn);
     c.cert = tt_pki.cert;
     c.key = tt_pki.key;
-    c.min_version = minv;
-    c.max_version = maxv;
     c.max_early_data = max_early;
-    c.alpn = alpn;
-    struct nst_tls_ctx *ctx = NULL;
-    const char *why;
-    int r = nst_tls_ctx_new(&c, &ctx, &why);
-    if (r)
-        fprintf(stderr, "server ctx: %s\n", why);
-    REQUIRE((r) == 0);
-    return ctx;
+    return must_ctx(&c);
 }
 
 struct nst_tls_ctx *tt_client_ctx(int minv, int maxv, int early, const char *alpn)
 {
     struct nst_tls_config c;
-    nst_tls_config_default(&c, NST_TLS_CLIENT);
+    base_config(&c, NST_TLS_CLIENT, minv, maxv, alpn);
     c.ca_cert = tt_pki.ca_cert;
-    c.min_version = minv;
-    c.max_version = maxv;
     c.early_data = early;
-    c.alpn = alpn;
-    struct nst_tls_ctx *ctx = NULL;
-    const char *why;
-    int r = nst_tls_ctx_new(&c, &ctx, &why);
-    if (r)
-        fprintf(stderr, "client ctx: %s\n", why);
-    REQUIRE((r) == 0);
-    return ctx;
+    return must_ctx(&c);
 }
 
 /* ---- an echo server: every connection echoes what it reads ------------- */
@@ -173,9 +175,9 @@ void tt_server_start(struct tt_server *sv, struct nst_stack *st, struct nst_tls_
     int one = 1;
     nst_setsockopt(st, sv->lfd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
     struct nst_sockaddr a = {0, port};
-    REQUIRE((nst_bind(st, sv->lfd, &a)) == 0);
-    REQUIRE((nst_listen(st, sv->lfd, 16)) == 0);
-    REQUIRE((nst_socket_set_event_cb(st, sv->lfd, on_listener, sv)) == 0);
+    REQUIRE(nst_bind(st, sv->lfd, &a) == 0);
+    REQUIRE(nst_listen(st, sv->lfd, 16) == 0);
+    REQUIRE(nst_socket_set_event_cb(st, sv->lfd, on_listener, sv) == 0);
 }
 
 void tt_server_stop(struct tt_server *sv)
@@ -237,7 +239,7 @@ int tt_client_fd(struct tt_lab *l, uint16_t port)
 {
     int fd = nst_socket(l->ny, NST_SOCK_STREAM);
     struct nst_sockaddr to = {NST_LAB_LONDON_ADDR, port};
-    REQUIRE((nst_connect(l->ny, fd, &to)) == -EINPROGRESS);
+    REQUIRE(nst_connect(l->ny, fd, &to) == -EINPROGRESS);
     return fd;
 }
 
@@ -319,4 +321,23 @@ uint16_t tt_fd_port(struct nst_stack *st, int fd)
     struct nst_sockaddr a;
     nst_getsockname(st, fd, &a);
     return a.port;
+}
+
+void tt_fix_up(struct tt_fix *f, uint64_t seed, double loss, int version, uint32_t server_early, int client_early)
+{
+    int lo = version ? version : NST_TLS1_2, hi = version ? version : NST_TLS1_3;
+    tt_lab_up(&f->l, seed, loss);
+    f->sctx = tt_server_ctx(lo, hi, server_early, NULL);
+    f->cctx = tt_client_ctx(lo, hi, client_early, NULL);
+    tt_server_start(&f->sv, f->l.ldn, f->sctx, TT_PORT);
+    f->req = tt_pattern(TT_REQ_LEN, (uint32_t)seed);
+}
+
+void tt_fix_down(struct tt_fix *f)
+{
+    tt_server_stop(&f->sv);
+    nst_tls_ctx_free(f->cctx);
+    nst_tls_ctx_free(f->sctx);
+    free(f->req);
+    tt_lab_down(&f->l);
 }

@@ -99,4 +99,17 @@ uint16_t tt_local_port(struct nst_stream *s);
 struct tt_sconn *tt_sconn_by_port(struct tt_server *sv, uint16_t port);
 uint16_t tt_fd_port(struct nst_stack *st, int fd);
 
+/* The usual scene: the lab path (seed, loss), a server and a client context
+ * of one version (0: both, 1.2 to 1.3) with the server's 0-RTT limit and the
+ * client's wish for 0-RTT, an echo server on TT_PORT, and a request of
+ * TT_REQ_LEN bytes. */
+struct tt_fix {
+    struct tt_lab l;
+    struct nst_tls_ctx *sctx, *cctx;
+    struct tt_server sv;
+    uint8_t *req;
+};
+void tt_fix_up(struct tt_fix *f, uint64_t seed, double loss, int version, uint32_t server_early, int client_early);
+void tt_fix_down(struct tt_fix *f);
+
 #endif
