@@ -159,7 +159,8 @@ struct nst_tls_info {
     int peer_closed;             /* close_notify received */
     nst_time_t handshake_start, handshake_end; /* stack time; end 0 until done */
 };
-/* 0, or -EINVAL for a plain TCP stream. */
+/* 0, or -EINVAL for a plain TCP stream. The strings stay valid while the
+ * stream is open. */
 int nst_tls_get_info(const struct nst_stream *s, struct nst_tls_info *out);
 /* An alert description's name ("handshake_failure"), "unknown" if none. */
 const char *nst_tls_alert_name(int desc);

@@ -545,6 +545,88 @@ static void test_files_ticket_keys_keylog_ss(void)
     tt_lab_down(&l);
 }
 
+/* TLS 1.2 without tickets: the server keeps the session in its cache and
+ * the client resumes by session ID (RFC 5246 7.3). */
+static void test_tls12_session_id_resumption(void)
+{
+    struct tt_lab l;
+    tt_lab_up(&l, 34, 0);
+    struct nst_tls_config c;
+    nst_tls_config_default(&c, NST_TLS_SERVER);
+    c.cert = tt_pki.cert;
+    c.key = tt_pki.key;
+    c.max_version = NST_TLS1_2;
+    c.tickets = 0;
+    struct nst_tls_ctx *sctx, *cctx = tt_client_ctx(NST_TLS1_2, NST_TLS1_2, 0, NULL);
+    CHECK_EQ(nst_tls_ctx_new(&c, &sctx, NULL), 0);
+    struct tt_server sv;
+    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
+    uint8_t *req = tt_pattern(TT_REQ_LEN, 10);
+    struct tt_client cl;
+    struct nst_tls_info ci;
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(tt_one_request(&l, &cl, cctx, "london.lab", req), 0);
+        nst_tls_get_info(cl.s, &ci);
+        CHECK_EQ(ci.resumed, i);
+        tt_client_free(&cl);
+    }
+    CHECK_EQ(nst_tls_ctx_stats(sctx)->handshakes_resumed, 1);
+    tt_server_stop(&sv);
+    nst_tls_ctx_free(cctx);
+    nst_tls_ctx_free(sctx);
+    free(req);
+    tt_lab_down(&l);
+}
+
+/* Many connections on one stack at once, both versions, some resuming:
+ * each echo intact, the counters add up. */
+static void test_many_connections(void)
+{
+    enum { N = TT_MAX_CONNS, LEN = 64 * 1024 };
+    struct tt_lab l;
+    tt_lab_up(&l, 35, 0.005);
+    struct nst_tls_ctx *sctx = tt_server_ctx(NST_TLS1_2, NST_TLS1_3, 0, NULL);
+    struct nst_tls_ctx *c12 = tt_client_ctx(NST_TLS1_2, NST_TLS1_2, 0, NULL);
+    struct nst_tls_ctx *c13 = tt_client_ctx(NST_TLS1_3, NST_TLS1_3, 0, NULL);
+    struct tt_server sv;
+    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
+    uint8_t *data = tt_pattern(LEN, 35);
+    /* Prime one session per version, then open N - 2 at once. */
+    struct tt_client prime;
+    CHECK_EQ(tt_one_request(&l, &prime, c12, "london.lab", data), 0);
+    tt_client_free(&prime);
+    CHECK_EQ(tt_one_request(&l, &prime, c13, "london.lab", data), 0);
+    tt_client_free(&prime);
+    static struct tt_client c[N - 2];
+    for (int i = 0; i < N - 2; i++)
+        tt_client_open(&c[i], &l, i % 2 ? c13 : c12, "london.lab", TT_PORT, data, LEN);
+    nst_world_run_for(l.w, NST_SEC(60));
+    int resumed = 0;
+    for (int i = 0; i < N - 2; i++) {
+        CHECK_EQ(c[i].err, 0);
+        CHECK_EQ(c[i].got_len, LEN);
+        CHECK_MEM(c[i].got, data, LEN);
+        struct nst_tls_info ci;
+        nst_tls_get_info(c[i].s, &ci);
+        CHECK_EQ(ci.version, i % 2 ? NST_TLS1_3 : NST_TLS1_2);
+        resumed += ci.resumed;
+        tt_client_free(&c[i]);
+    }
+    /* One cached session per version: the TLS 1.2 one is reusable, a TLS 1.3
+     * ticket is used once (the first 1.3 connection to ask gets it). */
+    const struct nst_tls_stats *ss = nst_tls_ctx_stats(sctx);
+    CHECK_EQ(resumed, (N - 2) / 2 + 1);
+    CHECK_EQ(ss->handshakes_resumed, (uint64_t)resumed);
+    CHECK_EQ(ss->handshakes_full + ss->handshakes_resumed, N);
+    CHECK_EQ(ss->handshake_failures, 0);
+    tt_server_stop(&sv);
+    nst_tls_ctx_free(c12);
+    nst_tls_ctx_free(c13);
+    nst_tls_ctx_free(sctx);
+    free(data);
+    tt_lab_down(&l);
+}
+
 int main(void)
 {
     tt_init();
@@ -554,6 +636,8 @@ int main(void)
     RUN(test_plain_stream_echo);
     RUN(test_resumption_through_cache);
     RUN(test_early_data_rejected_resent);
+    RUN(test_tls12_session_id_resumption);
+    RUN(test_many_connections);
     RUN(test_alpn_sni_keylog);
     RUN(test_files_ticket_keys_keylog_ss);
     tt_fini();
