@@ -1,0 +1,174 @@
+/* nstack's TLS client (src/app/) on a TAP against OpenSSL's s_server on the
+ * Linux kernel's TCP, in a private network namespace made by this process:
+ * TLS 1.2 and 1.3 handshakes with certificate and hostname verification,
+ * an HTTP request and the whole answer up to the server's close_notify (a
+ * clean end), and resumption on the second connection of each version (the
+ * TLS 1.3 ticket read after the handshake). Real time, the run loop.
+ * Exits 77 (skipped) without root, /dev/net/tun or the openssl program. */
+#include <nstack/runloop.h>
+#include <nstack/tap.h>
+#include <nstack/tls.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define TAPNAME "nsttls0"
+#define KERNEL_ADDR NST_IP4(10, 99, 0, 1)
+#define OUR_ADDR NST_IP4(10, 99, 0, 2)
+#define SPORT 4433
+
+struct get {
+    struct nst_stream *s;
+    int sent, eof, err;
+    char resp[16384];
+    size_t len;
+};
+
+static void get_step(void *arg, struct nst_stream *s, int ev)
+{
+    (void)ev;
+    struct get *g = arg;
+    static const char req[] = "GET / HTTP/1.0\r\n\r\n";
+    if (!g->sent && nst_stream_write(s, req, sizeof(req) - 1) == (ssize_t)sizeof(req) - 1)
+        g->sent = 1;
+    for (;;) {
+        ssize_t r = nst_stream_read(s, g->resp + g->len, sizeof(g->resp) - 1 - g->len);
+        if (r > 0) {
+            g->len += (size_t)r;
+            g->resp[g->len] = 0;
+            continue;
+        }
+        if (r == 0)
+            g->eof = 1;
+        else if (r != -EAGAIN)
+            g->err = (int)r;
+        break;
+    }
+}
+
+static int get_done(void *arg)
+{
+    struct get *g = arg;
+    return g->eof || g->err;
+}
+
+/* One GET over a new TLS connection from nstack to the kernel's s_server. */
+static void one_get(struct nst_runloop *rl, struct nst_stack *st, struct nst_tls_ctx *ctx, struct get *g,
+                    struct nst_tls_info *info)
+{
+    memset(g, 0, sizeof(*g));
+    int fd = nst_socket(st, NST_SOCK_STREAM);
+    struct nst_sockaddr to = {KERNEL_ADDR, SPORT};
+    CHECK_EQ(nst_connect(st, fd, &to), -EINPROGRESS);
+    g->s = nst_tls_client(ctx, st, fd, "tls.test", SPORT);
+    CHECK(g->s != NULL);
+    nst_stream_set_callback(g->s, get_step, g);
+    nst_runloop_run(rl, nst_runloop_clock() + NST_SEC(10), get_done, g);
+    nst_tls_get_info(g->s, info);
+    if (g->err)
+        fprintf(stderr, "  error: %s\n", nst_stream_error_string(g->s));
+    nst_stream_close(g->s);
+    nst_runloop_run(rl, nst_runloop_clock() + NST_MSEC(50), NULL, NULL); /* the close goes out */
+}
+
+static pid_t start_s_server(const char *dir)
+{
+    char cert[600], key[600];
+    snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    snprintf(key, sizeof(key), "%s/key.pem", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("openssl", "openssl", "s_server", "-quiet", "-www", "-accept", "10.99.0.1:4433", "-cert", cert, "-key",
+               key, "-num_tickets", "1", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void test_client_against_s_server(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/tls-kernel", nst_test_out_dir());
+    mkdir(dir, 0700);
+    struct nst_tls_test_pki pki;
+    CHECK_EQ(nst_tls_make_test_pki(&pki, "tls.test,10.99.0.1", 2), 0);
+    CHECK_EQ(nst_tls_test_pki_write(&pki, dir), 0);
+
+    struct nst_tap_config tc;
+    nst_tap_config_default(&tc);
+    tc.ifname = TAPNAME;
+    struct nst_tap *tap;
+    char why[256];
+    CHECK_EQ(nst_tap_open(&tc, &tap, why, sizeof(why)), 0);
+    CHECK_EQ(system("ip link set lo up && ip addr add 10.99.0.1/24 dev " TAPNAME " && ip link set " TAPNAME " up"),
+             0);
+    pid_t server = start_s_server(dir);
+    CHECK(server > 0);
+    usleep(300 * 1000); /* s_server binds */
+
+    struct nst_stack *st = nst_stack_new(NULL);
+    struct nst_iface_config ic = {.mac = {{0x02, 0x6e, 0, 0, 0, 2}}, .addr = OUR_ADDR, .prefix_len = 24};
+    CHECK_EQ(nst_tap_attach(tap, st, &ic), 0);
+    struct nst_runloop *rl;
+    CHECK_EQ(nst_runloop_new(st, &rl), 0);
+    CHECK_EQ(nst_runloop_add_tap(rl, tap), 0);
+
+    for (int v = NST_TLS1_2; v <= NST_TLS1_3; v++) {
+        struct nst_tls_config c;
+        nst_tls_config_default(&c, NST_TLS_CLIENT);
+        c.ca_cert = pki.ca_cert;
+        c.min_version = c.max_version = v;
+        struct nst_tls_ctx *ctx;
+        CHECK_EQ(nst_tls_ctx_new(&c, &ctx, NULL), 0);
+        for (int i = 0; i < 2; i++) {
+            struct get g;
+            struct nst_tls_info info;
+            one_get(rl, st, ctx, &g, &info);
+            CHECK_EQ(g.err, 0);
+            CHECK_EQ(g.eof, 1); /* s_server's close_notify */
+            CHECK(strncmp(g.resp, "HTTP/1.0 200 ok", 15) == 0);
+            CHECK(strstr(g.resp, v == NST_TLS1_3 ? "TLSv1.3" : "TLSv1.2") != NULL);
+            CHECK(strstr(g.resp, i ? "Reused, " : "New, ") != NULL);
+            CHECK_EQ(info.version, v);
+            CHECK_EQ(info.resumed, i);
+            CHECK_EQ(info.peer_closed, 1);
+        }
+        const struct nst_tls_stats *s = nst_tls_ctx_stats(ctx);
+        CHECK_EQ(s->handshakes_full, 1);
+        CHECK_EQ(s->handshakes_resumed, 1);
+        CHECK_EQ(s->handshake_failures + s->truncations, 0);
+        nst_tls_ctx_free(ctx);
+    }
+    kill(server, SIGTERM);
+    waitpid(server, NULL, 0);
+    nst_runloop_free(rl);
+    nst_stack_free(st);
+    nst_tap_close(tap);
+    nst_tls_test_pki_free(&pki);
+}
+
+int main(void)
+{
+    if (geteuid() != 0) {
+        printf("SKIP: needs root (makes a network namespace and a TAP)\n");
+        return 77;
+    }
+    if (access("/dev/net/tun", R_OK | W_OK) != 0 || system("command -v openssl >/dev/null") != 0) {
+        printf("SKIP: /dev/net/tun or openssl is missing\n");
+        return 77;
+    }
+    /* Everything below happens in a namespace of our own, gone when we exit;
+     * s_server, our child, lives in it too. */
+    if (unshare(CLONE_NEWNET) != 0) {
+        printf("SKIP: cannot make a network namespace: %s\n", strerror(errno));
+        return 77;
+    }
+    RUN(test_client_against_s_server);
+    return nst_test_done();
+}
