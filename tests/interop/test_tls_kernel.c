@@ -1,9 +1,13 @@
-/* nstack's TLS client (src/app/) on a TAP against OpenSSL's s_server on the
- * Linux kernel's TCP, in a private network namespace made by this process:
- * TLS 1.2 and 1.3 handshakes with certificate and hostname verification,
- * an HTTP request and the whole answer up to the server's close_notify (a
- * clean end), and resumption on the second connection of each version (the
- * TLS 1.3 ticket read after the handshake). Real time, the run loop.
+/* nstack's TLS (src/app/) on a TAP against OpenSSL's tools on the Linux
+ * kernel's TCP, in a private network namespace made by this process, in
+ * real time (the run loop):
+ *  - nstack's client against s_server: TLS 1.2 and 1.3 handshakes with
+ *    certificate and hostname verification, an HTTP request and the whole
+ *    answer up to the server's close_notify (a clean end), and resumption
+ *    on the second connection of each version;
+ *  - s_client against nstack's echo server: both versions, resumption
+ *    (-sess_out / -sess_in), and TLS 1.3 0-RTT (-early_data) accepted by
+ *    nstack and read as early data.
  * Exits 77 (skipped) without root, /dev/net/tun or the openssl program. */
 #include <nstack/runloop.h>
 #include <nstack/tap.h>
@@ -14,6 +18,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -153,6 +159,191 @@ static void test_client_against_s_server(void)
     nst_tls_test_pki_free(&pki);
 }
 
+/* ---- s_client against nstack's server ----------------------------------- */
+
+#define MAX_SRV 8
+
+struct echo_srv {
+    struct nst_stack *st;
+    struct nst_tls_ctx *ctx;
+    int lfd, n;
+    struct echo_conn {
+        struct nst_stream *s;
+        char buf[4096];
+        size_t pending;
+        size_t in, early_in;
+        int eof, err;
+        struct nst_tls_info info;
+    } c[MAX_SRV];
+};
+
+static void echo_step(void *arg, struct nst_stream *s, int ev)
+{
+    (void)ev;
+    struct echo_conn *c = arg;
+    for (;;) {
+        if (c->pending) {
+            ssize_t w = nst_stream_write(s, c->buf, c->pending);
+            if (w < 0)
+                break;
+            memmove(c->buf, c->buf + w, c->pending - (size_t)w);
+            c->pending -= (size_t)w;
+            continue;
+        }
+        ssize_t r = nst_stream_read(s, c->buf, sizeof(c->buf));
+        if (r > 0) {
+            c->in += (size_t)r;
+            c->early_in += nst_stream_read_was_early(s) ? (size_t)r : 0;
+            c->pending = (size_t)r;
+            continue;
+        }
+        if (r == 0 && !c->eof) {
+            c->eof = 1;
+            nst_stream_shutdown(s);
+        } else if (r < 0 && r != -EAGAIN) {
+            c->err = (int)r;
+        }
+        break;
+    }
+    nst_tls_get_info(s, &c->info);
+}
+
+static void echo_accept(void *arg, int fd, int ev)
+{
+    (void)fd;
+    struct echo_srv *e = arg;
+    if (!(ev & NST_EV_IN))
+        return;
+    int cfd;
+    while ((cfd = nst_accept(e->st, e->lfd, NULL)) >= 0) {
+        if (e->n == MAX_SRV) {
+            nst_close(e->st, cfd);
+            continue;
+        }
+        struct echo_conn *c = &e->c[e->n++];
+        c->s = nst_tls_server(e->ctx, e->st, cfd);
+        nst_stream_set_callback(c->s, echo_step, c);
+        echo_step(c, c->s, 0);
+    }
+}
+
+static int child_exited(void *arg)
+{
+    pid_t *pid = arg;
+    return waitpid(*pid, NULL, WNOHANG) == *pid;
+}
+
+/* Runs `sh -c cmd` (an s_client) while the loop drives nstack, until it
+ * exits (bounded). Returns what it printed. */
+static char *run_client(struct nst_runloop *rl, const char *cmd, const char *out_path)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    CHECK(nst_runloop_run(rl, nst_runloop_clock() + NST_SEC(15), child_exited, &pid) == 1);
+    FILE *f = fopen(out_path, "r");
+    static char text[65536];
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    text[n] = 0;
+    if (f)
+        fclose(f);
+    return text;
+}
+
+static void test_s_client_against_server(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s/tls-kernel", nst_test_out_dir());
+    mkdir(dir, 0700);
+    struct nst_tls_test_pki pki;
+    CHECK_EQ(nst_tls_make_test_pki(&pki, "tls.test,10.99.0.2", 2), 0);
+    CHECK_EQ(nst_tls_test_pki_write(&pki, dir), 0);
+    struct nst_tap_config tc;
+    nst_tap_config_default(&tc);
+    tc.ifname = TAPNAME "s";
+    struct nst_tap *tap;
+    char why[256];
+    CHECK_EQ(nst_tap_open(&tc, &tap, why, sizeof(why)), 0);
+    CHECK_EQ(system("ip addr add 10.99.0.1/24 dev " TAPNAME "s && ip link set " TAPNAME "s up"), 0);
+    struct nst_stack *st = nst_stack_new(NULL);
+    struct nst_iface_config ic = {.mac = {{0x02, 0x6e, 0, 0, 0, 3}}, .addr = OUR_ADDR, .prefix_len = 24};
+    CHECK_EQ(nst_tap_attach(tap, st, &ic), 0);
+    struct nst_runloop *rl;
+    CHECK_EQ(nst_runloop_new(st, &rl), 0);
+    CHECK_EQ(nst_runloop_add_tap(rl, tap), 0);
+
+    struct nst_tls_config c;
+    nst_tls_config_default(&c, NST_TLS_SERVER);
+    c.cert = pki.cert;
+    c.key = pki.key;
+    c.max_early_data = 16384;
+    struct echo_srv e = {st, NULL, -1, 0, {{0}}};
+    CHECK_EQ(nst_tls_ctx_new(&c, &e.ctx, NULL), 0);
+    e.lfd = nst_socket(st, NST_SOCK_STREAM);
+    struct nst_sockaddr a = {0, SPORT};
+    CHECK_EQ(nst_bind(st, e.lfd, &a), 0);
+    CHECK_EQ(nst_listen(st, e.lfd, 8), 0);
+    nst_socket_set_event_cb(st, e.lfd, echo_accept, &e);
+
+    char cmd[2048], out[600], sess[600], early[600];
+    snprintf(out, sizeof(out), "%s/s_client.out", dir);
+    snprintf(sess, sizeof(sess), "%s/sess.pem", dir);
+    snprintf(early, sizeof(early), "%s/early.txt", dir);
+    FILE *f = fopen(early, "w");
+    fputs("GET /early HTTP/1.1\r\n\r\n", f);
+    fclose(f);
+    const char *base = "openssl s_client -connect 10.99.0.2:4433 -servername tls.test -verify_return_error "
+                       "-verify_hostname tls.test";
+    int conn = 0;
+    for (int v = 2; v <= 3; v++) {
+        for (int i = 0; i < 2; i++) {
+            snprintf(cmd, sizeof(cmd), "(printf 'ping-%d-%d\\n'; sleep 1) | %s -CAfile %s/ca.pem -tls1_%d %s %s", v, i,
+                     base, dir, v, i ? "-sess_in" : "-sess_out", sess);
+            char *text = run_client(rl, cmd, out);
+            char want[32];
+            snprintf(want, sizeof(want), "ping-%d-%d", v, i);
+            CHECK(strstr(text, want) != NULL); /* the echo */
+            CHECK(strstr(text, i ? "Reused, TLSv1." : "New, TLSv1.") != NULL);
+            CHECK(strstr(text, "Verify return code: 0 (ok)") != NULL);
+            struct echo_conn *ec = &e.c[conn++];
+            CHECK_EQ(ec->info.version, v == 2 ? NST_TLS1_2 : NST_TLS1_3);
+            CHECK_EQ(ec->info.resumed, i);
+            CHECK_EQ(ec->in, strlen(want) + 1);
+            CHECK_EQ(ec->err, 0);
+        }
+    }
+    /* 0-RTT: a fresh TLS 1.3 session, then the request as early data. */
+    snprintf(cmd, sizeof(cmd), "(sleep 1) | %s -CAfile %s/ca.pem -tls1_3 -sess_out %s", base, dir, sess);
+    run_client(rl, cmd, out);
+    conn++;
+    snprintf(cmd, sizeof(cmd), "(sleep 1) | %s -CAfile %s/ca.pem -tls1_3 -sess_in %s -early_data %s", base, dir, sess,
+             early);
+    char *text = run_client(rl, cmd, out);
+    struct echo_conn *ec = &e.c[conn];
+    CHECK(strstr(text, "Early data was accepted") != NULL);
+    CHECK(strstr(text, "GET /early") != NULL); /* echoed */
+    CHECK_EQ(ec->info.early, NST_TLS_EARLY_ACCEPTED);
+    CHECK_EQ(ec->early_in, strlen("GET /early HTTP/1.1\r\n\r\n"));
+    const struct nst_tls_stats *s = nst_tls_ctx_stats(e.ctx);
+    CHECK_EQ(s->handshakes_full, 3);
+    CHECK_EQ(s->handshakes_resumed, 3);
+    CHECK_EQ(s->early_accepted, 1);
+    CHECK_EQ(s->handshake_failures, 0);
+    for (int i = 0; i < e.n; i++)
+        nst_stream_close(e.c[i].s);
+    nst_close(st, e.lfd);
+    nst_tls_ctx_free(e.ctx);
+    nst_runloop_free(rl);
+    nst_stack_free(st);
+    nst_tap_close(tap);
+    nst_tls_test_pki_free(&pki);
+}
+
 int main(void)
 {
     if (geteuid() != 0) {
@@ -170,5 +361,6 @@ int main(void)
         return 77;
     }
     RUN(test_client_against_s_server);
+    RUN(test_s_client_against_server);
     return nst_test_done();
 }
