@@ -61,6 +61,9 @@ static int tls_error(struct tls_stream *t, int e)
             return tls_fail(t, p, "TCP: %s", strerror(-p));
         return -EAGAIN;
     }
+    if (e == SSL_ERROR_ZERO_RETURN) /* close_notify where the caller wanted more */
+        return t->info.handshake_done ? tls_fail(t, -EPIPE, "peer closed the TLS connection (close_notify)")
+                                      : tls_fail(t, -ECONNABORTED, "peer sent close_notify during the handshake");
     unsigned long code = ERR_peek_error();
     int reason = ERR_GET_REASON(code);
     const char *during = t->info.handshake_done ? "" : " during the handshake";
