@@ -83,6 +83,46 @@ static void one_get(struct nst_runloop *rl, struct nst_stack *st, struct nst_tls
     nst_runloop_run(rl, nst_runloop_clock() + NST_MSEC(50), NULL, NULL); /* the close goes out */
 }
 
+/* What both tests stand on: a run-time PKI written to the test's output
+ * directory, a TAP whose kernel side is 10.99.0.1/24, and a stack at
+ * 10.99.0.2 on it driven by a run loop. */
+struct scene {
+    char dir[512];
+    struct nst_tls_test_pki pki;
+    struct nst_tap *tap;
+    struct nst_stack *st;
+    struct nst_runloop *rl;
+};
+
+static void scene_up(struct scene *sc, const char *ifname, const char *names)
+{
+    snprintf(sc->dir, sizeof(sc->dir), "%s/tls-kernel", nst_test_out_dir());
+    mkdir(sc->dir, 0700);
+    CHECK_EQ(nst_tls_make_test_pki(&sc->pki, names, 2), 0);
+    CHECK_EQ(nst_tls_test_pki_write(&sc->pki, sc->dir), 0);
+    struct nst_tap_config tc;
+    nst_tap_config_default(&tc);
+    tc.ifname = ifname;
+    char why[256], cmd[256];
+    CHECK_EQ(nst_tap_open(&tc, &sc->tap, why, sizeof(why)), 0);
+    snprintf(cmd, sizeof(cmd), "ip link set lo up && ip addr add 10.99.0.1/24 dev %s && ip link set %s up", ifname,
+             ifname);
+    CHECK_EQ(system(cmd), 0);
+    sc->st = nst_stack_new(NULL);
+    struct nst_iface_config ic = {.mac = {{0x02, 0x6e, 0, 0, 0, 2}}, .addr = OUR_ADDR, .prefix_len = 24};
+    CHECK_EQ(nst_tap_attach(sc->tap, sc->st, &ic), 0);
+    CHECK_EQ(nst_runloop_new(sc->st, &sc->rl), 0);
+    CHECK_EQ(nst_runloop_add_tap(sc->rl, sc->tap), 0);
+}
+
+static void scene_down(struct scene *sc)
+{
+    nst_runloop_free(sc->rl);
+    nst_stack_free(sc->st);
+    nst_tap_close(sc->tap);
+    nst_tls_test_pki_free(&sc->pki);
+}
+
 static pid_t start_s_server(const char *dir)
 {
     char cert[600], key[600];
@@ -99,36 +139,17 @@ static pid_t start_s_server(const char *dir)
 
 static void test_client_against_s_server(void)
 {
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s/tls-kernel", nst_test_out_dir());
-    mkdir(dir, 0700);
-    struct nst_tls_test_pki pki;
-    CHECK_EQ(nst_tls_make_test_pki(&pki, "tls.test,10.99.0.1", 2), 0);
-    CHECK_EQ(nst_tls_test_pki_write(&pki, dir), 0);
-
-    struct nst_tap_config tc;
-    nst_tap_config_default(&tc);
-    tc.ifname = TAPNAME;
-    struct nst_tap *tap;
-    char why[256];
-    CHECK_EQ(nst_tap_open(&tc, &tap, why, sizeof(why)), 0);
-    CHECK_EQ(system("ip link set lo up && ip addr add 10.99.0.1/24 dev " TAPNAME " && ip link set " TAPNAME " up"),
-             0);
-    pid_t server = start_s_server(dir);
+    struct scene sc;
+    scene_up(&sc, TAPNAME, "tls.test,10.99.0.1");
+    pid_t server = start_s_server(sc.dir);
     CHECK(server > 0);
     usleep(300 * 1000); /* s_server binds */
-
-    struct nst_stack *st = nst_stack_new(NULL);
-    struct nst_iface_config ic = {.mac = {{0x02, 0x6e, 0, 0, 0, 2}}, .addr = OUR_ADDR, .prefix_len = 24};
-    CHECK_EQ(nst_tap_attach(tap, st, &ic), 0);
-    struct nst_runloop *rl;
-    CHECK_EQ(nst_runloop_new(st, &rl), 0);
-    CHECK_EQ(nst_runloop_add_tap(rl, tap), 0);
-
+    struct nst_runloop *rl = sc.rl;
+    struct nst_stack *st = sc.st;
     for (int v = NST_TLS1_2; v <= NST_TLS1_3; v++) {
         struct nst_tls_config c;
         nst_tls_config_default(&c, NST_TLS_CLIENT);
-        c.ca_cert = pki.ca_cert;
+        c.ca_cert = sc.pki.ca_cert;
         c.min_version = c.max_version = v;
         struct nst_tls_ctx *ctx;
         CHECK_EQ(nst_tls_ctx_new(&c, &ctx, NULL), 0);
@@ -153,10 +174,7 @@ static void test_client_against_s_server(void)
     }
     kill(server, SIGTERM);
     waitpid(server, NULL, 0);
-    nst_runloop_free(rl);
-    nst_stack_free(st);
-    nst_tap_close(tap);
-    nst_tls_test_pki_free(&pki);
+    scene_down(&sc);
 }
 
 /* ---- s_client against nstack's server ----------------------------------- */
@@ -257,30 +275,16 @@ static char *run_client(struct nst_runloop *rl, const char *cmd, const char *out
 
 static void test_s_client_against_server(void)
 {
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s/tls-kernel", nst_test_out_dir());
-    mkdir(dir, 0700);
-    struct nst_tls_test_pki pki;
-    CHECK_EQ(nst_tls_make_test_pki(&pki, "tls.test,10.99.0.2", 2), 0);
-    CHECK_EQ(nst_tls_test_pki_write(&pki, dir), 0);
-    struct nst_tap_config tc;
-    nst_tap_config_default(&tc);
-    tc.ifname = TAPNAME "s";
-    struct nst_tap *tap;
-    char why[256];
-    CHECK_EQ(nst_tap_open(&tc, &tap, why, sizeof(why)), 0);
-    CHECK_EQ(system("ip addr add 10.99.0.1/24 dev " TAPNAME "s && ip link set " TAPNAME "s up"), 0);
-    struct nst_stack *st = nst_stack_new(NULL);
-    struct nst_iface_config ic = {.mac = {{0x02, 0x6e, 0, 0, 0, 3}}, .addr = OUR_ADDR, .prefix_len = 24};
-    CHECK_EQ(nst_tap_attach(tap, st, &ic), 0);
-    struct nst_runloop *rl;
-    CHECK_EQ(nst_runloop_new(st, &rl), 0);
-    CHECK_EQ(nst_runloop_add_tap(rl, tap), 0);
+    struct scene sc;
+    scene_up(&sc, TAPNAME "s", "tls.test,10.99.0.2");
+    struct nst_runloop *rl = sc.rl;
+    struct nst_stack *st = sc.st;
+    const char *dir = sc.dir;
 
     struct nst_tls_config c;
     nst_tls_config_default(&c, NST_TLS_SERVER);
-    c.cert = pki.cert;
-    c.key = pki.key;
+    c.cert = sc.pki.cert;
+    c.key = sc.pki.key;
     c.max_early_data = 16384;
     struct echo_srv e = {st, NULL, -1, 0, {{0}}};
     CHECK_EQ(nst_tls_ctx_new(&c, &e.ctx, NULL), 0);
@@ -338,10 +342,7 @@ static void test_s_client_against_server(void)
         nst_stream_close(e.c[i].s);
     nst_close(st, e.lfd);
     nst_tls_ctx_free(e.ctx);
-    nst_runloop_free(rl);
-    nst_stack_free(st);
-    nst_tap_close(tap);
-    nst_tls_test_pki_free(&pki);
+    scene_down(&sc);
 }
 
 int main(void)
