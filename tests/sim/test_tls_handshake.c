@@ -277,19 +277,10 @@ static void test_resumption_through_cache(void)
         struct tt_server sv;
         tt_server_start(&sv, l.ldn, sctx, TT_PORT);
         uint8_t *req = tt_pattern(TT_REQ_LEN, 3);
-        struct tt_client c;
-        struct nst_tls_info ci;
-        for (int i = 0; i < 3; i++) {
-            CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
-            nst_tls_get_info(c.s, &ci);
-            CHECK_EQ(ci.resumed, i > 0); /* the second and third resume */
-            tt_client_free(&c);
-        }
+        for (int i = 0; i < 3; i++) /* the second and third resume */
+            CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), i > 0);
         /* Another host:port is another cache entry: a full handshake. */
-        CHECK_EQ(tt_one_request(&l, &c, cctx, "10.0.4.2", req), 0);
-        nst_tls_get_info(c.s, &ci);
-        CHECK_EQ(ci.resumed, 0);
-        tt_client_free(&c);
+        CHECK_EQ(tt_request_resumed(&l, cctx, "10.0.4.2", req), 0);
         const struct nst_tls_stats *cs = nst_tls_ctx_stats(cctx), *ss = nst_tls_ctx_stats(sctx);
         CHECK_EQ(cs->handshakes_full, 2);
         CHECK_EQ(cs->handshakes_resumed, 2);
@@ -299,10 +290,7 @@ static void test_resumption_through_cache(void)
         /* Flushed: the next connection is full again. */
         nst_tls_ctx_flush_sessions(cctx);
         CHECK_EQ(nst_tls_ctx_cached_sessions(cctx), 0);
-        CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
-        nst_tls_get_info(c.s, &ci);
-        CHECK_EQ(ci.resumed, 0);
-        tt_client_free(&c);
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 0);
         tt_server_stop(&sv);
         nst_tls_ctx_free(cctx);
         nst_tls_ctx_free(sctx);
@@ -530,12 +518,8 @@ static void test_files_ticket_keys_keylog_ss(void)
     tt_client_free(&cl);
     CHECK_EQ(count_lines(klog), 5);
     sv.ctx = sb;
-    CHECK_EQ(tt_one_request(&l, &cl, cctx, "london.lab", req), 0);
-    struct nst_tls_info ci;
-    nst_tls_get_info(cl.s, &ci);
-    CHECK_EQ(ci.resumed, 1);
+    CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1);
     CHECK_EQ(nst_tls_ctx_stats(sb)->handshakes_resumed, 1);
-    tt_client_free(&cl);
     CHECK_EQ(count_lines(klog), 10);
     tt_server_stop(&sv);
     nst_tls_ctx_free(cctx);
@@ -562,14 +546,8 @@ static void test_tls12_session_id_resumption(void)
     struct tt_server sv;
     tt_server_start(&sv, l.ldn, sctx, TT_PORT);
     uint8_t *req = tt_pattern(TT_REQ_LEN, 10);
-    struct tt_client cl;
-    struct nst_tls_info ci;
-    for (int i = 0; i < 2; i++) {
-        CHECK_EQ(tt_one_request(&l, &cl, cctx, "london.lab", req), 0);
-        nst_tls_get_info(cl.s, &ci);
-        CHECK_EQ(ci.resumed, i);
-        tt_client_free(&cl);
-    }
+    for (int i = 0; i < 2; i++)
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), i);
     CHECK_EQ(nst_tls_ctx_stats(sctx)->handshakes_resumed, 1);
     tt_server_stop(&sv);
     nst_tls_ctx_free(cctx);
@@ -592,11 +570,8 @@ static void test_many_connections(void)
     tt_server_start(&sv, l.ldn, sctx, TT_PORT);
     uint8_t *data = tt_pattern(LEN, 35);
     /* Prime one session per version, then open N - 2 at once. */
-    struct tt_client prime;
-    CHECK_EQ(tt_one_request(&l, &prime, c12, "london.lab", data), 0);
-    tt_client_free(&prime);
-    CHECK_EQ(tt_one_request(&l, &prime, c13, "london.lab", data), 0);
-    tt_client_free(&prime);
+    CHECK_EQ(tt_request_resumed(&l, c12, "london.lab", data), 0);
+    CHECK_EQ(tt_request_resumed(&l, c13, "london.lab", data), 0);
     static struct tt_client c[N - 2];
     for (int i = 0; i < N - 2; i++)
         tt_client_open(&c[i], &l, i % 2 ? c13 : c12, "london.lab", TT_PORT, data, LEN);

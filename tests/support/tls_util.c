@@ -301,6 +301,17 @@ int tt_one_request(struct tt_lab *l, struct tt_client *c, struct nst_tls_ctx *cc
     return ok ? 0 : -1;
 }
 
+int tt_request_resumed(struct tt_lab *l, struct nst_tls_ctx *cctx, const char *host, const uint8_t *req)
+{
+    struct tt_client c;
+    struct nst_tls_info info;
+    int r = tt_one_request(l, &c, cctx, host, req);
+    if (r == 0 && nst_tls_get_info(c.s, &info) == 0)
+        r = info.resumed;
+    tt_client_free(&c);
+    return r;
+}
+
 uint16_t tt_local_port(struct nst_stream *s)
 {
     struct nst_sockaddr a;

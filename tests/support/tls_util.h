@@ -95,6 +95,10 @@ uint8_t *tt_pattern(size_t len, uint32_t seed);
 int tt_one_request(struct tt_lab *l, struct tt_client *c, struct nst_tls_ctx *cctx, const char *host, const uint8_t *req);
 
 /* Ports, to match a client with its server-side connection. */
+/* One such request on its own: 1 if its handshake resumed, 0 if not, -1 if
+ * the echo failed; the client is closed. */
+int tt_request_resumed(struct tt_lab *l, struct nst_tls_ctx *cctx, const char *host, const uint8_t *req);
+
 uint16_t tt_local_port(struct nst_stream *s);
 struct tt_sconn *tt_sconn_by_port(struct tt_server *sv, uint16_t port);
 uint16_t tt_fd_port(struct nst_stack *st, int fd);
