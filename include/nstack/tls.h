@@ -118,10 +118,16 @@ int nst_tls_ctx_new(const struct nst_tls_config *c, struct nst_tls_ctx **out, co
 /* Frees a context; every stream made from it must be closed first. */
 void nst_tls_ctx_free(struct nst_tls_ctx *ctx);
 
-/* Server: the session ticket keys (80 bytes: 16 name, 32 HMAC, 32 AES), so
- * several contexts (servers) accept each other's tickets, or to rotate
- * them. Without it each context draws its own. 0 or -EINVAL. */
+/* Server: the session ticket keys (80 bytes: 16 name, 32 HMAC, 32 AES;
+ * RFC 5077 4), so several contexts (servers) accept each other's tickets.
+ * Without it each context draws its own. Rotating makes keys the current
+ * key (new tickets) and keeps the one before it to open tickets already
+ * issued (OpenSSL then issues a fresh one); a ticket under any older key
+ * means a full handshake. With max_early_data > 0, TLS 1.3 tickets are
+ * stateful (see above) and stay with their context whatever the keys.
+ * 0 or -EINVAL (a client context, NULL). */
 int nst_tls_ctx_set_ticket_keys(struct nst_tls_ctx *ctx, const uint8_t keys[80]);
+int nst_tls_ctx_rotate_ticket_keys(struct nst_tls_ctx *ctx, const uint8_t keys[80]);
 
 /* Client: forgets every cached session (the next connection is full). */
 void nst_tls_ctx_flush_sessions(struct nst_tls_ctx *ctx);

@@ -150,6 +150,8 @@ static void handshake_finished(struct tls_stream *t)
         t->ctx->stats.handshakes_resumed++;
     else
         t->ctx->stats.handshakes_full++;
+    if (is_client(t) && i->resumed && i->version == NST_TLS1_2)
+        tls_cache_store(t->ctx, t->cache_key, SSL_get1_session(t->ssl));
     record_early_verdict(t);
     set_note(t);
 }

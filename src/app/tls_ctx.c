@@ -77,16 +77,26 @@ static void on_info(const SSL *ssl, int where, int ret)
 
 /* Client: a session the server gave (at the end of a TLS 1.2 handshake, or
  * a TLS 1.3 ticket read after it) goes into the cache under host:port. */
-static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+int tls_cache_store(struct nst_tls_ctx *ctx, const char *key, SSL_SESSION *sess)
 {
-    struct nst_tls_ctx *ctx = ctx_of(ssl);
-    struct tls_stream *t = SSL_get_app_data(ssl);
-    if (!t || !ctx->cache.cap || !SSL_SESSION_is_resumable(sess))
+    if (!sess || !ctx->cache.cap || !SSL_SESSION_is_resumable(sess)) {
+        SSL_SESSION_free(sess);
         return 0;
-    if (tls_cache_put(&ctx->cache, t->cache_key, sess))
+    }
+    if (tls_cache_put(&ctx->cache, key, sess))
         ctx->stats.sessions_evicted++;
     ctx->stats.sessions_cached++;
-    return 1; /* the cache keeps OpenSSL's reference */
+    return 1;
+}
+
+static int on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    struct tls_stream *t = SSL_get_app_data(ssl);
+    if (!t)
+        return 0;
+    SSL_SESSION_up_ref(sess); /* OpenSSL drops its own when we return 0 */
+    tls_cache_store(ctx_of(ssl), t->cache_key, sess);
+    return 0;
 }
 
 /* Server: the first of our protocols the client offers (RFC 7301 3.2); no
@@ -297,13 +307,6 @@ void nst_tls_ctx_free(struct nst_tls_ctx *ctx)
     if (ctx->keylog_file)
         fclose(ctx->keylog_file);
     free(ctx);
-}
-
-int nst_tls_ctx_set_ticket_keys(struct nst_tls_ctx *ctx, const uint8_t keys[80])
-{
-    if (ctx->role != NST_TLS_SERVER || !keys)
-        return -EINVAL;
-    return SSL_CTX_set_tlsext_ticket_keys(ctx->ssl_ctx, (void *)keys, 80) == 1 ? 0 : -EINVAL;
 }
 
 void nst_tls_ctx_flush_sessions(struct nst_tls_ctx *ctx) { tls_cache_clear(&ctx->cache); }

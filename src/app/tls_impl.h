@@ -34,6 +34,28 @@ int tls_cache_put(struct tls_session_cache *c, const char *key, SSL_SESSION *ses
  * session leaves the cache: its ticket is for one use (RFC 8446 C.4). */
 SSL_SESSION *tls_cache_take(struct tls_session_cache *c, const char *key);
 void tls_cache_clear(struct tls_session_cache *c);
+struct nst_tls_ctx;
+/* Client: keeps sess (the caller's reference) under key if it can be
+ * resumed and the cache is on, counting it; else frees it. 1 if kept. */
+int tls_cache_store(struct nst_tls_ctx *ctx, const char *key, SSL_SESSION *sess);
+
+/* ---- server ticket keys (tls_ticket_keys.c) ----------------------------- */
+
+/* RFC 5077 4's recommended layout: a name to find the key by, an HMAC key
+ * and an AES key. */
+struct tls_ticket_key {
+    uint8_t name[16];
+    uint8_t hmac[32];
+    uint8_t aes[32];
+};
+
+struct tls_ticket_keys {
+    struct tls_ticket_key cur, prev; /* tickets are made with cur; prev still opens them */
+    int have_cur, have_prev;
+};
+
+/* Installs the keys (SSL_CTX_set_tlsext_ticket_key_evp_cb) on first use. */
+int tls_ticket_keys_set(struct nst_tls_ctx *ctx, const uint8_t keys[80], int rotate);
 
 /* ---- the context (tls_ctx.c) -------------------------------------------- */
 
@@ -49,6 +71,7 @@ struct nst_tls_ctx {
     void *keylog_arg;
     FILE *keylog_file;
     struct tls_session_cache cache;
+    struct tls_ticket_keys ticket_keys; /* server: our own keys, if set */
     unsigned streams;           /* open streams made from it */
     struct nst_tls_stats stats;
 };

@@ -602,6 +602,42 @@ static void test_many_connections(void)
     tt_lab_down(&l);
 }
 
+/* Ticket key rotation (RFC 5077 4): the previous key still opens tickets
+ * (and the server issues one under the current key); older ones mean a
+ * full handshake. Both versions. */
+static void test_ticket_key_rotation(void)
+{
+    struct tt_lab l;
+    tt_lab_up(&l, 36, 0);
+    uint8_t keys[6][80];
+    for (int k = 0; k < 6; k++)
+        for (int i = 0; i < 80; i++)
+            keys[k][i] = (uint8_t)(k * 31 + i);
+    for (int v = NST_TLS1_2; v <= NST_TLS1_3; v++) {
+        struct nst_tls_ctx *sctx = tt_server_ctx(v, v, 0, NULL), *cctx = tt_client_ctx(v, v, 0, NULL);
+        struct tt_server sv;
+        tt_server_start(&sv, l.ldn, sctx, TT_PORT);
+        uint8_t *req = tt_pattern(TT_REQ_LEN, 11);
+        CHECK_EQ(nst_tls_ctx_set_ticket_keys(sctx, keys[1]), 0);
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 0);
+        CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[2]), 0);
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1); /* under the previous key */
+        CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[3]), 0);
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1); /* the fresh ticket, key 2 */
+        CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[4]), 0);
+        CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[5]), 0);
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 0); /* key 3: too old */
+        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1);
+        CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(cctx, keys[0]), -EINVAL);
+        tt_server_stop(&sv);
+        nst_tls_ctx_free(cctx);
+        nst_tls_ctx_free(sctx);
+        free(req);
+        nst_world_run_for(l.w, NST_SEC(1));
+    }
+    tt_lab_down(&l);
+}
+
 int main(void)
 {
     tt_init();
@@ -612,6 +648,7 @@ int main(void)
     RUN(test_resumption_through_cache);
     RUN(test_early_data_rejected_resent);
     RUN(test_tls12_session_id_resumption);
+    RUN(test_ticket_key_rotation);
     RUN(test_many_connections);
     RUN(test_alpn_sni_keylog);
     RUN(test_files_ticket_keys_keylog_ss);
