@@ -11,6 +11,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,6 +122,11 @@ static int write_pem(const char *dir, const char *file, mode_t mode, X509 *cert,
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
     if (fd < 0)
         return -errno;
+    if (fchmod(fd, mode) < 0) { /* a file that was there keeps its mode otherwise */
+        int e = -errno;
+        close(fd);
+        return e;
+    }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         int e = -errno;

@@ -436,7 +436,7 @@ static int count_lines(const char *path)
 static void test_files_ticket_keys_keylog_ss(void)
 {
     char dir[512], ca[600], cert[600], key[600], klog[600];
-    snprintf(dir, sizeof(dir), "%s/tls-tt_pki", nst_test_out_dir());
+    snprintf(dir, sizeof(dir), "%s/tls-pki", nst_test_out_dir());
     mkdir(dir, 0700);
     CHECK_EQ(nst_tls_test_pki_write(&tt_pki, dir), 0);
     snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
