@@ -270,17 +270,16 @@ static void test_plain_stream_echo(void)
 
 static void test_resumption_through_cache(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 31, 0);
     for (int v = NST_TLS1_2; v <= NST_TLS1_3; v++) {
-        struct nst_tls_ctx *sctx = tt_server_ctx(v, v, 0, NULL), *cctx = tt_client_ctx(v, v, 0, NULL);
-        struct tt_server sv;
-        tt_server_start(&sv, l.ldn, sctx, TT_PORT);
-        uint8_t *req = tt_pattern(TT_REQ_LEN, 3);
+        struct tt_fix f;
+        tt_fix_up(&f, 31 + (uint64_t)v, 0, v, 0, 0);
+        struct nst_tls_ctx *sctx = f.sctx, *cctx = f.cctx;
+        struct tt_lab *l = &f.l;
+        const uint8_t *req = f.req;
         for (int i = 0; i < 3; i++) /* the second and third resume */
-            CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), i > 0);
+            CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), i > 0);
         /* Another host:port is another cache entry: a full handshake. */
-        CHECK_EQ(tt_request_resumed(&l, cctx, "10.0.4.2", req), 0);
+        CHECK_EQ(tt_request_resumed(l, cctx, "10.0.4.2", req), 0);
         const struct nst_tls_stats *cs = nst_tls_ctx_stats(cctx), *ss = nst_tls_ctx_stats(sctx);
         CHECK_EQ(cs->handshakes_full, 2);
         CHECK_EQ(cs->handshakes_resumed, 2);
@@ -290,14 +289,9 @@ static void test_resumption_through_cache(void)
         /* Flushed: the next connection is full again. */
         nst_tls_ctx_flush_sessions(cctx);
         CHECK_EQ(nst_tls_ctx_cached_sessions(cctx), 0);
-        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 0);
-        tt_server_stop(&sv);
-        nst_tls_ctx_free(cctx);
-        nst_tls_ctx_free(sctx);
-        free(req);
-        nst_world_run_for(l.w, NST_SEC(1));
+        CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), 0);
+        tt_fix_down(&f);
     }
-    tt_lab_down(&l);
 }
 
 /* A server that no longer takes early data (another context: its tickets
@@ -607,35 +601,29 @@ static void test_many_connections(void)
  * full handshake. Both versions. */
 static void test_ticket_key_rotation(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 36, 0);
     uint8_t keys[6][80];
     for (int k = 0; k < 6; k++)
         for (int i = 0; i < 80; i++)
             keys[k][i] = (uint8_t)(k * 31 + i);
     for (int v = NST_TLS1_2; v <= NST_TLS1_3; v++) {
-        struct nst_tls_ctx *sctx = tt_server_ctx(v, v, 0, NULL), *cctx = tt_client_ctx(v, v, 0, NULL);
-        struct tt_server sv;
-        tt_server_start(&sv, l.ldn, sctx, TT_PORT);
-        uint8_t *req = tt_pattern(TT_REQ_LEN, 11);
+        struct tt_fix f;
+        tt_fix_up(&f, 36 + (uint64_t)v, 0, v, 0, 0);
+        struct nst_tls_ctx *sctx = f.sctx, *cctx = f.cctx;
+        struct tt_lab *l = &f.l;
+        const uint8_t *req = f.req;
         CHECK_EQ(nst_tls_ctx_set_ticket_keys(sctx, keys[1]), 0);
-        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 0);
+        CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), 0);
         CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[2]), 0);
-        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1); /* under the previous key */
+        CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), 1); /* under the previous key */
         CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[3]), 0);
-        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1); /* the fresh ticket, key 2 */
+        CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), 1); /* the fresh ticket, key 2 */
         CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[4]), 0);
         CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(sctx, keys[5]), 0);
-        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 0); /* key 3: too old */
-        CHECK_EQ(tt_request_resumed(&l, cctx, "london.lab", req), 1);
+        CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), 0); /* key 3: too old */
+        CHECK_EQ(tt_request_resumed(l, cctx, "london.lab", req), 1);
         CHECK_EQ(nst_tls_ctx_rotate_ticket_keys(cctx, keys[0]), -EINVAL);
-        tt_server_stop(&sv);
-        nst_tls_ctx_free(cctx);
-        nst_tls_ctx_free(sctx);
-        free(req);
-        nst_world_run_for(l.w, NST_SEC(1));
+        tt_fix_down(&f);
     }
-    tt_lab_down(&l);
 }
 
 int main(void)
