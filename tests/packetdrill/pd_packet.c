@@ -30,7 +30,51 @@
 
 static struct pd_conn *line_conn(struct pd_run *r, const struct pd_packet *pk)
 {
-    return pd_conn_get(r, pk->rport ? pk->rport : r->cur_rport);
+    struct pd_conn *c = pd_conn_get(r, pk->rport ? pk->rport : r->cur_rport);
+    if (pk->lport && !c->lport_known) {
+        c->lport = pk->lport; /* `src>dst` named it */
+        c->lport_known = 1;
+    }
+    return c;
+}
+
+/* The bytes an option takes on the wire. */
+static int opt_wire_len(const struct pd_opt *x)
+{
+    switch (x->kind) {
+    case PD_OPT_EOL:
+    case PD_OPT_NOP: return 1;
+    case PD_OPT_MSS: return 4;
+    case PD_OPT_WSCALE: return 3;
+    case PD_OPT_SACKOK: return 2;
+    case PD_OPT_TS: return 10;
+    case PD_OPT_SACK: return 2 + 8 * (int)x->nsack;
+    case PD_OPT_FO: return 2 + (int)x->nbytes;
+    case PD_OPT_FOEXP: return 4 + (int)x->nbytes;
+    case PD_OPT_MD5: return 18;
+    case PD_OPT_RAW: return 2 + (int)x->nbytes;
+    }
+    return 1;
+}
+
+/* Kind byte and (for FOEXP) the magic of the option's wire form. */
+static void emit_blob_opt(const struct pd_opt *x, uint8_t *o, int len)
+{
+    int at = 2;
+    o[1] = (uint8_t)len;
+    if (x->kind == PD_OPT_FO) {
+        o[0] = 34; /* RFC 7413 2 */
+    } else if (x->kind == PD_OPT_FOEXP) {
+        o[0] = 254; /* RFC 6994 experimental option, ExID 0xF989 for TFO */
+        nst_put16(o + 2, 0xF989);
+        at = 4;
+    } else if (x->kind == PD_OPT_MD5) {
+        o[0] = 19; /* RFC 2385 3.0 */
+        memset(o + 2, 0, 16);
+    } else {
+        o[0] = x->kind_raw;
+    }
+    memcpy(o + at, x->bytes, x->nbytes);
 }
 
 static uint32_t local_isn(const struct pd_conn *c) { return c->isn_known ? c->local_isn : 0; }
@@ -42,12 +86,7 @@ static int emit_options(const struct pd_conn *c, const struct pd_packet *pk, uin
     int n = 0;
     for (int i = 0; i < pk->nopts; i++) {
         const struct pd_opt *x = &pk->opts[i];
-        int need = x->kind == PD_OPT_EOL || x->kind == PD_OPT_NOP ? 1
-                   : x->kind == PD_OPT_MSS                        ? 4
-                   : x->kind == PD_OPT_WSCALE                     ? 3
-                   : x->kind == PD_OPT_SACKOK                     ? 2
-                   : x->kind == PD_OPT_TS                         ? 10
-                                                                  : 2 + 8 * (int)x->nsack;
+        int need = opt_wire_len(x);
         if (n + need > 40)
             return -1;
         switch (x->kind) {
@@ -81,6 +120,10 @@ static int emit_options(const struct pd_conn *c, const struct pd_packet *pk, uin
                 nst_put32(o + n + 6 + 8 * b, local_isn(c) + x->sack[b][1]);
             }
             break;
+        case PD_OPT_FO:
+        case PD_OPT_FOEXP:
+        case PD_OPT_MD5:
+        case PD_OPT_RAW: emit_blob_opt(x, o + n, need); break;
         }
         n += need;
     }
@@ -89,16 +132,28 @@ static int emit_options(const struct pd_conn *c, const struct pd_packet *pk, uin
     return n;
 }
 
+/* The TOS byte of an inbound line: `tos` whole, or the ECN field alone
+ * (RFC 3168 5: the two low bits). Default: 0 (Not-ECT). */
+static uint8_t inbound_tos(const struct pd_ip_info *i)
+{
+    uint8_t tos = i->has_tos ? i->tos : 0;
+    if (i->ecn != PD_ECN_UNSET)
+        tos = (uint8_t)((tos & ~3u) | (unsigned)i->ecn);
+    return tos;
+}
+
 /* Ethernet + IPv4 header from the remote end; returns the IP payload. */
-static uint8_t *ip_frame(struct pd_run *r, uint8_t *buf, uint8_t proto, size_t l4_len)
+static uint8_t *ip_frame(struct pd_run *r, uint8_t *buf, uint8_t proto, size_t l4_len, const struct pd_ip_info *ii)
 {
     struct nst_eth_repr e = {.dst = r->local_mac, .src = r->gw_mac, .ethertype = NST_ETHERTYPE_IPV4};
     nst_eth_emit(&e, buf);
+    uint16_t id = r->ip_id++;
     struct nst_ipv4_repr ip = {
+        .tos = inbound_tos(ii),
         .total_len = (uint16_t)(NST_IPV4_HLEN + l4_len),
-        .id = r->ip_id++,
+        .id = ii->has_id ? ii->id : id,
         .df = 1,
-        .ttl = 64,
+        .ttl = ii->has_ttl ? ii->ttl : 64,
         .proto = proto,
         .src = PD_REMOTE_IP,
         .dst = PD_LOCAL_IP,
@@ -127,7 +182,7 @@ static size_t build_tcp(struct pd_run *r, const struct pd_packet *pk, uint8_t *b
         pd_fail(r, "%d: segment too large", r->line);
         return 0;
     }
-    uint8_t *t = ip_frame(r, buf, NST_IP_PROTO_TCP, l4);
+    uint8_t *t = ip_frame(r, buf, NST_IP_PROTO_TCP, l4, &pk->ip);
     if (!c->lport_known) {
         c->lport = r->bind_port;
         c->lport_known = 1;
@@ -159,7 +214,7 @@ static size_t build_udp(struct pd_run *r, const struct pd_packet *pk, uint8_t *b
         pd_fail(r, "%d: datagram too large", r->line);
         return 0;
     }
-    uint8_t *u = ip_frame(r, buf, NST_IP_PROTO_UDP, l4);
+    uint8_t *u = ip_frame(r, buf, NST_IP_PROTO_UDP, l4, &pk->ip);
     memset(u + NST_UDP_HLEN, 0, pk->len);
     struct nst_udp_repr ur = {.src_port = c->rport, .dst_port = c->lport, .length = (uint16_t)l4};
     nst_udp_emit(&ur, u, PD_REMOTE_IP, PD_LOCAL_IP);
@@ -171,7 +226,9 @@ static size_t build_udp(struct pd_run *r, const struct pd_packet *pk, uint8_t *b
 static size_t build_quote(struct pd_run *r, const struct pd_packet *pk, uint8_t *q)
 {
     struct pd_conn *c = line_conn(r, pk);
-    uint8_t proto = pk->quote_proto == PD_UDP ? NST_IP_PROTO_UDP : NST_IP_PROTO_TCP;
+    uint8_t proto = pk->quote_proto == PD_UDP   ? NST_IP_PROTO_UDP
+                    : pk->quote_proto == PD_RAW ? 255 /* IPPROTO_RAW */
+                                                : NST_IP_PROTO_TCP;
     size_t l4 = (proto == NST_IP_PROTO_UDP ? NST_UDP_HLEN : NST_TCP_HLEN) + pk->quote_len;
     struct nst_ipv4_repr ip = {
         .total_len = (uint16_t)(NST_IPV4_HLEN + l4), .df = 1, .ttl = 64, .proto = proto,
@@ -182,7 +239,9 @@ static size_t build_quote(struct pd_run *r, const struct pd_packet *pk, uint8_t 
     uint16_t lport = c->lport_known ? c->lport : r->bind_port;
     nst_put16(t, lport);
     nst_put16(t + 2, c->rport);
-    if (proto == NST_IP_PROTO_UDP) {
+    if (proto == 255) {
+        memset(t, 0, 8);
+    } else if (proto == NST_IP_PROTO_UDP) {
         nst_put16(t + 4, (uint16_t)l4);
         nst_put16(t + 6, 0);
     } else {
@@ -197,11 +256,13 @@ static size_t build_icmp(struct pd_run *r, const struct pd_packet *pk, uint8_t *
     struct nst_icmp_repr ir = {.type = pk->icmp_type, .code = pk->icmp_code};
     if (pk->has_mtu)
         ir.seq = (uint16_t)pk->mtu;
+    if (pk->has_echo_id)
+        ir.id = pk->echo_id;
     if (pk->quote) {
         ir.data = body;
         ir.data_len = build_quote(r, pk, body);
     }
-    uint8_t *p = ip_frame(r, buf, NST_IP_PROTO_ICMP, NST_ICMP_HLEN + ir.data_len);
+    uint8_t *p = ip_frame(r, buf, NST_IP_PROTO_ICMP, NST_ICMP_HLEN + ir.data_len, &pk->ip);
     int n = nst_icmp_emit(&ir, p, 8 + sizeof(body));
     if (n < 0) {
         pd_fail(r, "%d: cannot build the ICMP message", r->line);
@@ -284,6 +345,12 @@ static struct pd_conn *conn_by_port(struct pd_run *r, uint16_t rport)
     return NULL;
 }
 
+static const char *ecn_name(unsigned e)
+{
+    static const char *const names[] = {"noecn", "ect1", "ect0", "ce"};
+    return names[e & 3];
+}
+
 static void flags_str(uint8_t f, char *b)
 {
     int n = 0;
@@ -338,6 +405,8 @@ static void format_parsed(struct pd_run *r, const struct pd_frame *f, const stru
             APPEND(buf, n, cap, ">:%u ", p->th.dst_port);
         else
             APPEND(buf, n, cap, "> ");
+        if (p->ip.tos & 3)
+            APPEND(buf, n, cap, "[%s] ", ecn_name(p->ip.tos));
         APPEND(buf, n, cap, "%s %u:%u(%u)", fl, p->th.seq - lb, p->th.seq - lb + p->plen, p->plen);
         if (p->th.flags & NST_TCP_ACK)
             APPEND(buf, n, cap, " ack %u", p->th.ack - rb);
@@ -384,7 +453,7 @@ static void diff(struct diffs *d, const char *fmt, ...)
 
 /* What the script's option list says, by meaning. */
 struct want_opts {
-    int has_mss, has_ws, sack_ok, has_ts;
+    int has_mss, has_ws, sack_ok, has_ts, ts_val_any, ts_ecr_any;
     uint32_t mss, ws, ts_val, ts_ecr;
     unsigned nsack;
     uint32_t sack[PD_MAX_SACK][2];
@@ -399,7 +468,13 @@ static void want_from(const struct pd_packet *pk, struct want_opts *w)
         case PD_OPT_MSS: w->has_mss = 1; w->mss = o->v; break;
         case PD_OPT_WSCALE: w->has_ws = 1; w->ws = o->v; break;
         case PD_OPT_SACKOK: w->sack_ok = 1; break;
-        case PD_OPT_TS: w->has_ts = 1; w->ts_val = o->val; w->ts_ecr = o->ecr; break;
+        case PD_OPT_TS:
+            w->has_ts = 1;
+            w->ts_val = o->val;
+            w->ts_ecr = o->ecr;
+            w->ts_val_any = o->val_any;
+            w->ts_ecr_any = o->ecr_any;
+            break;
         case PD_OPT_SACK:
             w->nsack = o->nsack;
             memcpy(w->sack, o->sack, sizeof(w->sack));
@@ -412,8 +487,10 @@ static void want_from(const struct pd_packet *pk, struct want_opts *w)
 static void match_ts(struct pd_run *r, struct pd_conn *c, const struct want_opts *w, const struct nst_tcp_opts *g,
                      struct diffs *d)
 {
-    if (g->ts_ecr != w->ts_ecr)
+    if (!w->ts_ecr_any && g->ts_ecr != w->ts_ecr)
         diff(d, "TS ecr %u (expected %u)", g->ts_ecr, w->ts_ecr);
+    if (w->ts_val_any)
+        return;
     if (!c->ts_known) {
         c->ts_offset = g->ts_val - w->ts_val;
         c->ts_known = 1;
@@ -426,6 +503,49 @@ static void match_ts(struct pd_run *r, struct pd_conn *c, const struct want_opts
     int32_t slack = (int32_t)(r->sc->cfg.tolerance / NST_USEC(tick)) + 1;
     if (off > slack || off < -slack)
         diff(d, "TS val %u (expected %u)", g->ts_val - c->ts_offset, w->ts_val);
+}
+
+/* The option of this kind in a TCP header's option bytes, or NULL. */
+static const uint8_t *find_opt(const uint8_t *tcp, size_t hl, uint8_t kind)
+{
+    for (size_t i = NST_TCP_HLEN; i < hl;) {
+        uint8_t k = tcp[i];
+        if (k == NST_TCPOPT_EOL)
+            break;
+        if (k == NST_TCPOPT_NOP) {
+            i++;
+            continue;
+        }
+        if (i + 1 >= hl || tcp[i + 1] < 2 || i + tcp[i + 1] > hl)
+            break;
+        if (k == kind)
+            return tcp + i;
+        i += tcp[i + 1];
+    }
+    return NULL;
+}
+
+/* Options nstack never sends: an outbound line expecting one needs a
+ * feature nstack lacks (the script is skipped); other kinds (`kind N`)
+ * are compared byte for byte. 0, or -1 after pd_skip. */
+static int match_other_opts(struct pd_run *r, const struct pd_packet *pk, const uint8_t *tcp, size_t hl,
+                            struct diffs *d)
+{
+    for (int i = 0; i < pk->nopts; i++) {
+        const struct pd_opt *o = &pk->opts[i];
+        if (o->kind == PD_OPT_FO || o->kind == PD_OPT_FOEXP)
+            return pd_skip(r, "nstack has no TCP Fast Open (RFC 7413)");
+        if (o->kind == PD_OPT_MD5)
+            return pd_skip(r, "nstack has no TCP-MD5 signatures (RFC 2385)");
+        if (o->kind != PD_OPT_RAW)
+            continue;
+        const uint8_t *g = find_opt(tcp, hl, o->kind_raw);
+        if (!g)
+            diff(d, "no option of kind %u (expected)", o->kind_raw);
+        else if (g[1] != 2 + o->nbytes || memcmp(g + 2, o->bytes, o->nbytes))
+            diff(d, "option kind %u of length %u differs", o->kind_raw, g[1]);
+    }
+    return 0;
 }
 
 static void match_options(struct pd_run *r, struct pd_conn *c, const struct pd_packet *pk,
@@ -503,6 +623,26 @@ static void match_tcp(struct pd_run *r, const struct pd_packet *pk, const struct
     if (pk->has_urg && h->urg_ptr != pk->urg)
         diff(d, "urg %u (expected %u)", h->urg_ptr, pk->urg);
     match_options(r, c, pk, &h->opts, d);
+    if (!pk->opts_any)
+        match_other_opts(r, pk, p->l4, h->hdr_len, d);
+}
+
+/* The IP fields an outbound line gives; unwritten ones are not checked
+ * (packetdrill's rule). */
+static void match_ip(const struct pd_packet *pk, const struct nst_ipv4_repr *ip, struct diffs *d)
+{
+    const struct pd_ip_info *w = &pk->ip;
+    unsigned ecn = ip->tos & 3u;
+    if (w->ecn != PD_ECN_UNSET && ecn != (unsigned)w->ecn)
+        diff(d, "ECN field [%s] (expected [%s])", ecn_name(ecn), ecn_name((unsigned)w->ecn));
+    if (w->ect01 && ecn != PD_ECN_ECT0 && ecn != PD_ECN_ECT1)
+        diff(d, "ECN field [%s] (expected [ect01])", ecn_name(ecn));
+    if (w->has_tos && ip->tos != w->tos)
+        diff(d, "tos 0x%02x (expected 0x%02x)", ip->tos, w->tos);
+    if (w->has_ttl && ip->ttl != w->ttl)
+        diff(d, "ttl %u (expected %u)", ip->ttl, w->ttl);
+    if (w->has_id && ip->id != w->id)
+        diff(d, "IP id %u (expected %u)", ip->id, w->id);
 }
 
 static void match_udp(struct pd_run *r, const struct pd_packet *pk, const struct parsed *p, struct diffs *d)
@@ -564,6 +704,7 @@ int pd_match(struct pd_run *r, const struct pd_event *ev, const struct pd_frame 
             char a[16], b[16];
             diff(&d, "addresses %s > %s", nst_ip4_str(p.ip.src, a), nst_ip4_str(p.ip.dst, b));
         }
+        match_ip(pk, &p.ip, &d);
         if (pk->proto == PD_TCP)
             match_tcp(r, pk, &p, &d);
         else if (pk->proto == PD_UDP)
@@ -571,6 +712,8 @@ int pd_match(struct pd_run *r, const struct pd_event *ev, const struct pd_frame 
         else
             match_icmp(r, pk, &p, &d);
     }
+    if (r->skip[0])
+        return -1;
     if (!d.n)
         return 0;
     char got[512];

@@ -47,9 +47,16 @@ static int lines_push(struct lines *ls, const char *s, size_t len, int line)
     char *t = malloc(len + 1);
     if (!t)
         return -1;
-    /* Newlines inside a logical line become spaces. */
-    for (size_t i = 0; i < len; i++)
-        t[i] = s[i] == '\n' ? ' ' : s[i];
+    /* Newlines inside a logical line become spaces, except in a %{ }%
+     * block, whose statements are lines. */
+    int in_block = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 1 < len && s[i + 1] == '{')
+            in_block = 1;
+        else if (s[i] == '}' && i + 1 < len && s[i + 1] == '%')
+            in_block = 0;
+        t[i] = s[i] == '\n' && !in_block ? ' ' : s[i];
+    }
     t[len] = 0;
     ls->v[ls->n].text = t;
     ls->v[ls->n].line = line;
@@ -312,6 +319,41 @@ static int parse_sack_blocks(struct cur *c, struct pd_opt *o)
     return 0;
 }
 
+/* An optional run of hex digits ("FO 1a2b3c4d", "md5 00ff...", "FO"),
+ * at most max bytes. packetdrill writes cookies without 0x. */
+static int hex_blob(struct cur *c, struct pd_opt *o, unsigned max)
+{
+    ws(c);
+    const char *p = c->p;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+        p += 2;
+    size_t n = 0;
+    while (isxdigit((unsigned char)p[n]))
+        n++;
+    if (!n || isalnum((unsigned char)p[n]) || p[n] == '_')
+        return 0; /* none: an empty cookie (a cookie request) */
+    if (n % 2)
+        return cfail(c, "odd number of hex digits in '%.*s'", (int)n, p);
+    if (n / 2 > max)
+        return cfail(c, "more than %u bytes in '%.20s'", max, p);
+    for (size_t i = 0; i < n; i += 2) {
+        char b[3] = {p[i], p[i + 1], 0};
+        o->bytes[o->nbytes++] = (uint8_t)strtoul(b, NULL, 16);
+    }
+    c->p = p + n;
+    return 0;
+}
+
+/* A TS value: a number, or `*` on an outbound line for "any". */
+static int ts_field(struct cur *c, uint32_t *v, int *any)
+{
+    if (take(c, '*')) {
+        *any = 1;
+        return 0;
+    }
+    return u32_val(c, v);
+}
+
 static int parse_one_opt(struct cur *c, struct pd_opt *o)
 {
     memset(o, 0, sizeof(*o));
@@ -332,8 +374,31 @@ static int parse_one_opt(struct cur *c, struct pd_opt *o)
         return parse_sack_blocks(c, o);
     } else if (take_word(c, "TS")) {
         o->kind = PD_OPT_TS;
-        if (!take_word(c, "val") || u32_val(c, &o->val) < 0 || !take_word(c, "ecr") || u32_val(c, &o->ecr) < 0)
+        if (!take_word(c, "val") || ts_field(c, &o->val, &o->val_any) < 0 || !take_word(c, "ecr") ||
+            ts_field(c, &o->ecr, &o->ecr_any) < 0)
             return cfail(c, "expected 'TS val N ecr N'");
+    } else if (take_word(c, "FOEXP")) {
+        o->kind = PD_OPT_FOEXP;
+        return hex_blob(c, o, 16);
+    } else if (take_word(c, "FO")) {
+        o->kind = PD_OPT_FO;
+        return hex_blob(c, o, 16);
+    } else if (take_word(c, "md5")) {
+        o->kind = PD_OPT_MD5;
+        if (hex_blob(c, o, 16) < 0)
+            return -1;
+        if (o->nbytes && o->nbytes != 16)
+            return cfail(c, "an md5 digest is 16 bytes");
+        return 0;
+    } else if (take_word(c, "kind")) {
+        uint32_t k;
+        o->kind = PD_OPT_RAW;
+        if (u32_val(c, &k) < 0)
+            return -1;
+        if (k < 2 || k > 255)
+            return cfail(c, "option kind %u is not a kind with a length byte (2..255)", k);
+        o->kind_raw = (uint8_t)k;
+        return hex_blob(c, o, 36);
     } else {
         return cfail(c, "unknown TCP option at '%.20s'", c->p);
     }
@@ -370,6 +435,10 @@ static int parse_flags(struct cur *c, uint8_t *flags)
 {
     ws(c);
     *flags = 0;
+    if (*c->p == '-' && !isdigit((unsigned char)c->p[1])) {
+        c->p++; /* packetdrill's "no flags at all" */
+        return 0;
+    }
     const char *start = c->p;
     for (;; c->p++) {
         switch (*c->p) {
@@ -463,7 +532,11 @@ static int lookup_name(const struct icmp_name *t, size_t n, const char *name)
 static int parse_icmp_quote(struct cur *c, struct pd_packet *pk)
 {
     pk->quote = 1;
-    if (take_word(c, "udp")) {
+    if (take_word(c, "raw")) {
+        pk->quote_proto = PD_RAW;
+        if (expect(c, '(') < 0 || u32_val(c, &pk->quote_len) < 0 || expect(c, ')') < 0)
+            return -1;
+    } else if (take_word(c, "udp")) {
         pk->quote_proto = PD_UDP;
         if (expect(c, '(') < 0 || u32_val(c, &pk->quote_len) < 0 || expect(c, ')') < 0)
             return -1;
@@ -487,7 +560,7 @@ static int parse_icmp(struct cur *c, struct pd_packet *pk)
     pk->icmp_type = (uint8_t)t;
     const char *save = c->p;
     if (ident(c, w, sizeof(w)) == 0) {
-        if (!strcmp(w, "mtu")) {
+        if (!strcmp(w, "mtu") || !strcmp(w, "id")) {
             c->p = save;
         } else {
             int code = lookup_name(icmp_codes, sizeof(icmp_codes) / sizeof(icmp_codes[0]), w);
@@ -501,6 +574,14 @@ static int parse_icmp(struct cur *c, struct pd_packet *pk)
             pk->has_mtu = 1;
             if (u32_val(c, &pk->mtu) < 0)
                 return -1;
+        } else if (take_word(c, "id")) {
+            uint32_t id;
+            if (u32_val(c, &id) < 0)
+                return -1;
+            if (id > 65535)
+                return cfail(c, "ICMP id %u does not fit 16 bits", id);
+            pk->has_echo_id = 1;
+            pk->echo_id = (uint16_t)id;
         } else if (take(c, '[')) {
             if (parse_icmp_quote(c, pk) < 0)
                 return -1;
@@ -510,20 +591,144 @@ static int parse_icmp(struct cur *c, struct pd_packet *pk)
     }
 }
 
-static int parse_packet(struct cur *c, struct pd_packet *pk)
+static int port_val(struct cur *c, uint16_t *out)
+{
+    uint32_t port;
+    if (u32_val(c, &port) < 0)
+        return -1;
+    if (port == 0 || port > 65535)
+        return cfail(c, "bad port %u", port);
+    *out = (uint16_t)port;
+    return 0;
+}
+
+/* One IP field of `[...]` or `(...)`: noecn ect0 ect1 ce ect01, tos 0xNN,
+ * ttl N, id N, flowlabel 0xN. */
+static int parse_ip_field(struct cur *c, struct pd_ip_info *ip, char dir)
+{
+    static const struct {
+        const char *name;
+        int ecn;
+    } ecns[] = {{"noecn", PD_ECN_NOT}, {"ect0", PD_ECN_ECT0}, {"ect1", PD_ECN_ECT1}, {"ce", PD_ECN_CE}};
+    for (size_t i = 0; i < sizeof(ecns) / sizeof(ecns[0]); i++) {
+        if (take_word(c, ecns[i].name)) {
+            ip->ecn = ecns[i].ecn;
+            return 0;
+        }
+    }
+    uint32_t v;
+    if (take_word(c, "ect01")) {
+        if (dir != '>')
+            return cfail(c, "[ect01] can only be used with outbound packets");
+        ip->ect01 = 1;
+    } else if (take_word(c, "tos")) {
+        if (u32_val(c, &v) < 0)
+            return -1;
+        if (v > 255)
+            return cfail(c, "tos 0x%x does not fit 8 bits", v);
+        ip->has_tos = 1;
+        ip->tos = (uint8_t)v;
+    } else if (take_word(c, "ttl")) {
+        if (u32_val(c, &v) < 0)
+            return -1;
+        if (v > 255)
+            return cfail(c, "ttl %u does not fit 8 bits", v);
+        ip->has_ttl = 1;
+        ip->ttl = (uint8_t)v;
+    } else if (take_word(c, "id")) {
+        if (u32_val(c, &v) < 0)
+            return -1;
+        if (v > 65535)
+            return cfail(c, "id %u does not fit 16 bits", v);
+        ip->has_id = 1;
+        ip->id = (uint16_t)v;
+    } else if (take_word(c, "flowlabel")) {
+        if (u32_val(c, &v) < 0)
+            return -1;
+        if (v > 0xfffff)
+            return cfail(c, "flowlabel 0x%x does not fit 20 bits", v);
+        ip->flowlabel = v;
+    } else {
+        return cfail(c, "unknown IP field at '%.20s'", c->p);
+    }
+    return 0;
+}
+
+/* The optional IP information right after the direction. */
+static int parse_ip_info(struct cur *c, struct pd_ip_info *ip, char dir)
+{
+    ip->ecn = PD_ECN_UNSET;
+    ws(c);
+    char open = *c->p, close = open == '[' ? ']' : ')';
+    if (open != '[' && open != '(')
+        return 0;
+    c->p++;
+    for (;;) {
+        if (parse_ip_field(c, ip, dir) < 0)
+            return -1;
+        if (take(c, close))
+            return 0;
+        if (expect(c, ',') < 0)
+            return -1;
+    }
+}
+
+/* Words that start packetdrill's encapsulation prefixes
+ * (`ipv4 a > b: ...`, `gre: ...`, `mpls (label ...): ...`). */
+static int is_encapsulation(struct cur *c)
+{
+    static const char *const words[] = {"ipv4", "ipv6", "gre", "GREv0", "mpls"};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        const char *save = c->p;
+        if (take_word(c, words[i])) {
+            c->p = save;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int parse_packet(struct cur *c, struct pd_packet *pk, struct pd_script *sc, int line)
 {
     pk->dir = *c->p++;
     if (*c->p == ':') {
         c->p++;
-        uint32_t port;
-        if (u32_val(c, &port) < 0)
+        if (port_val(c, &pk->rport) < 0)
             return -1;
-        if (port == 0 || port > 65535)
-            return cfail(c, "bad port %u", port);
-        pk->rport = (uint16_t)port;
     }
+    if (is_encapsulation(c)) {
+        pd_script_skip(sc, line, "nstack has no IP-in-IP, GRE or MPLS encapsulation");
+        return 0;
+    }
+    if (parse_ip_info(c, &pk->ip, pk->dir) < 0)
+        return -1;
+    ws(c);
+    /* packetdrill's `src>dst` ports, before the flags. */
+    const char *save = c->p;
+    if (isdigit((unsigned char)*c->p)) {
+        const char *q = c->p;
+        while (isdigit((unsigned char)*q))
+            q++;
+        if (*q == '>') {
+            uint16_t src, dst;
+            if (port_val(c, &src) < 0 || expect(c, '>') < 0 || port_val(c, &dst) < 0)
+                return -1;
+            pk->rport = pk->dir == '<' ? src : dst;
+            pk->lport = pk->dir == '<' ? dst : src;
+            save = c->p;
+        }
+    }
+    c->p = save;
     if (take_word(c, "udp")) {
         pk->proto = PD_UDP;
+        ws(c);
+        if (isdigit((unsigned char)*c->p)) {
+            uint16_t src, dst;
+            if (port_val(c, &src) < 0 || expect(c, '>') < 0 || port_val(c, &dst) < 0)
+                return -1;
+            pk->rport = pk->dir == '<' ? src : dst;
+            pk->lport = pk->dir == '<' ? dst : src;
+        }
         if (expect(c, '(') < 0 || u32_val(c, &pk->len) < 0 || expect(c, ')') < 0)
             return -1;
     } else if (take_word(c, "icmp")) {
@@ -552,6 +757,17 @@ static int push_item(struct pd_val *v, const struct pd_val *item)
     return 0;
 }
 
+/* The `(...)` or `(N)` after msg_name and msg_iov in a msghdr. Returns 1. */
+static int skip_paren(struct cur *c)
+{
+    if (!peek(c, '('))
+        return 1;
+    const char *q = strchr(c->p, ')');
+    if (q)
+        c->p = q + 1;
+    return 1;
+}
+
 static int parse_list(struct cur *c, struct pd_val *v, char close, int named)
 {
     v->kind = named ? PD_V_STRUCT : PD_V_LIST;
@@ -563,7 +779,7 @@ static int parse_list(struct cur *c, struct pd_val *v, char close, int named)
         if (named) {
             char name[32];
             const char *save = c->p;
-            if (ident(c, name, sizeof(name)) == 0 && take(c, '=')) {
+            if (ident(c, name, sizeof(name)) == 0 && skip_paren(c) && take(c, '=')) {
                 item.name = strdup(name);
             } else {
                 c->p = save;
@@ -717,6 +933,7 @@ void pd_script_free(struct pd_script *sc)
     for (int i = 0; i < sc->nevents; i++) {
         struct pd_event *e = &sc->events[i];
         free(e->text);
+        free(e->code);
         for (int a = 0; a < e->call.nargs; a++)
             val_free(&e->call.args[a]);
     }
@@ -740,8 +957,61 @@ static struct pd_event *new_event(struct pd_script *sc)
     return e;
 }
 
+/* packetdrill's own command-line options a script may carry. Those about
+ * its machinery (tun devices, remote mode, verbosity) change nothing here
+ * and are taken with a note; the addresses must be its defaults, which the
+ * runner's world uses. Returns 1 if name was one of them (0 or -1 in *rc). */
+static int foreign_option(struct pd_script *sc, const char *name, const char *value, FILE *notes, int line, int *rc,
+                          char *err, size_t errlen)
+{
+    static const char *const ignored[] = {
+        "non_fatal", "define", "init_scripts", "dry_run", "verbose", "strict_segments", "send_omit_free",
+        "speculative_connect_port", "wire_client", "wire_server", "wire_server_ip", "wire_server_port",
+        "wire_client_dev", "wire_server_dev", "so_filter", "persistent_tun_dev", "tun_dev", "tolerance_percent",
+        "mss", "max_syscall_retries", "sniff_packets", "ipv6_prefix",
+    };
+    static const struct {
+        const char *name, *value;
+    } addrs[] = {
+        {"local_ip", "192.168.0.1"}, {"remote_ip", "192.0.2.1"}, {"gateway_ip", "192.168.0.2"},
+        {"netmask_ip", "255.255.255.0"},
+    };
+    *rc = 0;
+    if (!strcmp(name, "ip_version")) {
+        if (strcmp(value, "ipv4"))
+            pd_script_skip(sc, line, "nstack has no IPv6");
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+        if (!strcmp(name, addrs[i].name)) {
+            if (strcmp(value, addrs[i].value))
+                pd_script_skip(sc, line, "runner: only packetdrill's default addresses (--local_ip...)");
+            return 1;
+        }
+    }
+    if (!strcmp(name, "mtu")) {
+        *rc = pd_setting_apply(&sc->cfg, "nstack_mtu", value, err, errlen);
+        return 1;
+    }
+    if (!strcmp(name, "bind_port") || !strcmp(name, "connect_port")) {
+        char n[80];
+        snprintf(n, sizeof(n), "nstack_%.60s", name);
+        *rc = pd_setting_apply(&sc->cfg, n, value, err, errlen);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++) {
+        if (!strcmp(name, ignored[i])) {
+            fprintf(notes, "%s:%d: note: packetdrill option --%s has no meaning here\n", sc->name, line, name);
+            sc->notes++;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* "--name=value" */
-static int parse_option_line(struct pd_script *sc, const char *text, char *err, size_t errlen)
+static int parse_option_line(struct pd_script *sc, const char *text, FILE *notes, int line, char *err,
+                             size_t errlen)
 {
     const char *eq = strchr(text, '=');
     if (!eq) {
@@ -754,6 +1024,9 @@ static int parse_option_line(struct pd_script *sc, const char *text, char *err, 
         n = sizeof(name) - 1;
     memcpy(name, text + 2, n);
     name[n] = 0;
+    int rc;
+    if (foreign_option(sc, name, eq + 1, notes, line, &rc, err, errlen))
+        return rc;
     return pd_setting_apply(&sc->cfg, name, eq + 1, err, errlen);
 }
 
@@ -788,8 +1061,8 @@ static int parse_nstack_block(struct pd_script *sc, const char *body, char *err,
 }
 
 /* A %{ }% block: ours if it starts with "nstack:", otherwise skipped. */
-static int handle_block(struct pd_script *sc, const char *text, int line, int started, FILE *notes, char *err,
-                        size_t errlen)
+static int handle_block(struct pd_script *sc, const char *text, int line, const struct pd_time *t, int started,
+                        char *err, size_t errlen)
 {
     const char *body = text + 2;
     while (isspace((unsigned char)*body))
@@ -809,8 +1082,19 @@ static int handle_block(struct pd_script *sc, const char *text, int line, int st
         free(b);
         return rc;
     }
-    fprintf(notes, "%s:%d: note: skipping %%{ }%% block (not an nstack settings block)\n", sc->name, line);
-    sc->notes++;
+    /* packetdrill's Python: its assertions run at the block's time. */
+    struct pd_event *e = new_event(sc);
+    if (!e)
+        return -1;
+    e->kind = PD_EV_CODE;
+    e->line = line;
+    e->time = *t;
+    size_t n = strlen(body);
+    if (n >= 2 && !strcmp(body + n - 2, "}%"))
+        n -= 2;
+    e->code = strndup(body, n);
+    e->text = strdup(text);
+    sc->nevents++;
     return 0;
 }
 
@@ -829,7 +1113,7 @@ static int parse_event_line(struct pd_script *sc, const char *text, int line, FI
         return 0;
     }
     if (c.p[0] == '%' && c.p[1] == '{')
-        return handle_block(sc, c.p, line, *started, notes, err, errlen);
+        return handle_block(sc, c.p, line, &t, *started, err, errlen);
     struct pd_event *e = new_event(sc);
     if (!e)
         return -1;
@@ -837,8 +1121,12 @@ static int parse_event_line(struct pd_script *sc, const char *text, int line, FI
     e->time = t;
     if (*c.p == '<' || *c.p == '>') {
         e->kind = PD_EV_PACKET;
-        if (parse_packet(&c, &e->pkt) < 0)
+        if (parse_packet(&c, &e->pkt, sc, line) < 0)
             return -1;
+        if (sc->skip[0] && sc->skip_line == line) {
+            *started = 1;
+            return 0; /* a line nstack cannot run: the script is skipped */
+        }
     } else {
         e->kind = PD_EV_SYSCALL;
         /* t1...t2: a blocking call that returns at t2. */
@@ -891,10 +1179,21 @@ static char *read_file(const char *path)
     return buf;
 }
 
-int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *err, size_t errlen)
+void pd_script_skip(struct pd_script *sc, int line, const char *reason)
+{
+    if (sc->skip[0])
+        return;
+    snprintf(sc->skip, sizeof(sc->skip), "%s", reason);
+    sc->skip_line = line;
+}
+
+int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, const char *defaults, char *err,
+                   size_t errlen)
 {
     memset(sc, 0, sizeof(*sc));
     pd_config_default(&sc->cfg);
+    if (defaults && pd_profile_apply(&sc->cfg, defaults, err, errlen) < 0)
+        return -1;
     sc->path = strdup(path);
     const char *slash = strrchr(sc->path, '/');
     sc->name = slash ? slash + 1 : sc->path;
@@ -908,14 +1207,15 @@ int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *er
     free(src);
     int started = 0;
     char msg[512] = "";
-    for (int i = 0; rc == 0 && i < ls.n; i++) {
+    /* A script that needs what nstack lacks is parsed up to that line. */
+    for (int i = 0; rc == 0 && i < ls.n && !sc->skip[0]; i++) {
         const char *t = ls.v[i].text;
         if (t[0] == '-' && t[1] == '-') {
             if (started) {
                 snprintf(msg, sizeof(msg), "settings must come before the first event");
                 rc = -1;
             } else {
-                rc = parse_option_line(sc, t, msg, sizeof(msg));
+                rc = parse_option_line(sc, t, notes, ls.v[i].line, msg, sizeof(msg));
             }
         } else {
             rc = parse_event_line(sc, t, ls.v[i].line, notes, &started, msg, sizeof(msg));
@@ -926,7 +1226,7 @@ int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, char *er
     for (int i = 0; i < ls.n; i++)
         free(ls.v[i].text);
     free(ls.v);
-    if (rc == 0 && sc->nevents == 0) {
+    if (rc == 0 && sc->nevents == 0 && !sc->skip[0]) {
         snprintf(err, errlen, "0: no events");
         rc = -1;
     }

@@ -39,6 +39,16 @@ int pd_fail(struct pd_run *r, const char *fmt, ...)
     return -1;
 }
 
+int pd_skip(struct pd_run *r, const char *reason)
+{
+    if (!r->failed) {
+        snprintf(r->skip, sizeof(r->skip), "%s", reason);
+        r->skip_line = r->line;
+    }
+    r->failed = 1; /* stops the run like a failure; the caller reports SKIP */
+    return -1;
+}
+
 void pd_detail(struct pd_run *r, const char *fmt, ...)
 {
     size_t n = strlen(r->detail);
@@ -94,7 +104,8 @@ static int world_new(struct pd_run *r)
     if (r->ifindex < 0 || nst_route_add(r->st, 0, 0, PD_GATEWAY_IP, r->ifindex, 0) < 0 ||
         nst_arp_add_static(r->st, r->ifindex, PD_GATEWAY_IP, &r->gw_mac) < 0)
         return pd_fail(r, "0: cannot set up the interface");
-    r->bind_port = PD_BIND_PORT;
+    r->bind_port = cfg->bind_port;
+    r->info_fd = -1;
     r->cur_rport = PD_PEER_PORT;
     r->ip_id = 1;
     return 0;
@@ -376,6 +387,11 @@ static int run_event(struct pd_run *r, struct pd_event *ev)
         return -1;
     if (ev->kind == PD_EV_SYSCALL) {
         if (run_syscall(r, ev, lo) < 0)
+            return -1;
+        r->last_time = lo;
+    } else if (ev->kind == PD_EV_CODE) {
+        pd_run_until(r, lo);
+        if (r->failed || pd_python_run(r, ev) < 0)
             return -1;
         r->last_time = lo;
     } else if (ev->pkt.dir == '<') {

@@ -20,6 +20,8 @@ void pd_config_default(struct pd_config *c)
     c->tolerance = NST_USEC(4000); /* packetdrill's default --tolerance_usecs */
     c->mtu = 1500;
     c->wait_max = NST_SEC(3600);
+    c->bind_port = PD_BIND_PORT;
+    c->connect_port = PD_CONNECT_PORT;
     nst_stack_config_default(&c->stack);
     c->stack.name = "pd";
     c->stack.deterministic = 1; /* scripts replay exactly */
@@ -167,6 +169,8 @@ static int uint_setting(const char *name, const char *value, unsigned long long 
     return 0;
 }
 
+int pd_profile_apply(struct pd_config *c, const char *name, char *err, size_t errlen);
+
 int pd_setting_apply(struct pd_config *c, const char *name, const char *value, char *err, size_t errlen)
 {
     unsigned long long u;
@@ -182,6 +186,8 @@ int pd_setting_apply(struct pd_config *c, const char *name, const char *value, c
         c->ts_tick_usecs = (unsigned)u;
         return 0;
     }
+    if (!strcmp(name, "defaults"))
+        return pd_profile_apply(c, value, err, errlen);
     if (strncmp(name, "nstack_", 7)) {
         snprintf(err, errlen, "unknown setting '--%s'", name);
         return -1;
@@ -207,6 +213,12 @@ int pd_setting_apply(struct pd_config *c, const char *name, const char *value, c
         c->remote_isn = (uint32_t)u;
         return 0;
     }
+    if (!strcmp(name, "bind_port") || !strcmp(name, "connect_port")) {
+        if (uint_setting(name, value, 65535, &u, err, errlen) < 0 || !u)
+            return -1;
+        *(name[0] == 'b' ? &c->bind_port : &c->connect_port) = (uint16_t)u;
+        return 0;
+    }
     if (!strcmp(name, "wait_max")) {
         if (pd_parse_duration(value, &c->wait_max) < 0) {
             snprintf(err, errlen, "bad duration '%s'", value);
@@ -216,4 +228,90 @@ int pd_setting_apply(struct pd_config *c, const char *name, const char *value, c
     }
     snprintf(err, errlen, "unknown setting '--nstack_%s'", name);
     return -1;
+}
+
+/* ---- profiles ---------------------------------------------------------------------------------- */
+
+/* --defaults=linux / --defaults=freebsd: the choices RFCs leave to the
+ * implementation, set as those stacks make them out of the box, so that a
+ * script written against one of them tests only what the RFCs define.
+ * Values: Linux's include/net/tcp.h and sysctl defaults (TCP_RTO_MIN,
+ * TCP_DELACK_MIN, TCP_TIMEWAIT_LEN, tcp_synack_retries...); FreeBSD's
+ * tcp_timer.h and net.inet.tcp sysctls (rexmit_min, delacktime, msl,
+ * syncache rexmtlimit...). What nstack cannot be set to is listed in
+ * docs/TESTING.md. */
+struct profile_setting {
+    const char *name, *value;
+};
+
+static const struct profile_setting linux_profile[] = {
+    {"nstack_tcp_rto_initial", "1s"},    /* TCP_TIMEOUT_INIT */
+    {"nstack_tcp_rto_min", "200ms"},     /* TCP_RTO_MIN */
+    {"nstack_tcp_rto_max", "120s"},      /* TCP_RTO_MAX */
+    {"nstack_tcp_delack", "40ms"},       /* TCP_DELACK_MIN */
+    {"nstack_tcp_msl", "30s"},           /* TCP_TIMEWAIT_LEN 60 s = 2 MSL */
+    {"nstack_tcp_fin_wait2_timeout", "60s"}, /* tcp_fin_timeout */
+    {"nstack_tcp_initial_window", "10"}, /* TCP_INIT_CWND */
+    {"nstack_tcp_syn_retries", "6"},
+    {"nstack_tcp_synack_retries", "5"},
+    {"nstack_tcp_data_retries", "15"},   /* tcp_retries2 */
+    {"nstack_tcp_keepidle", "7200s"},
+    {"nstack_tcp_keepintvl", "75s"},
+    {"nstack_tcp_keepcnt", "9"},
+    {"nstack_tcp_timestamps", "1"},
+    {"nstack_tcp_sack", "1"},
+    {"nstack_tcp_window_scaling", "1"},
+    {"nstack_tcp_syncookies", "1"},
+    {"nstack_tcp_frto", "1"},
+    {"nstack_tcp_ecn", "2"},             /* tcp_ecn: accept when asked */
+    {"nstack_tcp_congestion", "cubic"},
+    {NULL, NULL},
+};
+
+static const struct profile_setting freebsd_profile[] = {
+    {"nstack_tcp_rto_initial", "1s"},    /* net.inet.tcp.rexmit_initial */
+    {"nstack_tcp_rto_min", "30ms"},      /* net.inet.tcp.rexmit_min */
+    {"nstack_tcp_rto_max", "64s"},       /* TCPTV_REXMTMAX */
+    {"nstack_tcp_delack", "100ms"},      /* net.inet.tcp.delacktime */
+    {"nstack_tcp_msl", "30s"},           /* net.inet.tcp.msl */
+    {"nstack_tcp_fin_wait2_timeout", "60s"}, /* net.inet.tcp.finwait2_timeout */
+    {"nstack_tcp_initial_window", "10"}, /* net.inet.tcp.initcwnd_segments */
+    {"nstack_tcp_syn_retries", "12"},    /* TCP_MAXRXTSHIFT */
+    {"nstack_tcp_synack_retries", "3"},  /* net.inet.tcp.syncache.rexmtlimit */
+    {"nstack_tcp_data_retries", "12"},   /* TCP_MAXRXTSHIFT */
+    {"nstack_tcp_keepidle", "7200s"},
+    {"nstack_tcp_keepintvl", "75s"},
+    {"nstack_tcp_keepcnt", "8"},         /* TCPTV_KEEPCNT */
+    {"nstack_tcp_timestamps", "1"},      /* net.inet.tcp.rfc1323 */
+    {"nstack_tcp_sack", "1"},
+    {"nstack_tcp_window_scaling", "1"},
+    {"nstack_tcp_syncookies", "1"},
+    {"nstack_tcp_frto", "0"},            /* no F-RTO by default (net.inet.tcp.rfc6675_pipe aside) */
+    {"nstack_tcp_ecn", "2"},             /* net.inet.tcp.ecn.enable */
+    {"nstack_tcp_congestion", "newreno"},
+    {NULL, NULL},
+};
+
+static const struct profile_setting *profile_find(const char *name)
+{
+    if (!strcmp(name, "linux"))
+        return linux_profile;
+    if (!strcmp(name, "freebsd"))
+        return freebsd_profile;
+    return NULL;
+}
+
+int pd_profile_check(const char *name) { return profile_find(name) ? 0 : -1; }
+
+int pd_profile_apply(struct pd_config *c, const char *name, char *err, size_t errlen)
+{
+    const struct profile_setting *p = profile_find(name);
+    if (!p) {
+        snprintf(err, errlen, "unknown profile '%s' (linux, freebsd)", name);
+        return -1;
+    }
+    for (; p->name; p++)
+        if (pd_setting_apply(c, p->name, p->value, err, errlen) < 0)
+            return -1;
+    return 0;
 }
