@@ -66,8 +66,11 @@ int tcp_window_update_due(const struct nst_tcp_conn *c)
 {
     /* Worth a segment of its own when the edge can move by the SWS
      * threshold and the window at least doubles (so a steadily reading
-     * application does not cause an ACK per read). */
-    uint32_t space = rcv_space(c), cur = rcv_cur_window(c);
+     * application does not cause an ACK per read). Only the space the
+     * window field can carry counts: past 65535 << rcv_wscale the update
+     * would offer nothing new, and an ACK with the same number and window
+     * is a duplicate ACK to the peer (RFC 5681 2). */
+    uint32_t space = NST_MIN(rcv_space(c), 65535u << c->rcv_wscale), cur = rcv_cur_window(c);
     return space > cur && space - cur >= rcv_sws_threshold(c) && space >= 2 * cur;
 }
 
