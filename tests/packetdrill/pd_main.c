@@ -137,7 +137,7 @@ static void fail_kind(const char *err, char *out, size_t cap)
         p++;
     size_t n = 0;
     for (; *p && n + 1 < cap; p++) {
-        if (*p == '(' || *p == '\'' || *p == '"' || (*p >= '0' && *p <= '9'))
+        if ((*p == '(' && p[1] != ')') || *p == '\'' || *p == '"' || (*p >= '0' && *p <= '9'))
             break;
         out[n++] = *p;
     }

@@ -328,17 +328,18 @@ static double expr(struct ev *e)
 /* One statement. 0, or -1 (failure or skip recorded). */
 static int statement(struct pd_run *r, const struct pd_event *ev, const struct nst_tcp_info *ti, char *s)
 {
-    char *hash = strchr(s, '#');
-    if (hash)
-        *hash = 0;
     struct ev e = {.p = s, .r = r, .ti = ti};
     ews(&e);
     if (!*e.p || !strncmp(e.p, "print", 5) || !strncmp(e.p, "pass", 4))
         return 0;
     if (!eword(&e, "assert"))
         return pd_skip(r, "runner: a %{ }% block beyond the expression evaluator");
+    ews(&e);
     const char *start = e.p;
     double v = expr(&e);
+    const char *end = e.p;
+    while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
+        end--;
     ews(&e);
     if (e.failed == 2)
         return -1;
@@ -348,7 +349,7 @@ static int statement(struct pd_run *r, const struct pd_event *ev, const struct n
         return pd_skip(r, "runner: a %{ }% block beyond the expression evaluator");
     if (v)
         return 0;
-    pd_fail(r, "%d: assertion failed: %.*s", ev->line, (int)(e.p - start), start);
+    pd_fail(r, "%d: assertion failed: %.*s", ev->line, (int)(end - start), start);
     pd_detail(r, "  script: %s", ev->text);
     return -1;
 }
@@ -368,8 +369,14 @@ int pd_python_run(struct pd_run *r, const struct pd_event *ev)
         return pd_fail(r, "%d: out of memory", ev->line);
     int rc = 0;
     char *save = NULL;
-    for (char *st = strtok_r(copy, "\n;", &save); st && rc == 0; st = strtok_r(NULL, "\n;", &save))
-        rc = statement(r, ev, &ti, st);
+    for (char *ln = strtok_r(copy, "\n", &save); ln && rc == 0; ln = strtok_r(NULL, "\n", &save)) {
+        char *hash = strchr(ln, '#');
+        if (hash)
+            *hash = 0; /* a comment may hold ';' */
+        char *save2 = NULL;
+        for (char *st = strtok_r(ln, ";", &save2); st && rc == 0; st = strtok_r(NULL, ";", &save2))
+            rc = statement(r, ev, &ti, st);
+    }
     free(copy);
     return rc;
 }
