@@ -168,6 +168,7 @@ struct pd_config {
     uint32_t mtu;                /* --nstack_mtu */
     nst_time_t wait_max;         /* --nstack_wait_max: how far a blocking call may run time */
     int verbose;                 /* command line -v: print every packet matched */
+    int gso_merge;               /* --nstack_gso_merge: join segments as Linux's TSO (pd_gso_merge) */
     uint16_t bind_port;          /* --bind_port: bind(fd, ..., ...) takes it (8080) */
     uint16_t connect_port;       /* --connect_port: connect(fd, ..., ...) goes there (8080) */
     struct nst_stack_config stack;
@@ -303,6 +304,9 @@ struct pd_conn *pd_conn_get(struct pd_run *r, uint16_t rport);
 int pd_inject(struct pd_run *r, const struct pd_event *ev);
 /* Compares a captured frame with an outbound line. 0 or -1 (pd_fail). */
 int pd_match(struct pd_run *r, const struct pd_event *ev, const struct pd_frame *f);
+/* Joins the TSO-like run of segments at the head of the capture queue
+ * that pk expects as one (only with --nstack_gso_merge=1). */
+void pd_gso_merge(struct pd_run *r, const struct pd_packet *pk);
 /* One line describing a captured frame, in the script's terms. */
 void pd_format_frame(struct pd_run *r, const struct pd_frame *f, char *buf, size_t cap);
 

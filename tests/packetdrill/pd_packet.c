@@ -722,3 +722,72 @@ int pd_match(struct pd_run *r, const struct pd_event *ev, const struct pd_frame 
     pd_detail(r, "  script: %s\n  actual: %s", ev->text, got);
     return -1;
 }
+
+/* ---- segmentation offload --------------------------------------------------------------------- */
+
+/* The TCP header and payload of a captured frame, or 0. */
+static int tcp_view(const struct pd_frame *f, struct parsed *p)
+{
+    if (!f || f->len < NST_ETH_HLEN || f->data[12] != 0x08 || f->data[13] != 0x00)
+        return 0;
+    parse_frame(f, p);
+    return p->ok && p->tcp_ok && !p->bad[0];
+}
+
+/* Linux hands its tun device one TSO/GSO super-segment where nstack sends
+ * MSS-sized ones, and packetdrill's Linux scripts expect the super-segment
+ * (`> P. 1:5841(5840)`). With --nstack_gso_merge=1 (on in --defaults=linux)
+ * the segments nstack sent at the same instant, back to back in sequence
+ * with the same ACK, are joined into one before an outbound line that
+ * expects more than the first of them holds. Flags are OR-ed (PSH and FIN
+ * come from the last). */
+void pd_gso_merge(struct pd_run *r, const struct pd_packet *pk)
+{
+    struct pd_frame *q = r->q + r->q_head;
+    size_t avail = r->q_len - r->q_head;
+    struct parsed a;
+    if (pk->proto != PD_TCP || !avail || !tcp_view(&q[0], &a) || a.plen == 0 || a.plen >= pk->len)
+        return;
+    size_t n = 1;
+    uint32_t total = a.plen, next = a.th.seq + a.plen;
+    uint8_t flags = a.th.flags;
+    for (; n < avail && total < pk->len; n++) {
+        struct parsed b;
+        if (!tcp_view(&q[n], &b) || q[n].at != q[0].at || b.th.seq != next || b.th.ack != a.th.ack ||
+            b.th.src_port != a.th.src_port || b.th.dst_port != a.th.dst_port || (flags & NST_TCP_FIN) ||
+            (b.th.flags & (NST_TCP_SYN | NST_TCP_RST)) || b.plen == 0 || total + b.plen > pk->len)
+            break;
+        total += b.plen;
+        next += b.plen;
+        flags |= b.th.flags;
+    }
+    if (n == 1)
+        return;
+    size_t head = (size_t)(a.l4 - q[0].data) + a.th.hdr_len;
+    uint8_t *m = malloc(head + total);
+    if (!m)
+        return;
+    memcpy(m, q[0].data, head);
+    size_t at = head;
+    for (size_t i = 0; i < n; i++) {
+        struct parsed b;
+        tcp_view(&q[i], &b);
+        memcpy(m + at, b.l4 + b.th.hdr_len, b.plen);
+        at += b.plen;
+        if (i)
+            free(q[i].data);
+    }
+    free(q[0].data);
+    uint8_t *ip = m + NST_ETH_HLEN;
+    struct nst_ipv4_repr ir = a.ip;
+    ir.total_len = (uint16_t)(head - NST_ETH_HLEN + total);
+    nst_ipv4_emit(&ir, ip);
+    uint8_t *t = ip + NST_IPV4_HLEN;
+    t[13] = flags;
+    nst_put16(t + 16, 0);
+    nst_tcp_set_checksum(t, a.th.hdr_len + total, a.ip.src, a.ip.dst);
+    q[0].data = m;
+    q[0].len = head + total;
+    memmove(&q[1], &q[n], (avail - n) * sizeof(*q));
+    r->q_len -= n - 1;
+}

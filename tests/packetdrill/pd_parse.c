@@ -1098,6 +1098,130 @@ static int handle_block(struct pd_script *sc, const char *text, int line, const 
     return 0;
 }
 
+/* ---- shell commands ------------------------------------------------------------------------------- */
+
+/* Linux sysctls (net.ipv4.NAME) with an nstack setting; the value is
+ * taken as written unless a conversion is named. */
+static const struct {
+    const char *sysctl, *setting;
+    int conv; /* 0: as is; 1: nonzero -> 1; 2: third field (tcp_rmem max); 3: second field (tcp_wmem default); 4: seconds */
+} sysctl_map[] = {
+    {"tcp_timestamps", "nstack_tcp_timestamps", 1},
+    {"tcp_sack", "nstack_tcp_sack", 1},
+    {"tcp_window_scaling", "nstack_tcp_window_scaling", 1},
+    {"tcp_syncookies", "nstack_tcp_syncookies", 1},
+    {"tcp_frto", "nstack_tcp_frto", 1},
+    {"tcp_ecn", "nstack_tcp_ecn", 0},
+    {"tcp_syn_retries", "nstack_tcp_syn_retries", 0},
+    {"tcp_synack_retries", "nstack_tcp_synack_retries", 0},
+    {"tcp_retries2", "nstack_tcp_data_retries", 0},
+    {"tcp_congestion_control", "nstack_tcp_congestion", 0},
+    {"tcp_rmem", "nstack_tcp_rcvbuf", 2},
+    {"tcp_wmem", "nstack_tcp_sndbuf", 3},
+    {"tcp_fin_timeout", "nstack_tcp_fin_wait2_timeout", 4},
+    {"tcp_keepalive_time", "nstack_tcp_keepidle", 4},
+    {"tcp_keepalive_intvl", "nstack_tcp_keepintvl", 4},
+    {"tcp_keepalive_probes", "nstack_tcp_keepcnt", 0},
+    {"tcp_tw_reuse", "nstack_tcp_tw_reuse", 1},
+    {"tcp_challenge_ack_limit", "nstack_tcp_challenge_ack_limit", 0},
+};
+
+/* One "name=value" of a sysctl or set_sysctls.py command: applied when
+ * nstack has the setting, a note otherwise. */
+static int apply_sysctl(struct pd_script *sc, const char *name, const char *value, FILE *notes, int line, char *err,
+                        size_t errlen)
+{
+    const char *base = strrchr(name, '.');
+    const char *slash = strrchr(name, '/');
+    if (slash && (!base || slash > base))
+        base = slash;
+    base = base ? base + 1 : name;
+    for (size_t i = 0; i < sizeof(sysctl_map) / sizeof(sysctl_map[0]); i++) {
+        if (strcmp(sysctl_map[i].sysctl, base))
+            continue;
+        char v[64];
+        unsigned long long a = 0, b = 0, c = 0;
+        int n = sscanf(value, "%llu %llu %llu", &a, &b, &c);
+        switch (sysctl_map[i].conv) {
+        case 1: snprintf(v, sizeof(v), "%d", n >= 1 && a != 0); break;
+        case 2: snprintf(v, sizeof(v), "%llu", n == 3 ? c : a); break;
+        case 3: snprintf(v, sizeof(v), "%llu", n == 3 ? b : a); break;
+        case 4: snprintf(v, sizeof(v), "%llus", a); break;
+        default: snprintf(v, sizeof(v), "%.60s", value); break;
+        }
+        return pd_setting_apply(&sc->cfg, sysctl_map[i].setting, v, err, errlen);
+    }
+    fprintf(notes, "%s:%d: note: sysctl %s has no nstack setting (not applied)\n", sc->name, line, name);
+    sc->notes++;
+    return 0;
+}
+
+/* A `...` line. packetdrill's tests/net/common/defaults.sh sets Linux up
+ * as --defaults=linux does; `sysctl -q NAME=VALUE...` and
+ * `set_sysctls.py /proc/sys/...=VALUE` are applied where nstack has the
+ * setting (before the first event only: the stack is built then). Other
+ * commands are not run, with a note. */
+static int shell_command(struct pd_script *sc, const char *cmd, int line, int started, FILE *notes, char *err,
+                         size_t errlen)
+{
+    char *copy = strdup(cmd + 1);
+    if (!copy)
+        return -1;
+    char *end = strrchr(copy, '`');
+    if (end)
+        *end = 0;
+    /* Quoted values ("4096 540000 15728640") stay one word. */
+    int quoted = 0;
+    size_t k = 0;
+    for (size_t i = 0; copy[i]; i++) {
+        if (copy[i] == '"' || copy[i] == '\'') {
+            quoted = !quoted;
+            continue;
+        }
+        copy[k++] = quoted && copy[i] == ' ' ? '\x01' : copy[i];
+    }
+    copy[k] = 0;
+    int rc = 0, applied = 0, other = 0;
+    char *save = NULL;
+    /* One word at a time: words with '=' after a sysctl or set_sysctls.py are settings. */
+    int in_sysctl = 0;
+    for (char *w = strtok_r(copy, " \t\n;", &save); w && rc == 0; w = strtok_r(NULL, " \t\n;", &save)) {
+        if (strstr(w, "common/defaults.sh")) {
+            if (started)
+                goto late;
+            rc = pd_profile_apply(&sc->cfg, "linux", err, errlen);
+            applied = 1;
+            in_sysctl = 0;
+        } else if (!strcmp(w, "sysctl") || strstr(w, "set_sysctls.py")) {
+            in_sysctl = 1;
+        } else if (in_sysctl && w[0] != '-' && strchr(w, '=')) {
+            if (started)
+                goto late;
+            char *eq = strchr(w, '=');
+            *eq = 0;
+            char *val = eq + 1;
+            for (char *q = val; *q; q++)
+                if (*q == '\x01')
+                    *q = ' '; /* the spaces of a quoted value */
+            rc = apply_sysctl(sc, w, val, notes, line, err, errlen);
+            applied = 1;
+        } else if (!in_sysctl || w[0] != '-') {
+            other = 1;
+            in_sysctl = 0;
+        }
+    }
+    free(copy);
+    if (other || !applied) {
+        fprintf(notes, "%s:%d: note: skipping shell command %s\n", sc->name, line, cmd);
+        sc->notes++;
+    }
+    return rc;
+late:
+    free(copy);
+    pd_script_skip(sc, line, "runner: sysctl changes after the first event");
+    return 0;
+}
+
 static int parse_event_line(struct pd_script *sc, const char *text, int line, FILE *notes, int *started, char *err,
                             size_t errlen)
 {
@@ -1107,11 +1231,8 @@ static int parse_event_line(struct pd_script *sc, const char *text, int line, FI
     if (timed && parse_time(&c, &t) < 0)
         return -1;
     ws(&c);
-    if (*c.p == '`') {
-        fprintf(notes, "%s:%d: note: skipping shell command %s\n", sc->name, line, c.p);
-        sc->notes++;
-        return 0;
-    }
+    if (*c.p == '`')
+        return shell_command(sc, c.p, line, *started, notes, err, errlen);
     if (c.p[0] == '%' && c.p[1] == '{')
         return handle_block(sc, c.p, line, &t, *started, err, errlen);
     struct pd_event *e = new_event(sc);

@@ -291,6 +291,10 @@ static int run_outbound(struct pd_run *r, struct pd_event *ev, nst_time_t lo, ns
         pd_detail(r, "  script: %s", ev->text);
         return -1;
     }
+    if (r->sc->cfg.gso_merge) {
+        pd_gso_merge(r, &ev->pkt);
+        f = peek_frame(r);
+    }
     *sent = f->at;
     if (f->at < lo - tol) {
         char got[512];

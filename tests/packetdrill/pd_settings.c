@@ -213,6 +213,12 @@ int pd_setting_apply(struct pd_config *c, const char *name, const char *value, c
         c->remote_isn = (uint32_t)u;
         return 0;
     }
+    if (!strcmp(name, "gso_merge")) {
+        if (uint_setting(name, value, 1, &u, err, errlen) < 0)
+            return -1;
+        c->gso_merge = (int)u;
+        return 0;
+    }
     if (!strcmp(name, "bind_port") || !strcmp(name, "connect_port")) {
         if (uint_setting(name, value, 65535, &u, err, errlen) < 0 || !u)
             return -1;
@@ -244,7 +250,15 @@ struct profile_setting {
     const char *name, *value;
 };
 
+/* Linux as packetdrill's own suite sets it up (gtests/net/common/
+ * defaults.sh): tcp_rmem max 15 MiB, which gives the window scale 8 its
+ * scripts expect (Linux takes the shift from the largest buffer the
+ * connection may grow to; nstack from its buffer, so the buffer is set to
+ * that size), tcp_wmem 256 KiB, 5 SYN and SYN-ACK retries, ECN off. */
 static const struct profile_setting linux_profile[] = {
+    {"nstack_gso_merge", "1"},           /* its scripts expect TSO super-segments */
+    {"nstack_tcp_rcvbuf", "15728640"},
+    {"nstack_tcp_sndbuf", "262144"},
     {"nstack_tcp_rto_initial", "1s"},    /* TCP_TIMEOUT_INIT */
     {"nstack_tcp_rto_min", "200ms"},     /* TCP_RTO_MIN */
     {"nstack_tcp_rto_max", "120s"},      /* TCP_RTO_MAX */
@@ -252,7 +266,7 @@ static const struct profile_setting linux_profile[] = {
     {"nstack_tcp_msl", "30s"},           /* TCP_TIMEWAIT_LEN 60 s = 2 MSL */
     {"nstack_tcp_fin_wait2_timeout", "60s"}, /* tcp_fin_timeout */
     {"nstack_tcp_initial_window", "10"}, /* TCP_INIT_CWND */
-    {"nstack_tcp_syn_retries", "6"},
+    {"nstack_tcp_syn_retries", "5"},
     {"nstack_tcp_synack_retries", "5"},
     {"nstack_tcp_data_retries", "15"},   /* tcp_retries2 */
     {"nstack_tcp_keepidle", "7200s"},
@@ -263,7 +277,7 @@ static const struct profile_setting linux_profile[] = {
     {"nstack_tcp_window_scaling", "1"},
     {"nstack_tcp_syncookies", "1"},
     {"nstack_tcp_frto", "1"},
-    {"nstack_tcp_ecn", "2"},             /* tcp_ecn: accept when asked */
+    {"nstack_tcp_ecn", "0"},             /* defaults.sh: tcp_ecn=0 */
     {"nstack_tcp_congestion", "cubic"},
     {NULL, NULL},
 };

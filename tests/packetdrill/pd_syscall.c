@@ -941,6 +941,11 @@ static int op_epoll_wait(struct pd_run *r, struct pd_event *ev, int first, long 
         return 0;
     r->pend.wake = NST_TIME_NEVER;
     const struct pd_val *want = ev->call.nargs > 1 ? &ev->call.args[1] : NULL;
+    struct pd_val one = {.kind = PD_V_LIST, .n = 1};
+    if (want && want->kind == PD_V_STRUCT) { /* packetdrill also writes one event bare */
+        one.items = (struct pd_val *)want;
+        want = &one;
+    }
     int n = 0;
     for (int i = 0; i < e->n && n < maxev; i++) {
         uint32_t got = epoll_ready(r, e, i);
