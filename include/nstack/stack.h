@@ -35,6 +35,10 @@ struct nst_tcp_config {
     size_t sndbuf;              /* default send buffer, 256 KiB */
     size_t rcvbuf;              /* default receive buffer, 256 KiB */
     size_t buf_max;             /* upper limit for SO_SNDBUF/SO_RCVBUF, 16 MiB */
+    size_t wscale_space;        /* receive space the window scale shift is sized for when larger
+                                 * than the buffer (RFC 7323 2.2 leaves the shift to the receiver);
+                                 * 0, the default: the buffer itself. Linux sizes it for tcp_rmem's
+                                 * maximum, FreeBSD for kern.ipc.maxsockbuf */
     unsigned max_backlog;       /* listen() backlog is clamped to this, 4096 */
     unsigned max_timewait;      /* TIME_WAIT records held at once, 262144 (beyond: closed at once) */
     unsigned challenge_ack_limit; /* RFC 5961 7: stack-wide cap on challenge ACKs, 1000: each

@@ -155,7 +155,7 @@ static void child_offers(struct nst_stack *st, struct nst_tcp_conn *c, const str
     c->ws_offer = cfg->window_scaling && o->has_wscale;
     c->ts_offer = cfg->timestamps && o->has_ts;
     c->sack_offer = cfg->sack && o->sack_ok;
-    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(c->rcvbuf_cap) : 0;
+    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(cfg, c->rcvbuf_cap) : 0;
 }
 
 static void embryo_new(struct nst_stack *st, struct nst_tcp_conn *l, const struct tcp_seg *seg, const uint32_t *isn)
@@ -216,7 +216,7 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
     o.mss = (uint16_t)NST_MIN(adv, 65535u);
     if (co.wscale != 15) {
         o.has_wscale = 1;
-        o.wscale = tcp_wscale_for(l->rcvbuf_cap);
+        o.wscale = tcp_wscale_for(cfg, l->rcvbuf_cap);
     }
     o.sack_ok = co.sack_ok;
     uint8_t ecn = 0;
@@ -256,7 +256,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
     c->ts_offer = cfg->timestamps && seg->h.opts.has_ts;
     c->sack_offer = co->sack_ok;
     c->ecn_ok = c->ts_offer && tcp_ecn_cookie_ok(st, seg);
-    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(l->rcvbuf_cap) : 0;
+    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(cfg, l->rcvbuf_cap) : 0;
     struct nst_tcp_opts o = {0};
     o.has_mss = 1;
     o.mss = co->mss;

@@ -31,9 +31,14 @@ uint32_t tcp_ts_offset(struct nst_stack *st, const struct nst_tcp_tuple *t)
     return (uint32_t)nst_siphash24(st->hash_key, k, sizeof(k));
 }
 
-uint8_t tcp_wscale_for(size_t cap)
+uint8_t tcp_wscale_for(const struct nst_tcp_config *cfg, size_t cap)
 {
-    /* RFC 7323 2.2: the smallest shift that lets the whole buffer be offered. */
+    /* RFC 7323 2.2: the smallest shift that lets the whole buffer be
+     * offered -- or the space the configuration names, if larger (the
+     * receiver's choice: Linux and FreeBSD size it for the largest buffer
+     * the connection may grow to). */
+    if (cfg->wscale_space > cap)
+        cap = cfg->wscale_space;
     uint8_t s = 0;
     while (s < TCP_MAX_WSCALE && (cap >> s) > 65535u)
         s++;

@@ -256,7 +256,7 @@ static void connect_init(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t 
     c->ts_offer = cfg->timestamps != 0;
     c->sack_offer = cfg->sack != 0;
     tcp_ecn_reset(st, c, 1);
-    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(c->rcvbuf_cap) : 0;
+    c->rcv_wscale = c->ws_offer ? tcp_wscale_for(cfg, c->rcvbuf_cap) : 0;
     c->snd_wscale = 0;
     c->ts_offset = tcp_ts_offset(st, &c->t);
     c->iss = iss;

@@ -368,8 +368,9 @@ void tcp_info_foreach(struct nst_stack *st, void (*fn)(void *arg, const struct n
 /* Our timestamp clock (RFC 7323 5.4): milliseconds plus a per-tuple offset. */
 uint32_t tcp_ts_now(const struct nst_stack *st, uint32_t offset);
 uint32_t tcp_ts_offset(struct nst_stack *st, const struct nst_tcp_tuple *t);
-/* Window scale shift for a receive buffer of `cap` bytes. */
-uint8_t tcp_wscale_for(size_t cap);
+/* Window scale shift for a receive buffer of `cap` bytes (at least
+ * cfg->wscale_space). */
+uint8_t tcp_wscale_for(const struct nst_tcp_config *cfg, size_t cap);
 /* Sets mss_wire/mss from peer_mss, adv_mss and the negotiated options. */
 void tcp_update_mss(struct nst_tcp_conn *c);
 /* Applies the options of the peer's SYN (or SYN-ACK) to c. */
