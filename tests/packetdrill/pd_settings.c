@@ -97,6 +97,7 @@ static const struct tcp_field tcp_fields[] = {
     TF(sndbuf, F_SIZE),
     TF(rcvbuf, F_SIZE),
     TF(buf_max, F_SIZE),
+    TF(wscale_space, F_SIZE),
     TF(max_backlog, F_UINT),
     TF(max_timewait, F_UINT),
     TF(challenge_ack_limit, F_UINT),
@@ -251,13 +252,13 @@ struct profile_setting {
 };
 
 /* Linux as packetdrill's own suite sets it up (gtests/net/common/
- * defaults.sh): tcp_rmem max 15 MiB, which gives the window scale 8 its
- * scripts expect (Linux takes the shift from the largest buffer the
- * connection may grow to; nstack from its buffer, so the buffer is set to
- * that size), tcp_wmem 256 KiB, 5 SYN and SYN-ACK retries, ECN off. */
+ * defaults.sh): tcp_rmem "4096 540000 15 MiB" (the shift is sized for the
+ * maximum: window scale 8, as its scripts expect), tcp_wmem 256 KiB, 5 SYN
+ * and SYN-ACK retries, ECN off. */
 static const struct profile_setting linux_profile[] = {
     {"nstack_gso_merge", "1"},           /* its scripts expect TSO super-segments */
-    {"nstack_tcp_rcvbuf", "15728640"},
+    {"nstack_tcp_rcvbuf", "540000"},
+    {"nstack_tcp_wscale_space", "15728640"},
     {"nstack_tcp_sndbuf", "262144"},
     {"nstack_tcp_rto_initial", "1s"},    /* TCP_TIMEOUT_INIT */
     {"nstack_tcp_rto_min", "200ms"},     /* TCP_RTO_MIN */
@@ -283,6 +284,9 @@ static const struct profile_setting linux_profile[] = {
 };
 
 static const struct profile_setting freebsd_profile[] = {
+    {"nstack_tcp_rcvbuf", "65536"},      /* net.inet.tcp.recvspace */
+    {"nstack_tcp_sndbuf", "32768"},      /* net.inet.tcp.sendspace */
+    {"nstack_tcp_wscale_space", "2097152"}, /* kern.ipc.maxsockbuf: window scale 6 */
     {"nstack_tcp_rto_initial", "1s"},    /* net.inet.tcp.rexmit_initial */
     {"nstack_tcp_rto_min", "30ms"},      /* net.inet.tcp.rexmit_min */
     {"nstack_tcp_rto_max", "64s"},       /* TCPTV_REXMTMAX */

@@ -456,6 +456,7 @@ static const struct opt_map opt_maps[] = {
     {IPPROTO_IP, IP_TTL, NST_IPPROTO_IP, NST_IP_TTL},
     {IPPROTO_IP, 24 /* IP_BIND_ADDRESS_NO_PORT */, NST_IPPROTO_IP, NST_IP_BIND_ADDRESS_NO_PORT},
     {IPPROTO_TCP, TCP_INFO, NST_IPPROTO_TCP, NST_TCP_INFO},
+    {SOL_SOCKET, SO_DEBUG, -1, -1}, /* taken and ignored by setsockopt */
 };
 
 static int map_opt(struct pd_run *r, struct pd_event *ev, int *level, int *name)
@@ -514,6 +515,10 @@ static int op_setsockopt(struct pd_run *r, struct pd_event *ev, int first, long 
     if (sockopt_args(r, ev, &fd, &level, &name) < 0)
         return -1;
     const struct pd_val *v = &ev->call.args[3];
+    if (level == -1 && name == -1) { /* SO_DEBUG: kernel tracing, nothing a peer can see */
+        *res = nst_socket_events(r->st, fd) < 0 ? -EBADF : 0;
+        return 1;
+    }
     if (name == NST_SO_LINGER && level == NST_SOL_SOCKET) {
         const struct pd_val *s = linger_struct(v), *on = s ? field(s, "onoff") : NULL, *sec = s ? field(s, "linger") : NULL;
         if (!on || !sec)
