@@ -298,6 +298,8 @@ void pd_list_unsupported(FILE *out);
  * blocked call after each). */
 void pd_run_until(struct pd_run *r, nst_time_t t);
 struct pd_conn *pd_conn_get(struct pd_run *r, uint16_t rport);
+/* When a blocking call `t1...t2` started at start is expected to return. */
+nst_time_t pd_call_end(const struct pd_run *r, const struct pd_event *ev, nst_time_t start);
 
 /* ---- pd_packet.c ------------------------------------------------------------------ */
 /* Builds the frame for an inbound line and hands it to the stack. 0 or -1. */

@@ -355,6 +355,16 @@ static int settle_pending(struct pd_run *r, nst_time_t before)
     return check_pending(r);
 }
 
+nst_time_t pd_call_end(const struct pd_run *r, const struct pd_event *ev, nst_time_t start)
+{
+    const struct pd_time *e = &ev->call.end;
+    if (e->kind == PD_T_REL)
+        return start + e->lo; /* `+t1...+t2`: after the start (an nstack extension) */
+    /* packetdrill: a relative start moves the end by the same base,
+     * `+.1...0.2` ends 0.2 after the previous event. */
+    return ev->time.kind == PD_T_REL ? r->last_time + e->lo : e->lo;
+}
+
 static int run_syscall(struct pd_run *r, struct pd_event *ev, nst_time_t lo)
 {
     pd_run_until(r, lo);
@@ -371,9 +381,7 @@ static int run_syscall(struct pd_run *r, struct pd_event *ev, nst_time_t lo)
     /* It blocks. */
     struct pd_pending *p = &r->pend;
     if (ev->call.has_end) {
-        nst_time_t hi;
-        resolve(r, &ev->call.end, lo, &p->end_lo, &hi);
-        p->end_hi = p->end_lo;
+        p->end_lo = p->end_hi = pd_call_end(r, ev, lo);
         return 0;
     }
     p->end_lo = p->end_hi = lo;

@@ -1093,7 +1093,7 @@ int pd_syscall_start(struct pd_run *r, struct pd_event *ev)
         return 0;
     }
     if (ev->call.has_end) {
-        nst_time_t end = ev->call.end.kind == PD_T_REL ? r->now + ev->call.end.lo : ev->call.end.lo;
+        nst_time_t end = pd_call_end(r, ev, r->now);
         if (end > r->now + r->sc->cfg.tolerance) {
             pd_fail(r, "%d: %s() returned at once (%.6f), expected to block until %.6f", ev->line, ev->call.name,
                     (double)r->now / 1e9, (double)end / 1e9);
