@@ -1110,7 +1110,8 @@ static int handle_block(struct pd_script *sc, const char *text, int line, const 
  * taken as written unless a conversion is named. */
 static const struct {
     const char *sysctl, *setting; /* sysctl: Linux's net.ipv4.NAME, or FreeBSD's net.inet.tcp.NAME */
-    int conv; /* 0: as is; 1: nonzero -> 1; 2: tcp_rmem's fields; 3: second field (tcp_wmem default); 4: seconds */
+    int conv; /* 0: as is; 1: nonzero -> 1; 2: tcp_rmem's fields; 3: second field (tcp_wmem default);
+               * 4: seconds; 5: milliseconds */
 } sysctl_map[] = {
     {"tcp_timestamps", "nstack_tcp_timestamps", 1},
     {"tcp_sack", "nstack_tcp_sack", 1},
@@ -1136,6 +1137,16 @@ static const struct {
     {"syncookies", "nstack_tcp_syncookies", 1},
     {"initcwnd_segments", "nstack_tcp_initial_window", 0},
     {"cc.algorithm", "nstack_tcp_congestion", 0},
+    {"recvspace", "nstack_tcp_rcvbuf", 0},
+    {"sendspace", "nstack_tcp_sndbuf", 0},
+    {"kern.ipc.maxsockbuf", "nstack_tcp_wscale_space", 0},
+    {"rexmit_initial", "nstack_tcp_rto_initial", 5},
+    {"rexmit_min", "nstack_tcp_rto_min", 5},
+    {"delacktime", "nstack_tcp_delack", 5},
+    {"msl", "nstack_tcp_msl", 5},
+    {"finwait2_timeout", "nstack_tcp_fin_wait2_timeout", 5},
+    {"keepidle", "nstack_tcp_keepidle", 5},
+    {"keepintvl", "nstack_tcp_keepintvl", 5},
 };
 
 /* One "name=value" of a sysctl or set_sysctls.py command: applied when
@@ -1167,6 +1178,7 @@ static int apply_sysctl(struct pd_script *sc, const char *name, const char *valu
             break;
         case 3: snprintf(v, sizeof(v), "%llu", n == 3 ? b : a); break;
         case 4: snprintf(v, sizeof(v), "%llus", a); break;
+        case 5: snprintf(v, sizeof(v), "%llums", a); break;
         default: snprintf(v, sizeof(v), "%.60s", value); break;
         }
         return pd_setting_apply(&sc->cfg, sysctl_map[i].setting, v, err, errlen);
