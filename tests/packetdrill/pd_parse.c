@@ -752,6 +752,7 @@ static int parse_packet(struct cur *c, struct pd_packet *pk, struct pd_script *s
 /* ---- system calls ----------------------------------------------------------------------------- */
 
 static int parse_val(struct cur *c, struct pd_val *v);
+static void val_free(struct pd_val *v);
 
 static int push_item(struct pd_val *v, const struct pd_val *item)
 {
@@ -792,7 +793,7 @@ static int parse_list(struct cur *c, struct pd_val *v, char close, int named)
             }
         }
         if (parse_val(c, &item) < 0 || push_item(v, &item) < 0) {
-            free(item.name);
+            val_free(&item); /* what of it was parsed */
             return cfail(c, "bad list item at '%.20s'", c->p);
         }
         if (take(c, close))
@@ -886,8 +887,11 @@ static int parse_syscall(struct cur *c, struct pd_syscall *sc)
         for (;;) {
             if (sc->nargs == (int)(sizeof(sc->args) / sizeof(sc->args[0])))
                 return cfail(c, "too many arguments");
-            if (parse_val(c, &sc->args[sc->nargs]) < 0)
+            if (parse_val(c, &sc->args[sc->nargs]) < 0) {
+                val_free(&sc->args[sc->nargs]);
+                memset(&sc->args[sc->nargs], 0, sizeof(sc->args[0]));
                 return -1;
+            }
             sc->nargs++;
             if (take(c, ')'))
                 break;
