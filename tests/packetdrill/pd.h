@@ -130,6 +130,7 @@ struct pd_val {
     enum pd_val_kind kind;
     long long i;
     char *s;                     /* STR */
+    int str_prefix;              /* STR written "abc"...: the start of a longer buffer */
     char *name;                  /* a field's name inside a STRUCT */
     int n;                       /* LIST, STRUCT: items */
     struct pd_val *items;

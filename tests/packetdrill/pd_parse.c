@@ -845,6 +845,35 @@ static int parse_term(struct cur *c, long long *out)
     return 0;
 }
 
+/* "abc", "ab" "c" (concatenated, as C and packetdrill do), and "abc"...
+ * (a buffer that starts so: only its start is compared). */
+static int parse_string(struct cur *c, struct pd_val *v)
+{
+    v->kind = PD_V_STR;
+    size_t n = 0;
+    while (take(c, '"')) {
+        const char *s = c->p;
+        while (*c->p && *c->p != '"')
+            c->p++;
+        size_t k = (size_t)(c->p - s);
+        char *t = realloc(v->s, n + k + 1);
+        if (!t)
+            return cfail(c, "out of memory");
+        memcpy(t + n, s, k);
+        n += k;
+        t[n] = 0;
+        v->s = t;
+        if (expect(c, '"') < 0)
+            return -1;
+    }
+    ws(c);
+    if (!strncmp(c->p, "...", 3)) {
+        c->p += 3;
+        v->str_prefix = 1;
+    }
+    return 0;
+}
+
 static int parse_val(struct cur *c, struct pd_val *v)
 {
     ws(c);
@@ -857,14 +886,8 @@ static int parse_val(struct cur *c, struct pd_val *v)
         return parse_list(c, v, ']', 0);
     if (take(c, '{'))
         return parse_list(c, v, '}', 1);
-    if (take(c, '"')) {
-        const char *s = c->p;
-        while (*c->p && *c->p != '"')
-            c->p++;
-        v->kind = PD_V_STR;
-        v->s = strndup(s, (size_t)(c->p - s));
-        return expect(c, '"');
-    }
+    if (peek(c, '"'))
+        return parse_string(c, v);
     v->kind = PD_V_INT;
     if (parse_term(c, &v->i) < 0)
         return -1;

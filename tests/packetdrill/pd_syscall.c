@@ -607,7 +607,7 @@ static int op_getsockopt(struct pd_run *r, struct pd_event *ev, int first, long 
         return 1;
     }
     if (v->kind == PD_V_STR) {
-        if (strcmp(out.s, v->s)) {
+        if (v->str_prefix ? strncmp(out.s, v->s, strlen(v->s)) : strcmp(out.s, v->s)) {
             snprintf(got, sizeof(got), "\"%.50s\"", out.s);
             snprintf(want, sizeof(want), "\"%.50s\"", v->s);
             return getsockopt_mismatch(r, ev, got, want);
