@@ -608,6 +608,16 @@ static int port_val(struct cur *c, uint16_t *out)
     return 0;
 }
 
+/* A number of at most max, for the field `what`. */
+static int bounded(struct cur *c, const char *what, uint32_t max, uint32_t *v)
+{
+    if (u32_val(c, v) < 0)
+        return -1;
+    if (*v > max)
+        return cfail(c, "%s %u is larger than %u", what, *v, max);
+    return 0;
+}
+
 /* One IP field of `[...]` or `(...)`: noecn ect0 ect1 ce ect01, tos 0xNN,
  * ttl N, id N, flowlabel 0xN. */
 static int parse_ip_field(struct cur *c, struct pd_ip_info *ip, char dir)
@@ -628,31 +638,23 @@ static int parse_ip_field(struct cur *c, struct pd_ip_info *ip, char dir)
             return cfail(c, "[ect01] can only be used with outbound packets");
         ip->ect01 = 1;
     } else if (take_word(c, "tos")) {
-        if (u32_val(c, &v) < 0)
+        if (bounded(c, "tos", 0xff, &v) < 0)
             return -1;
-        if (v > 255)
-            return cfail(c, "tos 0x%x does not fit 8 bits", v);
         ip->has_tos = 1;
         ip->tos = (uint8_t)v;
     } else if (take_word(c, "ttl")) {
-        if (u32_val(c, &v) < 0)
+        if (bounded(c, "ttl", 0xff, &v) < 0)
             return -1;
-        if (v > 255)
-            return cfail(c, "ttl %u does not fit 8 bits", v);
         ip->has_ttl = 1;
         ip->ttl = (uint8_t)v;
     } else if (take_word(c, "id")) {
-        if (u32_val(c, &v) < 0)
+        if (bounded(c, "id", 0xffff, &v) < 0)
             return -1;
-        if (v > 65535)
-            return cfail(c, "id %u does not fit 16 bits", v);
         ip->has_id = 1;
         ip->id = (uint16_t)v;
     } else if (take_word(c, "flowlabel")) {
-        if (u32_val(c, &v) < 0)
+        if (bounded(c, "flowlabel", 0xfffff, &v) < 0)
             return -1;
-        if (v > 0xfffff)
-            return cfail(c, "flowlabel 0x%x does not fit 20 bits", v);
         ip->flowlabel = v;
     } else {
         return cfail(c, "unknown IP field at '%.20s'", c->p);

@@ -9,6 +9,7 @@
  * decimals, True/False, tcpi_* fields and the symbol table's names. A
  * block beyond that is SKIPped, named, never silently passed. */
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,31 @@ static double esyntax(struct ev *e, const char *what)
 
 static double expr(struct ev *e);
 
+/* A double as a 64-bit integer for the bit operators, saturated (the
+ * conversion of an out-of-range double is undefined in C). */
+static long long to_ll(double v)
+{
+    if (v != v)
+        return 0;
+    if (v >= 9.2e18)
+        return LLONG_MAX;
+    if (v <= -9.2e18)
+        return LLONG_MIN;
+    return (long long)v;
+}
+
+/* a << n, a >> n for n in 0..63 (Python's shifts are unbounded; beyond
+ * 64 bits tcp_info has nothing to say). */
+static double shifted(struct ev *e, double a, double n, int left)
+{
+    long long x = to_ll(a), k = to_ll(n);
+    if (k < 0 || k > 63)
+        return esyntax(e, "shift count out of range");
+    if (left)
+        return (double)(long long)((unsigned long long)x << k);
+    return (double)(x >> k);
+}
+
 static double atom(struct ev *e)
 {
     ews(e);
@@ -210,7 +236,7 @@ static double unary(struct ev *e)
     if (eop(e, "+"))
         return unary(e);
     if (eop(e, "~"))
-        return (double)~(long long)unary(e);
+        return (double)~to_ll(unary(e));
     return atom(e);
 }
 
@@ -252,9 +278,9 @@ static double shift(struct ev *e)
     double v = sum(e);
     for (;;) {
         if (eop(e, "<<"))
-            v = (double)((long long)v << (long long)sum(e));
+            v = shifted(e, v, sum(e), 1);
         else if (eop(e, ">>"))
-            v = (double)((long long)v >> (long long)sum(e));
+            v = shifted(e, v, sum(e), 0);
         else
             return v;
     }
@@ -265,11 +291,11 @@ static double bits(struct ev *e)
     double v = shift(e);
     for (;;) {
         if (eop(e, "&"))
-            v = (double)((long long)v & (long long)shift(e));
+            v = (double)(to_ll(v) & to_ll(shift(e)));
         else if (eop(e, "^"))
-            v = (double)((long long)v ^ (long long)shift(e));
+            v = (double)(to_ll(v) ^ to_ll(shift(e)));
         else if (eop(e, "|"))
-            v = (double)((long long)v | (long long)shift(e));
+            v = (double)(to_ll(v) | to_ll(shift(e)));
         else
             return v;
     }
