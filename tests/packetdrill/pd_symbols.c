@@ -139,7 +139,6 @@ void pd_list_unsupported(FILE *out)
         "nstack has no TCP-MD5 signatures (RFC 2385)",
         "nstack has no IP-in-IP, GRE or MPLS encapsulation",
         "nstack has no control messages (cmsg) or error queue",
-        "nstack has no urgent data sending (MSG_OOB)",
         "nstack has no message flag MSG_EOR / MSG_MORE / MSG_ZEROCOPY / MSG_FASTOPEN / MSG_ERRQUEUE / MSG_TRUNC",
         "nstack has no system call open() / sendfile() / pipe() / splice() / socketpair() / cap_set()",
         "nstack has no socket type SOCK_RAW / AF_PACKET",

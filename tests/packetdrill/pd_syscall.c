@@ -227,8 +227,9 @@ static int op_connect(struct pd_run *r, struct pd_event *ev, int first, long lon
 
 /* ---- data ----------------------------------------------------------------------------- */
 
-/* nstack's flags for Linux's f; MSG_NOSIGNAL means nothing here (no
- * signals), MSG_WAITALL is done by the runner. -1 after pd_skip when a
+/* nstack's flags for Linux's f (MSG_PEEK, MSG_OOB: urgent data, RFC 9293
+ * 3.8.5); MSG_NOSIGNAL means nothing here (no signals), MSG_WAITALL is
+ * done by the runner. -1 after pd_skip when a
  * flag needs what nstack lacks. */
 static int msg_flags(struct pd_run *r, long long f, int *dontwait)
 {
@@ -236,7 +237,6 @@ static int msg_flags(struct pd_run *r, long long f, int *dontwait)
         long long bit;
         const char *reason;
     } lacks[] = {
-        {MSG_OOB, "nstack has no urgent data sending (MSG_OOB)"},
         {0x80, "nstack has no message flag MSG_EOR"},
         {0x8000, "nstack has no message flag MSG_MORE"},
         {0x4000000, "nstack has no message flag MSG_ZEROCOPY"},
