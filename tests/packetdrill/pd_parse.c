@@ -681,6 +681,24 @@ static int parse_ip_info(struct cur *c, struct pd_ip_info *ip, char dir)
     }
 }
 
+/* packetdrill's optional `src>dst` ports (before a TCP line's flags,
+ * after `udp`): the remote one is the source of an inbound line. */
+static int port_pair(struct cur *c, struct pd_packet *pk)
+{
+    ws(c);
+    const char *q = c->p;
+    while (isdigit((unsigned char)*q))
+        q++;
+    if (q == c->p || *q != '>')
+        return 0;
+    uint16_t src = 0, dst = 0;
+    if (port_val(c, &src) < 0 || expect(c, '>') < 0 || port_val(c, &dst) < 0)
+        return -1;
+    pk->rport = pk->dir == '<' ? src : dst;
+    pk->lport = pk->dir == '<' ? dst : src;
+    return 0;
+}
+
 /* Words that start packetdrill's encapsulation prefixes
  * (`ipv4 a > b: ...`, `gre: ...`, `mpls (label ...): ...`). */
 static int is_encapsulation(struct cur *c)
@@ -710,33 +728,12 @@ static int parse_packet(struct cur *c, struct pd_packet *pk, struct pd_script *s
     }
     if (parse_ip_info(c, &pk->ip, pk->dir) < 0)
         return -1;
-    ws(c);
-    /* packetdrill's `src>dst` ports, before the flags. */
-    const char *save = c->p;
-    if (isdigit((unsigned char)*c->p)) {
-        const char *q = c->p;
-        while (isdigit((unsigned char)*q))
-            q++;
-        if (*q == '>') {
-            uint16_t src, dst;
-            if (port_val(c, &src) < 0 || expect(c, '>') < 0 || port_val(c, &dst) < 0)
-                return -1;
-            pk->rport = pk->dir == '<' ? src : dst;
-            pk->lport = pk->dir == '<' ? dst : src;
-            save = c->p;
-        }
-    }
-    c->p = save;
+    if (port_pair(c, pk) < 0)
+        return -1;
     if (take_word(c, "udp")) {
         pk->proto = PD_UDP;
-        ws(c);
-        if (isdigit((unsigned char)*c->p)) {
-            uint16_t src, dst;
-            if (port_val(c, &src) < 0 || expect(c, '>') < 0 || port_val(c, &dst) < 0)
-                return -1;
-            pk->rport = pk->dir == '<' ? src : dst;
-            pk->lport = pk->dir == '<' ? dst : src;
-        }
+        if (port_pair(c, pk) < 0)
+            return -1;
         if (expect(c, '(') < 0 || u32_val(c, &pk->len) < 0 || expect(c, ')') < 0)
             return -1;
     } else if (take_word(c, "icmp")) {
