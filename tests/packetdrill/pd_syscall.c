@@ -278,7 +278,7 @@ static int do_send(struct pd_run *r, struct pd_event *ev, int first, long long *
         return -1;
     if (first)
         r->pend.done = 0;
-    int dontwait;
+    int dontwait = 0;
     int nflags = msg_flags(r, flags, &dontwait);
     if (nflags < 0) {
         free(buf);
@@ -337,7 +337,7 @@ static int do_recv(struct pd_run *r, struct pd_event *ev, int first, long long *
     uint8_t *buf;
     if (io_args(r, ev, &fd, &len, &buf) < 0)
         return -1;
-    int dontwait;
+    int dontwait = 0;
     int nflags = msg_flags(r, flags, &dontwait);
     if (nflags < 0) {
         free(buf);
