@@ -108,6 +108,7 @@ static const struct tcp_field tcp_fields[] = {
     TF(frto, F_BOOL), /* RFC 5682 F-RTO, 1 (Linux's tcp_frto) */
     TF(ecn, F_UINT), /* RFC 3168: 0 off, 1 ask and accept, 2 accept (Linux's tcp_ecn) */
     TF(congestion, F_STR),
+    TF(tw_reuse, F_BOOL), /* Linux's tcp_tw_reuse */
     TF(pmtu_min, F_UINT),
     TF(hystart, F_BOOL), /* RFC 9406 HyStart++ in CUBIC, 1 */
 };
