@@ -150,6 +150,8 @@ struct cur {
     char *err;
     size_t errlen;
     int failed;
+    struct pd_script *sc;        /* for pd_script_skip (event lines only) */
+    int line;
 };
 
 static int cfail(struct cur *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -802,6 +804,23 @@ static int parse_list(struct cur *c, struct pd_val *v, char close, int named)
     }
 }
 
+/* Marks the script skipped for what this line needs (event lines only). */
+static void pd_script_skip_at(struct cur *c, const char *reason)
+{
+    if (c->sc)
+        pd_script_skip(c->sc, c->line, reason);
+}
+
+static int is_constant_name(const char *n)
+{
+    if (!isupper((unsigned char)*n))
+        return 0;
+    for (; *n; n++)
+        if (!isupper((unsigned char)*n) && !isdigit((unsigned char)*n) && *n != '_')
+            return 0;
+    return 1;
+}
+
 /* A term: number, -number, SYMBOL, htons(x), inet_addr("a.b.c.d"). */
 static int parse_term(struct cur *c, long long *out)
 {
@@ -836,7 +855,17 @@ static int parse_term(struct cur *c, long long *out)
         if (nst_ip4_parse(a, &ip, NULL) < 0)
             return cfail(c, "bad address \"%s\"", a);
         *out = ip;
+    } else if (!strcmp(name, "inet6_addr")) {
+        pd_script_skip_at(c, "nstack has no IPv6");
+        return cfail(c, "an IPv6 address");
     } else if (pd_symbol(name, out) < 0) {
+        /* A constant's name (all capitals) the table lacks: the script
+         * cannot be read as its author meant, so it is skipped, naming it. */
+        if (is_constant_name(name)) {
+            char why[96];
+            snprintf(why, sizeof(why), "runner: unknown symbol %s", name);
+            pd_script_skip_at(c, why);
+        }
         return cfail(c, "unknown symbol '%s'", name);
     }
     if (neg)
@@ -1286,7 +1315,7 @@ late:
 static int parse_event_line(struct pd_script *sc, const char *text, int line, FILE *notes, int *started, char *err,
                             size_t errlen)
 {
-    struct cur c = {text, err, errlen, 0};
+    struct cur c = {text, err, errlen, 0, sc, line};
     struct pd_time t = {PD_T_REL, 0, 0};
     int timed = *c.p != '`' && !(c.p[0] == '%' && c.p[1] == '{');
     if (timed && parse_time(&c, &t) < 0)
@@ -1402,6 +1431,8 @@ int pd_script_load(struct pd_script *sc, const char *path, FILE *notes, const ch
         } else {
             rc = parse_event_line(sc, t, ls.v[i].line, notes, &started, msg, sizeof(msg));
         }
+        if (rc < 0 && sc->skip[0])
+            rc = 0; /* the line needs what is lacking: reported as SKIP */
         if (rc < 0)
             snprintf(err, errlen, "%d: parse error: %s\n  script: %s", ls.v[i].line, msg, t);
     }
