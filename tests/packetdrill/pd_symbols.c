@@ -67,7 +67,7 @@ static const struct sym symbols[] = {
     K(F_DUPFD, 0), K(F_GETFD, 1), K(F_SETFD, 2), K(F_GETFL, 3), K(F_SETFL, 4), K(F_SETOWN, 8), K(F_GETOWN, 9),
     K(FD_CLOEXEC, 1), K(O_RDONLY, 0), K(O_WRONLY, 1), K(O_RDWR, 2), K(O_NONBLOCK, 04000),
     K(O_CLOEXEC, 02000000), K(SIOCINQ, 0x541B), K(FIONREAD, 0x541B), K(SIOCOUTQ, 0x5411),
-    K(TIOCOUTQ, 0x5411), K(SIOCOUTQNSD, 0x894B), K(FIONBIO, 0x5421),
+    K(TIOCOUTQ, 0x5411), K(SIOCOUTQNSD, 0x894B), K(FIONBIO, 0x5421), K(SIOCATMARK, 0x8905),
     K(SHUT_RD, 0), K(SHUT_WR, 1), K(SHUT_RDWR, 2),
     /* poll, epoll */
     K(POLLIN, 0x1), K(POLLPRI, 0x2), K(POLLOUT, 0x4), K(POLLERR, 0x8), K(POLLHUP, 0x10), K(POLLNVAL, 0x20),
@@ -142,12 +142,13 @@ void pd_list_unsupported(FILE *out)
         "nstack has no TCP-MD5 signatures (RFC 2385)",
         "nstack has no IP-in-IP, GRE or MPLS encapsulation",
         "nstack has no control messages (cmsg) or error queue",
-        "nstack has no message flag MSG_EOR / MSG_MORE / MSG_ZEROCOPY / MSG_FASTOPEN / MSG_ERRQUEUE / MSG_TRUNC",
+        "nstack has no message flag MSG_EOR / MSG_MORE / MSG_ZEROCOPY / MSG_TRUNC",
         "nstack has no system call open() / sendfile() / pipe() / splice() / socketpair() / cap_set()",
         "nstack has no socket type SOCK_RAW / AF_PACKET",
+        "nstack has no ioctl request 0x... (other than SIOCINQ, SIOCOUTQ, SIOCOUTQNSD, FIONBIO)",
         "runner: only packetdrill's default addresses (--local_ip...)",
         "runner: a %{ }% block beyond the expression evaluator",
-        "runner: shell commands are not run (`...` lines other than known sysctls)",
+        "runner: unknown symbol NAME (a constant the symbol table lacks)",
     };
     for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
         fprintf(out, "%s\n", fixed[i]);

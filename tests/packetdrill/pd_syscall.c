@@ -810,8 +810,11 @@ static int op_ioctl(struct pd_run *r, struct pd_event *ev, int first, long long 
         *res = nst_socket_events(r->st, fd) < 0 ? -EBADF : 0;
         return 1;
     }
-    if (req != 0x541B && req != 0x5411 && req != 0x894B)
-        return bad_arg(r, ev, 1, "SIOCINQ, SIOCOUTQ, SIOCOUTQNSD or FIONBIO");
+    if (req != 0x541B && req != 0x5411 && req != 0x894B) {
+        char why[64];
+        snprintf(why, sizeof(why), "nstack has no ioctl request 0x%llx", req);
+        return pd_skip(r, why);
+    }
     struct nst_tcp_info ti;
     size_t len = sizeof(ti);
     int rc = nst_getsockopt(r->st, fd, NST_IPPROTO_TCP, NST_TCP_INFO, &ti, &len);
