@@ -96,7 +96,7 @@
  * computed while tcp_write copies the application's bytes in. Algorithm 3
  * sums 32 bits at a time (the fastest of lwIP's own three on a 64-bit CPU). */
 #define LWIP_CHECKSUM_ON_COPY 1
-#define LWIP_CHKSUM_ALGORITHM 3
+#define LWIP_CHKSUM_ALGORITHM 2
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 0
 
 /* Frames go out as one pbuf chain; the link copies what it keeps. */
