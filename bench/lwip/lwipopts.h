@@ -46,6 +46,8 @@
 /* Memory: lwIP's own heap (PBUF_RAM: the segments tcp_write copies into,
  * the link's frame copies) and its fixed pools, sized so that two 256 KiB
  * windows in flight each way never run them dry. */
+/* lwIP's heap, not glibc's malloc: measured faster here (bulk ~17 against
+ * ~10 Gbit/s per CPU s with MEM_LIBC_MALLOC 1, checksum algorithm 3). */
 #define MEM_LIBC_MALLOC 0
 #define MEMP_MEM_MALLOC 0
 #define MEM_ALIGNMENT 8
@@ -93,8 +95,10 @@
 #define LWIP_TCP_KEEPALIVE 0
 
 /* Checksums in software both ways (as nstack's benchmark does them),
- * computed while tcp_write copies the application's bytes in. Algorithm 3
- * sums 32 bits at a time (the fastest of lwIP's own three on a 64-bit CPU). */
+ * computed while tcp_write copies the application's bytes in. Of lwIP's
+ * three checksum loops, 2 (its default) is the fastest here: at -O3 GCC
+ * vectorises its 16-bit loop. Measured on bulk, MTU 1500: algorithm 1
+ * ~31, 2 ~34, 3 ~17 Gbit/s per CPU s. */
 #define LWIP_CHECKSUM_ON_COPY 1
 #define LWIP_CHKSUM_ALGORITHM 2
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 0
