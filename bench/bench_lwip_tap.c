@@ -103,7 +103,7 @@ static int bulk(const char *out, double secs, uint16_t port)
              "byte against the pattern",
              failed ? BU_FAILED ": the connection failed (a receiver that finds wrong bytes resets it); " : "",
              bytes / 1e6, wall);
-    report(out, "bulk", "goodput", failed ? 0 : bytes * 8 / wall / 1e9, "Gbit/s, wall-clock", wall, note);
+    report(out, "bulk", "goodput", failed ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall-clock)", wall, note);
     lwip_close(fd);
     free(pat);
     return failed;
@@ -132,7 +132,7 @@ static int crr(const char *out, double secs, uint16_t port, long max)
     char note[200];
     snprintf(note, sizeof(note), "lwIP client (tapif, sockets API): %ld connections (%ld failed) in %.2f s wall",
              done, failed, wall);
-    report(out, "crr", "connections", (double)done / wall, "conn per s, wall-clock", wall, note);
+    report(out, "crr", "connections", (double)done / wall, "conn per s (wall-clock)", wall, note);
     return failed > 100;
 }
 

@@ -276,7 +276,7 @@ static int kclient_bulk(const struct opts *o)
              "every byte against the pattern",
              failed ? BU_FAILED ": the connection failed (a receiver that finds wrong bytes resets it); " : "",
              bytes / 1e6, wall, bu_cpu_seconds() - cpu0);
-    report(o, "goodput", failed ? 0 : bytes * 8 / wall / 1e9, "Gbit/s, wall-clock", wall, note);
+    report(o, "goodput", failed ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall-clock)", wall, note);
     close(fd);
     free(pat);
     return failed;
@@ -307,7 +307,7 @@ static int kclient_crr(const struct opts *o)
     char note[200];
     snprintf(note, sizeof(note), "kernel client: %ld connections (%ld failed) in %.2f s wall, server closes first",
              done, failed, wall);
-    report(o, "connections", (double)done / wall, "conn per s, wall-clock", wall, note);
+    report(o, "connections", (double)done / wall, "conn per s (wall-clock)", wall, note);
     return failed > 100;
 }
 
@@ -449,7 +449,7 @@ static int nclient_bulk(struct nhost *h)
              (unsigned long long)ts->tx.gso_frames, (unsigned long long)ts->tx.gso_segments,
              (unsigned long long)ts->rx.frames, (unsigned long long)ts->rx.gso_frames,
              (unsigned long long)ts->rx.gso_segments, nst_tap_vnet(h->tap) ? "" : ", offloads off");
-    report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s, wall-clock", wall,
+    report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall-clock)", wall,
            note);
     free(h->pat);
     return h->phase < 0;
@@ -516,7 +516,7 @@ static int nclient_crr(struct nhost *h)
     char note[200];
     snprintf(note, sizeof(note), "nstack client: %ld connections (%ld failed) in %.2f s wall, server closes first",
              h->done, h->failed, wall);
-    report(h->o, "connections", (double)h->done / wall, "conn per s, wall-clock", wall, note);
+    report(h->o, "connections", (double)h->done / wall, "conn per s (wall-clock)", wall, note);
     return h->failed > 100;
 }
 

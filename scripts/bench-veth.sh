@@ -15,7 +15,7 @@ ip link set lo up
 # The server's namespace, held by a process bounded in time and stopped by its PID.
 unshare --net -- sleep 1800 &
 peer=$!
-trap 'kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null' EXIT
+trap 'kill "$peer" 2>/dev/null; wait "$peer" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do
   [ "$(readlink "/proc/$peer/ns/net")" != "$(readlink /proc/self/ns/net)" ] && break
   sleep 0.05
@@ -39,4 +39,6 @@ done
 ip link set va up
 nsenter --net="$ns" ip link set vb up
 for _ in $(seq 50); do ip link show va | grep -q 'state UP' && break; sleep 0.1; done
-NST_BENCH_VETH_NETNS=$ns NST_BENCH_VETH_ADDR=10.77.0.2 timeout 1200 "$bin" "$@"
+rc=0
+NST_BENCH_VETH_NETNS=$ns NST_BENCH_VETH_ADDR=10.77.0.2 timeout 1200 "$bin" "$@" || rc=$?
+exit "$rc"
