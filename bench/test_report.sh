@@ -20,6 +20,12 @@ check() { # description, command...
 # The status cell (last column) of the comparison line labelled $2 in $1.
 status_of() { awk -F' \\| ' -v l="$2" '$1 == "| " l { s = $NF; sub(/ \|$/, "", s); print s }' "$1"; }
 row() { printf '%s,%s,%s,%s,%s,%s,3,1.0,1.0,"%s"\n' "$@"; }
+# The report of case N (rows in raw N.csv) into OUT/N; its exit status in rc.
+report() {
+  mkdir -p "$OUT/$1"
+  rc=0
+  "$REPORT" "$OUT/raw$1.csv" "$OUT/$1" >"$OUT/$1.out" 2>&1 || rc=$?
+}
 
 # 1. lwIP's bulk run failed, its CRR figure is missing, Linux is there.
 {
@@ -30,9 +36,7 @@ row() { printf '%s,%s,%s,%s,%s,%s,3,1.0,1.0,"%s"\n' "$@"; }
   row crr 64B nstack connections 500000 "per CPU s" "ok"
   row crr 64B linux-veth connections 70000 "per CPU s" "ok"
 } >"$OUT/raw1.csv"
-mkdir -p "$OUT/1"
-"$REPORT" "$OUT/raw1.csv" "$OUT/1" >"$OUT/1.out" 2>&1
-rc=$?
+report 1
 check "failed peer: exit status 1" [ "$rc" = 1 ]
 check "failed peer: bulk status" [ "$(status_of "$OUT/1/summary.md" "Bulk, MTU 1500")" = "met; FAILED (peer's run)" ]
 check "missing peer: CRR status" [ "$(status_of "$OUT/1/summary.md" "Connection rate (CRR, 64 B)")" = "FAILED (peer missing)" ]
@@ -49,9 +53,7 @@ check "failed peer: every file written" test -s "$OUT/1/results.json" -a -s "$OU
   row crr 64B lwip-debian connections 40000 "per CPU s" "ok"
   row crr 64B linux connections 600000 "per CPU s" "ok"
 } >"$OUT/raw2.csv"
-mkdir -p "$OUT/2"
-"$REPORT" "$OUT/raw2.csv" "$OUT/2" >"$OUT/2.out" 2>&1
-rc=$?
+report 2
 check "all present: exit status 0" [ "$rc" = 0 ]
 check "below 3x lwIP: MISSED" [ "$(status_of "$OUT/2/summary.md" "Bulk, MTU 1500")" = "met; MISSED" ]
 check "above 3x lwIP: met" [ "$(status_of "$OUT/2/summary.md" "Connection rate (CRR, 64 B)")" = "met" ]
@@ -64,9 +66,7 @@ check "all present: nothing FAILED" bash -c "! grep -q FAILED '$OUT/2/summary.md
   row bulk mtu1500 lwip goodput 10 "Gbit/s per CPU s" "ok"
   row run crr lwip-debian exit 0 "-" "FAILED: nst_bench_lwip exited with status 139"
 } >"$OUT/raw3.csv"
-mkdir -p "$OUT/3"
-"$REPORT" "$OUT/raw3.csv" "$OUT/3" >"$OUT/3.out" 2>&1
-rc=$?
+report 3
 check "dead program: exit status 1" [ "$rc" = 1 ]
 check "dead program: listed" grep -q '^- run/crr lwip-debian: FAILED: nst_bench_lwip exited with status 139' "$OUT/3/summary.md"
 
