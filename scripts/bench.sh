@@ -5,12 +5,12 @@
 # veth pair with offloads off (and, labelled, over loopback).
 #
 #   scripts/bench.sh             the default run (about 3 minutes, the sweep ~15 s of it)
-#   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~4 min)
+#   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~20 min)
 #   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
 #   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
 #   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy sweep tap)
 #   scripts/bench.sh --only sweep       the message-size sweep only (RR and bulk across sizes, ~15 s)
-#   scripts/bench.sh --no-lto    build nstack without link-time optimisation (the default build
+#   scripts/bench.sh --no-lto    build nstack and the tuned lwIP without link-time optimisation (the default build
 #                                uses it: applications link nstack statically, see PERFORMANCE.md)
 #
 # Installs what it needs (as root), fetches lwIP's source with apt into the
