@@ -1,19 +1,27 @@
-/* The Linux kernel's TCP over loopback, the reference beside nstack and
- * lwIP: real sockets to 127.0.0.1 driven from one thread, figures per CPU
- * second of the process (user + system time, the kernel's TCP work in the
- * system call and its softirq included).
+/* The Linux kernel's TCP, beside nstack and lwIP: real sockets driven
+ * from one thread, figures per CPU second of the process (user + system
+ * time: the system calls and the kernel's TCP work in them and in their
+ * softirqs). Two paths:
  *
- * Run it inside a private network namespace (scripts/bench.sh does:
- * `unshare --net`, then `ip link set lo up`): it then talks only to the
- * loopback of a namespace it owns. Loopback's MTU is 65536 and it
- * offloads checksums, so the bulk figure is a reference, not a like-for-
- * like comparison. */
+ *  - loopback (rows "linux"): 127.0.0.1 inside a private network namespace
+ *    (scripts/bench.sh: `unshare --net`, then `ip link set lo up`).
+ *    Loopback moves 64 KiB GSO units and skips checksums, so its bulk
+ *    figure is a reference, not like for like;
+ *  - a veth pair (rows "linux-veth", NST_BENCH_VETH_NETNS and
+ *    NST_BENCH_VETH_ADDR set): the listener is opened in another namespace
+ *    (the file NST_BENCH_VETH_NETNS names, /proc/PID/ns/net) at
+ *    NST_BENCH_VETH_ADDR, the client connects from this one, so every
+ *    segment crosses the pair; scripts/bench.sh sets MTU 1500 and turns
+ *    GSO, TSO, GRO and checksum offload off on both ends: 1448-byte
+ *    segments summed in software, as nstack's and lwIP's links carry. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -24,21 +32,72 @@
 
 #define CHUNK 65536
 
-static struct sockaddr_in loopback(uint16_t port)
+/* Which path the run measures (see the top of the file). */
+static struct {
+    int veth;
+    struct in_addr server;    /* the listener's address (127.0.0.1 on loopback) */
+    const char *server_netns; /* veth: the namespace the listener lives in */
+    const char *impl;         /* "linux" or "linux-veth" */
+    const char *what;         /* how the notes name the path */
+} g_path;
+
+static int path_init(void)
+{
+    const char *ns = getenv("NST_BENCH_VETH_NETNS"), *addr = getenv("NST_BENCH_VETH_ADDR");
+    g_path.server.s_addr = htonl(INADDR_LOOPBACK);
+    g_path.impl = "linux";
+    g_path.what = "system calls + kernel over loopback (GSO: 64 KiB units, checksums skipped)";
+    if (!ns && !addr)
+        return 0;
+    if (!ns || !addr || inet_pton(AF_INET, addr, &g_path.server) != 1) {
+        fprintf(stderr, "nst_bench_linux: NST_BENCH_VETH_NETNS and NST_BENCH_VETH_ADDR go together\n");
+        return -1;
+    }
+    g_path.veth = 1;
+    g_path.server_netns = ns;
+    g_path.impl = "linux-veth";
+    g_path.what = "system calls + kernel over a veth pair between two namespaces, MTU 1500, GSO/TSO/GRO and "
+                  "checksum offloads off";
+    return 0;
+}
+
+static struct sockaddr_in server_addr(uint16_t port)
 {
     struct sockaddr_in a;
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_addr = g_path.server;
     a.sin_port = htons(port);
     return a;
 }
 
-/* A listener on an ephemeral port of 127.0.0.1; *port receives it. */
+/* A TCP socket in the server's namespace (veth) or this one: setns there
+ * and back; the socket stays in the namespace it was made in. */
+static int server_socket(void)
+{
+    if (!g_path.veth)
+        return socket(AF_INET, SOCK_STREAM, 0);
+    int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), there = open(g_path.server_netns, O_RDONLY | O_CLOEXEC);
+    int s = -1;
+    if (self >= 0 && there >= 0 && setns(there, CLONE_NEWNET) == 0) {
+        s = socket(AF_INET, SOCK_STREAM, 0);
+        if (setns(self, CLONE_NEWNET) != 0) {
+            perror("setns back");
+            exit(1); /* the client would run in the wrong namespace */
+        }
+    }
+    if (self >= 0)
+        close(self);
+    if (there >= 0)
+        close(there);
+    return s;
+}
+
+/* A listener on an ephemeral port of the server address; *port receives it. */
 static int listener(uint16_t *port)
 {
-    int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    struct sockaddr_in a = loopback(0);
+    int l = server_socket(), one = 1;
+    struct sockaddr_in a = server_addr(0);
     socklen_t len = sizeof(a);
     if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
         bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1024) || getsockname(l, (struct sockaddr *)&a, &len)) {
@@ -54,7 +113,7 @@ static int listener(uint16_t *port)
 static int connect_to(uint16_t port)
 {
     int c = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = loopback(port);
+    struct sockaddr_in a = server_addr(port);
     if (c < 0 || connect(c, (struct sockaddr *)&a, sizeof(a))) {
         perror("connect");
         if (c >= 0)
@@ -164,26 +223,32 @@ static int bench_bulk(const struct bu_opts *o)
     for (int m = 0; m < 2 && !rc; m++) {
         double v[16], cpu = 0, wall = 0;
         int n = o->reps > 16 ? 16 : o->reps;
-        int mtu_set = set_lo_mtu(mtus[m]) == 0;
+        int mtu_set = !g_path.veth && set_lo_mtu(mtus[m]) == 0;
+        struct bu_result r = {
+            "bulk", m ? "mtu9000" : "mtu1500", g_path.impl, "goodput", 0, "Gbit/s per CPU s", n, 0, 0, ""};
         for (int i = 0; i < n && !rc; i++) {
             rc = bulk_once(o, pattern, CHUNK, &v[i], &cpu, &wall);
             if (!rc)
-                bu_progress("bulk", "linux lo mtu %s rep %d/%d: %.2f Gbit/s per CPU s",
-                            mtu_set ? (m ? "9000" : "1500") : "65536", i + 1, n, v[i]);
+                bu_progress("bulk", "%s mtu %s rep %d/%d: %.2f Gbit/s per CPU s", g_path.impl,
+                            g_path.veth ? "1500" : mtu_set ? (m ? "9000" : "1500") : "65536", i + 1, n, v[i]);
         }
-        if (rc)
+        if (rc) {
+            snprintf(r.note, sizeof(r.note), "%s: corrupt data or a socket error", BU_FAILED);
+            bu_result_write(o->out, &r);
             break;
-        struct bu_result r = {
-            "bulk", m ? "mtu9000" : "mtu1500", "linux", "goodput", bu_median(v, n), "Gbit/s per CPU s", n, cpu, wall,
-            ""};
-        snprintf(r.note, sizeof(r.note),
-                 "reference: loopback%s, TSO/GSO (64 KiB units inside the kernel), checksums offloaded, one thread",
-                 mtu_set ? (m ? " MTU 9000" : " MTU 1500") : " MTU 65536 (not in a namespace: MTU left alone)");
+        }
+        r.value = bu_median(v, n);
+        r.cpu_s = cpu;
+        r.wall_s = wall;
+        snprintf(r.note, sizeof(r.note), "%s%s, one thread, verified first %ld MB", g_path.what,
+                 g_path.veth ? "" : mtu_set ? (m ? ", MTU 9000" : ", MTU 1500") : ", MTU 65536 (not in a namespace)",
+                 o->verify_bytes >> 20);
         bu_result_write(o->out, &r);
         if (!mtu_set)
-            break; /* one figure only: lo's own MTU */
+            break; /* one figure only: the veth's MTU 1500, or lo's own MTU */
     }
-    set_lo_mtu(65536);
+    if (!g_path.veth)
+        set_lo_mtu(65536);
     free(pattern);
     return rc;
 }
@@ -277,7 +342,7 @@ static int rr_series(const struct bu_opts *o, size_t size, const char *mtu_note)
     int n = o->reps > 16 ? 16 : o->reps;
     char variant[32];
     snprintf(variant, sizeof(variant), "%zuB", size);
-    struct bu_result r = {"rr", variant, "linux", "transactions", 0, "per CPU s", n, 0, 0, ""};
+    struct bu_result r = {"rr", variant, g_path.impl, "transactions", 0, "per CPU s", n, 0, 0, ""};
     for (int i = 0; i < n; i++) {
         if (rr_once(o, size, &v[i], &cpu, &wall) < 0) {
             bu_progress("rr", "linux %s: the exchange failed", variant);
@@ -292,9 +357,9 @@ static int rr_series(const struct bu_opts *o, size_t size, const char *mtu_note)
     r.cpu_s = cpu;
     r.wall_s = wall;
     snprintf(r.note, sizeof(r.note),
-             "loopback%s, one thread, TCP_NODELAY, non-blocking reads and writes; every message's length and "
+             "%s%s, one thread, TCP_NODELAY, non-blocking reads and writes; every message's length and "
              "first/last bytes checked",
-             mtu_note);
+             g_path.what, mtu_note);
     bu_result_write(o->out, &r);
     return 0;
 }
@@ -358,18 +423,26 @@ static int bench_crr(const struct bu_opts *o)
 {
     long count = o->conns > 0 ? o->conns : 10000;
     double v[16], cpu = 0, wall = 0;
-    /* A warm-up repetition, not reported. */
-    if (crr_once(count / 5 + 1, &v[0], &cpu, &wall) < 0)
-        return -1;
     int n = o->reps > 16 ? 16 : o->reps;
-    for (int i = 0; i < n; i++) {
-        if (crr_once(count, &v[i], &cpu, &wall) < 0)
-            return -1;
-        bu_progress("crr", "linux rep %d/%d: %.0f connections per CPU s", i + 1, n, v[i]);
+    struct bu_result r = {"crr", "64B", g_path.impl, "connections", 0, "per CPU s", n, 0, 0, ""};
+    /* A warm-up repetition, not reported. */
+    int failed = crr_once(count / 5 + 1, &v[0], &cpu, &wall) < 0;
+    for (int i = 0; i < n && !failed; i++) {
+        failed = crr_once(count, &v[i], &cpu, &wall) < 0;
+        if (!failed)
+            bu_progress("crr", "%s rep %d/%d: %.0f connections per CPU s", g_path.impl, i + 1, n, v[i]);
     }
-    struct bu_result r = {"crr", "64B", "linux", "connections", bu_median(v, n), "per CPU s", n, cpu, wall, ""};
+    if (failed) {
+        snprintf(r.note, sizeof(r.note), "%s: a connection failed (connect, accept, short answer or no FIN)",
+                 BU_FAILED);
+        bu_result_write(o->out, &r);
+        return -1;
+    }
+    r.value = bu_median(v, n);
+    r.cpu_s = cpu;
+    r.wall_s = wall;
     snprintf(r.note, sizeof(r.note),
-             "%ld sequential connections over loopback, server closes first, one thread, blocking calls", count);
+             "%s: %ld sequential connections, server closes first, one thread, blocking calls", g_path.what, count);
     bu_result_write(o->out, &r);
     return 0;
 }
@@ -381,8 +454,8 @@ static int bench_crr(const struct bu_opts *o)
  * in-memory links of nstack and lwIP; every point is tried and written. */
 static int bench_sweep(const struct bu_opts *o)
 {
-    int mtu_set = set_lo_mtu(1500) == 0;
-    const char *mtu_note = mtu_set ? " MTU 1500" : " MTU 65536 (not in a namespace: MTU left alone)";
+    int mtu_set = !g_path.veth && set_lo_mtu(1500) == 0;
+    const char *mtu_note = g_path.veth ? "" : mtu_set ? ", MTU 1500" : ", MTU 65536 (not in a namespace: MTU left alone)";
     uint32_t sizes[BU_SWEEP_MAX];
     int rc = 0, n = bu_sweep_rr_sizes(o, sizes);
     for (int i = 0; i < n; i++)
@@ -396,7 +469,7 @@ static int bench_sweep(const struct bu_opts *o)
         int reps = o->reps > 16 ? 16 : o->reps, failed = 0;
         char variant[32];
         snprintf(variant, sizeof(variant), "%uB", sizes[i]);
-        struct bu_result r = {"bulk-write", variant, "linux", "goodput", 0, "Gbit/s per CPU s", reps, 0, 0, ""};
+        struct bu_result r = {"bulk-write", variant, g_path.impl, "goodput", 0, "Gbit/s per CPU s", reps, 0, 0, ""};
         for (int k = 0; k < reps && !failed; k++) {
             failed = bulk_once(o, pattern, sizes[i], &v[k], &cpu, &wall) != 0;
             if (!failed)
@@ -410,13 +483,13 @@ static int bench_sweep(const struct bu_opts *o)
             r.cpu_s = cpu;
             r.wall_s = wall;
             snprintf(r.note, sizeof(r.note),
-                     "reference: loopback%s, TSO/GSO, checksums offloaded, one thread; %u-byte writes and reads, "
-                     "verified first %ld MB",
-                     mtu_note, sizes[i], o->verify_bytes >> 20);
+                     "%s%s, one thread; %u-byte writes and reads, verified first %ld MB", g_path.what, mtu_note,
+                     sizes[i], o->verify_bytes >> 20);
         }
         bu_result_write(o->out, &r);
     }
-    set_lo_mtu(65536);
+    if (!g_path.veth)
+        set_lo_mtu(65536);
     free(pattern);
     return rc ? -1 : 0;
 }
@@ -425,6 +498,8 @@ int main(int argc, char **argv)
 {
     struct bu_opts o;
     if (bu_parse_opts(&o, argc, argv, "nst_bench_linux"))
+        return 2;
+    if (path_init())
         return 2;
     int rc = 0;
     if (bu_selected(&o, "bulk"))

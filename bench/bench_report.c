@@ -141,40 +141,89 @@ static void fmt_ratio(const struct row *a, const struct row *b, char *out, size_
 
 /* ---- the comparison table ----------------------------------------------------------- */
 
+/* Targets a comparison line carries (docs/PERFORMANCE.md, "Targets"). */
+enum {
+    T_10G = 1,         /* nstack >= 10 Gbit/s per CPU s */
+    T_3X_LWIP = 2,     /* nstack >= 3x its lwIP column */
+    T_ABOVE_LINUX = 4, /* nstack > its Linux column */
+};
+
 struct cmp_line {
     const char *bench, *variant, *metric, *label, *unit;
-    const char *lwip;   /* the lwIP run in the lwIP column */
-    const char *nstack; /* the nstack run in the nstack column (NULL: "nstack") */
+    const char *nstack; /* the nstack run in the nstack column */
+    const char *lwip;   /* the lwIP run in the lwIP column (NULL: none) */
+    const char *linux_; /* the Linux run in the Linux column (NULL: none) */
+    int targets;
 };
 
-/* The rows whose lwIP (or nstack) run is a what-if carry no target: the
- * issue's targets are against lwIP as packaged, both copying out. */
+/* The fair rows first: lwIP built as nstack is (tuned, -O3, LTO, static),
+ * Linux over a veth pair at MTU 1500 with offloads off. Then the same
+ * figures against lwIP as Debian packages it and Linux over loopback (GSO,
+ * no checksums): labelled, and carrying only the target that names
+ * loopback. What-if rows (receivers reading in place) carry none. */
 static const struct cmp_line cmp_lines[] = {
-    {"bulk", "mtu1500", "goodput", "Bulk goodput, MTU 1500", "Gbit/s per CPU s", "lwip", NULL},
-    {"bulk", "mtu1500", "goodput", "Bulk, MTU 1500, receivers reading in place", "Gbit/s per CPU s", "lwip-inplace",
-     "nstack-zerocopy"},
-    {"bulk", "mtu9000", "goodput", "Bulk goodput, MTU 9000", "Gbit/s per CPU s", "lwip", NULL},
-    {"crr", "64B", "connections", "Connection rate (CRR, 64 B)", "conn per CPU s", "lwip", NULL},
-    {"crr", "64B", "connections", "CRR, lwIP recycling TIME_WAIT (what-if)", "conn per CPU s", "lwip-twrecycle", NULL},
-    {"rr", "64B", "transactions", "Request/response (RR, 64 B)", "trans per CPU s", "lwip", NULL},
+    {"bulk", "mtu1500", "goodput", "Bulk, MTU 1500", "Gbit/s per CPU s", "nstack", "lwip", "linux-veth",
+     T_10G | T_3X_LWIP},
+    {"bulk", "mtu1500", "goodput", "Bulk, MTU 1500 (lwIP Debian package; Linux loopback, GSO)", "Gbit/s per CPU s",
+     "nstack", "lwip-debian", "linux", 0},
+    {"bulk", "mtu1500", "goodput", "Bulk, MTU 1500, receivers reading in place (what-if)", "Gbit/s per CPU s",
+     "nstack-zerocopy", "lwip-inplace", NULL, 0},
+    {"bulk", "mtu9000", "goodput", "Bulk, MTU 9000 (both at MSS 8960; no Linux like-for-like)", "Gbit/s per CPU s",
+     "nstack", "lwip", NULL, 0},
+    {"crr", "64B", "connections", "Connection rate (CRR, 64 B)", "conn per CPU s", "nstack", "lwip", "linux-veth",
+     T_3X_LWIP},
+    {"crr", "64B", "connections", "CRR (lwIP Debian package; Linux loopback)", "conn per CPU s", "nstack",
+     "lwip-debian", "linux", T_ABOVE_LINUX},
+    {"rr", "64B", "transactions", "Request/response (RR, 64 B)", "trans per CPU s", "nstack", "lwip", "linux-veth",
+     0},
+    {"rr", "64B", "transactions", "RR (lwIP Debian package; Linux loopback)", "trans per CPU s", "nstack",
+     "lwip-debian", "linux", 0},
 };
 
-/* The targets of the Performance issue, and whether they are met. */
+/* Set when a figure failed or a figure a target needs is missing: the
+ * report still writes everything, then exits 1 (scripts/bench.sh fails). */
+static int g_failed;
+
+static const struct row *cmp_find(const struct cmp_line *l, const char *impl)
+{
+    return impl ? rep_find(l->bench, l->variant, impl, l->metric) : NULL;
+}
+
+/* One target's verdict: "met" only when both figures exist and neither
+ * failed; otherwise FAILED, and the run fails. */
+static const char *verdict(const struct row *n, const struct row *peer, int need_peer, int ok)
+{
+    if (!n || rep_failed(n) || (need_peer && (!peer || rep_failed(peer) || peer->value <= 0))) {
+        g_failed = 1;
+        return !n || rep_failed(n) ? "FAILED (nstack's run)" : !peer ? "FAILED (peer missing)" : "FAILED (peer's run)";
+    }
+    return ok ? "met" : "MISSED";
+}
+
 static void target_of(const struct cmp_line *l, const struct row *n, const struct row *lw, const struct row *lx,
                       char *tgt, size_t tcap, char *status, size_t scap)
 {
     snprintf(tgt, tcap, "-");
     snprintf(status, scap, "-");
-    if (!n || strcmp(l->lwip, "lwip"))
-        return;
-    if (!strcmp(l->bench, "bulk") && !strcmp(l->variant, "mtu1500")) {
-        snprintf(tgt, tcap, ">= 10 Gbit/s; >= 3x lwIP");
-        snprintf(status, scap, "%s; %s", n->value >= 10 ? "met" : "MISSED",
-                 lw && n->value >= 3 * lw->value ? "met" : "MISSED");
-    } else if (!strcmp(l->bench, "crr")) {
-        snprintf(tgt, tcap, ">= 3x lwIP; > Linux");
-        snprintf(status, scap, "%s; %s", lw && n->value >= 3 * lw->value ? "met" : "MISSED",
-                 lx && n->value > lx->value ? "met" : "MISSED");
+    size_t tl = 0, sl = 0;
+    tgt[0] = status[0] = 0;
+    double nv = n ? n->value : 0;
+    if (l->targets & T_10G) {
+        tl += (size_t)snprintf(tgt + tl, tcap - tl, ">= 10 Gbit/s");
+        sl += (size_t)snprintf(status + sl, scap - sl, "%s", verdict(n, NULL, 0, nv >= 10));
+    }
+    if (l->targets & T_3X_LWIP) {
+        tl += (size_t)snprintf(tgt + tl, tcap - tl, "%s>= 3x lwIP", tl ? "; " : "");
+        sl += (size_t)snprintf(status + sl, scap - sl, "%s%s", sl ? "; " : "",
+                               verdict(n, lw, 1, lw && nv >= 3 * lw->value));
+    }
+    if (l->targets & T_ABOVE_LINUX) {
+        tl += (size_t)snprintf(tgt + tl, tcap - tl, "%s> Linux loopback", tl ? "; " : "");
+        sl += (size_t)snprintf(status + sl, scap - sl, "%s%s", sl ? "; " : "", verdict(n, lx, 1, lx && nv > lx->value));
+    }
+    if (!tl) {
+        snprintf(tgt, tcap, "-");
+        snprintf(status, scap, "-");
     }
 }
 
@@ -184,12 +233,12 @@ static void print_cmp(FILE *f)
     fprintf(f, "|---|---|---:|---:|---:|---:|---:|---|---|\n");
     for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
         const struct cmp_line *l = &cmp_lines[i];
-        const struct row *n = rep_find(l->bench, l->variant, l->nstack ? l->nstack : "nstack", l->metric);
-        const struct row *lw = rep_find(l->bench, l->variant, l->lwip, l->metric);
-        const struct row *lx = rep_find(l->bench, l->variant, "linux", l->metric);
-        if ((!n && !lw && !lx) || ((l->nstack || strcmp(l->lwip, "lwip")) && (!n || !lw)))
+        const struct row *n = cmp_find(l, l->nstack), *lw = cmp_find(l, l->lwip), *lx = cmp_find(l, l->linux_);
+        if (!n && !lw && !lx)
+            continue; /* not part of this run (--only) */
+        if (!l->targets && (!n || !lw) && !rep_failed(n) && !rep_failed(lw) && strcmp(l->nstack, "nstack"))
             continue; /* a what-if row shows only when both of its runs were made */
-        char cn[32], cw[32], cx[32], rw[32], rx[32], tgt[64], st[32];
+        char cn[32], cw[32], cx[32], rw[32], rx[32], tgt[96], st[96];
         fmt_cell(n, cn, sizeof(cn));
         fmt_cell(lw, cw, sizeof(cw));
         fmt_cell(lx, cx, sizeof(cx));
@@ -237,6 +286,16 @@ static void print_single(FILE *f, const char *bench, const char *title)
     }
 }
 
+/* The runs of the comparison's columns (the others are what-if variants). */
+static int is_primary(const char *impl)
+{
+    static const char *const p[] = {"nstack", "lwip", "lwip-debian", "linux", "linux-veth"};
+    for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+        if (!strcmp(impl, p[i]))
+            return 1;
+    return 0;
+}
+
 /* Variant runs (a peer configured otherwise, nstack under another
  * allocator setting...): each against nstack's default figure. */
 static void print_variants(FILE *f)
@@ -246,7 +305,7 @@ static void print_variants(FILE *f)
         const struct row *r = &rows[i];
         if (strcmp(r->bench, "bulk") && strcmp(r->bench, "crr") && strcmp(r->bench, "rr"))
             continue;
-        if (!strcmp(r->impl, "nstack") || !strcmp(r->impl, "lwip") || !strcmp(r->impl, "linux"))
+        if (is_primary(r->impl))
             continue;
         if (!any) {
             fprintf(f, "\nVariants (what-if runs, against nstack's default figure):\n\n");
@@ -271,7 +330,7 @@ static void print_notes(FILE *f)
         const struct row *r = &rows[i];
         if (strcmp(r->bench, "bulk") && strcmp(r->bench, "crr") && strcmp(r->bench, "rr"))
             continue;
-        if (strcmp(r->impl, "nstack") && strcmp(r->impl, "lwip") && strcmp(r->impl, "linux"))
+        if (!is_primary(r->impl))
             continue;
         if (!strcmp(r->bench, "rr") && strcmp(r->variant, "64B"))
             continue; /* the sweep's points: their table says how they were measured */
@@ -290,7 +349,8 @@ static void print_tap(FILE *f)
         if (strcmp(r->bench, "tap"))
             continue;
         if (!any) {
-            fprintf(f, "\nBench 5, over a TAP against the kernel (wall clock; two processes, two CPUs):\n\n");
+            fprintf(f, "\nBench 5, over a TAP against the kernel (every figure wall-clock, per second of real time; two "
+                       "processes, two CPUs):\n\n");
             fprintf(f, "| test | stack | value | unit | vs kernel over veth | target | status | notes |\n");
             fprintf(f, "|---|---|---:|---|---:|---|---|---|\n");
             any = 1;
@@ -302,16 +362,36 @@ static void print_tap(FILE *f)
         const char *tgt = "-", *st = "-";
         if (!strcmp(r->variant, "bulk") && !strncmp(r->impl, "nstack-tap", 10) && !strstr(r->impl, "nooffload")) {
             tgt = ">= 0.5x kernel";
-            st = k && k->value > 0 ? (r->value >= 0.5 * k->value ? "met" : "MISSED") : "-";
+            st = verdict(r, k, 1, k && r->value >= 0.5 * k->value);
         }
         fprintf(f, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r->variant, r->impl, v, r->unit, ratio, tgt, st,
                 r->note);
     }
 }
 
+/* Every figure a program wrote as FAILED, and the runs scripts/bench.sh
+ * saw fail (rows "run/...", written when a program exited non-zero). */
+static void print_failed(FILE *f)
+{
+    int any = 0;
+    for (int i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        if (!rep_failed(r))
+            continue;
+        if (!any)
+            fprintf(f, "\nFAILED (the run fails; no target counts as met from these):\n\n");
+        any = 1;
+        g_failed = 1;
+        fprintf(f, "- %s/%s %s: %s\n", r->bench, r->variant, r->impl, r->note);
+    }
+}
+
 static void write_summary(FILE *f)
 {
-    fprintf(f, "Comparison (higher is better; per CPU second of the one thread that runs both ends):\n\n");
+    fprintf(f, "Comparison (higher is better; per CPU second of the one thread that runs both ends). lwIP: 2.1.3 "
+               "built from Debian's source as nstack is built (-O3, LTO, static; bench/lwip/lwipopts.h), unless "
+               "the row says Debian package. Linux: system calls + kernel, over a veth pair at MTU 1500 with "
+               "GSO/TSO/GRO and checksum offloads off, unless the row says loopback (GSO, no checksums):\n\n");
     print_cmp(f);
     if (sweep_present())
         sweep_write_summary(f);
@@ -320,6 +400,7 @@ static void write_summary(FILE *f)
     print_single(f, "scale", "Scale (two nstack stacks in memory):");
     print_tap(f);
     print_notes(f);
+    print_failed(f);
 }
 
 /* ---- JSON ----------------------------------------------------------------------------- */
@@ -358,14 +439,16 @@ static void write_json(FILE *f)
     int first = 1;
     for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
         const struct cmp_line *l = &cmp_lines[i];
-        const struct row *n = rep_find(l->bench, l->variant, "nstack", l->metric);
-        const char *const peers[] = {l->lwip, "linux"};
+        const struct row *n = cmp_find(l, l->nstack);
+        const char *const peers[] = {l->lwip, l->linux_};
         for (int k = 0; k < 2; k++) {
-            const struct row *p = rep_find(l->bench, l->variant, peers[k], l->metric);
-            if (!n || !p || p->value <= 0 || rep_failed(n) || rep_failed(p) || (k == 1 && strcmp(l->lwip, "lwip")))
+            const struct row *p = cmp_find(l, peers[k]);
+            if (!n || !p || p->value <= 0 || rep_failed(n) || rep_failed(p))
                 continue;
-            fprintf(f, "%s    {\"bench\": \"%s\", \"variant\": \"%s\", \"peer\": \"%s\", \"nstack_over_peer\": %.4f}",
-                    first ? "" : ",\n", l->bench, l->variant, peers[k], n->value / p->value);
+            fprintf(f,
+                    "%s    {\"bench\": \"%s\", \"variant\": \"%s\", \"nstack\": \"%s\", \"peer\": \"%s\", "
+                    "\"nstack_over_peer\": %.4f}",
+                    first ? "" : ",\n", l->bench, l->variant, l->nstack, peers[k], n->value / p->value);
             first = 0;
         }
     }
@@ -391,8 +474,8 @@ static const char *color_of(const char *impl)
     if (!strncmp(impl, "nstack", 6))
         return strstr(impl, "newreno") || strstr(impl, "tuned") ? "#7fb3d5" : "#1f6fb2";
     if (!strncmp(impl, "lwip", 4))
-        return strstr(impl, "recycle") ? "#f5c96b" : "#e69f00";
-    return "#6b8e23";
+        return strstr(impl, "debian") ? "#f5c96b" : "#e69f00";
+    return strstr(impl, "veth") ? "#6b8e23" : "#a9c27a";
 }
 
 /* One horizontal bar chart; `limit` > 0 draws a target line. */
@@ -433,12 +516,12 @@ static void svg_panel(FILE *f, int x0, int y0, const char *title, const char *un
 /* A panel of every run of one comparison line. */
 static int cmp_bars(const struct cmp_line *l, struct bar *b, int max)
 {
-    static const char *const impls[] = {"nstack", "nstack-malloc-tuned", "lwip", "lwip-twrecycle", "linux"};
-    static const char *const names[] = {"nstack", "nstack, trim off", "lwIP", "lwIP, TW recycled", "Linux (lo)"};
+    static const char *const impls[] = {"nstack", "lwip", "lwip-debian", "linux-veth", "linux"};
+    static const char *const names[] = {"nstack", "lwIP (tuned)", "lwIP (Debian)", "Linux (veth)", "Linux (lo, GSO)"};
     int n = 0;
     for (int k = 0; k < 5 && n < max; k++) {
         const struct row *r = rep_find(l->bench, l->variant, impls[k], l->metric);
-        if (r)
+        if (r && !rep_failed(r))
             b[n++] = (struct bar){names[k], r->value, color_of(impls[k])};
     }
     return n;
@@ -456,8 +539,8 @@ static void write_svg(FILE *f)
     int p = 0;
     struct bar b[5];
     for (size_t i = 0; i < sizeof(cmp_lines) / sizeof(cmp_lines[0]); i++) {
-        if (strcmp(cmp_lines[i].lwip, "lwip"))
-            continue; /* the same panel as the line before */
+        if (!cmp_lines[i].lwip || strcmp(cmp_lines[i].lwip, "lwip") || strcmp(cmp_lines[i].nstack, "nstack"))
+            continue; /* one panel per benchmark: its fair line */
         int n = cmp_bars(&cmp_lines[i], b, 5);
         double limit = !strcmp(cmp_lines[i].bench, "bulk") && !strcmp(cmp_lines[i].variant, "mtu1500") ? 10 : 0;
         svg_panel(f, 10 + (p % cols) * PANEL_W, 40 + (p / cols) * PANEL_H, cmp_lines[i].label, cmp_lines[i].unit, b, n,
@@ -546,5 +629,7 @@ int main(int argc, char **argv)
     write_summary(f);
     fclose(f);
     write_summary(stdout);
-    return 0;
+    if (g_failed)
+        fprintf(stderr, "nst_bench_report: a benchmark failed or a figure a target needs is missing\n");
+    return g_failed ? 1 : 0;
 }

@@ -147,7 +147,31 @@ static int k_listen(nst_ip4_t a, uint16_t port)
 
 struct kconn {
     int fd, crr, got;
+    uint64_t off; /* bulk: stream bytes received, each compared with the pattern */
 };
+
+/* The bulk sinks (kernel and nstack) check every byte against the pattern
+ * the senders write (bench_util.h): a mismatch is logged as FAILED (the
+ * script fails the run on it) and the connection is reset, so that the
+ * sender's write fails and its figure is FAILED too. */
+static const uint8_t *g_pattern;
+
+static int sink_check(struct kconn *c, const char *who, const void *data, size_t n)
+{
+    if (bu_pattern_check(g_pattern, c->off, data, n) < 0) {
+        fprintf(stderr, "%s: FAILED: received bytes differ from those sent, within stream bytes %llu-%llu\n", who,
+                (unsigned long long)c->off, (unsigned long long)(c->off + n));
+        return -1;
+    }
+    c->off += n;
+    return 0;
+}
+
+static void log_verified(const struct kconn *c, const char *who)
+{
+    if (!c->crr && c->off)
+        fprintf(stderr, "%s: verified %llu bytes\n", who, (unsigned long long)c->off);
+}
 
 /* The kernel's server: a sink on port, a CRR responder on port + 1. */
 static int kserver(const struct opts *o)
@@ -171,13 +195,20 @@ static int kserver(const struct opts *o)
         for (int k = 0; k < 2; k++) {
             int fd;
             while (n < MAX_CONNS && (fd = accept4(ls[k], NULL, NULL, SOCK_NONBLOCK)) >= 0)
-                c[n++] = (struct kconn){fd, k, 0};
+                c[n++] = (struct kconn){fd, k, 0, 0};
         }
         for (int i = 0; i < n; i++) {
             ssize_t r = read(c[i].fd, buf, c[i].crr ? (size_t)(MSG - c[i].got) : sizeof(buf));
             if (r < 0 && errno == EAGAIN)
                 continue;
             int done = r <= 0;
+            if (r > 0 && !c[i].crr && sink_check(&c[i], "kserver", buf, (size_t)r) < 0) {
+                struct linger rst = {1, 0}; /* close with a RST: the sender's write fails */
+                setsockopt(c[i].fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+                done = 1;
+            }
+            if (done)
+                log_verified(&c[i], "kserver");
             if (r > 0 && c[i].crr && (c[i].got += (int)r) == MSG) {
                 /* The response, then the server closes first. */
                 done = write(c[i].fd, buf, MSG) != MSG || 1;
@@ -221,6 +252,7 @@ static int kclient_bulk(const struct opts *o)
     }
     uint8_t *pat = bu_pattern_new(CHUNK);
     uint64_t off = 0, acked0 = 0;
+    int failed = 0;
     int64_t t0 = bu_mono_ns(), start = 0, end = t0 + WARMUP_NS + (int64_t)(o->seconds * 1e9);
     double cpu0 = 0;
     for (int64_t now = t0; now < end; now = bu_mono_ns()) {
@@ -230,19 +262,24 @@ static int kclient_bulk(const struct opts *o)
             cpu0 = bu_cpu_seconds();
         }
         ssize_t w = write(fd, pat + off % BU_PATTERN_PERIOD, CHUNK);
-        if (w <= 0)
+        if (w <= 0) {
+            failed = 1; /* the receiver reset the connection: it found bytes that differ */
             break;
+        }
         off += (uint64_t)w;
     }
     double wall = (double)(bu_mono_ns() - start) / 1e9;
     double bytes = (double)(k_bytes_acked(fd) - acked0);
-    char note[200];
-    snprintf(note, sizeof(note), "kernel sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s of the sender",
+    char note[256];
+    snprintf(note, sizeof(note),
+             "%skernel sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s of the sender; the receiver checks "
+             "every byte against the pattern",
+             failed ? BU_FAILED ": the connection failed (a receiver that finds wrong bytes resets it); " : "",
              bytes / 1e6, wall, bu_cpu_seconds() - cpu0);
-    report(o, "goodput", bytes * 8 / wall / 1e9, "Gbit/s (wall)", wall, note);
+    report(o, "goodput", failed ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall-clock)", wall, note);
     close(fd);
     free(pat);
-    return 0;
+    return failed;
 }
 
 static int kclient_crr(const struct opts *o)
@@ -270,7 +307,7 @@ static int kclient_crr(const struct opts *o)
     char note[200];
     snprintf(note, sizeof(note), "kernel client: %ld connections (%ld failed) in %.2f s wall, server closes first",
              done, failed, wall);
-    report(o, "connections", (double)done / wall, "per s (wall)", wall, note);
+    report(o, "connections", (double)done / wall, "conn per s (wall-clock)", wall, note);
     return failed > 100;
 }
 
@@ -405,13 +442,15 @@ static int nclient_bulk(struct nhost *h)
     const struct nst_tap_stats *ts = nst_tap_stats(h->tap);
     char note[256];
     snprintf(note, sizeof(note),
-             "nstack sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s; %llu frames written (%llu TSO "
+             "%snstack sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s; %llu frames written (%llu TSO "
              "frames of %llu segments), %llu read (%llu GSO frames cut into %llu segments)%s",
+             h->phase < 0 ? BU_FAILED ": the connection failed (a receiver that finds wrong bytes resets it); " : "",
              bytes / 1e6, wall, bu_cpu_seconds() - h->cpu0, (unsigned long long)ts->tx.frames,
              (unsigned long long)ts->tx.gso_frames, (unsigned long long)ts->tx.gso_segments,
              (unsigned long long)ts->rx.frames, (unsigned long long)ts->rx.gso_frames,
              (unsigned long long)ts->rx.gso_segments, nst_tap_vnet(h->tap) ? "" : ", offloads off");
-    report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall)", wall, note);
+    report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall-clock)", wall,
+           note);
     free(h->pat);
     return h->phase < 0;
 }
@@ -477,7 +516,7 @@ static int nclient_crr(struct nhost *h)
     char note[200];
     snprintf(note, sizeof(note), "nstack client: %ld connections (%ld failed) in %.2f s wall, server closes first",
              h->done, h->failed, wall);
-    report(h->o, "connections", (double)h->done / wall, "per s (wall)", wall, note);
+    report(h->o, "connections", (double)h->done / wall, "conn per s (wall-clock)", wall, note);
     return h->failed > 100;
 }
 
@@ -489,7 +528,7 @@ static int nserver_step(void *arg, nst_time_t now)
     for (int k = 0; k < 2; k++) {
         int fd;
         while (h->n < MAX_CONNS && (fd = nst_accept(h->st, h->ls[k], NULL)) >= 0)
-            h->c[h->n++] = (struct kconn){fd, k, 0};
+            h->c[h->n++] = (struct kconn){fd, k, 0, 0};
     }
     int busy = 0;
     for (int i = 0; i < h->n; i++) {
@@ -500,6 +539,15 @@ static int nserver_step(void *arg, nst_time_t now)
         int done = r <= 0;
         if (r > 0 && !c->crr)
             busy = 1; /* more may be waiting: read again before sleeping */
+        if (r > 0 && !c->crr && sink_check(c, "nserver", buf, (size_t)r) < 0) {
+            struct nst_linger rst = {1, 0}; /* close with a RST: the sender's write fails */
+            nst_setsockopt(h->st, c->fd, NST_SOL_SOCKET, NST_SO_LINGER, &rst, sizeof(rst));
+            nst_close(h->st, c->fd);
+            h->c[i--] = h->c[--h->n];
+            continue;
+        }
+        if (done)
+            log_verified(c, "nserver");
         if (r > 0 && c->crr && (c->got += (int)r) == MSG) {
             nst_send(h->st, c->fd, buf, MSG, 0);
             done = 1; /* the server closes first */
@@ -545,6 +593,9 @@ int main(int argc, char **argv)
         return 2;
     }
     int crr = !strcmp(o.test, "crr");
+    g_pattern = bu_pattern_new(CHUNK);
+    if (!g_pattern)
+        return 1;
     if (!strcmp(o.role, "kserver"))
         return kserver(&o);
     if (!strcmp(o.role, "kclient"))

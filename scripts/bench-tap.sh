@@ -30,8 +30,14 @@ ALL=$log/all.csv
 : >"$ALL"
 LIFE=$(((SECS * 12 + 20) * REPS + 60)) # the servers' bound
 # A client bounded in time (its own --seconds, and a timeout over that).
+# A failed client fails the run (bench.sh exits non-zero); its FAILED row,
+# if it wrote one, is in the results.
+failed=0
 client() { timeout $((SECS * 3 + 20)) "$B" --out "$ALL" --seconds "$SECS" --conns 10000 "$@" 2>>"$log/clients.log" ||
-  echo "bench-tap: $* failed" >&2; }
+  { echo "bench-tap: $* failed" >&2; failed=1; }; }
+# A server's log: the bulk sinks check every byte against the senders'
+# pattern and log FAILED on a mismatch (and reset the connection).
+check_log() { if grep FAILED "$1" >&2; then failed=1; fi; }
 # Waits (5 s at most) for "ready" in a server's log.
 ready() { for _ in $(seq 50); do grep -q ready "$1" 2>/dev/null && return 0; sleep 0.1; done
   echo "bench-tap: $1: no ready line" >&2; return 1; }
@@ -96,18 +102,21 @@ for rep in $(seq "$REPS"); do
     fi
     kill "$NPID" 2>/dev/null
     wait "$NPID" 2>/dev/null
+    check_log "$log/nserver.log"
   done
   # lwIP on the same TAP (plain frames: its tapif has no vnet header; the
   # --no-offload run above left the device without offloads).
   if [ -n "$LWIP" ] && [ -x "$LWIP" ]; then
     for t in bulk crr; do
       PRECONFIGURED_TAPIF=nstb0 timeout $((SECS * 3 + 20)) "$LWIP" --out "$ALL" --seconds "$SECS" --test $t \
-        --port "$KPORT" 2>>"$log/clients.log" || echo "bench-tap: lwIP $t failed" >&2
+        --port "$KPORT" 2>>"$log/clients.log" || { echo "bench-tap: lwIP $t failed" >&2; failed=1; }
     done
   fi
   kill "$KPID" 2>/dev/null
   wait "$KPID" 2>/dev/null
+  check_log "$log/kserver.log"
 done
+check_log "$log/veth-server.log"
 
 # The median of each case's rounds (by value), with the count of rounds.
 awk -F, '
@@ -125,3 +134,5 @@ awk -F, '
       print f[1] "," f[2] "," f[3] "," f[4] "," f[5] "," f[6] "," m "," f[8] "," f[9] "," rest
     }
   }' "$ALL" | sort >>"$RAW"
+grep -h "verified" "$log"/*.log 2>/dev/null | sort | uniq -c | sed 's/^/bench-tap: /' >&2 || true
+exit "$failed"
