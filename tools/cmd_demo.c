@@ -27,6 +27,7 @@ int nst_cmd_demo(int argc, char **argv)
                                          {0, 0, 0, 0}};
     struct nst_demo_opts o;
     nst_demo_opts_default(&o);
+    o.more = nst_demo_app_scenarios;
     int c;
     uint64_t v;
     optind = 1;
@@ -43,6 +44,8 @@ int nst_cmd_demo(int argc, char **argv)
         case 'l':
             for (int i = 0; nst_demo_scenarios[i][0]; i++)
                 printf("%-14s %s\n", nst_demo_scenarios[i][0], nst_demo_scenarios[i][1]);
+            for (const struct nst_demo_scenario *sc = o.more; sc->name; sc++)
+                printf("%-14s %s\n", sc->name, sc->what);
             return 0;
         case 'h': demo_usage(); return 0;
         default: return nst_cli_bad_usage("demo", "unknown option");

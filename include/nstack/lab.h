@@ -96,10 +96,18 @@ int nst_lab_traceroute(struct nst_world *w, struct nst_stack *from, nst_ip4_t ds
                        struct nst_trace_hop *hops);
 
 /* ---- The demo ----------------------------------------------------------- */
+struct nst_demo_opts;
+struct nst_demo_scenario {
+    const char *name, *what;  /* as `nstack demo --list` shows them */
+    int (*run)(const struct nst_demo_opts *o, FILE *out); /* 0 if its checks held */
+};
 struct nst_demo_opts {
     uint64_t seed;
     const char *out_dir;   /* pcaps are written here (created); NULL: none */
     const char *only;      /* run just this scenario (by name), NULL: all */
+    /* Scenarios from libraries above libnstack, run after its own, ending
+     * with a NULL name: nst_demo_app_scenarios (nstack_app: TLS). */
+    const struct nst_demo_scenario *more;
 };
 void nst_demo_opts_default(struct nst_demo_opts *o);
 /* Runs the article's scenarios and prints what they show. 0 if every
@@ -107,6 +115,10 @@ void nst_demo_opts_default(struct nst_demo_opts *o);
 int nst_lab_demo(const struct nst_demo_opts *o, FILE *out);
 /* Names and one-line descriptions of the scenarios, NULL-terminated. */
 extern const char *const nst_demo_scenarios[][2];
+/* In nstack_app (it needs TLS): "tls", the first request byte after the
+ * SYN with plain TCP, TLS 1.3 and 1.2, full and resumed, and 0-RTT. */
+extern const struct nst_demo_scenario nst_demo_app_scenarios[];
+int nst_demo_tls(const struct nst_demo_opts *o, FILE *out);
 
 /* ---- A scenario's world, kept for inspection (nstack ss --scenario) ------ */
 struct nst_lab_snapshot {

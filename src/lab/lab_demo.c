@@ -135,6 +135,16 @@ static int ensure_dir(const char *d)
     return -errno;
 }
 
+/* Runs sc unless --only names another; 1 if a check failed. */
+static int run_scenario(const struct nst_demo_opts *o, const struct nst_demo_scenario *sc, FILE *out, int *ran)
+{
+    if (o->only && strcmp(o->only, sc->name) != 0)
+        return 0;
+    fprintf(out, "\n=== %s: %s ===\n", sc->name, sc->what);
+    (*ran)++;
+    return sc->run(o, out) != 0;
+}
+
 int nst_lab_demo(const struct nst_demo_opts *o, FILE *out)
 {
     int failed = 0, ran = 0;
@@ -146,12 +156,11 @@ int nst_lab_demo(const struct nst_demo_opts *o, FILE *out)
                  "replayed on a simulated network (seed %llu; virtual time, so every run is the same).\n",
             (unsigned long long)o->seed);
     for (size_t i = 0; nst_demo_scenarios[i][0]; i++) {
-        if (o->only && strcmp(o->only, nst_demo_scenarios[i][0]) != 0)
-            continue;
-        fprintf(out, "\n=== %s: %s ===\n", nst_demo_scenarios[i][0], nst_demo_scenarios[i][1]);
-        failed += scenario_fns[i](o, out) != 0;
-        ran++;
+        const struct nst_demo_scenario sc = {nst_demo_scenarios[i][0], nst_demo_scenarios[i][1], scenario_fns[i]};
+        failed += run_scenario(o, &sc, out, &ran);
     }
+    for (const struct nst_demo_scenario *sc = o->more; sc && sc->name; sc++)
+        failed += run_scenario(o, sc, out, &ran);
     if (!ran) {
         fprintf(out, "nstack demo: no scenario named '%s'\n", o->only);
         return 2;

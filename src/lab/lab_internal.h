@@ -101,6 +101,11 @@ void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char 
 struct nst_sock_entry;
 struct nst_sock_entry *nst_lab_tcp_in_state(struct nst_stack *st, int state, int *n);
 
+/* The TCP header of an Ethernet frame and its payload length (bytes), 1;
+ * 0 if the frame is not TCP over IPv4 (lab_tcp.c). */
+struct nst_tcp_repr;
+int nst_lab_frame_tcp(const uint8_t *f, size_t len, struct nst_tcp_repr *t, uint32_t *payload);
+
 /* A TCP listener on `port` (any address). The descriptor or -1. */
 int nst_lab_listen(struct nst_stack *st, uint16_t port, int backlog);
 /* One ping from New York to London first, so ARP on the LAN edges is

@@ -37,8 +37,7 @@ struct watch {
     int out_dir;              /* direction in which this end sends */
 };
 
-/* The TCP header and payload length of a frame, 0 if it is not TCP. */
-static int frame_tcp(const uint8_t *f, size_t len, struct nst_tcp_repr *t, uint32_t *payload)
+int nst_lab_frame_tcp(const uint8_t *f, size_t len, struct nst_tcp_repr *t, uint32_t *payload)
 {
     struct nst_eth_repr e;
     struct nst_ipv4_repr ip;
@@ -64,7 +63,7 @@ static void watch_frame(void *arg, enum nst_sim_frame_event ev, int dir, nst_tim
     uint32_t payload;
     int sending = ev == NST_SIM_OFFERED && dir == w->out_dir;
     int getting = ev == NST_SIM_DELIVERED && dir != w->out_dir;
-    if ((!sending && !getting) || !frame_tcp(f, len, &t, &payload) || w->tl->n >= TIMELINE_MAX)
+    if ((!sending && !getting) || !nst_lab_frame_tcp(f, len, &t, &payload) || w->tl->n >= TIMELINE_MAX)
         return;
     w->tl->ev[w->tl->n++] = (struct seg_event){now, sending ? w->sends : w->gets, t.flags, payload};
 }

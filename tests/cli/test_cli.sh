@@ -24,7 +24,21 @@ for f in sys.argv[1:]:
     root = ET.parse(f).getroot()
     assert root.tag.endswith("svg"), f
     assert len(list(root.iter())) > 10, f
-' "$OUT/demo/handshake.svg" "$OUT/demo/reliable-stream.svg"
+' "$OUT/demo/handshake.svg" "$OUT/demo/reliable-stream.svg" "$OUT"/demo/tls-*.svg
+
+# The tls scenario: the five first-request-byte timings (exact: virtual
+# time), and each TLS capture decrypted by tshark with its keylog.
+for t in 'plain TCP +80\.004736 ms' 'TLS 1\.3, full handshake +160\.0[0-9]+ ms  TLSv1\.3' \
+         'TLS 1\.2, full handshake +240\.0[0-9]+ ms  TLSv1\.2' 'TLS 1\.2, resumed session +160\.0[0-9]+ ms .* resumed' \
+         'TLS 1\.3, resumed with 0-RTT +80\.004736 ms .* resumed 0-RTT'; do
+  check "demo tls: $t" has "$OUT/demo.txt" "$t"
+done
+for c in 1.3-full 1.2-full 1.2-resumed 1.3-0rtt; do
+  tshark -r "$OUT/demo/tls-$c.pcap" -o "tls.keylog_file:$OUT/demo/tls-$c.keylog" -Y http \
+    -T fields -e http.request.method -e http.response.code > "$OUT/tls-$c.http" 2>/dev/null
+  check "tshark decrypts the $c capture with its keylog: GET and 200" \
+    bash -c "grep -q '^GET' '$OUT/tls-$c.http' && grep -q '200' '$OUT/tls-$c.http'"
+done
 
 # Same seed, same run: the output is identical.
 "$NSTACK" demo --no-pcap > "$OUT/demo1.txt"; "$NSTACK" demo --no-pcap > "$OUT/demo2.txt"

@@ -1,0 +1,549 @@
+/* The article's HTTPS claims, measured on the New York - London path: the
+ * time from the SYN to the first request byte leaving New York is one round
+ * trip (80 ms) for plain TCP, two for TLS 1.3 (160 ms), three for TLS 1.2
+ * (240 ms), two for a resumed TLS 1.2 session (160 ms) and one again for a
+ * resumed TLS 1.3 session with 0-RTT (the request rides with the
+ * ClientHello). Each case gets its ladder picture, its capture and the
+ * keylog that lets Wireshark/tshark decrypt it.
+ *
+ * This file needs TLS: it is built into nstack_app (CMakeLists.txt), not
+ * libnstack, and reaches `nstack demo` through nst_demo_opts.more. */
+#include "lab/lab_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nstack/stream.h>
+#include <nstack/tls.h>
+
+#include "lab/lab_svg.h"
+#include "wire/tcp.h"
+
+#define TLS_PORT 443
+#define LADDER_MAX 48
+#define WIRE_MAX 65536 /* bytes of one direction's stream we read records from */
+
+/* The request is longer than any record the client sends during a
+ * handshake (its TLS 1.3 Finished is at most 69 bytes), so the first
+ * application-data record that can hold it is it. */
+static const char request[] = "GET / HTTP/1.1\r\nHost: london.lab\r\nUser-Agent: nstack-lab\r\n"
+                              "Accept: text/plain\r\nConnection: close\r\n\r\n";
+static const char response[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n"
+                               "Connection: close\r\n\r\nhello from London\n";
+#define REQ_LEN (sizeof(request) - 1)
+#define RESP_LEN (sizeof(response) - 1)
+
+enum tls_case { PLAIN, TLS13_FULL, TLS12_FULL, TLS12_RESUMED, TLS13_0RTT, N_CASES };
+
+static const struct tls_case_def {
+    const char *file;    /* tls-<file>.pcap, .svg, .keylog */
+    const char *title;
+    int version;         /* 0: plain TCP */
+    int resume, early;
+    int round_trips;     /* before the first request byte, SYN's included */
+} cases[N_CASES] = {
+    {"plain", "plain TCP", 0, 0, 0, 1},
+    {"1.3-full", "TLS 1.3, full handshake", NST_TLS1_3, 0, 0, 2},
+    {"1.2-full", "TLS 1.2, full handshake", NST_TLS1_2, 0, 0, 3},
+    {"1.2-resumed", "TLS 1.2, resumed session", NST_TLS1_2, 1, 0, 2},
+    {"1.3-0rtt", "TLS 1.3, resumed with 0-RTT", NST_TLS1_3, 1, 1, 1},
+};
+
+/* ---- watching the wire --------------------------------------------------- */
+
+/* One direction of the measured connection, as bytes in stream order, with
+ * the record boundaries already named. */
+struct wire_dir {
+    uint32_t isn;
+    int have_isn, after_ccs; /* TLS 1.2: records after ChangeCipherSpec are encrypted */
+    size_t next_rec;         /* offset of the next record header not yet read */
+    size_t len;
+    uint8_t buf[WIRE_MAX];
+};
+
+struct seg {
+    int from_ny;
+    nst_time_t sent, arrived; /* arrived 0: not yet */
+    uint32_t seq, len;
+    uint8_t flags;
+    char label[96];
+};
+
+struct wire {
+    uint16_t port;                  /* New York's port of the measured connection; 0: any */
+    int tls;
+    struct wire_dir dir[2];         /* 0: New York to London */
+    struct seg seg[LADDER_MAX];
+    int n;
+    nst_time_t syn, request;        /* when New York sent them; -1 not yet */
+};
+
+static const char *handshake_name(int type)
+{
+    switch (type) {
+    case 1: return "ClientHello";
+    case 2: return "ServerHello";
+    case 4: return "NewSessionTicket";
+    case 11: return "Certificate";
+    case 12: return "ServerKeyExchange";
+    case 14: return "ServerHelloDone";
+    case 16: return "ClientKeyExchange";
+    default: return "handshake";
+    }
+}
+
+static void add_name(char *label, size_t size, const char *name)
+{
+    size_t used = strlen(label);
+    /* "ServerHello, Certificate, Certificate" says nothing more. */
+    const char *last = strrchr(label, ',');
+    last = last ? last + 2 : label;
+    if (strcmp(last, name) == 0 || used + strlen(name) + 3 >= size)
+        return;
+    snprintf(label + used, size - used, "%s%s", used ? ", " : "", name);
+}
+
+/* Names the records that begin in the bytes just added to d, into label;
+ * from_ny tells who sends them. Returns 1 if one of them is the request. */
+static int name_records(struct wire *w, struct wire_dir *d, int from_ny, char *label, size_t size)
+{
+    int is_request = 0;
+    while (d->next_rec + 5 <= d->len) {
+        const uint8_t *r = d->buf + d->next_rec;
+        size_t rl = (size_t)r[3] << 8 | r[4];
+        const char *name;
+        if (r[0] == 20) {
+            name = "ChangeCipherSpec";
+            d->after_ccs = 1;
+        } else if (r[0] == 21) {
+            name = "alert";
+        } else if (r[0] == 22) {
+            if (d->after_ccs)
+                name = "Finished";
+            else if (d->next_rec + 6 <= d->len)
+                name = handshake_name(r[5]);
+            else
+                break; /* its type is in the next segment */
+        } else if (r[0] == 23 && from_ny && rl >= REQ_LEN + 16) {
+            name = "HTTP request";
+            is_request = 1;
+        } else if (r[0] == 23 && !from_ny && rl >= RESP_LEN + 16) {
+            name = "HTTP response";
+        } else if (r[0] == 23) {
+            name = "encrypted handshake";
+        } else {
+            name = "?";
+        }
+        add_name(label, size, name);
+        d->next_rec += 5 + rl;
+    }
+    (void)w;
+    return is_request;
+}
+
+/* A data segment: its bytes into the direction's stream, its label. */
+static int read_payload(struct wire *w, struct seg *s, const uint8_t *f, const struct nst_tcp_repr *t)
+{
+    struct wire_dir *d = &w->dir[!s->from_ny];
+    size_t off = (size_t)(s->seq - d->isn - 1);
+    if (off != d->len || off + s->len > sizeof(d->buf))
+        return 0; /* a retransmission (none on this clean path) or too far */
+    /* Ethernet, then IPv4 (its header length in its first byte), then TCP. */
+    const uint8_t *data = f + 14 + (size_t)(f[14] & 0xf) * 4 + t->hdr_len;
+    memcpy(d->buf + off, data, s->len);
+    d->len += s->len;
+    if (!w->tls) {
+        snprintf(s->label, sizeof(s->label), s->from_ny ? "HTTP request" : "HTTP response");
+        return s->from_ny;
+    }
+    s->label[0] = 0;
+    int req = name_records(w, d, s->from_ny, s->label, sizeof(s->label));
+    if (!s->label[0])
+        snprintf(s->label, sizeof(s->label), "(continued)");
+    return req;
+}
+
+static void seg_flags_label(struct seg *s)
+{
+    if ((s->flags & (NST_TCP_SYN | NST_TCP_ACK)) == (NST_TCP_SYN | NST_TCP_ACK))
+        snprintf(s->label, sizeof(s->label), "SYN-ACK");
+    else if (s->flags & NST_TCP_SYN)
+        snprintf(s->label, sizeof(s->label), "SYN");
+    else if (s->flags & NST_TCP_FIN)
+        snprintf(s->label, sizeof(s->label), "FIN");
+    else
+        snprintf(s->label, sizeof(s->label), "ACK");
+}
+
+/* New York's edge (link 0): what New York sends (dir 0, offered) and what
+ * it gets (dir 1, delivered) ... */
+static void on_ny_link(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f, size_t len)
+{
+    struct wire *w = arg;
+    struct nst_tcp_repr t;
+    uint32_t payload;
+    if (ev != NST_SIM_OFFERED || dir != 0 || !nst_lab_frame_tcp(f, len, &t, &payload))
+        return;
+    if ((t.flags & NST_TCP_SYN) && !w->port)
+        w->port = t.src_port;
+    if (t.src_port != w->port || w->n >= LADDER_MAX)
+        return;
+    struct seg *s = &w->seg[w->n++];
+    *s = (struct seg){.from_ny = 1, .sent = now, .seq = t.seq, .len = payload, .flags = t.flags};
+    if (t.flags & NST_TCP_SYN) {
+        w->syn = now;
+        w->dir[0].isn = t.seq;
+    }
+    if (payload && read_payload(w, s, f, &t) && w->request < 0)
+        w->request = now;
+    if (!payload)
+        seg_flags_label(s);
+}
+
+/* ... and London's edge (link 3): what London sends (dir 1, offered) and
+ * gets (dir 0, delivered). Arrivals complete the arrows. */
+static void on_london_link(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f,
+                           size_t len)
+{
+    struct wire *w = arg;
+    struct nst_tcp_repr t;
+    uint32_t payload;
+    if (!nst_lab_frame_tcp(f, len, &t, &payload))
+        return;
+    if (ev == NST_SIM_DELIVERED && dir == 0 && t.src_port == w->port) {
+        for (int i = 0; i < w->n; i++) {
+            struct seg *s = &w->seg[i];
+            if (s->from_ny && !s->arrived && s->seq == t.seq && s->len == payload && s->flags == t.flags) {
+                s->arrived = now;
+                break;
+            }
+        }
+    } else if (ev == NST_SIM_OFFERED && dir == 1 && t.dst_port == w->port && w->port && w->n < LADDER_MAX) {
+        struct seg *s = &w->seg[w->n++];
+        *s = (struct seg){.from_ny = 0, .sent = now, .seq = t.seq, .len = payload, .flags = t.flags};
+        if (t.flags & NST_TCP_SYN)
+            w->dir[1].isn = t.seq;
+        if (payload)
+            read_payload(w, s, f, &t);
+        else
+            seg_flags_label(s);
+    }
+}
+
+/* London's segments arrive in New York: matched on New York's link. */
+static void on_ny_arrival(struct wire *w, const struct nst_tcp_repr *t, uint32_t payload, nst_time_t now)
+{
+    for (int i = 0; i < w->n; i++) {
+        struct seg *s = &w->seg[i];
+        if (!s->from_ny && !s->arrived && s->seq == t->seq && s->len == payload && s->flags == t->flags) {
+            s->arrived = now;
+            return;
+        }
+    }
+}
+
+static void on_ny_edge(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f, size_t len)
+{
+    struct wire *w = arg;
+    struct nst_tcp_repr t;
+    uint32_t payload;
+    if (ev == NST_SIM_DELIVERED && dir == 1 && w->port && nst_lab_frame_tcp(f, len, &t, &payload) &&
+        t.dst_port == w->port)
+        on_ny_arrival(w, &t, payload, now);
+    else
+        on_ny_link(arg, ev, dir, now, f, len);
+}
+
+/* ---- London's HTTP responder and New York's client, over streams ---------- */
+
+struct peer {
+    struct nst_stream *s;
+    char in[1024];
+    size_t got, sent;
+    int eof, err, early, answered;
+};
+
+struct scene {
+    struct nst_lab_path p;
+    struct nst_tls_ctx *sctx, *cctx; /* NULL: plain TCP */
+    int lfd;
+    struct peer server, client;
+};
+
+/* Reads what is there; 1 when the peer's end came (EOF) or an error. */
+static void peer_read(struct peer *c)
+{
+    for (;;) {
+        char sink[512];
+        size_t room = sizeof(c->in) - c->got;
+        ssize_t r = nst_stream_read(c->s, room ? c->in + c->got : sink, room ? room : sizeof(sink));
+        if (r > 0) {
+            if (room)
+                c->got += (size_t)r;
+            c->early |= nst_stream_read_was_early(c->s);
+            continue;
+        }
+        if (r == 0)
+            c->eof = 1;
+        else if (r != -EAGAIN && !c->err)
+            c->err = (int)r;
+        return;
+    }
+}
+
+/* Writes what is left of msg; -EAGAIN until the stream takes it. */
+static void peer_write(struct peer *c, const char *msg, size_t len)
+{
+    while (c->sent < len) {
+        ssize_t w = nst_stream_write(c->s, msg + c->sent, len - c->sent);
+        if (w < 0) {
+            if (w != -EAGAIN && !c->err)
+                c->err = (int)w;
+            return;
+        }
+        c->sent += (size_t)w;
+    }
+}
+
+static void on_server(void *arg, struct nst_stream *s, int ev)
+{
+    (void)s;
+    (void)ev;
+    struct peer *c = arg;
+    peer_read(c);
+    if (!c->answered && c->got >= REQ_LEN && memmem(c->in, c->got, "\r\n\r\n", 4))
+        c->answered = 1;
+    if (c->answered && c->sent < RESP_LEN) {
+        peer_write(c, response, RESP_LEN);
+        if (c->sent == RESP_LEN)
+            nst_stream_shutdown(c->s); /* Connection: close */
+    }
+}
+
+static void on_listener(void *arg, int fd, int ev)
+{
+    struct scene *sc = arg;
+    int cfd;
+    if (!(ev & NST_EV_IN))
+        return;
+    while ((cfd = nst_accept(sc->p.london, fd, NULL)) >= 0) {
+        if (sc->server.s) /* the priming connection of a resumed case */
+            nst_stream_close(sc->server.s);
+        memset(&sc->server, 0, sizeof(sc->server));
+        sc->server.s = sc->sctx ? nst_tls_server(sc->sctx, sc->p.london, cfd) : nst_stream_tcp(sc->p.london, cfd);
+        if (!sc->server.s) {
+            nst_close(sc->p.london, cfd);
+            continue;
+        }
+        nst_stream_set_callback(sc->server.s, on_server, &sc->server);
+    }
+}
+
+static void on_client(void *arg, struct nst_stream *s, int ev)
+{
+    (void)s;
+    (void)ev;
+    struct peer *c = arg;
+    peer_write(c, request, REQ_LEN);
+    peer_read(c);
+}
+
+static int client_finished(void *arg)
+{
+    const struct peer *c = arg;
+    return c->eof || c->err;
+}
+
+/* New York asks London for "/" over a new connection and reads the answer
+ * to its end. 0, or why not (-errno). */
+static int fetch(struct scene *sc)
+{
+    struct peer *c = &sc->client;
+    struct nst_world *w = sc->p.world;
+    if (c->s) {
+        /* The previous connection closes first, and its last segments are
+         * gone before the next SYN: they would queue ahead of it. */
+        nst_stream_close(c->s);
+        nst_world_run_for(w, NST_SEC(1));
+    }
+    memset(c, 0, sizeof(*c));
+    int fd = nst_socket(sc->p.ny, NST_SOCK_STREAM);
+    struct nst_sockaddr to = {NST_LAB_LONDON_ADDR, TLS_PORT};
+    if (fd < 0 || nst_connect(sc->p.ny, fd, &to) != -EINPROGRESS)
+        return -EIO;
+    c->s = sc->cctx ? nst_tls_client(sc->cctx, sc->p.ny, fd, "london.lab", TLS_PORT) : nst_stream_tcp(sc->p.ny, fd);
+    if (!c->s)
+        return -ENOMEM;
+    nst_stream_set_callback(c->s, on_client, c);
+    on_client(c, c->s, 0); /* writes now: with 0-RTT the request goes with the ClientHello */
+    if (!nst_world_run_until_cond(w, client_finished, c, nst_world_now(w) + NST_SEC(10)))
+        return -ETIMEDOUT;
+    nst_world_run_for(w, NST_MSEC(100)); /* the last ACKs; TLS 1.3 tickets were read with the answer */
+    if (c->err)
+        return c->err;
+    return c->got == RESP_LEN && memcmp(c->in, response, RESP_LEN) == 0 ? 0 : -EBADMSG;
+}
+
+/* ---- one case ---------------------------------------------------------- */
+
+static struct nst_tls_ctx *case_ctx(const struct tls_case_def *cd, enum nst_tls_role role,
+                                    const struct nst_tls_test_pki *pki, const char *keylog)
+{
+    struct nst_tls_config c;
+    nst_tls_config_default(&c, role);
+    c.min_version = c.max_version = cd->version;
+    c.alpn = "http/1.1";
+    if (role == NST_TLS_SERVER) {
+        c.cert = pki->cert;
+        c.key = pki->key;
+        c.max_early_data = cd->early ? 16384 : 0;
+    } else {
+        c.ca_cert = pki->ca_cert;
+        c.early_data = cd->early;
+        c.keylog_file = keylog;
+    }
+    struct nst_tls_ctx *ctx = NULL;
+    return nst_tls_ctx_new(&c, &ctx, NULL) == 0 ? ctx : NULL;
+}
+
+static void ladder(const struct nst_demo_opts *o, const struct tls_case_def *cd, const struct wire *w, FILE *out)
+{
+    char name[64], path[1024], title[128];
+    snprintf(name, sizeof(name), "tls-%s.svg", cd->file);
+    if (!nst_lab_out_path(o, name, path, sizeof(path)))
+        return;
+    struct nst_svg_arrow a[LADDER_MAX];
+    int n = 0;
+    for (int i = 0; i < w->n; i++)
+        if (w->seg[i].arrived)
+            a[n++] = (struct nst_svg_arrow){w->seg[i].from_ny, w->seg[i].sent, w->seg[i].arrived, w->seg[i].label};
+    snprintf(title, sizeof(title), "%s, New York - London (80 ms round trip)", cd->title);
+    nst_lab_picture_note(out, path, nst_svg_ladder(path, title, "New York", "London", a, n));
+}
+
+struct case_result {
+    nst_time_t delay;      /* SYN to the first request byte; -1 if not seen */
+    int fetched, resumed, early_accepted, early_at_london;
+    struct nst_tls_info info;
+};
+
+static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd,
+                    const struct nst_tls_test_pki *pki, struct case_result *res, FILE *out)
+{
+    char name[64], keylog[1024];
+    struct scene *sc = calloc(1, sizeof(*sc));
+    struct wire *w = calloc(1, sizeof(*w));
+    memset(res, 0, sizeof(*res));
+    res->delay = -1;
+    snprintf(name, sizeof(name), "tls-%s.pcap", cd->file);
+    if (!sc || !w || nst_demo_build_path(o, &sc->p, NULL, 0, name, out) < 0) {
+        free(sc);
+        free(w);
+        return -ENOMEM;
+    }
+    nst_lab_warm_up_arp(&sc->p);
+    snprintf(name, sizeof(name), "tls-%s.keylog", cd->file);
+    const char *kl = cd->version ? nst_lab_out_path(o, name, keylog, sizeof(keylog)) : NULL;
+    if (kl) {
+        unlink(kl); /* keylog files are appended to */
+        fprintf(out, "  keylog: %s\n", kl);
+    }
+    int err = 0;
+    if (cd->version) {
+        sc->sctx = case_ctx(cd, NST_TLS_SERVER, pki, NULL);
+        sc->cctx = case_ctx(cd, NST_TLS_CLIENT, pki, kl);
+        err = sc->sctx && sc->cctx ? 0 : -EPROTO;
+    }
+    sc->lfd = nst_lab_listen(sc->p.london, TLS_PORT, 16);
+    if (!err && (sc->lfd < 0 || nst_socket_set_event_cb(sc->p.london, sc->lfd, on_listener, sc) < 0))
+        err = -EIO;
+    /* A resumed case first fetches once, to get a session to resume. */
+    if (!err && cd->resume)
+        err = fetch(sc);
+    if (!err) {
+        w->syn = w->request = -1;
+        w->tls = cd->version != 0;
+        nst_sim_link_observe(sc->p.links[0], on_ny_edge, w);
+        nst_sim_link_observe(sc->p.links[3], on_london_link, w);
+        err = fetch(sc);
+        nst_sim_link_observe(sc->p.links[0], NULL, NULL);
+        nst_sim_link_observe(sc->p.links[3], NULL, NULL);
+    }
+    res->fetched = err == 0;
+    if (w->syn >= 0 && w->request >= 0)
+        res->delay = w->request - w->syn;
+    if (!err && sc->cctx && nst_tls_get_info(sc->client.s, &res->info) == 0) {
+        res->resumed = res->info.resumed;
+        res->early_accepted = res->info.early == NST_TLS_EARLY_ACCEPTED;
+        res->early_at_london = sc->server.early;
+    }
+    if (!err)
+        ladder(o, cd, w, out);
+    if (sc->client.s)
+        nst_stream_close(sc->client.s);
+    if (sc->server.s)
+        nst_stream_close(sc->server.s);
+    nst_tls_ctx_free(sc->cctx);
+    nst_tls_ctx_free(sc->sctx);
+    nst_lab_path_free(&sc->p);
+    free(sc);
+    free(w);
+    return err;
+}
+
+const struct nst_demo_scenario nst_demo_app_scenarios[] = {
+    {"tls", "HTTPS: TLS 1.3 costs 2 round trips, TLS 1.2 3, resumption 2, 0-RTT 1 (80 ms each)", nst_demo_tls},
+    {NULL, NULL, NULL},
+};
+
+int nst_demo_tls(const struct nst_demo_opts *o, FILE *out)
+{
+    struct nst_tls_test_pki pki;
+    if (nst_tls_make_test_pki(&pki, "london.lab,10.0.4.2", 30) < 0) {
+        fprintf(out, "  cannot make the test certificates\n");
+        return 1;
+    }
+    fprintf(out, "New York fetches https://london.lab/ (a throwaway CA made for this run): how long\n"
+                 "after its SYN does the first byte of the request leave New York?\n\n");
+    struct case_result r[N_CASES];
+    int ok = 1;
+    for (int i = 0; i < N_CASES; i++) {
+        fprintf(out, "%s:\n", cases[i].title);
+        int err = run_case(o, &cases[i], &pki, &r[i], out);
+        if (err)
+            fprintf(out, "  the fetch failed: %s\n", strerror(-err));
+        ok &= err == 0;
+    }
+    nst_tls_test_pki_free(&pki);
+    fprintf(out, "\n  %-30s %16s  %s\n", "", "SYN -> request", "negotiated");
+    for (int i = 0; i < N_CASES; i++) {
+        const struct nst_tls_info *in = &r[i].info;
+        fprintf(out, "  %-30s %13.6f ms  %s %s%s%s\n", cases[i].title, (double)r[i].delay / 1e6,
+                cases[i].version ? in->version_name : "TCP", cases[i].version ? in->cipher : "",
+                r[i].resumed ? " resumed" : "", r[i].early_accepted ? " 0-RTT" : "");
+    }
+    fprintf(out, "\n");
+    char what[160];
+    for (int i = 0; i < N_CASES; i++) {
+        const struct tls_case_def *cd = &cases[i];
+        nst_time_t rtts = NST_MSEC(80) * cd->round_trips;
+        /* The round trips, plus the serialisation of the frames that had
+         * to arrive first (1 Gbit/s links): microseconds, never a millisecond. */
+        snprintf(what, sizeof(what), "%s: the request leaves %d ms after the SYN (%d round trip%s)", cd->title,
+                 cd->round_trips * 80, cd->round_trips, cd->round_trips == 1 ? "" : "s");
+        ok &= nst_lab_check(out, r[i].fetched && r[i].delay >= rtts && r[i].delay < rtts + NST_USEC(100), what);
+        if (cd->version) {
+            snprintf(what, sizeof(what), "%s: %s%s%s", cd->title, cd->version == NST_TLS1_3 ? "TLSv1.3" : "TLSv1.2",
+                     cd->resume ? ", the session resumed" : ", a full handshake",
+                     cd->early ? ", London read the request as 0-RTT early data" : "");
+            ok &= nst_lab_check(out, r[i].fetched && r[i].info.version == cd->version && r[i].resumed == cd->resume &&
+                                         r[i].early_accepted == cd->early && r[i].early_at_london == cd->early,
+                                what);
+        }
+    }
+    ok &= nst_lab_check(out, r[TLS13_0RTT].delay == r[PLAIN].delay,
+                        "with 0-RTT the request leaves as early as over plain TCP");
+    return ok ? 0 : 1;
+}
