@@ -14,6 +14,7 @@
 #include "tools/digest.h"
 #include "tools/serve.h"
 #include "tools/serve_control.h"
+#include "tools/serve_tls.h"
 
 #define SERVE_ROUNDS 64 /* passes over the marked descriptors per step; then the loop turns again */
 #define SERVE_OPT_DURATION 400
@@ -29,7 +30,9 @@ static const struct service services[] = {
     {"sink-sha256", "read TCP bytes, print their count, rate and SHA-256 at EOF", NST_SOCK_STREAM, NULL,
      serve_sink_sha256},
     {"http", "a minimal HTTP/1.1 responder: GET and HEAD of /", NST_SOCK_STREAM, NULL, serve_http},
+    {"tls", "the HTTP/1.1 responder over TLS 1.2/1.3 (--cert, --key)", NST_SOCK_STREAM, NULL, serve_http, 1},
 };
+#define SERVICE_TLS (NSERVICES - 1)
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 _Static_assert(NSERVICES <= SERVE_MAX_SERVICES, "struct server keeps stats for SERVE_MAX_SERVICES");
 
@@ -57,7 +60,10 @@ static int own(struct server *sv, int fd, const struct service *svc, struct serv
 void serve_conn_close(struct server *sv, int fd)
 {
     struct serve_conn *c = sv->own[fd].conn;
-    nst_close(sv->h.st, fd);
+    if (c && c->stream)
+        nst_stream_close(c->stream); /* closes fd */
+    else
+        nst_close(sv->h.st, fd);
     if (c) {
         free(c->out);
         free(c->req);
@@ -86,7 +92,9 @@ int serve_conn_queue(struct serve_conn *c, const void *data, size_t len)
 int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t n = nst_send(sv->h.st, fd, c->out + c->out_off, c->out_len - c->out_off, 0);
+        const uint8_t *p = c->out + c->out_off;
+        size_t len = c->out_len - c->out_off;
+        ssize_t n = c->stream ? nst_stream_write(c->stream, p, len) : nst_send(sv->h.st, fd, p, len, 0);
         if (n == -EAGAIN)
             return 1; /* the socket is full: its NST_EV_OUT brings us back */
         if (n < 0) {
@@ -106,6 +114,24 @@ int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c)
     return 1;
 }
 
+ssize_t serve_conn_recv(struct server *sv, int fd, struct serve_conn *c, void *buf, size_t len)
+{
+    if (!c->stream)
+        return nst_recv(sv->h.st, fd, buf, len, 0);
+    ssize_t n = nst_stream_read(c->stream, buf, len);
+    if (n > 0 && nst_stream_read_was_early(c->stream))
+        c->early = 1;
+    return n;
+}
+
+/* A TLS stream's readiness changed (its own callback, outside the stack's
+ * input path): the connection is worth a look. */
+static void on_stream_event(void *arg, struct nst_stream *s, int events)
+{
+    (void)events;
+    serve_mark(arg, nst_stream_fd(s));
+}
+
 void serve_accept_ready(struct server *sv, int fd, int events)
 {
     if (!(events & NST_EV_IN))
@@ -114,10 +140,17 @@ void serve_accept_ready(struct server *sv, int fd, int events)
     int nfd;
     while ((nfd = nst_accept(sv->h.st, fd, NULL)) >= 0) {
         struct serve_conn *c = calloc(1, sizeof(*c));
+        if (c && svc->tls && !(c->stream = serve_tls_accept(sv->tls, sv->h.st, nfd, on_stream_event, sv))) {
+            free(c); /* the descriptor went with the failed stream */
+            continue;
+        }
         if (!c || own(sv, nfd, svc, c) < 0) {
             /* Out of memory or of slots: refuse this one, keep serving. */
+            if (c && c->stream)
+                nst_stream_close(c->stream);
+            else
+                nst_close(sv->h.st, nfd);
             free(c);
-            nst_close(sv->h.st, nfd);
             continue;
         }
         sv->own[nfd].stats->conns++;
@@ -136,7 +169,7 @@ static void on_stack_event(void *arg, int fd, int events)
 static void dispatch(struct server *sv, int fd)
 {
     struct serve_owner *o = &sv->own[fd];
-    int ev = nst_socket_events(sv->h.st, fd);
+    int ev = o->conn && o->conn->stream ? nst_stream_events(o->conn->stream) : nst_socket_events(sv->h.st, fd);
     if (ev < 0 || !o->svc)
         return;
     if (o->conn)
@@ -198,6 +231,7 @@ static void serve_usage(void)
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
     printf("%s", tap_opts_help);
+    printf("%s", serve_tls_opts_help);
 }
 
 struct serve_args {
@@ -205,6 +239,7 @@ struct serve_args {
     uint16_t port[NSERVICES]; /* 0: service off */
     double duration;          /* 0: until interrupted */
     const char *control;      /* --control PATH, NULL: none */
+    struct serve_tls_opts tls;
 };
 
 /* 0, -1 after --help, or an exit code (2: bad usage). */
@@ -213,6 +248,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
     static const struct option base[] = {TAP_LONG_OPTIONS,
                                          {"duration", required_argument, 0, SERVE_OPT_DURATION},
                                          {"control", required_argument, 0, SERVE_OPT_CONTROL},
+                                         SERVE_TLS_LONG_OPTIONS,
                                          {"help", no_argument, 0, 'h'}};
     struct option opts[sizeof(base) / sizeof(base[0]) + NSERVICES + 1];
     size_t n = sizeof(base) / sizeof(base[0]);
@@ -240,17 +276,23 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
             a->port[c - SERVE_OPT_SERVICE] = (uint16_t)v;
         } else {
             int rc = tap_opts_parse("serve", c, optarg, &a->tap);
+            if (rc < 0)
+                rc = serve_tls_opts_parse("serve", c, optarg, &a->tls);
             if (rc)
                 return rc < 0 ? nst_cli_bad_usage("serve", "unknown option") : rc;
         }
     }
     if (optind < argc)
         return nst_cli_bad_usage("serve", "unexpected argument '%s'", argv[optind]);
-    return tap_opts_check("serve", &a->tap);
+    int rc = serve_tls_opts_check("serve", &a->tls, a->port[SERVICE_TLS] != 0);
+    return rc ? rc : tap_opts_check("serve", &a->tap);
 }
 
 static int serve_start(struct server *sv, const struct serve_args *a)
 {
+    /* The certificate first: a bad one is said before the TAP comes up. */
+    if (a->port[SERVICE_TLS] && serve_tls_ctx_new(&a->tls, &sv->tls, stderr) < 0)
+        return 1;
     int rc = tap_host_open("serve", &a->tap, &sv->h);
     if (rc)
         return rc;
@@ -310,6 +352,8 @@ static int serve_run(struct server *sv, const struct serve_args *a)
     for (size_t i = 0; i < NSERVICES; i++)
         if (a->port[i])
             report(&services[i], &sv->stats[i]);
+    if (sv->tls)
+        nst_tls_stats_print(sv->tls, stdout);
     tap_host_print_stats(stdout, &sv->h);
     /* Out before the loop is freed: that unblocks SIGINT/SIGTERM, and a
      * second one pending would end the process at once. */
@@ -324,6 +368,7 @@ static void serve_free(struct server *sv)
         if (sv->own[fd].conn)
             serve_conn_close(sv, fd);
     tap_host_close(&sv->h);
+    nst_tls_ctx_free(sv->tls); /* after its streams, closed above */
     free(sv);
 }
 

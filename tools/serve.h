@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <nstack/socket.h>
+#include <nstack/stream.h>
 
 #include "tools/cmd_tap.h"
 
@@ -22,6 +23,7 @@
 struct server;
 struct digest;
 struct nst_control;
+struct nst_tls_ctx;
 
 /* An accepted TCP connection's state. */
 struct serve_conn {
@@ -34,6 +36,8 @@ struct serve_conn {
     struct digest *digest;     /* sink-sha256: the hash so far (NULL until the first call) */
     uint64_t bytes;            /* sink-sha256: bytes read */
     nst_time_t first;          /* sink-sha256: when the first byte was read */
+    struct nst_stream *stream; /* TLS services: the connection's TLS stream (owns fd); NULL: plain */
+    int early;                 /* TLS: some request bytes were 0-RTT early data (replayable) */
 };
 
 struct serve_stats {
@@ -52,6 +56,7 @@ struct service {
     void (*on_socket)(struct server *sv, int fd, int events);
     /* An accepted connection is ready (TCP only). */
     void (*on_conn)(struct server *sv, int fd, struct serve_conn *c, int events);
+    int tls;                   /* each connection is a TLS stream (serve_tls.h) */
 };
 
 struct serve_owner {
@@ -69,6 +74,7 @@ struct server {
     int batch[SERVE_MAX_FDS];   /* the step's copy of pending */
     struct serve_stats stats[SERVE_MAX_SERVICES]; /* per entry of the services table */
     struct nst_control *control; /* --control: the inspection socket (tools/serve_control.c) */
+    struct nst_tls_ctx *tls;    /* --tls: the server context (--cert, --key, ...) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };
 
@@ -82,7 +88,11 @@ int serve_conn_queue(struct serve_conn *c, const void *data, size_t len);
  * connection if it failed, or if it is done and close_after is set.
  * Returns 1 if the connection is still open. */
 int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c);
-/* Closes a connection (TCP close: FIN after the queued data) and forgets it. */
+/* Reads from the connection (through its TLS stream if it has one): bytes,
+ * 0 at the end, -EAGAIN, or an error. */
+ssize_t serve_conn_recv(struct server *sv, int fd, struct serve_conn *c, void *buf, size_t len);
+/* Closes a connection (TCP close: FIN after the queued data; TLS:
+ * close_notify first) and forgets it. */
 void serve_conn_close(struct server *sv, int fd);
 /* The statistics of fd's service. */
 struct serve_stats *serve_stats_of(struct server *sv, int fd);

@@ -6,6 +6,8 @@
  *   another method    -> 405 with Allow (RFC 9110 15.5.6)
  *   a bad request, a missing Host on HTTP/1.1 (RFC 9112 3.2) -> 400, closed
  *   a header section over HTTP_BUF bytes -> 431, closed (RFC 6585 5)
+ *   over TLS (--tls), another method than GET/HEAD in 0-RTT early data
+ *                     -> 425, closed (RFC 8470 5.2: early data can be replayed)
  * Connections persist (RFC 9112 9.3) unless the client says
  * "Connection: close", speaks HTTP/1.0 without keep-alive, or sends a body
  * (which this responder does not read: it could not find the next request). */
@@ -121,6 +123,10 @@ static int respond(struct serve_conn *c, int status, const char *reason, const c
 static int answer(struct serve_conn *c, const struct http_req *r)
 {
     int head = !strcmp(r->method, "HEAD");
+    /* RFC 8470 5.2: 0-RTT bytes can be replayed; only a safe method is
+     * served from them, another is asked to come again after the handshake. */
+    if (c->early && !head && strcmp(r->method, "GET"))
+        return respond(c, 425, "Too Early", "Too early: send it again after the handshake\n", 0, 1, NULL);
     if (r->minor == 1 && !r->host)
         return respond(c, 400, "Bad Request", "Bad request: HTTP/1.1 needs Host\n", 0, 1, NULL);
     if (!head && strcmp(r->method, "GET"))
@@ -166,7 +172,7 @@ void serve_http(struct server *sv, int fd, struct serve_conn *c, int events)
             return;
         if (take_request(sv, fd, c))
             continue;
-        ssize_t n = nst_recv(sv->h.st, fd, c->req + c->req_len, HTTP_BUF - c->req_len, 0);
+        ssize_t n = serve_conn_recv(sv, fd, c, c->req + c->req_len, HTTP_BUF - c->req_len);
         if (n == -EAGAIN)
             return;
         if (n <= 0) {
