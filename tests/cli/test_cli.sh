@@ -64,6 +64,16 @@ for args in "ping -c 0" "ping -c abc" "ping --loss 2" "ping nowhere" "traceroute
   "$NSTACK" $args > "$OUT/bad.txt" 2>&1; rc=$?
   check "'nstack $args' is refused with exit 2" test $rc -eq 2
 done
+# serve --tls: its options are checked before any TAP is opened.
+S="serve --tap t0 --addr 10.0.0.2/24"
+for args in "$S --tls 443" "$S --tls 443 --cert a" "$S --http 80 --cert a" "$S --tls 443 --cert a --key b --tls-min 1.1" \
+            "$S --tls 443 --cert a --key b --tls-min 1.3 --tls-max 1.2" "$S --tls 443 --cert a --key b --max-early-data x"; do
+  "$NSTACK" $args > "$OUT/bad.txt" 2>&1; rc=$?
+  check "'nstack $args' is refused with exit 2" test $rc -eq 2
+done
+"$NSTACK" $S --tls 443 --cert "$OUT/none.pem" --key "$OUT/none.pem" > "$OUT/badcert.txt" 2>&1; rc=$?
+check "serve --tls with a missing certificate: exit 1 and why" \
+  bash -c "test $rc -eq 1 && grep -q '^TLS: certificate or key file not readable' '$OUT/badcert.txt'"
 for cmd in demo ping traceroute; do
   check "'nstack $cmd --help'" bash -c "'$NSTACK' $cmd --help | grep -q usage"
 done
