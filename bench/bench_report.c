@@ -395,6 +395,7 @@ static void write_summary(FILE *f)
     print_cmp(f);
     if (sweep_present())
         sweep_write_summary(f);
+    tls_write_summary(f);
     print_variants(f);
     print_single(f, "lossy", "Lossy long path on the simulator (goodput per virtual second):");
     print_single(f, "scale", "Scale (two nstack stacks in memory):");

@@ -38,4 +38,9 @@ void sweep_write_json(FILE *f);
 /* sweep.svg: RR and bulk line charts against size, log-scale x. */
 void sweep_write_svg(FILE *f);
 
+/* ---- TLS (bench_report_tls.c) ---- */
+
+/* The TLS table (nstack against Linux, both running OpenSSL), if the run has its rows. */
+void tls_write_summary(FILE *f);
+
 #endif

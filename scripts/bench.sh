@@ -8,7 +8,7 @@
 #   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~20 min)
 #   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
 #   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
-#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy sweep tap)
+#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy sweep tap tls)
 #   scripts/bench.sh --only sweep       the message-size sweep only (RR and bulk across sizes, ~15 s)
 #   scripts/bench.sh --no-lto    build nstack and the tuned lwIP without link-time optimisation (the default build
 #                                uses it: applications link nstack statically, see PERFORMANCE.md)
@@ -50,7 +50,7 @@ lwip_src=$(scripts/bench-lwip-src.sh "$build/lwip-src") ||
   { echo "bench.sh: no lwIP source: the tuned lwIP rows will be FAILED" >&2; lwip_src=""; }
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g -DNST_SANITIZE=OFF -DNST_BENCH=ON \
   -DCMAKE_INTERPROCEDURAL_OPTIMIZATION="$lto" -DNST_LWIP_SRC="$lwip_src" >/dev/null
-targets=(nst_bench_nstack nst_bench_linux nst_bench_report nst_bench_tap)
+targets=(nst_bench_nstack nst_bench_linux nst_bench_report nst_bench_tap nst_bench_tls)
 [ -n "$lwip_src" ] && targets+=(nst_bench_lwip_tuned nst_bench_lwip_tuned_jumbo)
 [ -f /usr/include/lwip/lwip/tcp.h ] && targets+=(nst_bench_lwip nst_bench_lwip_tap)
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
@@ -210,6 +210,18 @@ if wanted tap; then
       "$([ -x "$bin/nst_bench_lwip_tap" ] && echo "$bin/nst_bench_lwip_tap")"
   else
     missing "bench 5" tap "bench 5 needs root (network namespaces) and /dev/net/tun"
+  fi
+fi
+
+# TLS: the same OpenSSL over nstack (two stacks in memory) and over the
+# kernel's loopback, one program, in a network namespace of its own.
+tls_lo() { unshare --net -- sh -c 'ip link set lo up && exec "$0" "$@"' "$bin/nst_bench_tls" "$@"; }
+if wanted tls; then
+  if [ "$have_netns" = 1 ]; then
+    step "TLS 1.3: handshakes and AES-GCM bulk, nstack in memory and Linux loopback (private namespace)"
+    run nstack+linux tls tls_lo "${args[@]}"
+  else
+    missing "TLS (no network namespace: needs root)" tls "no network namespace could be made"
   fi
 fi
 
