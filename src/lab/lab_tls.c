@@ -107,7 +107,7 @@ static void add_name(char *label, size_t size, const char *name)
 
 /* Names the records that begin in the bytes just added to d, into label;
  * from_ny tells who sends them. Returns 1 if one of them is the request. */
-static int name_records(struct wire *w, struct wire_dir *d, int from_ny, char *label, size_t size)
+static int name_records(struct wire_dir *d, int from_ny, char *label, size_t size)
 {
     int is_request = 0;
     while (d->next_rec + 5 <= d->len) {
@@ -139,7 +139,6 @@ static int name_records(struct wire *w, struct wire_dir *d, int from_ny, char *l
         add_name(label, size, name);
         d->next_rec += 5 + rl;
     }
-    (void)w;
     return is_request;
 }
 
@@ -159,7 +158,7 @@ static int read_payload(struct wire *w, struct seg *s, const uint8_t *f, const s
         return s->from_ny;
     }
     s->label[0] = 0;
-    int req = name_records(w, d, s->from_ny, s->label, sizeof(s->label));
+    int req = name_records(d, s->from_ny, s->label, sizeof(s->label));
     if (!s->label[0])
         snprintf(s->label, sizeof(s->label), "(continued)");
     return req;
@@ -177,9 +176,9 @@ static void seg_flags_label(struct seg *s)
         snprintf(s->label, sizeof(s->label), "ACK");
 }
 
-/* New York's edge (link 0): what New York sends (dir 0, offered) and what
- * it gets (dir 1, delivered) ... */
-static void on_ny_link(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f, size_t len)
+/* New York's edge (link 0): a segment New York sends (dir 0, offered) of
+ * the measured connection (its port: the first SYN seen). */
+static void on_ny_sends(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f, size_t len)
 {
     struct wire *w = arg;
     struct nst_tcp_repr t;
@@ -202,8 +201,8 @@ static void on_ny_link(void *arg, enum nst_sim_frame_event ev, int dir, nst_time
         seg_flags_label(s);
 }
 
-/* ... and London's edge (link 3): what London sends (dir 1, offered) and
- * gets (dir 0, delivered). Arrivals complete the arrows. */
+/* London's edge (link 3): what London sends (dir 1, offered) and gets
+ * (dir 0, delivered). Arrivals complete the arrows. */
 static void on_london_link(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f,
                            size_t len)
 {
@@ -232,7 +231,8 @@ static void on_london_link(void *arg, enum nst_sim_frame_event ev, int dir, nst_
     }
 }
 
-/* London's segments arrive in New York: matched on New York's link. */
+/* New York's edge: one of London's segments arriving (dir 1, delivered)
+ * completes its arrow. */
 static void on_ny_arrival(struct wire *w, const struct nst_tcp_repr *t, uint32_t payload, nst_time_t now)
 {
     for (int i = 0; i < w->n; i++) {
@@ -253,7 +253,7 @@ static void on_ny_edge(void *arg, enum nst_sim_frame_event ev, int dir, nst_time
         t.dst_port == w->port)
         on_ny_arrival(w, &t, payload, now);
     else
-        on_ny_link(arg, ev, dir, now, f, len);
+        on_ny_sends(arg, ev, dir, now, f, len);
 }
 
 /* ---- London's HTTP responder and New York's client, over streams ---------- */
@@ -272,7 +272,8 @@ struct scene {
     struct peer server, client;
 };
 
-/* Reads what is there; 1 when the peer's end came (EOF) or an error. */
+/* Reads what is there (up to sizeof(in) kept, the rest counted out);
+ * notes the end (EOF), an error, and whether any bytes were 0-RTT. */
 static void peer_read(struct peer *c)
 {
     for (;;) {
