@@ -25,9 +25,8 @@
 #define LADDER_MAX 48
 #define WIRE_MAX 65536 /* bytes of one direction's stream we read records from */
 
-/* The request is longer than any record the client sends during a
- * handshake (its TLS 1.3 Finished is at most 69 bytes), so the first
- * application-data record that can hold it is it. */
+/* The request and the response are found on the wire by the length of the
+ * record that carries each (sealed_len). */
 static const char request[] = "GET / HTTP/1.1\r\nHost: london.lab\r\nUser-Agent: nstack-lab\r\n"
                               "Accept: text/plain\r\nConnection: close\r\n\r\n";
 static const char response[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 18\r\n"
@@ -43,12 +42,15 @@ static const struct tls_case_def {
     int version;         /* 0: plain TCP */
     int resume, early;
     int round_trips;     /* before the first request byte, SYN's included */
+    int answer_trips;    /* before the answer reaches New York */
 } cases[N_CASES] = {
-    {"plain", "plain TCP", 0, 0, 0, 1},
-    {"1.3-full", "TLS 1.3, full handshake", NST_TLS1_3, 0, 0, 2},
-    {"1.2-full", "TLS 1.2, full handshake", NST_TLS1_2, 0, 0, 3},
-    {"1.2-resumed", "TLS 1.2, resumed session", NST_TLS1_2, 1, 0, 2},
-    {"1.3-0rtt", "TLS 1.3, resumed with 0-RTT", NST_TLS1_3, 1, 1, 1},
+    {"plain", "plain TCP", 0, 0, 0, 1, 2},
+    {"1.3-full", "TLS 1.3, full handshake", NST_TLS1_3, 0, 0, 2, 3},
+    {"1.2-full", "TLS 1.2, full handshake", NST_TLS1_2, 0, 0, 3, 4},
+    {"1.2-resumed", "TLS 1.2, resumed session", NST_TLS1_2, 1, 0, 2, 3},
+    /* London has the request after 1.5 round trips but answers after the
+     * client's Finished: 3 round trips, as a full TLS 1.3 handshake. */
+    {"1.3-0rtt", "TLS 1.3, resumed with 0-RTT", NST_TLS1_3, 1, 1, 1, 3},
 };
 
 /* ---- watching the wire --------------------------------------------------- */
@@ -57,7 +59,7 @@ static const struct tls_case_def {
  * the record boundaries already named. */
 struct wire_dir {
     uint32_t isn;
-    int have_isn, after_ccs; /* TLS 1.2: records after ChangeCipherSpec are encrypted */
+    int after_ccs;           /* TLS 1.2: records after ChangeCipherSpec are encrypted */
     size_t next_rec;         /* offset of the next record header not yet read */
     size_t len;
     uint8_t buf[WIRE_MAX];
@@ -68,8 +70,12 @@ struct seg {
     nst_time_t sent, arrived; /* arrived 0: not yet */
     uint32_t seq, len;
     uint8_t flags;
+    int what;                 /* HAS_REQUEST, HAS_RESPONSE */
     char label[96];
 };
+
+#define HAS_REQUEST 1  /* the request's first record starts in this segment */
+#define HAS_RESPONSE 2 /* the response's */
 
 struct wire {
     uint16_t port;                  /* New York's port of the measured connection; 0: any */
@@ -78,6 +84,7 @@ struct wire {
     struct seg seg[LADDER_MAX];
     int n;
     nst_time_t syn, request;        /* when New York sent them; -1 not yet */
+    nst_time_t response;            /* when the response reached New York; -1 not yet */
 };
 
 static const char *handshake_name(int type)
@@ -105,11 +112,17 @@ static void add_name(char *label, size_t size, const char *name)
     snprintf(label + used, size - used, "%s%s", used ? ", " : "", name);
 }
 
+/* Is rl the length of a record sealing len bytes with AES-GCM? TLS 1.3
+ * adds the inner content type and the 16-byte tag; TLS 1.2 the 8-byte
+ * explicit nonce and the tag. The request and the response each go in one
+ * record; no handshake record has either length here. */
+static int sealed_len(size_t rl, size_t len) { return rl == len + 1 + 16 || rl == len + 8 + 16; }
+
 /* Names the records that begin in the bytes just added to d, into label;
- * from_ny tells who sends them. Returns 1 if one of them is the request. */
+ * from_ny tells who sends them. Returns HAS_* for what began there. */
 static int name_records(struct wire_dir *d, int from_ny, char *label, size_t size)
 {
-    int is_request = 0;
+    int what = 0;
     while (d->next_rec + 5 <= d->len) {
         const uint8_t *r = d->buf + d->next_rec;
         size_t rl = (size_t)r[3] << 8 | r[4];
@@ -126,11 +139,14 @@ static int name_records(struct wire_dir *d, int from_ny, char *label, size_t siz
                 name = handshake_name(r[5]);
             else
                 break; /* its type is in the next segment */
-        } else if (r[0] == 23 && from_ny && rl >= REQ_LEN + 16) {
+        } else if (r[0] == 23 && from_ny && sealed_len(rl, REQ_LEN)) {
             name = "HTTP request";
-            is_request = 1;
-        } else if (r[0] == 23 && !from_ny && rl >= RESP_LEN + 16) {
+            what |= HAS_REQUEST;
+        } else if (r[0] == 23 && !from_ny && sealed_len(rl, RESP_LEN)) {
             name = "HTTP response";
+            what |= HAS_RESPONSE;
+        } else if (r[0] == 23 && rl == 2 + 1 + 16) {
+            name = "alert"; /* TLS 1.3 hides the type: 2 bytes, the inner type, the tag */
         } else if (r[0] == 23) {
             name = "encrypted handshake";
         } else {
@@ -139,29 +155,30 @@ static int name_records(struct wire_dir *d, int from_ny, char *label, size_t siz
         add_name(label, size, name);
         d->next_rec += 5 + rl;
     }
-    return is_request;
+    return what;
 }
 
-/* A data segment: its bytes into the direction's stream, its label. */
-static int read_payload(struct wire *w, struct seg *s, const uint8_t *f, const struct nst_tcp_repr *t)
+/* A data segment: its bytes into the direction's stream, its label and
+ * what (HAS_*) begins in it. */
+static void read_payload(struct wire *w, struct seg *s, const uint8_t *f, const struct nst_tcp_repr *t)
 {
     struct wire_dir *d = &w->dir[!s->from_ny];
     size_t off = (size_t)(s->seq - d->isn - 1);
     if (off != d->len || off + s->len > sizeof(d->buf))
-        return 0; /* a retransmission (none on this clean path) or too far */
+        return; /* a retransmission (none on this clean path) or too far */
     /* Ethernet, then IPv4 (its header length in its first byte), then TCP. */
     const uint8_t *data = f + 14 + (size_t)(f[14] & 0xf) * 4 + t->hdr_len;
     memcpy(d->buf + off, data, s->len);
     d->len += s->len;
     if (!w->tls) {
         snprintf(s->label, sizeof(s->label), s->from_ny ? "HTTP request" : "HTTP response");
-        return s->from_ny;
+        s->what = off == 0 ? (s->from_ny ? HAS_REQUEST : HAS_RESPONSE) : 0;
+        return;
     }
     s->label[0] = 0;
-    int req = name_records(d, s->from_ny, s->label, sizeof(s->label));
+    s->what = name_records(d, s->from_ny, s->label, sizeof(s->label));
     if (!s->label[0])
         snprintf(s->label, sizeof(s->label), "(continued)");
-    return req;
 }
 
 static void seg_flags_label(struct seg *s)
@@ -195,7 +212,9 @@ static void on_ny_sends(void *arg, enum nst_sim_frame_event ev, int dir, nst_tim
         w->syn = now;
         w->dir[0].isn = t.seq;
     }
-    if (payload && read_payload(w, s, f, &t) && w->request < 0)
+    if (payload)
+        read_payload(w, s, f, &t);
+    if ((s->what & HAS_REQUEST) && w->request < 0)
         w->request = now;
     if (!payload)
         seg_flags_label(s);
@@ -239,6 +258,8 @@ static void on_ny_arrival(struct wire *w, const struct nst_tcp_repr *t, uint32_t
         struct seg *s = &w->seg[i];
         if (!s->from_ny && !s->arrived && s->seq == t->seq && s->len == payload && s->flags == t->flags) {
             s->arrived = now;
+            if ((s->what & HAS_RESPONSE) && w->response < 0)
+                w->response = now;
             return;
         }
     }
@@ -426,6 +447,7 @@ static void ladder(const struct nst_demo_opts *o, const struct tls_case_def *cd,
 
 struct case_result {
     nst_time_t delay;      /* SYN to the first request byte; -1 if not seen */
+    nst_time_t response;   /* SYN to the response's first record reaching New York; -1 if not seen */
     int fetched, resumed, early_accepted, early_at_london;
     struct nst_tls_info info;
 };
@@ -437,7 +459,7 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
     struct scene *sc = calloc(1, sizeof(*sc));
     struct wire *w = calloc(1, sizeof(*w));
     memset(res, 0, sizeof(*res));
-    res->delay = -1;
+    res->delay = res->response = -1;
     snprintf(name, sizeof(name), "tls-%s.pcap", cd->file);
     if (!sc || !w || nst_demo_build_path(o, &sc->p, NULL, 0, name, out) < 0) {
         free(sc);
@@ -464,7 +486,7 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
     if (!err && cd->resume)
         err = fetch(sc);
     if (!err) {
-        w->syn = w->request = -1;
+        w->syn = w->request = w->response = -1;
         w->tls = cd->version != 0;
         nst_sim_link_observe(sc->p.links[0], on_ny_edge, w);
         nst_sim_link_observe(sc->p.links[3], on_london_link, w);
@@ -475,6 +497,8 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
     res->fetched = err == 0;
     if (w->syn >= 0 && w->request >= 0)
         res->delay = w->request - w->syn;
+    if (w->syn >= 0 && w->response >= 0)
+        res->response = w->response - w->syn;
     if (!err && sc->cctx && nst_tls_get_info(sc->client.s, &res->info) == 0) {
         res->resumed = res->info.resumed;
         res->early_accepted = res->info.early == NST_TLS_EARLY_ACCEPTED;
@@ -518,14 +542,18 @@ int nst_demo_tls(const struct nst_demo_opts *o, FILE *out)
         ok &= err == 0;
     }
     nst_tls_test_pki_free(&pki);
-    fprintf(out, "\n  %-30s %16s  %s\n", "", "SYN -> request", "negotiated");
+    fprintf(out, "\n  %-28s %16s %16s  %s\n", "", "SYN -> request", "SYN -> response", "negotiated");
     for (int i = 0; i < N_CASES; i++) {
         const struct nst_tls_info *in = &r[i].info;
-        fprintf(out, "  %-30s %13.6f ms  %s %s%s%s\n", cases[i].title, (double)r[i].delay / 1e6,
+        fprintf(out, "  %-28s %13.6f ms %13.6f ms  %s %s%s%s\n", cases[i].title, (double)r[i].delay / 1e6,
+                (double)r[i].response / 1e6,
                 cases[i].version ? in->version_name : "TCP", cases[i].version ? in->cipher : "",
                 r[i].resumed ? " resumed" : "", r[i].early_accepted ? " 0-RTT" : "");
     }
-    fprintf(out, "\n");
+    fprintf(out, "\n  (\"SYN -> request\": the first request byte leaves New York; \"SYN -> response\": the\n"
+                 "  answer's first record reaches it. With 0-RTT London reads the request a round trip\n"
+                 "  early but answers once the handshake is complete: nstack's server sends no 0.5-RTT\n"
+                 "  data, so the answer arrives when it does after a full TLS 1.3 handshake.)\n\n");
     char what[160];
     for (int i = 0; i < N_CASES; i++) {
         const struct tls_case_def *cd = &cases[i];
@@ -535,6 +563,10 @@ int nst_demo_tls(const struct nst_demo_opts *o, FILE *out)
         snprintf(what, sizeof(what), "%s: the request leaves %d ms after the SYN (%d round trip%s)", cd->title,
                  cd->round_trips * 80, cd->round_trips, cd->round_trips == 1 ? "" : "s");
         ok &= nst_lab_check(out, r[i].fetched && r[i].delay >= rtts && r[i].delay < rtts + NST_USEC(100), what);
+        nst_time_t answer = NST_MSEC(80) * cd->answer_trips;
+        snprintf(what, sizeof(what), "%s: the answer reaches New York %d ms after the SYN", cd->title,
+                 cd->answer_trips * 80);
+        ok &= nst_lab_check(out, r[i].response >= answer && r[i].response < answer + NST_USEC(100), what);
         if (cd->version) {
             snprintf(what, sizeof(what), "%s: %s%s%s", cd->title, cd->version == NST_TLS1_3 ? "TLSv1.3" : "TLSv1.2",
                      cd->resume ? ", the session resumed" : ", a full handshake",
