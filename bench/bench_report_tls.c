@@ -14,6 +14,15 @@ static const struct tls_line tls_lines[] = {
     {"bulk-aes-gcm", "goodput", "Bulk through TLS 1.3 AES-256-GCM"},
 };
 
+/* A figure, FAILED for a point that failed, "-" for one not measured. */
+static void tls_cell(const struct row *r, char *out, size_t cap)
+{
+    if (rep_failed(r))
+        snprintf(out, cap, "FAILED");
+    else if (r)
+        rep_fmt_value(r->value, out, cap);
+}
+
 void tls_write_summary(FILE *f)
 {
     int any = 0;
@@ -29,10 +38,8 @@ void tls_write_summary(FILE *f)
             any = 1;
         }
         char cn[32] = "-", cx[32] = "-", ratio[32] = "-";
-        if (n && !rep_failed(n))
-            rep_fmt_value(n->value, cn, sizeof(cn));
-        if (x && !rep_failed(x))
-            rep_fmt_value(x->value, cx, sizeof(cx));
+        tls_cell(n, cn, sizeof(cn));
+        tls_cell(x, cx, sizeof(cx));
         if (n && x && x->value > 0 && !rep_failed(n) && !rep_failed(x))
             snprintf(ratio, sizeof(ratio), "%.2fx", n->value / x->value);
         fprintf(f, "| %s | %s | %s | %s | %s |\n", l->label, (n ? n : x)->unit, cn, cx, ratio);
