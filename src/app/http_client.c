@@ -297,6 +297,14 @@ void http_call_deliver_head(struct nst_http_call *c, const struct nst_http1_pars
         .content_length = p->msg.body == NST_HTTP1_BODY_LENGTH ? (int64_t)p->msg.content_length
                           : p->msg.body == NST_HTTP1_BODY_NONE ? 0
                                                                : -1};
+    /* A HEAD response has no body, but says how long the GET's would be
+     * (RFC 9110 9.3.2); the parser has checked the field's syntax. */
+    int cl = nst_http_field_find(f, resp.nfields, "content-length");
+    if (c->method_id == NST_HTTP1_M_HEAD && cl >= 0) {
+        resp.content_length = 0;
+        for (size_t i = 0; i < f[cl].value_len && f[cl].value[i] >= '0' && f[cl].value[i] <= '9'; i++)
+            resp.content_length = resp.content_length * 10 + (f[cl].value[i] - '0');
+    }
     if (c->cbs.on_head)
         c->cbs.on_head(c->arg, c, &resp);
 }

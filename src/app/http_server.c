@@ -91,7 +91,7 @@ void nst_http_server_config_default(struct nst_http_server_config *c)
     };
 }
 
-static void conn_step(struct conn *c);
+static int conn_step(struct conn *c);
 
 /* ---- connection lifetime --------------------------------------------------- */
 
@@ -480,11 +480,14 @@ static int pull(struct conn *c)
         conn_kill(c);
         return -1;
     }
-    if (r == 0 && c->phase == P_EXCHANGE && c->x.body_done) {
-        /* The peer finished sending (a half close after its request): answer, then close. */
+    if (r == 0 && c->phase == P_EXCHANGE && c->x.body_done && c->in.len > c->in.off) {
+        /* Pipelined requests, then the peer's FIN: answer them, then close. */
         c->close_after = 1;
         return 0;
     }
+    /* Otherwise a FIN or a reset while the handler works means the client
+     * gave up (its timeout): the exchange is aborted, not answered into
+     * the void. */
     if (c->phase == P_HEAD || (c->phase == P_EXCHANGE && !c->x.body_done))
         c->sv->stats.parse_errors += r == 0; /* truncated request */
     conn_kill(c);
@@ -508,8 +511,13 @@ static int step_once(struct conn *c)
         c->in.off = c->in.len = 0; /* drained bytes are dropped */
         return pull(c);
     }
-    if (c->phase == P_EXCHANGE && c->x.body_done)
-        return 0; /* pipelined bytes wait until the answer is out */
+    if (c->phase == P_EXCHANGE && c->x.body_done) {
+        /* Pipelined bytes wait, unparsed, until the answer is out; reading
+         * on (while there is room) notices a client that gave up. */
+        if (c->close_after && c->in.len > c->in.off)
+            return 0;
+        return pull(c);
+    }
     if (c->phase == P_EXCHANGE)
         read_body(c);
     else
@@ -536,10 +544,11 @@ static int progress_same(struct progress a, struct progress b)
            a.out == b.out && a.requests == b.requests;
 }
 
-static void conn_step(struct conn *c)
+/* Runs the connection until it would block. 0 if it is gone (freed). */
+static int conn_step(struct conn *c)
 {
     if (c->stepping)
-        return;
+        return 1;
     c->stepping = 1;
     for (int i = 0; i < 256 && !c->dead; i++) {
         struct progress a = progress_of(c);
@@ -551,16 +560,20 @@ static void conn_step(struct conn *c)
             break;
     }
     c->stepping = 0;
-    if (c->dead)
+    if (c->dead) {
         conn_free(c);
+        return 0;
+    }
+    return 1;
 }
 
 static void conn_event(void *arg, struct nst_stream *s, int ev)
 {
     (void)s;
     struct conn *c = arg;
-    conn_step(c);
-    if (!c->dead && (ev & NST_EV_OUT) && c->phase == P_EXCHANGE && c->x.responded && !c->x.ended && c->x.cbs &&
+    if (!conn_step(c))
+        return;
+    if ((ev & NST_EV_OUT) && c->phase == P_EXCHANGE && c->x.responded && !c->x.ended && c->x.cbs &&
         c->x.cbs->on_writable && c->out.len - c->out.off < c->sv->cfg.out_limit / 2)
         c->x.cbs->on_writable(c->x.arg, &c->x);
 }

@@ -119,27 +119,29 @@ static void h_hang(void *arg, struct nst_http_exchange *x)
 
 static void slow_fire(void *arg, struct nst_app_timer *t)
 {
+    struct ht_slow *sl = arg;
     (void)t;
-    struct ht_server *h = arg;
-    if (h->slow)
-        nst_http_reply(h->slow, 200, "text/plain", "slow\n", 5);
-    h->slow = NULL;
+    if (sl->x)
+        nst_http_reply(sl->x, 200, "text/plain", "slow\n", 5);
+    sl->x = NULL;
 }
 
 static void slow_abort(void *arg, struct nst_http_exchange *x)
 {
     (void)x;
-    struct ht_server *h = arg;
-    h->slow = NULL;
+    struct ht_slow *sl = arg;
+    sl->x = NULL;
 }
 
 static void h_slow(void *arg, struct nst_http_exchange *x)
 {
     struct ht_server *h = arg;
-    h->slow = x;
+    struct ht_slow *sl = &h->slow[h->nslow++ % HT_SLOW];
+    REQUIRE(sl->x == NULL);
+    sl->x = x;
     struct nst_http_exchange_cbs cbs = {.on_abort = slow_abort};
-    nst_http_exchange_set_cbs(x, &cbs, h);
-    nst_app_timer_arm(h->slow_timer, nst_stack_now(h->st) + NST_MSEC(500));
+    nst_http_exchange_set_cbs(x, &cbs, sl);
+    nst_app_timer_arm(sl->timer, nst_stack_now(h->st) + NST_MSEC(500));
 }
 
 void ht_server_start(struct ht_server *h, struct nst_stack *st, uint16_t port, struct nst_tls_ctx *tls,
@@ -155,7 +157,8 @@ void ht_server_start(struct ht_server *h, struct nst_stack *st, uint16_t port, s
     REQUIRE(nst_listen(st, lfd, 64) == 0);
     h->sv = nst_http_server_new(st, lfd, tls, cfg);
     REQUIRE(h->sv != NULL);
-    h->slow_timer = nst_app_timer_new(st, slow_fire, h);
+    for (int i = 0; i < HT_SLOW; i++)
+        h->slow[i].timer = nst_app_timer_new(st, slow_fire, &h->slow[i]);
     REQUIRE(nst_http_server_route(h->sv, NULL, "/", h_hello, h) == 0);
     REQUIRE(nst_http_server_route(h->sv, NULL, "/chunked", h_chunked, h) == 0);
     REQUIRE(nst_http_server_route(h->sv, NULL, "/big", h_big, h) == 0);
@@ -167,7 +170,8 @@ void ht_server_start(struct ht_server *h, struct nst_stack *st, uint16_t port, s
 void ht_server_stop(struct ht_server *h)
 {
     nst_http_server_free(h->sv);
-    nst_app_timer_free(h->slow_timer);
+    for (int i = 0; i < HT_SLOW; i++)
+        nst_app_timer_free(h->slow[i].timer);
 }
 
 /* ---- client calls ------------------------------------------------------ */
@@ -247,7 +251,7 @@ static void raw_conn_event(void *arg, int fd, int ev)
     (void)ev;
     struct ht_raw *r = arg;
     int k = 0;
-    while (k < r->n && r->c[k].fd != fd)
+    while (k < r->n && (r->c[k].fd != fd || r->c[k].closed)) /* fds are reused after close */
         k++;
     if (k == r->n || r->c[k].closed)
         return;

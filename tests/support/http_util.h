@@ -20,11 +20,16 @@
  *   /echo       the request body back, read with on_body/on_end
  *   /hang       never answered
  *   /slow       answered 500 ms after the head arrived */
+#define HT_SLOW 8
+struct ht_slow {
+    struct nst_app_timer *timer;
+    struct nst_http_exchange *x;
+};
 struct ht_server {
     struct nst_http_server *sv;
     struct nst_stack *st;
-    struct nst_app_timer *slow_timer;
-    struct nst_http_exchange *slow;
+    struct ht_slow slow[HT_SLOW];
+    unsigned nslow;
     struct nst_http_exchange *hung;
     int hung_aborted;
 };
