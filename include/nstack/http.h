@@ -106,6 +106,7 @@ struct nst_http_server_config {
     enum nst_http_proto proto;
     nst_time_t header_timeout;  /* first byte of a request to its whole head (slowloris): 408 and close; 10 s */
     nst_time_t idle_timeout;    /* kept-alive connection with no request starting: closed; 60 s */
+    nst_time_t body_timeout;    /* longest gap between request body bytes: 408 (or abort) and close; 30 s */
     uint32_t max_requests;      /* per connection, then Connection: close; 0 = no limit; 1000 */
     uint32_t max_connections;   /* more are accepted and closed at once (counted); 1024 */
     uint32_t max_head;          /* request line + fields, bytes: 8 KiB (414 / 431 beyond) */
@@ -118,7 +119,7 @@ struct nst_http_server_stats {
     uint64_t connections, connections_refused, requests, responses;
     uint64_t parse_errors;      /* requests refused by the parser (answered with their status) */
     uint64_t status_4xx, status_5xx;
-    uint64_t header_timeouts, idle_timeouts, max_requests_closes;
+    uint64_t header_timeouts, idle_timeouts, body_timeouts, max_requests_closes;
     uint64_t continues;         /* 100 Continue sent */
     uint64_t aborted;           /* exchanges ended by a connection failure */
     uint64_t open;              /* connections open now */

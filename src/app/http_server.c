@@ -83,6 +83,7 @@ void nst_http_server_config_default(struct nst_http_server_config *c)
         .proto = NST_HTTP_PROTO_HTTP1,
         .header_timeout = NST_SEC(10),
         .idle_timeout = NST_SEC(60),
+        .body_timeout = NST_SEC(30),
         .max_requests = 1000,
         .max_connections = 1024,
         .max_head = 8192,
@@ -369,7 +370,7 @@ static int exchange_start(struct conn *c, size_t len)
     c->sv->stats.requests++;
     if (!m->keep_alive)
         c->close_after = 1;
-    arm(c, 0);
+    arm(c, x->body_done ? 0 : c->sv->cfg.body_timeout);
     return 0;
 }
 
@@ -414,8 +415,11 @@ static void read_body(struct conn *c)
         if (dlen && x->cbs && x->cbs->on_body && !x->ended)
             x->cbs->on_body(x->arg, x, data, dlen);
         http_buf_drop(&c->in, (size_t)n);
+        if (n > 0)
+            arm(c, c->sv->cfg.body_timeout); /* the gap is measured from the last body byte */
         if (c->p.state == NST_HTTP1_DONE) {
             x->body_done = 1;
+            arm(c, 0);
             if (x->cbs && x->cbs->on_end && !x->ended)
                 x->cbs->on_end(x->arg, x);
         }
@@ -599,6 +603,17 @@ static void conn_timer(void *arg, struct nst_app_timer *t)
         conn_kill(c);
         return;
     case P_EXCHANGE:
+        /* The request body stalled (armed only while it is being read). */
+        c->sv->stats.body_timeouts++;
+        c->stepping = 1;
+        if (!c->x.responded) {
+            exchange_abort(c);
+            answer_error_and_close(c, 408);
+        } else {
+            enter_linger(c);
+        }
+        c->stepping = 0;
+        conn_step(c);
         return;
     }
 }
