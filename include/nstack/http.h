@@ -174,6 +174,18 @@ int nst_http_end(struct nst_http_exchange *x);
 /* A whole response in one call: respond + write + end. */
 int nst_http_reply(struct nst_http_exchange *x, int status, const char *content_type, const void *body, size_t len);
 
+/* Static files: a handler (arg: the nst_http_static) serving GET and HEAD
+ * of the files under root. A target's path is percent-decoded; a ".."
+ * segment, a NUL, or a path that resolves (symlinks followed) outside the
+ * root's real path is refused with 403; a directory serves its index.html.
+ * Files are read as the connection drains (on_writable), never whole into
+ * memory. Other methods get 405. */
+struct nst_http_static;
+/* NULL with errno set if root is not a directory. */
+struct nst_http_static *nst_http_static_new(const char *root);
+void nst_http_static_free(struct nst_http_static *s);
+void nst_http_static_handler(void *arg, struct nst_http_exchange *x);
+
 /* ---- client ---------------------------------------------------------------- */
 
 struct nst_http_client;

@@ -270,8 +270,8 @@ int nst_http_end(struct nst_http_exchange *x)
     struct conn *c = x->c;
     if (!x->responded || x->ended)
         return -EPIPE;
-    if (x->length >= 0 && x->written < (uint64_t)x->length)
-        return -EMSGSIZE;
+    if (x->length >= 0 && x->written < (uint64_t)x->length && x->body_allowed)
+        return -EMSGSIZE; /* (HEAD, 204, 304 send no body: nothing is owed) */
     if (x->chunked && x->body_allowed) {
         uint8_t last[8];
         int n = nst_http1_write_last_chunk(last, sizeof last, NULL, 0);

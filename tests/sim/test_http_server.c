@@ -9,6 +9,10 @@
 #include "test.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 struct fix {
     struct tt_lab l;
@@ -289,6 +293,90 @@ static void graceful_shutdown(void)
     fix_down(&f);
 }
 
+/* ---- static files ------------------------------------------------------------- */
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    CHECK(fp != NULL);
+    if (fp) {
+        fputs(text, fp);
+        fclose(fp);
+    }
+}
+
+static void static_get(struct tt_lab *l, struct nst_http_client *cl, const char *method, const char *target,
+                       int want_status, const char *want_body)
+{
+    struct ht_call r;
+    CHECK_EQ(ht_send(cl, &r, "http", HT_PORT, method, target, NULL, 0), 0);
+    nst_world_run_until_cond(l->w, ht_call_done, &r, nst_world_now(l->w) + NST_SEC(5));
+    CHECK_EQ(r.err, 0);
+    if (r.status != want_status)
+        fprintf(stderr, "  %s %s: %d\n", method, target, r.status);
+    CHECK_EQ(r.status, want_status);
+    if (want_body) {
+        CHECK_EQ(r.body_len, strlen(want_body));
+        CHECK_MEM(r.body, want_body, strlen(want_body));
+    }
+}
+
+/* Files under a root; "..", its percent-encoded form and a symlink out of
+ * the root are refused (403); a symlink that stays inside is served. */
+static void static_files(void)
+{
+    char dir[512], path[600], target[600];
+    snprintf(dir, sizeof dir, "%s/http-static", nst_test_out_dir());
+    snprintf(path, sizeof path, "%s/root/sub", dir);
+    char cmd[1300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, path);
+    CHECK_EQ(system(cmd), 0);
+    char *abs = realpath(dir, NULL); /* the symlink out must point at a real place */
+    CHECK(abs != NULL);
+    snprintf(dir, sizeof dir, "%s", abs ? abs : ".");
+    free(abs);
+    snprintf(path, sizeof path, "%s/secret.txt", dir);
+    write_file(path, "secret\n");
+    snprintf(path, sizeof path, "%s/root/index.html", dir);
+    write_file(path, "<p>index</p>\n");
+    snprintf(path, sizeof path, "%s/root/a.txt", dir);
+    write_file(path, "file a\n");
+    snprintf(path, sizeof path, "%s/root/sub/out", dir);
+    snprintf(target, sizeof target, "%s/secret.txt", dir);
+    CHECK_EQ(symlink(target, path), 0);
+    snprintf(path, sizeof path, "%s/root/in", dir);
+    CHECK_EQ(symlink("a.txt", path), 0);
+    snprintf(path, sizeof path, "%s/root", dir);
+    struct nst_http_static *st = nst_http_static_new(path);
+    CHECK(st != NULL);
+
+    struct tt_lab l;
+    tt_lab_up(&l, 30, 0);
+    int lfd = nst_socket(l.ldn, NST_SOCK_STREAM);
+    struct nst_sockaddr addr = {0, HT_PORT};
+    CHECK_EQ(nst_bind(l.ldn, lfd, &addr), 0);
+    CHECK_EQ(nst_listen(l.ldn, lfd, 16), 0);
+    struct nst_http_server *sv = nst_http_server_new(l.ldn, lfd, NULL, NULL);
+    CHECK_EQ(nst_http_server_route(sv, NULL, "/", nst_http_static_handler, st), 0);
+    struct nst_http_client *cl = nst_http_client_new(l.ny, NULL);
+    static_get(&l, cl, "GET", "/", 200, "<p>index</p>\n");
+    static_get(&l, cl, "GET", "/a.txt", 200, "file a\n");
+    static_get(&l, cl, "HEAD", "/a.txt", 200, "");
+    static_get(&l, cl, "GET", "/in", 200, "file a\n");
+    static_get(&l, cl, "GET", "/sub/out", 403, NULL);
+    static_get(&l, cl, "GET", "/../secret.txt", 403, NULL);
+    static_get(&l, cl, "GET", "/sub/..%2f..%2fsecret.txt", 403, NULL);
+    static_get(&l, cl, "GET", "/%2e%2e/secret.txt", 403, NULL);
+    static_get(&l, cl, "GET", "/a.txt%00.html", 403, NULL);
+    static_get(&l, cl, "GET", "/missing", 404, NULL);
+    static_get(&l, cl, "POST", "/a.txt", 405, NULL);
+    CHECK_EQ(nst_http_client_stats(cl)->connections, 1); /* every answer kept the connection */
+    nst_http_client_free(cl);
+    nst_http_server_free(sv);
+    tt_lab_down(&l);
+    nst_http_static_free(st);
+}
+
 /* ---- TLS --------------------------------------------------------------------- */
 
 /* A TLS client that writes its bytes and reads until the server closes. */
@@ -370,6 +458,7 @@ int main(void)
     RUN(stalled_body_timeout);
     RUN(max_requests);
     RUN(graceful_shutdown);
+    RUN(static_files);
     RUN(tls_bad_request_and_pipelining);
     tt_fini();
     return nst_test_done();
