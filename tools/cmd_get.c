@@ -444,7 +444,7 @@ static int get_tap(struct get_args *a)
     if (err == -EINTR)
         fprintf(stderr, "nstack get: stopped by a signal\n");
     report(&g);
-    rc = err || g.failed ? 1 : 0;
+    rc = err < 0 || g.failed ? 1 : 0; /* the run returns 1 once every request is done */
 out:
     nst_http_client_free(g.cl);
     nst_tls_ctx_free(cctx);
