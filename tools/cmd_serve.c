@@ -19,6 +19,7 @@
 #define SERVE_OPT_DURATION 400
 #define SERVE_OPT_SERVICE 401 /* + index in the services table */
 #define SERVE_OPT_CONTROL 450
+#define SERVE_OPT_ROOT 451
 
 static const struct service services[] = {
     {"udp-echo", "echo UDP datagrams back to their sender (RFC 862)", NST_SOCK_DGRAM, serve_udp_echo, NULL},
@@ -28,7 +29,8 @@ static const struct service services[] = {
      serve_source},
     {"sink-sha256", "read TCP bytes, print their count, rate and SHA-256 at EOF", NST_SOCK_STREAM, NULL,
      serve_sink_sha256},
-    {"http", "a minimal HTTP/1.1 responder: GET and HEAD of /", NST_SOCK_STREAM, NULL, serve_http},
+    {"http", "HTTP/1.1 (the library's server): a page at /, or --root DIR's files", NST_SOCK_STREAM, NULL,
+     serve_http},
 };
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 _Static_assert(NSERVICES <= SERVE_MAX_SERVICES, "struct server keeps stats for SERVE_MAX_SERVICES");
@@ -52,6 +54,19 @@ static int own(struct server *sv, int fd, const struct service *svc, struct serv
     sv->own[fd] = (struct serve_owner){svc, &sv->stats[svc - services], conn};
     serve_mark(sv, fd); /* it may have something to say already */
     return 0;
+}
+
+void serve_conn_release(struct server *sv, int fd)
+{
+    struct serve_conn *c = sv->own[fd].conn;
+    if (c) {
+        free(c->out);
+        free(c->req);
+        digest_free(c->digest);
+        free(c);
+    }
+    memset(&sv->own[fd], 0, sizeof(sv->own[fd]));
+    sv->marked[fd] = 0;
 }
 
 void serve_conn_close(struct server *sv, int fd)
@@ -194,6 +209,7 @@ static void serve_usage(void)
            "asked for, until --duration passes or SIGINT/SIGTERM. Then it prints what it did.\n\n"
            "  --duration S    stop after S seconds (default: run until interrupted)\n"
            "  --control PATH  a Unix socket to inspect the host from outside: nstack ss --control PATH\n"
+           "  --root DIR      --http serves the files under DIR (no path escape, symlinks out refused)\n"
            "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
@@ -205,6 +221,7 @@ struct serve_args {
     uint16_t port[NSERVICES]; /* 0: service off */
     double duration;          /* 0: until interrupted */
     const char *control;      /* --control PATH, NULL: none */
+    const char *root;         /* --root DIR: --http serves its files */
 };
 
 /* 0, -1 after --help, or an exit code (2: bad usage). */
@@ -213,6 +230,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
     static const struct option base[] = {TAP_LONG_OPTIONS,
                                          {"duration", required_argument, 0, SERVE_OPT_DURATION},
                                          {"control", required_argument, 0, SERVE_OPT_CONTROL},
+                                         {"root", required_argument, 0, SERVE_OPT_ROOT},
                                          {"help", no_argument, 0, 'h'}};
     struct option opts[sizeof(base) / sizeof(base[0]) + NSERVICES + 1];
     size_t n = sizeof(base) / sizeof(base[0]);
@@ -233,6 +251,8 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                 return nst_cli_bad_usage("serve", "--duration needs seconds (0.001 to 10000000), not '%s'", optarg);
         } else if (c == SERVE_OPT_CONTROL) {
             a->control = optarg;
+        } else if (c == SERVE_OPT_ROOT) {
+            a->root = optarg;
         } else if (c >= SERVE_OPT_SERVICE && c < SERVE_OPT_SERVICE + (int)NSERVICES) {
             const struct service *svc = &services[c - SERVE_OPT_SERVICE];
             if (nst_cli_parse_u64(optarg, 1, 65535, &v))
@@ -246,6 +266,9 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
     }
     if (optind < argc)
         return nst_cli_bad_usage("serve", "unexpected argument '%s'", argv[optind]);
+    for (size_t i = 0; a->root && i < NSERVICES; i++)
+        if (services[i].on_conn == serve_http && !a->port[i])
+            return nst_cli_bad_usage("serve", "--root needs --http PORT");
     return tap_opts_check("serve", &a->tap);
 }
 
@@ -262,7 +285,9 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     for (size_t i = 0; i < NSERVICES; i++) {
         if (!a->port[i])
             continue;
-        int err = start_service(sv, &services[i], a->port[i]);
+        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, a->root) : 0;
+        if (!err)
+            err = start_service(sv, &services[i], a->port[i]);
         if (err) {
             fprintf(stderr, "\nnstack serve: cannot start %s on port %u: %s\n", services[i].name, a->port[i],
                     strerror(-err));
@@ -287,8 +312,6 @@ static void report(const struct service *svc, const struct serve_stats *s)
     }
     printf("%s: %llu connections, %llu bytes in, %llu bytes out", svc->name, (unsigned long long)s->conns,
            (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
-    if (svc->on_conn == serve_http)
-        printf(", %llu requests", (unsigned long long)s->requests);
     printf("\n");
 }
 
@@ -307,9 +330,12 @@ static int serve_run(struct server *sv, const struct serve_args *a)
         printf("nstack serve: stopped after %g s\n", a->duration);
     else
         fprintf(stderr, "nstack serve: the run loop failed: %s\n", strerror(-r));
-    for (size_t i = 0; i < NSERVICES; i++)
-        if (a->port[i])
+    for (size_t i = 0; i < NSERVICES; i++) {
+        if (a->port[i] && services[i].on_conn == serve_http)
+            serve_http_report(sv, services[i].name);
+        else if (a->port[i])
             report(&services[i], &sv->stats[i]);
+    }
     tap_host_print_stats(stdout, &sv->h);
     /* Out before the loop is freed: that unblocks SIGINT/SIGTERM, and a
      * second one pending would end the process at once. */
@@ -323,6 +349,7 @@ static void serve_free(struct server *sv)
     for (int fd = 0; fd < SERVE_MAX_FDS; fd++)
         if (sv->own[fd].conn)
             serve_conn_close(sv, fd);
+    serve_http_stop(sv); /* its streams, before the stack goes */
     tap_host_close(&sv->h);
     free(sv);
 }

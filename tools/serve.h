@@ -22,6 +22,8 @@
 struct server;
 struct digest;
 struct nst_control;
+struct nst_http_server;
+struct nst_http_static;
 
 /* An accepted TCP connection's state. */
 struct serve_conn {
@@ -69,6 +71,9 @@ struct server {
     int batch[SERVE_MAX_FDS];   /* the step's copy of pending */
     struct serve_stats stats[SERVE_MAX_SERVICES]; /* per entry of the services table */
     struct nst_control *control; /* --control: the inspection socket (tools/serve_control.c) */
+    struct nst_http_server *http; /* --http: the library's server, given each accepted connection */
+    struct nst_http_static *http_root; /* --root: its files; NULL: the built-in page */
+    size_t http_service;        /* the http entry of the services table (its stats) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };
 
@@ -82,6 +87,9 @@ int serve_conn_queue(struct serve_conn *c, const void *data, size_t len);
  * connection if it failed, or if it is done and close_after is set.
  * Returns 1 if the connection is still open. */
 int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c);
+/* Forgets a connection without closing it (its descriptor now belongs to
+ * someone else: the library HTTP server). */
+void serve_conn_release(struct server *sv, int fd);
 /* Closes a connection (TCP close: FIN after the queued data) and forgets it. */
 void serve_conn_close(struct server *sv, int fd);
 /* The statistics of fd's service. */
@@ -94,5 +102,10 @@ void serve_discard(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_source(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
+/* --http's library server (tools/serve_http.c): made before the listener
+ * opens (root: --root DIR or NULL), its counters, freed before the stack. */
+int serve_http_start(struct server *sv, size_t service, const char *root);
+void serve_http_report(const struct server *sv, const char *name);
+void serve_http_stop(struct server *sv);
 
 #endif

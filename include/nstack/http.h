@@ -122,14 +122,21 @@ struct nst_http_server_stats {
     uint64_t header_timeouts, idle_timeouts, body_timeouts, max_requests_closes;
     uint64_t continues;         /* 100 Continue sent */
     uint64_t aborted;           /* exchanges ended by a connection failure */
+    uint64_t bytes_in, bytes_out; /* read from and written to the streams (TLS: plaintext) */
     uint64_t open;              /* connections open now */
 };
 
 /* A server on listening socket lfd of st (the server takes it: freed with
- * the server). tls: NULL for plain HTTP, else HTTPS with that server
+ * the server; -1: no listener, streams come by nst_http_server_adopt). tls: NULL for plain HTTP, else HTTPS with that server
  * context. NULL on ENOMEM or bad arguments. */
 struct nst_http_server *nst_http_server_new(struct nst_stack *st, int lfd, struct nst_tls_ctx *tls,
                                             const struct nst_http_server_config *c);
+/* Serves a stream accepted elsewhere (plain or TLS, e.g. after the
+ * caller looked at its ALPN): the server owns it from now on. 0, or
+ * -ECONNREFUSED (shutting down, max_connections) / -ENOMEM, the stream
+ * closed. */
+struct nst_stream;
+int nst_http_server_adopt(struct nst_http_server *sv, struct nst_stream *s);
 /* Routes requests whose target starts with `prefix` (and method equals
  * `method`, or any method if NULL) to fn(arg, x). The longest prefix wins.
  * Unrouted requests get 404. 0 or -ENOMEM. */

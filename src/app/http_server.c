@@ -15,6 +15,7 @@
  * RST that destroys the response in flight (RFC 9112 9.6). */
 #include "http_impl.h"
 
+#include <nstack/tcp_info.h>
 #include <nstack/timer.h>
 #include <nstack/tls.h>
 
@@ -475,8 +476,10 @@ static void exchange_finish(struct conn *c)
 static int pull(struct conn *c)
 {
     ssize_t r = http_buf_fill(&c->in, c->s);
-    if (r > 0)
+    if (r > 0) {
+        c->sv->stats.bytes_in += (uint64_t)r;
         return 1;
+    }
     if (r == -EAGAIN || r == -ENOBUFS)
         return 0;
     /* EOF or an error. */
@@ -500,7 +503,9 @@ static int pull(struct conn *c)
 
 static int step_once(struct conn *c)
 {
+    size_t queued = c->out.len - c->out.off;
     int f = http_buf_flush(&c->out, c->s);
+    c->sv->stats.bytes_out += queued - (c->out.len - c->out.off);
     if (f < 0 && f != -EAGAIN) {
         conn_kill(c);
         return -1;
@@ -620,7 +625,8 @@ static void conn_timer(void *arg, struct nst_app_timer *t)
 
 /* ---- accepting ------------------------------------------------------------- */
 
-static void conn_new(struct nst_http_server *sv, int fd)
+/* A connection over stream s (owned from now on). 0 or -ENOMEM (s closed). */
+static int conn_adopt(struct nst_http_server *sv, struct nst_stream *s)
 {
     struct conn *c = calloc(1, sizeof *c);
     struct nst_http1_limits lim = NST_HTTP1_LIMITS_DEFAULT;
@@ -628,19 +634,18 @@ static void conn_new(struct nst_http_server *sv, int fd)
     lim.max_field_section = sv->cfg.max_head;
     lim.max_body = sv->cfg.max_body;
     if (!c || http_buf_init(&c->in, 2 * (size_t)sv->cfg.max_head + 64) ||
-        http_buf_init(&c->out, sv->cfg.out_limit + 16384) || !(c->timer = nst_app_timer_new(sv->st, conn_timer, c)) ||
-        !(c->s = sv->tls ? nst_tls_server(sv->tls, sv->st, fd) : nst_stream_tcp(sv->st, fd))) {
+        http_buf_init(&c->out, sv->cfg.out_limit + 16384) || !(c->timer = nst_app_timer_new(sv->st, conn_timer, c))) {
         if (c) {
             http_buf_free(&c->in);
             http_buf_free(&c->out);
-            nst_app_timer_free(c->timer);
         }
         free(c);
-        nst_close(sv->st, fd);
+        nst_stream_close(s);
         sv->stats.connections_refused++;
-        return;
+        return -ENOMEM;
     }
     c->sv = sv;
+    c->s = s;
     nst_http1_parser_init(&c->p, NST_HTTP1_REQUEST, NST_HTTP1_M_OTHER, &lim, c->pf, NST_HTTP_MAX_FIELDS);
     c->next = sv->conns;
     if (sv->conns)
@@ -651,6 +656,32 @@ static void conn_new(struct nst_http_server *sv, int fd)
     nst_stream_set_callback(c->s, conn_event, c);
     enter_wait(c);
     conn_step(c);
+    return 0;
+}
+
+static void conn_new(struct nst_http_server *sv, int fd)
+{
+    /* Answers leave in one write each; the next one must not wait for the
+     * ACK of the last (Nagle), as nginx's tcp_nodelay does. */
+    int one = 1;
+    nst_setsockopt(sv->st, fd, NST_IPPROTO_TCP, NST_TCP_NODELAY, &one, sizeof one);
+    struct nst_stream *s = sv->tls ? nst_tls_server(sv->tls, sv->st, fd) : nst_stream_tcp(sv->st, fd);
+    if (!s) {
+        nst_close(sv->st, fd);
+        sv->stats.connections_refused++;
+        return;
+    }
+    conn_adopt(sv, s);
+}
+
+int nst_http_server_adopt(struct nst_http_server *sv, struct nst_stream *s)
+{
+    if (sv->shutting_down || sv->stats.open >= sv->cfg.max_connections) {
+        nst_stream_close(s);
+        sv->stats.connections_refused++;
+        return -ECONNREFUSED;
+    }
+    return conn_adopt(sv, s);
 }
 
 static void on_listener(void *arg, int fd, int ev)
@@ -683,11 +714,13 @@ struct nst_http_server *nst_http_server_new(struct nst_stack *st, int lfd, struc
         sv->cfg = *cfg;
     else
         nst_http_server_config_default(&sv->cfg);
-    if (sv->cfg.max_head < 64 || sv->cfg.out_limit < 1024 || nst_socket_set_event_cb(st, lfd, on_listener, sv) < 0) {
+    if (sv->cfg.max_head < 64 || sv->cfg.out_limit < 1024 ||
+        (lfd >= 0 && nst_socket_set_event_cb(st, lfd, on_listener, sv) < 0)) {
         free(sv);
         return NULL;
     }
-    on_listener(sv, lfd, NST_EV_IN); /* connections that queued before */
+    if (lfd >= 0)
+        on_listener(sv, lfd, NST_EV_IN); /* connections that queued before */
     return sv;
 }
 
