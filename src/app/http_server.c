@@ -363,7 +363,7 @@ static int exchange_start(struct conn *c, size_t len)
                             : m->body == NST_HTTP1_BODY_NONE ? 0
                                                              : -1;
     x->method_id = m->method_id;
-    x->body_done = m->body == NST_HTTP1_BODY_NONE;
+    x->body_done = c->p.state == NST_HTTP1_DONE; /* no body, or Content-Length: 0 */
     x->length = -1;
     http_buf_drop(&c->in, len);
     c->phase = P_EXCHANGE;
@@ -385,6 +385,10 @@ static void run_handler(struct conn *c)
     else
         nst_http_reply(x, 404, "text/plain", "not found\n", 10);
     x->in_handler = 0;
+    /* A request without a body is complete with its head: a handler that
+     * waits for on_end gets it now (read_body never runs for it). */
+    if (x->body_done && !x->ended && x->cbs && x->cbs->on_end)
+        x->cbs->on_end(x->arg, x);
     /* RFC 9110 10.1.1: the client waits for 100 Continue before sending
      * the body; send it unless the handler has already answered. */
     if (c->p.msg.expect_continue && !x->body_done && !x->responded) {

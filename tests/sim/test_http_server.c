@@ -172,6 +172,32 @@ static void expect_continue(void)
     fix_down(&f);
 }
 
+/* A request without a body (no Content-Length, no Transfer-Encoding), and
+ * one with Content-Length: 0, are complete with their heads: a handler
+ * waiting for on_end gets it at once (found by fuzz_http_conn: the first
+ * used to wait forever, the second until the body timeout's 408). */
+static void bodyless_post_gets_on_end(void)
+{
+    struct fix f;
+    config(&f);
+    fix_up(&f, 31);
+    const char *reqs = "POST /echo HTTP/1.1\r\nHost: a\r\n\r\n"
+                       "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const char *one = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 0\r\n\r\n";
+    const char *two = "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 0\r\n"
+                      "Connection: close\r\n\r\n";
+    struct ht_rawc c;
+    exchange_raw(&f, &c, reqs, strlen(reqs));
+    CHECK_EQ(c.got_len, strlen(one) + strlen(two));
+    if (c.got_len != strlen(one) + strlen(two))
+        fprintf(stderr, "  got: %.*s\n", (int)c.got_len, c.got);
+    CHECK_MEM(c.got, one, strlen(one));
+    CHECK_MEM(c.got + strlen(one), two, strlen(two));
+    CHECK(c.eof);
+    ht_rawc_close(&c);
+    fix_down(&f);
+}
+
 /* A body longer than its Content-Length: the rest is the next request
  * (here garbage: 400 and close); the echoed body is exactly 5 bytes. */
 static void body_longer_than_length(void)
@@ -453,6 +479,7 @@ int main(void)
     RUN(bad_requests);
     RUN(pipelined_in_order);
     RUN(expect_continue);
+    RUN(bodyless_post_gets_on_end);
     RUN(body_longer_than_length);
     RUN(slowloris_header_timeout);
     RUN(stalled_body_timeout);
