@@ -13,6 +13,8 @@ if [ "$set_name" = test ]; then
   want+=(tshark clang libclang-rt-14-dev python3 iproute2 liblwip-dev)
   # The interop tests (tests/interop/): Linux peers over a TAP.
   want+=(iputils-ping netcat-openbsd socat curl openssl ethtool)
+  # The HTTP interop tests: load from ab (apache2-utils) and wrk, bounded.
+  want+=(apache2-utils wrk)
   # The adversarial tests (tests/adversarial/): crafted frames.
   want+=(python3-scapy)
   # The HTTP/1.1 differential test (tests/diff/): h11 and llhttp's C

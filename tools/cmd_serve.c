@@ -20,6 +20,7 @@
 #define SERVE_OPT_DURATION 400
 #define SERVE_OPT_SERVICE 401 /* + index in the services table */
 #define SERVE_OPT_CONTROL 450
+#define SERVE_OPT_ROOT 451
 
 static const struct service services[] = {
     {"udp-echo", "echo UDP datagrams back to their sender (RFC 862)", NST_SOCK_DGRAM, serve_udp_echo, NULL},
@@ -29,8 +30,9 @@ static const struct service services[] = {
      serve_source},
     {"sink-sha256", "read TCP bytes, print their count, rate and SHA-256 at EOF", NST_SOCK_STREAM, NULL,
      serve_sink_sha256},
-    {"http", "a minimal HTTP/1.1 responder: GET and HEAD of /", NST_SOCK_STREAM, NULL, serve_http},
-    {"tls", "the HTTP/1.1 responder over TLS 1.2/1.3 (--cert, --key)", NST_SOCK_STREAM, NULL, serve_http, 1},
+    {"http", "HTTP/1.1 (the library's server): a page at /, or --root DIR's files", NST_SOCK_STREAM, NULL,
+     serve_http},
+    {"tls", "the same HTTP/1.1 server over TLS 1.2/1.3 (--cert, --key)", NST_SOCK_STREAM, NULL, serve_http, 1},
 };
 #define SERVICE_TLS (NSERVICES - 1)
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
@@ -55,6 +57,19 @@ static int own(struct server *sv, int fd, const struct service *svc, struct serv
     sv->own[fd] = (struct serve_owner){svc, &sv->stats[svc - services], conn};
     serve_mark(sv, fd); /* it may have something to say already */
     return 0;
+}
+
+void serve_conn_release(struct server *sv, int fd)
+{
+    struct serve_conn *c = sv->own[fd].conn;
+    if (c) {
+        free(c->out);
+        free(c->req);
+        digest_free(c->digest);
+        free(c);
+    }
+    memset(&sv->own[fd], 0, sizeof(sv->own[fd]));
+    sv->marked[fd] = 0;
 }
 
 void serve_conn_close(struct server *sv, int fd)
@@ -112,16 +127,6 @@ int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c)
         return 0;
     }
     return 1;
-}
-
-ssize_t serve_conn_recv(struct server *sv, int fd, struct serve_conn *c, void *buf, size_t len)
-{
-    if (!c->stream)
-        return nst_recv(sv->h.st, fd, buf, len, 0);
-    ssize_t n = nst_stream_read(c->stream, buf, len);
-    if (n > 0 && nst_stream_read_was_early(c->stream))
-        c->early = 1;
-    return n;
 }
 
 /* A TLS stream's readiness changed (its own callback, outside the stack's
@@ -227,6 +232,7 @@ static void serve_usage(void)
            "asked for, until --duration passes or SIGINT/SIGTERM. Then it prints what it did.\n\n"
            "  --duration S    stop after S seconds (default: run until interrupted)\n"
            "  --control PATH  a Unix socket to inspect the host from outside: nstack ss --control PATH\n"
+           "  --root DIR      --http serves the files under DIR (no path escape, symlinks out refused)\n"
            "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
@@ -240,6 +246,7 @@ struct serve_args {
     double duration;          /* 0: until interrupted */
     const char *control;      /* --control PATH, NULL: none */
     struct serve_tls_opts tls;
+    const char *root;         /* --root DIR: --http serves its files */
 };
 
 /* 0, -1 after --help, or an exit code (2: bad usage). */
@@ -249,6 +256,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                                          {"duration", required_argument, 0, SERVE_OPT_DURATION},
                                          {"control", required_argument, 0, SERVE_OPT_CONTROL},
                                          SERVE_TLS_LONG_OPTIONS,
+                                         {"root", required_argument, 0, SERVE_OPT_ROOT},
                                          {"help", no_argument, 0, 'h'}};
     struct option opts[sizeof(base) / sizeof(base[0]) + NSERVICES + 1];
     size_t n = sizeof(base) / sizeof(base[0]);
@@ -269,6 +277,8 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                 return nst_cli_bad_usage("serve", "--duration needs seconds (0.001 to 10000000), not '%s'", optarg);
         } else if (c == SERVE_OPT_CONTROL) {
             a->control = optarg;
+        } else if (c == SERVE_OPT_ROOT) {
+            a->root = optarg;
         } else if (c >= SERVE_OPT_SERVICE && c < SERVE_OPT_SERVICE + (int)NSERVICES) {
             const struct service *svc = &services[c - SERVE_OPT_SERVICE];
             if (nst_cli_parse_u64(optarg, 1, 65535, &v))
@@ -284,6 +294,11 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
     }
     if (optind < argc)
         return nst_cli_bad_usage("serve", "unexpected argument '%s'", argv[optind]);
+    int http_on = 0;
+    for (size_t i = 0; i < NSERVICES; i++)
+        http_on |= services[i].on_conn == serve_http && a->port[i];
+    if (a->root && !http_on)
+        return nst_cli_bad_usage("serve", "--root needs --http or --tls PORT");
     int rc = serve_tls_opts_check("serve", &a->tls, a->port[SERVICE_TLS] != 0);
     return rc ? rc : tap_opts_check("serve", &a->tap);
 }
@@ -304,7 +319,9 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     for (size_t i = 0; i < NSERVICES; i++) {
         if (!a->port[i])
             continue;
-        int err = start_service(sv, &services[i], a->port[i]);
+        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, services[i].tls, a->root) : 0;
+        if (!err)
+            err = start_service(sv, &services[i], a->port[i]);
         if (err) {
             fprintf(stderr, "\nnstack serve: cannot start %s on port %u: %s\n", services[i].name, a->port[i],
                     strerror(-err));
@@ -329,8 +346,6 @@ static void report(const struct service *svc, const struct serve_stats *s)
     }
     printf("%s: %llu connections, %llu bytes in, %llu bytes out", svc->name, (unsigned long long)s->conns,
            (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
-    if (svc->on_conn == serve_http)
-        printf(", %llu requests", (unsigned long long)s->requests);
     printf("\n");
 }
 
@@ -349,9 +364,13 @@ static int serve_run(struct server *sv, const struct serve_args *a)
         printf("nstack serve: stopped after %g s\n", a->duration);
     else
         fprintf(stderr, "nstack serve: the run loop failed: %s\n", strerror(-r));
-    for (size_t i = 0; i < NSERVICES; i++)
-        if (a->port[i])
+    int http_reported = 0; /* --http and --tls share one library server */
+    for (size_t i = 0; i < NSERVICES; i++) {
+        if (a->port[i] && services[i].on_conn == serve_http && !http_reported++)
+            serve_http_report(sv, services[i].name); /* both, under the first one's name */
+        else if (a->port[i] && services[i].on_conn != serve_http)
             report(&services[i], &sv->stats[i]);
+    }
     if (sv->tls)
         nst_tls_stats_print(sv->tls, stdout);
     tap_host_print_stats(stdout, &sv->h);
@@ -367,6 +386,7 @@ static void serve_free(struct server *sv)
     for (int fd = 0; fd < SERVE_MAX_FDS; fd++)
         if (sv->own[fd].conn)
             serve_conn_close(sv, fd);
+    serve_http_stop(sv); /* its streams, before the stack goes */
     tap_host_close(&sv->h);
     nst_tls_ctx_free(sv->tls); /* after its streams, closed above */
     free(sv);

@@ -24,6 +24,8 @@ struct server;
 struct digest;
 struct nst_control;
 struct nst_tls_ctx;
+struct nst_http_server;
+struct nst_http_static;
 
 /* An accepted TCP connection's state. */
 struct serve_conn {
@@ -37,7 +39,6 @@ struct serve_conn {
     uint64_t bytes;            /* sink-sha256: bytes read */
     nst_time_t first;          /* sink-sha256: when the first byte was read */
     struct nst_stream *stream; /* TLS services: the connection's TLS stream (owns fd); NULL: plain */
-    int early;                 /* TLS: some request bytes were 0-RTT early data (replayable) */
 };
 
 struct serve_stats {
@@ -75,6 +76,10 @@ struct server {
     struct serve_stats stats[SERVE_MAX_SERVICES]; /* per entry of the services table */
     struct nst_control *control; /* --control: the inspection socket (tools/serve_control.c) */
     struct nst_tls_ctx *tls;    /* --tls: the server context (--cert, --key, ...) */
+    struct nst_http_server *http; /* --http: the library's server, given each accepted connection */
+    struct nst_http_static *http_root; /* --root: its files; NULL: the built-in page */
+    size_t http_service;        /* the http entry of the services table (its stats) */
+    size_t https_service;       /* the tls entry (its stats) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };
 
@@ -88,11 +93,10 @@ int serve_conn_queue(struct serve_conn *c, const void *data, size_t len);
  * connection if it failed, or if it is done and close_after is set.
  * Returns 1 if the connection is still open. */
 int serve_conn_flush(struct server *sv, int fd, struct serve_conn *c);
-/* Reads from the connection (through its TLS stream if it has one): bytes,
- * 0 at the end, -EAGAIN, or an error. */
-ssize_t serve_conn_recv(struct server *sv, int fd, struct serve_conn *c, void *buf, size_t len);
-/* Closes a connection (TCP close: FIN after the queued data; TLS:
- * close_notify first) and forgets it. */
+/* Forgets a connection without closing it (its descriptor now belongs to
+ * someone else: the library HTTP server). */
+void serve_conn_release(struct server *sv, int fd);
+/* Closes a connection (TCP close: FIN after the queued data) and forgets it. */
 void serve_conn_close(struct server *sv, int fd);
 /* The statistics of fd's service. */
 struct serve_stats *serve_stats_of(struct server *sv, int fd);
@@ -104,5 +108,10 @@ void serve_discard(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_source(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
+/* --http's library server (tools/serve_http.c): made before the listener
+ * opens (root: --root DIR or NULL), its counters, freed before the stack. */
+int serve_http_start(struct server *sv, size_t service, int tls, const char *root);
+void serve_http_report(const struct server *sv, const char *name);
+void serve_http_stop(struct server *sv);
 
 #endif

@@ -138,4 +138,12 @@ void nst_lab_snapshot_free(struct nst_lab_snapshot *s);
 /* The scenarios nst_lab_snapshot knows, NULL-terminated. */
 extern const char *const nst_lab_snapshot_names[];
 
+/* ---- HTTP scenarios (in nstack_app: src/lab/lab_http_app.c) ------------- */
+/* "keep-alive": N sequential requests with and without keep-alive, plain
+ * and TLS 1.3, handshakes counted and the time saved. "timeouts": a hung
+ * server and a stalled body against the client's connect, response and
+ * read timeouts. 0 if the scenario's checks held. */
+int nst_demo_keepalive(const struct nst_demo_opts *o, FILE *out);
+int nst_demo_timeouts(const struct nst_demo_opts *o, FILE *out);
+
 #endif

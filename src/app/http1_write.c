@@ -117,8 +117,9 @@ static int visible(const char *s)
 int nst_http1_write_request(uint8_t *out, size_t cap, const struct nst_http1_request_head *h)
 {
     struct out o = {out, cap, 0, 0};
-    if (!nst_http1_is_token((const uint8_t *)h->method, strlen(h->method)) || !visible(h->target) || !h->host)
-        return -EINVAL;
+    if (!nst_http1_is_token((const uint8_t *)h->method, strlen(h->method)) || !visible(h->target) || !h->host ||
+        h->body == NST_HTTP1_OUT_CLOSE)
+        return -EINVAL; /* a request body cannot be delimited by closing (RFC 9112 6.3 item 7) */
     puts_(&o, h->method);
     puts_(&o, " ");
     puts_(&o, h->target);
@@ -152,10 +153,10 @@ int nst_http1_write_response(uint8_t *out, size_t cap, const struct nst_http1_re
     fields(&o, h->fields, h->nfields);
     /* RFC 9112 6.3: a response without framing fields would be read until
      * close, so "no body" is said with Content-Length: 0. */
-    if (!no_framing)
+    if (!no_framing && h->body != NST_HTTP1_OUT_CLOSE)
         framing(&o, h->body == NST_HTTP1_OUT_NONE ? NST_HTTP1_OUT_LENGTH : h->body,
                 h->body == NST_HTTP1_OUT_LENGTH ? h->content_length : 0);
-    if (h->close)
+    if (h->close || h->body == NST_HTTP1_OUT_CLOSE)
         field(&o, "Connection", "close");
     puts_(&o, "\r\n");
     return finish(&o);
@@ -223,6 +224,9 @@ const char *nst_http1_reason(int status)
         {413, "Content Too Large"},
         {414, "URI Too Long"},
         {417, "Expectation Failed"},
+        {425, "Too Early"},        /* RFC 8470 5.2 */
+        {426, "Upgrade Required"}, /* RFC 9110 15.5.22 */
+        {429, "Too Many Requests"}, /* RFC 6585 4 */
         {431, "Request Header Fields Too Large"},
         {500, "Internal Server Error"},
         {501, "Not Implemented"},

@@ -23,6 +23,9 @@ enum nst_http1_out_body {
                               without content says LENGTH 0, RFC 9110 8.6) */
     NST_HTTP1_OUT_LENGTH,  /* Content-Length: content_length */
     NST_HTTP1_OUT_CHUNKED, /* Transfer-Encoding: chunked */
+    NST_HTTP1_OUT_CLOSE,   /* responses only: no framing field, the body ends when the
+                              connection closes (RFC 9112 6.3 item 8; for HTTP/1.0
+                              clients, who cannot read chunked); implies close */
 };
 
 struct nst_http1_request_head {

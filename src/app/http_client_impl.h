@@ -1,0 +1,86 @@
+/* Inside the HTTP client: calls (http_client.c) and pooled connections
+ * (http_pool.c). */
+#ifndef NST_APP_HTTP_CLIENT_IMPL_H
+#define NST_APP_HTTP_CLIENT_IMPL_H
+
+#include "http_impl.h"
+
+#include <nstack/timer.h>
+
+enum call_phase { PH_QUEUED, PH_CONNECT, PH_TLS, PH_SEND, PH_WAIT, PH_READ, PH_DONE };
+
+struct http_conn;
+
+struct nst_http_call {
+    struct nst_http_client *cl;
+    struct nst_http_call *prev, *next; /* the client's queue while PH_QUEUED */
+    struct http_conn *conn;            /* while it has one */
+    char *key;                         /* origin: scheme, host, address */
+    char *method, *host;
+    uint8_t method_id;
+    struct nst_sockaddr addr;
+    int tls, close;
+    uint8_t *req; /* head and body as sent, kept for a retry */
+    size_t req_len;
+    struct nst_http_call_cbs cbs;
+    void *arg;
+    enum call_phase phase;
+    struct nst_app_timer *timer;
+    nst_time_t phase_due, deadline_due; /* 0: none */
+    int got_byte;
+    const char *why;
+    struct nst_http_timing t;
+};
+
+enum conn_state { K_BUSY, K_IDLE };
+
+struct http_conn {
+    struct nst_http_client *cl;
+    struct http_conn *prev, *next;
+    char *key;
+    struct nst_stream *s;
+    struct nst_app_timer *idle_timer;
+    struct http_buf in, out;
+    struct nst_http1_parser p;
+    struct nst_http1_field pf[NST_HTTP_MAX_FIELDS];
+    enum conn_state state;
+    int tcp_up, tls_up, head_done;
+    size_t sent; /* bytes of the call's request written */
+    uint32_t served; /* requests answered on it */
+    struct nst_http_call *call;
+    int stepping, dead;
+};
+
+struct nst_http_client {
+    struct nst_stack *st;
+    struct nst_http_client_config cfg;
+    struct nst_http_call *queue, *queue_tail;
+    uint32_t queued;
+    struct http_conn *conns;
+    struct nst_app_timer *kick; /* dispatches the queue, outside any caller's stack frame */
+    int freeing;
+    struct nst_http_client_stats stats;
+};
+
+nst_time_t http_now(const struct nst_http_client *cl);
+int http_origin_key(char **out, const char *scheme, const char *host, const struct nst_sockaddr *addr);
+
+/* Calls. */
+void http_call_phase(struct nst_http_call *c, enum call_phase ph, nst_time_t timeout);
+void http_call_queue(struct nst_http_call *c, int front);
+void http_call_fail(struct nst_http_call *c, int err);
+void http_call_succeed(struct nst_http_call *c);
+void http_call_conn_lost(struct nst_http_call *c, int err);
+void http_call_bad_response(struct nst_http_call *c, int err, const char *why);
+void http_call_byte_arrived(struct nst_http_call *c);
+void http_call_deliver_head(struct nst_http_call *c, const struct nst_http1_parser *p, const uint8_t *buf);
+void http_call_deliver_body(struct nst_http_call *c, const uint8_t *data, size_t len);
+
+/* The pool. */
+void http_pool_kick(struct nst_http_client *cl);
+void http_pool_dispatch(void *arg, struct nst_app_timer *t);
+/* Detaches the connection from its call and closes it. */
+void http_conn_abandon(struct http_conn *k);
+void http_conn_close(struct http_conn *k);
+
+#endif

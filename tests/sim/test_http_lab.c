@@ -1,0 +1,57 @@
+/* The lab's HTTP scenarios (src/lab/lab_http_app.c) run whole, with their
+ * own checks, and the lines they print: keep-alive's handshakes and time
+ * saved, the timeouts' exact moments. Same seed, same output. */
+#include "test.h"
+
+#include <nstack/lab.h>
+
+#include <stdlib.h>
+
+static char *run(int (*fn)(const struct nst_demo_opts *, FILE *), int *rc)
+{
+    struct nst_demo_opts o;
+    nst_demo_opts_default(&o);
+    o.out_dir = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    *rc = fn(&o, out);
+    fclose(out);
+    fputs(text, stderr);
+    return text;
+}
+
+static void keepalive_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_keepalive, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  HTTP, no keep-alive                  10     1600.155 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTP, keep-alive                      1      880.086 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTPS (TLS 1.3), no keep-alive       10     2400.841 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTPS (TLS 1.3), keep-alive           1      960.167 ms\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    int rc2;
+    char *again = run(nst_demo_keepalive, &rc2);
+    CHECK(strcmp(text, again) == 0);
+    free(text);
+    free(again);
+}
+
+static void timeouts_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_timeouts, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "connected after 80.005 ms, then response timeout (no response byte) after 2080.005 ms\n") != NULL);
+    CHECK(strstr(text, "first byte after 160.029 ms, then read timeout (response stalled) after 3160.029 ms\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
+int main(void)
+{
+    RUN(keepalive_scenario);
+    RUN(timeouts_scenario);
+    return nst_test_done();
+}
