@@ -63,6 +63,7 @@
     X(tcp, ecn_negotiated) X(tcp, ecn_ce_received) X(tcp, ecn_ece_received)     \
     X(tcp, ecn_cwr_sent) X(tcp, ecn_cwr_received) X(tcp, ecn_reductions)       \
     X(tcp, dsack_sent) X(tcp, dsack_received) X(tcp, spurious_rtx_dsack)        \
+    X(tcp, sack_reneged)                                                        \
     X(tcp, frto_spurious) X(tcp, frto_genuine)                                  \
     X(tcp, mem_pressure) X(tcp, mem_rcv_drops) X(tcp, mem_snd_limited)           \
     X(tcp, abort_on_memory) X(tcp, pmtu_clamped) X(tcp, rx_urgent)

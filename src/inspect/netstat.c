@@ -76,6 +76,7 @@ static const struct phrase phrases[] = {
     {"tcp", "ecn_reductions", "congestion windows reduced for ECN-Echo"},
     {"tcp", "dsack_sent", "DSACKs sent for old or out of order packets"},
     {"tcp", "dsack_received", "DSACKs received"},
+    {"tcp", "sack_reneged", "times the receiver reneged on SACKed data (RFC 2018 8)"},
     {"tcp", "spurious_rtx_dsack", "recoveries found spurious by DSACK (RFC 3708)"},
     {"tcp", "frto_spurious", "spurious RTOs detected by F-RTO (RFC 5682)"},
     {"tcp", "frto_genuine", "RTOs found genuine by F-RTO (RFC 5682)"},

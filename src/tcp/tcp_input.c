@@ -74,6 +74,14 @@ void tcp_challenge_ack(struct nst_stack *st, struct nst_tcp_conn *c)
 
 /* ---- timestamps (RFC 7323) ----------------------------------------------------- */
 
+/* RFC 2883 4.1.1: the data of seg below RCV.NXT was received already; it
+ * is reported in the ACK that segment draws. */
+static void dsack_note_old(struct nst_tcp_conn *c, const struct tcp_seg *seg)
+{
+    if (seg->len && nst_seq_lt(seg->h.seq, c->rcv_nxt))
+        tcp_dsack_note(c, seg->h.seq, nst_seq_min(seg->h.seq + seg->len, c->rcv_nxt));
+}
+
 /* RFC 7323 5.3 R1: PAWS. Returns 1 if the segment must be dropped. */
 static int paws_reject(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg)
 {
@@ -91,6 +99,7 @@ static int paws_reject(struct nst_stack *st, struct nst_tcp_conn *c, const struc
     if (st->now - c->ts_recent_age > TCP_PAWS_IDLE)
         return 0;
     NST_STAT_INC(st, tcp, paws_drops);
+    dsack_note_old(c, seg); /* an old duplicate, as Linux reports it */
     c->ack_now = 1;
     tcp_output(st, c);
     return 1;
@@ -230,10 +239,8 @@ static void data_in(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     int err = nst_ring_write_at(&c->rcvbuf, off, data, len);
     if (err == -ENOMEM)
         mem_drop(st, c);
-    if (err == 0 && nst_asm_add(c->ooo, off, len) == 0) {
-        c->last_sack_start = seq;
-        c->last_sack_end = seq + len;
-    }
+    if (err == 0 && nst_asm_add(c->ooo, off, len) == 0)
+        tcp_sack_recent_note(c, seq);
     if (nst_asm_empty(c->ooo))
         tcp_ooo_release(c);
 }
@@ -515,9 +522,7 @@ static void out_of_window(struct nst_stack *st, struct nst_tcp_conn *c, const st
         tcp_challenge_ack(st, c);
         return;
     }
-    /* RFC 2883 4.1.1: data received already, reported in the ACK below. */
-    if (seg->len && nst_seq_lt(seg->h.seq, c->rcv_nxt))
-        tcp_dsack_note(c, seg->h.seq, nst_seq_min(seg->h.seq + seg->len, c->rcv_nxt));
+    dsack_note_old(c, seg);
     if (tcp_seg_len(seg) == 0 && !oow_ack_allowed(st, &c->last_oow_ack))
         return;
     c->ack_now = 1;

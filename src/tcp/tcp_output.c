@@ -86,41 +86,61 @@ static int ooo_range_holding(const struct nst_tcp_conn *c, const struct nst_asm_
     return -1;
 }
 
+void tcp_sack_recent_note(struct nst_tcp_conn *c, uint32_t seq)
+{
+    struct nst_asm_range r[NST_ASM_MAX_RANGES];
+    unsigned n = nst_asm_ranges(tcp_ooo(c), r, NST_ASM_MAX_RANGES);
+    int fresh = ooo_range_holding(c, r, n, seq, seq + 1);
+    /* Keep the older entries that still name a block of their own (not
+     * delivered in order since, not merged into the new block). */
+    uint32_t keep[NST_TCP_MAX_SACK];
+    unsigned k = 0;
+    keep[k++] = seq;
+    for (unsigned i = 0; i < c->sack_recent_n && k < NST_TCP_MAX_SACK; i++) {
+        uint32_t s = c->sack_recent[i];
+        int at = ooo_range_holding(c, r, n, s, s + 1);
+        if (at >= 0 && at != fresh)
+            keep[k++] = s;
+    }
+    memcpy(c->sack_recent, keep, sizeof(keep[0]) * k);
+    c->sack_recent_n = (uint8_t)k;
+}
+
+/* Appends out-of-order range i (if there is one, and not appended yet). */
+static void sack_block_put(const struct nst_tcp_conn *c, const struct nst_asm_range *r, int i, uint64_t *used,
+                           struct nst_tcp_opts *o)
+{
+    if (i < 0 || (*used & (1ull << i)) || o->sack_count >= NST_TCP_MAX_SACK)
+        return;
+    *used |= 1ull << i;
+    o->sack[o->sack_count].start = c->rcv_nxt + r[i].start;
+    o->sack[o->sack_count].end = c->rcv_nxt + r[i].end;
+    o->sack_count++;
+}
+
 /* The SACK blocks of an ACK. RFC 2883 4: a D-SACK block, if the segment
  * that drew this ACK brought data again, comes first, and the out-of-order
  * block holding that duplicate (if any) second. RFC 2018 4: then the block
- * of the most recent out-of-order arrival, then the others. (The emitter
- * keeps as many as fit beside the other options.) */
+ * holding the segment that drew the ACK, then the blocks most recently
+ * reported first, newest first; any others (more holes than the history
+ * remembers) lowest first. The emitter keeps as many as fit beside the
+ * other options, so the oldest news is what is left out. */
 static void fill_sack_blocks(const struct nst_tcp_conn *c, struct nst_tcp_opts *o)
 {
     struct nst_asm_range r[NST_ASM_MAX_RANGES];
     unsigned n = nst_asm_ranges(tcp_ooo(c), r, NST_ASM_MAX_RANGES);
-    unsigned k = 0;
-    int lead[2] = {-1, -1};
+    uint64_t used = 0;
+    o->sack_count = 0;
     if (c->dsack_pending) {
-        o->sack[k].start = c->dsack_start;
-        o->sack[k].end = c->dsack_end;
-        k++;
-        lead[0] = ooo_range_holding(c, r, n, c->dsack_start, c->dsack_end);
+        o->sack[0].start = c->dsack_start;
+        o->sack[0].end = c->dsack_end;
+        o->sack_count = 1;
+        sack_block_put(c, r, ooo_range_holding(c, r, n, c->dsack_start, c->dsack_end), &used, o);
     }
-    lead[1] = ooo_range_holding(c, r, n, c->last_sack_start, c->last_sack_start + 1);
-    if (lead[1] == lead[0])
-        lead[1] = -1;
-    for (unsigned j = 0; j < 2; j++) {
-        if (lead[j] < 0)
-            continue;
-        o->sack[k].start = c->rcv_nxt + r[lead[j]].start;
-        o->sack[k].end = c->rcv_nxt + r[lead[j]].end;
-        k++;
-    }
-    for (unsigned i = 0; i < n && k < NST_TCP_MAX_SACK; i++) {
-        if ((int)i == lead[0] || (int)i == lead[1])
-            continue;
-        o->sack[k].start = c->rcv_nxt + r[i].start;
-        o->sack[k].end = c->rcv_nxt + r[i].end;
-        k++;
-    }
-    o->sack_count = (uint8_t)k;
+    for (unsigned i = 0; i < c->sack_recent_n; i++)
+        sack_block_put(c, r, ooo_range_holding(c, r, n, c->sack_recent[i], c->sack_recent[i] + 1), &used, o);
+    for (unsigned i = 0; i < n; i++)
+        sack_block_put(c, r, (int)i, &used, o);
 }
 
 static void build_opts(const struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_opts *o, int syn)
@@ -536,6 +556,14 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
         st->now - c->last_data_sent > nst_rtt_timeout(&c->rtt) && c->cc.ops->after_idle)
         c->cc.ops->after_idle(&c->cc, nst_rtt_timeout(&c->rtt), st->now);
     for (;;) {
+        uint32_t sack_room = UINT32_MAX, sacked_below = 0;
+        if (c->sack && nst_seq_lt(c->snd_nxt, c->snd_max)) {
+            /* Going back after a timeout (or a window that closed): past
+             * what the receiver reported holding (RFC 6675 5.1, see
+             * tcp_recovery_on_rto), which is not in flight either. */
+            c->snd_nxt = nst_sack_skip(c->sack, c->snd_nxt, &sack_room);
+            sacked_below = nst_sack_bytes_below(c->sack, c->snd_nxt);
+        }
         uint32_t avail = ring_avail_from(c, c->snd_nxt);
         int fin_now = c->fin_queued && fin_sendable_state(c) && nst_seq_leq(c->snd_nxt, tcp_fin_seq(c));
         if (avail == 0 && !fin_now)
@@ -543,10 +571,10 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
         struct nst_tcp_repr r;
         build_opts(st, c, &r.opts, 0);
         uint32_t maxpay = payload_max(c, nst_tcp_opts_len(&r.opts));
-        uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c));
+        uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c) + sacked_below);
         uint32_t wnd_end = c->snd_una + wnd;
         uint32_t usable = nst_seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
-        uint32_t len = NST_MIN(NST_MIN(avail, usable), maxpay);
+        uint32_t len = NST_MIN(NST_MIN(NST_MIN(avail, usable), maxpay), sack_room);
         if (len == maxpay)
             len = tso_len(st, c, NST_MIN(avail, usable), maxpay, &r);
         int fin = fin_now && len == avail;

@@ -203,13 +203,20 @@ void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_rtx_episode_begin(c); /* RFC 3708 3 */
     /* RFC 6582 4.2 / RFC 6675 5.1: after a timeout, recover = HighData, so
      * duplicate ACKs for data sent before it do not start a fast
-     * retransmit; RFC 2018 8: the SACK information is no longer trusted. */
+     * retransmit. */
     c->ca_state = NST_TCP_CA_LOSS;
     c->sack_recovery = 0;
     c->dupacks = 0;
     c->recover = c->snd_max;
     c->high_rxt = c->snd_una;
-    tcp_sack_release(c);
+    /* RFC 6675 5.1 lets the scoreboard outlive the timeout (Linux keeps
+     * it): the retransmissions that follow skip what the receiver reported
+     * holding (tcp_output.c). RFC 2018 8: a receiver may renege, though; the
+     * ACK that shows it clears the board (sack_reneged), and so does a
+     * timeout repeated for the same data, which the first retransmission
+     * did not repair: the board is then no longer trusted. */
+    if (c->rtt.backoff > 0)
+        tcp_sack_release(c);
 }
 
 /* ---- duplicate and new ACKs -------------------------------------------------------- */
@@ -312,8 +319,15 @@ static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
         c->high_rxt = c->snd_una;
     if (c->sack) {
         nst_sack_advance(c->sack, ack);
-        if (c->sack->n == 0)
-            tcp_sack_release(c); /* everything reported is acknowledged: back to the idle size */
+        /* RFC 2018 8: an ACK that stops at the start of a SACKed block
+         * says the receiver threw that block away (it would acknowledge it
+         * otherwise); and when everything reported is acknowledged the
+         * board goes back to its idle size. */
+        if (c->sack->n == 0 || c->sack->b[0].start == ack) {
+            if (c->sack->n)
+                NST_STAT_INC(st, tcp, sack_reneged);
+            tcp_sack_release(c);
+        }
     }
     if (c->ca_state == NST_TCP_CA_RECOVERY) {
         if (nst_seq_geq(ack, c->recover))

@@ -109,6 +109,28 @@ int nst_sack_is_sacked(const struct nst_sack_board *s, uint32_t seq)
     return 0;
 }
 
+uint32_t nst_sack_skip(const struct nst_sack_board *s, uint32_t seq, uint32_t *room)
+{
+    *room = UINT32_MAX;
+    for (unsigned i = 0; i < s->n; i++) {
+        if (nst_seq_in(seq, s->b[i].start, s->b[i].end)) {
+            seq = s->b[i].end; /* blocks are disjoint: the next starts above */
+        } else if (nst_seq_gt(s->b[i].start, seq)) {
+            *room = s->b[i].start - seq;
+            break;
+        }
+    }
+    return seq;
+}
+
+uint32_t nst_sack_bytes_below(const struct nst_sack_board *s, uint32_t seq)
+{
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < s->n && nst_seq_lt(s->b[i].start, seq); i++)
+        sum += nst_seq_min(s->b[i].end, seq) - s->b[i].start;
+    return sum;
+}
+
 int nst_sack_is_lost(const struct nst_sack_board *s, uint32_t seq, uint32_t smss)
 {
     /* RFC 6675 4 IsLost(SeqNum): true when DupThresh discontiguous SACKed

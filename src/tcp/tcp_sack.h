@@ -40,6 +40,11 @@ void nst_sack_clear(struct nst_sack_board *s);
  * (DupThresh - 1) * SMSS SACKed bytes, above seq. */
 int nst_sack_is_lost(const struct nst_sack_board *s, uint32_t seq, uint32_t smss);
 int nst_sack_is_sacked(const struct nst_sack_board *s, uint32_t seq);
+/* The first sequence at or above seq that is not SACKed; *room gets the
+ * bytes from there to the next SACKed block (UINT32_MAX if none above). */
+uint32_t nst_sack_skip(const struct nst_sack_board *s, uint32_t seq, uint32_t *room);
+/* SACKed bytes below seq. */
+uint32_t nst_sack_bytes_below(const struct nst_sack_board *s, uint32_t seq);
 /* RFC 6675 SetPipe: bytes in flight, given una, snd_nxt and high_rxt (one
  * past the highest sequence retransmitted in this recovery, i.e. RFC 6675's
  * HighRxt + 1; pass una if none). */

@@ -62,7 +62,8 @@ struct nst_tcp_tw {
     uint32_t ts_recent;          /* (the TS offset is not kept: tcp_ts_offset() of the tuple) */
     uint16_t window;             /* raw window field to advertise */
     uint8_t rcv_wscale;
-    uint8_t ts_ok;
+    uint8_t ts_ok : 1;
+    uint8_t sack_ok : 1;         /* for D-SACKs of retransmitted data (RFC 2883) */
     nst_time_t since;            /* when TIME_WAIT began (also TCP_TW_REUSE's age) */
     nst_time_t expires;          /* 2*MSL after it began, or after the last retransmitted
                                     FIN that restarted it (RFC 9293 3.10.7.4) */
@@ -133,12 +134,16 @@ struct nst_tcp_conn {
     uint32_t last_ack_sent;      /* RFC 7323 4.3 Last.ACK.sent */
     uint32_t rcv_fin_seq;        /* sequence of a FIN received out of order */
     uint32_t rcv_up;             /* RCV.UP: the octet after the urgent data (RFC 6093), if rcv_up_valid */
-    uint32_t last_sack_start, last_sack_end; /* RFC 2018 4: the block reported first */
+    /* RFC 2018 4: a sequence number inside each block we recently reported
+     * first, newest first (sack_recent_n of them): the order of the blocks
+     * after the first. */
+    uint32_t sack_recent[NST_TCP_MAX_SACK];
     /* RFC 2883 4: a range the segment being processed brought again, for
      * the first SACK block (D-SACK) of the ACK it draws, and of no other. */
     uint32_t dsack_start, dsack_end;
     uint8_t rcv_fin_pending;
     uint8_t dsack_pending;
+    uint8_t sack_recent_n;
     uint8_t rcv_up_valid;        /* urgent data was signalled and may not all be read yet */
     uint8_t snd_up_valid;        /* urgent data was sent (NST_MSG_OOB), not all acknowledged */
 
@@ -250,6 +255,7 @@ static inline void tcp_ooo_release(struct nst_tcp_conn *c)
 {
     nst_asm_delete(c->ooo);
     c->ooo = NULL;
+    c->sack_recent_n = 0;
 }
 static inline void tcp_sack_release(struct nst_tcp_conn *c)
 {
@@ -384,6 +390,9 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_send_ack(struct nst_stack *st, struct nst_tcp_conn *c);
+/* Out-of-order data [seq, ...) was just recorded: its block becomes the
+ * one reported first (RFC 2018 4). */
+void tcp_sack_recent_note(struct nst_tcp_conn *c, uint32_t seq);
 /* RFC 1122 4.2.3.6: <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data. */
 void tcp_send_keepalive(struct nst_stack *st, struct nst_tcp_conn *c);
 /* <SEQ=SND.MAX><CTL=RST,ACK> for an abort (RFC 9293 3.10.4, 3.10.5): the

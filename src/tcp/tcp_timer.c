@@ -149,7 +149,10 @@ static void data_timeout(struct nst_stack *st, struct nst_tcp_conn *c)
     nst_rtt_backoff(&c->rtt);
     c->rtt_timing = 0;
     c->snd_nxt = c->snd_una;
-    c->snd_nxt += tcp_retransmit(st, c, c->snd_una, c->mss);
+    uint32_t room = UINT32_MAX;
+    if (c->sack)
+        nst_sack_skip(c->sack, c->snd_una, &room); /* not into a SACKed block kept across the timeout */
+    c->snd_nxt += tcp_retransmit(st, c, c->snd_una, NST_MIN((uint32_t)c->mss, room));
     tcp_rtx_arm(st, c);
 }
 

@@ -219,6 +219,7 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
     tw->snd_nxt = c->snd_max;
     tw->rcv_nxt = c->rcv_nxt;
     tw->ts_ok = c->ts_ok;
+    tw->sack_ok = c->sack_ok;
     tw->ts_recent = c->ts_recent;
     tw->rcv_wscale = c->rcv_wscale;
     tw->window = tcp_window_field(c, 0);
@@ -284,9 +285,20 @@ void tcp_tw_fini(struct nst_stack *st)
     nst_htable_free(&ts->tw_ports);
 }
 
-static void tw_send_ack(struct nst_stack *st, const struct nst_tcp_tw *tw)
+/* The ACK a TIME_WAIT record sends, answering seg (NULL: a segment that
+ * needs no report). RFC 2883 4.1.1: data the peer sent again, which we
+ * hold already (below the final RCV.NXT; as Linux's tcp_send_dupack), is
+ * reported in a D-SACK block, so the peer's sender learns its
+ * retransmission was needless. */
+static void tw_send_ack(struct nst_stack *st, const struct nst_tcp_tw *tw, const struct tcp_seg *seg)
 {
     struct nst_tcp_opts o = {0};
+    if (tw->sack_ok && seg && seg->len && nst_seq_lt(seg->h.seq, tw->rcv_nxt)) {
+        o.sack_count = 1;
+        o.sack[0].start = seg->h.seq;
+        o.sack[0].end = nst_seq_min(seg->h.seq + seg->len, tw->rcv_nxt);
+        NST_STAT_INC(st, tcp, dsack_sent);
+    }
     if (tw->ts_ok) {
         /* RFC 7323 5.4: the connection's own clock. Its offset is a keyed
          * hash of the tuple (tcp_ts_offset, what the connection was given
@@ -335,7 +347,7 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
     /* RFC 7323 5.3 R1: PAWS applies in TIME_WAIT too. */
     if (tw->ts_ok && !(f & NST_TCP_RST) && seg->h.opts.has_ts && nst_seq_lt(seg->h.opts.ts_val, tw->ts_recent)) {
         NST_STAT_INC(st, tcp, paws_drops);
-        tw_send_ack(st, tw);
+        tw_send_ack(st, tw, seg);
         return;
     }
     if (f & NST_TCP_RST) {
@@ -345,20 +357,20 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
             NST_STAT_INC(st, tcp, rx_resets);
             tcp_tw_free(st, tw);
         } else if (nst_seq_in(seg->h.seq, tw->rcv_nxt, tw->rcv_nxt + wnd) && tcp_challenge_ack_allowed(st, NULL)) {
-            tw_send_ack(st, tw);
+            tw_send_ack(st, tw, NULL);
         }
         return;
     }
     if (f & NST_TCP_SYN) {
         /* RFC 5961 4.2: a SYN in a synchronized state gets a challenge ACK. */
         if (tcp_challenge_ack_allowed(st, NULL))
-            tw_send_ack(st, tw);
+            tw_send_ack(st, tw, NULL);
         return;
     }
     if ((f & NST_TCP_FIN) && seg->h.seq + seglen == tw->rcv_nxt) {
         /* The peer did not hear our last ACK: acknowledge the FIN again and
          * restart the 2*MSL timeout. */
-        tw_send_ack(st, tw);
+        tw_send_ack(st, tw, seg);
         tw_restart(st, tw);
         return;
     }
@@ -369,6 +381,6 @@ void tcp_tw_input(struct nst_stack *st, struct nst_tcp_tw *tw, const struct tcp_
          * we are, throttled like a challenge ACK so it cannot be used to
          * make us flood. */
         if (tcp_challenge_ack_allowed(st, NULL))
-            tw_send_ack(st, tw);
+            tw_send_ack(st, tw, seg);
     }
 }

@@ -94,8 +94,9 @@ static void test_duplicate_of_out_of_order_data(void)
 }
 
 /* With timestamps the option space holds three blocks: the D-SACK, the
- * block holding it (also the most recent arrival's), then the others from
- * the lowest: [6001, 7001) is left out. */
+ * block holding it (also the most recent arrival's), then the most
+ * recently reported others (RFC 2018 4): [2001, 3001), reported first
+ * longest ago, is left out. */
 static void test_dsack_with_timestamps_three_blocks(void)
 {
     int lfd, fd;
@@ -105,9 +106,9 @@ static void test_dsack_with_timestamps_three_blocks(void)
     data_ts(s, MS(1010), 4001, 1000);
     EXPECT_ACK(s, MS(1010), 1, TU_SACK(4001, 5001, 2001, 3001));
     data_ts(s, MS(1020), 6001, 1000);
-    EXPECT_ACK(s, MS(1020), 1, TU_SACK(6001, 7001, 2001, 3001, 4001, 5001));
+    EXPECT_ACK(s, MS(1020), 1, TU_SACK(6001, 7001, 4001, 5001, 2001, 3001));
     data_ts(s, MS(1030), 4001, 1000);
-    EXPECT_ACK(s, MS(1030), 1, TU_SACK(4001, 5001, 4001, 5001, 2001, 3001));
+    EXPECT_ACK(s, MS(1030), 1, TU_SACK(4001, 5001, 4001, 5001, 6001, 7001));
     CHECK_EQ(tu_stats(s)->tcp_dsack_sent, 1);
     ts_free(s);
 }

@@ -225,6 +225,34 @@ static void test_bounded(void)
         CHECK((int32_t)(s.b[i].start - s.b[i - 1].end) > 0); /* sorted, disjoint, not touching */
 }
 
+/* What the go-back-N after a timeout uses (RFC 6675 5.1): where the next
+ * unSACKed byte is, how far it runs, and how much SACKed data lies below a
+ * point; across a wrap of the sequence space too. */
+static void test_skip_and_bytes_below(void)
+{
+    struct nst_sack_board s;
+    nst_sack_init(&s);
+    uint32_t base = 0xFFFFF000u, room;
+    nst_sack_add(&s, base + 1000, base + 2000, base, base + 8000);
+    nst_sack_add(&s, base + 2500, base + 3000, base, base + 8000);
+    nst_sack_add(&s, base + 5000, base + 6000, base, base + 8000);
+    CHECK_EQ(nst_sack_skip(&s, base, &room), base);
+    CHECK_EQ(room, 1000);
+    CHECK_EQ(nst_sack_skip(&s, base + 1200, &room), base + 2000);
+    CHECK_EQ(room, 500);
+    CHECK_EQ(nst_sack_skip(&s, base + 2999, &room), base + 3000);
+    CHECK_EQ(room, 2000);
+    CHECK_EQ(nst_sack_skip(&s, base + 5000, &room), base + 6000);
+    CHECK_EQ(room, UINT32_MAX);
+    CHECK_EQ(nst_sack_skip(&s, base + 7000, &room), base + 7000);
+    CHECK_EQ(room, UINT32_MAX);
+    CHECK_EQ(nst_sack_bytes_below(&s, base), 0);
+    CHECK_EQ(nst_sack_bytes_below(&s, base + 1500), 500);
+    CHECK_EQ(nst_sack_bytes_below(&s, base + 3000), 1500);
+    CHECK_EQ(nst_sack_bytes_below(&s, base + 5500), 2000);
+    CHECK_EQ(nst_sack_bytes_below(&s, base + 8000), 2500);
+}
+
 int main(void)
 {
     RUN(test_rfc6675_scenario);
@@ -232,5 +260,6 @@ int main(void)
     RUN(test_is_lost_thresholds);
     RUN(test_next_seg_lengths);
     RUN(test_bounded);
+    RUN(test_skip_and_bytes_below);
     return nst_test_done();
 }
