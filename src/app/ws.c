@@ -274,7 +274,7 @@ static void on_msg(wslay_event_context_ptr wc, const struct wslay_event_on_msg_r
         COUNT(ws, msgs_in, 1);
         COUNT(ws, bytes_in, a->msg_length);
         if (ws->h.on_message)
-            ws->h.on_message(ws->arg, ws, a->opcode, a->msg, a->msg_length);
+            ws->h.on_message(ws->arg, ws, a->opcode, a->msg ? a->msg : (const uint8_t *)"", a->msg_length);
         break;
     case WSLAY_PING:
         COUNT(ws, pings_in, 1);
