@@ -30,6 +30,16 @@
 
 enum ws_state { WS_HANDSHAKE, WS_OPEN, WS_CLOSING, WS_DONE };
 
+/* Frame headers as the bytes pass to wslay: it answers a control frame
+ * that is fragmented or longer than 125 bytes, and a close frame with a
+ * one-byte payload, with a close frame carrying no code; RFC 6455 7.4.1
+ * and 5.5 want 1002. Only those rules are checked here. */
+struct ws_sniff {
+    uint8_t hdr[14];
+    uint8_t have, need;
+    uint64_t skip; /* payload bytes of the current frame still to pass */
+};
+
 /* A message sent in fragments: wslay pulls it frame by frame. */
 struct ws_frag_src {
     struct ws_frag_src *next;
@@ -67,6 +77,15 @@ struct nst_ws {
     struct nst_app_timer *ping_t, *pong_t, *close_t, *kick_t;
     uint64_t ping_seq;
     struct ws_frag_src *frags;
+    struct ws_sniff sniff;
+    /* Frames wslay wrote, written to the stream in one piece (wslay hands
+     * over a header and its payload separately). */
+    uint8_t obuf[16384];
+    size_t olen;
+    int close_pending;               /* nst_ws_close waits for queued messages */
+    uint16_t pend_code;
+    uint8_t pend_reason[123];
+    size_t pend_len;
     int err, code;
     int depth, free_pending;
     struct nst_ws_stats stats;
@@ -147,17 +166,58 @@ static void start_closing(struct nst_ws *ws)
 
 /* ---- wslay's callbacks -------------------------------------------------- */
 
+/* 0, or -1 if the bytes break a control-frame rule (RFC 6455 5.5). */
+static int sniff_frames(struct ws_sniff *f, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if (f->skip) {
+            size_t take = f->skip < n - i ? (size_t)f->skip : n - i;
+            f->skip -= take;
+            i += take;
+            continue;
+        }
+        f->hdr[f->have++] = p[i++];
+        if (f->have == 2) {
+            uint8_t l7 = f->hdr[1] & 0x7f;
+            f->need = (uint8_t)(2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + (f->hdr[1] & 0x80 ? 4 : 0));
+        }
+        if (f->have < 2 || f->have < f->need)
+            continue;
+        uint64_t len = f->hdr[1] & 0x7f;
+        if (len == 126)
+            len = (uint64_t)f->hdr[2] << 8 | f->hdr[3];
+        else if (len == 127)
+            for (int k = 0; k < 8; k++)
+                len = k ? len << 8 | f->hdr[2 + k] : f->hdr[2];
+        uint8_t opcode = f->hdr[0] & 0x0f;
+        if (opcode >= 0x8 && (!(f->hdr[0] & 0x80) || len > 125 || (opcode == 0x8 && len == 1)))
+            return -1;
+        f->skip = len;
+        f->have = f->need = 0;
+    }
+    return 0;
+}
+
+static void fail(struct nst_ws *ws, int code);
+
 static ssize_t on_wslay_recv(wslay_event_context_ptr wc, uint8_t *buf, size_t len, int flags, void *arg)
 {
     (void)flags;
     struct nst_ws *ws = arg;
+    ssize_t r;
     if (ws->pre_off < ws->pre_len) { /* bytes that came behind the handshake */
         size_t n = ws->pre_len - ws->pre_off < len ? ws->pre_len - ws->pre_off : len;
         memcpy(buf, ws->head + ws->pre_off, n);
         ws->pre_off += n;
-        return (ssize_t)n;
+        r = (ssize_t)n;
+    } else {
+        r = nst_stream_read(ws->s, buf, len);
     }
-    ssize_t r = nst_stream_read(ws->s, buf, len);
+    if (r > 0 && sniff_frames(&ws->sniff, buf, (size_t)r)) {
+        fail(ws, NST_WS_PROTOCOL_ERROR); /* these bytes never reach wslay */
+        wslay_event_set_error(wc, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
+    }
     if (r > 0)
         return r;
     if (r == -EAGAIN) {
@@ -172,21 +232,41 @@ static ssize_t on_wslay_recv(wslay_event_context_ptr wc, uint8_t *buf, size_t le
     return -1;
 }
 
+/* Writes obuf to the stream; 1 when it is empty. */
+static int flush_obuf(struct nst_ws *ws)
+{
+    while (ws->olen) {
+        ssize_t r = nst_stream_write(ws->s, ws->obuf, ws->olen);
+        if (r == -EAGAIN)
+            return 0;
+        if (r < 0) {
+            if (!ws->err)
+                ws->err = (int)r;
+            ws->olen = 0;
+            return 0;
+        }
+        memmove(ws->obuf, ws->obuf + r, ws->olen - (size_t)r);
+        ws->olen -= (size_t)r;
+    }
+    return 1;
+}
+
 static ssize_t on_wslay_send(wslay_event_context_ptr wc, const uint8_t *data, size_t len, int flags, void *arg)
 {
     (void)flags;
     struct nst_ws *ws = arg;
-    ssize_t r = nst_stream_write(ws->s, data, len);
-    if (r > 0)
-        return r;
-    if (r == -EAGAIN) {
+    if (ws->err) {
+        wslay_event_set_error(wc, WSLAY_ERR_CALLBACK_FAILURE);
+        return -1;
+    }
+    if (ws->olen == sizeof(ws->obuf) && !flush_obuf(ws) && ws->olen == sizeof(ws->obuf)) {
         wslay_event_set_error(wc, WSLAY_ERR_WOULDBLOCK);
         return -1;
     }
-    if (!ws->err)
-        ws->err = (int)r;
-    wslay_event_set_error(wc, WSLAY_ERR_CALLBACK_FAILURE);
-    return -1;
+    size_t n = sizeof(ws->obuf) - ws->olen < len ? sizeof(ws->obuf) - ws->olen : len;
+    memcpy(ws->obuf + ws->olen, data, n);
+    ws->olen += n;
+    return (ssize_t)n;
 }
 
 /* RFC 6455 5.3: masking keys "derived from a strong source of entropy":
@@ -343,14 +423,33 @@ static void drain_closing(struct nst_ws *ws)
     }
 }
 
+/* Lets wslay frame what is queued and writes it out, until the stream
+ * takes no more or nothing is left. */
+static void send_frames(struct nst_ws *ws)
+{
+    for (;;) {
+        if (wslay_event_want_write(ws->wc) && !ws->err)
+            wslay_event_send(ws->wc);
+        if (!flush_obuf(ws) || !wslay_event_want_write(ws->wc) || ws->err)
+            return;
+    }
+}
+
 static void pump_frames(struct nst_ws *ws)
 {
     if (wslay_event_want_read(ws->wc) && ws->state == WS_OPEN)
         wslay_event_recv(ws->wc);
     if (ws->state == WS_DONE)
         return;
-    if (wslay_event_want_write(ws->wc))
-        wslay_event_send(ws->wc);
+    send_frames(ws);
+    /* wslay sends control frames before queued messages: our close waits
+     * until they are out, so no message sent before it is lost. */
+    if (ws->close_pending && !wslay_event_get_queued_msg_count(ws->wc)) {
+        ws->close_pending = 0;
+        if (!wslay_event_get_close_sent(ws->wc) &&
+            !wslay_event_queue_close(ws->wc, ws->pend_code, ws->pend_reason, ws->pend_len))
+            send_frames(ws);
+    }
     count_close_sent(ws);
     if (ws->err || (ws->eof && !wslay_event_get_close_received(ws->wc))) {
         /* The stream failed, or ended without a close frame (RFC 6455 7.1.5: 1006). */
@@ -361,7 +460,8 @@ static void pump_frames(struct nst_ws *ws)
     }
     /* Close frames exchanged, or ours sent after an error of the peer's. */
     int reading = wslay_event_get_read_enabled(ws->wc) && !wslay_event_get_close_received(ws->wc);
-    if (wslay_event_get_close_sent(ws->wc) && !wslay_event_want_write(ws->wc) && (!reading || ws->eof)) {
+    if (wslay_event_get_close_sent(ws->wc) && !wslay_event_want_write(ws->wc) && !ws->olen &&
+        (!reading || ws->eof)) {
         start_closing(ws);
         if (ws->eof) {
             finish(ws, close_code(ws), 0);
@@ -594,6 +694,10 @@ static struct nst_ws *ws_new(struct nst_stream *s, int server, const struct nst_
         ws->h = *h;
     ws->arg = arg;
     ws->server = server;
+    /* Messages are written whole (obuf): Nagle would only hold a small
+     * one back for a delayed ACK, as browsers and servers know. */
+    int one = 1;
+    nst_setsockopt(ws->st, nst_stream_fd(s), NST_IPPROTO_TCP, NST_TCP_NODELAY, &one, sizeof(one));
     ws->ping_t = nst_app_timer_new(ws->st, on_ping_timer, ws);
     ws->pong_t = nst_app_timer_new(ws->st, on_pong_timer, ws);
     ws->close_t = nst_app_timer_new(ws->st, on_close_timer, ws);
@@ -750,7 +854,8 @@ static int queue_fragmented(struct nst_ws *ws, int opcode, const void *data, siz
 
 int nst_ws_send(struct nst_ws *ws, int opcode, const void *data, size_t len)
 {
-    if (ws->state != WS_OPEN || !wslay_event_get_write_enabled(ws->wc) || wslay_event_get_close_sent(ws->wc))
+    if (ws->state != WS_OPEN || !wslay_event_get_write_enabled(ws->wc) || wslay_event_get_close_sent(ws->wc) ||
+        ws->close_pending)
         return -ENOTCONN;
     if (opcode != NST_WS_TEXT && opcode != NST_WS_BINARY)
         return -EINVAL;
@@ -789,14 +894,17 @@ int nst_ws_ping(struct nst_ws *ws, const void *data, size_t len)
 
 int nst_ws_close(struct nst_ws *ws, int code, const char *reason)
 {
-    if (ws->state != WS_OPEN || wslay_event_get_close_sent(ws->wc))
+    if (ws->state != WS_OPEN || wslay_event_get_close_sent(ws->wc) || ws->close_pending)
         return -ENOTCONN;
     size_t rl = reason ? strlen(reason) : 0;
-    if (rl > 123 || !close_code_valid(code) || !nst_utf8_valid((const uint8_t *)reason, rl))
+    if (rl > 123 || !close_code_valid(code) || (rl && !nst_utf8_valid((const uint8_t *)reason, rl)))
         return -EINVAL; /* RFC 6455 5.5: 125 bytes with the code */
     ws->app_closed = !wslay_event_get_close_received(ws->wc);
-    if (wslay_event_queue_close(ws->wc, (uint16_t)code, (const uint8_t *)reason, rl))
-        return -ENOMEM;
+    ws->close_pending = 1;
+    ws->pend_code = (uint16_t)code;
+    if (rl)
+        memcpy(ws->pend_reason, reason, rl);
+    ws->pend_len = rl;
     nst_app_timer_arm(ws->close_t, nst_stack_now(ws->st) + ws->cfg.close_timeout);
     kick_send(ws);
     return 0;
@@ -831,7 +939,8 @@ void nst_ws_free(struct nst_ws *ws)
 
 int nst_ws_is_open(const struct nst_ws *ws)
 {
-    return ws->state == WS_OPEN && !wslay_event_get_close_sent(ws->wc) && !wslay_event_get_close_received(ws->wc);
+    return ws->state == WS_OPEN && !ws->close_pending && !wslay_event_get_close_sent(ws->wc) &&
+           !wslay_event_get_close_received(ws->wc);
 }
 const char *nst_ws_protocol(const struct nst_ws *ws) { return ws->protocol[0] ? ws->protocol : NULL; }
 const char *nst_ws_peer_extensions(const struct nst_ws *ws) { return ws->extensions; }

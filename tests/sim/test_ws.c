@@ -51,7 +51,9 @@ static void test_handshake_time(void)
 {
     struct fix f;
     fix_up(&f, NULL, NULL, "/echo");
-    fprintf(stderr, "open after %lld ns\n", (long long)(f.cl.t_open - f.t0));
+    /* Two round trips of 80 ms, plus the serialisation of the SYN, the
+     * request and their answers at 1 Gbit/s on the four links. */
+    CHECK_EQ(f.cl.t_open - f.t0, NST_MSEC(160) + 19040);
     CHECK_EQ(f.sv.n, 1);
     CHECK(f.sv.c[0].opened);
     CHECK_EQ(f.sv.shared.handshakes_ok, 1);
@@ -109,14 +111,19 @@ static void test_echo(void)
     fix_down(&f);
 }
 
-/* The client closes with 1000: the server echoes the code, both report it,
- * the close frames are counted once each way. */
+/* The client sends two messages and closes with 1000 at once: both
+ * messages arrive before the close (it waits for them); the server echoes
+ * the code, both report it, the close frames are counted once each way. */
 static void test_close_handshake(void)
 {
     struct fix f;
     fix_up(&f, NULL, NULL, "/echo");
     nst_time_t t = nst_world_now(f.l.w);
+    f.sv.c[0].echo = 0;
+    CHECK_EQ(nst_ws_send(f.cl.ws, NST_WS_TEXT, "one", 3), 0);
+    CHECK_EQ(nst_ws_send(f.cl.ws, NST_WS_BINARY, "two", 3), 0);
     CHECK_EQ(nst_ws_close(f.cl.ws, NST_WS_NORMAL, "bye"), 0);
+    CHECK(!nst_ws_is_open(f.cl.ws));
     CHECK_EQ(nst_ws_send(f.cl.ws, NST_WS_TEXT, "x", 1), -ENOTCONN);
     CHECK(nst_world_run_until_cond(f.l.w, wu_closed, &f.cl, t + NST_SEC(3)));
     nst_world_run_for(f.l.w, NST_SEC(1));
@@ -125,8 +132,14 @@ static void test_close_handshake(void)
     CHECK_EQ(s->code, 1000);
     CHECK_EQ(f.cl.code, 1000);
     CHECK_EQ(f.cl.err, 0);
-    fprintf(stderr, "client closed after %lld ns, server after %lld ns\n", (long long)(f.cl.t_close - t),
-            (long long)(s->t_close - t));
+    CHECK_EQ(s->nmsgs, 2);
+    /* The close frame reaches London in 40 ms; the server echoes it and
+     * sends its FIN (RFC 6455 7.1.1: the server closes TCP first): the
+     * client is done when both arrive, one round trip after it closed; it
+     * answers with its FIN, which ends the server 40 ms later. Plus the
+     * frames' serialisation at 1 Gbit/s. */
+    CHECK_EQ(f.cl.t_close - t, NST_MSEC(80) + 6528);
+    CHECK_EQ(s->t_close - t, NST_MSEC(120) + 8112);
     CHECK_EQ(s->final.close_received[NST_WS_SLOT_1000], 1);
     CHECK_EQ(s->final.close_sent[NST_WS_SLOT_1000], 1);
     CHECK_EQ(f.cl.final.close_sent[NST_WS_SLOT_1000], 1);
