@@ -30,6 +30,8 @@ static const struct service services[] = {
     {"sink-sha256", "read TCP bytes, print their count, rate and SHA-256 at EOF", NST_SOCK_STREAM, NULL,
      serve_sink_sha256},
     {"http", "a minimal HTTP/1.1 responder: GET and HEAD of /", NST_SOCK_STREAM, NULL, serve_http},
+    {"ws", "WebSocket (RFC 6455): echo, and a broadcast room at /chat", NST_SOCK_STREAM, serve_ws_accept, NULL},
+    /* tls stays last: SERVICE_TLS */
     {"tls", "the HTTP/1.1 responder over TLS 1.2/1.3 (--cert, --key)", NST_SOCK_STREAM, NULL, serve_http, 1},
 };
 #define SERVICE_TLS (NSERVICES - 1)
@@ -354,6 +356,7 @@ static int serve_run(struct server *sv, const struct serve_args *a)
             report(&services[i], &sv->stats[i]);
     if (sv->tls)
         nst_tls_stats_print(sv->tls, stdout);
+    serve_ws_report(sv);
     tap_host_print_stats(stdout, &sv->h);
     /* Out before the loop is freed: that unblocks SIGINT/SIGTERM, and a
      * second one pending would end the process at once. */
@@ -364,6 +367,7 @@ static int serve_run(struct server *sv, const struct serve_args *a)
 static void serve_free(struct server *sv)
 {
     serve_control_stop(sv->control); /* before the run loop it is registered with goes */
+    serve_ws_free(sv);
     for (int fd = 0; fd < SERVE_MAX_FDS; fd++)
         if (sv->own[fd].conn)
             serve_conn_close(sv, fd);

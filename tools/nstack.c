@@ -27,6 +27,7 @@ static void usage(FILE *f)
                "  traceroute   list the routers between New York and a host of that path\n"
                "  serve        run an nstack host on a Linux TAP device (answers ARP, ping, services)\n"
                "  connect      an nstack TCP client on a Linux TAP device: send or receive a stream\n"
+               "  ws           a WebSocket client on a Linux TAP device: send lines, print messages\n"
                "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n"
                "  ss           list sockets like iproute2's ss: a running nstack (--control) or a lab host\n"
                "  netstat -s   every counter, like netstat -s\n\n"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
         return nst_cmd_serve(argc - 1, argv + 1);
     if (!strcmp(cmd, "connect"))
         return nst_cmd_connect(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ws"))
+        return nst_cmd_ws(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
     if (!strcmp(cmd, "ss") || !strcmp(cmd, "netstat"))

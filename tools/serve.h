@@ -22,6 +22,7 @@
 
 struct server;
 struct digest;
+struct serve_ws;
 struct nst_control;
 struct nst_tls_ctx;
 
@@ -75,6 +76,7 @@ struct server {
     struct serve_stats stats[SERVE_MAX_SERVICES]; /* per entry of the services table */
     struct nst_control *control; /* --control: the inspection socket (tools/serve_control.c) */
     struct nst_tls_ctx *tls;    /* --tls: the server context (--cert, --key, ...) */
+    struct serve_ws *ws;         /* --ws: its connections (tools/serve_ws.c) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };
 
@@ -104,5 +106,9 @@ void serve_discard(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_source(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
+/* --ws: the listener's handler; the summary; frees the connections. */
+void serve_ws_accept(struct server *sv, int fd, int events);
+void serve_ws_report(struct server *sv);
+void serve_ws_free(struct server *sv);
 
 #endif

@@ -143,8 +143,10 @@ int nst_ws_write_response(uint8_t *out, size_t cap, const struct nst_ws_request 
         if (r->protocol[0])
             f[n++] = (struct nst_http1_out_field){"Sec-WebSocket-Protocol", r->protocol};
     } else {
-        if (r->status == 426)
+        if (r->status == 426) { /* RFC 9110 15.5.22; RFC 6455 4.4 */
+            h.reason = "Upgrade Required";
             f[n++] = (struct nst_http1_out_field){"Sec-WebSocket-Version", "13"};
+        }
         h.body = NST_HTTP1_OUT_NONE;
         h.close = 1;
     }
