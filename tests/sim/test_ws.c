@@ -34,17 +34,6 @@ static void fix_down(struct fix *f)
     tt_lab_down(&f->l);
 }
 
-static uint8_t *pattern(size_t len, uint32_t seed)
-{
-    uint8_t *p = malloc(len);
-    uint32_t x = seed * 2654435761u + 1;
-    for (size_t i = 0; i < len; i++) {
-        x = x * 1103515245u + 12345u;
-        p[i] = (uint8_t)(x >> 16);
-    }
-    return p;
-}
-
 /* The handshake takes two round trips from the SYN: TCP's, then the
  * Upgrade request and its 101. The client is open when the 101 arrives. */
 static void test_handshake_time(void)
@@ -79,7 +68,7 @@ static void test_echo(void)
     struct fix f;
     fix_up(&f, NULL, &cc, "/echo");
     const char *text = "héllo, wörld — ☃ 𝄞";
-    uint8_t *bin = pattern(3000, 1), *big = pattern(100000, 2);
+    uint8_t *bin = tt_pattern(3000, 1), *big = tt_pattern(100000, 2);
     CHECK_EQ(nst_ws_send(f.cl.ws, NST_WS_TEXT, text, strlen(text)), 0);
     CHECK_EQ(nst_ws_send(f.cl.ws, NST_WS_BINARY, bin, 3000), 0);
     CHECK_EQ(nst_ws_send(f.cl.ws, NST_WS_TEXT, "", 0), 0);
@@ -170,6 +159,16 @@ static void test_subprotocol(void)
     fix_down(&f);
 }
 
+/* A client pinging every 30 s with a 10 s pong deadline, open. */
+static void fix_up_pinging(struct fix *f)
+{
+    struct nst_ws_config cc;
+    nst_ws_config_default(&cc);
+    cc.ping_interval = NST_SEC(30);
+    cc.pong_timeout = NST_SEC(10);
+    fix_up(f, NULL, &cc, "/echo");
+}
+
 /* Pings every 30 s, answered: ten minutes later (and a second for the
  * last pong: after 30 s of silence the ARP entries along the path have
  * expired, so each ping and its pong re-resolve every hop and take 160 ms
@@ -177,12 +176,8 @@ static void test_subprotocol(void)
  * the server answered each. */
 static void test_keepalive(void)
 {
-    struct nst_ws_config cc;
-    nst_ws_config_default(&cc);
-    cc.ping_interval = NST_SEC(30);
-    cc.pong_timeout = NST_SEC(10);
     struct fix f;
-    fix_up(&f, NULL, &cc, "/echo");
+    fix_up_pinging(&f);
     nst_world_run_until(f.l.w, f.cl.t_open + NST_SEC(600) + NST_MSEC(1000));
     const struct nst_ws_stats *cs = nst_ws_stats(f.cl.ws), *ss = nst_ws_stats(f.sv.c[0].ws);
     CHECK(!f.cl.closed);
@@ -200,12 +195,8 @@ static void test_keepalive(void)
  * closes the connection at exactly open + 40 s, counted. */
 static void test_pong_deadline(void)
 {
-    struct nst_ws_config cc;
-    nst_ws_config_default(&cc);
-    cc.ping_interval = NST_SEC(30);
-    cc.pong_timeout = NST_SEC(10);
     struct fix f;
-    fix_up(&f, NULL, &cc, "/echo");
+    fix_up_pinging(&f);
     struct nst_link_params lp;
     nst_link_params_default(&lp);
     lp.latency = NST_MSEC(20);

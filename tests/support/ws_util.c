@@ -68,6 +68,19 @@ static void on_listener(void *arg, int fd, int ev)
     }
 }
 
+/* A listener on st:port whose readiness goes to cb. */
+static int listen_on(struct nst_stack *st, uint16_t port, nst_event_cb cb, void *arg)
+{
+    int fd = nst_socket(st, NST_SOCK_STREAM);
+    int one = 1;
+    nst_setsockopt(st, fd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
+    struct nst_sockaddr a = {0, port};
+    REQUIRE(nst_bind(st, fd, &a) == 0);
+    REQUIRE(nst_listen(st, fd, 16) == 0);
+    REQUIRE(nst_socket_set_event_cb(st, fd, cb, arg) == 0);
+    return fd;
+}
+
 void wu_server_start(struct wu_server *sv, struct nst_stack *st, uint16_t port, const struct nst_ws_config *cfg)
 {
     memset(sv, 0, sizeof(*sv));
@@ -77,13 +90,7 @@ void wu_server_start(struct wu_server *sv, struct nst_stack *st, uint16_t port, 
     else
         nst_ws_config_default(&sv->cfg);
     sv->cfg.shared = &sv->shared;
-    sv->lfd = nst_socket(st, NST_SOCK_STREAM);
-    int one = 1;
-    nst_setsockopt(st, sv->lfd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
-    struct nst_sockaddr a = {0, port};
-    REQUIRE(nst_bind(st, sv->lfd, &a) == 0);
-    REQUIRE(nst_listen(st, sv->lfd, 16) == 0);
-    REQUIRE(nst_socket_set_event_cb(st, sv->lfd, on_listener, sv) == 0);
+    sv->lfd = listen_on(st, port, on_listener, sv);
 }
 
 void wu_end_free(struct wu_end *e)
@@ -179,13 +186,7 @@ void wu_raw_listen(struct wu_raw *r, struct tt_lab *l, uint16_t port)
     memset(r, 0, sizeof(*r));
     r->st = l->ldn;
     r->fd = -1;
-    r->lfd = nst_socket(r->st, NST_SOCK_STREAM);
-    int one = 1;
-    nst_setsockopt(r->st, r->lfd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
-    struct nst_sockaddr a = {0, port};
-    REQUIRE(nst_bind(r->st, r->lfd, &a) == 0);
-    REQUIRE(nst_listen(r->st, r->lfd, 4) == 0);
-    REQUIRE(nst_socket_set_event_cb(r->st, r->lfd, on_raw_listener, r) == 0);
+    r->lfd = listen_on(r->st, port, on_raw_listener, r);
 }
 
 void wu_raw_send(struct wu_raw *r, const void *data, size_t len)
