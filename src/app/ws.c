@@ -70,8 +70,10 @@ struct nst_ws {
     char protocol[NST_WS_TEXT_MAX], extensions[NST_WS_TEXT_MAX], path[NST_WS_TEXT_MAX];
     /* Receiving. */
     struct nst_utf8 utf8;
-    int in_text, in_ctrl, bad_utf8;
+    int in_text, in_ctrl;
+    int failed;                      /* we failed the connection: deliver nothing more */
     int eof;                         /* the peer's FIN */
+    int shut;                        /* our FIN is sent */
     int close_counted, app_closed, peer_closed_first;
     /* Keep-alive and closing. */
     struct nst_app_timer *ping_t, *pong_t, *close_t, *kick_t;
@@ -149,6 +151,14 @@ static int close_code(struct nst_ws *ws)
     return NST_WS_ABNORMAL;
 }
 
+/* Sends our FIN once every byte we have for the stream is written (a
+ * refusal's response, or frames). */
+static void shut_when_written(struct nst_ws *ws)
+{
+    if (!ws->shut && ws->out_off == ws->out_len && !ws->olen && nst_stream_shutdown(ws->s) != -EAGAIN)
+        ws->shut = 1;
+}
+
 /* Our side is done (close frame sent, or a failed handshake answered):
  * send FIN and wait for the peer's (RFC 6455 7.1.1: the server closes
  * TCP first; a client waits for it, and so does close_timeout). */
@@ -161,7 +171,7 @@ static void start_closing(struct nst_ws *ws)
     nst_app_timer_cancel(ws->pong_t);
     if (!nst_app_timer_armed(ws->close_t))
         nst_app_timer_arm(ws->close_t, nst_stack_now(ws->st) + ws->cfg.close_timeout);
-    nst_stream_shutdown(ws->s);
+    shut_when_written(ws);
 }
 
 /* ---- wslay's callbacks -------------------------------------------------- */
@@ -283,9 +293,9 @@ static int on_wslay_genmask(wslay_event_context_ptr wc, uint8_t *buf, size_t len
  * more reading. */
 static void fail(struct nst_ws *ws, int code)
 {
-    if (ws->bad_utf8 || wslay_event_get_close_sent(ws->wc))
+    if (ws->failed || wslay_event_get_close_sent(ws->wc))
         return;
-    ws->bad_utf8 = code == NST_WS_INVALID_PAYLOAD;
+    ws->failed = 1;
     wslay_event_queue_close(ws->wc, (uint16_t)code, NULL, 0);
     wslay_event_shutdown_read(ws->wc);
 }
@@ -312,7 +322,7 @@ static void on_frame_chunk(wslay_event_context_ptr wc, const struct wslay_event_
 {
     (void)wc;
     struct nst_ws *ws = arg;
-    if (!ws->in_ctrl && ws->in_text && !ws->bad_utf8 && nst_utf8_feed(&ws->utf8, a->data, a->data_length))
+    if (!ws->in_ctrl && ws->in_text && !ws->failed && nst_utf8_feed(&ws->utf8, a->data, a->data_length))
         fail(ws, NST_WS_INVALID_PAYLOAD);
 }
 
@@ -333,7 +343,7 @@ static void on_close_frame(struct nst_ws *ws, const struct wslay_event_on_msg_re
         wslay_event_queue_close(ws->wc, NST_WS_PROTOCOL_ERROR, NULL, 0);
     } else if (a->msg_length > 2 && !nst_utf8_valid(a->msg + 2, a->msg_length - 2)) {
         ws->peer_closed_first = 0;
-        ws->bad_utf8 = 1;
+        ws->failed = 1;
         wslay_event_queue_close(ws->wc, NST_WS_INVALID_PAYLOAD, NULL, 0);
     }
 }
@@ -345,7 +355,7 @@ static void on_msg(wslay_event_context_ptr wc, const struct wslay_event_on_msg_r
     switch (a->opcode) {
     case WSLAY_TEXT_FRAME:
     case WSLAY_BINARY_FRAME:
-        if (ws->bad_utf8 || ws->state != WS_OPEN)
+        if (ws->failed || ws->state != WS_OPEN)
             return;
         if (a->opcode == WSLAY_TEXT_FRAME && !nst_utf8_complete(&ws->utf8)) {
             fail(ws, NST_WS_INVALID_PAYLOAD); /* ends inside a character */
@@ -468,8 +478,10 @@ static void pump_frames(struct nst_ws *ws)
             return;
         }
     }
-    if (ws->state == WS_CLOSING)
+    if (ws->state == WS_CLOSING) {
+        shut_when_written(ws);
         drain_closing(ws);
+    }
 }
 
 static int open_framing(struct nst_ws *ws);
@@ -571,7 +583,8 @@ static void step(struct nst_ws *ws)
             return;
         pump_frames(ws);
     } else if (ws->state == WS_CLOSING) {
-        flush_handshake(ws);
+        if (flush_handshake(ws))
+            shut_when_written(ws);
         if (ws->state == WS_CLOSING)
             drain_closing(ws);
     }
