@@ -8,7 +8,8 @@
  *     exact time; the server never learns;
  *   - pings every 30 s (half the timeout) keep the flow alive for ten
  *     minutes in both modes;
- *   - a flow unknown to the box is dropped; the table is bounded. */
+ *   - segments of a forgotten flow are dropped and counted; the table is
+ *     bounded (a SYN finding it full is dropped). */
 #include "support/ws_util.h"
 #include "test.h"
 
@@ -154,10 +155,35 @@ static void test_pings_keep_alive(void)
     }
 }
 
+/* The table holds 4 flows: the WebSocket and 3 more connections fill it;
+ * the SYNs of a fifth are dropped (each retry counted), and it never
+ * connects; the first four are untouched. */
+static void test_table_bound(void)
+{
+    struct box_fix f;
+    box_up(&f, NST_IDLE_RST, 0);
+    int fds[4];
+    for (int i = 0; i < 4; i++)
+        fds[i] = tt_client_fd(&f.l, WU_PORT);
+    nst_world_run_for(f.l.w, NST_SEC(2));
+    const struct nst_idle_box_stats *bs = nst_idle_box_stats(f.box);
+    CHECK_EQ(bs->flows_seen, 4);
+    CHECK_EQ(bs->active, 4);
+    CHECK_EQ(bs->table_full, 2); /* the fifth's SYN at 0 s and its retry at 1 s */
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(nst_socket_events(f.l.ny, fds[i]) & NST_EV_OUT, NST_EV_OUT);
+    CHECK_EQ(nst_socket_events(f.l.ny, fds[3]) & NST_EV_OUT, 0);
+    CHECK(!f.cl.closed);
+    for (int i = 0; i < 4; i++)
+        nst_close(f.l.ny, fds[i]);
+    box_down(&f);
+}
+
 int main(void)
 {
     RUN(test_rst_mode);
     RUN(test_silent_mode);
     RUN(test_pings_keep_alive);
+    RUN(test_table_bound);
     return nst_test_done();
 }
