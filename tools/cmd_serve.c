@@ -32,6 +32,8 @@ static const struct service services[] = {
      serve_sink_sha256},
     {"http", "HTTP/1.1 (the library's server): a page at /, or --root DIR's files", NST_SOCK_STREAM, NULL,
      serve_http},
+    {"ws", "WebSocket (RFC 6455): echo, and a broadcast room at /chat", NST_SOCK_STREAM, serve_ws_accept, NULL},
+    /* tls stays last: SERVICE_TLS */
     {"tls", "the same HTTP/1.1 server over TLS 1.2/1.3 (--cert, --key)", NST_SOCK_STREAM, NULL, serve_http, 1},
 };
 #define SERVICE_TLS (NSERVICES - 1)
@@ -373,6 +375,7 @@ static int serve_run(struct server *sv, const struct serve_args *a)
     }
     if (sv->tls)
         nst_tls_stats_print(sv->tls, stdout);
+    serve_ws_report(sv);
     tap_host_print_stats(stdout, &sv->h);
     /* Out before the loop is freed: that unblocks SIGINT/SIGTERM, and a
      * second one pending would end the process at once. */
@@ -383,6 +386,7 @@ static int serve_run(struct server *sv, const struct serve_args *a)
 static void serve_free(struct server *sv)
 {
     serve_control_stop(sv->control); /* before the run loop it is registered with goes */
+    serve_ws_free(sv);
     for (int fd = 0; fd < SERVE_MAX_FDS; fd++)
         if (sv->own[fd].conn)
             serve_conn_close(sv, fd);

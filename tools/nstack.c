@@ -29,6 +29,7 @@ static void usage(FILE *f)
                "  serve        run an nstack host on a Linux TAP device (answers ARP, ping, services)\n"
                "  connect      an nstack TCP client on a Linux TAP device: send or receive a stream\n"
                "  get          fetch a URL over HTTP/HTTPS: from a lab host, or with --tap a real one\n"
+               "  ws           a WebSocket client on a Linux TAP device: send lines, print messages\n"
                "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n"
                "  ss           list sockets like iproute2's ss: a running nstack (--control) or a lab host\n"
                "  netstat -s   every counter, like netstat -s\n\n"
@@ -58,6 +59,8 @@ int main(int argc, char **argv)
         return nst_cmd_connect(argc - 1, argv + 1);
     if (!strcmp(cmd, "get"))
         return nst_cmd_get(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ws"))
+        return nst_cmd_ws(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
     if (!strcmp(cmd, "ss") || !strcmp(cmd, "netstat"))

@@ -22,6 +22,7 @@
 
 struct server;
 struct digest;
+struct serve_ws;
 struct nst_control;
 struct nst_tls_ctx;
 struct nst_http_server;
@@ -80,6 +81,7 @@ struct server {
     struct nst_http_static *http_root; /* --root: its files; NULL: the built-in page */
     size_t http_service;        /* the http entry of the services table (its stats) */
     size_t https_service;       /* the tls entry (its stats) */
+    struct serve_ws *ws;         /* --ws: its connections (tools/serve_ws.c) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };
 
@@ -113,5 +115,9 @@ void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
 int serve_http_start(struct server *sv, size_t service, int tls, const char *root);
 void serve_http_report(const struct server *sv, const char *name);
 void serve_http_stop(struct server *sv);
+/* --ws: the listener's handler; the summary; frees the connections. */
+void serve_ws_accept(struct server *sv, int fd, int events);
+void serve_ws_report(struct server *sv);
+void serve_ws_free(struct server *sv);
 
 #endif

@@ -106,7 +106,7 @@ struct nst_demo_opts {
     const char *out_dir;   /* pcaps are written here (created); NULL: none */
     const char *only;      /* run just this scenario (by name), NULL: all */
     /* Scenarios from libraries above libnstack, run after its own, ending
-     * with a NULL name: nst_demo_app_scenarios (nstack_app: TLS). */
+     * with a NULL name: nst_demo_app_scenarios (nstack_app: TLS, WebSocket). */
     const struct nst_demo_scenario *more;
 };
 void nst_demo_opts_default(struct nst_demo_opts *o);
@@ -119,6 +119,9 @@ extern const char *const nst_demo_scenarios[][2];
  * SYN with plain TCP, TLS 1.3 and 1.2, full and resumed, and 0-RTT. */
 extern const struct nst_demo_scenario nst_demo_app_scenarios[];
 int nst_demo_tls(const struct nst_demo_opts *o, FILE *out);
+/* In nstack_app (it needs WebSocket): "websocket", through an idle-timeout
+ * box (src/lab/lab_websocket.c). */
+int nst_demo_websocket(const struct nst_demo_opts *o, FILE *out);
 
 /* ---- A scenario's world, kept for inspection (nstack ss --scenario) ------ */
 struct nst_lab_snapshot {

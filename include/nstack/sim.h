@@ -47,6 +47,7 @@ struct nst_sim_link_stats {
     uint64_t corrupted;
     uint64_t bytes_delivered;
     uint64_t ce_marked;     /* ECT datagrams marked CE (ecn_mark_threshold) */
+    uint64_t box_drops;     /* dropped by a middlebox in the wire (nst_idle_box) */
 };
 
 struct nst_world *nst_world_new(uint64_t seed);
@@ -93,5 +94,43 @@ int nst_world_run_until_cond(struct nst_world *w, int (*pred)(void *arg), void *
 int nst_world_run_until_events(struct nst_world *w, struct nst_stack *st, int fd, int mask, nst_time_t deadline);
 /* Earliest pending event or stack deadline, NST_TIME_NEVER if none. */
 nst_time_t nst_world_next_event(const struct nst_world *w);
+
+/* ---- An idle-timeout middlebox ------------------------------------------
+ *
+ * A box in a link's wire that tracks TCP flows (any, IPv4) and drops a
+ * flow idle (no segment either way) for idle_timeout, as real networks do:
+ *   NST_IDLE_RST     a load balancer: at exactly idle_timeout it sends
+ *                    each end a RST with the sequence number that end
+ *                    expects (RFC 9293 3.10.7.4 / RFC 5961 accept it), and
+ *                    forgets the flow;
+ *   NST_IDLE_SILENT  a NAT or firewall: it forgets the flow without a word;
+ *                    its later segments are dropped, so the ends learn
+ *                    only by sending (retransmissions, then TCP's timeout).
+ * A segment without SYN of a flow the box does not know is dropped in both
+ * modes (counted). The flow table is bounded: a SYN finding it full is
+ * dropped. It sits right after the sending side's capture point. */
+enum nst_idle_box_mode { NST_IDLE_RST, NST_IDLE_SILENT };
+
+struct nst_idle_box_config {
+    nst_time_t idle_timeout; /* 60 s */
+    int mode;                /* enum nst_idle_box_mode; NST_IDLE_RST */
+    unsigned max_flows;      /* 1024 */
+};
+void nst_idle_box_config_default(struct nst_idle_box_config *c);
+
+struct nst_idle_box_stats {
+    uint64_t flows_seen;      /* flows that entered the table (a SYN) */
+    uint64_t flows_closed;    /* left after FIN both ways or a RST */
+    uint64_t flows_expired;   /* dropped for idleness */
+    uint64_t rsts_sent;       /* NST_IDLE_RST: two per expired flow */
+    uint64_t unknown_dropped; /* segments of flows not in the table (forgotten ones) */
+    uint64_t table_full;      /* SYNs dropped because the table was full */
+    uint64_t active;          /* flows in the table now */
+};
+
+struct nst_idle_box;
+/* Puts a box into link l (the link owns it). NULL on ENOMEM. */
+struct nst_idle_box *nst_idle_box_attach(struct nst_sim_link *l, const struct nst_idle_box_config *c);
+const struct nst_idle_box_stats *nst_idle_box_stats(const struct nst_idle_box *b);
 
 #endif

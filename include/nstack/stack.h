@@ -157,6 +157,11 @@ int nst_stack_poll(struct nst_stack *st, nst_time_t now);
 nst_time_t nst_stack_next_deadline(const struct nst_stack *st);
 /* The time the stack was last given. */
 nst_time_t nst_stack_now(const struct nst_stack *st);
+/* Fills buf with bytes from the stack's own generator (seeded like its
+ * ISNs: OS entropy, or `seed` when deterministic), for applications that
+ * need unpredictable bytes without a clock or global state (WebSocket
+ * masking keys, RFC 6455 5.3). */
+void nst_stack_random(struct nst_stack *st, void *buf, size_t len);
 
 /* ---- Links and interfaces ---------------------------------------------- */
 

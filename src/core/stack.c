@@ -126,6 +126,8 @@ int nst_stack_poll(struct nst_stack *st, nst_time_t now)
 nst_time_t nst_stack_next_deadline(const struct nst_stack *st) { return nst_timer_heap_next(&st->timers); }
 nst_time_t nst_stack_now(const struct nst_stack *st) { return st->now; }
 
+void nst_stack_random(struct nst_stack *st, void *buf, size_t len) { nst_rng_fill(&st->rng, buf, len); }
+
 void nst_stack_input(struct nst_stack *st, int ifindex, const uint8_t *frame, size_t len, nst_time_t now)
 {
     advance(st, now);

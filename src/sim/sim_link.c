@@ -49,6 +49,9 @@ struct nst_sim_link {
     struct nst_pcap *pcap;
     nst_sim_observer_fn observer;
     void *observer_arg;
+    /* A middlebox in the wire (sim_world.h), or NULL. */
+    const struct nst_sim_box_ops *box_ops;
+    void *box;
 };
 
 struct frame_event {
@@ -354,9 +357,17 @@ static void capture(struct nst_sim_link *l, nst_time_t now, const uint8_t *frame
 /* nst_link_ops.send of both interfaces; ctx is the sending direction.
  * Drops decided by the network (too big, queue full, loss) are silent, as
  * on a real wire: the sender sees success. */
-static int sim_link_send(void *ctx, const uint8_t *frame, size_t len)
+static int link_carry(struct sim_dir *d, const uint8_t *frame, size_t len, int from_box);
+
+static int sim_link_send(void *ctx, const uint8_t *frame, size_t len) { return link_carry(ctx, frame, len, 0); }
+
+int nst_sim_link_inject(struct nst_sim_link *l, int dir, const uint8_t *frame, size_t len)
 {
-    struct sim_dir *d = ctx;
+    return link_carry(&l->d[dir], frame, len, 1);
+}
+
+static int link_carry(struct sim_dir *d, const uint8_t *frame, size_t len, int from_box)
+{
     struct nst_sim_link *l = d->link;
     nst_time_t now = nst_world_now(l->w);
     d->stats.offered++;
@@ -367,6 +378,13 @@ static int sim_link_send(void *ctx, const uint8_t *frame, size_t len)
     capture(l, now, frame, len);
     if (l->observer)
         l->observer(l->observer_arg, NST_SIM_OFFERED, d->dir, now, frame, len);
+    /* The middlebox sits right after the sender's capture point: the
+     * capture shows what the sender sent (a retransmission the box drops
+     * too), the box decides what travels on. */
+    if (l->box_ops && !from_box && !l->box_ops->pass(l->box, d->dir, now, frame, len)) {
+        d->stats.box_drops++;
+        return 0;
+    }
     if (len > (size_t)l->p.mtu + ETH_HDR_LEN) {
         d->stats.too_big++;
         return 0;
@@ -461,6 +479,8 @@ void nst_sim_link_free(struct nst_sim_link *l)
     if (!l)
         return;
     nst_pcap_close(l->pcap);
+    if (l->box_ops)
+        l->box_ops->free(l->box);
     for (int i = 0; i < 2; i++)
         free(l->d[i].waiting);
     free(l);
@@ -505,3 +525,13 @@ int nst_sim_link_ifindex(const struct nst_sim_link *l, int side)
         return -EINVAL;
     return l->ifindex[side] >= 0 ? l->ifindex[side] : -ENODEV;
 }
+
+void nst_sim_link_set_box(struct nst_sim_link *l, const struct nst_sim_box_ops *ops, void *box)
+{
+    if (l->box_ops)
+        l->box_ops->free(l->box);
+    l->box_ops = ops;
+    l->box = box;
+}
+
+struct nst_world *nst_sim_link_world(const struct nst_sim_link *l) { return l->w; }

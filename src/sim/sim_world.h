@@ -38,4 +38,18 @@ int nst_world_has_host(const struct nst_world *w, const struct nst_stack *st);
 /* sim_link.c */
 void nst_sim_link_free(struct nst_sim_link *l);
 
+/* A middlebox in a link's wire (idle_box.c): pass() sees every frame a
+ * stack offers to the link, after the capture, and returns 1 to let it
+ * travel on, 0 to drop it (counted as box_drops). The box may put frames
+ * of its own on the wire with nst_sim_link_inject (captured, queued and
+ * impaired like any other, not shown to pass()). The link owns the box
+ * (free() at the link's end). */
+struct nst_sim_box_ops {
+    int (*pass)(void *box, int dir, nst_time_t now, const uint8_t *frame, size_t len);
+    void (*free)(void *box);
+};
+void nst_sim_link_set_box(struct nst_sim_link *l, const struct nst_sim_box_ops *ops, void *box);
+int nst_sim_link_inject(struct nst_sim_link *l, int dir, const uint8_t *frame, size_t len);
+struct nst_world *nst_sim_link_world(const struct nst_sim_link *l);
+
 #endif
