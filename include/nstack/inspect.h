@@ -20,6 +20,9 @@
 #include "stats.h"
 #include "socket.h"
 #include "tcp_info.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* Protocols, as a mask (nst_ss_opts.protos). */
 enum {
@@ -98,5 +101,7 @@ void nst_netstat_print(const struct nst_stack *st, FILE *out);
 /* Runs one inspection command line: "ss [ARGS]" or "netstat -s".
  * 0, or -EINVAL (a line "error: ..." is printed to out). */
 int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out);
+
+NST_API_END
 
 #endif

@@ -13,6 +13,9 @@
 #define NSTACK_LAB_H
 
 #include "sim.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 #define NST_LAB_NY_ADDR NST_IP4(10, 0, 1, 2)
 #define NST_LAB_LONDON_ADDR NST_IP4(10, 0, 4, 2)
@@ -137,5 +140,7 @@ int nst_lab_snapshot(const char *name, uint64_t seed, struct nst_lab_snapshot *s
 void nst_lab_snapshot_free(struct nst_lab_snapshot *s);
 /* The scenarios nst_lab_snapshot knows, NULL-terminated. */
 extern const char *const nst_lab_snapshot_names[];
+
+NST_API_END
 
 #endif

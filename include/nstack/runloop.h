@@ -16,6 +16,9 @@
 #define NSTACK_RUNLOOP_H
 
 #include "stack.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_runloop;
 struct nst_tap;
@@ -76,5 +79,7 @@ int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(voi
 void nst_runloop_stop(struct nst_runloop *rl);
 /* The loop's time: the clock as last read. */
 nst_time_t nst_runloop_now(const struct nst_runloop *rl);
+
+NST_API_END
 
 #endif

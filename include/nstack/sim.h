@@ -10,6 +10,9 @@
 #define NSTACK_SIM_H
 
 #include "stack.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_link_params {
     nst_time_t latency;     /* one-way propagation delay */
@@ -93,5 +96,7 @@ int nst_world_run_until_cond(struct nst_world *w, int (*pred)(void *arg), void *
 int nst_world_run_until_events(struct nst_world *w, struct nst_stack *st, int fd, int mask, nst_time_t deadline);
 /* Earliest pending event or stack deadline, NST_TIME_NEVER if none. */
 nst_time_t nst_world_next_event(const struct nst_world *w);
+
+NST_API_END
 
 #endif

@@ -9,6 +9,9 @@
 #define NSTACK_SOCKET_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 enum nst_sock_type {
     NST_SOCK_STREAM = 1, /* TCP */
@@ -166,5 +169,7 @@ const char *nst_socket_get_note(struct nst_stack *st, int fd);
  * The TTL of outgoing requests is set with NST_IP_TTL. Ping sockets have no
  * ports, so recvfrom() reports in from->port the IP TTL the message arrived
  * with (what ping prints as ttl=). */
+
+NST_API_END
 
 #endif

@@ -11,6 +11,9 @@
 #define NSTACK_STACK_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 #define NST_TCP_MAX_SOURCE_ADDRS 8
 
@@ -274,5 +277,7 @@ struct nst_arp_info {
 /* A permanent entry (like `arp -s`). 0, -EINVAL or -ENOBUFS. */
 int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const struct nst_mac *mac);
 int nst_arp_list(const struct nst_stack *st, struct nst_arp_info *out, int max);
+
+NST_API_END
 
 #endif

@@ -30,6 +30,9 @@
 #define NSTACK_STREAM_H
 
 #include "socket.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_stream;
 
@@ -95,5 +98,7 @@ int nst_stream_is_tls(const struct nst_stream *s);
 void nst_stream_set_callback(struct nst_stream *s, nst_stream_cb cb, void *arg);
 struct nst_stack *nst_stream_stack(const struct nst_stream *s);
 int nst_stream_fd(const struct nst_stream *s);
+
+NST_API_END
 
 #endif

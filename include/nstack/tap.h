@@ -19,6 +19,9 @@
 #define NSTACK_TAP_H
 
 #include "stack.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* One direction's impairment. Per frame, in this order, a draw is taken
  * only for a probability > 0 (so a clean direction uses no randomness):
@@ -137,5 +140,7 @@ void nst_tap_advance(struct nst_tap *tap, nst_time_t now);
 nst_time_t nst_tap_next_deadline(const struct nst_tap *tap);
 
 const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap);
+
+NST_API_END
 
 #endif

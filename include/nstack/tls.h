@@ -51,6 +51,9 @@
 #include <stdio.h>
 
 #include "stream.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* OpenSSL's X509 and EVP_PKEY, without including OpenSSL's headers. */
 struct x509_st;
@@ -209,5 +212,7 @@ int nst_tls_make_test_pki(struct nst_tls_test_pki *out, const char *names, int d
 void nst_tls_test_pki_free(struct nst_tls_test_pki *p);
 /* Writes ca.pem, cert.pem and key.pem (mode 0600) into dir. 0 or -errno. */
 int nst_tls_test_pki_write(const struct nst_tls_test_pki *p, const char *dir);
+
+NST_API_END
 
 #endif
