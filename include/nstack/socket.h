@@ -52,7 +52,9 @@ enum {
     NST_SO_KEEPALIVE,
     NST_SO_LINGER,      /* struct nst_linger */
     NST_SO_REUSEADDR,
-    NST_SO_ERROR,       /* get only: pending error, cleared on read */
+    NST_SO_ERROR,       /* get only: the pending error as a positive errno (ECONNREFUSED,
+                         * ECONNRESET, ETIMEDOUT, EHOSTUNREACH...) or 0; reading clears it
+                         * (NST_EV_ERR goes with it) */
     NST_SO_TYPE,
     /* NST_IPPROTO_IP */
     NST_IP_TTL = 32,
@@ -72,9 +74,24 @@ enum {
                           * as the next bytes of the stream); 0 if none */
 };
 
+/* NST_SO_LINGER (TCP). nst_close never blocks, so:
+ *   l_onoff 0: close is a normal close (FIN after the data still queued),
+ *     in the background.
+ *   l_onoff 1, l_linger 0: close aborts: a RST is sent, queued data is
+ *     thrown away, the peer reads ECONNRESET (RFC 9293 3.10.5 ABORT).
+ *   l_onoff 1, l_linger > 0: close returns 0 at once and the connection
+ *     closes normally in the background, exactly as with l_onoff 0. Linux
+ *     blocks in close() up to l_linger seconds for the close to complete,
+ *     also on an O_NONBLOCK socket (inet_release ignores O_NONBLOCK), then
+ *     returns 0 and lets the connection finish normally too; what a peer
+ *     sees is the same. A program that wants to know when its data was
+ *     acknowledged shuts down (NST_SHUT_WR) and waits for NST_TCP_INFO's
+ *     unacked to reach 0, or for the peer's EOF.
+ * A negative l_linger is taken as 0. A close that leaves unread data in
+ * the receive buffer always aborts (RFC 2525 2.17), as Linux's. */
 struct nst_linger {
     int l_onoff;
-    int l_linger; /* seconds; 0 with l_onoff: close() sends RST */
+    int l_linger; /* seconds */
 };
 
 int nst_socket(struct nst_stack *st, int type);
