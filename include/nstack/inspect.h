@@ -62,6 +62,7 @@ struct nst_sock_summary {
     unsigned close_wait_leaks; /* connections flagged right now */
 };
 
+/* Counts the n entries of v (from nst_sock_list) into *out. */
 void nst_sock_summarize(const struct nst_sock_entry *v, int n, struct nst_sock_summary *out);
 
 /* What `ss` is asked to show. nst_ss_parse() fills it from ss's own

@@ -52,6 +52,8 @@ struct nst_sim_link_stats {
     uint64_t ce_marked;     /* ECT datagrams marked CE (ecn_mark_threshold) */
 };
 
+/* A new world at time 0 whose randomness all derives from seed. NULL on
+ * ENOMEM. */
 struct nst_world *nst_world_new(uint64_t seed);
 void nst_world_free(struct nst_world *w); /* frees its stacks too */
 
@@ -84,6 +86,7 @@ void nst_sim_link_observe(struct nst_sim_link *l, nst_sim_observer_fn fn, void *
 const struct nst_sim_link_stats *nst_sim_link_stats(const struct nst_sim_link *l, int dir);
 int nst_sim_link_ifindex(const struct nst_sim_link *l, int side);
 
+/* The world's virtual time (ns since it was made). */
 nst_time_t nst_world_now(const struct nst_world *w);
 /* Runs events and stack timers in time order up to and including `until`. */
 void nst_world_run_until(struct nst_world *w, nst_time_t until);

@@ -94,6 +94,7 @@ struct nst_tcp_config {
     int hystart;
 };
 
+/* Fills c with the defaults written beside each field. */
 void nst_tcp_config_default(struct nst_tcp_config *c);
 
 struct nst_stack_config {
@@ -147,6 +148,7 @@ struct nst_stack_config {
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
 
+/* Fills cfg with the defaults written beside each field (TCP's too). */
 void nst_stack_config_default(struct nst_stack_config *cfg);
 
 /* Returns NULL on bad config or out of memory. */

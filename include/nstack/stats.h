@@ -79,6 +79,7 @@ struct nst_stats {
 #undef NST_STATS_FIELD
 };
 
+/* The stack's counters (valid while it lives; they only grow). */
 const struct nst_stats *nst_stack_stats(const struct nst_stack *st);
 
 /* Stack-wide TCP memory now (gauges, not counters): bytes of ring storage

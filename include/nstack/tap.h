@@ -109,6 +109,7 @@ int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *w
  * held frames. NULL is accepted. */
 void nst_tap_close(struct nst_tap *tap);
 
+/* The device's descriptor (for a poll loop), owned by the tap. */
 int nst_tap_fd(const struct nst_tap *tap);
 /* 1 if frames cross with a vnet header and the kernel's offloads are on
  * (see nst_tap_config.vnet_hdr), else 0. */
@@ -139,6 +140,7 @@ void nst_tap_advance(struct nst_tap *tap, nst_time_t now);
 /* When a held frame is next due, NST_TIME_NEVER if none is held. */
 nst_time_t nst_tap_next_deadline(const struct nst_tap *tap);
 
+/* The device's counters (valid while the tap is open). */
 const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap);
 
 NST_API_END

@@ -109,6 +109,7 @@ struct nst_tls_config {
     const char *keylog_file;
 };
 
+/* Fills c with the defaults written beside each field, for role. */
 void nst_tls_config_default(struct nst_tls_config *c, enum nst_tls_role role);
 /* Sets c->keylog_file from $SSLKEYLOGFILE if it is set (the string stays
  * owned by the environment). Returns 1 if it was set, 0 if not. */
@@ -190,6 +191,7 @@ struct nst_tls_stats {
     uint64_t alerts_sent, alerts_received;      /* all types, close_notify included */
     uint64_t alert_sent[NST_TLS_ALERTS], alert_received[NST_TLS_ALERTS]; /* by description */
 };
+/* The context's counters (valid while it lives). */
 const struct nst_tls_stats *nst_tls_ctx_stats(const struct nst_tls_ctx *ctx);
 /* Prints the non-zero counters, one "name value" per line. */
 void nst_tls_stats_print(const struct nst_tls_ctx *ctx, FILE *out);
