@@ -48,6 +48,7 @@ static nst_poll_data_t tag(uint64_t v) { return (nst_poll_data_t){.u64 = v}; }
 static int wait1(struct nst_pollset *ps, struct nst_poll_event *ev)
 {
     struct nst_poll_event evs[8];
+    memset(ev, 0, sizeof(*ev));
     int n = nst_pollset_wait(ps, evs, 8);
     if (n > 0)
         *ev = evs[0];
@@ -102,7 +103,7 @@ static void test_connect_and_accept(void)
     CHECK_EQ(nst_pollset_add(e.pb, e.lfd, NST_EV_IN, tag(100)), 0);
     int cfd = connect_to(&e, PORT);
     CHECK_EQ(nst_pollset_add(e.pa, cfd, NST_EV_IN | NST_EV_OUT | NST_EV_RDHUP, tag(7)), 0);
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(wait1(e.pa, &ev), 0); /* SYN_SENT: nothing yet */
     CHECK_EQ(wait1(e.pb, &ev), 0);
 
@@ -142,7 +143,7 @@ static void test_connect_refused(void)
     /* Asked only for OUT: ERR and HUP come anyway. */
     CHECK_EQ(nst_pollset_add(e.pa, cfd, NST_EV_OUT, tag(1)), 0);
     nst_world_run_until(e.w, t0 + NST_MSEC(4));
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(wait1(e.pa, &ev), 1);
     CHECK_EQ(ev.events, NST_EV_OUT | NST_EV_ERR | NST_EV_HUP);
     CHECK_EQ(nst_socket_events(e.a, cfd), NST_EV_IN | NST_EV_OUT | NST_EV_ERR | NST_EV_HUP | NST_EV_RDHUP);
@@ -164,7 +165,7 @@ static void test_data_eof_edge_and_level(void)
     establish(&e, &cfd, &sfd);
     CHECK_EQ(nst_pollset_add(e.pb, sfd, NST_EV_IN | NST_EV_RDHUP | NST_EV_ET, tag(2)), 0);
     CHECK_EQ(nst_pollset_add(e.pa, cfd, NST_EV_IN | NST_EV_RDHUP, tag(3)), 0);
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(wait1(e.pb, &ev), 0); /* nothing to read yet */
     CHECK_EQ(wait1(e.pa, &ev), 0);
 
@@ -215,7 +216,7 @@ static void test_reset(void)
     int cfd, sfd;
     establish(&e, &cfd, &sfd);
     CHECK_EQ(nst_pollset_add(e.pa, cfd, NST_EV_IN | NST_EV_OUT | NST_EV_RDHUP | NST_EV_ET, tag(5)), 0);
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(wait1(e.pa, &ev), 1); /* added while writable: reported */
     CHECK_EQ(ev.events, NST_EV_OUT);
     CHECK_EQ(wait1(e.pa, &ev), 0);
@@ -259,7 +260,7 @@ static void test_send_space_after_window_opens(void)
     }
     CHECK_EQ(nst_socket_events(e.a, cfd) & NST_EV_OUT, 0);
     CHECK_EQ(nst_pollset_add(e.pa, cfd, NST_EV_OUT | NST_EV_ET, tag(9)), 0);
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(wait1(e.pa, &ev), 0); /* full: not writable */
 
     size_t got = 0;
@@ -289,7 +290,7 @@ static void test_oneshot(void)
     CHECK_EQ(nst_pollset_add(e.pb, sfd, NST_EV_IN | NST_EV_ONESHOT, tag(4)), 0);
     CHECK_EQ(nst_send(e.a, cfd, "a", 1, 0), 1);
     nst_world_run_for(e.w, NST_MSEC(1));
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(wait1(e.pb, &ev), 1);
     CHECK_EQ(ev.events, NST_EV_IN);
     CHECK_EQ(wait1(e.pb, &ev), 0);
@@ -319,7 +320,7 @@ static void test_membership(void)
     CHECK_EQ(nst_pollset_del(other, sfd), -ENOENT);
     CHECK_EQ(nst_pollset_add(e.pb, 999, NST_EV_IN, tag(1)), -EBADF);
     CHECK_EQ(nst_pollset_add(e.pb, e.lfd, 0x40000, tag(1)), -EINVAL);
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     CHECK_EQ(nst_pollset_wait(e.pb, &ev, 0), -EINVAL);
     CHECK_EQ(nst_pollset_count(e.pb), 1);
 
@@ -355,7 +356,7 @@ static void test_round_robin(void)
     CHECK_EQ(nst_send(e.a, c1, "1", 1, 0), 1);
     CHECK_EQ(nst_send(e.a, c2, "2", 1, 0), 1);
     nst_world_run_for(e.w, NST_MSEC(1));
-    struct nst_poll_event ev;
+    struct nst_poll_event ev = {0};
     uint64_t seen[4];
     for (int i = 0; i < 4; i++) {
         CHECK_EQ(nst_pollset_wait(e.pb, &ev, 1), 1);
