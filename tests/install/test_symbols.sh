@@ -41,8 +41,15 @@ for s in $leaked; do
   grep -qE "extern .*\b$s\b" "${HEADERS[@]}" && continue
   echo "FAIL exported but not in a public header: $s"; fail=1
 done
+# The lab's TLS scenario (src/lab/lab_tls.c, declared in lab.h) is in the
+# static libnstack_app.a only: it uses the lab's internal helpers, which
+# libnstack.so does not export (CMakeLists.txt, nstack_lab_tls_objs).
+STATIC_ONLY="nst_demo_tls"
 missing=$(sort -u /tmp/nst_sym_lib.$$ /tmp/nst_sym_app.$$ | comm -13 - /tmp/nst_sym_decl.$$)
-for s in $missing; do echo "FAIL declared in a public header but not exported: $s"; fail=1; done
+for s in $missing; do
+  case " $STATIC_ONLY " in *" $s "*) continue ;; esac
+  echo "FAIL declared in a public header but not exported: $s"; fail=1
+done
 # The app library does not re-export libnstack, and libnstack has no OpenSSL.
 if ldd "$LIB" | grep -qE 'libssl|libcrypto'; then echo "FAIL libnstack.so links OpenSSL"; fail=1; fi
 ldd "$APP" | grep -q 'libssl' || { echo "FAIL libnstack_app.so does not link libssl"; fail=1; }
