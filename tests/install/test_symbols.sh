@@ -51,8 +51,11 @@ for s in $missing; do
   echo "FAIL declared in a public header but not exported: $s"; fail=1
 done
 # The app library does not re-export libnstack, and libnstack has no OpenSSL.
-if ldd "$LIB" | grep -qE 'libssl|libcrypto'; then echo "FAIL libnstack.so links OpenSSL"; fail=1; fi
-ldd "$APP" | grep -q 'libssl' || { echo "FAIL libnstack_app.so does not link libssl"; fail=1; }
+# (ldd's output taken whole first: with pipefail, grep -q leaving early
+# would fail the pipeline on ldd's SIGPIPE.)
+lib_deps=$(ldd "$LIB") app_deps=$(ldd "$APP")
+if grep -qE 'libssl|libcrypto' <<< "$lib_deps"; then echo "FAIL libnstack.so links OpenSSL"; fail=1; fi
+grep -q 'libssl' <<< "$app_deps" || { echo "FAIL libnstack_app.so does not link libssl"; fail=1; }
 n=$(wc -l < /tmp/nst_sym_lib.$$); m=$(wc -l < /tmp/nst_sym_app.$$)
 [ $fail -eq 0 ] && echo "ok   $n symbols in libnstack.so, $m in libnstack_app.so, all nst_* and declared"
 exit $fail
