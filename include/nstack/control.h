@@ -22,6 +22,9 @@
 #include <stdio.h>
 
 #include "runloop.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 #define NST_CONTROL_MAX_CLIENTS 4
 #define NST_CONTROL_MAX_REQUEST 1024
@@ -42,5 +45,7 @@ unsigned long nst_control_served(const struct nst_control *c);
  * 0 if an answer came that is not an error, 1 if the server answered
  * "error: ...", -errno otherwise (-ETIMEDOUT, -ECONNREFUSED, -ENOENT...). */
 int nst_control_query(const char *path, const char *request, FILE *out, int timeout_ms);
+
+NST_API_END
 
 #endif

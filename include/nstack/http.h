@@ -40,6 +40,9 @@
 
 #include "socket.h"
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_tls_ctx;
 
@@ -280,5 +283,7 @@ const char *nst_http_call_why(const struct nst_http_call *c);
 const struct nst_http_client_stats *nst_http_client_stats(const struct nst_http_client *cl);
 /* Ends every call (NST_HTTP_E_CANCELLED), closes every connection, frees. */
 void nst_http_client_free(struct nst_http_client *cl);
+
+NST_API_END
 
 #endif

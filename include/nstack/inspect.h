@@ -20,6 +20,9 @@
 #include "stats.h"
 #include "socket.h"
 #include "tcp_info.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* Protocols, as a mask (nst_ss_opts.protos). */
 enum {
@@ -59,6 +62,7 @@ struct nst_sock_summary {
     unsigned close_wait_leaks; /* connections flagged right now */
 };
 
+/* Counts the n entries of v (from nst_sock_list) into *out. */
 void nst_sock_summarize(const struct nst_sock_entry *v, int n, struct nst_sock_summary *out);
 
 /* What `ss` is asked to show. nst_ss_parse() fills it from ss's own
@@ -98,5 +102,7 @@ void nst_netstat_print(const struct nst_stack *st, FILE *out);
 /* Runs one inspection command line: "ss [ARGS]" or "netstat -s".
  * 0, or -EINVAL (a line "error: ..." is printed to out). */
 int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out);
+
+NST_API_END
 
 #endif

@@ -13,6 +13,9 @@
 #define NSTACK_LAB_H
 
 #include "sim.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 #define NST_LAB_NY_ADDR NST_IP4(10, 0, 1, 2)
 #define NST_LAB_LONDON_ADDR NST_IP4(10, 0, 4, 2)
@@ -34,6 +37,7 @@ struct nst_lab_path_opts {
     const struct nst_stack_config *host_cfg; /* NULL: defaults */
 };
 
+/* Fills o with the defaults written beside each field. */
 void nst_lab_path_opts_default(struct nst_lab_path_opts *o);
 /* Builds the path in a new world. 0 or -errno. */
 int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o);
@@ -60,6 +64,7 @@ struct nst_ping_result {
     nst_time_t elapsed;
 };
 
+/* Fills o with the defaults written beside each field. */
 void nst_ping_opts_default(struct nst_ping_opts *o);
 
 /* How a ping lets time pass: the simulator's world (nst_lab_ping) or a
@@ -109,6 +114,7 @@ struct nst_demo_opts {
      * with a NULL name: nst_demo_app_scenarios (nstack_app: TLS, WebSocket). */
     const struct nst_demo_scenario *more;
 };
+/* Seed 1, no captures, every scenario. */
 void nst_demo_opts_default(struct nst_demo_opts *o);
 /* Runs the article's scenarios and prints what they show. 0 if every
  * scenario's own checks held, 1 otherwise. */
@@ -148,5 +154,7 @@ extern const char *const nst_lab_snapshot_names[];
  * read timeouts. 0 if the scenario's checks held. */
 int nst_demo_keepalive(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_timeouts(const struct nst_demo_opts *o, FILE *out);
+
+NST_API_END
 
 #endif

@@ -12,5 +12,6 @@
 #include "sim.h"
 #include "pcap.h"
 #include "lab.h"
+#include <nstack/version.h> /* generated: the build tree's include/ */
 
 #endif

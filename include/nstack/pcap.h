@@ -4,6 +4,9 @@
 #define NSTACK_PCAP_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_pcap;
 
@@ -13,5 +16,7 @@ struct nst_pcap *nst_pcap_open(const char *path);
 int nst_pcap_write(struct nst_pcap *p, nst_time_t ts, const uint8_t *frame, size_t len);
 /* Flushes and closes; NULL is accepted. */
 void nst_pcap_close(struct nst_pcap *p);
+
+NST_API_END
 
 #endif

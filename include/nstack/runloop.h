@@ -16,6 +16,9 @@
 #define NSTACK_RUNLOOP_H
 
 #include "stack.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_runloop;
 struct nst_tap;
@@ -74,7 +77,37 @@ int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(voi
 /* Makes the current run, and every later one, return -EINTR; for callbacks
  * (the loop's own thread). */
 void nst_runloop_stop(struct nst_runloop *rl);
+/* ---- Inside another event loop (epoll, libuv, ...) -----------------------
+ *
+ * An application with a loop of its own does not call nst_runloop_run: it
+ * watches one descriptor and calls nst_runloop_run_once when it is ready
+ * (as libuv's uv_backend_fd). The descriptor is the loop's epoll: it turns
+ * readable when a TAP has frames, a descriptor registered with
+ * nst_runloop_add_fd is ready, or the stack's next timer (or a TAP's held
+ * frame) falls due — nst_runloop_run_once arms a timerfd inside it for
+ * that deadline before returning. So:
+ *
+ *     add nst_runloop_fd(rl) to your epoll (EPOLLIN, level-triggered);
+ *     call nst_runloop_run_once(rl) once at the start;
+ *     whenever your epoll reports it: nst_runloop_run_once(rl), then do the
+ *       socket work (a poll set's nst_pollset_wait, nst_recv, ...);
+ *     socket calls that queue output (nst_send, nst_close) may move the
+ *       stack's next deadline: call nst_runloop_run_once after them too
+ *       (cheap when nothing is due), or the timer fires at the old one.
+ *
+ * The descriptor belongs to the loop (closed by nst_runloop_free). */
+int nst_runloop_fd(const struct nst_runloop *rl);
+/* One turn without sleeping: reads the clock, takes in what the TAPs and
+ * registered descriptors have ready, runs the due timers and the step
+ * callback, and arms the loop's timer for what is due next. Returns the
+ * next deadline (loop time; NST_TIME_NEVER if none; the timer is armed for
+ * it, so waiting on nst_runloop_fd is enough), or -errno (-EINTR when
+ * stopped or a caught signal arrived, a TAP's failure). */
+nst_time_t nst_runloop_run_once(struct nst_runloop *rl);
+
 /* The loop's time: the clock as last read. */
 nst_time_t nst_runloop_now(const struct nst_runloop *rl);
+
+NST_API_END
 
 #endif

@@ -10,6 +10,9 @@
 #define NSTACK_SIM_H
 
 #include "stack.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_link_params {
     nst_time_t latency;     /* one-way propagation delay */
@@ -50,6 +53,8 @@ struct nst_sim_link_stats {
     uint64_t box_drops;     /* dropped by a middlebox in the wire (nst_idle_box) */
 };
 
+/* A new world at time 0 whose randomness all derives from seed. NULL on
+ * ENOMEM. */
 struct nst_world *nst_world_new(uint64_t seed);
 void nst_world_free(struct nst_world *w); /* frees its stacks too */
 
@@ -82,6 +87,7 @@ void nst_sim_link_observe(struct nst_sim_link *l, nst_sim_observer_fn fn, void *
 const struct nst_sim_link_stats *nst_sim_link_stats(const struct nst_sim_link *l, int dir);
 int nst_sim_link_ifindex(const struct nst_sim_link *l, int side);
 
+/* The world's virtual time (ns since it was made). */
 nst_time_t nst_world_now(const struct nst_world *w);
 /* Runs events and stack timers in time order up to and including `until`. */
 void nst_world_run_until(struct nst_world *w, nst_time_t until);
@@ -132,5 +138,7 @@ struct nst_idle_box;
 /* Puts a box into link l (the link owns it). NULL on ENOMEM. */
 struct nst_idle_box *nst_idle_box_attach(struct nst_sim_link *l, const struct nst_idle_box_config *c);
 const struct nst_idle_box_stats *nst_idle_box_stats(const struct nst_idle_box *b);
+
+NST_API_END
 
 #endif

@@ -2,13 +2,17 @@
  *
  * Descriptors are small integers local to one stack. Every call returns a
  * count or 0 on success and a negative errno code on failure (-EAGAIN when
- * it would block, -ECONNREFUSED, -EADDRNOTAVAIL, ...). Nothing blocks: wait
- * for readiness with nst_socket_events() (or an event callback) and drive the
- * stack with nst_stack_poll(). */
+ * it would block, -ECONNREFUSED, -EADDRNOTAVAIL, ...); a descriptor that is
+ * not open is -EBADF everywhere. Nothing blocks: wait for readiness with a
+ * poll set (<nstack/poll.h>), nst_socket_events() or an event callback, and
+ * drive the stack with nst_stack_input() / nst_stack_poll(). */
 #ifndef NSTACK_SOCKET_H
 #define NSTACK_SOCKET_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 enum nst_sock_type {
     NST_SOCK_STREAM = 1, /* TCP */
@@ -49,7 +53,9 @@ enum {
     NST_SO_KEEPALIVE,
     NST_SO_LINGER,      /* struct nst_linger */
     NST_SO_REUSEADDR,
-    NST_SO_ERROR,       /* get only: pending error, cleared on read */
+    NST_SO_ERROR,       /* get only: the pending error as a positive errno (ECONNREFUSED,
+                         * ECONNRESET, ETIMEDOUT, EHOSTUNREACH...) or 0; reading clears it
+                         * (NST_EV_ERR goes with it) */
     NST_SO_TYPE,
     /* NST_IPPROTO_IP */
     NST_IP_TTL = 32,
@@ -69,21 +75,67 @@ enum {
                           * as the next bytes of the stream); 0 if none */
 };
 
+/* NST_SO_LINGER (TCP). nst_close never blocks, so:
+ *   l_onoff 0: close is a normal close (FIN after the data still queued),
+ *     in the background.
+ *   l_onoff 1, l_linger 0: close aborts: a RST is sent, queued data is
+ *     thrown away, the peer reads ECONNRESET (RFC 9293 3.10.5 ABORT).
+ *   l_onoff 1, l_linger > 0: close returns 0 at once and the connection
+ *     closes normally in the background, exactly as with l_onoff 0. Linux
+ *     blocks in close() up to l_linger seconds for the close to complete,
+ *     also on an O_NONBLOCK socket (inet_release ignores O_NONBLOCK), then
+ *     returns 0 and lets the connection finish normally too; what a peer
+ *     sees is the same. A program that wants to know when its data was
+ *     acknowledged shuts down (NST_SHUT_WR) and waits for NST_TCP_INFO's
+ *     unacked to reach 0, or for the peer's EOF.
+ * A negative l_linger is taken as 0. A close that leaves unread data in
+ * the receive buffer always aborts (RFC 2525 2.17), as Linux's. */
 struct nst_linger {
     int l_onoff;
-    int l_linger; /* seconds; 0 with l_onoff: close() sends RST */
+    int l_linger; /* seconds */
 };
 
+/* A new socket of `type` (enum nst_sock_type): the lowest free descriptor
+ * (>= 3). -EPROTONOSUPPORT (bad type), -EMFILE (max_sockets), -ENOMEM. */
 int nst_socket(struct nst_stack *st, int type);
+/* Binds to addr (address 0: any of the stack's; port 0: an ephemeral
+ * one). 0, or -EBADF, -EINVAL (NULL addr, already bound or connected),
+ * -EADDRNOTAVAIL (not one of the stack's addresses, or no free ephemeral
+ * port), -EADDRINUSE (the port is taken; NST_SO_REUSEADDR relaxes it for
+ * TCP as Linux does), -EACCES (UDP: a broadcast address). */
 int nst_bind(struct nst_stack *st, int fd, const struct nst_sockaddr *addr);
+/* TCP: listens, with a queue of backlog connections ready to accept
+ * (clamped to [1, max_backlog]); unbound: an ephemeral port. Listening
+ * again changes the backlog. 0, or -EBADF, -EINVAL (connecting or
+ * connected), -EADDRINUSE, -ENOMEM, -EOPNOTSUPP (not TCP). */
 int nst_listen(struct nst_stack *st, int fd, int backlog);
-/* peer may be NULL. Returns a new descriptor or -EAGAIN. */
+/* A connection from the listener's queue: a new descriptor (its peer in
+ * *peer unless NULL), or -EAGAIN (none yet: wait for NST_EV_IN), -EINVAL
+ * (not listening), -EBADF, -EMFILE, -ENOMEM, -EOPNOTSUPP (not TCP). */
 int nst_accept(struct nst_stack *st, int fd, struct nst_sockaddr *peer);
 /* TCP: starts the handshake, returns -EINPROGRESS (then NST_EV_OUT when
- * established, or NST_EV_ERR). UDP: sets the default peer, returns 0. */
+ * established, or NST_EV_ERR with NST_SO_ERROR ECONNREFUSED, ETIMEDOUT,
+ * EHOSTUNREACH...); -EALREADY while it is under way, -EISCONN once
+ * connected, -ENETUNREACH (no route), -EADDRNOTAVAIL (no free local port
+ * toward addr), -EBADF, -EINVAL.
+ * UDP: sets the default peer, returns 0 (or -ENETUNREACH, -EINVAL). */
 int nst_connect(struct nst_stack *st, int fd, const struct nst_sockaddr *addr);
+/* Sends up to len bytes. TCP: returns how many the send buffer took (> 0,
+ * maybe fewer than len), -EAGAIN (the buffer is full: wait for
+ * NST_EV_OUT), -ENOTCONN (never connected), -EPIPE (after shutdown(WR) or
+ * close of the connection), or the pending error (-ECONNRESET...). UDP:
+ * one datagram, len or -EDESTADDRREQ (no peer), -EMSGSIZE, -ENOBUFS,
+ * -ENETUNREACH. Flags: NST_MSG_*; -EBADF as always. */
 ssize_t nst_send(struct nst_stack *st, int fd, const void *buf, size_t len, int flags);
+/* Receives up to len bytes: the count (> 0), 0 at the end of the stream
+ * (TCP: the peer's FIN, read after the data), -EAGAIN (nothing yet: wait
+ * for NST_EV_IN), -ENOTCONN, or the pending error (-ECONNRESET,
+ * -ETIMEDOUT...), which is returned once. NST_MSG_PEEK leaves the bytes.
+ * UDP: one datagram (truncated to len). */
 ssize_t nst_recv(struct nst_stack *st, int fd, void *buf, size_t len, int flags);
+/* nst_send/nst_recv with an address: the destination (UDP, ICMP; NULL:
+ * the connected peer; TCP ignores it) and the source (may be NULL). Same
+ * returns. */
 ssize_t nst_sendto(struct nst_stack *st, int fd, const void *buf, size_t len, int flags,
                    const struct nst_sockaddr *to);
 ssize_t nst_recvfrom(struct nst_stack *st, int fd, void *buf, size_t len, int flags, struct nst_sockaddr *from);
@@ -120,17 +172,32 @@ struct nst_wspan {
 };
 ssize_t nst_send_zc(struct nst_stack *st, int fd, struct nst_wspan span[2]);
 int nst_send_commit(struct nst_stack *st, int fd, size_t n);
+
+/* TCP: NST_SHUT_WR sends FIN after the queued data (later sends: -EPIPE);
+ * NST_SHUT_RD makes reads return 0; NST_SHUT_RDWR both. 0, or -EBADF,
+ * -EINVAL (bad how), -ENOTCONN (not connected). */
 int nst_shutdown(struct nst_stack *st, int fd, int how);
+/* Releases the descriptor (and removes it from its poll set). Never
+ * blocks: a TCP connection closes in the background (FIN after the queued
+ * data; see NST_SO_LINGER for the RST cases). 0 or -EBADF. */
 int nst_close(struct nst_stack *st, int fd);
+/* The local (getsockname) or remote (getpeername) address. 0, or -EBADF,
+ * -EINVAL (out NULL), -ENOTCONN (getpeername before the connection). */
 int nst_getsockname(struct nst_stack *st, int fd, struct nst_sockaddr *out);
 int nst_getpeername(struct nst_stack *st, int fd, struct nst_sockaddr *out);
+/* Options (the NST_SOL_SOCKET, NST_IPPROTO_IP and NST_IPPROTO_TCP names
+ * above; values are ints unless said). get: *len is the room at val in,
+ * the size written out. 0, or -EBADF, -EINVAL (bad value or size),
+ * -ENOPROTOOPT (an option this socket type lacks). */
 int nst_setsockopt(struct nst_stack *st, int fd, int level, int name, const void *val, size_t len);
 int nst_getsockopt(struct nst_stack *st, int fd, int level, int name, void *val, size_t *len);
 
 /* Current readiness mask of a descriptor (NST_EV_*), or -EBADF. */
 int nst_socket_events(struct nst_stack *st, int fd);
 
-/* Optional: called whenever a descriptor's readiness may have changed. */
+/* Optional: called whenever a descriptor's readiness may have changed
+ * (events: its current NST_EV_* mask). One per stack; NULL turns it off.
+ * For many descriptors a poll set (<nstack/poll.h>) is simpler. */
 typedef void (*nst_event_cb)(void *arg, int fd, int events);
 void nst_stack_set_event_cb(struct nst_stack *st, nst_event_cb cb, void *arg);
 
@@ -166,5 +233,7 @@ const char *nst_socket_get_note(struct nst_stack *st, int fd);
  * The TTL of outgoing requests is set with NST_IP_TTL. Ping sockets have no
  * ports, so recvfrom() reports in from->port the IP TTL the message arrived
  * with (what ping prints as ttl=). */
+
+NST_API_END
 
 #endif

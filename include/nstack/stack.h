@@ -11,6 +11,9 @@
 #define NSTACK_STACK_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 #define NST_TCP_MAX_SOURCE_ADDRS 8
 
@@ -91,6 +94,7 @@ struct nst_tcp_config {
     int hystart;
 };
 
+/* Fills c with the defaults written beside each field. */
 void nst_tcp_config_default(struct nst_tcp_config *c);
 
 struct nst_stack_config {
@@ -144,6 +148,7 @@ struct nst_stack_config {
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
 
+/* Fills cfg with the defaults written beside each field (TCP's too). */
 void nst_stack_config_default(struct nst_stack_config *cfg);
 
 /* Returns NULL on bad config or out of memory. */
@@ -279,5 +284,7 @@ struct nst_arp_info {
 /* A permanent entry (like `arp -s`). 0, -EINVAL or -ENOBUFS. */
 int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const struct nst_mac *mac);
 int nst_arp_list(const struct nst_stack *st, struct nst_arp_info *out, int max);
+
+NST_API_END
 
 #endif

@@ -7,6 +7,9 @@
 #define NSTACK_STATS_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 #define NST_STATS_LINK(X)                                                        \
     X(link, rx_frames) X(link, tx_frames) X(link, rx_bytes) X(link, tx_bytes)    \
@@ -77,6 +80,7 @@ struct nst_stats {
 #undef NST_STATS_FIELD
 };
 
+/* The stack's counters (valid while it lives; they only grow). */
 const struct nst_stats *nst_stack_stats(const struct nst_stack *st);
 
 /* Stack-wide TCP memory now (gauges, not counters): bytes of ring storage
@@ -95,5 +99,7 @@ void nst_tcp_mem_get(const struct nst_stack *st, struct nst_tcp_mem *out);
 void nst_stats_foreach(const struct nst_stats *s,
                        void (*fn)(void *arg, const char *layer, const char *name, uint64_t value),
                        void *arg);
+
+NST_API_END
 
 #endif

@@ -30,6 +30,9 @@
 #define NSTACK_STREAM_H
 
 #include "socket.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_stream;
 
@@ -92,8 +95,12 @@ const char *nst_stream_alpn(const struct nst_stream *s);
 /* 1 for a TLS stream, 0 for plain TCP. */
 int nst_stream_is_tls(const struct nst_stream *s);
 
+/* The application's callback (see above); NULL: none. */
 void nst_stream_set_callback(struct nst_stream *s, nst_stream_cb cb, void *arg);
+/* The stack and the TCP descriptor under the stream. */
 struct nst_stack *nst_stream_stack(const struct nst_stream *s);
 int nst_stream_fd(const struct nst_stream *s);
+
+NST_API_END
 
 #endif

@@ -19,6 +19,9 @@
 #define NSTACK_TAP_H
 
 #include "stack.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* One direction's impairment. Per frame, in this order, a draw is taken
  * only for a probability > 0 (so a clean direction uses no randomness):
@@ -106,6 +109,7 @@ int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *w
  * held frames. NULL is accepted. */
 void nst_tap_close(struct nst_tap *tap);
 
+/* The device's descriptor (for a poll loop), owned by the tap. */
 int nst_tap_fd(const struct nst_tap *tap);
 /* 1 if frames cross with a vnet header and the kernel's offloads are on
  * (see nst_tap_config.vnet_hdr), else 0. */
@@ -136,6 +140,9 @@ void nst_tap_advance(struct nst_tap *tap, nst_time_t now);
 /* When a held frame is next due, NST_TIME_NEVER if none is held. */
 nst_time_t nst_tap_next_deadline(const struct nst_tap *tap);
 
+/* The device's counters (valid while the tap is open). */
 const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap);
+
+NST_API_END
 
 #endif

@@ -5,6 +5,9 @@
 #define NSTACK_TCP_INFO_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* The connection states of RFC 9293 3.3.2. */
 enum nst_tcp_conn_state {
@@ -101,5 +104,7 @@ int nst_tcp_list(struct nst_stack *st, struct nst_tcp_info *out, int max);
  * for one TIME_WAIT record, which replaces the control block. */
 size_t nst_tcp_conn_size(void);
 size_t nst_tcp_timewait_size(void);
+
+NST_API_END
 
 #endif

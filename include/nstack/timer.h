@@ -16,6 +16,9 @@
 #define NSTACK_TIMER_H
 
 #include "types.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 struct nst_app_timer;
 typedef void (*nst_app_timer_fn)(void *arg, struct nst_app_timer *t);
@@ -34,5 +37,7 @@ int nst_app_timer_armed(const struct nst_app_timer *t);
 nst_time_t nst_app_timer_when(const struct nst_app_timer *t);
 /* Cancels and frees; NULL is ignored. */
 void nst_app_timer_free(struct nst_app_timer *t);
+
+NST_API_END
 
 #endif

@@ -51,6 +51,9 @@
 #include <stdio.h>
 
 #include "stream.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* OpenSSL's X509 and EVP_PKEY, without including OpenSSL's headers. */
 struct x509_st;
@@ -106,6 +109,7 @@ struct nst_tls_config {
     const char *keylog_file;
 };
 
+/* Fills c with the defaults written beside each field, for role. */
 void nst_tls_config_default(struct nst_tls_config *c, enum nst_tls_role role);
 /* Sets c->keylog_file from $SSLKEYLOGFILE if it is set (the string stays
  * owned by the environment). Returns 1 if it was set, 0 if not. */
@@ -187,6 +191,7 @@ struct nst_tls_stats {
     uint64_t alerts_sent, alerts_received;      /* all types, close_notify included */
     uint64_t alert_sent[NST_TLS_ALERTS], alert_received[NST_TLS_ALERTS]; /* by description */
 };
+/* The context's counters (valid while it lives). */
 const struct nst_tls_stats *nst_tls_ctx_stats(const struct nst_tls_ctx *ctx);
 /* Prints the non-zero counters, one "name value" per line. */
 void nst_tls_stats_print(const struct nst_tls_ctx *ctx, FILE *out);
@@ -209,5 +214,7 @@ int nst_tls_make_test_pki(struct nst_tls_test_pki *out, const char *names, int d
 void nst_tls_test_pki_free(struct nst_tls_test_pki *p);
 /* Writes ca.pem, cert.pem and key.pem (mode 0600) into dir. 0 or -errno. */
 int nst_tls_test_pki_write(const struct nst_tls_test_pki *p, const char *dir);
+
+NST_API_END
 
 #endif

@@ -10,6 +10,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "api.h"
+
+NST_API_BEGIN
+
 typedef int64_t nst_time_t; /* nanoseconds */
 
 #define NST_TIME_NEVER INT64_MAX
@@ -41,5 +45,7 @@ const char *nst_ip4_str(nst_ip4_t a, char *buf);
 const char *nst_mac_str(const struct nst_mac *m, char *buf);
 /* Parse "a.b.c.d" (and "a.b.c.d/len" with prefix_len != NULL). 0 or -EINVAL. */
 int nst_ip4_parse(const char *s, nst_ip4_t *out, uint8_t *prefix_len);
+
+NST_API_END
 
 #endif

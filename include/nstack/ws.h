@@ -18,6 +18,9 @@
 #define NSTACK_WS_H
 
 #include "stream.h"
+#include "api.h"
+
+NST_API_BEGIN
 
 /* RFC 6455 5.2 opcodes an application sees. */
 enum nst_ws_opcode { NST_WS_TEXT = 0x1, NST_WS_BINARY = 0x2 };
@@ -143,5 +146,7 @@ int nst_ws_error(const struct nst_ws *ws);
 const struct nst_ws_stats *nst_ws_stats(const struct nst_ws *ws);
 struct nst_stream *nst_ws_stream(const struct nst_ws *ws);
 void *nst_ws_arg(const struct nst_ws *ws);
+
+NST_API_END
 
 #endif

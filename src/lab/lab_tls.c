@@ -520,6 +520,10 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
 
 const struct nst_demo_scenario nst_demo_app_scenarios[] = {
     {"tls", "HTTPS: TLS 1.3 costs 2 round trips, TLS 1.2 3, resumption 2, 0-RTT 1 (80 ms each)", nst_demo_tls},
+    {"keep-alive", "10 requests New York -> London: keep-alive saves 9 handshakes (720 ms; 1.44 s with TLS 1.3)",
+     nst_demo_keepalive},
+    {"timeouts", "a hung server: the connect timeout never fires, the response and read timeouts do",
+     nst_demo_timeouts},
     {"websocket", "a WebSocket dies at 60 s idle behind a load balancer or a NAT; 30 s pings keep it alive",
      nst_demo_websocket},
     {NULL, NULL, NULL},

@@ -348,6 +348,27 @@ static int turn(struct nst_runloop *rl)
     return rl->step ? rl->step(rl->step_arg, rl->now) : 0;
 }
 
+int nst_runloop_fd(const struct nst_runloop *rl) { return rl->epfd; }
+
+nst_time_t nst_runloop_run_once(struct nst_runloop *rl)
+{
+    if (rl->stopped)
+        return -EINTR;
+    /* Collect what is ready (no sleep), then the turn proper, so frames
+     * read now are answered and their timers counted before arming. */
+    int err = wait_and_dispatch(rl, rl->now);
+    if (err)
+        return err;
+    turn(rl);
+    if (rl->error)
+        return rl->error;
+    if (rl->stopped)
+        return -EINTR;
+    nst_time_t wake = next_wake(rl, NST_TIME_NEVER);
+    err = arm_timer(rl, wake);
+    return err ? err : wake;
+}
+
 int nst_runloop_run(struct nst_runloop *rl, nst_time_t deadline, int (*pred)(void *arg), void *arg)
 {
     if (rl->stopped)

@@ -50,6 +50,7 @@ struct nst_sock {
     int type; /* enum nst_sock_type */
     const struct nst_proto_ops *ops;
     struct nst_sock_user *user; /* NULL until the application attaches something */
+    struct nst_poll_item *poll; /* its place in a poll set (pollset.c), or NULL */
 };
 
 struct nst_sock_table {
@@ -71,6 +72,12 @@ int nst_sock_install(struct nst_stack *st, struct nst_sock *s);
 struct nst_sock *nst_sock_get(struct nst_stack *st, int fd);
 /* Tells the application (event callback) that s's readiness may have changed. */
 void nst_sock_notify(struct nst_stack *st, struct nst_sock *s);
+
+/* Poll sets (pollset.c). nst_poll_item_notify puts s's item on its set's
+ * ready list: O(1), no allocation; called from nst_sock_notify.
+ * nst_poll_item_detach removes s from its set (the descriptor closes). */
+void nst_poll_item_notify(struct nst_poll_item *it);
+void nst_poll_item_detach(struct nst_sock *s);
 
 /* Helpers for protocols' setsockopt/getsockopt. */
 int nst_sockopt_int(const void *val, size_t len, int *out);

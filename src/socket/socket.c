@@ -41,6 +41,7 @@ void nst_sock_table_fini(struct nst_stack *st)
         if (s) {
             t->v[fd] = NULL;
             s->fd = -1;
+            nst_poll_item_detach(s);
             sock_user_release(s);
             s->ops->close(st, s);
         }
@@ -117,6 +118,8 @@ struct nst_sock *nst_sock_get(struct nst_stack *st, int fd)
 
 void nst_sock_notify(struct nst_stack *st, struct nst_sock *s)
 {
+    if (s->fd >= 0 && s->poll)
+        nst_poll_item_notify(s->poll);
     if (s->fd < 0 || (!st->event_cb && !(s->user && s->user->cb)))
         return;
     int fd = s->fd, events = s->ops->events(st, s);
@@ -277,6 +280,7 @@ int nst_close(struct nst_stack *st, int fd)
     GET_SOCK(st, fd, s);
     table_release(&st->socks, fd);
     s->fd = -1;
+    nst_poll_item_detach(s);
     sock_user_release(s);
     s->ops->close(st, s);
     return 0;

@@ -449,6 +449,8 @@ void tcp_notify_fd(struct nst_stack *st, int fd)
             return;
     if (ts->n_notify < NST_ARRAY_LEN(ts->notify_fd))
         ts->notify_fd[ts->n_notify++] = fd;
+    else
+        ts->notify_overflow = 1;
 }
 
 void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -459,14 +461,36 @@ void tcp_notify(struct nst_stack *st, struct nst_tcp_conn *c)
         tcp_notify_fd(st, c->listener->sock.fd);
 }
 
+/* Too many sockets to remember in one entry point (a timer sweep, a
+ * callback touching many): every TCP socket is told, by descriptor. A
+ * notification too many is harmless; one lost would leave a poll set or a
+ * callback waiting forever. */
+static void notify_all(struct nst_stack *st)
+{
+    for (uint32_t fd = 0; fd < st->socks.cap; fd++) {
+        struct nst_sock *s = nst_sock_get(st, (int)fd);
+        if (s && s->ops == &nst_tcp_ops)
+            nst_sock_notify(st, s);
+    }
+}
+
 void tcp_notify_flush(struct nst_stack *st)
 {
     struct nst_tcp_state *ts = st->tcp;
-    /* By descriptor, not pointer: a callback may close any of them. */
-    while (ts->n_notify) {
-        int fd = ts->notify_fd[--ts->n_notify];
-        struct nst_sock *s = nst_sock_get(st, fd);
-        if (s && s->ops == &nst_tcp_ops)
-            nst_sock_notify(st, s);
+    /* By descriptor, not pointer: a callback may close any of them, or
+     * queue more. */
+    for (;;) {
+        if (ts->notify_overflow) {
+            ts->notify_overflow = 0;
+            ts->n_notify = 0;
+            notify_all(st);
+        } else if (ts->n_notify) {
+            int fd = ts->notify_fd[--ts->n_notify];
+            struct nst_sock *s = nst_sock_get(st, fd);
+            if (s && s->ops == &nst_tcp_ops)
+                nst_sock_notify(st, s);
+        } else {
+            break;
+        }
     }
 }

@@ -290,6 +290,7 @@ struct nst_tcp_state {
      * may call any socket function without re-entering half-done work). */
     int notify_fd[16];
     unsigned n_notify;
+    int notify_overflow;    /* more than notify_fd holds: the flush tells every TCP socket */
     /* RFC 5961 7: the stack-wide challenge ACK budget left in the current
      * second, drawn at random (tcp_input.c). */
     nst_time_t chack_second;

@@ -243,6 +243,65 @@ static void test_fd_table_is_bounded(void)
     nst_stack_free(st);
 }
 
+static int outer_wait(int ep, int ms)
+{
+    struct epoll_event ev;
+    return epoll_wait(ep, &ev, 1, ms);
+}
+
+/* Inside an application's own epoll loop: nst_runloop_fd turns readable
+ * when a registered descriptor is ready and when the stack's next timer
+ * (the ARP retry, 30 ms) is due, not before; nst_runloop_run_once does the
+ * work and returns that deadline. */
+static void test_inside_a_foreign_loop(void)
+{
+    struct wire w = {0};
+    struct nst_stack *st = new_stack(&w, NST_MSEC(30));
+    struct nst_runloop *rl;
+    CHECK_EQ(nst_runloop_new(st, &rl), 0);
+    w.rl = rl;
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN};
+    CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, nst_runloop_fd(rl), &ev), 0);
+    CHECK_EQ(nst_runloop_run_once(rl), NST_TIME_NEVER); /* nothing to do */
+    CHECK_EQ(outer_wait(ep, 0), 0);
+
+    nst_time_t t0 = nst_runloop_now(rl);
+    int fd = nst_socket(st, NST_SOCK_DGRAM);
+    struct nst_sockaddr to = {NST_IP4(10, 9, 0, 2), 9};
+    CHECK_EQ(nst_sendto(st, fd, "x", 1, 0, &to), 1);
+    CHECK_EQ(w.frames, 1);
+    nst_time_t due = nst_runloop_run_once(rl);
+    CHECK_EQ(due, t0 + NST_MSEC(30)); /* the ARP retry */
+    CHECK_EQ(outer_wait(ep, 0), 0);    /* not due yet: not readable */
+    CHECK_EQ(outer_wait(ep, 5000), 1); /* readable when due */
+    CHECK(nst_runloop_clock() >= due);
+    CHECK_EQ(w.frames, 1);
+    CHECK_EQ(nst_runloop_run_once(rl), w.at[1] + NST_MSEC(30));
+    CHECK_EQ(w.frames, 2);
+    CHECK(w.at[1] >= due);
+    CHECK_EQ(outer_wait(ep, 0), 0); /* the expiry was taken */
+
+    /* A registered descriptor makes it readable too. */
+    int p[2];
+    CHECK_EQ(pipe(p), 0);
+    struct pipe_cb pc = {.rl = rl};
+    CHECK_EQ(nst_runloop_add_fd(rl, p[0], EPOLLIN, on_pipe, &pc), 0);
+    CHECK_EQ(write(p[1], "hi", 2), 2);
+    CHECK_EQ(outer_wait(ep, 1000), 1);
+    CHECK(nst_runloop_run_once(rl) > 0);
+    CHECK_EQ(pc.calls, 1);
+    CHECK_MEM(pc.got, "hi", 2);
+    CHECK_EQ(outer_wait(ep, 0), 0);
+    nst_runloop_stop(rl);
+    CHECK_EQ(nst_runloop_run_once(rl), -EINTR);
+    close(p[0]);
+    close(p[1]);
+    close(ep);
+    nst_runloop_free(rl);
+    nst_stack_free(st);
+}
+
 int main(void)
 {
     RUN(test_stack_timers_fire_on_time);
@@ -250,5 +309,6 @@ int main(void)
     RUN(test_signal_ends_run);
     RUN(test_fd_table_is_bounded);
     RUN(test_busy_step_keeps_the_loop_turning);
+    RUN(test_inside_a_foreign_loop);
     return nst_test_done();
 }
