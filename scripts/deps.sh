@@ -6,7 +6,8 @@
 #                                   (scripts/bench.sh: lwIP, valgrind, ...)
 set -euo pipefail
 # libssl-dev: libcrypto, which nstack connect and serve use for SHA-256.
-want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev)
+# libnghttp2-dev: HTTP/2 framing and HPACK (src/app/h2_*.c).
+want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev libnghttp2-dev)
 set_name=${1:-build}
 [ $# -gt 0 ] && shift
 if [ "$set_name" = test ]; then
@@ -20,6 +21,8 @@ if [ "$set_name" = test ]; then
   # The HTTP/1.1 differential test (tests/diff/): h11 and llhttp's C
   # sources as oracles.
   want+=(python3-h11 node-llhttp)
+  # HTTP/2 interop (tests/interop/test_h2_*.sh): nghttp, h2load, nghttpd.
+  want+=(nghttp2-client nghttp2-server)
 fi
 want+=("$@")
 missing=()

