@@ -104,6 +104,7 @@ static void multiplex_one_connection(void)
     }
     fprintf(stderr, "  20 streams: first done %lld, last done %lld\n", (long long)many[0].t.total,
             (long long)many[NCALLS - 1].t.total);
+    CHECK_EQ(many[0].t.total, 160042464); /* exact in virtual time (seed 1) */
     const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
     const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
     CHECK_EQ(cs->connections, 1); /* one TCP handshake, one local port */
@@ -138,20 +139,20 @@ static void max_concurrent_streams(void)
     struct ht_call w;
     ht_do(&f.l, f.cl, &w, "GET", "/"); /* the connection is up, the server's SETTINGS known */
     CHECK_EQ(w.err, 0);
-    nst_time_t t0 = nst_world_now(f.l.w);
     send_many(&f, 8, "http", HT_PORT, "/slow");
     /* Four streams at a time: the second four start as the first end. */
     for (int i = 0; i < 8; i++) {
         CHECK_EQ(many[i].err, 0);
         CHECK_EQ(many[i].status, 200);
-        nst_time_t end = many[i].t_done - t0;
-        fprintf(stderr, "  call %d done at +%lld\n", i, (long long)end);
+        nst_time_t end = many[i].t.total;
         if (i < 4)
             CHECK(end >= NST_MSEC(580) && end < NST_MSEC(590));
         else
             CHECK(end >= NST_MSEC(1160) && end < NST_MSEC(1180));
     }
     const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(many[0].t.total, 580007120); /* 500 ms in the handler + one round trip */
+    CHECK_EQ(many[4].t.total, 1160013640); /* started as the first four ended */
     CHECK_EQ(ss->h2.max_concurrent, 4);
     CHECK_EQ(ss->h2.rst_sent, 0);
     CHECK_EQ(nst_http_client_stats(f.cl)->h2.refused, 0);
@@ -203,11 +204,181 @@ static void big_bodies(double loss, uint32_t window)
 static void big_bodies_default_windows(void) { big_bodies(0, 0); }
 static void big_bodies_small_windows_lossy(void) { big_bodies(0.01, 65535); }
 
+
+/* ---- GOAWAY, RST_STREAM, timeouts ------------------------------------------- */
+
+static void goaway_graceful_shutdown(void)
+{
+    struct fix f = {0};
+    fix_up(&f, 4, 0);
+    struct ht_call w;
+    ht_do(&f.l, f.cl, &w, "GET", "/");
+    CHECK_EQ(w.err, 0);
+    many_n = 3;
+    memset(many, 0, sizeof many);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(ht_send(f.cl, &many[i], "http", HT_PORT, "GET", "/slow", NULL, 0), 0);
+    nst_world_run_for(f.l.w, NST_MSEC(200)); /* the three are in the handler's hands */
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->h2.streams_open, 3);
+    nst_http_server_shutdown(f.hs.sv);
+    nst_world_run_until_cond(f.l.w, many_done, NULL, nst_world_now(f.l.w) + NST_SEC(5));
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(many[i].err, 0); /* streams in flight finish (RFC 9113 6.8) */
+        CHECK_EQ(many[i].status, 200);
+        CHECK_MEM(many[i].body, "slow\n", 5);
+    }
+    nst_world_run_for(f.l.w, NST_SEC(1));
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    CHECK_EQ(ss->h2.goaway_sent, 1);
+    CHECK_EQ(ss->h2.last_goaway_error, 0);
+    CHECK_EQ(cs->h2.goaway_recv, 1);
+    CHECK_EQ(ss->aborted, 0);
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 0);
+    CHECK_EQ(cs->open, 0);
+    fix_down(&f);
+}
+
+static void cancel_resets_stream(void)
+{
+    struct fix f = {0};
+    fix_up(&f, 5, 0);
+    struct ht_call hang, ok;
+    CHECK_EQ(ht_send(f.cl, &hang, "http", HT_PORT, "GET", "/hang", NULL, 0), 0);
+    nst_world_run_for(f.l.w, NST_MSEC(200));
+    CHECK(f.hs.hung != NULL);
+    nst_http_call_cancel(hang.c);
+    CHECK(hang.done);
+    CHECK_EQ(hang.err, NST_HTTP_E_CANCELLED);
+    nst_world_run_for(f.l.w, NST_MSEC(100));
+    CHECK_EQ(f.hs.hung_aborted, 1); /* the RST_STREAM reached the handler as on_abort */
+    ht_do(&f.l, f.cl, &ok, "GET", "/");
+    CHECK_EQ(ok.err, 0);
+    CHECK_EQ(ok.t.reused, 1); /* the connection serves on */
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(cs->h2.rst_sent, 1);
+    CHECK_EQ(ss->h2.rst_recv, 1);
+    CHECK_EQ(cs->connections, 1);
+    CHECK_EQ(ss->h2.goaway_sent, 0);
+    fix_down(&f);
+}
+
+static void response_timeout_per_stream(void)
+{
+    struct fix f = {0};
+    nst_http_client_config_default(&f.cc);
+    f.cc.proto = NST_HTTP_PROTO_HTTP2;
+    f.cc.response_timeout = NST_SEC(3);
+    fix_up(&f, 6, 0);
+    struct ht_call hang, slow;
+    CHECK_EQ(ht_send(f.cl, &hang, "http", HT_PORT, "GET", "/hang", NULL, 0), 0);
+    CHECK_EQ(ht_send(f.cl, &slow, "http", HT_PORT, "GET", "/slow", NULL, 0), 0);
+    nst_world_run_until_cond(f.l.w, ht_call_done, &hang, nst_world_now(f.l.w) + NST_SEC(10));
+    CHECK_EQ(slow.err, 0);
+    CHECK_EQ(slow.status, 200);
+    CHECK_EQ(hang.err, NST_HTTP_E_RESPONSE_TIMEOUT);
+    /* The request's HEADERS leave the moment TCP is up. */
+    CHECK(hang.t.connect >= NST_MSEC(80) && hang.t.connect < NST_MSEC(81));
+    CHECK_EQ(hang.t.total, hang.t.connect + NST_SEC(3));
+    nst_world_run_for(f.l.w, NST_MSEC(100));
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    CHECK_EQ(cs->response_timeouts, 1);
+    CHECK_EQ(cs->h2.rst_sent, 1);
+    CHECK_EQ(cs->open, 1); /* only the stream ended */
+    CHECK_EQ(f.hs.hung_aborted, 1);
+    fix_down(&f);
+}
+
+/* ---- protocol selection ------------------------------------------------------ */
+
+static void tls_alpn_h2(void)
+{
+    struct fix f = {0};
+    f.sctx = tt_server_ctx(NST_TLS1_2, NST_TLS1_3, 0, "h2,http/1.1");
+    f.cctx = tt_client_ctx(NST_TLS1_2, NST_TLS1_3, 0, "h2,http/1.1");
+    fix_up(&f, 7, 0);
+    send_many(&f, 5, "https", HT_TLS_PORT, "/chunked");
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(many[i].err, 0);
+        CHECK_EQ(many[i].t.http2, 1);
+        CHECK_EQ(many[i].body_len, 13);
+        CHECK_MEM(many[i].body, "one,two,three", 13);
+    }
+    fprintf(stderr, "  h2 over TLS: connect %lld tls %lld first byte %lld\n", (long long)many[0].t.connect,
+            (long long)many[0].t.tls, (long long)many[0].t.first_byte);
+    CHECK_EQ(many[0].t.first_byte, 240084592);
+    CHECK(many[0].t.tls - many[0].t.connect >= NST_MSEC(80) && many[0].t.tls - many[0].t.connect < NST_MSEC(82));
+    CHECK(many[0].t.first_byte - many[0].t.tls >= NST_MSEC(80) && many[0].t.first_byte - many[0].t.tls < NST_MSEC(82));
+    CHECK_EQ(nst_http_client_stats(f.cl)->connections, 1);
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->h2.connections, 1);
+    fix_down(&f);
+}
+
+static void tls_alpn_fallback_http1(void)
+{
+    struct fix f = {0};
+    nst_http_server_config_default(&f.sc); /* an HTTP/1.1-only server */
+    f.sctx = tt_server_ctx(NST_TLS1_2, NST_TLS1_3, 0, "http/1.1");
+    f.cctx = tt_client_ctx(NST_TLS1_2, NST_TLS1_3, 0, "h2,http/1.1");
+    fix_up(&f, 8, 0);
+    struct ht_call r[2];
+    for (int i = 0; i < 2; i++) {
+        CHECK_EQ(ht_send(f.cl, &r[i], "https", HT_TLS_PORT, "GET", "/", NULL, 0), 0);
+        nst_world_run_until_cond(f.l.w, ht_call_done, &r[i], nst_world_now(f.l.w) + NST_SEC(5));
+        CHECK_EQ(r[i].err, 0);
+        CHECK_EQ(r[i].status, 200);
+        CHECK_EQ(r[i].t.http2, 0);
+        CHECK_MEM(r[i].body, "hello\n", 6);
+    }
+    /* The TLS connection made for HTTP/2 carried HTTP/1.1: no handshake wasted. */
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    CHECK_EQ(cs->h2.fallbacks, 1);
+    CHECK_EQ(cs->connections, 1);
+    CHECK_EQ(cs->h2.connections, 0);
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->connections, 1);
+    CHECK(r[0].t.first_byte - r[0].t.tls >= NST_MSEC(80) && r[0].t.first_byte - r[0].t.tls < NST_MSEC(82));
+    fix_down(&f);
+}
+
+static void one_port_both_protocols(void)
+{
+    /* An HTTP2 server answers an HTTP/1.1 client and an h2c (prior
+     * knowledge) client on the same port. */
+    struct fix f = {0};
+    fix_up(&f, 9, 0);
+    struct nst_http_client_config c1;
+    nst_http_client_config_default(&c1);
+    struct nst_http_client *h1 = nst_http_client_new(f.l.ny, &c1);
+    struct ht_call a, b;
+    ht_do(&f.l, h1, &a, "GET", "/chunked");
+    ht_do(&f.l, f.cl, &b, "GET", "/chunked");
+    CHECK_EQ(a.err, 0);
+    CHECK_EQ(b.err, 0);
+    CHECK_EQ(a.t.http2, 0);
+    CHECK_EQ(b.t.http2, 1);
+    CHECK_MEM(a.body, "one,two,three", 13);
+    CHECK_MEM(b.body, "one,two,three", 13);
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(ss->connections, 2);
+    CHECK_EQ(ss->h2.connections, 1);
+    CHECK_EQ(ss->requests, 2);
+    nst_http_client_free(h1);
+    fix_down(&f);
+}
+
 int main(void)
 {
+    tt_init();
     RUN(multiplex_one_connection);
     RUN(max_concurrent_streams);
     RUN(big_bodies_default_windows);
     RUN(big_bodies_small_windows_lossy);
+    RUN(goaway_graceful_shutdown);
+    RUN(cancel_resets_stream);
+    RUN(response_timeout_per_stream);
+    RUN(tls_alpn_h2);
+    RUN(tls_alpn_fallback_http1);
+    RUN(one_port_both_protocols);
     return nst_test_done();
 }
