@@ -28,6 +28,7 @@ struct h2_io {
     uint64_t open_streams; /* on this connection */
     int fatal;             /* nghttp2 refused the input or failed: the connection is ending */
     int eof;               /* the stream ended (FIN, RST, error) */
+    int counted;           /* its protocol error is counted */
 };
 
 /* Callbacks both sides use (frame counters); the caller adds its own, and

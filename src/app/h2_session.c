@@ -52,8 +52,12 @@ static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *f, void *user
         io->stats->frames_sent[f->hd.type]++;
     if (f->hd.type == NGHTTP2_GOAWAY) {
         io->stats->goaway_sent++;
-        if (f->goaway.error_code != NGHTTP2_NO_ERROR)
+        if (f->goaway.error_code != NGHTTP2_NO_ERROR) {
             io->stats->last_goaway_error = f->goaway.error_code;
+            if (!io->counted)
+                io->stats->protocol_errors++;
+            io->counted = 1;
+        }
     } else if (f->hd.type == NGHTTP2_RST_STREAM) {
         io->stats->rst_sent++;
     }
@@ -157,14 +161,19 @@ int h2_io_feed(struct h2_io *io, const uint8_t *data, size_t len)
 {
     ssize_t r = nghttp2_session_mem_recv(io->ng, data, len);
     if (r < 0) {
-        /* nghttp2 has queued a GOAWAY (PROTOCOL_ERROR, FLOW_CONTROL_ERROR,
-         * COMPRESSION_ERROR, ENHANCE_YOUR_CALM...) where RFC 9113 asks for
-         * one; a bad preface gets one too (RFC 9113 3.4). */
-        if (!io->fatal)
-            io->stats->protocol_errors++;
+        /* Most violations nghttp2 answers itself with a GOAWAY (counted as
+         * it is sent). Those it returns as fatal get theirs here: a bad
+         * preface (RFC 9113 3.4), a flood of CONTINUATION or of frames it
+         * would have to answer (ENHANCE_YOUR_CALM). */
         io->fatal = 1;
-        if (r == NGHTTP2_ERR_BAD_CLIENT_MAGIC)
-            nghttp2_session_terminate_session(io->ng, NGHTTP2_PROTOCOL_ERROR);
+        uint32_t code = r == NGHTTP2_ERR_FLOODED || r == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS
+                            ? NGHTTP2_ENHANCE_YOUR_CALM
+                        : r == NGHTTP2_ERR_NOMEM || r == NGHTTP2_ERR_CALLBACK_FAILURE ? NGHTTP2_INTERNAL_ERROR
+                                                                                      : NGHTTP2_PROTOCOL_ERROR;
+        if (nghttp2_session_terminate_session(io->ng, code) != 0 && !io->counted) {
+            io->stats->protocol_errors++; /* no GOAWAY can be sent: counted all the same */
+            io->counted = 1;
+        }
         return (int)r;
     }
     return 0;

@@ -367,6 +367,184 @@ static void one_port_both_protocols(void)
     fix_down(&f);
 }
 
+/* ---- a peer breaking RFC 9113 ------------------------------------------------ */
+
+static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, const void *payload, size_t len)
+{
+    out[0] = (uint8_t)(len >> 16);
+    out[1] = (uint8_t)(len >> 8);
+    out[2] = (uint8_t)len;
+    out[3] = type;
+    out[4] = flags;
+    out[5] = (uint8_t)(id >> 24);
+    out[6] = (uint8_t)(id >> 16);
+    out[7] = (uint8_t)(id >> 8);
+    out[8] = (uint8_t)id;
+    if (len)
+        memcpy(out + 9, payload, len);
+    return 9 + len;
+}
+
+/* A request header block, HPACK-encoded by nghttp2's own deflater. */
+static size_t header_block(uint8_t *out, size_t cap, const char *method, const char *path)
+{
+    nghttp2_hd_deflater *d;
+    REQUIRE(nghttp2_hd_deflate_new(&d, 4096) == 0);
+    nghttp2_nv nv[] = {
+        {(uint8_t *)":method", (uint8_t *)method, 7, strlen(method), 0},
+        {(uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0},
+        {(uint8_t *)":authority", (uint8_t *)"london.lab", 10, 10, 0},
+        {(uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0},
+    };
+    ssize_t n = nghttp2_hd_deflate_hd(d, out, cap, nv, 4);
+    nghttp2_hd_deflate_del(d);
+    REQUIRE(n > 0);
+    return (size_t)n;
+}
+
+/* The preface and an empty SETTINGS: a client's valid opening. */
+static size_t opening(uint8_t *out)
+{
+    memcpy(out, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+    return 24 + frame(out + 24, NGHTTP2_SETTINGS, 0, 0, NULL, 0);
+}
+
+/* The error code of the server's GOAWAY in what came back, or -1. */
+static long goaway_code(const struct ht_rawc *c)
+{
+    size_t at = 0;
+    while (at + 9 <= c->got_len) {
+        const uint8_t *h = (const uint8_t *)c->got + at;
+        size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+        if (at + 9 + len > c->got_len)
+            break;
+        if (h[3] == NGHTTP2_GOAWAY && len >= 8)
+            return (long)((uint32_t)h[13] << 24 | (uint32_t)h[14] << 16 | (uint32_t)h[15] << 8 | h[16]);
+        at += 9 + len;
+    }
+    return -1;
+}
+
+/* Sends bytes as a client, expects the server's GOAWAY with `code` and
+ * the connection closed, counted; a well-behaved client on another
+ * connection is served all along. */
+static void bad_peer(uint64_t seed, const uint8_t *bytes, size_t len, uint32_t code, uint32_t small_windows)
+{
+    struct fix f = {0};
+    nst_http_server_config_default(&f.sc);
+    f.sc.proto = NST_HTTP_PROTO_HTTP2;
+    if (small_windows)
+        f.sc.h2.stream_window = f.sc.h2.conn_window = small_windows;
+    fix_up(&f, seed, 0);
+    struct ht_call good;
+    CHECK_EQ(ht_send(f.cl, &good, "http", HT_PORT, "GET", "/hang", NULL, 0), 0); /* open across the attack */
+    struct ht_rawc c;
+    ht_rawc_open(&c, &f.l, HT_PORT);
+    size_t off = 0;
+    while (off < len) { /* in pieces the socket takes */
+        size_t n = len - off < 8192 ? len - off : 8192;
+        ssize_t w = nst_send(c.st, c.fd, bytes + off, n, 0);
+        if (w > 0)
+            off += (size_t)w;
+        nst_world_run_for(f.l.w, NST_MSEC(5));
+    }
+    nst_world_run_until_cond(f.l.w, ht_rawc_eof, &c, nst_world_now(f.l.w) + NST_SEC(5));
+    CHECK(c.eof || c.err);
+    CHECK_EQ(goaway_code(&c), (long)code);
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(ss->h2.protocol_errors, 1);
+    CHECK_EQ(ss->h2.last_goaway_error, code);
+    CHECK_EQ(ss->h2.goaway_sent, 1);
+    CHECK(f.hs.hung != NULL); /* the other connection's stream is untouched */
+    struct ht_call after;
+    ht_do(&f.l, f.cl, &after, "GET", "/");
+    CHECK_EQ(after.err, 0);
+    CHECK_EQ(after.t.reused, 1);
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 1);
+    ht_rawc_close(&c);
+    fix_down(&f);
+}
+
+static uint8_t evil[200000];
+
+static void bad_preface_settings_missing(void)
+{
+    /* RFC 9113 3.4: the preface's first frame must be SETTINGS. */
+    size_t n = 24;
+    memcpy(evil, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+    n += frame(evil + n, NGHTTP2_PING, 0, 0, "12345678", 8);
+    bad_peer(20, evil, n, NGHTTP2_PROTOCOL_ERROR, 0);
+}
+
+static void data_on_stream_zero(void)
+{
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_DATA, 0, 0, "x", 1); /* RFC 9113 6.1 */
+    bad_peer(21, evil, n, NGHTTP2_PROTOCOL_ERROR, 0);
+}
+
+static void frames_on_closed_stream(void)
+{
+    uint8_t hb[256];
+    size_t h = header_block(hb, sizeof hb, "GET", "/");
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, h);
+    /* RFC 9113 5.1: DATA after END_STREAM (half-closed remote): STREAM_CLOSED. */
+    n += frame(evil + n, NGHTTP2_DATA, 0, 1, "late", 4);
+    bad_peer(22, evil, n, NGHTTP2_STREAM_CLOSED, 0);
+}
+
+static void flow_control_window_overflow(void)
+{
+    /* RFC 9113 6.9.1: a WINDOW_UPDATE that takes the window past 2^31-1
+     * is a FLOW_CONTROL_ERROR. (A peer sending beyond our window is not
+     * seen: nghttp2 extends the window as data is consumed, and ours
+     * consumes on delivery.) */
+    uint8_t inc[4] = {0x7f, 0xff, 0xff, 0xff};
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_WINDOW_UPDATE, 0, 0, inc, 4);
+    bad_peer(23, evil, n, NGHTTP2_FLOW_CONTROL_ERROR, 0);
+}
+
+static void hpack_failure(void)
+{
+    /* Index 0 is not an entry (RFC 7541 6.1): COMPRESSION_ERROR. */
+    uint8_t hb[] = {0x80};
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, 1);
+    bad_peer(24, evil, n, NGHTTP2_COMPRESSION_ERROR, 0);
+}
+
+static void continuation_flood(void)
+{
+    /* A header block that never ends, in many tiny CONTINUATION frames
+     * (CVE-2024-27316 style): cut after nghttp2's max_continuations. */
+    uint8_t hb[256];
+    size_t h = header_block(hb, sizeof hb, "GET", "/");
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_HEADERS, 0, 1, hb, 1);
+    for (size_t i = 1; i < h; i++)
+        n += frame(evil + n, NGHTTP2_CONTINUATION, 0, 1, hb + i, 1);
+    for (int i = 0; i < 100; i++)
+        n += frame(evil + n, NGHTTP2_CONTINUATION, 0, 1, NULL, 0);
+    bad_peer(25, evil, n, NGHTTP2_ENHANCE_YOUR_CALM, 0);
+}
+
+static void rapid_reset(void)
+{
+    /* CVE-2023-44487: streams opened and reset at once, over and over;
+     * nghttp2's reset-rate limit answers with GOAWAY. */
+    uint8_t hb[256];
+    size_t h = header_block(hb, sizeof hb, "GET", "/unrouted");
+    size_t n = opening(evil);
+    uint8_t cancel[4] = {0, 0, 0, NGHTTP2_CANCEL};
+    for (uint32_t id = 1; n + 64 + h < sizeof evil; id += 2) {
+        n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, hb, h);
+        n += frame(evil + n, NGHTTP2_RST_STREAM, 0, id, cancel, 4);
+    }
+    bad_peer(26, evil, n, NGHTTP2_INTERNAL_ERROR, 0);
+}
+
 int main(void)
 {
     tt_init();
@@ -380,5 +558,12 @@ int main(void)
     RUN(tls_alpn_h2);
     RUN(tls_alpn_fallback_http1);
     RUN(one_port_both_protocols);
+    RUN(bad_preface_settings_missing);
+    RUN(data_on_stream_zero);
+    RUN(frames_on_closed_stream);
+    RUN(flow_control_window_overflow);
+    RUN(hpack_failure);
+    RUN(continuation_flood);
+    RUN(rapid_reset);
     return nst_test_done();
 }
