@@ -25,6 +25,7 @@ struct h2_io {
     struct nst_stream *s;
     struct http_buf out;
     struct nst_http2_stats *stats;
+    uint64_t *bytes_in, *bytes_out; /* the server's byte counters (or NULL) */
     uint64_t open_streams; /* on this connection */
     int fatal;             /* nghttp2 refused the input or failed: the connection is ending */
     int eof;               /* the stream ended (FIN, RST, error) */

@@ -470,6 +470,8 @@ int h2_server_take(struct nst_http_server *sv, struct nst_stream *s, const uint8
     nghttp2_session_callbacks_del(cb);
     nghttp2_option_del(opt);
     k->sv = sv;
+    k->io.bytes_in = &sv->stats.bytes_in;
+    k->io.bytes_out = &sv->stats.bytes_out;
     k->next = sv->h2conns;
     if (sv->h2conns)
         sv->h2conns->prev = k;

@@ -192,10 +192,22 @@ int h2_io_pull(struct h2_io *io)
             return -1;
         }
         got = 1;
+        if (io->bytes_in)
+            *io->bytes_in += (uint64_t)n;
         if (h2_io_feed(io, buf, (size_t)n) < 0)
             return -1;
     }
     return -1;
+}
+
+/* http_buf_flush, counting what the stream took. */
+static int flush(struct h2_io *io)
+{
+    size_t before = io->out.len - io->out.off;
+    int f = http_buf_flush(&io->out, io->s);
+    if (io->bytes_out)
+        *io->bytes_out += before - (io->out.len - io->out.off);
+    return f;
 }
 
 /* Gives bytes to the stream; what it does not take is kept in io->out. */
@@ -211,6 +223,8 @@ static int write_or_keep(struct h2_io *io, const uint8_t *data, size_t n)
             return -1;
         }
         off += (size_t)w;
+        if (io->bytes_out)
+            *io->bytes_out += (uint64_t)w;
     }
     if (off < n && http_buf_put(&io->out, data + off, n - off) < 0) {
         io->fatal = 1; /* cannot happen: out held at most H2_BATCH before */
@@ -222,7 +236,7 @@ static int write_or_keep(struct h2_io *io, const uint8_t *data, size_t n)
 int h2_io_push(struct h2_io *io)
 {
     for (;;) {
-        int f = http_buf_flush(&io->out, io->s);
+        int f = flush(io);
         if (f == -EAGAIN)
             return 0;
         if (f < 0) {
@@ -249,7 +263,7 @@ int h2_io_push(struct h2_io *io)
                 continue;
             }
             /* Order: what was gathered goes first. */
-            int fl = http_buf_flush(&io->out, io->s);
+            int fl = flush(io);
             if (fl < 0 && fl != -EAGAIN) {
                 io->eof = 1;
                 return -1;
@@ -269,7 +283,7 @@ int h2_io_push(struct h2_io *io)
         }
         if (io->out.len == io->out.off)
             return 0;
-        f = http_buf_flush(&io->out, io->s);
+        f = flush(io);
         if (f == -EAGAIN || f == 0)
             return 0;
         io->eof = 1;
