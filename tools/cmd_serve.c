@@ -20,6 +20,7 @@
 #define SERVE_OPT_SERVICE 401 /* + index in the services table */
 #define SERVE_OPT_CONTROL 450
 #define SERVE_OPT_ROOT 451
+#define SERVE_OPT_HTTP2 452
 
 static const struct service services[] = {
     {"udp-echo", "echo UDP datagrams back to their sender (RFC 862)", NST_SOCK_DGRAM, serve_udp_echo, NULL},
@@ -210,6 +211,7 @@ static void serve_usage(void)
            "  --duration S    stop after S seconds (default: run until interrupted)\n"
            "  --control PATH  a Unix socket to inspect the host from outside: nstack ss --control PATH\n"
            "  --root DIR      --http serves the files under DIR (no path escape, symlinks out refused)\n"
+           "  --http2         --http also speaks HTTP/2 (h2c by prior knowledge) on its port\n"
            "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
@@ -222,6 +224,7 @@ struct serve_args {
     double duration;          /* 0: until interrupted */
     const char *control;      /* --control PATH, NULL: none */
     const char *root;         /* --root DIR: --http serves its files */
+    int http2;                /* --http2: --http speaks HTTP/2 too */
 };
 
 /* 0, -1 after --help, or an exit code (2: bad usage). */
@@ -231,6 +234,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                                          {"duration", required_argument, 0, SERVE_OPT_DURATION},
                                          {"control", required_argument, 0, SERVE_OPT_CONTROL},
                                          {"root", required_argument, 0, SERVE_OPT_ROOT},
+                                         {"http2", no_argument, 0, SERVE_OPT_HTTP2},
                                          {"help", no_argument, 0, 'h'}};
     struct option opts[sizeof(base) / sizeof(base[0]) + NSERVICES + 1];
     size_t n = sizeof(base) / sizeof(base[0]);
@@ -253,6 +257,8 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
             a->control = optarg;
         } else if (c == SERVE_OPT_ROOT) {
             a->root = optarg;
+        } else if (c == SERVE_OPT_HTTP2) {
+            a->http2 = 1;
         } else if (c >= SERVE_OPT_SERVICE && c < SERVE_OPT_SERVICE + (int)NSERVICES) {
             const struct service *svc = &services[c - SERVE_OPT_SERVICE];
             if (nst_cli_parse_u64(optarg, 1, 65535, &v))
@@ -266,9 +272,9 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
     }
     if (optind < argc)
         return nst_cli_bad_usage("serve", "unexpected argument '%s'", argv[optind]);
-    for (size_t i = 0; a->root && i < NSERVICES; i++)
+    for (size_t i = 0; (a->root || a->http2) && i < NSERVICES; i++)
         if (services[i].on_conn == serve_http && !a->port[i])
-            return nst_cli_bad_usage("serve", "--root needs --http PORT");
+            return nst_cli_bad_usage("serve", "%s needs --http PORT", a->root ? "--root" : "--http2");
     return tap_opts_check("serve", &a->tap);
 }
 
@@ -285,7 +291,7 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     for (size_t i = 0; i < NSERVICES; i++) {
         if (!a->port[i])
             continue;
-        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, a->root) : 0;
+        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, a->root, a->http2) : 0;
         if (!err)
             err = start_service(sv, &services[i], a->port[i]);
         if (err) {
