@@ -521,7 +521,7 @@ static void cconn_step(struct h2_cconn *k)
         }
     }
     if (k->ready && !k->dead)
-        h2_io_note(&k->io, "h2 client");
+        h2_io_note(&k->io, "h2");
     if (k->dead) {
         lose_calls(k, NST_HTTP_E_CLOSED);
         cconn_free(k, 1);

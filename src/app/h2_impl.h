@@ -27,6 +27,8 @@ struct h2_io {
     struct nst_http2_stats *stats;
     uint64_t *bytes_in, *bytes_out; /* the server's byte counters (or NULL) */
     uint64_t open_streams; /* on this connection */
+    /* This connection's own counts, for its `nstack ss -i` note. */
+    uint64_t max_open, frames_tx, frames_rx, goaway_tx, goaway_rx, rst_tx, rst_rx;
     int fatal;             /* nghttp2 refused the input or failed: the connection is ending */
     int eof;               /* the stream ended (FIN, RST, error) */
     int counted;           /* its protocol error is counted */

@@ -422,7 +422,7 @@ static int sconn_step(struct h2_sconn *k)
             break;
     }
     if (!k->dead)
-        h2_io_note(&k->io, "h2 server");
+        h2_io_note(&k->io, "h2");
     k->stepping = 0;
     if (k->dead) {
         sconn_free(k);

@@ -50,7 +50,10 @@ static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *f, void *user
     struct h2_io *io = io_of(user);
     if (f->hd.type < NST_HTTP2_FRAME_TYPES)
         io->stats->frames_sent[f->hd.type]++;
+    io->frames_tx++;
+    io->rst_tx += f->hd.type == NGHTTP2_RST_STREAM;
     if (f->hd.type == NGHTTP2_GOAWAY) {
+        io->goaway_tx++;
         io->stats->goaway_sent++;
         if (f->goaway.error_code != NGHTTP2_NO_ERROR) {
             io->stats->last_goaway_error = f->goaway.error_code;
@@ -70,6 +73,9 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user
     struct h2_io *io = io_of(user);
     if (f->hd.type < NST_HTTP2_FRAME_TYPES)
         io->stats->frames_recv[f->hd.type]++;
+    io->frames_rx++;
+    io->goaway_rx += f->hd.type == NGHTTP2_GOAWAY;
+    io->rst_rx += f->hd.type == NGHTTP2_RST_STREAM;
     if (f->hd.type == NGHTTP2_GOAWAY)
         io->stats->goaway_recv++;
     else if (f->hd.type == NGHTTP2_RST_STREAM)
@@ -305,6 +311,8 @@ void h2_stream_opened(struct h2_io *io)
     io->open_streams++;
     io->stats->streams++;
     io->stats->streams_open++;
+    if (io->open_streams > io->max_open)
+        io->max_open = io->open_streams;
     if (io->open_streams > io->stats->max_concurrent)
         io->stats->max_concurrent = io->open_streams;
 }
@@ -319,9 +327,14 @@ void h2_stream_closed(struct h2_io *io)
 
 void h2_io_note(struct h2_io *io, const char *role)
 {
-    char note[96];
-    snprintf(note, sizeof note, "%s streams %llu win %d/%d", role, (unsigned long long)io->open_streams,
-             nghttp2_session_get_effective_local_window_size(io->ng),
+    /* streams open/most at once, frames out/in, GOAWAY out/in, RST_STREAM
+     * out/in, windows: ours (receive) / the peer's (send). */
+    char note[NST_SOCKET_NOTE_MAX];
+    snprintf(note, sizeof note, "%s%s streams %llu/%llu frames %llu/%llu goaway %llu/%llu rst %llu/%llu win %d/%d",
+             nst_stream_is_tls(io->s) ? "tls+" : "", role, (unsigned long long)io->open_streams,
+             (unsigned long long)io->max_open, (unsigned long long)io->frames_tx, (unsigned long long)io->frames_rx,
+             (unsigned long long)io->goaway_tx, (unsigned long long)io->goaway_rx, (unsigned long long)io->rst_tx,
+             (unsigned long long)io->rst_rx, nghttp2_session_get_effective_local_window_size(io->ng),
              nghttp2_session_get_remote_window_size(io->ng));
     nst_socket_set_note(nst_stream_stack(io->s), nst_stream_fd(io->s), note);
 }

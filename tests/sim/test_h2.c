@@ -11,6 +11,7 @@
 #include "test.h"
 
 #include <nghttp2/nghttp2.h>
+#include <nstack/inspect.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -119,6 +120,13 @@ static void multiplex_one_connection(void)
     CHECK_EQ(ss->h2.max_concurrent, NCALLS); /* all twenty arrived in one flight */
     CHECK_EQ(ss->h2.frames_recv[NGHTTP2_HEADERS], NCALLS);
     CHECK_EQ(ss->h2.frames_sent[NGHTTP2_SETTINGS], 2); /* ours and the ACK of the client's */
+    /* `nstack ss -i` shows the connection's HTTP/2 state in its note. */
+    struct nst_sock_entry se[16];
+    int nse = nst_sock_list(f.l.ldn, se, 16), noted = 0;
+    for (int i = 0; i < nse; i++)
+        if (!strncmp(se[i].note, "h2 streams 0/20 frames ", 23))
+            noted++;
+    CHECK_EQ(noted, 1);
     /* The next request rides the same connection: one round trip. */
     struct ht_call r;
     ht_do(&f.l, f.cl, &r, "GET", "/");
