@@ -402,11 +402,30 @@ static void writables(struct h2_sconn *k)
     }
 }
 
+/* A peer that stops reading (or never opens its flow-control windows)
+ * would hold a stream and its buffers for ever: while response bytes wait
+ * for the peer, body_timeout runs from the last frame either way; when it
+ * fires the connection ends (as HTTP/1.1's stalled-body rule). Streams
+ * whose handler is still working have no timer, as in HTTP/1.1. */
+static void stall_watch(struct h2_sconn *k, int moved)
+{
+    if (!k->streams || k->draining)
+        return;
+    int waiting = k->io.out.len > k->io.out.off;
+    for (struct h2_sstream *t = k->streams; t && !waiting; t = t->next)
+        waiting = t->x.responded && t->body.len > t->body.off;
+    if (!waiting || !k->sv->cfg.body_timeout)
+        nst_app_timer_cancel(k->timer);
+    else if (moved || !nst_app_timer_armed(k->timer))
+        nst_app_timer_arm(k->timer, nst_stack_now(k->sv->st) + k->sv->cfg.body_timeout);
+}
+
 static int sconn_step(struct h2_sconn *k)
 {
     if (k->stepping)
         return 1;
     k->stepping = 1;
+    uint64_t frames = k->io.frames_rx + k->io.frames_tx;
     for (int i = 0; i < 64 && !k->dead; i++) {
         int got = k->io.fatal || k->io.eof ? 0 : h2_io_pull(&k->io);
         if (h2_io_push(&k->io) < 0 && k->io.eof)
@@ -421,8 +440,10 @@ static int sconn_step(struct h2_sconn *k)
         if (got <= 0 && !nghttp2_session_want_write(k->io.ng))
             break;
     }
-    if (!k->dead)
+    if (!k->dead) {
         h2_io_note(&k->io, "h2");
+        stall_watch(k, k->io.frames_rx + k->io.frames_tx != frames);
+    }
     k->stepping = 0;
     if (k->dead) {
         sconn_free(k);
@@ -442,8 +463,16 @@ static void sconn_timer(void *arg, struct nst_app_timer *tm)
 {
     (void)tm;
     struct h2_sconn *k = arg;
-    if (k->streams)
+    if (k->streams) {
+        /* Response bytes waited body_timeout for the peer: it is gone or
+         * hostile. Its streams abort; the connection closes. */
+        k->sv->stats.body_timeouts++;
+        if (!k->stepping) {
+            k->stepping = 1;
+            sconn_free(k);
+        }
         return;
+    }
     /* RFC 9113 6.8: an idle connection ends with GOAWAY (NO_ERROR). */
     k->sv->stats.idle_timeouts++;
     k->draining = 1;

@@ -553,6 +553,38 @@ static void rapid_reset(void)
     bad_peer(26, evil, n, NGHTTP2_INTERNAL_ERROR, 0);
 }
 
+static void peer_never_opens_window(void)
+{
+    /* A client whose SETTINGS_INITIAL_WINDOW_SIZE is 0 and who never sends
+     * WINDOW_UPDATE: the response waits body_timeout (5 s here) from the
+     * last frame, then the connection ends, counted. */
+    struct fix f = {0};
+    nst_http_server_config_default(&f.sc);
+    f.sc.proto = NST_HTTP_PROTO_HTTP2;
+    f.sc.body_timeout = NST_SEC(5);
+    fix_up(&f, 27, 0);
+    uint8_t hb[256], zero[6] = {0, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 0};
+    size_t h = header_block(hb, sizeof hb, "GET", "/big");
+    memcpy(evil, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+    size_t n = 24 + frame(evil + 24, NGHTTP2_SETTINGS, 0, 0, zero, 6);
+    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, h);
+    struct ht_rawc c;
+    ht_rawc_open(&c, &f.l, HT_PORT);
+    nst_time_t t0 = nst_world_now(f.l.w);
+    ht_rawc_send(&c, evil, n);
+    nst_world_run_until_cond(f.l.w, ht_rawc_eof, &c, t0 + NST_SEC(20));
+    CHECK(c.eof || c.err);
+    /* The request arrives 40 ms on, the last frame (our SETTINGS ACK's
+     * answer) 80 ms after that; the stall is measured from it. */
+    fprintf(stderr, "  stalled connection closed %lld ms after the request\n", (long long)((c.t_eof - t0) / 1000000));
+    CHECK(c.t_eof - t0 >= NST_SEC(5) && c.t_eof - t0 < NST_MSEC(5300));
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->body_timeouts, 1);
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->aborted, 1);
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 0);
+    ht_rawc_close(&c);
+    fix_down(&f);
+}
+
 int main(void)
 {
     tt_init();
@@ -573,5 +605,6 @@ int main(void)
     RUN(hpack_failure);
     RUN(continuation_flood);
     RUN(rapid_reset);
+    RUN(peer_never_opens_window);
     return nst_test_done();
 }
