@@ -26,7 +26,7 @@ struct h2_sconn {
     struct h2_sconn *prev, *next;
     struct nst_app_timer *timer; /* idle_timeout while no stream is open */
     struct h2_sstream *streams;
-    int stepping, dead, draining;
+    int stepping, dead, draining, stall_head;
 };
 
 struct h2_sstream {
@@ -402,22 +402,28 @@ static void writables(struct h2_sconn *k)
     }
 }
 
-/* A peer that stops reading (or never opens its flow-control windows)
- * would hold a stream and its buffers for ever: while response bytes wait
- * for the peer, body_timeout runs from the last frame either way; when it
- * fires the connection ends (as HTTP/1.1's stalled-body rule). Streams
- * whose handler is still working have no timer, as in HTTP/1.1. */
+/* A peer that goes quiet while we wait for it would hold streams and their
+ * buffers for ever: a header block it never finishes (header_timeout, as
+ * slowloris in HTTP/1.1), a request body it stops sending, or response
+ * bytes it never takes (it stops reading, or never opens its flow-control
+ * windows) (body_timeout). The timeout runs from the last frame either
+ * way; when it fires the connection ends. Streams whose handler is still
+ * working have no timer, as in HTTP/1.1. */
 static void stall_watch(struct h2_sconn *k, int moved)
 {
-    if (!k->streams || k->draining)
+    if (!k->streams)
         return;
-    int waiting = k->io.out.len > k->io.out.off;
-    for (struct h2_sstream *t = k->streams; t && !waiting; t = t->next)
-        waiting = t->x.responded && t->body.len > t->body.off;
-    if (!waiting || !k->sv->cfg.body_timeout)
+    int head = 0, body = k->io.out.len > k->io.out.off;
+    for (struct h2_sstream *t = k->streams; t; t = t->next) {
+        head |= !t->head_done;
+        body |= (t->x.responded && t->body.len > t->body.off) || (t->head_done && !t->x.body_done && !t->x.ended);
+    }
+    nst_time_t after = head ? k->sv->cfg.header_timeout : body ? k->sv->cfg.body_timeout : 0;
+    k->stall_head = head;
+    if (!after)
         nst_app_timer_cancel(k->timer);
     else if (moved || !nst_app_timer_armed(k->timer))
-        nst_app_timer_arm(k->timer, nst_stack_now(k->sv->st) + k->sv->cfg.body_timeout);
+        nst_app_timer_arm(k->timer, nst_stack_now(k->sv->st) + after);
 }
 
 static int sconn_step(struct h2_sconn *k)
@@ -464,9 +470,12 @@ static void sconn_timer(void *arg, struct nst_app_timer *tm)
     (void)tm;
     struct h2_sconn *k = arg;
     if (k->streams) {
-        /* Response bytes waited body_timeout for the peer: it is gone or
-         * hostile. Its streams abort; the connection closes. */
-        k->sv->stats.body_timeouts++;
+        /* We waited header_timeout or body_timeout for the peer (see
+         * stall_watch): it is gone or hostile. Streams abort; it closes. */
+        if (k->stall_head)
+            k->sv->stats.header_timeouts++;
+        else
+            k->sv->stats.body_timeouts++;
         if (!k->stepping) {
             k->stepping = 1;
             sconn_free(k);
