@@ -585,6 +585,33 @@ static void peer_never_opens_window(void)
     fix_down(&f);
 }
 
+static void header_block_never_finished(void)
+{
+    /* HEADERS without END_HEADERS, then silence: cut at header_timeout
+     * (2 s here) after the last frame, as slowloris is in HTTP/1.1. */
+    struct fix f = {0};
+    nst_http_server_config_default(&f.sc);
+    f.sc.proto = NST_HTTP_PROTO_HTTP2;
+    f.sc.header_timeout = NST_SEC(2);
+    fix_up(&f, 28, 0);
+    uint8_t hb[256];
+    size_t h = header_block(hb, sizeof hb, "GET", "/");
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_STREAM, 1, hb, h);
+    struct ht_rawc c;
+    ht_rawc_open(&c, &f.l, HT_PORT);
+    nst_time_t t0 = nst_world_now(f.l.w);
+    ht_rawc_send(&c, evil, n);
+    nst_world_run_until_cond(f.l.w, ht_rawc_eof, &c, t0 + NST_SEC(20));
+    CHECK(c.eof || c.err);
+    CHECK(c.t_eof - t0 >= NST_SEC(2) && c.t_eof - t0 < NST_MSEC(2200));
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->header_timeouts, 1);
+    CHECK_EQ(nst_http_server_stats(f.hs.sv)->requests, 0);
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 0);
+    ht_rawc_close(&c);
+    fix_down(&f);
+}
+
 int main(void)
 {
     tt_init();
@@ -606,5 +633,6 @@ int main(void)
     RUN(continuation_flood);
     RUN(rapid_reset);
     RUN(peer_never_opens_window);
+    RUN(header_block_never_finished);
     return nst_test_done();
 }
