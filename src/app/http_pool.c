@@ -431,12 +431,18 @@ void http_pool_dispatch(void *arg, struct nst_app_timer *t)
     /* Starts the first call that can start; starting runs callbacks that may
      * end calls and free connections, so the next one is found by the next
      * kick (due at once) rather than by a pointer kept across them. */
-    for (struct nst_http_call *c = cl->queue; c; c = c->next) {
+    int placed = 0;
+    for (struct nst_http_call *c = cl->queue, *next; c; c = next) {
+        next = c->next;
         if (cl->cfg.proto == NST_HTTP_PROTO_HTTP2) {
             int p = h2_client_place(cl, c);
             if (p > 0) {
+                /* Streams start together (a burst of HEADERS in one
+                 * flight); the walk starts over from the queue's head, as
+                 * placing may have ended calls. */
                 http_pool_kick(cl);
-                return;
+                next = ++placed < 256 ? cl->queue : NULL;
+                continue;
             }
             if (p == 0)
                 continue; /* its connection is at the peer's stream limit */
