@@ -193,6 +193,10 @@ static void run_handler(struct h2_sstream *t, int end_stream)
     else
         nst_http_reply(x, 404, "text/plain", "not found\n", 10);
     x->in_handler = 0;
+    /* HEADERS with END_STREAM: the request is complete with its head; a
+     * handler waiting for on_end gets it now, as over HTTP/1.1. */
+    if (x->body_done && !x->ended && x->cbs && x->cbs->on_end)
+        x->cbs->on_end(x->arg, x);
 }
 
 static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user)
