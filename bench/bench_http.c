@@ -8,9 +8,11 @@
  * client, server and both stacks), and the connections the client opened
  * (1 when keep-alive holds).
  *
- *   usage: nst_bench_http [--requests N (200000)] [--close]
+ *   usage: nst_bench_http [--requests N (200000)] [--close] [--http2 [--streams C (1)]]
  * --close sends Connection: close: a connection per request (TCP
- * handshake and teardown included), for comparison. */
+ * handshake and teardown included), for comparison. --http2: both sides
+ * speak HTTP/2 (h2c by prior knowledge), C requests in flight as streams
+ * on one connection. */
 #include <nstack/http.h>
 #include <nstack/nstack.h>
 
@@ -25,8 +27,8 @@
 struct bench {
     struct np_pair p;
     struct nst_http_client *cl;
-    uint64_t target, sent, done, failed;
-    int close;
+    uint64_t target, sent, done, failed, streams;
+    int close, http2;
 };
 
 static void hello(void *arg, struct nst_http_exchange *x)
@@ -62,9 +64,11 @@ static void send_one(struct bench *b)
 
 int main(int argc, char **argv)
 {
-    struct bench b = {.target = 200000};
+    struct bench b = {.target = 200000, .streams = 1};
     static const struct option opts[] = {{"requests", required_argument, 0, 'n'},
                                          {"close", no_argument, 0, 'x'},
+                                         {"http2", no_argument, 0, '2'},
+                                         {"streams", required_argument, 0, 's'},
                                          {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -72,6 +76,10 @@ int main(int argc, char **argv)
             b.target = strtoull(optarg, NULL, 10);
         else if (o == 'x')
             b.close = 1;
+        else if (o == '2')
+            b.http2 = 1;
+        else if (o == 's')
+            b.streams = strtoull(optarg, NULL, 10);
         else
             return 2;
     }
@@ -84,16 +92,21 @@ int main(int argc, char **argv)
     struct nst_http_server_config sc;
     nst_http_server_config_default(&sc);
     sc.max_requests = 0;
+    if (b.http2)
+        sc.proto = NST_HTTP_PROTO_HTTP2;
     struct nst_http_server *sv = nst_http_server_new(b.p.b, lfd, NULL, &sc);
     struct nst_http_client_config cc;
     nst_http_client_config_default(&cc);
+    if (b.http2)
+        cc.proto = NST_HTTP_PROTO_HTTP2;
     b.cl = nst_http_client_new(b.p.a, &cc);
     if (!sv || !b.cl)
         return 1;
     nst_http_server_route(sv, NULL, "/", hello, NULL);
     double cpu0 = bu_cpu_seconds();
     int64_t t0 = bu_mono_ns();
-    send_one(&b);
+    for (uint64_t i = 0; i < b.streams && b.sent < b.target; i++)
+        send_one(&b);
     while (b.done < b.target) {
         np_poll(&b.p);
         if (np_pump(&b.p) == 0 && np_idle(&b.p) < 0)
@@ -102,11 +115,13 @@ int main(int argc, char **argv)
     double cpu = bu_cpu_seconds() - cpu0;
     double wall = (double)(bu_mono_ns() - t0) / 1e9;
     const struct nst_http_client_stats *cs = nst_http_client_stats(b.cl);
-    printf("http %s in memory: %llu requests (%llu failed), %llu connections, %.3f CPU s, %.3f s: "
+    printf("http%s %s in memory: %llu requests (%llu failed), %llu connections, %.3f CPU s, %.3f s: "
            "%.0f requests per CPU second; %llu stalls\n",
-           b.close ? "close" : "keep-alive", (unsigned long long)b.done, (unsigned long long)b.failed,
+           b.http2 ? "/2" : "", b.close ? "close" : b.http2 ? "one connection" : "keep-alive", (unsigned long long)b.done, (unsigned long long)b.failed,
            (unsigned long long)cs->connections, cpu, wall, cpu > 0 ? (double)b.done / cpu : 0.0,
            (unsigned long long)b.p.stalls);
+    if (b.http2)
+        printf("http/2: %llu streams in flight at most\n", (unsigned long long)cs->h2.max_concurrent);
     nst_http_client_free(b.cl);
     nst_http_server_free(sv);
     np_pair_free(&b.p);

@@ -7,7 +7,8 @@
 set -euo pipefail
 # libssl-dev: libcrypto, which nstack connect and serve use for SHA-256.
 # libwslay-dev: WebSocket framing (src/app/ws.c).
-want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev libwslay-dev)
+# libnghttp2-dev: HTTP/2 framing and HPACK (src/app/h2_*.c).
+want=(cmake gcc make ninja-build libc6-dev pkg-config libssl-dev libwslay-dev libnghttp2-dev)
 set_name=${1:-build}
 [ $# -gt 0 ] && shift
 if [ "$set_name" = test ]; then
@@ -23,6 +24,8 @@ if [ "$set_name" = test ]; then
   want+=(python3-h11 node-llhttp)
   # WebSocket interop (tests/interop/test_ws_*.sh): a Python peer.
   want+=(python3-websockets)
+  # HTTP/2 interop (tests/interop/test_h2_*.sh): nghttp, h2load, nghttpd.
+  want+=(nghttp2-client nghttp2-server)
 fi
 want+=("$@")
 missing=()

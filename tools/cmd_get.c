@@ -30,7 +30,8 @@ struct get_args {
     uint16_t port;
     char target[1024];
     const char *method, *data;
-    uint64_t n;
+    uint64_t n, parallel;
+    int http2;
     int keepalive, timing, verbose, quiet, insecure;
     const char *cacert;
     double connect_s, response_s, read_s, max_s;
@@ -45,6 +46,9 @@ static void usage(FILE *f)
                "                      r1, r2, r3 or an address of the path) or, with --tap, an IPv4 address\n"
                "  -n N                N requests, one after the other (default 1)\n"
                "  --no-keepalive      a new connection for every request (Connection: close)\n"
+               "  -P N                N requests in flight at once (default 1)\n"
+               "  --http2             HTTP/2: h2 by ALPN over https (HTTP/1.1 if the server says so),\n"
+               "                      h2c with prior knowledge over http; all requests on one connection\n"
                "  -w                  timing of each request: connect, tls, first byte, total\n"
                "  -v                  print the response heads (to stderr)\n"
                "  -q                  do not print the bodies\n"
@@ -91,12 +95,13 @@ static int parse_url(const char *url, struct get_args *a)
     return 0;
 }
 
-enum { OPT_NOKA = 400, OPT_CT, OPT_RT, OPT_RDT, OPT_MAX, OPT_CACERT };
+enum { OPT_NOKA = 400, OPT_HTTP2, OPT_CT, OPT_RT, OPT_RDT, OPT_MAX, OPT_CACERT };
 
 static int parse_args(int argc, char **argv, struct get_args *a)
 {
     static const struct option opts[] = {{"help", no_argument, 0, 'h'},
                                          {"no-keepalive", no_argument, 0, OPT_NOKA},
+                                         {"http2", no_argument, 0, OPT_HTTP2},
                                          {"connect-timeout", required_argument, 0, OPT_CT},
                                          {"response-timeout", required_argument, 0, OPT_RT},
                                          {"read-timeout", required_argument, 0, OPT_RDT},
@@ -107,13 +112,18 @@ static int parse_args(int argc, char **argv, struct get_args *a)
                                          {0, 0, 0, 0}};
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hn:wvqX:d:k", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hn:P:wvqX:d:k", opts, NULL)) != -1) {
         switch (c) {
         case 'h': usage(stdout); return -1;
         case 'n':
             if (nst_cli_parse_u64(optarg, 1, 1000000, &a->n))
                 return nst_cli_bad_usage("get", "-n needs a count from 1, not '%s'", optarg);
             break;
+        case 'P':
+            if (nst_cli_parse_u64(optarg, 1, 1000, &a->parallel))
+                return nst_cli_bad_usage("get", "-P needs a count from 1 to 1000, not '%s'", optarg);
+            break;
+        case OPT_HTTP2: a->http2 = 1; break;
         case 'w': a->timing = 1; break;
         case 'v': a->verbose = 1; break;
         case 'q': a->quiet = 1; break;
@@ -163,18 +173,17 @@ struct get_run {
     struct nst_http_client *cl;
     struct nst_sockaddr addr;
     uint64_t sent, finished, failed;
-    int in_flight;
+    uint64_t in_flight;
     int last_err;
     nst_time_t t0;
 };
 
 static void on_head(void *arg, struct nst_http_call *c, const struct nst_http_response *r)
 {
-    (void)c;
     struct get_run *g = arg;
     if (!g->a->verbose)
         return;
-    fprintf(stderr, "< HTTP/1.1 %d\n", r->status);
+    fprintf(stderr, "< %s %d\n", nst_http_call_timing(c)->http2 ? "HTTP/2" : "HTTP/1.1", r->status);
     for (size_t i = 0; i < r->nfields; i++)
         fprintf(stderr, "< %.*s: %.*s\n", (int)r->fields[i].name_len, r->fields[i].name,
                 (int)r->fields[i].value_len, r->fields[i].value);
@@ -195,7 +204,7 @@ static void on_done(void *arg, struct nst_http_call *c, int err)
 {
     struct get_run *g = arg;
     const struct nst_http_timing *t = nst_http_call_timing(c);
-    g->in_flight = 0;
+    g->in_flight--;
     g->finished++;
     if (err) {
         g->failed++;
@@ -205,19 +214,24 @@ static void on_done(void *arg, struct nst_http_call *c, int err)
                 nst_http_strerror(err), *why ? ": " : "", why);
     }
     if (g->a->timing)
-        fprintf(stderr, "request %llu: connect %.3f ms  tls %.3f ms  first byte %.3f ms  total %.3f ms%s%s\n",
+        fprintf(stderr, "request %llu: connect %.3f ms  tls %.3f ms  first byte %.3f ms  total %.3f ms%s%s%s\n",
                 (unsigned long long)g->finished, ms(t->connect), ms(t->tls), ms(t->first_byte), ms(t->total),
-                t->reused ? "  (reused)" : "", t->retried ? "  (retried)" : "");
+                t->reused ? "  (reused)" : "", t->retried ? "  (retried)" : "", t->http2 ? "  (h2)" : "");
 }
 
-/* Sends the next request when none is in flight; 1 once all are done. */
+/* Sends requests while fewer than -P are in flight; 1 once all are done. */
+static int get_send(struct get_run *g);
 static int get_progress(void *arg)
 {
     struct get_run *g = arg;
-    if (g->in_flight)
-        return 0;
-    if (g->sent == g->a->n)
-        return 1;
+    while (g->sent < g->a->n && g->in_flight < g->a->parallel)
+        if (get_send(g))
+            return 1;
+    return g->sent == g->a->n && !g->in_flight;
+}
+
+static int get_send(struct get_run *g)
+{
     struct get_args *a = g->a;
     struct nst_http_client_request req = {.method = a->method, .scheme = a->scheme, .addr = g->addr,
                                           .host = a->host, .target = a->target, .body = a->data,
@@ -230,10 +244,10 @@ static int get_progress(void *arg)
         fprintf(stderr, "nstack get: %s\n", nst_http_strerror(err));
         g->failed++;
         g->sent = a->n; /* give up */
-        return 1;
+        return g->in_flight == 0;
     }
     g->sent++;
-    g->in_flight = 1;
+    g->in_flight++;
     return 0;
 }
 
@@ -249,6 +263,12 @@ static void report(const struct get_run *g)
                 (unsigned long long)s->connect_timeouts, (unsigned long long)s->tls_timeouts,
                 (unsigned long long)s->response_timeouts, (unsigned long long)s->read_timeouts,
                 (unsigned long long)s->deadlines);
+    if (g->a->http2 && (g->a->timing || g->a->n > 1))
+        fprintf(stderr, "HTTP/2: %llu connections, %llu streams (at most %llu at once), %llu refused, "
+                        "%llu fell back to HTTP/1.1\n",
+                (unsigned long long)s->h2.connections, (unsigned long long)s->h2.streams,
+                (unsigned long long)s->h2.max_concurrent, (unsigned long long)s->h2.refused,
+                (unsigned long long)s->h2.fallbacks);
 }
 
 static void client_config(const struct get_args *a, struct nst_http_client_config *c, struct nst_tls_ctx *tls)
@@ -264,13 +284,15 @@ static void client_config(const struct get_args *a, struct nst_http_client_confi
     if (a->max_s)
         c->deadline = (nst_time_t)(a->max_s * 1e9);
     c->max_per_origin = 1;
+    if (a->http2)
+        c->proto = NST_HTTP_PROTO_HTTP2;
 }
 
 static struct nst_tls_ctx *client_tls(const struct get_args *a, const struct nst_tls_test_pki *pki)
 {
     struct nst_tls_config c;
     nst_tls_config_default(&c, NST_TLS_CLIENT);
-    c.alpn = "http/1.1";
+    c.alpn = a->http2 ? "h2,http/1.1" : "http/1.1";
     if (pki)
         c.ca_cert = pki->ca_cert;
     if (a->cacert)
@@ -342,7 +364,11 @@ static struct nst_http_server *sim_server(struct nst_stack *st, uint16_t port, s
     struct nst_sockaddr any = {0, port};
     if (lfd < 0 || nst_bind(st, lfd, &any) || nst_listen(st, lfd, 64))
         return NULL;
-    struct nst_http_server *sv = nst_http_server_new(st, lfd, tls, NULL);
+    /* The lab's server speaks both: HTTP/2 by ALPN or prior knowledge, else HTTP/1.1. */
+    struct nst_http_server_config sc;
+    nst_http_server_config_default(&sc);
+    sc.proto = NST_HTTP_PROTO_HTTP2;
+    struct nst_http_server *sv = nst_http_server_new(st, lfd, tls, &sc);
     if (sv) {
         nst_http_server_route(sv, NULL, "/", page_root, NULL);
         nst_http_server_route(sv, NULL, "/bytes/", page_bytes, NULL);
@@ -383,7 +409,7 @@ static int get_sim(struct get_args *a)
         nst_tls_config_default(&sc, NST_TLS_SERVER);
         sc.cert = pki.cert;
         sc.key = pki.key;
-        sc.alpn = "http/1.1";
+        sc.alpn = "h2,http/1.1";
         if (nst_tls_ctx_new(&sc, &sctx, &why) || !(cctx = client_tls(a, &pki))) {
             fprintf(stderr, "nstack get: TLS: %s\n", why);
             goto out;
@@ -454,7 +480,7 @@ out:
 
 int nst_cmd_get(int argc, char **argv)
 {
-    struct get_args a = {.n = 1, .keepalive = 1};
+    struct get_args a = {.n = 1, .parallel = 1, .keepalive = 1};
     tap_opts_default(&a.tap);
     int rc = parse_args(argc, argv, &a);
     if (rc)

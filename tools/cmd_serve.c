@@ -21,6 +21,7 @@
 #define SERVE_OPT_SERVICE 401 /* + index in the services table */
 #define SERVE_OPT_CONTROL 450
 #define SERVE_OPT_ROOT 451
+#define SERVE_OPT_HTTP2 452
 
 static const struct service services[] = {
     {"udp-echo", "echo UDP datagrams back to their sender (RFC 862)", NST_SOCK_DGRAM, serve_udp_echo, NULL},
@@ -235,6 +236,7 @@ static void serve_usage(void)
            "  --duration S    stop after S seconds (default: run until interrupted)\n"
            "  --control PATH  a Unix socket to inspect the host from outside: nstack ss --control PATH\n"
            "  --root DIR      --http serves the files under DIR (no path escape, symlinks out refused)\n"
+           "  --http2         --http also speaks HTTP/2 (h2c by prior knowledge) on its port\n"
            "Services:\n");
     for (size_t i = 0; i < NSERVICES; i++)
         printf("  --%s PORT%*s%s\n", services[i].name, (int)(12 - strlen(services[i].name)), "", services[i].help);
@@ -249,6 +251,7 @@ struct serve_args {
     const char *control;      /* --control PATH, NULL: none */
     struct serve_tls_opts tls;
     const char *root;         /* --root DIR: --http serves its files */
+    int http2;                /* --http2: --http speaks HTTP/2 too */
 };
 
 /* 0, -1 after --help, or an exit code (2: bad usage). */
@@ -259,6 +262,7 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
                                          {"control", required_argument, 0, SERVE_OPT_CONTROL},
                                          SERVE_TLS_LONG_OPTIONS,
                                          {"root", required_argument, 0, SERVE_OPT_ROOT},
+                                         {"http2", no_argument, 0, SERVE_OPT_HTTP2},
                                          {"help", no_argument, 0, 'h'}};
     struct option opts[sizeof(base) / sizeof(base[0]) + NSERVICES + 1];
     size_t n = sizeof(base) / sizeof(base[0]);
@@ -281,6 +285,8 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
             a->control = optarg;
         } else if (c == SERVE_OPT_ROOT) {
             a->root = optarg;
+        } else if (c == SERVE_OPT_HTTP2) {
+            a->http2 = 1;
         } else if (c >= SERVE_OPT_SERVICE && c < SERVE_OPT_SERVICE + (int)NSERVICES) {
             const struct service *svc = &services[c - SERVE_OPT_SERVICE];
             if (nst_cli_parse_u64(optarg, 1, 65535, &v))
@@ -299,8 +305,8 @@ static int serve_parse(int argc, char **argv, struct serve_args *a)
     int http_on = 0;
     for (size_t i = 0; i < NSERVICES; i++)
         http_on |= services[i].on_conn == serve_http && a->port[i];
-    if (a->root && !http_on)
-        return nst_cli_bad_usage("serve", "--root needs --http or --tls PORT");
+    if ((a->root || a->http2) && !http_on)
+        return nst_cli_bad_usage("serve", "%s needs --http or --tls PORT", a->root ? "--root" : "--http2");
     int rc = serve_tls_opts_check("serve", &a->tls, a->port[SERVICE_TLS] != 0);
     return rc ? rc : tap_opts_check("serve", &a->tap);
 }
@@ -321,7 +327,7 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     for (size_t i = 0; i < NSERVICES; i++) {
         if (!a->port[i])
             continue;
-        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, services[i].tls, a->root) : 0;
+        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, services[i].tls, a->root, a->http2) : 0;
         if (!err)
             err = start_service(sv, &services[i], a->port[i]);
         if (err) {

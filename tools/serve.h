@@ -112,7 +112,7 @@ void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int even
 void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
 /* --http's library server (tools/serve_http.c): made before the listener
  * opens (root: --root DIR or NULL), its counters, freed before the stack. */
-int serve_http_start(struct server *sv, size_t service, int tls, const char *root);
+int serve_http_start(struct server *sv, size_t service, int tls, const char *root, int http2);
 void serve_http_report(const struct server *sv, const char *name);
 void serve_http_stop(struct server *sv);
 /* --ws: the listener's handler; the summary; frees the connections. */

@@ -1,4 +1,4 @@
-/* nstack serve --http: the library's HTTP/1.1 server (include/nstack/http.h)
+/* nstack serve --http [--http2]: the library's HTTP server (include/nstack/http.h)
  * behind the serve framework. The framework accepts each connection as for
  * any TCP service; the first time it is ready, this file hands it, as a
  * stream, to the library server (nst_http_server_adopt) and the framework
@@ -71,7 +71,7 @@ static void page(void *arg, struct nst_http_exchange *x)
         answer(x, 404, "Not found\n", NULL);
 }
 
-int serve_http_start(struct server *sv, size_t service, int tls, const char *root)
+int serve_http_start(struct server *sv, size_t service, int tls, const char *root, int http2)
 {
     /* --http and --tls share one library server (TLS streams are adopted
      * already made); requests are counted per service by their scheme. */
@@ -85,7 +85,13 @@ int serve_http_start(struct server *sv, size_t service, int tls, const char *roo
         fprintf(stderr, "\nnstack serve: --root %s: %s\n", root, strerror(errno));
         return -errno;
     }
-    sv->http = nst_http_server_new(sv->h.st, -1, NULL, NULL);
+    /* --http2: HTTP/2 by prior knowledge (the client preface) beside
+     * HTTP/1.1, each connection as its first bytes say. */
+    struct nst_http_server_config c;
+    nst_http_server_config_default(&c);
+    if (http2)
+        c.proto = NST_HTTP_PROTO_HTTP2;
+    sv->http = nst_http_server_new(sv->h.st, -1, NULL, &c);
     if (!sv->http || nst_http_server_route(sv->http, NULL, "/", page, sv) < 0)
         return -ENOMEM;
     return 0;
@@ -115,6 +121,12 @@ void serve_http_report(const struct server *sv, const char *name)
            (unsigned long long)s->status_5xx, (unsigned long long)s->parse_errors,
            (unsigned long long)s->header_timeouts, (unsigned long long)s->idle_timeouts,
            (unsigned long long)s->body_timeouts);
+    if (s->h2.connections)
+        printf("%s: HTTP/2: %llu connections, %llu streams (at most %llu at once), %llu GOAWAY sent, "
+               "%llu RST_STREAM received, %llu protocol errors\n",
+               name, (unsigned long long)s->h2.connections, (unsigned long long)s->h2.streams,
+               (unsigned long long)s->h2.max_concurrent, (unsigned long long)s->h2.goaway_sent,
+               (unsigned long long)s->h2.rst_recv, (unsigned long long)s->h2.protocol_errors);
 }
 
 void serve_http_stop(struct server *sv)

@@ -62,7 +62,41 @@ enum nst_http_error {
 const char *nst_http_strerror(int err);
 
 enum nst_http_proto {
-    NST_HTTP_PROTO_HTTP1, /* HTTP/1.1 */
+    NST_HTTP_PROTO_HTTP1, /* HTTP/1.1 only */
+    /* HTTP/2 (RFC 9113, docs/HTTP2.md). A server serves HTTP/2 or HTTP/1.1
+     * per connection: ALPN "h2" over TLS, the client preface ("PRI *
+     * HTTP/2.0") on plain TCP (h2c with prior knowledge), else HTTP/1.1. A
+     * client runs many requests as streams on one connection per origin:
+     * h2 over TLS when ALPN says so (else HTTP/1.1 on that connection), h2c
+     * with prior knowledge on plain TCP. */
+    NST_HTTP_PROTO_HTTP2,
+};
+
+/* HTTP/2 settings (both sides). Windows are bytes a peer may send before
+ * we take them: the 65,535-byte default caps a stream at ~6.5 Mbit/s over
+ * an 80 ms round trip (RFC 9113 6.9.2), so ours are larger. */
+struct nst_http2_config {
+    uint32_t max_concurrent_streams; /* SETTINGS_MAX_CONCURRENT_STREAMS we announce: 100 */
+    uint32_t stream_window;          /* SETTINGS_INITIAL_WINDOW_SIZE: 1 MiB */
+    uint32_t conn_window;            /* the connection's receive window: 16 MiB */
+    uint32_t max_frame_size;         /* SETTINGS_MAX_FRAME_SIZE: 16,384 */
+    uint32_t max_header_list;        /* SETTINGS_MAX_HEADER_LIST_SIZE: 64 KiB */
+    int enable_connect_protocol;     /* server: RFC 8441 extended CONNECT: 1 */
+};
+
+/* HTTP/2 counters (nst_http_server_stats.h2, nst_http_client_stats.h2). */
+#define NST_HTTP2_FRAME_TYPES 10 /* DATA .. CONTINUATION (RFC 9113 6) */
+struct nst_http2_stats {
+    uint64_t connections;      /* connections that spoke HTTP/2 */
+    uint64_t streams;          /* streams opened (requests) */
+    uint64_t streams_open;     /* now, all connections */
+    uint64_t max_concurrent;   /* the most streams open at once on one connection */
+    uint64_t frames_sent[NST_HTTP2_FRAME_TYPES], frames_recv[NST_HTTP2_FRAME_TYPES];
+    uint64_t goaway_sent, goaway_recv, rst_sent, rst_recv;
+    uint64_t protocol_errors;  /* connections ended by the peer breaking RFC 9113 (GOAWAY sent) */
+    uint32_t last_goaway_error; /* error code of the last GOAWAY sent with an error */
+    uint64_t refused;          /* client: streams the server refused (REFUSED_STREAM, GOAWAY): requeued */
+    uint64_t fallbacks;        /* client: TLS connections where ALPN chose HTTP/1.1 */
 };
 
 /* A field as it is on the wire: name (compare case-insensitively) and
@@ -91,6 +125,8 @@ struct nst_http_request {
     int early; /* 1: the head arrived in TLS 1.3 early data (0-RTT), which an attacker
                 * can replay: answer only safe, idempotent requests from it, others
                 * with 425 Too Early (RFC 8470 5.2) */
+    int http2;            /* 1: came as an HTTP/2 stream */
+    const char *protocol; /* RFC 8441 extended CONNECT's :protocol ("websocket"), else NULL */
 };
 
 /* A response head as the client sees it (fields valid during on_head). */
@@ -117,7 +153,8 @@ struct nst_http_server_config {
     uint32_t max_connections;   /* more are accepted and closed at once (counted); 1024 */
     uint32_t max_head;          /* request line + fields, bytes: 8 KiB (414 / 431 beyond) */
     uint64_t max_body;          /* request body bytes: 413 beyond; 1 MiB */
-    uint32_t out_limit;         /* bytes buffered per connection before nst_http_write says -EAGAIN; 64 KiB */
+    uint32_t out_limit;         /* bytes buffered per connection (HTTP/2: per stream) before nst_http_write says -EAGAIN; 64 KiB */
+    struct nst_http2_config h2; /* proto NST_HTTP_PROTO_HTTP2 */
 };
 void nst_http_server_config_default(struct nst_http_server_config *c);
 
@@ -130,6 +167,7 @@ struct nst_http_server_stats {
     uint64_t aborted;           /* exchanges ended by a connection failure */
     uint64_t bytes_in, bytes_out; /* read from and written to the streams (TLS: plaintext) */
     uint64_t open;              /* connections open now */
+    struct nst_http2_stats h2;
 };
 
 /* A server on listening socket lfd of st (the server takes it: freed with
@@ -217,6 +255,8 @@ struct nst_http_client_config {
     uint32_t max_queued;         /* requests waiting for a connection, all origins: 1024 */
     uint32_t max_head;           /* response head bytes: 16 KiB */
     uint64_t max_body;           /* response body bytes: 1 GiB */
+    struct nst_http2_config h2;  /* proto NST_HTTP_PROTO_HTTP2 (max_concurrent_streams: what we
+                                    announce; the peer's own limit is what we respect) */
 };
 void nst_http_client_config_default(struct nst_http_client_config *c);
 
@@ -231,6 +271,7 @@ struct nst_http_client_stats {
     uint64_t parse_errors;     /* responses refused by the parser */
     uint64_t pooled;           /* idle connections in the pool now */
     uint64_t open;             /* connections open now */
+    struct nst_http2_stats h2;
 };
 
 /* A request to send. The origin is scheme + addr + host: requests to the
@@ -256,7 +297,8 @@ struct nst_http_timing {
     nst_time_t tls;        /* start to TLS handshake done */
     nst_time_t first_byte; /* start to the first response byte */
     nst_time_t total;      /* start to the end of the response */
-    int reused;            /* sent on a pooled connection */
+    int reused;            /* sent on a pooled connection (HTTP/2: on an open connection) */
+    int http2;             /* carried by an HTTP/2 stream */
     int retried;           /* sent a second time */
 };
 
@@ -275,7 +317,9 @@ struct nst_http_client *nst_http_client_new(struct nst_stack *st, const struct n
  * context), -ENOMEM. */
 int nst_http_request_send(struct nst_http_client *cl, const struct nst_http_client_request *r,
                           const struct nst_http_call_cbs *cbs, void *arg, struct nst_http_call **out);
-/* Ends a call at once: on_done(-> NST_HTTP_E_CANCELLED); its connection is closed. */
+/* Ends a call at once: on_done(-> NST_HTTP_E_CANCELLED); its connection is
+ * closed (HTTP/1.1) or its stream reset with CANCEL (HTTP/2, RFC 9113
+ * 8.7: the connection serves on). */
 void nst_http_call_cancel(struct nst_http_call *c);
 const struct nst_http_timing *nst_http_call_timing(const struct nst_http_call *c);
 /* With NST_HTTP_E_BAD_RESPONSE: the rule the response broke; else "". */

@@ -154,6 +154,10 @@ extern const char *const nst_lab_snapshot_names[];
  * read timeouts. 0 if the scenario's checks held. */
 int nst_demo_keepalive(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_timeouts(const struct nst_demo_opts *o, FILE *out);
+/* "h2-multiplex" (src/lab/lab_h2_app.c): 100 GETs at once over HTTP/1.1 on
+ * 1, 6 and 100 connections and over HTTP/2 on one: handshakes, ports, the
+ * time to the last answer. */
+int nst_demo_h2_multiplex(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

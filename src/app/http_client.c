@@ -17,6 +17,7 @@
  * idempotent one is sent once more on a new connection, a non-idempotent
  * one fails (the server may have acted on it). */
 #include "http_client_impl.h"
+#include "h2_impl.h"
 
 #include <nstack/tcp_info.h>
 
@@ -38,6 +39,7 @@ void nst_http_client_config_default(struct nst_http_client_config *c)
         .max_head = 16384,
         .max_body = 1ull << 30,
     };
+    h2_config_default(&c->h2);
 }
 
 /* ---- the call's timer ------------------------------------------------------ */
@@ -95,6 +97,7 @@ static void call_timer(void *arg, struct nst_app_timer *t)
 
 static void call_free(struct nst_http_call *c)
 {
+    h2_call_free(c);
     nst_app_timer_free(c->timer);
     free(c->req);
     free(c->key);
@@ -139,6 +142,8 @@ static void call_done(struct nst_http_call *c, int err)
 
 void http_call_fail(struct nst_http_call *c, int err)
 {
+    if (c->h2k)
+        h2_call_detach(c); /* RST_STREAM: the connection serves its other streams */
     if (c->conn)
         http_conn_abandon(c->conn); /* half an exchange: the connection cannot be reused */
     c->conn = NULL;
@@ -249,6 +254,8 @@ int nst_http_request_send(struct nst_http_client *cl, const struct nst_http_clie
     c->method = strdup(r->method);
     c->host = strdup(r->host);
     int err = c->timer && c->method && c->host ? serialize(c, r) : -ENOMEM;
+    if (!err && cl->cfg.proto == NST_HTTP_PROTO_HTTP2)
+        err = h2_call_prepare(c, r);
     if (!err)
         err = http_origin_key(&c->key, r->scheme, r->host, &r->addr);
     if (err) {
@@ -346,6 +353,7 @@ void nst_http_client_free(struct nst_http_client *cl)
     if (!cl)
         return;
     cl->freeing = 1;
+    h2_client_free_all(cl);
     while (cl->conns) {
         struct http_conn *k = cl->conns;
         if (k->call)

@@ -10,11 +10,16 @@
 enum call_phase { PH_QUEUED, PH_CONNECT, PH_TLS, PH_SEND, PH_WAIT, PH_READ, PH_DONE };
 
 struct http_conn;
+struct h2_cconn;
+struct h2_req;
 
 struct nst_http_call {
     struct nst_http_client *cl;
     struct nst_http_call *prev, *next; /* the client's queue while PH_QUEUED */
     struct http_conn *conn;            /* while it has one */
+    struct h2_cconn *h2k;              /* or its HTTP/2 connection (prev/next link it there) */
+    int32_t h2id;                      /* its stream there, 0 before the request is submitted */
+    struct h2_req *h2r;                /* the request as HTTP/2 sends it, the response head */
     char *key;                         /* origin: scheme, host, address */
     char *method, *host;
     uint8_t method_id;
@@ -57,6 +62,8 @@ struct nst_http_client {
     struct nst_http_call *queue, *queue_tail;
     uint32_t queued;
     struct http_conn *conns;
+    struct h2_cconn *h2conns;
+    struct h2_origin *h1_origins; /* proto HTTP2: origins whose ALPN chose HTTP/1.1 */
     struct nst_app_timer *kick; /* dispatches the queue, outside any caller's stack frame */
     int freeing;
     struct nst_http_client_stats stats;
@@ -82,5 +89,8 @@ void http_pool_dispatch(void *arg, struct nst_app_timer *t);
 /* Detaches the connection from its call and closes it. */
 void http_conn_abandon(struct http_conn *k);
 void http_conn_close(struct http_conn *k);
+/* Makes an established stream (an HTTP/2 connection whose ALPN chose
+ * HTTP/1.1) an idle pooled connection of origin key. 0 or -ENOMEM. */
+int http_pool_adopt(struct nst_http_client *cl, const char *key, struct nst_stream *s);
 
 #endif

@@ -5,6 +5,7 @@
  * (back to the pool, or closed). Pooled connections are closed after
  * idle_timeout. */
 #include "http_client_impl.h"
+#include "h2_impl.h"
 
 #include <nstack/tcp_info.h>
 #include <nstack/tls.h>
@@ -115,6 +116,39 @@ fail:
     free(k->key);
     free(k);
     return NULL;
+}
+
+int http_pool_adopt(struct nst_http_client *cl, const char *key, struct nst_stream *s)
+{
+    struct http_conn *k = calloc(1, sizeof *k);
+    if (!k || !(k->key = strdup(key)) || http_buf_init(&k->in, 2 * (size_t)cl->cfg.max_head + 64) ||
+        !(k->idle_timer = nst_app_timer_new(cl->st, idle_timer, k))) {
+        if (k) {
+            http_buf_free(&k->in);
+            free(k->key);
+        }
+        free(k);
+        return -ENOMEM;
+    }
+    k->cl = cl;
+    k->s = s;
+    k->tcp_up = k->tls_up = 1;
+    nst_stream_set_callback(s, conn_event, k);
+    struct nst_http1_limits lim = NST_HTTP1_LIMITS_DEFAULT;
+    lim.max_start_line = cl->cfg.max_head;
+    lim.max_field_section = cl->cfg.max_head;
+    lim.max_body = cl->cfg.max_body;
+    nst_http1_parser_init(&k->p, NST_HTTP1_RESPONSE, NST_HTTP1_M_GET, &lim, k->pf, NST_HTTP_MAX_FIELDS);
+    k->next = cl->conns;
+    if (cl->conns)
+        cl->conns->prev = k;
+    cl->conns = k;
+    cl->stats.open++;
+    k->state = K_IDLE;
+    cl->stats.pooled++;
+    if (cl->cfg.idle_timeout)
+        nst_app_timer_arm(k->idle_timer, http_now(cl) + cl->cfg.idle_timeout);
+    return 0;
 }
 
 /* ---- one call on a connection ---------------------------------------------- */
@@ -397,7 +431,22 @@ void http_pool_dispatch(void *arg, struct nst_app_timer *t)
     /* Starts the first call that can start; starting runs callbacks that may
      * end calls and free connections, so the next one is found by the next
      * kick (due at once) rather than by a pointer kept across them. */
-    for (struct nst_http_call *c = cl->queue; c; c = c->next) {
+    int placed = 0;
+    for (struct nst_http_call *c = cl->queue, *next; c; c = next) {
+        next = c->next;
+        if (cl->cfg.proto == NST_HTTP_PROTO_HTTP2) {
+            int p = h2_client_place(cl, c);
+            if (p > 0) {
+                /* Streams start together (a burst of HEADERS in one
+                 * flight); the walk starts over from the queue's head, as
+                 * placing may have ended calls. */
+                http_pool_kick(cl);
+                next = ++placed < 256 ? cl->queue : NULL;
+                continue;
+            }
+            if (p == 0)
+                continue; /* its connection is at the peer's stream limit */
+        }
         struct http_conn *k = pooled(cl, c->key);
         int reused = k != NULL;
         if (!k && origin_conns(cl, c->key) < cl->cfg.max_per_origin) {

@@ -13,7 +13,8 @@
  * shut down, and the peer's remaining bytes read and dropped until its FIN
  * or a short timer, so that a close with unread bytes does not turn into a
  * RST that destroys the response in flight (RFC 9112 9.6). */
-#include "http_impl.h"
+#include "http_server_impl.h"
+#include "h2_impl.h"
 
 #include <nstack/tcp_info.h>
 #include <nstack/timer.h>
@@ -26,30 +27,6 @@
 #define LINGER_TIME NST_SEC(2)
 
 enum phase { P_WAIT, P_HEAD, P_EXCHANGE, P_LINGER };
-
-struct route {
-    char *method; /* NULL: any */
-    char *prefix;
-    size_t plen;
-    nst_http_handler fn;
-    void *arg;
-};
-
-struct conn;
-
-struct nst_http_exchange {
-    struct conn *c;
-    struct nst_http_request req;
-    struct nst_http_field fields[NST_HTTP_MAX_FIELDS];
-    uint8_t *head; /* a copy of the request head, NUL-terminated pieces appended */
-    const struct nst_http_exchange_cbs *cbs;
-    struct nst_http_exchange_cbs cbs_copy;
-    void *arg;
-    uint8_t method_id;
-    uint8_t responded, body_allowed, chunked, ended, body_done, in_handler;
-    int64_t length; /* response content length, -1 chunked or until close */
-    uint64_t written;
-};
 
 struct conn {
     struct nst_http_server *sv;
@@ -68,18 +45,6 @@ struct conn {
     struct nst_http_exchange x;
 };
 
-struct nst_http_server {
-    struct nst_stack *st;
-    struct nst_tls_ctx *tls;
-    int lfd;
-    struct nst_http_server_config cfg;
-    struct route *routes;
-    size_t nroutes;
-    struct conn *conns;
-    int shutting_down;
-    struct nst_http_server_stats stats;
-};
-
 void nst_http_server_config_default(struct nst_http_server_config *c)
 {
     *c = (struct nst_http_server_config){
@@ -93,6 +58,7 @@ void nst_http_server_config_default(struct nst_http_server_config *c)
         .max_body = 1u << 20,
         .out_limit = 64 * 1024,
     };
+    h2_config_default(&c->h2);
 }
 
 static int conn_step(struct conn *c);
@@ -162,7 +128,7 @@ static void enter_linger(struct conn *c)
 
 /* ---- responses ------------------------------------------------------------- */
 
-static void count_status(struct nst_http_server *sv, int status)
+void http_count_status(struct nst_http_server *sv, int status)
 {
     sv->stats.responses++;
     if (status >= 400 && status < 500)
@@ -181,13 +147,15 @@ static void answer_error_and_close(struct conn *c, int status)
                                         .body = NST_HTTP1_OUT_LENGTH, .content_length = 0, .close = 1};
     int n = nst_http1_write_response(head, sizeof head, &h, &follows);
     if (n > 0 && http_buf_put(&c->out, head, (size_t)n) == 0)
-        count_status(c->sv, status);
+        http_count_status(c->sv, status);
     enter_linger(c);
 }
 
 int nst_http_respond(struct nst_http_exchange *x, int status, const struct nst_http_field *fields, size_t n,
                      int64_t content_length)
 {
+    if (x->h2)
+        return h2_respond(x, status, fields, n, content_length);
     struct conn *c = x->c;
     if (x->responded || x->ended)
         return -EALREADY;
@@ -229,7 +197,7 @@ int nst_http_respond(struct nst_http_exchange *x, int status, const struct nst_h
     x->body_allowed = (uint8_t)follows;
     x->chunked = body == NST_HTTP1_OUT_CHUNKED;
     x->length = content_length;
-    count_status(c->sv, status);
+    http_count_status(c->sv, status);
     if (!x->in_handler)
         conn_step(c);
     return 0;
@@ -237,6 +205,8 @@ int nst_http_respond(struct nst_http_exchange *x, int status, const struct nst_h
 
 ssize_t nst_http_write(struct nst_http_exchange *x, const void *data, size_t len)
 {
+    if (x->h2)
+        return h2_write(x, data, len);
     struct conn *c = x->c;
     if (!x->responded || x->ended)
         return -EPIPE;
@@ -270,6 +240,8 @@ static void exchange_finish(struct conn *c);
 
 int nst_http_end(struct nst_http_exchange *x)
 {
+    if (x->h2)
+        return h2_end(x);
     struct conn *c = x->c;
     if (!x->responded || x->ended)
         return -EPIPE;
@@ -307,11 +279,14 @@ void nst_http_exchange_set_cbs(struct nst_http_exchange *x, const struct nst_htt
 }
 
 const struct nst_http_request *nst_http_exchange_request(const struct nst_http_exchange *x) { return &x->req; }
-struct nst_http_server *nst_http_exchange_server(const struct nst_http_exchange *x) { return x->c->sv; }
+struct nst_http_server *nst_http_exchange_server(const struct nst_http_exchange *x)
+{
+    return x->h2 ? h2_exchange_server(x) : x->c->sv;
+}
 
 /* ---- requests -------------------------------------------------------------- */
 
-static const struct route *route_for(const struct nst_http_server *sv, const char *method, const char *target)
+const struct route *http_route_for(const struct nst_http_server *sv, const char *method, const char *target)
 {
     const struct route *best = NULL;
     for (size_t i = 0; i < sv->nroutes; i++) {
@@ -383,7 +358,7 @@ static int exchange_start(struct conn *c, size_t len)
 static void run_handler(struct conn *c)
 {
     struct nst_http_exchange *x = &c->x;
-    const struct route *r = route_for(c->sv, x->req.method, x->req.target);
+    const struct route *r = http_route_for(c->sv, x->req.method, x->req.target);
     x->in_handler = 1;
     if (r)
         r->fn(r->arg, x);
@@ -480,6 +455,34 @@ static void exchange_finish(struct conn *c)
 
 /* ---- the connection's engine ----------------------------------------------- */
 
+/* With proto HTTP2, a new connection's first bytes decide (RFC 9113 3.2,
+ * 3.3): ALPN "h2" over TLS, or the client preface on plain TCP, hand the
+ * stream to h2_server.c. Returns 1 if the connection was handed over or a
+ * partial preface waits for more bytes; 0 for HTTP/1.1. */
+static int h2_detect(struct conn *c)
+{
+    size_t have = c->in.len - c->in.off;
+    if (c->sv->cfg.proto != NST_HTTP_PROTO_HTTP2 || c->requests || !have)
+        return 0;
+    const uint8_t *b = c->in.b + c->in.off;
+    if (nst_stream_is_tls(c->s)) {
+        const char *alpn = nst_stream_alpn(c->s);
+        if (!alpn || strcmp(alpn, "h2"))
+            return 0;
+    } else {
+        if (memcmp(b, H2_PREFACE, have < H2_PREFACE_LEN ? have : H2_PREFACE_LEN))
+            return 0;
+        if (have < H2_PREFACE_LEN)
+            return 1;
+    }
+    if (h2_server_take(c->sv, c->s, b, have) < 0)
+        return 0; /* out of memory: HTTP/1.1 answers (505) and closes */
+    c->s = NULL;
+    c->in.off = c->in.len;
+    conn_kill(c);
+    return 1;
+}
+
 /* Reads what the stream has: returns 1 if something changed, 0 if it
  * would block, -1 if the connection is gone (killed). */
 static int pull(struct conn *c)
@@ -539,6 +542,8 @@ static int step_once(struct conn *c)
             return 0;
         return pull(c);
     }
+    if (c->phase == P_WAIT && h2_detect(c))
+        return c->dead ? -1 : pull(c);
     if (c->phase == P_EXCHANGE)
         read_body(c);
     else
@@ -777,6 +782,7 @@ void nst_http_server_shutdown(struct nst_http_server *sv)
         else if (c->phase == P_EXCHANGE)
             c->close_after = 1; /* a response already sent said keep-alive: end after it */
     }
+    h2_server_shutdown(sv);
 }
 
 size_t nst_http_server_connections(const struct nst_http_server *sv) { return (size_t)sv->stats.open; }
@@ -788,6 +794,7 @@ void nst_http_server_free(struct nst_http_server *sv)
         return;
     while (sv->conns)
         conn_free(sv->conns);
+    h2_server_free_all(sv);
     if (sv->lfd >= 0)
         nst_close(sv->st, sv->lfd);
     for (size_t i = 0; i < sv->nroutes; i++) {

@@ -524,6 +524,8 @@ const struct nst_demo_scenario nst_demo_app_scenarios[] = {
      nst_demo_keepalive},
     {"timeouts", "a hung server: the connect timeout never fires, the response and read timeouts do",
      nst_demo_timeouts},
+    {"h2-multiplex", "100 GETs: HTTP/2 on one connection and one port vs HTTP/1.1 on 1, 6 or 100 connections",
+     nst_demo_h2_multiplex},
     {"websocket", "a WebSocket dies at 60 s idle behind a load balancer or a NAT; 30 s pings keep it alive",
      nst_demo_websocket},
     {NULL, NULL, NULL},

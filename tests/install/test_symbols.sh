@@ -45,7 +45,7 @@ done
 # lab_http_app.c, declared in lab.h) are in the static libnstack_app.a
 # only: they use the lab's internal helpers, which libnstack.so does not
 # export (CMakeLists.txt, nstack_lab_app_objs).
-STATIC_ONLY="nst_demo_tls nst_demo_websocket nst_demo_keepalive nst_demo_timeouts"
+STATIC_ONLY="nst_demo_tls nst_demo_websocket nst_demo_keepalive nst_demo_timeouts nst_demo_h2_multiplex"
 missing=$(sort -u /tmp/nst_sym_lib.$$ /tmp/nst_sym_app.$$ | comm -13 - /tmp/nst_sym_decl.$$)
 for s in $missing; do
   case " $STATIC_ONLY " in *" $s "*) continue ;; esac

@@ -1,4 +1,4 @@
-/* The lab's HTTP scenarios (src/lab/lab_http_app.c) run whole, with their
+/* The lab's HTTP scenarios (src/lab/lab_http_app.c, lab_h2_app.c) run whole, with their
  * own checks, and the lines they print: keep-alive's handshakes and time
  * saved, the timeouts' exact moments. Same seed, same output. */
 #include "test.h"
@@ -49,9 +49,27 @@ static void timeouts_scenario(void)
     free(text);
 }
 
+static void h2_multiplex_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_h2_multiplex, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  HTTP/1.1, one connection                    1      1    8080.809 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTP/1.1, 6 connections                     6      6    1440.147 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTP/1.1, a connection each               100    100     160.184 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTP/2, one connection                      1      1     160.126 ms\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    int rc2;
+    char *again = run(nst_demo_h2_multiplex, &rc2);
+    CHECK(strcmp(text, again) == 0);
+    free(text);
+    free(again);
+}
+
 int main(void)
 {
     RUN(keepalive_scenario);
     RUN(timeouts_scenario);
+    RUN(h2_multiplex_scenario);
     return nst_test_done();
 }
