@@ -95,6 +95,10 @@ int serve_tls_ctx_new(const struct serve_tls_opts *o, struct nst_tls_ctx **out, 
         c.max_version = o->max_version;
     c.alpn = o->alpn;
     c.max_early_data = o->max_early_data;
+    /* The responder answers only GET/HEAD from early data (425 otherwise,
+     * serve_http.c) and asks no client certificate: its answer may go as
+     * 0.5-RTT data, a round trip sooner. */
+    c.early_answer = 1;
     nst_tls_config_keylog_from_env(&c);
     uint8_t keys[80];
     int rc = o->ticket_keys ? read_ticket_keys(o->ticket_keys, keys, err) : 0;

@@ -97,6 +97,15 @@ struct nst_tls_config {
      * 0 (the default) rejects it. */
     int early_data;
     uint32_t max_early_data;
+    /* Server, TLS 1.3 0.5-RTT (RFC 8446 2.3): 1 lets a stream whose
+     * application read early data write before the handshake completes;
+     * the bytes leave with the server's Finished flight, before the client
+     * is authenticated (RFC 8446 4.6.1, E.5). Default 0: writes wait for
+     * the client's Finished. Opt-in because the answer then goes to a peer
+     * whose handshake is not confirmed: only for answers that could go to
+     * anyone holding the ticket (idempotent requests, no client-cert
+     * checks pending). */
+    int early_answer;
 
     /* The whole handshake, from the stream's first TLS step (client: TCP
      * established; server: the stream made) to Finished; 10 s; 0: none. */
@@ -185,6 +194,7 @@ struct nst_tls_stats {
     uint64_t handshake_timeouts;
     uint64_t early_accepted, early_rejected; /* 0-RTT attempts, either side */
     uint64_t early_resent_bytes;    /* client: bytes resent after a rejection */
+    uint64_t early_answer_bytes;    /* server: bytes written as 0.5-RTT data */
     uint64_t truncations;           /* FIN without close_notify */
     uint64_t close_notify_sent, close_notify_received;
     uint64_t sessions_cached, sessions_evicted; /* client cache */

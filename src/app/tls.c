@@ -12,7 +12,9 @@
  * ClientHello (SSL_write_early_data), and keeps them until the server's
  * verdict; rejected, they are sent again as ordinary data. A server with
  * max_early_data reads them (SSL_read_early_data) into a buffer the
- * application drains, flagged as early. */
+ * application drains, flagged as early; with early_answer, what the
+ * application writes back before the handshake completes goes out as
+ * 0.5-RTT data (SSL_write_early_data) in the server's Finished flight. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
@@ -56,7 +58,7 @@ static int tls_fail(struct tls_stream *t, int err, const char *fmt, ...)
 static int tls_error(struct tls_stream *t, int e)
 {
     if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-        int p = tls_bio_push(t);
+        int p = t->hold_flight ? 1 : tls_bio_push(t);
         if (p < 0)
             return tls_fail(t, p, "TCP: %s", strerror(-p));
         return -EAGAIN;
@@ -198,8 +200,56 @@ static int read_early(struct tls_stream *t)
     return 0;
 }
 
+/* Server: read_early, holding the flight OpenSSL writes meanwhile
+ * (ServerHello..Finished) when early bytes wait for an application that may
+ * answer them: the flight then leaves from flight_timer, due at once, after
+ * the application's callback has run, with the answer it wrote. */
+static int read_early_answerable(struct tls_stream *t)
+{
+    t->hold_flight = t->ctx->early_answer;
+    int r = read_early(t);
+    if (!t->hold_flight)
+        return r;
+    if (t->phase == TLS_FAILED) {
+        t->hold_flight = 0;
+        return r;
+    }
+    if (r == -EAGAIN && t->erx_off < t->erx_len && t->flight_len) {
+        if (!nst_app_timer_armed(t->flight_timer))
+            nst_app_timer_arm(t->flight_timer, now_of(t));
+        return r;
+    }
+    t->hold_flight = 0;
+    int p = tls_bio_push(t);
+    return p < 0 ? tls_fail(t, p, "TCP: %s", strerror(-p)) : r;
+}
+
+static void on_flight_due(void *arg, struct nst_app_timer *tm)
+{
+    (void)tm;
+    struct tls_stream *t = arg;
+    if (!t->hold_flight)
+        return;
+    t->hold_flight = 0;
+    t->base.busy++; /* the send may tell the socket's callback: run it later */
+    int p = tls_bio_push(t);
+    t->base.busy--;
+    if (p < 0) {
+        tls_fail(t, p, "TCP: %s", strerror(-p));
+        nst_stream_notify(&t->base); /* last: the application may close the stream */
+    }
+}
+
 static void handshake_step(struct tls_stream *t)
 {
+    /* What a held flight left when the socket was full goes first. */
+    if (t->flight_len && !t->hold_flight) {
+        int p = tls_bio_push(t);
+        if (p < 0) {
+            tls_fail(t, p, "TCP: %s", strerror(-p));
+            return;
+        }
+    }
     if (is_client(t) && !t->early_closed) {
         if (t->early_len > t->early_sent && write_early(t) < 0)
             return;
@@ -210,7 +260,7 @@ static void handshake_step(struct tls_stream *t)
             return;
         t->early_closed = 1;
     }
-    if (!is_client(t) && t->ctx->max_early_data && !t->early_finished && read_early(t) < 0)
+    if (!is_client(t) && t->ctx->max_early_data && !t->early_finished && read_early_answerable(t) < 0)
         return;
     ERR_clear_error();
     int r = SSL_do_handshake(t->ssl);
@@ -282,6 +332,11 @@ static void progress(struct tls_stream *t)
     }
     if (t->phase == TLS_OPEN && t->resend)
         flush_resend(t);
+    if (t->phase == TLS_OPEN && t->shut_pending) {
+        t->shut_pending = 0;
+        if (nst_stream_shutdown(&t->base) == -EAGAIN)
+            t->shut_pending = 1;
+    }
 }
 
 static void on_handshake_timeout(void *arg, struct nst_app_timer *tm)
@@ -329,6 +384,7 @@ static ssize_t tls_read(struct nst_stream *s, void *buf, size_t len)
         memcpy(buf, t->erx + t->erx_off, n);
         t->erx_off += n;
         s->last_read_early = 1;
+        t->may_answer = t->ctx->early_answer;
         return (ssize_t)n;
     }
     if (t->phase == TLS_CONNECTING)
@@ -352,9 +408,32 @@ static ssize_t tls_read(struct nst_stream *s, void *buf, size_t len)
     return tls_error(t, e);
 }
 
-/* Client, before the handshake: queue 0-RTT bytes if the session allows. */
+/* Server, before the handshake completes: 0.5-RTT data (RFC 8446 2.3) once
+ * the application has read early bytes, while OpenSSL still reads early
+ * data (afterwards SSL_write_early_data is refused until the client's
+ * Finished). The records join the flight; a held one leaves with them. */
+static int server_may_answer(const struct tls_stream *t)
+{
+    return !is_client(t) && t->may_answer && !t->early_finished && !t->shut_pending;
+}
+
+static ssize_t write_early_answer(struct tls_stream *t, const void *buf, size_t len)
+{
+    size_t w = 0;
+    ERR_clear_error();
+    int r = SSL_write_early_data(t->ssl, buf, len, &w);
+    if (r != 1)
+        return tls_error(t, SSL_get_error(t->ssl, r));
+    t->ctx->stats.early_answer_bytes += w;
+    return (ssize_t)w;
+}
+
+/* Client, before the handshake: queue 0-RTT bytes if the session allows.
+ * Server: 0.5-RTT data if allowed. */
 static ssize_t write_before_handshake(struct tls_stream *t, const void *buf, size_t len)
 {
+    if (server_may_answer(t))
+        return write_early_answer(t, buf, len);
     if (!is_client(t) || t->early_closed || t->early_len >= t->early_max)
         return -EAGAIN;
     if (!t->early && !(t->early = malloc(t->early_max)))
@@ -374,6 +453,8 @@ static ssize_t tls_write(struct nst_stream *s, const void *buf, size_t len)
     struct tls_stream *t = tls_of(s);
     if (t->phase == TLS_FAILED)
         return s->err;
+    if (t->shut_pending)
+        return -EPIPE;
     if (t->phase != TLS_OPEN)
         return write_before_handshake(t, buf, len);
     if (t->shut_sent)
@@ -394,8 +475,14 @@ static ssize_t tls_write(struct nst_stream *s, const void *buf, size_t len)
 static int tls_shutdown(struct nst_stream *s)
 {
     struct tls_stream *t = tls_of(s);
-    if (t->shut_sent)
+    if (t->shut_sent || t->shut_pending)
         return 0;
+    /* A server that answered early closes after its handshake: a FIN now
+     * would cut the client's Finished off, and close_notify needs it. */
+    if (t->phase == TLS_HANDSHAKE && t->may_answer) {
+        t->shut_pending = 1;
+        return 0;
+    }
     if (t->phase == TLS_OPEN) {
         if (t->resend) {
             int r = flush_resend(t);
@@ -424,6 +511,7 @@ static void tls_destroy(struct nst_stream *s)
     ERR_clear_error();
     SSL_free(t->ssl);
     nst_app_timer_free(t->hs_timer);
+    nst_app_timer_free(t->flight_timer);
     free(t->flight);
     free(t->early);
     free(t->erx);
@@ -435,7 +523,7 @@ static int tls_events(struct nst_stream *s)
     struct tls_stream *t = tls_of(s);
     int ev = t->erx_off < t->erx_len ? NST_EV_IN : 0;
     if (t->phase == TLS_CONNECTING || t->phase == TLS_HANDSHAKE) {
-        if (is_client(t) && !t->early_closed && t->early_len < t->early_max)
+        if ((is_client(t) && !t->early_closed && t->early_len < t->early_max) || server_may_answer(t))
             ev |= NST_EV_OUT;
         return ev;
     }
@@ -507,12 +595,14 @@ static struct tls_stream *tls_new(struct nst_tls_ctx *ctx, struct nst_stack *st,
     BIO *bio = NULL;
     t->ssl = SSL_new(ctx->ssl_ctx);
     t->hs_timer = nst_app_timer_new(st, on_handshake_timeout, t);
+    t->flight_timer = nst_app_timer_new(st, on_flight_due, t);
     if (t->ssl)
         bio = tls_bio_new(t);
-    if (!t->ssl || !t->hs_timer || !bio) {
+    if (!t->ssl || !t->hs_timer || !t->flight_timer || !bio) {
         BIO_free(bio);
         SSL_free(t->ssl);
         nst_app_timer_free(t->hs_timer);
+        nst_app_timer_free(t->flight_timer);
         nst_stream_detach(&t->base);
         free(t);
         return NULL;

@@ -71,7 +71,9 @@ static int bio_write(BIO *b, const char *buf, int len)
     BIO_clear_retry_flags(b);
     if (len <= 0)
         return 0;
-    if (SSL_in_init(t->ssl) && t->phase != TLS_OPEN)
+    /* A held flight takes the 0.5-RTT records too (OpenSSL is out of init
+     * while it reads early data). */
+    if (t->hold_flight || (SSL_in_init(t->ssl) && t->phase != TLS_OPEN))
         return write_flight(b, t, buf, len);
     /* Records after the handshake: what is left of the flight goes first. */
     int p = tls_bio_push(t);
@@ -119,8 +121,11 @@ static long bio_ctrl(BIO *b, int cmd, long num, void *ptr)
     struct tls_stream *t = BIO_get_data(b);
     switch (cmd) {
     case BIO_CTRL_FLUSH: {
-        /* OpenSSL flushes at the end of each flight: send it. */
+        /* OpenSSL flushes at the end of each flight: send it (unless a
+         * server holds it for a 0.5-RTT answer, tls.c). */
         BIO_clear_retry_flags(b);
+        if (t->hold_flight)
+            return 1;
         int r = tls_bio_push(t);
         if (r == 0)
             BIO_set_retry_write(b);

@@ -273,6 +273,7 @@ int nst_tls_ctx_new(const struct nst_tls_config *c, struct nst_tls_ctx **out, co
     ctx->role = c->role;
     ctx->early_data = c->early_data;
     ctx->max_early_data = c->max_early_data;
+    ctx->early_answer = c->role == NST_TLS_SERVER && c->early_answer;
     ctx->handshake_timeout = c->handshake_timeout;
     ctx->keylog_fn = c->keylog_fn;
     ctx->keylog_arg = c->keylog_arg;
@@ -358,6 +359,7 @@ void nst_tls_stats_print(const struct nst_tls_ctx *ctx, FILE *out)
     P(early_accepted);
     P(early_rejected);
     P(early_resent_bytes);
+    P(early_answer_bytes);
     P(truncations);
     P(close_notify_sent);
     P(close_notify_received);

@@ -64,6 +64,7 @@ struct nst_tls_ctx {
     enum nst_tls_role role;
     int early_data;             /* client: send 0-RTT when a session allows */
     uint32_t max_early_data;    /* server */
+    int early_answer;           /* server: 0.5-RTT writes allowed */
     nst_time_t handshake_timeout;
     unsigned char *alpn_wire;   /* ALPN list in wire format (length-prefixed) */
     unsigned alpn_wire_len;
@@ -86,7 +87,8 @@ struct tls_stream;
  * ENOMEM. */
 BIO *tls_bio_new(struct tls_stream *t);
 /* Pushes the flight buffer to the socket: 1 when empty, 0 when some is left
- * (socket full), or a negative errno from the socket. */
+ * (socket full), or a negative errno from the socket. It pushes even when
+ * the flight is held: callers check hold_flight. */
 int tls_bio_push(struct tls_stream *t);
 
 /* ---- the TLS stream (tls.c) --------------------------------------------- */
@@ -123,6 +125,13 @@ struct tls_stream {
     uint8_t *erx;
     size_t erx_len, erx_off;
     int early_finished;     /* SSL_read_early_data said FINISH */
+    /* Server 0.5-RTT: the Finished flight is held (hold_flight) until
+     * flight_timer, due in the same instant, so that an answer the
+     * application writes from its read callback leaves with it. */
+    int hold_flight;
+    int may_answer;         /* the application read early bytes: it may write */
+    int shut_pending;       /* shut down after the handshake (answered early) */
+    struct nst_app_timer *flight_timer;
     /* How it went. */
     struct nst_tls_info info;
     char alpn[256], sni[256];

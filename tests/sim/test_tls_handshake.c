@@ -2,6 +2,7 @@
  * include/nstack/tls.h): on the article's New York–London path, the exact
  * virtual time the first request byte leaves New York after the SYN for
  * plain TCP, TLS 1.3 and 1.2 full, TLS 1.2 resumed and TLS 1.3 with 0-RTT;
+ * the 0-RTT answer as 0.5-RTT data (and after the handshake without it);
  * bulk echo of both versions through a lossy path; resumption through the
  * client's cache; 0-RTT rejected and resent; ALPN, SNI, keylog; contexts
  * from PEM files, shared ticket keys, the `ss -i` line. */
@@ -338,6 +339,126 @@ static void test_early_data_rejected_resent(void)
     nst_tls_ctx_free(sctx_no);
 }
 
+/* ---- 3b. 0.5-RTT: the server answers early data in its first flight ---- */
+
+struct answer_run {
+    nst_time_t answer;         /* from the client's connect to the whole echo back */
+    nst_time_t hs_end;         /* from the connect to the client's handshake done */
+    enum nst_tls_early early;  /* the client's verdict */
+    uint64_t answer_bytes;     /* the serving context's early_answer_bytes */
+    uint64_t early_in;         /* bytes the server read as early data */
+};
+
+/* On a fresh lab (seed, loss): a first connection primes the client's
+ * cache, then one 0-RTT request of TT_REQ_LEN bytes is timed; the echo
+ * server writes back what it reads at once, from its read callback. The
+ * server answers early data as 0.5-RTT if `answering`; with `reject` the
+ * timed request meets another (answering) context, which cannot open the
+ * ticket and rejects the early data. The client then shuts down; both
+ * ends must close cleanly. */
+static struct answer_run early_answer_run(uint64_t seed, double loss, int answering, int reject)
+{
+    struct answer_run r = {0};
+    struct tt_lab l;
+    tt_lab_up(&l, seed, loss);
+    struct nst_tls_ctx *sctx = answering ? tt_server_ctx_answering(16384)
+                                         : tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 16384, NULL);
+    struct nst_tls_ctx *other = reject ? tt_server_ctx_answering(16384) : NULL;
+    struct nst_tls_ctx *cctx = tt_client_ctx(NST_TLS1_3, NST_TLS1_3, 1, NULL);
+    struct tt_server sv;
+    tt_server_start(&sv, l.ldn, sctx, TT_PORT);
+    uint8_t *req = tt_pattern(TT_REQ_LEN, (uint32_t)seed);
+    struct tt_client c;
+    CHECK_EQ(tt_one_request(&l, &c, cctx, "london.lab", req), 0);
+    tt_client_free(&c);
+    nst_world_run_for(l.w, NST_SEC(1));
+    CHECK_EQ(nst_tls_ctx_cached_sessions(cctx), 1);
+    if (other)
+        sv.ctx = other;
+    nst_time_t t0 = nst_world_now(l.w);
+    tt_client_open(&c, &l, cctx, "london.lab", TT_PORT, req, TT_REQ_LEN);
+    c.shut_when_done = 1;
+    CHECK(nst_world_run_until_cond(l.w, tt_client_closed, &c, t0 + NST_SEC(20)));
+    CHECK_EQ(c.err, 0);
+    CHECK_EQ(c.eof, 1);
+    CHECK_EQ(c.got_len, TT_REQ_LEN);
+    CHECK_MEM(c.got, req, TT_REQ_LEN);
+    r.answer = c.t_done - t0;
+    struct nst_tls_info ci;
+    CHECK_EQ(nst_tls_get_info(c.s, &ci), 0);
+    r.early = ci.early;
+    r.hs_end = ci.handshake_end - t0;
+    struct tt_sconn *s = &sv.c[sv.n - 1];
+    CHECK_EQ(s->in, TT_REQ_LEN); /* once, early or not */
+    CHECK_EQ(s->err, 0);
+    CHECK_EQ(s->eof, 1);
+    r.early_in = s->early_in;
+    r.answer_bytes = nst_tls_ctx_stats(other ? other : sctx)->early_answer_bytes;
+    const struct nst_tls_stats *cs = nst_tls_ctx_stats(cctx);
+    CHECK_EQ(cs->handshake_failures + cs->truncations, 0);
+    CHECK_EQ(nst_tls_ctx_stats(sv.ctx)->handshake_failures, 0);
+    CHECK_EQ(nst_tls_ctx_stats(sv.ctx)->truncations, 0);
+    /* The tickets of an answering server still follow its handshake. */
+    if (!reject)
+        CHECK_EQ(nst_tls_ctx_cached_sessions(cctx), 1);
+    tt_client_free(&c);
+    tt_server_stop(&sv);
+    nst_tls_ctx_free(cctx);
+    nst_tls_ctx_free(sctx);
+    nst_tls_ctx_free(other);
+    free(req);
+    tt_lab_down(&l);
+    return r;
+}
+
+/* RFC 8446 2.3: a server may send data in its first flight (0.5-RTT). The
+ * 0-RTT request leaves New York with the ClientHello (80 ms after the
+ * SYN's connect: the SYN-ACK's round trip), reaches London 40 ms later,
+ * and the answer rides with London's ServerHello..Finished: back 160 ms
+ * after the connect instead of 240 (London waiting for the client's
+ * Finished). Rejected early data is never answered early. */
+static void test_early_answer_half_rtt(void)
+{
+    struct answer_run a = early_answer_run(41, 0, 1, 0);
+    struct answer_run b = early_answer_run(41, 0, 1, 0);
+    struct answer_run waits = early_answer_run(41, 0, 0, 0);
+    struct answer_run rej = early_answer_run(41, 0, 1, 1);
+    fprintf(stderr, "  connect -> answer: 0.5-RTT %lld, waiting %lld, rejected %lld ns\n", (long long)a.answer,
+            (long long)waits.answer, (long long)rej.answer);
+    CHECK_EQ(a.early, NST_TLS_EARLY_ACCEPTED);
+    CHECK_EQ(a.early_in, TT_REQ_LEN);
+    CHECK_EQ(a.answer_bytes, TT_REQ_LEN);
+    /* Two round trips, plus the frames' serialisation on 4 hops. */
+    CHECK_EQ(a.answer, NST_MSEC(160) + 49632);
+    CHECK_EQ(b.answer, a.answer); /* identical every run */
+    /* In the same burst as London's Finished: the client reads the answer
+     * in the instant its handshake completes. */
+    CHECK_EQ(a.hs_end, a.answer);
+    /* Without the switch the answer waits for the client's Finished. */
+    CHECK_EQ(waits.early, NST_TLS_EARLY_ACCEPTED);
+    CHECK_EQ(waits.early_in, TT_REQ_LEN);
+    CHECK_EQ(waits.answer_bytes, 0);
+    CHECK_EQ(waits.answer, NST_MSEC(240) + 58280);
+    /* Rejected: the request comes again after the client's Finished, as
+     * ordinary data, and so does its answer. */
+    CHECK_EQ(rej.early, NST_TLS_EARLY_REJECTED);
+    CHECK_EQ(rej.early_in, 0);
+    CHECK_EQ(rej.answer_bytes, 0);
+    CHECK_EQ(rej.answer, NST_MSEC(240) + 101184);
+}
+
+/* Through a lossy path the 0.5-RTT answer arrives whole and in order, the
+ * handshake completes after it and both ends close cleanly. */
+static void test_early_answer_lossy(void)
+{
+    for (uint64_t seed = 1; seed <= 6; seed++) {
+        struct answer_run r = early_answer_run(seed, 0.1, 1, 0);
+        CHECK_EQ(r.early, NST_TLS_EARLY_ACCEPTED);
+        CHECK_EQ(r.answer_bytes, TT_REQ_LEN);
+        CHECK(r.answer >= NST_MSEC(160));
+    }
+}
+
 /* ---- 4. ALPN, SNI, keylog ------------------------------------------------ */
 
 struct keylog {
@@ -635,6 +756,8 @@ int main(void)
     RUN(test_plain_stream_echo);
     RUN(test_resumption_through_cache);
     RUN(test_early_data_rejected_resent);
+    RUN(test_early_answer_half_rtt);
+    RUN(test_early_answer_lossy);
     RUN(test_tls12_session_id_resumption);
     RUN(test_ticket_key_rotation);
     RUN(test_many_connections);

@@ -80,6 +80,17 @@ struct nst_tls_ctx *tt_server_ctx(int minv, int maxv, uint32_t max_early, const 
     return must_ctx(&c);
 }
 
+struct nst_tls_ctx *tt_server_ctx_answering(uint32_t max_early)
+{
+    struct nst_tls_config c;
+    base_config(&c, NST_TLS_SERVER, NST_TLS1_3, NST_TLS1_3, NULL);
+    c.cert = tt_pki.cert;
+    c.key = tt_pki.key;
+    c.max_early_data = max_early;
+    c.early_answer = 1;
+    return must_ctx(&c);
+}
+
 struct nst_tls_ctx *tt_client_ctx(int minv, int maxv, int early, const char *alpn)
 {
     struct nst_tls_config c;

@@ -67,6 +67,9 @@ void tt_lab_down(struct tt_lab *l);
 /* Contexts from tt_pki: the server's certificate; the client trusts the CA. */
 struct nst_tls_ctx *tt_server_ctx(int minv, int maxv, uint32_t max_early, const char *alpn);
 struct nst_tls_ctx *tt_client_ctx(int minv, int maxv, int early, const char *alpn);
+/* A TLS 1.3 server taking max_early bytes of 0-RTT whose streams may answer
+ * them as 0.5-RTT data (early_answer). */
+struct nst_tls_ctx *tt_server_ctx_answering(uint32_t max_early);
 
 /* An echo server on st:port (ctx NULL: plain TCP streams); each accepted
  * connection echoes what it reads and answers EOF with its own shutdown. */
