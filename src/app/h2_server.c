@@ -421,7 +421,9 @@ static void stall_watch(struct h2_sconn *k, int moved)
     int head = 0, body = k->io.out.len > k->io.out.off;
     for (struct h2_sstream *t = k->streams; t; t = t->next) {
         head |= !t->head_done;
-        body |= (t->x.responded && t->body.len > t->body.off) || (t->head_done && !t->x.body_done && !t->x.ended);
+        /* A request body still owed counts even once we have answered:
+         * the stream stays open until the client ends it. */
+        body |= (t->x.responded && t->body.len > t->body.off) || (t->head_done && !t->x.body_done);
     }
     nst_time_t after = head ? k->sv->cfg.header_timeout : body ? k->sv->cfg.body_timeout : 0;
     k->stall_head = head;

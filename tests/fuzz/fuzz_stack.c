@@ -222,7 +222,7 @@ static void on_event(void *arg, int fd, int events)
 {
     (void)arg;
     REQUIRE(fd >= 0);
-    REQUIRE((events & ~(NST_EV_IN | NST_EV_OUT | NST_EV_ERR | NST_EV_HUP | NST_EV_RDHUP)) == 0);
+    REQUIRE((events & ~(NST_EV_IN | NST_EV_OUT | NST_EV_ERR | NST_EV_HUP | NST_EV_RDHUP | NST_EV_PRI)) == 0);
 }
 
 /* ---- time -------------------------------------------------------------------- */
@@ -689,7 +689,7 @@ static void op_socket_call(struct world *w, struct rd *r, uint8_t op)
         if ((fd = fd_pick(w, r, &slot)) >= 0) {
             int ev = nst_socket_events(w->st, fd);
             REQUIRE(ev >= 0);
-            REQUIRE((ev & ~(NST_EV_IN | NST_EV_OUT | NST_EV_ERR | NST_EV_HUP | NST_EV_RDHUP)) == 0);
+            REQUIRE((ev & ~(NST_EV_IN | NST_EV_OUT | NST_EV_ERR | NST_EV_HUP | NST_EV_RDHUP | NST_EV_PRI)) == 0);
         }
         return;
     case 12:
