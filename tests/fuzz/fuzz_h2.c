@@ -18,57 +18,7 @@
  * SETTINGS frame. Any violation aborts.
  *
  * Build and run: scripts/run-fuzzers.sh [seconds] fuzz_h2. */
-#include <nstack/http.h>
-#include <nstack/nstack.h>
-#include <nstack/timer.h>
-#include <stdlib.h>
-#include <string.h>
-
-#define SRV_ADDR NST_IP4(10, 0, 0, 1)
-#define PEER_ADDR NST_IP4(10, 0, 0, 2)
-
-struct world {
-    struct nst_world *w;
-    struct nst_stack *srv, *peer;
-    struct nst_http_server *sv;
-    struct nst_app_timer *late;
-    struct nst_http_exchange *late_x;
-    uint8_t echo[256];
-    size_t echo_len;
-    uint64_t big_left;
-    int fd;
-    uint8_t got[512];
-    size_t got_len;
-};
-
-static void h_root(void *arg, struct nst_http_exchange *x)
-{
-    (void)arg;
-    nst_http_reply(x, 200, "text/plain", "ok\n", 3);
-}
-
-static void echo_body(void *arg, struct nst_http_exchange *x, const uint8_t *d, size_t n)
-{
-    (void)x;
-    struct world *w = arg;
-    size_t take = n < sizeof w->echo - w->echo_len ? n : sizeof w->echo - w->echo_len;
-    memcpy(w->echo + w->echo_len, d, take);
-    w->echo_len += take;
-}
-
-static void echo_end(void *arg, struct nst_http_exchange *x)
-{
-    struct world *w = arg;
-    nst_http_reply(x, 200, NULL, w->echo, w->echo_len);
-}
-
-static void h_echo(void *arg, struct nst_http_exchange *x)
-{
-    struct world *w = arg;
-    w->echo_len = 0;
-    struct nst_http_exchange_cbs cbs = {.on_body = echo_body, .on_end = echo_end};
-    nst_http_exchange_set_cbs(x, &cbs, w);
-}
+#include "http_fuzz_world.h"
 
 static void big_more(void *arg, struct nst_http_exchange *x)
 {
@@ -97,49 +47,6 @@ static void h_big(void *arg, struct nst_http_exchange *x)
     big_more(w, x);
 }
 
-static void late_fire(void *arg, struct nst_app_timer *t)
-{
-    (void)t;
-    struct world *w = arg;
-    if (w->late_x)
-        nst_http_reply(w->late_x, 200, NULL, "late\n", 5);
-    w->late_x = NULL;
-}
-
-static void late_abort(void *arg, struct nst_http_exchange *x)
-{
-    (void)x;
-    ((struct world *)arg)->late_x = NULL;
-}
-
-static void h_late(void *arg, struct nst_http_exchange *x)
-{
-    struct world *w = arg;
-    if (w->late_x) {
-        nst_http_reply(x, 503, NULL, "", 0);
-        return;
-    }
-    w->late_x = x;
-    struct nst_http_exchange_cbs cbs = {.on_abort = late_abort};
-    nst_http_exchange_set_cbs(x, &cbs, w);
-    nst_app_timer_arm(w->late, nst_stack_now(w->srv) + NST_MSEC(100));
-}
-
-static void peer_read(void *arg, int fd, int ev)
-{
-    (void)ev;
-    struct world *w = arg;
-    uint8_t sink[4096];
-    ssize_t n;
-    while ((n = nst_recv(w->peer, fd, sink, sizeof sink, 0)) > 0) {
-        size_t take = (size_t)n < sizeof w->got - w->got_len ? (size_t)n : sizeof w->got - w->got_len;
-        memcpy(w->got + w->got_len, sink, take);
-        w->got_len += take;
-    }
-}
-
-static int server_settled(void *arg) { return nst_http_server_connections(((struct world *)arg)->sv) == 0; }
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -150,11 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++;
     size--;
     struct world x;
-    memset(&x, 0, sizeof x);
-    x.w = nst_world_new(7);
-    x.srv = nst_world_add_host(x.w, "srv", NULL);
-    x.peer = nst_world_add_host(x.w, "peer", NULL);
-    if (!nst_world_connect(x.w, x.srv, SRV_ADDR, 24, x.peer, PEER_ADDR, 24, NULL))
+    if (world_up(&x) < 0)
         abort();
     struct nst_http_server_config c;
     nst_http_server_config_default(&c);
@@ -165,41 +68,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         c.h2.max_concurrent_streams = 2;
         c.out_limit = 1024;
     }
-    int lfd = nst_socket(x.srv, NST_SOCK_STREAM);
-    struct nst_sockaddr a = {0, 80};
-    nst_bind(x.srv, lfd, &a);
-    nst_listen(x.srv, lfd, 4);
-    x.sv = nst_http_server_new(x.srv, lfd, NULL, &c);
-    x.late = nst_app_timer_new(x.srv, late_fire, &x);
-    if (!x.sv || !x.late)
-        abort();
-    nst_http_server_route(x.sv, NULL, "/", h_root, &x);
-    nst_http_server_route(x.sv, "POST", "/echo", h_echo, &x);
-    nst_http_server_route(x.sv, NULL, "/late", h_late, &x);
+    server_up(&x, &c);
     nst_http_server_route(x.sv, NULL, "/big", h_big, &x);
-    x.fd = nst_socket(x.peer, NST_SOCK_STREAM);
-    struct nst_sockaddr to = {SRV_ADDR, 80};
-    nst_connect(x.peer, x.fd, &to);
-    nst_socket_set_event_cb(x.peer, x.fd, peer_read, &x);
-    nst_world_run_for(x.w, NST_MSEC(5));
+    peer_connect(&x);
     if (!raw)
         nst_send(x.peer, x.fd, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24, 0);
-    size_t per = size / (size_t)pieces + 1;
-    for (size_t off = 0; off < size; off += per) {
-        size_t n = size - off < per ? size - off : per;
-        nst_send(x.peer, x.fd, data + off, n, 0); /* a full buffer drops the rest: fine for a fuzzer */
-        nst_world_run_for(x.w, NST_MSEC(10));
-    }
-    if (fin)
-        nst_shutdown(x.peer, x.fd, NST_SHUT_WR);
-    if (!nst_world_run_until_cond(x.w, server_settled, &x, nst_world_now(x.w) + NST_SEC(60)))
-        abort(); /* a connection outlived every timeout */
+    send_pieces(&x, x.peer, x.fd, data, size, pieces, fin);
+    wait_server_settled(&x); /* a connection outlived every timeout: abort */
     /* RFC 9113 3.4: the server's preface is a SETTINGS frame (type 4 on stream 0). */
     if (!raw && x.got_len >= 9 && (x.got[3] != 4 || x.got[5] | x.got[6] | x.got[7] | x.got[8]))
         abort();
     nst_close(x.peer, x.fd);
-    nst_http_server_free(x.sv);
-    nst_app_timer_free(x.late);
-    nst_world_free(x.w);
+    world_down(&x);
     return 0;
 }

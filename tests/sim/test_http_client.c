@@ -33,6 +33,42 @@ static void fix_down(struct fix *f)
     tt_lab_down(&f->l);
 }
 
+/* A client against a scripted raw server (support/http_util.h's ht_raw)
+ * on London: for the retry rule, stalls and malformed responses. */
+struct rawfix {
+    struct tt_lab l;
+    struct ht_raw raw;
+    struct nst_http_client *cl;
+};
+
+static void rawfix_up(struct rawfix *f, uint64_t seed)
+{
+    tt_lab_up(&f->l, seed, 0);
+    ht_raw_start(&f->raw, f->l.ldn, HT_RAW_PORT);
+    f->cl = NULL;
+}
+
+/* The client is made after the script is written (cc NULL: defaults). */
+static void rawfix_client(struct rawfix *f, const struct nst_http_client_config *cc)
+{
+    f->cl = nst_http_client_new(f->l.ny, cc);
+}
+
+/* One request to the raw server, run until it ends (or `limit` passes). */
+static void rawfix_call(struct rawfix *f, struct ht_call *r, const char *scheme, const char *method,
+                        nst_time_t limit)
+{
+    CHECK_EQ(ht_send(f->cl, r, scheme, HT_RAW_PORT, method, "/", NULL, 0), 0);
+    nst_world_run_until_cond(f->l.w, ht_call_done, r, nst_world_now(f->l.w) + limit);
+}
+
+static void rawfix_down(struct rawfix *f)
+{
+    nst_http_client_free(f->cl);
+    ht_raw_stop(&f->raw);
+    tt_lab_down(&f->l);
+}
+
 /* ---- keep-alive ---------------------------------------------------------- */
 
 static void keepalive_reuse(void)
@@ -228,39 +264,33 @@ static void server_closes_idle(void)
 
 static void retry_rule(const char *method, int want_retry)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 7, 0);
-    struct ht_raw raw;
-    ht_raw_start(&raw, l.ldn, HT_RAW_PORT);
-    raw.script[0][0] = (struct ht_raw_step){OK_KA, 0};
-    raw.script[0][1] = (struct ht_raw_step){NULL, 1}; /* closes the reused connection, nothing sent */
-    raw.script[1][0] = (struct ht_raw_step){OK_KA, 0};
-    struct nst_http_client *cl = nst_http_client_new(l.ny, NULL);
+    struct rawfix f;
+    rawfix_up(&f, 7);
+    f.raw.script[0][0] = (struct ht_raw_step){OK_KA, 0};
+    f.raw.script[0][1] = (struct ht_raw_step){NULL, 1}; /* closes the reused connection, nothing sent */
+    f.raw.script[1][0] = (struct ht_raw_step){OK_KA, 0};
+    rawfix_client(&f, NULL);
     struct ht_call r;
-    CHECK_EQ(ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0), 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(5));
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(5));
     CHECK_EQ(r.err, 0);
-    CHECK_EQ(ht_send(cl, &r, "http", HT_RAW_PORT, method, "/", NULL, 0), 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(5));
-    const struct nst_http_client_stats *cs = nst_http_client_stats(cl);
+    rawfix_call(&f, &r, "http", method, NST_SEC(5));
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
     if (want_retry) {
         CHECK_EQ(r.err, 0);
         CHECK_EQ(r.status, 200);
         CHECK_EQ(r.t.retried, 1);
         CHECK_EQ(cs->retries, 1);
         CHECK_EQ(cs->connections, 2);
-        CHECK_EQ(raw.n, 2);
+        CHECK_EQ(f.raw.n, 2);
     } else {
         CHECK_EQ(r.err, NST_HTTP_E_CLOSED);
         CHECK_EQ(r.heads, 0);
         CHECK_EQ(cs->retries, 0);
         CHECK_EQ(cs->connections, 1);
         CHECK_EQ(cs->failures, 1);
-        CHECK_EQ(raw.n, 1);
+        CHECK_EQ(f.raw.n, 1);
     }
-    nst_http_client_free(cl);
-    ht_raw_stop(&raw);
-    tt_lab_down(&l);
+    rawfix_down(&f);
 }
 
 static void retry_idempotent_once(void) { retry_rule("GET", 1); }
@@ -269,25 +299,19 @@ static void retry_never_post(void) { retry_rule("POST", 0); }
 /* Both connections fail: a retried GET is not retried again. */
 static void retry_only_once(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 8, 0);
-    struct ht_raw raw;
-    ht_raw_start(&raw, l.ldn, HT_RAW_PORT);
-    raw.script[0][0] = (struct ht_raw_step){OK_KA, 0};
-    raw.script[0][1] = (struct ht_raw_step){NULL, 1};
-    raw.script[1][0] = (struct ht_raw_step){NULL, 1};
-    struct nst_http_client *cl = nst_http_client_new(l.ny, NULL);
+    struct rawfix f;
+    rawfix_up(&f, 8);
+    f.raw.script[0][0] = (struct ht_raw_step){OK_KA, 0};
+    f.raw.script[0][1] = (struct ht_raw_step){NULL, 1};
+    f.raw.script[1][0] = (struct ht_raw_step){NULL, 1};
+    rawfix_client(&f, NULL);
     struct ht_call r;
-    ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(5));
-    ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(5));
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(5));
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(5));
     CHECK_EQ(r.err, NST_HTTP_E_CLOSED);
-    CHECK_EQ(nst_http_client_stats(cl)->retries, 1);
-    CHECK_EQ(raw.n, 2);
-    nst_http_client_free(cl);
-    ht_raw_stop(&raw);
-    tt_lab_down(&l);
+    CHECK_EQ(nst_http_client_stats(f.cl)->retries, 1);
+    CHECK_EQ(f.raw.n, 2);
+    rawfix_down(&f);
 }
 
 /* ---- the timeouts ---------------------------------------------------------- */
@@ -347,27 +371,22 @@ static void connect_timeout(void)
 /* Half the body, then silence: the read timeout, 4 s after the last byte. */
 static void stalled_body_read_timeout(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 11, 0);
-    struct ht_raw raw;
-    ht_raw_start(&raw, l.ldn, HT_RAW_PORT);
-    raw.script[0][0] = (struct ht_raw_step){"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf!", 0};
+    struct rawfix f;
+    rawfix_up(&f, 11);
+    f.raw.script[0][0] = (struct ht_raw_step){"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf!", 0};
     struct nst_http_client_config cc;
     timeout_config(&cc);
-    struct nst_http_client *cl = nst_http_client_new(l.ny, &cc);
+    rawfix_client(&f, &cc);
     struct ht_call r;
-    ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(30));
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(30));
     CHECK_EQ(r.err, NST_HTTP_E_READ_TIMEOUT);
     CHECK_EQ(r.status, 200);
     CHECK_EQ(r.body_len, 5);
     CHECK_EQ(r.t.total, r.t.first_byte + NST_SEC(4));
-    const struct nst_http_client_stats *cs = nst_http_client_stats(cl);
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
     CHECK_EQ(cs->read_timeouts, 1);
     CHECK_EQ(cs->connect_timeouts + cs->response_timeouts + cs->tls_timeouts + cs->deadlines, 0);
-    nst_http_client_free(cl);
-    ht_raw_stop(&raw);
-    tt_lab_down(&l);
+    rawfix_down(&f);
 }
 
 /* The overall deadline cuts across phases: 1.5 s, before the response timeout. */
@@ -391,50 +410,40 @@ static void deadline(void)
  * after TCP was established. */
 static void tls_timeout(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 13, 0);
-    struct ht_raw raw;
-    ht_raw_start(&raw, l.ldn, HT_RAW_PORT);
+    struct rawfix f;
+    rawfix_up(&f, 13);
     struct nst_http_client_config cc;
     timeout_config(&cc);
     cc.tls = tt_client_ctx(NST_TLS1_2, NST_TLS1_3, 0, NULL);
-    struct nst_http_client *cl = nst_http_client_new(l.ny, &cc);
+    rawfix_client(&f, &cc);
     struct ht_call r;
-    ht_send(cl, &r, "https", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(30));
+    rawfix_call(&f, &r, "https", "GET", NST_SEC(30));
     CHECK_EQ(r.err, NST_HTTP_E_TLS_TIMEOUT);
     CHECK(r.t.connect >= NST_MSEC(80) && r.t.connect < NST_MSEC(81));
     CHECK_EQ(r.t.total, r.t.connect + NST_SEC(2));
-    CHECK_EQ(nst_http_client_stats(cl)->tls_timeouts, 1);
-    CHECK_EQ(nst_http_client_stats(cl)->connect_timeouts, 0);
-    nst_http_client_free(cl);
+    CHECK_EQ(nst_http_client_stats(f.cl)->tls_timeouts, 1);
+    CHECK_EQ(nst_http_client_stats(f.cl)->connect_timeouts, 0);
+    rawfix_down(&f);
     nst_tls_ctx_free(cc.tls);
-    ht_raw_stop(&raw);
-    tt_lab_down(&l);
 }
 
 /* ---- malformed responses ----------------------------------------------- */
 
 static void bad_response(const char *bytes, int close, int want_err, int want_parse_errors)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 14, 0);
-    struct ht_raw raw;
-    ht_raw_start(&raw, l.ldn, HT_RAW_PORT);
-    raw.script[0][0] = (struct ht_raw_step){bytes, close};
+    struct rawfix f;
+    rawfix_up(&f, 14);
+    f.raw.script[0][0] = (struct ht_raw_step){bytes, close};
     struct nst_http_client_config cc;
     timeout_config(&cc);
-    struct nst_http_client *cl = nst_http_client_new(l.ny, &cc);
+    rawfix_client(&f, &cc);
     struct ht_call r;
-    ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(30));
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(30));
     CHECK_EQ(r.err, want_err);
     fprintf(stderr, "  %s: %s\n", nst_http_strerror(r.err), r.why);
-    CHECK_EQ(nst_http_client_stats(cl)->parse_errors, want_parse_errors);
-    CHECK_EQ(nst_http_client_stats(cl)->open, 0);
-    nst_http_client_free(cl);
-    ht_raw_stop(&raw);
-    tt_lab_down(&l);
+    CHECK_EQ(nst_http_client_stats(f.cl)->parse_errors, want_parse_errors);
+    CHECK_EQ(nst_http_client_stats(f.cl)->open, 0);
+    rawfix_down(&f);
 }
 
 static void bad_responses(void)
@@ -462,27 +471,21 @@ static void headers_forever(void)
  * says; the connection is not reused. */
 static void body_longer_than_length(void)
 {
-    struct tt_lab l;
-    tt_lab_up(&l, 15, 0);
-    struct ht_raw raw;
-    ht_raw_start(&raw, l.ldn, HT_RAW_PORT);
-    raw.script[0][0] = (struct ht_raw_step){"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 0};
-    raw.script[1][0] = (struct ht_raw_step){OK_KA, 0};
-    struct nst_http_client *cl = nst_http_client_new(l.ny, NULL);
+    struct rawfix f;
+    rawfix_up(&f, 15);
+    f.raw.script[0][0] = (struct ht_raw_step){"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", 0};
+    f.raw.script[1][0] = (struct ht_raw_step){OK_KA, 0};
+    rawfix_client(&f, NULL);
     struct ht_call r;
-    ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(5));
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(5));
     CHECK_EQ(r.err, 0);
     CHECK_EQ(r.body_len, 2);
-    CHECK_EQ(nst_http_client_stats(cl)->pooled, 0);
-    ht_send(cl, &r, "http", HT_RAW_PORT, "GET", "/", NULL, 0);
-    nst_world_run_until_cond(l.w, ht_call_done, &r, nst_world_now(l.w) + NST_SEC(5));
+    CHECK_EQ(nst_http_client_stats(f.cl)->pooled, 0);
+    rawfix_call(&f, &r, "http", "GET", NST_SEC(5));
     CHECK_EQ(r.err, 0);
     CHECK_EQ(r.t.reused, 0);
-    CHECK_EQ(nst_http_client_stats(cl)->connections, 2);
-    nst_http_client_free(cl);
-    ht_raw_stop(&raw);
-    tt_lab_down(&l);
+    CHECK_EQ(nst_http_client_stats(f.cl)->connections, 2);
+    rawfix_down(&f);
 }
 
 /* ---- TLS ------------------------------------------------------------------- */
