@@ -2,7 +2,8 @@
  *
  * Time is always a number of nanoseconds passed in by the caller (virtual
  * time in the simulator, CLOCK_MONOTONIC on a real link): the stack never
- * reads a clock. Addresses are IPv4 in host byte order. */
+ * reads a clock. IPv4 addresses are numbers in host byte order; IPv6
+ * addresses are their 16 bytes as on the wire. */
 #ifndef NSTACK_TYPES_H
 #define NSTACK_TYPES_H
 
@@ -26,6 +27,14 @@ typedef uint32_t nst_ip4_t; /* IPv4 address, host byte order */
 #define NST_IP4(a, b, c, d) \
     ((nst_ip4_t)(((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d)))
 
+/* An IPv6 address (RFC 4291): the 16 bytes in network order. */
+typedef struct {
+    uint8_t b[16];
+} nst_ip6_t;
+
+/* Room for the longest text form of an IPv6 address, with its NUL. */
+#define NST_IP6_STRLEN 46
+
 struct nst_mac {
     uint8_t b[6];
 };
@@ -45,6 +54,13 @@ const char *nst_ip4_str(nst_ip4_t a, char *buf);
 const char *nst_mac_str(const struct nst_mac *m, char *buf);
 /* Parse "a.b.c.d" (and "a.b.c.d/len" with prefix_len != NULL). 0 or -EINVAL. */
 int nst_ip4_parse(const char *s, nst_ip4_t *out, uint8_t *prefix_len);
+/* The RFC 5952 text form of an IPv6 address (lower case, the longest run
+ * of two or more zero groups as "::", IPv4-mapped as ::ffff:a.b.c.d) into
+ * buf (at least NST_IP6_STRLEN bytes); returns buf. */
+const char *nst_ip6_str(const nst_ip6_t *a, char *buf);
+/* Parses any RFC 4291 2.2 text form ("2001:db8::1", "::ffff:192.0.2.1",
+ * and "addr/len" with prefix_len != NULL). 0 or -EINVAL. */
+int nst_ip6_parse(const char *s, nst_ip6_t *out, uint8_t *prefix_len);
 
 NST_API_END
 

@@ -1,8 +1,9 @@
 /* libFuzzer target for the whole wire layer (src/wire/).
  *
  * The input is read as an Ethernet frame and also, from its first byte, as
- * a bare IP packet and as bare TCP, UDP, ICMP and ARP messages, so every
- * parser sees every input. Whatever parses is emitted again and parsed
+ * a bare IPv4 and IPv6 packet, as bare TCP, UDP, ICMP, ICMPv6, Neighbor
+ * Discovery and ARP messages, and as IPv6 address text, so every parser
+ * sees every input. Whatever parses is emitted again and parsed
  * back: the representation must survive the round trip, and the checksum
  * routine must agree with a plain 16-bit reference. Any disagreement
  * aborts, which libFuzzer reports with the input that caused it.
@@ -12,7 +13,10 @@
 #include "wire/checksum.h"
 #include "wire/eth.h"
 #include "wire/icmp.h"
+#include "wire/icmpv6.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
+#include "wire/ndp.h"
 #include "wire/tcp.h"
 #include "wire/udp.h"
 
@@ -166,6 +170,104 @@ static void fuzz_ipv4(const uint8_t *p, size_t len)
     }
 }
 
+/* ---- IPv6 ------------------------------------------------------------------- */
+
+static const nst_ip6_t A6_SRC = {{0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+static const nst_ip6_t A6_DST = {{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1}};
+
+/* Neighbor Discovery: what parses is within the message; NS, NA and RS
+ * emit again and parse back to the same fields. */
+static void fuzz_nd(const uint8_t *p, size_t len, const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t hop)
+{
+    struct nst_nd_ip ip = {src, dst, hop};
+    struct nst_nd_repr r, back;
+    if (nst_nd_parse(p, len, &ip, &r) < 0)
+        return;
+    REQUIRE(r.n_prefixes <= NST_ND_MAX_PREFIXES);
+    REQUIRE(!r.redirected || (r.redirected > p && r.redirected + r.redirected_len <= p + len));
+    uint8_t out[64];
+    int n = nst_nd_emit(&r, src, dst, out, sizeof out);
+    if (n == -EINVAL)
+        return; /* RA and Redirect are not emitted */
+    REQUIRE(n > 0);
+    struct nst_icmp6_repr ic;
+    REQUIRE(nst_icmp6_parse(out, (size_t)n, src, dst, &ic, 1) == 0);
+    REQUIRE(nst_nd_parse(out, (size_t)n, &ip, &back) == 0);
+    REQUIRE(back.type == r.type && nst_ip6_eq(&back.target, &r.target));
+    REQUIRE(back.has_src_lladdr == r.has_src_lladdr && back.has_tgt_lladdr == r.has_tgt_lladdr);
+    REQUIRE(!r.has_src_lladdr || memcmp(back.src_lladdr.b, r.src_lladdr.b, 6) == 0);
+    REQUIRE(!r.has_tgt_lladdr || memcmp(back.tgt_lladdr.b, r.tgt_lladdr.b, 6) == 0);
+    REQUIRE(r.type != NST_ICMP6_NEIGHBOR_ADVERT || back.flags == r.flags);
+}
+
+static void fuzz_icmp6(const uint8_t *p, size_t len, const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t hop)
+{
+    struct nst_icmp6_repr r;
+    (void)nst_icmp6_parse(p, len, src, dst, &r, 1);
+    if (nst_icmp6_parse(p, len, src, dst, &r, 0) < 0)
+        return;
+    REQUIRE(r.data == p + NST_ICMP6_HLEN && r.data_len == len - NST_ICMP6_HLEN);
+    uint8_t *out = malloc(len);
+    REQUIRE(out);
+    REQUIRE(nst_icmp6_emit(&r, src, dst, out, len) == (int)len);
+    struct nst_icmp6_repr back;
+    REQUIRE(nst_icmp6_parse(out, len, src, dst, &back, 1) == 0); /* emit makes a right checksum */
+    REQUIRE(memcmp(out + 4, p + 4, len - 4) == 0 && out[0] == p[0] && out[1] == p[1]);
+    free(out);
+    fuzz_nd(p, len, src, dst, hop);
+}
+
+static void fuzz_ipv6(const uint8_t *p, size_t len)
+{
+    struct nst_ipv6_repr r;
+    if (nst_ipv6_parse(p, len, &r) != NST_IPV6_HLEN)
+        return;
+    REQUIRE((size_t)NST_IPV6_HLEN + r.payload_len <= len);
+    uint8_t out[NST_IPV6_HLEN];
+    REQUIRE(nst_ipv6_emit(&r, out) == NST_IPV6_HLEN);
+    REQUIRE(memcmp(out, p, NST_IPV6_HLEN) == 0);
+    struct nst_ipv6_ext e;
+    int err = nst_ipv6_walk(p, &r, &e);
+    if (err < 0) {
+        /* A refusal names a Parameter Problem code (or none) and a pointer inside the packet. */
+        REQUIRE(e.icmp_code >= -1 && e.icmp_code <= 3);
+        REQUIRE(e.pointer < (uint32_t)NST_IPV6_HLEN + r.payload_len || e.icmp_code == -1);
+        return;
+    }
+    REQUIRE(e.n_headers <= NST_IPV6_MAX_EXT_HEADERS);
+    REQUIRE(e.proto_off >= NST_IPV6_HLEN && e.proto_off <= NST_IPV6_HLEN + r.payload_len);
+    REQUIRE(e.nh_field_off < e.proto_off);
+    if (e.proto == NST_IP6_NH_FRAGMENT)
+        return; /* fragment data: nothing to parse */
+    const uint8_t *l4 = p + e.proto_off;
+    size_t l4len = NST_IPV6_HLEN + (size_t)r.payload_len - e.proto_off;
+    if (e.proto == NST_IP6_NH_ICMPV6)
+        fuzz_icmp6(l4, l4len, &r.src, &r.dst, r.hop_limit);
+}
+
+/* Text: whatever parses prints in the canonical form, which parses to the
+ * same address and prints the same again. */
+static void fuzz_ip6_text(const uint8_t *p, size_t len)
+{
+    char s[64];
+    if (len >= sizeof s)
+        return;
+    memcpy(s, p, len);
+    s[len] = '\0';
+    nst_ip6_t a, b;
+    uint8_t plen;
+    if (nst_ip6_parse(s, &a, &plen) < 0)
+        return;
+    REQUIRE(plen <= 128);
+    char t[NST_IP6_STRLEN], u[NST_IP6_STRLEN];
+    nst_ip6_str(&a, t);
+    REQUIRE(strlen(t) < NST_IP6_STRLEN);
+    REQUIRE(nst_ip6_parse(t, &b, NULL) == 0 && nst_ip6_eq(&a, &b));
+    REQUIRE(strcmp(nst_ip6_str(&b, u), t) == 0);
+}
+
+static void fuzz_icmp6_bare(const uint8_t *p, size_t len) { fuzz_icmp6(p, len, &A6_SRC, &A6_DST, 255); }
+
 /* Each parser gets its own heap copy of exactly len bytes, so that ASan
  * catches a read even one byte past the end. */
 typedef void (*fuzz_fn)(const uint8_t *p, size_t len);
@@ -191,6 +293,8 @@ static void fuzz_frame(const uint8_t *p, size_t len)
         return;
     if (e.ethertype == NST_ETHERTYPE_ARP)
         fuzz_arp(p + NST_ETH_HLEN, len - NST_ETH_HLEN);
+    else if (e.ethertype == NST_ETHERTYPE_IPV6)
+        fuzz_ipv6(p + NST_ETH_HLEN, len - NST_ETH_HLEN);
     else
         fuzz_ipv4(p + NST_ETH_HLEN, len - NST_ETH_HLEN);
 }
@@ -199,6 +303,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     on_copy(fuzz_frame, data, size);
     on_copy(fuzz_ipv4, data, size);
+    on_copy(fuzz_ipv6, data, size);
+    on_copy(fuzz_icmp6_bare, data, size);
+    on_copy(fuzz_ip6_text, data, size);
     on_copy(fuzz_arp, data, size);
     on_copy(fuzz_icmp, data, size);
     on_copy(fuzz_udp_bare, data, size);
