@@ -217,6 +217,21 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user
     return 0;
 }
 
+/* RFC 9113 8.1: a response complete before its request (a handler that
+ * answered from the head alone) ends the stream with RST_STREAM NO_ERROR
+ * right after the END_STREAM, so that the client stops sending a body
+ * nobody will read; a client must not discard the response for it. */
+static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *f, void *user)
+{
+    h2_count_send(ng, f, user);
+    if (!(f->hd.flags & NGHTTP2_FLAG_END_STREAM) || (f->hd.type != NGHTTP2_DATA && f->hd.type != NGHTTP2_HEADERS))
+        return 0;
+    struct h2_sstream *t = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
+    if (t && t->head_done && !t->x.body_done)
+        nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, t->id, NGHTTP2_NO_ERROR);
+    return 0;
+}
+
 static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data, size_t len, void *user)
 {
     (void)flags;
@@ -510,6 +525,7 @@ int h2_server_take(struct nst_http_server *sv, struct nst_stream *s, const uint8
     nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
     if (nghttp2_session_server_new2(&k->io.ng, cb, k, opt) || h2_send_settings(&k->io, &sv->cfg.h2, 1))
         goto fail;
     nghttp2_session_callbacks_del(cb);

@@ -433,6 +433,90 @@ static long goaway_code(const struct ht_rawc *c)
     return -1;
 }
 
+static uint8_t evil[200000];
+
+/* ---- an answer before the request's end (RFC 9113 8.1) ---------------------- */
+
+/* The frames the server sent on stream `id`, in order: types in `types`
+ * (at most `cap`), the RST_STREAM's error code in *rst_code (-1: none). */
+static size_t frames_on(const struct ht_rawc *c, uint32_t id, uint8_t *types, uint8_t *flags, size_t cap,
+                        long *rst_code)
+{
+    size_t at = 0, n = 0;
+    *rst_code = -1;
+    while (at + 9 <= c->got_len) {
+        const uint8_t *h = (const uint8_t *)c->got + at;
+        size_t len = (size_t)h[0] << 16 | (size_t)h[1] << 8 | h[2];
+        uint32_t sid = (uint32_t)(h[5] & 0x7f) << 24 | (uint32_t)h[6] << 16 | (uint32_t)h[7] << 8 | h[8];
+        if (at + 9 + len > c->got_len)
+            break;
+        if (sid == id && n < cap) {
+            types[n] = h[3];
+            flags[n++] = h[4];
+            if (h[3] == NGHTTP2_RST_STREAM && len == 4)
+                *rst_code = (long)((uint32_t)h[9] << 24 | (uint32_t)h[10] << 16 | (uint32_t)h[11] << 8 | h[12]);
+        }
+        at += 9 + len;
+    }
+    return n;
+}
+
+static void early_response_resets_request_body(void)
+{
+    /* RFC 9113 8.1: a POST to "/" is answered from its head alone while
+     * its body is still coming; after the response's END_STREAM the server
+     * sends RST_STREAM (NO_ERROR) so that the client stops sending. The
+     * connection serves on: a later request whose body was complete gets
+     * no RST_STREAM, and DATA the client had in flight is ignored. */
+    struct fix f = {0};
+    fix_up(&f, 29, 0);
+    uint8_t hb[256], part[100];
+    memset(part, 'b', sizeof part);
+    size_t h = header_block(hb, sizeof hb, "POST", "/");
+    size_t n = opening(evil);
+    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, hb, h);
+    n += frame(evil + n, NGHTTP2_DATA, 0, 1, part, sizeof part);
+    struct ht_rawc c;
+    ht_rawc_open(&c, &f.l, HT_PORT);
+    ht_rawc_send(&c, evil, n);
+    nst_world_run_for(f.l.w, NST_MSEC(300));
+    uint8_t types[8] = {0}, flags[8] = {0};
+    long code;
+    size_t k = frames_on(&c, 1, types, flags, 8, &code);
+    CHECK_EQ(k, 3);
+    CHECK_EQ(types[0], NGHTTP2_HEADERS);
+    CHECK_EQ(flags[0] & NGHTTP2_FLAG_END_STREAM, 0);
+    CHECK_EQ(types[1], NGHTTP2_DATA); /* "hello\n" */
+    CHECK_EQ(flags[1] & NGHTTP2_FLAG_END_STREAM, NGHTTP2_FLAG_END_STREAM);
+    CHECK_EQ(types[2], NGHTTP2_RST_STREAM); /* after the complete response */
+    CHECK_EQ(code, NGHTTP2_NO_ERROR);
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(ss->h2.rst_sent, 1);
+    CHECK_EQ(ss->h2.frames_sent[NGHTTP2_RST_STREAM], 1);
+    CHECK_EQ(ss->requests, 1);
+    CHECK_EQ(ss->aborted, 0); /* the exchange ended with its response */
+    /* The rest of the body, sent before the client saw the reset, and a
+     * second request complete with its head (END_STREAM on HEADERS). */
+    n = frame(evil, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, part, sizeof part);
+    h = header_block(hb, sizeof hb, "GET", "/");
+    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 3, hb, h);
+    ht_rawc_send(&c, evil, n);
+    nst_world_run_for(f.l.w, NST_MSEC(300));
+    CHECK_EQ(frames_on(&c, 1, types, flags, 8, &code), 3); /* nothing more on stream 1 */
+    k = frames_on(&c, 3, types, flags, 8, &code);
+    CHECK_EQ(k, 2);
+    CHECK_EQ(types[1], NGHTTP2_DATA);
+    CHECK_EQ(code, -1); /* no RST_STREAM: the request was complete */
+    CHECK_EQ(goaway_code(&c), -1);
+    CHECK_EQ(ss->h2.rst_sent, 1);
+    CHECK_EQ(ss->h2.protocol_errors, 0);
+    CHECK_EQ(ss->requests, 2);
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 1);
+    CHECK(!c.eof && !c.err);
+    ht_rawc_close(&c);
+    fix_down(&f);
+}
+
 /* Sends bytes as a client, expects the server's GOAWAY with `code` and
  * the connection closed, counted; a well-behaved client on another
  * connection is served all along. */
@@ -472,8 +556,6 @@ static void bad_peer(uint64_t seed, const uint8_t *bytes, size_t len, uint32_t c
     ht_rawc_close(&c);
     fix_down(&f);
 }
-
-static uint8_t evil[200000];
 
 static void bad_preface_settings_missing(void)
 {
@@ -634,5 +716,6 @@ int main(void)
     RUN(rapid_reset);
     RUN(peer_never_opens_window);
     RUN(header_block_never_finished);
+    RUN(early_response_resets_request_body);
     return nst_test_done();
 }
