@@ -8,11 +8,13 @@
  * client, server and both stacks), and the connections the client opened
  * (1 when keep-alive holds).
  *
- *   usage: nst_bench_http [--requests N (200000)] [--close] [--http2 [--streams C (1)]]
+ *   usage: nst_bench_http [--requests N (200000)] [--close] [--http2 [--streams C (1)]] [--out FILE]
  * --close sends Connection: close: a connection per request (TCP
  * handshake and teardown included), for comparison. --http2: both sides
  * speak HTTP/2 (h2c by prior knowledge), C requests in flight as streams
- * on one connection. */
+ * on one connection. --out appends the figure to FILE as a result row
+ * (bench http, variant h1-inmem / h1-inmem-close / h2-inmem, impl nstack)
+ * for scripts/bench.sh's report. */
 #include <nstack/http.h>
 #include <nstack/nstack.h>
 
@@ -29,6 +31,7 @@ struct bench {
     struct nst_http_client *cl;
     uint64_t target, sent, done, failed, streams;
     int close, http2;
+    const char *out;
 };
 
 static void hello(void *arg, struct nst_http_exchange *x)
@@ -62,6 +65,24 @@ static void send_one(struct bench *b)
     }
 }
 
+/* The figure as a result row: FAILED if any request failed. */
+static void write_row(const struct bench *b, const struct nst_http_client_stats *cs, double cpu, double wall)
+{
+    struct bu_result r = {"http", b->http2 ? "h2-inmem" : b->close ? "h1-inmem-close" : "h1-inmem", "nstack",
+                          "requests-per-cpu", cpu > 0 ? (double)b->done / cpu : 0, "requests per CPU s (both ends)",
+                          1, cpu, wall, ""};
+    if (b->failed)
+        snprintf(r.note, sizeof r.note, BU_FAILED ": %llu of %llu requests failed", (unsigned long long)b->failed,
+                 (unsigned long long)b->done);
+    else
+        snprintf(r.note, sizeof r.note,
+                 "client and server in one thread, two stacks in memory: %llu requests on %llu connection(s), "
+                 "%llu in flight, 13-byte body; %llu stalls",
+                 (unsigned long long)b->done, (unsigned long long)cs->connections,
+                 (unsigned long long)b->streams, (unsigned long long)b->p.stalls);
+    bu_result_write(b->out, &r);
+}
+
 int main(int argc, char **argv)
 {
     struct bench b = {.target = 200000, .streams = 1};
@@ -69,6 +90,7 @@ int main(int argc, char **argv)
                                          {"close", no_argument, 0, 'x'},
                                          {"http2", no_argument, 0, '2'},
                                          {"streams", required_argument, 0, 's'},
+                                         {"out", required_argument, 0, 'o'},
                                          {0, 0, 0, 0}};
     int o;
     while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -80,6 +102,8 @@ int main(int argc, char **argv)
             b.http2 = 1;
         else if (o == 's')
             b.streams = strtoull(optarg, NULL, 10);
+        else if (o == 'o')
+            b.out = optarg;
         else
             return 2;
     }
@@ -122,6 +146,8 @@ int main(int argc, char **argv)
            (unsigned long long)b.p.stalls);
     if (b.http2)
         printf("http/2: %llu streams in flight at most\n", (unsigned long long)cs->h2.max_concurrent);
+    if (b.out)
+        write_row(&b, cs, cpu, wall);
     nst_http_client_free(b.cl);
     nst_http_server_free(sv);
     np_pair_free(&b.p);

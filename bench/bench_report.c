@@ -396,6 +396,8 @@ static void write_summary(FILE *f)
     if (sweep_present())
         sweep_write_summary(f);
     tls_write_summary(f);
+    if (http_write_summary(f))
+        g_failed = 1;
     print_variants(f);
     print_single(f, "lossy", "Lossy long path on the simulator (goodput per virtual second):");
     print_single(f, "scale", "Scale (two nstack stacks in memory):");

@@ -43,4 +43,10 @@ void sweep_write_svg(FILE *f);
 /* The TLS table (nstack against Linux, both running OpenSSL), if the run has its rows. */
 void tls_write_summary(FILE *f);
 
+/* ---- HTTP (bench_report_http.c) ---- */
+
+/* The HTTP tables (nstack serve against nginx and nghttpd; in memory), if
+ * the run has their rows. Non-zero if a target's figure failed or is missing. */
+int http_write_summary(FILE *f);
+
 #endif

@@ -8,7 +8,7 @@
 #   scripts/bench.sh --full      longer repetitions, 1,000,000 connections for scale (~20 min)
 #   scripts/bench.sh --quick     one short repetition of everything (a smoke test)
 #   scripts/bench.sh --profile   also a callgrind profile of nstack's bulk path
-#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy sweep tap tls)
+#   scripts/bench.sh --only bulk,crr    some benchmarks only (bulk rr crr scale lossy sweep tap tls http)
 #   scripts/bench.sh --only sweep       the message-size sweep only (RR and bulk across sizes, ~15 s)
 #   scripts/bench.sh --no-lto    build nstack and the tuned lwIP without link-time optimisation (the default build
 #                                uses it: applications link nstack statically, see PERFORMANCE.md)
@@ -38,6 +38,8 @@ done
 
 # ---- dependencies ----------------------------------------------------------------
 extra=(liblwip-dev iproute2 util-linux ethtool dpkg-dev)
+# HTTP (scripts/bench-http.sh): the kernel's servers and the load generators.
+extra+=(nginx nghttp2-server nghttp2-client wrk curl openssl procps)
 [ "$profile" = 1 ] && extra+=(valgrind)
 scripts/deps.sh build "${extra[@]}"
 
@@ -50,7 +52,7 @@ lwip_src=$(scripts/bench-lwip-src.sh "$build/lwip-src") ||
   { echo "bench.sh: no lwIP source: the tuned lwIP rows will be FAILED" >&2; lwip_src=""; }
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-g -DNST_SANITIZE=OFF -DNST_BENCH=ON \
   -DCMAKE_INTERPROCEDURAL_OPTIMIZATION="$lto" -DNST_LWIP_SRC="$lwip_src" >/dev/null
-targets=(nst_bench_nstack nst_bench_linux nst_bench_report nst_bench_tap nst_bench_tls)
+targets=(nst_bench_nstack nst_bench_linux nst_bench_report nst_bench_tap nst_bench_tls nst_bench_http nstack_cli)
 [ -n "$lwip_src" ] && targets+=(nst_bench_lwip_tuned nst_bench_lwip_tuned_jumbo)
 [ -f /usr/include/lwip/lwip/tcp.h ] && targets+=(nst_bench_lwip nst_bench_lwip_tap)
 cmake --build "$build" -j"$(nproc)" --target "${targets[@]}"
@@ -222,6 +224,25 @@ if wanted tls; then
     run nstack+linux tls tls_lo "${args[@]}"
   else
     missing "TLS (no network namespace: needs root)" tls "no network namespace could be made"
+  fi
+fi
+
+# HTTP: nstack's client and server in memory (requests per CPU second of
+# both ends), then nstack serve on a TAP against nginx and nghttpd over a
+# veth pair, the same wrk and h2load against each (scripts/bench-http.sh).
+if wanted http; then
+  step "HTTP in memory: HTTP/1.1 keep-alive and HTTP/2 (10 streams)"
+  http_n=200000
+  [ "$quick" = 1 ] && http_n=20000
+  run nstack http-inmem "$bin/nst_bench_http" --requests "$http_n" --out "$raw"
+  run nstack http2-inmem "$bin/nst_bench_http" --requests "$http_n" --http2 --streams 10 --out "$raw"
+  step "HTTP over a TAP (nstack serve) and a veth pair (nginx, nghttpd), private namespaces"
+  http_secs=5 http_reps=3
+  [ "$quick" = 1 ] && http_secs=1 http_reps=1
+  if [ -c /dev/net/tun ] && [ "$have_netns" = 1 ]; then
+    run http http unshare --net -- bash scripts/bench-http.sh "$build/nstack" "$raw" "$http_secs" "$http_reps"
+  else
+    missing "the HTTP benchmark" http "it needs root (network namespaces) and /dev/net/tun"
   fi
 fi
 
