@@ -38,7 +38,7 @@ struct h2_sstream {
     size_t arena_len, arena_cap;
     size_t nfields;
     size_t method, path, scheme, authority, protocol; /* arena offsets + 1; 0: absent */
-    struct http_buf body; /* response body not yet taken by nghttp2 */
+    struct http_buf body; /* response body not yet taken by nghttp2: grows to out_limit as needed */
     int head_done, aborted, want_writable, deferred;
 };
 
@@ -53,7 +53,7 @@ static struct h2_sstream *sstream_new(struct h2_sconn *k, int32_t id)
         return NULL;
     t->arena_cap = k->sv->cfg.max_head + 256;
     t->arena = malloc(t->arena_cap);
-    if (!t->arena || http_buf_init(&t->body, k->sv->cfg.out_limit)) {
+    if (!t->arena) {
         free(t->arena);
         free(t);
         return NULL;
@@ -265,7 +265,8 @@ static ssize_t body_read(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t l
     struct h2_sstream *t = src->ptr;
     size_t have = t->body.len - t->body.off;
     size_t n = have < len ? have : len;
-    memcpy(buf, t->body.b + t->body.off, n);
+    if (n)
+        memcpy(buf, t->body.b + t->body.off, n);
     http_buf_drop(&t->body, n);
     if (t->body.len - t->body.off < t->k->sv->cfg.out_limit / 2)
         t->want_writable = 1;
@@ -357,15 +358,19 @@ ssize_t h2_write(struct nst_http_exchange *x, const void *data, size_t len)
         return -EMSGSIZE;
     if (len == 0)
         return 0;
-    size_t room = http_buf_room(&t->body);
-    if (!room) {
+    size_t limit = t->k->sv->cfg.out_limit, pending = t->body.len - t->body.off;
+    if (pending >= limit) {
         t->want_writable = 1;
         return -EAGAIN;
     }
-    size_t take = len < room ? len : room;
-    x->written += take;
-    if (!x->body_allowed)
+    size_t take = len < limit - pending ? len : limit - pending;
+    if (!x->body_allowed) {
+        x->written += take;
         return (ssize_t)take;
+    }
+    if (http_buf_reserve(&t->body, take, limit))
+        return -ENOMEM;
+    x->written += take;
     http_buf_put(&t->body, data, take);
     kick(t);
     return (ssize_t)take;

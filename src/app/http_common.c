@@ -51,6 +51,29 @@ void http_buf_drop(struct http_buf *q, size_t n)
         q->off = q->len = 0;
 }
 
+int http_buf_reserve(struct http_buf *q, size_t n, size_t limit)
+{
+    size_t pending = q->len - q->off;
+    if (q->cap - pending >= n)
+        return 0;
+    if (pending + n > limit)
+        return -ENOSPC;
+    /* Doubling keeps a streamed body's reallocations few; a small answer
+     * takes a small buffer (a full-size one per stream churned the heap). */
+    size_t cap = q->cap * 2 > 256 ? q->cap * 2 : 256;
+    if (cap < pending + n)
+        cap = pending + n;
+    if (cap > limit)
+        cap = limit;
+    compact(q);
+    uint8_t *b = realloc(q->b, cap);
+    if (!b)
+        return -ENOMEM;
+    q->b = b;
+    q->cap = cap;
+    return 0;
+}
+
 int http_buf_flush(struct http_buf *q, struct nst_stream *s)
 {
     while (q->len > q->off) {

@@ -13,7 +13,8 @@
 
 #define NST_HTTP_MAX_FIELDS 64 /* fields kept per message (more: 431 / a bad response) */
 
-/* Bytes [off, len) are pending; cap is fixed at creation (every queue bounded). */
+/* Bytes [off, len) are pending; cap is fixed at creation, or grows up to a
+ * limit with http_buf_reserve (every queue bounded). */
 struct http_buf {
     uint8_t *b;
     size_t off, len, cap;
@@ -25,6 +26,9 @@ size_t http_buf_room(const struct http_buf *q);
 int http_buf_put(struct http_buf *q, const void *data, size_t len);
 /* Drops n pending bytes from the front. */
 void http_buf_drop(struct http_buf *q, size_t n);
+/* Makes room for n more bytes, growing the buffer (it may start empty,
+ * from {0}) up to `limit` bytes in all: 0, -ENOSPC past the limit, -ENOMEM. */
+int http_buf_reserve(struct http_buf *q, size_t n, size_t limit);
 /* Writes pending bytes to the stream until done or -EAGAIN: 0, -EAGAIN
  * (bytes remain) or the stream's error. The -EAGAIN rule of
  * nst_stream_write holds: the same bytes stay at the front. */
