@@ -70,5 +70,35 @@ report 3
 check "dead program: exit status 1" [ "$rc" = 1 ]
 check "dead program: listed" grep -q '^- run/crr lwip-debian: FAILED: nst_bench_lwip exited with status 139' "$OUT/3/summary.md"
 
-echo "$((13 - fails)) passed, $fails failed"
+# 4. HTTP: nstack level with nginx per CPU is met, below nghttpd MISSED;
+# ratios against the kernel's servers; exit 0.
+{
+  row http h1-keepalive nstack-tap requests-per-cpu 150000 "requests per CPU s (server process)" "ok"
+  row http h1-keepalive nginx-veth requests-per-cpu 120000 "requests per CPU s (server process)" "ok"
+  row http h2c nstack-tap requests-per-cpu 300000 "requests per CPU s (server process)" "ok"
+  row http h2c nghttpd-veth requests-per-cpu 400000 "requests per CPU s (server process)" "ok"
+} >"$OUT/raw4.csv"
+report 4
+check "http: exit status 0" [ "$rc" = 0 ]
+check "http: level with nginx: met" \
+  [ "$(status_of "$OUT/4/summary.md" "HTTP/1.1 keep-alive (wrk), per CPU s of the server")" = "met" ]
+check "http: below nghttpd: MISSED, ratio 0.75x" \
+  grep -q '^| HTTP/2 h2c (h2load), per CPU s of the server | .* | 300.0k | 400.0k | 0.75x | >= 1x (level per CPU) | MISSED |$' \
+  "$OUT/4/summary.md"
+
+# 5. HTTP: nginx's run failed, nghttpd's figure is missing: FAILED, exit 1.
+{
+  row http h1-keepalive nstack-tap requests-per-cpu 150000 "requests per CPU s (server process)" "ok"
+  row http h1-keepalive nginx-veth requests-per-cpu 0 "-" "FAILED: the client exited with status 124"
+  row http h2c nstack-tap requests-per-cpu 300000 "requests per CPU s (server process)" "ok"
+} >"$OUT/raw5.csv"
+report 5
+check "http: failed peer: exit status 1" [ "$rc" = 1 ]
+check "http: failed nginx: FAILED, no ratio" \
+  grep -q '^| HTTP/1.1 keep-alive (wrk), per CPU s of the server | .* | 150.0k | FAILED | - | >= 1x (level per CPU) | FAILED' \
+  "$OUT/5/summary.md"
+check "http: missing nghttpd: FAILED" \
+  [ "$(status_of "$OUT/5/summary.md" "HTTP/2 h2c (h2load), per CPU s of the server")" = "FAILED (peer's run or missing)" ]
+
+echo "$((20 - fails)) passed, $fails failed"
 [ "$fails" = 0 ]
