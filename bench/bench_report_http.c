@@ -20,9 +20,15 @@ static const struct http_line http_lines[] = {
     {"h2c", "nghttpd-veth", "requests-per-cpu", "HTTP/2 h2c (h2load), per CPU s of the server", 1},
     {"h2c", "nghttpd-veth", "requests-per-cpu-all", "HTTP/2 h2c, per CPU s of client + server + ksoftirqd", 0},
     {"h2c", "nghttpd-veth", "requests", "HTTP/2 h2c, per s of real time", 0},
+    {"h2c", "nginx-veth", "requests-per-cpu", "HTTP/2 h2c against nginx, per CPU s of the server", 1},
+    {"h2c", "nginx-veth", "requests-per-cpu-all", "HTTP/2 h2c against nginx, per CPU s of client + server + ksoftirqd", 0},
+    {"h2c", "nginx-veth", "requests", "HTTP/2 h2c against nginx, per s of real time", 0},
     {"h2-tls", "nghttpd-veth", "requests-per-cpu", "HTTP/2 over TLS 1.3 (h2load), per CPU s of the server", 0},
     {"h2-tls", "nghttpd-veth", "requests-per-cpu-all", "HTTP/2 over TLS 1.3, per CPU s of client + server + ksoftirqd", 0},
     {"h2-tls", "nghttpd-veth", "requests", "HTTP/2 over TLS 1.3, per s of real time", 0},
+    {"h2-tls", "nginx-veth", "requests-per-cpu", "HTTP/2 over TLS 1.3 against nginx, per CPU s of the server", 0},
+    {"h2-tls", "nginx-veth", "requests-per-cpu-all", "HTTP/2 over TLS 1.3 against nginx, per CPU s of client + server + ksoftirqd", 0},
+    {"h2-tls", "nginx-veth", "requests", "HTTP/2 over TLS 1.3 against nginx, per s of real time", 0},
 };
 
 static const struct http_line inmem_lines[] = {
@@ -51,10 +57,11 @@ int http_write_summary(FILE *f)
         if (!n && !k)
             continue;
         if (!any) {
-            fprintf(f, "\nHTTP over real links (higher is better): nstack serve on a TAP against nginx 1 worker (HTTP/1.1) "
-                       "and nghttpd 1 thread (HTTP/2) on the kernel over a veth pair, each in namespaces of its "
-                       "own, the same clients (wrk -t1 -c16; h2load -t1 -c16 -m10), the same 18-byte body; "
-                       "scripts/bench-http.sh, docs/PERFORMANCE.md:\n\n");
+            fprintf(f, "\nHTTP over real links (higher is better): nstack serve on a TAP against nginx 1 worker (HTTP/1.1, "
+                       "HTTP/2; the body from memory) and nghttpd 1 thread (HTTP/2; the body by a pread per request) "
+                       "on the kernel over a veth pair, each in namespaces of its own, the same clients (wrk -t1 "
+                       "-c16; h2load -t1 -c16 -m10), the same 18-byte body; scripts/bench-http.sh, "
+                       "docs/PERFORMANCE.md:\n\n");
             fprintf(f, "| Benchmark | unit | nstack | kernel server | nstack/kernel server | target | status |\n");
             fprintf(f, "|---|---|---:|---:|---:|---|---|\n");
             any = 1;

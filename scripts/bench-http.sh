@@ -11,8 +11,9 @@
 #      on one port) and --tls 443 --alpn h2,http/1.1 --http2 (h2 over TLS);
 #   2. the kernel's servers in a child namespace over a veth pair
 #      (10.80.0.2; this namespace 10.80.0.1): nginx (one worker, access log
-#      off, the same 18-byte body from memory) for HTTP/1.1, nghttpd (one
-#      thread, the same 18 bytes from a file in the page cache) for h2c and
+#      off, the same 18-byte body from memory: `return 200`) for HTTP/1.1,
+#      h2c and h2 over TLS; nghttpd (one thread, the same 18 bytes from a
+#      file: it keeps the file open and preads it per request) for h2c and
 #      h2 over TLS.
 # The clients are the same programs on the same kernel for both: wrk
 # (HTTP/1.1 keep-alive, one thread, 16 connections) and h2load (one thread,
@@ -84,8 +85,14 @@ http {
   uwsgi_temp_path $work/nginx;
   scgi_temp_path $work/nginx;
   keepalive_requests 1000000;
+  http2_max_requests 1000000;
+  ssl_certificate $work/cert.pem;
+  ssl_certificate_key $work/key.pem;
+  ssl_protocols TLSv1.3;
   server {
     listen 10.80.0.2:80;
+    listen 10.80.0.2:81 http2;
+    listen 10.80.0.2:444 ssl http2;
     location = / { default_type "text/plain; charset=utf-8"; return 200 "$BODY\n"; }
   }
 }
@@ -132,6 +139,8 @@ PIDS+=("$NGTLS")
 sleep 1 # the carriers (veth, TAP)
 up http://10.80.0.2/ || failed=1
 up --http2-prior-knowledge http://10.80.0.2:8080/ || failed=1
+up --http2-prior-knowledge http://10.80.0.2:81/ || failed=1
+up --http2 https://10.80.0.2:444/ || failed=1
 up --http2 https://10.80.0.2:8443/ || failed=1
 up http://10.81.0.2/ || failed=1
 up --http2-prior-knowledge http://10.81.0.2/ || failed=1
@@ -215,8 +224,10 @@ for rep in $(seq "$REPS"); do
   measure h1-keepalive nginx-veth "$NGINX_PIDS" wrk_c http://10.80.0.2/
   measure h1-keepalive nstack-tap "$SERVE_PIDS" wrk_c http://10.81.0.2/
   measure h2c nghttpd-veth "$NGH2C_PIDS" h2load_c http://10.80.0.2:8080/
+  measure h2c nginx-veth "$NGINX_PIDS" h2load_c http://10.80.0.2:81/
   measure h2c nstack-tap "$SERVE_PIDS" h2load_c http://10.81.0.2/
   measure h2-tls nghttpd-veth "$NGTLS_PIDS" h2load_c https://10.80.0.2:8443/
+  measure h2-tls nginx-veth "$NGINX_PIDS" h2load_c https://10.80.0.2:444/
   measure h2-tls nstack-tap "$SERVE_PIDS" h2load_c https://10.81.0.2/
 done
 kill -TERM "$SERVE" 2>/dev/null
