@@ -220,14 +220,17 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user
 /* RFC 9113 8.1: a response complete before its request (a handler that
  * answered from the head alone) ends the stream with RST_STREAM NO_ERROR
  * right after the END_STREAM, so that the client stops sending a body
- * nobody will read; a client must not discard the response for it. */
+ * nobody will read; a client must not discard the response for it. Not
+ * for CONNECT (RFC 9113 8.5, RFC 8441): there the request body is the
+ * tunnel's other direction, which outlives ours, and RST_STREAM would be
+ * an abortive close of it. */
 static int on_frame_send(nghttp2_session *ng, const nghttp2_frame *f, void *user)
 {
     h2_count_send(ng, f, user);
     if (!(f->hd.flags & NGHTTP2_FLAG_END_STREAM) || (f->hd.type != NGHTTP2_DATA && f->hd.type != NGHTTP2_HEADERS))
         return 0;
     struct h2_sstream *t = nghttp2_session_get_stream_user_data(ng, f->hd.stream_id);
-    if (t && t->head_done && !t->x.body_done)
+    if (t && t->head_done && !t->x.body_done && t->x.method_id != NST_HTTP1_M_CONNECT)
         nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, t->id, NGHTTP2_NO_ERROR);
     return 0;
 }

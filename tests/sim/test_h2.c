@@ -393,8 +393,10 @@ static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, cons
     return 9 + len;
 }
 
-/* A request header block, HPACK-encoded by nghttp2's own deflater. */
-static size_t header_block(uint8_t *out, size_t cap, const char *method, const char *path)
+/* A request header block, HPACK-encoded by nghttp2's own deflater; with
+ * a :protocol (extended CONNECT, RFC 8441) if `protocol`. */
+static size_t header_block_proto(uint8_t *out, size_t cap, const char *method, const char *path,
+                                 const char *protocol)
 {
     nghttp2_hd_deflater *d;
     REQUIRE(nghttp2_hd_deflate_new(&d, 4096) == 0);
@@ -403,11 +405,17 @@ static size_t header_block(uint8_t *out, size_t cap, const char *method, const c
         {(uint8_t *)":scheme", (uint8_t *)"http", 7, 4, 0},
         {(uint8_t *)":authority", (uint8_t *)"london.lab", 10, 10, 0},
         {(uint8_t *)":path", (uint8_t *)path, 5, strlen(path), 0},
+        {(uint8_t *)":protocol", (uint8_t *)protocol, 9, protocol ? strlen(protocol) : 0, 0},
     };
-    ssize_t n = nghttp2_hd_deflate_hd(d, out, cap, nv, 4);
+    ssize_t n = nghttp2_hd_deflate_hd(d, out, cap, nv, protocol ? 5 : 4);
     nghttp2_hd_deflate_del(d);
     REQUIRE(n > 0);
     return (size_t)n;
+}
+
+static size_t header_block(uint8_t *out, size_t cap, const char *method, const char *path)
+{
+    return header_block_proto(out, cap, method, path, NULL);
 }
 
 /* The preface and an empty SETTINGS: a client's valid opening. */
@@ -513,6 +521,20 @@ static void early_response_resets_request_body(void)
     CHECK_EQ(ss->requests, 2);
     CHECK_EQ(nst_http_server_connections(f.hs.sv), 1);
     CHECK(!c.eof && !c.err);
+    /* An extended CONNECT (RFC 8441) answered and ended by the server
+     * while the client's direction stays open: a tunnel half-closed, no
+     * RST_STREAM (it would be an abortive close of the other direction). */
+    h = header_block_proto(hb, sizeof hb, "CONNECT", "/", "websocket");
+    n = frame(evil, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 5, hb, h);
+    ht_rawc_send(&c, evil, n);
+    nst_world_run_for(f.l.w, NST_MSEC(300));
+    k = frames_on(&c, 5, types, flags, 8, &code);
+    CHECK_EQ(k, 2);
+    CHECK_EQ(types[1], NGHTTP2_DATA);
+    CHECK_EQ(flags[1] & NGHTTP2_FLAG_END_STREAM, NGHTTP2_FLAG_END_STREAM);
+    CHECK_EQ(code, -1);
+    CHECK_EQ(ss->h2.rst_sent, 1);
+    CHECK_EQ(ss->requests, 3);
     ht_rawc_close(&c);
     fix_down(&f);
 }
