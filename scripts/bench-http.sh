@@ -162,14 +162,12 @@ workers=$(echo "$NGINX_PIDS" | wc -w)
 measure() {
   local variant=$1 impl=$2 spids=$3
   shift 3
-  local out=$work/client.out s0 s1 k0 k1 q0 q1 c0 c1 t0 t1 rc=0
+  local out=$work/client.out s0 s1 k0 k1 q0 q1 c1 t0 t1 rc=0 p
   s0=$(ticks_of $spids)
   k0=$(ticks_of $KSOFT)
   q0=$(softirq)
   t0=$(date +%s.%N)
-  "$@" >"$out" 2>&1 &
-  local cpid=$!
-  wait "$cpid" || rc=$?
+  "$@" >"$out" 2>&1 || rc=$?
   t1=$(date +%s.%N)
   s1=$(ticks_of $spids)
   k1=$(ticks_of $KSOFT)
@@ -188,6 +186,7 @@ measure() {
     [ "$bad" != "0 0" ] && errors="h2load: failed/errored $bad"
     grep -qE '^status codes: [0-9]+ 2xx, 0 3xx, 0 4xx, 0 5xx' "$out" || errors="$errors $(grep '^status codes' "$out")"
   fi
+  for p in $spids; do [ -d "/proc/$p" ] || errors="$errors the server (PID $p) is gone"; done
   local wall cpu_s cpu_k total
   wall=$(echo "$t1 $t0" | awk '{ printf "%.3f", $1 - $2 }')
   cpu_s=$(echo "$s1 $s0 $HZ" | awk '{ printf "%.3f", ($1 - $2) / $3 }')
@@ -195,7 +194,7 @@ measure() {
   total=$(echo "$cpu_s $cpu_k ${c1:-0}" | awk '{ printf "%.3f", $1 + $2 + $3 }')
   local sirq
   sirq=$(echo "$q1 $q0 $HZ" | awk '{ printf "%.2f", ($1 - $2) / $3 }')
-  if [ "$rc" != 0 ] || [ -z "$n" ] || [ "$n" = 0 ] || [ -n "$errors" ] || [ -z "$c1" ]; then
+  if [ "$rc" != 0 ] || [ -z "$n" ] || [ "$n" = 0 ] || [ -n "$errors" ] || [ -z "$c1" ] || [ "$s1" -le "$s0" ]; then
     failed=1
     local why="FAILED: the client exited with status $rc${errors:+; $errors}"
     echo "bench-http: $variant $impl: $why" >&2
