@@ -107,11 +107,36 @@ struct nst_ws_config {
 void nst_ws_config_default(struct nst_ws_config *c);
 
 /* Server side: takes over s (which the connection owns from now on), reads
- * the Upgrade request from it and answers. For an HTTP server that parsed
- * the request itself, see nst_ws_accept_request in src/app/ws_upgrade.h.
+ * the Upgrade request from it and answers. Inside nstack's HTTP server,
+ * use nst_ws_upgrade below.
  * NULL on ENOMEM (s is then still the caller's). */
 struct nst_ws *nst_ws_server(struct nst_stream *s, const struct nst_ws_config *cfg, const struct nst_ws_handler *h,
                              void *arg);
+/* Inside an HTTP server (http.h), so one port serves pages and
+ * WebSockets: a handler passes its exchange here.
+ *   HTTP/1.1: a valid Upgrade request (RFC 6455 4.2.1) takes the
+ *     connection's stream (with any bytes the client sent behind its
+ *     request) and is answered 101; the HTTP server forgets the connection
+ *     (nst_http_server_stats.upgrades).
+ *   HTTP/2: an extended CONNECT with :protocol websocket (RFC 8441) is
+ *     answered 200 and the stream carries the WebSocket; the connection's
+ *     other streams go on. The server announces SETTINGS_ENABLE_CONNECT_PROTOCOL
+ *     (nst_http2_config.enable_connect_protocol, on by default).
+ * The connection is then as nst_ws_server's (on_open is called before this
+ * returns). A request that is not a valid handshake gets an ordinary HTTP
+ * answer on the exchange (400, or 426 with Sec-WebSocket-Version: 13, RFC
+ * 6455 4.2.2 / 4.4), counted in cfg->shared, and NULL is returned; so is
+ * NULL on ENOMEM (503 answered), or if a handler freed the connection
+ * during the call. */
+struct nst_http_exchange;
+struct nst_http_request;
+struct nst_ws *nst_ws_upgrade(struct nst_http_exchange *x, const struct nst_ws_config *cfg,
+                              const struct nst_ws_handler *h, void *arg);
+/* 1 if the request asks for a WebSocket: Upgrade: websocket with
+ * Connection: Upgrade (HTTP/1.1), or CONNECT with :protocol websocket
+ * (HTTP/2). A handler serving a page and a WebSocket on one path asks. */
+int nst_ws_request_is_upgrade(const struct nst_http_request *r);
+
 /* Client side: takes over s (connecting or connected), writes the Upgrade
  * request for ws://host/path (host as the Host field says it, with a port
  * if not the default) and checks the 101. NULL on ENOMEM or -EINVAL. */
