@@ -143,6 +143,32 @@ int nst_ws_request_is_upgrade(const struct nst_http_request *r);
 struct nst_ws *nst_ws_client(struct nst_stream *s, const char *host, const char *path,
                              const struct nst_ws_config *cfg, const struct nst_ws_handler *h, void *arg);
 
+/* WebSocket over HTTP/2 (RFC 8441), client side: one HTTP/2 connection
+ * carries any number of WebSockets, each an extended CONNECT stream. The
+ * connection takes over s (plain TCP: h2c with prior knowledge; TLS: its
+ * ALPN must have chosen "h2"); authority is the :authority sent. NULL on
+ * ENOMEM. */
+struct nst_ws_h2;
+struct nst_http2_stats;
+struct nst_ws_h2 *nst_ws_h2_new(struct nst_stream *s, const char *authority);
+/* A WebSocket on a new stream to path ("/chat"), as nst_ws_client's but
+ * without a Sec-WebSocket-Key: it is sent once the server's SETTINGS allow
+ * extended CONNECT (RFC 8441 3). If they do not, or the stream is reset,
+ * on_close reports 1006 and nst_ws_error says why (-EPROTONOSUPPORT,
+ * -ECONNRESET); an answer other than 2xx fails it as a bad response
+ * (-EPROTO). The WebSocket is the application's (nst_ws_free); closing it
+ * ends its stream only. NULL on ENOMEM, a bad path, or a connection
+ * already known unable. */
+struct nst_ws *nst_ws_h2_open(struct nst_ws_h2 *c, const char *path, const struct nst_ws_config *cfg,
+                              const struct nst_ws_handler *h, void *arg);
+/* 0 until the server's SETTINGS came, 1 if they allow WebSockets,
+ * -EPROTONOSUPPORT if not, -ECONNRESET once the connection is gone. */
+int nst_ws_h2_state(const struct nst_ws_h2 *c);
+const struct nst_http2_stats *nst_ws_h2_stats(const struct nst_ws_h2 *c);
+/* Closes the connection; WebSockets still on it see a reset (1006) and
+ * stay the application's to free. NULL ignored. */
+void nst_ws_h2_free(struct nst_ws_h2 *c);
+
 /* Queues a message (opcode NST_WS_TEXT or NST_WS_BINARY; text must be
  * UTF-8: -EINVAL if not). 0, -ENOTCONN before open or after close, -ENOMEM. */
 int nst_ws_send(struct nst_ws *ws, int opcode, const void *data, size_t len);
