@@ -397,10 +397,13 @@ struct nst_ws *nst_ws_h2_open(struct nst_ws_h2 *c, const char *path, const struc
         free(t);
         return NULL;
     }
-    t->next = c->streams;
-    if (c->streams)
-        c->streams->prev = t;
-    c->streams = t;
+    /* At the list's end: streams are sent in the order they were opened. */
+    struct wsh2_stream **pp = &c->streams;
+    while (*pp) {
+        t->prev = *pp;
+        pp = &(*pp)->next;
+    }
+    *pp = t;
     t->tunnel = tunnel_stream_new(c->st, &wsh2_tunnel_ops, t, c->cfg.stream_window, nst_stream_is_tls(c->io.s));
     if (!t->tunnel) {
         stream_unlink_free(t);
