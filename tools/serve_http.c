@@ -120,6 +120,8 @@ void serve_http_report(const struct server *sv, const char *name)
     printf("%s: %llu connections, %llu bytes in, %llu bytes out, %llu requests\n", name,
            (unsigned long long)s->connections, (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
            (unsigned long long)s->requests);
+    if (s->upgrades)
+        printf("%s: %llu requests upgraded to WebSocket\n", name, (unsigned long long)s->upgrades);
     printf("%s: %llu responses (%llu 4xx, %llu 5xx), %llu parse errors; timeouts: %llu header, %llu idle, %llu body\n",
            name, (unsigned long long)s->responses, (unsigned long long)s->status_4xx,
            (unsigned long long)s->status_5xx, (unsigned long long)s->parse_errors,
