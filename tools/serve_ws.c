@@ -32,6 +32,7 @@ struct serve_ws {
     struct nst_ws_stats stats;      /* every connection's counters, added up */
     struct ws_conn *conns[WS_MAX_CONNS];
     uint64_t accepted, refused;
+    uint64_t over_h2;               /* accepted as HTTP/2 extended CONNECTs (RFC 8441) */
     struct nst_http_server *http;   /* --ws's own server */
 };
 
@@ -105,6 +106,7 @@ void serve_ws_handler(void *arg, struct nst_http_exchange *x)
     }
     c->ws = ws;
     w->accepted++;
+    w->over_h2 += nst_http_exchange_request(x)->http2 != 0;
 }
 
 int serve_ws_start(struct server *sv)
@@ -148,6 +150,8 @@ void serve_ws_report(struct server *sv)
     printf("ws: protocol errors: %llu (1002), %llu (1007 UTF-8), %llu (1009 too big); stream errors %llu\n",
            (unsigned long long)s->err_protocol, (unsigned long long)s->err_utf8, (unsigned long long)s->err_too_big,
            (unsigned long long)s->stream_errors);
+    if (w->over_h2)
+        printf("ws: %llu over HTTP/2 (RFC 8441 extended CONNECT)\n", (unsigned long long)w->over_h2);
 }
 
 void serve_ws_free(struct server *sv)

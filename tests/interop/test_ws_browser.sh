@@ -9,7 +9,11 @@
 # Then it joins the /chat room (same origin) and reports what it saw there,
 # line by line; a Python member of the room (python3-websockets) prints
 # what it hears, and the test asserts it: the page's report travels through
-# nstack's broadcast too. Bounded: the browser is killed after 60 s.
+# nstack's broadcast too. Then the same over HTTP/2: the page from
+# `serve --tls --http2` (ALPN h2, a throwaway self-signed certificate the
+# browser is told to accept) opens wss:// WebSockets that Chromium sends as
+# RFC 8441 extended CONNECTs on that connection (asserted from serve's
+# counters). Bounded: each browser is killed after 60 s.
 # Skipped without chromium or python3-websockets (scripts/deps.sh test).
 # Usage: test_ws_browser.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
@@ -88,4 +92,38 @@ check "the report came through /chat to the end" has "$OUT/member.txt" '^page: E
 stop_serve
 check "serve counted the handshakes (member, two echoes, chat)" has "$OUT/serve.txt" '^ws: 4 handshakes'
 check "the page's port served the page and three WebSockets" has "$OUT/serve.txt" '^http: 3 requests upgraded to WebSocket$'
+
+# ---- WebSocket over HTTP/2 (RFC 8441) ---------------------------------------
+# The page over https from `serve --tls --http2` (ALPN h2): Chromium sends
+# its WebSocket as an extended CONNECT on that HTTP/2 connection once our
+# SETTINGS allow it. The page reports through the room as above (wss, same
+# origin), the Python member listening on the plain port of the same room.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$OUT/key.pem" -out "$OUT/cert.pem" -days 2 \
+  -subj "/CN=$NADDR" -addext "subjectAltName=IP:$NADDR" > "$OUT/pki.txt" 2>&1 || { cat "$OUT/pki.txt"; exit 1; }
+sed -e "s|'ws://' + location.host + '/chat'|'wss://' + location.host + '/chat'|" \
+    -e "s|^echo('http'.*|echo('h2', 'wss://' + location.host + '/ws', report);|" \
+  "$OUT/www/page.html" > "$OUT/www/page2.html"
+start_serve serve2 --http 8081 --tls 8443 --http2 --alpn h2,http/1.1 --cert "$OUT/cert.pem" --key "$OUT/key.pem" \
+  --root "$OUT/www" || exit 1
+bg member2 "$PY" "$OUT/member.py" "$NADDR"
+member=$BG_PID
+wait_for "$OUT/member2.txt" '^member: joined$' || { cat "$OUT/member2.txt"; exit 1; }
+prof=$(mktemp -d)
+bg chromium2 timeout 60 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --disable-background-networking \
+  --disable-component-update --disable-sync --no-first-run --user-data-dir="$prof" --ignore-certificate-errors \
+  "https://$NADDR:8443/page2.html"
+browser=$BG_PID
+wait_exit "$member" 30
+stop_pid "$browser"
+rm -rf "$prof"
+cat "$OUT/member2.txt"
+check "h2: the page connected" has "$OUT/member2.txt" "^page: h2 open$"
+check "h2: text echoed intact" has "$OUT/member2.txt" "^page: h2 text same$"
+check "h2: 70,000-byte binary echoed intact" has "$OUT/member2.txt" "^page: h2 binary 70000 same$"
+check "h2: closed 1000, cleanly" has "$OUT/member2.txt" "^page: h2 closed 1000 clean=true$"
+check "h2: the report came through /chat to the end" has "$OUT/member2.txt" '^page: END$'
+stop_serve
+check "h2: both of the page's WebSockets rode its HTTP/2 connection" has "$OUT/serve2.txt" \
+  '^ws: 2 over HTTP/2 \(RFC 8441 extended CONNECT\)$'
+check "h2: one HTTP/2 connection" has "$OUT/serve2.txt" '^http: HTTP/2: 1 connections, '
 finish
