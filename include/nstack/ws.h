@@ -123,7 +123,9 @@ struct nst_ws *nst_ws_server(struct nst_stream *s, const struct nst_ws_config *c
  *     other streams go on. The server announces SETTINGS_ENABLE_CONNECT_PROTOCOL
  *     (nst_http2_config.enable_connect_protocol, on by default).
  * The connection is then as nst_ws_server's (on_open is called before this
- * returns). A request that is not a valid handshake gets an ordinary HTTP
+ * returns). Call it from the route's handler: over HTTP/2, DATA that
+ * arrives on the stream before the upgrade goes to the exchange's on_body,
+ * not to the WebSocket. A request that is not a valid handshake gets an ordinary HTTP
  * answer on the exchange (400, or 426 with Sec-WebSocket-Version: 13, RFC
  * 6455 4.2.2 / 4.4), counted in cfg->shared, and NULL is returned; so is
  * NULL on ENOMEM (503 answered), or if a handler freed the connection
