@@ -1,104 +1,80 @@
-/* An HTTP/1.1 GET over the simulator: two hosts on a simulated link (10 ms
- * each way, 1% loss), a tiny web server on one and a client on the other,
- * both written on nstack's byte streams. Everything runs in virtual time:
- * the same output, to the microsecond, on every run.
+/* An HTTP GET over the simulator: two hosts on a simulated link (10 ms
+ * each way, 1% loss), nstack's HTTP server on one and its HTTP client on
+ * the other (include/nstack/http.h). Everything runs in virtual time: the
+ * same output, to the microsecond, on every run.
  *
  *   http_get_sim [PATH]     prints the response the client got
  *
- * The HTTP here is written by hand (a request line, a fixed response with
- * Content-Length, the connection closed after it); nstack's own HTTP/1.1
- * client library is not used. Shows: nst_world_*, nst_stream_tcp, stream
- * callbacks, reading until EOF.
+ * Shows: nst_world_*, a server with a route and a handler answering with
+ * nst_http_reply, a client sending a request and getting the head, the
+ * body and the end through callbacks, and the per-request timings.
  * Build: cc http_get_sim.c $(pkg-config --cflags --libs nstack-app) */
+#include <nstack/http.h>
 #include <nstack/nstack.h>
-#include <nstack/stream.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #define SERVER NST_IP4(10, 0, 0, 80)
 #define CLIENT NST_IP4(10, 0, 0, 1)
 
-/* ---- the server: answers each request, then closes -------------------- */
+/* ---- the server: one handler for every path ------------------------------ */
 
-struct server {
-    struct nst_stack *st;
-    int lfd;
-    char req[1024];
-    size_t len;
-};
-
-static void server_conn(void *arg, struct nst_stream *s, int events)
+static void hello(void *arg, struct nst_http_exchange *x)
 {
-    struct server *sv = arg;
-    if (!(events & NST_EV_IN))
-        return;
-    ssize_t n = nst_stream_read(s, sv->req + sv->len, sizeof(sv->req) - 1 - sv->len);
-    if (n > 0)
-        sv->len += (size_t)n;
-    sv->req[sv->len] = 0;
-    if (!strstr(sv->req, "\r\n\r\n"))
-        return; /* the header is not complete yet */
-    char path[256] = "?", resp[512];
-    sscanf(sv->req, "GET %255s", path);
+    (void)arg;
+    const struct nst_http_request *r = nst_http_exchange_request(x);
     char body[300];
-    int blen = snprintf(body, sizeof(body), "Hello from nstack! You asked for %s\n", path);
-    int rlen = snprintf(resp, sizeof(resp),
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
-                        "Connection: close\r\n\r\n%s", blen, body);
-    nst_stream_write(s, resp, (size_t)rlen); /* fits the send buffer at once */
-    nst_stream_close(s);                     /* FIN after the response */
+    int n = snprintf(body, sizeof(body), "Hello from nstack! You asked for %s\n", r->target);
+    nst_http_reply(x, 200, "text/plain", body, (size_t)n); /* head, body and end at once */
 }
 
-/* The listener's readiness comes through the socket callback. */
-static void server_accept(void *arg, int fd, int events)
-{
-    struct server *sv = arg;
-    (void)fd;
-    if (!(events & NST_EV_IN))
-        return;
-    int c = nst_accept(sv->st, sv->lfd, NULL);
-    struct nst_stream *s = c >= 0 ? nst_stream_tcp(sv->st, c) : NULL;
-    if (s)
-        nst_stream_set_callback(s, server_conn, sv);
-}
+/* ---- the client: what the call reports ------------------------------------ */
 
-/* ---- the client: sends the request when connected, reads until EOF ---- */
-
-struct client {
-    const char *path;
-    int sent, done, error;
-    char resp[4096];
+struct result {
+    int status, done, err;
+    char body[4096];
     size_t len;
 };
 
-static void client_event(void *arg, struct nst_stream *s, int events)
+static void on_head(void *arg, struct nst_http_call *c, const struct nst_http_response *r)
 {
-    struct client *cl = arg;
-    if ((events & NST_EV_OUT) && !cl->sent) {
-        char req[512];
-        int n = snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: 10.0.0.80\r\nUser-Agent: nstack-example\r\n\r\n",
-                         cl->path);
-        nst_stream_write(s, req, (size_t)n);
-        cl->sent = 1;
-    }
-    ssize_t n;
-    while ((n = nst_stream_read(s, cl->resp + cl->len, sizeof(cl->resp) - 1 - cl->len)) > 0)
-        cl->len += (size_t)n;
-    if (n == 0 || (n < 0 && n != -EAGAIN)) { /* EOF: the whole response */
-        cl->error = n < 0 ? (int)-n : 0;
-        cl->done = 1;
-        nst_stream_close(s);
-    }
+    (void)c;
+    struct result *res = arg;
+    res->status = r->status;
+    printf("status %d\n", r->status);
+    for (size_t i = 0; i < r->nfields; i++)
+        printf("%.*s: %.*s\n", (int)r->fields[i].name_len, r->fields[i].name, (int)r->fields[i].value_len,
+               r->fields[i].value);
 }
 
-static int client_done(void *arg) { return ((struct client *)arg)->done; }
+static void on_body(void *arg, struct nst_http_call *c, const uint8_t *data, size_t len)
+{
+    (void)c;
+    struct result *res = arg;
+    size_t room = sizeof(res->body) - 1 - res->len;
+    size_t n = len < room ? len : room;
+    memcpy(res->body + res->len, data, n);
+    res->len += n;
+}
+
+/* err 0: the whole response is in. The call is freed after this. */
+static void on_done(void *arg, struct nst_http_call *c, int err)
+{
+    struct result *res = arg;
+    res->done = 1;
+    res->err = err;
+    if (!err)
+        printf("-- first byte after %.3f ms, whole response after %.3f ms (virtual time)\n",
+               (double)nst_http_call_timing(c)->first_byte / 1e6, (double)nst_http_call_timing(c)->total / 1e6);
+}
+
+static int finished(void *arg) { return ((struct result *)arg)->done; }
 
 int main(int argc, char **argv)
 {
-    struct client cl = {.path = argc > 1 ? argv[1] : "/index.html"};
-    if (cl.path[0] != '/') {
+    const char *path = argc > 1 ? argv[1] : "/index.html";
+    if (path[0] != '/') {
         fprintf(stderr, "usage: http_get_sim [/PATH]\n");
         return 2;
     }
@@ -112,26 +88,33 @@ int main(int argc, char **argv)
     lp.loss = 0.01;
     nst_world_connect(w, cli, CLIENT, 24, srv, SERVER, 24, &lp);
 
-    struct server sv = {.st = srv, .lfd = nst_socket(srv, NST_SOCK_STREAM)};
-    struct nst_sockaddr http = {0, 80};
-    nst_bind(srv, sv.lfd, &http);
-    nst_listen(srv, sv.lfd, 8);
-    nst_socket_set_event_cb(srv, sv.lfd, server_accept, &sv);
+    /* The server takes a listening socket; routes pick handlers by prefix. */
+    int lfd = nst_socket(srv, NST_SOCK_STREAM);
+    struct nst_sockaddr port80 = {0, 80};
+    nst_bind(srv, lfd, &port80);
+    nst_listen(srv, lfd, 8);
+    struct nst_http_server *server = nst_http_server_new(srv, lfd, NULL, NULL);
+    nst_http_server_route(server, "GET", "/", hello, NULL);
 
-    int fd = nst_socket(cli, NST_SOCK_STREAM);
-    struct nst_sockaddr to = {SERVER, 80};
-    nst_connect(cli, fd, &to); /* -EINPROGRESS: the stream calls back when connected */
-    struct nst_stream *s = nst_stream_tcp(cli, fd);
-    nst_stream_set_callback(s, client_event, &cl);
-
-    /* At most 60 s of virtual time (it takes well under one). */
-    if (!nst_world_run_until_cond(w, client_done, &cl, NST_SEC(60)) || cl.error) {
-        fprintf(stderr, "http_get_sim: no response (%s)\n", cl.error ? strerror(cl.error) : "timeout");
+    /* The client connects (and pools connections) by itself. */
+    struct nst_http_client *client = nst_http_client_new(cli, NULL);
+    struct nst_http_client_request req = {
+        .method = "GET", .scheme = "http", .addr = {SERVER, 80}, .host = "10.0.0.80", .target = path};
+    static const struct nst_http_call_cbs cbs = {on_head, on_body, on_done};
+    struct result res = {0};
+    if (!server || !client || nst_http_request_send(client, &req, &cbs, &res, NULL) < 0) {
+        fprintf(stderr, "http_get_sim: cannot start\n");
         return 1;
     }
-    cl.resp[cl.len] = 0;
-    printf("%s", cl.resp);
-    printf("-- %zu bytes at t=%.3f ms (virtual time)\n", cl.len, (double)nst_world_now(w) / 1e6);
+
+    /* At most 60 s of virtual time (it takes well under one). */
+    if (!nst_world_run_until_cond(w, finished, &res, NST_SEC(60)) || res.err) {
+        fprintf(stderr, "http_get_sim: no response (%s)\n", res.done ? nst_http_strerror(res.err) : "timeout");
+        return 1;
+    }
+    printf("%.*s", (int)res.len, res.body);
+    nst_http_client_free(client);
+    nst_http_server_free(server);
     nst_world_free(w);
-    return strncmp(cl.resp, "HTTP/1.1 200 OK\r\n", 17) == 0 ? 0 : 1;
+    return res.status == 200 ? 0 : 1;
 }

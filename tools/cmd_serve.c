@@ -31,9 +31,10 @@ static const struct service services[] = {
      serve_source},
     {"sink-sha256", "read TCP bytes, print their count, rate and SHA-256 at EOF", NST_SOCK_STREAM, NULL,
      serve_sink_sha256},
-    {"http", "HTTP/1.1 (the library's server): a page at /, or --root DIR's files", NST_SOCK_STREAM, NULL,
-     serve_http},
-    {"ws", "WebSocket (RFC 6455): echo, and a broadcast room at /chat", NST_SOCK_STREAM, serve_ws_accept, NULL},
+    {"http", "HTTP/1.1 (the library's server): a page at /, or --root DIR's files; WebSocket echo at /ws, a room at /chat",
+     NST_SOCK_STREAM, NULL, serve_http},
+    {"ws", "WebSocket (RFC 6455) in an HTTP server: echo, and a broadcast room at /chat", NST_SOCK_STREAM, NULL,
+     serve_ws_conn},
     /* tls stays last: SERVICE_TLS */
     {"tls", "the same HTTP/1.1 server over TLS 1.2/1.3 (--cert, --key)", NST_SOCK_STREAM, NULL, serve_http, 1},
 };
@@ -327,7 +328,9 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     for (size_t i = 0; i < NSERVICES; i++) {
         if (!a->port[i])
             continue;
-        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, services[i].tls, a->root, a->http2) : 0;
+        int err = services[i].on_conn == serve_http ? serve_http_start(sv, i, services[i].tls, a->root, a->http2)
+                  : services[i].on_conn == serve_ws_conn ? serve_ws_start(sv)
+                                                         : 0;
         if (!err)
             err = start_service(sv, &services[i], a->port[i]);
         if (err) {

@@ -115,8 +115,14 @@ void serve_http(struct server *sv, int fd, struct serve_conn *c, int events);
 int serve_http_start(struct server *sv, size_t service, int tls, const char *root, int http2);
 void serve_http_report(const struct server *sv, const char *name);
 void serve_http_stop(struct server *sv);
-/* --ws: the listener's handler; the summary; frees the connections. */
-void serve_ws_accept(struct server *sv, int fd, int events);
+/* WebSocket (tools/serve_ws.c): the HTTP handler that upgrades (/ws and
+ * /chat of --http and --tls; every path of --ws); --ws's own HTTP server
+ * (made before its listener) and its connection handler; the summary;
+ * frees the connections. */
+struct nst_http_exchange;
+void serve_ws_handler(void *arg, struct nst_http_exchange *x);
+int serve_ws_start(struct server *sv);
+void serve_ws_conn(struct server *sv, int fd, struct serve_conn *c, int events);
 void serve_ws_report(struct server *sv);
 void serve_ws_free(struct server *sv);
 

@@ -11,6 +11,8 @@
  *   another path      -> 404 (or, with --root DIR, the file under DIR:
  *                        no path escape, symlinks out of DIR refused)
  *   another method    -> 405 with Allow (RFC 9110 15.5.6)
+ *   /ws, /chat        -> WebSocket: echo, a broadcast room (tools/serve_ws.c;
+ *                        HTTP/1.1 Upgrade or HTTP/2 extended CONNECT)
  *   over TLS (--tls), another method than GET/HEAD in 0-RTT early data
  *                     -> 425 (RFC 8470 5.2: early data can be replayed)
  * Every answer carries Date (RFC 9110 6.6.1: an origin server with a clock
@@ -92,7 +94,9 @@ int serve_http_start(struct server *sv, size_t service, int tls, const char *roo
     if (http2)
         c.proto = NST_HTTP_PROTO_HTTP2;
     sv->http = nst_http_server_new(sv->h.st, -1, NULL, &c);
-    if (!sv->http || nst_http_server_route(sv->http, NULL, "/", page, sv) < 0)
+    if (!sv->http || nst_http_server_route(sv->http, NULL, "/", page, sv) < 0 ||
+        nst_http_server_route(sv->http, NULL, "/ws", serve_ws_handler, sv) < 0 ||
+        nst_http_server_route(sv->http, NULL, "/chat", serve_ws_handler, sv) < 0)
         return -ENOMEM;
     return 0;
 }
@@ -116,6 +120,8 @@ void serve_http_report(const struct server *sv, const char *name)
     printf("%s: %llu connections, %llu bytes in, %llu bytes out, %llu requests\n", name,
            (unsigned long long)s->connections, (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out,
            (unsigned long long)s->requests);
+    if (s->upgrades)
+        printf("%s: %llu requests upgraded to WebSocket\n", name, (unsigned long long)s->upgrades);
     printf("%s: %llu responses (%llu 4xx, %llu 5xx), %llu parse errors; timeouts: %llu header, %llu idle, %llu body\n",
            name, (unsigned long long)s->responses, (unsigned long long)s->status_4xx,
            (unsigned long long)s->status_5xx, (unsigned long long)s->parse_errors,

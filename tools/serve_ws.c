@@ -1,14 +1,18 @@
-/* nstack serve --ws PORT: WebSocket (RFC 6455, include/nstack/ws.h).
- *   ws://HOST:PORT/chat  a broadcast room: each message goes to every
- *                        member (the sender too)
- *   any other path       echo: each message comes back as it was sent
- * Connections are nst_ws over plain TCP streams; the streams drive
- * themselves from their sockets' callbacks, so only the listener goes
- * through the server's table. */
+/* WebSocket in nstack serve (RFC 6455 and RFC 8441, include/nstack/ws.h),
+ * always inside the library's HTTP server (nst_ws_upgrade), so a
+ * WebSocket and a page can share a port:
+ *   --http / --tls PORT: ws://HOST:PORT/ws echoes, ws://HOST:PORT/chat is a
+ *       broadcast room, beside the pages (over HTTP/2 too with --http2 or
+ *       ALPN h2: an extended CONNECT, RFC 8441);
+ *   --ws PORT: an HTTP server of its own whose every path is a WebSocket:
+ *       /chat the room, any other path echo.
+ * A request to a WebSocket path that is not a valid handshake gets 400, or
+ * 426 naming version 13, from the HTTP server. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <nstack/http.h>
 #include <nstack/stream.h>
 #include <nstack/ws.h>
 
@@ -28,13 +32,9 @@ struct serve_ws {
     struct nst_ws_stats stats;      /* every connection's counters, added up */
     struct ws_conn *conns[WS_MAX_CONNS];
     uint64_t accepted, refused;
+    uint64_t over_h2;               /* accepted as HTTP/2 extended CONNECTs (RFC 8441) */
+    struct nst_http_server *http;   /* --ws's own server */
 };
-
-static void on_open(void *arg, struct nst_ws *ws)
-{
-    struct ws_conn *c = arg;
-    c->chat = strcmp(nst_ws_path(ws), "/chat") == 0;
-}
 
 static void on_message(void *arg, struct nst_ws *ws, int opcode, const uint8_t *data, size_t len)
 {
@@ -45,7 +45,7 @@ static void on_message(void *arg, struct nst_ws *ws, int opcode, const uint8_t *
     }
     for (int i = 0; i < WS_MAX_CONNS; i++) {
         struct ws_conn *o = c->w->conns[i];
-        if (o && o->chat && nst_ws_is_open(o->ws))
+        if (o && o->chat && o->ws && nst_ws_is_open(o->ws))
             nst_ws_send(o->ws, opcode, data, len); /* a member too slow to take it misses it (-ENOBUFS) */
     }
 }
@@ -59,7 +59,7 @@ static void on_close(void *arg, struct nst_ws *ws, int code)
     nst_ws_free(ws);
 }
 
-static const struct nst_ws_handler handler = {on_open, on_message, on_close};
+static const struct nst_ws_handler handler = {NULL, on_message, on_close};
 
 static struct serve_ws *state(struct server *sv)
 {
@@ -81,34 +81,57 @@ static int free_slot(struct serve_ws *w)
     return -1;
 }
 
-void serve_ws_accept(struct server *sv, int fd, int events)
+void serve_ws_handler(void *arg, struct nst_http_exchange *x)
 {
+    struct server *sv = arg;
     struct serve_ws *w = state(sv);
-    if (!(events & NST_EV_IN))
+    int slot = w ? free_slot(w) : -1;
+    struct ws_conn *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
+    if (!c) {
+        if (w)
+            w->refused++;
+        nst_http_reply(x, 503, "text/plain", "too many WebSockets\n", 20);
         return;
-    int nfd;
-    while ((nfd = nst_accept(sv->h.st, fd, NULL)) >= 0) {
-        int slot = w ? free_slot(w) : -1;
-        struct ws_conn *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
-        struct nst_stream *s = c ? nst_stream_tcp(sv->h.st, nfd) : NULL;
-        if (!s) {
-            free(c);
-            nst_close(sv->h.st, nfd);
-            if (w)
-                w->refused++;
-            continue;
-        }
-        *c = (struct ws_conn){w, NULL, 0, slot};
-        w->conns[slot] = c;
-        w->accepted++;
-        serve_stats_of(sv, fd)->conns++;
-        c->ws = nst_ws_server(s, &w->cfg, &handler, c);
-        if (!c->ws) {
+    }
+    const char *path = nst_http_exchange_request(x)->target;
+    *c = (struct ws_conn){w, NULL, strcmp(path, "/chat") == 0, slot};
+    w->conns[slot] = c; /* before the upgrade: on_close may come during it */
+    struct nst_ws *ws = nst_ws_upgrade(x, &w->cfg, &handler, c);
+    if (!ws) {
+        if (w->conns[slot]) { /* refused (answered 400 / 426); else on_close freed it */
             w->conns[slot] = NULL;
             free(c);
-            nst_stream_close(s);
         }
+        return;
     }
+    c->ws = ws;
+    w->accepted++;
+    w->over_h2 += nst_http_exchange_request(x)->http2 != 0;
+}
+
+int serve_ws_start(struct server *sv)
+{
+    struct serve_ws *w = state(sv);
+    if (!w)
+        return -ENOMEM;
+    if (w->http)
+        return 0;
+    w->http = nst_http_server_new(sv->h.st, -1, NULL, NULL);
+    if (!w->http || nst_http_server_route(w->http, NULL, "/", serve_ws_handler, sv) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+void serve_ws_conn(struct server *sv, int fd, struct serve_conn *c, int events)
+{
+    (void)c;
+    (void)events;
+    struct nst_stream *s = nst_stream_tcp(sv->h.st, fd);
+    serve_conn_release(sv, fd); /* the library server owns it now */
+    if (s)
+        nst_http_server_adopt(sv->ws->http, s);
+    else
+        nst_close(sv->h.st, fd);
 }
 
 void serve_ws_report(struct server *sv)
@@ -127,6 +150,8 @@ void serve_ws_report(struct server *sv)
     printf("ws: protocol errors: %llu (1002), %llu (1007 UTF-8), %llu (1009 too big); stream errors %llu\n",
            (unsigned long long)s->err_protocol, (unsigned long long)s->err_utf8, (unsigned long long)s->err_too_big,
            (unsigned long long)s->stream_errors);
+    if (w->over_h2)
+        printf("ws: %llu over HTTP/2 (RFC 8441 extended CONNECT)\n", (unsigned long long)w->over_h2);
 }
 
 void serve_ws_free(struct server *sv)
@@ -139,6 +164,7 @@ void serve_ws_free(struct server *sv)
             nst_ws_free(w->conns[i]->ws);
             free(w->conns[i]);
         }
+    nst_http_server_free(w->http);
     free(w);
     sv->ws = NULL;
 }

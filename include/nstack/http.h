@@ -168,6 +168,8 @@ struct nst_http_server_stats {
     uint64_t bytes_in, bytes_out; /* read from and written to the streams (TLS: plaintext) */
     uint64_t open;              /* connections open now */
     struct nst_http2_stats h2;
+    uint64_t upgrades;          /* requests that became WebSockets (nst_ws_upgrade: 101, or 200 to an
+                                   HTTP/2 extended CONNECT) */
 };
 
 /* A server on listening socket lfd of st (the server takes it: freed with

@@ -107,16 +107,69 @@ struct nst_ws_config {
 void nst_ws_config_default(struct nst_ws_config *c);
 
 /* Server side: takes over s (which the connection owns from now on), reads
- * the Upgrade request from it and answers. For an HTTP server that parsed
- * the request itself, see nst_ws_accept_request in src/app/ws_upgrade.h.
+ * the Upgrade request from it and answers. Inside nstack's HTTP server,
+ * use nst_ws_upgrade below.
  * NULL on ENOMEM (s is then still the caller's). */
 struct nst_ws *nst_ws_server(struct nst_stream *s, const struct nst_ws_config *cfg, const struct nst_ws_handler *h,
                              void *arg);
+/* Inside an HTTP server (http.h), so one port serves pages and
+ * WebSockets: a handler passes its exchange here.
+ *   HTTP/1.1: a valid Upgrade request (RFC 6455 4.2.1) takes the
+ *     connection's stream (with any bytes the client sent behind its
+ *     request) and is answered 101; the HTTP server forgets the connection
+ *     (nst_http_server_stats.upgrades).
+ *   HTTP/2: an extended CONNECT with :protocol websocket (RFC 8441) is
+ *     answered 200 and the stream carries the WebSocket; the connection's
+ *     other streams go on. The server announces SETTINGS_ENABLE_CONNECT_PROTOCOL
+ *     (nst_http2_config.enable_connect_protocol, on by default).
+ * The connection is then as nst_ws_server's (on_open is called before this
+ * returns). Call it from the route's handler: over HTTP/2, DATA that
+ * arrives on the stream before the upgrade goes to the exchange's on_body,
+ * not to the WebSocket. A request that is not a valid handshake gets an ordinary HTTP
+ * answer on the exchange (400, or 426 with Sec-WebSocket-Version: 13, RFC
+ * 6455 4.2.2 / 4.4), counted in cfg->shared, and NULL is returned; so is
+ * NULL on ENOMEM (503 answered), or if a handler freed the connection
+ * during the call. */
+struct nst_http_exchange;
+struct nst_http_request;
+struct nst_ws *nst_ws_upgrade(struct nst_http_exchange *x, const struct nst_ws_config *cfg,
+                              const struct nst_ws_handler *h, void *arg);
+/* 1 if the request asks for a WebSocket: Upgrade: websocket with
+ * Connection: Upgrade (HTTP/1.1), or CONNECT with :protocol websocket
+ * (HTTP/2). A handler serving a page and a WebSocket on one path asks. */
+int nst_ws_request_is_upgrade(const struct nst_http_request *r);
+
 /* Client side: takes over s (connecting or connected), writes the Upgrade
  * request for ws://host/path (host as the Host field says it, with a port
  * if not the default) and checks the 101. NULL on ENOMEM or -EINVAL. */
 struct nst_ws *nst_ws_client(struct nst_stream *s, const char *host, const char *path,
                              const struct nst_ws_config *cfg, const struct nst_ws_handler *h, void *arg);
+
+/* WebSocket over HTTP/2 (RFC 8441), client side: one HTTP/2 connection
+ * carries any number of WebSockets, each an extended CONNECT stream. The
+ * connection takes over s (plain TCP: h2c with prior knowledge; TLS: its
+ * ALPN must have chosen "h2"); authority is the :authority sent. NULL on
+ * ENOMEM. */
+struct nst_ws_h2;
+struct nst_http2_stats;
+struct nst_ws_h2 *nst_ws_h2_new(struct nst_stream *s, const char *authority);
+/* A WebSocket on a new stream to path ("/chat"), as nst_ws_client's but
+ * without a Sec-WebSocket-Key: it is sent once the server's SETTINGS allow
+ * extended CONNECT (RFC 8441 3). If they do not, or the stream is reset,
+ * on_close reports 1006 and nst_ws_error says why (-EPROTONOSUPPORT,
+ * -ECONNRESET); an answer other than 2xx fails it as a bad response
+ * (-EPROTO). The WebSocket is the application's (nst_ws_free); closing it
+ * ends its stream only. NULL on ENOMEM, a bad path, or a connection
+ * already known unable. */
+struct nst_ws *nst_ws_h2_open(struct nst_ws_h2 *c, const char *path, const struct nst_ws_config *cfg,
+                              const struct nst_ws_handler *h, void *arg);
+/* 0 until the server's SETTINGS came, 1 if they allow WebSockets,
+ * -EPROTONOSUPPORT if not, -ECONNRESET once the connection is gone. */
+int nst_ws_h2_state(const struct nst_ws_h2 *c);
+const struct nst_http2_stats *nst_ws_h2_stats(const struct nst_ws_h2 *c);
+/* Closes the connection; WebSockets still on it see a reset (1006) and
+ * stay the application's to free. NULL ignored. */
+void nst_ws_h2_free(struct nst_ws_h2 *c);
 
 /* Queues a message (opcode NST_WS_TEXT or NST_WS_BINARY; text must be
  * UTF-8: -EINVAL if not). 0, -ENOTCONN before open or after close, -ENOMEM. */

@@ -76,6 +76,10 @@ int h2_respond(struct nst_http_exchange *x, int status, const struct nst_http_fi
 ssize_t h2_write(struct nst_http_exchange *x, const void *data, size_t len);
 int h2_end(struct nst_http_exchange *x);
 struct nst_http_server *h2_exchange_server(const struct nst_http_exchange *x);
+/* RFC 8441: an extended CONNECT answered 2xx becomes a tunnel stream
+ * (stream_tunnel.h) over its DATA frames. NULL on ENOMEM or if the
+ * exchange is not answered or is over. */
+struct nst_stream *h2_exchange_tunnel(struct nst_http_exchange *x);
 
 /* ---- client (h2_client.c), called by http_client.c and http_pool.c ---- */
 struct nst_http_client;

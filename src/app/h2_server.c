@@ -12,6 +12,7 @@
  * in flight finish, then the connection closes. */
 #include "http_server_impl.h"
 #include "h2_impl.h"
+#include "stream_tunnel.h"
 
 #include <nstack/timer.h>
 
@@ -40,6 +41,8 @@ struct h2_sstream {
     size_t method, path, scheme, authority, protocol; /* arena offsets + 1; 0: absent */
     struct http_buf body; /* response body not yet taken by nghttp2: grows to out_limit as needed */
     int head_done, aborted, want_writable, deferred;
+    struct nst_stream *tunnel; /* RFC 8441: the stream's DATA carry this stream's bytes */
+    size_t unread;             /* bytes the tunnel holds, not yet consumed */
 };
 
 static int sconn_step(struct h2_sconn *k);
@@ -71,9 +74,21 @@ static struct h2_sstream *sstream_new(struct h2_sconn *k, int32_t id)
     return t;
 }
 
+/* Bytes a tunnel held unread when it or its stream went: the connection's
+ * window must still get them back, or it shrinks for good. */
+static void tunnel_forget_unread(struct h2_sstream *t)
+{
+    if (t->unread && t->k->io.ng)
+        nghttp2_session_consume_connection(t->k->io.ng, t->unread);
+    t->unread = 0;
+}
+
 static void sstream_free(struct h2_sstream *t)
 {
     struct h2_sconn *k = t->k;
+    if (t->tunnel) /* ends cleanly only if both sides sent END_STREAM */
+        tunnel_stream_gone(t->tunnel, t->x.ended && t->x.body_done ? 0 : -ECONNRESET);
+    tunnel_forget_unread(t);
     if (t->prev)
         t->prev->next = t->next;
     else
@@ -211,6 +226,8 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user
         run_handler(t, end);
     else if (end && !t->x.body_done && (f->hd.type == NGHTTP2_DATA || f->hd.type == NGHTTP2_HEADERS)) {
         t->x.body_done = 1;
+        if (t->tunnel)
+            tunnel_stream_eof(t->tunnel);
         if (t->x.cbs && t->x.cbs->on_end && !t->x.ended)
             t->x.cbs->on_end(t->x.arg, &t->x);
     }
@@ -240,6 +257,20 @@ static int on_data_chunk(nghttp2_session *ng, uint8_t flags, int32_t id, const u
     (void)flags;
     (void)user;
     struct h2_sstream *t = nghttp2_session_get_stream_user_data(ng, id);
+    if (t && t->tunnel) {
+        /* A tunnel's window opens as its reader takes the bytes; the
+         * peer cannot send more than the window, which the buffer holds. */
+        if (tunnel_stream_input(t->tunnel, data, len) < 0) {
+            nghttp2_session_consume_connection(ng, len);
+            nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_FLOW_CONTROL_ERROR);
+        } else {
+            t->unread += len;
+        }
+        return 0;
+    }
+    /* Everything else is taken at once (RFC 9113 5.2: the window opens
+     * as the receiver consumes; an HTTP exchange's body is handed on). */
+    nghttp2_session_consume(ng, id, len);
     if (t && t->x.cbs && t->x.cbs->on_body && !t->x.ended)
         t->x.cbs->on_body(t->x.arg, &t->x, data, len); /* a pointer into the bytes read: no copy */
     return 0;
@@ -425,6 +456,8 @@ static void writables(struct h2_sconn *k)
         if (!t->want_writable || !t->x.responded || t->x.ended)
             continue;
         t->want_writable = 0;
+        if (t->tunnel)
+            tunnel_stream_writable(t->tunnel);
         if (t->x.cbs && t->x.cbs->on_writable)
             t->x.cbs->on_writable(t->x.arg, &t->x);
     }
@@ -446,7 +479,7 @@ static void stall_watch(struct h2_sconn *k, int moved)
         head |= !t->head_done;
         /* A request body still owed counts even once we have answered:
          * the stream stays open until the client ends it. */
-        body |= (t->x.responded && t->body.len > t->body.off) || (t->head_done && !t->x.body_done);
+        body |= (t->x.responded && t->body.len > t->body.off) || (t->head_done && !t->x.body_done && !t->tunnel);
     }
     nst_time_t after = head ? k->sv->cfg.header_timeout : body ? k->sv->cfg.body_timeout : 0;
     k->stall_head = head;
@@ -534,6 +567,9 @@ int h2_server_take(struct nst_http_server *sv, struct nst_stream *s, const uint8
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
     nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
     nghttp2_session_callbacks_set_on_frame_send_callback(cb, on_frame_send);
+    /* Windows open as data is consumed (on_data_chunk): at once for HTTP
+     * exchanges, as the reader takes it for a tunnel. */
+    nghttp2_option_set_no_auto_window_update(opt, 1);
     if (nghttp2_session_server_new2(&k->io.ng, cb, k, opt) || h2_send_settings(&k->io, &sv->cfg.h2, 1))
         goto fail;
     nghttp2_session_callbacks_del(cb);
@@ -598,6 +634,49 @@ void h2_server_free_all(struct nst_http_server *sv)
 {
     while (sv->h2conns)
         sconn_free(sv->h2conns);
+}
+
+/* ---- RFC 8441 tunnels --------------------------------------------------------- */
+
+static ssize_t tunnel_write(void *carrier, const void *buf, size_t len)
+{
+    return h2_write(&((struct h2_sstream *)carrier)->x, buf, len);
+}
+
+static int tunnel_end(void *carrier) { return h2_end(&((struct h2_sstream *)carrier)->x); }
+
+static void tunnel_consumed(void *carrier, size_t n)
+{
+    struct h2_sstream *t = carrier;
+    t->unread -= n;
+    nghttp2_session_consume(t->k->io.ng, t->id, n);
+    kick(t);
+}
+
+static void tunnel_detach(void *carrier, int clean)
+{
+    struct h2_sstream *t = carrier;
+    t->tunnel = NULL;
+    tunnel_forget_unread(t);
+    if (clean)
+        return;
+    t->x.ended = 1; /* no more of the exchange: the stream is reset */
+    nghttp2_submit_rst_stream(t->k->io.ng, NGHTTP2_FLAG_NONE, t->id, NGHTTP2_CANCEL);
+    kick(t);
+}
+
+static const struct tunnel_ops h2_tunnel_ops = {tunnel_write, tunnel_end, tunnel_consumed, tunnel_detach};
+
+struct nst_stream *h2_exchange_tunnel(struct nst_http_exchange *x)
+{
+    struct h2_sstream *t = x->h2;
+    struct h2_sconn *k = t->k;
+    if (t->tunnel || !x->responded || x->ended)
+        return NULL;
+    /* The peer may send up to our stream window before we take any. */
+    t->tunnel = tunnel_stream_new(k->sv->st, &h2_tunnel_ops, t, k->sv->cfg.h2.stream_window,
+                                  nst_stream_is_tls(k->io.s));
+    return t->tunnel;
 }
 
 struct nst_http_server *h2_exchange_server(const struct nst_http_exchange *x) { return x->h2->k->sv; }

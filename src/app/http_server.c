@@ -326,6 +326,7 @@ static int exchange_start(struct conn *c, size_t len)
     if (!x->head)
         return -ENOMEM;
     memcpy(x->head, buf, len);
+    x->head_len = len;
     size_t used = len;
     x->req.method = head_str(x, &used, x->head, m->method);
     x->req.target = head_str(x, &used, x->head, m->target);
@@ -451,6 +452,36 @@ static void exchange_finish(struct conn *c)
     }
     nst_http1_parser_next(&c->p, NST_HTTP1_M_OTHER);
     enter_wait(c);
+}
+
+/* ---- upgrades -------------------------------------------------------------- */
+
+void http1_exchange_head(const struct nst_http_exchange *x, const struct nst_http1_parser **p, const uint8_t **head,
+                         size_t *head_len, const uint8_t **after, size_t *after_len)
+{
+    struct conn *c = x->c;
+    *p = &c->p;
+    *head = x->head;
+    *head_len = x->head_len;
+    /* The client may send frames right behind its request (RFC 6455 4.1:
+     * once it has the 101, but a 101 can be expected). */
+    *after = c->in.b + c->in.off;
+    *after_len = c->in.len - c->in.off;
+}
+
+struct nst_stream *http1_exchange_stream(const struct nst_http_exchange *x) { return x->c->s; }
+
+/* The stream is someone else's now: the connection ends without a word
+ * on it (the bytes after the head went with it). */
+void http1_exchange_handover(struct nst_http_exchange *x, int status)
+{
+    struct conn *c = x->c;
+    x->responded = x->ended = 1;
+    http_count_status(c->sv, status);
+    c->sv->stats.upgrades++;
+    c->in.off = c->in.len;
+    c->s = NULL;
+    conn_kill(c);
 }
 
 /* ---- the connection's engine ----------------------------------------------- */

@@ -24,6 +24,7 @@ struct nst_http_exchange {
     struct nst_http_request req;
     struct nst_http_field fields[NST_HTTP_MAX_FIELDS];
     uint8_t *head; /* a copy of the request head, NUL-terminated pieces appended */
+    size_t head_len; /* HTTP/1.1: the head's own bytes at the front of head */
     const struct nst_http_exchange_cbs *cbs;
     struct nst_http_exchange_cbs cbs_copy;
     void *arg;
@@ -45,6 +46,15 @@ struct nst_http_server {
     int shutting_down;
     struct nst_http_server_stats stats;
 };
+
+/* HTTP/1.1 upgrade (WebSocket, ws_upgrade.c): the request as the parser
+ * saw it (spans into head) and the bytes read past its head; then the
+ * connection hands its stream over, having answered `status` on it (101),
+ * and ends without touching the stream again. */
+void http1_exchange_head(const struct nst_http_exchange *x, const struct nst_http1_parser **p, const uint8_t **head,
+                         size_t *head_len, const uint8_t **after, size_t *after_len);
+struct nst_stream *http1_exchange_stream(const struct nst_http_exchange *x);
+void http1_exchange_handover(struct nst_http_exchange *x, int status);
 
 const struct route *http_route_for(const struct nst_http_server *sv, const char *method, const char *target);
 void http_count_status(struct nst_http_server *sv, int status);

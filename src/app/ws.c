@@ -57,6 +57,7 @@ struct nst_ws {
     wslay_event_context_ptr wc;
     enum ws_state state;
     int server;
+    int tunnel_wait;                 /* client over HTTP/2: waiting for the CONNECT's answer */
     /* Handshake. */
     struct nst_http1_parser hp;
     struct nst_http1_field fields[WS_HEAD_FIELDS];
@@ -576,6 +577,16 @@ static void step_handshake(struct nst_ws *ws)
 /* One round of progress on whatever the state allows. */
 static void step(struct nst_ws *ws)
 {
+    if (ws->state == WS_HANDSHAKE && ws->tunnel_wait) {
+        /* RFC 8441 4: the answer comes from the carrier (ws_tunnel_answered);
+         * only the stream's end is seen here (a reset, the connection lost). */
+        if (nst_stream_events(ws->s) & (NST_EV_ERR | NST_EV_HUP | NST_EV_RDHUP)) {
+            COUNT(ws, stream_errors, 1);
+            int e = nst_stream_error(ws->s);
+            finish(ws, NST_WS_ABNORMAL, e ? e : -ECONNRESET);
+        }
+        return;
+    }
     if (ws->state == WS_HANDSHAKE)
         step_handshake(ws);
     if (ws->state == WS_OPEN || (ws->state == WS_CLOSING && ws->wc)) {
@@ -744,15 +755,16 @@ struct nst_ws *nst_ws_server(struct nst_stream *s, const struct nst_ws_config *c
     return ws;
 }
 
-struct nst_ws *nst_ws_accept_request(struct nst_stream *s, const struct nst_http1_parser *req, const uint8_t *head,
-                                     size_t head_len, const uint8_t *after, size_t after_len,
-                                     const struct nst_ws_config *cfg, const struct nst_ws_handler *h, void *arg)
+int nst_ws_accept_request(struct nst_stream *s, const struct nst_http1_parser *req, const uint8_t *head,
+                          size_t head_len, const uint8_t *after, size_t after_len, const struct nst_ws_config *cfg,
+                          const struct nst_ws_handler *h, void *arg, struct nst_ws **out)
 {
+    *out = NULL;
     if (head_len + after_len > WS_HEAD_MAX || req->msg.nfields > WS_HEAD_FIELDS)
-        return NULL;
+        return -E2BIG;
     struct nst_ws *ws = ws_new(s, 1, cfg, h, arg);
     if (!ws)
-        return NULL;
+        return -ENOMEM;
     /* Our own copy of the head and of the parser pointing at our fields. */
     memcpy(ws->head, head, head_len);
     memcpy(ws->head + head_len, after, after_len);
@@ -767,9 +779,74 @@ struct nst_ws *nst_ws_accept_request(struct nst_stream *s, const struct nst_http
     step(ws);
     if (--ws->depth == 0 && ws->free_pending) { /* a handler freed it already */
         really_free(ws);
+        return 0;
+    }
+    *out = ws;
+    return 0;
+}
+
+/* ---- over an HTTP/2 stream (RFC 8441) ------------------------------------ */
+
+struct nst_ws *ws_tunnel_server(struct nst_stream *s, const char *path, const char *protocol,
+                                const char *extensions, const struct nst_ws_config *cfg,
+                                const struct nst_ws_handler *h, void *arg, int *freed)
+{
+    *freed = 0;
+    struct nst_ws *ws = ws_new(s, 1, cfg, h, arg);
+    if (!ws)
+        return NULL;
+    snprintf(ws->path, sizeof(ws->path), "%s", path);
+    snprintf(ws->protocol, sizeof(ws->protocol), "%s", protocol ? protocol : "");
+    snprintf(ws->extensions, sizeof(ws->extensions), "%s", extensions ? extensions : "");
+    ws->http_status = 200;
+    nst_stream_set_callback(ws->s, on_stream, ws);
+    enter(ws);
+    open_framing(ws); /* the 200 is the handshake: frames may follow at once */
+    if (ws->state != WS_DONE)
+        nst_app_timer_arm(ws->kick_t, nst_stack_now(ws->st));
+    if (--ws->depth == 0 && ws->free_pending) {
+        really_free(ws);
+        *freed = 1;
         return NULL;
     }
     return ws;
+}
+
+struct nst_ws *ws_tunnel_client(struct nst_stream *s, const char *path, const struct nst_ws_config *cfg,
+                                const struct nst_ws_handler *h, void *arg)
+{
+    struct nst_ws *ws = ws_new(s, 0, cfg, h, arg);
+    if (!ws)
+        return NULL;
+    snprintf(ws->path, sizeof(ws->path), "%s", path);
+    ws->tunnel_wait = 1;
+    nst_stream_set_callback(ws->s, on_stream, ws);
+    return ws;
+}
+
+void ws_tunnel_answered(struct nst_ws *ws, int status, const char *protocol, int has_extensions)
+{
+    if (ws->state != WS_HANDSHAKE)
+        return;
+    enter(ws);
+    ws->tunnel_wait = 0;
+    ws->http_status = status;
+    /* RFC 8441 5: any 2xx accepts; the subprotocol, if any, must be one we
+     * offered, and no extension was offered (RFC 6455 9.1, 4.1). */
+    int ok = status >= 200 && status < 300 && !has_extensions;
+    if (ok && protocol && protocol[0]) {
+        ok = 0;
+        for (size_t k = 0; k < ws->cfg.nprotocols; k++)
+            ok |= strcmp(ws->cfg.protocols[k], protocol) == 0;
+        snprintf(ws->protocol, sizeof(ws->protocol), "%s", protocol);
+    }
+    if (ok)
+        open_framing(ws);
+    else
+        handshake_failed(ws, offsetof(struct nst_ws_stats, handshake_bad_response));
+    if (ws->state != WS_DONE)
+        step(ws);
+    leave(ws);
 }
 
 struct nst_ws *nst_ws_client(struct nst_stream *s, const char *host, const char *path,

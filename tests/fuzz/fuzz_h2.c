@@ -10,7 +10,10 @@
  *             65,535, 2 concurrent streams, 1 KiB per-stream output)
  *   bits 5-7  the bytes go out in 1 + n pieces, 10 ms apart
  * Routes: "/" a reply, "/echo" the request body back, "/late" answered
- * 100 ms later, "/big" 100,000 bytes through the flow-control windows.
+ * 100 ms later, "/big" 100,000 bytes through the flow-control windows,
+ * "/ws" a WebSocket over an RFC 8441 extended CONNECT (echo; pings every
+ * 500 ms with a 1 s deadline end it once the peer is quiet, so that its
+ * connection can end too).
  *
  * What must hold besides no crash, leak or undefined behaviour: every
  * server connection ends (a GOAWAY for bad input, the idle timeout
@@ -19,6 +22,44 @@
  *
  * Build and run: scripts/run-fuzzers.sh [seconds] fuzz_h2. */
 #include "http_fuzz_world.h"
+
+#include <nstack/ws.h>
+
+#define FUZZ_WS_MAX 8
+static struct nst_ws *fuzz_ws[FUZZ_WS_MAX]; /* this run's WebSockets still open */
+
+static void ws_message(void *arg, struct nst_ws *ws, int opcode, const uint8_t *data, size_t len)
+{
+    (void)arg;
+    nst_ws_send(ws, opcode, data, len);
+}
+
+static void ws_close(void *arg, struct nst_ws *ws, int code)
+{
+    (void)code;
+    fuzz_ws[(intptr_t)arg] = NULL;
+    nst_ws_free(ws);
+}
+
+static void h_ws(void *arg, struct nst_http_exchange *x)
+{
+    (void)arg;
+    static const struct nst_ws_handler h = {NULL, ws_message, ws_close};
+    intptr_t slot = 0;
+    while (slot < FUZZ_WS_MAX && fuzz_ws[slot])
+        slot++;
+    if (slot == FUZZ_WS_MAX) {
+        nst_http_reply(x, 503, NULL, "", 0);
+        return;
+    }
+    struct nst_ws_config c;
+    nst_ws_config_default(&c);
+    c.max_message = 4096;
+    c.ping_interval = NST_MSEC(500);
+    c.pong_timeout = NST_SEC(1);
+    c.close_timeout = NST_SEC(1);
+    fuzz_ws[slot] = nst_ws_upgrade(x, &c, &h, (void *)slot);
+}
 
 static void big_more(void *arg, struct nst_http_exchange *x)
 {
@@ -70,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     server_up(&x, &c);
     nst_http_server_route(x.sv, NULL, "/big", h_big, &x);
+    nst_http_server_route(x.sv, NULL, "/ws", h_ws, &x);
     peer_connect(&x);
     if (!raw)
         nst_send(x.peer, x.fd, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24, 0);
@@ -79,6 +121,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!raw && x.got_len >= 9 && (x.got[3] != 4 || x.got[5] | x.got[6] | x.got[7] | x.got[8]))
         abort();
     nst_close(x.peer, x.fd);
+    for (int i = 0; i < FUZZ_WS_MAX; i++) {
+        nst_ws_free(fuzz_ws[i]);
+        fuzz_ws[i] = NULL;
+    }
     world_down(&x);
     return 0;
 }

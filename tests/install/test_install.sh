@@ -45,18 +45,26 @@ cc_example() { # cc_example NAME PKG
 check "compile tcp_echo_tap (nstack)" cc_example tcp_echo_tap nstack
 check "compile http_get_sim (nstack-app)" cc_example http_get_sim nstack-app
 check "compile tls_server_sim (nstack-app)" cc_example tls_server_sim nstack-app
+check "compile ws_chat_sim (nstack-app)" cc_example ws_chat_sim nstack-app
 check "tcp_echo_tap links the shared libnstack, no OpenSSL" \
   sh -c "ldd '$OUT/tcp_echo_tap' | grep -q 'libnstack.so.0 => $LIBDIR' && ! ldd '$OUT/tcp_echo_tap' | grep -qE 'libssl|libnstack_app'"
 
 "$OUT/http_get_sim" /hello.txt > "$OUT/http.txt" 2>&1
 check "http_get_sim runs" test $? -eq 0
-check "http_get_sim: 200 and the body" sh -c "grep -q '^HTTP/1.1 200 OK' '$OUT/http.txt' && grep -q '^Hello from nstack! You asked for /hello.txt\$' '$OUT/http.txt'"
+check "http_get_sim: 200 and the body" sh -c "grep -q '^status 200\$' '$OUT/http.txt' && grep -q '^Content-Length: 44\$' '$OUT/http.txt' && grep -q '^Hello from nstack! You asked for /hello.txt\$' '$OUT/http.txt'"
 # Virtual time: the same run every time (10 ms links, 1% loss, seed 7).
 "$OUT/http_get_sim" /hello.txt > "$OUT/http2.txt" 2>&1
 check "http_get_sim is deterministic" cmp -s "$OUT/http.txt" "$OUT/http2.txt"
 "$OUT/tls_server_sim" "ping over TLS" > "$OUT/tls.txt" 2>&1
 check "tls_server_sim runs" test $? -eq 0
 check "tls_server_sim echoes over TLS 1.3" has "$OUT/tls.txt" '^echoed "ping over TLS" over TLSv1.3 '
+"$OUT/ws_chat_sim" > "$OUT/chat.txt" 2>&1
+check "ws_chat_sim runs" test $? -eq 0
+check "ws_chat_sim: each of three members hears all three lines" \
+  test "$(grep -cE '^ +[0-9.]+ ms  (alice|bob|carol) +hears "(alice|bob|carol): hi, I am (alice|bob|carol)"$' "$OUT/chat.txt")" -eq 9
+check "ws_chat_sim: all leave with 1000" test "$(grep -cE ' left, close code 1000$' "$OUT/chat.txt")" -eq 3
+"$OUT/ws_chat_sim" > "$OUT/chat2.txt" 2>&1
+check "ws_chat_sim is deterministic" cmp -s "$OUT/chat.txt" "$OUT/chat2.txt"
 
 # A CMake consumer: find_package(nstack COMPONENTS app).
 mkdir -p "$OUT/consumer"
@@ -77,7 +85,7 @@ CMAKE
   cmake --build "$OUT/consumer/build") > "$OUT/consumer.txt" 2>&1
 check "find_package(nstack COMPONENTS app) consumer builds" test $? -eq 0
 "$OUT/consumer/build/http_get_sim" > "$OUT/consumer-run.txt" 2>&1
-check "consumer's http_get_sim runs" has "$OUT/consumer-run.txt" '^HTTP/1.1 200 OK'
+check "consumer's http_get_sim runs" has "$OUT/consumer-run.txt" '^status 200$'
 check "nstack::nstack_static links statically" sh -c "! ldd '$OUT/consumer/build/tcp_echo_tap' | grep -q libnstack"
 
 # The TAP echo server against the kernel, in a namespace of its own.
