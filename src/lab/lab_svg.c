@@ -126,3 +126,37 @@ int nst_svg_chart(const char *path, const char *title, const double *x, int n, c
     }
     return svg_close(f);
 }
+
+int nst_svg_sequence(const char *path, const char *title, const char *left, const char *right,
+                     const struct nst_svg_row *r, int n)
+{
+    /* Rows evenly spaced, not to scale: a capture spans seconds with bursts
+     * of microseconds, so each arrow carries its own timestamp instead. */
+    const double xl = 190, xr = 590, top = 80, step = 26;
+    const int height = (int)(top + step * n + 30);
+    FILE *f = svg_open(path, 780, height);
+    if (!f)
+        return -errno;
+    svg_text(f, 390, 28, "middle", 16, title);
+    svg_text(f, xl, top - 24, "middle", 14, left);
+    svg_text(f, xr, top - 24, "middle", 14, right);
+    svg_text(f, 20, top - 24, "start", 11, "virtual time");
+    for (int k = 0; k < 2; k++)
+        fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#999\" stroke-width=\"2\"/>\n",
+                k ? xr : xl, top - 14, k ? xr : xl, top + step * n);
+    for (int i = 0; i < n; i++) {
+        double y = top + step * i + 6;
+        if (!r[i].label) { /* a gap: segments left out */
+            svg_text(f, (xl + xr) / 2, y + 8, "middle", 11, r[i].gap);
+            continue;
+        }
+        double xs = r[i].from_left ? xl : xr, xa = r[i].from_left ? xr : xl;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\" "
+                   "marker-end=\"url(#head)\"/>\n", xs, y, xa, y + 12, r[i].color ? r[i].color : "#333");
+        char t[40];
+        snprintf(t, sizeof(t), "%.6f s", (double)r[i].t / 1e9);
+        svg_text(f, 20, y + 10, "start", 11, t);
+        svg_text(f, (xl + xr) / 2, y + 2, "middle", 11, r[i].label);
+    }
+    return svg_close(f);
+}

@@ -27,4 +27,17 @@ struct nst_svg_series {
 int nst_svg_chart(const char *path, const char *title, const double *x_sec, int n, const struct nst_svg_series *left,
                   const struct nst_svg_series *right);
 
+/* A sequence diagram of captured packets: one row per packet at the time
+ * it was captured (the rows evenly spaced, each with its timestamp), or a
+ * gap row (label NULL) saying what was left out. */
+struct nst_svg_row {
+    int from_left;
+    nst_time_t t;
+    const char *label;  /* NULL: a gap row showing `gap` */
+    const char *gap;
+    const char *color;  /* NULL: the default */
+};
+int nst_svg_sequence(const char *path, const char *title, const char *left, const char *right,
+                     const struct nst_svg_row *r, int n);
+
 #endif
