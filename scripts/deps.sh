@@ -26,6 +26,8 @@ if [ "$set_name" = test ]; then
   want+=(python3-websockets)
   # HTTP/2 interop (tests/interop/test_h2_*.sh): nghttp, h2load, nghttpd.
   want+=(nghttp2-client nghttp2-server)
+  # The demo's HTML report seen in a browser (tests/cli/test_demo_report.sh).
+  want+=(chromium)
 fi
 want+=("$@")
 missing=()
