@@ -21,14 +21,15 @@ int nst_lab_check(FILE *out, int cond, const char *what);
 void nst_lab_figure(const struct nst_demo_opts *o, const char *name, const char *expected, int pass,
                     const char *unit, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* A chart over virtual time (x in seconds), drawn into the report as
- * `file` (an SVG name): one or two series (right NULL: one). Copied. */
+ * `file` (an SVG name): one or two series (right NULL: one), on one scale
+ * when shared_y, else each on its own axis. The arrays are copied. */
 struct nst_lab_series {
     const char *name;
     const double *y;
     const char *color; /* "#c0392b" */
 };
 void nst_lab_chart(const struct nst_demo_opts *o, const char *file, const char *title, const double *x_sec, int n,
-                   const struct nst_lab_series *left, const struct nst_lab_series *right);
+                   const struct nst_lab_series *left, const struct nst_lab_series *right, int shared_y);
 /* How far a long scenario is, in virtual time, for the progress line. */
 void nst_lab_progress(const struct nst_demo_opts *o, nst_time_t now, nst_time_t total);
 

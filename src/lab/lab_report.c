@@ -197,7 +197,7 @@ static void charts(FILE *f, const struct nst_lab_scenario_rec *s, const char *di
         snprintf(path, sizeof(path), "%s/%s", dir, c->file);
         const struct nst_svg_series l = {c->left.name, c->left.y, c->left.color};
         const struct nst_svg_series r = {c->right.name, c->right.y, c->right.color};
-        if (nst_svg_chart(path, c->title, c->x, c->n, &l, c->right.y ? &r : NULL) < 0)
+        if (nst_svg_chart(path, c->title, c->x, c->n, &l, c->right.y ? &r : NULL, c->shared_y) < 0)
             continue;
         if (!heading++)
             fputs("<h2>TCP over time</h2>\n", f);

@@ -284,7 +284,7 @@ static int copy_series(struct nst_lab_series_rec *d, const struct nst_lab_series
 }
 
 void nst_lab_chart(const struct nst_demo_opts *o, const char *file, const char *title, const double *x_sec, int n,
-                   const struct nst_lab_series *left, const struct nst_lab_series *right)
+                   const struct nst_lab_series *left, const struct nst_lab_series *right, int shared_y)
 {
     struct nst_lab_scenario_rec *s = nst_lab_results_current(o->results);
     if (!s || n < 2)
@@ -296,6 +296,7 @@ void nst_lab_chart(const struct nst_demo_opts *o, const char *file, const char *
     struct nst_lab_chart_rec *c = &s->charts[s->n_charts++];
     memset(c, 0, sizeof(*c));
     c->n = n;
+    c->shared_y = shared_y;
     c->file = strdup(file);
     c->title = strdup(title);
     c->x = malloc((size_t)n * sizeof(double));

@@ -42,6 +42,7 @@ struct nst_lab_chart_rec {
     int n;
     double *x;
     struct nst_lab_series_rec left, right; /* right.y NULL: one series */
+    int shared_y;                          /* both on the left's scale */
 };
 
 enum nst_lab_file_kind { NST_LAB_CAPTURE, NST_LAB_KEYLOG, NST_LAB_PICTURE };

@@ -96,11 +96,15 @@ static void chart_line(FILE *f, const double *x, const struct nst_svg_series *s,
 }
 
 int nst_svg_chart(const char *path, const char *title, const double *x, int n, const struct nst_svg_series *l,
-                  const struct nst_svg_series *r)
+                  const struct nst_svg_series *r, int shared_y)
 {
     if (n < 2)
         return -EINVAL;
     double xmax = x[n - 1] > 0 ? x[n - 1] : 1, lmax = series_max(l, n), rmax = series_max(r, n);
+    if (shared_y && rmax > lmax)
+        lmax = rmax;
+    if (shared_y)
+        rmax = lmax;
     FILE *f = svg_open(path, 720, 500);
     if (!f)
         return -errno;

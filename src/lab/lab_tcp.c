@@ -287,7 +287,7 @@ static void xfer_picture(const struct nst_demo_opts *o, const struct xfer_sample
     const struct nst_svg_series cwnd = {"London's cwnd (KiB)", sm->cwnd_kb, "#c0392b"};
     const struct nst_svg_series got = {"delivered to New York (MiB)", sm->received_mb, "#2471a3"};
     nst_lab_picture_note(out, path,
-                         nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got));
+                         nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got, 0));
 }
 
 /* The report's charts: the window against what is in flight; goodput. */
@@ -296,12 +296,12 @@ static void xfer_charts(const struct nst_demo_opts *o, const struct xfer_samples
     if (!sm)
         return;
     const struct nst_lab_series cwnd = {"cwnd (KiB)", sm->cwnd_kb, "#c0392b"};
-    const struct nst_lab_series flight = {"bytes in flight (KiB)", sm->in_flight_kb, "#7d3c98"};
+    const struct nst_lab_series flight = {"sent, not yet acknowledged (KiB)", sm->in_flight_kb, "#7d3c98"};
     const struct nst_lab_series mbps = {"goodput per 100 ms (Mbit/s)", sm->mbps, "#1e8449"};
     const struct nst_lab_series got = {"delivered to New York (MiB)", sm->received_mb, "#2471a3"};
-    nst_lab_chart(o, "reliable-stream-cwnd.svg", "London's congestion window and bytes in flight", sm->t, sm->n,
-                  &cwnd, &flight);
-    nst_lab_chart(o, "reliable-stream-goodput.svg", "Goodput and bytes delivered", sm->t, sm->n, &mbps, &got);
+    nst_lab_chart(o, "reliable-stream-cwnd.svg", "London's congestion window and bytes in flight (CUBIC)", sm->t,
+                  sm->n, &cwnd, &flight, 1);
+    nst_lab_chart(o, "reliable-stream-goodput.svg", "Goodput and bytes delivered", sm->t, sm->n, &mbps, &got, 0);
 }
 
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
