@@ -15,6 +15,7 @@
  * output printed (tests/cli/test_demo_report.sh compares them). */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +47,28 @@ static void esc(FILE *f, const char *s)
     }
 }
 
+/* Writes tmpl with its markers replaced by the next argument: %e a string
+ * escaped, %r a string as is (markup), %d an int, %z a size_t. */
+static void html(FILE *f, const char *tmpl, ...)
+{
+    va_list ap;
+    va_start(ap, tmpl);
+    for (const char *p = tmpl; *p; p++) {
+        if (*p != '%' || !p[1]) {
+            fputc(*p, f);
+            continue;
+        }
+        switch (*++p) {
+        case 'e': esc(f, va_arg(ap, const char *)); break;
+        case 'r': fputs(va_arg(ap, const char *), f); break;
+        case 'd': fprintf(f, "%d", va_arg(ap, int)); break;
+        case 'z': fprintf(f, "%zu", va_arg(ap, size_t)); break;
+        default: fputc(*p, f); break;
+        }
+    }
+    va_end(ap);
+}
+
 static const char *verdict(int pass)
 {
     return pass > 0 ? "pass" : pass == 0 ? "fail" : "info";
@@ -53,9 +76,8 @@ static const char *verdict(int pass)
 
 static void page_open(FILE *f, const char *title)
 {
-    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
-    esc(f, title);
-    fprintf(f, "</title>\n<style>%s</style></head><body>\n", style);
+    html(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>%e</title>\n"
+            "<style>%r</style></head><body>\n", title, style);
 }
 
 static int page_close(FILE *f)
@@ -124,15 +146,10 @@ static void figures_table(FILE *f, const struct nst_lab_scenario_rec *s)
           "<th>unit</th><th>verdict</th></tr>\n", f);
     for (size_t i = 0; i < s->n_figures; i++) {
         const struct nst_lab_figure_rec *g = &s->figures[i];
-        fputs("<tr class=\"figure\"><td class=\"name\">", f);
-        esc(f, g->name);
-        fputs("</td><td class=\"expected\">", f);
-        esc(f, g->expected);
-        fputs("</td><td class=\"measured\">", f);
-        esc(f, g->measured);
-        fputs("</td><td class=\"unit\">", f);
-        esc(f, g->unit);
-        fprintf(f, "</td><td class=\"verdict %s\">%s</td></tr>\n", verdict(g->pass), verdict(g->pass));
+        html(f,
+             "<tr class=\"figure\"><td class=\"name\">%e</td><td class=\"expected\">%e</td>"
+             "<td class=\"measured\">%e</td><td class=\"unit\">%e</td><td class=\"verdict %r\">%r</td></tr>\n",
+             g->name, g->expected, g->measured, g->unit, verdict(g->pass), verdict(g->pass));
     }
     fputs("</table>\n", f);
 }
@@ -141,21 +158,15 @@ static void checks_list(FILE *f, const struct nst_lab_scenario_rec *s)
 {
     fprintf(f, "<h2>Checks: %d of %zu hold</h2>\n<ul class=\"checks\">\n", count_pass(s), s->n_checks);
     for (size_t i = 0; i < s->n_checks; i++) {
-        fprintf(f, "<li class=\"check\"><span class=\"%s\">[%s]</span> <span class=\"what\">",
-                s->checks[i].pass ? "pass" : "fail", s->checks[i].pass ? "ok" : "FAILED");
-        esc(f, s->checks[i].what);
-        fputs("</span></li>\n", f);
+        html(f, "<li class=\"check\"><span class=\"%r\">[%r]</span> <span class=\"what\">%e</span></li>\n",
+             s->checks[i].pass ? "pass" : "fail", s->checks[i].pass ? "ok" : "FAILED", s->checks[i].what);
     }
     fputs("</ul>\n", f);
 }
 
 static void image(FILE *f, const char *src, const char *alt)
 {
-    fputs("<div><img src=\"", f);
-    esc(f, src);
-    fputs("\" alt=\"", f);
-    esc(f, alt);
-    fputs("\"></div>\n", f);
+    html(f, "<div><img src=\"%e\" alt=\"%e\"></div>\n", src, alt);
 }
 
 /* Sequence diagrams from each capture; the scenario's own pictures. */
@@ -211,9 +222,7 @@ static void snapshots(FILE *f, const struct nst_lab_scenario_rec *s)
         return;
     fputs("<h2><code>ss</code> snapshots</h2>\n", f);
     for (size_t i = 0; i < s->n_snapshots; i++) {
-        fputs("<pre class=\"ss\">", f);
-        esc(f, s->snapshots[i]);
-        fputs("</pre>\n", f);
+        html(f, "<pre class=\"ss\">%e</pre>\n", s->snapshots[i]);
     }
 }
 
@@ -229,11 +238,8 @@ static void captures(FILE *f, const struct nst_lab_scenario_rec *s, const char *
             fputs("<h2>Captures</h2>\n<p class=\"note\">Open them in Wireshark; for TLS, give it the keylog "
                   "(<code>wireshark -o tls.keylog_file:FILE.keylog -r FILE.pcap</code>) to see inside.</p>\n<ul>\n",
                   f);
-        fprintf(f, "<li>%s <a href=\"", fr->kind == NST_LAB_KEYLOG ? "keylog" : "capture");
-        esc(f, rel);
-        fputs("\">", f);
-        esc(f, fr->path);
-        fputs("</a></li>\n", f);
+        html(f, "<li>%r <a href=\"%e\">%e</a></li>\n", fr->kind == NST_LAB_KEYLOG ? "keylog" : "capture", rel,
+             fr->path);
     }
     if (heading)
         fputs("</ul>\n", f);
@@ -247,49 +253,36 @@ static int scenario_page(const struct nst_lab_scenario_rec *s, const char *dir)
     if (!f)
         return -errno;
     page_open(f, s->name);
-    fputs("<p><a href=\"index.html\">all scenarios</a></p>\n<h1>", f);
-    esc(f, s->name);
-    fputs("</h1>\n<p class=\"claim\">", f);
-    esc(f, s->what);
-    fprintf(f, "</p>\n<p>Verdict: <span class=\"%s\">%s</span></p>\n", scenario_ok(s) ? "pass" : "fail",
-            scenario_ok(s) ? "pass" : "fail");
+    const char *v = scenario_ok(s) ? "pass" : "fail";
+    html(f,
+         "<p><a href=\"index.html\">all scenarios</a></p>\n<h1>%e</h1>\n<p class=\"claim\">%e</p>\n"
+         "<p>Verdict: <span class=\"%r\">%r</span></p>\n",
+         s->name, s->what, v, v);
     figures_table(f, s);
     checks_list(f, s);
     diagrams(f, s, dir);
     charts(f, s, dir);
     snapshots(f, s);
     captures(f, s, dir);
-    fputs("<h2>Text output</h2>\n<details><summary>what <code>nstack demo</code> printed</summary><pre>", f);
-    esc(f, s->text);
-    fputs("</pre></details>\n", f);
+    html(f, "<h2>Text output</h2>\n<details><summary>what <code>nstack demo</code> printed</summary><pre>%e</pre>"
+            "</details>\n", s->text ? s->text : "");
     return page_close(f);
 }
 
 static void index_row(FILE *f, const struct nst_lab_scenario_rec *s)
 {
-    fputs("<tr class=\"scenario\"><td><a href=\"", f);
-    esc(f, s->name);
-    fputs(".html\">", f);
-    esc(f, s->name);
-    fputs("</a></td><td>", f);
-    esc(f, s->what);
-    fputs("</td><td><ul class=\"figs\">", f);
+    html(f, "<tr class=\"scenario\"><td><a href=\"%e.html\">%e</a></td><td>%e</td><td><ul class=\"figs\">", s->name,
+         s->name, s->what);
     for (size_t i = 0; i < s->n_figures; i++) {
         const struct nst_lab_figure_rec *g = &s->figures[i];
-        if (!g->expected[0])
-            continue;
-        fputs("<li>", f);
-        esc(f, g->name);
-        fputs(": expected ", f);
-        esc(f, g->expected);
-        fputs(", measured <span class=\"measured\">", f);
-        esc(f, g->measured);
-        fputs("</span> ", f);
-        esc(f, g->unit);
-        fprintf(f, " <span class=\"%s\">%s</span></li>", verdict(g->pass), verdict(g->pass));
+        if (g->expected[0])
+            html(f,
+                 "<li>%e: expected %e, measured <span class=\"measured\">%e</span> %e "
+                 "<span class=\"%r\">%r</span></li>",
+                 g->name, g->expected, g->measured, g->unit, verdict(g->pass), verdict(g->pass));
     }
-    fprintf(f, "</ul></td><td>%d of %zu</td><td class=\"%s\">%s</td></tr>\n", count_pass(s), s->n_checks,
-            scenario_ok(s) ? "pass" : "fail", scenario_ok(s) ? "pass" : "fail");
+    const char *v = scenario_ok(s) ? "pass" : "fail";
+    html(f, "</ul></td><td>%d of %z</td><td class=\"%r\">%r</td></tr>\n", count_pass(s), s->n_checks, v, v);
 }
 
 static int index_page(const struct nst_lab_results *r, const char *dir)

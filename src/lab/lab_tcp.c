@@ -286,8 +286,8 @@ static void xfer_picture(const struct nst_demo_opts *o, const struct xfer_sample
         return;
     const struct nst_svg_series cwnd = {"London's cwnd (KiB)", sm->cwnd_kb, "#c0392b"};
     const struct nst_svg_series got = {"delivered to New York (MiB)", sm->received_mb, "#2471a3"};
-    nst_lab_picture_note(out, path,
-                         nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got, 0));
+    int err = nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got, 0);
+    nst_lab_picture_note(out, path, err);
 }
 
 /* The report's charts: the window against what is in flight; goodput. */
