@@ -35,6 +35,21 @@ check "no script and nothing remote in the pages" \
 check "an unwritable report directory is reported" grep -q "cannot write the report in /proc/nstack-no-such" \
   "$OUT/bad.txt"
 
+# The progress line: on a terminal (script(1) gives the demo a pty) it shows
+# how far time-wait is in virtual time, and once erased the output is the
+# same as through a pipe, which gets no progress at all.
+if command -v script > /dev/null; then
+  "$NSTACK" demo --no-pcap --only time-wait > "$OUT/tw-pipe.txt"
+  timeout 300 script -qec "$NSTACK demo --no-pcap --only time-wait" /dev/null > "$OUT/tw-tty.raw"
+  check "on a terminal, a progress line in virtual time" grep -qa 'time-wait: [0-9]* s of 150 s virtual' "$OUT/tw-tty.raw"
+  check "no progress line through a pipe" bash -c "! grep -q 'virtual\$' '$OUT/tw-pipe.txt' && ! grep -q \$'\\r' '$OUT/tw-pipe.txt'"
+  check "the progress line is erased: the text is the pipe's" cmp -s "$OUT/tw-pipe.txt" <(python3 -c '
+import re, sys
+t = open(sys.argv[1], encoding="utf-8", newline="").read()
+t = re.sub(r"\r\x1b\[K(  time-wait: \d+ s of 150 s virtual)?", "", t)
+sys.stdout.write(t.replace("\r\n", "\n"))' "$OUT/tw-tty.raw")
+fi
+
 # One scenario with every kind of content (sequence diagram, charts,
 # capture links) in the browser.
 timeout 300 "$NSTACK" demo --only reliable-stream --out "$OUT/rs" --report "$OUT/rs/report" > "$OUT/rs.txt"
