@@ -103,8 +103,8 @@ static int same_conn(const struct pkt *a, const struct pkt *b)
 }
 
 /* Which packets to draw. For TCP, the first connection's: the control
- * segments (SYN, FIN, RST), its first data each way, its first
- * retransmissions, its last segment. keep[i] set for each. */
+ * segments (SYN, FIN, RST), its first pure ACK and first data each way,
+ * its first retransmissions, its last segment. keep[i] set for each. */
 static void choose(const struct pkt *v, size_t n, size_t first, uint8_t *keep)
 {
     const struct pkt *c = &v[first];
@@ -115,7 +115,7 @@ static void choose(const struct pkt *v, size_t n, size_t first, uint8_t *keep)
         return;
     }
     uint32_t next[2] = {0};
-    int seen[2] = {0}, data[2] = {0}, retx = 0;
+    int seen[2] = {0}, data[2] = {0}, acks[2] = {0}, retx = 0;
     size_t last = first;
     for (size_t i = first; i < n; i++) {
         if (!same_conn(&v[i], c))
@@ -133,6 +133,8 @@ static void choose(const struct pkt *v, size_t n, size_t first, uint8_t *keep)
             keep[i] = 1, retx++;
         else if (v[i].payload && !again && data[d] < DATA_EACH_WAY)
             keep[i] = 1, data[d]++;
+        else if (!v[i].payload && !acks[d]++)
+            keep[i] = 1; /* the first pure ACK each way: the handshake's third step */
         if ((int32_t)(end - next[d]) > 0)
             next[d] = end;
     }
