@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
-static void svg_text(FILE *f, double x, double y, const char *anchor, int size, const char *s)
+static void svg_text_in(FILE *f, double x, double y, const char *anchor, int size, const char *color, const char *s)
 {
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-family=\"sans-serif\" font-size=\"%d\">", x, y,
-            anchor, size);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-family=\"sans-serif\" font-size=\"%d\" "
+               "fill=\"%s\">", x, y, anchor, size, color);
     for (; *s; s++) {
         switch (*s) {
         case '<': fputs("&lt;", f); break;
@@ -19,6 +19,11 @@ static void svg_text(FILE *f, double x, double y, const char *anchor, int size, 
         }
     }
     fputs("</text>\n", f);
+}
+
+static void svg_text(FILE *f, double x, double y, const char *anchor, int size, const char *s)
+{
+    svg_text_in(f, x, y, anchor, size, "#000", s);
 }
 
 static FILE *svg_open(const char *path, int w, int h)
@@ -123,10 +128,10 @@ int nst_svg_chart(const char *path, const char *title, const double *x, int n, c
     }
     svg_text(f, 360, 480, "middle", 12, "virtual time (s)");
     chart_line(f, x, l, n, xmax, lmax);
-    svg_text(f, 80, 70, "start", 12, l->name);
+    svg_text_in(f, 80, 70, "start", 12, l->color, l->name); /* the name in its line's colour: the legend */
     if (r) {
         chart_line(f, x, r, n, xmax, rmax);
-        svg_text(f, 640, 70, "end", 12, r->name);
+        svg_text_in(f, 640, 70, "end", 12, r->color, r->name);
     }
     return svg_close(f);
 }
