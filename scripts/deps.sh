@@ -26,7 +26,9 @@ if [ "$set_name" = test ]; then
   want+=(python3-websockets)
   # HTTP/2 interop (tests/interop/test_h2_*.sh): nghttp, h2load, nghttpd.
   want+=(nghttp2-client nghttp2-server)
-  # A real browser against nstack's WebSocket server (tests/interop/test_ws_browser.sh).
+  # A real browser: against nstack's WebSocket server
+  # (tests/interop/test_ws_browser.sh) and on the demo's HTML report
+  # (tests/cli/test_demo_report.sh).
   want+=(chromium)
 fi
 want+=("$@")

@@ -2,6 +2,8 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <nstack/lab.h>
 
@@ -9,14 +11,45 @@
 
 static void demo_usage(void)
 {
-    printf("usage: nstack demo [--seed N] [--out DIR | --no-pcap] [--only SCENARIO] [--list]\n\n"
+    printf("usage: nstack demo [--seed N] [--out DIR | --no-pcap] [--only SCENARIO] [--report DIR] [--list]\n\n"
            "Replays the article on a simulated network in virtual time and prints what\n"
            "each scenario measures. Packet captures go to DIR (default ./nstack-demo).\n\n"
            "  --seed N        seed of the simulated network (default 1)\n"
            "  --out DIR       where to write the pcap files\n"
            "  --no-pcap       write no capture\n"
            "  --only NAME     run one scenario\n"
+           "  --report DIR    write an HTML report of the run into DIR (DIR/index.html)\n"
            "  --list          list the scenarios\n");
+}
+
+/* The progress line: on a terminal only, redrawn at most 10 times a
+ * second of wall clock, erased before the demo prints anything. */
+struct progress {
+    int shown;
+    struct timespec last;
+};
+
+static void progress(void *arg, const char *scenario, double now_s, double total_s)
+{
+    struct progress *p = arg;
+    if (!scenario) {
+        if (p->shown)
+            fputs("\r\033[K", stdout);
+        p->shown = 0;
+        return;
+    }
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    double since = (double)(t.tv_sec - p->last.tv_sec) + (double)(t.tv_nsec - p->last.tv_nsec) / 1e9;
+    if (p->shown && since < 0.1)
+        return;
+    p->last = t;
+    p->shown = 1;
+    if (total_s > 0)
+        printf("\r\033[K  %s: %.0f s of %.0f s virtual", scenario, now_s, total_s);
+    else
+        printf("\r\033[K  %s: %.1f s virtual", scenario, now_s);
+    fflush(stdout);
 }
 
 int nst_cmd_demo(int argc, char **argv)
@@ -24,7 +57,7 @@ int nst_cmd_demo(int argc, char **argv)
     static const struct option opts[] = {{"seed", required_argument, 0, 's'}, {"out", required_argument, 0, 'o'},
                                          {"no-pcap", no_argument, 0, 'n'},    {"only", required_argument, 0, 'x'},
                                          {"list", no_argument, 0, 'l'},       {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+                                         {"report", required_argument, 0, 'r'}, {0, 0, 0, 0}};
     struct nst_demo_opts o;
     nst_demo_opts_default(&o);
     o.more = nst_demo_app_scenarios;
@@ -41,6 +74,7 @@ int nst_cmd_demo(int argc, char **argv)
         case 'o': o.out_dir = optarg; break;
         case 'n': o.out_dir = NULL; break;
         case 'x': o.only = optarg; break;
+        case 'r': o.report_dir = optarg; break;
         case 'l':
             for (int i = 0; nst_demo_scenarios[i][0]; i++)
                 printf("%-14s %s\n", nst_demo_scenarios[i][0], nst_demo_scenarios[i][1]);
@@ -53,5 +87,12 @@ int nst_cmd_demo(int argc, char **argv)
     }
     if (optind < argc)
         return nst_cli_bad_usage("demo", "unexpected argument '%s'", argv[optind]);
-    return nst_lab_demo(&o, stdout);
+    struct progress pr = {0};
+    if (isatty(STDOUT_FILENO)) {
+        o.progress = progress;
+        o.progress_arg = &pr;
+    }
+    int rc = nst_lab_demo(&o, stdout);
+    progress(&pr, NULL, -1, 0);
+    return rc;
 }

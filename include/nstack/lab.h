@@ -113,6 +113,17 @@ struct nst_demo_opts {
     /* Scenarios from libraries above libnstack, run after its own, ending
      * with a NULL name: nst_demo_app_scenarios (nstack_app: TLS, WebSocket). */
     const struct nst_demo_scenario *more;
+    /* --report: the HTML report of the run goes into this directory
+     * (created), with links to the captures in out_dir. NULL: none. */
+    const char *report_dir;
+    /* A progress line for long scenarios: called now and then with the
+     * scenario's name and how far it is in virtual time (seconds); with
+     * name NULL when output follows, so the line can be erased first.
+     * NULL: none. The lab never reads a clock: pacing is the caller's. */
+    void (*progress)(void *arg, const char *scenario, double now_s, double total_s);
+    void *progress_arg;
+    /* What the scenarios measured: set by nst_lab_demo for the run. */
+    struct nst_lab_results *results;
 };
 /* Seed 1, no captures, every scenario. */
 void nst_demo_opts_default(struct nst_demo_opts *o);

@@ -76,6 +76,12 @@ int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out)
             (unsigned long long)ls->reordered);
     fprintf(out, "  New York's IP sent  %5llu datagrams for %llu UDP sends: nothing was retransmitted\n",
             (unsigned long long)ny->ip_tx_packets, (unsigned long long)ny->udp_tx_datagrams);
+    nst_lab_figure(o, "datagrams lost", "as many as the link dropped", lost == ls->lost, "", "%u", lost);
+    nst_lab_figure(o, "datagrams duplicated", "as many as the link duplicated", t->duplicates == ls->duplicated, "",
+                   "%u", t->duplicates);
+    nst_lab_figure(o, "datagrams out of order", "more than 0", t->reordered > 0, "", "%u", t->reordered);
+    nst_lab_figure(o, "IP datagrams New York sent", "1000: one per send, none again",
+                   ny->ip_tx_packets == BE_COUNT, "", "%llu", (unsigned long long)ny->ip_tx_packets);
     int ok = 1;
     ok &= nst_lab_check(out, lost == ls->lost, "every loss at the link is a datagram London never got");
     ok &= nst_lab_check(out, t->duplicates == ls->duplicated, "every duplicate is one the link made");

@@ -179,6 +179,7 @@ int nst_demo_close_wait(const struct nst_demo_opts *o, FILE *out)
                  "   time   CLOSE-WAIT   flagged   tcp.close_wait_leaks   (on ny)\n",
             CONNS);
     nst_time_t t0 = nst_world_now(x->h.p.world);
+    x->h.progress_total = t0 + NST_SEC(61);
     struct exact_check e = {0, -1, -1};
     /* 60 s: the last connection is flagged at about 55 s, and London's
      * FIN_WAIT_2 timeout (60 s after its close, the first at about 65 s)
@@ -196,6 +197,10 @@ int nst_demo_close_wait(const struct nst_demo_opts *o, FILE *out)
                  "  (with a reset) when its FIN-WAIT-2 timeout, 60 s, runs out:\n");
     nst_lab_show(out, x->h.p.london, "london", "ss -tno state fin-wait-2", 3);
     uint64_t counted = nst_stack_stats(x->h.p.ny)->tcp_close_wait_leaks;
+    nst_lab_figure(o, "connections in CLOSE_WAIT on New York", "100, for ever", cw == CONNS, "", "%d", cw);
+    nst_lab_figure(o, "of them flagged as leaks", "all 100", flagged == CONNS, "", "%d", flagged);
+    nst_lab_figure(o, "the first flagged at (it entered CLOSE_WAIT 30 s before)", "30 s after CLOSE_WAIT", exact,
+                   "s", "%.9f", (double)(e.first + LEAK_AFTER - t0) / 1e9);
     int ok = nst_lab_check(out, cw == CONNS && flagged == CONNS && counted == CONNS,
                            "100 connections stuck in CLOSE_WAIT on New York, all flagged, counted once each");
     ok &= nst_lab_check(out, exact, "flagged exactly 30 s after entering CLOSE_WAIT, not a nanosecond before");

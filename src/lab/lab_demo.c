@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "core/util.h"
+#include "lab/lab_results.h"
 
 const char *const nst_demo_scenarios[][2] = {
     {"path", "IP hop by hop: ping and traceroute across New York - 3 routers - London (80 ms)"},
@@ -121,6 +122,11 @@ int nst_demo_path(const struct nst_demo_opts *o, FILE *out)
     struct nst_trace_hop hops[8];
     int n = nst_lab_traceroute(p.world, p.ny, NST_LAB_LONDON_ADDR, 8, out, hops);
     fprintf(out, "\n");
+    nst_lab_figure(o, "round trip New York - London (ping, min)", "80 ms",
+                   r.received == 4 && r.rtt_min >= NST_MSEC(80) && r.rtt_min < NST_MSEC(81), "ms", "%.3f",
+                   (double)r.rtt_min / 1e6);
+    nst_lab_figure(o, "hops to London (traceroute)", "4: three routers, then London", n == 4 && hops[3].reached, "",
+                   "%d", n);
     ok &= nst_lab_check(out, r.received == 4 && r.rtt_min >= NST_MSEC(80) && r.rtt_min < NST_MSEC(81),
                         "the New York - London round trip is 80 ms");
     ok &= nst_lab_check(out, n == 4 && hops[3].reached, "three routers, then London, each found by its TTL");
@@ -135,14 +141,31 @@ static int ensure_dir(const char *d)
     return -errno;
 }
 
-/* Runs sc unless --only names another; 1 if a check failed. */
-static int run_scenario(const struct nst_demo_opts *o, const struct nst_demo_scenario *sc, FILE *out, int *ran)
+/* Runs sc unless --only names another, printing through the run's record
+ * (run->results, when there is one); 1 if a check failed. */
+static int run_scenario(const struct nst_demo_opts *run, const struct nst_demo_scenario *sc, FILE *out, int *ran)
 {
-    if (o->only && strcmp(o->only, sc->name) != 0)
+    if (run->only && strcmp(run->only, sc->name) != 0)
         return 0;
-    fprintf(out, "\n=== %s: %s ===\n", sc->name, sc->what);
     (*ran)++;
-    return sc->run(o, out) != 0;
+    FILE *rec = run->results ? nst_lab_results_begin(run->results, sc->name, sc->what) : NULL;
+    FILE *to = rec ? rec : out;
+    fprintf(to, "\n=== %s: %s ===\n", sc->name, sc->what);
+    int failed = sc->run(run, to) != 0;
+    if (rec)
+        nst_lab_results_end(run->results, rec, failed);
+    return failed;
+}
+
+static void write_report(const struct nst_demo_opts *run, FILE *out)
+{
+    if (run->results->oom)
+        fprintf(out, "nstack demo: out of memory while recording: the report is incomplete\n");
+    int err = nst_lab_report_write(run->results, run->report_dir);
+    if (err)
+        fprintf(out, "nstack demo: cannot write the report in %s: %s\n", run->report_dir, strerror(-err));
+    else
+        fprintf(out, "report: %s/index.html\n", run->report_dir);
 }
 
 int nst_lab_demo(const struct nst_demo_opts *o, FILE *out)
@@ -152,19 +175,30 @@ int nst_lab_demo(const struct nst_demo_opts *o, FILE *out)
         fprintf(out, "nstack demo: cannot create %s: %s\n", o->out_dir, strerror(errno));
         return 1;
     }
+    /* The scenarios see a copy of o carrying the run's record. */
+    struct nst_demo_opts run = *o;
+    run.results = nst_lab_results_new(out, &run);
+    if (!run.results && o->report_dir) {
+        fprintf(out, "nstack demo: out of memory\n");
+        return 1;
+    }
     fprintf(out, "nstack demo: the article \"TCP/IP Basics Every Developer Should Understand\",\n"
                  "replayed on a simulated network (seed %llu; virtual time, so every run is the same).\n",
             (unsigned long long)o->seed);
     for (size_t i = 0; nst_demo_scenarios[i][0]; i++) {
         const struct nst_demo_scenario sc = {nst_demo_scenarios[i][0], nst_demo_scenarios[i][1], scenario_fns[i]};
-        failed += run_scenario(o, &sc, out, &ran);
+        failed += run_scenario(&run, &sc, out, &ran);
     }
     for (const struct nst_demo_scenario *sc = o->more; sc && sc->name; sc++)
-        failed += run_scenario(o, sc, out, &ran);
+        failed += run_scenario(&run, sc, out, &ran);
     if (!ran) {
         fprintf(out, "nstack demo: no scenario named '%s'\n", o->only);
+        nst_lab_results_free(run.results);
         return 2;
     }
     fprintf(out, "\n%d scenario%s, %d with a failed check.\n", ran, ran == 1 ? "" : "s", failed);
+    if (o->report_dir)
+        write_report(&run, out);
+    nst_lab_results_free(run.results);
     return failed ? 1 : 0;
 }

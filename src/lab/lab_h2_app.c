@@ -107,6 +107,12 @@ int nst_demo_h2_multiplex(const struct nst_demo_opts *o, FILE *out)
         fprintf(out, "  %-34s %10llu %6llu %11.3f ms\n", names[i], (unsigned long long)runs[i].connections,
                 (unsigned long long)runs[i].connections, ms(runs[i].last));
     fprintf(out, "\n");
+    nst_lab_figure(o, "HTTP/2: connections (ports) for 100 GETs", "1", runs[3].connections == 1, "", "%llu",
+                   (unsigned long long)runs[3].connections);
+    nst_lab_figure(o, "HTTP/2: the last answer", "within two round trips (160 ms)",
+                   runs[3].last >= NST_MSEC(160) && runs[3].last < NST_MSEC(200), "ms", "%.3f", ms(runs[3].last));
+    nst_lab_figure(o, "HTTP/1.1, one connection: the last answer", "a round trip per request",
+                   runs[0].last > (MUX_REQUESTS - 1) * NST_MSEC(80), "ms", "%.3f", ms(runs[0].last));
     ok &= nst_lab_check(out, !runs[0].failed && !runs[1].failed && !runs[2].failed && !runs[3].failed,
                         "every request answered");
     ok &= nst_lab_check(out, runs[3].connections == 1 && runs[3].streams == MUX_REQUESTS,

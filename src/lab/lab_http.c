@@ -65,6 +65,7 @@ void *nst_lab_http_new(size_t size, const struct nst_demo_opts *o, const struct 
     h->response = ho->response;
     h->answered = ho->answered;
     h->client_closes = ho->client_closes;
+    h->progress = o->progress ? o : NULL;
     if (nst_demo_build_path(o, &h->p, NULL, ho->cap_link, ho->cap_name, out) < 0) {
         free(h);
         return NULL;
@@ -94,6 +95,8 @@ void nst_lab_http_run(struct nst_lab_http *h, nst_time_t until)
 {
     struct nst_lab_app *apps[2] = {&h->ny, &h->london};
     nst_lab_apps_run(h->p.world, apps, 2, until);
+    if (h->progress)
+        nst_lab_progress(h->progress, nst_world_now(h->p.world), h->progress_total);
 }
 
 int nst_lab_http_connect(struct nst_lab_http *h)

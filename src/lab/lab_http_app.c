@@ -169,6 +169,12 @@ int nst_demo_keepalive(const struct nst_demo_opts *o, FILE *out)
                 ms(runs[i].total));
     nst_time_t saved = runs[0].total - runs[1].total, saved_tls = runs[2].total - runs[3].total;
     fprintf(out, "  keep-alive saves %.3f ms over HTTP, %.3f ms over HTTPS\n\n", ms(saved), ms(saved_tls));
+    nst_lab_figure(o, "keep-alive saves, over HTTP", "(N-1) x 80 ms = 720 ms",
+                   saved >= (KA_REQUESTS - 1) * NST_MSEC(80) && saved < (KA_REQUESTS - 1) * NST_MSEC(81), "ms",
+                   "%.3f", ms(saved));
+    nst_lab_figure(o, "keep-alive saves, over HTTPS (TLS 1.3)", "(N-1) x 160 ms = 1440 ms",
+                   saved_tls >= (KA_REQUESTS - 1) * NST_MSEC(160) && saved_tls < (KA_REQUESTS - 1) * NST_MSEC(161),
+                   "ms", "%.3f", ms(saved_tls));
     ok &= nst_lab_check(out, !runs[0].failed && !runs[1].failed && !runs[2].failed && !runs[3].failed,
                         "every request answered");
     ok &= nst_lab_check(out, runs[0].connections == KA_REQUESTS && runs[1].connections == 1 &&
@@ -219,6 +225,10 @@ int nst_demo_timeouts(const struct nst_demo_opts *o, FILE *out)
     fprintf(out, "  GET /stall (half the body, then silence): first byte after %.3f ms, then %s after %.3f ms\n\n",
             ms(stalled.t.first_byte), nst_http_strerror(stalled.err), ms(stalled.t.total));
     const struct nst_http_client_stats *cs = cl ? nst_http_client_stats(cl) : NULL;
+    nst_lab_figure(o, "GET /hang: the response timeout fired after", "connected + 2000 ms",
+                   hung.t.total == hung.t.connect + NST_SEC(2), "ms", "%.3f", ms(hung.t.total));
+    nst_lab_figure(o, "GET /stall: the read timeout fired after", "first byte + 3000 ms",
+                   stalled.t.total == stalled.t.first_byte + NST_SEC(3), "ms", "%.3f", ms(stalled.t.total));
     ok &= nst_lab_check(out, cs && cs->connect_timeouts == 0 && hung.t.connect > 0 && hung.t.connect < NST_SEC(1),
                         "a hung server defeats the connect timeout: the handshake completes");
     ok &= nst_lab_check(out, hung.err == NST_HTTP_E_RESPONSE_TIMEOUT && hung.t.total == hung.t.connect + NST_SEC(2),

@@ -16,9 +16,18 @@ void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char 
         return;
     nst_inspect_run(st, cmd, f);
     fclose(f);
+    /* The block is built whole and written in one piece: the demo's record
+     * keeps it as a snapshot (lab_results.c). */
+    char *block = NULL;
+    size_t block_len = 0;
+    FILE *b = open_memstream(&block, &block_len);
+    if (!b) {
+        free(text);
+        return;
+    }
     char prompt[96];
     snprintf(prompt, sizeof(prompt), "$ nstack %s", cmd);
-    fprintf(out, "\n  %-34s # on %s\n", prompt, host);
+    fprintf(b, "\n  %-34s # on %s\n", prompt, host);
     int lines = 0, total = 0;
     for (const char *p = text; *p; p++)
         total += *p == '\n';
@@ -26,17 +35,20 @@ void nst_lab_show(FILE *out, struct nst_stack *st, const char *host, const char 
         char *nl = strchr(l, '\n');
         char *next = nl ? nl + 1 : l + strlen(l);
         if (max_lines && lines == max_lines) {
-            fprintf(out, "  ... (%d more lines)\n", total - lines);
+            fprintf(b, "  ... (%d more lines)\n", total - lines);
             break;
         }
         /* Trailing blanks of ss's padded columns go. */
         char *end = nl ? nl : next;
         while (end > l && end[-1] == ' ')
             end--;
-        fprintf(out, "%s%.*s\n", end > l ? "  " : "", (int)(end - l), l);
+        fprintf(b, "%s%.*s\n", end > l ? "  " : "", (int)(end - l), l);
         l = next;
     }
     free(text);
+    if (fclose(b) == 0)
+        fputs(block, out);
+    free(block);
 }
 
 struct nst_sock_entry *nst_lab_tcp_in_state(struct nst_stack *st, int state, int *n)

@@ -10,6 +10,29 @@
 
 /* Prints "  [ok] what" or "  [FAILED] what"; returns cond. */
 int nst_lab_check(FILE *out, int cond, const char *what);
+/* ---- Recording what a scenario measured (lab_results.c) ------------------
+ * Checks, captures, keylogs, pictures and `ss` snapshots are recorded from
+ * what the helpers print; figures and charts with the calls below. Both are
+ * no-ops when the scenario runs outside nst_lab_demo (o->results NULL). */
+/* A figure the scenario measured, for the report: name, what the article
+ * expects in words ("80 ms", "" when only informative), pass (1, 0, -1: not
+ * judged), unit ("ms", "" for a count), and the value formatted exactly as
+ * the scenario prints it (printf: fmt, ...), so page and text agree. */
+void nst_lab_figure(const struct nst_demo_opts *o, const char *name, const char *expected, int pass,
+                    const char *unit, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A chart over virtual time (x in seconds), drawn into the report as
+ * `file` (an SVG name): one or two series (right NULL: one), on one scale
+ * when shared_y, else each on its own axis. The arrays are copied. */
+struct nst_lab_series {
+    const char *name;
+    const double *y;
+    const char *color; /* "#c0392b" */
+};
+void nst_lab_chart(const struct nst_demo_opts *o, const char *file, const char *title, const double *x_sec, int n,
+                   const struct nst_lab_series *left, const struct nst_lab_series *right, int shared_y);
+/* How far a long scenario is, in virtual time, for the progress line. */
+void nst_lab_progress(const struct nst_demo_opts *o, nst_time_t now, nst_time_t total);
+
 /* o->out_dir/name in buf, or NULL when the demo writes no files. */
 const char *nst_lab_out_path(const struct nst_demo_opts *o, const char *name, char *buf, size_t size);
 /* Prints where a picture went (or why it did not). */
@@ -70,6 +93,10 @@ struct nst_lab_http {
     int client_closes;             /* NST_LAB_CLOSE_ON_*; 0: never (a leak) */
     uint8_t sent[NST_LAB_HTTP_MAX_FD]; /* New York: the request went out on this descriptor */
     unsigned requests, responses;  /* sent by New York; answers read to EOF */
+    /* The progress line: the scenario's opts while it runs (NULL when no
+     * line is drawn, as in a snapshot) and its length in virtual time. */
+    const struct nst_demo_opts *progress;
+    nst_time_t progress_total;
 };
 struct nst_lab_http_opts {
     int cap_link;                  /* captured into the demo's cap_name */

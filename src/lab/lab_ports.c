@@ -317,6 +317,14 @@ int nst_demo_port_exhaustion(const struct nst_demo_opts *o, FILE *out)
                  "    one address, 32768-60999 (Linux's default)         %6d\n"
                  "    TIME_WAIT reuse, 1 s after closing them all        %6d\n",
             r.one_addr, r.two_addrs, r.wider, r.reused);
+    nst_lab_figure(o, "connections from one source address (49152-65535)", "16384: one per port",
+                   r.one_addr == RANGE_DEFAULT, "", "%d", r.one_addr);
+    nst_lab_figure(o, "with two source addresses", "32768", r.two_addrs == 2 * RANGE_DEFAULT, "", "%d",
+                   r.two_addrs);
+    nst_lab_figure(o, "with Linux's range, 32768-60999", "28232", r.wider == LINUX_HI - LINUX_LO + 1, "", "%d",
+                   r.wider);
+    nst_lab_figure(o, "with TIME_WAIT reuse, 1 s after closing them all", "16384", r.reused == RANGE_DEFAULT, "",
+                   "%d", r.reused);
     return ok ? 0 : 1;
 }
 

@@ -6,10 +6,10 @@
 #include <errno.h>
 #include <string.h>
 
-static void svg_text(FILE *f, double x, double y, const char *anchor, int size, const char *s)
+static void svg_text_in(FILE *f, double x, double y, const char *anchor, int size, const char *color, const char *s)
 {
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-family=\"sans-serif\" font-size=\"%d\">", x, y,
-            anchor, size);
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-family=\"sans-serif\" font-size=\"%d\" "
+               "fill=\"%s\">", x, y, anchor, size, color);
     for (; *s; s++) {
         switch (*s) {
         case '<': fputs("&lt;", f); break;
@@ -19,6 +19,11 @@ static void svg_text(FILE *f, double x, double y, const char *anchor, int size, 
         }
     }
     fputs("</text>\n", f);
+}
+
+static void svg_text(FILE *f, double x, double y, const char *anchor, int size, const char *s)
+{
+    svg_text_in(f, x, y, anchor, size, "#000", s);
 }
 
 static FILE *svg_open(const char *path, int w, int h)
@@ -96,11 +101,15 @@ static void chart_line(FILE *f, const double *x, const struct nst_svg_series *s,
 }
 
 int nst_svg_chart(const char *path, const char *title, const double *x, int n, const struct nst_svg_series *l,
-                  const struct nst_svg_series *r)
+                  const struct nst_svg_series *r, int shared_y)
 {
     if (n < 2)
         return -EINVAL;
     double xmax = x[n - 1] > 0 ? x[n - 1] : 1, lmax = series_max(l, n), rmax = series_max(r, n);
+    if (shared_y && rmax > lmax)
+        lmax = rmax;
+    if (shared_y)
+        rmax = lmax;
     FILE *f = svg_open(path, 720, 500);
     if (!f)
         return -errno;
@@ -119,10 +128,44 @@ int nst_svg_chart(const char *path, const char *title, const double *x, int n, c
     }
     svg_text(f, 360, 480, "middle", 12, "virtual time (s)");
     chart_line(f, x, l, n, xmax, lmax);
-    svg_text(f, 80, 70, "start", 12, l->name);
+    svg_text_in(f, 80, 70, "start", 12, l->color, l->name); /* the name in its line's colour: the legend */
     if (r) {
         chart_line(f, x, r, n, xmax, rmax);
-        svg_text(f, 640, 70, "end", 12, r->name);
+        svg_text_in(f, 640, 70, "end", 12, r->color, r->name);
+    }
+    return svg_close(f);
+}
+
+int nst_svg_sequence(const char *path, const char *title, const char *left, const char *right,
+                     const struct nst_svg_row *r, int n)
+{
+    /* Rows evenly spaced, not to scale: a capture spans seconds with bursts
+     * of microseconds, so each arrow carries its own timestamp instead. */
+    const double xl = 190, xr = 590, top = 80, step = 26;
+    const int height = (int)(top + step * n + 30);
+    FILE *f = svg_open(path, 780, height);
+    if (!f)
+        return -errno;
+    svg_text(f, 390, 28, "middle", 16, title);
+    svg_text(f, xl, top - 24, "middle", 14, left);
+    svg_text(f, xr, top - 24, "middle", 14, right);
+    svg_text(f, 20, top - 24, "start", 11, "virtual time");
+    for (int k = 0; k < 2; k++)
+        fprintf(f, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#999\" stroke-width=\"2\"/>\n",
+                k ? xr : xl, top - 14, k ? xr : xl, top + step * n);
+    for (int i = 0; i < n; i++) {
+        double y = top + step * i + 6;
+        if (!r[i].label) { /* a gap: segments left out */
+            svg_text(f, (xl + xr) / 2, y + 8, "middle", 11, r[i].gap);
+            continue;
+        }
+        double xs = r[i].from_left ? xl : xr, xa = r[i].from_left ? xr : xl;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\" "
+                   "marker-end=\"url(#head)\"/>\n", xs, y, xa, y + 12, r[i].color ? r[i].color : "#333");
+        char t[40];
+        snprintf(t, sizeof(t), "%.6f s", (double)r[i].t / 1e9);
+        svg_text(f, 20, y + 10, "start", 11, t);
+        svg_text(f, (xl + xr) / 2, y + 2, "middle", 11, r[i].label);
     }
     return svg_close(f);
 }

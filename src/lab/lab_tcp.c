@@ -173,6 +173,10 @@ int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out)
             (double)rtt / 1e6, (double)first_byte / 1e6);
     fprintf(out, "  (connect() returned at once with EINPROGRESS; the socket became writable at %.3f ms)\n",
             (double)(t_established - t0) / 1e6);
+    nst_lab_figure(o, "SYN to SYN-ACK: the handshake", "one round trip: 80 ms",
+                   ok && rtt >= NST_MSEC(80) && rtt < NST_MSEC(80) + NST_USEC(100), "ms", "%.3f", (double)rtt / 1e6);
+    nst_lab_figure(o, "SYN to the first request byte", "the handshake's time: no byte before the ACK",
+                   ok && first_byte == rtt, "ms", "%.3f", (double)first_byte / 1e6);
     ok &= nst_lab_check(out, ok && rtt >= NST_MSEC(80) && rtt < NST_MSEC(80) + NST_USEC(100),
                         "the handshake costs one round trip: 80 ms");
     ok &= nst_lab_check(out, ok && first_byte == rtt, "no request byte leaves before the third step (ACK)");
@@ -248,6 +252,7 @@ static void xfer_receive(struct xfer *x)
 struct xfer_samples {
     int n;
     double t[XFER_MAX_SAMPLES], cwnd_kb[XFER_MAX_SAMPLES], received_mb[XFER_MAX_SAMPLES];
+    double in_flight_kb[XFER_MAX_SAMPLES], mbps[XFER_MAX_SAMPLES]; /* goodput since the last sample */
 };
 
 static void xfer_sample(struct xfer_samples *sm, struct nst_stack *srv, const struct xfer *x, nst_time_t t)
@@ -258,13 +263,19 @@ static void xfer_sample(struct xfer_samples *sm, struct nst_stack *srv, const st
      * have closed its descriptor already (the FIN is still on its way). */
     struct nst_tcp_info info[8];
     int n = nst_tcp_list(srv, info, 8);
-    double cwnd = 0;
+    double cwnd = 0, in_flight = 0;
     for (int i = 0; i < n && i < 8; i++)
-        if (info[i].local.port == HTTP_PORT && info[i].state != NST_TCPS_LISTEN)
+        if (info[i].local.port == HTTP_PORT && info[i].state != NST_TCPS_LISTEN) {
             cwnd = info[i].cwnd / 1024.0;
-    sm->t[sm->n] = (double)t / 1e9;
-    sm->cwnd_kb[sm->n] = cwnd;
-    sm->received_mb[sm->n] = (double)x->received / (1024.0 * 1024.0);
+            in_flight = info[i].unacked / 1024.0;
+        }
+    int k = sm->n;
+    sm->t[k] = (double)t / 1e9;
+    sm->cwnd_kb[k] = cwnd;
+    sm->in_flight_kb[k] = in_flight;
+    sm->received_mb[k] = (double)x->received / (1024.0 * 1024.0);
+    double dt = k ? sm->t[k] - sm->t[k - 1] : 0;
+    sm->mbps[k] = dt > 0 ? (sm->received_mb[k] - sm->received_mb[k - 1]) * 8 * 1.048576 / dt : 0;
     sm->n++;
 }
 
@@ -275,8 +286,22 @@ static void xfer_picture(const struct nst_demo_opts *o, const struct xfer_sample
         return;
     const struct nst_svg_series cwnd = {"London's cwnd (KiB)", sm->cwnd_kb, "#c0392b"};
     const struct nst_svg_series got = {"delivered to New York (MiB)", sm->received_mb, "#2471a3"};
-    nst_lab_picture_note(out, path,
-                         nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got));
+    int err = nst_svg_chart(path, "TCP over a lossy transatlantic link (CUBIC)", sm->t, sm->n, &cwnd, &got, 0);
+    nst_lab_picture_note(out, path, err);
+}
+
+/* The report's charts: the window against what is in flight; goodput. */
+static void xfer_charts(const struct nst_demo_opts *o, const struct xfer_samples *sm)
+{
+    if (!sm)
+        return;
+    const struct nst_lab_series cwnd = {"cwnd (KiB)", sm->cwnd_kb, "#c0392b"};
+    const struct nst_lab_series flight = {"sent, not yet acknowledged (KiB)", sm->in_flight_kb, "#7d3c98"};
+    const struct nst_lab_series mbps = {"goodput per 100 ms (Mbit/s)", sm->mbps, "#1e8449"};
+    const struct nst_lab_series got = {"delivered to New York (MiB)", sm->received_mb, "#2471a3"};
+    nst_lab_chart(o, "reliable-stream-cwnd.svg", "London's congestion window and bytes in flight (CUBIC)", sm->t,
+                  sm->n, &cwnd, &flight, 1);
+    nst_lab_chart(o, "reliable-stream-goodput.svg", "Goodput and bytes delivered", sm->t, sm->n, &mbps, &got, 0);
 }
 
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
@@ -302,6 +327,7 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
         nst_time_t until = next_sample < deadline ? next_sample : deadline;
         if (!nst_world_run_until_cond(p.world, xfer_progress, &x, until)) {
             xfer_sample(sm, p.london, &x, nst_world_now(p.world) - t0);
+            nst_lab_progress(o, nst_world_now(p.world) - t0, 0);
             next_sample += XFER_SAMPLE_EVERY;
             continue;
         }
@@ -314,6 +340,7 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
     nst_time_t took = nst_world_now(p.world) - t0;
     xfer_sample(sm, p.london, &x, took);
     xfer_picture(o, sm, out);
+    xfer_charts(o, sm);
     free(sm);
     const struct nst_stats *ls = nst_stack_stats(p.london), *ns = nst_stack_stats(p.ny);
     const struct nst_sim_link_stats *data_dir = nst_sim_link_stats(p.links[2], 1);
@@ -329,6 +356,16 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
             (unsigned long long)ns->tcp_rx_out_of_order, (unsigned long long)ns->tcp_rx_duplicate);
     fprintf(out, "  received %llu bytes in %.3f s of virtual time: %.2f Mbit/s of goodput\n",
             (unsigned long long)x.received, (double)took / 1e9, (double)x.received * 8 / ((double)took / 1e9) / 1e6);
+    double secs = (double)took / 1e9;
+    nst_lab_figure(o, "bytes delivered, in order, once", "4194304", x.received == XFER_BYTES && !x.mismatches,
+                   "bytes", "%llu", (unsigned long long)x.received);
+    nst_lab_figure(o, "data frames the link lost", "", -1, "", "%llu", (unsigned long long)data_dir->lost);
+    nst_lab_figure(o, "segments London retransmitted", "more than 0", ls->tcp_retransmits > 0, "", "%llu",
+                   (unsigned long long)ls->tcp_retransmits);
+    nst_lab_figure(o, "out-of-order segments New York put back in place", "more than 0",
+                   ns->tcp_rx_out_of_order > 0, "", "%llu", (unsigned long long)ns->tcp_rx_out_of_order);
+    nst_lab_figure(o, "transfer time", "", -1, "s", "%.3f", secs);
+    nst_lab_figure(o, "goodput", "", -1, "Mbit/s", "%.2f", (double)x.received * 8 / secs / 1e6);
     ok &= nst_lab_check(out, x.received == XFER_BYTES && x.mismatches == 0 && x.eof,
                         "every byte arrived, once, in order, then the end of the stream");
     ok &= nst_lab_check(out, ls->tcp_retransmits > 0 && ns->tcp_rx_out_of_order > 0,

@@ -97,6 +97,7 @@ int nst_demo_time_wait(const struct nst_demo_opts *o, FILE *out)
     if (!h)
         return 1;
     nst_time_t t0 = nst_world_now(h->p.world);
+    h->progress_total = t0 + LOAD_TIME + TW_TIME;
     fprintf(out, "New York makes %d requests a second to London for %.0f s, a new connection each\n"
                  "(HTTP/1.0); London answers and closes first, so the TIME_WAIT records are London's.\n\n"
                  "   time   TIME-WAIT on london   on ny\n",
@@ -124,12 +125,21 @@ int nst_demo_time_wait(const struct nst_demo_opts *o, FILE *out)
             (double)(last + TW_TIME - t0) / 1e9);
     nst_lab_show(out, h->p.london, "london", "ss -s", 2);
     int expected = RATE * (int)(TW_TIME / NST_SEC(1));
+    nst_lab_figure(o, "TIME_WAIT records on London during the load", "rate x 2*MSL = 1200", plateau == expected,
+                   "records", "%d", plateau);
+    nst_lab_figure(o, "TIME_WAIT records on New York", "0", tw_count(h->p.ny) == 0, "records", "%d",
+                   tw_count(h->p.ny));
+    nst_lab_figure(o, "the last TIME_WAIT record gone at", "its start + 60 s (2*MSL)", after == 0 && before == 1,
+                   "s", "%.9f", (double)(last + TW_TIME - t0) / 1e9);
     int ok = nst_lab_check(out, plateau == expected && tw_count(h->p.ny) == 0,
                            "London holds rate x 2*MSL = 20/s x 60 s = 1,200 TIME_WAIT records; New York none");
     ok &= nst_lab_check(out, h->responses == h->requests && h->requests == (unsigned)(RATE * 90),
                         "every one of the 1,800 requests was answered");
     ok &= nst_lab_check(out, exact && exact_end && before == 1 && after == 0,
                         "each record expires exactly 60 s (2*MSL) after it began; then none is left");
+    nst_lab_figure(o, "a TIME_WAIT record's size", "a fraction of a connection's", -1, "bytes", "%zu",
+                   nst_tcp_timewait_size());
+    nst_lab_figure(o, "a connection's control block", "", -1, "bytes", "%zu", nst_tcp_conn_size());
     ok &= nst_lab_check(out, nst_tcp_timewait_size() * 8 <= nst_tcp_conn_size(),
                         "a TIME_WAIT record costs a fraction of a connection");
     nst_lab_http_delete(h);

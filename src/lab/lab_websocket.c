@@ -209,6 +209,8 @@ static int part_rst(const struct nst_demo_opts *o, FILE *out)
     fprintf(out, "  t=%9.6f s  the box resets both halves (%.3f s of silence)\n", sec(r.rst_at), sec(r.rst_at - last));
     fprintf(out, "  t=%9.6f s  New York: closed %d (%s)\n", sec(r.ny.t_close), r.ny.code, why(r.ny.err));
     fprintf(out, "  t=%9.6f s  London:   closed %d (%s)\n", sec(r.ldn.t_close), r.ldn.code, why(r.ldn.err));
+    nst_lab_figure(o, "a load balancer resets the idle WebSocket after", "60 s of silence",
+                   r.rst_at == last + NST_SEC(60), "s", "%.3f", sec(r.rst_at - last));
     int ok = nst_lab_check(out, r.rst_at == last + NST_SEC(60), "the box resets the flow at exactly 60 s idle");
     ok &= nst_lab_check(out, r.ny.closed && r.ny.err == -ECONNRESET && r.ldn.closed && r.ldn.err == -ECONNRESET,
                         "each end sees the reset as it arrives (1006, ECONNRESET)");
@@ -288,6 +290,10 @@ static int part_pings(const struct nst_demo_opts *o, FILE *out)
         fprintf(out, "  after 10 minutes: %s, %llu pings, %llu pongs, flows expired at the box: %llu\n",
                 r.ny.closed ? "closed" : "open", (unsigned long long)st->pings_out, (unsigned long long)st->pongs_in,
                 (unsigned long long)nst_idle_box_stats(r.box)->flows_expired);
+        nst_lab_figure(o, mode == NST_IDLE_RST ? "pongs in 10 minutes, pinging every 30 s (load balancer)"
+                                               : "pongs in 10 minutes, pinging every 30 s (NAT)",
+                       "20, the connection open", !r.ny.closed && st->pongs_in == 20, "", "%llu",
+                       (unsigned long long)st->pongs_in);
         ok &= nst_lab_check(out, !r.ny.closed && !r.ldn.closed && st->pongs_in == 20 &&
                                      nst_idle_box_stats(r.box)->flows_expired == 0,
                             "the connection survives 10 minutes of virtual time");
