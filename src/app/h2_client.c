@@ -624,16 +624,7 @@ int h2_client_place(struct nst_http_client *cl, struct nst_http_call *c)
     }
     if (k->ncalls >= stream_limit(k))
         return 0;
-    /* Off the client's queue (http_call_queue linked it). */
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        cl->queue = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        cl->queue_tail = c->prev;
-    cl->queued--;
+    http_call_dequeue(c); /* http_call_queue linked it */
     c->got_byte = 0;
     c->t.reused = reused && k->ready;
     if (c->t.reused)

@@ -106,10 +106,8 @@ static void call_free(struct nst_http_call *c)
     free(c);
 }
 
-static void unlink_call(struct nst_http_call *c)
+void http_call_dequeue(struct nst_http_call *c)
 {
-    if (c->phase != PH_QUEUED)
-        return;
     struct nst_http_client *cl = c->cl;
     if (c->prev)
         c->prev->next = c->next;
@@ -121,6 +119,12 @@ static void unlink_call(struct nst_http_call *c)
         cl->queue_tail = c->prev;
     c->prev = c->next = NULL;
     cl->queued--;
+}
+
+static void unlink_call(struct nst_http_call *c)
+{
+    if (c->phase == PH_QUEUED)
+        http_call_dequeue(c);
 }
 
 static void call_done(struct nst_http_call *c, int err)

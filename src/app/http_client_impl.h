@@ -75,6 +75,8 @@ int http_origin_key(char **out, const char *scheme, const char *host, const stru
 /* Calls. */
 void http_call_phase(struct nst_http_call *c, enum call_phase ph, nst_time_t timeout);
 void http_call_queue(struct nst_http_call *c, int front);
+/* Takes a queued call off the client's queue (a connection starts it). */
+void http_call_dequeue(struct nst_http_call *c);
 void http_call_fail(struct nst_http_call *c, int err);
 void http_call_succeed(struct nst_http_call *c);
 void http_call_conn_lost(struct nst_http_call *c, int err);

@@ -72,16 +72,57 @@ static void idle_timer(void *arg, struct nst_app_timer *t)
 
 static void conn_event(void *arg, struct nst_stream *s, int ev);
 
-static struct http_conn *conn_open(struct nst_http_client *cl, struct nst_http_call *c)
+/* A new connection's stream reports to it, its response parser is set to
+ * the client's limits, and it joins the client's list. */
+static void conn_attach(struct http_conn *k)
+{
+    struct nst_http_client *cl = k->cl;
+    nst_stream_set_callback(k->s, conn_event, k);
+    struct nst_http1_limits lim = NST_HTTP1_LIMITS_DEFAULT;
+    lim.max_start_line = cl->cfg.max_head;
+    lim.max_field_section = cl->cfg.max_head;
+    lim.max_body = cl->cfg.max_body;
+    nst_http1_parser_init(&k->p, NST_HTTP1_RESPONSE, NST_HTTP1_M_GET, &lim, k->pf, NST_HTTP_MAX_FIELDS);
+    k->next = cl->conns;
+    if (cl->conns)
+        cl->conns->prev = k;
+    cl->conns = k;
+}
+
+static void conn_discard(struct http_conn *k);
+
+/* A connection record for origin `key` with its input buffer and idle
+ * timer, not yet attached to a stream; NULL when memory runs out. */
+static struct http_conn *conn_new(struct nst_http_client *cl, const char *key)
 {
     struct http_conn *k = calloc(1, sizeof *k);
     if (!k)
         return NULL;
     k->cl = cl;
-    k->key = strdup(c->key);
+    if (!(k->key = strdup(key)) || http_buf_init(&k->in, 2 * (size_t)cl->cfg.max_head + 64) ||
+        !(k->idle_timer = nst_app_timer_new(cl->st, idle_timer, k))) {
+        conn_discard(k);
+        return NULL;
+    }
+    return k;
+}
+
+/* Frees a record conn_new made that never got a stream. */
+static void conn_discard(struct http_conn *k)
+{
+    http_buf_free(&k->in);
+    nst_app_timer_free(k->idle_timer);
+    free(k->key);
+    free(k);
+}
+
+static struct http_conn *conn_open(struct nst_http_client *cl, struct nst_http_call *c)
+{
+    struct http_conn *k = conn_new(cl, c->key);
+    if (!k)
+        return NULL;
     int fd = nst_socket(cl->st, NST_SOCK_STREAM);
-    if (!k->key || fd < 0 || http_buf_init(&k->in, 2 * (size_t)cl->cfg.max_head + 64) ||
-        !(k->idle_timer = nst_app_timer_new(cl->st, idle_timer, k)))
+    if (fd < 0)
         goto fail;
     /* The request leaves in one write; a small one after an unacked segment
      * must not wait for the ACK (Nagle), as curl and nginx do. */
@@ -95,54 +136,25 @@ static struct http_conn *conn_open(struct nst_http_client *cl, struct nst_http_c
     if (!k->s)
         goto fail;
     fd = -1;
-    nst_stream_set_callback(k->s, conn_event, k);
-    struct nst_http1_limits lim = NST_HTTP1_LIMITS_DEFAULT;
-    lim.max_start_line = cl->cfg.max_head;
-    lim.max_field_section = cl->cfg.max_head;
-    lim.max_body = cl->cfg.max_body;
-    nst_http1_parser_init(&k->p, NST_HTTP1_RESPONSE, NST_HTTP1_M_GET, &lim, k->pf, NST_HTTP_MAX_FIELDS);
-    k->next = cl->conns;
-    if (cl->conns)
-        cl->conns->prev = k;
-    cl->conns = k;
+    conn_attach(k);
     cl->stats.connections++;
     cl->stats.open++;
     return k;
 fail:
     if (fd >= 0)
         nst_close(cl->st, fd);
-    http_buf_free(&k->in);
-    nst_app_timer_free(k->idle_timer);
-    free(k->key);
-    free(k);
+    conn_discard(k);
     return NULL;
 }
 
 int http_pool_adopt(struct nst_http_client *cl, const char *key, struct nst_stream *s)
 {
-    struct http_conn *k = calloc(1, sizeof *k);
-    if (!k || !(k->key = strdup(key)) || http_buf_init(&k->in, 2 * (size_t)cl->cfg.max_head + 64) ||
-        !(k->idle_timer = nst_app_timer_new(cl->st, idle_timer, k))) {
-        if (k) {
-            http_buf_free(&k->in);
-            free(k->key);
-        }
-        free(k);
+    struct http_conn *k = conn_new(cl, key);
+    if (!k)
         return -ENOMEM;
-    }
-    k->cl = cl;
     k->s = s;
     k->tcp_up = k->tls_up = 1;
-    nst_stream_set_callback(s, conn_event, k);
-    struct nst_http1_limits lim = NST_HTTP1_LIMITS_DEFAULT;
-    lim.max_start_line = cl->cfg.max_head;
-    lim.max_field_section = cl->cfg.max_head;
-    lim.max_body = cl->cfg.max_body;
-    nst_http1_parser_init(&k->p, NST_HTTP1_RESPONSE, NST_HTTP1_M_GET, &lim, k->pf, NST_HTTP_MAX_FIELDS);
-    k->next = cl->conns;
-    if (cl->conns)
-        cl->conns->prev = k;
-    cl->conns = k;
+    conn_attach(k);
     cl->stats.open++;
     k->state = K_IDLE;
     cl->stats.pooled++;
@@ -158,17 +170,7 @@ static void conn_step(struct http_conn *k);
 static void start_call(struct http_conn *k, struct nst_http_call *c, int reused)
 {
     struct nst_http_client *cl = k->cl;
-    /* Off the queue (http_call_queue linked it). */
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        cl->queue = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        cl->queue_tail = c->prev;
-    c->prev = c->next = NULL;
-    cl->queued--;
+    http_call_dequeue(c); /* http_call_queue linked it */
     if (k->state == K_IDLE)
         cl->stats.pooled--;
     k->state = K_BUSY;
