@@ -16,7 +16,8 @@ const char tap_opts_help[] =
     "  --tap IFNAME    the TAP device to use (created if missing; see scripts/netns.sh)\n"
     "  --addr A.B.C.D/N  nstack's address on it (required)\n"
     "  --gw A.B.C.D    default gateway\n"
-    "  --mac MAC       nstack's MAC address (default 02:6e: and the four address bytes)\n"
+    "  --mac MAC       nstack's MAC address (default 02:6e: and the four address bytes; with\n"
+    "                  --xdp, the interface's own)\n"
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
     "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
     "  --no-offload    no vnet header: plain frames, one per read (by default the kernel's\n"
@@ -25,6 +26,11 @@ const char tap_opts_help[] =
     "  --no-tso        with the vnet header, still one TCP segment per frame written (what a\n"
     "                  reader of the device sees as segments, before the kernel's GSO)\n"
     "  --ecn MODE      TCP ECN (RFC 3168): 0 off, 1 ask and accept, 2 accept when asked (default)\n"
+    "  --xdp IFNAME[:QUEUE]  AF_XDP on an existing interface's queue (default 0) instead of a\n"
+    "                  TAP: only nstack's frames (IPv4 to --addr, ARP about it) are taken from\n"
+    "                  the kernel (docs/XDP.md)\n"
+    "  --xdp-copy      copy mode even where the driver can do zero-copy\n"
+    "  --xdp-generic   run the XDP program in generic mode (any device) rather than native\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -75,6 +81,22 @@ static int parse_impair(const char *cmd, int code, const char *arg, struct tap_o
     return 0;
 }
 
+/* --xdp IFNAME[:QUEUE] */
+static int parse_xdp(const char *cmd, const char *arg, struct tap_opts *o)
+{
+    const char *colon = strchr(arg, ':');
+    size_t n = colon ? (size_t)(colon - arg) : strlen(arg);
+    uint64_t q = 0;
+    if (n == 0 || n > 15 || (colon && nst_cli_parse_u64(colon + 1, 0, NST_XDP_MAX_QUEUES - 1, &q)))
+        return nst_cli_bad_usage(cmd, "--xdp needs IFNAME or IFNAME:QUEUE (queue 0 to %d), not '%s'",
+                                 NST_XDP_MAX_QUEUES - 1, arg);
+    memcpy(o->xdp_ifname_buf, arg, n);
+    o->xdp_ifname_buf[n] = 0;
+    o->xdp_ifname = o->xdp_ifname_buf;
+    o->xdp_queue = (unsigned)q;
+    return 0;
+}
+
 int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
 {
     uint64_t v;
@@ -105,6 +127,13 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     case TAP_OPT_NO_TSO:
         o->no_tso = 1;
         return 0;
+    case TAP_OPT_XDP: return parse_xdp(cmd, arg, o);
+    case TAP_OPT_XDP_COPY:
+        o->xdp_copy = 1;
+        return 0;
+    case TAP_OPT_XDP_GENERIC:
+        o->xdp_generic = 1;
+        return 0;
     case TAP_OPT_ECN:
         if (nst_cli_parse_u64(arg, 0, 2, &v))
             return nst_cli_bad_usage(cmd, "--ecn needs 0 (off), 1 (ask and accept) or 2 (accept), not '%s'", arg);
@@ -129,8 +158,12 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
 
 int tap_opts_check(const char *cmd, const struct tap_opts *o)
 {
-    if (!o->ifname)
-        return nst_cli_bad_usage(cmd, "--tap IFNAME is required");
+    if (!o->ifname && !o->xdp_ifname)
+        return nst_cli_bad_usage(cmd, "--tap IFNAME (or --xdp IFNAME[:QUEUE]) is required");
+    if (o->ifname && o->xdp_ifname)
+        return nst_cli_bad_usage(cmd, "--tap and --xdp exclude each other: one link");
+    if (o->xdp_ifname && o->pcap)
+        return nst_cli_bad_usage(cmd, "--pcap is a TAP option (capture an AF_XDP link with tcpdump on the peer)");
     if (!o->addr)
         return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N is required");
     return 0;
@@ -160,7 +193,12 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     }
     struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix_len};
     ic.mac = o->have_mac ? o->mac : default_mac(o->addr);
-    h->ifindex = nst_tap_attach(h->tap, h->st, &ic);
+    /* On AF_XDP the interface's own MAC: a NIC passes up only frames to it
+     * (nstack and the kernel then share it; the XDP program tells their
+     * frames apart by IP address). */
+    if (h->xdp && !o->have_mac && nst_xdp_kernel_mac(h->xdp, &ic.mac) < 0)
+        ic.mac = default_mac(o->addr);
+    h->ifindex = h->xdp ? nst_xdp_attach(h->xdp, h->st, &ic) : nst_tap_attach(h->tap, h->st, &ic);
     if (h->ifindex < 0) {
         fprintf(stderr, "nstack %s: cannot add the interface: %s\n", cmd, strerror(-h->ifindex));
         return 1;
@@ -190,9 +228,29 @@ static void wait_kernel_side(const char *cmd, struct tap_host *h)
                         "'ip link set dev %s up'\n", cmd, nst_tap_name(h->tap), nst_tap_name(h->tap));
 }
 
-int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+/* The link: an AF_XDP socket on --xdp's queue. 0 or 1 (message printed). */
+static int open_xdp(const char *cmd, const struct tap_opts *o, struct tap_host *h)
 {
-    memset(h, 0, sizeof(*h));
+    struct nst_xdp_config xc;
+    nst_xdp_config_default(&xc);
+    xc.ifname = o->xdp_ifname;
+    xc.queue = o->xdp_queue;
+    xc.addr = o->addr;
+    xc.copy = o->xdp_copy;
+    xc.mode = o->xdp_generic ? NST_XDP_MODE_GENERIC : NST_XDP_MODE_AUTO;
+    xc.seed = o->seed;
+    xc.tx = o->tx;
+    xc.rx = o->rx;
+    char why[512];
+    int err = nst_xdp_open(&xc, &h->xdp, why, sizeof(why));
+    if (err)
+        fprintf(stderr, "nstack %s: %s\n", cmd, why);
+    return err ? 1 : 0;
+}
+
+/* The link: a TAP. 0 or 1 (message printed). */
+static int open_tap(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+{
     struct nst_tap_config tc;
     nst_tap_config_default(&tc);
     tc.ifname = o->ifname;
@@ -206,23 +264,31 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
     tc.tso = !o->no_tso;
     char why[512];
     int err = nst_tap_open(&tc, &h->tap, why, sizeof(why));
-    if (err) {
+    if (err)
         fprintf(stderr, "nstack %s: %s\n", cmd, why);
-        return 1;
-    }
-    int rc = host_stack(cmd, o, h);
+    return err ? 1 : 0;
+}
+
+int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+{
+    memset(h, 0, sizeof(*h));
+    int rc = o->xdp_ifname ? open_xdp(cmd, o, h) : open_tap(cmd, o, h);
     if (rc)
         return rc;
-    err = nst_runloop_new(h->st, &h->rl);
+    rc = host_stack(cmd, o, h);
+    if (rc)
+        return rc;
+    int err = nst_runloop_new(h->st, &h->rl);
     if (!err)
-        err = nst_runloop_add_tap(h->rl, h->tap);
+        err = h->xdp ? nst_runloop_add_xdp(h->rl, h->xdp) : nst_runloop_add_tap(h->rl, h->tap);
     if (!err)
         err = nst_runloop_catch_signals(h->rl);
     if (err) {
         fprintf(stderr, "nstack %s: cannot set up the run loop: %s\n", cmd, strerror(-err));
         return 1;
     }
-    wait_kernel_side(cmd, h);
+    if (h->tap)
+        wait_kernel_side(cmd, h);
     /* One turn of the loop (deadline already past) gives the stack the
      * current time: a socket call made before the first turn would stamp
      * its segments, and arm their timers, at time 0 -- a SYN sent then is
@@ -237,6 +303,7 @@ void tap_host_close(struct tap_host *h)
     nst_runloop_free(h->rl);
     nst_stack_free(h->st);
     nst_tap_close(h->tap);
+    nst_xdp_close(h->xdp);
     memset(h, 0, sizeof(*h));
 }
 
@@ -249,8 +316,41 @@ static void print_dir(FILE *out, const char *name, const struct nst_tap_dir_stat
             (unsigned long long)d->delayed, (unsigned long long)d->hold_drops);
 }
 
+static void print_tcp(FILE *out, const struct tap_host *h)
+{
+    const struct nst_stats *ts = nst_stack_stats(h->st);
+    fprintf(out, "tcp: %llu segments out, %llu in; %llu retransmitted (%llu fast, %llu timeouts); "
+                 "%llu resets out, %llu in\n",
+            (unsigned long long)ts->tcp_tx_segments, (unsigned long long)ts->tcp_rx_segments,
+            (unsigned long long)ts->tcp_retransmits, (unsigned long long)ts->tcp_fast_retransmits,
+            (unsigned long long)ts->tcp_rto_timeouts, (unsigned long long)ts->tcp_tx_resets,
+            (unsigned long long)ts->tcp_rx_resets);
+    if (nst_cli_counters_wanted())
+        nst_cli_print_counters(out, h->st);
+}
+
+static void print_xdp_stats(FILE *out, const struct tap_host *h)
+{
+    const struct nst_xdp_stats *s = nst_xdp_stats(h->xdp);
+    fprintf(out, "--- %s queue %u statistics (AF_XDP, %s mode, XDP %s) ---\n", nst_xdp_name(h->xdp),
+            nst_xdp_queue(h->xdp), nst_xdp_zerocopy(h->xdp) ? "zero-copy" : "copy",
+            nst_xdp_native(h->xdp) ? "native" : "generic");
+    print_dir(out, "tx (nstack -> kernel)", &s->tx);
+    print_dir(out, "rx (kernel -> nstack)", &s->rx);
+    fprintf(out, "xdp: %llu wake-ups, %llu sends with the ring full; kernel: %llu rx dropped, %llu rx ring "
+                 "full, %llu fill ring empty, %llu invalid descriptors\n",
+            (unsigned long long)s->kicks, (unsigned long long)s->tx_ring_full, (unsigned long long)s->k_rx_dropped,
+            (unsigned long long)s->k_rx_ring_full, (unsigned long long)s->k_fill_empty,
+            (unsigned long long)(s->k_rx_invalid + s->k_tx_invalid));
+    print_tcp(out, h);
+}
+
 void tap_host_print_stats(FILE *out, const struct tap_host *h)
 {
+    if (h->xdp) {
+        print_xdp_stats(out, h);
+        return;
+    }
     const struct nst_tap_stats *s = nst_tap_stats(h->tap);
     fprintf(out, "--- %s statistics ---\n", nst_tap_name(h->tap));
     print_dir(out, "tx (nstack -> kernel)", &s->tx);
@@ -267,15 +367,7 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
         fprintf(out, "offloads: off\n");
     if (s->pcap_errors)
         fprintf(out, "capture: stopped after a write error\n");
-    const struct nst_stats *ts = nst_stack_stats(h->st);
-    fprintf(out, "tcp: %llu segments out, %llu in; %llu retransmitted (%llu fast, %llu timeouts); "
-                 "%llu resets out, %llu in\n",
-            (unsigned long long)ts->tcp_tx_segments, (unsigned long long)ts->tcp_rx_segments,
-            (unsigned long long)ts->tcp_retransmits, (unsigned long long)ts->tcp_fast_retransmits,
-            (unsigned long long)ts->tcp_rto_timeouts, (unsigned long long)ts->tcp_tx_resets,
-            (unsigned long long)ts->tcp_rx_resets);
-    if (nst_cli_counters_wanted())
-        nst_cli_print_counters(out, h->st);
+    print_tcp(out, h);
 }
 
 void tap_host_describe(FILE *out, const struct tap_host *h)
@@ -283,8 +375,12 @@ void tap_host_describe(FILE *out, const struct tap_host *h)
     struct nst_iface_info ii;
     char a[16], m[18];
     nst_iface_get(h->st, h->ifindex, &ii);
-    fprintf(out, "%s/%u on %s (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len, nst_tap_name(h->tap),
-            nst_mac_str(&ii.mac, m), ii.mtu);
+    if (h->xdp)
+        fprintf(out, "%s/%u on %s queue %u by AF_XDP (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len,
+                nst_xdp_name(h->xdp), nst_xdp_queue(h->xdp), nst_mac_str(&ii.mac, m), ii.mtu);
+    else
+        fprintf(out, "%s/%u on %s (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len, nst_tap_name(h->tap),
+                nst_mac_str(&ii.mac, m), ii.mtu);
 }
 
 /* ---- nstack ping --tap ------------------------------------------------- */
@@ -369,7 +465,8 @@ int nst_cli_wants_tap(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--"))
             return 0;
-        if (!strcmp(argv[i], "--tap") || !strncmp(argv[i], "--tap=", 6))
+        if (!strcmp(argv[i], "--tap") || !strncmp(argv[i], "--tap=", 6) || !strcmp(argv[i], "--xdp") ||
+            !strncmp(argv[i], "--xdp=", 6))
             return 1;
     }
     return 0;

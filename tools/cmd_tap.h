@@ -9,6 +9,7 @@
 
 #include <nstack/runloop.h>
 #include <nstack/tap.h>
+#include <nstack/xdp.h>
 
 struct tap_opts {
     const char *ifname;         /* --tap */
@@ -24,6 +25,12 @@ struct tap_opts {
     int no_offload;             /* --no-offload: plain frames, no vnet header */
     int no_tso;                 /* --no-tso: one TCP segment per frame written */
     int ecn;                    /* --ecn 0|1|2: the stack's tcp.ecn (RFC 3168); -1: its default */
+    /* --xdp IFNAME[:QUEUE]: the AF_XDP driver instead of a TAP (NULL: a TAP). */
+    const char *xdp_ifname;
+    char xdp_ifname_buf[16];
+    unsigned xdp_queue;
+    int xdp_copy;               /* --xdp-copy: copy mode even where zero-copy works */
+    int xdp_generic;            /* --xdp-generic: the XDP program in generic (SKB) mode */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -38,6 +45,9 @@ enum {
     TAP_OPT_NO_OFFLOAD,
     TAP_OPT_ECN,
     TAP_OPT_NO_TSO,
+    TAP_OPT_XDP,
+    TAP_OPT_XDP_COPY,
+    TAP_OPT_XDP_GENERIC,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -56,6 +66,9 @@ enum {
     {"no-offload", no_argument, 0, TAP_OPT_NO_OFFLOAD},                                       \
     {"ecn", required_argument, 0, TAP_OPT_ECN},                                               \
     {"no-tso", no_argument, 0, TAP_OPT_NO_TSO},                                               \
+    {"xdp", required_argument, 0, TAP_OPT_XDP},                                               \
+    {"xdp-copy", no_argument, 0, TAP_OPT_XDP_COPY},                                           \
+    {"xdp-generic", no_argument, 0, TAP_OPT_XDP_GENERIC},                                     \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 
@@ -66,12 +79,14 @@ void tap_opts_default(struct tap_opts *o);
  * (bad usage, message printed) if its value is wrong, -1 if c is not a TAP
  * option. */
 int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o);
-/* --tap and --addr are required. 0 or 2 (message printed). */
+/* --tap (or --xdp) and --addr are required. 0 or 2 (message printed). */
 int tap_opts_check(const char *cmd, const struct tap_opts *o);
 
+/* The host's link is a TAP or an AF_XDP socket (one of tap, xdp). */
 struct tap_host {
     struct nst_stack *st;
     struct nst_tap *tap;
+    struct nst_xdp *xdp;
     struct nst_runloop *rl;
     int ifindex;
 };

@@ -23,8 +23,8 @@ NST_API_BEGIN
 struct nst_runloop;
 struct nst_tap;
 
-#define NST_RUNLOOP_MAX_FDS 64  /* descriptors registered at once (TAPs and others) */
-#define NST_RUNLOOP_MAX_TAPS 8
+#define NST_RUNLOOP_MAX_FDS 64  /* descriptors registered at once (links and others) */
+#define NST_RUNLOOP_MAX_TAPS 8   /* links (TAPs, AF_XDP sockets) driven at once */
 
 /* Called when fd is ready; events are EPOLLIN/EPOLLOUT/... as returned by
  * epoll. `now` is the loop's time. A callback may register or remove
@@ -59,6 +59,23 @@ int nst_runloop_del_fd(struct nst_runloop *rl, int fd);
  * (impaired) frames come out on time. A TAP whose device fails (read error
  * other than "empty") ends the run with that error. 0, -ENOSPC, -errno. */
 int nst_runloop_add_tap(struct nst_runloop *rl, struct nst_tap *tap);
+/* Any link driver, as the loop drives it (a TAP is one: nst_runloop_add_tap
+ * fills this in; the AF_XDP driver's is nst_runloop_add_xdp, <nstack/xdp.h>). */
+struct nst_runloop_link {
+    int fd;                              /* readable when frames wait */
+    /* Takes in what is waiting (a bounded batch): >= 0, or -errno when the
+     * device failed (ends the run). */
+    int (*receive)(void *ctx, nst_time_t now);
+    /* The time, and the held frames due by then (NULL: holds none). */
+    void (*advance)(void *ctx, nst_time_t now);
+    nst_time_t (*next_deadline)(const void *ctx); /* NULL: never */
+    /* Called at the end of every turn, before the loop sleeps: a driver that
+     * queues frames sends them (NULL: sends at once). */
+    void (*flush)(void *ctx);
+    void *ctx;
+};
+/* 0, -ENOSPC (NST_RUNLOOP_MAX_TAPS links), -errno. */
+int nst_runloop_add_link(struct nst_runloop *rl, const struct nst_runloop_link *link);
 void nst_runloop_set_step(struct nst_runloop *rl, nst_runloop_step_fn fn, void *arg);
 
 /* Blocks SIGINT and SIGTERM in this thread and takes them through a

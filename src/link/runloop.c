@@ -46,10 +46,10 @@ struct rl_slot {
     void *arg;
 };
 
-/* A TAP the loop drives; the callback's argument. */
-struct rl_tap {
+/* A link the loop drives; the callback's argument. */
+struct rl_link {
     struct nst_runloop *rl;
-    struct nst_tap *tap;
+    struct nst_runloop_link l;
 };
 
 struct nst_runloop {
@@ -58,13 +58,13 @@ struct nst_runloop {
     nst_time_t now;
     nst_time_t armed;          /* when the timerfd fires; NST_TIME_NEVER: disarmed */
     struct rl_slot slots[NST_RUNLOOP_MAX_FDS];
-    struct rl_tap taps[NST_RUNLOOP_MAX_TAPS];
-    int ntaps;
+    struct rl_link links[NST_RUNLOOP_MAX_TAPS];
+    int nlinks;
     nst_runloop_step_fn step;
     void *step_arg;
     int stopped;
     int signo;                 /* the signal that stopped the loop */
-    int error;                 /* a TAP's failure, ends the run */
+    int error;                 /* a link's failure, ends the run */
     sigset_t old_mask;
     int mask_saved;
 };
@@ -82,15 +82,16 @@ nst_time_t nst_runloop_wall_offset(void) { return clock_ns(CLOCK_REALTIME) - clo
 
 nst_time_t nst_runloop_now(const struct nst_runloop *rl) { return rl->now; }
 
-/* Reads the clock; the TAPs learn the time (the time of the frames the stack
- * sends next) and let out what they held until then. */
+/* Reads the clock; the links learn the time (the time of the frames the
+ * stack sends next) and let out what they held until then. */
 static void clock_tick(struct nst_runloop *rl)
 {
     nst_time_t t = nst_runloop_clock();
     if (t > rl->now)
         rl->now = t;
-    for (int i = 0; i < rl->ntaps; i++)
-        nst_tap_advance(rl->taps[i].tap, rl->now);
+    for (int i = 0; i < rl->nlinks; i++)
+        if (rl->links[i].l.advance)
+            rl->links[i].l.advance(rl->links[i].l.ctx, rl->now);
 }
 
 static int epoll_add_tag(int epfd, int fd, uint32_t events, uint64_t tag)
@@ -194,33 +195,46 @@ int nst_runloop_del_fd(struct nst_runloop *rl, int fd)
     return 0;
 }
 
-static void tap_ready(void *arg, int fd, uint32_t events, nst_time_t now)
+static void link_ready(void *arg, int fd, uint32_t events, nst_time_t now)
 {
     (void)fd;
     (void)events;
-    struct rl_tap *t = arg;
-    int rc = nst_tap_receive(t->tap, now);
+    struct rl_link *t = arg;
+    int rc = t->l.receive(t->l.ctx, now);
     /* A device that fails to read (deleted under us, ...) would be ready
      * again at once, for ever: end the run with its error instead. */
     if (rc < 0 && !t->rl->error)
         t->rl->error = rc;
 }
 
+int nst_runloop_add_link(struct nst_runloop *rl, const struct nst_runloop_link *link)
+{
+    if (!link || link->fd < 0 || !link->receive)
+        return -EINVAL;
+    if (rl->nlinks >= NST_RUNLOOP_MAX_TAPS)
+        return -ENOSPC;
+    struct rl_link *t = &rl->links[rl->nlinks];
+    t->rl = rl;
+    t->l = *link;
+    int err = nst_runloop_add_fd(rl, link->fd, EPOLLIN, link_ready, t);
+    if (err)
+        return err;
+    rl->nlinks++;
+    if (link->advance)
+        link->advance(link->ctx, rl->now);
+    return 0;
+}
+
+static int tap_receive(void *ctx, nst_time_t now) { return nst_tap_receive(ctx, now); }
+static void tap_advance(void *ctx, nst_time_t now) { nst_tap_advance(ctx, now); }
+static nst_time_t tap_deadline(const void *ctx) { return nst_tap_next_deadline(ctx); }
+
 int nst_runloop_add_tap(struct nst_runloop *rl, struct nst_tap *tap)
 {
     if (!tap)
         return -EINVAL;
-    if (rl->ntaps >= NST_RUNLOOP_MAX_TAPS)
-        return -ENOSPC;
-    struct rl_tap *t = &rl->taps[rl->ntaps];
-    t->rl = rl;
-    t->tap = tap;
-    int err = nst_runloop_add_fd(rl, nst_tap_fd(tap), EPOLLIN, tap_ready, t);
-    if (err)
-        return err;
-    rl->ntaps++;
-    nst_tap_advance(tap, rl->now);
-    return 0;
+    struct nst_runloop_link l = {nst_tap_fd(tap), tap_receive, tap_advance, tap_deadline, NULL, tap};
+    return nst_runloop_add_link(rl, &l);
 }
 
 void nst_runloop_set_step(struct nst_runloop *rl, nst_runloop_step_fn fn, void *arg)
@@ -293,8 +307,10 @@ static nst_time_t next_wake(const struct nst_runloop *rl, nst_time_t deadline)
     nst_time_t t = nst_stack_next_deadline(rl->st);
     if (t < wake)
         wake = t;
-    for (int i = 0; i < rl->ntaps; i++) {
-        t = nst_tap_next_deadline(rl->taps[i].tap);
+    for (int i = 0; i < rl->nlinks; i++) {
+        if (!rl->links[i].l.next_deadline)
+            continue;
+        t = rl->links[i].l.next_deadline(rl->links[i].l.ctx);
         if (t < wake)
             wake = t;
     }
@@ -339,13 +355,18 @@ static int wait_and_dispatch(struct nst_runloop *rl, nst_time_t wake)
     return 0;
 }
 
-/* Steps 1 and 2 of a turn: time, held frames, timers, the application.
- * Returns nonzero if the application has work left. */
+/* Steps 1 and 2 of a turn: time, held frames, timers, the application;
+ * then the links send what the turn queued. Returns nonzero if the
+ * application has work left. */
 static int turn(struct nst_runloop *rl)
 {
     clock_tick(rl);
     nst_stack_poll(rl->st, rl->now);
-    return rl->step ? rl->step(rl->step_arg, rl->now) : 0;
+    int busy = rl->step ? rl->step(rl->step_arg, rl->now) : 0;
+    for (int i = 0; i < rl->nlinks; i++)
+        if (rl->links[i].l.flush)
+            rl->links[i].l.flush(rl->links[i].l.ctx);
+    return busy;
 }
 
 int nst_runloop_fd(const struct nst_runloop *rl) { return rl->epfd; }
