@@ -30,6 +30,9 @@ if [ "$set_name" = test ]; then
   # (tests/interop/test_ws_browser.sh) and on the demo's HTML report
   # (tests/cli/test_demo_report.sh).
   want+=(chromium)
+  # The AF_XDP link driver (src/link/xdp.c, built only with them) and its
+  # interop test: libxdp/libbpf, clang -target bpf (above), xdp-loader.
+  want+=(libxdp-dev libbpf-dev xdp-tools)
 fi
 want+=("$@")
 missing=()
