@@ -140,6 +140,12 @@ struct nst_stack_config {
     /* Ports (RFC 6056) */
     uint16_t ephemeral_lo;      /* 49152 */
     uint16_t ephemeral_hi;      /* 65535 */
+    /* Flow steering, for one stack per NIC receive queue (<nstack/rss.h>):
+     * if set, an ephemeral port chosen for a known destination must also
+     * make port_steer(port_steer_arg, ...) true: the NIC's hash sends the
+     * peer's replies to this stack's queue. NULL: any free port. */
+    int (*port_steer)(void *arg, uint8_t proto, nst_ip4_t laddr, uint16_t lport, nst_ip4_t raddr, uint16_t rport);
+    void *port_steer_arg;
 
     unsigned max_sockets;       /* descriptors per stack, 1 << 20 */
     size_t udp_rcvbuf;          /* default SO_RCVBUF of a UDP socket, 208 KiB: bounds the

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
+#include "ip/ip.h"
 
 static uint32_t port_offset(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport)
 {
@@ -16,6 +17,21 @@ static uint32_t port_offset(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr
     memcpy(key + 8, &rport, 2);
     key[10] = proto;
     return (uint32_t)nst_siphash24(st->hash_key, key, sizeof(key));
+}
+
+/* With one stack per receive queue, a port whose replies would reach
+ * another stack's queue is no use to this one. A socket bound before its
+ * destination is known (raddr 0) cannot be steered. */
+static int steered_here(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, uint16_t port, nst_ip4_t raddr,
+                        uint16_t rport)
+{
+    if (!st->cfg.port_steer || !raddr)
+        return 1;
+    /* A wildcard-bound socket (a connected UDP one) sends from the
+     * route's source address: the one the peer replies to. */
+    if (!laddr && nst_ip_route_src(st, raddr, &laddr, NULL) < 0)
+        return 1;
+    return st->cfg.port_steer(st->cfg.port_steer_arg, proto, laddr, port, raddr, rport);
 }
 
 int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport,
@@ -32,7 +48,7 @@ int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_
     uint32_t offset = raddr ? port_offset(st, proto, laddr, raddr, rport) : (uint32_t)nst_rng_next(&st->rng);
     for (uint32_t count = 0; count < num; count++) {
         uint16_t port = (uint16_t)(lo + (offset + st->socks.port_next++) % num);
-        if (!in_use(arg, port))
+        if (!in_use(arg, port) && steered_here(st, proto, laddr, port, raddr, rport))
             return port;
     }
     return -EADDRNOTAVAIL;
