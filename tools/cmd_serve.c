@@ -7,8 +7,16 @@
  * calling back into the socket API is not allowed. The run loop's step then
  * calls the handler of each marked descriptor with its readiness. */
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nstack/stats.h>
 
 #include "tools/cli.h"
 #include "tools/digest.h"
@@ -343,8 +351,6 @@ static int serve_start(struct server *sv, const struct serve_args *a)
     printf("\n");
     if (a->control && serve_control_start(&sv->h, a->control, &sv->control))
         return 1;
-    printf("nstack serve: ready\n");
-    fflush(stdout);
     return 0;
 }
 
@@ -360,21 +366,20 @@ static void report(const struct service *svc, const struct serve_stats *s)
     printf("\n");
 }
 
-/* Runs until the duration passes or a signal; prints why it stopped and
- * what it did. 0, or 1 if the run loop failed. */
-static int serve_run(struct server *sv, const struct serve_args *a)
+/* Runs until the duration passes, a signal or nst_runloop_stop: the run
+ * loop's result. */
+static int serve_loop(struct server *sv, const struct serve_args *a)
 {
     struct nst_runloop *rl = sv->h.rl;
     nst_time_t deadline = NST_TIME_NEVER;
     if (a->duration > 0)
         deadline = nst_runloop_now(rl) + (nst_time_t)(a->duration * 1e9);
-    int r = nst_runloop_run(rl, deadline, NULL, NULL);
-    if (r == -EINTR)
-        printf("nstack serve: stopped by %s\n", strsignal(nst_runloop_signal(rl)));
-    else if (r >= 0)
-        printf("nstack serve: stopped after %g s\n", a->duration);
-    else
-        fprintf(stderr, "nstack serve: the run loop failed: %s\n", strerror(-r));
+    return nst_runloop_run(rl, deadline, NULL, NULL);
+}
+
+/* What the services and the link did (after the loop ended with r). */
+static void serve_report(struct server *sv, const struct serve_args *a)
+{
     int http_reported = 0; /* --http and --tls share one library server */
     for (size_t i = 0; i < NSERVICES; i++) {
         if (a->port[i] && services[i].on_conn == serve_http && !http_reported++)
@@ -386,6 +391,25 @@ static int serve_run(struct server *sv, const struct serve_args *a)
         nst_tls_stats_print(sv->tls, stdout);
     serve_ws_report(sv);
     tap_host_print_stats(stdout, &sv->h);
+}
+
+static void say_why_stopped(int r, int signo, double duration)
+{
+    if (r == -EINTR)
+        printf("nstack serve: stopped by %s\n", strsignal(signo));
+    else if (r >= 0)
+        printf("nstack serve: stopped after %g s\n", duration);
+    else
+        fprintf(stderr, "nstack serve: the run loop failed: %s\n", strerror(-r));
+}
+
+/* Runs until the duration passes or a signal; prints why it stopped and
+ * what it did. 0, or 1 if the run loop failed. */
+static int serve_run(struct server *sv, const struct serve_args *a)
+{
+    int r = serve_loop(sv, a);
+    say_why_stopped(r, nst_runloop_signal(sv->h.rl), a->duration);
+    serve_report(sv, a);
     /* Out before the loop is freed: that unblocks SIGINT/SIGTERM, and a
      * second one pending would end the process at once. */
     fflush(stdout);
@@ -405,6 +429,169 @@ static void serve_free(struct server *sv)
     free(sv);
 }
 
+/* ---- one stack per queue (--queues N) ------------------------------------ */
+
+/* Each stack runs in a thread of its own with its own run loop; they share
+ * nothing but the XDP program (and the ARP it copies between them: see
+ * src/link/xdp.c). The main thread takes SIGINT/SIGTERM and stops every
+ * loop through one eventfd they all watch (never read: it stays ready). */
+struct serve_worker {
+    struct server *sv;
+    struct serve_args a;
+    pthread_t thread;
+    int started;
+    int rc;
+    int *running;
+};
+
+static void *worker_main(void *arg)
+{
+    struct serve_worker *w = arg;
+    w->rc = serve_loop(w->sv, &w->a);
+    __atomic_fetch_sub(w->running, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static void on_stop(void *arg, int fd, uint32_t events, nst_time_t now)
+{
+    (void)fd, (void)events, (void)now;
+    nst_runloop_stop(arg);
+}
+
+/* Opens the stacks, queue by queue: queue 0 loads the XDP program, the
+ * others share it. 0 or an exit code. */
+static int queues_open(struct serve_worker *w, unsigned n, const struct serve_args *a, int stop_fd)
+{
+    for (unsigned q = 0; q < n; q++) {
+        w[q].a = *a;
+        w[q].a.tap.xdp_queue = q;
+        w[q].a.tap.no_signals = 1;
+        w[q].a.tap.xdp_program = q ? nst_xdp_program(w[0].sv->h.xdp) : NULL;
+        w[q].sv = calloc(1, sizeof(*w[q].sv));
+        if (!w[q].sv)
+            return 1;
+        int rc = serve_start(w[q].sv, &w[q].a);
+        if (rc)
+            return rc;
+        rc = nst_runloop_add_fd(w[q].sv->h.rl, stop_fd, EPOLLIN, on_stop, w[q].sv->h.rl);
+        if (rc) {
+            fprintf(stderr, "nstack serve: cannot watch the stop descriptor: %s\n", strerror(-rc));
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Until every loop ended (the duration) or a signal came (then stops them). */
+static int queues_wait(int *running, int stop_fd)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    const struct timespec tick = {0, 50 * 1000 * 1000};
+    while (__atomic_load_n(running, __ATOMIC_ACQUIRE) > 0) {
+        int sig = sigtimedwait(&set, NULL, &tick);
+        if (sig > 0) {
+            uint64_t one = 1;
+            if (write(stop_fd, &one, sizeof(one)) < 0)
+                perror("nstack serve: eventfd");
+            return sig;
+        }
+    }
+    return 0;
+}
+
+/* The merged counters of all stacks: connections per service, TCP totals. */
+static void queues_report_total(const struct serve_worker *w, unsigned n, const struct serve_args *a)
+{
+    printf("--- all %u stacks ---\n", n);
+    for (size_t i = 0; i < NSERVICES; i++) {
+        if (!a->port[i] || services[i].type != NST_SOCK_STREAM)
+            continue;
+        struct serve_stats t = {0};
+        for (unsigned q = 0; q < n; q++) {
+            t.conns += w[q].sv->stats[i].conns;
+            t.bytes_in += w[q].sv->stats[i].bytes_in;
+            t.bytes_out += w[q].sv->stats[i].bytes_out;
+        }
+        printf("total ");
+        report(&services[i], &t);
+    }
+    struct nst_stats sum;
+    memset(&sum, 0, sizeof(sum));
+    for (unsigned q = 0; q < n; q++) {
+        const struct nst_stats *s = nst_stack_stats(w[q].sv->h.st);
+        sum.tcp_tx_segments += s->tcp_tx_segments;
+        sum.tcp_rx_segments += s->tcp_rx_segments;
+        sum.tcp_retransmits += s->tcp_retransmits;
+        sum.tcp_tx_resets += s->tcp_tx_resets;
+        sum.tcp_rx_resets += s->tcp_rx_resets;
+    }
+    printf("total tcp: %llu segments out, %llu in; %llu retransmitted; %llu resets out, %llu in\n",
+           (unsigned long long)sum.tcp_tx_segments, (unsigned long long)sum.tcp_rx_segments,
+           (unsigned long long)sum.tcp_retransmits, (unsigned long long)sum.tcp_tx_resets,
+           (unsigned long long)sum.tcp_rx_resets);
+}
+
+static int serve_queues(const struct serve_args *a)
+{
+    unsigned n = a->tap.queues;
+    if (a->control) {
+        fprintf(stderr, "nstack serve: --control with --queues: not yet (one control socket per stack)\n");
+        return 2;
+    }
+    struct serve_worker w[NST_XDP_MAX_QUEUES];
+    memset(w, 0, sizeof(w));
+    int running = 0, sig = 0, rc = 0;
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    /* Blocked before any thread exists, so every thread inherits the mask
+     * and the signals wait for the main thread's sigtimedwait. */
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    int stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (stop_fd < 0)
+        rc = 1;
+    if (!rc)
+        rc = queues_open(w, n, a, stop_fd);
+    if (!rc) {
+        printf("nstack serve: %u stacks, one per queue of %s; ready\n", n, a->tap.xdp_ifname);
+        fflush(stdout);
+        running = (int)n;
+        for (unsigned q = 0; q < n; q++) {
+            w[q].running = &running;
+            w[q].started = pthread_create(&w[q].thread, NULL, worker_main, &w[q]) == 0;
+            if (!w[q].started) {
+                __atomic_fetch_sub(&running, 1, __ATOMIC_RELEASE);
+                rc = 1;
+            }
+        }
+        sig = queues_wait(&running, stop_fd);
+        for (unsigned q = 0; q < n; q++)
+            if (w[q].started)
+                pthread_join(w[q].thread, NULL);
+        say_why_stopped(sig ? -EINTR : 0, sig, a->duration);
+        for (unsigned q = 0; q < n; q++) {
+            printf("--- stack %u (queue %u) ---\n", q, q);
+            serve_report(w[q].sv, &w[q].a);
+            if (w[q].rc < 0 && w[q].rc != -EINTR)
+                rc = 1;
+        }
+        queues_report_total(w, n, a);
+        fflush(stdout);
+    }
+    /* The stacks sharing queue 0's program go first (see nst_xdp_close). */
+    for (unsigned q = n; q-- > 0;)
+        if (w[q].sv)
+            serve_free(w[q].sv);
+    if (stop_fd >= 0)
+        close(stop_fd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 int nst_cmd_serve(int argc, char **argv)
 {
     struct serve_args a;
@@ -418,9 +605,16 @@ int nst_cmd_serve(int argc, char **argv)
         fprintf(stderr, "nstack serve: out of memory\n");
         return 1;
     }
+    if (a.tap.queues > 1) {
+        free(sv);
+        return serve_queues(&a);
+    }
     rc = serve_start(sv, &a);
-    if (!rc)
+    if (!rc) {
+        printf("nstack serve: ready\n");
+        fflush(stdout);
         rc = serve_run(sv, &a);
+    }
     serve_free(sv);
     return rc;
 }

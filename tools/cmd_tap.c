@@ -31,6 +31,9 @@ const char tap_opts_help[] =
     "                  the kernel (docs/XDP.md)\n"
     "  --xdp-copy      copy mode even where the driver can do zero-copy\n"
     "  --xdp-generic   run the XDP program in generic mode (any device) rather than native\n"
+    "  --queues N      with --xdp: the NIC spreads flows over queues 0..N-1 by RSS (Toeplitz,\n"
+    "                  default key); serve runs one stack per queue (a thread each), a client\n"
+    "                  picks ports whose replies reach its own --xdp queue\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -134,6 +137,11 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     case TAP_OPT_XDP_GENERIC:
         o->xdp_generic = 1;
         return 0;
+    case TAP_OPT_QUEUES:
+        if (nst_cli_parse_u64(arg, 1, NST_XDP_MAX_QUEUES, &v))
+            return nst_cli_bad_usage(cmd, "--queues needs a count from 1 to %d, not '%s'", NST_XDP_MAX_QUEUES, arg);
+        o->queues = (unsigned)v;
+        return 0;
     case TAP_OPT_ECN:
         if (nst_cli_parse_u64(arg, 0, 2, &v))
             return nst_cli_bad_usage(cmd, "--ecn needs 0 (off), 1 (ask and accept) or 2 (accept), not '%s'", arg);
@@ -162,6 +170,10 @@ int tap_opts_check(const char *cmd, const struct tap_opts *o)
         return nst_cli_bad_usage(cmd, "--tap IFNAME (or --xdp IFNAME[:QUEUE]) is required");
     if (o->ifname && o->xdp_ifname)
         return nst_cli_bad_usage(cmd, "--tap and --xdp exclude each other: one link");
+    if (o->queues && !o->xdp_ifname)
+        return nst_cli_bad_usage(cmd, "--queues needs --xdp (one AF_XDP socket per queue)");
+    if (o->queues && o->xdp_queue >= o->queues)
+        return nst_cli_bad_usage(cmd, "--xdp's queue %u is not among the %u queues", o->xdp_queue, o->queues);
     if (o->xdp_ifname && o->pcap)
         return nst_cli_bad_usage(cmd, "--pcap is a TAP option (capture an AF_XDP link with tcpdump on the peer)");
     if (!o->addr)
@@ -186,6 +198,11 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
      * default; never opt into deterministic here). */
     if (o->ecn >= 0)
         sc.tcp.ecn = o->ecn;
+    if (o->queues > 1) {
+        nst_rss_init(&h->rss, o->queues, 128, o->xdp_queue);
+        sc.port_steer = nst_rss_port_steer;
+        sc.port_steer_arg = &h->rss;
+    }
     h->st = nst_stack_new(&sc);
     if (!h->st) {
         fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);
@@ -241,6 +258,7 @@ static int open_xdp(const char *cmd, const struct tap_opts *o, struct tap_host *
     xc.seed = o->seed;
     xc.tx = o->tx;
     xc.rx = o->rx;
+    xc.program = o->xdp_program;
     char why[512];
     int err = nst_xdp_open(&xc, &h->xdp, why, sizeof(why));
     if (err)
@@ -281,7 +299,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
     int err = nst_runloop_new(h->st, &h->rl);
     if (!err)
         err = h->xdp ? nst_runloop_add_xdp(h->rl, h->xdp) : nst_runloop_add_tap(h->rl, h->tap);
-    if (!err)
+    if (!err && !o->no_signals)
         err = nst_runloop_catch_signals(h->rl);
     if (err) {
         fprintf(stderr, "nstack %s: cannot set up the run loop: %s\n", cmd, strerror(-err));

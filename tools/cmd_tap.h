@@ -9,6 +9,7 @@
 
 #include <nstack/runloop.h>
 #include <nstack/tap.h>
+#include <nstack/rss.h>
 #include <nstack/xdp.h>
 
 struct tap_opts {
@@ -31,6 +32,12 @@ struct tap_opts {
     unsigned xdp_queue;
     int xdp_copy;               /* --xdp-copy: copy mode even where zero-copy works */
     int xdp_generic;            /* --xdp-generic: the XDP program in generic (SKB) mode */
+    /* --queues N: the NIC spreads flows over queues 0..N-1 by RSS (<nstack/rss.h>);
+     * serve runs a stack on each, a client's stack (on --xdp's queue) picks
+     * ports whose replies come back to it. 0: one queue, no steering. */
+    unsigned queues;
+    struct nst_xdp_program *xdp_program; /* another host's program to share (serve --queues) */
+    int no_signals;             /* the caller takes SIGINT/SIGTERM (serve --queues' main thread) */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -48,6 +55,7 @@ enum {
     TAP_OPT_XDP,
     TAP_OPT_XDP_COPY,
     TAP_OPT_XDP_GENERIC,
+    TAP_OPT_QUEUES,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -69,6 +77,7 @@ enum {
     {"xdp", required_argument, 0, TAP_OPT_XDP},                                               \
     {"xdp-copy", no_argument, 0, TAP_OPT_XDP_COPY},                                           \
     {"xdp-generic", no_argument, 0, TAP_OPT_XDP_GENERIC},                                     \
+    {"queues", required_argument, 0, TAP_OPT_QUEUES},                                         \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 
@@ -89,6 +98,7 @@ struct tap_host {
     struct nst_xdp *xdp;
     struct nst_runloop *rl;
     int ifindex;
+    struct nst_rss rss;         /* with --queues: this stack's queue, for port steering */
 };
 
 /* Builds the host: a stack with an interface on the TAP, the default route,

@@ -69,6 +69,10 @@ struct nst_xdp_stats {
     struct nst_tap_dir_stats tx, rx;
     uint64_t kicks;           /* sendto() wake-ups of the kernel's transmit */
     uint64_t tx_ring_full;    /* a send found no free buffer or TX slot (after reclaiming) */
+    /* Several stacks on one interface (one per queue): ARP packets this
+     * one received and copied to the others, ARP packets it got from them,
+     * and posts to it lost because its inbox was full. */
+    uint64_t arp_shared, arp_from_others, arp_inbox_drops;
     /* The kernel's own counters (XDP_STATISTICS), read by nst_xdp_stats(). */
     uint64_t k_rx_dropped, k_rx_invalid, k_tx_invalid, k_rx_ring_full, k_fill_empty, k_tx_ring_empty;
 };
