@@ -30,8 +30,11 @@
 
 #include <nstack/nstack.h>
 #include <nstack/runloop.h>
+#include <nstack/rss.h>
 #include <nstack/tap.h>
 #include <nstack/tcp_info.h>
+#include <nstack/xdp.h>
+#include <pthread.h>
 
 #include "bench_util.h"
 
@@ -50,6 +53,8 @@ struct opts {
     int offload;
     int tso;
     int buf; /* nstack's SO_SNDBUF / SO_RCVBUF (the kernel autotunes its own up to 4-6 MB) */
+    const char *xdp; /* --xdp IFNAME: nstack on AF_XDP (queues 0..queues-1) instead of --tap */
+    unsigned queues; /* --queues N: N client stacks, a thread each, ports steered by RSS */
 };
 
 static int parse_ip(const char *s, nst_ip4_t *a, uint8_t *prefix)
@@ -78,7 +83,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
         {"conns", required_argument, 0, 'c'}, {"tap", required_argument, 0, 'T'},
         {"no-offload", no_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
         {"impl", required_argument, 0, 'i'}, {"buf", required_argument, 0, 'b'},
-        {"no-tso", no_argument, 0, 'S'}, {0, 0, 0, 0}};
+        {"no-tso", no_argument, 0, 'S'}, {"xdp", required_argument, 0, 'X'},
+        {"queues", required_argument, 0, 'Q'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof(*o));
     o->test = "bulk";
     o->port = 5001;
@@ -104,11 +110,15 @@ static int parse_args(struct opts *o, int argc, char **argv)
         case 'o': o->out = optarg; break;
         case 'i': o->impl = optarg; break;
         case 'b': o->buf = atoi(optarg); break;
+        case 'X': o->xdp = optarg; break;
+        case 'Q': o->queues = (unsigned)atoi(optarg); break;
         default: return -1;
         }
     }
-    if (!o->role || o->seconds <= 0 || o->seconds > 600 || o->conns <= 0)
+    if (!o->role || o->seconds <= 0 || o->seconds > 600 || o->conns <= 0 || o->queues > NST_XDP_MAX_QUEUES)
         return -1;
+    if (!o->queues)
+        o->queues = 1;
     return 0;
 }
 
@@ -316,6 +326,12 @@ static int kclient_crr(const struct opts *o)
 struct nhost {
     const struct opts *o;
     struct nst_tap *tap;
+    struct nst_xdp *xdp;        /* --xdp: the link instead of the TAP */
+    unsigned queue;
+    struct nst_xdp_program *share; /* queue 0's program, for the others */
+    struct nst_rss rss;
+    int quiet;                  /* one of --queues' threads: the caller reports */
+    double value, wall;
     struct nst_stack *st;
     struct nst_runloop *rl;
     /* client */
@@ -333,38 +349,63 @@ struct nhost {
     char buf[CHUNK];
 };
 
+static int nhost_link(struct nhost *h, const struct opts *o)
+{
+    char why[256];
+    if (o->xdp) {
+        struct nst_xdp_config xc;
+        nst_xdp_config_default(&xc);
+        xc.ifname = o->xdp;
+        xc.queue = h->queue;
+        xc.addr = o->addr;
+        xc.program = h->share;
+        if (!nst_xdp_open(&xc, &h->xdp, why, sizeof(why)))
+            return 0;
+    } else {
+        struct nst_tap_config tc;
+        nst_tap_config_default(&tc);
+        tc.ifname = o->tap;
+        tc.vnet_hdr = o->offload;
+        tc.tso = o->tso;
+        if (!nst_tap_open(&tc, &h->tap, why, sizeof(why)))
+            return 0;
+    }
+    fprintf(stderr, "%s: %s\n", o->role, why);
+    return -1;
+}
+
+/* Opens the host (h->queue and h->share set by the caller for --xdp). */
 static int nhost_open(struct nhost *h, const struct opts *o)
 {
-    memset(h, 0, sizeof(*h));
     h->o = o;
     h->fd = -1;
-    struct nst_tap_config tc;
-    nst_tap_config_default(&tc);
-    tc.ifname = o->tap;
-    tc.vnet_hdr = o->offload;
-    tc.tso = o->tso;
-    char why[256];
-    if (nst_tap_open(&tc, &h->tap, why, sizeof(why))) {
-        fprintf(stderr, "%s: %s\n", o->role, why);
+    if (nhost_link(h, o) < 0)
         return -1;
-    }
     struct nst_stack_config sc;
     nst_stack_config_default(&sc);
+    if (o->queues > 1) {
+        nst_rss_init(&h->rss, o->queues, 128, h->queue);
+        sc.port_steer = nst_rss_port_steer;
+        sc.port_steer_arg = &h->rss;
+    }
     h->st = nst_stack_new(&sc);
     struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix};
     ic.mac = (struct nst_mac){{0x02, 0x6e, (uint8_t)(o->addr >> 24), (uint8_t)(o->addr >> 16),
                                (uint8_t)(o->addr >> 8), (uint8_t)o->addr}};
-    if (!h->st || nst_tap_attach(h->tap, h->st, &ic) < 0 || nst_runloop_new(h->st, &h->rl) ||
-        nst_runloop_add_tap(h->rl, h->tap)) {
+    if (h->xdp)
+        nst_xdp_kernel_mac(h->xdp, &ic.mac);
+    int idx = !h->st ? -1 : h->xdp ? nst_xdp_attach(h->xdp, h->st, &ic) : nst_tap_attach(h->tap, h->st, &ic);
+    if (idx < 0 || nst_runloop_new(h->st, &h->rl) ||
+        (h->xdp ? nst_runloop_add_xdp(h->rl, h->xdp) : nst_runloop_add_tap(h->rl, h->tap))) {
         fprintf(stderr, "%s: cannot set up the stack\n", o->role);
         return -1;
     }
-    /* The kernel turns the carrier on asynchronously: wait for it (3 s). */
+    /* The kernel turns a TAP's carrier on asynchronously: wait for it (3 s). */
     nst_time_t until = nst_runloop_clock() + NST_SEC(3);
-    while (nst_tap_kernel_state(h->tap, NULL) == 0 && nst_runloop_clock() < until)
+    while (h->tap && nst_tap_kernel_state(h->tap, NULL) == 0 && nst_runloop_clock() < until)
         nst_runloop_run(h->rl, nst_runloop_clock() + NST_MSEC(5), NULL, NULL);
     nst_runloop_run(h->rl, 0, NULL, NULL);
-    if (o->offload && !nst_tap_vnet(h->tap))
+    if (h->tap && o->offload && !nst_tap_vnet(h->tap))
         fprintf(stderr, "%s: the kernel refused the TAP offloads: plain frames\n", o->role);
     return 0;
 }
@@ -374,6 +415,7 @@ static void nhost_close(struct nhost *h)
     nst_runloop_free(h->rl);
     nst_stack_free(h->st);
     nst_tap_close(h->tap);
+    nst_xdp_close(h->xdp);
 }
 
 /* The buffers of an nstack socket: as large as the kernel's autotuning
@@ -439,8 +481,21 @@ static int nclient_bulk(struct nhost *h)
     nst_runloop_run(h->rl, h->end + NST_SEC(1), nbulk_over, h);
     double wall = (double)(nst_runloop_now(h->rl) - h->start) / 1e9;
     double bytes = (double)(n_bytes_acked(h) - h->acked0);
-    const struct nst_tap_stats *ts = nst_tap_stats(h->tap);
+    h->value = h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9;
+    h->wall = wall;
     char note[256];
+    if (h->xdp) {
+        const struct nst_xdp_stats *xs = nst_xdp_stats(h->xdp);
+        snprintf(note, sizeof(note), "%snstack sender (AF_XDP): %.0f MB acknowledged in %.2f s wall, %.2f CPU s; "
+                 "%llu frames sent, %llu received",
+                 h->phase < 0 ? BU_FAILED ": the connection failed; " : "", bytes / 1e6, wall,
+                 bu_cpu_seconds() - h->cpu0, (unsigned long long)xs->tx.frames, (unsigned long long)xs->rx.frames);
+        if (!h->quiet)
+            report(h->o, "goodput", h->value, "Gbit/s (wall-clock)", wall, note);
+        free(h->pat);
+        return h->phase < 0;
+    }
+    const struct nst_tap_stats *ts = nst_tap_stats(h->tap);
     snprintf(note, sizeof(note),
              "%snstack sender: %.0f MB acknowledged in %.2f s wall, %.2f CPU s; %llu frames written (%llu TSO "
              "frames of %llu segments), %llu read (%llu GSO frames cut into %llu segments)%s",
@@ -449,8 +504,7 @@ static int nclient_bulk(struct nhost *h)
              (unsigned long long)ts->tx.gso_frames, (unsigned long long)ts->tx.gso_segments,
              (unsigned long long)ts->rx.frames, (unsigned long long)ts->rx.gso_frames,
              (unsigned long long)ts->rx.gso_segments, nst_tap_vnet(h->tap) ? "" : ", offloads off");
-    report(h->o, "goodput", h->phase < 0 || wall <= 0 ? 0 : bytes * 8 / wall / 1e9, "Gbit/s (wall-clock)", wall,
-           note);
+    report(h->o, "goodput", h->value, "Gbit/s (wall-clock)", wall, note);
     free(h->pat);
     return h->phase < 0;
 }
@@ -516,7 +570,10 @@ static int nclient_crr(struct nhost *h)
     char note[200];
     snprintf(note, sizeof(note), "nstack client: %ld connections (%ld failed) in %.2f s wall, server closes first",
              h->done, h->failed, wall);
-    report(h->o, "connections", (double)h->done / wall, "conn per s (wall-clock)", wall, note);
+    h->value = (double)h->done / wall;
+    h->wall = wall;
+    if (!h->quiet)
+        report(h->o, "connections", h->value, "conn per s (wall-clock)", wall, note);
     return h->failed > 100;
 }
 
@@ -583,13 +640,70 @@ static int nserver(struct nhost *h)
     return 0;
 }
 
+/* --queues N: N client stacks on queues 0..N-1 of --xdp, a thread each,
+ * each with its own connection(s) and ports steered to its queue; the
+ * result is their sum, over the process's CPU (all threads). */
+static void *nclient_thread(void *arg)
+{
+    struct nhost *h = arg;
+    int crr = !strcmp(h->o->test, "crr");
+    if (crr)
+        nclient_crr(h);
+    else
+        nclient_bulk(h);
+    return NULL;
+}
+
+static int nclient_queues(const struct opts *o, int crr)
+{
+    struct nhost *h = calloc(o->queues, sizeof(*h));
+    pthread_t th[NST_XDP_MAX_QUEUES];
+    int rc = 0;
+    unsigned opened = 0;
+    for (unsigned q = 0; h && q < o->queues; q++, opened++) {
+        h[q].queue = q;
+        h[q].quiet = 1;
+        h[q].share = q ? nst_xdp_program(h[0].xdp) : NULL;
+        if (nhost_open(&h[q], o) < 0) {
+            rc = 1;
+            break;
+        }
+    }
+    double sum = 0, wall = 0;
+    long done = 0, failed = 0;
+    for (unsigned q = 0; !rc && q < o->queues; q++)
+        pthread_create(&th[q], NULL, nclient_thread, &h[q]);
+    for (unsigned q = 0; !rc && q < o->queues; q++) {
+        pthread_join(th[q], NULL);
+        sum += h[q].value;
+        wall = h[q].wall > wall ? h[q].wall : wall;
+        done += h[q].done;
+        failed += h[q].failed;
+    }
+    if (!rc) {
+        char note[200];
+        snprintf(note, sizeof(note), "%u nstack stacks (AF_XDP queues 0-%u, a thread each)%s", o->queues,
+                 o->queues - 1, crr ? "" : ", one connection each");
+        if (crr)
+            snprintf(note + strlen(note), sizeof(note) - strlen(note), ": %ld connections (%ld failed)", done,
+                     failed);
+        report(o, crr ? "connections" : "goodput", sum, crr ? "conn per s (wall-clock)" : "Gbit/s (wall-clock)",
+               wall, note);
+    }
+    for (unsigned q = opened; q-- > 0;)
+        nhost_close(&h[q]);
+    free(h);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
     if (parse_args(&o, argc, argv)) {
         fprintf(stderr, "usage: nst_bench_tap --role kserver|kclient|nserver|nclient [--test bulk|crr]\n"
                         "  [--addr A.B.C.D[/N]] [--peer A.B.C.D] [--port P] [--seconds S] [--conns N]\n"
-                        "  [--tap NAME] [--no-offload] [--no-tso] [--buf BYTES] [--out FILE] [--impl NAME]\n");
+                        "  [--tap NAME | --xdp IFNAME [--queues N]] [--no-offload] [--no-tso] [--buf BYTES]\n"
+                        "  [--out FILE] [--impl NAME]\n");
         return 2;
     }
     int crr = !strcmp(o.test, "crr");
@@ -600,7 +714,9 @@ int main(int argc, char **argv)
         return kserver(&o);
     if (!strcmp(o.role, "kclient"))
         return crr ? kclient_crr(&o) : kclient_bulk(&o);
-    struct nhost *h = malloc(sizeof(*h));
+    if (o.queues > 1)
+        return nclient_queues(&o, crr);
+    struct nhost *h = calloc(1, sizeof(*h));
     if (!h || nhost_open(h, &o) < 0)
         return 1;
     int rc = !strcmp(o.role, "nserver") ? nserver(h) : crr ? nclient_crr(h) : nclient_bulk(h);
