@@ -119,20 +119,6 @@ done
 check_log "$log/veth-server.log"
 
 # The median of each case's rounds (by value), with the count of rounds.
-awk -F, '
-  { key = $1 FS $2 FS $3 FS $4; n[key]++; line[key, n[key]] = $0; val[key, n[key]] = $5 + 0 }
-  END {
-    for (k in n) {
-      m = n[k]
-      for (i = 1; i <= m; i++) idx[i] = i
-      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
-        if (val[k, idx[j]] < val[k, idx[i]]) { t = idx[i]; idx[i] = idx[j]; idx[j] = t }
-      split(line[k, idx[int((m + 1) / 2)]], f, ",")
-      # The note (field 10 on, quoted) may hold commas: keep it as it was.
-      rest = line[k, idx[int((m + 1) / 2)]]
-      for (i = 1; i <= 9; i++) sub(/^[^,]*,/, "", rest)
-      print f[1] "," f[2] "," f[3] "," f[4] "," f[5] "," f[6] "," m "," f[8] "," f[9] "," rest
-    }
-  }' "$ALL" | sort >>"$RAW"
+awk -f "$(dirname "$0")/bench-median.awk" "$ALL" | sort >>"$RAW"
 grep -h "verified" "$log"/*.log 2>/dev/null | sort | uniq -c | sed 's/^/bench-tap: /' >&2 || true
 exit "$failed"

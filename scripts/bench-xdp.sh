@@ -124,17 +124,7 @@ done
 
 # The median of each case (by value); per CPU second = value * wall / cpu.
 mkdir -p "$(dirname "$OUTCSV")"
-awk -F, '
-  { key = $1 FS $2 FS $3 FS $4; n[key]++; line[key, n[key]] = $0; val[key, n[key]] = $5 + 0 }
-  END {
-    for (k in n) {
-      m = n[k]
-      for (i = 1; i <= m; i++) idx[i] = i
-      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
-        if (val[k, idx[j]] < val[k, idx[i]]) { t = idx[i]; idx[i] = idx[j]; idx[j] = t }
-      print line[k, idx[int((m + 1) / 2)]]
-    }
-  }' "$ALL" | sort >"$OUTCSV"
+awk -f "$HERE/scripts/bench-median.awk" "$ALL" | sort >"$OUTCSV"
 printf '%-16s %-5s %12s %-26s %8s %8s %14s\n' impl test value unit cpu_s wall_s per_cpu_second
 awk -F, '{ per = ($8 > 0) ? $5 * $9 / $8 : 0
   printf "%-16s %-5s %12.3f %-26s %8.2f %8.2f %14.3f\n", $3, $2, $5, $6, $8, $9, per }' "$OUTCSV"

@@ -557,7 +557,7 @@ static int serve_queues(const struct serve_args *a)
     if (!rc)
         rc = queues_open(w, n, a, stop_fd);
     if (!rc) {
-        printf("nstack serve: %u stacks, one per queue of %s; ready\n", n, a->tap.xdp_ifname);
+        printf("nstack serve: %u stacks, one per queue of %s\nnstack serve: ready\n", n, a->tap.xdp_ifname);
         fflush(stdout);
         running = (int)n;
         for (unsigned q = 0; q < n; q++) {

@@ -32,6 +32,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "link/ifreq.h"
 #include "link/impair.h"
 #include "link/tap_vnet.h"
 #include "wire/eth.h"
@@ -234,27 +235,15 @@ const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap) { return &t
 
 int nst_tap_kernel_mtu(const struct nst_tap *tap)
 {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
-    int rc = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
-    close(s);
-    return rc;
+    int rc = nst_ifreq_get(tap->name, SIOCGIFMTU, &ifr);
+    return rc ? rc : ifr.ifr_mtu;
 }
 
 int nst_tap_kernel_state(const struct nst_tap *tap, int *admin_up)
 {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", tap->name);
-    int rc = ioctl(s, SIOCGIFFLAGS, &ifr) < 0 ? -errno : 0;
-    close(s);
+    int rc = nst_ifreq_get(tap->name, SIOCGIFFLAGS, &ifr);
     if (rc)
         return rc;
     if (admin_up)

@@ -29,7 +29,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -42,6 +41,7 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
+#include "link/ifreq.h"
 #include "link/impair.h"
 #include "link/xdp_prog.h"
 
@@ -433,27 +433,15 @@ int nst_xdp_native(const struct nst_xdp *x) { return x->program->mode == XDP_MOD
 
 int nst_xdp_kernel_mtu(const struct nst_xdp *x)
 {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", x->name);
-    int rc = ioctl(s, SIOCGIFMTU, &ifr) < 0 ? -errno : ifr.ifr_mtu;
-    close(s);
-    return rc;
+    int rc = nst_ifreq_get(x->name, SIOCGIFMTU, &ifr);
+    return rc ? rc : ifr.ifr_mtu;
 }
 
 int nst_xdp_kernel_mac(const struct nst_xdp *x, struct nst_mac *mac)
 {
-    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
-        return -errno;
     struct ifreq ifr;
-    memset(&ifr, 0, sizeof(ifr));
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", x->name);
-    int rc = ioctl(s, SIOCGIFHWADDR, &ifr) < 0 ? -errno : 0;
-    close(s);
+    int rc = nst_ifreq_get(x->name, SIOCGIFHWADDR, &ifr);
     if (!rc)
         memcpy(mac->b, ifr.ifr_hwaddr.sa_data, 6);
     return rc;
@@ -507,7 +495,7 @@ static void kick(struct nst_xdp *x)
 }
 
 /* A send buffer, taking back finished ones (and kicking to get them) if
- * none is at hand. 0 or -ENOBUFS. */
+ * none is at hand. 0, or -ENOBUFS (counted). */
 static int tx_buffer(struct nst_xdp *x, uint64_t *addr)
 {
     if (!x->nfree)
@@ -517,8 +505,13 @@ static int tx_buffer(struct nst_xdp *x, uint64_t *addr)
         kick(x);
         reclaim(x);
     }
-    if (!x->nfree)
+    if (!x->nfree) {
+        /* Dropped: the kernel has not sent what it was given (TCP recovers
+         * it as a loss). */
+        x->stats.tx.errors++;
+        x->stats.tx_ring_full++;
         return -ENOBUFS;
+    }
     *addr = x->free_tx[--x->nfree];
     return 0;
 }
@@ -546,11 +539,8 @@ static int tx_copy(struct nst_xdp *x, const uint8_t *frame, size_t len)
         x->stats.tx.errors++;
         return -EMSGSIZE;
     }
-    if (tx_buffer(x, &addr)) {
-        x->stats.tx.errors++;
-        x->stats.tx_ring_full++;
+    if (tx_buffer(x, &addr))
         return -ENOBUFS;
-    }
     memcpy(xsk_umem__get_data(x->area, addr), frame, len);
     tx_submit(x, addr, len);
     return 0;
@@ -583,11 +573,8 @@ static int xdp_send_frame(void *ctx, const struct nst_frame *f)
         nst_frame_copy(f, x->txbuf);
         return xdp_send(x, x->txbuf, f->len);
     }
-    if (tx_buffer(x, &addr)) {
-        x->stats.tx.errors++;
-        x->stats.tx_ring_full++;
+    if (tx_buffer(x, &addr))
         return -ENOBUFS;
-    }
     nst_frame_copy(f, xsk_umem__get_data(x->area, addr));
     tx_submit(x, addr, f->len);
     return 0;

@@ -20,6 +20,10 @@ TAP=tap0
 KADDR=10.77.0.1
 NADDR=10.77.0.2
 NS=""
+# Where start_serve and nconnect run nstack, and on what link: the test's
+# namespace and TAP, unless a test says otherwise (veth_up: AF_XDP).
+NSTACK_NS=""
+NSTACK_LINK=(--tap "$TAP")
 STARTED_PIDS=()
 pass=0
 fail=0
@@ -55,6 +59,7 @@ cleanup() {
   local pid
   for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
   [ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+  [ -n "$NSTACK_NS" ] && ip netns del "$NSTACK_NS" 2>/dev/null
   return 0
 }
 trap cleanup EXIT
@@ -76,6 +81,37 @@ ns_up() {
 
 nsx() { ip netns exec "$NS" "$@"; }
 
+# veth_up [QUEUES]: for the AF_XDP tests, instead of ns_up: the kernel peer
+# in NS (vk, KADDR) and nstack in a namespace of its own (NSTACK_NS: vn,
+# where the kernel keeps XADDR of its own; nstack runs with --xdp vn), with
+# QUEUES queues (default 1) each way. vk's transmit checksum offload is off:
+# AF_XDP takes frames as a wire carries them, checksums complete.
+XADDR=10.77.0.3
+veth_up() {
+  local q=${1:-1} n
+  NS="nstit-${TEST_NAME:5:8}-k-$$"
+  NSTACK_NS="nstit-${TEST_NAME:5:8}-n-$$"
+  rm -rf "$OUT"; mkdir -p "$OUT"
+  ip netns add "$NS" || { NS=""; skip "cannot create a network namespace"; }
+  ip netns add "$NSTACK_NS" || { NSTACK_NS=""; skip "cannot create a network namespace"; }
+  ip link add vk netns "$NS" numtxqueues "$q" numrxqueues "$q" type veth peer name vn netns "$NSTACK_NS" \
+    numtxqueues "$q" numrxqueues "$q" || skip "cannot create a veth pair"
+  for n in "$NS" "$NSTACK_NS"; do
+    ip -n "$n" link set lo up
+    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  done
+  if [ "$q" -gt 1 ]; then
+    ip netns exec "$NS" ethtool -L vk rx "$q" tx "$q" || skip "the veth cannot have $q queues"
+    ip netns exec "$NSTACK_NS" ethtool -L vn rx "$q" tx "$q" || skip "the veth cannot have $q queues"
+  fi
+  ip -n "$NS" addr add "$KADDR/24" dev vk
+  ip -n "$NSTACK_NS" addr add "$XADDR/24" dev vn
+  ip netns exec "$NS" ethtool -K vk tx off > /dev/null
+  ip -n "$NS" link set vk up
+  ip -n "$NSTACK_NS" link set vn up
+  NSTACK_LINK=(--xdp vn)
+}
+
 # start_serve NAME [ARGS...]: nstack serve in the background (60 s at most),
 # output in $OUT/NAME.txt; waits (10 s at most) for it to be ready.
 # Sets SERVE_PID: nstack's own PID (`ip netns exec` execs it; a shell
@@ -83,7 +119,8 @@ nsx() { ip netns exec "$NS" "$@"; }
 start_serve() {
   local name=$1 i; shift
   : > "$OUT/$name.txt"
-  ip netns exec "$NS" "$NSTACK" serve --tap "$TAP" --addr "$NADDR/24" --duration 60 "$@" > "$OUT/$name.txt" 2>&1 &
+  ip netns exec "${NSTACK_NS:-$NS}" "$NSTACK" serve "${NSTACK_LINK[@]}" --addr "$NADDR/24" --duration 60 "$@" \
+    > "$OUT/$name.txt" 2>&1 &
   SERVE_PID=$!
   STARTED_PIDS+=("$SERVE_PID")
   for i in $(seq 100); do
@@ -196,7 +233,8 @@ start_listener() {
 # $OUT/NAME.txt: nconnect NAME SECONDS [ARGS...]. Its exit status.
 nconnect() {
   local name=$1 secs=$2; shift 2
-  timeout "$secs" ip netns exec "$NS" "$NSTACK" connect --tap "$TAP" --addr "$NADDR/24" "$@" > "$OUT/$name.txt" 2>&1
+  timeout "$secs" ip netns exec "${NSTACK_NS:-$NS}" "$NSTACK" connect "${NSTACK_LINK[@]}" --addr "$NADDR/24" "$@" \
+    > "$OUT/$name.txt" 2>&1
 }
 
 # Prints a transfer's figures for the log: throughput NAME FILE WHAT.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nstack over AF_XDP (--xdp) against the Linux kernel across a veth pair.
-# Two namespaces: the kernel peer's (NS: vk, KADDR) and nstack's (NSX: vn,
-# where the kernel keeps an address of its own, XADDR, beside nstack's NADDR).
+# Two namespaces (lib.sh's veth_up): the kernel peer's (NS: vk, KADDR) and
+# nstack's (NSTACK_NS: vn, where the kernel keeps an address of its own,
+# XADDR, beside nstack's NADDR).
 # The XDP program takes only nstack's frames, so while nstack runs:
 #   - ping both ways (Linux -> nstack, nstack ping -> Linux), and the
 #     kernel's own XADDR on the same interface still answers (XDP_PASS);
@@ -20,72 +21,26 @@ source "$(dirname "$0")/lib.sh"
 require_env python3 socat openssl ethtool ping nstat
 SIZE=${3:-${NST_BULK_BYTES:-1G}}
 LOSSY=20M
-XADDR=10.77.0.3
-NSX=""
-trap 'cleanup; [ -n "$NSX" ] && ip netns del "$NSX" 2>/dev/null' EXIT
-
-# The pair: vk (kernel peer, in NS) and vn (nstack's, in NSX).
-xdp_up() {
-  NS="nstit-xdpk-$$"
-  NSX="nstit-xdpn-$$"
-  rm -rf "$OUT"; mkdir -p "$OUT"
-  ip netns add "$NS" || { NS=""; skip "cannot create a network namespace"; }
-  ip netns add "$NSX" || { NSX=""; skip "cannot create a network namespace"; }
-  ip link add vk netns "$NS" type veth peer name vn netns "$NSX" || skip "cannot create a veth pair"
-  local n
-  for n in "$NS" "$NSX"; do
-    ip -n "$n" link set lo up
-    ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  done
-  ip -n "$NS" addr add "$KADDR/24" dev vk
-  ip -n "$NSX" addr add "$XADDR/24" dev vn
-  ip netns exec "$NS" ethtool -K vk tx off > /dev/null
-  ip -n "$NS" link set vk up
-  ip -n "$NSX" link set vn up
-}
-
-# xserve NAME [ARGS...]: nstack serve on vn (60 s at most), as start_serve.
-xserve() {
-  local name=$1 i; shift
-  : > "$OUT/$name.txt"
-  ip netns exec "$NSX" "$NSTACK" serve --xdp vn --addr "$NADDR/24" --duration 60 "$@" > "$OUT/$name.txt" 2>&1 &
-  SERVE_PID=$!
-  STARTED_PIDS+=("$SERVE_PID")
-  for i in $(seq 100); do
-    grep -q "nstack serve: ready" "$OUT/$name.txt" && return 0
-    running "$SERVE_PID" || break
-    sleep 0.1
-  done
-  echo "nstack serve did not start:"; cat "$OUT/$name.txt"
-  return 1
-}
-
-# xconnect NAME SECONDS [ARGS...]: nstack connect on vn, as nconnect.
-xconnect() {
-  local name=$1 secs=$2; shift 2
-  timeout "$secs" ip netns exec "$NSX" "$NSTACK" connect --xdp vn --addr "$NADDR/24" "$@" > "$OUT/$name.txt" 2>&1
-}
-
-xdp_attached() { ip -n "$NSX" link show vn | grep -q 'prog/xdp'; }
+xdp_attached() { ip -n "$NSTACK_NS" link show vn | grep -q 'prog/xdp'; }
 pings() { ip netns exec "$NS" ping -c "$2" -i 0.05 -W 1 "$1" 2>&1 | grep -c ' bytes from '; }
 
-xdp_up
+veth_up
 want=$(gen_sha "$SIZE")
 bytes=$(numfmt --from=iec "$SIZE")
 echo "    stream: $bytes bytes, sha256 $want"
 
 # 1. Pings, and the kernel's own address on the same interface.
-xserve ping || exit 1
+start_serve ping || exit 1
 if ! xdp_attached; then skip "the XDP program did not attach"; fi
 check "Linux pings nstack over AF_XDP: 5/5" test "$(pings "$NADDR" 5)" -eq 5
 check "the kernel's own $XADDR on vn still answers: 5/5" test "$(pings "$XADDR" 5)" -eq 5
 stop_serve
 check "serve says AF_XDP in copy mode (veth has no zero-copy)" has "$OUT/ping.txt" 'statistics \(AF_XDP, copy mode, XDP native\)'
-timeout 30 ip netns exec "$NSX" "$NSTACK" ping --xdp vn --addr "$NADDR/24" -c 3 -i 0.1 "$KADDR" > "$OUT/nstack-ping.txt" 2>&1
+timeout 30 ip netns exec "$NSTACK_NS" "$NSTACK" ping --xdp vn --addr "$NADDR/24" -c 3 -i 0.1 "$KADDR" > "$OUT/nstack-ping.txt" 2>&1
 check "nstack ping --xdp: 3/3 replies" has "$OUT/nstack-ping.txt" '^3 packets transmitted, 3 received, 0% packet loss'
 
 # 2. Bulk, each way, clean.
-xserve sink --sink-sha256 9 || exit 1
+start_serve sink --sink-sha256 9 || exit 1
 gen "$SIZE" | timeout 120 ip netns exec "$NS" socat -u - "TCP:$NADDR:9" 2> "$OUT/socat.txt"
 rc=$?
 wait_for "$OUT/sink.txt" '^sink-sha256 from ' 30
@@ -95,7 +50,7 @@ check "sink: $bytes bytes, the stream's sha256" test "$(got "$OUT/sink.txt" 'sin
 throughput "Linux socat -> nstack sink (AF_XDP)" "$OUT/sink.txt" 'sink-sha256 from [0-9.:]+'
 
 start_listener server-recv 5001 recv || exit 1
-gen "$SIZE" | xconnect send 180 --send-file - "$KADDR:5001"
+gen "$SIZE" | nconnect send 180 --send-file - "$KADDR:5001"
 rc=${PIPESTATUS[1]}
 wait_exit "$BG_PID" 30
 check "nstack connect --send-file: exit 0 (got $rc)" test "$rc" -eq 0
@@ -105,7 +60,7 @@ throughput "nstack connect --send -> Linux (AF_XDP)" "$OUT/send.txt" sent
 
 bg_fed server-send "$SIZE" python3 "$PEER" listen 5002 send
 wait_for "$OUT/server-send.txt" '^peer: listening$' || cat "$OUT/server-send.txt"
-xconnect recv 180 --recv "$KADDR:5002"
+nconnect recv 180 --recv "$KADDR:5002"
 rc=$?
 wait_exit "$BG_PID" 30
 check "nstack connect --recv: exit 0 (got $rc)" test "$rc" -eq 0
@@ -119,7 +74,7 @@ lwant=$(gen_sha "$LOSSY")
 lbytes=$(numfmt --from=iec "$LOSSY")
 kretrans() { ip netns exec "$NS" nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}'; }
 k0=$(kretrans)
-xserve lossy --sink-sha256 9 --loss 0.02 --seed 7 || exit 1
+start_serve lossy --sink-sha256 9 --loss 0.02 --seed 7 || exit 1
 gen "$LOSSY" | timeout 120 ip netns exec "$NS" socat -u - "TCP:$NADDR:9" 2> "$OUT/socat-lossy.txt"
 wait_for "$OUT/lossy.txt" '^sink-sha256 from ' 60
 stop_serve
@@ -127,7 +82,7 @@ check "lossy sink: $lbytes bytes, the stream's sha256" test "$(got "$OUT/lossy.t
 check "the driver lost frames both ways" test "$(serve_stat "$OUT/lossy.txt" rx lost)" -gt 0 -a "$(serve_stat "$OUT/lossy.txt" tx lost)" -gt 0
 check "Linux retransmitted into the loss" test "$(kretrans)" -gt "${k0:-0}"
 start_listener server-lossy 5003 recv || exit 1
-gen "$LOSSY" | xconnect send-lossy 180 --send-file - --loss 0.02 --seed 8 "$KADDR:5003"
+gen "$LOSSY" | nconnect send-lossy 180 --send-file - --loss 0.02 --seed 8 "$KADDR:5003"
 rc=${PIPESTATUS[1]}
 wait_exit "$BG_PID" 30
 check "lossy send: exit 0 (got $rc), Linux got $lbytes bytes, the stream's sha256" \
@@ -135,10 +90,10 @@ check "lossy send: exit 0 (got $rc), Linux got $lbytes bytes, the stream's sha25
 check "nstack retransmitted into the loss" test "$(tcp_stat "$OUT/send-lossy.txt" retransmitted)" -gt 0
 
 # 4. After nstack: the interface is the kernel's alone again.
-check "no XDP program left on vn" bash -c "! ip -n $NSX link show vn | grep -q prog/xdp"
+check "no XDP program left on vn" bash -c "! ip -n $NSTACK_NS link show vn | grep -q prog/xdp"
 check "the kernel's $XADDR answers: 3/3" test "$(pings "$XADDR" 3)" -eq 3
 check "nstack's $NADDR is gone: 0/2" test "$(pings "$NADDR" 2)" -eq 0
-xserve again || exit 1
+start_serve again || exit 1
 check "a new nstack attaches and answers: 3/3" test "$(pings "$NADDR" 3)" -eq 3
 stop_serve
 finish

@@ -18,34 +18,12 @@
 # Usage: test_xdp_queues.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env python3 socat openssl ethtool ping clang tc
-HERE_DIR=$(cd "$(dirname "$0")" && pwd)
-XADDR=10.77.0.3
-NSX=""
-trap 'cleanup; [ -n "$NSX" ] && ip netns del "$NSX" 2>/dev/null' EXIT
+veth_up 2
 
-NS="nstit-xdqk-$$"
-NSX="nstit-xdqn-$$"
-rm -rf "$OUT"; mkdir -p "$OUT"
-ip netns add "$NS" || { NS=""; skip "cannot create a network namespace"; }
-ip netns add "$NSX" || { NSX=""; skip "cannot create a network namespace"; }
-ip link add vk netns "$NS" numtxqueues 2 numrxqueues 2 type veth peer name vn netns "$NSX" numtxqueues 2 numrxqueues 2 ||
-  skip "cannot create a veth pair"
-for n in "$NS" "$NSX"; do
-  ip -n "$n" link set lo up
-  ip netns exec "$n" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-done
-ip netns exec "$NS" ethtool -L vk rx 2 tx 2 || skip "the veth cannot have 2 queues"
-ip netns exec "$NSX" ethtool -L vn rx 2 tx 2 || skip "the veth cannot have 2 queues"
-ip -n "$NS" addr add "$KADDR/24" dev vk
-ip -n "$NSX" addr add "$XADDR/24" dev vn
-ip netns exec "$NS" ethtool -K vk tx off > /dev/null
-ip -n "$NS" link set vk up
-ip -n "$NSX" link set vn up
-
-# The NIC's hashing on vk's way out: steer ARP_QUEUE
+# The NIC's hashing, on vk's way out: steer ARP_QUEUE
 steer() {
   clang -O2 -target bpf -DNQUEUES=2 -DARP_QUEUE="$1" -I"/usr/include/$(gcc -print-multiarch)" \
-    -c "$HERE_DIR/rss_steer.bpf.c" -o "$OUT/rss_steer.o" || skip "clang cannot build the tc program"
+    -c "$HERE/rss_steer.bpf.c" -o "$OUT/rss_steer.o" || skip "clang cannot build the tc program"
   ip netns exec "$NS" tc qdisc replace dev vk clsact
   ip netns exec "$NS" tc filter del dev vk egress 2>/dev/null
   ip netns exec "$NS" tc filter add dev vk egress bpf da obj "$OUT/rss_steer.o" sec tc ||
@@ -80,18 +58,13 @@ done
 echo "    the oracle sends ${expect[0]} of the 8 connections to queue 0, ${expect[1]} to queue 1"
 
 # 1. Connections from outside: each stays with the stack of its queue.
-: > "$OUT/serve.txt"
-ip netns exec "$NSX" "$NSTACK" serve --xdp vn --queues 2 --addr "$NADDR/24" --duration 60 --sink-sha256 9 \
-  > "$OUT/serve.txt" 2>&1 &
-SERVE_PID=$!
-STARTED_PIDS+=("$SERVE_PID")
-wait_for "$OUT/serve.txt" 'ready$' || { cat "$OUT/serve.txt"; exit 1; }
+start_serve serve --queues 2 --sink-sha256 9 || exit 1
 for p in $PORTS; do
   gen "$SIZE" | timeout 30 ip netns exec "$NS" socat -u - "TCP:$NADDR:9,sourceport=$p" 2>> "$OUT/socat.txt"
 done
 check "Linux pings the stacks: 3/3" test "$(ip netns exec "$NS" ping -c 3 -i 0.1 -W 1 "$NADDR" | grep -c ' bytes from ')" -eq 3
 wait_for "$OUT/serve.txt" "sink-sha256 from $KADDR:41009:" 20
-stop_pid "$SERVE_PID"
+stop_serve
 check "8 streams of $bytes bytes arrived, each with the stream's sha256" \
   test "$(grep -cE "^sink-sha256 from $KADDR:410[0-9][0-9]: $bytes bytes in .* sha256 $want$" "$OUT/serve.txt")" -eq 8
 conns() { sed -n "/^--- stack $1 /,/^--- /p" "$OUT/serve.txt" | sed -nE 's/^sink-sha256: ([0-9]+) connections.*/\1/p'; }
@@ -107,7 +80,7 @@ steer 1
 ok=0 home=0
 for i in 1 2 3 4 5 6; do
   start_listener "server-$i" $((5000 + i)) recv || exit 1
-  gen 1M | timeout 30 ip netns exec "$NSX" "$NSTACK" connect --xdp vn:1 --queues 2 --addr "$NADDR/24" \
+  gen 1M | timeout 30 ip netns exec "$NSTACK_NS" "$NSTACK" connect --xdp vn:1 --queues 2 --addr "$NADDR/24" \
     --send-file - "$KADDR:$((5000 + i))" > "$OUT/connect-$i.txt" 2>&1
   rc=${PIPESTATUS[1]}
   wait_exit "$BG_PID" 10
