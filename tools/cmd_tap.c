@@ -360,6 +360,10 @@ static void print_xdp_stats(FILE *out, const struct tap_host *h)
             (unsigned long long)s->kicks, (unsigned long long)s->tx_ring_full, (unsigned long long)s->k_rx_dropped,
             (unsigned long long)s->k_rx_ring_full, (unsigned long long)s->k_fill_empty,
             (unsigned long long)(s->k_rx_invalid + s->k_tx_invalid));
+    if (s->arp_shared || s->arp_from_others || s->arp_inbox_drops)
+        fprintf(out, "arp between stacks: %llu copied to the others, %llu taken from them, %llu lost (inbox full)\n",
+                (unsigned long long)s->arp_shared, (unsigned long long)s->arp_from_others,
+                (unsigned long long)s->arp_inbox_drops);
     print_tcp(out, h);
 }
 

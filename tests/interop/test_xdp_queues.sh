@@ -74,6 +74,7 @@ for q in 0 1; do
   check "stack $q sent no reset" test "$(resets $q)" = 0
 done
 check "the merged counters: 8 connections" has "$OUT/serve.txt" '^total sink-sha256: 8 connections'
+check "ARP was copied between the stacks" has "$OUT/serve.txt" '^arp between stacks: [1-9][0-9]* copied to the others'
 
 # 2. Connections from nstack's stack on queue 1: its ports bring the replies home.
 steer 1
