@@ -442,6 +442,7 @@ struct serve_worker {
     int started;
     int rc;
     int *running;
+    char control[128];          /* --control PATH: this stack's PATH.q (a Unix socket path: 108 at most) */
 };
 
 static void *worker_main(void *arg)
@@ -467,6 +468,10 @@ static int queues_open(struct serve_worker *w, unsigned n, const struct serve_ar
         w[q].a.tap.xdp_queue = q;
         w[q].a.tap.no_signals = 1;
         w[q].a.tap.xdp_program = q ? nst_xdp_program(w[0].sv->h.xdp) : NULL;
+        if (a->control) {
+            snprintf(w[q].control, sizeof(w[q].control), "%s.%u", a->control, q);
+            w[q].a.control = w[q].control;
+        }
         w[q].sv = calloc(1, sizeof(*w[q].sv));
         if (!w[q].sv)
             return 1;
@@ -537,10 +542,6 @@ static void queues_report_total(const struct serve_worker *w, unsigned n, const 
 static int serve_queues(const struct serve_args *a)
 {
     unsigned n = a->tap.queues;
-    if (a->control) {
-        fprintf(stderr, "nstack serve: --control with --queues: not yet (one control socket per stack)\n");
-        return 2;
-    }
     struct serve_worker w[NST_XDP_MAX_QUEUES];
     memset(w, 0, sizeof(w));
     int running = 0, sig = 0, rc = 0;

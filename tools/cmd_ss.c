@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <nstack/control.h>
 #include <nstack/inspect.h>
 #include <nstack/lab.h>
 
 #include "tools/cli.h"
+#include "tools/ss_merge.h"
 
 #define CONTROL_TIMEOUT_MS 5000
 #define REQUEST_MAX 900
@@ -37,7 +39,8 @@ static void ss_usage(const char *cmd)
     }
     printf("usage: nstack ss (--control PATH | --scenario NAME [--host H] [--seed N]) [SS-OPTIONS]\n\n"
            "Lists the stack's sockets like iproute2's ss.\n"
-           "  --control PATH    ask a running 'nstack serve --control PATH'\n"
+           "  --control PATH    ask a running 'nstack serve --control PATH' (with --queues N:\n"
+           "                    every stack, PATH.0 to PATH.N-1, merged)\n"
            "  --scenario NAME   a simulated host of a lab scenario, at its telling moment:\n");
     for (int i = 0; nst_lab_snapshot_names[i]; i++)
         printf("                      %s\n", nst_lab_snapshot_names[i]);
@@ -105,7 +108,10 @@ static int build_request(const char *cmd, int argc, char **argv, char *req, size
 
 static int run_control(const char *cmd, const char *path, const char *req)
 {
-    int rc = nst_control_query(path, req, stdout, CONTROL_TIMEOUT_MS);
+    /* serve --queues N --control PATH: a socket per stack, PATH.0 ... */
+    unsigned stacks = access(path, F_OK) != 0 ? nst_ss_stack_count(path) : 0;
+    int rc = stacks ? nst_ss_query_merged(path, stacks, req, stdout, CONTROL_TIMEOUT_MS)
+                    : nst_control_query(path, req, stdout, CONTROL_TIMEOUT_MS);
     if (rc < 0) {
         fprintf(stderr, "nstack %s: %s: %s\n", cmd, path, strerror(-rc));
         if (rc == -ENOENT || rc == -ECONNREFUSED)

@@ -11,6 +11,9 @@
 #      3), every stream arrived whole (SHA-256), no stack sent
 #      a reset (a segment reaching the wrong stack would draw one), and ping
 #      answers (the ARP reply reaches every stack: src/link/xdp.c copies it).
+#      Their control sockets (--control PATH: PATH.0, PATH.1) answer as one:
+#      netstat -s sums (rx_frames = the two stacks' own), ss lists both
+#      listeners under one header.
 #   2. nstack connect --xdp vn:1 --queues 2, 6 times: the stack on queue 1
 #      picks ephemeral ports whose replies hash back to queue 1 (the oracle
 #      agrees for every port), so every connection completes and moves its
@@ -58,12 +61,21 @@ done
 echo "    the oracle sends ${expect[0]} of the 8 connections to queue 0, ${expect[1]} to queue 1"
 
 # 1. Connections from outside: each stays with the stack of its queue.
-start_serve serve --queues 2 --sink-sha256 9 || exit 1
+start_serve serve --queues 2 --sink-sha256 9 --control "$OUT/ctl" || exit 1
 for p in $PORTS; do
   gen "$SIZE" | timeout 30 ip netns exec "$NS" socat -u - "TCP:$NADDR:9,sourceport=$p" 2>> "$OUT/socat.txt"
 done
 check "Linux pings the stacks: 3/3" test "$(ip netns exec "$NS" ping -c 3 -i 0.1 -W 1 "$NADDR" | grep -c ' bytes from ')" -eq 3
 wait_for "$OUT/serve.txt" "sink-sha256 from $KADDR:41009:" 20
+# The control sockets, one per stack (ctl.0, ctl.1), asked as one.
+rx_frames() { sed -nE 's/^ +([0-9]+) frames received \[rx_frames\]$/\1/p' "$1"; }
+"$NSTACK" netstat -s --control "$OUT/ctl" > "$OUT/netstat.txt" 2>&1
+for q in 0 1; do "$NSTACK" netstat -s --control "$OUT/ctl.$q" > "$OUT/netstat-$q.txt" 2>&1; done
+"$NSTACK" ss -tan --control "$OUT/ctl" > "$OUT/ss.txt" 2>&1
+check "netstat -s --control merges both stacks: rx_frames $(rx_frames "$OUT/netstat.txt") = $(rx_frames "$OUT/netstat-0.txt") + $(rx_frames "$OUT/netstat-1.txt")" \
+  test "$(rx_frames "$OUT/netstat.txt")" -eq $(($(rx_frames "$OUT/netstat-0.txt") + $(rx_frames "$OUT/netstat-1.txt")))
+check "ss --control lists both stacks' listeners under one header" \
+  test "$(grep -c '^LISTEN .*0.0.0.0:9 ' "$OUT/ss.txt")/$(grep -c '^State ' "$OUT/ss.txt")" = 2/1
 stop_serve
 check "8 streams of $bytes bytes arrived, each with the stream's sha256" \
   test "$(grep -cE "^sink-sha256 from $KADDR:410[0-9][0-9]: $bytes bytes in .* sha256 $want$" "$OUT/serve.txt")" -eq 8
