@@ -30,9 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <pthread.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +39,7 @@
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
+#include "link/arp_share.h"
 #include "link/ifreq.h"
 #include "link/impair.h"
 #include "link/xdp_prog.h"
@@ -58,34 +57,16 @@
 #define XDP_KICKS_MAX 128
 
 /* The drivers on one interface's queues, one per stack (thread), share the
- * program. The NIC steers TCP and UDP by their 4-tuple to the right stack,
- * but an ARP packet lands on whichever queue the NIC puts non-IP traffic on
- * (queue 0, usually), while every stack needs the neighbours it names: a
- * stack answering a SYN must resolve the sender, and the ARP reply comes to
- * queue 0. So a driver that receives an ARP packet also posts a copy to
- * each other member's inbox (F-Stack clones ARP to every process alike);
- * each inbox is bounded, locked, and wakes its loop through an eventfd. */
-#define XDP_INBOX_MAX 64
-#define XDP_INBOX_FRAME 128 /* ARP over Ethernet is 42 bytes (60 padded) */
-
-struct xdp_inbox {
-    pthread_mutex_t mu;
-    unsigned n;
-    uint16_t len[XDP_INBOX_MAX];
-    uint8_t frame[XDP_INBOX_MAX][XDP_INBOX_FRAME];
-    int efd;                    /* eventfd: readable while posts wait */
-};
-
+ * program, and the ARP packets any of them receives (arp_share.h). */
 struct nst_xdp_program {
     struct bpf_object *obj;
     struct xdp_program *prog;
     int ifindex;
     enum xdp_attach_mode mode;
     int xsks_fd, addr_fd;
-    /* The drivers using it, by queue (added and removed while their threads
-     * do not run: opened before, closed after). */
-    struct nst_xdp *members[NST_XDP_MAX_QUEUES];
-    unsigned nmembers;
+    /* The drivers using it, by queue (they join before their threads run
+     * and leave after). */
+    struct nst_arp_group arp;
 };
 
 struct nst_xdp {
@@ -111,7 +92,7 @@ struct nst_xdp {
     int st_ifindex;
     struct nst_impair imp[2];
     struct nst_xdp_stats stats;
-    struct xdp_inbox inbox;     /* ARP posted by the other members */
+    struct nst_arp_inbox inbox; /* ARP posted by the other drivers of the program */
     uint8_t txbuf[XDP_FRAME_SIZE]; /* a frame made whole for the tx impairment */
 };
 
@@ -347,7 +328,7 @@ static int xdp_setup(struct nst_xdp *x, const struct nst_xdp_config *c, char *wh
                        err == -EPERM || err == -ENOMEM ? "Raise the locked-memory limit (ulimit -l)" : NULL);
     if (c->program) {
         x->program = c->program;
-        if (x->program->members[x->queue])
+        if (x->program->arp.members[x->queue])
             return explain(-EBUSY, why, why_len, "that queue has an nstack socket already", NULL);
     } else {
         err = program_load(x->ifindex, x->name, c->addr, c->mode, &x->program, why, why_len);
@@ -367,11 +348,10 @@ static int xdp_setup(struct nst_xdp *x, const struct nst_xdp_config *c, char *wh
         err = fill_all(x, c->frames / 2);
     if (err)
         return explain(err, why, why_len, "cannot enter the socket into the XDP program's map", NULL);
-    x->inbox.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (x->inbox.efd < 0)
-        return explain(-errno, why, why_len, "cannot create the ARP inbox's eventfd", NULL);
-    x->program->members[x->queue] = x;
-    x->program->nmembers++;
+    err = nst_arp_inbox_init(&x->inbox);
+    if (err)
+        return explain(err, why, why_len, "cannot create the ARP inbox's eventfd", NULL);
+    nst_arp_group_join(&x->program->arp, x->queue, &x->inbox);
     return 0;
 }
 
@@ -385,7 +365,6 @@ int nst_xdp_open(const struct nst_xdp_config *cfg, struct nst_xdp **out, char *w
     if (!x)
         return explain(-ENOMEM, why, why_len, "cannot allocate the AF_XDP driver", NULL);
     x->inbox.efd = -1;
-    pthread_mutex_init(&x->inbox.mu, NULL);
     err = xdp_setup(x, cfg, why, why_len);
     if (err) {
         nst_xdp_close(x);
@@ -399,13 +378,10 @@ void nst_xdp_close(struct nst_xdp *x)
 {
     if (!x)
         return;
-    if (x->program && x->program->members[x->queue] == x) {
-        x->program->members[x->queue] = NULL;
-        x->program->nmembers--;
-    }
+    if (x->program)
+        nst_arp_group_leave(&x->program->arp, x->queue, &x->inbox);
     if (x->inbox.efd >= 0)
-        close(x->inbox.efd);
-    pthread_mutex_destroy(&x->inbox.mu);
+        nst_arp_inbox_fini(&x->inbox);
     if (x->xsk) {
         /* Out of the map first: frames for this queue pass to the kernel. */
         uint32_t key = x->queue;
@@ -449,6 +425,9 @@ int nst_xdp_kernel_mac(const struct nst_xdp *x, struct nst_mac *mac)
 
 const struct nst_xdp_stats *nst_xdp_stats(struct nst_xdp *x)
 {
+    x->stats.arp_shared = x->inbox.shared;
+    x->stats.arp_from_others = x->inbox.taken;
+    x->stats.arp_inbox_drops = __atomic_load_n(&x->inbox.drops, __ATOMIC_RELAXED);
     struct xdp_statistics ks;
     socklen_t len = sizeof(ks);
     if (x->xsk && getsockopt(nst_xdp_fd(x), SOL_XDP, XDP_STATISTICS, &ks, &len) == 0) {
@@ -638,63 +617,6 @@ static void refill(struct nst_xdp *x, const uint64_t *addrs, unsigned n)
         recvfrom(nst_xdp_fd(x), NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
-/* ---- ARP shared among the stacks of one interface ------------------------ */
-
-static int is_arp(const uint8_t *frame, size_t len) { return len >= 14 && frame[12] == 0x08 && frame[13] == 0x06; }
-
-static void post(struct nst_xdp *to, const uint8_t *frame, size_t len)
-{
-    pthread_mutex_lock(&to->inbox.mu);
-    int room = to->inbox.n < XDP_INBOX_MAX;
-    if (room) {
-        memcpy(to->inbox.frame[to->inbox.n], frame, len);
-        to->inbox.len[to->inbox.n++] = (uint16_t)len;
-    }
-    pthread_mutex_unlock(&to->inbox.mu);
-    if (!room) {
-        __atomic_fetch_add(&to->stats.arp_inbox_drops, 1, __ATOMIC_RELAXED);
-        return;
-    }
-    uint64_t one = 1;
-    if (write(to->inbox.efd, &one, sizeof(one)) < 0) {
-        /* The counter is far from full: nothing to do, the post is queued. */
-    }
-}
-
-/* An ARP packet received here: a copy to every other stack on the interface. */
-static void share_arp(struct nst_xdp *x, const uint8_t *frame, size_t len)
-{
-    if (x->program->nmembers < 2 || len > XDP_INBOX_FRAME || !is_arp(frame, len))
-        return;
-    for (unsigned q = 0; q < NST_XDP_MAX_QUEUES; q++) {
-        struct nst_xdp *m = x->program->members[q];
-        if (m && m != x)
-            post(m, frame, len);
-    }
-    x->stats.arp_shared++;
-}
-
-/* Hands the stack what the other members posted. */
-static void drain_inbox(struct nst_xdp *x)
-{
-    uint8_t frame[XDP_INBOX_MAX][XDP_INBOX_FRAME];
-    uint16_t len[XDP_INBOX_MAX];
-    pthread_mutex_lock(&x->inbox.mu);
-    unsigned n = x->inbox.n;
-    memcpy(frame, x->inbox.frame, (size_t)n * XDP_INBOX_FRAME);
-    memcpy(len, x->inbox.len, (size_t)n * sizeof(len[0]));
-    x->inbox.n = 0;
-    pthread_mutex_unlock(&x->inbox.mu);
-    uint64_t v;
-    if (read(x->inbox.efd, &v, sizeof(v)) < 0) {
-        /* EAGAIN: nothing was signalled since the last read */
-    }
-    for (unsigned i = 0; i < n; i++) {
-        x->stats.arp_from_others++;
-        rx_out(x, frame[i], len[i]);
-    }
-}
-
 int nst_xdp_receive(struct nst_xdp *x, nst_time_t now)
 {
     if (now > x->now)
@@ -710,7 +632,7 @@ int nst_xdp_receive(struct nst_xdp *x, nst_time_t now)
         addrs[i] = xsk_umem__extract_addr(d->addr) & ~(uint64_t)(XDP_FRAME_SIZE - 1);
         x->stats.rx.frames++;
         x->stats.rx.bytes += d->len;
-        share_arp(x, frame, d->len);
+        nst_arp_group_share(&x->program->arp, &x->inbox, frame, d->len);
         nst_impair_frame(&x->imp[NST_TAP_DIR_RX], x->now, frame, d->len, rx_out, x);
     }
     if (n) {
@@ -741,7 +663,7 @@ static void inbox_ready(void *arg, int fd, uint32_t events, nst_time_t now)
     struct nst_xdp *x = arg;
     if (now > x->now)
         x->now = now;
-    drain_inbox(x);
+    nst_arp_inbox_drain(&x->inbox, rx_out, x);
 }
 
 static int link_receive(void *ctx, nst_time_t now) { return nst_xdp_receive(ctx, now); }
