@@ -459,15 +459,17 @@ static void on_stop(void *arg, int fd, uint32_t events, nst_time_t now)
     nst_runloop_stop(arg);
 }
 
-/* Opens the stacks, queue by queue: queue 0 loads the XDP program, the
- * others share it. 0 or an exit code. */
+/* Opens the stacks, queue by queue: on AF_XDP queue 0 loads the XDP
+ * program and the others share it; on a TAP each opens the device once
+ * more (a queue each), the group already in a->tap. 0 or an exit code. */
 static int queues_open(struct serve_worker *w, unsigned n, const struct serve_args *a, int stop_fd)
 {
     for (unsigned q = 0; q < n; q++) {
         w[q].a = *a;
-        w[q].a.tap.xdp_queue = q;
+        w[q].a.tap.queue = q;
         w[q].a.tap.no_signals = 1;
-        w[q].a.tap.xdp_program = q ? nst_xdp_program(w[0].sv->h.xdp) : NULL;
+        if (a->tap.xdp_ifname)
+            w[q].a.tap.xdp_program = q ? nst_xdp_program(w[0].sv->h.xdp) : NULL;
         if (a->control) {
             snprintf(w[q].control, sizeof(w[q].control), "%s.%u", a->control, q);
             w[q].a.control = w[q].control;
@@ -539,9 +541,15 @@ static void queues_report_total(const struct serve_worker *w, unsigned n, const 
            (unsigned long long)sum.tcp_rx_resets);
 }
 
-static int serve_queues(const struct serve_args *a)
+static int serve_queues(const struct serve_args *args)
 {
-    unsigned n = a->tap.queues;
+    unsigned n = args->tap.queues;
+    struct serve_args with_group = *args, *a = &with_group;
+    /* A multi-queue TAP: the queues share ARP through a group. */
+    if (!a->tap.xdp_ifname && !(a->tap.tap_group = nst_tap_group_new())) {
+        fprintf(stderr, "nstack serve: out of memory\n");
+        return 1;
+    }
     struct serve_worker w[NST_XDP_MAX_QUEUES];
     memset(w, 0, sizeof(w));
     int running = 0, sig = 0, rc = 0;
@@ -558,7 +566,8 @@ static int serve_queues(const struct serve_args *a)
     if (!rc)
         rc = queues_open(w, n, a, stop_fd);
     if (!rc) {
-        printf("nstack serve: %u stacks, one per queue of %s\nnstack serve: ready\n", n, a->tap.xdp_ifname);
+        printf("nstack serve: %u stacks, one per queue of %s\nnstack serve: ready\n", n,
+               a->tap.xdp_ifname ? a->tap.xdp_ifname : a->tap.ifname);
         fflush(stdout);
         running = (int)n;
         for (unsigned q = 0; q < n; q++) {
@@ -589,6 +598,7 @@ static int serve_queues(const struct serve_args *a)
             serve_free(w[q].sv);
     if (stop_fd >= 0)
         close(stop_fd);
+    nst_tap_group_free(a->tap.tap_group);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }

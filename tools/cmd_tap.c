@@ -33,7 +33,8 @@ const char tap_opts_help[] =
     "  --xdp-generic   run the XDP program in generic mode (any device) rather than native\n"
     "  --queues N      with --xdp: the NIC spreads flows over queues 0..N-1 by RSS (Toeplitz,\n"
     "                  default key); serve runs one stack per queue (a thread each), a client\n"
-    "                  picks ports whose replies reach its own --xdp queue\n"
+    "                  picks ports whose replies reach its own --xdp queue. With --tap (serve):\n"
+    "                  a multi-queue TAP (ip tuntap add ... multi_queue), a stack per queue\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -96,7 +97,7 @@ static int parse_xdp(const char *cmd, const char *arg, struct tap_opts *o)
     memcpy(o->xdp_ifname_buf, arg, n);
     o->xdp_ifname_buf[n] = 0;
     o->xdp_ifname = o->xdp_ifname_buf;
-    o->xdp_queue = (unsigned)q;
+    o->queue = (unsigned)q;
     return 0;
 }
 
@@ -170,10 +171,8 @@ int tap_opts_check(const char *cmd, const struct tap_opts *o)
         return nst_cli_bad_usage(cmd, "--tap IFNAME (or --xdp IFNAME[:QUEUE]) is required");
     if (o->ifname && o->xdp_ifname)
         return nst_cli_bad_usage(cmd, "--tap and --xdp exclude each other: one link");
-    if (o->queues && !o->xdp_ifname)
-        return nst_cli_bad_usage(cmd, "--queues needs --xdp (one AF_XDP socket per queue)");
-    if (o->queues && o->xdp_queue >= o->queues)
-        return nst_cli_bad_usage(cmd, "--xdp's queue %u is not among the %u queues", o->xdp_queue, o->queues);
+    if (o->queues && o->queue >= o->queues)
+        return nst_cli_bad_usage(cmd, "--xdp's queue %u is not among the %u queues", o->queue, o->queues);
     if (o->xdp_ifname && o->pcap)
         return nst_cli_bad_usage(cmd, "--pcap is a TAP option (capture an AF_XDP link with tcpdump on the peer)");
     if (!o->addr)
@@ -198,8 +197,8 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
      * default; never opt into deterministic here). */
     if (o->ecn >= 0)
         sc.tcp.ecn = o->ecn;
-    if (o->queues > 1) {
-        nst_rss_init(&h->rss, o->queues, 128, o->xdp_queue);
+    if (o->queues > 1 && o->xdp_ifname) {
+        nst_rss_init(&h->rss, o->queues, 128, o->queue);
         sc.port_steer = nst_rss_port_steer;
         sc.port_steer_arg = &h->rss;
     }
@@ -251,7 +250,7 @@ static int open_xdp(const char *cmd, const struct tap_opts *o, struct tap_host *
     struct nst_xdp_config xc;
     nst_xdp_config_default(&xc);
     xc.ifname = o->xdp_ifname;
-    xc.queue = o->xdp_queue;
+    xc.queue = o->queue;
     xc.addr = o->addr;
     xc.copy = o->xdp_copy;
     xc.mode = o->xdp_generic ? NST_XDP_MODE_GENERIC : NST_XDP_MODE_AUTO;
@@ -280,6 +279,9 @@ static int open_tap(const char *cmd, const struct tap_opts *o, struct tap_host *
     tc.rx = o->rx;
     tc.vnet_hdr = !o->no_offload;
     tc.tso = !o->no_tso;
+    tc.multi_queue = o->queues > 1;
+    tc.group = o->tap_group;
+    tc.group_slot = o->queue;
     char why[512];
     int err = nst_tap_open(&tc, &h->tap, why, sizeof(why));
     if (err)
@@ -290,6 +292,7 @@ static int open_tap(const char *cmd, const struct tap_opts *o, struct tap_host *
 int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
 {
     memset(h, 0, sizeof(*h));
+    h->queue = o->queue;
     int rc = o->xdp_ifname ? open_xdp(cmd, o, h) : open_tap(cmd, o, h);
     if (rc)
         return rc;
@@ -389,6 +392,12 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
         fprintf(out, "offloads: off\n");
     if (s->pcap_errors)
         fprintf(out, "capture: stopped after a write error\n");
+    if (nst_tap_group_fd(h->tap) >= 0) {
+        uint64_t shared, taken;
+        nst_tap_group_counts(h->tap, &shared, &taken);
+        fprintf(out, "arp between stacks: %llu copied to the others, %llu taken from them\n",
+                (unsigned long long)shared, (unsigned long long)taken);
+    }
     print_tcp(out, h);
 }
 
@@ -400,6 +409,9 @@ void tap_host_describe(FILE *out, const struct tap_host *h)
     if (h->xdp)
         fprintf(out, "%s/%u on %s queue %u by AF_XDP (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len,
                 nst_xdp_name(h->xdp), nst_xdp_queue(h->xdp), nst_mac_str(&ii.mac, m), ii.mtu);
+    else if (nst_tap_group_fd(h->tap) >= 0)
+        fprintf(out, "%s/%u on %s queue %u (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len,
+                nst_tap_name(h->tap), h->queue, nst_mac_str(&ii.mac, m), ii.mtu);
     else
         fprintf(out, "%s/%u on %s (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len, nst_tap_name(h->tap),
                 nst_mac_str(&ii.mac, m), ii.mtu);

@@ -29,14 +29,16 @@ struct tap_opts {
     /* --xdp IFNAME[:QUEUE]: the AF_XDP driver instead of a TAP (NULL: a TAP). */
     const char *xdp_ifname;
     char xdp_ifname_buf[16];
-    unsigned xdp_queue;
+    unsigned queue;             /* --xdp IF:QUEUE, or the queue of one of serve --queues' stacks */
     int xdp_copy;               /* --xdp-copy: copy mode even where zero-copy works */
     int xdp_generic;            /* --xdp-generic: the XDP program in generic (SKB) mode */
     /* --queues N: the NIC spreads flows over queues 0..N-1 by RSS (<nstack/rss.h>);
      * serve runs a stack on each, a client's stack (on --xdp's queue) picks
-     * ports whose replies come back to it. 0: one queue, no steering. */
+     * ports whose replies come back to it. With --tap, serve opens the
+     * multi-queue TAP N times, a stack per queue. 0: one queue. */
     unsigned queues;
     struct nst_xdp_program *xdp_program; /* another host's program to share (serve --queues) */
+    struct nst_tap_group *tap_group;     /* serve --tap --queues: the device's queues */
     int no_signals;             /* the caller takes SIGINT/SIGTERM (serve --queues' main thread) */
 };
 
@@ -98,6 +100,7 @@ struct tap_host {
     struct nst_xdp *xdp;
     struct nst_runloop *rl;
     int ifindex;
+    unsigned queue;             /* its queue (serve --queues, --xdp IF:Q) */
     struct nst_rss rss;         /* with --queues: this stack's queue, for port steering */
 };
 

@@ -62,6 +62,17 @@ struct nst_tap_config {
      * a reader of the device (tcpdump, a raw socket on the kernel's side)
      * sees the segments themselves, before any GSO cutting. */
     int tso;
+    /* One stack per queue: 1 opens the device with IFF_MULTI_QUEUE (create
+     * it so: `ip tuntap add dev X mode tap multi_queue`), one descriptor, so
+     * one queue, per stack. The kernel sends a flow to the queue it last
+     * received the flow from (tun's automatic flow steering), else picks a
+     * queue by the flow's hash: a connection stays with the stack that
+     * opened it or got its SYN. The TAPs of one device share `group`
+     * (nst_tap_group_new) so that ARP, which comes on one queue, reaches
+     * every stack; group_slot is this one's queue number. */
+    int multi_queue;
+    struct nst_tap_group *group;
+    unsigned group_slot;
 };
 
 /* What the driver saw, per direction (0: tx, stack -> kernel; 1: rx). */
@@ -96,6 +107,7 @@ struct nst_tap_stats {
 enum { NST_TAP_DIR_TX = 0, NST_TAP_DIR_RX = 1 };
 
 struct nst_tap;
+struct nst_tap_group;
 
 /* batch 64, hold_max 1024, seed 1, no capture, no impairment, vnet_hdr 1. */
 void nst_tap_config_default(struct nst_tap_config *c);
@@ -139,6 +151,18 @@ int nst_tap_receive(struct nst_tap *tap, nst_time_t now);
 void nst_tap_advance(struct nst_tap *tap, nst_time_t now);
 /* When a held frame is next due, NST_TIME_NEVER if none is held. */
 nst_time_t nst_tap_next_deadline(const struct nst_tap *tap);
+
+/* The TAPs of one multi-queue device (nst_tap_config.group): NULL on
+ * ENOMEM. Free it after closing its TAPs. */
+struct nst_tap_group *nst_tap_group_new(void);
+void nst_tap_group_free(struct nst_tap_group *g);
+/* In a group: a descriptor readable when other TAPs of the group posted
+ * ARP packets for this one (the run loop watches it), -1 if not in one;
+ * and the call that hands them to the stack. */
+int nst_tap_group_fd(const struct nst_tap *tap);
+void nst_tap_group_take(struct nst_tap *tap, nst_time_t now);
+/* ARP packets this TAP copied to the group, and took from it. */
+void nst_tap_group_counts(const struct nst_tap *tap, uint64_t *shared, uint64_t *taken);
 
 /* The device's counters (valid while the tap is open). */
 const struct nst_tap_stats *nst_tap_stats(const struct nst_tap *tap);

@@ -229,12 +229,23 @@ static int tap_receive(void *ctx, nst_time_t now) { return nst_tap_receive(ctx, 
 static void tap_advance(void *ctx, nst_time_t now) { nst_tap_advance(ctx, now); }
 static nst_time_t tap_deadline(const void *ctx) { return nst_tap_next_deadline(ctx); }
 
+static void tap_group_ready(void *arg, int fd, uint32_t events, nst_time_t now)
+{
+    (void)fd;
+    (void)events;
+    nst_tap_group_take(arg, now);
+}
+
 int nst_runloop_add_tap(struct nst_runloop *rl, struct nst_tap *tap)
 {
     if (!tap)
         return -EINVAL;
     struct nst_runloop_link l = {nst_tap_fd(tap), tap_receive, tap_advance, tap_deadline, NULL, tap};
-    return nst_runloop_add_link(rl, &l);
+    int err = nst_runloop_add_link(rl, &l);
+    /* A queue of a multi-queue device: ARP the other queues' stacks got. */
+    if (!err && nst_tap_group_fd(tap) >= 0)
+        err = nst_runloop_add_fd(rl, nst_tap_group_fd(tap), EPOLLIN, tap_group_ready, tap);
+    return err;
 }
 
 void nst_runloop_set_step(struct nst_runloop *rl, nst_runloop_step_fn fn, void *arg)

@@ -32,6 +32,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "link/arp_share.h"
 #include "link/ifreq.h"
 #include "link/impair.h"
 #include "link/tap_vnet.h"
@@ -43,6 +44,11 @@
 #define TAP_FRAME_MAX (65535 + NST_ETH_HLEN + 4)
 #define TAP_BATCH_DEFAULT 64
 #define TAP_HOLD_DEFAULT 1024
+
+/* The TAPs of one multi-queue device, one per stack. */
+struct nst_tap_group {
+    struct nst_arp_group arp;
+};
 
 struct nst_tap {
     int fd;
@@ -59,6 +65,9 @@ struct nst_tap {
     nst_time_t pcap_offset;
     uint64_t pcap_max_frames;
     struct nst_tap_stats stats;
+    struct nst_tap_group *group; /* multi-queue: the device's other TAPs */
+    unsigned slot;
+    struct nst_arp_inbox inbox;  /* ARP the others posted */
     uint8_t buf[NST_VNET_HLEN + TAP_FRAME_MAX];
     uint8_t txbuf[TAP_FRAME_MAX]; /* frames in pieces made whole (capture, impairment) */
 };
@@ -136,9 +145,9 @@ static int set_offloads(int fd)
     return 0;
 }
 
-static int set_iff(struct nst_tap *tap, const char *name, int want_vnet, char *why, size_t why_len)
+static int set_iff(struct nst_tap *tap, const char *name, int want_vnet, short mq, char *why, size_t why_len)
 {
-    int err = want_vnet ? tunsetiff(tap->fd, name, IFF_VNET_HDR, tap->name) : -EINVAL;
+    int err = want_vnet ? tunsetiff(tap->fd, name, (short)(IFF_VNET_HDR | mq), tap->name) : -EINVAL;
     if (err == 0) {
         tap->vnet = 1;
         /* Without the offloads the header stays (empty, frames plain). */
@@ -147,7 +156,7 @@ static int set_iff(struct nst_tap *tap, const char *name, int want_vnet, char *w
     }
     /* A kernel without vnet headers (EINVAL): plain frames. */
     if (err == -EINVAL)
-        err = tunsetiff(tap->fd, name, 0, tap->name);
+        err = tunsetiff(tap->fd, name, mq, tap->name);
     /* Plain frames: no offloads either, whatever an earlier user of a
      * persistent device asked for (the kernel would otherwise go on sending
      * GSO frames and partial checksums, with no header to say so). */
@@ -189,7 +198,27 @@ static int tap_setup(struct nst_tap *tap, const struct nst_tap_config *c, char *
     tap->fd = open_tun(why, why_len);
     if (tap->fd < 0)
         return tap->fd;
-    return set_iff(tap, c->ifname ? c->ifname : "", c->vnet_hdr, why, why_len);
+    err = set_iff(tap, c->ifname ? c->ifname : "", c->vnet_hdr, c->multi_queue ? IFF_MULTI_QUEUE : 0, why, why_len);
+    if (err || !c->group)
+        return err;
+    err = nst_arp_inbox_init(&tap->inbox);
+    if (!err)
+        err = nst_arp_group_join(&c->group->arp, c->group_slot, &tap->inbox);
+    if (err)
+        return explain(err, why, why_len, "cannot join the device's other queues", NULL);
+    tap->group = c->group;
+    tap->slot = c->group_slot;
+    return 0;
+}
+
+struct nst_tap_group *nst_tap_group_new(void) { return calloc(1, sizeof(struct nst_tap_group)); }
+void nst_tap_group_free(struct nst_tap_group *g) { free(g); }
+int nst_tap_group_fd(const struct nst_tap *tap) { return tap->group ? tap->inbox.efd : -1; }
+
+void nst_tap_group_counts(const struct nst_tap *tap, uint64_t *shared, uint64_t *taken)
+{
+    *shared = tap->inbox.shared;
+    *taken = tap->inbox.taken;
 }
 
 int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *why, size_t why_len)
@@ -207,6 +236,7 @@ int nst_tap_open(const struct nst_tap_config *cfg, struct nst_tap **out, char *w
     if (!tap)
         return explain(-ENOMEM, why, why_len, "cannot allocate the TAP driver", NULL);
     tap->fd = -1;
+    tap->inbox.efd = -1;
     int err = tap_setup(tap, cfg, why, why_len);
     if (err) {
         nst_tap_close(tap);
@@ -220,6 +250,10 @@ void nst_tap_close(struct nst_tap *tap)
 {
     if (!tap)
         return;
+    if (tap->group)
+        nst_arp_group_leave(&tap->group->arp, tap->slot, &tap->inbox);
+    if (tap->inbox.efd >= 0)
+        nst_arp_inbox_fini(&tap->inbox);
     if (tap->fd >= 0)
         close(tap->fd);
     nst_impair_fini(&tap->imp[0]);
@@ -409,6 +443,8 @@ static void rx_frame(void *arg, const uint8_t *frame, size_t len)
 {
     struct nst_tap *tap = arg;
     capture(tap, frame, len);
+    if (tap->group)
+        nst_arp_group_share(&tap->group->arp, &tap->inbox, frame, len);
     nst_impair_frame(&tap->imp[NST_TAP_DIR_RX], tap->now, frame, len, rx_out, tap);
 }
 
@@ -509,4 +545,12 @@ nst_time_t nst_tap_next_deadline(const struct nst_tap *tap)
 {
     nst_time_t a = nst_impair_next(&tap->imp[0]), b = nst_impair_next(&tap->imp[1]);
     return a < b ? a : b;
+}
+
+void nst_tap_group_take(struct nst_tap *tap, nst_time_t now)
+{
+    if (now > tap->now)
+        tap->now = now;
+    if (tap->group)
+        nst_arp_inbox_drain(&tap->inbox, rx_out, tap);
 }
