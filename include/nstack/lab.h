@@ -169,6 +169,10 @@ int nst_demo_timeouts(const struct nst_demo_opts *o, FILE *out);
  * 1, 6 and 100 connections and over HTTP/2 on one: handshakes, ports, the
  * time to the last answer. */
 int nst_demo_h2_multiplex(const struct nst_demo_opts *o, FILE *out);
+/* "cdn-edge" (src/lab/lab_cdn_app.c): time to first byte from London to a
+ * New York origin, directly and through a London edge that ends TLS and
+ * keeps a warm pooled connection to the origin. */
+int nst_demo_cdn_edge(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

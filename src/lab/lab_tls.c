@@ -530,6 +530,8 @@ const struct nst_demo_scenario nst_demo_app_scenarios[] = {
      nst_demo_h2_multiplex},
     {"websocket", "a WebSocket dies at 60 s idle behind a load balancer or a NAT; 30 s pings keep it alive",
      nst_demo_websocket},
+    {"cdn-edge", "TTFB London -> New York: 240 ms direct (TCP + TLS 1.3), 95 ms via a warm edge 5 ms away",
+     nst_demo_cdn_edge},
     {NULL, NULL, NULL},
 };
 
