@@ -173,6 +173,9 @@ int nst_demo_h2_multiplex(const struct nst_demo_opts *o, FILE *out);
  * New York origin, directly and through a London edge that ends TLS and
  * keeps a warm pooled connection to the origin. */
 int nst_demo_cdn_edge(const struct nst_demo_opts *o, FILE *out);
+/* "ports-multiplexed" (src/lab/lab_ports_app.c): port-exhaustion's load,
+ * 16,385 requests at once, over HTTP/2: one connection, one port. */
+int nst_demo_ports_multiplexed(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

@@ -315,7 +315,9 @@ int nst_demo_port_exhaustion(const struct nst_demo_opts *o, FILE *out)
                  "    one source address, 49152-65535 (RFC 6056)         %6d\n"
                  "    two source addresses                               %6d\n"
                  "    one address, 32768-60999 (Linux's default)         %6d\n"
-                 "    TIME_WAIT reuse, 1 s after closing them all        %6d\n",
+                 "    TIME_WAIT reuse, 1 s after closing them all        %6d\n"
+                 "  and the last fix, multiplexing: over HTTP/2 the whole load is streams on one\n"
+                 "  connection, one port (scenario ports-multiplexed)\n",
             r.one_addr, r.two_addrs, r.wider, r.reused);
     nst_lab_figure(o, "connections from one source address (49152-65535)", "16384: one per port",
                    r.one_addr == RANGE_DEFAULT, "", "%d", r.one_addr);
