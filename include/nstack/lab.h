@@ -176,6 +176,10 @@ int nst_demo_cdn_edge(const struct nst_demo_opts *o, FILE *out);
 /* "ports-multiplexed" (src/lab/lab_ports_app.c): port-exhaustion's load,
  * 16,385 requests at once, over HTTP/2: one connection, one port. */
 int nst_demo_ports_multiplexed(const struct nst_demo_opts *o, FILE *out);
+/* "h2-head-of-line" (src/lab/lab_h2hol_app.c): 100 GETs over HTTP/2 on one
+ * connection and HTTP/1.1 on 6, clean and with 2 % loss: the requests a
+ * loss delays in each. */
+int nst_demo_h2_head_of_line(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

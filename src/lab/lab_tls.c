@@ -528,6 +528,8 @@ const struct nst_demo_scenario nst_demo_app_scenarios[] = {
      nst_demo_timeouts},
     {"h2-multiplex", "100 GETs: HTTP/2 on one connection and one port vs HTTP/1.1 on 1, 6 or 100 connections",
      nst_demo_h2_multiplex},
+    {"h2-head-of-line", "2 % loss: one lost segment stalls every HTTP/2 stream behind it (why HTTP/3 exists)",
+     nst_demo_h2_head_of_line},
     {"ports-multiplexed", "port-exhaustion's last fix: its load, 16,385 requests at once, over HTTP/2 on one port",
      nst_demo_ports_multiplexed},
     {"websocket", "a WebSocket dies at 60 s idle behind a load balancer or a NAT; 30 s pings keep it alive",
