@@ -1,0 +1,76 @@
+/* The lab's CDN, multiplexed-ports and HTTP/2 head-of-line scenarios
+ * (src/lab/lab_cdn_app.c, lab_ports_app.c, lab_h2hol_app.c) run whole on
+ * the simulator with the demo's seed: their own checks hold, and the
+ * figures they print are the exact ones virtual time gives. */
+#include "test.h"
+
+#include <nstack/lab.h>
+
+#include <stdlib.h>
+
+static char *run(int (*fn)(const struct nst_demo_opts *, FILE *), int *rc)
+{
+    struct nst_demo_opts o;
+    nst_demo_opts_default(&o);
+    o.out_dir = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    *rc = fn(&o, out);
+    fclose(out);
+    fputs(text, stderr);
+    return text;
+}
+
+static void cdn_edge_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_cdn_edge, &rc);
+    CHECK_EQ(rc, 0);
+    /* Sums of round trips, to the microsecond printed (the checks compare nanoseconds). */
+    CHECK(strstr(text, "  direct to New York                         240.000 ms      80.000 ms\n") != NULL);
+    CHECK(strstr(text, "  through the edge, edge cold                255.000 ms      85.000 ms\n") != NULL);
+    CHECK(strstr(text, "  through the edge, edge warm (new user)      95.000 ms      85.000 ms\n") != NULL);
+    CHECK(strstr(text, "[ok] the edge opened one connection to the origin (one SYN) and reused it 5 times\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
+static void ports_multiplexed_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_ports_multiplexed, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  16385 answered, 0 failed; connections opened: 1; streams: 16385, at most 100 at once\n") !=
+          NULL);
+    CHECK(strstr(text, "  last answer after 13.201 s") != NULL);
+    CHECK(strstr(text, "[ok] one connection, one ephemeral port, no EADDRNOTAVAIL\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
+static void h2_head_of_line_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_h2_head_of_line, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "(16 lost, both series, both ways)") != NULL);
+    CHECK(strstr(text, "  HTTP/2, one connection       680.559 ms   721.013 ms    38/100     159.363 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTP/1.1, 6 connections     1441.381 ms  2041.749 ms    75/100     640.012 ms\n") != NULL);
+    CHECK(strstr(text, "  35 of 100 streams held back by other streams' lost segments") != NULL);
+    CHECK(strstr(text, "one repaired hole released 20 streams at once") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    int rc2;
+    char *again = run(nst_demo_h2_head_of_line, &rc2);
+    CHECK(strcmp(text, again) == 0);
+    free(text);
+    free(again);
+}
+
+int main(void)
+{
+    RUN(cdn_edge_scenario);
+    RUN(ports_multiplexed_scenario);
+    RUN(h2_head_of_line_scenario);
+    return nst_test_done();
+}
