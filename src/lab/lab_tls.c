@@ -530,7 +530,7 @@ const struct nst_demo_scenario nst_demo_app_scenarios[] = {
      nst_demo_h2_multiplex},
     {"h2-head-of-line", "2 % loss: one lost segment stalls every HTTP/2 stream behind it (why HTTP/3 exists)",
      nst_demo_h2_head_of_line},
-    {"ports-multiplexed", "port-exhaustion's last fix: its load, 16,385 requests at once, over HTTP/2 on one port",
+    {"ports-multiplexed", "port-exhaustion's last fix: its load, 16,385 requests, over HTTP/2 on one connection, one port",
      nst_demo_ports_multiplexed},
     {"websocket", "a WebSocket dies at 60 s idle behind a load balancer or a NAT; 30 s pings keep it alive",
      nst_demo_websocket},
