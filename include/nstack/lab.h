@@ -180,6 +180,11 @@ int nst_demo_ports_multiplexed(const struct nst_demo_opts *o, FILE *out);
  * connection and HTTP/1.1 on 6, clean and with 2 % loss: the requests a
  * loss delays in each. */
 int nst_demo_h2_head_of_line(const struct nst_demo_opts *o, FILE *out);
+/* "error-checked" and "flow-control" (src/lab/lab_stream_app.c): 1 MiB
+ * London -> New York through a link that flips bits, and into a slow
+ * reader's 64 KiB buffer. */
+int nst_demo_error_checked(const struct nst_demo_opts *o, FILE *out);
+int nst_demo_flow_control(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

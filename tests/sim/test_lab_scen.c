@@ -1,5 +1,6 @@
-/* The lab's CDN, multiplexed-ports and HTTP/2 head-of-line scenarios
- * (src/lab/lab_cdn_app.c, lab_ports_app.c, lab_h2hol_app.c) run whole on
+/* The lab's CDN, multiplexed-ports, HTTP/2 head-of-line, error-checked and
+ * flow-control scenarios (src/lab/lab_cdn_app.c, lab_ports_app.c,
+ * lab_h2hol_app.c, lab_stream_app.c) run whole on
  * the simulator with the demo's seed: their own checks hold, and the
  * figures they print are the exact ones virtual time gives. */
 #include "test.h"
@@ -67,10 +68,35 @@ static void h2_head_of_line_scenario(void)
     free(again);
 }
 
+static void error_checked_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_error_checked, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  frames corrupted by the link:                11\n") != NULL);
+    CHECK(strstr(text, "  dropped by the TCP checksum:                 11\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
+static void flow_control_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_flow_control, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  largest window New York offered:      65536 bytes\n") != NULL);
+    CHECK(strstr(text, "  London's bytes beyond the window:         0\n") != NULL);
+    CHECK(strstr(text, "  the stream took 5.424 s") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
 int main(void)
 {
     RUN(cdn_edge_scenario);
     RUN(ports_multiplexed_scenario);
     RUN(h2_head_of_line_scenario);
+    RUN(error_checked_scenario);
+    RUN(flow_control_scenario);
     return nst_test_done();
 }

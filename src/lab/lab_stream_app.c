@@ -1,0 +1,238 @@
+/* Two of the article's words about TCP's byte stream, each its own small
+ * scenario on the New York - London path: London sends 1 MiB to New York.
+ *
+ *   error-checked  the transatlantic link flips one random bit in 1 % of
+ *                  the frames: IP's and TCP's checksums (RFC 791 3.1,
+ *                  RFC 9293 3.1) drop what they cover, TCP sends it again,
+ *                  and not one wrong byte reaches the application.
+ *   flow-control   New York's application reads nothing for 2 s, then
+ *                  16 KiB every 50 ms, into a 64 KiB receive buffer: the
+ *                  window New York advertises falls to zero, London stops
+ *                  and probes (RFC 9293 3.8.6.1), and never sends a byte
+ *                  beyond the window it was offered.
+ *
+ * Only the public socket API (libnstack); they sit among the app
+ * scenarios (registered in lab_tls.c's list) to keep the lab's core list
+ * as it is. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <nstack/lab.h>
+
+#include "lab/lab_internal.h"
+#include "wire/tcp.h"
+
+#define STREAM_PORT 80
+#define STREAM_BYTES (1u << 20)
+#define SMALL_RCVBUF 65536
+#define READ_PAUSE NST_SEC(2)
+#define READ_EVERY NST_MSEC(50)
+#define READ_CHUNK 16384
+
+static uint8_t stream_byte(uint64_t i) { return (uint8_t)(i * 2654435761u >> 13); }
+
+struct stream_run {
+    struct nst_lab_path *p;
+    int sfd, cfd;
+    uint64_t sent, received, mismatches;
+    int eof;
+    nst_time_t paused_until;  /* New York reads nothing before this */
+    nst_time_t next_read;     /* and then READ_CHUNK per READ_EVERY (0: all it can) */
+    int paced;
+};
+
+static void stream_send(struct stream_run *r)
+{
+    uint8_t buf[16384];
+    while (r->sfd >= 0 && r->sent < STREAM_BYTES) {
+        size_t n = STREAM_BYTES - r->sent < sizeof buf ? (size_t)(STREAM_BYTES - r->sent) : sizeof buf;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = stream_byte(r->sent + i);
+        ssize_t w = nst_send(r->p->london, r->sfd, buf, n, 0);
+        if (w <= 0)
+            return;
+        r->sent += (uint64_t)w;
+    }
+    if (r->sfd >= 0) {
+        nst_close(r->p->london, r->sfd); /* the FIN follows the data */
+        r->sfd = -1;
+    }
+}
+
+static void stream_receive(struct stream_run *r, nst_time_t now)
+{
+    if (r->paced && now < r->paused_until)
+        return;
+    uint8_t buf[READ_CHUNK];
+    size_t budget = r->paced ? READ_CHUNK : SIZE_MAX;
+    if (r->paced && now < r->next_read)
+        return;
+    ssize_t n = 1;
+    while (budget && (n = nst_recv(r->p->ny, r->cfd, buf, budget < sizeof buf ? budget : sizeof buf, 0)) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            r->mismatches += buf[i] != stream_byte(r->received + (uint64_t)i);
+        r->received += (uint64_t)n;
+        if (r->paced)
+            budget -= (size_t)n;
+    }
+    if (n == 0)
+        r->eof = 1;
+    if (r->paced)
+        r->next_read = now + READ_EVERY;
+}
+
+static int stream_ready(void *arg)
+{
+    struct stream_run *r = arg;
+    int sev = r->sfd >= 0 ? nst_socket_events(r->p->london, r->sfd) : 0;
+    int cev = nst_socket_events(r->p->ny, r->cfd);
+    return (sev & NST_EV_OUT) || (!r->paced && (cev & (NST_EV_IN | NST_EV_HUP | NST_EV_ERR)));
+}
+
+/* London sends STREAM_BYTES to New York, which reads as r->paced says.
+ * 0 when the whole stream and its end arrived within 10 minutes. */
+static int stream_run(struct stream_run *r, int rcvbuf)
+{
+    struct nst_lab_path *p = r->p;
+    int lfd = nst_lab_listen(p->london, STREAM_PORT, 4);
+    r->cfd = nst_socket(p->ny, NST_SOCK_STREAM);
+    r->sfd = -1;
+    if (rcvbuf)
+        nst_setsockopt(p->ny, r->cfd, NST_SOL_SOCKET, NST_SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    struct nst_sockaddr to = {NST_LAB_LONDON_ADDR, STREAM_PORT};
+    if (lfd < 0 || r->cfd < 0 || nst_connect(p->ny, r->cfd, &to) != -EINPROGRESS ||
+        !nst_world_run_until_events(p->world, p->london, lfd, NST_EV_IN, nst_world_now(p->world) + NST_SEC(10)))
+        return -1;
+    r->sfd = nst_accept(p->london, lfd, NULL);
+    nst_time_t start = nst_world_now(p->world), deadline = start + NST_SEC(600);
+    r->paused_until = start + READ_PAUSE;
+    while (!r->eof && nst_world_now(p->world) < deadline) {
+        nst_time_t step = r->paced ? nst_world_now(p->world) + NST_MSEC(10) : deadline;
+        nst_world_run_until_cond(p->world, stream_ready, r, step);
+        stream_send(r);
+        stream_receive(r, nst_world_now(p->world));
+    }
+    nst_close(p->ny, r->cfd);
+    return r->eof ? 0 : -1;
+}
+
+/* ---- error-checked ---------------------------------------------------------- */
+
+int nst_demo_error_checked(const struct nst_demo_opts *o, FILE *out)
+{
+    struct nst_lab_path p;
+    struct nst_lab_path_opts po;
+    nst_lab_path_opts_default(&po);
+    po.seed = o->seed;
+    po.corrupt = 0.01;
+    if (nst_lab_path_build(&p, &po) < 0)
+        return 1;
+    nst_lab_capture(o, p.links[2], "error-checked.pcap", out);
+    nst_lab_warm_up_arp(&p);
+    struct stream_run r = {.p = &p};
+    int ok = stream_run(&r, 0) == 0;
+    const struct nst_sim_link_stats *ab = nst_sim_link_stats(p.links[2], 0), *ba = nst_sim_link_stats(p.links[2], 1);
+    const struct nst_stats *ny = nst_stack_stats(p.ny), *ld = nst_stack_stats(p.london);
+    const struct nst_stats *r2 = nst_stack_stats(p.routers[1]), *r3 = nst_stack_stats(p.routers[2]);
+    uint64_t corrupted = ab->corrupted + ba->corrupted;
+    uint64_t ip_bad = ny->ip_drop_bad_checksum + ld->ip_drop_bad_checksum + r2->ip_drop_bad_checksum +
+                      r3->ip_drop_bad_checksum;
+    uint64_t tcp_bad = ny->tcp_rx_bad_checksum + ld->tcp_rx_bad_checksum;
+    fprintf(out, "\nLondon sends %u bytes to New York; the transatlantic link flips one random bit\n"
+                 "in 1 %% of the frames, both ways.\n\n", STREAM_BYTES);
+    fprintf(out, "  frames corrupted by the link:            %6llu\n", (unsigned long long)corrupted);
+    fprintf(out, "  dropped by the IPv4 header checksum:     %6llu\n", (unsigned long long)ip_bad);
+    fprintf(out, "  dropped by the TCP checksum:             %6llu\n", (unsigned long long)tcp_bad);
+    fprintf(out, "  London's TCP retransmitted:              %6llu segments\n",
+            (unsigned long long)ld->tcp_retransmits);
+    fprintf(out, "  (a flipped bit in the Ethernet header is no checksum's business: a wrong\n"
+                 "  destination address or type drops the frame, a wrong source is harmless)\n\n");
+    ok &= nst_lab_check(out, r.received == STREAM_BYTES && r.mismatches == 0 && r.eof,
+                        "every byte arrived intact, in order: no corrupted byte reached New York's application");
+    ok &= nst_lab_check(out, corrupted > 0 && tcp_bad > 0 && ip_bad + tcp_bad <= corrupted,
+                        "the checksums caught corrupted frames, and only those");
+    ok &= nst_lab_check(out, ld->tcp_retransmits > 0, "TCP sent again what the checksums dropped");
+    nst_lab_path_free(&p);
+    return ok ? 0 : 1;
+}
+
+/* ---- flow-control ----------------------------------------------------------- */
+
+/* London's data against the window New York last offered, on New York's
+ * own link (what New York sends, what reaches it). */
+struct window_watch {
+    int ny_wscale;           /* New York's window scale (from its SYN) */
+    uint32_t right_edge;     /* ack + window New York last advertised */
+    int have_edge;
+    uint64_t zero_windows;   /* New York's segments advertising 0 */
+    uint64_t beyond;         /* London's bytes past the offered edge */
+    uint32_t max_window;
+};
+
+static void watch_window(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f,
+                         size_t len)
+{
+    (void)now;
+    struct window_watch *w = arg;
+    struct nst_tcp_repr t;
+    uint32_t payload;
+    if (!nst_lab_frame_tcp(f, len, &t, &payload))
+        return;
+    if (ev == NST_SIM_OFFERED && dir == 0 && t.dst_port == STREAM_PORT) { /* New York's side */
+        if (t.flags & NST_TCP_SYN) {
+            w->ny_wscale = t.opts.has_wscale ? t.opts.wscale : 0;
+            return;
+        }
+        /* RFC 7323 2.2: the window of a segment without SYN is scaled. */
+        uint32_t win = (uint32_t)t.window << w->ny_wscale;
+        w->zero_windows += win == 0;
+        if (win > w->max_window)
+            w->max_window = win;
+        w->right_edge = t.ack + win;
+        w->have_edge = 1;
+    } else if (ev == NST_SIM_DELIVERED && dir == 1 && t.src_port == STREAM_PORT && payload && w->have_edge) {
+        /* London may probe a zero window with one byte (RFC 9293 3.8.6.1). */
+        int32_t past = (int32_t)(t.seq + payload - w->right_edge);
+        if (past > 1 || (past == 1 && payload > 1))
+            w->beyond += (uint64_t)past;
+    }
+}
+
+int nst_demo_flow_control(const struct nst_demo_opts *o, FILE *out)
+{
+    struct nst_lab_path p;
+    if (nst_demo_build_path(o, &p, NULL, 0, "flow-control.pcap", out) < 0)
+        return 1;
+    nst_lab_warm_up_arp(&p);
+    struct window_watch w = {0};
+    nst_sim_link_observe(p.links[0], watch_window, &w);
+    struct stream_run r = {.p = &p, .paced = 1};
+    nst_time_t t0 = nst_world_now(p.world);
+    int ok = stream_run(&r, SMALL_RCVBUF) == 0;
+    nst_time_t took = nst_world_now(p.world) - t0;
+    const struct nst_stats *ld = nst_stack_stats(p.london);
+    /* The reader's pace: 16 KiB per 50 ms after the pause. */
+    nst_time_t reading = (nst_time_t)(STREAM_BYTES / READ_CHUNK) * READ_EVERY;
+    fprintf(out, "\nLondon sends %u bytes to New York, whose application reads nothing for 2 s, then\n"
+                 "16 KiB every 50 ms (320 KiB/s), into a %d KiB receive buffer.\n\n",
+            STREAM_BYTES, SMALL_RCVBUF / 1024);
+    fprintf(out, "  largest window New York offered:     %6u bytes\n", w.max_window);
+    fprintf(out, "  New York's segments offering 0:      %6llu\n", (unsigned long long)w.zero_windows);
+    fprintf(out, "  London's zero-window probes:         %6llu\n", (unsigned long long)ld->tcp_persist_probes);
+    fprintf(out, "  London's bytes beyond the window:    %6llu\n", (unsigned long long)w.beyond);
+    fprintf(out, "  the stream took %.3f s: the 2 s pause + 1 MiB at the reader's pace (%.3f s)\n\n",
+            (double)took / 1e9, (double)(READ_PAUSE + reading) / 1e9);
+    ok &= nst_lab_check(out, r.received == STREAM_BYTES && r.mismatches == 0 && r.eof,
+                        "every byte arrived, in order, at the reader's pace");
+    ok &= nst_lab_check(out, w.max_window <= SMALL_RCVBUF && w.zero_windows > 0,
+                        "New York's window never exceeded its buffer, and closed to zero while it did not read");
+    ok &= nst_lab_check(out, ld->tcp_persist_probes > 0, "London probed the zero window instead of giving up");
+    ok &= nst_lab_check(out, w.beyond == 0, "London never sent a byte beyond the window it was offered");
+    ok &= nst_lab_check(out, took >= READ_PAUSE + reading - READ_EVERY && took < READ_PAUSE + reading + NST_SEC(1),
+                        "the slow reader, not the network, set the pace");
+    nst_lab_path_free(&p);
+    return ok ? 0 : 1;
+}
