@@ -185,6 +185,9 @@ int nst_demo_h2_head_of_line(const struct nst_demo_opts *o, FILE *out);
  * reader's 64 KiB buffer. */
 int nst_demo_error_checked(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_flow_control(const struct nst_demo_opts *o, FILE *out);
+/* "congestion-control" (src/lab/lab_stream_app.c): 8 MiB over 10 Mbit/s
+ * links with a 50-frame queue: cwnd backs off at the drops. */
+int nst_demo_congestion_control(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

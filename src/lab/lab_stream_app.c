@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <nstack/lab.h>
+#include <nstack/tcp_info.h>
 
 #include "lab/lab_internal.h"
 #include "wire/tcp.h"
@@ -31,24 +32,30 @@
 #define READ_PAUSE NST_SEC(2)
 #define READ_EVERY NST_MSEC(50)
 #define READ_CHUNK 16384
+#define TICK NST_MSEC(10)
 
 static uint8_t stream_byte(uint64_t i) { return (uint8_t)(i * 2654435761u >> 13); }
 
 struct stream_run {
     struct nst_lab_path *p;
     int sfd, cfd;
+    uint64_t bytes;           /* to send; 0: STREAM_BYTES */
     uint64_t sent, received, mismatches;
     int eof;
     nst_time_t paused_until;  /* New York reads nothing before this */
     nst_time_t next_read;     /* and then READ_CHUNK per READ_EVERY (0: all it can) */
+    nst_time_t next_tick;
     int paced;
+    /* Called every 10 ms of the transfer when set (the congestion scenario's samples). */
+    void (*tick)(struct stream_run *r, nst_time_t now);
+    void *arg;
 };
 
 static void stream_send(struct stream_run *r)
 {
     uint8_t buf[16384];
-    while (r->sfd >= 0 && r->sent < STREAM_BYTES) {
-        size_t n = STREAM_BYTES - r->sent < sizeof buf ? (size_t)(STREAM_BYTES - r->sent) : sizeof buf;
+    while (r->sfd >= 0 && r->sent < r->bytes) {
+        size_t n = r->bytes - r->sent < sizeof buf ? (size_t)(r->bytes - r->sent) : sizeof buf;
         for (size_t i = 0; i < n; i++)
             buf[i] = stream_byte(r->sent + i);
         ssize_t w = nst_send(r->p->london, r->sfd, buf, n, 0);
@@ -97,6 +104,8 @@ static int stream_ready(void *arg)
 static int stream_run(struct stream_run *r, int rcvbuf)
 {
     struct nst_lab_path *p = r->p;
+    if (!r->bytes)
+        r->bytes = STREAM_BYTES;
     int lfd = nst_lab_listen(p->london, STREAM_PORT, 4);
     r->cfd = nst_socket(p->ny, NST_SOCK_STREAM);
     r->sfd = -1;
@@ -109,11 +118,18 @@ static int stream_run(struct stream_run *r, int rcvbuf)
     r->sfd = nst_accept(p->london, lfd, NULL);
     nst_time_t start = nst_world_now(p->world), deadline = start + NST_SEC(600);
     r->paused_until = start + READ_PAUSE;
+    r->next_tick = start;
     while (!r->eof && nst_world_now(p->world) < deadline) {
-        nst_time_t step = r->paced ? nst_world_now(p->world) + NST_MSEC(10) : deadline;
+        nst_time_t step = r->paced || r->tick ? nst_world_now(p->world) + NST_MSEC(10) : deadline;
+        if (r->tick && step > r->next_tick)
+            step = r->next_tick;
         nst_world_run_until_cond(p->world, stream_ready, r, step);
         stream_send(r);
         stream_receive(r, nst_world_now(p->world));
+        if (r->tick && nst_world_now(p->world) >= r->next_tick) {
+            r->tick(r, nst_world_now(p->world) - start);
+            r->next_tick += TICK;
+        }
     }
     nst_close(p->ny, r->cfd);
     return r->eof ? 0 : -1;
@@ -233,6 +249,114 @@ int nst_demo_flow_control(const struct nst_demo_opts *o, FILE *out)
     ok &= nst_lab_check(out, w.beyond == 0, "London never sent a byte beyond the window it was offered");
     ok &= nst_lab_check(out, took >= READ_PAUSE + reading - READ_EVERY && took < READ_PAUSE + reading + NST_SEC(1),
                         "the slow reader, not the network, set the pace");
+    nst_lab_path_free(&p);
+    return ok ? 0 : 1;
+}
+
+/* ---- congestion-control ----------------------------------------------------- */
+
+#define CC_BYTES (8u << 20)
+#define CC_RATE 10000000ull /* bit/s, every link: London's own is the bottleneck */
+#define CC_QUEUE 50         /* frames London's link holds: about half the path's 100 KB in flight */
+#define CC_SAMPLES 4096
+
+struct cc_samples {
+    int n;
+    nst_time_t t[CC_SAMPLES];
+    uint32_t cwnd[CC_SAMPLES];
+    uint64_t drops[CC_SAMPLES]; /* queue drops at London's link so far */
+    uint64_t frames[CC_SAMPLES]; /* frames London offered its link so far */
+    uint64_t received[CC_SAMPLES]; /* bytes New York's application read so far */
+    const struct nst_sim_link_stats *out; /* London's link, London to r3 */
+};
+
+static void cc_tick(struct stream_run *r, nst_time_t now)
+{
+    struct cc_samples *s = r->arg;
+    struct nst_tcp_info info[4];
+    int n = nst_tcp_list(r->p->london, info, 4);
+    uint32_t cwnd = 0;
+    for (int i = 0; i < n && i < 4; i++)
+        if (info[i].local.port == STREAM_PORT && info[i].state != NST_TCPS_LISTEN)
+            cwnd = info[i].cwnd;
+    if (s->n < CC_SAMPLES) {
+        s->t[s->n] = now;
+        s->cwnd[s->n] = cwnd;
+        s->drops[s->n] = s->out->queue_drops;
+        s->frames[s->n] = s->out->offered;
+        s->received[s->n] = r->received;
+        s->n++;
+    }
+}
+
+int nst_demo_congestion_control(const struct nst_demo_opts *o, FILE *out)
+{
+    struct nst_lab_path p;
+    struct nst_lab_path_opts po;
+    nst_lab_path_opts_default(&po);
+    po.seed = o->seed;
+    po.bandwidth_bps = CC_RATE;
+    po.queue_limit = CC_QUEUE;
+    if (nst_lab_path_build(&p, &po) < 0)
+        return 1;
+    nst_lab_capture(o, p.links[3], "congestion-control.pcap", out);
+    nst_lab_warm_up_arp(&p);
+    struct cc_samples *s = calloc(1, sizeof(*s));
+    if (!s) {
+        nst_lab_path_free(&p);
+        return 1;
+    }
+    s->out = nst_sim_link_stats(p.links[3], 1);
+    struct stream_run r = {.p = &p, .tick = cc_tick, .arg = s, .bytes = CC_BYTES};
+    nst_time_t t0 = nst_world_now(p.world);
+    int ok = stream_run(&r, 0) == 0;
+    nst_time_t took = nst_world_now(p.world) - t0;
+    /* The first loss episode: cwnd at its top before the first queue drop,
+     * and its lowest in the second after. */
+    int first = -1;
+    for (int i = 0; i < s->n && first < 0; i++)
+        if (s->drops[i])
+            first = i;
+    uint32_t top = 0, after = UINT32_MAX;
+    for (int i = 0; first >= 0 && i < s->n && s->t[i] < s->t[first] + NST_SEC(1); i++) {
+        if (i < first && s->cwnd[i] > top)
+            top = s->cwnd[i];
+        if (i > first && s->cwnd[i] < after)
+            after = s->cwnd[i];
+    }
+    uint64_t frames = s->out->offered, drops = s->out->queue_drops;
+    /* Steady state: from 2 s after the first drop (slow start's overshoot
+     * repaired) to the last sample. */
+    int from = -1;
+    for (int i = 0; first >= 0 && i < s->n && from < 0; i++)
+        if (s->t[i] >= s->t[first] + NST_SEC(2))
+            from = i;
+    int last = s->n - 1;
+    uint64_t st_frames = from >= 0 ? s->frames[last] - s->frames[from] : 0;
+    uint64_t st_drops = from >= 0 ? s->drops[last] - s->drops[from] : 0;
+    double st_secs = from >= 0 ? (double)(s->t[last] - s->t[from]) / 1e9 : 0;
+    double st_rate = st_secs > 0 ? (double)(s->received[last] - s->received[from]) * 8 / st_secs : 0;
+    fprintf(out, "\nLondon sends %u MiB to New York over 10 Mbit/s links (80 ms: 100 KB in flight fill\n"
+                 "the path); London's link queues at most %d frames and drops the rest.\n\n",
+            CC_BYTES >> 20, CC_QUEUE);
+    if (first >= 0)
+        fprintf(out, "  slow start doubles cwnd each round trip until the queue overflows: first drop at\n"
+                 "  %.2f s with cwnd %u bytes; within a second cwnd is down to %u bytes\n",
+                (double)s->t[first] / 1e9, top, after == UINT32_MAX ? 0 : after);
+    fprintf(out, "  whole transfer: %llu of %llu frames dropped by the full queue, %.3f s, %.2f Mbit/s\n",
+            (unsigned long long)drops, (unsigned long long)frames, (double)took / 1e9,
+            (double)r.received * 8 / ((double)took / 1e9) / 1e6);
+    fprintf(out, "  steady state (from 2 s after the first drop): %llu of %llu frames dropped (%.2f %%),\n"
+                 "  %.2f Mbit/s of goodput on the 10 Mbit/s link\n\n",
+            (unsigned long long)st_drops, (unsigned long long)st_frames,
+            st_frames ? 100.0 * (double)st_drops / (double)st_frames : 0, st_rate / 1e6);
+    ok &= nst_lab_check(out, r.received == CC_BYTES && r.mismatches == 0 && r.eof, "every byte arrived, in order");
+    ok &= nst_lab_check(out, first >= 0 && after <= top / 10 * 8,
+                        "at the first drop London's cwnd fell by at least a fifth");
+    ok &= nst_lab_check(out, from >= 0 && st_frames > 1000 && st_drops * 100 <= st_frames,
+                        "then the queue overflowed for at most 1 % of the frames: TCP backs off, it does not flood");
+    ok &= nst_lab_check(out, st_rate >= 0.9 * (double)CC_RATE, "and still uses 90 % of the link or more");
+    free(s);
     nst_lab_path_free(&p);
     return ok ? 0 : 1;
 }

@@ -525,6 +525,8 @@ const struct nst_demo_scenario nst_demo_app_scenarios[] = {
      nst_demo_error_checked},
     {"flow-control", "a slow reader's window falls to zero: the sender waits and probes, never past the window",
      nst_demo_flow_control},
+    {"congestion-control", "a 10 Mbit/s link with a short queue: TCP fills it, backs off at each drop, never floods it",
+     nst_demo_congestion_control},
     {"tls", "HTTPS: TLS 1.3 costs 2 round trips, TLS 1.2 3, resumption 2, 0-RTT 1 (80 ms each)", nst_demo_tls},
     {"keep-alive", "10 requests New York -> London: keep-alive saves 9 handshakes (720 ms; 1.44 s with TLS 1.3)",
      nst_demo_keepalive},

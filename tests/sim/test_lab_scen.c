@@ -1,5 +1,5 @@
-/* The lab's CDN, multiplexed-ports, HTTP/2 head-of-line, error-checked and
- * flow-control scenarios (src/lab/lab_cdn_app.c, lab_ports_app.c,
+/* The lab's CDN, multiplexed-ports, HTTP/2 head-of-line, error-checked,
+ * flow-control and congestion-control scenarios (src/lab/lab_cdn_app.c, lab_ports_app.c,
  * lab_h2hol_app.c, lab_stream_app.c) run whole on
  * the simulator with the demo's seed: their own checks hold, and the
  * figures they print are the exact ones virtual time gives. */
@@ -91,6 +91,18 @@ static void flow_control_scenario(void)
     free(text);
 }
 
+static void congestion_control_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_congestion_control, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  0.63 s with cwnd 173760 bytes") != NULL);
+    CHECK(strstr(text, "  steady state (from 2 s after the first drop): 2 of 4540 frames dropped (0.04 %),\n") != NULL);
+    CHECK(strstr(text, "  9.54 Mbit/s of goodput on the 10 Mbit/s link\n") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
 int main(void)
 {
     RUN(cdn_edge_scenario);
@@ -98,5 +110,6 @@ int main(void)
     RUN(h2_head_of_line_scenario);
     RUN(error_checked_scenario);
     RUN(flow_control_scenario);
+    RUN(congestion_control_scenario);
     return nst_test_done();
 }
