@@ -188,6 +188,9 @@ int nst_demo_flow_control(const struct nst_demo_opts *o, FILE *out);
 /* "congestion-control" (src/lab/lab_stream_app.c): 8 MiB over 10 Mbit/s
  * links with a 50-frame queue: cwnd backs off at the drops. */
 int nst_demo_congestion_control(const struct nst_demo_opts *o, FILE *out);
+/* "demultiplexing" (src/lab/lab_stream_app.c): connections to London:80
+ * (two), :443 and a closed port, each delivered by its 4-tuple. */
+int nst_demo_demultiplexing(const struct nst_demo_opts *o, FILE *out);
 
 NST_API_END
 

@@ -360,3 +360,89 @@ int nst_demo_congestion_control(const struct nst_demo_opts *o, FILE *out)
     nst_lab_path_free(&p);
     return ok ? 0 : 1;
 }
+
+/* ---- demultiplexing ---------------------------------------------------------- */
+
+#define DEMUX_HTTPS 443
+#define DEMUX_CLOSED 5432 /* PostgreSQL's port: nobody listens there in London */
+
+/* A non-blocking connect from New York to London:port: the descriptor, or -1. */
+static int demux_connect(struct nst_lab_path *p, uint16_t port)
+{
+    int fd = nst_socket(p->ny, NST_SOCK_STREAM);
+    struct nst_sockaddr to = {NST_LAB_LONDON_ADDR, port};
+    if (fd < 0 || nst_connect(p->ny, fd, &to) != -EINPROGRESS)
+        return -1;
+    return fd;
+}
+
+int nst_demo_demultiplexing(const struct nst_demo_opts *o, FILE *out)
+{
+    struct nst_lab_path p;
+    if (nst_demo_build_path(o, &p, NULL, 1, "demultiplexing.pcap", out) < 0)
+        return 1;
+    nst_lab_warm_up_arp(&p);
+    int web = nst_lab_listen(p.london, STREAM_PORT, 8), tls = nst_lab_listen(p.london, DEMUX_HTTPS, 8);
+    /* Two connections to port 80 (two source ports), one to 443, one to a closed port. */
+    static const char *const msgs[3] = {"first to 80", "second to 80", "only to 443"};
+    static const uint16_t ports[3] = {STREAM_PORT, STREAM_PORT, DEMUX_HTTPS};
+    int fds[3], closed = demux_connect(&p, DEMUX_CLOSED);
+    for (int i = 0; i < 3; i++)
+        fds[i] = demux_connect(&p, ports[i]);
+    nst_time_t t0 = nst_world_now(p.world);
+    nst_world_run_until_events(p.world, p.ny, closed, NST_EV_ERR, t0 + NST_SEC(1));
+    nst_time_t refused = nst_world_now(p.world) - t0;
+    nst_world_run_for(p.world, NST_MSEC(100));
+    for (int i = 0; i < 3; i++)
+        nst_send(p.ny, fds[i], msgs[i], strlen(msgs[i]), 0);
+    nst_world_run_for(p.world, NST_MSEC(100));
+    int err = 0;
+    size_t elen = sizeof err;
+    nst_getsockopt(p.ny, closed, NST_SOL_SOCKET, NST_SO_ERROR, &err, &elen);
+    fprintf(out, "\nNew York opens two connections to London:80, one to London:443, one to London:%d\n"
+                 "(nobody listens there), and sends a line on each open one.\n\n", DEMUX_CLOSED);
+    int ok = web >= 0 && tls >= 0;
+    int got80 = 0, got443 = 0, right = 1;
+    uint16_t src_ports[3] = {0};
+    for (int l = 0; l < 2; l++) {
+        int lfd = l ? tls : web, c;
+        struct nst_sockaddr peer;
+        while ((c = nst_accept(p.london, lfd, &peer)) >= 0) {
+            char buf[64] = {0};
+            ssize_t n = nst_recv(p.london, c, buf, sizeof buf - 1, 0);
+            /* The line this connection carries must be the one New York sent from that source port. */
+            int which = -1;
+            for (int i = 0; i < 3; i++)
+                if (n > 0 && strcmp(buf, msgs[i]) == 0)
+                    which = i;
+            struct nst_sockaddr me;
+            nst_getsockname(p.london, c, &me);
+            fprintf(out, "  London:%-4u accepted 10.0.1.2:%u, read \"%s\"\n", me.port, peer.port, buf);
+            right &= peer.addr == NST_LAB_NY_ADDR && which >= 0 && ports[which] == me.port && me.port == (l ? DEMUX_HTTPS : STREAM_PORT);
+            if (which >= 0) {
+                struct nst_sockaddr mine;
+                nst_getsockname(p.ny, fds[which], &mine);
+                right &= mine.port == peer.port;
+                src_ports[which] = peer.port;
+            }
+            got80 += !l;
+            got443 += l;
+            nst_close(p.london, c);
+        }
+    }
+    fprintf(out, "  New York's connect() to London:%d: %s after %.3f ms (London answered the SYN with RST)\n\n",
+            DEMUX_CLOSED, err == ECONNREFUSED ? "ECONNREFUSED" : "no error", (double)refused / 1e6);
+    ok &= nst_lab_check(out, got80 == 2 && got443 == 1 && right,
+                        "each listener got only its port's connections, each line on the socket of its 4-tuple");
+    ok &= nst_lab_check(out, src_ports[0] && src_ports[1] && src_ports[0] != src_ports[1],
+                        "two connections to the same address and port: told apart by their source ports");
+    const struct nst_stats *ls = nst_stack_stats(p.london);
+    ok &= nst_lab_check(out, err == ECONNREFUSED && ls->tcp_rx_no_socket == 1 && ls->tcp_tx_resets == 1 &&
+                                 refused >= NST_MSEC(80) && refused < NST_MSEC(81),
+                        "a SYN for a port nobody listens on is answered by RST: ECONNREFUSED one round trip later");
+    for (int i = 0; i < 3; i++)
+        nst_close(p.ny, fds[i]);
+    nst_close(p.ny, closed);
+    nst_lab_path_free(&p);
+    return ok ? 0 : 1;
+}

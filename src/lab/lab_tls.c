@@ -521,6 +521,8 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
 }
 
 const struct nst_demo_scenario nst_demo_app_scenarios[] = {
+    {"demultiplexing", "a port picks the listener, the 4-tuple the connection; a closed port answers RST",
+     nst_demo_demultiplexing},
     {"error-checked", "1 % of frames get a flipped bit: the checksums drop them, TCP resends, no wrong byte arrives",
      nst_demo_error_checked},
     {"flow-control", "a slow reader's window falls to zero: the sender waits and probes, never past the window",

@@ -1,5 +1,5 @@
 /* The lab's CDN, multiplexed-ports, HTTP/2 head-of-line, error-checked,
- * flow-control and congestion-control scenarios (src/lab/lab_cdn_app.c, lab_ports_app.c,
+ * flow-control, congestion-control and demultiplexing scenarios (src/lab/lab_cdn_app.c, lab_ports_app.c,
  * lab_h2hol_app.c, lab_stream_app.c) run whole on
  * the simulator with the demo's seed: their own checks hold, and the
  * figures they print are the exact ones virtual time gives. */
@@ -103,6 +103,18 @@ static void congestion_control_scenario(void)
     free(text);
 }
 
+static void demultiplexing_scenario(void)
+{
+    int rc;
+    char *text = run(nst_demo_demultiplexing, &rc);
+    CHECK_EQ(rc, 0);
+    CHECK(strstr(text, "  London:80   accepted 10.0.1.2:") != NULL);
+    CHECK(strstr(text, "  London:443  accepted 10.0.1.2:") != NULL);
+    CHECK(strstr(text, "ECONNREFUSED after 80.004 ms") != NULL);
+    CHECK(strstr(text, "FAILED") == NULL);
+    free(text);
+}
+
 int main(void)
 {
     RUN(cdn_edge_scenario);
@@ -111,5 +123,6 @@ int main(void)
     RUN(error_checked_scenario);
     RUN(flow_control_scenario);
     RUN(congestion_control_scenario);
+    RUN(demultiplexing_scenario);
     return nst_test_done();
 }
