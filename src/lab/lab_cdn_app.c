@@ -36,6 +36,7 @@
 #include <nstack/lab.h>
 #include <nstack/tls.h>
 
+#include "lab/lab_app_internal.h"
 #include "lab/lab_internal.h"
 #include "wire/tcp.h"
 
@@ -248,21 +249,6 @@ static struct nst_http_server *https_server(struct nst_stack *st, struct nst_tls
 
 /* ---- a user's visits ------------------------------------------------------ */
 
-struct fetch {
-    int done, err;
-    struct nst_http_timing t;
-};
-
-static void fetch_done(void *arg, struct nst_http_call *c, int err)
-{
-    struct fetch *f = arg;
-    f->done = 1;
-    f->err = err;
-    f->t = *nst_http_call_timing(c);
-}
-
-static int fetch_over(void *arg) { return ((struct fetch *)arg)->done; }
-
 /* What one user saw: REQUESTS sequential GETs on one kept-alive connection. */
 struct visit {
     nst_time_t ttfb[REQUESTS];      /* from the packets */
@@ -279,12 +265,12 @@ static struct visit visit(struct cdn_world *c, struct nst_tls_ctx *cctx, nst_ip4
     struct nst_http_client *cl = nst_http_client_new(c->user, &cc);
     struct nst_http_client_request req = {.method = "GET", .scheme = "https", .addr = {to, HTTPS_PORT},
                                           .host = SITE, .target = "/"};
-    static const struct nst_http_call_cbs cbs = {NULL, NULL, fetch_done};
+    static const struct nst_http_call_cbs cbs = {NULL, NULL, nst_lab_call_done};
     for (int i = 0; i < REQUESTS; i++) {
-        struct fetch f = {0};
+        struct nst_lab_call f = {0};
         nst_time_t start = nst_world_now(c->w);
         if (!cl || nst_http_request_send(cl, &req, &cbs, &f, NULL) < 0 ||
-            !nst_world_run_until_cond(c->w, fetch_over, &f, start + NST_SEC(10)) || f.err) {
+            !nst_world_run_until_cond(c->w, nst_lab_call_over, &f, start + NST_SEC(10)) || f.err) {
             v.failed = 1;
             break;
         }

@@ -16,6 +16,7 @@
 #include <nstack/lab.h>
 #include <nstack/tls.h>
 
+#include "lab/lab_app_internal.h"
 #include "lab/lab_internal.h"
 
 #define KA_REQUESTS 10
@@ -59,36 +60,21 @@ static struct nst_http_server *server_on(struct nst_stack *st, uint16_t port, st
     return sv;
 }
 
-struct call_result {
-    int done, err;
-    struct nst_http_timing t;
-};
-
-static void on_done(void *arg, struct nst_http_call *c, int err)
-{
-    struct call_result *r = arg;
-    r->done = 1;
-    r->err = err;
-    r->t = *nst_http_call_timing(c);
-}
-
-static int call_done(void *arg) { return ((struct call_result *)arg)->done; }
-
 /* One request, run to its end. */
-static struct call_result fetch(struct nst_lab_path *p, struct nst_http_client *cl, int tls, const char *target,
+static struct nst_lab_call fetch(struct nst_lab_path *p, struct nst_http_client *cl, int tls, const char *target,
                                 int close)
 {
-    struct call_result r = {0};
+    struct nst_lab_call r = {0};
     struct nst_http_client_request req = {.method = "GET", .scheme = tls ? "https" : "http",
                                           .addr = {NST_LAB_LONDON_ADDR, tls ? HTTPS_PORT : HTTP_PORT},
                                           .host = "london.lab", .target = target, .close = close};
-    static const struct nst_http_call_cbs cbs = {NULL, NULL, on_done};
+    static const struct nst_http_call_cbs cbs = {NULL, NULL, nst_lab_call_done};
     if (nst_http_request_send(cl, &req, &cbs, &r, NULL) < 0) {
         r.done = 1;
         r.err = -1;
         return r;
     }
-    nst_world_run_until_cond(p->world, call_done, &r, nst_world_now(p->world) + NST_SEC(120));
+    nst_world_run_until_cond(p->world, nst_lab_call_over, &r, nst_world_now(p->world) + NST_SEC(120));
     return r;
 }
 
@@ -112,7 +98,7 @@ static struct ka_run ka_series(struct nst_lab_path *p, struct nst_tls_ctx *cctx,
         return k;
     }
     for (int i = 0; i < KA_REQUESTS; i++) {
-        struct call_result r = fetch(p, cl, cctx != NULL, "/", !keepalive);
+        struct nst_lab_call r = fetch(p, cl, cctx != NULL, "/", !keepalive);
         k.failed |= r.err != 0;
         k.total += r.t.total;
     }
@@ -214,7 +200,7 @@ int nst_demo_timeouts(const struct nst_demo_opts *o, FILE *out)
     cc.read_timeout = NST_SEC(3);
     struct nst_http_client *cl = nst_http_client_new(p.ny, &cc);
     int ok = sv && cl;
-    struct call_result hung = {0}, stalled = {0};
+    struct nst_lab_call hung = {0}, stalled = {0};
     if (ok) {
         hung = fetch(&p, cl, 0, "/hang", 0);
         stalled = fetch(&p, cl, 0, "/stall", 0);

@@ -5,26 +5,14 @@
 
 #include <nstack/lab.h>
 
-#include <stdlib.h>
+#include "support/lab_util.h"
 
-static char *run(int (*fn)(const struct nst_demo_opts *, FILE *), int *rc)
-{
-    struct nst_demo_opts o;
-    nst_demo_opts_default(&o);
-    o.out_dir = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    *rc = fn(&o, out);
-    fclose(out);
-    fputs(text, stderr);
-    return text;
-}
+#include <stdlib.h>
 
 static void keepalive_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_keepalive, &rc);
+    char *text = lab_run_scenario(nst_demo_keepalive, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  HTTP, no keep-alive                  10     1600.155 ms\n") != NULL);
     CHECK(strstr(text, "  HTTP, keep-alive                      1      880.086 ms\n") != NULL);
@@ -32,7 +20,7 @@ static void keepalive_scenario(void)
     CHECK(strstr(text, "  HTTPS (TLS 1.3), keep-alive           1      960.167 ms\n") != NULL);
     CHECK(strstr(text, "FAILED") == NULL);
     int rc2;
-    char *again = run(nst_demo_keepalive, &rc2);
+    char *again = lab_run_scenario(nst_demo_keepalive, &rc2);
     CHECK(strcmp(text, again) == 0);
     free(text);
     free(again);
@@ -41,7 +29,7 @@ static void keepalive_scenario(void)
 static void timeouts_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_timeouts, &rc);
+    char *text = lab_run_scenario(nst_demo_timeouts, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "connected after 80.005 ms, then response timeout (no response byte) after 2080.005 ms\n") != NULL);
     CHECK(strstr(text, "first byte after 160.029 ms, then read timeout (response stalled) after 3160.029 ms\n") != NULL);
@@ -52,7 +40,7 @@ static void timeouts_scenario(void)
 static void h2_multiplex_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_h2_multiplex, &rc);
+    char *text = lab_run_scenario(nst_demo_h2_multiplex, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  HTTP/1.1, one connection                    1      1    8080.809 ms\n") != NULL);
     CHECK(strstr(text, "  HTTP/1.1, 6 connections                     6      6    1440.147 ms\n") != NULL);
@@ -60,7 +48,7 @@ static void h2_multiplex_scenario(void)
     CHECK(strstr(text, "  HTTP/2, one connection                      1      1     160.126 ms\n") != NULL);
     CHECK(strstr(text, "FAILED") == NULL);
     int rc2;
-    char *again = run(nst_demo_h2_multiplex, &rc2);
+    char *again = lab_run_scenario(nst_demo_h2_multiplex, &rc2);
     CHECK(strcmp(text, again) == 0);
     free(text);
     free(again);

@@ -1,32 +1,21 @@
 /* The lab's CDN, multiplexed-ports, HTTP/2 head-of-line, error-checked,
- * flow-control, congestion-control and demultiplexing scenarios (src/lab/lab_cdn_app.c, lab_ports_app.c,
- * lab_h2hol_app.c, lab_stream_app.c) run whole on
- * the simulator with the demo's seed: their own checks hold, and the
- * figures they print are the exact ones virtual time gives. */
+ * flow-control, congestion-control and demultiplexing scenarios
+ * (src/lab/lab_cdn_app.c, lab_ports_app.c, lab_h2hol_app.c,
+ * lab_stream_app.c) run whole on the simulator with the demo's seed: their
+ * own checks hold, and the figures they print are the exact ones virtual
+ * time gives. */
 #include "test.h"
 
 #include <nstack/lab.h>
 
-#include <stdlib.h>
+#include "support/lab_util.h"
 
-static char *run(int (*fn)(const struct nst_demo_opts *, FILE *), int *rc)
-{
-    struct nst_demo_opts o;
-    nst_demo_opts_default(&o);
-    o.out_dir = NULL;
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    *rc = fn(&o, out);
-    fclose(out);
-    fputs(text, stderr);
-    return text;
-}
+#include <stdlib.h>
 
 static void cdn_edge_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_cdn_edge, &rc);
+    char *text = lab_run_scenario(nst_demo_cdn_edge, &rc);
     CHECK_EQ(rc, 0);
     /* Sums of round trips, to the microsecond printed (the checks compare nanoseconds). */
     CHECK(strstr(text, "  direct to New York                         240.000 ms      80.000 ms\n") != NULL);
@@ -40,7 +29,7 @@ static void cdn_edge_scenario(void)
 static void ports_multiplexed_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_ports_multiplexed, &rc);
+    char *text = lab_run_scenario(nst_demo_ports_multiplexed, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  16385 answered, 0 failed; connections opened: 1; streams: 16385, at most 100 at once\n") !=
           NULL);
@@ -53,7 +42,7 @@ static void ports_multiplexed_scenario(void)
 static void h2_head_of_line_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_h2_head_of_line, &rc);
+    char *text = lab_run_scenario(nst_demo_h2_head_of_line, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "(16 lost, both series, both ways)") != NULL);
     CHECK(strstr(text, "  HTTP/2, one connection       680.559 ms   721.013 ms    38/100     159.363 ms\n") != NULL);
@@ -62,7 +51,7 @@ static void h2_head_of_line_scenario(void)
     CHECK(strstr(text, "one repaired hole released 20 streams at once") != NULL);
     CHECK(strstr(text, "FAILED") == NULL);
     int rc2;
-    char *again = run(nst_demo_h2_head_of_line, &rc2);
+    char *again = lab_run_scenario(nst_demo_h2_head_of_line, &rc2);
     CHECK(strcmp(text, again) == 0);
     free(text);
     free(again);
@@ -71,7 +60,7 @@ static void h2_head_of_line_scenario(void)
 static void error_checked_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_error_checked, &rc);
+    char *text = lab_run_scenario(nst_demo_error_checked, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  frames corrupted by the link:                11\n") != NULL);
     CHECK(strstr(text, "  dropped by the TCP checksum:                 11\n") != NULL);
@@ -82,7 +71,7 @@ static void error_checked_scenario(void)
 static void flow_control_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_flow_control, &rc);
+    char *text = lab_run_scenario(nst_demo_flow_control, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  largest window New York offered:      65536 bytes\n") != NULL);
     CHECK(strstr(text, "  London's bytes beyond the window:         0\n") != NULL);
@@ -94,7 +83,7 @@ static void flow_control_scenario(void)
 static void congestion_control_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_congestion_control, &rc);
+    char *text = lab_run_scenario(nst_demo_congestion_control, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  0.63 s with cwnd 173760 bytes") != NULL);
     CHECK(strstr(text, "  steady state (from 2 s after the first drop): 2 of 4540 frames dropped (0.04 %),\n") != NULL);
@@ -106,7 +95,7 @@ static void congestion_control_scenario(void)
 static void demultiplexing_scenario(void)
 {
     int rc;
-    char *text = run(nst_demo_demultiplexing, &rc);
+    char *text = lab_run_scenario(nst_demo_demultiplexing, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "  London:80   accepted 10.0.1.2:") != NULL);
     CHECK(strstr(text, "  London:443  accepted 10.0.1.2:") != NULL);
