@@ -285,25 +285,6 @@ static struct visit visit(struct cdn_world *c, struct nst_tls_ctx *cctx, nst_ip4
 
 /* ---- the scenario ----------------------------------------------------------- */
 
-static int tls_contexts(struct nst_tls_test_pki *pki, struct nst_tls_ctx **sctx, struct nst_tls_ctx **cctx)
-{
-    if (nst_tls_make_test_pki(pki, SITE, 30))
-        return -1;
-    struct nst_tls_config sc, cc;
-    nst_tls_config_default(&sc, NST_TLS_SERVER);
-    sc.cert = pki->cert;
-    sc.key = pki->key;
-    sc.min_version = sc.max_version = NST_TLS1_3;
-    sc.tickets = 0; /* nothing but the answer follows the handshake */
-    nst_tls_config_default(&cc, NST_TLS_CLIENT);
-    cc.ca_cert = pki->ca_cert;
-    cc.min_version = NST_TLS1_3;
-    cc.session_cache_size = 0; /* every new connection a full handshake */
-    if (nst_tls_ctx_new(&sc, sctx, NULL) || nst_tls_ctx_new(&cc, cctx, NULL))
-        return -1;
-    return 0;
-}
-
 static double ms(nst_time_t t) { return (double)t / 1e6; }
 
 static void print_row(FILE *out, const char *name, const struct visit *v)
@@ -331,7 +312,9 @@ int nst_demo_cdn_edge(const struct nst_demo_opts *o, FILE *out)
     struct edge e = {0};
     struct nst_http_server *origin = NULL, *edge = NULL;
     struct seg_log *user_log = calloc(1, sizeof(*user_log)), *origin_log = calloc(1, sizeof(*origin_log));
-    int ok = user_log && origin_log && cdn_build(&c, o->seed) == 0 && tls_contexts(&pki, &sctx, &cctx) == 0;
+    /* No tickets: nothing but the answer follows a handshake. */
+    int ok = user_log && origin_log && cdn_build(&c, o->seed) == 0 &&
+             nst_lab_tls13_contexts(&pki, SITE, 0, &sctx, &cctx) == 0;
     if (ok) {
         nst_lab_capture(o, c.user_link, "cdn-edge-user.pcap", out);
         nst_lab_capture(o, c.origin_link, "cdn-edge-origin.pcap", out);

@@ -108,23 +108,6 @@ static struct ka_run ka_series(struct nst_lab_path *p, struct nst_tls_ctx *cctx,
     return k;
 }
 
-static int tls_contexts(struct nst_tls_test_pki *pki, struct nst_tls_ctx **sctx, struct nst_tls_ctx **cctx)
-{
-    if (nst_tls_make_test_pki(pki, "london.lab", 30))
-        return -1;
-    struct nst_tls_config sc, cc;
-    nst_tls_config_default(&sc, NST_TLS_SERVER);
-    sc.cert = pki->cert;
-    sc.key = pki->key;
-    sc.min_version = sc.max_version = NST_TLS1_3;
-    nst_tls_config_default(&cc, NST_TLS_CLIENT);
-    cc.ca_cert = pki->ca_cert;
-    cc.session_cache_size = 0; /* every connection a full handshake: what keep-alive saves */
-    if (nst_tls_ctx_new(&sc, sctx, NULL) || nst_tls_ctx_new(&cc, cctx, NULL))
-        return -1;
-    return 0;
-}
-
 static double ms(nst_time_t t) { return (double)t / 1e6; }
 
 int nst_demo_keepalive(const struct nst_demo_opts *o, FILE *out)
@@ -135,7 +118,8 @@ int nst_demo_keepalive(const struct nst_demo_opts *o, FILE *out)
     nst_lab_warm_up_arp(&p);
     struct nst_tls_test_pki pki = {0};
     struct nst_tls_ctx *sctx = NULL, *cctx = NULL;
-    int ok = tls_contexts(&pki, &sctx, &cctx) == 0;
+    /* Every connection a full handshake: what keep-alive saves. */
+    int ok = nst_lab_tls13_contexts(&pki, "london.lab", 1, &sctx, &cctx) == 0;
     struct nst_http_server *plain = server_on(p.london, HTTP_PORT, NULL);
     struct nst_http_server *secure = ok ? server_on(p.london, HTTPS_PORT, sctx) : NULL;
     ok &= plain && secure;
