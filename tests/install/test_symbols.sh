@@ -46,6 +46,9 @@ done
 # only: they use the lab's internal helpers, which libnstack.so does not
 # export (CMakeLists.txt, nstack_lab_app_objs).
 STATIC_ONLY="nst_demo_tls nst_demo_websocket nst_demo_keepalive nst_demo_timeouts nst_demo_h2_multiplex"
+# ... and the scenarios of src/lab/lab_cdn_app.c, lab_ports_app.c, lab_h2hol_app.c, lab_stream_app.c.
+STATIC_ONLY="$STATIC_ONLY nst_demo_cdn_edge nst_demo_ports_multiplexed nst_demo_h2_head_of_line"
+STATIC_ONLY="$STATIC_ONLY nst_demo_error_checked nst_demo_flow_control nst_demo_congestion_control nst_demo_demultiplexing"
 missing=$(sort -u /tmp/nst_sym_lib.$$ /tmp/nst_sym_app.$$ | comm -13 - /tmp/nst_sym_decl.$$)
 for s in $missing; do
   case " $STATIC_ONLY " in *" $s "*) continue ;; esac
