@@ -353,6 +353,20 @@ int nst_demo_cdn_edge(const struct nst_demo_opts *o, FILE *out)
                  "  edge, repeat:    5 ms to the edge + 80 ms to the origin             =  85 ms\n"
                  "  (a cache at the edge would answer a repeat in 5 ms: the origin round trip\n"
                  "  is what remains, and the edge saves the handshakes' 2 x 80 ms)\n\n");
+    static const char *const names[3] = {"direct", "through a cold edge", "through a warm edge"};
+    static const char *const first_exp[3] = {"3 x 80 = 240 ms", "3 x 5 + 3 x 80 = 255 ms", "3 x 5 + 80 = 95 ms"};
+    static const char *const repeat_exp[3] = {"80 ms", "5 + 80 = 85 ms", "5 + 80 = 85 ms"};
+    const nst_time_t first_ns[3] = {3 * RTT_ORIGIN, 3 * RTT_EDGE + 3 * RTT_ORIGIN, 3 * RTT_EDGE + RTT_ORIGIN};
+    const nst_time_t repeat_ns[3] = {RTT_ORIGIN, RTT_EDGE + RTT_ORIGIN, RTT_EDGE + RTT_ORIGIN};
+    const struct visit *visits[3] = {&direct, &cold, &warm};
+    for (int i = 0; i < 3; i++) {
+        char name[96];
+        snprintf(name, sizeof name, "TTFB %s, first request", names[i]);
+        nst_lab_figure(o, name, first_exp[i], visits[i]->ttfb[0] == first_ns[i], "ms", "%.3f", ms(visits[i]->ttfb[0]));
+        snprintf(name, sizeof name, "TTFB %s, repeated request", names[i]);
+        nst_lab_figure(o, name, repeat_exp[i], visits[i]->ttfb[1] == repeat_ns[i], "ms", "%.3f",
+                       ms(visits[i]->ttfb[1]));
+    }
     const struct nst_http_client_stats *es = e.up ? nst_http_client_stats(e.up) : NULL;
     ok &= nst_lab_check(out, !direct.failed && !cold.failed && !warm.failed, "every request answered");
     ok &= nst_lab_check(out, visit_is(&direct, 3 * RTT_ORIGIN, RTT_ORIGIN),

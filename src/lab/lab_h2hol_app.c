@@ -320,6 +320,10 @@ int nst_demo_h2_head_of_line(const struct nst_demo_opts *o, FILE *out)
                  "  for the answer before it on its connection, but a loss there holds back only the\n"
                  "  one answer in flight on that connection. HTTP/3 runs over QUIC, which orders\n"
                  "  each stream on its own (RFC 9000 2.2): a loss delays only the stream it carried.\n\n");
+    nst_lab_figure(o, "HTTP/2 streams held back by another stream's lost segment", "", hw[1].held > 0, "", "%d",
+                   hw[1].held);
+    nst_lab_figure(o, "HTTP/2 streams released by one repaired hole", "several", hw[1].most_at_once > 1, "", "%d",
+                   hw[1].most_at_once);
     int answered = 1;
     for (int i = 0; i < 4; i++)
         answered &= runs[i].done == HOL_REQUESTS && runs[i].failed == 0;

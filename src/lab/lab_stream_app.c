@@ -166,6 +166,9 @@ int nst_demo_error_checked(const struct nst_demo_opts *o, FILE *out)
             (unsigned long long)ld->tcp_retransmits);
     fprintf(out, "  (a flipped bit in the Ethernet header is no checksum's business: a wrong\n"
                  "  destination address or type drops the frame, a wrong source is harmless)\n\n");
+    nst_lab_figure(o, "frames dropped by the TCP checksum", "", tcp_bad > 0, "", "%llu", (unsigned long long)tcp_bad);
+    nst_lab_figure(o, "wrong bytes delivered to the application", "0", r.mismatches == 0, "", "%llu",
+                   (unsigned long long)r.mismatches);
     ok &= nst_lab_check(out, r.received == STREAM_BYTES && r.mismatches == 0 && r.eof,
                         "every byte arrived intact, in order: no corrupted byte reached New York's application");
     ok &= nst_lab_check(out, corrupted > 0 && tcp_bad > 0 && ip_bad + tcp_bad <= corrupted,
@@ -241,6 +244,10 @@ int nst_demo_flow_control(const struct nst_demo_opts *o, FILE *out)
     fprintf(out, "  London's bytes beyond the window:    %6llu\n", (unsigned long long)w.beyond);
     fprintf(out, "  the stream took %.3f s: the 2 s pause + 1 MiB at the reader's pace (%.3f s)\n\n",
             (double)took / 1e9, (double)(READ_PAUSE + reading) / 1e9);
+    nst_lab_figure(o, "London's bytes beyond the offered window", "0", w.beyond == 0, "", "%llu",
+                   (unsigned long long)w.beyond);
+    nst_lab_figure(o, "London's zero-window probes", "", ld->tcp_persist_probes > 0, "", "%llu",
+                   (unsigned long long)ld->tcp_persist_probes);
     ok &= nst_lab_check(out, r.received == STREAM_BYTES && r.mismatches == 0 && r.eof,
                         "every byte arrived, in order, at the reader's pace");
     ok &= nst_lab_check(out, w.max_window <= SMALL_RCVBUF && w.zero_windows > 0,
@@ -350,6 +357,11 @@ int nst_demo_congestion_control(const struct nst_demo_opts *o, FILE *out)
                  "  %.2f Mbit/s of goodput on the 10 Mbit/s link\n\n",
             (unsigned long long)st_drops, (unsigned long long)st_frames,
             st_frames ? 100.0 * (double)st_drops / (double)st_frames : 0, st_rate / 1e6);
+    nst_lab_figure(o, "steady state: frames dropped by the full queue", "1 % at most",
+                   st_frames && st_drops * 100 <= st_frames, "%", "%.2f",
+                   st_frames ? 100.0 * (double)st_drops / (double)st_frames : 0);
+    nst_lab_figure(o, "steady state: goodput on the 10 Mbit/s link", "9 Mbit/s or more", st_rate >= 0.9 * (double)CC_RATE,
+                   "Mbit/s", "%.2f", st_rate / 1e6);
     ok &= nst_lab_check(out, r.received == CC_BYTES && r.mismatches == 0 && r.eof, "every byte arrived, in order");
     ok &= nst_lab_check(out, first >= 0 && after <= top / 10 * 8,
                         "at the first drop London's cwnd fell by at least a fifth");
@@ -437,6 +449,9 @@ int nst_demo_demultiplexing(const struct nst_demo_opts *o, FILE *out)
     ok &= nst_lab_check(out, src_ports[0] && src_ports[1] && src_ports[0] != src_ports[1],
                         "two connections to the same address and port: told apart by their source ports");
     const struct nst_stats *ls = nst_stack_stats(p.london);
+    nst_lab_figure(o, "connect() to a closed port refused after", "one round trip (80 ms)",
+                   err == ECONNREFUSED && refused >= NST_MSEC(80) && refused < NST_MSEC(81), "ms", "%.3f",
+                   (double)refused / 1e6);
     ok &= nst_lab_check(out, err == ECONNREFUSED && ls->tcp_rx_no_socket == 1 && ls->tcp_tx_resets == 1 &&
                                  refused >= NST_MSEC(80) && refused < NST_MSEC(81),
                         "a SYN for a port nobody listens on is answered by RST: ECONNREFUSED one round trip later");
