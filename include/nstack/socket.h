@@ -73,6 +73,10 @@ enum {
     NST_TCP_URGENT_LEFT, /* get only: urgent bytes not read yet (RFC 9293 3.8.5, RFC 6093: the
                           * urgent pointer points past them; they are read inline, in order,
                           * as the next bytes of the stream); 0 if none */
+    NST_TCP_ECN,        /* ECN (RFC 3168) for this socket, the values of nst_tcp_config.ecn:
+                         * 0 off, 1 ask and accept, 2 accept only; the stack's setting by
+                         * default; read when the SYN goes (connect) or comes (a listener's,
+                         * inherited by the connections it accepts) */
 };
 
 /* NST_SO_LINGER (TCP). nst_close never blocks, so:

@@ -735,6 +735,11 @@ static int set_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
     case NST_TCP_TW_REUSE:
         c->tw_reuse = v != 0;
         return 0;
+    case NST_TCP_ECN:
+        if (v < 0 || v > 2)
+            return -EINVAL;
+        c->ecn_mode = (uint8_t)v;
+        return 0;
     default:
         return -ENOPROTOOPT;
     }
@@ -811,6 +816,8 @@ static int get_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
         return nst_sockopt_put_int(val, len, (int)c->keepcnt);
     case NST_TCP_TW_REUSE:
         return nst_sockopt_put_int(val, len, c->tw_reuse);
+    case NST_TCP_ECN:
+        return nst_sockopt_put_int(val, len, c->ecn_mode);
     case NST_TCP_URGENT_LEFT:
         return nst_sockopt_put_int(val, len, (int)tcp_urgent_left(c)); /* < 2^31: nst_seq_gt */
     case NST_TCP_CONGESTION: {

@@ -367,6 +367,7 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
     tcp_update_mss(c);
     tcp_timers_init(c);
     c->tw_reuse = cfg->tw_reuse != 0;
+    c->ecn_mode = (uint8_t)cfg->ecn; /* 0..2 (config_fill_missing) */
     c->last_recv = st->now;
     c->state_since = st->now;
     struct nst_tcp_state *ts = st->tcp;

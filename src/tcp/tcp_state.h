@@ -211,6 +211,7 @@ struct nst_tcp_conn {
     uint8_t ecn_echo : 1;        /* receiver: CE arrived, ECE on every ACK until a CWR comes (6.1.3) */
     uint8_t ecn_cwr_pending : 1; /* sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
     uint8_t ecn_reduced : 1;     /* sender: ecn_recover holds the end of a reduced window */
+    uint8_t ecn_mode : 2;        /* NST_TCP_ECN: the stack's `ecn` values 0, 1, 2, for this socket */
 
     /* Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2). */
     uint8_t ack_now;
@@ -534,12 +535,12 @@ void tcp_ecn_reset(struct nst_stack *st, struct nst_tcp_conn *c, int active);
 uint8_t tcp_ecn_syn_flags(struct nst_tcp_conn *c);
 /* SYN-SENT: the flags of the peer's SYN-ACK (or SYN) decide ecn_ok. */
 void tcp_ecn_syn_sent_input(struct nst_tcp_conn *c, uint8_t flags);
-/* LISTEN: is a SYN with these flags an ECN-setup SYN we accept? */
-int tcp_ecn_accept_syn(const struct nst_stack *st, uint8_t flags);
+/* LISTEN: is a SYN with these flags an ECN-setup SYN listener l accepts? */
+int tcp_ecn_accept_syn(const struct nst_tcp_conn *l, uint8_t flags);
 /* SYN cookies: the TSval carrying the agreement, and reading it back from
  * the ACK that returns the cookie. */
 uint32_t tcp_ecn_cookie_tsval(uint32_t now_ts, int ecn);
-int tcp_ecn_cookie_ok(const struct nst_stack *st, const struct tcp_seg *seg);
+int tcp_ecn_cookie_ok(const struct nst_tcp_conn *l, const struct tcp_seg *seg);
 /* ECE to add to a segment with these flags (6.1.3: every ACK while echoing). */
 uint8_t tcp_ecn_ack_flags(const struct nst_tcp_conn *c, uint8_t flags);
 /* A data segment [seq, seq+len) about to go: the IP ECN field (ECT(0) for
