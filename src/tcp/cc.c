@@ -8,6 +8,7 @@
 static const struct nst_cc_ops *const cc_modules[] = {
     &nst_cc_newreno,
     &nst_cc_cubic,
+    &nst_cc_bbr,
 };
 
 const struct nst_cc_ops *nst_cc_find(const char *name)
@@ -39,6 +40,7 @@ void nst_cc_common_init(struct nst_cc *cc, uint32_t mss)
     cc->cwnd = nst_cc_initial_window(cc->mss);
     cc->ssthresh = NST_CC_SSTHRESH_INITIAL;
     cc->bytes_acked = 0;
+    cc->pacing_rate = 0;
     memset(cc->priv, 0, sizeof(cc->priv));
 }
 

@@ -138,6 +138,10 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
     c->user_mss = l->user_mss;
     c->cc.ops = l->cc.ops;
     c->ecn_mode = l->ecn_mode;
+    if (tcp_pace_inherit(st, c, l) < 0) {
+        tcp_conn_free(st, c);
+        return NULL;
+    }
     uint32_t mtu = 576;
     nst_ip_route_src(st, c->t.raddr, NULL, &mtu);
     uint32_t adv = mtu > 40 ? mtu - 40 : TCP_DEFAULT_MSS;

@@ -94,6 +94,8 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c)
     c->cc.hystart = cfg->hystart != 0;
     if (cfg->initial_window)
         c->cc.cwnd = cfg->initial_window * (uint32_t)c->mss;
+    if (c->cc.ops->cong_control)
+        tcp_cc_attach(st, c); /* rate samples and pacing */
     c->recover = c->snd_una;
     /* RFC 6298 5.7: a lost SYN or SYN-ACK with no RTT sample means an RTO
      * of 3 s once data flows. */

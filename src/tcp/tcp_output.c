@@ -263,6 +263,8 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
      * cut by the link into segments of the payload a segment with these
      * options carries. */
     uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
+    if (c->pace && len)
+        tcp_pace_sent(st, c, len + NST_IPV4_HLEN + NST_TCP_HLEN + (uint32_t)nst_tcp_opts_len(&r->opts));
     int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst, gso);
     c->segs_out += gso ? (len + gso - 1u) / gso : 1u;
     if (len)
@@ -414,6 +416,8 @@ static uint32_t ring_avail_from(const struct nst_tcp_conn *c, uint32_t seq)
 static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 {
     uint32_t end = seq + len + (fin ? 1u : 0u);
+    if (c->rate)
+        tcp_rate_on_send(st, c, seq, len, nst_seq_lt(seq, c->snd_max));
     if (nst_seq_lt(seq, c->snd_max)) {
         c->n_retrans++;
         c->bytes_retrans += len;
@@ -538,8 +542,8 @@ static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c
                         const struct nst_tcp_repr *r)
 {
     if (!c->dst.gso || c->dst.gen != st->ip.dst_gen || c->snd_nxt != c->snd_max || c->ecn_cwr_pending ||
-        c->snd_up_valid)
-        return maxpay; /* (an urgent pointer is the segment's own, too) */
+        c->snd_up_valid || c->pace)
+        return maxpay; /* (an urgent pointer is the segment's own, too; a paced segment goes alone) */
     uint32_t room = 65535u - NST_IPV4_HLEN - NST_TCP_HLEN - (uint32_t)nst_tcp_opts_len(&r->opts);
     uint32_t len = NST_MIN(fit, room);
     len -= len % maxpay;
@@ -582,6 +586,8 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
             break;
         if (len > 0 && !send_allowed(c, len, avail, maxpay))
             break;
+        if (c->pace && tcp_pace_hold(st, c))
+            break; /* the pacing timer sends it */
         uint32_t seq = c->snd_nxt;
         uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
         xmit_new_data(st, c, seq, len, flags, &r);
@@ -618,7 +624,7 @@ static void enter_persist_if_needed(struct nst_stack *st, struct nst_tcp_conn *c
     /* Data waits for SWS avoidance or Nagle with nothing in flight: no ACK
      * will come to release it, so the persist timer is the override
      * timeout of RFC 1122 4.2.3.4. */
-    if (c->snd_una == c->snd_max && !nst_timer_armed(&c->t_rtx))
+    if (c->snd_una == c->snd_max && !nst_timer_armed(&c->t_rtx) && !tcp_pace_waiting(c))
         tcp_persist_arm(st, c);
 }
 
@@ -636,6 +642,8 @@ void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c)
         else
             sent = output_data(st, c);
         enter_persist_if_needed(st, c);
+        if (c->rate)
+            tcp_rate_check_app_limited(c, ring_avail_from(c, c->snd_max));
         break;
     case NST_TCPS_FIN_WAIT_2:
     case NST_TCPS_SYN_RECEIVED:

@@ -394,6 +394,8 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     nst_ring_free(&c->rcvbuf);
     tcp_ooo_release(c);
     tcp_sack_release(c);
+    tcp_rate_free(c);
+    tcp_pace_free(st, c);
     if (c->orphan)
         ts->n_orphans--;
     if (c->all_prev)
@@ -433,6 +435,7 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     nst_ring_drop_pending(&c->rcvbuf);
     tcp_ooo_release(c);
     tcp_sack_release(c);
+    tcp_rate_free(c);
     if (c->queue != TCP_Q_NONE || c->sock.fd < 0) {
         tcp_conn_free(st, c);
         return;

@@ -169,6 +169,10 @@ struct nst_tcp_conn {
      * carry. Readers go through tcp_ooo() and tcp_sack_board(). */
     struct nst_assembler *ooo;
     struct nst_sack_board *sack;
+    /* Delivery-rate records (tcp_rate.c) for a module with cong_control,
+     * and pacing state (tcp_pacing.c): NULL for a connection without. */
+    struct tcp_rate *rate;
+    struct tcp_pace *pace;
 
     /* Timers. */
     struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
@@ -567,6 +571,43 @@ int tcp_mem_exhausted(const struct nst_stack *st);
 /* An orphan past max_orphans, or holding unsent data while memory is
  * exhausted, is reset (RST, dropped, tcp.abort_on_memory): 1 if it was. */
 int tcp_mem_orphan_reset(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_rate.c (draft-cheng-iccrg-delivery-rate-estimation) ------------- */
+int tcp_rate_attach(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_rate_free(struct nst_tcp_conn *c);
+/* [seq, seq+len) is about to go (rtx: again); before SND.MAX moves. */
+void tcp_rate_on_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, int rtx);
+/* After an acceptable ACK was processed: the sample, handed to the
+ * module's cong_control. */
+void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,
+                     uint32_t prior_in_flight);
+/* The sender has less than a segment (unsent) to send and room in cwnd:
+ * application-limited (draft 3.2). */
+void tcp_rate_check_app_limited(struct nst_tcp_conn *c, uint32_t unsent);
+void tcp_rate_mark_app_limited(struct nst_tcp_conn *c);
+/* The last delivery rate sampled, bytes/s (0: none). */
+uint64_t tcp_rate_last(const struct nst_tcp_conn *c);
+/* The module needs rate samples and pacing: attaches both (or, out of
+ * memory, falls back to the default module). */
+void tcp_cc_attach(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_pacing.c ------------------------------------------------------------ */
+int tcp_pace_attach(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_pace_free(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_pace_cancel(struct nst_stack *st, struct nst_tcp_conn *c);
+enum { TCP_PACE_SET_ON, TCP_PACE_SET_MAX_RATE };
+/* NST_SO_PACING (on) or NST_SO_MAX_PACING_RATE (max_rate, bytes/s). */
+int tcp_pace_set(struct nst_stack *st, struct nst_tcp_conn *c, int on, uint64_t max_rate, int which);
+void tcp_pace_get(const struct nst_tcp_conn *c, int *on, uint64_t *max_rate);
+int tcp_pace_inherit(struct nst_stack *st, struct nst_tcp_conn *c, const struct nst_tcp_conn *l);
+/* The pacing rate in bytes/s, 0: not paced. */
+uint64_t tcp_pace_rate(const struct nst_tcp_conn *c);
+/* Must the next data segment wait? (Then the pacing timer is armed.) */
+int tcp_pace_hold(struct nst_stack *st, struct nst_tcp_conn *c);
+/* The pacing timer is armed: data waits for it. */
+int tcp_pace_waiting(const struct nst_tcp_conn *c);
+/* A data segment of `wire` IP bytes went: the next departure moves on. */
+void tcp_pace_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t wire);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;

@@ -47,6 +47,7 @@ void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c)
     nst_timer_cancel(st, &c->t_delack);
     nst_timer_cancel(st, &c->t_keep);
     nst_timer_cancel(st, &c->t_leak);
+    tcp_pace_cancel(st, c);
 }
 
 void tcp_rtx_arm(struct nst_stack *st, struct nst_tcp_conn *c)
