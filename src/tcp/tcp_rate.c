@@ -209,7 +209,7 @@ void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct 
     rs.total_delivered = r->delivered;
     rs.acked_sacked = newly;
     rs.prior_in_flight = prior_in_flight;
-    rs.in_flight = tcp_flight(c) - NST_MIN(tcp_flight(c), sacked);
+    rs.in_flight = tcp_rate_in_flight(c);
     rs.srtt = c->rtt.srtt;
     rs.ca_state = c->ca_state;
     if (have) {
@@ -248,6 +248,16 @@ void tcp_rate_check_app_limited(struct nst_tcp_conn *c, uint32_t unsent)
      * pace, and samples taken now underestimate the path. */
     if (unsent < c->mss && tcp_flight(c) < c->cc.cwnd && c->ca_state == NST_TCP_CA_OPEN)
         tcp_rate_mark_app_limited(c);
+}
+
+uint32_t tcp_rate_in_flight(const struct nst_tcp_conn *c)
+{
+    /* What is in the network: RFC 6675's pipe (neither SACKed nor deemed
+     * lost, retransmissions counted), as Linux's tcp_packets_in_flight;
+     * without a scoreboard, all that is outstanding. */
+    if (!c->sack)
+        return tcp_flight(c);
+    return nst_sack_pipe(c->sack, c->snd_una, c->snd_max, c->high_rxt, c->mss);
 }
 
 uint64_t tcp_rate_last(const struct nst_tcp_conn *c) { return c->rate ? c->rate->last_rate : 0; }

@@ -374,9 +374,7 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     uint32_t ack = seg->h.ack;
     uint32_t wnd = (uint32_t)seg->h.window << c->snd_wscale;
     struct tcp_ack_news n = {.una_before = c->snd_una};
-    uint32_t flight_before = 0;
-    if (c->rate)
-        flight_before = tcp_flight(c) - (c->sack ? nst_sack_bytes_below(c->sack, c->snd_max) : 0);
+    uint32_t flight_before = c->rate ? tcp_rate_in_flight(c) : 0;
     sack_update(st, c, seg, &n);
     if (nst_seq_gt(ack, c->snd_una)) {
         new_ack(st, c, seg);

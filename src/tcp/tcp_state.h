@@ -585,6 +585,8 @@ void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct 
  * application-limited (draft 3.2). */
 void tcp_rate_check_app_limited(struct nst_tcp_conn *c, uint32_t unsent);
 void tcp_rate_mark_app_limited(struct nst_tcp_conn *c);
+/* Bytes in the network now (RFC 6675 pipe with a scoreboard). */
+uint32_t tcp_rate_in_flight(const struct nst_tcp_conn *c);
 /* The last delivery rate sampled, bytes/s (0: none). */
 uint64_t tcp_rate_last(const struct nst_tcp_conn *c);
 /* The module needs rate samples and pacing: attaches both (or, out of
