@@ -264,8 +264,18 @@ uint64_t tcp_rate_last(const struct nst_tcp_conn *c) { return c->rate ? c->rate-
 
 void tcp_cc_attach(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    if (tcp_rate_attach(st, c) == 0 && tcp_pace_attach(st, c) == 0)
+    if (tcp_rate_attach(st, c) == 0 && tcp_pace_attach(st, c) == 0) {
+        /* A first sample without data: the handshake's RTT is known, so
+         * the module can set its first pacing rate from it (Linux's
+         * bbr_init_pacing_rate_from_rtt). */
+        struct nst_cc_rate_sample rs;
+        memset(&rs, 0, sizeof(rs));
+        rs.srtt = c->rtt.srtt;
+        rs.ca_state = c->ca_state;
+        rs.in_flight = tcp_flight(c);
+        c->cc.ops->cong_control(&c->cc, &rs, st->now);
         return;
+    }
     /* Out of memory: a model without samples would be blind, so the
      * connection goes on with the default module, keeping its window. */
     tcp_rate_free(c);
