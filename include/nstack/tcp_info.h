@@ -101,6 +101,7 @@ struct nst_tcp_info {
     char congestion[16];    /* "cubic", "newreno" */
     nst_time_t state_since; /* when the connection entered `state` */
     uint8_t close_wait_leak; /* in CLOSE_WAIT longer than the stack's close_wait_leak threshold */
+    uint32_t pmtu;          /* the path MTU segments are sized for (RFC 1191, RFC 4821), bytes */
     /* Pacing and delivery rate (Linux's tcpi_pacing_rate, tcpi_delivery_rate). */
     uint64_t pacing_rate;   /* bytes/s the data is paced at; 0: not paced */
     uint64_t delivery_rate; /* the last delivery rate sample, bytes/s (BBR connections); 0: none */

@@ -61,6 +61,7 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->rto = nst_rtt_timeout(&c->rtt);
     o->last_recv = c->last_recv;
     o->snd_mss = c->mss;
+    o->pmtu = (uint32_t)c->mss_wire + 40u;
     o->rcv_mss = c->adv_mss;
     o->cwnd = c->cc.cwnd;
     o->ssthresh = c->cc.ssthresh;

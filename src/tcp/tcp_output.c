@@ -424,6 +424,8 @@ static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t se
         NST_STAT_INC(st, tcp, retransmits);
         if (c->rtx_ep_active)
             c->rtx_ep_bytes += len; /* RFC 3708 3: what D-SACKs may show needless */
+        if (c->plp)
+            tcp_plp_retransmit(st, c, seq, len); /* a lost PLPMTUD probe */
         /* Karn: an ACK covering a retransmission says nothing of the RTT. */
         if (c->rtt_timing && nst_seq_lt(seq, c->rtt_seq))
             c->rtt_timing = 0;
@@ -550,6 +552,22 @@ static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c
     return len > maxpay ? len : maxpay;
 }
 
+/* RFC 4821 7.5: a PLPMTUD probe, one segment of `len` bytes of new data,
+ * larger than the segment size in use (only the TSO decision reads
+ * c->mss, and a probe is one segment). */
+static void send_plp_probe(struct nst_stack *st, struct nst_tcp_conn *c, struct nst_tcp_repr *r, uint32_t len,
+                           uint32_t avail)
+{
+    uint32_t seq = c->snd_nxt, olen = (uint32_t)nst_tcp_opts_len(&r->opts);
+    uint16_t mss = c->mss;
+    c->mss = (uint16_t)NST_MIN(len, 65535u);
+    xmit_new_data(st, c, seq, len, NST_TCP_ACK | (len == avail ? NST_TCP_PSH : 0), r);
+    c->mss = mss;
+    c->snd_nxt = seq + len;
+    after_send(st, c, seq, len, 0);
+    tcp_plp_probe_sent(st, c, seq, len, olen);
+}
+
 static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     int sent = 0;
@@ -575,6 +593,14 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
         struct nst_tcp_repr r;
         build_opts(st, c, &r.opts, 0);
         uint32_t maxpay = payload_max(c, nst_tcp_opts_len(&r.opts));
+        uint32_t probe = c->plp ? tcp_plp_probe_payload(st, c, (uint32_t)nst_tcp_opts_len(&r.opts)) : 0;
+        if (probe) {
+            if (c->pace && tcp_pace_hold(st, c))
+                break;
+            send_plp_probe(st, c, &r, probe, avail);
+            sent++;
+            continue;
+        }
         uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c) + sacked_below);
         uint32_t wnd_end = c->snd_una + wnd;
         uint32_t usable = nst_seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;

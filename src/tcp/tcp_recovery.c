@@ -388,6 +388,8 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     if (c->frto)
         tcp_frto_ack(st, c, &n);
     tcp_rtx_episode_check(st, c);
+    if (c->plp)
+        tcp_plp_ack(st, c); /* RFC 4821 7.6.1: a probe acknowledged */
     if (c->rate) /* a module with cong_control (BBR) takes its sample */
         tcp_rate_on_ack(st, c, seg, n.una_before, flight_before);
 }

@@ -51,6 +51,9 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->ecn = 2; /* RFC 3168: accept when asked, as Linux's tcp_ecn = 2 */
     c->pmtu_min = 552;
     c->hystart = 1;
+    c->mtu_probing = 0;
+    c->base_mss = 1024;
+    c->mtu_probe_interval = NST_SEC(600);
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)
@@ -100,6 +103,13 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->pmtu_min = 68;
     if (c->ecn < 0 || c->ecn > 2)
         c->ecn = 0;
+    if (c->mtu_probing < 0 || c->mtu_probing > 2)
+        c->mtu_probing = 0;
+    if (c->base_mss == 0)
+        c->base_mss = 1024;
+    c->base_mss = NST_MAX(NST_MIN(c->base_mss, 65495u), 48u); /* a datagram, and TCP_MIN_SND_MSS */
+    if (c->mtu_probe_interval <= 0)
+        c->mtu_probe_interval = NST_SEC(600);
     if (c->n_source_addrs > NST_TCP_MAX_SOURCE_ADDRS)
         c->n_source_addrs = NST_TCP_MAX_SOURCE_ADDRS;
     c->congestion[sizeof(c->congestion) - 1] = 0;
@@ -396,6 +406,7 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_sack_release(c);
     tcp_rate_free(c);
     tcp_pace_free(st, c);
+    tcp_plp_free(c);
     if (c->orphan)
         ts->n_orphans--;
     if (c->all_prev)
@@ -436,6 +447,7 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     tcp_ooo_release(c);
     tcp_sack_release(c);
     tcp_rate_free(c);
+    tcp_plp_free(c);
     if (c->queue != TCP_Q_NONE || c->sock.fd < 0) {
         tcp_conn_free(st, c);
         return;

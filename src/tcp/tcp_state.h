@@ -173,6 +173,8 @@ struct nst_tcp_conn {
      * and pacing state (tcp_pacing.c): NULL for a connection without. */
     struct tcp_rate *rate;
     struct tcp_pace *pace;
+    /* Packetization-layer PMTUD (tcp_plpmtud.c), NULL until it runs. */
+    struct tcp_plpmtud *plp;
 
     /* Timers. */
     struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
@@ -610,6 +612,24 @@ int tcp_pace_hold(struct nst_stack *st, struct nst_tcp_conn *c);
 int tcp_pace_waiting(const struct nst_tcp_conn *c);
 /* A data segment of `wire` IP bytes went: the next departure moves on. */
 void tcp_pace_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t wire);
+
+/* ---- tcp_plpmtud.c (RFC 4821, RFC 8899: black holes and probing) --------- */
+/* Connection established: with mtu_probing 2, the search starts. */
+void tcp_plp_established(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_plp_free(struct nst_tcp_conn *c);
+/* The largest mss_wire the search allows (c->plp set). */
+uint32_t tcp_plp_wire_cap(const struct nst_tcp_conn *c);
+/* A retransmission timeout (after the backoff): a black hole? */
+void tcp_plp_rto(struct nst_stack *st, struct nst_tcp_conn *c);
+/* An acceptable ACK was processed (c->plp set): a probe acknowledged? */
+void tcp_plp_ack(struct nst_stack *st, struct nst_tcp_conn *c);
+/* [seq, seq+len) goes again (c->plp set): a probe lost? */
+void tcp_plp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len);
+/* The payload of a probe to send now (options of olen bytes), 0: none. */
+uint32_t tcp_plp_probe_payload(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t olen);
+void tcp_plp_probe_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint32_t olen);
+/* An ICMP "fragmentation needed" with this MTU was believed (c->plp set). */
+void tcp_plp_ptb(struct nst_tcp_conn *c, uint32_t mtu);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;

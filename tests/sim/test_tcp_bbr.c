@@ -7,58 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "support/sim_util.h"
+#include "support/sim_flow.h"
 #include "test.h"
 
 #include <nstack/tcp_info.h>
 
-#define PORT 5001
-#define PATTERN 251 /* the stream is byte i = i mod 251: both ends know it */
-
-struct flow {
-    struct su_pair p;
-    struct nst_stack *srv, *cli;
-    int lfd, sfd, cfd;
-    uint64_t total, sent, received;
-    int bad_byte;                /* a received byte differed from the pattern */
-    uint8_t pattern[65536 + PATTERN];
-    uint8_t buf[65536];
-};
-
-static int pump(void *arg)
-{
-    struct flow *f = arg;
-    while (f->sent < f->total) {
-        uint64_t want = f->total - f->sent;
-        if (want > 65536)
-            want = 65536;
-        long n = nst_send(f->cli, f->cfd, f->pattern + f->sent % PATTERN, (size_t)want, 0);
-        if (n <= 0)
-            break;
-        f->sent += (uint64_t)n;
-    }
-    if (f->sfd < 0)
-        f->sfd = nst_accept(f->srv, f->lfd, NULL);
-    while (f->sfd >= 0) {
-        long n = nst_recv(f->srv, f->sfd, f->buf, sizeof(f->buf), 0);
-        if (n <= 0)
-            break;
-        if (memcmp(f->buf, f->pattern + f->received % PATTERN, (size_t)n) != 0)
-            f->bad_byte = 1;
-        f->received += (uint64_t)n;
-    }
-    return f->received == f->total;
-}
-
 /* A flow of `total` bytes with congestion control cc over a link of bps,
  * one-way latency lat, a queue of qlimit frames; connected and running
  * from 1 s. */
-static struct flow *flow_start(const char *cc, uint64_t bps, nst_time_t lat, unsigned qlimit, double loss,
-                               uint64_t total, uint64_t seed)
+static struct sf_flow *flow_start(const char *cc, uint64_t bps, nst_time_t lat, unsigned qlimit, double loss,
+                                  uint64_t total, uint64_t seed)
 {
-    struct flow *f = calloc(1, sizeof(*f));
-    for (size_t i = 0; i < sizeof(f->pattern); i++)
-        f->pattern[i] = (uint8_t)(i % PATTERN);
     struct nst_stack_config cfg;
     nst_stack_config_default(&cfg);
     nst_tcp_config_default(&cfg.tcp);
@@ -70,37 +29,10 @@ static struct flow *flow_start(const char *cc, uint64_t bps, nst_time_t lat, uns
     lp.bandwidth_bps = bps;
     lp.queue_limit = qlimit;
     lp.loss = loss;
-    CHECK_EQ(su_pair_build(&f->p, seed, &cfg, &lp), 0);
-    f->srv = f->p.a;
-    f->cli = f->p.b;
-    f->total = total;
-    f->sfd = -1;
-    f->lfd = nst_socket(f->srv, NST_SOCK_STREAM);
-    struct nst_sockaddr la = {0, PORT}, ra = {SU_A_ADDR, PORT};
-    CHECK_EQ(nst_bind(f->srv, f->lfd, &la), 0);
-    CHECK_EQ(nst_listen(f->srv, f->lfd, 4), 0);
-    nst_world_run_until(f->p.w, NST_SEC(1));
-    f->cfd = nst_socket(f->cli, NST_SOCK_STREAM);
-    CHECK_EQ(nst_connect(f->cli, f->cfd, &ra), -EINPROGRESS);
+    struct sf_flow *f = sf_flow_start(seed, &cfg, &lp, total);
+    CHECK(f != NULL);
     return f;
 }
-
-static void flow_free(struct flow *f)
-{
-    su_pair_free(&f->p);
-    free(f);
-}
-
-static struct nst_tcp_info sender_info(struct flow *f)
-{
-    struct nst_tcp_info ti;
-    size_t len = sizeof(ti);
-    memset(&ti, 0, sizeof(ti));
-    CHECK_EQ(nst_getsockopt(f->cli, f->cfd, NST_IPPROTO_TCP, NST_TCP_INFO, &ti, &len), 0);
-    return ti;
-}
-
-static void run_to(struct flow *f, nst_time_t t) { nst_world_run_until_cond(f->p.w, pump, f, t); }
 
 /* What the bottleneck delivers of TCP payload, bytes/s: frames of
  * 14 (Ethernet) + 20 (IP) + 32 (TCP with timestamps) + 1448 bytes. */
@@ -113,11 +45,11 @@ static double payload_rate(uint64_t bps) { return (double)bps / 8.0 * 1448.0 / 1
 static void test_startup_finds_bottleneck(void)
 {
     const uint64_t bps = 100000000;
-    struct flow *f = flow_start("bbr", bps, NST_MSEC(40), 2000, 0, 400ull << 20, 1);
+    struct sf_flow *f = flow_start("bbr", bps, NST_MSEC(40), 2000, 0, 400ull << 20, 1);
     nst_time_t t_drain = 0, t_probe_bw = 0;
     for (nst_time_t t = NST_SEC(1); t < NST_SEC(4) && !t_probe_bw; t += NST_MSEC(1)) {
-        run_to(f, t);
-        struct nst_tcp_info ti = sender_info(f);
+        sf_flow_run_to(f, t);
+        struct nst_tcp_info ti = sf_flow_sender_info(f);
         if (ti.bbr.mode == NST_BBR_DRAIN && !t_drain)
             t_drain = t;
         if (ti.bbr.mode == NST_BBR_PROBE_BW)
@@ -127,7 +59,7 @@ static void test_startup_finds_bottleneck(void)
                     ti.bbr.mode, ti.unacked, ti.sacked, ti.cwnd, ti.ca_state, (unsigned long long)ti.pacing_rate,
                     nst_sim_link_queue_len(f->p.l, 1), (unsigned long long)ti.retransmits);
     }
-    struct nst_tcp_info ti = sender_info(f);
+    struct nst_tcp_info ti = sf_flow_sender_info(f);
     double want = payload_rate(bps);
     fprintf(stderr, "  startup ended at %.3f s (round %u), drain ended at %.3f s: BtlBw %.3f MB/s (bottleneck %.3f), "
                     "RTprop %.3f ms\n",
@@ -147,24 +79,24 @@ static void test_startup_finds_bottleneck(void)
     CHECK(ti.bbr.min_rtt >= NST_MSEC(80) && ti.bbr.min_rtt < NST_MSEC(81));
     CHECK_EQ(ti.bbr.cwnd_gain, 512);
     CHECK_EQ(f->bad_byte, 0);
-    flow_free(f);
+    sf_flow_free(f);
 }
 
 /* Mean frames in the bottleneck queue between 4 s and 10 s (PROBE_BW,
  * before the first PROBE_RTT), sampled every ms; and what was delivered. */
 static double steady_queue(const char *cc, uint64_t *delivered)
 {
-    struct flow *f = flow_start(cc, 100000000, NST_MSEC(40), 1000, 0, 400ull << 20, 2);
-    run_to(f, NST_SEC(4));
+    struct sf_flow *f = flow_start(cc, 100000000, NST_MSEC(40), 1000, 0, 400ull << 20, 2);
+    sf_flow_run_to(f, NST_SEC(4));
     uint64_t from = f->received;
     uint64_t sum = 0, n = 0;
     for (nst_time_t t = NST_SEC(4); t < NST_SEC(10); t += NST_MSEC(1), n++) {
-        run_to(f, t);
+        sf_flow_run_to(f, t);
         sum += nst_sim_link_queue_len(f->p.l, 1); /* b -> a */
     }
     *delivered = f->received - from;
     CHECK_EQ(f->bad_byte, 0);
-    flow_free(f);
+    sf_flow_free(f);
     return (double)sum / (double)n;
 }
 
@@ -189,13 +121,13 @@ static void test_queue_drained(void)
  * 200 ms plus a round (cwnd 4 segments meanwhile), then back to PROBE_BW. */
 static void test_probe_rtt_every_10s(void)
 {
-    struct flow *f = flow_start("bbr", 20000000, NST_MSEC(20), 1000, 0, 400ull << 20, 3);
+    struct sf_flow *f = flow_start("bbr", 20000000, NST_MSEC(20), 1000, 0, 400ull << 20, 3);
     nst_time_t enter[8] = {0}, leave[8] = {0};
     int n = 0, in = 0;
     uint32_t min_cwnd_in_probe = UINT32_MAX;
     for (nst_time_t t = NST_SEC(1); t < NST_SEC(34); t += NST_MSEC(1)) {
-        run_to(f, t);
-        struct nst_tcp_info ti = sender_info(f);
+        sf_flow_run_to(f, t);
+        struct nst_tcp_info ti = sf_flow_sender_info(f);
         int now_in = ti.bbr.mode == NST_BBR_PROBE_RTT;
         if (now_in && !in && n < 8)
             enter[n] = t;
@@ -222,22 +154,23 @@ static void test_probe_rtt_every_10s(void)
     }
     CHECK_EQ(min_cwnd_in_probe, 4u * 1448u);
     CHECK_EQ(f->bad_byte, 0);
-    flow_free(f);
+    sf_flow_free(f);
 }
 
 /* Random loss: every byte still arrives once and in order; BBR does not
  * collapse its window on loss (the loss-based modules do). */
 static void test_lossy_path_complete(void)
 {
-    struct flow *f = flow_start("bbr", 100000000, NST_MSEC(40), 1000, 0.01, 32ull << 20, 4);
-    int done = nst_world_run_until_cond(f->p.w, pump, f, NST_SEC(60));
+    struct sf_flow *f = flow_start("bbr", 100000000, NST_MSEC(40), 1000, 0.01, 32ull << 20, 4);
+    int done = nst_world_run_until_cond(f->p.w, sf_flow_pump, f, NST_SEC(60));
     CHECK(done);
     CHECK_EQ(f->received, 32ull << 20);
+    CHECK(f->rx_hash == f->tx_hash);
     CHECK_EQ(f->bad_byte, 0);
-    struct nst_tcp_info ti = sender_info(f);
+    struct nst_tcp_info ti = sf_flow_sender_info(f);
     CHECK(ti.retransmits > 0);
     CHECK(ti.bbr.full_bw_reached);
-    flow_free(f);
+    sf_flow_free(f);
 }
 
 int main(void)
