@@ -137,26 +137,34 @@ static int more_recent(const struct rate_rec *p, const struct rate_rec *best)
     return nst_seq_gt(p->end, best->end);
 }
 
-/* Records the ACK's new SACK blocks cover are delivered: the most recent
- * of them is a candidate. Searched from the newest record back: a fresh
- * SACK block reports recent transmissions. */
-static void sacked_candidates(struct tcp_rate *r, const struct tcp_seg *seg, struct rate_rec *best)
+/* The records the ACK's first SACK block covers are delivered: the most
+ * recent of them is a candidate. RFC 2018 4: the first block holds the
+ * segment that drew the ACK, the news; the others repeat what earlier
+ * ACKs said (unless those were lost: a record left unmarked then is only
+ * a candidate again, an older one, when the cumulative ACK passes it).
+ * Searched from the newest record back, and only until the first
+ * original transmission wholly below the block: every older original is
+ * below it too. So an ACK costs the records sent since its block. */
+static int sacked_candidate(struct tcp_rate *r, const struct tcp_seg *seg, struct rate_rec *best)
 {
-    unsigned first = tcp_dsack_in(seg) ? 1u : 0u;
-    int have = best->sent_time != 0 || best->end != 0;
-    for (unsigned b = first; b < seg->h.opts.sack_count; b++) {
-        uint32_t s = seg->h.opts.sack[b].start, e = seg->h.opts.sack[b].end;
-        for (uint32_t i = r->n; i-- > 0;) {
-            struct rate_rec *p = rec_at(r, i);
-            if (p->sacked || !nst_seq_leq(s, p->start) || !nst_seq_leq(p->end, e))
-                continue;
-            p->sacked = 1;
-            if (!have || more_recent(p, best)) {
-                *best = *p;
-                have = 1;
-            }
+    unsigned b = tcp_dsack_in(seg) ? 1u : 0u;
+    if (b >= seg->h.opts.sack_count)
+        return 0;
+    uint32_t s = seg->h.opts.sack[b].start, e = seg->h.opts.sack[b].end;
+    int have = 0;
+    for (uint32_t i = r->n; i-- > 0;) {
+        struct rate_rec *p = rec_at(r, i);
+        if (!p->retransmitted && nst_seq_leq(p->end, s))
+            break;
+        if (p->sacked || !nst_seq_leq(s, p->start) || !nst_seq_leq(p->end, e))
+            continue;
+        p->sacked = 1;
+        if (!have || more_recent(p, best)) {
+            *best = *p;
+            have = 1;
         }
     }
+    return have;
 }
 
 void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,
@@ -189,9 +197,7 @@ void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct 
     }
     if (c->sack_ok && seg->h.opts.sack_count && r->n) {
         struct rate_rec sb;
-        memset(&sb, 0, sizeof(sb));
-        sacked_candidates(r, seg, &sb);
-        if ((sb.sent_time || sb.end) && (!have || more_recent(&sb, &best))) {
+        if (sacked_candidate(r, seg, &sb) && (!have || more_recent(&sb, &best))) {
             best = sb;
             have = 1;
         }
