@@ -40,7 +40,6 @@ void nst_cc_common_init(struct nst_cc *cc, uint32_t mss)
     cc->cwnd = nst_cc_initial_window(cc->mss);
     cc->ssthresh = NST_CC_SSTHRESH_INITIAL;
     cc->bytes_acked = 0;
-    cc->pacing_rate = 0;
     memset(cc->priv, 0, sizeof(cc->priv));
 }
 

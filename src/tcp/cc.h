@@ -34,7 +34,6 @@ struct nst_cc_rate_sample {
 
 struct nst_cc {
     const struct nst_cc_ops *ops;
-    uint64_t pacing_rate; /* bytes/s a pacing module asks for (BBR); 0: none */
     uint32_t cwnd;       /* bytes */
     uint32_t ssthresh;   /* bytes */
     uint32_t mss;        /* sender MSS (SMSS) in bytes */
@@ -67,6 +66,9 @@ struct nst_cc_ops {
      * paces the connection. Returns 1 if the flow is to be marked
      * application-limited (draft-cheng 3.3: BBR's PROBE_RTT). */
     int (*cong_control)(struct nst_cc *cc, const struct nst_cc_rate_sample *rs, nst_time_t now);
+    /* Optional: the rate, bytes/s, the module wants the data paced at (0:
+     * none yet). Kept in the module's state: nothing in every connection. */
+    uint64_t (*pacing_rate)(const struct nst_cc *cc);
 };
 
 extern const struct nst_cc_ops nst_cc_newreno;

@@ -56,14 +56,16 @@ static const uint16_t pacing_cycle[BBR_CYCLE_LEN] = {
 /* The state, kept in cc->priv (96 bytes) and copied in and out. */
 struct bbr {
     uint64_t bw[3];                    /* windowed max filter: best, 2nd, 3rd best (bytes/s) */
-    uint32_t bw_round[3];              /* the rounds they were taken in */
-    uint32_t round_count;              /* packet-timed round trips so far */
+    uint16_t bw_round[3];              /* the rounds they were taken in */
+    uint16_t round_count;              /* packet-timed round trips so far (wraps: only
+                                        * differences of a few rounds are ever taken) */
     uint64_t next_rtt_delivered;       /* C.delivered that ends the current round */
     nst_time_t min_rtt;                /* RTprop; 0: none yet */
     nst_time_t min_rtt_stamp;          /* when it was taken (or refreshed by PROBE_RTT) */
     nst_time_t probe_rtt_done_stamp;   /* PROBE_RTT may end after this; 0: not yet low */
     nst_time_t cycle_stamp;            /* when the current gain cycle phase began */
     uint64_t full_bw;                  /* BtlBw when it last grew by 25 % */
+    uint64_t pacing_rate;              /* bytes/s */
     uint32_t prior_cwnd;               /* cwnd before recovery or PROBE_RTT */
     uint32_t mode : 2;                 /* NST_BBR_* */
     uint32_t prev_ca_state : 3;        /* NST_TCP_CA_* on the previous ACK */
@@ -93,21 +95,24 @@ static uint64_t max_bw(const struct bbr *b) { return b->bw[0]; }
  * each newer than the one before, so the max of the last `win` rounds is
  * always bw[0] in O(1) memory. ---- */
 
-static void filter_set(struct bbr *b, int i, uint64_t v, uint32_t t)
+static void filter_set(struct bbr *b, int i, uint64_t v, uint16_t t)
 {
     b->bw[i] = v;
     b->bw_round[i] = t;
 }
 
-static void filter_reset(struct bbr *b, uint64_t v, uint32_t t)
+static void filter_reset(struct bbr *b, uint64_t v, uint16_t t)
 {
     for (int i = 0; i < 3; i++)
         filter_set(b, i, v, t);
 }
 
-static void filter_max(struct bbr *b, uint32_t win, uint32_t t, uint64_t v)
+/* Rounds from `from` to `t`, across a wrap of the 16-bit count. */
+static uint16_t rounds_since(uint16_t t, uint16_t from) { return (uint16_t)(t - from); }
+
+static void filter_max(struct bbr *b, uint16_t win, uint16_t t, uint64_t v)
 {
-    if (v >= b->bw[0] || t - b->bw_round[2] > win) {
+    if (v >= b->bw[0] || rounds_since(t, b->bw_round[2]) > win) {
         filter_reset(b, v, t); /* a new max, or nothing in the window is left */
         return;
     }
@@ -117,13 +122,13 @@ static void filter_max(struct bbr *b, uint32_t win, uint32_t t, uint64_t v)
     } else if (v >= b->bw[2]) {
         filter_set(b, 2, v, t);
     }
-    uint32_t dt = t - b->bw_round[0];
+    uint16_t dt = rounds_since(t, b->bw_round[0]);
     if (dt > win) {
         /* The best has aged out: the others move up, twice if needed. */
         filter_set(b, 0, b->bw[1], b->bw_round[1]);
         filter_set(b, 1, b->bw[2], b->bw_round[2]);
         filter_set(b, 2, v, t);
-        if (t - b->bw_round[0] > win) {
+        if (rounds_since(t, b->bw_round[0]) > win) {
             filter_set(b, 0, b->bw[1], b->bw_round[1]);
             filter_set(b, 1, b->bw[2], b->bw_round[2]);
             filter_set(b, 2, v, t);
@@ -183,24 +188,24 @@ static uint64_t rate_for(uint64_t bw, uint32_t gain)
 
 /* Before a bandwidth sample: the initial window over the handshake's RTT
  * (1 ms if none), at STARTUP's gain, as Linux's bbr_init_pacing_rate_from_rtt. */
-static void init_pacing_rate(struct nst_cc *cc, struct bbr *b, nst_time_t srtt)
+static void init_pacing_rate(const struct nst_cc *cc, struct bbr *b, nst_time_t srtt)
 {
     nst_time_t rtt = srtt > 0 ? srtt : NST_MSEC(1);
     if (srtt > 0)
         b->has_seen_rtt = 1;
     uint64_t bw = (uint64_t)cc->cwnd * 1000000000ull / (uint64_t)rtt;
-    cc->pacing_rate = rate_for(bw, BBR_HIGH_GAIN);
+    b->pacing_rate = rate_for(bw, BBR_HIGH_GAIN);
 }
 
-static void set_pacing_rate(struct nst_cc *cc, struct bbr *b, uint64_t bw, uint32_t gain, nst_time_t srtt)
+static void set_pacing_rate(const struct nst_cc *cc, struct bbr *b, uint64_t bw, uint32_t gain, nst_time_t srtt)
 {
     if (!b->has_seen_rtt && srtt > 0)
         init_pacing_rate(cc, b, srtt);
     uint64_t rate = rate_for(bw, gain);
     /* In STARTUP the rate only grows (an early, low sample must not slow
      * the search down). */
-    if (rate && (b->full_bw_reached || rate > cc->pacing_rate))
-        cc->pacing_rate = rate;
+    if (rate && (b->full_bw_reached || rate > b->pacing_rate))
+        b->pacing_rate = rate;
 }
 
 /* ---- state transitions ---- */
@@ -465,6 +470,12 @@ static void bbr_after_idle(struct nst_cc *cc, nst_time_t rto, nst_time_t now)
     store(cc, &b);
 }
 
+static uint64_t bbr_pacing_rate(const struct nst_cc *cc)
+{
+    struct bbr b = load(cc);
+    return b.pacing_rate;
+}
+
 void nst_cc_bbr_get_info(const struct nst_cc *cc, struct nst_cc_bbr_info *out)
 {
     struct bbr b = load(cc);
@@ -486,4 +497,5 @@ const struct nst_cc_ops nst_cc_bbr = {
     .post_recovery = bbr_post_recovery,
     .after_idle = bbr_after_idle,
     .cong_control = bbr_cong_control,
+    .pacing_rate = bbr_pacing_rate,
 };

@@ -48,7 +48,7 @@ uint8_t tcp_wscale_for(const struct nst_tcp_config *cfg, size_t cap)
 void tcp_update_mss(struct nst_tcp_conn *c)
 {
     uint32_t wire = NST_MIN((uint32_t)c->peer_mss, (uint32_t)c->adv_mss);
-    if (c->plp) /* RFC 4821: what the search has shown the path carries */
+    if (tcp_plp_of(c)) /* RFC 4821: what the search has shown the path carries */
         wire = NST_MIN(wire, tcp_plp_wire_cap(c));
     if (wire < TCP_MIN_SND_MSS)
         wire = TCP_MIN_SND_MSS;

@@ -64,12 +64,15 @@ static uint32_t base_mtu(const struct nst_stack *st) { return st->cfg.tcp.base_m
 /* Starts the search with segments of the base size. */
 static int plp_start(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    if (!c->plp) {
-        c->plp = calloc(1, sizeof(*c->plp));
-        if (!c->plp)
+    if (!tcp_plp_of(c)) {
+        struct tcp_plpmtud *n = calloc(1, sizeof(*n));
+        if (!n || tcp_extras_get(c) < 0) {
+            free(n);
             return -ENOMEM;
+        }
+        c->xt->plp = n;
     }
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     uint32_t ceiling = mtu_ceiling(c);
     p->search_low = NST_MIN(base_mtu(st), ceiling);
     p->search_high = ceiling;
@@ -87,19 +90,22 @@ void tcp_plp_established(struct nst_stack *st, struct nst_tcp_conn *c)
 
 void tcp_plp_free(struct nst_tcp_conn *c)
 {
-    free(c->plp);
-    c->plp = NULL;
+    if (!c->xt)
+        return;
+    free(c->xt->plp);
+    c->xt->plp = NULL;
+    tcp_extras_put(c);
 }
 
 uint32_t tcp_plp_wire_cap(const struct nst_tcp_conn *c)
 {
-    return c->plp->search_low - TCP_PLP_HDRS;
+    return tcp_plp_of(c)->search_low - TCP_PLP_HDRS;
 }
 
 /* RFC 4821 7.6.1: the probe got through. */
 static void probe_acked(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     NST_STAT_INC(st, tcp, pmtu_probes_ok);
     p->search_low = p->probe_size;
     p->probe_size = 0;
@@ -108,14 +114,14 @@ static void probe_acked(struct nst_stack *st, struct nst_tcp_conn *c)
 
 void tcp_plp_ack(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     if (p->probe_size && nst_seq_geq(c->snd_una, p->probe_end))
         probe_acked(st, c);
 }
 
 void tcp_plp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len)
 {
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     if (!p->probe_size || !nst_seq_lt(seq, p->probe_end) || !nst_seq_gt(seq + len, p->probe_start))
         return;
     /* RFC 4821 7.6.2: the probe was lost; this size is too big. */
@@ -131,12 +137,12 @@ void tcp_plp_rto(struct nst_stack *st, struct nst_tcp_conn *c)
         return;
     uint32_t base = base_mtu(st), was = (uint32_t)c->mss_wire + TCP_PLP_HDRS;
     /* Only segments bigger than the base can be too big for the path. */
-    if (was <= base || (!c->plp && plp_start(st, c) < 0))
+    if (was <= base || (!tcp_plp_of(c) && plp_start(st, c) < 0))
         return;
     /* RFC 4821 7.7 / RFC 8899 4.3: a black hole. Down to the base, and
      * search up from there, below the size that vanished. */
     NST_STAT_INC(st, tcp, pmtu_blackholes);
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     p->search_low = NST_MIN(base, mtu_ceiling(c));
     p->search_high = NST_MAX(was - 1u, p->search_low);
     p->probe_size = 0;
@@ -148,7 +154,7 @@ void tcp_plp_rto(struct nst_stack *st, struct nst_tcp_conn *c)
  * then, after the interval, it starts again from the top). */
 static uint32_t next_probe_size(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     if (p->done_at) {
         if (st->now - p->done_at < st->cfg.tcp.mtu_probe_interval)
             return 0;
@@ -164,7 +170,7 @@ static uint32_t next_probe_size(struct nst_stack *st, struct nst_tcp_conn *c)
 
 uint32_t tcp_plp_probe_payload(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t olen)
 {
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     /* RFC 4821 7.5: one probe at a time, of new data, not while a loss is
      * being repaired. */
     if (p->probe_size || c->ca_state != NST_TCP_CA_OPEN || c->snd_nxt != c->snd_max)
@@ -185,7 +191,7 @@ uint32_t tcp_plp_probe_payload(struct nst_stack *st, struct nst_tcp_conn *c, uin
 
 void tcp_plp_probe_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint32_t olen)
 {
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     NST_STAT_INC(st, tcp, pmtu_probes);
     p->probe_size = len + olen + TCP_PLP_HDRS;
     p->probe_start = seq;
@@ -196,7 +202,7 @@ void tcp_plp_ptb(struct nst_tcp_conn *c, uint32_t mtu)
 {
     /* RFC 8899 4.6: a Packet Too Big message (RFC 1191's frag-needed)
      * that is believed caps the search. */
-    struct tcp_plpmtud *p = c->plp;
+    struct tcp_plpmtud *p = tcp_plp_of(c);
     if (mtu < p->search_high)
         p->search_high = NST_MAX(mtu, p->search_low);
     if (mtu < p->search_low)

@@ -55,8 +55,7 @@ struct tcp_rate {
 
 int tcp_rate_attach(struct nst_stack *st, struct nst_tcp_conn *c)
 {
-    (void)st;
-    if (c->rate)
+    if (tcp_rate_of(c))
         return 0;
     struct tcp_rate *r = calloc(1, sizeof(*r));
     if (!r)
@@ -64,17 +63,22 @@ int tcp_rate_attach(struct nst_stack *st, struct nst_tcp_conn *c)
     r->una = c->snd_una;
     r->delivered_time = st->now;
     r->first_sent_time = st->now;
-    c->rate = r;
+    if (tcp_extras_get(c) < 0) {
+        free(r);
+        return -ENOMEM;
+    }
+    c->xt->rate = r;
     return 0;
 }
 
 void tcp_rate_free(struct nst_tcp_conn *c)
 {
-    if (!c->rate)
+    if (!tcp_rate_of(c))
         return;
-    free(c->rate->rec);
-    free(c->rate);
-    c->rate = NULL;
+    free(c->xt->rate->rec);
+    free(c->xt->rate);
+    c->xt->rate = NULL;
+    tcp_extras_put(c);
 }
 
 static struct rate_rec *rec_at(const struct tcp_rate *r, uint32_t i)
@@ -105,7 +109,7 @@ static int rec_room(struct tcp_rate *r)
 void tcp_rate_on_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, int rtx)
 {
     /* (Called before SND.MAX takes the segment in.) */
-    struct tcp_rate *r = c->rate;
+    struct tcp_rate *r = tcp_rate_of(c);
     /* draft 3.2: with nothing in flight, the send and ACK intervals of the
      * next sample start now (an idle period is no part of them). */
     if (c->snd_una == c->snd_max) {
@@ -170,7 +174,7 @@ static int sacked_candidate(struct tcp_rate *r, const struct tcp_seg *seg, struc
 void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,
                      uint32_t prior_in_flight)
 {
-    struct tcp_rate *r = c->rate;
+    struct tcp_rate *r = tcp_rate_of(c);
     /* C.delivered: acknowledged bytes plus the bytes SACKed, each counted
      * once (what the cumulative ACK takes over from the scoreboard is no
      * new delivery). A reneging receiver can shrink the scoreboard: the
@@ -243,8 +247,8 @@ void tcp_rate_mark_app_limited(struct nst_tcp_conn *c)
 {
     /* draft 3.2: the bubble ends when what is in flight now is delivered;
      * at least 1, as 0 means "not limited". */
-    uint64_t mark = c->rate->delivered + tcp_flight(c);
-    c->rate->app_limited = mark ? mark : 1;
+    uint64_t mark = tcp_rate_of(c)->delivered + tcp_flight(c);
+    tcp_rate_of(c)->app_limited = mark ? mark : 1;
 }
 
 void tcp_rate_check_app_limited(struct nst_tcp_conn *c, uint32_t unsent)
@@ -266,7 +270,7 @@ uint32_t tcp_rate_in_flight(const struct nst_tcp_conn *c)
     return nst_sack_pipe(c->sack, c->snd_una, c->snd_max, c->high_rxt, c->mss);
 }
 
-uint64_t tcp_rate_last(const struct nst_tcp_conn *c) { return c->rate ? c->rate->last_rate : 0; }
+uint64_t tcp_rate_last(const struct nst_tcp_conn *c) { return tcp_rate_of(c) ? tcp_rate_of(c)->last_rate : 0; }
 
 void tcp_cc_attach(struct nst_stack *st, struct nst_tcp_conn *c)
 {

@@ -349,6 +349,21 @@ int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *se
 
 /* ---- connections -------------------------------------------------------------- */
 
+int tcp_extras_get(struct nst_tcp_conn *c)
+{
+    if (!c->xt && !(c->xt = calloc(1, sizeof(*c->xt))))
+        return -ENOMEM;
+    return 0;
+}
+
+void tcp_extras_put(struct nst_tcp_conn *c)
+{
+    if (c->xt && !c->xt->rate && !c->xt->pace && !c->xt->plp) {
+        free(c->xt);
+        c->xt = NULL;
+    }
+}
+
 struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
 {
     const struct nst_tcp_config *cfg = &st->cfg.tcp;

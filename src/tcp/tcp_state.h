@@ -169,12 +169,9 @@ struct nst_tcp_conn {
      * carry. Readers go through tcp_ooo() and tcp_sack_board(). */
     struct nst_assembler *ooo;
     struct nst_sack_board *sack;
-    /* Delivery-rate records (tcp_rate.c) for a module with cong_control,
-     * and pacing state (tcp_pacing.c): NULL for a connection without. */
-    struct tcp_rate *rate;
-    struct tcp_pace *pace;
-    /* Packetization-layer PMTUD (tcp_plpmtud.c), NULL until it runs. */
-    struct tcp_plpmtud *plp;
+    /* Machinery few connections use (pacing, rate samples, PLPMTUD),
+     * allocated when first needed: NULL, 8 bytes, for the others. */
+    struct tcp_extras *xt;
 
     /* Timers. */
     struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
@@ -248,6 +245,19 @@ struct nst_tcp_conn {
     uint64_t bytes_sent, bytes_retrans, bytes_acked, bytes_received;
     uint64_t segs_out, segs_in;
 };
+
+/* What c->xt holds, each allocated on demand by its own file. */
+struct tcp_extras {
+    struct tcp_rate *rate;       /* delivery-rate records for a cong_control module (tcp_rate.c) */
+    struct tcp_pace *pace;       /* pacing (tcp_pacing.c) */
+    struct tcp_plpmtud *plp;     /* packetization-layer PMTUD (tcp_plpmtud.c) */
+};
+static inline struct tcp_rate *tcp_rate_of(const struct nst_tcp_conn *c) { return c->xt ? c->xt->rate : NULL; }
+static inline struct tcp_pace *tcp_pace_of(const struct nst_tcp_conn *c) { return c->xt ? c->xt->pace : NULL; }
+static inline struct tcp_plpmtud *tcp_plp_of(const struct nst_tcp_conn *c) { return c->xt ? c->xt->plp : NULL; }
+/* c->xt allocated (0) or -ENOMEM; freed again once it holds nothing. */
+int tcp_extras_get(struct nst_tcp_conn *c);
+void tcp_extras_put(struct nst_tcp_conn *c);
 
 /* The out-of-order set and the SACK scoreboard, empty when not allocated. */
 static inline const struct nst_assembler *tcp_ooo(const struct nst_tcp_conn *c)
