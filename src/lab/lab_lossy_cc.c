@@ -111,6 +111,9 @@ int nst_demo_lossy_cc(const struct nst_demo_opts *o, FILE *out)
                 (unsigned long long)r[i].retransmits);
     }
     free(pattern);
+    nst_lab_figure(o, "goodput at 1 % loss, CUBIC", "", -1, "Mbit/s", "%.2f", mbps(&r[0]));
+    nst_lab_figure(o, "goodput at 1 % loss, BBR", "over ten times CUBIC's", mbps(&r[1]) > 10 * mbps(&r[0]), "Mbit/s",
+                   "%.2f", mbps(&r[1]));
     ok &= nst_lab_check(out, r[0].received == LOSSY_BYTES && r[1].received == LOSSY_BYTES && r[0].intact && r[1].intact,
                         "both delivered every byte, in order");
     ok &= nst_lab_check(out, mbps(&r[1]) > 10 * mbps(&r[0]),
