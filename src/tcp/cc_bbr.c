@@ -2,12 +2,15 @@
  * control-00, as Linux's tcp_bbr.c (the BBR most deployed, and the one
  * every Linux peer of ours can be compared with). Windows in bytes.
  *
- * Why v1 and not BBRv3 (draft-ietf-ccwg-bbr): v1 is the complete, stable,
- * documented algorithm; v3 adds loss- and ECN-bounded inflight_hi/lo
- * models still in flux in the IETF, whose reaction to random loss above
- * 2 % would erase the point of this module here, goodput on lossy long
- * paths. v1's known weakness (it ignores loss, so it can be unfair to
- * loss-based flows in shallow buffers) is documented, not hidden.
+ * Why v1 and not BBRv3 (draft-ietf-ccwg-bbr): v1 is a complete, stable
+ * specification with a reference every Linux peer runs (tcp_bbr.c), so
+ * its behaviour can be checked against the kernel's; v3 is still moving
+ * in the IETF and adds the loss- and ECN-bounded inflight_hi/lo models
+ * and a four-phase PROBE_BW, about twice the state and code. Where this
+ * module matters most, random loss on a long path, the two agree: v3
+ * reacts to loss only above 2 % a round trip. v1's known weakness, that
+ * ignoring loss can make it unfair to loss-based flows in shallow
+ * buffers, is the price, documented here.
  *
  * The model (draft 4.1): BtlBw, a windowed max over 10 round trips of the
  * delivery rate samples (tcp_rate.c, draft-cheng-iccrg-delivery-rate-
