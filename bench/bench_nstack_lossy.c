@@ -1,6 +1,6 @@
 /* A long lossy path on the simulator: 80 ms RTT (40 ms each way), 100
  * Mbit/s, a 1000-frame queue, 1 % random loss each way; one bulk
- * connection for 60 virtual seconds, NewReno against CUBIC. The figure is
+ * connection for 60 virtual seconds, NewReno against CUBIC and BBR. The figure is
  * goodput per virtual second (application bytes delivered in order),
  * the median over three seeds. A loss-free run of the same path is the
  * reference for what the link allows. */
@@ -128,10 +128,10 @@ int bench_nstack_lossy(const struct bu_opts *o)
     if (!pattern)
         return -1;
     int rc = 0;
-    static const char *const ccs[] = {"newreno", "cubic"};
-    for (int i = 0; i < 2 && !rc; i++)
+    static const char *const ccs[] = {"newreno", "cubic", "bbr"};
+    for (int i = 0; i < 3 && !rc; i++)
         rc = lossy_series(o, ccs[i], 0.01, "rtt80ms_loss1pct", pattern);
-    for (int i = 0; i < 2 && !rc; i++)
+    for (int i = 0; i < 3 && !rc; i++)
         rc = lossy_series(o, ccs[i], 0.0, "rtt80ms_loss0", pattern);
     free(pattern);
     return rc;

@@ -550,7 +550,7 @@ static void write_svg(FILE *f)
                   limit);
         p++;
     }
-    /* Lossy path: NewReno and CUBIC, with and without loss. */
+    /* Lossy path: NewReno, CUBIC and BBR, with and without loss. */
     static const char *const lv[] = {"rtt80ms_loss1pct", "rtt80ms_loss0"};
     static const char *const lt[] = {"80 ms RTT, 1% loss (simulator)", "80 ms RTT, no loss (simulator)"};
     for (int k = 0; k < 2; k++, p++) {
@@ -560,6 +560,8 @@ static void write_svg(FILE *f)
             b[n++] = (struct bar){"NewReno", r->value, color_of("nstack-newreno")};
         if ((r = rep_find("lossy", lv[k], "nstack-cubic", "goodput")))
             b[n++] = (struct bar){"CUBIC", r->value, color_of("nstack-cubic")};
+        if ((r = rep_find("lossy", lv[k], "nstack-bbr", "goodput")))
+            b[n++] = (struct bar){"BBR", r->value, color_of("nstack-bbr")};
         svg_panel(f, 10 + (p % cols) * PANEL_W, 40 + (p / cols) * PANEL_H, lt[k], "Mbit/s per virtual s", b, n, 0);
     }
     /* Memory per connection against the targets. */

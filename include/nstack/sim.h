@@ -32,6 +32,12 @@ struct nst_link_params {
      * frames are never marked; every frame is still tail-dropped at
      * queue_limit. 0: no marking (the default). */
     unsigned ecn_mark_threshold;
+    /* An ICMP black hole (RFC 2923 2.1, RFC 4821 1): the IP MTU the wire
+     * really carries, below `mtu` (what the ends' interfaces are told).
+     * A longer frame vanishes without a word: no ICMP "fragmentation
+     * needed" comes back, as behind a tunnel or a firewall that eats
+     * ICMP. Counted in `blackholed`. 0: none (the default). */
+    uint32_t silent_mtu;
 };
 
 /* latency 1 ms, no jitter, infinite bandwidth, queue_limit 1000, mtu 1500,
@@ -51,6 +57,7 @@ struct nst_sim_link_stats {
     uint64_t bytes_delivered;
     uint64_t ce_marked;     /* ECT datagrams marked CE (ecn_mark_threshold) */
     uint64_t box_drops;     /* dropped by a middlebox in the wire (nst_idle_box) */
+    uint64_t blackholed;    /* longer than silent_mtu + 14: dropped without a trace */
 };
 
 /* A new world at time 0 whose randomness all derives from seed. NULL on
@@ -86,6 +93,8 @@ void nst_sim_link_observe(struct nst_sim_link *l, nst_sim_observer_fn fn, void *
 /* dir 0: from a to b; dir 1: from b to a. */
 const struct nst_sim_link_stats *nst_sim_link_stats(const struct nst_sim_link *l, int dir);
 int nst_sim_link_ifindex(const struct nst_sim_link *l, int side);
+/* Frames waiting for the wire in direction dir now (the bottleneck queue). */
+unsigned nst_sim_link_queue_len(struct nst_sim_link *l, int dir);
 
 /* The world's virtual time (ns since it was made). */
 nst_time_t nst_world_now(const struct nst_world *w);

@@ -57,6 +57,11 @@ enum {
                          * ECONNRESET, ETIMEDOUT, EHOSTUNREACH...) or 0; reading clears it
                          * (NST_EV_ERR goes with it) */
     NST_SO_TYPE,
+    NST_SO_MAX_PACING_RATE, /* TCP: bytes/s (a 4- or 8-byte unsigned), 0 for no cap: the
+                             * connection's data is paced at no more than this (Linux's
+                             * SO_MAX_PACING_RATE under fq); turns pacing on */
+    NST_SO_PACING,      /* TCP: 1 paces the data at cwnd/SRTT x 2 in slow start, x 1.2 after
+                         * (Linux's rate under fq); BBR paces whatever this says */
     /* NST_IPPROTO_IP */
     NST_IP_TTL = 32,
     NST_IP_BIND_ADDRESS_NO_PORT, /* TCP: bind(addr, port 0) takes the address only; the
@@ -73,6 +78,10 @@ enum {
     NST_TCP_URGENT_LEFT, /* get only: urgent bytes not read yet (RFC 9293 3.8.5, RFC 6093: the
                           * urgent pointer points past them; they are read inline, in order,
                           * as the next bytes of the stream); 0 if none */
+    NST_TCP_ECN,        /* ECN (RFC 3168) for this socket, the values of nst_tcp_config.ecn:
+                         * 0 off, 1 ask and accept, 2 accept only; the stack's setting by
+                         * default; read when the SYN goes (connect) or comes (a listener's,
+                         * inherited by the connections it accepts) */
 };
 
 /* NST_SO_LINGER (TCP). nst_close never blocks, so:

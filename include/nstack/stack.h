@@ -92,6 +92,15 @@ struct nst_tcp_config {
      * 9438 4.10 recommends) ends CUBIC's initial slow start when the RTT
      * grows, before the queue overflows; 0: RFC 5681 slow start until loss. */
     int hystart;
+    /* Path MTU discovery without ICMP (RFC 4821, RFC 8899), as Linux's
+     * tcp_mtu_probing: 0 (the default) RFC 1191 alone; 1 black-hole
+     * detection: after two timeouts in a row of segments larger than
+     * base_mss, segments fall to base_mss (tcp.pmtu_blackholes) and
+     * packetization-layer probing finds the path's MTU from there; 2
+     * probing from the start, segments beginning at base_mss. */
+    int mtu_probing;
+    unsigned base_mss;          /* 1024 bytes of payload (RFC 4821 7.2, Linux's tcp_base_mss) */
+    nst_time_t mtu_probe_interval; /* a finished search starts again after 600 s */
 };
 
 /* Fills c with the defaults written beside each field. */

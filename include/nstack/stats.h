@@ -69,7 +69,9 @@ NST_API_BEGIN
     X(tcp, sack_reneged)                                                        \
     X(tcp, frto_spurious) X(tcp, frto_genuine)                                  \
     X(tcp, mem_pressure) X(tcp, mem_rcv_drops) X(tcp, mem_snd_limited)           \
-    X(tcp, abort_on_memory) X(tcp, pmtu_clamped) X(tcp, rx_urgent)
+    X(tcp, abort_on_memory) X(tcp, pmtu_clamped) X(tcp, rx_urgent)            \
+    X(tcp, pmtu_blackholes) X(tcp, pmtu_probes) X(tcp, pmtu_probes_ok)         \
+    X(tcp, pmtu_probes_failed)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)

@@ -44,6 +44,14 @@ enum {
     NST_TCP_CA_LOSS,         /* retransmission timeout */
 };
 
+/* nst_tcp_info.bbr.mode: BBR's state (draft-cardwell-iccrg-bbr-congestion-control 4.3). */
+enum {
+    NST_BBR_STARTUP = 0,     /* doubling the sending rate each round until the pipe is full */
+    NST_BBR_DRAIN,           /* draining the queue STARTUP built */
+    NST_BBR_PROBE_BW,        /* cycling the pacing gain around the bottleneck bandwidth */
+    NST_BBR_PROBE_RTT,       /* cwnd 4 segments a moment, to see the path's RTT again */
+};
+
 /* nst_tcp_info.timer: the next timer of the connection (as `ss -o` shows). */
 enum {
     NST_TCPI_TIMER_NONE = 0,
@@ -93,6 +101,19 @@ struct nst_tcp_info {
     char congestion[16];    /* "cubic", "newreno" */
     nst_time_t state_since; /* when the connection entered `state` */
     uint8_t close_wait_leak; /* in CLOSE_WAIT longer than the stack's close_wait_leak threshold */
+    uint32_t pmtu;          /* the path MTU segments are sized for (RFC 1191, RFC 4821), bytes */
+    /* Pacing and delivery rate (Linux's tcpi_pacing_rate, tcpi_delivery_rate). */
+    uint64_t pacing_rate;   /* bytes/s the data is paced at; 0: not paced */
+    uint64_t delivery_rate; /* the last delivery rate sample, bytes/s (BBR connections); 0: none */
+    struct {                /* congestion == "bbr" (Linux's tcp_bbr_info) */
+        uint64_t bw;        /* BtlBw: the max-filtered delivery rate, bytes/s */
+        nst_time_t min_rtt; /* RTprop; 0: none yet */
+        uint32_t pacing_gain, cwnd_gain; /* x 256 */
+        uint32_t round_count; /* round trips counted */
+        uint8_t mode;       /* NST_BBR_* */
+        uint8_t full_bw_reached;
+        uint8_t cycle_idx;  /* PROBE_BW's phase: 0 probes (5/4), 1 drains (3/4), 2-7 cruise */
+    } bbr;
 };
 
 /* Fills out[0..max) with the stack's connections (listeners, connections,

@@ -144,6 +144,8 @@ int nst_demo_path(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out);
+/* reliable-stream's second part (lab_lossy_cc.c): 1 % loss, CUBIC vs BBR. */
+int nst_demo_lossy_cc(const struct nst_demo_opts *o, FILE *out);
 /* Snapshots (nst_lab_snapshot): the scenario's world at its telling moment. */
 int nst_lab_snap_ports(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
 int nst_lab_snap_time_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);

@@ -372,5 +372,6 @@ int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out)
                         "TCP retransmitted what IP lost and reordered what IP reordered");
     nst_close(p.ny, x.cfd);
     nst_lab_path_free(&p);
+    ok &= nst_demo_lossy_cc(o, out) == 0;
     return ok ? 0 : 1;
 }

@@ -389,6 +389,10 @@ static int link_carry(struct sim_dir *d, const uint8_t *frame, size_t len, int f
         d->stats.too_big++;
         return 0;
     }
+    if (l->p.silent_mtu && len > (size_t)l->p.silent_mtu + ETH_HDR_LEN) {
+        d->stats.blackholed++; /* an ICMP black hole: gone, and nobody says so */
+        return 0;
+    }
     /* The queue the frame finds decides its mark (DCTCP's instantaneous
      * queue length against K), before it joins. */
     unsigned k = l->p.ecn_mark_threshold;
@@ -510,6 +514,13 @@ int nst_sim_link_pcap(struct nst_sim_link *l, const char *path)
     if (!l->pcap)
         return errno ? -errno : -EIO;
     return 0;
+}
+
+unsigned nst_sim_link_queue_len(struct nst_sim_link *l, int dir)
+{
+    if (!l || (dir != 0 && dir != 1))
+        return 0;
+    return (unsigned)queue_backlog(&l->d[dir], nst_world_now(l->w));
 }
 
 const struct nst_sim_link_stats *nst_sim_link_stats(const struct nst_sim_link *l, int dir)

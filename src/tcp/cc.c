@@ -8,6 +8,7 @@
 static const struct nst_cc_ops *const cc_modules[] = {
     &nst_cc_newreno,
     &nst_cc_cubic,
+    &nst_cc_bbr,
 };
 
 const struct nst_cc_ops *nst_cc_find(const char *name)

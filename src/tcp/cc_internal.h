@@ -66,4 +66,13 @@ struct nst_cc_cubic_info {
 };
 void nst_cc_cubic_get_info(const struct nst_cc *cc, struct nst_cc_cubic_info *out);
 
+/* BBR's state as plain numbers (TCP_INFO, tests). */
+struct nst_cc_bbr_info {
+    uint64_t bw;            /* bytes/s */
+    nst_time_t min_rtt;
+    uint32_t pacing_gain, cwnd_gain, round_count;
+    uint8_t mode, full_bw_reached, cycle_idx;
+};
+void nst_cc_bbr_get_info(const struct nst_cc *cc, struct nst_cc_bbr_info *out);
+
 #endif

@@ -25,8 +25,10 @@
 
 void tcp_ecn_reset(struct nst_stack *st, struct nst_tcp_conn *c, int active)
 {
-    /* Only an active open with ecn = 1 asks (Linux's tcp_ecn = 1). */
-    c->ecn_offer = active && st->cfg.tcp.ecn == 1;
+    /* Only an active open with ecn = 1 asks (Linux's tcp_ecn = 1); the
+     * socket's own setting (NST_TCP_ECN), the stack's by default. */
+    (void)st;
+    c->ecn_offer = active && c->ecn_mode == 1;
     c->ecn_ok = 0;
     c->ecn_seen = 0;
     c->ecn_echo = 0;
@@ -56,11 +58,11 @@ void tcp_ecn_syn_sent_input(struct nst_tcp_conn *c, uint8_t flags)
         c->ecn_ok = c->ecn_offer && (flags & ECN_SETUP) == ECN_SETUP;
 }
 
-int tcp_ecn_accept_syn(const struct nst_stack *st, uint8_t flags)
+int tcp_ecn_accept_syn(const struct nst_tcp_conn *l, uint8_t flags)
 {
     /* Only a SYN with both ECE and CWR asks; one with ECE alone (or CWR
      * alone) is not an ECN-setup SYN. */
-    return st->cfg.tcp.ecn != 0 && (flags & ECN_SETUP) == ECN_SETUP;
+    return l->ecn_mode != 0 && (flags & ECN_SETUP) == ECN_SETUP;
 }
 
 /* A SYN cookie has no room for ECN: as Linux does, the agreement rides in
@@ -73,9 +75,9 @@ uint32_t tcp_ecn_cookie_tsval(uint32_t now_ts, int ecn)
     return nst_seq_gt(ts, now_ts) ? ts - 2 : ts;
 }
 
-int tcp_ecn_cookie_ok(const struct nst_stack *st, const struct tcp_seg *seg)
+int tcp_ecn_cookie_ok(const struct nst_tcp_conn *l, const struct tcp_seg *seg)
 {
-    return st->cfg.tcp.ecn != 0 && seg->h.opts.has_ts && (seg->h.opts.ts_ecr & 1u);
+    return l->ecn_mode != 0 && seg->h.opts.has_ts && (seg->h.opts.ts_ecr & 1u);
 }
 
 /* ---- output ---------------------------------------------------------------------- */

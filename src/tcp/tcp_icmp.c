@@ -38,6 +38,8 @@ static void frag_needed(struct nst_stack *st, struct nst_tcp_conn *c, uint16_t n
         mtu = st->cfg.tcp.pmtu_min;
     }
     uint32_t mss = mtu - 40u;
+    if (tcp_plp_of(c))
+        tcp_plp_ptb(c, mtu); /* RFC 8899 4.6: it caps the search too */
     if (mss >= c->mss_wire)
         return;
     c->adv_mss = (uint16_t)mss;

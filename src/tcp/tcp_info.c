@@ -8,6 +8,7 @@
 
 #include "core/stack_impl.h"
 #include "core/util.h"
+#include "tcp/cc_internal.h"
 #include "tcp/tcp_state.h"
 
 static uint32_t clamp32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
@@ -60,6 +61,7 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->rto = nst_rtt_timeout(&c->rtt);
     o->last_recv = c->last_recv;
     o->snd_mss = c->mss;
+    o->pmtu = (uint32_t)c->mss_wire + 40u;
     o->rcv_mss = c->adv_mss;
     o->cwnd = c->cc.cwnd;
     o->ssthresh = c->cc.ssthresh;
@@ -87,6 +89,20 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
     o->segs_out = c->segs_out;
     o->segs_in = c->segs_in;
     snprintf(o->congestion, sizeof(o->congestion), "%s", c->cc.ops->name);
+    o->pacing_rate = tcp_pace_rate(c);
+    o->delivery_rate = tcp_rate_last(c);
+    if (c->cc.ops == &nst_cc_bbr && c->was_connected) {
+        struct nst_cc_bbr_info b;
+        nst_cc_bbr_get_info(&c->cc, &b);
+        o->bbr.bw = b.bw;
+        o->bbr.min_rtt = b.min_rtt;
+        o->bbr.pacing_gain = b.pacing_gain;
+        o->bbr.cwnd_gain = b.cwnd_gain;
+        o->bbr.round_count = b.round_count;
+        o->bbr.mode = b.mode;
+        o->bbr.full_bw_reached = b.full_bw_reached;
+        o->bbr.cycle_idx = b.cycle_idx;
+    }
     o->state_since = c->state_since;
     o->close_wait_leak = c->cw_leak;
 }

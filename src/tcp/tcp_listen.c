@@ -137,6 +137,11 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
     c->ttl = l->ttl;
     c->user_mss = l->user_mss;
     c->cc.ops = l->cc.ops;
+    c->ecn_mode = l->ecn_mode;
+    if (tcp_pace_inherit(st, c, l) < 0) {
+        tcp_conn_free(st, c);
+        return NULL;
+    }
     uint32_t mtu = 576;
     nst_ip_route_src(st, c->t.raddr, NULL, &mtu);
     uint32_t adv = mtu > 40 ? mtu - 40 : TCP_DEFAULT_MSS;
@@ -167,7 +172,7 @@ static void embryo_new(struct nst_stack *st, struct nst_tcp_conn *l, const struc
     }
     child_offers(st, c, &seg->h.opts);
     /* RFC 3168 6.1.1: ECN only if the SYN is an ECN-setup SYN. */
-    c->ecn_ok = (uint8_t)tcp_ecn_accept_syn(st, seg->h.flags);
+    c->ecn_ok = (uint8_t)tcp_ecn_accept_syn(l, seg->h.flags);
     c->irs = seg->h.seq;
     c->rcv_nxt = seg->h.seq + 1;
     c->last_ack_sent = c->rcv_nxt;
@@ -223,7 +228,7 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
     if (cfg->timestamps && seg->h.opts.has_ts) {
         /* RFC 3168 6.1.1 with cookies: the agreement rides in the TSval
          * (tcp_ecn_cookie_tsval); without timestamps, no ECN. */
-        ecn = tcp_ecn_accept_syn(st, seg->h.flags) ? NST_TCP_ECE : 0;
+        ecn = tcp_ecn_accept_syn(l, seg->h.flags) ? NST_TCP_ECE : 0;
         o.has_ts = 1;
         o.ts_val = tcp_ecn_cookie_tsval(tcp_ts_now(st, tcp_ts_offset(st, &t)), ecn != 0);
         o.ts_ecr = seg->h.opts.ts_val;
@@ -255,7 +260,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
     c->ws_offer = co->wscale != 15;
     c->ts_offer = cfg->timestamps && seg->h.opts.has_ts;
     c->sack_offer = co->sack_ok;
-    c->ecn_ok = c->ts_offer && tcp_ecn_cookie_ok(st, seg);
+    c->ecn_ok = c->ts_offer && tcp_ecn_cookie_ok(l, seg);
     c->rcv_wscale = c->ws_offer ? tcp_wscale_for(cfg, l->rcvbuf_cap) : 0;
     struct nst_tcp_opts o = {0};
     o.has_mss = 1;

@@ -48,6 +48,8 @@ uint8_t tcp_wscale_for(const struct nst_tcp_config *cfg, size_t cap)
 void tcp_update_mss(struct nst_tcp_conn *c)
 {
     uint32_t wire = NST_MIN((uint32_t)c->peer_mss, (uint32_t)c->adv_mss);
+    if (tcp_plp_of(c)) /* RFC 4821: what the search has shown the path carries */
+        wire = NST_MIN(wire, tcp_plp_wire_cap(c));
     if (wire < TCP_MIN_SND_MSS)
         wire = TCP_MIN_SND_MSS;
     c->mss_wire = (uint16_t)wire;
@@ -94,6 +96,9 @@ void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c)
     c->cc.hystart = cfg->hystart != 0;
     if (cfg->initial_window)
         c->cc.cwnd = cfg->initial_window * (uint32_t)c->mss;
+    tcp_plp_established(st, c);
+    if (c->cc.ops->cong_control)
+        tcp_cc_attach(st, c); /* rate samples and pacing */
     c->recover = c->snd_una;
     /* RFC 6298 5.7: a lost SYN or SYN-ACK with no RTT sample means an RTO
      * of 3 s once data flows. */

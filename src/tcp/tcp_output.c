@@ -263,6 +263,8 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
      * cut by the link into segments of the payload a segment with these
      * options carries. */
     uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
+    if (tcp_pace_of(c) && len)
+        tcp_pace_sent(st, c, len + NST_IPV4_HLEN + NST_TCP_HLEN + (uint32_t)nst_tcp_opts_len(&r->opts));
     int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst, gso);
     c->segs_out += gso ? (len + gso - 1u) / gso : 1u;
     if (len)
@@ -414,12 +416,16 @@ static uint32_t ring_avail_from(const struct nst_tcp_conn *c, uint32_t seq)
 static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, int fin)
 {
     uint32_t end = seq + len + (fin ? 1u : 0u);
+    if (tcp_rate_of(c))
+        tcp_rate_on_send(st, c, seq, len, nst_seq_lt(seq, c->snd_max));
     if (nst_seq_lt(seq, c->snd_max)) {
         c->n_retrans++;
         c->bytes_retrans += len;
         NST_STAT_INC(st, tcp, retransmits);
         if (c->rtx_ep_active)
             c->rtx_ep_bytes += len; /* RFC 3708 3: what D-SACKs may show needless */
+        if (tcp_plp_of(c))
+            tcp_plp_retransmit(st, c, seq, len); /* a lost PLPMTUD probe */
         /* Karn: an ACK covering a retransmission says nothing of the RTT. */
         if (c->rtt_timing && nst_seq_lt(seq, c->rtt_seq))
             c->rtt_timing = 0;
@@ -538,12 +544,28 @@ static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c
                         const struct nst_tcp_repr *r)
 {
     if (!c->dst.gso || c->dst.gen != st->ip.dst_gen || c->snd_nxt != c->snd_max || c->ecn_cwr_pending ||
-        c->snd_up_valid)
-        return maxpay; /* (an urgent pointer is the segment's own, too) */
+        c->snd_up_valid || tcp_pace_of(c))
+        return maxpay; /* (an urgent pointer is the segment's own, too; a paced segment goes alone) */
     uint32_t room = 65535u - NST_IPV4_HLEN - NST_TCP_HLEN - (uint32_t)nst_tcp_opts_len(&r->opts);
     uint32_t len = NST_MIN(fit, room);
     len -= len % maxpay;
     return len > maxpay ? len : maxpay;
+}
+
+/* RFC 4821 7.5: a PLPMTUD probe, one segment of `len` bytes of new data,
+ * larger than the segment size in use (only the TSO decision reads
+ * c->mss, and a probe is one segment). */
+static void send_plp_probe(struct nst_stack *st, struct nst_tcp_conn *c, struct nst_tcp_repr *r, uint32_t len,
+                           uint32_t avail)
+{
+    uint32_t seq = c->snd_nxt, olen = (uint32_t)nst_tcp_opts_len(&r->opts);
+    uint16_t mss = c->mss;
+    c->mss = (uint16_t)NST_MIN(len, 65535u);
+    xmit_new_data(st, c, seq, len, NST_TCP_ACK | (len == avail ? NST_TCP_PSH : 0), r);
+    c->mss = mss;
+    c->snd_nxt = seq + len;
+    after_send(st, c, seq, len, 0);
+    tcp_plp_probe_sent(st, c, seq, len, olen);
 }
 
 static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -571,6 +593,14 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
         struct nst_tcp_repr r;
         build_opts(st, c, &r.opts, 0);
         uint32_t maxpay = payload_max(c, nst_tcp_opts_len(&r.opts));
+        uint32_t probe = tcp_plp_of(c) ? tcp_plp_probe_payload(st, c, (uint32_t)nst_tcp_opts_len(&r.opts)) : 0;
+        if (probe) {
+            if (tcp_pace_of(c) && tcp_pace_hold(st, c))
+                break;
+            send_plp_probe(st, c, &r, probe, avail);
+            sent++;
+            continue;
+        }
         uint32_t wnd = NST_MIN(c->snd_wnd, tcp_send_window(c) + sacked_below);
         uint32_t wnd_end = c->snd_una + wnd;
         uint32_t usable = nst_seq_lt(c->snd_nxt, wnd_end) ? wnd_end - c->snd_nxt : 0;
@@ -582,6 +612,8 @@ static int output_data(struct nst_stack *st, struct nst_tcp_conn *c)
             break;
         if (len > 0 && !send_allowed(c, len, avail, maxpay))
             break;
+        if (tcp_pace_of(c) && tcp_pace_hold(st, c))
+            break; /* the pacing timer sends it */
         uint32_t seq = c->snd_nxt;
         uint8_t flags = NST_TCP_ACK | (fin ? NST_TCP_FIN : 0) | (len && len == avail ? NST_TCP_PSH : 0);
         xmit_new_data(st, c, seq, len, flags, &r);
@@ -618,7 +650,7 @@ static void enter_persist_if_needed(struct nst_stack *st, struct nst_tcp_conn *c
     /* Data waits for SWS avoidance or Nagle with nothing in flight: no ACK
      * will come to release it, so the persist timer is the override
      * timeout of RFC 1122 4.2.3.4. */
-    if (c->snd_una == c->snd_max && !nst_timer_armed(&c->t_rtx))
+    if (c->snd_una == c->snd_max && !nst_timer_armed(&c->t_rtx) && !tcp_pace_waiting(c))
         tcp_persist_arm(st, c);
 }
 
@@ -636,6 +668,8 @@ void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c)
         else
             sent = output_data(st, c);
         enter_persist_if_needed(st, c);
+        if (tcp_rate_of(c))
+            tcp_rate_check_app_limited(c, ring_avail_from(c, c->snd_max));
         break;
     case NST_TCPS_FIN_WAIT_2:
     case NST_TCPS_SYN_RECEIVED:

@@ -119,6 +119,8 @@ unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
         uint32_t pipe = nst_sack_pipe(tcp_sack_board(c), c->snd_una, c->snd_max, c->high_rxt, c->mss);
         if (c->cc.cwnd <= pipe || c->cc.cwnd - pipe < c->mss)
             break;
+        if (tcp_pace_of(c) && tcp_pace_hold(st, c))
+            break; /* the pacing timer comes back */
         uint32_t seq, len, n;
         uint32_t from = nst_seq_max(c->snd_una, c->high_rxt);
         /* (1) the first lost, unSACKed segment above HighRxt */
@@ -372,6 +374,7 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     uint32_t ack = seg->h.ack;
     uint32_t wnd = (uint32_t)seg->h.window << c->snd_wscale;
     struct tcp_ack_news n = {.una_before = c->snd_una};
+    uint32_t flight_before = tcp_rate_of(c) ? tcp_rate_in_flight(c) : 0;
     sack_update(st, c, seg, &n);
     if (nst_seq_gt(ack, c->snd_una)) {
         new_ack(st, c, seg);
@@ -385,4 +388,8 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     if (c->frto)
         tcp_frto_ack(st, c, &n);
     tcp_rtx_episode_check(st, c);
+    if (tcp_plp_of(c))
+        tcp_plp_ack(st, c); /* RFC 4821 7.6.1: a probe acknowledged */
+    if (tcp_rate_of(c)) /* a module with cong_control (BBR) takes its sample */
+        tcp_rate_on_ack(st, c, seg, n.una_before, flight_before);
 }

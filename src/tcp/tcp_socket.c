@@ -660,6 +660,10 @@ static int set_congestion(struct nst_stack *st, struct nst_tcp_conn *c, const vo
         ops->init(&c->cc, c->mss, st->now);
         c->cc.cwnd = cwnd;
         c->cc.ssthresh = ssthresh;
+        if (ops->cong_control)
+            tcp_cc_attach(st, c);
+        else
+            tcp_rate_free(c);
     }
     return 0;
 }
@@ -675,6 +679,19 @@ static int set_socket_level(struct nst_stack *st, struct nst_tcp_conn *c, int na
         c->linger_on = l.l_onoff != 0;
         c->linger_secs = l.l_linger < 0 ? 0 : l.l_linger;
         return 0;
+    }
+    if (name == NST_SO_MAX_PACING_RATE) {
+        uint64_t rate;
+        if (len == sizeof(uint32_t)) {
+            uint32_t r32;
+            memcpy(&r32, val, sizeof(r32));
+            rate = r32;
+        } else if (len == sizeof(uint64_t)) {
+            memcpy(&rate, val, sizeof(rate));
+        } else {
+            return -EINVAL;
+        }
+        return tcp_pace_set(st, c, 0, rate, TCP_PACE_SET_MAX_RATE);
     }
     if (nst_sockopt_int(val, len, &v) < 0)
         return -EINVAL;
@@ -693,6 +710,8 @@ static int set_socket_level(struct nst_stack *st, struct nst_tcp_conn *c, int na
     case NST_SO_REUSEADDR:
         c->reuseaddr = v != 0;
         return 0;
+    case NST_SO_PACING:
+        return tcp_pace_set(st, c, v, 0, TCP_PACE_SET_ON);
     default:
         return -ENOPROTOOPT;
     }
@@ -734,6 +753,11 @@ static int set_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
         return 0;
     case NST_TCP_TW_REUSE:
         c->tw_reuse = v != 0;
+        return 0;
+    case NST_TCP_ECN:
+        if (v < 0 || v > 2)
+            return -EINVAL;
+        c->ecn_mode = (uint8_t)v;
         return 0;
     default:
         return -ENOPROTOOPT;
@@ -781,6 +805,19 @@ static int get_socket_level(struct nst_tcp_conn *c, int name, void *val, size_t 
     case NST_SO_ERROR:
         /* Positive errno, as getsockopt(SO_ERROR) gives it; cleared. */
         return nst_sockopt_put_int(val, len, -take_error(c));
+    case NST_SO_PACING:
+    case NST_SO_MAX_PACING_RATE: {
+        int on;
+        uint64_t rate;
+        tcp_pace_get(c, &on, &rate);
+        if (name == NST_SO_PACING)
+            return nst_sockopt_put_int(val, len, on);
+        if (*len < sizeof(rate))
+            return -EINVAL;
+        memcpy(val, &rate, sizeof(rate));
+        *len = sizeof(rate);
+        return 0;
+    }
     case NST_SO_LINGER: {
         struct nst_linger l = {c->linger_on, c->linger_secs};
         if (*len < sizeof(l))
@@ -811,6 +848,8 @@ static int get_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
         return nst_sockopt_put_int(val, len, (int)c->keepcnt);
     case NST_TCP_TW_REUSE:
         return nst_sockopt_put_int(val, len, c->tw_reuse);
+    case NST_TCP_ECN:
+        return nst_sockopt_put_int(val, len, c->ecn_mode);
     case NST_TCP_URGENT_LEFT:
         return nst_sockopt_put_int(val, len, (int)tcp_urgent_left(c)); /* < 2^31: nst_seq_gt */
     case NST_TCP_CONGESTION: {

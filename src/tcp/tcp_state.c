@@ -51,6 +51,9 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->ecn = 2; /* RFC 3168: accept when asked, as Linux's tcp_ecn = 2 */
     c->pmtu_min = 552;
     c->hystart = 1;
+    c->mtu_probing = 0;
+    c->base_mss = 1024;
+    c->mtu_probe_interval = NST_SEC(600);
 }
 
 static void config_fill_missing(struct nst_tcp_config *c)
@@ -100,6 +103,13 @@ static void config_fill_missing(struct nst_tcp_config *c)
         c->pmtu_min = 68;
     if (c->ecn < 0 || c->ecn > 2)
         c->ecn = 0;
+    if (c->mtu_probing < 0 || c->mtu_probing > 2)
+        c->mtu_probing = 0;
+    if (c->base_mss == 0)
+        c->base_mss = 1024;
+    c->base_mss = NST_MAX(NST_MIN(c->base_mss, 65495u), 48u); /* a datagram, and TCP_MIN_SND_MSS */
+    if (c->mtu_probe_interval <= 0)
+        c->mtu_probe_interval = NST_SEC(600);
     if (c->n_source_addrs > NST_TCP_MAX_SOURCE_ADDRS)
         c->n_source_addrs = NST_TCP_MAX_SOURCE_ADDRS;
     c->congestion[sizeof(c->congestion) - 1] = 0;
@@ -339,6 +349,21 @@ int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *se
 
 /* ---- connections -------------------------------------------------------------- */
 
+int tcp_extras_get(struct nst_tcp_conn *c)
+{
+    if (!c->xt && !(c->xt = calloc(1, sizeof(*c->xt))))
+        return -ENOMEM;
+    return 0;
+}
+
+void tcp_extras_put(struct nst_tcp_conn *c)
+{
+    if (c->xt && !c->xt->rate && !c->xt->pace && !c->xt->plp) {
+        free(c->xt);
+        c->xt = NULL;
+    }
+}
+
 struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
 {
     const struct nst_tcp_config *cfg = &st->cfg.tcp;
@@ -367,6 +392,7 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
     tcp_update_mss(c);
     tcp_timers_init(c);
     c->tw_reuse = cfg->tw_reuse != 0;
+    c->ecn_mode = (uint8_t)cfg->ecn; /* 0..2 (config_fill_missing) */
     c->last_recv = st->now;
     c->state_since = st->now;
     struct nst_tcp_state *ts = st->tcp;
@@ -393,6 +419,9 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     nst_ring_free(&c->rcvbuf);
     tcp_ooo_release(c);
     tcp_sack_release(c);
+    tcp_rate_free(c);
+    tcp_pace_free(st, c);
+    tcp_plp_free(c);
     if (c->orphan)
         ts->n_orphans--;
     if (c->all_prev)
@@ -432,6 +461,8 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     nst_ring_drop_pending(&c->rcvbuf);
     tcp_ooo_release(c);
     tcp_sack_release(c);
+    tcp_rate_free(c);
+    tcp_plp_free(c);
     if (c->queue != TCP_Q_NONE || c->sock.fd < 0) {
         tcp_conn_free(st, c);
         return;

@@ -169,6 +169,9 @@ struct nst_tcp_conn {
      * carry. Readers go through tcp_ooo() and tcp_sack_board(). */
     struct nst_assembler *ooo;
     struct nst_sack_board *sack;
+    /* Machinery few connections use (pacing, rate samples, PLPMTUD),
+     * allocated when first needed: NULL, 8 bytes, for the others. */
+    struct tcp_extras *xt;
 
     /* Timers. */
     struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
@@ -211,6 +214,7 @@ struct nst_tcp_conn {
     uint8_t ecn_echo : 1;        /* receiver: CE arrived, ECE on every ACK until a CWR comes (6.1.3) */
     uint8_t ecn_cwr_pending : 1; /* sender: cwnd was reduced, CWR on the next new data segment (6.1.2) */
     uint8_t ecn_reduced : 1;     /* sender: ecn_recover holds the end of a reduced window */
+    uint8_t ecn_mode : 2;        /* NST_TCP_ECN: the stack's `ecn` values 0, 1, 2, for this socket */
 
     /* Delayed ACKs (RFC 9293 3.8.6.3, RFC 5681 4.2). */
     uint8_t ack_now;
@@ -241,6 +245,19 @@ struct nst_tcp_conn {
     uint64_t bytes_sent, bytes_retrans, bytes_acked, bytes_received;
     uint64_t segs_out, segs_in;
 };
+
+/* What c->xt holds, each allocated on demand by its own file. */
+struct tcp_extras {
+    struct tcp_rate *rate;       /* delivery-rate records for a cong_control module (tcp_rate.c) */
+    struct tcp_pace *pace;       /* pacing (tcp_pacing.c) */
+    struct tcp_plpmtud *plp;     /* packetization-layer PMTUD (tcp_plpmtud.c) */
+};
+static inline struct tcp_rate *tcp_rate_of(const struct nst_tcp_conn *c) { return c->xt ? c->xt->rate : NULL; }
+static inline struct tcp_pace *tcp_pace_of(const struct nst_tcp_conn *c) { return c->xt ? c->xt->pace : NULL; }
+static inline struct tcp_plpmtud *tcp_plp_of(const struct nst_tcp_conn *c) { return c->xt ? c->xt->plp : NULL; }
+/* c->xt allocated (0) or -ENOMEM; freed again once it holds nothing. */
+int tcp_extras_get(struct nst_tcp_conn *c);
+void tcp_extras_put(struct nst_tcp_conn *c);
 
 /* The out-of-order set and the SACK scoreboard, empty when not allocated. */
 static inline const struct nst_assembler *tcp_ooo(const struct nst_tcp_conn *c)
@@ -534,12 +551,12 @@ void tcp_ecn_reset(struct nst_stack *st, struct nst_tcp_conn *c, int active);
 uint8_t tcp_ecn_syn_flags(struct nst_tcp_conn *c);
 /* SYN-SENT: the flags of the peer's SYN-ACK (or SYN) decide ecn_ok. */
 void tcp_ecn_syn_sent_input(struct nst_tcp_conn *c, uint8_t flags);
-/* LISTEN: is a SYN with these flags an ECN-setup SYN we accept? */
-int tcp_ecn_accept_syn(const struct nst_stack *st, uint8_t flags);
+/* LISTEN: is a SYN with these flags an ECN-setup SYN listener l accepts? */
+int tcp_ecn_accept_syn(const struct nst_tcp_conn *l, uint8_t flags);
 /* SYN cookies: the TSval carrying the agreement, and reading it back from
  * the ACK that returns the cookie. */
 uint32_t tcp_ecn_cookie_tsval(uint32_t now_ts, int ecn);
-int tcp_ecn_cookie_ok(const struct nst_stack *st, const struct tcp_seg *seg);
+int tcp_ecn_cookie_ok(const struct nst_tcp_conn *l, const struct tcp_seg *seg);
 /* ECE to add to a segment with these flags (6.1.3: every ACK while echoing). */
 uint8_t tcp_ecn_ack_flags(const struct nst_tcp_conn *c, uint8_t flags);
 /* A data segment [seq, seq+len) about to go: the IP ECN field (ECT(0) for
@@ -566,6 +583,63 @@ int tcp_mem_exhausted(const struct nst_stack *st);
 /* An orphan past max_orphans, or holding unsent data while memory is
  * exhausted, is reset (RST, dropped, tcp.abort_on_memory): 1 if it was. */
 int tcp_mem_orphan_reset(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_rate.c (draft-cheng-iccrg-delivery-rate-estimation) ------------- */
+int tcp_rate_attach(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_rate_free(struct nst_tcp_conn *c);
+/* [seq, seq+len) is about to go (rtx: again); before SND.MAX moves. */
+void tcp_rate_on_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, int rtx);
+/* After an acceptable ACK was processed: the sample, handed to the
+ * module's cong_control. */
+void tcp_rate_on_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg, uint32_t una_before,
+                     uint32_t prior_in_flight);
+/* The sender has less than a segment (unsent) to send and room in cwnd:
+ * application-limited (draft 3.2). */
+void tcp_rate_check_app_limited(struct nst_tcp_conn *c, uint32_t unsent);
+void tcp_rate_mark_app_limited(struct nst_tcp_conn *c);
+/* Bytes in the network now (RFC 6675 pipe with a scoreboard). */
+uint32_t tcp_rate_in_flight(const struct nst_tcp_conn *c);
+/* The last delivery rate sampled, bytes/s (0: none). */
+uint64_t tcp_rate_last(const struct nst_tcp_conn *c);
+/* The module needs rate samples and pacing: attaches both (or, out of
+ * memory, falls back to the default module). */
+void tcp_cc_attach(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_pacing.c ------------------------------------------------------------ */
+int tcp_pace_attach(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_pace_free(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_pace_cancel(struct nst_stack *st, struct nst_tcp_conn *c);
+enum { TCP_PACE_SET_ON, TCP_PACE_SET_MAX_RATE };
+/* NST_SO_PACING (on) or NST_SO_MAX_PACING_RATE (max_rate, bytes/s). */
+int tcp_pace_set(struct nst_stack *st, struct nst_tcp_conn *c, int on, uint64_t max_rate, int which);
+void tcp_pace_get(const struct nst_tcp_conn *c, int *on, uint64_t *max_rate);
+int tcp_pace_inherit(struct nst_stack *st, struct nst_tcp_conn *c, const struct nst_tcp_conn *l);
+/* The pacing rate in bytes/s, 0: not paced. */
+uint64_t tcp_pace_rate(const struct nst_tcp_conn *c);
+/* Must the next data segment wait? (Then the pacing timer is armed.) */
+int tcp_pace_hold(struct nst_stack *st, struct nst_tcp_conn *c);
+/* The pacing timer is armed: data waits for it. */
+int tcp_pace_waiting(const struct nst_tcp_conn *c);
+/* A data segment of `wire` IP bytes went: the next departure moves on. */
+void tcp_pace_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t wire);
+
+/* ---- tcp_plpmtud.c (RFC 4821, RFC 8899: black holes and probing) --------- */
+/* Connection established: with mtu_probing 2, the search starts. */
+void tcp_plp_established(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_plp_free(struct nst_tcp_conn *c);
+/* The largest mss_wire the search allows (c->plp set). */
+uint32_t tcp_plp_wire_cap(const struct nst_tcp_conn *c);
+/* A retransmission timeout (after the backoff): a black hole? */
+void tcp_plp_rto(struct nst_stack *st, struct nst_tcp_conn *c);
+/* An acceptable ACK was processed (c->plp set): a probe acknowledged? */
+void tcp_plp_ack(struct nst_stack *st, struct nst_tcp_conn *c);
+/* [seq, seq+len) goes again (c->plp set): a probe lost? */
+void tcp_plp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len);
+/* The payload of a probe to send now (options of olen bytes), 0: none. */
+uint32_t tcp_plp_probe_payload(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t olen);
+void tcp_plp_probe_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len, uint32_t olen);
+/* An ICMP "fragmentation needed" with this MTU was believed (c->plp set). */
+void tcp_plp_ptb(struct nst_tcp_conn *c, uint32_t mtu);
 
 /* ---- tcp_socket.c -------------------------------------------------------- */
 extern const struct nst_proto_ops nst_tcp_ops;

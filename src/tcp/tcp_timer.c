@@ -47,6 +47,7 @@ void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c)
     nst_timer_cancel(st, &c->t_delack);
     nst_timer_cancel(st, &c->t_keep);
     nst_timer_cancel(st, &c->t_leak);
+    tcp_pace_cancel(st, c);
 }
 
 void tcp_rtx_arm(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -147,6 +148,7 @@ static void data_timeout(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_recovery_on_rto(st, c);
     /* RFC 6298 5.4-5.6: retransmit the earliest segment, back off, restart. */
     nst_rtt_backoff(&c->rtt);
+    tcp_plp_rto(st, c); /* RFC 4821 7.7: timeouts in a row may be an ICMP black hole */
     c->rtt_timing = 0;
     c->snd_nxt = c->snd_una;
     uint32_t room = UINT32_MAX;

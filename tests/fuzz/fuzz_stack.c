@@ -589,6 +589,8 @@ static void op_setsockopt(struct world *w, struct rd *r, int fd)
         {NST_IPPROTO_TCP, NST_TCP_KEEPIDLE}, {NST_IPPROTO_TCP, NST_TCP_KEEPINTVL},
         {NST_IPPROTO_TCP, NST_TCP_KEEPCNT},  {NST_IPPROTO_TCP, NST_TCP_CONGESTION},
         {NST_IPPROTO_TCP, NST_TCP_TW_REUSE}, {NST_SOL_SOCKET, NST_SO_ERROR},
+        {NST_IPPROTO_TCP, NST_TCP_ECN},      {NST_SOL_SOCKET, NST_SO_PACING},
+        {NST_SOL_SOCKET, NST_SO_MAX_PACING_RATE},
     };
     uint8_t k = rd8(r) % (sizeof(opts) / sizeof(opts[0]));
     int level = opts[k][0], name = opts[k][1];
@@ -596,7 +598,8 @@ static void op_setsockopt(struct world *w, struct rd *r, int fd)
         struct nst_linger l = {rd8(r) & 1, rd8(r) % 4};
         live(nst_setsockopt(w->st, fd, level, name, &l, sizeof(l)));
     } else if (name == NST_TCP_CONGESTION) {
-        const char *cc = (rd8(r) & 1) ? "newreno" : "cubic";
+        static const char *const ccs[] = {"newreno", "cubic", "bbr"};
+        const char *cc = ccs[rd8(r) % 3];
         live(nst_setsockopt(w->st, fd, level, name, cc, strlen(cc)));
     } else {
         uint8_t m = rd8(r);

@@ -499,6 +499,92 @@ static void test_reassembly(void)
     ts_free(s);
 }
 
+/* ---- per socket (NST_TCP_ECN) ----------------------------------------------------------- */
+
+static int sock_ecn(struct ts *s, int fd)
+{
+    int v = -1;
+    size_t len = sizeof(v);
+    CHECK_EQ(nst_getsockopt(s->st, fd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, &len), 0);
+    return v;
+}
+
+/* A socket asks for ECN on a stack that does not (ecn = 0), and another
+ * on a stack that asks (ecn = 1) turns it off: the SYN says so. Values
+ * outside 0..2 are refused. */
+static void test_per_socket_active(void)
+{
+    struct nst_stack_config c = ecn_cfg(0);
+    struct ts *s = ts_new(&c);
+    int fd = nst_socket(s->st, NST_SOCK_STREAM);
+    CHECK_EQ(sock_ecn(s, fd), 0); /* the stack's setting */
+    int v = 3;
+    CHECK_EQ(nst_setsockopt(s->st, fd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, sizeof(v)), -EINVAL);
+    v = -1;
+    CHECK_EQ(nst_setsockopt(s->st, fd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, sizeof(v)), -EINVAL);
+    v = 1;
+    CHECK_EQ(nst_setsockopt(s->st, fd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, sizeof(v)), 0);
+    CHECK_EQ(sock_ecn(s, fd), 1);
+    struct nst_sockaddr local = {0, s->lport}, remote = tu_peer(s);
+    nst_bind(s->st, fd, &local);
+    CHECK_EQ(nst_connect(s->st, fd, &remote), -EINPROGRESS);
+    EXPECT(s, 0, .flags = F_SEW, .seq = 0, .ack = 0);
+    INJECT(s, MS(100), .flags = F_SAE, .seq = 0, .ack = 1, .win = 512, .opts = ts_syn_opts(7, 1, 0));
+    EXPECT(s, MS(100), .flags = F_A, .seq = 1, .ack = 1);
+    CHECK(has_ecn(s, fd));
+    send_one(s, fd, SEC(1), 1, 100, NST_ECN_ECT0);
+    ts_free(s);
+
+    c = ecn_cfg(1);
+    s = ts_new(&c);
+    fd = nst_socket(s->st, NST_SOCK_STREAM);
+    CHECK_EQ(sock_ecn(s, fd), 1);
+    v = 0;
+    CHECK_EQ(nst_setsockopt(s->st, fd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, sizeof(v)), 0);
+    nst_bind(s->st, fd, &local);
+    CHECK_EQ(nst_connect(s->st, fd, &remote), -EINPROGRESS);
+    EXPECT(s, 0, .flags = F_S, .seq = 0, .ack = 0);
+    INJECT(s, MS(100), .flags = F_SAE, .seq = 0, .ack = 1, .win = 512, .opts = ts_syn_opts(7, 1, 0));
+    EXPECT(s, MS(100), .flags = F_A, .seq = 1, .ack = 1);
+    CHECK(!has_ecn(s, fd));
+    send_one(s, fd, SEC(1), 1, 100, NST_ECN_NOT_ECT);
+    ts_free(s);
+}
+
+/* A listener's setting is what its connections get: with NST_TCP_ECN 0
+ * on the listener (the stack accepts, ecn = 2) an ECN-setup SYN gets a
+ * plain SYN-ACK, and the accepted socket reports 0; the listener's
+ * congestion control is inherited the same way. */
+static void test_per_socket_listener(void)
+{
+    struct nst_stack_config c = ecn_cfg(2);
+    struct ts *s = ts_new(&c);
+    int lfd = ts_listen(s, 8);
+    int v = 0;
+    CHECK_EQ(nst_setsockopt(s->st, lfd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, sizeof(v)), 0);
+    CHECK_EQ(nst_setsockopt(s->st, lfd, NST_IPPROTO_TCP, NST_TCP_CONGESTION, "newreno", 7), 0);
+    INJECT(s, 0, .flags = F_SEW, .seq = 0, .win = 65535, .opts = ts_syn_opts(7, 1, 0));
+    EXPECT(s, 0, .flags = F_SA, .seq = 0, .ack = 1);
+    INJECT(s, MS(100), .flags = F_A, .seq = 1, .ack = 1, .win = 512);
+    int fd = nst_accept(s->st, lfd, NULL);
+    CHECK(fd >= 0);
+    CHECK_EQ(sock_ecn(s, fd), 0);
+    CHECK(!has_ecn(s, fd));
+    char name[16];
+    size_t len = sizeof(name);
+    CHECK_EQ(nst_getsockopt(s->st, fd, NST_IPPROTO_TCP, NST_TCP_CONGESTION, name, &len), 0);
+    CHECK(strcmp(name, "newreno") == 0);
+    send_one(s, fd, SEC(1), 1, 100, NST_ECN_NOT_ECT);
+    INJECT(s, SEC(1) + MS(100), .flags = F_A, .seq = 1, .ack = 101, .win = 512);
+    /* Turned back on, the next SYN is accepted with ECN. */
+    v = 2;
+    CHECK_EQ(nst_setsockopt(s->st, lfd, NST_IPPROTO_TCP, NST_TCP_ECN, &v, sizeof(v)), 0);
+    s->rport++;
+    INJECT(s, SEC(2), .flags = F_SEW, .seq = 0, .win = 65535, .opts = ts_syn_opts(7, 1, 0));
+    EXPECT(s, SEC(2), .flags = F_SAE, .seq = 0, .ack = 1);
+    ts_free(s);
+}
+
 int main(void)
 {
     RUN(test_active_open_matrix);
@@ -512,5 +598,7 @@ int main(void)
     RUN(test_sender_reduces_once_per_window);
     RUN(test_loss_in_reduced_window);
     RUN(test_reassembly);
+    RUN(test_per_socket_active);
+    RUN(test_per_socket_listener);
     return nst_test_done();
 }
