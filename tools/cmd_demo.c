@@ -9,6 +9,20 @@
 
 #include "tools/cli.h"
 
+/* One line a scenario, descriptions in one column after the longest name. */
+static void list_scenarios(const struct nst_demo_scenario *more)
+{
+    int w = 0;
+    for (int i = 0; nst_demo_scenarios[i][0]; i++)
+        w = (int)strlen(nst_demo_scenarios[i][0]) > w ? (int)strlen(nst_demo_scenarios[i][0]) : w;
+    for (const struct nst_demo_scenario *sc = more; sc->name; sc++)
+        w = (int)strlen(sc->name) > w ? (int)strlen(sc->name) : w;
+    for (int i = 0; nst_demo_scenarios[i][0]; i++)
+        printf("%-*s  %s\n", w, nst_demo_scenarios[i][0], nst_demo_scenarios[i][1]);
+    for (const struct nst_demo_scenario *sc = more; sc->name; sc++)
+        printf("%-*s  %s\n", w, sc->name, sc->what);
+}
+
 static void demo_usage(void)
 {
     printf("usage: nstack demo [--seed N] [--out DIR | --no-pcap] [--only SCENARIO] [--report DIR] [--list]\n\n"
@@ -75,12 +89,7 @@ int nst_cmd_demo(int argc, char **argv)
         case 'n': o.out_dir = NULL; break;
         case 'x': o.only = optarg; break;
         case 'r': o.report_dir = optarg; break;
-        case 'l':
-            for (int i = 0; nst_demo_scenarios[i][0]; i++)
-                printf("%-14s %s\n", nst_demo_scenarios[i][0], nst_demo_scenarios[i][1]);
-            for (const struct nst_demo_scenario *sc = o.more; sc->name; sc++)
-                printf("%-14s %s\n", sc->name, sc->what);
-            return 0;
+        case 'l': list_scenarios(o.more); return 0;
         case 'h': demo_usage(); return 0;
         default: return nst_cli_bad_usage("demo", "unknown option");
         }
