@@ -2,6 +2,7 @@
 #include "nst_pair.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Enough for a 16 MiB window of 1500-byte frames in flight one way. */
@@ -61,6 +62,11 @@ int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_confi
     size_t qb = queue_bytes ? queue_bytes : NP_QUEUE_BYTES;
     if (bu_frameq_init(&p->a2b, qb) || bu_frameq_init(&p->b2a, qb))
         return -1;
+    /* NST_BENCH_RACK=0: RFC 6675 DupThresh instead of RACK-TLP, to
+     * measure what RACK's bookkeeping costs (docs/PERFORMANCE.md). */
+    const char *rack = getenv("NST_BENCH_RACK");
+    if (rack)
+        c.tcp.rack = atoi(rack) != 0;
     c.name = "a";
     c.deterministic = 1; /* runs compare alike */
     c.seed = 1;

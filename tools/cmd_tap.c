@@ -35,6 +35,7 @@ const char tap_opts_help[] =
     "                  default key); serve runs one stack per queue (a thread each), a client\n"
     "                  picks ports whose replies reach its own --xdp queue. With --tap (serve):\n"
     "                  a multi-queue TAP (ip tuntap add ... multi_queue), a stack per queue\n"
+    "  --rack 0|1      TCP loss detection: 1 RACK-TLP (RFC 8985, the default), 0 RFC 6675 DupThresh\n"
     "Impairments in the driver, both directions, or one with tx- (nstack -> kernel) or rx-:\n"
     "  --loss P, --duplicate P, --reorder P   probabilities, 0..1\n"
     "  --delay MS      fixed delay in milliseconds\n"
@@ -45,6 +46,7 @@ void tap_opts_default(struct tap_opts *o)
     memset(o, 0, sizeof(*o));
     o->seed = 1;
     o->ecn = -1;
+    o->rack = -1;
 }
 
 static int parse_mac(const char *s, struct nst_mac *m)
@@ -148,6 +150,11 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
             return nst_cli_bad_usage(cmd, "--ecn needs 0 (off), 1 (ask and accept) or 2 (accept), not '%s'", arg);
         o->ecn = (int)v;
         return 0;
+    case TAP_OPT_RACK:
+        if (nst_cli_parse_u64(arg, 0, 1, &v))
+            return nst_cli_bad_usage(cmd, "--rack needs 0 (RFC 6675 DupThresh) or 1 (RACK-TLP), not '%s'", arg);
+        o->rack = (int)v;
+        return 0;
     case TAP_OPT_PCAP_MAX:
         if (nst_cli_parse_u64(arg, 1, UINT64_MAX, &v))
             return nst_cli_bad_usage(cmd, "--pcap-max needs a number of frames (1 or more), not '%s'", arg);
@@ -202,6 +209,8 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
         sc.port_steer = nst_rss_port_steer;
         sc.port_steer_arg = &h->rss;
     }
+    if (o->rack >= 0)
+        sc.tcp.rack = o->rack;
     h->st = nst_stack_new(&sc);
     if (!h->st) {
         fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);
@@ -346,6 +355,9 @@ static void print_tcp(FILE *out, const struct tap_host *h)
             (unsigned long long)ts->tcp_retransmits, (unsigned long long)ts->tcp_fast_retransmits,
             (unsigned long long)ts->tcp_rto_timeouts, (unsigned long long)ts->tcp_tx_resets,
             (unsigned long long)ts->tcp_rx_resets);
+    fprintf(out, "rack: %llu marked lost, %llu tail loss probes, %llu losses repaired by a probe\n",
+            (unsigned long long)ts->tcp_rack_marked_lost, (unsigned long long)ts->tcp_tlp_probes,
+            (unsigned long long)ts->tcp_tlp_recoveries);
     if (nst_cli_counters_wanted())
         nst_cli_print_counters(out, h->st);
 }

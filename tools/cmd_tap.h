@@ -40,6 +40,7 @@ struct tap_opts {
     struct nst_xdp_program *xdp_program; /* another host's program to share (serve --queues) */
     struct nst_tap_group *tap_group;     /* serve --tap --queues: the device's queues */
     int no_signals;             /* the caller takes SIGINT/SIGTERM (serve --queues' main thread) */
+    int rack;                   /* --rack 0|1: the stack's tcp.rack (RFC 8985); -1: its default */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -58,6 +59,7 @@ enum {
     TAP_OPT_XDP_COPY,
     TAP_OPT_XDP_GENERIC,
     TAP_OPT_QUEUES,
+    TAP_OPT_RACK,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -80,6 +82,7 @@ enum {
     {"xdp-copy", no_argument, 0, TAP_OPT_XDP_COPY},                                           \
     {"xdp-generic", no_argument, 0, TAP_OPT_XDP_GENERIC},                                     \
     {"queues", required_argument, 0, TAP_OPT_QUEUES},                                         \
+    {"rack", required_argument, 0, TAP_OPT_RACK},                                             \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 

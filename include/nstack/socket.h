@@ -39,6 +39,11 @@ enum {
                          * recv (urgent data is read inline: -EINVAL) */
     NST_MSG_PEEK = 0x2,
     NST_MSG_DONTWAIT = 0x40, /* accepted for familiarity; every call is non-blocking */
+    NST_MSG_FASTOPEN = 0x20000000, /* TCP nst_sendto on an unconnected socket: connect to `to`
+                                    * with TCP Fast Open (RFC 7413): with a cookie cached for the
+                                    * server the bytes go in the SYN (returns how many the socket
+                                    * took); without one, the SYN asks for a cookie and -EINPROGRESS
+                                    * (nothing taken: send again once connected), as Linux */
 };
 
 /* shutdown how */
@@ -82,6 +87,15 @@ enum {
                          * 0 off, 1 ask and accept, 2 accept only; the stack's setting by
                          * default; read when the SYN goes (connect) or comes (a listener's,
                          * inherited by the connections it accepts) */
+    NST_TCP_FASTOPEN,   /* listener: RFC 7413 server with at most this many Fast Open
+                         * connections not yet past the handshake (section 5.1), 0 off;
+                         * needs cfg.tcp.fastopen & 2 (Linux's TCP_FASTOPEN) */
+    NST_TCP_FASTOPEN_CONNECT, /* 1: connect() uses Fast Open (RFC 7413): with a cookie cached
+                         * it returns 0 at once and the first send goes in the SYN; without
+                         * one the SYN asks for a cookie (-EINPROGRESS). Linux's option */
+    NST_TCP_RACK,       /* 1: RFC 8985 RACK-TLP loss detection (with SACK), 0: RFC 6675's
+                         * DupThresh; default cfg.tcp.rack; set before data flows (-EBUSY
+                         * after); a listener's choice passes to its connections */
 };
 
 /* NST_SO_LINGER (TCP). nst_close never blocks, so:

@@ -55,6 +55,13 @@ struct nst_tcp_config {
     int frto;                   /* 1 (the default, as Linux's tcp_frto): RFC 5682 F-RTO detects
                                  * spurious retransmission timeouts (the SACK-enhanced variant
                                  * when SACK is in use); 0: every timeout goes back N */
+    int rack;                   /* 1 (the default, as Linux's tcp_recovery = 1): RFC 8985 RACK-TLP
+                                 * decides losses by time and probes a lost tail (TLP) on SACK
+                                 * connections; 0: RFC 6675's DupThresh rule (per socket:
+                                 * NST_TCP_RACK) */
+    int fastopen;               /* RFC 7413 TCP Fast Open, as Linux's tcp_fastopen: bit 0 (1, the
+                                 * default) the client may use it (NST_TCP_FASTOPEN_CONNECT,
+                                 * NST_MSG_FASTOPEN), bit 1 (2) listeners may (NST_TCP_FASTOPEN) */
     char congestion[16];        /* default congestion control: "cubic" or "newreno" */
     unsigned max_orphans;       /* connections closed by the application but not finished, 65536;
                                  * beyond, close() aborts with a RST */

@@ -71,7 +71,12 @@ NST_API_BEGIN
     X(tcp, mem_pressure) X(tcp, mem_rcv_drops) X(tcp, mem_snd_limited)           \
     X(tcp, abort_on_memory) X(tcp, pmtu_clamped) X(tcp, rx_urgent)            \
     X(tcp, pmtu_blackholes) X(tcp, pmtu_probes) X(tcp, pmtu_probes_ok)         \
-    X(tcp, pmtu_probes_failed)
+    X(tcp, pmtu_probes_failed)                                                 \
+    X(tcp, rack_marked_lost) X(tcp, tlp_probes) X(tcp, tlp_recoveries)          \
+    X(tcp, tfo_cookie_requests) X(tcp, tfo_syn_data_sent) X(tcp, tfo_syn_data_acked) \
+    X(tcp, tfo_syn_data_unacked) X(tcp, tfo_blackholed)                        \
+    X(tcp, tfo_passive) X(tcp, tfo_cookies_sent) X(tcp, tfo_cookie_invalid)      \
+    X(tcp, tfo_passive_overflow)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)

@@ -34,7 +34,7 @@ static const char response[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nC
 #define REQ_LEN (sizeof(request) - 1)
 #define RESP_LEN (sizeof(response) - 1)
 
-enum tls_case { PLAIN, TLS13_FULL, TLS12_FULL, TLS12_RESUMED, TLS13_0RTT, N_CASES };
+enum tls_case { PLAIN, TLS13_FULL, TLS12_FULL, TLS12_RESUMED, TLS13_0RTT, TLS13_0RTT_TFO, N_CASES };
 
 static const struct tls_case_def {
     const char *file;    /* tls-<file>.pcap, .svg, .keylog */
@@ -43,6 +43,7 @@ static const struct tls_case_def {
     int resume, early;
     int round_trips;     /* before the first request byte, SYN's included */
     int answer_trips;    /* before the answer reaches New York */
+    int tfo;             /* over TCP Fast Open (RFC 7413) */
 } cases[N_CASES] = {
     {"plain", "plain TCP", 0, 0, 0, 1, 2},
     {"1.3-full", "TLS 1.3, full handshake", NST_TLS1_3, 0, 0, 2, 3},
@@ -52,6 +53,11 @@ static const struct tls_case_def {
      * as 0.5-RTT data in its ServerHello..Finished flight: 2 round trips,
      * one fewer than a full TLS 1.3 handshake. */
     {"1.3-0rtt", "TLS 1.3, resumed with 0-RTT", NST_TLS1_3, 1, 1, 1, 2},
+    /* The first fetch also got a Fast Open cookie: the ClientHello and the
+     * 0-RTT request ride in the SYN itself, zero round trips; London
+     * answers with its SYN-ACK (0.5-RTT data before the handshake's ACK):
+     * the answer is there after one round trip. */
+    {"1.3-0rtt-tfo", "TLS 1.3 0-RTT, Fast Open", NST_TLS1_3, 1, 1, 0, 1, 1},
 };
 
 /* ---- watching the wire --------------------------------------------------- */
@@ -164,7 +170,9 @@ static int name_records(struct wire_dir *d, int from_ny, char *label, size_t siz
 static void read_payload(struct wire *w, struct seg *s, const uint8_t *f, const struct nst_tcp_repr *t)
 {
     struct wire_dir *d = &w->dir[!s->from_ny];
-    size_t off = (size_t)(s->seq - d->isn - 1);
+    /* A SYN's data (RFC 7413) starts after the SYN's sequence number. */
+    uint32_t start = s->seq + ((s->flags & NST_TCP_SYN) ? 1u : 0u);
+    size_t off = (size_t)(start - d->isn - 1);
     if (off != d->len || off + s->len > sizeof(d->buf))
         return; /* a retransmission (none on this clean path) or too far */
     /* Ethernet, then IPv4 (its header length in its first byte), then TCP. */
@@ -217,8 +225,14 @@ static void on_ny_sends(void *arg, enum nst_sim_frame_event ev, int dir, nst_tim
         read_payload(w, s, f, &t);
     if ((s->what & HAS_REQUEST) && w->request < 0)
         w->request = now;
-    if (!payload)
+    if (!payload) {
         seg_flags_label(s);
+    } else if (t.flags & NST_TCP_SYN) {
+        /* Fast Open: the SYN carries records. */
+        char records[sizeof(s->label) - 8];
+        snprintf(records, sizeof(records), "%s", s->label);
+        snprintf(s->label, sizeof(s->label), "SYN + %s", records);
+    }
 }
 
 /* London's edge (link 3): what London sends (dir 1, offered) and gets
@@ -291,6 +305,7 @@ struct scene {
     struct nst_lab_path p;
     struct nst_tls_ctx *sctx, *cctx; /* NULL: plain TCP */
     int lfd;
+    int tfo;                         /* connect with NST_TCP_FASTOPEN_CONNECT */
     struct peer server, client;
 };
 
@@ -361,6 +376,9 @@ static void on_listener(void *arg, int fd, int ev)
             continue;
         }
         nst_stream_set_callback(sc->server.s, on_server, &sc->server);
+        /* What came with the connection (Fast Open: the SYN's ClientHello
+         * and 0-RTT request) is read now: no further event will say so. */
+        on_server(&sc->server, sc->server.s, 0);
     }
 }
 
@@ -394,7 +412,13 @@ static int fetch(struct scene *sc)
     memset(c, 0, sizeof(*c));
     int fd = nst_socket(sc->p.ny, NST_SOCK_STREAM);
     struct nst_sockaddr to = {NST_LAB_LONDON_ADDR, TLS_PORT};
-    if (fd < 0 || nst_connect(sc->p.ny, fd, &to) != -EINPROGRESS)
+    int one = 1;
+    if (fd >= 0 && sc->tfo)
+        nst_setsockopt(sc->p.ny, fd, NST_IPPROTO_TCP, NST_TCP_FASTOPEN_CONNECT, &one, sizeof(one));
+    /* (With a Fast Open cookie connect returns 0: the SYN waits for the
+     * first write, the TLS stream's ClientHello.) */
+    int r = fd < 0 ? fd : nst_connect(sc->p.ny, fd, &to);
+    if (r != -EINPROGRESS && !(r == 0 && sc->tfo))
         return -EIO;
     c->s = sc->cctx ? nst_tls_client(sc->cctx, sc->p.ny, fd, "london.lab", TLS_PORT) : nst_stream_tcp(sc->p.ny, fd);
     if (!c->s)
@@ -410,6 +434,27 @@ static int fetch(struct scene *sc)
 }
 
 /* ---- one case ---------------------------------------------------------- */
+
+/* The path; for a Fast Open case both hosts allow it (client and server,
+ * as Linux's tcp_fastopen = 3). */
+static int build_path(const struct nst_demo_opts *o, const struct tls_case_def *cd, struct nst_lab_path *p,
+                      const char *cap, FILE *out)
+{
+    if (!cd->tfo)
+        return nst_demo_build_path(o, p, NULL, 0, cap, out);
+    struct nst_stack_config hc;
+    nst_stack_config_default(&hc);
+    hc.tcp.fastopen = 3;
+    struct nst_lab_path_opts po;
+    nst_lab_path_opts_default(&po);
+    po.seed = o->seed;
+    po.host_cfg = &hc;
+    int err = nst_lab_path_build(p, &po);
+    if (err)
+        return err;
+    nst_lab_capture(o, p->links[0], cap, out);
+    return 0;
+}
 
 static struct nst_tls_ctx *case_ctx(const struct tls_case_def *cd, enum nst_tls_role role,
                                     const struct nst_tls_test_pki *pki, const char *keylog)
@@ -463,7 +508,7 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
     memset(res, 0, sizeof(*res));
     res->delay = res->response = -1;
     snprintf(name, sizeof(name), "tls-%s.pcap", cd->file);
-    if (!sc || !w || nst_demo_build_path(o, &sc->p, NULL, 0, name, out) < 0) {
+    if (!sc || !w || build_path(o, cd, &sc->p, name, out) < 0) {
         free(sc);
         free(w);
         return -ENOMEM;
@@ -482,6 +527,10 @@ static int run_case(const struct nst_demo_opts *o, const struct tls_case_def *cd
         err = sc->sctx && sc->cctx ? 0 : -EPROTO;
     }
     sc->lfd = nst_lab_listen(sc->p.london, TLS_PORT, 16);
+    sc->tfo = cd->tfo;
+    int qlen = 16;
+    if (cd->tfo && sc->lfd >= 0)
+        nst_setsockopt(sc->p.london, sc->lfd, NST_IPPROTO_TCP, NST_TCP_FASTOPEN, &qlen, sizeof(qlen));
     if (!err && (sc->lfd < 0 || nst_socket_set_event_cb(sc->p.london, sc->lfd, on_listener, sc) < 0))
         err = -EIO;
     /* A resumed case first fetches once, to get a session to resume. */
@@ -529,7 +578,8 @@ const struct nst_demo_scenario nst_demo_app_scenarios[] = {
      nst_demo_flow_control},
     {"congestion-control", "a 10 Mbit/s link with a short queue: TCP fills it, backs off at each drop, never floods it",
      nst_demo_congestion_control},
-    {"tls", "HTTPS: TLS 1.3 costs 2 round trips, TLS 1.2 3, resumption 2, 0-RTT 1 (80 ms each)", nst_demo_tls},
+    {"tls", "HTTPS: TLS 1.3 costs 2 round trips, TLS 1.2 3, resumption 2, 0-RTT 1, 0-RTT over Fast Open 0 (80 ms each)",
+     nst_demo_tls},
     {"keep-alive", "10 requests New York -> London: keep-alive saves 9 handshakes (720 ms; 1.44 s with TLS 1.3)",
      nst_demo_keepalive},
     {"timeouts", "a hung server: the connect timeout never fires, the response and read timeouts do",
@@ -595,8 +645,11 @@ int nst_demo_tls(const struct nst_demo_opts *o, FILE *out)
         nst_time_t rtts = NST_MSEC(80) * cd->round_trips;
         /* The round trips, plus the serialisation of the frames that had
          * to arrive first (1 Gbit/s links): microseconds, never a millisecond. */
-        snprintf(what, sizeof(what), "%s: the request leaves %d ms after the SYN (%d round trip%s)", cd->title,
-                 cd->round_trips * 80, cd->round_trips, cd->round_trips == 1 ? "" : "s");
+        if (cd->round_trips)
+            snprintf(what, sizeof(what), "%s: the request leaves %d ms after the SYN (%d round trip%s)", cd->title,
+                     cd->round_trips * 80, cd->round_trips, cd->round_trips == 1 ? "" : "s");
+        else
+            snprintf(what, sizeof(what), "%s: the request leaves in the SYN (zero round trips)", cd->title);
         int on_time = r[i].fetched && r[i].delay >= rtts && r[i].delay < rtts + NST_USEC(100);
         ok &= nst_lab_check(out, on_time, what);
         tls_figures(o, cd, &r[i], on_time);
@@ -615,5 +668,7 @@ int nst_demo_tls(const struct nst_demo_opts *o, FILE *out)
     }
     ok &= nst_lab_check(out, r[TLS13_0RTT].delay == r[PLAIN].delay,
                         "with 0-RTT the request leaves as early as over plain TCP");
+    ok &= nst_lab_check(out, r[TLS13_0RTT_TFO].delay == 0,
+                        "with 0-RTT over TCP Fast Open the request leaves in the first packet");
     return ok ? 0 : 1;
 }

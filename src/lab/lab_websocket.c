@@ -268,8 +268,8 @@ static int part_silent(const struct nst_demo_opts *o, FILE *out)
                              nst_svg_ladder(path, "A NAT forgot the flow: the next message and its retransmissions",
                                             "New York", "London", a, n));
     int ok = nst_lab_check(out, quiet, "nothing happens at 60 s: the NAT forgets without a word");
-    ok &= nst_lab_check(out, r.ny.closed && r.ny.err == -ETIMEDOUT && !r.ldn.closed && n == 6,
-                        "New York learns only by sending: 5 retransmissions, then TCP gives up");
+    ok &= nst_lab_check(out, r.ny.closed && r.ny.err == -ETIMEDOUT && !r.ldn.closed && n == 7,
+                        "New York learns only by sending: a tail loss probe, 5 retransmissions, then TCP gives up");
     run_down(&r);
     return ok;
 }

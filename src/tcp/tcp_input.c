@@ -389,7 +389,10 @@ static void syn_sent_input(struct nst_stack *st, struct nst_tcp_conn *c, const s
         tcp_send_syn(st, c);
         return;
     }
+    tcp_tfo_synack(st, c, seg); /* RFC 7413: the cookie, the SYN's data */
     c->snd_una = seg->h.ack;
+    if (nst_seq_lt(c->snd_una, c->snd_nxt))
+        c->snd_nxt = c->snd_una; /* SYN data not acknowledged: it goes again */
     if (c->rtt_timing && nst_seq_geq(seg->h.ack, c->rtt_seq)) {
         nst_rtt_sample(&c->rtt, st->now - c->rtt_start);
         c->rtt_timing = 0;

@@ -74,8 +74,8 @@ static void accq_append(struct nst_tcp_conn *l, struct nst_tcp_conn *c)
 int tcp_listen_child_established(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     struct nst_tcp_conn *l = c->listener;
-    if (!l)
-        return 0;
+    if (!l || c->queue == TCP_Q_ACCEPT)
+        return 0; /* (a Fast Open connection is there already) */
     if (l->lq->accq_len >= l->lq->backlog) {
         NST_STAT_INC(st, tcp, listen_overflows);
         return -1;
@@ -127,6 +127,7 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
     nst_ring_set_cap(&c->sndbuf, c->sndbuf_cap);
     nst_ring_set_cap(&c->rcvbuf, c->rcvbuf_cap);
     c->nodelay = l->nodelay;
+    c->rack_on = l->rack_on;
     c->keepalive = l->keepalive;
     c->keepidle = l->keepidle;
     c->keepintvl = l->keepintvl;
@@ -187,10 +188,17 @@ static void embryo_new(struct nst_stack *st, struct nst_tcp_conn *l, const struc
     c->snd_wl2 = c->iss;
     tcp_set_state(st, c, NST_TCPS_SYN_RECEIVED);
     tcp_conn_hash(st, c);
-    c->listener = l;
-    c->queue = TCP_Q_SYN;
-    q_push(&l->lq->synq_head, NULL, c);
-    l->lq->synq_len++;
+    if (tcp_tfo_passive(st, l, c, seg)) {
+        /* RFC 7413: its data is taken; the application may accept it and
+         * read before the handshake completes (as Linux). */
+        accq_append(l, c);
+        tcp_notify_fd(st, l->sock.fd);
+    } else {
+        c->listener = l;
+        c->queue = TCP_Q_SYN;
+        q_push(&l->lq->synq_head, NULL, c);
+        l->lq->synq_len++;
+    }
     NST_STAT_INC(st, tcp, passive_opens);
     tcp_send_syn(st, c);
 }

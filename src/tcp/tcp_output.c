@@ -265,7 +265,10 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
     uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
     if (tcp_pace_of(c) && len)
         tcp_pace_sent(st, c, len + NST_IPV4_HLEN + NST_TCP_HLEN + (uint32_t)nst_tcp_opts_len(&r->opts));
-    int err = emit(st, &c->t, r, &c->sndbuf, seq - c->snd_buf_seq, len, c->ttl, tos, &c->dst, gso);
+    /* A SYN's data (RFC 7413) is the ring's first bytes: SYN at ISS, data
+     * from ISS + 1 = the ring's start. */
+    uint32_t off = (flags & NST_TCP_SYN) ? 0 : seq - c->snd_buf_seq;
+    int err = emit(st, &c->t, r, &c->sndbuf, off, len, c->ttl, tos, &c->dst, gso);
     c->segs_out += gso ? (len + gso - 1u) / gso : 1u;
     if (len)
         c->last_data_sent = st->now; /* RFC 5681 4.1 counts data, not ACKs */
@@ -319,11 +322,25 @@ void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
     struct nst_tcp_repr r;
     build_opts(st, c, &r.opts, 1);
     uint8_t flags = NST_TCP_SYN;
-    if (c->state == NST_TCPS_SYN_RECEIVED)
+    uint32_t len = 0;
+    if (c->state == NST_TCPS_SYN_RECEIVED) {
         flags |= NST_TCP_ACK;
+        tcp_tfo_synack_opts(st, c, &r.opts); /* RFC 7413 4.1.2: a cookie */
+    } else {
+        /* RFC 7413 4.1.3: the cookie, and data up to the MSS after options. */
+        uint32_t max = tcp_tfo_syn_opts(st, c, &r.opts);
+        size_t olen = nst_tcp_opts_len(&r.opts);
+        if (max > olen)
+            len = (uint32_t)NST_MIN((size_t)(max - olen), nst_ring_len(&c->sndbuf));
+    }
     flags |= tcp_ecn_syn_flags(c); /* RFC 3168 6.1.1 */
-    xmit(st, c, c->iss, 0, flags, &r);
-    c->snd_nxt = c->iss + 1;
+    xmit(st, c, c->iss, len, flags, &r);
+    if (len) {
+        c->tfo_syn_data = (uint16_t)len;
+        c->bytes_sent += len;
+        NST_STAT_INC(st, tcp, tfo_syn_data_sent);
+    }
+    c->snd_nxt = c->iss + 1 + len;
     if (nst_seq_gt(c->snd_nxt, c->snd_max))
         c->snd_max = c->snd_nxt;
     /* Karn (RFC 6298 3): only a SYN sent once gives an RTT sample. */
@@ -418,6 +435,9 @@ static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t se
     uint32_t end = seq + len + (fin ? 1u : 0u);
     if (tcp_rate_of(c))
         tcp_rate_on_send(st, c, seq, len, nst_seq_lt(seq, c->snd_max));
+    uint32_t old_max = c->snd_max;
+    if (c->rack_on && c->sack_ok)
+        tcp_rack_sent(st, c, seq, end, old_max); /* RFC 8985 6.1 */
     if (nst_seq_lt(seq, c->snd_max)) {
         c->n_retrans++;
         c->bytes_retrans += len;
@@ -437,6 +457,8 @@ static void after_send(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t se
     c->bytes_sent += len;
     if (nst_seq_gt(end, c->snd_max))
         c->snd_max = end;
+    if (nst_seq_gt(end, old_max) && tcp_rack_new_data_sent(st, c))
+        return; /* RFC 8985 7.2: the PTO */
     if (!nst_timer_armed(&c->t_rtx))
         tcp_rtx_arm(st, c);
 }
@@ -525,6 +547,8 @@ static int send_allowed(const struct nst_tcp_conn *c, uint32_t len, uint32_t ava
         return 1; /* a retransmission goes as it was */
     if (len == avail && (c->nodelay || c->snd_max == c->snd_una || c->fin_queued))
         return 1; /* (2) all queued data, and Nagle does not hold it back */
+    if (len == avail && c->state == NST_TCPS_SYN_RECEIVED && c->snd_max == c->snd_una + 1)
+        return 1; /* (2) a Fast Open answer: only the SYN-ACK is out, no data */
     if (c->max_snd_wnd && len >= c->max_snd_wnd / 2)
         return 1; /* (3) at least half the largest window the peer offered */
     return 0;
@@ -671,8 +695,11 @@ void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c)
         if (tcp_rate_of(c))
             tcp_rate_check_app_limited(c, ring_avail_from(c, c->snd_max));
         break;
-    case NST_TCPS_FIN_WAIT_2:
     case NST_TCPS_SYN_RECEIVED:
+        if (c->tfo_pending)
+            sent = output_data(st, c); /* RFC 7413: data before the handshake's ACK */
+        break;
+    case NST_TCPS_FIN_WAIT_2:
         break;
     default:
         return;

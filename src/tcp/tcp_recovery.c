@@ -67,6 +67,7 @@ static void sack_update(struct nst_stack *st, struct nst_tcp_conn *c, const stru
         if (!c->sack && (!sack_block_news(c, start, end) || !(c->sack = nst_sack_new())))
             continue;
         sack_record(c, start, end, n);
+        tcp_rack_sacked(st, c, start, end, seg); /* RFC 8985 6.2: the deliveries it reports */
     }
     if (c->sack && c->sack->n == 0)
         tcp_sack_release(c);
@@ -111,9 +112,33 @@ static int rescue_segment(const struct nst_tcp_conn *c, uint32_t *seq, uint32_t 
     return 1;
 }
 
+/* RFC 8985 (section 3.4: RACK marks, the recovery repairs) with RFC 6675 5 (C): the same loop with RACK's loss marks
+ * in place of IsLost and the pipe they give: what RACK deems lost first,
+ * then new data. No rescue: a lost tail is TLP's. */
+static unsigned rack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    unsigned sent = 0;
+    for (unsigned guard = 0; guard < 4096; guard++) {
+        uint32_t pipe = tcp_rack_pipe(c);
+        if (c->cc.cwnd <= pipe || c->cc.cwnd - pipe < c->mss)
+            break;
+        uint32_t seq, len;
+        if (tcp_rack_next_lost(c, &seq, &len)) {
+            if (!tcp_retransmit(st, c, seq, len))
+                break;
+        } else if (!tcp_send_new(st, c, c->mss)) {
+            break;
+        }
+        sent++;
+    }
+    return sent;
+}
+
 unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     /* RFC 6675 5 (C): while cwnd - pipe >= 1 SMSS, send what NextSeg says. */
+    if (tcp_rack_active(c))
+        return rack_recovery_send(st, c);
     unsigned sent = 0;
     for (unsigned guard = 0; guard < 4096; guard++) {
         uint32_t pipe = nst_sack_pipe(tcp_sack_board(c), c->snd_una, c->snd_max, c->high_rxt, c->mss);
@@ -161,7 +186,8 @@ unsigned tcp_sack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
 
 /* ---- entering and leaving recovery ------------------------------------------------ */
 
-static void enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
+/* What every fast recovery starts with, whoever detected the loss. */
+static void recovery_begin(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     uint32_t flight = tcp_flight(c);
     c->recover = c->snd_max;
@@ -173,6 +199,11 @@ static void enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
     c->n_fast_retrans++;
     NST_STAT_INC(st, tcp, fast_retransmits);
     tcp_rtx_episode_begin(c); /* RFC 3708 3 */
+}
+
+static void enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    recovery_begin(st, c);
     uint32_t n = tcp_retransmit(st, c, c->snd_una, c->mss);
     if (c->sack_ok) {
         /* RFC 6675 5 (4.2, 4.3): cwnd = ssthresh; HighRxt and RescueRxt
@@ -191,8 +222,25 @@ static void enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
     }
 }
 
+/* RFC 8985 6.2 step 5 marked segments lost outside recovery: fast
+ * recovery (RFC 6675 5 with RACK's marks), the first lost segment
+ * retransmitted at once, as a fast retransmit would. */
+void tcp_rack_enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
+{
+    recovery_begin(st, c);
+    NST_STAT_INC(st, tcp, sack_recoveries);
+    c->sack_recovery = 1;
+    c->cc.cwnd = c->cc.ssthresh;
+    c->high_rxt = c->snd_una;
+    c->rescue_done = 1;
+    uint32_t seq, len;
+    if (!rack_recovery_send(st, c) && tcp_rack_next_lost(c, &seq, &len))
+        tcp_retransmit(st, c, seq, len);
+}
+
 static void exit_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
 {
+    tcp_rack_recovery_done(c); /* RFC 8985 6.2 step 4 */
     c->cc.ops->post_recovery(&c->cc, tcp_flight(c), st->now);
     c->ca_state = NST_TCP_CA_OPEN;
     c->sack_recovery = 0;
@@ -217,8 +265,11 @@ void tcp_recovery_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
      * ACK that shows it clears the board (sack_reneged), and so does a
      * timeout repeated for the same data, which the first retransmission
      * did not repair: the board is then no longer trusted. */
-    if (c->rtt.backoff > 0)
+    if (c->rtt.backoff > 0) {
         tcp_sack_release(c);
+        tcp_rack_sack_reset(c);
+    }
+    tcp_rack_on_rto(st, c);
 }
 
 /* ---- duplicate and new ACKs -------------------------------------------------------- */
@@ -255,7 +306,14 @@ static void dupack(struct nst_stack *st, struct nst_tcp_conn *c)
             c->cc.cwnd += c->mss;
         return;
     }
-    int lost = c->dupacks >= NST_DUPTHRESH || (c->sack_ok && nst_sack_is_lost(tcp_sack_board(c), c->snd_una, c->mss));
+    /* With RACK, time decides (tcp_rack_ack), not the count; but duplicate
+     * ACKs that carry no SACK information at all give RACK nothing to time
+     * (a peer that stopped sending blocks): DupThresh then, as RFC 6675. */
+    int lost;
+    if (tcp_rack_active(c))
+        lost = c->dupacks >= NST_DUPTHRESH && !c->sack;
+    else
+        lost = c->dupacks >= NST_DUPTHRESH || (c->sack_ok && nst_sack_is_lost(tcp_sack_board(c), c->snd_una, c->mss));
     /* RFC 6582 3.2 step 1: no second fast retransmit for losses in the
      * window that the last recovery (or RTO) already dealt with. */
     if (lost && nst_seq_geq(c->snd_una, c->recover)) {
@@ -308,6 +366,7 @@ static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
     }
     if (!sample)
         sample = ts_rtt_sample(st, c, seg);
+    tcp_rack_acked(st, c, ack, seg); /* RFC 8985 6.2 */
     if (nst_seq_gt(ack, c->snd_buf_seq)) {
         size_t n = NST_MIN((size_t)(ack - c->snd_buf_seq), nst_ring_len(&c->sndbuf));
         nst_ring_consume(&c->sndbuf, n);
@@ -326,8 +385,10 @@ static void new_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
          * otherwise); and when everything reported is acknowledged the
          * board goes back to its idle size. */
         if (c->sack->n == 0 || c->sack->b[0].start == ack) {
-            if (c->sack->n)
+            if (c->sack->n) {
                 NST_STAT_INC(st, tcp, sack_reneged);
+                tcp_rack_sack_reset(c);
+            }
             tcp_sack_release(c);
         }
     }
@@ -384,6 +445,7 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
             dupack(st, c);
     }
     window_update(st, c, seg, wnd);
+    tcp_rack_ack(st, c, seg, &n); /* RFC 8985 6.2 steps 4, 5; 7.4 */
     /* RFC 5682 steps 2 and 3 need the new window (step 2 sends new data). */
     if (c->frto)
         tcp_frto_ack(st, c, &n);

@@ -329,6 +329,10 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
     tcp_set_state(st, c, NST_TCPS_SYN_SENT);
     tcp_conn_hash(st, c);
     NST_STAT_INC(st, tcp, active_opens);
+    c->tfo_request = c->tfo_defer = 0;
+    c->tfo_syn_data = 0;
+    if (c->tfo_connect && tcp_tfo_connect(st, c))
+        return 0; /* RFC 7413: a cookie is cached; the SYN goes with the first send */
     tcp_send_syn(st, c);
     return -EINPROGRESS;
 }
@@ -345,7 +349,12 @@ static ssize_t send_refused(struct nst_tcp_conn *c)
     case NST_TCPS_CLOSE_WAIT:
         break;
     case NST_TCPS_SYN_SENT:
+        if (c->tfo_defer && !c->fin_queued)
+            return 0; /* RFC 7413: this send's data goes in the SYN */
+        return c->fin_queued ? -EPIPE : -EAGAIN;
     case NST_TCPS_SYN_RECEIVED:
+        if (c->tfo_pending && !c->fin_queued)
+            return 0; /* RFC 7413: a Fast Open server may answer at once */
         return c->fin_queued ? -EPIPE : -EAGAIN;
     case NST_TCPS_LISTEN:
         return -ENOTCONN;
@@ -360,8 +369,17 @@ static ssize_t send_refused(struct nst_tcp_conn *c)
 static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
                           const struct nst_sockaddr *to)
 {
-    (void)to; /* connected: the destination is the peer (as Linux ignores it) */
     struct nst_tcp_conn *c = conn_of(s);
+    if ((flags & NST_MSG_FASTOPEN) && c->state == NST_TCPS_CLOSED && to) {
+        /* RFC 7413 as Linux's sendto(MSG_FASTOPEN): connect with Fast Open. */
+        uint8_t was = c->tfo_connect;
+        c->tfo_connect = 1;
+        int err = tcp_connect(st, s, to);
+        c->tfo_connect = was;
+        if (err)
+            return err; /* -EINPROGRESS: no cookie yet, the SYN asks for one */
+    }
+    /* (Otherwise connected: the destination is the peer, as Linux ignores it.) */
     ssize_t refused = send_refused(c);
     if (refused)
         return refused;
@@ -380,6 +398,11 @@ static ssize_t tcp_sendto(struct nst_stack *st, struct nst_sock *s, const void *
          * (what was written); segments before it carry URG (tcp_output.c). */
         c->snd_up = c->snd_buf_seq + (uint32_t)nst_ring_len(&c->sndbuf);
         c->snd_up_valid = 1;
+    }
+    if (c->tfo_defer) {
+        c->tfo_defer = 0;
+        tcp_send_syn(st, c); /* RFC 7413 4.1.3: SYN, cookie and data */
+        return n;
     }
     tcp_output(st, c);
     return n;
@@ -525,6 +548,11 @@ static void shut_wr(struct nst_stack *st, struct nst_tcp_conn *c)
     case NST_TCPS_SYN_SENT:
     case NST_TCPS_SYN_RECEIVED:
         c->fin_queued = 1; /* sent once ESTABLISHED (tcp_established) */
+        if (c->tfo_defer) {
+            /* Fast Open's SYN waited for data that will not come. */
+            c->tfo_defer = 0;
+            tcp_send_syn(st, c);
+        }
         return;
     case NST_TCPS_ESTABLISHED:
         c->fin_queued = 1;
@@ -759,6 +787,23 @@ static int set_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
             return -EINVAL;
         c->ecn_mode = (uint8_t)v;
         return 0;
+    case NST_TCP_FASTOPEN:
+        if (v < 0)
+            return -EINVAL;
+        c->tfo_qlen = (uint16_t)NST_MIN(v, 65535);
+        return 0;
+    case NST_TCP_FASTOPEN_CONNECT:
+        if (c->state != NST_TCPS_CLOSED)
+            return -EISCONN;
+        c->tfo_connect = v != 0;
+        return 0;
+    case NST_TCP_RACK:
+        /* RFC 8985 or RFC 6675's DupThresh: chosen before data flows
+         * (RACK's log would lack what was sent before). */
+        if (c->rack)
+            return -EBUSY;
+        c->rack_on = v != 0;
+        return 0;
     default:
         return -ENOPROTOOPT;
     }
@@ -850,6 +895,12 @@ static int get_tcp_level(struct nst_stack *st, struct nst_tcp_conn *c, int name,
         return nst_sockopt_put_int(val, len, c->tw_reuse);
     case NST_TCP_ECN:
         return nst_sockopt_put_int(val, len, c->ecn_mode);
+    case NST_TCP_RACK:
+        return nst_sockopt_put_int(val, len, c->rack_on);
+    case NST_TCP_FASTOPEN:
+        return nst_sockopt_put_int(val, len, c->tfo_qlen);
+    case NST_TCP_FASTOPEN_CONNECT:
+        return nst_sockopt_put_int(val, len, c->tfo_connect);
     case NST_TCP_URGENT_LEFT:
         return nst_sockopt_put_int(val, len, (int)tcp_urgent_left(c)); /* < 2^31: nst_seq_gt */
     case NST_TCP_CONGESTION: {
@@ -905,7 +956,7 @@ static int tcp_events(struct nst_stack *st, struct nst_sock *s)
         ev |= NST_EV_RDHUP;
     if (snd_shut && (rcv_shut || closed))
         ev |= NST_EV_HUP;
-    if (snd_shut || ((c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_CLOSE_WAIT) &&
+    if (snd_shut || ((c->state == NST_TCPS_ESTABLISHED || c->state == NST_TCPS_CLOSE_WAIT || c->tfo_defer) &&
                      tcp_snd_room(c) > 0))
         ev |= NST_EV_OUT;
     if (c->err)

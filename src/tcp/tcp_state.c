@@ -40,6 +40,8 @@ void nst_tcp_config_default(struct nst_tcp_config *c)
     c->window_scaling = 1;
     c->sack = 1;
     c->frto = 1;
+    c->rack = 1;
+    c->fastopen = 1;
     memcpy(c->congestion, "cubic", 6);
     c->max_orphans = 65536;
     c->mem_low = (size_t)128 << 20;
@@ -148,6 +150,7 @@ void nst_tcp_fini(struct nst_stack *st)
     while (ts->all)
         tcp_conn_free(st, ts->all);
     tcp_tw_fini(st);
+    tcp_tfo_cache_free(st->tcp);
     nst_htable_free(&ts->conns);
     nst_htable_free(&ts->listeners);
     nst_htable_free(&ts->tws);
@@ -174,6 +177,8 @@ void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state)
     c->state = (uint8_t)state;
     c->state_since = st->now;
     tcp_leak_track(st, c);
+    if (c->tfo_pending)
+        tcp_tfo_child_done(st, c); /* RFC 7413 5.1: past SYN_RECEIVED */
 }
 
 /* ---- keys ------------------------------------------------------------------ */
@@ -393,6 +398,7 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st)
     tcp_timers_init(c);
     c->tw_reuse = cfg->tw_reuse != 0;
     c->ecn_mode = (uint8_t)cfg->ecn; /* 0..2 (config_fill_missing) */
+    c->rack_on = cfg->rack != 0;
     c->last_recv = st->now;
     c->state_since = st->now;
     struct nst_tcp_state *ts = st->tcp;
@@ -422,6 +428,7 @@ void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c)
     tcp_rate_free(c);
     tcp_pace_free(st, c);
     tcp_plp_free(c);
+    tcp_rack_release(c);
     if (c->orphan)
         ts->n_orphans--;
     if (c->all_prev)
@@ -463,6 +470,7 @@ void tcp_drop(struct nst_stack *st, struct nst_tcp_conn *c, int err)
     tcp_sack_release(c);
     tcp_rate_free(c);
     tcp_plp_free(c);
+    tcp_rack_release(c);
     if (c->queue != TCP_Q_NONE || c->sock.fd < 0) {
         tcp_conn_free(st, c);
         return;

@@ -87,6 +87,7 @@ struct tcp_tw_fifo {
 struct tcp_listen_q {
     struct nst_tcp_conn *synq_head, *accq_head, *accq_tail;
     unsigned synq_len, accq_len, backlog;
+    unsigned tfo_pending;        /* Fast Open children not past the handshake (RFC 7413 5.1) */
     nst_time_t last_cookie;      /* when this listener last answered with a SYN cookie */
 };
 
@@ -172,6 +173,7 @@ struct nst_tcp_conn {
     /* Machinery few connections use (pacing, rate samples, PLPMTUD),
      * allocated when first needed: NULL, 8 bytes, for the others. */
     struct tcp_extras *xt;
+    struct tcp_rack *rack;       /* RACK-TLP's state and transmission log (tcp_rack.c), from the first data sent */
 
     /* Timers. */
     struct nst_timer t_rtx;      /* retransmission (SYN, SYN-ACK, data, FIN) */
@@ -194,6 +196,15 @@ struct nst_tcp_conn {
     uint8_t ca_state;            /* NST_TCP_CA_* */
     uint8_t sack_recovery;       /* the current recovery is RFC 6675's */
     uint8_t rescue_done;
+    uint8_t rack_on;             /* RFC 8985 RACK-TLP chosen (cfg.tcp.rack, NST_TCP_RACK); runs with SACK */
+    /* RFC 7413 Fast Open (tcp_fastopen.c). */
+    uint8_t tfo_connect : 1;     /* NST_TCP_FASTOPEN_CONNECT */
+    uint8_t tfo_defer : 1;       /* client: connect() returned, the SYN waits for the first send */
+    uint8_t tfo_request : 1;     /* client: our SYN asks for a cookie */
+    uint8_t tfo_send_cookie : 1; /* server: the SYN-ACK carries a cookie */
+    uint8_t tfo_pending : 1;     /* server: counts in its listener's pending Fast Opens (5.1) */
+    uint16_t tfo_syn_data;       /* client: data bytes our SYN carried (first transmission) */
+    uint16_t tfo_qlen;           /* listener: NST_TCP_FASTOPEN, 0 off */
     uint8_t frto : 2;            /* RFC 5682: TCP_FRTO_* (the step the sender waits in), 0 when off */
     uint8_t rtx_ep_active : 1;   /* an RFC 3708 episode (below) is being watched */
     uint32_t dupacks;
@@ -321,6 +332,8 @@ struct nst_tcp_state {
      * is usually for it too, and then needs no keyed hash to be found.
      * Cleared when it leaves the tuple table (tcp_conn_unhash). */
     struct nst_tcp_conn *rx_last;
+    /* RFC 7413 client: the cookies servers gave us (tcp_fastopen.c). */
+    struct tcp_tfo_cache *tfo_cache;
 };
 
 /* A received segment, parsed. */
@@ -507,6 +520,67 @@ void tcp_frto_on_rto(struct nst_stack *st, struct nst_tcp_conn *c);
 /* Steps 2 and 3: an ACK arrived while F-RTO runs (after SND.UNA, the
  * scoreboard and the window took it). */
 void tcp_frto_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_ack_news *n);
+
+/* ---- tcp_rack.c (RFC 8985 RACK-TLP) -------------------------------------- */
+struct tcp_rack;
+/* RACK runs on this connection (chosen and SACK negotiated). */
+int tcp_rack_active(const struct nst_tcp_conn *c);
+void tcp_rack_release(struct nst_tcp_conn *c);
+/* [seq, end) was just sent; old_max: SND.MAX before (what lies below it
+ * was sent before: a retransmission). */
+void tcp_rack_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t end, uint32_t old_max);
+/* New data went out: the PTO restarts (RFC 8985 7.2). 1 if RACK armed the
+ * timer, 0 if the caller arms the RTO as usual. */
+int tcp_rack_new_data_sent(struct nst_stack *st, struct nst_tcp_conn *c);
+/* An ACK: the block [start, end) is SACKed / SND.UNA moves to ack_seq
+ * (before the send ring and SND.UNA are updated). */
+void tcp_rack_sacked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t start, uint32_t end,
+                     const struct tcp_seg *ack);
+void tcp_rack_acked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack_seq, const struct tcp_seg *ack);
+struct tcp_ack_news;
+/* After an acceptable ACK was processed: TLP episode, reordering window,
+ * loss detection (and recovery), the reordering timer. */
+void tcp_rack_ack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *ack,
+                  const struct tcp_ack_news *n);
+/* The SACK scoreboard was thrown away: so are the SACKED marks. */
+void tcp_rack_sack_reset(struct nst_tcp_conn *c);
+void tcp_rack_on_rto(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_rack_recovery_done(struct nst_tcp_conn *c);
+/* The current reordering window (RFC 8985 6.2 step 4). */
+nst_time_t tcp_rack_reo_wnd(const struct nst_tcp_conn *c);
+/* Timers: tcp_rtx_restart's choice (RTO or PTO; a pending reordering
+ * timeout stays), 0 if RACK is not running; the RTO was armed; t_rtx
+ * fired: 1 if it was RACK's (reordering timeout or PTO). */
+int tcp_rack_rearm(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_rack_rearm_after_reo(struct nst_stack *st, struct nst_tcp_conn *c);
+void tcp_rack_rto_armed(struct nst_tcp_conn *c);
+int tcp_rack_timer(struct nst_stack *st, struct nst_tcp_conn *c);
+/* Recovery: the first segment marked lost, not retransmitted since (1, or
+ * 0 if none); the pipe from RACK's marks. */
+int tcp_rack_next_lost(const struct nst_tcp_conn *c, uint32_t *seq, uint32_t *len);
+uint32_t tcp_rack_pipe(const struct nst_tcp_conn *c);
+/* tcp_recovery.c: RACK marked losses outside recovery: fast recovery. */
+void tcp_rack_enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c);
+
+/* ---- tcp_fastopen.c (RFC 7413) -------------------------------------------- */
+struct tcp_tfo_cache;
+void tcp_tfo_cache_free(struct nst_tcp_state *ts);
+/* Client. connect() with Fast Open: 1 if a cookie is cached for the peer
+ * (the SYN waits for data: tfo_defer), 0 if the SYN must ask for one. */
+int tcp_tfo_connect(struct nst_stack *st, struct nst_tcp_conn *c);
+/* The Fast Open option of our SYN (cookie or request) and how many bytes
+ * of data may ride in it (0: none). */
+uint32_t tcp_tfo_syn_opts(struct nst_stack *st, struct nst_tcp_conn *c, struct nst_tcp_opts *o);
+/* SYN-SENT got the SYN-ACK (SND.UNA not yet moved): caches its cookie,
+ * judges the SYN data. */
+void tcp_tfo_synack(struct nst_stack *st, struct nst_tcp_conn *c, const struct tcp_seg *seg);
+/* Server. A SYN for listener l made the embryo c (RCV.NXT just past the
+ * SYN): 1 if its data was taken (c must go to the accept queue now). */
+int tcp_tfo_passive(struct nst_stack *st, struct nst_tcp_conn *l, struct nst_tcp_conn *c, const struct tcp_seg *seg);
+/* The SYN-ACK's option: a fresh cookie, if c owes one. */
+void tcp_tfo_synack_opts(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_opts *o);
+/* c leaves SYN_RECEIVED: its listener's pending count falls. */
+void tcp_tfo_child_done(struct nst_stack *st, struct nst_tcp_conn *c);
 
 /* ---- tcp_dsack.c (RFC 2883, RFC 3708) ------------------------------------- */
 /* Receiver: [start, end) arrived again; the ACK for this segment reports it

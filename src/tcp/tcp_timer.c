@@ -52,6 +52,7 @@ void tcp_timers_cancel(struct nst_stack *st, struct nst_tcp_conn *c)
 
 void tcp_rtx_arm(struct nst_stack *st, struct nst_tcp_conn *c)
 {
+    tcp_rack_rto_armed(c);
     nst_timer_arm(st, &c->t_rtx, st->now + nst_rtt_timeout(&c->rtt));
 }
 
@@ -61,7 +62,7 @@ void tcp_rtx_restart(struct nst_stack *st, struct nst_tcp_conn *c)
      * acknowledged, restart it. A zero window is the persist timer's. */
     if (c->snd_max == c->snd_una || (c->snd_wnd == 0 && nst_timer_armed(&c->t_persist)))
         nst_timer_cancel(st, &c->t_rtx);
-    else
+    else if (!tcp_rack_rearm(st, c)) /* RFC 8985: or the PTO, or a reordering timeout */
         tcp_rtx_arm(st, c);
 }
 
@@ -163,7 +164,7 @@ static void rtx_fire_run(struct nst_stack *st, struct nst_timer *t)
     struct nst_tcp_conn *c = NST_CONTAINER_OF(t, struct nst_tcp_conn, t_rtx);
     if (c->state == NST_TCPS_SYN_SENT || c->state == NST_TCPS_SYN_RECEIVED)
         syn_timeout(st, c);
-    else if (sending_state(c->state))
+    else if (sending_state(c->state) && !tcp_rack_timer(st, c))
         data_timeout(st, c);
 }
 

@@ -46,6 +46,16 @@ static void apply_option(uint8_t kind, const uint8_t *o, uint8_t olen, struct ns
             opts->ts_ecr = nst_get32(o + 6);
         }
         break;
+    case NST_TCPOPT_FASTOPEN: {
+        /* RFC 7413 4.1.1: empty (a request) or a cookie of 4 to 16 bytes. */
+        uint8_t n = (uint8_t)(olen - 2);
+        if (n != 0 && (n < NST_TCP_FASTOPEN_MIN || n > NST_TCP_FASTOPEN_MAX || (n & 1)))
+            break;
+        opts->has_fastopen = 1;
+        opts->fastopen_len = n;
+        memcpy(opts->fastopen_cookie, o + 2, n);
+        break;
+    }
     case NST_TCPOPT_SACK: {
         /* RFC 2018 3: 2 + 8n bytes; in 40 bytes of options n is at most 4. */
         size_t body = (size_t)olen - TCPOLEN_SACK_BASE;
@@ -129,6 +139,12 @@ int nst_tcp_parse(const uint8_t *buf, size_t len, nst_ip4_t src, nst_ip4_t dst, 
  *   MSS(4) | SACK_PERM,TS (12) or NOP,NOP,TS (12) or NOP,NOP,SACK_PERM (4)
  *   | NOP,WS (4) | NOP,NOP,SACK 2+8n.
  * The SACK blocks get what room is left: 3 beside timestamps, 4 alone. */
+/* NOP, NOP, kind, length, the cookie, NOPs to a multiple of 4. */
+static size_t fastopen_opt_len(const struct nst_tcp_opts *o)
+{
+    return (4u + (o->fastopen_len & ~1u) + 3u) & ~3u;
+}
+
 static size_t fixed_opts_len(const struct nst_tcp_opts *o)
 {
     size_t n = 0;
@@ -140,6 +156,8 @@ static size_t fixed_opts_len(const struct nst_tcp_opts *o)
         n += 4;
     if (o->has_wscale)
         n += 4;
+    if (o->has_fastopen)
+        n += fastopen_opt_len(o);
     return n;
 }
 
@@ -205,6 +223,15 @@ static void emit_options(const struct nst_tcp_opts *o, struct tcp_writer *w)
     }
     if (o->has_wscale)
         w4(w, NST_TCPOPT_NOP, NST_TCPOPT_WSCALE, TCPOLEN_WSCALE, o->wscale);
+    if (o->has_fastopen) {
+        /* Cookies have even lengths (parse refuses others): 16-bit words. */
+        uint8_t n = o->fastopen_len & (uint8_t)~1u;
+        w4(w, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_FASTOPEN, (uint8_t)(2 + n));
+        for (uint8_t i = 0; i < n; i += 2)
+            w16(w, (uint16_t)(o->fastopen_cookie[i] << 8 | o->fastopen_cookie[i + 1]));
+        if (n % 4)
+            w16(w, (uint16_t)(NST_TCPOPT_NOP << 8 | NST_TCPOPT_NOP));
+    }
     size_t n = sack_blocks_fitting(o);
     if (n) {
         w4(w, NST_TCPOPT_NOP, NST_TCPOPT_NOP, NST_TCPOPT_SACK, (uint8_t)(TCPOLEN_SACK_BASE + TCPOLEN_SACK_BLOCK * n));

@@ -23,6 +23,11 @@
 #define NST_TCPOPT_SACK_PERM 4
 #define NST_TCPOPT_SACK 5
 #define NST_TCPOPT_TS 8
+#define NST_TCPOPT_FASTOPEN 34 /* RFC 7413 4.1.1 */
+
+/* RFC 7413 4.1.1: a cookie of 4 to 16 bytes (even lengths, as Linux). */
+#define NST_TCP_FASTOPEN_MIN 4
+#define NST_TCP_FASTOPEN_MAX 16
 
 #define NST_TCP_MAX_SACK 4
 
@@ -44,6 +49,10 @@ struct nst_tcp_opts {
     uint32_t ts_val, ts_ecr;
     uint8_t sack_count;  /* blocks in sack[] */
     struct nst_tcp_sack_block sack[NST_TCP_MAX_SACK];
+    /* RFC 7413 Fast Open: the option, with a cookie of fastopen_len bytes
+     * (0: a cookie request). */
+    uint8_t has_fastopen, fastopen_len;
+    uint8_t fastopen_cookie[NST_TCP_FASTOPEN_MAX];
 };
 
 struct nst_tcp_repr {

@@ -26,17 +26,18 @@ for f in sys.argv[1:]:
     assert len(list(root.iter())) > 10, f
 ' "$OUT/demo/handshake.svg" "$OUT/demo/reliable-stream.svg" "$OUT"/demo/tls-*.svg
 
-# The tls scenario: the five cases' SYN -> request and SYN -> answer
+# The tls scenario: the six cases' SYN -> request and SYN -> answer
 # timings (exact: virtual time), and each TLS capture decrypted by tshark
 # with its keylog.
 for t in 'plain TCP +80\.004736 ms +160\.016448 ms  TCP' \
          'TLS 1\.3, full handshake +160\.062528 ms +240\.082200 ms  TLSv1\.3' \
          'TLS 1\.2, full handshake +240\.071264 ms +320\.083776 ms  TLSv1\.2' \
          'TLS 1\.2, resumed session +160\.028768 ms +240\.042216 ms .* resumed' \
-         'TLS 1\.3, resumed with 0-RTT +80\.004736 ms +160\.037824 ms .* resumed 0-RTT'; do
+         'TLS 1\.3, resumed with 0-RTT +80\.004736 ms +160\.037824 ms .* resumed 0-RTT' \
+         'TLS 1\.3 0-RTT, Fast Open +0\.000000 ms +80\.033264 ms .* resumed 0-RTT'; do
   check "demo tls: $t" has "$OUT/demo.txt" "$t"
 done
-for c in 1.3-full 1.2-full 1.2-resumed 1.3-0rtt; do
+for c in 1.3-full 1.2-full 1.2-resumed 1.3-0rtt 1.3-0rtt-tfo; do
   tshark -r "$OUT/demo/tls-$c.pcap" -o "tls.keylog_file:$OUT/demo/tls-$c.keylog" -Y http \
     -T fields -e http.request.method -e http.response.code > "$OUT/tls-$c.http" 2>/dev/null
   check "tshark decrypts the $c capture with its keylog: GET and 200" \

@@ -533,8 +533,21 @@ static int match_other_opts(struct pd_run *r, const struct pd_packet *pk, const 
 {
     for (int i = 0; i < pk->nopts; i++) {
         const struct pd_opt *o = &pk->opts[i];
-        if (o->kind == PD_OPT_FO || o->kind == PD_OPT_FOEXP)
-            return pd_skip(r, "nstack has no TCP Fast Open (RFC 7413)");
+        if (o->kind == PD_OPT_FOEXP)
+            return pd_skip(r, "nstack has no experimental TCP Fast Open option (FOEXP: kind 254)");
+        if (o->kind == PD_OPT_FO) {
+            /* RFC 7413 4.1.1: kind 34, the cookie as written ("FO": none). */
+            const uint8_t *g = find_opt(tcp, hl, NST_TCPOPT_FASTOPEN);
+            if (!g)
+                diff(d, "no Fast Open option (expected)");
+            else if (g[1] != 2 + o->nbytes || memcmp(g + 2, o->bytes, o->nbytes)) {
+                char hex[2 * NST_TCP_FASTOPEN_MAX + 1] = "";
+                for (int k = 0; k + 2 < g[1] && k < NST_TCP_FASTOPEN_MAX; k++)
+                    snprintf(hex + 2 * k, 3, "%02x", g[2 + k]);
+                diff(d, "Fast Open option FO %s differs", hex);
+            }
+            continue;
+        }
         if (o->kind == PD_OPT_MD5)
             return pd_skip(r, "nstack has no TCP-MD5 signatures (RFC 2385)");
         if (o->kind != PD_OPT_RAW)

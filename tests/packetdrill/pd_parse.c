@@ -1166,13 +1166,15 @@ static int handle_block(struct pd_script *sc, const char *text, int line, const 
 static const struct {
     const char *sysctl, *setting; /* sysctl: Linux's net.ipv4.NAME, or FreeBSD's net.inet.tcp.NAME */
     int conv; /* 0: as is; 1: nonzero -> 1; 2: tcp_rmem's fields; 3: second field (tcp_wmem default);
-               * 4: seconds; 5: milliseconds */
+               * 4: seconds; 5: milliseconds; 6: bit 0 */
 } sysctl_map[] = {
     {"tcp_timestamps", "nstack_tcp_timestamps", 1},
     {"tcp_sack", "nstack_tcp_sack", 1},
     {"tcp_window_scaling", "nstack_tcp_window_scaling", 1},
     {"tcp_syncookies", "nstack_tcp_syncookies", 1},
     {"tcp_frto", "nstack_tcp_frto", 1},
+    {"tcp_recovery", "nstack_tcp_rack", 6}, /* bit 0: RACK loss detection */
+    {"tcp_fastopen", "nstack_tcp_fastopen", 0},
     {"tcp_ecn", "nstack_tcp_ecn", 0},
     {"tcp_syn_retries", "nstack_tcp_syn_retries", 0},
     {"tcp_synack_retries", "nstack_tcp_synack_retries", 0},
@@ -1234,6 +1236,7 @@ static int apply_sysctl(struct pd_script *sc, const char *name, const char *valu
         case 3: snprintf(v, sizeof(v), "%llu", n == 3 ? b : a); break;
         case 4: snprintf(v, sizeof(v), "%llus", a); break;
         case 5: snprintf(v, sizeof(v), "%llums", a); break;
+        case 6: snprintf(v, sizeof(v), "%d", n >= 1 && (a & 1)); break;
         default: snprintf(v, sizeof(v), "%.60s", value); break;
         }
         return pd_setting_apply(&sc->cfg, sysctl_map[i].setting, v, err, errlen);

@@ -106,6 +106,8 @@ static const struct tcp_field tcp_fields[] = {
     TF(window_scaling, F_BOOL),
     TF(sack, F_BOOL),
     TF(frto, F_BOOL), /* RFC 5682 F-RTO, 1 (Linux's tcp_frto) */
+    TF(rack, F_BOOL), /* RFC 8985 RACK-TLP, 1 (Linux's tcp_recovery = 1) */
+    TF(fastopen, F_UINT), /* RFC 7413: 1 client, 2 server (Linux's tcp_fastopen) */
     TF(ecn, F_UINT), /* RFC 3168: 0 off, 1 ask and accept, 2 accept (Linux's tcp_ecn) */
     TF(congestion, F_STR),
     TF(tw_reuse, F_BOOL), /* Linux's tcp_tw_reuse */
@@ -279,6 +281,7 @@ static const struct profile_setting linux_profile[] = {
     {"nstack_tcp_window_scaling", "1"},
     {"nstack_tcp_syncookies", "1"},
     {"nstack_tcp_frto", "1"},
+    {"nstack_tcp_rack", "1"},            /* tcp_recovery = 1: RACK-TLP */
     {"nstack_tcp_ecn", "0"},             /* defaults.sh: tcp_ecn=0 */
     {"nstack_tcp_congestion", "cubic"},
     {NULL, NULL},

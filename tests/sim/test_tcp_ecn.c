@@ -27,6 +27,9 @@ static struct nst_stack_config ecn_cfg(int mode)
 {
     struct nst_stack_config c = tu_config();
     c.tcp.ecn = mode;
+    /* RTO recoveries: a tail loss probe that repaired a loss would be a
+     * congestion signal of its own (RFC 8985 7.4), with a CWR to send. */
+    c.tcp.rack = 0;
     snprintf(c.tcp.congestion, sizeof(c.tcp.congestion), "newreno");
     return c;
 }

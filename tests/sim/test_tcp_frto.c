@@ -52,6 +52,7 @@ static struct ts *setup(int sack, const char *cc, int frto, int *fd)
 {
     struct nst_stack_config cfg = tu_config();
     cfg.tcp.frto = frto;
+    cfg.tcp.rack = 0; /* the scripts time the RTO: no tail loss probe before it */
     return tu_bulk_sender(&cfg, sack, cc, SEGS * MSS, fd);
 }
 
@@ -443,6 +444,7 @@ static struct e2e_result run_spike(int sack, int frto)
     struct nst_stack_config cfg = tu_config();
     cfg.tcp.sack = sack;
     cfg.tcp.frto = frto;
+    cfg.tcp.rack = 0;
     struct nst_link_params lp;
     nst_link_params_default(&lp);
     lp.bandwidth_bps = 20000000;

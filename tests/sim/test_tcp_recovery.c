@@ -26,10 +26,13 @@ static void peer_init(struct rp_peer *p, int sack, uint32_t rcv_nxt)
 }
 
 /* A connection with the peer's SYN offering SACK (or not); nseg segments
- * queued at 1 s. */
+ * queued at 1 s. These are RFC 6675 / RFC 6582 scripts: RACK-TLP (which
+ * would time the same losses differently, test_tcp_rack.c) is off. */
 static struct ts *setup(int sack, const char *cc, int *fd, uint32_t nseg)
 {
-    return tu_bulk_sender(NULL, sack, cc, nseg * MSS, fd);
+    struct nst_stack_config cfg = tu_config();
+    cfg.tcp.rack = 0;
+    return tu_bulk_sender(&cfg, sack, cc, nseg * MSS, fd);
 }
 
 /* The initial window: 10 segments at 1 s (PSH on the last if it empties

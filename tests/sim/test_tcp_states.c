@@ -140,6 +140,7 @@ static void test_time_wait_msl_config(void)
 {
     struct nst_stack_config cfg = tu_config();
     cfg.tcp.msl = SEC(5);
+    cfg.tcp.rack = 0; /* the FIN's RTO backoff, no tail loss probe */
     int fd;
     struct ts *s = tu_active_close(&cfg, &fd);
     INJECT(s, SEC(2), .flags = F_FA, .seq = 1, .ack = 2, .win = 512);

@@ -70,7 +70,9 @@ static void test_synack_retransmission(void)
 static void test_rto_backoff_karn(void)
 {
     int lfd, fd;
-    struct ts *s = tu_passive(NULL, 0, &lfd, &fd);
+    struct nst_stack_config cfg = tu_config();
+    cfg.tcp.rack = 0; /* the RTO alone: no tail loss probe (test_tcp_rack.c) */
+    struct ts *s = tu_passive(&cfg, 0, &lfd, &fd);
     CHECK_EQ(tu_info(s, fd).rto, MS(300));
     ts_run_until(s, SEC(1));
     char data[100] = {0};
@@ -113,6 +115,7 @@ static void test_rto_gives_up(void)
 {
     struct nst_stack_config cfg = tu_config();
     cfg.tcp.data_retries = 3;
+    cfg.tcp.rack = 0; /* the RTO schedule alone (a tail loss probe would come first) */
     int lfd, fd;
     struct ts *s = tu_passive(&cfg, 0, &lfd, &fd);
     ts_run_until(s, SEC(1));
