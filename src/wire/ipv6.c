@@ -114,7 +114,9 @@ static int walk_options(struct walk *w, size_t off, size_t hlen, int hop_by_hop)
             i++;
             continue;
         }
-        if (end - i < 2 || (size_t)h[i + 1] > end - i - 2)
+        if (end - i < 2) /* no room for the length: point at the type */
+            return refuse(w, NST_IPV6_EXT_BAD_OPTION, 0, i);
+        if ((size_t)h[i + 1] > end - i - 2)
             return refuse(w, NST_IPV6_EXT_BAD_OPTION, 0, i + 1); /* the length runs past the header */
         size_t olen = 2 + (size_t)h[i + 1];
         if (type == OPT_PADN) {

@@ -222,6 +222,13 @@ static void test_option_lengths_and_padding(void)
     CHECK_EQ(walk(&p, &e), -NST_IPV6_EXT_BAD_OPTION);
     CHECK_EQ(e.icmp_code, 0);
     CHECK_EQ(e.pointer, 43);
+    /* An option type in the header's last byte: no length to read, the
+     * pointer names the type (found by fuzz_wire: it named the byte after). */
+    const uint8_t cut[8] = {NST_IP6_NH_TCP, 0, 1, 3, 0, 0, 0, 0x1e};
+    build(&p, NST_IP6_NH_DSTOPTS, cut, 8, 20, NULL);
+    CHECK_EQ(walk(&p, &e), -NST_IPV6_EXT_BAD_OPTION);
+    CHECK_EQ(e.icmp_code, 0);
+    CHECK_EQ(e.pointer, 47);
     /* Six Pad1 then PadN(0): exactly 6 + 2 = 8 bytes of padding in a row, one too many. */
     const uint8_t pads[16] = {NST_IP6_NH_TCP, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0x1e, 4, 0, 0, 0, 0};
     build(&p, NST_IP6_NH_DSTOPTS, pads, 16, 20, NULL);
