@@ -52,6 +52,7 @@ static struct tcp_rack *rack_get(struct nst_tcp_conn *c)
         if (c->rack) {
             c->rack->reo_wnd_mult = 1;
             c->rack->fack = c->snd_una;
+            c->rack->ack_prior_fack = c->snd_una;
         }
     }
     return c->rack;
@@ -196,9 +197,16 @@ void tcp_rack_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, u
     if (!nst_seq_lt(seq, old_max))
         return;
     /* RFC 8985 6.1: a retransmission gets its own time; no longer lost. */
-    uint32_t i, j;
-    if (log_range(r, seq, nst_seq_min(end, old_max), &i, &j) < 0)
-        return;
+    uint32_t i, j, rend = nst_seq_min(end, old_max);
+    if (log_range(r, seq, rend, &i, &j) < 0) {
+        /* No room to split (the log is full): the records it touches take
+         * the new time whole. Their other bytes' loss is found later, not
+         * missed; left marked lost, this one would be sent again and
+         * again by the recovery (which retransmits what is marked). */
+        i = log_find(r, seq);
+        for (j = i; j < r->n && nst_seq_lt(seg_at(r, j)->start, rend); j++)
+            ;
+    }
     for (; i < j; i++) {
         struct tcp_rack_seg *s = seg_at(r, i);
         if (s->flags & TCP_RACK_SACKED)
@@ -223,7 +231,7 @@ static uint32_t tsval_at(const struct nst_tcp_conn *c, nst_time_t t)
 }
 
 /* Steps 2 and 3 for a transmission newly delivered (cumulatively or by
- * SACK); prior_fack is RACK.fack before the ACK. */
+ * SACK); prior_fack is RACK.fack before the ACK (tcp_rack_ack_begin). */
 static void delivered(struct nst_stack *st, struct nst_tcp_conn *c, struct tcp_rack *r,
                       const struct tcp_rack_seg *s, const struct tcp_seg *ack, uint32_t prior_fack)
 {
@@ -254,6 +262,19 @@ static void delivered(struct nst_stack *st, struct nst_tcp_conn *c, struct tcp_r
         r->reordering_seen = 1;
 }
 
+void tcp_rack_ack_begin(struct nst_tcp_conn *c)
+{
+    /* RFC 8985 6.2 step 3 takes an ACK's newly delivered segments in
+     * ascending order, RACK.fack growing as it goes: a segment is then
+     * below RACK.fack only if it is below what was delivered before this
+     * ACK. Compared with that, the order in which the ACK is taken apart
+     * (SACK blocks first, most recent first, then the cumulative part)
+     * does not matter: a delayed ACK's data acknowledged together with a
+     * SACK block above it is no reordering (Linux's prior_fack). */
+    if (c->rack)
+        c->rack->ack_prior_fack = c->rack->fack;
+}
+
 void tcp_rack_sacked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t start, uint32_t end,
                      const struct tcp_seg *ack)
 {
@@ -264,14 +285,14 @@ void tcp_rack_sacked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t star
     end = nst_seq_min(end, c->snd_max);
     if (!nst_seq_lt(start, end))
         return;
-    uint32_t prior = r->fack, i, j;
+    uint32_t i, j;
     if (log_range(r, start, end, &i, &j) < 0)
         return;
     for (; i < j; i++) {
         struct tcp_rack_seg *s = seg_at(r, i);
         if (s->flags & TCP_RACK_SACKED)
             continue;
-        delivered(st, c, r, s, ack, prior);
+        delivered(st, c, r, s, ack, r->ack_prior_fack);
         set_flags(r, s, (uint8_t)((s->flags & TCP_RACK_RETRANS) | TCP_RACK_SACKED));
     }
 }
@@ -281,13 +302,12 @@ void tcp_rack_acked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack_s
     struct tcp_rack *r = c->rack;
     if (!r)
         return;
-    uint32_t prior = r->fack;
     while (r->n) {
         struct tcp_rack_seg *s = seg_at(r, 0);
         if (nst_seq_leq(ack_seq, s->start))
             break;
         if (!(s->flags & TCP_RACK_SACKED))
-            delivered(st, c, r, s, ack, prior);
+            delivered(st, c, r, s, ack, r->ack_prior_fack);
         if (nst_seq_lt(ack_seq, s->end)) {
             /* Part of it: the rest stays, same time and flags. */
             account(r, s, -1);

@@ -41,6 +41,7 @@ struct tcp_rack {
     nst_time_t min_rtt;         /* RACK.min_RTT (0: none yet), over a window of 5 minutes */
     nst_time_t min_rtt_at;
     uint32_t fack;              /* RACK.fack: highest end delivered */
+    uint32_t ack_prior_fack;    /* RACK.fack before the ACK being processed (step 3) */
     uint32_t dsack_round;       /* RACK.dsack_round: SND.NXT when the window last grew */
     uint8_t dsack_round_on;
     uint8_t reordering_seen;    /* RACK.reordering_seen */

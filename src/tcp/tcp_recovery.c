@@ -436,6 +436,7 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     uint32_t wnd = (uint32_t)seg->h.window << c->snd_wscale;
     struct tcp_ack_news n = {.una_before = c->snd_una};
     uint32_t flight_before = tcp_rate_of(c) ? tcp_rate_in_flight(c) : 0;
+    tcp_rack_ack_begin(c); /* RFC 8985 6.2 step 3 */
     sack_update(st, c, seg, &n);
     if (nst_seq_gt(ack, c->snd_una)) {
         new_ack(st, c, seg);

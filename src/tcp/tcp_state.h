@@ -534,6 +534,8 @@ void tcp_rack_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, u
 int tcp_rack_new_data_sent(struct nst_stack *st, struct nst_tcp_conn *c);
 /* An ACK: the block [start, end) is SACKed / SND.UNA moves to ack_seq
  * (before the send ring and SND.UNA are updated). */
+/* Before an ACK's SACK blocks and cumulative part are taken (step 3). */
+void tcp_rack_ack_begin(struct nst_tcp_conn *c);
 void tcp_rack_sacked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t start, uint32_t end,
                      const struct tcp_seg *ack);
 void tcp_rack_acked(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t ack_seq, const struct tcp_seg *ack);

@@ -18,6 +18,8 @@
  *     ms late is retransmitted at the timer (xmit + RTT + 25 ms); the
  *     D-SACK that follows widens the window to 50 ms (6.2 step 4) and the
  *     next 40 ms delay goes without retransmission.
+ *   - a delayed ACK: segments acknowledged with a SACK block above them
+ *     in the same ACK are no reordering (step 3): the hole is lost at once.
  *   - lost retransmission: the first retransmission is lost too; the
  *     SACKs of data sent after it mark it lost an RTT later, and it goes a
  *     third time, without the RTO.
@@ -235,6 +237,28 @@ static void test_reordering_window_adapts(void)
     ts_free(s);
 }
 
+/* An ACK that acknowledges segments 0..2 (the receiver held its ACK for
+ * them) and SACKs 4..9 above the lost segment 3: no reordering (RFC 8985
+ * 6.2 step 3 takes the newly delivered segments in ascending order, 0..2
+ * before 4..9). With none seen and six segments SACKed, the window is 0:
+ * segment 3 is lost at once, not 25 ms later. */
+static void test_delayed_ack_with_sack_no_reordering(void)
+{
+    int fd;
+    struct ts *s = sender(1, 10, &fd);
+    expect_run(s, SEC(1), 0, 10, 1);
+    tu_ack(s, MS(1100), SEG(3), TU_SACK(SEG(4), SEG(10)));
+    expect_data(s, MS(1100), SEG(3), MSS, 0);
+    CHECK_EQ(stat_lost(s), 1);
+    CHECK_EQ(tu_info(s, fd).ca_state, NST_TCP_CA_RECOVERY);
+    EXPECT_NONE(s, MS(1200));
+    tu_ack(s, MS(1200), SEG(10), TU_NO_SACK);
+    struct nst_tcp_info ti = tu_check_done(s, fd, 0, 1);
+    CHECK_EQ(ti.ca_state, NST_TCP_CA_OPEN);
+    EXPECT_NONE(s, SEC(10));
+    ts_free(s);
+}
+
 /* ---- lost retransmission ----------------------------------------------------------- */
 
 static void test_lost_retransmission(void)
@@ -311,6 +335,7 @@ int main(void)
     RUN(test_probe_dsacked);
     RUN(test_reordering_tolerated);
     RUN(test_reordering_window_adapts);
+    RUN(test_delayed_ack_with_sack_no_reordering);
     RUN(test_lost_retransmission);
     RUN(test_sockopt);
     return nst_test_done();
