@@ -45,7 +45,7 @@ static void h2_head_of_line_scenario(void)
     char *text = lab_run_scenario(nst_demo_h2_head_of_line, &rc);
     CHECK_EQ(rc, 0);
     CHECK(strstr(text, "(16 lost, both series, both ways)") != NULL);
-    CHECK(strstr(text, "  HTTP/2, one connection       680.559 ms   741.219 ms    38/100     139.455 ms\n") != NULL);
+    CHECK(strstr(text, "  HTTP/2, one connection       680.559 ms   721.013 ms    38/100     139.455 ms\n") != NULL);
     CHECK(strstr(text, "  HTTP/1.1, 6 connections     1441.381 ms  1921.541 ms    83/100     600.242 ms\n") != NULL);
     CHECK(strstr(text, "  35 of 100 streams held back by other streams' lost segments") != NULL);
     CHECK(strstr(text, "one repaired hole released 20 streams at once") != NULL);
