@@ -377,22 +377,6 @@ static void one_port_both_protocols(void)
 
 /* ---- a peer breaking RFC 9113 ------------------------------------------------ */
 
-static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, const void *payload, size_t len)
-{
-    out[0] = (uint8_t)(len >> 16);
-    out[1] = (uint8_t)(len >> 8);
-    out[2] = (uint8_t)len;
-    out[3] = type;
-    out[4] = flags;
-    out[5] = (uint8_t)(id >> 24);
-    out[6] = (uint8_t)(id >> 16);
-    out[7] = (uint8_t)(id >> 8);
-    out[8] = (uint8_t)id;
-    if (len)
-        memcpy(out + 9, payload, len);
-    return 9 + len;
-}
-
 /* A request header block, HPACK-encoded by nghttp2's own deflater; with
  * a :protocol (extended CONNECT, RFC 8441) if `protocol`. */
 static size_t header_block_proto(uint8_t *out, size_t cap, const char *method, const char *path,
@@ -422,7 +406,7 @@ static size_t header_block(uint8_t *out, size_t cap, const char *method, const c
 static size_t opening(uint8_t *out)
 {
     memcpy(out, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
-    return 24 + frame(out + 24, NGHTTP2_SETTINGS, 0, 0, NULL, 0);
+    return 24 + ht_h2_frame(out + 24, NGHTTP2_SETTINGS, 0, 0, NULL, 0);
 }
 
 /* The error code of the server's GOAWAY in what came back, or -1. */
@@ -482,8 +466,8 @@ static void early_response_resets_request_body(void)
     memset(part, 'b', sizeof part);
     size_t h = header_block(hb, sizeof hb, "POST", "/");
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, hb, h);
-    n += frame(evil + n, NGHTTP2_DATA, 0, 1, part, sizeof part);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, hb, h);
+    n += ht_h2_frame(evil + n, NGHTTP2_DATA, 0, 1, part, sizeof part);
     struct ht_rawc c;
     ht_rawc_open(&c, &f.l, HT_PORT);
     ht_rawc_send(&c, evil, n);
@@ -505,9 +489,9 @@ static void early_response_resets_request_body(void)
     CHECK_EQ(ss->aborted, 0); /* the exchange ended with its response */
     /* The rest of the body, sent before the client saw the reset, and a
      * second request complete with its head (END_STREAM on HEADERS). */
-    n = frame(evil, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, part, sizeof part);
+    n = ht_h2_frame(evil, NGHTTP2_DATA, NGHTTP2_FLAG_END_STREAM, 1, part, sizeof part);
     h = header_block(hb, sizeof hb, "GET", "/");
-    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 3, hb, h);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 3, hb, h);
     ht_rawc_send(&c, evil, n);
     nst_world_run_for(f.l.w, NST_MSEC(300));
     CHECK_EQ(frames_on(&c, 1, types, flags, 8, &code), 3); /* nothing more on stream 1 */
@@ -525,7 +509,7 @@ static void early_response_resets_request_body(void)
      * while the client's direction stays open: a tunnel half-closed, no
      * RST_STREAM (it would be an abortive close of the other direction). */
     h = header_block_proto(hb, sizeof hb, "CONNECT", "/", "websocket");
-    n = frame(evil, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 5, hb, h);
+    n = ht_h2_frame(evil, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 5, hb, h);
     ht_rawc_send(&c, evil, n);
     nst_world_run_for(f.l.w, NST_MSEC(300));
     k = frames_on(&c, 5, types, flags, 8, &code);
@@ -584,14 +568,14 @@ static void bad_preface_settings_missing(void)
     /* RFC 9113 3.4: the preface's first frame must be SETTINGS. */
     size_t n = 24;
     memcpy(evil, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
-    n += frame(evil + n, NGHTTP2_PING, 0, 0, "12345678", 8);
+    n += ht_h2_frame(evil + n, NGHTTP2_PING, 0, 0, "12345678", 8);
     bad_peer(20, evil, n, NGHTTP2_PROTOCOL_ERROR, 0);
 }
 
 static void data_on_stream_zero(void)
 {
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_DATA, 0, 0, "x", 1); /* RFC 9113 6.1 */
+    n += ht_h2_frame(evil + n, NGHTTP2_DATA, 0, 0, "x", 1); /* RFC 9113 6.1 */
     bad_peer(21, evil, n, NGHTTP2_PROTOCOL_ERROR, 0);
 }
 
@@ -600,9 +584,9 @@ static void frames_on_closed_stream(void)
     uint8_t hb[256];
     size_t h = header_block(hb, sizeof hb, "GET", "/");
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, h);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, h);
     /* RFC 9113 5.1: DATA after END_STREAM (half-closed remote): STREAM_CLOSED. */
-    n += frame(evil + n, NGHTTP2_DATA, 0, 1, "late", 4);
+    n += ht_h2_frame(evil + n, NGHTTP2_DATA, 0, 1, "late", 4);
     bad_peer(22, evil, n, NGHTTP2_STREAM_CLOSED, 0);
 }
 
@@ -614,7 +598,7 @@ static void flow_control_window_overflow(void)
      * consumes on delivery.) */
     uint8_t inc[4] = {0x7f, 0xff, 0xff, 0xff};
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_WINDOW_UPDATE, 0, 0, inc, 4);
+    n += ht_h2_frame(evil + n, NGHTTP2_WINDOW_UPDATE, 0, 0, inc, 4);
     bad_peer(23, evil, n, NGHTTP2_FLOW_CONTROL_ERROR, 0);
 }
 
@@ -623,7 +607,7 @@ static void hpack_failure(void)
     /* Index 0 is not an entry (RFC 7541 6.1): COMPRESSION_ERROR. */
     uint8_t hb[] = {0x80};
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, 1);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, 1);
     bad_peer(24, evil, n, NGHTTP2_COMPRESSION_ERROR, 0);
 }
 
@@ -634,11 +618,11 @@ static void continuation_flood(void)
     uint8_t hb[256];
     size_t h = header_block(hb, sizeof hb, "GET", "/");
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_HEADERS, 0, 1, hb, 1);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, 0, 1, hb, 1);
     for (size_t i = 1; i < h; i++)
-        n += frame(evil + n, NGHTTP2_CONTINUATION, 0, 1, hb + i, 1);
+        n += ht_h2_frame(evil + n, NGHTTP2_CONTINUATION, 0, 1, hb + i, 1);
     for (int i = 0; i < 100; i++)
-        n += frame(evil + n, NGHTTP2_CONTINUATION, 0, 1, NULL, 0);
+        n += ht_h2_frame(evil + n, NGHTTP2_CONTINUATION, 0, 1, NULL, 0);
     bad_peer(25, evil, n, NGHTTP2_ENHANCE_YOUR_CALM, 0);
 }
 
@@ -651,8 +635,8 @@ static void rapid_reset(void)
     size_t n = opening(evil);
     uint8_t cancel[4] = {0, 0, 0, NGHTTP2_CANCEL};
     for (uint32_t id = 1; n + 64 + h < sizeof evil; id += 2) {
-        n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, hb, h);
-        n += frame(evil + n, NGHTTP2_RST_STREAM, 0, id, cancel, 4);
+        n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, id, hb, h);
+        n += ht_h2_frame(evil + n, NGHTTP2_RST_STREAM, 0, id, cancel, 4);
     }
     bad_peer(26, evil, n, NGHTTP2_INTERNAL_ERROR, 0);
 }
@@ -670,8 +654,8 @@ static void peer_never_opens_window(void)
     uint8_t hb[256], zero[6] = {0, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0, 0, 0, 0};
     size_t h = header_block(hb, sizeof hb, "GET", "/big");
     memcpy(evil, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
-    size_t n = 24 + frame(evil + 24, NGHTTP2_SETTINGS, 0, 0, zero, 6);
-    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, h);
+    size_t n = 24 + ht_h2_frame(evil + 24, NGHTTP2_SETTINGS, 0, 0, zero, 6);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS | NGHTTP2_FLAG_END_STREAM, 1, hb, h);
     struct ht_rawc c;
     ht_rawc_open(&c, &f.l, HT_PORT);
     nst_time_t t0 = nst_world_now(f.l.w);
@@ -701,7 +685,7 @@ static void header_block_never_finished(void)
     uint8_t hb[256];
     size_t h = header_block(hb, sizeof hb, "GET", "/");
     size_t n = opening(evil);
-    n += frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_STREAM, 1, hb, h);
+    n += ht_h2_frame(evil + n, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_STREAM, 1, hb, h);
     struct ht_rawc c;
     ht_rawc_open(&c, &f.l, HT_PORT);
     nst_time_t t0 = nst_world_now(f.l.w);

@@ -388,36 +388,20 @@ static void http2_server_without_setting(void)
 
 /* ---- a peer breaking RFC 8441 --------------------------------------------------- */
 
-static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, const void *payload, size_t len)
-{
-    out[0] = (uint8_t)(len >> 16);
-    out[1] = (uint8_t)(len >> 8);
-    out[2] = (uint8_t)len;
-    out[3] = type;
-    out[4] = flags;
-    out[5] = (uint8_t)(id >> 24);
-    out[6] = (uint8_t)(id >> 16);
-    out[7] = (uint8_t)(id >> 8);
-    out[8] = (uint8_t)id;
-    if (len)
-        memcpy(out + 9, payload, len);
-    return 9 + len;
-}
-
 #define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), sizeof(n) - 1, sizeof(v) - 1, 0}
 
 /* The preface, empty SETTINGS, and one HEADERS on stream 1 with nv. */
 static size_t request(uint8_t *out, const nghttp2_nv *nv, size_t n)
 {
     memcpy(out, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
-    size_t at = 24 + frame(out + 24, NGHTTP2_SETTINGS, 0, 0, NULL, 0);
+    size_t at = 24 + ht_h2_frame(out + 24, NGHTTP2_SETTINGS, 0, 0, NULL, 0);
     uint8_t hb[512];
     nghttp2_hd_deflater *d;
     CHECK_EQ(nghttp2_hd_deflate_new(&d, 4096), 0);
     ssize_t hl = nghttp2_hd_deflate_hd(d, hb, sizeof hb, nv, n);
     nghttp2_hd_deflate_del(d);
     CHECK(hl > 0);
-    return at + frame(out + at, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, hb, (size_t)hl);
+    return at + ht_h2_frame(out + at, NGHTTP2_HEADERS, NGHTTP2_FLAG_END_HEADERS, 1, hb, (size_t)hl);
 }
 
 /* What the server sent on stream 1: the RST_STREAM code (or -1), and

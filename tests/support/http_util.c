@@ -352,3 +352,19 @@ int ht_rawc_eof(void *arg)
 }
 
 void ht_rawc_close(struct ht_rawc *c) { nst_close(c->st, c->fd); }
+
+size_t ht_h2_frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, const void *payload, size_t len)
+{
+    out[0] = (uint8_t)(len >> 16);
+    out[1] = (uint8_t)(len >> 8);
+    out[2] = (uint8_t)len;
+    out[3] = type;
+    out[4] = flags;
+    out[5] = (uint8_t)(id >> 24);
+    out[6] = (uint8_t)(id >> 16);
+    out[7] = (uint8_t)(id >> 8);
+    out[8] = (uint8_t)id;
+    if (len)
+        memcpy(out + 9, payload, len);
+    return 9 + len;
+}

@@ -93,4 +93,9 @@ void ht_rawc_send(struct ht_rawc *c, const void *data, size_t len);
 int ht_rawc_eof(void *arg);
 void ht_rawc_close(struct ht_rawc *c);
 
+/* An HTTP/2 frame (RFC 9113 4.1) written by hand, for tests that play a
+ * peer breaking the protocol: the 9-byte header, then the payload.
+ * Returns 9 + len. */
+size_t ht_h2_frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, const void *payload, size_t len);
+
 #endif
