@@ -39,10 +39,20 @@ struct nst_mac {
     uint8_t b[6];
 };
 
-/* An IPv4 transport endpoint (the sockaddr_in of nstack). */
+/* Address families of struct nst_sockaddr (Linux's values). */
+#define NST_AF_INET 2
+#define NST_AF_INET6 10
+
+/* A transport endpoint of either family (the sockaddr_in/sockaddr_in6 of
+ * nstack). A zeroed family means IPv4, so `{.addr = a, .port = p}` stays an
+ * IPv4 endpoint. */
 struct nst_sockaddr {
-    nst_ip4_t addr;
+    nst_ip4_t addr;     /* family 0 or NST_AF_INET */
     uint16_t port;
+    uint16_t family;    /* 0 / NST_AF_INET: addr; NST_AF_INET6: addr6 (an IPv4 peer of a
+                         * dual-stack socket shows as ::ffff:a.b.c.d, as on Linux) */
+    uint32_t scope_id;  /* NST_AF_INET6, link-local addresses: ifindex + 1; 0: none */
+    nst_ip6_t addr6;
 };
 
 struct nst_stack;

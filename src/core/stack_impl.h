@@ -16,6 +16,7 @@
 #include "udp/udp.h"
 
 struct nst_tcp_state;
+struct nst_ip6_state;
 
 struct nst_stack {
     char name[32];
@@ -29,6 +30,7 @@ struct nst_stack {
     struct nst_stats stats;
 
     struct nst_ip_state ip;
+    struct nst_ip6_state *ip6;      /* the IPv6 layer (src/ip6/) */
     struct nst_udp_state udp;
     struct nst_icmp_sock_state icmp_socks;
     struct nst_tcp_state *tcp;

@@ -8,6 +8,7 @@
 #include "core/pkt.h"
 #include "core/timer.h"
 #include "wire/ipv4.h"
+#include "wire/ipv6.h"
 
 struct nst_iface {
     int in_use;
@@ -23,7 +24,9 @@ struct nst_iface {
 
 /* What an upper layer is told about a received datagram. */
 struct nst_ip_rx {
+    uint8_t family;      /* 4: hdr is valid; 6: hdr6 is (ip6/ip6.h) */
     struct nst_ipv4_repr hdr;
+    struct nst_ipv6_repr hdr6;
     int ifindex;
     const uint8_t *ip;   /* the whole datagram, header first (for ICMP quotes) */
     size_t ip_len;       /* header + payload, link padding removed */

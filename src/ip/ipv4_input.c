@@ -101,6 +101,7 @@ void nst_ipv4_input(struct nst_stack *st, int ifindex, const uint8_t *pkt, size_
      * wait for those stores (store forwarding) on every datagram. */
     struct nst_ip_rx rx;
     struct nst_ipv4_repr *h = &rx.hdr;
+    rx.family = 4;
     NST_STAT_INC(st, ip, rx_packets);
     int hl = nst_ipv4_parse(pkt, len, h, 1);
     if (hl < 0) {

@@ -773,7 +773,7 @@ static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const ui
 
 void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
 {
-    if (!st->tcp)
+    if (!st->tcp || rx->family != 4) /* IPv6: not yet (the dual-stack transports are being built) */
         return;
     tcp_input(st, rx, buf, len);
     tcp_notify_flush(st);

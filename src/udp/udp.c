@@ -203,6 +203,8 @@ struct nst_sock *nst_udp_sock_new(struct nst_stack *st)
 void nst_udp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *dgram, size_t len)
 {
     struct nst_udp_repr u;
+    if (rx->family != 4) /* IPv6: not yet (the dual-stack transports are being built) */
+        return;
     int err = nst_udp_parse(dgram, len, rx->hdr.src, rx->hdr.dst, &u, 1);
     if (err == -EBADMSG) {
         NST_STAT_INC(st, udp, rx_bad_checksum);
