@@ -167,6 +167,25 @@ struct nst_stack_config {
     size_t udp_rcvbuf;          /* default SO_RCVBUF of a UDP socket, 208 KiB: bounds the
                                  * truesize of its queued datagrams (buffer and header) */
 
+
+    /* IPv6 (RFC 8200, RFC 4861, RFC 4862; src/ip6/, docs/IPV6.md). Off by
+     * default: the stack then speaks IPv4 only, exactly as before. */
+    int ipv6;                   /* 1: IPv6 on every interface (link-local address, DAD), 0 */
+    uint8_t ip6_hop_limit;      /* default hop limit of our packets, 64 (RFC 8200 3) */
+    unsigned ip6_dad_transmits; /* DupAddrDetectTransmits, 1 (RFC 4862 5.1); 0: no DAD */
+    nst_time_t ip6_dad_delay;   /* the first DAD solicitation waits a random time below
+                                 * this, 1 s (RFC 4862 5.4.2, MAX_RTR_SOLICITATION_DELAY);
+                                 * 0: at once */
+    nst_time_t ip6_retrans_timer; /* RetransTimer, 1 s (RFC 4861 10) */
+    nst_time_t ip6_reachable_time; /* BaseReachableTime, 30 s; each interface's
+                                 * ReachableTime is drawn from 0.5..1.5 times it (6.3.2) */
+    unsigned ip6_nd_table_max;  /* resolved neighbour entries, 256 */
+    unsigned ip6_nd_incomplete_max; /* unresolved neighbour entries, the oldest recycled, 64 */
+    unsigned ip6_nd_queue_max;  /* packets held per unresolved neighbour, 16 */
+    nst_time_t ip6_reass_timeout; /* 60 s (RFC 8200 4.5) */
+    size_t ip6_reass_mem_max;   /* bytes held by all partial datagrams, 256 KiB */
+    unsigned ip6_reass_max_datagrams; /* partial datagrams at once, 64 */
+
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
 
@@ -306,6 +325,75 @@ struct nst_arp_info {
 /* A permanent entry (like `arp -s`). 0, -EINVAL or -ENOBUFS. */
 int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const struct nst_mac *mac);
 int nst_arp_list(const struct nst_stack *st, struct nst_arp_info *out, int max);
+
+/* ---- IPv6 addresses, routes and neighbours (cfg.ipv6; src/ip6/) -------- */
+
+/* An address's state (RFC 4862 5.4, 5.5.4). */
+enum nst_addr6_state {
+    NST_ADDR6_TENTATIVE,  /* duplicate address detection running: not usable yet */
+    NST_ADDR6_PREFERRED,
+    NST_ADDR6_DEPRECATED, /* preferred lifetime over: kept for existing use, never chosen */
+    NST_ADDR6_DUPLICATE,  /* DAD found another node using it: never used */
+};
+enum nst_addr6_origin { NST_ADDR6_LINK_LOCAL, NST_ADDR6_STATIC, NST_ADDR6_SLAAC };
+struct nst_addr6_info {
+    nst_ip6_t addr;
+    uint8_t prefix_len;
+    int state;                  /* enum nst_addr6_state */
+    int origin;                 /* enum nst_addr6_origin */
+    nst_time_t preferred_left;  /* NST_TIME_NEVER: infinite */
+    nst_time_t valid_left;
+};
+#define NST_IP6_MAX_ADDRS 8     /* per interface */
+
+/* A static address (DAD first: TENTATIVE until it passes) and its
+ * connected route. 0, -EINVAL, -ENODEV, -EEXIST, -ENOSPC or -EAFNOSUPPORT
+ * (cfg.ipv6 off). */
+int nst_iface_addr6_add(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, uint8_t prefix_len);
+int nst_iface_addr6_del(struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
+/* Copies up to max addresses of the interface, returns how many it has. */
+int nst_iface_addr6_list(const struct nst_stack *st, int ifindex, struct nst_addr6_info *out, int max);
+
+enum nst_route6_origin { NST_ROUTE6_CONNECTED, NST_ROUTE6_STATIC, NST_ROUTE6_RA, NST_ROUTE6_REDIRECT };
+struct nst_route6 {
+    nst_ip6_t dst;
+    uint8_t prefix_len;
+    nst_ip6_t gateway;          /* ::: on-link */
+    int ifindex;
+    uint32_t metric;
+    int origin;                 /* enum nst_route6_origin */
+};
+#define NST_MAX_ROUTES6 1024
+
+/* A static route; gateway NULL or ::: on-link. 0, -EEXIST (the same
+ * prefix, gateway and interface), -ENOSPC, -EINVAL or -EAFNOSUPPORT. */
+int nst_route6_add(struct nst_stack *st, const nst_ip6_t *dst, uint8_t prefix_len, const nst_ip6_t *gateway,
+                   int ifindex, uint32_t metric);
+/* Removes the routes of that prefix (gateway NULL: whatever their gateway). 0 or -ESRCH. */
+int nst_route6_del(struct nst_stack *st, const nst_ip6_t *dst, uint8_t prefix_len, const nst_ip6_t *gateway);
+/* Longest-prefix match; ties go to the lowest metric. 0 or -ENETUNREACH. */
+int nst_route6_lookup(const struct nst_stack *st, const nst_ip6_t *dst, struct nst_route6 *out);
+/* Copies up to max routes, returns how many there are. */
+int nst_route6_list(const struct nst_stack *st, struct nst_route6 *out, int max);
+
+/* A neighbour cache entry's state (RFC 4861 7.3.2). */
+enum nst_neigh6_state {
+    NST_NEIGH6_INCOMPLETE, /* solicitations outstanding, packets queued */
+    NST_NEIGH6_REACHABLE,
+    NST_NEIGH6_STALE,
+    NST_NEIGH6_DELAY,
+    NST_NEIGH6_PROBE,
+};
+struct nst_neigh6_info {
+    nst_ip6_t addr;
+    struct nst_mac mac;
+    int ifindex;
+    int state;                  /* enum nst_neigh6_state */
+    int is_router;
+    nst_time_t expires;         /* when the state ends (NST_TIME_NEVER: STALE) */
+    unsigned queued;
+};
+int nst_neigh6_list(const struct nst_stack *st, struct nst_neigh6_info *out, int max);
 
 NST_API_END
 

@@ -78,8 +78,48 @@ NST_API_BEGIN
     X(tcp, tfo_passive) X(tcp, tfo_cookies_sent) X(tcp, tfo_cookie_invalid)      \
     X(tcp, tfo_passive_overflow)
 
+/* IPv6 (src/ip6/): the network layer, ICMPv6, Neighbor Discovery. */
+#define NST_STATS_IP6(X)                                                         \
+    X(ip6, rx_packets) X(ip6, rx_delivered) X(ip6, tx_packets) X(ip6, forwarded) \
+    X(ip6, drop_truncated) X(ip6, drop_bad_version) X(ip6, drop_bad_length)      \
+    X(ip6, drop_jumbo) X(ip6, drop_bad_ext) X(ip6, drop_too_many_ext)            \
+    X(ip6, drop_routing_header) X(ip6, drop_unknown_next_header)                 \
+    X(ip6, drop_not_for_us) X(ip6, drop_bad_source) X(ip6, drop_bad_dest)        \
+    X(ip6, drop_tentative_dst) X(ip6, drop_hop_limit) X(ip6, drop_no_route)      \
+    X(ip6, drop_too_big) X(ip6, drop_fwd_link_local) X(ip6, drop_nd_failed)      \
+    X(ip6, drop_no_source) X(ip6, rx_mcast_not_joined) X(ip6, loopback)          \
+    X(ip6, frag_created) X(ip6, frag_datagrams) X(ip6, frag_rx)                  \
+    X(ip6, frag_atomic) X(ip6, drop_frag_chain) X(ip6, reass_ok)                 \
+    X(ip6, reass_timeout) X(ip6, reass_mem_drops) X(ip6, reass_overlap)          \
+    X(ip6, reass_bad)
+
+#define NST_STATS_ICMP6(X)                                                       \
+    X(icmp6, rx_msgs) X(icmp6, tx_msgs) X(icmp6, rx_bad_checksum)                \
+    X(icmp6, rx_malformed) X(icmp6, rx_echo_request) X(icmp6, rx_echo_reply)     \
+    X(icmp6, tx_echo_request) X(icmp6, tx_echo_reply) X(icmp6, rx_dest_unreach)  \
+    X(icmp6, rx_packet_too_big) X(icmp6, rx_time_exceeded)                       \
+    X(icmp6, rx_param_problem) X(icmp6, rx_unknown_error) X(icmp6, rx_other)     \
+    X(icmp6, tx_dest_unreach) X(icmp6, tx_packet_too_big)                        \
+    X(icmp6, tx_time_exceeded) X(icmp6, tx_param_problem)                        \
+    X(icmp6, error_not_allowed) X(icmp6, rate_limited) X(icmp6, rate_limited_dst) \
+    X(icmp6, rx_error_not_ours) X(icmp6, rx_error_tcp) X(icmp6, rx_error_udp)    \
+    X(icmp6, rx_error_other) X(icmp6, pmtu_updates) X(icmp6, pmtu_ignored)
+
+#define NST_STATS_ND(X)                                                          \
+    X(nd, rx_ns) X(nd, rx_na) X(nd, rx_rs) X(nd, rx_ra) X(nd, rx_redirect)       \
+    X(nd, tx_ns) X(nd, tx_na) X(nd, rx_bad_hop_limit) X(nd, rx_bad_code)         \
+    X(nd, rx_bad_length) X(nd, rx_bad_option) X(nd, rx_bad_target)              \
+    X(nd, rx_invalid) X(nd, rx_ns_not_for_us) X(nd, rx_na_unsolicited)          \
+    X(nd, dad_started) X(nd, dad_ok) X(nd, dad_duplicate) X(nd, dad_looped)      \
+    X(nd, tx_dad_ns) X(nd, addr_conflict) X(nd, cache_added)                    \
+    X(nd, cache_expired) X(nd, table_full) X(nd, incomplete_evicted)            \
+    X(nd, resolve_failed) X(nd, queue_drops) X(nd, tx_probes)                   \
+    X(nd, probe_confirmed) X(nd, probe_failed) X(nd, upper_confirmed)           \
+    X(nd, router_lost)
+
 #define NST_STATS_ALL(X) \
-    NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X)
+    NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X) \
+    NST_STATS_IP6(X) NST_STATS_ICMP6(X) NST_STATS_ND(X)
 
 struct nst_stats {
 #define NST_STATS_FIELD(layer, name) uint64_t layer##_##name;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
+#include "ip6/ip6.h"
 #include "tcp/tcp.h"
 
 void nst_stack_config_default(struct nst_stack_config *c)
@@ -33,13 +34,26 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->ephemeral_hi = 65535;
     c->max_sockets = 1u << 20;
     c->udp_rcvbuf = 208 * 1024;
+    c->ip6_hop_limit = 64;
+    c->ip6_dad_transmits = 1;
+    c->ip6_dad_delay = NST_SEC(1);
+    c->ip6_retrans_timer = NST_SEC(1);
+    c->ip6_reachable_time = NST_SEC(30);
+    c->ip6_nd_table_max = 256;
+    c->ip6_nd_incomplete_max = 64;
+    c->ip6_nd_queue_max = 16;
+    c->ip6_reass_timeout = NST_SEC(60);
+    c->ip6_reass_mem_max = 256 * 1024;
+    c->ip6_reass_max_datagrams = 64;
     nst_tcp_config_default(&c->tcp);
 }
 
 static int config_valid(const struct nst_stack_config *c)
 {
     return c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi && c->arp_table_max > 0 &&
-           c->reass_max_datagrams > 0 && c->max_sockets > 0 && c->default_ttl > 0;
+           c->reass_max_datagrams > 0 && c->max_sockets > 0 && c->default_ttl > 0 &&
+           (!c->ipv6 || (c->ip6_hop_limit > 0 && c->ip6_retrans_timer > 0 && c->ip6_reachable_time > 0 &&
+                         c->ip6_nd_table_max > 0 && c->ip6_reass_max_datagrams > 0));
 }
 
 /* The generator's state and the SipHash key come straight from the OS,
@@ -80,7 +94,7 @@ struct nst_stack *nst_stack_new(const struct nst_stack_config *cfg)
     st->cfg.name = st->name;
     st->pkt_cache.max = 256;
     nst_buf_pool_init(&st->buf_pool, 16u << 20, 128);
-    if (stack_seed(st) || nst_ip_init(st) || nst_udp_init(st) || nst_icmp_sock_init(st) || nst_tcp_init(st) ||
+    if (stack_seed(st) || nst_ip_init(st) || nst_ip6_init(st) || nst_udp_init(st) || nst_icmp_sock_init(st) || nst_tcp_init(st) ||
         nst_sock_table_init(&st->socks)) {
         nst_stack_free(st);
         return NULL;
@@ -100,6 +114,7 @@ void nst_stack_free(struct nst_stack *st)
     nst_tcp_fini(st);
     nst_icmp_sock_fini(st);
     nst_udp_fini(st);
+    nst_ip6_fini(st);
     nst_ip_fini(st);
     nst_timer_heap_free(&st->timers);
     nst_pkt_cache_drain(&st->pkt_cache);
@@ -160,6 +175,11 @@ int nst_iface_add(struct nst_stack *st, const struct nst_iface_config *cfg)
         uint32_t mask = cfg->prefix_len ? (uint32_t)(0xffffffffu << (32 - cfg->prefix_len)) : 0;
         int err = nst_route_add(st, cfg->addr & mask, cfg->prefix_len, 0, idx, 0);
         if (err && err != -EEXIST)
+            return err;
+    }
+    if (st->ip6) {
+        int err = nst_ip6_iface_up(st, idx);
+        if (err)
             return err;
     }
     return idx;

@@ -60,6 +60,14 @@ static inline nst_ip4_t nst_ip6_to_ip4(const nst_ip6_t *a)
 
 int nst_ip6_init(struct nst_stack *st);
 void nst_ip6_fini(struct nst_stack *st);
+/* A new interface (nst_iface_add, with st->ip6 set): its EUI-64
+ * link-local address (DAD first), the all-nodes group. */
+int nst_ip6_iface_up(struct nst_stack *st, int ifindex);
+
+/* Upper-layer reachability confirmation (RFC 4861 7.3.1): a transport saw
+ * forward progress with neighbour addr (TCP: new data acknowledged), so
+ * its entry is REACHABLE again without a probe. */
+void nst_nd_confirm(struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 
 /* Link input: an IPv6 packet (Ethernet payload) from interface ifindex. */
 void nst_ipv6_input(struct nst_stack *st, int ifindex, const uint8_t *pkt, size_t len);

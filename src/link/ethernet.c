@@ -3,11 +3,25 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
+#include "ip6/ip6_impl.h"
 #include "wire/eth.h"
 
 static int frame_is_for_us(const struct nst_iface *ifc, const struct nst_mac *dst)
 {
     return nst_mac_eq(dst, &ifc->mac) || nst_mac_is_broadcast(dst);
+}
+
+/* RFC 2464 7: an IPv6 multicast frame (33:33 and the group's low 32 bits)
+ * is ours only for a group the interface joined (a NIC's multicast
+ * filter); other groups' frames are counted and dropped. */
+static int ip6_mcast_for_us(struct nst_stack *st, int ifindex, const struct nst_mac *dst)
+{
+    if (!st->ip6 || dst->b[0] != 0x33 || dst->b[1] != 0x33)
+        return 0;
+    if (nst_ip6_mcast_mac_accepted(st, ifindex, dst))
+        return 1;
+    NST_STAT_INC(st, ip6, rx_mcast_not_joined);
+    return 0;
 }
 
 void nst_eth_input(struct nst_stack *st, int ifindex, const uint8_t *frame, size_t len)
@@ -19,7 +33,7 @@ void nst_eth_input(struct nst_stack *st, int ifindex, const uint8_t *frame, size
         NST_STAT_INC(st, link, rx_runt);
         return;
     }
-    if (!frame_is_for_us(&st->ip.ifaces[ifindex], &eth.dst)) {
+    if (!frame_is_for_us(&st->ip.ifaces[ifindex], &eth.dst) && !ip6_mcast_for_us(st, ifindex, &eth.dst)) {
         NST_STAT_INC(st, link, rx_not_for_us);
         return;
     }
@@ -31,6 +45,14 @@ void nst_eth_input(struct nst_stack *st, int ifindex, const uint8_t *frame, size
         break;
     case NST_ETHERTYPE_ARP:
         nst_arp_input(st, ifindex, payload, plen);
+        break;
+    case NST_ETHERTYPE_IPV6:
+        if (!st->ip6) {
+            NST_STAT_INC(st, link, rx_unknown_ethertype); /* IPv6 off: as before it existed */
+            break;
+        }
+        st->ip6->rx_link_mcast = nst_mac_is_multicast(&eth.dst);
+        nst_ipv6_input(st, ifindex, payload, plen);
         break;
     default:
         NST_STAT_INC(st, link, rx_unknown_ethertype);

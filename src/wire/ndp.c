@@ -70,6 +70,12 @@ static int read_options(const uint8_t *opt, size_t len, struct nst_nd_repr *r)
                 r->mtu = nst_get32(o + 4);
             }
             break;
+        case NST_ND_OPT_NONCE:
+            if (olen == 8 && r->type == NST_ICMP6_NEIGHBOR_SOLICIT) {
+                r->has_nonce = 1;
+                memcpy(r->nonce, o + 2, NST_ND_NONCE_LEN);
+            }
+            break;
         case NST_ND_OPT_REDIRECTED:
             if (r->type == NST_ICMP6_REDIRECT) {
                 r->redirected = o + 8; /* 4.6.3: six reserved bytes, then the packet */
@@ -190,7 +196,9 @@ int nst_nd_emit(const struct nst_nd_repr *r, const nst_ip6_t *src, const nst_ip6
     if (r->type != NST_ICMP6_ROUTER_SOLICIT && r->type != NST_ICMP6_NEIGHBOR_SOLICIT &&
         r->type != NST_ICMP6_NEIGHBOR_ADVERT)
         return -EINVAL;
-    size_t fixed = fixed_len(r->type), len = fixed + (r->has_src_lladdr ? 8 : 0) + (r->has_tgt_lladdr ? 8 : 0);
+    int nonce = r->has_nonce && r->type == NST_ICMP6_NEIGHBOR_SOLICIT;
+    size_t fixed = fixed_len(r->type),
+           len = fixed + (r->has_src_lladdr ? 8 : 0) + (r->has_tgt_lladdr ? 8 : 0) + (nonce ? 8 : 0);
     if (cap < len)
         return -ENOSPC;
     memset(buf, 0, fixed);
@@ -202,7 +210,12 @@ int nst_nd_emit(const struct nst_nd_repr *r, const nst_ip6_t *src, const nst_ip6
     if (r->has_src_lladdr)
         at += put_lladdr(buf + at, NST_ND_OPT_SOURCE_LLADDR, &r->src_lladdr);
     if (r->has_tgt_lladdr)
-        put_lladdr(buf + at, NST_ND_OPT_TARGET_LLADDR, &r->tgt_lladdr);
+        at += put_lladdr(buf + at, NST_ND_OPT_TARGET_LLADDR, &r->tgt_lladdr);
+    if (nonce) {
+        buf[at] = NST_ND_OPT_NONCE;
+        buf[at + 1] = 1; /* 8 bytes: the 6-byte nonce RFC 7527 4.2 recommends */
+        memcpy(buf + at + 2, r->nonce, NST_ND_NONCE_LEN);
+    }
     /* The ICMPv6 header around it: the body is already in place. */
     struct nst_icmp6_repr ic = {r->type, 0, nst_get32(buf + 4), buf + NST_ICMP6_HLEN, len - NST_ICMP6_HLEN};
     return nst_icmp6_emit(&ic, src, dst, buf, cap);

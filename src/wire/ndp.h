@@ -13,6 +13,8 @@
 #define NST_ND_OPT_PREFIX_INFO 3
 #define NST_ND_OPT_REDIRECTED 4
 #define NST_ND_OPT_MTU 5
+#define NST_ND_OPT_NONCE 14 /* RFC 7527 (Enhanced DAD), RFC 3971 5.3.2 */
+#define NST_ND_NONCE_LEN 6
 
 /* Flags of an advertisement (NA: 4.4; RA: 4.2). */
 #define NST_ND_NA_ROUTER 0x80
@@ -50,6 +52,8 @@ struct nst_nd_repr {
     nst_ip6_t dest;
     /* Options */
     uint8_t has_src_lladdr, has_tgt_lladdr, has_mtu;
+    uint8_t has_nonce;        /* an NS's Nonce option of 6 bytes (RFC 7527 4.2) */
+    uint8_t nonce[NST_ND_NONCE_LEN];
     struct nst_mac src_lladdr, tgt_lladdr;
     uint32_t mtu;
     uint8_t n_prefixes;
@@ -88,7 +92,7 @@ int nst_nd_parse(const uint8_t *msg, size_t len, const struct nst_nd_ip *ip, str
 const char *nst_nd_error_str(int err);
 
 /* Writes an RS, NS or NA (with its link-layer address option when
- * has_src_lladdr/has_tgt_lladdr is set) and its checksum for the given
+ * has_src_lladdr/has_tgt_lladdr is set, an NS's nonce when has_nonce) and its checksum for the given
  * addresses. Returns the length or -ENOSPC / -EINVAL (another type). */
 int nst_nd_emit(const struct nst_nd_repr *r, const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t *buf,
                 size_t cap);

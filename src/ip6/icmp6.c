@@ -1,0 +1,302 @@
+/* ICMPv6 (RFC 4443): echo, errors sent under the rules of 2.4 and a rate
+ * limit, errors received handed to path MTU discovery and to the
+ * transport that sent the packet they quote; Neighbor Discovery's
+ * messages go to nd.c. */
+#include <errno.h>
+#include <string.h>
+
+#include "ip/icmp_socket.h"
+#include "ip6/ip6_impl.h"
+#include "wire/checksum.h"
+
+int nst_icmp6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src, const nst_ip6_t *dst,
+                     uint8_t hop_limit, int ifindex)
+{
+    nst_ip6_t s;
+    if (!src || nst_ip6_is_unspecified(src)) {
+        if (nst_ip6_route_src(st, dst, ifindex, &s, NULL) < 0) {
+            NST_STAT_INC(st, ip6, drop_no_source);
+            nst_pkt_free(st, p);
+            return -EADDRNOTAVAIL;
+        }
+        src = &s;
+    }
+    uint8_t *m = nst_pkt_data(p);
+    nst_put16(m + 2, 0);
+    nst_put16(m + 2, nst_csum_finish(nst_csum_add(nst_csum_pseudo6(src, dst, NST_IP6_NH_ICMPV6, p->len), m, p->len)));
+    NST_STAT_INC(st, icmp6, tx_msgs);
+    return nst_ip6_output(st, p, src, dst, NST_IP6_NH_ICMPV6, hop_limit, 0, ifindex, 0, NULL);
+}
+
+/* A message of type/code/word and data, built and sent. */
+static int icmp6_send(struct nst_stack *st, uint8_t type, uint8_t code, uint32_t word, const void *data, size_t len,
+                      const nst_ip6_t *src, const nst_ip6_t *dst, int ifindex)
+{
+    struct nst_pkt *p = nst_pkt_alloc(st, NST_ICMP6_HLEN + len);
+    if (!p)
+        return -ENOMEM;
+    uint8_t *m = nst_pkt_data(p);
+    m[0] = type;
+    m[1] = code;
+    nst_put32(m + 4, word);
+    if (len)
+        memcpy(m + NST_ICMP6_HLEN, data, len);
+    return nst_icmp6_output(st, p, src, dst, 0, ifindex);
+}
+
+int nst_icmp6_send_echo(struct nst_stack *st, const nst_ip6_t *dst, int ifindex, uint16_t id, uint16_t seq,
+                        const void *data, size_t len)
+{
+    if (!st->ip6)
+        return -EAFNOSUPPORT;
+    NST_STAT_INC(st, icmp6, tx_echo_request);
+    return icmp6_send(st, NST_ICMP6_ECHO_REQUEST, 0, (uint32_t)id << 16 | seq, data, len, NULL, dst, ifindex);
+}
+
+/* ---- the rate limit (RFC 4443 2.4 (f)) ------------------------------------ */
+
+/* Each nanosecond earns icmp_rate_per_sec credit units; 1e9 make a token. */
+#define CREDIT_PER_TOKEN 1000000000u
+
+static int global_allows(struct nst_stack *st)
+{
+    struct nst_ip6_state *s = st->ip6;
+    uint64_t rate = st->cfg.icmp_rate_per_sec, burst = st->cfg.icmp_burst;
+    if (st->now > s->icmp_last) {
+        uint64_t elapsed = (uint64_t)(st->now - s->icmp_last);
+        s->icmp_last = st->now;
+        uint64_t missing = s->icmp_tokens >= burst ? 0 : (burst - s->icmp_tokens) * CREDIT_PER_TOKEN - s->icmp_credit;
+        if (rate && missing && elapsed < (missing + rate - 1) / rate) {
+            uint64_t units = elapsed * rate + s->icmp_credit;
+            s->icmp_tokens += (uint32_t)(units / CREDIT_PER_TOKEN);
+            s->icmp_credit = (uint32_t)(units % CREDIT_PER_TOKEN);
+        } else if (!missing || rate) {
+            s->icmp_tokens = (uint32_t)burst;
+            s->icmp_credit = 0;
+        }
+    }
+    if (s->icmp_tokens == 0)
+        return 0;
+    /* As IPv4 (icmp.c): a random cost of 0, 1 or 2, so the budget cannot
+     * be counted from outside (CVE-2020-25705). */
+    uint32_t cost = st->cfg.icmp_random_cost ? (uint32_t)nst_rng_below(&st->rng, 3) : 1;
+    s->icmp_tokens -= cost < s->icmp_tokens ? cost : s->icmp_tokens;
+    return 1;
+}
+
+static int dst_allows(struct nst_stack *st, const nst_ip6_t *dst)
+{
+    nst_time_t interval = st->cfg.icmp_dst_interval;
+    if (interval <= 0)
+        return 1;
+    unsigned burst = st->cfg.icmp_dst_burst;
+    nst_time_t full = burst > INT64_MAX / interval ? INT64_MAX : (nst_time_t)burst * interval;
+    struct nst_ip6_state *s = st->ip6;
+    uint32_t now = ++s->icmp_peer_clock;
+    struct nst_icmp6_peer *p = NULL, *victim = NULL;
+    for (int i = 0; i < NST_ICMP_PEERS && !p; i++) {
+        struct nst_icmp6_peer *q = &s->icmp_peers[i];
+        if (q->in_use && nst_ip6_eq(&q->addr, dst))
+            p = q;
+        else if (!victim || (victim->in_use && (!q->in_use || now - q->used > now - victim->used)))
+            victim = q;
+    }
+    if (!p) {
+        p = victim;
+        *p = (struct nst_icmp6_peer){.addr = *dst, .in_use = 1, .last = st->now, .credit = full};
+    }
+    p->used = now;
+    nst_time_t elapsed = st->now - p->last;
+    p->credit = elapsed >= full - p->credit ? full : p->credit + elapsed;
+    p->last = st->now;
+    if (p->credit < interval)
+        return 0;
+    p->credit -= interval;
+    return 1;
+}
+
+/* ---- errors sent ---------------------------------------------------------- */
+
+/* Was the invoking packet itself an ICMPv6 error or a Redirect? */
+static void invoking_kind(const uint8_t *orig, const struct nst_ipv6_repr *h, struct nst_icmp6_invoking *inv)
+{
+    struct nst_ipv6_ext ext;
+    if (nst_ipv6_walk(orig, h, &ext) < 0 || ext.proto != NST_IP6_NH_ICMPV6 ||
+        (size_t)ext.proto_off >= NST_IPV6_HLEN + (size_t)h->payload_len || (ext.has_frag && ext.frag_off))
+        return;
+    uint8_t type = orig[ext.proto_off];
+    inv->is_error = nst_icmp6_is_error(type);
+    inv->is_redirect = type == NST_ICMP6_REDIRECT;
+}
+
+static void count_error_sent(struct nst_stack *st, uint8_t type)
+{
+    switch (type) {
+    case NST_ICMP6_DEST_UNREACH: NST_STAT_INC(st, icmp6, tx_dest_unreach); break;
+    case NST_ICMP6_PACKET_TOO_BIG: NST_STAT_INC(st, icmp6, tx_packet_too_big); break;
+    case NST_ICMP6_TIME_EXCEEDED: NST_STAT_INC(st, icmp6, tx_time_exceeded); break;
+    default: NST_STAT_INC(st, icmp6, tx_param_problem); break;
+    }
+}
+
+void nst_icmp6_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint32_t param, const uint8_t *orig,
+                          size_t orig_len, int ifindex)
+{
+    struct nst_ipv6_repr h;
+    if (!st->ip6 || nst_ipv6_parse(orig, orig_len, &h) < 0)
+        return;
+    struct nst_icmp6_invoking inv = {.src = &h.src, .dst = &h.dst, .link_multicast = st->ip6->rx_link_mcast};
+    invoking_kind(orig, &h, &inv);
+    if (!nst_icmp6_error_allowed(&inv, type, code)) {
+        NST_STAT_INC(st, icmp6, error_not_allowed);
+        return;
+    }
+    if (!global_allows(st)) {
+        NST_STAT_INC(st, icmp6, rate_limited);
+        return;
+    }
+    if (!dst_allows(st, &h.src)) {
+        NST_STAT_INC(st, icmp6, rate_limited_dst);
+        return;
+    }
+    /* RFC 4443 2.2: from the address the packet was sent to when it is
+     * ours, else the best of ours toward the packet's source. */
+    const nst_ip6_t *src = nst_ip6_is_local(st, &h.dst) ? &h.dst : NULL;
+    size_t quote = orig_len < NST_ICMP6_MAX_QUOTE ? orig_len : NST_ICMP6_MAX_QUOTE; /* 2.4 (c) */
+    nst_ip6_t to = h.src;
+    count_error_sent(st, type);
+    icmp6_send(st, type, code, param, orig, quote, src, &to, nst_ip6_is_link_local(&to) ? ifindex : -1);
+}
+
+/* ---- errors received ------------------------------------------------------ */
+
+/* RFC 4443 2.4 (d): an error goes to the upper layer that sent the packet
+ * it quotes, chosen by that packet's Next Header. `inner` is the quoted
+ * packet (its IPv6 header first, parsed as ih), `proto`/`off` its upper
+ * layer and where that starts. The transports' handlers are called from
+ * here once they speak IPv6 (the dual-stack work adds them). */
+static void icmp6_error_to_transport(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp6_repr *e,
+                                     const uint8_t *msg, size_t len, uint8_t proto)
+{
+    switch (proto) {
+    case NST_IP6_NH_TCP: NST_STAT_INC(st, icmp6, rx_error_tcp); break;
+    case NST_IP6_NH_UDP: NST_STAT_INC(st, icmp6, rx_error_udp); break;
+    case NST_IP6_NH_ICMPV6: /* about our echo request: to the ping socket */
+        nst_icmp6_sock_deliver(st, rx, msg, len);
+        break;
+    default: NST_STAT_INC(st, icmp6, rx_error_other); break;
+    }
+    (void)e;
+}
+
+static void error_input(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp6_repr *e,
+                        const uint8_t *msg, size_t len)
+{
+    switch (e->type) {
+    case NST_ICMP6_DEST_UNREACH: NST_STAT_INC(st, icmp6, rx_dest_unreach); break;
+    case NST_ICMP6_PACKET_TOO_BIG: NST_STAT_INC(st, icmp6, rx_packet_too_big); break;
+    case NST_ICMP6_TIME_EXCEEDED: NST_STAT_INC(st, icmp6, rx_time_exceeded); break;
+    case NST_ICMP6_PARAM_PROBLEM: NST_STAT_INC(st, icmp6, rx_param_problem); break;
+    default: NST_STAT_INC(st, icmp6, rx_unknown_error); break; /* 2.4 (b): still passed up */
+    }
+    /* The quote must hold the invoking packet's header, from one of our
+     * addresses (else it is not about anything we sent: forged, or
+     * misdirected). */
+    struct nst_ipv6_repr ih;
+    const uint8_t *inner = e->data;
+    size_t ilen = e->data_len;
+    if (ilen < NST_IPV6_HLEN || (inner[0] >> 4) != 6) {
+        NST_STAT_INC(st, icmp6, rx_malformed);
+        return;
+    }
+    memcpy(&ih, &(struct nst_ipv6_repr){0}, sizeof ih);
+    ih.next_header = inner[6];
+    memcpy(ih.src.b, inner + 8, 16);
+    memcpy(ih.dst.b, inner + 24, 16);
+    if (!nst_ip6_addr_find_any(st, &ih.src)) {
+        NST_STAT_INC(st, icmp6, rx_error_not_ours);
+        return;
+    }
+    if (e->type == NST_ICMP6_PACKET_TOO_BIG) {
+        if (nst_ip6_pmtu_update(st, &ih.dst, e->word))
+            NST_STAT_INC(st, icmp6, pmtu_updates);
+        else
+            NST_STAT_INC(st, icmp6, pmtu_ignored);
+    }
+    /* The quoted chain may be cut short: walk what is there. */
+    uint8_t proto = ih.next_header;
+    size_t off = NST_IPV6_HLEN;
+    for (int n = 0; n < NST_IPV6_MAX_EXT_HEADERS && off + 8 <= ilen; n++) {
+        if (proto == NST_IP6_NH_FRAGMENT) {
+            if (nst_get16(inner + off + 2) & 0xfff8)
+                break; /* a later fragment: its upper layer is not in the quote */
+            proto = inner[off];
+            off += 8;
+        } else if (proto == NST_IP6_NH_HOPOPTS || proto == NST_IP6_NH_ROUTING || proto == NST_IP6_NH_DSTOPTS) {
+            uint8_t next = inner[off];
+            off += ((size_t)inner[off + 1] + 1) * 8;
+            proto = next;
+        } else {
+            break;
+        }
+    }
+    icmp6_error_to_transport(st, rx, e, msg, len, proto);
+}
+
+/* ---- echo ----------------------------------------------------------------- */
+
+/* RFC 4443 4.2: the reply carries the request's identifier, sequence and
+ * data; to a request sent to a multicast group, from one of our unicast
+ * addresses. */
+static void echo_request(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp6_repr *e)
+{
+    NST_STAT_INC(st, icmp6, rx_echo_request);
+    const struct nst_ipv6_repr *h = &rx->hdr6;
+    if (nst_ip6_is_unspecified(&h->src))
+        return; /* nobody to answer */
+    const nst_ip6_t *src = NULL;
+    if (!nst_ip6_is_multicast(&h->dst))
+        src = &h->dst;
+    NST_STAT_INC(st, icmp6, tx_echo_reply);
+    nst_ip6_t to = h->src, from;
+    if (src)
+        from = *src;
+    icmp6_send(st, NST_ICMP6_ECHO_REPLY, 0, e->word, e->data, e->data_len, src ? &from : NULL, &to,
+               nst_ip6_is_link_local(&to) || nst_ip6_is_multicast(&h->dst) ? rx->ifindex : -1);
+}
+
+void nst_icmp6_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len,
+                     int link_mcast)
+{
+    (void)link_mcast;
+    struct nst_icmp6_repr e;
+    NST_STAT_INC(st, icmp6, rx_msgs);
+    int err = nst_icmp6_parse(msg, len, &rx->hdr6.src, &rx->hdr6.dst, &e, 1);
+    if (err == -EBADMSG) {
+        NST_STAT_INC(st, icmp6, rx_bad_checksum);
+        return;
+    }
+    if (err < 0) {
+        NST_STAT_INC(st, icmp6, rx_malformed);
+        return;
+    }
+    if (nst_icmp6_is_error(e.type)) {
+        error_input(st, rx, &e, msg, len);
+        return;
+    }
+    switch (e.type) {
+    case NST_ICMP6_ECHO_REQUEST: echo_request(st, rx, &e); return;
+    case NST_ICMP6_ECHO_REPLY:
+        NST_STAT_INC(st, icmp6, rx_echo_reply);
+        nst_icmp6_sock_deliver(st, rx, msg, len);
+        return;
+    case NST_ICMP6_ROUTER_SOLICIT:
+    case NST_ICMP6_ROUTER_ADVERT:
+    case NST_ICMP6_NEIGHBOR_SOLICIT:
+    case NST_ICMP6_NEIGHBOR_ADVERT:
+    case NST_ICMP6_REDIRECT: nst_nd_input(st, rx, msg, len); return;
+    default: /* 2.4 (b): an unknown informational message (MLD too: we are no router of groups) */
+        NST_STAT_INC(st, icmp6, rx_other);
+        return;
+    }
+}
