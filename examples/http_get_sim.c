@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 
     /* The server takes a listening socket; routes pick handlers by prefix. */
     int lfd = nst_socket(srv, NST_SOCK_STREAM);
-    struct nst_sockaddr port80 = {0, 80};
+    struct nst_sockaddr port80 = {.port = 80};
     nst_bind(srv, lfd, &port80);
     nst_listen(srv, lfd, 8);
     struct nst_http_server *server = nst_http_server_new(srv, lfd, NULL, NULL);

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     struct nst_runloop *rl;
     struct nst_pollset *ps;
     int lfd = nst_socket(st, NST_SOCK_STREAM);
-    struct nst_sockaddr any = {0, o.port};
+    struct nst_sockaddr any = {.port = o.port};
     if (nst_tap_attach(tap, st, &ifc) < 0 || nst_runloop_new(st, &rl) < 0 || nst_runloop_add_tap(rl, tap) < 0 ||
         nst_pollset_new(st, &ps) < 0 || nst_bind(st, lfd, &any) < 0 || nst_listen(st, lfd, 16) < 0 ||
         nst_pollset_add(ps, lfd, NST_EV_IN, (nst_poll_data_t){.fd = lfd}) < 0) {

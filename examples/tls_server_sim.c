@@ -102,13 +102,13 @@ int main(int argc, char **argv)
     struct nst_stack *srv = nst_world_add_host(w, "server", NULL), *cli = nst_world_add_host(w, "client", NULL);
     nst_world_connect(w, cli, NST_IP4(10, 0, 0, 1), 24, srv, SERVER, 24, NULL);
     struct server sv = {.st = srv, .ctx = sctx, .lfd = nst_socket(srv, NST_SOCK_STREAM)};
-    struct nst_sockaddr https = {0, 443};
+    struct nst_sockaddr https = {.port = 443};
     nst_bind(srv, sv.lfd, &https);
     nst_listen(srv, sv.lfd, 8);
     nst_socket_set_event_cb(srv, sv.lfd, on_listener, &sv);
 
     int fd = nst_socket(cli, NST_SOCK_STREAM);
-    struct nst_sockaddr to = {SERVER, 443};
+    struct nst_sockaddr to = {.addr = SERVER, .port = 443};
     nst_connect(cli, fd, &to);
     struct nst_stream *s = nst_tls_client(cctx, cli, fd, "echo.example", 443);
     nst_stream_set_callback(s, client_event, &cl);

@@ -122,7 +122,7 @@ int main(void)
     nst_world_connect(w, cli, CLIENT, 24, srv, SERVER, 24, &lp);
 
     int lfd = nst_socket(srv, NST_SOCK_STREAM);
-    struct nst_sockaddr port80 = {0, 80};
+    struct nst_sockaddr port80 = {.port = 80};
     nst_bind(srv, lfd, &port80);
     nst_listen(srv, lfd, 8);
     struct nst_http_server *server = nst_http_server_new(srv, lfd, NULL, NULL);
@@ -131,7 +131,7 @@ int main(void)
 
     for (int i = 0; i < MEMBERS; i++) {
         int fd = nst_socket(cli, NST_SOCK_STREAM);
-        struct nst_sockaddr to = {SERVER, 80};
+        struct nst_sockaddr to = {.addr = SERVER, .port = 80};
         nst_connect(cli, fd, &to); /* -EINPROGRESS: the Upgrade goes once connected */
         members[i].st = cli;
         members[i].ws = nst_ws_client(nst_stream_tcp(cli, fd), "10.0.0.80", "/chat", NULL, &member_handler,

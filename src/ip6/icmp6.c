@@ -117,16 +117,41 @@ static int dst_allows(struct nst_stack *st, const nst_ip6_t *dst)
 
 /* ---- errors sent ---------------------------------------------------------- */
 
-/* Was the invoking packet itself an ICMPv6 error or a Redirect? */
-static void invoking_kind(const uint8_t *orig, const struct nst_ipv6_repr *h, struct nst_icmp6_invoking *inv)
+/* The upper-layer protocol of the packet p[0..len) (IPv6 header first)
+ * and where it starts, stepping over extension headers by their lengths
+ * alone: for packets the strict walk refused (an error is owed about
+ * them) and for the truncated quotes inside errors. A later fragment's
+ * upper layer is unknown: NH_FRAGMENT. *off may lie past len. */
+static uint8_t upper_layer(const uint8_t *p, size_t len, size_t *off)
 {
-    struct nst_ipv6_ext ext;
-    if (nst_ipv6_walk(orig, h, &ext) < 0 || ext.proto != NST_IP6_NH_ICMPV6 ||
-        (size_t)ext.proto_off >= NST_IPV6_HLEN + (size_t)h->payload_len || (ext.has_frag && ext.frag_off))
+    uint8_t proto = p[6];
+    size_t at = NST_IPV6_HLEN;
+    for (int n = 0; n < NST_IPV6_MAX_EXT_HEADERS && at + 8 <= len; n++) {
+        if (proto == NST_IP6_NH_FRAGMENT) {
+            if (nst_get16(p + at + 2) & 0xfff8)
+                break;
+            proto = p[at];
+            at += 8;
+        } else if (proto == NST_IP6_NH_HOPOPTS || proto == NST_IP6_NH_ROUTING || proto == NST_IP6_NH_DSTOPTS) {
+            proto = p[at];
+            at += ((size_t)p[at + 1] + 1) * 8;
+        } else {
+            break;
+        }
+    }
+    *off = at;
+    return proto;
+}
+
+/* Was the invoking packet itself an ICMPv6 error or a Redirect (RFC 4443
+ * 2.4 (e.1), (e.2)), whatever else is wrong with it? */
+static void invoking_kind(const uint8_t *orig, size_t len, struct nst_icmp6_invoking *inv)
+{
+    size_t off;
+    if (upper_layer(orig, len, &off) != NST_IP6_NH_ICMPV6 || off >= len)
         return;
-    uint8_t type = orig[ext.proto_off];
-    inv->is_error = nst_icmp6_is_error(type);
-    inv->is_redirect = type == NST_ICMP6_REDIRECT;
+    inv->is_error = nst_icmp6_is_error(orig[off]);
+    inv->is_redirect = orig[off] == NST_ICMP6_REDIRECT;
 }
 
 static void count_error_sent(struct nst_stack *st, uint8_t type)
@@ -146,7 +171,8 @@ void nst_icmp6_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint
     if (!st->ip6 || nst_ipv6_parse(orig, orig_len, &h) < 0)
         return;
     struct nst_icmp6_invoking inv = {.src = &h.src, .dst = &h.dst, .link_multicast = st->ip6->rx_link_mcast};
-    invoking_kind(orig, &h, &inv);
+    invoking_kind(orig, NST_IPV6_HLEN + (size_t)h.payload_len < orig_len ? NST_IPV6_HLEN + (size_t)h.payload_len : orig_len,
+                  &inv);
     if (!nst_icmp6_error_allowed(&inv, type, code)) {
         NST_STAT_INC(st, icmp6, error_not_allowed);
         return;
@@ -171,13 +197,16 @@ void nst_icmp6_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint
 /* ---- errors received ------------------------------------------------------ */
 
 /* RFC 4443 2.4 (d): an error goes to the upper layer that sent the packet
- * it quotes, chosen by that packet's Next Header. `inner` is the quoted
- * packet (its IPv6 header first, parsed as ih), `proto`/`off` its upper
- * layer and where that starts. The transports' handlers are called from
- * here once they speak IPv6 (the dual-stack work adds them). */
+ * it quotes, chosen by that packet's protocol. e: the error (e->data,
+ * e->data_len: the quoted packet, its IPv6 header first, perhaps cut
+ * short); proto and l4_off: the quoted packet's upper layer and where its
+ * header starts in the quote (l4_off may lie past the quote's end); msg,
+ * len: the whole ICMPv6 message. TCP and UDP are told here once they
+ * speak IPv6 (the dual-stack work adds their calls); until then counted. */
 static void icmp6_error_to_transport(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp6_repr *e,
-                                     const uint8_t *msg, size_t len, uint8_t proto)
+                                     uint8_t proto, size_t l4_off, const uint8_t *msg, size_t len)
 {
+    (void)e, (void)l4_off;
     switch (proto) {
     case NST_IP6_NH_TCP: NST_STAT_INC(st, icmp6, rx_error_tcp); break;
     case NST_IP6_NH_UDP: NST_STAT_INC(st, icmp6, rx_error_udp); break;
@@ -186,7 +215,6 @@ static void icmp6_error_to_transport(struct nst_stack *st, const struct nst_ip_r
         break;
     default: NST_STAT_INC(st, icmp6, rx_error_other); break;
     }
-    (void)e;
 }
 
 static void error_input(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp6_repr *e,
@@ -202,45 +230,29 @@ static void error_input(struct nst_stack *st, const struct nst_ip_rx *rx, const 
     /* The quote must hold the invoking packet's header, from one of our
      * addresses (else it is not about anything we sent: forged, or
      * misdirected). */
-    struct nst_ipv6_repr ih;
     const uint8_t *inner = e->data;
     size_t ilen = e->data_len;
     if (ilen < NST_IPV6_HLEN || (inner[0] >> 4) != 6) {
         NST_STAT_INC(st, icmp6, rx_malformed);
         return;
     }
-    memcpy(&ih, &(struct nst_ipv6_repr){0}, sizeof ih);
-    ih.next_header = inner[6];
-    memcpy(ih.src.b, inner + 8, 16);
-    memcpy(ih.dst.b, inner + 24, 16);
-    if (!nst_ip6_addr_find_any(st, &ih.src)) {
+    nst_ip6_t isrc, idst;
+    memcpy(isrc.b, inner + 8, 16);
+    memcpy(idst.b, inner + 24, 16);
+    if (!nst_ip6_addr_find_any(st, &isrc)) {
         NST_STAT_INC(st, icmp6, rx_error_not_ours);
         return;
     }
     if (e->type == NST_ICMP6_PACKET_TOO_BIG) {
-        if (nst_ip6_pmtu_update(st, &ih.dst, e->word))
+        if (nst_ip6_pmtu_update(st, &idst, e->word))
             NST_STAT_INC(st, icmp6, pmtu_updates);
         else
             NST_STAT_INC(st, icmp6, pmtu_ignored);
     }
-    /* The quoted chain may be cut short: walk what is there. */
-    uint8_t proto = ih.next_header;
-    size_t off = NST_IPV6_HLEN;
-    for (int n = 0; n < NST_IPV6_MAX_EXT_HEADERS && off + 8 <= ilen; n++) {
-        if (proto == NST_IP6_NH_FRAGMENT) {
-            if (nst_get16(inner + off + 2) & 0xfff8)
-                break; /* a later fragment: its upper layer is not in the quote */
-            proto = inner[off];
-            off += 8;
-        } else if (proto == NST_IP6_NH_HOPOPTS || proto == NST_IP6_NH_ROUTING || proto == NST_IP6_NH_DSTOPTS) {
-            uint8_t next = inner[off];
-            off += ((size_t)inner[off + 1] + 1) * 8;
-            proto = next;
-        } else {
-            break;
-        }
-    }
-    icmp6_error_to_transport(st, rx, e, msg, len, proto);
+    /* The quoted chain may be cut short: step over what is there. */
+    size_t off;
+    uint8_t proto = upper_layer(inner, ilen, &off);
+    icmp6_error_to_transport(st, rx, e, proto, off, msg, len);
 }
 
 /* ---- echo ----------------------------------------------------------------- */

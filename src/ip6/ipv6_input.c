@@ -22,6 +22,7 @@ static void count_walk_error(struct nst_stack *st, int err)
     case NST_IPV6_EXT_TOO_MANY: NST_STAT_INC(st, ip6, drop_too_many_ext); break;
     case NST_IPV6_EXT_ROUTING: NST_STAT_INC(st, ip6, drop_routing_header); break;
     case NST_IPV6_EXT_FRAG_CHAIN: NST_STAT_INC(st, ip6, drop_frag_chain); break;
+    case NST_IPV6_EXT_FRAG_NESTED: NST_STAT_INC(st, ip6, reass_bad); break;
     default: NST_STAT_INC(st, ip6, drop_bad_ext); break;
     }
 }

@@ -356,6 +356,8 @@ void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *add
             NST_STAT_INC(st, nd, router_lost); /* 7.2.5: no longer a router */
         e->is_router = (uint8_t)u->is_router;
     }
+    if (e->state == NST_NEIGH6_STALE)
+        arm(st, e, st->now + STALE_GC_TIME); /* a neighbour that talks to us is kept */
 }
 
 void nst_nd_confirm(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)

@@ -158,6 +158,10 @@ static int walk_fragment(struct walk *w, size_t off)
     struct nst_ipv6_ext *e = w->ext;
     const uint8_t *h = w->hdr;
     uint16_t offm = nst_get16(h + off + 2);
+    /* One Fragment header per packet: a fragment of a fragment would make
+     * reassembly recurse (and the fields below name only one). */
+    if (e->has_frag)
+        return refuse(w, NST_IPV6_EXT_FRAG_NESTED, -1, off);
     e->has_frag = 1;
     e->frag_hdr_off = (uint16_t)off;
     e->frag_next = h[off];
@@ -258,6 +262,7 @@ const char *nst_ipv6_ext_error_str(int err)
     case NST_IPV6_EXT_FRAG_LENGTH: return "fragment length not a multiple of 8";
     case NST_IPV6_EXT_FRAG_CHAIN: return "first fragment without the header chain";
     case NST_IPV6_EXT_FRAG_OVERFLOW: return "fragment past 65535 bytes";
+    case NST_IPV6_EXT_FRAG_NESTED: return "fragment header inside a fragment";
     default: return "unknown error";
     }
 }

@@ -97,6 +97,7 @@ enum nst_ipv6_ext_error {
     NST_IPV6_EXT_FRAG_LENGTH,   /* a fragment with M set whose length is not a multiple of 8 */
     NST_IPV6_EXT_FRAG_CHAIN,    /* RFC 8200 4.5 / RFC 7112: first fragment without the whole header chain */
     NST_IPV6_EXT_FRAG_OVERFLOW, /* offset + length past 65,535 */
+    NST_IPV6_EXT_FRAG_NESTED,   /* a second Fragment header: fragments of fragments are refused */
 };
 
 /* Walks the chain after the fixed header `hdr` (already parsed as `ip`,

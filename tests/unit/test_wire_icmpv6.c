@@ -1,7 +1,7 @@
 /* ICMPv6 (src/wire/icmpv6.c) and Neighbor Discovery (src/wire/ndp.c)
  * against frames the Linux kernel sent (tests/unit/wire_frames6.h): echo,
  * port unreachable, DAD and address-resolution NS, NA, RS; emitting NS/NA/RS
- * gives the kernel's bytes back (the DAD probe less its RFC 7527 nonce); then every validity rule of RFC 4861
+ * gives the kernel's bytes back (the DAD probe with its RFC 7527 nonce too); then every validity rule of RFC 4861
  * 6.1, 7.1 and 8.1 on crafted messages, and RFC 4443 2.4's rules for when
  * an error may be sent. */
 #include "test.h"
@@ -119,14 +119,19 @@ static void test_dad_solicitation(void)
     nst_ip6_t want = addr("fe80::4e:53ff:fe00:1");
     CHECK(nst_ip6_eq(&r.target, &want));
     CHECK_EQ(r.has_src_lladdr, 0);
-    /* Linux adds a Nonce option (RFC 7527, type 14) to its DAD probes:
-     * unknown here, skipped (RFC 4861 4.6). Emitted without it, the
-     * message is the same up to the options, with its own checksum. */
+    /* Linux adds a Nonce option (RFC 7527, type 14, six bytes) to its DAD
+     * probes; it is parsed, and emitted again the message is Linux's to
+     * the byte, checksum included. */
     CHECK_EQ(m.len, 32);
-    CHECK_EQ(m.icmp[24], 14);
+    CHECK_EQ(m.icmp[24], NST_ND_OPT_NONCE);
+    CHECK_EQ(r.has_nonce, 1);
+    CHECK_MEM(r.nonce, m.icmp + 26, NST_ND_NONCE_LEN);
     uint8_t out[64];
+    CHECK_EQ(nst_nd_emit(&r, &m.ip.src, &m.ip.dst, out, sizeof out), 32);
+    CHECK_MEM(out, m.icmp, 32);
+    /* Without it, the same up to the options, with its own checksum. */
+    r.has_nonce = 0;
     CHECK_EQ(nst_nd_emit(&r, &m.ip.src, &m.ip.dst, out, sizeof out), 24);
-    CHECK_MEM(out, m.icmp, 2);
     CHECK_MEM(out + 4, m.icmp + 4, 20);
     struct nst_icmp6_repr ic;
     CHECK_EQ(nst_icmp6_parse(out, 24, &m.ip.src, &m.ip.dst, &ic, 1), 0);

@@ -295,6 +295,11 @@ static void test_fragment_rules(void)
     build(&p, NST_IP6_NH_FRAGMENT, far, 8, 16, NULL);
     CHECK_EQ(walk(&p, &e), -NST_IPV6_EXT_FRAG_OVERFLOW);
     CHECK_EQ(e.pointer, 42);
+    /* A Fragment header behind a Fragment header: refused, silently. */
+    const uint8_t twice[16] = {NST_IP6_NH_FRAGMENT, 0, 0, 1, 0, 0, 0, 7, NST_IP6_NH_UDP, 0, 0, 1, 0, 0, 0, 8};
+    build(&p, NST_IP6_NH_FRAGMENT, twice, 16, 16, NULL);
+    CHECK_EQ(walk(&p, &e), -NST_IPV6_EXT_FRAG_NESTED);
+    CHECK_EQ(e.icmp_code, -1);
     /* A first fragment that stops inside the TCP header: RFC 7112, code 3. */
     const uint8_t tiny[8] = {NST_IP6_NH_TCP, 0, 0, 1, 0, 0, 0, 7};
     build(&p, NST_IP6_NH_FRAGMENT, tiny, 8, 16, NULL);
@@ -439,7 +444,7 @@ static void test_error_strings(void)
 {
     for (int e = NST_IPV6_ERR_TRUNCATED; e <= NST_IPV6_ERR_JUMBO; e++)
         CHECK(strcmp(nst_ipv6_error_str(-e), "unknown error") != 0);
-    for (int e = NST_IPV6_EXT_TRUNCATED; e <= NST_IPV6_EXT_FRAG_OVERFLOW; e++)
+    for (int e = NST_IPV6_EXT_TRUNCATED; e <= NST_IPV6_EXT_FRAG_NESTED; e++)
         CHECK(strcmp(nst_ipv6_ext_error_str(-e), "unknown error") != 0);
     CHECK(strcmp(nst_ipv6_error_str(0), "unknown error") == 0);
 }
