@@ -32,32 +32,31 @@ static int icmp_send(struct nst_stack *st, const struct nst_icmp_repr *r, nst_ip
 
 /* Adds what the time since the last call has earned. A full bucket holds
  * no credit beyond its burst: time spent full earns nothing. */
-static void icmp_refill(struct nst_stack *st)
+static void icmp_refill(struct nst_stack *st, struct nst_icmp_bucket *b)
 {
-    struct nst_ip_state *ip = &st->ip;
     uint64_t rate = st->cfg.icmp_rate_per_sec, burst = st->cfg.icmp_burst;
-    if (st->now <= ip->icmp_last)
+    if (st->now <= b->last)
         return;
-    uint64_t elapsed = (uint64_t)(st->now - ip->icmp_last);
-    ip->icmp_last = st->now;
-    if (ip->icmp_tokens >= burst) {
-        ip->icmp_tokens = (uint32_t)burst;
-        ip->icmp_credit = 0;
+    uint64_t elapsed = (uint64_t)(st->now - b->last);
+    b->last = st->now;
+    if (b->tokens >= burst) {
+        b->tokens = (uint32_t)burst;
+        b->credit = 0;
         return;
     }
     if (rate == 0)
         return;
     /* Units still missing to a full bucket: at most 2^32 * 1e9, so neither
      * this nor elapsed * rate below it can overflow 64 bits. */
-    uint64_t missing = (burst - ip->icmp_tokens) * ICMP_CREDIT_PER_TOKEN - ip->icmp_credit;
+    uint64_t missing = (burst - b->tokens) * ICMP_CREDIT_PER_TOKEN - b->credit;
     if (elapsed >= (missing + rate - 1) / rate) {
-        ip->icmp_tokens = (uint32_t)burst;
-        ip->icmp_credit = 0;
+        b->tokens = (uint32_t)burst;
+        b->credit = 0;
         return;
     }
-    uint64_t units = elapsed * rate + ip->icmp_credit;
-    ip->icmp_tokens += (uint32_t)(units / ICMP_CREDIT_PER_TOKEN);
-    ip->icmp_credit = (uint32_t)(units % ICMP_CREDIT_PER_TOKEN);
+    uint64_t units = elapsed * rate + b->credit;
+    b->tokens += (uint32_t)(units / ICMP_CREDIT_PER_TOKEN);
+    b->credit = (uint32_t)(units % ICMP_CREDIT_PER_TOKEN);
 }
 
 /* The shared bucket (RFC 1812 4.3.2.8: icmp_burst tokens, icmp_rate_per_sec
@@ -66,20 +65,39 @@ static void icmp_refill(struct nst_stack *st)
  * read (send n probes, see how many answers come back: CVE-2020-25705,
  * the SAD DNS attack learnt which UDP ports were open that way), so an
  * error costs 0, 1 or 2 tokens at random, as in Linux since then: 1 on
- * average, never an exact count. */
-static int icmp_global_allows(struct nst_stack *st)
+ * average, never an exact count. ICMPv6 has a bucket of its own. */
+int nst_icmp_bucket_allows(struct nst_stack *st, struct nst_icmp_bucket *b)
 {
-    icmp_refill(st);
-    if (st->ip.icmp_tokens == 0)
+    icmp_refill(st, b);
+    if (b->tokens == 0)
         return 0;
     uint32_t cost = st->cfg.icmp_random_cost ? (uint32_t)nst_rng_below(&st->rng, 3) : 1;
-    st->ip.icmp_tokens -= cost < st->ip.icmp_tokens ? cost : st->ip.icmp_tokens;
+    b->tokens -= cost < b->tokens ? cost : b->tokens;
     return 1;
+}
+
+int nst_icmp_budget_allows(struct nst_stack *st, nst_time_t *last, nst_time_t *credit)
+{
+    nst_time_t interval = st->cfg.icmp_dst_interval, full = nst_icmp_budget_full(st);
+    nst_time_t elapsed = st->now - *last;
+    *credit = elapsed >= full - *credit ? full : *credit + elapsed;
+    *last = st->now;
+    if (*credit < interval)
+        return 0;
+    *credit -= interval;
+    return 1;
+}
+
+nst_time_t nst_icmp_budget_full(const struct nst_stack *st)
+{
+    nst_time_t interval = st->cfg.icmp_dst_interval;
+    unsigned burst = st->cfg.icmp_dst_burst;
+    return burst > INT64_MAX / interval ? INT64_MAX : (nst_time_t)burst * interval;
 }
 
 /* The slot of dst in the per-destination table; a new destination takes a
  * free slot, else the one unused the longest, with a full budget. */
-static struct nst_icmp_peer *icmp_peer(struct nst_stack *st, nst_ip4_t dst, nst_time_t full)
+static struct nst_icmp_peer *icmp_peer(struct nst_stack *st, nst_ip4_t dst)
 {
     uint32_t now = ++st->ip.icmp_peer_clock;
     struct nst_icmp_peer *victim = NULL;
@@ -93,7 +111,7 @@ static struct nst_icmp_peer *icmp_peer(struct nst_stack *st, nst_ip4_t dst, nst_
         if (!victim || (victim->addr && (!p->addr || now - p->used > now - victim->used)))
             victim = p;
     }
-    *victim = (struct nst_icmp_peer){.addr = dst, .used = now, .last = st->now, .credit = full};
+    *victim = (struct nst_icmp_peer){.addr = dst, .used = now, .last = st->now, .credit = nst_icmp_budget_full(st)};
     return victim;
 }
 
@@ -103,19 +121,10 @@ static struct nst_icmp_peer *icmp_peer(struct nst_stack *st, nst_ip4_t dst, nst_
  * bucket and silence, or reveal, the errors owed to another. */
 static int icmp_dst_allows(struct nst_stack *st, nst_ip4_t dst)
 {
-    nst_time_t interval = st->cfg.icmp_dst_interval;
-    if (interval <= 0)
+    if (st->cfg.icmp_dst_interval <= 0)
         return 1;
-    unsigned burst = st->cfg.icmp_dst_burst;
-    nst_time_t full = burst > INT64_MAX / interval ? INT64_MAX : (nst_time_t)burst * interval;
-    struct nst_icmp_peer *p = icmp_peer(st, dst, full);
-    nst_time_t elapsed = st->now - p->last;
-    p->credit = elapsed >= full - p->credit ? full : p->credit + elapsed;
-    p->last = st->now;
-    if (p->credit < interval)
-        return 0;
-    p->credit -= interval;
-    return 1;
+    struct nst_icmp_peer *p = icmp_peer(st, dst);
+    return nst_icmp_budget_allows(st, &p->last, &p->credit);
 }
 
 static int is_icmp_error_type(uint8_t type)
@@ -172,7 +181,7 @@ void nst_icmp_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint1
         NST_STAT_INC(st, icmp, rate_limited_dst);
         return;
     }
-    if (!icmp_global_allows(st)) {
+    if (!nst_icmp_bucket_allows(st, &st->ip.icmp_bucket)) {
         NST_STAT_INC(st, icmp, rate_limited);
         return;
     }

@@ -11,8 +11,8 @@ int nst_ip_init(struct nst_stack *st)
         return -ENOMEM;
     st->ip.next_id = (uint16_t)nst_rng_next(&st->rng);
     st->ip.dst_gen = 1;
-    st->ip.icmp_tokens = st->cfg.icmp_burst;
-    st->ip.icmp_last = 0;
+    st->ip.icmp_bucket.tokens = st->cfg.icmp_burst;
+    st->ip.icmp_bucket.last = 0;
     nst_timer_init(&st->ip.loopback_timer, nst_ip_loopback_run);
     return 0;
 }

@@ -46,6 +46,16 @@ struct nst_icmp_peer {
     nst_time_t credit;
 };
 
+/* A token bucket of ICMP errors (icmp.c): whole tokens, and the credit
+ * toward the next one in token/1e9/rate units (each elapsed nanosecond
+ * adds icmp_rate_per_sec; 1e9 make a token), so refills are exact however
+ * the elapsed time is cut up. One for ICMP, one for ICMPv6. */
+struct nst_icmp_bucket {
+    uint32_t tokens;
+    uint32_t credit;           /* < 1e9 */
+    nst_time_t last;
+};
+
 struct nst_ip_state {
     struct nst_iface ifaces[NST_MAX_IFACES];
     int n_ifaces;
@@ -62,14 +72,9 @@ struct nst_ip_state {
      * a zero-delay timer, never by recursion from the sending call. */
     struct nst_pktq loopback;
     struct nst_timer loopback_timer;
-    /* ICMP error token bucket (RFC 1812 4.3.2.8), integers only: whole
-     * tokens, and the credit toward the next one in token/1e9/rate units
-     * (each elapsed nanosecond adds icmp_rate_per_sec; 1e9 make a token),
-     * so refills are exact however the elapsed time is cut up. */
+    /* ICMP error token bucket (RFC 1812 4.3.2.8), below. */
     uint32_t dst_gen;          /* see struct nst_dst; never 0 */
-    uint32_t icmp_tokens;
-    uint32_t icmp_credit;      /* < 1e9 */
-    nst_time_t icmp_last;
+    struct nst_icmp_bucket icmp_bucket;
     /* Per-destination ICMP error buckets, the least recently used one
      * recycled when a new destination needs a slot. */
     struct nst_icmp_peer icmp_peers[NST_ICMP_PEERS];
@@ -139,6 +144,13 @@ int nst_ip_is_broadcast_or_multicast(const struct nst_stack *st, nst_ip4_t addr)
 void nst_icmp_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint16_t rest_hi, uint16_t rest_lo,
                          const uint8_t *orig, size_t orig_len);
 void nst_icmp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
+/* The shared error budget: 1 if an error may go (it is charged). */
+int nst_icmp_bucket_allows(struct nst_stack *st, struct nst_icmp_bucket *b);
+/* One destination's budget (*last, *credit in ns; full when new: see
+ * nst_icmp_budget_full): 1 if an error may go (it is charged). Needs
+ * cfg.icmp_dst_interval > 0. */
+int nst_icmp_budget_allows(struct nst_stack *st, nst_time_t *last, nst_time_t *credit);
+nst_time_t nst_icmp_budget_full(const struct nst_stack *st);
 
 /* ARP (arp_cache.c): p is a full IP datagram to send to next_hop on ifindex. */
 int nst_arp_output(struct nst_stack *st, int ifindex, nst_ip4_t next_hop, struct nst_pkt *p);

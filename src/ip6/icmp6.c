@@ -53,44 +53,15 @@ int nst_icmp6_send_echo(struct nst_stack *st, const nst_ip6_t *dst, int ifindex,
     return icmp6_send(st, NST_ICMP6_ECHO_REQUEST, 0, (uint32_t)id << 16 | seq, data, len, NULL, dst, ifindex);
 }
 
-/* ---- the rate limit (RFC 4443 2.4 (f)) ------------------------------------ */
+/* ---- the rate limit (RFC 4443 2.4 (f)): a shared bucket (icmp.c's) ------- */
 
-/* Each nanosecond earns icmp_rate_per_sec credit units; 1e9 make a token. */
-#define CREDIT_PER_TOKEN 1000000000u
-
-static int global_allows(struct nst_stack *st)
-{
-    struct nst_ip6_state *s = st->ip6;
-    uint64_t rate = st->cfg.icmp_rate_per_sec, burst = st->cfg.icmp_burst;
-    if (st->now > s->icmp_last) {
-        uint64_t elapsed = (uint64_t)(st->now - s->icmp_last);
-        s->icmp_last = st->now;
-        uint64_t missing = s->icmp_tokens >= burst ? 0 : (burst - s->icmp_tokens) * CREDIT_PER_TOKEN - s->icmp_credit;
-        if (rate && missing && elapsed < (missing + rate - 1) / rate) {
-            uint64_t units = elapsed * rate + s->icmp_credit;
-            s->icmp_tokens += (uint32_t)(units / CREDIT_PER_TOKEN);
-            s->icmp_credit = (uint32_t)(units % CREDIT_PER_TOKEN);
-        } else if (!missing || rate) {
-            s->icmp_tokens = (uint32_t)burst;
-            s->icmp_credit = 0;
-        }
-    }
-    if (s->icmp_tokens == 0)
-        return 0;
-    /* As IPv4 (icmp.c): a random cost of 0, 1 or 2, so the budget cannot
-     * be counted from outside (CVE-2020-25705). */
-    uint32_t cost = st->cfg.icmp_random_cost ? (uint32_t)nst_rng_below(&st->rng, 3) : 1;
-    s->icmp_tokens -= cost < s->icmp_tokens ? cost : s->icmp_tokens;
-    return 1;
-}
-
+/* One destination's budget (RFC 4443 2.4 (f) leaves the method open; as
+ * IPv4's: icmp_dst_burst errors, one more each icmp_dst_interval), in a
+ * table of NST_ICMP_PEERS, the one unused longest recycled. */
 static int dst_allows(struct nst_stack *st, const nst_ip6_t *dst)
 {
-    nst_time_t interval = st->cfg.icmp_dst_interval;
-    if (interval <= 0)
+    if (st->cfg.icmp_dst_interval <= 0)
         return 1;
-    unsigned burst = st->cfg.icmp_dst_burst;
-    nst_time_t full = burst > INT64_MAX / interval ? INT64_MAX : (nst_time_t)burst * interval;
     struct nst_ip6_state *s = st->ip6;
     uint32_t now = ++s->icmp_peer_clock;
     struct nst_icmp6_peer *p = NULL, *victim = NULL;
@@ -99,20 +70,14 @@ static int dst_allows(struct nst_stack *st, const nst_ip6_t *dst)
         if (q->in_use && nst_ip6_eq(&q->addr, dst))
             p = q;
         else if (!victim || (victim->in_use && (!q->in_use || now - q->used > now - victim->used)))
-            victim = q;
+            victim = q; /* unsigned ages: right when the clock wraps */
     }
     if (!p) {
         p = victim;
-        *p = (struct nst_icmp6_peer){.addr = *dst, .in_use = 1, .last = st->now, .credit = full};
+        *p = (struct nst_icmp6_peer){.addr = *dst, .in_use = 1, .last = st->now, .credit = nst_icmp_budget_full(st)};
     }
     p->used = now;
-    nst_time_t elapsed = st->now - p->last;
-    p->credit = elapsed >= full - p->credit ? full : p->credit + elapsed;
-    p->last = st->now;
-    if (p->credit < interval)
-        return 0;
-    p->credit -= interval;
-    return 1;
+    return nst_icmp_budget_allows(st, &p->last, &p->credit);
 }
 
 /* ---- errors sent ---------------------------------------------------------- */
@@ -177,12 +142,14 @@ void nst_icmp6_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint
         NST_STAT_INC(st, icmp6, error_not_allowed);
         return;
     }
-    if (!global_allows(st)) {
-        NST_STAT_INC(st, icmp6, rate_limited);
-        return;
-    }
+    /* The destination's own budget first (as IPv4): what it refuses never
+     * touches the shared one, the bucket with the random cost. */
     if (!dst_allows(st, &h.src)) {
         NST_STAT_INC(st, icmp6, rate_limited_dst);
+        return;
+    }
+    if (!nst_icmp_bucket_allows(st, &st->ip6->icmp_bucket)) {
+        NST_STAT_INC(st, icmp6, rate_limited);
         return;
     }
     /* RFC 4443 2.2: from the address the packet was sent to when it is

@@ -18,7 +18,7 @@ int nst_ip6_init(struct nst_stack *st)
         free(s);
         return -ENOMEM;
     }
-    s->icmp_tokens = st->cfg.icmp_burst;
+    s->icmp_bucket.tokens = st->cfg.icmp_burst;
     nst_timer_init(&s->loopback_timer, nst_ip6_loopback_run);
     st->ip6 = s;
     return 0;

@@ -78,8 +78,7 @@ struct nst_ip6_state {
     struct nst_pktq loopback;
     struct nst_timer loopback_timer;
     /* ICMPv6 error rate limit (icmp6.c): RFC 4443 2.4 (f). */
-    uint32_t icmp_tokens, icmp_credit;
-    nst_time_t icmp_last;
+    struct nst_icmp_bucket icmp_bucket;
     struct nst_icmp6_peer icmp_peers[NST_ICMP_PEERS];
     uint32_t icmp_peer_clock;
     /* The frame being delivered came to a link-layer multicast address

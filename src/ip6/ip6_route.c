@@ -124,6 +124,7 @@ int nst_route6_list(const struct nst_stack *st, struct nst_route6 *out, int max)
     if (!st->ip6)
         return 0;
     int n = st->ip6->n_routes;
-    memcpy(out, st->ip6->routes, sizeof(*out) * (size_t)(n < max ? n : max));
+    if (max > 0)
+        memcpy(out, st->ip6->routes, sizeof(*out) * (size_t)(n < max ? n : max));
     return n;
 }

@@ -117,9 +117,17 @@ static void dst_fill(struct nst_stack *st, struct nst_dst *dc, int ifindex, cons
     dc->gen = st->ip.dst_gen;
 }
 
-/* The interface toward dst and the next hop on it. */
+/* The interface toward dst and the next hop on it: 0, 1 when dst is one
+ * of our own addresses (no route needed: a /128 has none), or
+ * -ENETUNREACH. */
 static int route_out(struct nst_stack *st, const nst_ip6_t *dst, int ifindex, int *out_if, nst_ip6_t *hop)
 {
+    const struct nst_ip6_addr *own = nst_ip6_is_local(st, dst) ? nst_ip6_addr_find_any(st, dst) : NULL;
+    if (own) {
+        *out_if = own->ifindex;
+        *hop = *dst;
+        return 1;
+    }
     if (nst_ip6_is_multicast(dst)) {
         /* RFC 4291 2.7: a group names no route; the caller says which
          * link, or the only one there is. */
@@ -174,7 +182,8 @@ int nst_ip6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src
     }
     int out_if;
     nst_ip6_t hop;
-    if (route_out(st, dst, ifindex, &out_if, &hop) < 0) {
+    int own = route_out(st, dst, ifindex, &out_if, &hop);
+    if (own < 0) {
         NST_STAT_INC(st, ip6, drop_no_route);
         nst_pkt_free(st, p);
         return -ENETUNREACH;
@@ -194,7 +203,7 @@ int nst_ip6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src
     }
     nst_ip6_t s = *src; /* the address may move while p is sent (a queue, a callback) */
     nst_ip6_push_header(st, p, &s, dst, next_header, hop_limit ? hop_limit : nst_ip6_if(st, out_if)->hop_limit, tclass);
-    if (nst_ip6_is_local(st, dst))
+    if (own)
         return loopback_output(st, out_if, p);
     uint32_t mtu = nst_ip6_path_mtu(st, out_if, dst);
     if (dc)

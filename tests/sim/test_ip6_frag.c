@@ -21,65 +21,9 @@ static uint8_t msg[8000];
 
 static const struct nst_stats *S(struct nst_stack *st) { return nst_stack_stats(st); }
 
-struct host {
-    struct nst_stack *st;
-    struct su_tap tap;
-    struct nst_mac peer_mac;
-    nst_ip6_t me, peer;
-    nst_time_t now;
-};
+static void inject(struct su6_host *h, size_t len) { su6_host_inject(h, frame, len); }
 
-static void host_up_cfg(struct host *h, const struct nst_stack_config *base)
-{
-    struct nst_stack_config c;
-    if (base)
-        c = *base;
-    else
-        nst_stack_config_default(&c);
-    c.ipv6 = 1;
-    c.ip6_dad_delay = 0;
-    c.icmp_random_cost = 0;
-    h->st = su_tap_host(&c, &h->tap, 0, 0);
-    h->me = su6_addr("2001:db8::1");
-    h->peer = su6_addr("2001:db8::2");
-    h->peer_mac = su_mac(2);
-    CHECK_EQ(nst_iface_addr6_add(h->st, 0, &h->me, 64), 0);
-    h->now = T0;
-    nst_stack_poll(h->st, 0);           /* DAD's solicitations, */
-    nst_stack_poll(h->st, NST_SEC(1));  /* its end: both addresses preferred */
-    nst_stack_poll(h->st, T0);
-    su_tap_clear(&h->tap);
-}
-
-static void host_down(struct host *h)
-{
-    nst_stack_free(h->st);
-    su_tap_free(&h->tap);
-}
-
-static void inject(struct host *h, size_t len)
-{
-    h->now += NST_MSEC(1);
-    su_tap_inject(&h->tap, frame, len, h->now);
-}
-
-static struct su6_ip to_host(const struct host *h)
-{
-    struct su6_ip ip = {.eth_src = h->peer_mac, .eth_dst = h->tap.mac, .src = h->peer, .dst = h->me};
-    return ip;
-}
-
-static void peer_known(struct host *h)
-{
-    struct su6_ip ip = to_host(h);
-    struct nst_nd_repr r = {.type = NST_ICMP6_NEIGHBOR_SOLICIT, .target = h->me, .has_src_lladdr = 1,
-                            .src_lladdr = h->peer_mac};
-    inject(h, su6_build_nd(frame, &ip, &r));
-    su_tap_clear(&h->tap);
-}
-
-/* An echo request of `len` data bytes (pattern i & 0xff) into msg; returns the message length. */
-static size_t echo_msg(const struct host *h, size_t len)
+static size_t echo_msg(const struct su6_host *h, size_t len)
 {
     uint8_t data[7000];
     for (size_t i = 0; i < len; i++)
@@ -89,12 +33,12 @@ static size_t echo_msg(const struct host *h, size_t len)
 }
 
 /* A fragment of msg: [off, off + len) with the M flag, id. */
-static size_t frag(const struct host *h, uint32_t id, size_t off, size_t len, int more)
+static size_t frag(const struct su6_host *h, uint32_t id, size_t off, size_t len, int more)
 {
     uint8_t ext[8] = {NST_IP6_NH_ICMPV6, 0};
     nst_put16(ext + 2, (uint16_t)(off | (more ? 1 : 0)));
     nst_put32(ext + 4, id);
-    struct su6_ip ip = to_host(h);
+    struct su6_ip ip = su6_to_host(h);
     ip.next_header = NST_IP6_NH_FRAGMENT;
     ip.ext = ext;
     ip.ext_len = 8;
@@ -104,7 +48,7 @@ static size_t frag(const struct host *h, uint32_t id, size_t off, size_t len, in
 /* The fragments the host sent from `from` on, put back together: the
  * message, checked for one identification, 8-byte offsets, M on all but
  * the last, each frame within mtu. Returns its length, 0 on a mismatch. */
-static size_t gather(struct host *h, size_t from, uint32_t mtu, uint8_t *out, size_t *nfrags)
+static size_t gather(struct su6_host *h, size_t from, uint32_t mtu, uint8_t *out, size_t *nfrags)
 {
     size_t total = 0, n = 0, end = 0;
     uint32_t id = 0;
@@ -130,9 +74,9 @@ static size_t gather(struct host *h, size_t from, uint32_t mtu, uint8_t *out, si
 
 static void test_reassembly_in_any_order(void)
 {
-    struct host h;
-    host_up_cfg(&h, NULL);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
     size_t m = echo_msg(&h, 3000); /* 3008 bytes: 1448 + 1448 + 112 */
     CHECK_EQ(m, 3008);
     inject(&h, frag(&h, 77, 2896, 112, 0));
@@ -159,14 +103,14 @@ static void test_reassembly_in_any_order(void)
     inject(&h, frag(&h, 78, 2896, 112, 0));
     CHECK_EQ(S(h.st)->ip6_reass_ok, 2);
     CHECK_EQ(S(h.st)->ip6_reass_overlap, 0);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 static void test_overlap_discards_datagram(void)
 {
-    struct host h;
-    host_up_cfg(&h, NULL);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
     echo_msg(&h, 3000);
     inject(&h, frag(&h, 5, 0, 1448, 1));
     inject(&h, frag(&h, 5, 1440, 1448, 1)); /* overlaps the first by 8 */
@@ -180,20 +124,20 @@ static void test_overlap_discards_datagram(void)
     nst_stack_poll(h.st, h.now + NST_SEC(61));
     CHECK_EQ(h.tap.n, 0);
     CHECK_EQ(h.st->ip6->reass_count, 0);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 static void test_timeout_time_exceeded(void)
 {
-    struct host h;
-    host_up_cfg(&h, NULL);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
     echo_msg(&h, 3000);
     inject(&h, frag(&h, 9, 0, 1448, 1));
     nst_time_t first = h.now;
     inject(&h, frag(&h, 10, 1448, 1448, 1)); /* a datagram whose first fragment never comes */
     nst_stack_poll(h.st, first + NST_SEC(59));
-    peer_known(&h); /* keeps the peer's entry (a STALE one unused for 60 s is forgotten) */
+    su6_peer_known(&h); /* keeps the peer's entry (a STALE one unused for 60 s is forgotten) */
     nst_stack_poll(h.st, first + NST_SEC(60) - 1);
     CHECK_EQ(h.tap.n, 0);
     nst_stack_poll(h.st, first + NST_SEC(60));
@@ -211,14 +155,14 @@ static void test_timeout_time_exceeded(void)
     CHECK_EQ(S(h.st)->icmp6_tx_time_exceeded, 1);
     CHECK_EQ(h.tap.n, 1);
     CHECK_EQ(h.st->ip6->reass_mem, 0);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 static void test_atomic_and_bad_fragments(void)
 {
-    struct host h;
-    host_up_cfg(&h, NULL);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
     size_t m = echo_msg(&h, 100);
     /* Atomic (offset 0, M 0): processed on its own, even while a
      * reassembly with its identification is under way (RFC 6946). */
@@ -239,7 +183,7 @@ static void test_atomic_and_bad_fragments(void)
     /* A first fragment that stops inside the header chain (RFC 7112):
      * code 3, pointer 0. */
     uint8_t ext[16] = {NST_IP6_NH_DSTOPTS, 0, 0, 1, 0, 0, 0, 11, NST_IP6_NH_ICMPV6, 0, 1, 4, 0, 0, 0, 0};
-    struct su6_ip ip = to_host(&h);
+    struct su6_ip ip = su6_to_host(&h);
     ip.next_header = NST_IP6_NH_FRAGMENT;
     ip.ext = ext;
     ip.ext_len = 16;
@@ -261,7 +205,7 @@ static void test_atomic_and_bad_fragments(void)
     inject(&h, frag(&h, 20, 1448, 1448, 1));
     inject(&h, frag(&h, 20, 8, 992, 0));
     CHECK_EQ(S(h.st)->ip6_reass_bad, 2);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 static void test_reassembly_memory_bounded(void)
@@ -270,9 +214,9 @@ static void test_reassembly_memory_bounded(void)
     nst_stack_config_default(&c);
     c.ip6_reass_mem_max = 64 * 1024;
     c.ip6_reass_max_datagrams = 16;
-    struct host h;
-    host_up_cfg(&h, &c);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, &c, T0);
+    su6_peer_known(&h);
     echo_msg(&h, 3000);
     for (uint32_t id = 0; id < 200; id++) {
         inject(&h, frag(&h, 1000 + id, 0, 1448, 1));
@@ -284,11 +228,11 @@ static void test_reassembly_memory_bounded(void)
     for (uint32_t i = 0; i < 300; i++)
         inject(&h, frag(&h, 5000, 8 + i * 8, 8, 1));
     CHECK(h.st->ip6->reass_mem <= c.ip6_reass_mem_max);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* A Packet Too Big from a router on the path, quoting a packet of ours to `dst`. */
-static size_t too_big(const struct host *h, const nst_ip6_t *from, const nst_ip6_t *quoted_src, const nst_ip6_t *dst,
+static size_t too_big(const struct su6_host *h, const nst_ip6_t *from, const nst_ip6_t *quoted_src, const nst_ip6_t *dst,
                       uint32_t mtu, uint8_t proto)
 {
     uint8_t q[48];
@@ -296,16 +240,16 @@ static size_t too_big(const struct host *h, const nst_ip6_t *from, const nst_ip6
     struct nst_ipv6_repr qh = {.payload_len = 1400, .next_header = proto, .hop_limit = 60, .src = *quoted_src,
                                .dst = *dst};
     nst_ipv6_emit(&qh, q);
-    struct su6_ip ip = to_host(h);
+    struct su6_ip ip = su6_to_host(h);
     ip.src = *from;
     return su6_build_icmp(frame, &ip, NST_ICMP6_PACKET_TOO_BIG, 0, mtu, q, sizeof q);
 }
 
 static void test_path_mtu(void)
 {
-    struct host h;
-    host_up_cfg(&h, NULL);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
     nst_ip6_t far = su6_addr("2001:db8:99::7"), rtr = h.peer;
     CHECK_EQ(nst_route6_add(h.st, &(nst_ip6_t){{0}}, 0, &h.peer, 0, 1), 0);
     uint32_t mtu;
@@ -348,7 +292,7 @@ static void test_path_mtu(void)
     struct nst_pkt *p = nst_pkt_alloc(h.st, 1600);
     CHECK_EQ(nst_ip6_output(h.st, p, NULL, &far, NST_IP6_NH_UDP, 0, 0, -1, 1, NULL), -EMSGSIZE);
     CHECK_EQ(S(h.st)->ip6_drop_too_big, 1);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* ---- a router ---------------------------------------------------------------- */

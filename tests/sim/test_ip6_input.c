@@ -17,68 +17,12 @@ static uint8_t frame[SU_FRAME_MAX];
 
 static const struct nst_stats *S(struct nst_stack *st) { return nst_stack_stats(st); }
 
-struct host {
-    struct nst_stack *st;
-    struct su_tap tap;
-    struct nst_mac peer_mac;
-    nst_ip6_t me, peer, ll;
-    nst_time_t now;
-};
+static void inject(struct su6_host *h, size_t len) { su6_host_inject(h, frame, len); }
 
-static void host_up_cfg(struct host *h, const struct nst_stack_config *base)
-{
-    struct nst_stack_config c;
-    if (base)
-        c = *base;
-    else
-        nst_stack_config_default(&c);
-    c.ipv6 = 1;
-    c.ip6_dad_delay = 0;
-    c.icmp_random_cost = 0;
-    h->st = su_tap_host(&c, &h->tap, 0, 0);
-    h->me = su6_addr("2001:db8::1");
-    h->peer = su6_addr("2001:db8::2");
-    h->peer_mac = su_mac(2);
-    h->ll = su6_link_local(&h->tap.mac);
-    CHECK_EQ(nst_iface_addr6_add(h->st, 0, &h->me, 64), 0);
-    h->now = T0;
-    nst_stack_poll(h->st, 0);           /* DAD's solicitations, */
-    nst_stack_poll(h->st, NST_SEC(1));  /* its end: both addresses preferred */
-    nst_stack_poll(h->st, T0);
-    su_tap_clear(&h->tap);
-}
 
-static void host_up(struct host *h) { host_up_cfg(h, NULL); }
-
-static void host_down(struct host *h)
-{
-    nst_stack_free(h->st);
-    su_tap_free(&h->tap);
-}
-
-static struct su6_ip to_host(const struct host *h)
-{
-    struct su6_ip ip = {.eth_src = h->peer_mac, .eth_dst = h->tap.mac, .src = h->peer, .dst = h->me};
-    return ip;
-}
-
-static void inject(struct host *h, size_t len)
-{
-    h->now += NST_MSEC(1);
-    su_tap_inject(&h->tap, frame, len, h->now);
-}
 
 /* The peer introduces itself (an NS with its MAC): replies need no
  * resolution after this. */
-static void peer_known(struct host *h)
-{
-    struct su6_ip ip = to_host(h);
-    struct nst_nd_repr r = {.type = NST_ICMP6_NEIGHBOR_SOLICIT, .target = h->me, .has_src_lladdr = 1,
-                            .src_lladdr = h->peer_mac};
-    inject(h, su6_build_nd(frame, &ip, &r));
-    CHECK_EQ(h->tap.n, 1); /* the NA */
-    su_tap_clear(&h->tap);
-}
 
 static const uint8_t data16[16] = "0123456789abcdef";
 
@@ -88,7 +32,7 @@ static size_t echo(struct su6_ip *ip)
 }
 
 /* Exactly one frame went out: an ICMPv6 message of this type. */
-static struct su6_parsed one_icmp(struct host *h, int type)
+static struct su6_parsed one_icmp(struct su6_host *h, int type)
 {
     struct su6_parsed p;
     memset(&p, 0, sizeof p);
@@ -103,10 +47,10 @@ static struct su6_parsed one_icmp(struct host *h, int type)
 
 static void test_echo_unicast_and_multicast(void)
 {
-    struct host h;
-    host_up(&h);
-    peer_known(&h);
-    struct su6_ip ip = to_host(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
+    struct su6_ip ip = su6_to_host(&h);
     inject(&h, echo(&ip));
     struct su6_parsed p = one_icmp(&h, NST_ICMP6_ECHO_REPLY);
     CHECK(nst_ip6_eq(&p.ip.src, &h.me) && nst_ip6_eq(&p.ip.dst, &h.peer));
@@ -133,22 +77,22 @@ static void test_echo_unicast_and_multicast(void)
     CHECK_EQ(S(h.st)->ip6_rx_mcast_not_joined, before + 2);
     CHECK_EQ(h.tap.n, 0);
     /* A bad checksum. */
-    ip = to_host(&h);
+    ip = su6_to_host(&h);
     size_t n = echo(&ip);
     frame[NST_ETH_HLEN + NST_IPV6_HLEN + 2] ^= 0x55;
     inject(&h, n);
     CHECK_EQ(S(h.st)->icmp6_rx_bad_checksum, 1);
     CHECK_EQ(h.tap.n, 0);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* Source/destination checks of RFC 4291, and the fixed header's. */
 static void test_bad_addresses_and_header(void)
 {
-    struct host h;
-    host_up(&h);
-    peer_known(&h);
-    struct su6_ip ip = to_host(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
+    struct su6_ip ip = su6_to_host(&h);
     ip.src = su6_addr("ff02::1");
     inject(&h, echo(&ip));
     ip.src = su6_addr("::1");
@@ -156,7 +100,7 @@ static void test_bad_addresses_and_header(void)
     ip.src = su6_addr("::ffff:10.0.0.1");
     inject(&h, echo(&ip));
     CHECK_EQ(S(h.st)->ip6_drop_bad_source, 3);
-    ip = to_host(&h);
+    ip = su6_to_host(&h);
     ip.dst = su6_addr("::1");
     inject(&h, echo(&ip));
     ip.dst = su6_addr("ff01::1"); /* interface-local scope never comes from a link */
@@ -167,7 +111,7 @@ static void test_bad_addresses_and_header(void)
     inject(&h, echo(&ip));
     CHECK_EQ(S(h.st)->ip6_drop_not_for_us, 1);
     /* Payload length past the frame; version 4 in an IPv6 ethertype. */
-    ip = to_host(&h);
+    ip = su6_to_host(&h);
     size_t n = echo(&ip);
     frame[NST_ETH_HLEN + 5] = 200;
     inject(&h, n);
@@ -178,11 +122,11 @@ static void test_bad_addresses_and_header(void)
     CHECK_EQ(S(h.st)->ip6_drop_bad_version, 1);
     inject(&h, 30); /* a runt */
     CHECK_EQ(h.tap.n, 0);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* A Parameter Problem answer: code and pointer, quoting our packet. */
-static void check_param_problem(struct host *h, uint8_t code, uint32_t pointer, size_t quoted)
+static void check_param_problem(struct su6_host *h, uint8_t code, uint32_t pointer, size_t quoted)
 {
     struct su6_parsed p = one_icmp(h, NST_ICMP6_PARAM_PROBLEM);
     CHECK_EQ(p.icmp.code, code);
@@ -194,14 +138,14 @@ static void check_param_problem(struct host *h, uint8_t code, uint32_t pointer, 
 
 static void test_extension_headers(void)
 {
-    struct host h;
-    host_up(&h);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h);
     uint8_t ext[16 * 8];
     memset(ext, 0, sizeof ext);
     /* An unknown upper layer (253, RFC 3692 experimental): code 1 at the
      * Next Header field, 6 in the fixed header. */
-    struct su6_ip ip = to_host(&h);
+    struct su6_ip ip = su6_to_host(&h);
     ip.next_header = 253;
     size_t n = su6_build(frame, &ip, data16, sizeof data16);
     inject(&h, n);
@@ -238,7 +182,7 @@ static void test_extension_headers(void)
     CHECK_EQ(S(h.st)->ip6_drop_bad_ext, bad + 1);
     CHECK_EQ(h.tap.n, 0);
     /* A routing header with segments left (type 0: RFC 5095): code 0 at its type. */
-    ip = to_host(&h);
+    ip = su6_to_host(&h);
     memcpy(ext, (uint8_t[]){NST_IP6_NH_NONE, 0, 0, 1, 0, 0, 0, 0}, 8);
     ip.next_header = NST_IP6_NH_ROUTING;
     ip.ext = ext;
@@ -268,7 +212,7 @@ static void test_extension_headers(void)
     ip.ext_len = 8 * 8;
     inject(&h, su6_build(frame, &ip, msg, sizeof msg));
     one_icmp(&h, NST_ICMP6_ECHO_REPLY);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* RFC 4443 2.4: no error about an error, nor toward a multicast source;
@@ -280,12 +224,12 @@ static void test_error_rules_and_rate_limit(void)
     c.icmp_burst = 4;
     c.icmp_rate_per_sec = 2;
     c.icmp_dst_interval = 0;
-    struct host h;
-    host_up_cfg(&h, &c);
-    peer_known(&h);
+    struct su6_host h;
+    su6_host_up(&h, &c, T0);
+    su6_peer_known(&h);
     /* An ICMPv6 error with an unknown option in front of it: no error back. */
     uint8_t ext[8] = {NST_IP6_NH_ICMPV6, 0, 0x87, 4, 0, 0, 0, 0};
-    struct su6_ip ip = to_host(&h);
+    struct su6_ip ip = su6_to_host(&h);
     ip.next_header = NST_IP6_NH_DSTOPTS;
     ip.ext = ext;
     ip.ext_len = 8;
@@ -297,7 +241,7 @@ static void test_error_rules_and_rate_limit(void)
     CHECK_EQ(S(h.st)->icmp6_error_not_allowed, 1);
     CHECK_EQ(h.tap.n, 0);
     /* Ten bad packets at once: four errors (the burst), the rest limited. */
-    ip = to_host(&h);
+    ip = su6_to_host(&h);
     ip.next_header = 253;
     for (int i = 0; i < 10; i++)
         inject(&h, su6_build(frame, &ip, data16, sizeof data16));
@@ -309,7 +253,7 @@ static void test_error_rules_and_rate_limit(void)
     for (int i = 0; i < 3; i++)
         inject(&h, su6_build(frame, &ip, data16, sizeof data16));
     CHECK_EQ(su6_tap_count_icmp(&h.tap, NST_ICMP6_PARAM_PROBLEM), 1);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* RFC 4861 7.1: every NDP message must have hop limit 255, code 0, a
@@ -317,9 +261,9 @@ static void test_error_rules_and_rate_limit(void)
  * answered. */
 static void test_nd_validation(void)
 {
-    struct host h;
-    host_up(&h);
-    struct su6_ip ip = to_host(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    struct su6_ip ip = su6_to_host(&h);
     nst_ip6_t sn;
     nst_ip6_solicited_node(&h.me, &sn);
     ip.dst = sn;
@@ -357,7 +301,7 @@ static void test_nd_validation(void)
     CHECK(nst_ip6_eq(&p.ip.dst, &(nst_ip6_t){{0xff, 0x02, [15] = 1}}));
     CHECK_EQ(p.nd.flags, NST_ND_NA_OVERRIDE);
     CHECK_EQ(nst_neigh6_list(h.st, NULL, 0), 0); /* nothing learnt from :: */
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 static int neigh(struct nst_stack *st, const nst_ip6_t *a, struct nst_neigh6_info *out)
@@ -375,9 +319,9 @@ static int neigh(struct nst_stack *st, const nst_ip6_t *a, struct nst_neigh6_inf
 /* RFC 4861 7.2.5: what an advertisement may change. */
 static void test_na_rules(void)
 {
-    struct host h;
-    host_up(&h);
-    struct su6_ip ip = to_host(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    struct su6_ip ip = su6_to_host(&h);
     struct nst_nd_repr na = {.type = NST_ICMP6_NEIGHBOR_ADVERT, .target = h.peer, .has_tgt_lladdr = 1,
                              .tgt_lladdr = h.peer_mac, .flags = NST_ND_NA_SOLICITED | NST_ND_NA_OVERRIDE};
     /* Unsolicited news about a neighbour we never asked for: ignored. */
@@ -422,15 +366,15 @@ static void test_na_rules(void)
     nst_nd_confirm(h.st, 0, &h.peer);
     CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_REACHABLE);
     CHECK_EQ(S(h.st)->nd_upper_confirmed, 1);
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* RFC 4861 7.2.2 / 7.3.3: MAX_MULTICAST_SOLICIT solicitations RetransTimer
  * apart, then the entry goes and its packets with it. */
 static void test_resolution_fails(void)
 {
-    struct host h;
-    host_up(&h);
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
     nst_ip6_t nobody = su6_addr("2001:db8::dead");
     CHECK_EQ(nst_icmp6_send_echo(h.st, &nobody, -1, 1, 1, data16, 8), 0);
     CHECK_EQ(nst_icmp6_send_echo(h.st, &nobody, -1, 1, 2, data16, 8), 0);
@@ -448,7 +392,7 @@ static void test_resolution_fails(void)
     CHECK_EQ(S(h.st)->nd_resolve_failed, 1);
     CHECK_EQ(S(h.st)->ip6_drop_nd_failed, 2);
     CHECK_EQ(h.tap.n, 3); /* our own packets: no error to ourselves */
-    host_down(&h);
+    su6_host_down(&h);
 }
 
 /* Floods: solicitations from many sources fill at most ip6_nd_table_max
@@ -460,10 +404,10 @@ static void test_nd_floods_bounded(void)
     nst_stack_config_default(&c);
     c.ip6_nd_table_max = 16;
     c.ip6_nd_incomplete_max = 8;
-    struct host h;
-    host_up_cfg(&h, &c);
+    struct su6_host h;
+    su6_host_up(&h, &c, T0);
     uint64_t rng = 12345;
-    struct su6_ip ip = to_host(&h);
+    struct su6_ip ip = su6_to_host(&h);
     nst_ip6_t sn;
     nst_ip6_solicited_node(&h.me, &sn);
     for (int i = 0; i < 500; i++) {
@@ -492,11 +436,36 @@ static void test_nd_floods_bounded(void)
     CHECK_EQ(S(h.st)->nd_incomplete_evicted, 92);
     CHECK_EQ(S(h.st)->ip6_drop_nd_failed, 92);
     CHECK(h.st->ip6->nd_resolved <= 16);
-    host_down(&h);
+    su6_host_down(&h);
+}
+
+/* Our own addresses are delivered through the loopback queue, from a
+ * zero-delay timer: nothing on the wire, a /128 without a route too. */
+static void test_loopback(void)
+{
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    nst_ip6_t solo = su6_addr("2001:db8:7::7");
+    CHECK_EQ(nst_iface_addr6_add(h.st, 0, &solo, 128), 0);
+    nst_stack_poll(h.st, h.now); /* its DAD */
+    h.now += NST_SEC(1);
+    nst_stack_poll(h.st, h.now);
+    CHECK_EQ(nst_icmp6_send_echo(h.st, &h.me, -1, 9, 1, data16, 8), 0);
+    CHECK_EQ(nst_icmp6_send_echo(h.st, &solo, -1, 9, 2, data16, 8), 0);
+    CHECK_EQ(S(h.st)->icmp6_rx_echo_request, 0); /* not by recursion */
+    nst_stack_poll(h.st, h.now);
+    CHECK_EQ(S(h.st)->icmp6_rx_echo_request, 2);
+    nst_stack_poll(h.st, h.now);
+    CHECK_EQ(S(h.st)->icmp6_rx_echo_reply, 2);
+    CHECK_EQ(S(h.st)->ip6_loopback, 4);
+    CHECK_EQ(su6_tap_count_icmp(&h.tap, NST_ICMP6_ECHO_REQUEST), 0);
+    CHECK_EQ(su6_tap_count_icmp(&h.tap, NST_ICMP6_ECHO_REPLY), 0);
+    su6_host_down(&h);
 }
 
 int main(void)
 {
+    RUN(test_loopback);
     RUN(test_echo_unicast_and_multicast);
     RUN(test_bad_addresses_and_header);
     RUN(test_extension_headers);

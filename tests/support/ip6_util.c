@@ -106,3 +106,55 @@ nst_ip6_t su6_link_local(const struct nst_mac *mac)
     nst_ip6_from_eui64(&fe80, mac, &a);
     return a;
 }
+
+void su6_host_up(struct su6_host *h, const struct nst_stack_config *base, nst_time_t t0)
+{
+    struct nst_stack_config c;
+    if (base)
+        c = *base;
+    else
+        nst_stack_config_default(&c);
+    c.ipv6 = 1;
+    c.ip6_dad_delay = 0;
+    c.icmp_random_cost = 0;
+    h->st = su_tap_host(&c, &h->tap, 0, 0);
+    h->me = su6_addr("2001:db8::1");
+    h->peer = su6_addr("2001:db8::2");
+    h->peer_mac = su_mac(2);
+    h->ll = su6_link_local(&h->tap.mac);
+    if (nst_iface_addr6_add(h->st, 0, &h->me, 64) < 0)
+        abort();
+    nst_stack_poll(h->st, 0);          /* DAD's solicitations, */
+    nst_stack_poll(h->st, NST_SEC(1)); /* its end: both addresses preferred */
+    nst_stack_poll(h->st, t0);
+    h->now = t0;
+    su_tap_clear(&h->tap);
+}
+
+void su6_host_down(struct su6_host *h)
+{
+    nst_stack_free(h->st);
+    su_tap_free(&h->tap);
+}
+
+struct su6_ip su6_to_host(const struct su6_host *h)
+{
+    struct su6_ip ip = {.eth_src = h->peer_mac, .eth_dst = h->tap.mac, .src = h->peer, .dst = h->me};
+    return ip;
+}
+
+void su6_host_inject(struct su6_host *h, const uint8_t *frame, size_t len)
+{
+    h->now += NST_MSEC(1);
+    su_tap_inject(&h->tap, frame, len, h->now);
+}
+
+void su6_peer_known(struct su6_host *h)
+{
+    uint8_t frame[128];
+    struct su6_ip ip = su6_to_host(h);
+    struct nst_nd_repr r = {.type = NST_ICMP6_NEIGHBOR_SOLICIT, .target = h->me, .has_src_lladdr = 1,
+                            .src_lladdr = h->peer_mac};
+    su6_host_inject(h, frame, su6_build_nd(frame, &ip, &r));
+    su_tap_clear(&h->tap);
+}

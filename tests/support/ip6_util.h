@@ -49,6 +49,26 @@ long su6_tap_find_icmp(const struct su_tap *tap, uint8_t type, size_t from);
 /* Recorded IPv6 frames that are ICMPv6 of this type. */
 size_t su6_tap_count_icmp(const struct su_tap *tap, uint8_t type);
 
+/* A tap host speaking IPv6 (tests/sim/test_ip6_*.c): 2001:db8::1/64 and
+ * its link-local address preferred (DAD at once, then polled through it),
+ * at time t0; the peer 2001:db8::2 (MAC su_mac(2)) plays the link. ICMP
+ * errors cost exactly one token (cfg.icmp_random_cost 0). */
+struct su6_host {
+    struct nst_stack *st;
+    struct su_tap tap;
+    struct nst_mac peer_mac;
+    nst_ip6_t me, peer, ll;
+    nst_time_t now;           /* advanced 1 ms by each injected frame */
+};
+void su6_host_up(struct su6_host *h, const struct nst_stack_config *base, nst_time_t t0);
+void su6_host_down(struct su6_host *h);
+/* Fields of a frame from the peer to the host. */
+struct su6_ip su6_to_host(const struct su6_host *h);
+void su6_host_inject(struct su6_host *h, const uint8_t *frame, size_t len);
+/* The peer introduces itself (an NS with its MAC) so that the host's
+ * replies need no resolution; the host's NA is forgotten. */
+void su6_peer_known(struct su6_host *h);
+
 /* "fe80::1" and the like; aborts on a typo. */
 nst_ip6_t su6_addr(const char *s);
 /* The EUI-64 link-local address of a MAC. */
