@@ -8,6 +8,12 @@ void nst_ip6_forward(struct nst_stack *st, int ifindex, const struct nst_ipv6_re
                      size_t len)
 {
     st->ip6->rx_link_mcast = 0; /* a unicast destination: errors may be sent */
+    if (nst_ip6_addr_find_any(st, &h->src)) {
+        /* Our own address as the source of a packet from the link: forged,
+         * or a loop; not passed on in our name. */
+        NST_STAT_INC(st, ip6, drop_bad_source);
+        return;
+    }
     if (nst_ip6_is_link_local(&h->src) || nst_ip6_is_link_local(&h->dst) || nst_ip6_is_unspecified(&h->src)) {
         NST_STAT_INC(st, ip6, drop_fwd_link_local);
         /* RFC 4443 3.1: a destination beyond the source's scope. */

@@ -108,21 +108,36 @@ static void solicit(struct nst_stack *st, struct nst_nd_entry *e)
     }
 }
 
-/* Packets that waited in vain: Address Unreachable to their sender (RFC
- * 4861 7.2.2), ours simply dropped, counted. */
-static void fail_pending(struct nst_stack *st, struct nst_nd_entry *e)
+/* Packets that waited in vain for a neighbour on ifindex: Address
+ * Unreachable to their sender (RFC 4861 7.2.2), ours simply dropped,
+ * counted. The queue is the entry's, taken out before the entry was
+ * freed: sending an error may need an entry of its own, and making room
+ * for it must not find this one. */
+static void fail_queue(struct nst_stack *st, struct nst_pktq *q, int ifindex, int tell)
 {
     struct nst_pkt *p;
-    while ((p = nst_pktq_pop(&e->pending))) {
+    while ((p = nst_pktq_pop(q))) {
         NST_STAT_INC(st, ip6, drop_nd_failed);
         struct nst_ipv6_repr h;
-        if (nst_ipv6_parse(nst_pkt_data(p), p->len, &h) > 0 && !nst_ip6_is_local(st, &h.src)) {
+        if (tell && nst_ipv6_parse(nst_pkt_data(p), p->len, &h) > 0 && !nst_ip6_is_local(st, &h.src)) {
             st->ip6->rx_link_mcast = 0;
             nst_icmp6_send_error(st, NST_ICMP6_DEST_UNREACH, NST_ICMP6_ADDR_UNREACH, 0, nst_pkt_data(p), p->len,
-                                 e->ifindex);
+                                 ifindex);
         }
         nst_pkt_free(st, p);
     }
+}
+
+/* An unresolved entry gives up: gone, its packets failed. tell: with
+ * Address Unreachable (resolution failed), or silently (the entry was
+ * recycled to make room: errors then would only feed the flood). */
+static void fail_entry(struct nst_stack *st, struct nst_nd_entry *e, int tell)
+{
+    struct nst_pktq q = e->pending;
+    int ifindex = e->ifindex;
+    memset(&e->pending, 0, sizeof(e->pending));
+    unlink_free(st, e);
+    fail_queue(st, &q, ifindex, tell);
 }
 
 static void go_stale(struct nst_stack *st, struct nst_nd_entry *e)
@@ -157,8 +172,7 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
             return;
         }
         NST_STAT_INC(st, nd, resolve_failed);
-        fail_pending(st, e);
-        unlink_free(st, e);
+        fail_entry(st, e, 1);
         return;
     case NST_NEIGH6_PROBE:
         if (e->probes < MAX_UNICAST_SOLICIT) {
@@ -173,7 +187,7 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
 }
 
 /* Room for one more unresolved entry: the oldest unresolved one goes, its
- * packets failing as if unanswered. */
+ * packets dropped. */
 static void make_room_incomplete(struct nst_stack *st)
 {
     if (st->ip6->nd_incomplete < st->cfg.ip6_nd_incomplete_max)
@@ -185,8 +199,7 @@ static void make_room_incomplete(struct nst_stack *st)
     if (!oldest)
         return;
     NST_STAT_INC(st, nd, incomplete_evicted);
-    fail_pending(st, oldest);
-    unlink_free(st, oldest);
+    fail_entry(st, oldest, 0);
 }
 
 /* Room for one more resolved entry: a STALE one first, else the one

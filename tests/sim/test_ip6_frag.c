@@ -408,6 +408,22 @@ static void test_forwarding(void)
     CHECK_EQ(S(r.st)->ip6_drop_fwd_link_local, 2);
     CHECK_EQ(r.t[0].n + r.t[1].n, 0);
     CHECK_EQ(S(r.st)->ip6_forwarded, 1);
+    /* Our own address as the source: forged or looped, not passed on. */
+    router_send(&r, &r.addr[0], &r.nb[1], 64, 10);
+    CHECK_EQ(S(r.st)->ip6_drop_bad_source, 1);
+    CHECK_EQ(r.t[0].n + r.t[1].n, 0);
+    /* A next hop nobody answers for: three solicitations on its link,
+     * then Address Unreachable to the sender (RFC 4861 7.2.2). */
+    nst_ip6_t silent = su6_addr("2001:db8:2::77");
+    router_send(&r, &r.nb[0], &silent, 64, 10);
+    nst_time_t t = r.now;
+    for (int i = 1; i <= 3; i++)
+        nst_stack_poll(r.st, t + NST_SEC(i));
+    CHECK_EQ(su6_tap_count_icmp(&r.t[1], NST_ICMP6_NEIGHBOR_SOLICIT), 3);
+    su_tap_clear(&r.t[1]);
+    p = error_back(&r, NST_ICMP6_DEST_UNREACH, NST_ICMP6_ADDR_UNREACH);
+    CHECK(nst_ip6_eq(&p.ip.dst, &r.nb[0]));
+    CHECK_EQ(S(r.st)->nd_resolve_failed, 1);
     for (int i = 0; i < 2; i++)
         su_tap_free(&r.t[i]);
     nst_stack_free(r.st);
