@@ -117,12 +117,18 @@ static void arp_ask(struct nst_stack *st, struct nst_arp_entry *e)
     nst_timer_arm(st, &e->timer, st->now + st->cfg.arp_retry);
 }
 
-/* Packets that waited in vain: a router tells their sender (RFC 1812
- * 4.3.3.1 host unreachable); our own are simply dropped, counted. */
-static void arp_fail_pending(struct nst_stack *st, struct nst_arp_entry *e)
+/* An entry gives up: it is freed, then the packets that waited in vain
+ * fail: a router tells their sender (RFC 1812 4.3.3.1 host unreachable);
+ * our own are simply dropped, counted. The queue is taken out first: the
+ * error may need an entry of its own, and making room for it must not
+ * find this one. */
+static void arp_fail_entry(struct nst_stack *st, struct nst_arp_entry *e)
 {
+    struct nst_pktq q = e->pending;
+    memset(&e->pending, 0, sizeof(e->pending));
+    arp_unlink_free(st, e);
     struct nst_pkt *p;
-    while ((p = nst_pktq_pop(&e->pending))) {
+    while ((p = nst_pktq_pop(&q))) {
         NST_STAT_INC(st, ip, drop_arp_failed);
         struct nst_ipv4_repr h;
         if (nst_ipv4_parse(nst_pkt_data(p), p->len, &h, 0) > 0 && !nst_ip_is_local(st, h.src))
@@ -164,7 +170,8 @@ static void arp_timer_fired(struct nst_stack *st, struct nst_timer *t)
             NST_STAT_INC(st, arp, probe_failed);
         } else {
             NST_STAT_INC(st, arp, resolve_failed);
-            arp_fail_pending(st, e);
+            arp_fail_entry(st, e);
+            return;
         }
         arp_unlink_free(st, e);
         return;
@@ -202,8 +209,7 @@ static void arp_make_room_incomplete(struct nst_stack *st)
     if (!victim)
         return;
     NST_STAT_INC(st, arp, incomplete_evicted);
-    arp_fail_pending(st, victim);
-    arp_unlink_free(st, victim);
+    arp_fail_entry(st, victim);
 }
 
 /* Room for one more resolved entry: a STALE one goes first (nobody has
@@ -261,8 +267,7 @@ static void arp_set_reachable(struct nst_stack *st, struct nst_arp_entry *e, con
 {
     if (e->state == ARP_INCOMPLETE) {
         if (arp_make_room_resolved(st) < 0) {
-            arp_fail_pending(st, e);
-            arp_unlink_free(st, e);
+            arp_fail_entry(st, e);
             return;
         }
         NST_STAT_INC(st, arp, cache_entries_added);
@@ -397,8 +402,7 @@ int nst_arp_add_static(struct nst_stack *st, int ifindex, nst_ip4_t addr, const 
     if (!e && !(e = arp_new_entry(st, ifindex, addr)))
         return -ENOBUFS;
     if (e->state == ARP_INCOMPLETE && arp_make_room_resolved(st) < 0) {
-        arp_fail_pending(st, e);
-        arp_unlink_free(st, e);
+        arp_fail_entry(st, e);
         return -ENOBUFS;
     }
     nst_timer_cancel(st, &e->timer);

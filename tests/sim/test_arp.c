@@ -301,6 +301,37 @@ out:
     su_tap_free(&out);
 }
 
+/* The same with the sender unresolved and room for one unresolved entry:
+ * the error needs an entry for the sender, made by recycling the one that
+ * just failed. The failed entry's packets were taken out first, so the
+ * error waits for the sender's resolution instead of reading freed
+ * memory. */
+static void test_router_arp_failure_unresolved_sender(void)
+{
+    struct nst_stack_config c;
+    nst_stack_config_default(&c);
+    c.deterministic = 1;
+    c.forwarding = 1;
+    c.arp_incomplete_max = 1;
+    struct nst_stack *st = nst_stack_new(&c);
+    struct su_tap in, out;
+    struct nst_mac m0 = su_mac(1), m1 = su_mac(2), sender = su_mac(9);
+    CHECK_EQ(su_tap_attach(st, &in, &m0, NST_IP4(10, 1, 0, 1), 24, 0), 0);
+    CHECK_EQ(su_tap_attach(st, &out, &m1, NST_IP4(10, 2, 0, 1), 24, 0), 1);
+    struct su_ip ip = {.eth_src = sender, .eth_dst = m0, .ttl = 9, .id = 77, .src = NST_IP4(10, 1, 0, 9),
+                       .dst = NST_IP4(10, 2, 0, 9)};
+    su_tap_inject(&in, frame, su_build_udp(frame, &ip, 5000, 53, "hello", 5), T0);
+    for (int k = 1; k <= 3; k++)
+        nst_stack_poll(st, T0 + NST_SEC(k));
+    CHECK_EQ(S(st)->arp_resolve_failed, 1);
+    CHECK_EQ(S(st)->ip_drop_arp_failed, 1);
+    /* The error's own request for the sender, on the sender's link. */
+    CHECK_EQ(su_tap_count_arp(&in, NST_ARP_REQUEST), 1);
+    nst_stack_free(st);
+    su_tap_free(&in);
+    su_tap_free(&out);
+}
+
 static void test_request_for_us_and_not(void)
 {
     struct rig r;
@@ -704,6 +735,7 @@ int main(void)
     RUN(test_request_bytes_and_reply_flush);
     RUN(test_resolution_failure_times);
     RUN(test_router_arp_failure_icmp);
+    RUN(test_router_arp_failure_unresolved_sender);
     RUN(test_request_for_us_and_not);
     RUN(test_gratuitous_updates_entry);
     RUN(test_address_conflict);
