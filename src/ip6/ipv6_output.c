@@ -33,6 +33,7 @@ void nst_ip6_loopback_run(struct nst_stack *st, struct nst_timer *t)
     memset(&st->ip6->loopback, 0, sizeof(st->ip6->loopback));
     struct nst_pkt *p;
     while ((p = nst_pktq_pop(&q))) {
+        st->ip6->rx_link_mcast = 0;
         nst_ipv6_input(st, (int)p->aux, nst_pkt_data(p), p->len);
         nst_pkt_free(st, p);
     }

@@ -463,8 +463,54 @@ static void test_loopback(void)
     su6_host_down(&h);
 }
 
+/* A connection's remembered way out (struct nst_dst): filled once the
+ * neighbour is REACHABLE, then used without a lookup; a neighbour turning
+ * STALE forgets it (the next packet takes the slow path, which starts
+ * DELAY as RFC 4861 7.3.3 asks). */
+static void test_dst_cache(void)
+{
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    struct su6_ip ip = su6_to_host(&h);
+    struct nst_nd_repr na = {.type = NST_ICMP6_NEIGHBOR_ADVERT, .target = h.peer, .has_tgt_lladdr = 1,
+                             .tgt_lladdr = h.peer_mac, .flags = NST_ND_NA_SOLICITED | NST_ND_NA_OVERRIDE};
+    struct nst_dst dc = {0};
+    struct nst_pkt *p = nst_pkt_alloc(h.st, 8);
+    memset(nst_pkt_data(p), 0, 8);
+    CHECK_EQ(nst_ip6_output(h.st, p, &h.me, &h.peer, NST_IP6_NH_UDP, 0, 0, -1, 1, &dc), 0);
+    CHECK_EQ(dc.gen, 0); /* unresolved: nothing to remember */
+    inject(&h, su6_build_nd(frame, &ip, &na));
+    struct nst_neigh6_info ni;
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_REACHABLE);
+    su_tap_clear(&h.tap);
+    p = nst_pkt_alloc(h.st, 8);
+    memset(nst_pkt_data(p), 0, 8);
+    CHECK_EQ(nst_ip6_output(h.st, p, &h.me, &h.peer, NST_IP6_NH_UDP, 0, 0, -1, 1, &dc), 0);
+    CHECK_EQ(dc.gen, h.st->ip.dst_gen);
+    CHECK_EQ(dc.mtu, 1500);
+    CHECK(nst_mac_eq(&dc.mac, &h.peer_mac));
+    /* The fast path: the same frame, with no neighbour or route work. */
+    uint32_t gen = dc.gen;
+    p = nst_pkt_alloc(h.st, 8);
+    memset(nst_pkt_data(p), 0, 8);
+    CHECK_EQ(nst_ip6_output(h.st, p, &h.me, &h.peer, NST_IP6_NH_UDP, 0, 0, -1, 1, &dc), 0);
+    CHECK_EQ(h.tap.n, 2);
+    CHECK_EQ(h.tap.v[0].len, h.tap.v[1].len);
+    CHECK_MEM(h.tap.v[0].data, h.tap.v[1].data, h.tap.v[0].len);
+    /* ReachableTime later the entry is STALE: the cache is stale too. */
+    nst_stack_poll(h.st, ni.expires);
+    CHECK(h.st->ip.dst_gen != gen);
+    p = nst_pkt_alloc(h.st, 8);
+    memset(nst_pkt_data(p), 0, 8);
+    CHECK_EQ(nst_ip6_output(h.st, p, &h.me, &h.peer, NST_IP6_NH_UDP, 0, 0, -1, 1, &dc), 0);
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_DELAY);
+    CHECK(dc.gen != h.st->ip.dst_gen); /* DELAY is not handed out */
+    su6_host_down(&h);
+}
+
 int main(void)
 {
+    RUN(test_dst_cache);
     RUN(test_loopback);
     RUN(test_echo_unicast_and_multicast);
     RUN(test_bad_addresses_and_header);
