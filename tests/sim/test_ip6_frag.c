@@ -38,6 +38,7 @@ static void host_up_cfg(struct host *h, const struct nst_stack_config *base)
         nst_stack_config_default(&c);
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
+    c.nd_rtr_solicitations = 0; /* no Router Solicitations among the frames this test counts */
     c.icmp_random_cost = 0;
     h->st = su_tap_host(&c, &h->tap, 0, 0);
     h->me = su6_addr("2001:db8::1");
