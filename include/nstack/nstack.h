@@ -10,6 +10,7 @@
 #include "tcp_info.h"
 #include "inspect.h"
 #include "sim.h"
+#include "ip6_router.h"
 #include "pcap.h"
 #include "lab.h"
 #include <nstack/version.h> /* generated: the build tree's include/ */

@@ -186,6 +186,20 @@ struct nst_stack_config {
     size_t ip6_reass_mem_max;   /* bytes held by all partial datagrams, 256 KiB */
     unsigned ip6_reass_max_datagrams; /* partial datagrams at once, 64 */
 
+    /* IPv6 router discovery and SLAAC (RFC 4861 6, 8; RFC 4862 5.5;
+     * src/ip6/nd_router.c). Every list is bounded per interface: what does
+     * not fit is counted (stats group ndra) and ignored, so a flood of
+     * Router Advertisements costs bounded memory and time. */
+    unsigned nd_rtr_solicitations; /* Router Solicitations a host sends when an interface
+                                 * comes up, MAX_RTR_SOLICITATIONS 3 (RFC 4861 10; Linux's
+                                 * router_solicitations); 0: none */
+    unsigned nd_max_routers;    /* default routers, 8 */
+    unsigned nd_max_prefixes;   /* on-link prefixes, 16 */
+    unsigned nd_max_slaac;      /* addresses formed by SLAAC, 4 (the address table
+                                 * holds NST_IP6_MAX_ADDRS per interface in all) */
+    unsigned nd_max_redirects;  /* redirected destinations, 64 */
+    nst_time_t nd_redirect_ttl; /* a redirect route is forgotten after, 600 s */
+
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
 

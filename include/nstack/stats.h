@@ -117,9 +117,27 @@ NST_API_BEGIN
     X(nd, probe_confirmed) X(nd, probe_failed) X(nd, upper_confirmed)           \
     X(nd, router_lost)
 
+/* IPv6 router discovery, SLAAC and redirects (RFC 4861 6, 8; RFC 4862
+ * 5.5; src/ip6/nd_router.c, slaac.c). *_full: a bounded list had no room,
+ * the entry was ignored. */
+#define NST_STATS_NDRA(X)                                                      \
+    X(ndra, rs_sent) X(ndra, rs_received) X(ndra, rs_ignored)                  \
+    X(ndra, ra_sent) X(ndra, ra_send_failed) X(ndra, ra_received)              \
+    X(ndra, ra_ignored) X(ndra, routers_added) X(ndra, routers_expired)        \
+    X(ndra, routers_full) X(ndra, prefixes_added) X(ndra, prefixes_expired)    \
+    X(ndra, prefixes_full) X(ndra, prefixes_ignored) X(ndra, prefixes_over_ra) \
+    X(ndra, mtu_set) X(ndra, mtu_bad)                                          \
+    X(ndra, slaac_formed) X(ndra, slaac_deprecated) X(ndra, slaac_expired)     \
+    X(ndra, slaac_full) X(ndra, slaac_bad_prefix_len)                          \
+    X(ndra, slaac_bad_lifetimes) X(ndra, slaac_two_hours)                      \
+    X(ndra, slaac_dad_failed) X(ndra, slaac_add_failed)                        \
+    X(ndra, redirects_received) X(ndra, redirects_accepted)                    \
+    X(ndra, redirects_not_first_hop) X(ndra, redirects_ignored)                \
+    X(ndra, redirects_recycled) X(ndra, redirects_expired)
+
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X) \
-    NST_STATS_IP6(X) NST_STATS_ICMP6(X) NST_STATS_ND(X)
+    NST_STATS_IP6(X) NST_STATS_ICMP6(X) NST_STATS_ND(X) NST_STATS_NDRA(X)
 
 struct nst_stats {
 #define NST_STATS_FIELD(layer, name) uint64_t layer##_##name;

@@ -45,6 +45,12 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->ip6_reass_timeout = NST_SEC(60);
     c->ip6_reass_mem_max = 256 * 1024;
     c->ip6_reass_max_datagrams = 64;
+    c->nd_rtr_solicitations = 3;
+    c->nd_max_routers = 8;
+    c->nd_max_prefixes = 16;
+    c->nd_max_slaac = 4;
+    c->nd_max_redirects = 64;
+    c->nd_redirect_ttl = NST_SEC(600);
     nst_tcp_config_default(&c->tcp);
 }
 

@@ -17,6 +17,7 @@
 
 struct nst_tcp_state;
 struct nst_ip6_state;
+struct nst_ndra_state;
 
 struct nst_stack {
     char name[32];
@@ -31,6 +32,7 @@ struct nst_stack {
 
     struct nst_ip_state ip;
     struct nst_ip6_state *ip6;      /* the IPv6 layer (src/ip6/) */
+    struct nst_ndra_state *ndra;    /* router discovery and SLAAC (src/ip6/nd_router_stack.c) */
     struct nst_udp_state udp;
     struct nst_icmp_sock_state icmp_socks;
     struct nst_tcp_state *tcp;

@@ -190,32 +190,112 @@ static size_t put_lladdr(uint8_t *p, uint8_t type, const struct nst_mac *mac)
     return 8;
 }
 
+static size_t put_mtu(uint8_t *p, uint32_t mtu)
+{
+    p[0] = NST_ND_OPT_MTU; /* 4.6.4: 8 bytes, 2 reserved, the MTU */
+    p[1] = 1;
+    p[2] = p[3] = 0;
+    nst_put32(p + 4, mtu);
+    return 8;
+}
+
+static size_t put_prefix(uint8_t *p, const struct nst_nd_prefix *pf)
+{
+    p[0] = NST_ND_OPT_PREFIX_INFO; /* 4.6.2: 32 bytes */
+    p[1] = 4;
+    p[2] = pf->len;
+    p[3] = pf->flags;
+    nst_put32(p + 4, pf->valid_lifetime);
+    nst_put32(p + 8, pf->preferred_lifetime);
+    memset(p + 12, 0, 4); /* Reserved2 */
+    memcpy(p + 16, pf->prefix.b, 16);
+    return 32;
+}
+
+/* 4.6.3: the invoking packet, after 6 reserved bytes, padded with zeros to
+ * a multiple of 8 bytes (the caller already cut it so that the Redirect
+ * fits the minimum MTU). */
+static size_t redirected_opt_len(const struct nst_nd_repr *r)
+{
+    return r->redirected_len ? (8 + r->redirected_len + 7) / 8 * 8 : 0;
+}
+
+static size_t put_redirected(uint8_t *p, const struct nst_nd_repr *r, size_t olen)
+{
+    p[0] = NST_ND_OPT_REDIRECTED;
+    p[1] = (uint8_t)(olen / 8);
+    memset(p + 2, 0, olen - 2);
+    memcpy(p + 8, r->redirected, r->redirected_len);
+    return olen;
+}
+
+/* The bytes of r's options (in the order they are written below). */
+static size_t options_len(const struct nst_nd_repr *r)
+{
+    size_t len = (r->has_src_lladdr ? 8 : 0) + (r->has_tgt_lladdr ? 8 : 0);
+    if (r->has_nonce && r->type == NST_ICMP6_NEIGHBOR_SOLICIT)
+        len += 8;
+    if (r->type == NST_ICMP6_ROUTER_ADVERT)
+        len += (r->has_mtu ? 8 : 0) + (size_t)r->n_prefixes * 32;
+    if (r->type == NST_ICMP6_REDIRECT)
+        len += redirected_opt_len(r);
+    return len;
+}
+
+static void put_fixed(const struct nst_nd_repr *r, uint8_t *buf, size_t fixed)
+{
+    memset(buf, 0, fixed);
+    switch (r->type) {
+    case NST_ICMP6_ROUTER_ADVERT: /* 4.2 */
+        buf[4] = r->cur_hop_limit;
+        buf[5] = r->flags;
+        nst_put16(buf + 6, r->router_lifetime);
+        nst_put32(buf + 8, r->reachable_time);
+        nst_put32(buf + 12, r->retrans_timer);
+        break;
+    case NST_ICMP6_NEIGHBOR_ADVERT:
+        buf[4] = r->flags;
+        memcpy(buf + 8, r->target.b, 16);
+        break;
+    case NST_ICMP6_NEIGHBOR_SOLICIT: memcpy(buf + 8, r->target.b, 16); break;
+    case NST_ICMP6_REDIRECT: /* 4.5 */
+        memcpy(buf + 8, r->target.b, 16);
+        memcpy(buf + 24, r->dest.b, 16);
+        break;
+    default: break; /* RS: reserved only */
+    }
+}
+
 int nst_nd_emit(const struct nst_nd_repr *r, const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t *buf,
                 size_t cap)
 {
-    if (r->type != NST_ICMP6_ROUTER_SOLICIT && r->type != NST_ICMP6_NEIGHBOR_SOLICIT &&
-        r->type != NST_ICMP6_NEIGHBOR_ADVERT)
+    size_t fixed = fixed_len(r->type);
+    if (!fixed || r->n_prefixes > NST_ND_MAX_PREFIXES)
         return -EINVAL;
-    int nonce = r->has_nonce && r->type == NST_ICMP6_NEIGHBOR_SOLICIT;
-    size_t fixed = fixed_len(r->type),
-           len = fixed + (r->has_src_lladdr ? 8 : 0) + (r->has_tgt_lladdr ? 8 : 0) + (nonce ? 8 : 0);
+    size_t len = fixed + options_len(r);
     if (cap < len)
         return -ENOSPC;
-    memset(buf, 0, fixed);
-    if (r->type == NST_ICMP6_NEIGHBOR_ADVERT)
-        buf[4] = r->flags;
-    if (r->type != NST_ICMP6_ROUTER_SOLICIT)
-        memcpy(buf + 8, r->target.b, 16);
+    put_fixed(r, buf, fixed);
     size_t at = fixed;
+    /* An RA's options in radvd's order (prefixes, MTU, source link-layer
+     * address), so that our RAs are byte for byte what radvd sends. */
+    if (r->type == NST_ICMP6_ROUTER_ADVERT) {
+        for (unsigned i = 0; i < r->n_prefixes; i++)
+            at += put_prefix(buf + at, &r->prefix[i]);
+        if (r->has_mtu)
+            at += put_mtu(buf + at, r->mtu);
+    }
     if (r->has_src_lladdr)
         at += put_lladdr(buf + at, NST_ND_OPT_SOURCE_LLADDR, &r->src_lladdr);
     if (r->has_tgt_lladdr)
         at += put_lladdr(buf + at, NST_ND_OPT_TARGET_LLADDR, &r->tgt_lladdr);
-    if (nonce) {
+    if (r->has_nonce && r->type == NST_ICMP6_NEIGHBOR_SOLICIT) {
         buf[at] = NST_ND_OPT_NONCE;
         buf[at + 1] = 1; /* 8 bytes: the 6-byte nonce RFC 7527 4.2 recommends */
         memcpy(buf + at + 2, r->nonce, NST_ND_NONCE_LEN);
     }
+    if (r->type == NST_ICMP6_REDIRECT && r->redirected_len)
+        put_redirected(buf + at, r, redirected_opt_len(r));
     /* The ICMPv6 header around it: the body is already in place. */
     struct nst_icmp6_repr ic = {r->type, 0, nst_get32(buf + 4), buf + NST_ICMP6_HLEN, len - NST_ICMP6_HLEN};
     return nst_icmp6_emit(&ic, src, dst, buf, cap);

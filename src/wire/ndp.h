@@ -91,9 +91,14 @@ struct nst_nd_ip {
 int nst_nd_parse(const uint8_t *msg, size_t len, const struct nst_nd_ip *ip, struct nst_nd_repr *out);
 const char *nst_nd_error_str(int err);
 
-/* Writes an RS, NS or NA (with its link-layer address option when
- * has_src_lladdr/has_tgt_lladdr is set, an NS's nonce when has_nonce) and its checksum for the given
- * addresses. Returns the length or -ENOSPC / -EINVAL (another type). */
+/* Writes any of the five messages and its checksum for the given
+ * addresses: the fixed part, then the options r has, in this order: for an
+ * RA the n_prefixes prefixes and the MTU (has_mtu); source and target
+ * link-layer addresses (when has_src_lladdr/has_tgt_lladdr is set); an
+ * NS's nonce (has_nonce); for a Redirect the Redirected Header
+ * (redirected_len bytes, zero-padded; the caller keeps the whole message
+ * within 1280 bytes, 4.6.3). Returns the length or -ENOSPC / -EINVAL (not
+ * an ND type, too many prefixes). */
 int nst_nd_emit(const struct nst_nd_repr *r, const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t *buf,
                 size_t cap);
 

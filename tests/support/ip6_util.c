@@ -117,6 +117,7 @@ void su6_host_up(struct su6_host *h, const struct nst_stack_config *base, nst_ti
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
     c.icmp_random_cost = 0;
+    c.nd_rtr_solicitations = 0; /* no Router Solicitations among the frames the tests count */
     h->st = su_tap_host(&c, &h->tap, 0, 0);
     h->me = su6_addr("2001:db8::1");
     h->peer = su6_addr("2001:db8::2");
