@@ -58,12 +58,6 @@ int nst_in6_is_local(struct nst_stack *st, const nst_ip6_t *a);
  * unspecified), -EADDRNOTAVAIL (IPv6: no usable source yet). */
 int nst_in6_route_src(struct nst_stack *st, const nst_ip6_t *dst, int ifindex, nst_ip6_t *src, uint32_t *mtu);
 
-/* The transport header (protocol proto) an ICMPv6 error quotes: q/len the
- * quote, the IPv6 header first. Its addresses in *src and *dst and its offset
- * in *off, with at least 8 of its bytes in the quote; -1 if it is not
- * there (another protocol, a later fragment, cut short). */
-int nst_quote6_transport(const uint8_t *q, size_t len, uint8_t proto, nst_ip6_t *src, nst_ip6_t *dst, size_t *off);
-
 /* An address given to socket s (bind, connect, sendto) as the transports
  * hold it. An AF_INET socket takes only AF_INET addresses (family 0 too);
  * an AF_INET6 one takes AF_INET6 ones and, with v4_ok (datagrams, as

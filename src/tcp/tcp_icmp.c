@@ -141,12 +141,15 @@ void nst_tcp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const 
 }
 
 void nst_tcp_icmp6_error(struct nst_stack *st, uint8_t type, uint8_t code, uint32_t param, const uint8_t *q,
-                         size_t len)
+                         size_t len, size_t off)
 {
-    struct nst_tcp_tuple t;
-    size_t off;
-    if (!st->tcp || nst_quote6_transport(q, len, NST_IP6_NH_TCP, &t.laddr, &t.raddr, &off) < 0)
+    /* RFC 4443 2.4 (c): the quote may be cut anywhere; the ports and the
+     * sequence number must be in it. */
+    if (!st->tcp || len < NST_IPV6_HLEN || off < NST_IPV6_HLEN || len < off + 8)
         return;
+    struct nst_tcp_tuple t;
+    memcpy(t.laddr.b, q + 8, 16);
+    memcpy(t.raddr.b, q + 24, 16);
     t.lport = nst_get16(q + off);
     t.rport = nst_get16(q + off + 2);
     struct nst_tcp_conn *c = quoted_conn(st, &t, nst_get32(q + off + 4));

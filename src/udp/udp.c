@@ -357,12 +357,14 @@ void nst_udp_icmp_error(struct nst_stack *st, uint8_t type, uint8_t code, const 
     quoted_error(st, &src, &dst, quoted + hl, err);
 }
 
-void nst_udp_icmp6_error(struct nst_stack *st, uint8_t type, uint8_t code, const uint8_t *quoted, size_t len)
+void nst_udp_icmp6_error(struct nst_stack *st, uint8_t type, uint8_t code, const uint8_t *quoted, size_t len,
+                         size_t off)
 {
+    if (len < NST_IPV6_HLEN || off < NST_IPV6_HLEN || len < off + NST_UDP_HLEN)
+        return; /* RFC 4443 2.4 (c): cut before the ports */
     nst_ip6_t src, dst;
-    size_t off;
-    if (nst_quote6_transport(quoted, len, NST_IP6_NH_UDP, &src, &dst, &off) < 0)
-        return;
+    memcpy(src.b, quoted + 8, 16);
+    memcpy(dst.b, quoted + 24, 16);
     int err = 0;
     if (type == NST_ICMP6_DEST_UNREACH) /* RFC 4443 3.1, as Linux's icmpv6_err_convert */
         err = code == NST_ICMP6_PORT_UNREACH      ? ECONNREFUSED
