@@ -149,7 +149,7 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
         tcp_conn_free(st, c);
         return NULL;
     }
-    c->adv_mss = tcp_adv_mss(st, &c->t.raddr, c->user_mss);
+    c->adv_mss = tcp_adv_mss(st, &c->t.raddr, tcp_ifindex(c), c->user_mss);
     c->ts_offset = tcp_ts_offset(st, &c->t);
     tcp_port_hold(st, c, c->t.lport, 0);
     return c;
@@ -222,7 +222,7 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
     uint32_t iss = nst_syncookie_make(st->hash_key, &t, seg->h.seq, &co, st->now);
     struct nst_tcp_opts o = {0};
     o.has_mss = 1;
-    o.mss = tcp_adv_mss(st, &t.raddr, l->user_mss);
+    o.mss = tcp_adv_mss(st, &t.raddr, tcp_seg_ifindex(seg), l->user_mss);
     if (co.wscale != 15) {
         o.has_wscale = 1;
         o.wscale = tcp_wscale_for(cfg, l->rcvbuf_cap);

@@ -78,7 +78,9 @@ static int tcp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_s
         return -EADDRNOTAVAIL;
     /* (:: on an AF_INET6 socket is both families' wildcard unless V6ONLY;
      * ::ffff:0.0.0.0 is IPv4's alone, as 0.0.0.0 on an AF_INET one.) */
-    uint8_t scope = nst_ip6_is_link_local(&addr) ? (uint8_t)NST_MIN(a->scope_id, 255u) : 0;
+    if (a->scope_id > NST_MAX_IFACES)
+        return -ENODEV; /* as Linux for an interface that does not exist */
+    uint8_t scope = nst_ip6_is_link_local(&addr) ? (uint8_t)a->scope_id : 0;
     if (a->port == 0 && !any && c->bind_no_port) {
         /* The port waits for connect(), which can then share it with
          * connections to other destinations: binding a source address
@@ -261,8 +263,10 @@ static int tcp_route(struct nst_stack *st, struct nst_tcp_conn *c, const nst_ip6
                      nst_ip6_t *src, uint32_t *mtu)
 {
     uint8_t scope = 0;
+    if (scope_id > NST_MAX_IFACES)
+        return -ENODEV;
     if (nst_ip6_is_link_local(raddr)) {
-        scope = scope_id ? (uint8_t)NST_MIN(scope_id, 255u) : c->scope;
+        scope = scope_id ? (uint8_t)scope_id : c->scope;
         if (!scope)
             return -EINVAL; /* as Linux: a link-local peer needs sin6_scope_id */
     }

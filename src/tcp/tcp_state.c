@@ -297,7 +297,7 @@ struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, const nst_ip6_t *
     return wild;
 }
 
-uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, uint16_t user_mss)
+uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, int ifindex, uint16_t user_mss)
 {
     uint32_t mtu;
     if (nst_ip6_is_v4mapped(raddr)) {
@@ -305,7 +305,7 @@ uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, uint16_t user
         nst_ip_route_src(st, nst_ip6_to_ip4(raddr), NULL, &mtu);
     } else {
         nst_ip6_t src;
-        if (nst_ip6_route_src(st, raddr, -1, &src, &mtu) < 0)
+        if (nst_ip6_route_src(st, raddr, ifindex, &src, &mtu) < 0)
             mtu = NST_IPV6_MIN_MTU;
     }
     uint32_t hdrs = tcp_ip_overhead(raddr);

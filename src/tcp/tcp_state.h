@@ -428,10 +428,10 @@ static inline uint32_t tcp_pseudo_sum(const nst_ip6_t *src, const nst_ip6_t *dst
 /* The IP and TCP fixed headers of a segment to a: RFC 9293 3.7.1's MSS is
  * the MTU less 40 over IPv4, 60 over IPv6 (RFC 8200 8.3). */
 static inline uint32_t tcp_ip_overhead(const nst_ip6_t *a) { return nst_ip6_is_v4mapped(a) ? 40u : 60u; }
-/* The MSS to advertise toward raddr: the route's MTU (the minimum MTU if
- * there is none: 576, 1280) less tcp_ip_overhead, capped by TCP_MAXSEG
- * (user_mss, 0: none). */
-uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, uint16_t user_mss);
+/* The MSS to advertise toward raddr (ifindex >= 0: a link-local peer's
+ * interface): the route's MTU (the minimum MTU if there is none: 576,
+ * 1280) less tcp_ip_overhead, capped by TCP_MAXSEG (user_mss, 0: none). */
+uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, int ifindex, uint16_t user_mss);
 /* The local address port-table entry r holds. */
 const nst_ip6_t *tcp_port_addr(const struct tcp_port_ref *r);
 uint64_t tcp_port_hash(struct nst_stack *st, uint16_t port);

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
-#include "core/util.h"
 #include "ip6/ip6.h"
 #include "socket/dgram.h"
 #include "socket/inaddr.h"
@@ -126,9 +125,11 @@ static int udp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_s
     int err = nst_sock_addr_in(s, a, 0, &addr);
     if (err)
         return err == -ENETUNREACH ? -EINVAL : err;
+    if (a->scope_id > NST_MAX_IFACES)
+        return -ENODEV;
     err = udp_do_bind(st, d, addr, a->port);
     if (!err && nst_ip6_is_link_local(&addr))
-        d->scope = (uint8_t)NST_MIN(a->scope_id, 255u);
+        d->scope = (uint8_t)a->scope_id;
     return err;
 }
 
@@ -138,8 +139,10 @@ static int udp_route(struct nst_stack *st, const struct nst_dgram_sock *d, const
                      nst_ip6_t *src, uint8_t *scope)
 {
     *scope = 0;
+    if (scope_id > NST_MAX_IFACES)
+        return -ENODEV;
     if (nst_ip6_is_link_local(dst)) {
-        *scope = scope_id ? (uint8_t)NST_MIN(scope_id, 255u) : d->scope;
+        *scope = (uint8_t)(scope_id ? scope_id : d->scope);
         if (!*scope)
             return -EINVAL;
     }

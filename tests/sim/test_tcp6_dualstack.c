@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "support/sim_util.h"
+#include "support/sockaddr_util.h"
 #include "test.h"
 
 #define T0 NST_SEC(1)
@@ -27,21 +28,7 @@ static struct nst_sockaddr mapped(nst_ip4_t a, uint16_t port)
 
 static struct nst_sockaddr any6(uint16_t port) { return (struct nst_sockaddr){.family = NST_AF_INET6, .port = port}; }
 
-static const char *str(const struct nst_sockaddr *a)
-{
-    static char buf[4][NST_SOCKADDR_STRLEN];
-    static int i;
-    i = (i + 1) % 4;
-    return nst_sockaddr_str(a, buf[i], sizeof(buf[i]));
-}
-
-#define CHECK_ADDR(a, text)                                                                   \
-    do {                                                                                      \
-        const char *_s = str(&(a));                                                           \
-        if (strcmp(_s, (text)) != 0)                                                          \
-            fprintf(stderr, "%s:%d: %s != %s\n", __FILE__, __LINE__, _s, (text));             \
-        CHECK(strcmp(_s, (text)) == 0);                                                       \
-    } while (0)
+#define CHECK_ADDR(a, text) CHECK_TEXT(su_addr_str(&(a)), (text))
 
 static void pair_up(struct su_pair *p)
 {
@@ -97,7 +84,7 @@ static void test_dual_stack_listener_takes_ipv4(void)
     CHECK_EQ(peer.port, cname.port);
     struct nst_sockaddr want = mapped(SU_A_ADDR, cname.port);
     CHECK_MEM(&peer.addr6, &want.addr6, 16);
-    CHECK_ADDR(peer, str(&want));
+    CHECK_ADDR(peer, su_addr_str(&want));
     CHECK_EQ(nst_getpeername(p.b, sfd, &name), 0);
     CHECK_MEM(&name, &peer, sizeof(name));
     CHECK_EQ(nst_getsockname(p.b, sfd, &name), 0);
@@ -123,7 +110,7 @@ static void test_dual_stack_listener_takes_ipv4(void)
     size_t len = sizeof(ti);
     CHECK_EQ(nst_getsockopt(p.b, sfd, NST_IPPROTO_TCP, NST_TCP_INFO, &ti, &len), 0);
     CHECK_ADDR(ti.local, "[::ffff:10.0.0.2]:80");
-    CHECK_ADDR(ti.remote, str(&want));
+    CHECK_ADDR(ti.remote, su_addr_str(&want));
     CHECK_EQ(ti.pmtu, 1500);
     su_pair_free(&p);
 }
@@ -287,7 +274,7 @@ static void test_udp_dual_stack(void)
     struct nst_sockaddr cname;
     CHECK_EQ(nst_getsockname(p.a, c, &cname), 0);
     struct nst_sockaddr want = mapped(SU_A_ADDR, cname.port);
-    CHECK_ADDR(from, str(&want));
+    CHECK_ADDR(from, su_addr_str(&want));
     CHECK_EQ(nst_sendto(p.b, u, "pong", 4, 0, &from), 4);
     nst_world_run_for(p.w, NST_MSEC(10));
     struct nst_sockaddr from4;

@@ -12,6 +12,7 @@
 
 #include "ip6/ip6.h"
 #include "support/sim_util.h"
+#include "support/sockaddr_util.h"
 #include "test.h"
 
 #define A4 NST_IP4(10, 0, 0, 1)
@@ -39,31 +40,22 @@ static struct nst_sockaddr sa6(const nst_ip6_t *a, uint16_t port)
     return s;
 }
 
-static const char *str(const struct nst_sockaddr *a)
-{
-    static char buf[4][NST_SOCKADDR_STRLEN];
-    static int i;
-    i = (i + 1) % 4;
-    return nst_sockaddr_str(a, buf[i], sizeof(buf[i]));
-}
 
-#define CHECK_TEXT(got, want)                                                          \
-    do {                                                                               \
-        const char *_g = (got), *_w = (want);                                          \
-        if (strcmp(_g, _w) != 0)                                                       \
-            fprintf(stderr, "%s:%d: %s != %s\n", __FILE__, __LINE__, _g, _w);          \
-        CHECK(strcmp(_g, _w) == 0);                                                    \
-    } while (0)
-
-/* Two hosts, IPv4 10.0.0.1/.2 and IPv6 2001:db8::1/::2, one link (lp or
- * the default: 1 ms each way), addresses past DAD at 2 s. */
-static void net_up(struct net6 *n, uint64_t seed, const struct nst_link_params *lp)
+/* The hosts' configuration: IPv6 on, DAD at once. */
+static struct nst_stack_config cfg6(void)
 {
-    memset(n, 0, sizeof(*n));
     struct nst_stack_config c;
     nst_stack_config_default(&c);
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
+    return c;
+}
+
+/* Two hosts configured as c, IPv4 10.0.0.1/.2 and IPv6 2001:db8::1/::2,
+ * one link (lp or the default: 1 ms each way), addresses past DAD at 2 s. */
+static void net_up_cfg(struct net6 *n, uint64_t seed, const struct nst_link_params *lp, struct nst_stack_config c)
+{
+    memset(n, 0, sizeof(*n));
     n->w = nst_world_new(seed);
     n->a = nst_world_add_host(n->w, "a", &c);
     n->b = nst_world_add_host(n->w, "b", &c);
@@ -81,6 +73,22 @@ static void net_up(struct net6 *n, uint64_t seed, const struct nst_link_params *
     for (int i = 0; i < k && i < NST_IP6_MAX_ADDRS; i++)
         preferred += v[i].state == NST_ADDR6_PREFERRED;
     CHECK_EQ(preferred, 2); /* link-local and 2001:db8::1 */
+}
+
+static void net_up(struct net6 *n, uint64_t seed, const struct nst_link_params *lp)
+{
+    net_up_cfg(n, seed, lp, cfg6());
+}
+
+/* Each host learns the other's MAC (Neighbor Discovery) before a test
+ * times its packets: a connection attempt to a closed port and its RST. */
+static void warm_neighbours(struct net6 *n)
+{
+    int fd = nst_socket_family(n->a, NST_AF_INET6, NST_SOCK_STREAM);
+    struct nst_sockaddr to = {.family = NST_AF_INET6, .port = 9, .addr6 = n->b6};
+    CHECK_EQ(nst_connect(n->a, fd, &to), -EINPROGRESS);
+    nst_world_run_for(n->w, NST_MSEC(20));
+    nst_close(n->a, fd);
 }
 
 static int listen6(struct nst_stack *st, uint16_t port, int v6only)
@@ -163,7 +171,7 @@ static void test_handshake_and_megabyte(void)
     struct nst_sockaddr cname, sname;
     CHECK_EQ(nst_getsockname(n.a, cfd, &cname), 0);
     CHECK_EQ(nst_getsockname(n.b, sfd, &sname), 0);
-    CHECK_TEXT(str(&sname), "[2001:db8::2]:80");
+    CHECK_TEXT(su_addr_str(&sname), "[2001:db8::2]:80");
     CHECK_MEM(&cname.addr6, &n.a6, 16);
     CHECK_EQ(peer.port, cname.port);
     CHECK_MEM(&peer.addr6, &n.a6, 16);
@@ -173,7 +181,7 @@ static void test_handshake_and_megabyte(void)
     CHECK_EQ(si.rcv_mss, 1440);
     CHECK_EQ(ci.snd_mss, 1428); /* less the 12-byte timestamps option */
     CHECK_EQ(ci.pmtu, 1500);
-    CHECK_TEXT(str(&ci.remote), "[2001:db8::2]:80");
+    CHECK_TEXT(su_addr_str(&ci.remote), "[2001:db8::2]:80");
     int same = 0;
     transfer(&n, cfd, sfd, MIB, &same);
     CHECK(same);
@@ -244,11 +252,11 @@ static void test_dual_stack_listener(void)
     struct nst_sockaddr want6 = sa6(&n.a6, n6.port);
     char m[64];
     snprintf(m, sizeof(m), "[::ffff:10.0.0.1]:%u", n4.port);
-    CHECK_TEXT(str(&p1), str(&want6));
-    CHECK_TEXT(str(&p2), m);
+    CHECK_TEXT(su_addr_str(&p1), su_addr_str(&want6));
+    CHECK_TEXT(su_addr_str(&p2), m);
     struct nst_sockaddr l2;
     CHECK_EQ(nst_getsockname(n.b, s2, &l2), 0);
-    CHECK_TEXT(str(&l2), "[::ffff:10.0.0.2]:80");
+    CHECK_TEXT(su_addr_str(&l2), "[::ffff:10.0.0.2]:80");
     nst_close(n.b, lfd);
     /* V6ONLY: the IPv4 client is refused. */
     lfd = listen6(n.b, 81, 1);
@@ -289,7 +297,7 @@ static void test_time_wait_and_reset(void)
     CHECK_EQ(k, 1);
     CHECK_EQ(v[0].state, NST_TCPS_TIME_WAIT);
     CHECK_EQ(v[0].local.family, NST_AF_INET6);
-    CHECK_TEXT(str(&v[0].remote), "[2001:db8::2]:80");
+    CHECK_TEXT(su_addr_str(&v[0].remote), "[2001:db8::2]:80");
     CHECK(v[0].timer_expires > closed + NST_SEC(59) && v[0].timer_expires < closed + NST_SEC(61));
     nst_world_run_until(n.w, v[0].timer_expires + 1);
     CHECK_EQ(nst_tcp_list(n.a, v, 4), 0);
@@ -308,24 +316,10 @@ static void test_time_wait_and_reset(void)
 static void test_port_exhaustion(void)
 {
     struct net6 n;
-    memset(&n, 0, sizeof(n));
-    struct nst_stack_config c;
-    nst_stack_config_default(&c);
-    c.ipv6 = 1;
-    c.ip6_dad_delay = 0;
+    struct nst_stack_config c = cfg6();
     c.ephemeral_lo = 40000;
     c.ephemeral_hi = 40003;
-    n.w = nst_world_new(65);
-    n.a = nst_world_add_host(n.w, "a", &c);
-    n.b = nst_world_add_host(n.w, "b", &c);
-    struct nst_link_params lp;
-    nst_link_params_default(&lp);
-    n.l = nst_world_connect(n.w, n.a, A4, 24, n.b, B4, 24, &lp);
-    n.a6 = addr6("2001:db8::1");
-    n.b6 = addr6("2001:db8::2");
-    CHECK_EQ(nst_iface_addr6_add(n.a, 0, &n.a6, 64), 0);
-    CHECK_EQ(nst_iface_addr6_add(n.b, 0, &n.b6, 64), 0);
-    nst_world_run_until(n.w, NST_SEC(2));
+    net_up_cfg(&n, 65, NULL, c);
     int lfd = listen6(n.b, 80, 0);
     uint16_t ports[4];
     for (int i = 0; i < 4; i++) {
@@ -367,6 +361,8 @@ static void test_link_local(void)
     int fd = nst_socket_family(n.a, NST_AF_INET6, NST_SOCK_STREAM);
     struct nst_sockaddr to = sa6(&bll, 80);
     CHECK_EQ(nst_connect(n.a, fd, &to), -EINVAL);
+    to.scope_id = NST_MAX_IFACES + 1;
+    CHECK_EQ(nst_connect(n.a, fd, &to), -ENODEV);
     to.scope_id = 1; /* interface 0 */
     CHECK_EQ(nst_connect(n.a, fd, &to), -EINPROGRESS);
     nst_world_run_for(n.w, NST_MSEC(50));
@@ -375,6 +371,8 @@ static void test_link_local(void)
     CHECK(s >= 0);
     CHECK_EQ(peer.scope_id, 1);
     CHECK_EQ(peer.addr6.b[0], 0xfe);
+    CHECK_EQ(info(n.a, fd).rcv_mss, 1440); /* the interface's MTU, not the 1280 of no route */
+    CHECK_EQ(info(n.b, s).rcv_mss, 1440);
     CHECK_EQ(nst_send(n.a, fd, "ll", 2, 0), 2);
     nst_world_run_for(n.w, NST_MSEC(10));
     char buf[4];
@@ -469,6 +467,107 @@ static void test_packet_too_big(void)
     nst_world_free(n.w);
 }
 
+/* RFC 4987 SYN cookies over IPv6: with a backlog of 1 and the SYN queue
+ * full, the second client's SYN is answered statelessly; its ACK brings
+ * the cookie back (the MAC over the 16-byte addresses) and becomes a
+ * connection. Then RFC 7413 Fast Open: the first connection asks for a
+ * cookie, the second carries its data in the SYN and the server reads it
+ * before the handshake is over. */
+static void test_syn_and_tfo_cookies(void)
+{
+    struct net6 n;
+    net_up(&n, 68, NULL);
+    warm_neighbours(&n);
+    int lfd = listen6(n.b, 80, 0);
+    CHECK_EQ(nst_listen(n.b, lfd, 1), 0);
+    nst_time_t t0 = nst_world_now(n.w);
+    int c1 = connect6(&n, &n.b6, 80);
+    nst_world_run_until(n.w, t0 + NST_USEC(500));
+    int c2 = connect6(&n, &n.b6, 80);
+    /* 3 ms: c1 established and queued (SYN, SYN-ACK, ACK: 1 ms each); c2's
+     * ACK with the cookie arrives at 3.5 ms, once c1 was accepted. */
+    nst_world_run_until(n.w, t0 + NST_USEC(3200));
+    CHECK_EQ(nst_stack_stats(n.b)->tcp_syncookies_sent, 1);
+    int s1 = nst_accept(n.b, lfd, NULL);
+    CHECK(s1 >= 0);
+    nst_world_run_for(n.w, NST_MSEC(5));
+    CHECK_EQ(nst_stack_stats(n.b)->tcp_syncookies_ok, 1);
+    CHECK_EQ(nst_stack_stats(n.b)->tcp_syncookies_failed, 0);
+    int s2 = nst_accept(n.b, lfd, NULL);
+    CHECK(s2 >= 0);
+    CHECK_EQ(info(n.a, c2).state, NST_TCPS_ESTABLISHED);
+    CHECK_EQ(nst_send(n.a, c2, "cookie", 6, 0), 6);
+    nst_world_run_for(n.w, NST_MSEC(5));
+    char buf[16];
+    CHECK_EQ(nst_recv(n.b, s2, buf, sizeof(buf), 0), 6);
+    CHECK_MEM(buf, "cookie", 6);
+    (void)c1;
+    nst_world_free(n.w);
+
+    /* Fast Open. */
+    struct net6 m;
+    struct nst_stack_config c = cfg6();
+    c.tcp.fastopen = 3; /* client and server */
+    net_up_cfg(&m, 69, NULL, c);
+    warm_neighbours(&m);
+    int fl = listen6(m.b, 443, 0);
+    int qlen = 8, one = 1;
+    CHECK_EQ(nst_setsockopt(m.b, fl, NST_IPPROTO_TCP, NST_TCP_FASTOPEN, &qlen, sizeof(qlen)), 0);
+    struct nst_sockaddr to = sa6(&m.b6, 443);
+    for (int round = 0; round < 2; round++) {
+        int fd = nst_socket_family(m.a, NST_AF_INET6, NST_SOCK_STREAM);
+        CHECK_EQ(nst_setsockopt(m.a, fd, NST_IPPROTO_TCP, NST_TCP_FASTOPEN_CONNECT, &one, sizeof(one)), 0);
+        CHECK_EQ(nst_connect(m.a, fd, &to), round == 0 ? -EINPROGRESS : 0);
+        CHECK_EQ(nst_send(m.a, fd, "early", 5, 0), round == 0 ? -EAGAIN : 5);
+        nst_world_run_for(m.w, NST_USEC(1500)); /* the SYN is there, the handshake is not over */
+        int s = nst_accept(m.b, fl, NULL);
+        if (round == 1) {
+            CHECK(s >= 0); /* 5.1: accepted with the SYN's data */
+            CHECK_EQ(nst_recv(m.b, s, buf, sizeof(buf), 0), 5);
+            CHECK_MEM(buf, "early", 5);
+        }
+        nst_world_run_for(m.w, NST_MSEC(10));
+        nst_close(m.a, fd);
+        if (s >= 0)
+            nst_close(m.b, s);
+        else
+            nst_close(m.b, nst_accept(m.b, fl, NULL));
+        nst_world_run_for(m.w, NST_MSEC(10));
+    }
+    CHECK_EQ(nst_stack_stats(m.b)->tcp_tfo_cookies_sent, 1);
+    CHECK_EQ(nst_stack_stats(m.b)->tcp_tfo_passive, 1);
+    CHECK_EQ(nst_stack_stats(m.a)->tcp_tfo_syn_data_acked, 1);
+    CHECK_EQ(nst_stack_stats(m.b)->tcp_tfo_cookie_invalid, 0);
+    nst_world_free(m.w);
+}
+
+/* RFC 3168 over IPv6: the SYN asks for ECN (ECE and CWR), the data goes
+ * out ECT(0) in the traffic class's two low bits. */
+static void test_ecn_traffic_class(void)
+{
+    struct net6 n;
+    memset(&n, 0, sizeof(n));
+    net_up(&n, 70, NULL);
+    struct watch w;
+    memset(&w, 0, sizeof(w));
+    nst_sim_link_observe(n.l, watch_a, &w);
+    int one = 1;
+    int lfd = listen6(n.b, 80, 0);
+    CHECK_EQ(nst_setsockopt(n.b, lfd, NST_IPPROTO_TCP, NST_TCP_ECN, &one, sizeof(one)), 0);
+    int cfd = nst_socket_family(n.a, NST_AF_INET6, NST_SOCK_STREAM);
+    CHECK_EQ(nst_setsockopt(n.a, cfd, NST_IPPROTO_TCP, NST_TCP_ECN, &one, sizeof(one)), 0);
+    struct nst_sockaddr to = sa6(&n.b6, 80);
+    CHECK_EQ(nst_connect(n.a, cfd, &to), -EINPROGRESS);
+    nst_world_run_for(n.w, NST_MSEC(50));
+    CHECK_EQ(nst_stack_stats(n.a)->tcp_ecn_negotiated, 1);
+    CHECK_EQ(nst_send(n.a, cfd, "ect", 3, 0), 3);
+    nst_world_run_for(n.w, NST_MSEC(5));
+    CHECK_EQ(w.last_len, 40 + 32 + 3);
+    uint8_t tclass = (uint8_t)(((w.last[0] & 0x0f) << 4) | (w.last[1] >> 4));
+    CHECK_EQ(tclass & 3, 2); /* ECT(0) */
+    nst_world_free(n.w);
+}
+
 int main(void)
 {
     RUN(test_handshake_and_megabyte);
@@ -478,5 +577,7 @@ int main(void)
     RUN(test_port_exhaustion);
     RUN(test_link_local);
     RUN(test_packet_too_big);
+    RUN(test_syn_and_tfo_cookies);
+    RUN(test_ecn_traffic_class);
     return nst_test_done();
 }

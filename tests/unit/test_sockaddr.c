@@ -5,21 +5,10 @@
 #include <nstack/nstack.h>
 #include <string.h>
 
+#include "support/sockaddr_util.h"
 #include "test.h"
 
-#define CHECK_STR_EQ(a, b)                                                                      \
-    do {                                                                                        \
-        const char *_x = (a), *_y = (b);                                                        \
-        if (strcmp(_x, _y) != 0)                                                                \
-            fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, _x, _y);             \
-        CHECK(strcmp(_x, _y) == 0);                                                             \
-    } while (0)
 
-static const char *str(const struct nst_sockaddr *a)
-{
-    static char buf[NST_SOCKADDR_STRLEN];
-    return nst_sockaddr_str(a, buf, sizeof(buf));
-}
 
 /* Parses s, checks the result prints back as `back`. */
 static struct nst_sockaddr round_trip(const char *s, const char *back)
@@ -27,7 +16,7 @@ static struct nst_sockaddr round_trip(const char *s, const char *back)
     struct nst_sockaddr a;
     memset(&a, 0xa5, sizeof(a));
     CHECK_EQ(nst_sockaddr_parse(s, &a), 0);
-    CHECK_STR_EQ(str(&a), back);
+    CHECK_TEXT(su_addr_str(&a), back);
     return a;
 }
 
@@ -43,7 +32,7 @@ static void test_ipv4(void)
     round_trip("255.255.255.255:65535", "255.255.255.255:65535");
     /* A zeroed family is IPv4 too (every {.addr, .port} initialiser). */
     struct nst_sockaddr z = {.addr = NST_IP4(10, 1, 2, 3), .port = 443};
-    CHECK_STR_EQ(str(&z), "10.1.2.3:443");
+    CHECK_TEXT(su_addr_str(&z), "10.1.2.3:443");
 }
 
 static void test_ipv6(void)
@@ -106,11 +95,11 @@ static void test_str_limits(void)
     CHECK_EQ(nst_sockaddr_parse("[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255%254]:65535", &a), 0);
     char buf[NST_SOCKADDR_STRLEN];
     nst_sockaddr_str(&a, buf, sizeof(buf));
-    CHECK_STR_EQ(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%254]:65535");
+    CHECK_TEXT(buf, "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff%254]:65535");
     char small[8];
     memset(small, 'x', sizeof(small));
     CHECK(nst_sockaddr_str(&a, small, sizeof(small)) == small);
-    CHECK_STR_EQ(small, "[ffff:f");
+    CHECK_TEXT(small, "[ffff:f");
 }
 
 int main(void)
