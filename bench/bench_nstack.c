@@ -425,7 +425,9 @@ __attribute__((noinline)) static int crr_one(struct np_pair *p, int lfd, const u
     return 0;
 }
 
-static int crr_once_family(long count, double *rate, double *cpu, double *wall, char *note, size_t note_len,
+/* noinline: a profile (callgrind --dump-after=crr_once_family) splits the
+ * families' repetitions. */
+__attribute__((noinline)) static int crr_once_family(long count, double *rate, double *cpu, double *wall, char *note, size_t note_len,
                            int family)
 {
     struct np_pair p;
