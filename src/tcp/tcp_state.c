@@ -184,12 +184,16 @@ void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state)
 /* ---- keys ------------------------------------------------------------------ */
 
 /* The table's hash (not the ISN's: tcp_isn.c hashes the full tuple for
- * RFC 6528). Both mapped, as every IPv4 connection's: the 12 bytes that
- * differ (IPv4 addresses and ports), as before IPv6, since SipHash's cost
- * grows with its input; else all 36. */
+ * RFC 6528), keyed, over as few bytes as tell tuples apart, since SipHash
+ * costs by the byte. An IPv4 tuple (both addresses mapped): its 12 bytes
+ * of addresses and ports, as before IPv6. An IPv6 one, as Linux's
+ * inet6_ehashfn folds it: the remote address's two 64-bit halves XORed (a
+ * peer picks only the low half within its prefix: distinct low halves stay
+ * distinct), its last 32 bits again, the local address's last 32 bits (a
+ * host has few addresses) and the ports: 20 bytes, not 36. */
 uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t)
 {
-    uint8_t k[36];
+    uint8_t k[20];
     if (nst_ip6_is_v4mapped(&t->laddr) && nst_ip6_is_v4mapped(&t->raddr)) {
         nst_ip4_t l = nst_ip6_to_ip4(&t->laddr), r = nst_ip6_to_ip4(&t->raddr);
         memcpy(k, &l, 4);
@@ -198,10 +202,15 @@ uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t)
         memcpy(k + 10, &t->rport, 2);
         return nst_siphash24(st->hash_key, k, 12);
     }
-    memcpy(k, t->laddr.b, 16);
-    memcpy(k + 16, t->raddr.b, 16);
-    memcpy(k + 32, &t->lport, 2);
-    memcpy(k + 34, &t->rport, 2);
+    uint64_t hi, lo;
+    memcpy(&hi, t->raddr.b, 8);
+    memcpy(&lo, t->raddr.b + 8, 8);
+    hi ^= lo;
+    memcpy(k, &hi, 8);
+    memcpy(k + 8, t->laddr.b + 12, 4);
+    memcpy(k + 12, &t->lport, 2);
+    memcpy(k + 14, &t->rport, 2);
+    memcpy(k + 16, t->raddr.b + 12, 4);
     return nst_siphash24(st->hash_key, k, sizeof(k));
 }
 
