@@ -271,7 +271,7 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
      * options carries. */
     uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
     if (tcp_pace_of(c) && len)
-        tcp_pace_sent(st, c, len + NST_IPV4_HLEN + NST_TCP_HLEN + (uint32_t)nst_tcp_opts_len(&r->opts));
+        tcp_pace_sent(st, c, len + tcp_ip_overhead(&c->t.raddr) + (uint32_t)nst_tcp_opts_len(&r->opts));
     /* A SYN's data (RFC 7413) is the ring's first bytes: SYN at ISS, data
      * from ISS + 1 = the ring's start. */
     uint32_t off = (flags & NST_TCP_SYN) ? 0 : seq - c->snd_buf_seq;
