@@ -124,12 +124,14 @@ __attribute__((noinline)) static int bulk_steady(struct bulk_state *b, uint64_t 
 
 /* One repetition: MTU mtu, the application writing and reading io bytes
  * per call (io <= CHUNK). */
-static int bulk_once(uint32_t mtu, size_t io, const struct bu_opts *o, const uint8_t *pattern, struct bulk_run *out)
+static int bulk_once_family(uint32_t mtu, size_t io, const struct bu_opts *o, const uint8_t *pattern,
+                            struct bulk_run *out, int family)
 {
     struct bulk_state b = {.pattern = pattern, .verify_bytes = o->verify_bytes, .io = io, .in_place = o->in_place};
     int rc = -1;
     b.buf = malloc(CHUNK);
-    if (!b.buf || np_pair_init(&b.p, mtu, NULL) || np_connect(&b.p, 5001, &b.cfd, &b.sfd, NULL))
+    int bad = family == NST_AF_INET6 ? np_pair_init6(&b.p, mtu, NULL) : np_pair_init(&b.p, mtu, NULL);
+    if (!b.buf || bad || np_connect(&b.p, 5001, &b.cfd, &b.sfd, NULL))
         goto done;
     /* Warm up: caches, the packet buffer cache, cwnd. */
     while (b.rcvd < (16u << 20))
@@ -153,6 +155,11 @@ done:
     np_pair_free(&b.p);
     free(b.buf);
     return rc;
+}
+
+static int bulk_once(uint32_t mtu, size_t io, const struct bu_opts *o, const uint8_t *pattern, struct bulk_run *out)
+{
+    return bulk_once_family(mtu, io, o, pattern, out, NST_AF_INET);
 }
 
 /* o->reps repetitions at one MTU and write size, the median written as
@@ -390,8 +397,9 @@ int bench_nstack_sweep(const struct bu_opts *o)
 __attribute__((noinline)) static int crr_one(struct np_pair *p, int lfd, const uint8_t *req, const uint8_t *resp)
 {
     uint8_t buf[64];
-    int c = nst_socket(p->a, NST_SOCK_STREAM);
-    if (c < 0 || nst_connect(p->a, c, &(struct nst_sockaddr){p->addr_b, 80}) != -EINPROGRESS)
+    int c = np_socket(p, p->a, 0);
+    struct nst_sockaddr to = np_server(p, 80);
+    if (c < 0 || nst_connect(p->a, c, &to) != -EINPROGRESS)
         return -1;
     np_pump(p);
     int s;
@@ -417,17 +425,20 @@ __attribute__((noinline)) static int crr_one(struct np_pair *p, int lfd, const u
     return 0;
 }
 
-static int crr_once(long count, double *rate, double *cpu, double *wall, char *note, size_t note_len)
+/* noinline: a profile (callgrind --dump-after=crr_once_family) splits the
+ * families' repetitions. */
+__attribute__((noinline)) static int crr_once_family(long count, double *rate, double *cpu, double *wall, char *note, size_t note_len,
+                           int family)
 {
     struct np_pair p;
     uint8_t req[64], resp[64];
     memset(req, 'q', sizeof(req));
     memset(resp, 'r', sizeof(resp));
     int rc = -1;
-    if (np_pair_init(&p, 1500, NULL))
+    if (family == NST_AF_INET6 ? np_pair_init6(&p, 1500, NULL) : np_pair_init(&p, 1500, NULL))
         goto done;
-    int l = nst_socket(p.b, NST_SOCK_STREAM);
-    if (l < 0 || nst_bind(p.b, l, &(struct nst_sockaddr){0, 80}) || nst_listen(p.b, l, 1024))
+    int l = np_socket(&p, p.b, 80);
+    if (l < 0 || nst_listen(p.b, l, 1024))
         goto done;
     double c0 = bu_cpu_seconds(), w0 = (double)bu_mono_ns() * 1e-9, last = c0;
     long i;
@@ -459,6 +470,11 @@ done:
     return rc;
 }
 
+static int crr_once(long count, double *rate, double *cpu, double *wall, char *note, size_t note_len)
+{
+    return crr_once_family(count, rate, cpu, wall, note, note_len, NST_AF_INET);
+}
+
 int bench_nstack_crr(const struct bu_opts *o)
 {
     long count = o->conns > 0 ? o->conns : 10000;
@@ -480,6 +496,66 @@ int bench_nstack_crr(const struct bu_opts *o)
     return 0;
 }
 
+/* ---- IPv6 beside IPv4 ------------------------------------------------------------------- */
+
+/* The same bulk and CRR over IPv6, each IPv6 repetition right after an
+ * IPv4 one (the machine's drift hits both alike): the row is IPv6's
+ * median, its note the ratio to IPv4's median of the same run. */
+int bench_nstack_bulk6(const struct bu_opts *o)
+{
+    uint8_t *pattern = bu_pattern_new(CHUNK);
+    if (!pattern)
+        return -1;
+    int n = o->reps > 16 ? 16 : o->reps;
+    double v4[16], v6[16];
+    struct bulk_run r4, r6;
+    struct bu_result res = {"bulk6", "mtu1500", bu_impl(o, "nstack"), "goodput", 0, "Gbit/s per CPU s", n, 0, 0, ""};
+    for (int i = 0; i < n; i++) {
+        if (bulk_once_family(1500, CHUNK, o, pattern, &r4, NST_AF_INET) < 0 ||
+            bulk_once_family(1500, CHUNK, o, pattern, &r6, NST_AF_INET6) < 0) {
+            snprintf(res.note, sizeof(res.note), "%s: repetition %d: corrupt data or deadlock", BU_FAILED, i + 1);
+            bu_result_write(o->out, &res);
+            free(pattern);
+            return -1;
+        }
+        v4[i] = r4.gbps;
+        v6[i] = r6.gbps;
+        bu_progress("bulk6", "nstack rep %d/%d: IPv6 %.2f, IPv4 %.2f Gbit/s per CPU s", i + 1, n, v6[i], v4[i]);
+    }
+    double m4 = bu_median(v4, n), m6 = bu_median(v6, n);
+    res.value = m6;
+    res.cpu_s = r6.cpu_s;
+    res.wall_s = r6.wall_s;
+    snprintf(res.note, sizeof(res.note),
+             "IPv6/IPv4 = %.3f (IPv4 %.2f Gbit/s, alternating repetitions); %llu retransmits, %llu stalls", m6 / m4,
+             m4, (unsigned long long)r6.retrans, (unsigned long long)r6.stalls);
+    bu_result_write(o->out, &res);
+    free(pattern);
+    return 0;
+}
+
+int bench_nstack_crr6(const struct bu_opts *o)
+{
+    long count = o->conns > 0 ? o->conns : 10000;
+    double v4[16], v6[16], cpu = 0, wall = 0;
+    char note[256] = "", note6[256] = "";
+    if (crr_once_family(count / 5 + 1, &v6[0], &cpu, &wall, note6, sizeof(note6), NST_AF_INET6) < 0)
+        return -1; /* warm-up */
+    int n = o->reps > 16 ? 16 : o->reps;
+    for (int i = 0; i < n; i++) {
+        if (crr_once_family(count, &v4[i], &cpu, &wall, note, sizeof(note), NST_AF_INET) < 0 ||
+            crr_once_family(count, &v6[i], &cpu, &wall, note6, sizeof(note6), NST_AF_INET6) < 0)
+            return -1;
+        bu_progress("crr6", "nstack rep %d/%d: IPv6 %.0f, IPv4 %.0f connections per CPU s", i + 1, n, v6[i], v4[i]);
+    }
+    double m4 = bu_median(v4, n), m6 = bu_median(v6, n);
+    struct bu_result res = {"crr6", "64B", bu_impl(o, "nstack"), "connections", m6, "per CPU s", n, cpu, wall, ""};
+    snprintf(res.note, sizeof(res.note), "IPv6/IPv4 = %.3f (IPv4 %.0f, alternating repetitions); %s", m6 / m4, m4,
+             note6);
+    bu_result_write(o->out, &res);
+    return 0;
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv)
@@ -494,6 +570,10 @@ int main(int argc, char **argv)
         rc |= bench_nstack_rr(&o) != 0;
     if (bu_selected(&o, "crr"))
         rc |= bench_nstack_crr(&o) != 0;
+    if (bu_selected(&o, "bulk6"))
+        rc |= bench_nstack_bulk6(&o) != 0;
+    if (bu_selected(&o, "crr6"))
+        rc |= bench_nstack_crr6(&o) != 0;
     if (bu_selected(&o, "scale"))
         rc |= bench_nstack_scale(&o) != 0;
     if (bu_selected(&o, "lossy"))

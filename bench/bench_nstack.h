@@ -10,6 +10,10 @@
 int bench_nstack_bulk(const struct bu_opts *o);
 int bench_nstack_rr(const struct bu_opts *o);
 int bench_nstack_crr(const struct bu_opts *o);
+/* Bulk (MTU 1500) and CRR over IPv6, alternating with IPv4 (bulk6/mtu1500,
+ * crr6/64B; the note gives the IPv6/IPv4 ratio). */
+int bench_nstack_bulk6(const struct bu_opts *o);
+int bench_nstack_crr6(const struct bu_opts *o);
 int bench_nstack_scale(const struct bu_opts *o);
 int bench_nstack_lossy(const struct bu_opts *o);
 /* RR and bulk across message sizes (rr/<n>B, bulk-write/<n>B). */

@@ -51,14 +51,21 @@ int np_pair_init(struct np_pair *p, uint32_t mtu, const struct nst_stack_config 
     return np_pair_init_q(p, mtu, cfg, 0);
 }
 
-int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg, size_t queue_bytes)
+static int pair_init(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg, size_t queue_bytes,
+                     int family)
 {
     memset(p, 0, sizeof(*p));
+    p->family = family;
     struct nst_stack_config c;
     if (cfg)
         c = *cfg;
     else
         nst_stack_config_default(&c);
+    if (family == NST_AF_INET6) {
+        /* IPv6 up at once: the benchmark measures TCP, not DAD. */
+        c.ipv6 = 1;
+        c.ip6_dad_transmits = 0;
+    }
     size_t qb = queue_bytes ? queue_bytes : NP_QUEUE_BYTES;
     if (bu_frameq_init(&p->a2b, qb) || bu_frameq_init(&p->b2a, qb))
         return -1;
@@ -86,10 +93,49 @@ int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_confi
     struct nst_mac ma = mac_of(1), mb = mac_of(2);
     if (nst_arp_add_static(p->a, p->ifa, p->addr_b, &mb) || nst_arp_add_static(p->b, p->ifb, p->addr_a, &ma))
         return -1;
+    if (family == NST_AF_INET6) {
+        /* (Neighbour Discovery resolves the first packet; each new ACK
+         * confirms the entry after that: RFC 4861 7.3.1.) */
+        static const nst_ip6_t a6 = {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
+        static const nst_ip6_t b6 = {{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}};
+        p->addr6_a = a6;
+        p->addr6_b = b6;
+        if (nst_iface_addr6_add(p->a, p->ifa, &a6, 64) || nst_iface_addr6_add(p->b, p->ifb, &b6, 64))
+            return -1;
+    }
     nst_time_t now = np_now(p);
     nst_stack_poll(p->a, now);
     nst_stack_poll(p->b, now);
     return 0;
+}
+
+int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg, size_t queue_bytes)
+{
+    return pair_init(p, mtu, cfg, queue_bytes, NST_AF_INET);
+}
+
+int np_pair_init6(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg)
+{
+    return pair_init(p, mtu, cfg, 0, NST_AF_INET6);
+}
+
+int np_socket(const struct np_pair *p, struct nst_stack *st, uint16_t port)
+{
+    int fd = nst_socket_family(st, p->family, NST_SOCK_STREAM);
+    if (fd < 0 || !port)
+        return fd;
+    struct nst_sockaddr any = {.family = (uint16_t)p->family, .port = port};
+    int one = 1;
+    nst_setsockopt(st, fd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
+    return nst_bind(st, fd, &any) ? -1 : fd;
+}
+
+struct nst_sockaddr np_server(const struct np_pair *p, uint16_t port)
+{
+    struct nst_sockaddr a = {.addr = p->addr_b, .port = port, .family = (uint16_t)p->family};
+    if (p->family == NST_AF_INET6)
+        a.addr6 = p->addr6_b;
+    return a;
 }
 
 void np_pair_free(struct np_pair *p)
@@ -183,13 +229,12 @@ static int accepted(struct np_pair *p, void *arg)
 
 int np_connect(struct np_pair *p, uint16_t port, int *cfd, int *sfd, int *lfd)
 {
-    int l = nst_socket(p->b, NST_SOCK_STREAM);
-    int one = 1;
-    nst_setsockopt(p->b, l, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
-    if (l < 0 || nst_bind(p->b, l, &(struct nst_sockaddr){0, port}) || nst_listen(p->b, l, 128))
+    int l = np_socket(p, p->b, port);
+    if (l < 0 || nst_listen(p->b, l, 128))
         return -1;
-    int c = nst_socket(p->a, NST_SOCK_STREAM);
-    if (c < 0 || nst_connect(p->a, c, &(struct nst_sockaddr){p->addr_b, port}) != -EINPROGRESS)
+    int c = np_socket(p, p->a, 0);
+    struct nst_sockaddr to = np_server(p, port);
+    if (c < 0 || nst_connect(p->a, c, &to) != -EINPROGRESS)
         return -1;
     struct accept_ctx x = {l, c, -1};
     if (run_until(p, accepted, &x, 10) < 0)

@@ -18,6 +18,8 @@ struct np_pair {
     struct nst_stack *a, *b; /* a: the client side, b: the server side */
     int ifa, ifb;
     nst_ip4_t addr_a, addr_b;
+    int family;              /* NST_AF_INET, or NST_AF_INET6: np_connect over IPv6 */
+    nst_ip6_t addr6_a, addr6_b; /* 2001:db8::1 and ::2 (NST_AF_INET6) */
     struct bu_frameq a2b, b2a;
     nst_time_t skew;
     uint64_t stalls;
@@ -28,6 +30,14 @@ struct np_pair {
 int np_pair_init(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg);
 /* The same with a queue of queue_bytes per direction (0: the default, 48 MiB). */
 int np_pair_init_q(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg, size_t queue_bytes);
+/* The same with IPv6 on both stacks (no DAD), 2001:db8::1/64 and ::2/64:
+ * np_connect then connects AF_INET6 sockets between them. */
+int np_pair_init6(struct np_pair *p, uint32_t mtu, const struct nst_stack_config *cfg);
+/* The listener and client sockets np_connect uses, of the pair's family:
+ * a socket bound to port (0: not bound) on st. -1 on failure. */
+int np_socket(const struct np_pair *p, struct nst_stack *st, uint16_t port);
+/* The server's address for port, in the pair's family. */
+struct nst_sockaddr np_server(const struct np_pair *p, uint16_t port);
 void np_pair_free(struct np_pair *p);
 
 nst_time_t np_now(const struct np_pair *p);

@@ -50,7 +50,7 @@ enum {
 enum { NST_SHUT_RD = 0, NST_SHUT_WR = 1, NST_SHUT_RDWR = 2 };
 
 /* setsockopt levels and names (values are nstack's own). */
-enum { NST_SOL_SOCKET = 1, NST_IPPROTO_IP = 0, NST_IPPROTO_TCP = 6 };
+enum { NST_SOL_SOCKET = 1, NST_IPPROTO_IP = 0, NST_IPPROTO_TCP = 6, NST_IPPROTO_IPV6 = 41 };
 enum {
     /* NST_SOL_SOCKET */
     NST_SO_RCVBUF = 1,
@@ -96,6 +96,14 @@ enum {
     NST_TCP_RACK,       /* 1: RFC 8985 RACK-TLP loss detection (with SACK), 0: RFC 6675's
                          * DupThresh; default cfg.tcp.rack; set before data flows (-EBUSY
                          * after); a listener's choice passes to its connections */
+    /* NST_IPPROTO_IPV6 (AF_INET6 sockets; -ENOPROTOOPT on AF_INET ones) */
+    NST_IPV6_V6ONLY = 96, /* 1: IPv6 only; 0 (the default, as Linux's bindv6only=0): a socket
+                           * bound to :: takes IPv4 too, its IPv4 peers shown as ::ffff:a.b.c.d
+                           * (RFC 3493 5.3). Set before bind/connect/listen (-EINVAL after) */
+    NST_IPV6_UNICAST_HOPS, /* the hop limit of unicast packets 1..255, -1: the default
+                            * (the interface's, from Router Advertisements, else 64) */
+    NST_IPV6_TCLASS,       /* the traffic class 0..255 (its two ECN bits are TCP's to set,
+                            * RFC 3168), -1: 0 */
 };
 
 /* NST_SO_LINGER (TCP). nst_close never blocks, so:
@@ -121,6 +129,27 @@ struct nst_linger {
 /* A new socket of `type` (enum nst_sock_type): the lowest free descriptor
  * (>= 3). -EPROTONOSUPPORT (bad type), -EMFILE (max_sockets), -ENOMEM. */
 int nst_socket(struct nst_stack *st, int type);
+/* The same for a family: NST_AF_INET (nst_socket's) or NST_AF_INET6: an
+ * IPv6 socket, which takes IPv6 addresses (struct nst_sockaddr family
+ * NST_AF_INET6; UDP also takes IPv4 ones in sendto/connect, as Linux) and,
+ * bound to :: without NST_IPV6_V6ONLY, IPv4 too: its IPv4 peers are
+ * ::ffff:a.b.c.d (RFC 4291 2.5.5.2); bound or connected to such a mapped
+ * address it is an IPv4 socket. Every address it reports (getsockname,
+ * getpeername, accept, recvfrom) is NST_AF_INET6, an AF_INET socket's
+ * NST_AF_INET. An AF_INET socket given an NST_AF_INET6 address:
+ * -EAFNOSUPPORT. -EAFNOSUPPORT for another family, else as nst_socket. */
+int nst_socket_family(struct nst_stack *st, int family, int type);
+
+/* Text forms of an endpoint: "192.0.2.1:80", "[2001:db8::1]:80",
+ * "[fe80::1%2]:80" (scope: the interface index, scope_id - 1) and, for an
+ * IPv4-mapped AF_INET6 one, "[::ffff:192.0.2.1]:80" (RFC 5952 6). buf of
+ * NST_SOCKADDR_STRLEN bytes always suffices; a shorter one is cut (with its
+ * NUL). Returns buf. */
+#define NST_SOCKADDR_STRLEN 64
+const char *nst_sockaddr_str(const struct nst_sockaddr *a, char *buf, size_t len);
+/* Parses those forms (and a bare "192.0.2.1" or "[2001:db8::1]": port 0)
+ * into *out (zeroed first: family NST_AF_INET or NST_AF_INET6). 0 or -EINVAL. */
+int nst_sockaddr_parse(const char *s, struct nst_sockaddr *out);
 /* Binds to addr (address 0: any of the stack's; port 0: an ephemeral
  * one). 0, or -EBADF, -EINVAL (NULL addr, already bound or connected),
  * -EADDRNOTAVAIL (not one of the stack's addresses, or no free ephemeral

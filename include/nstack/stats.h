@@ -48,7 +48,8 @@ NST_API_BEGIN
 
 #define NST_STATS_UDP(X)                                                         \
     X(udp, rx_datagrams) X(udp, tx_datagrams) X(udp, rx_no_port)                 \
-    X(udp, rx_malformed) X(udp, rx_bad_checksum) X(udp, rx_queue_full)
+    X(udp, rx_malformed) X(udp, rx_bad_checksum) X(udp, rx_queue_full)          \
+    X(udp, rx_zero_checksum6)
 
 #define NST_STATS_TCP(X)                                                         \
     X(tcp, active_opens) X(tcp, passive_opens) X(tcp, attempt_fails)             \

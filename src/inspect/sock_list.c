@@ -9,6 +9,7 @@
 
 #include "core/stack_impl.h"
 #include "socket/dgram.h"
+#include "socket/inaddr.h"
 #include "tcp/tcp_state.h"
 
 struct list_ctx {
@@ -61,9 +62,9 @@ static void add_dgram(struct list_ctx *x, const struct nst_dgram_sock *d, uint8_
         e->proto = proto;
         e->state = d->connected ? NST_TCPS_ESTABLISHED : NST_TCPS_CLOSED;
         e->fd = d->base.fd;
-        e->local = (struct nst_sockaddr){d->laddr, d->lport};
+        nst_sock_addr_out(&d->base, &d->laddr, d->lport, d->scope, &e->local);
         if (d->connected)
-            e->peer = (struct nst_sockaddr){d->raddr, d->rport};
+            nst_sock_addr_out(&d->base, &d->raddr, d->rport, d->scope, &e->peer);
         e->recv_q = clamp32(d->rxq.bytes);
         e->tcp.fd = -1;
     }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
+#include "ip6/ip6.h"
 #include "socket/dgram.h"
 #include "wire/checksum.h"
 #include "wire/icmp.h"
@@ -32,14 +33,17 @@ static struct nst_dgram_sock *icmp_find(struct nst_stack *st, uint16_t id)
 
 static int id_taken(void *arg, uint16_t id) { return icmp_find(arg, id) != NULL; }
 
-static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr, uint16_t id)
+static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr4, uint16_t id)
 {
+    nst_ip6_t addr, none;
+    nst_ip6_from_ip4(addr4, &addr);
+    nst_ip6_from_ip4(0, &none);
     if (d->bound)
         return -EINVAL;
-    if (!nst_dgram_addr_ok(st, addr))
+    if (!nst_dgram_addr_ok(st, &addr))
         return -EADDRNOTAVAIL;
     if (id == 0) {
-        int p = nst_port_pick(st, NST_IP_PROTO_ICMP, addr, 0, 0, id_taken, st);
+        int p = nst_port_pick(st, NST_IP_PROTO_ICMP, &addr, &none, 0, id_taken, st);
         if (p < 0)
             return p;
         id = (uint16_t)p;
@@ -83,7 +87,7 @@ static ssize_t icmp_sendto(struct nst_stack *st, struct nst_sock *s, const void 
     nst_icmp_emit(&r, nst_pkt_data(p), p->len);
     NST_STAT_INC(st, icmp, tx_msgs);
     NST_STAT_INC(st, icmp, tx_echo_request);
-    int err = nst_ip_output(st, p, d->laddr, to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
+    int err = nst_ip_output(st, p, nst_ip6_to_ip4(&d->laddr), to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
     return err < 0 ? err : (ssize_t)len;
 }
 
@@ -144,7 +148,9 @@ int nst_icmp_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, cons
     struct nst_dgram_sock *d = icmp_find(st, id);
     if (!d)
         return 0;
-    if (nst_dgram_enqueue(st, d, msg, len, rx->hdr.src, rx->hdr.ttl) < 0)
+    nst_ip6_t from;
+    nst_ip6_from_ip4(rx->hdr.src, &from);
+    if (nst_dgram_enqueue(st, d, msg, len, &from, rx->hdr.ttl, 0) < 0)
         NST_STAT_INC(st, icmp, rx_unmatched);
     return 1;
 }

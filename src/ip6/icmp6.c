@@ -7,6 +7,8 @@
 
 #include "ip/icmp_socket.h"
 #include "ip6/ip6_impl.h"
+#include "tcp/tcp.h"
+#include "udp/udp.h"
 #include "wire/checksum.h"
 
 int nst_icmp6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src, const nst_ip6_t *dst,
@@ -168,15 +170,19 @@ void nst_icmp6_send_error(struct nst_stack *st, uint8_t type, uint8_t code, uint
  * e->data_len: the quoted packet, its IPv6 header first, perhaps cut
  * short); proto and l4_off: the quoted packet's upper layer and where its
  * header starts in the quote (l4_off may lie past the quote's end); msg,
- * len: the whole ICMPv6 message. TCP and UDP are told here once they
- * speak IPv6 (the dual-stack work adds their calls); until then counted. */
+ * len: the whole ICMPv6 message. */
 static void icmp6_error_to_transport(struct nst_stack *st, const struct nst_ip_rx *rx, const struct nst_icmp6_repr *e,
                                      uint8_t proto, size_t l4_off, const uint8_t *msg, size_t len)
 {
-    (void)e, (void)l4_off;
     switch (proto) {
-    case NST_IP6_NH_TCP: NST_STAT_INC(st, icmp6, rx_error_tcp); break;
-    case NST_IP6_NH_UDP: NST_STAT_INC(st, icmp6, rx_error_udp); break;
+    case NST_IP6_NH_TCP:
+        NST_STAT_INC(st, icmp6, rx_error_tcp);
+        nst_tcp_icmp6_error(st, e->type, e->code, e->word, e->data, e->data_len, l4_off);
+        break;
+    case NST_IP6_NH_UDP:
+        NST_STAT_INC(st, icmp6, rx_error_udp);
+        nst_udp_icmp6_error(st, e->type, e->code, e->data, e->data_len, l4_off);
+        break;
     case NST_IP6_NH_ICMPV6: /* about our echo request: to the ping socket */
         nst_icmp6_sock_deliver(st, rx, msg, len);
         break;

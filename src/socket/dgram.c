@@ -6,6 +6,7 @@
 
 #include "core/stack_impl.h"
 #include "core/util.h"
+#include "socket/inaddr.h"
 
 void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, const struct nst_proto_ops *ops)
 {
@@ -16,8 +17,21 @@ void nst_dgram_init(struct nst_stack *st, struct nst_dgram_sock *d, int type, co
     d->rcvbuf = st->cfg.udp_rcvbuf;
 }
 
+/* The source of a queued datagram rides in its headroom, just before the
+ * payload (no bigger packet, no more truesize charged for it). */
+struct dgram_src {
+    nst_ip6_t addr;
+    uint16_t port;
+    uint8_t scope;
+};
+
+static struct dgram_src *dgram_src_of(struct nst_pkt *p)
+{
+    return (struct dgram_src *)(void *)(p->buf + ((p->off - sizeof(struct dgram_src)) & ~(size_t)7));
+}
+
 int nst_dgram_enqueue(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *data, size_t len,
-                      nst_ip4_t from, uint16_t from_port)
+                      const nst_ip6_t *from, uint16_t from_port, uint8_t scope)
 {
     /* Each datagram is charged the memory its copy really takes, buffer
      * and packet header (as Linux charges an skb's truesize): SO_RCVBUF
@@ -31,8 +45,7 @@ int nst_dgram_enqueue(struct nst_stack *st, struct nst_dgram_sock *d, const uint
         return -ENOBUFS;
     d->rx_mem += cost;
     memcpy(nst_pkt_data(p), data, len);
-    p->aux = from;
-    p->aux2 = from_port;
+    *dgram_src_of(p) = (struct dgram_src){*from, from_port, scope};
     nst_pktq_push(&d->rxq, p);
     nst_sock_notify(st, &d->base);
     return 0;
@@ -66,8 +79,8 @@ ssize_t nst_dgram_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, 
     size_t n = NST_MIN(len, (size_t)p->len);
     memcpy(buf, nst_pkt_data(p), n);
     if (from) {
-        from->addr = p->aux;
-        from->port = (uint16_t)p->aux2;
+        const struct dgram_src *src = dgram_src_of(p);
+        nst_sock_addr_out(s, &src->addr, src->port, src->scope, from);
     }
     if (!(flags & NST_MSG_PEEK)) {
         d->rx_mem -= nst_pkt_truesize(p->len);
@@ -83,9 +96,10 @@ int nst_dgram_getname(struct nst_stack *st, struct nst_sock *s, int peer, struct
     if (peer) {
         if (!d->connected)
             return -ENOTCONN;
-        *out = (struct nst_sockaddr){d->raddr, d->rport};
+        nst_sock_addr_out(s, &d->raddr, d->rport, d->scope, out);
     } else {
-        *out = (struct nst_sockaddr){d->laddr, d->lport};
+        nst_ip6_t any = nst_in6_any(s->family);
+        nst_sock_addr_out(s, d->bound ? &d->laddr : &any, d->lport, d->scope, out);
     }
     return 0;
 }
@@ -105,6 +119,19 @@ int nst_dgram_setsockopt(struct nst_stack *st, struct nst_sock *s, int level, in
         d->ttl = (uint8_t)v;
         return 0;
     }
+    if (level == NST_IPPROTO_IPV6 && s->family == NST_AF_INET6 &&
+        (name == NST_IPV6_UNICAST_HOPS || name == NST_IPV6_TCLASS)) {
+        if (v < -1 || v > 255 || (v == 0 && name == NST_IPV6_UNICAST_HOPS))
+            return -EINVAL;
+        uint8_t b = v < 0 ? 0 : (uint8_t)v; /* -1: the default */
+        if (name == NST_IPV6_UNICAST_HOPS)
+            d->ttl = b;
+        else
+            d->tclass = b;
+        return 0;
+    }
+    if (level == NST_IPPROTO_IPV6)
+        return nst_sock_ipv6_setopt(s, name, val, len, d->bound);
     if (level == NST_SOL_SOCKET && name == NST_SO_RCVBUF) {
         if (v < 256)
             return -EINVAL;
@@ -123,6 +150,12 @@ int nst_dgram_getsockopt(struct nst_stack *st, struct nst_sock *s, int level, in
     struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
     if (level == NST_IPPROTO_IP && name == NST_IP_TTL)
         return nst_sockopt_put_int(val, len, d->ttl ? d->ttl : st->cfg.default_ttl);
+    if (level == NST_IPPROTO_IPV6 && name == NST_IPV6_UNICAST_HOPS && s->family == NST_AF_INET6)
+        return nst_sockopt_put_int(val, len, d->ttl ? d->ttl : 64);
+    if (level == NST_IPPROTO_IPV6 && name == NST_IPV6_TCLASS && s->family == NST_AF_INET6)
+        return nst_sockopt_put_int(val, len, d->tclass);
+    if (level == NST_IPPROTO_IPV6)
+        return nst_sock_ipv6_getopt(s, name, val, len);
     if (level == NST_SOL_SOCKET && name == NST_SO_RCVBUF)
         return nst_sockopt_put_int(val, len, (int)d->rcvbuf);
     if (level == NST_SOL_SOCKET && name == NST_SO_REUSEADDR)
@@ -147,4 +180,4 @@ int nst_dgram_events(struct nst_stack *st, struct nst_sock *s)
     return ev;
 }
 
-int nst_dgram_addr_ok(struct nst_stack *st, nst_ip4_t a) { return a == 0 || nst_ip_is_local(st, a); }
+int nst_dgram_addr_ok(struct nst_stack *st, const nst_ip6_t *a) { return nst_in6_is_any(a) || nst_in6_is_local(st, a); }

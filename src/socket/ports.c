@@ -8,25 +8,31 @@
 
 #include "core/stack_impl.h"
 #include "ip/ip.h"
+#include "socket/inaddr.h"
 
-static uint32_t port_offset(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport)
+/* RFC 6056 3.3.3: F(local_addr, remote_addr, remote_port, secret_key), the
+ * addresses in full (16 bytes, IPv4 mapped), so both families get it. */
+static uint32_t port_offset(struct nst_stack *st, uint8_t proto, const nst_ip6_t *laddr, const nst_ip6_t *raddr,
+                            uint16_t rport)
 {
-    uint8_t key[11];
-    memcpy(key, &laddr, 4);
-    memcpy(key + 4, &raddr, 4);
-    memcpy(key + 8, &rport, 2);
-    key[10] = proto;
+    uint8_t key[35];
+    memcpy(key, laddr->b, 16);
+    memcpy(key + 16, raddr->b, 16);
+    memcpy(key + 32, &rport, 2);
+    key[34] = proto;
     return (uint32_t)nst_siphash24(st->hash_key, key, sizeof(key));
 }
 
 /* With one stack per receive queue, a port whose replies would reach
  * another stack's queue is no use to this one. A socket bound before its
  * destination is known (raddr 0) cannot be steered. */
-static int steered_here(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, uint16_t port, nst_ip4_t raddr,
-                        uint16_t rport)
+static int steered_here(struct nst_stack *st, uint8_t proto, const nst_ip6_t *laddr6, uint16_t port,
+                        const nst_ip6_t *raddr6, uint16_t rport)
 {
-    if (!st->cfg.port_steer || !raddr)
+    /* The steering callback (RSS over IPv4 queues) speaks IPv4 only. */
+    if (!st->cfg.port_steer || nst_in6_is_any(raddr6) || !nst_ip6_is_v4mapped(raddr6))
         return 1;
+    nst_ip4_t laddr = nst_ip6_to_ip4(laddr6), raddr = nst_ip6_to_ip4(raddr6);
     /* A wildcard-bound socket (a connected UDP one) sends from the
      * route's source address: the one the peer replies to. */
     if (!laddr && nst_ip_route_src(st, raddr, &laddr, NULL) < 0)
@@ -34,7 +40,7 @@ static int steered_here(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, ui
     return st->cfg.port_steer(st->cfg.port_steer_arg, proto, laddr, port, raddr, rport);
 }
 
-int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport,
+int nst_port_pick(struct nst_stack *st, uint8_t proto, const nst_ip6_t *laddr, const nst_ip6_t *raddr, uint16_t rport,
                   int (*in_use)(void *arg, uint16_t port), void *arg)
 {
     uint32_t lo = st->cfg.ephemeral_lo, hi = st->cfg.ephemeral_hi;
@@ -45,7 +51,8 @@ int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_
      * other such socket, so its ports would come out sequential and
      * guessable: the blind DNS spoofing RFC 6056 1 is about. Those start
      * at a random point instead (RFC 6056 3.3.1, Algorithm 1). */
-    uint32_t offset = raddr ? port_offset(st, proto, laddr, raddr, rport) : (uint32_t)nst_rng_next(&st->rng);
+    uint32_t offset = !nst_in6_is_any(raddr) ? port_offset(st, proto, laddr, raddr, rport)
+                                             : (uint32_t)nst_rng_next(&st->rng);
     for (uint32_t count = 0; count < num; count++) {
         uint16_t port = (uint16_t)(lo + (offset + st->socks.port_next++) % num);
         if (!in_use(arg, port) && steered_here(st, proto, laddr, port, raddr, rport))

@@ -46,8 +46,10 @@ struct nst_sock_user {
 
 /* Embedded as the first member of each protocol's socket. */
 struct nst_sock {
-    int fd;   /* -1 while not installed (e.g. an embryonic accepted connection) */
-    int type; /* enum nst_sock_type */
+    int fd;           /* -1 while not installed (e.g. an embryonic accepted connection) */
+    uint8_t type;     /* enum nst_sock_type */
+    uint8_t family;   /* NST_AF_INET or NST_AF_INET6 (socket/inaddr.h) */
+    uint8_t v6only;   /* NST_IPV6_V6ONLY (AF_INET6 only) */
     const struct nst_proto_ops *ops;
     struct nst_sock_user *user; /* NULL until the application attaches something */
     struct nst_poll_item *poll; /* its place in a poll set (pollset.c), or NULL */
@@ -87,8 +89,10 @@ int nst_sockopt_put_int(void *val, size_t *len, int v);
  * port starts at an offset given by a keyed hash of the connection's
  * addresses plus a per-destination counter, and walks the ephemeral range.
  * in_use(arg, port) says whether a candidate is taken. Returns the port or
- * -EADDRNOTAVAIL when every port in the range is taken. */
-int nst_port_pick(struct nst_stack *st, uint8_t proto, nst_ip4_t laddr, nst_ip4_t raddr, uint16_t rport,
+ * -EADDRNOTAVAIL when every port in the range is taken. Addresses as the
+ * transports hold them (socket/inaddr.h): an unspecified raddr means the
+ * destination is not known yet. */
+int nst_port_pick(struct nst_stack *st, uint8_t proto, const nst_ip6_t *laddr, const nst_ip6_t *raddr, uint16_t rport,
                   int (*in_use)(void *arg, uint16_t port), void *arg);
 
 /* Constructors, one per protocol. NULL on ENOMEM. */

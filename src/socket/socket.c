@@ -150,8 +150,12 @@ int nst_sockopt_put_int(void *val, size_t *len, int v)
 
 /* ---- the API ------------------------------------------------------------ */
 
-int nst_socket(struct nst_stack *st, int type)
+int nst_socket(struct nst_stack *st, int type) { return nst_socket_family(st, NST_AF_INET, type); }
+
+int nst_socket_family(struct nst_stack *st, int family, int type)
 {
+    if (family != NST_AF_INET && family != NST_AF_INET6)
+        return -EAFNOSUPPORT;
     struct nst_sock *s;
     int err = -ENOMEM;
     switch (type) {
@@ -162,6 +166,7 @@ int nst_socket(struct nst_stack *st, int type)
     }
     if (!s)
         return err;
+    s->family = (uint8_t)family;
     int fd = nst_sock_install(st, s);
     if (fd < 0)
         s->ops->close(st, s);

@@ -40,7 +40,8 @@
 enum { TFO_CLIENT = 1, TFO_SERVER = 2 };
 
 struct tcp_tfo_entry {
-    nst_ip4_t addr;             /* 0: unused */
+    nst_ip6_t addr;             /* the server's (IPv4 mapped) */
+    uint8_t in_use;
     uint8_t len;                /* cookie bytes, 0: none yet */
     uint8_t cookie[NST_TCP_FASTOPEN_MAX];
     uint8_t syn_loss;           /* SYNs with data lost in a row (4.4) */
@@ -61,17 +62,26 @@ void tcp_tfo_cache_free(struct nst_tcp_state *ts)
 
 /* ---- the cookie (server) ------------------------------------------------------ */
 
-/* RFC 7413 4.1.2: the cookie is a MAC of the client's IP address. */
-static void cookie_make(const struct nst_stack *st, nst_ip4_t client, uint8_t out[TFO_COOKIE_LEN])
+/* RFC 7413 4.1.2: the cookie is a MAC of the client's IP address: an IPv4
+ * one's 4 bytes (the cookies IPv4 clients hold stay valid), an IPv6 one's
+ * 16 under another tag. */
+static void cookie_make(const struct nst_stack *st, const nst_ip6_t *client, uint8_t out[TFO_COOKIE_LEN])
 {
-    uint8_t msg[8] = {'T', 'F', 'O', '1', (uint8_t)(client >> 24), (uint8_t)(client >> 16), (uint8_t)(client >> 8),
-                      (uint8_t)client};
-    uint64_t mac = nst_siphash24(st->hash_key, msg, sizeof(msg));
+    uint8_t msg[20] = {'T', 'F', 'O', '1'};
+    size_t n = 8;
+    if (nst_ip6_is_v4mapped(client)) {
+        memcpy(msg + 4, client->b + 12, 4);
+    } else {
+        msg[3] = '6';
+        memcpy(msg + 4, client->b, 16);
+        n = sizeof(msg);
+    }
+    uint64_t mac = nst_siphash24(st->hash_key, msg, n);
     for (int i = 0; i < TFO_COOKIE_LEN; i++)
         out[i] = (uint8_t)(mac >> (8 * i));
 }
 
-static int cookie_valid(const struct nst_stack *st, nst_ip4_t client, const struct nst_tcp_opts *o)
+static int cookie_valid(const struct nst_stack *st, const nst_ip6_t *client, const struct nst_tcp_opts *o)
 {
     uint8_t want[TFO_COOKIE_LEN];
     if (o->fastopen_len != TFO_COOKIE_LEN)
@@ -89,7 +99,7 @@ void tcp_tfo_synack_opts(struct nst_stack *st, const struct nst_tcp_conn *c, str
         return;
     o->has_fastopen = 1;
     o->fastopen_len = TFO_COOKIE_LEN;
-    cookie_make(st, c->t.raddr, o->fastopen_cookie);
+    cookie_make(st, &c->t.raddr, o->fastopen_cookie);
 }
 
 /* ---- server ---------------------------------------------------------------------- */
@@ -106,7 +116,7 @@ int tcp_tfo_passive(struct nst_stack *st, struct nst_tcp_conn *l, struct nst_tcp
         NST_STAT_INC(st, tcp, tfo_cookies_sent);
         return 0;
     }
-    if (!cookie_valid(st, c->t.raddr, o)) {
+    if (!cookie_valid(st, &c->t.raddr, o)) {
         /* 4.2.2: invalid: data ignored, a valid cookie in the SYN-ACK. */
         NST_STAT_INC(st, tcp, tfo_cookie_invalid);
         c->tfo_send_cookie = 1;
@@ -147,14 +157,14 @@ void tcp_tfo_child_done(struct nst_stack *st, struct nst_tcp_conn *c)
     c->tfo_pending = 0;
     /* The listener is found again by address: a child already accepted no
      * longer points to it, and it may have closed meanwhile. */
-    struct nst_tcp_conn *l = tcp_listener_lookup(st, c->t.laddr, c->t.lport);
+    struct nst_tcp_conn *l = tcp_listener_lookup(st, &c->t.laddr, c->t.lport);
     if (l && l->lq && l->lq->tfo_pending)
         l->lq->tfo_pending--;
 }
 
 /* ---- the client's cache -------------------------------------------------------------- */
 
-static struct tcp_tfo_entry *cache_find(struct nst_stack *st, nst_ip4_t addr, int create)
+static struct tcp_tfo_entry *cache_find(struct nst_stack *st, const nst_ip6_t *addr, int create)
 {
     struct nst_tcp_state *ts = st->tcp;
     if (!ts->tfo_cache) {
@@ -164,15 +174,16 @@ static struct tcp_tfo_entry *cache_find(struct nst_stack *st, nst_ip4_t addr, in
     struct tcp_tfo_entry *oldest = &ts->tfo_cache->e[0];
     for (int i = 0; i < TFO_CACHE_SIZE; i++) {
         struct tcp_tfo_entry *e = &ts->tfo_cache->e[i];
-        if (e->addr == addr)
+        if (e->in_use && memcmp(&e->addr, addr, sizeof(*addr)) == 0)
             return e;
-        if (!e->addr || (oldest->addr && e->used < oldest->used))
+        if (!e->in_use || (oldest->in_use && e->used < oldest->used))
             oldest = e;
     }
     if (!create)
         return NULL;
     memset(oldest, 0, sizeof(*oldest));
-    oldest->addr = addr;
+    oldest->addr = *addr;
+    oldest->in_use = 1;
     oldest->used = st->now;
     return oldest;
 }
@@ -193,7 +204,7 @@ int tcp_tfo_connect(struct nst_stack *st, struct nst_tcp_conn *c)
     c->tfo_syn_data = 0;
     if (!(st->cfg.tcp.fastopen & TFO_CLIENT))
         return 0;
-    struct tcp_tfo_entry *e = cache_find(st, c->t.raddr, 0);
+    struct tcp_tfo_entry *e = cache_find(st, &c->t.raddr, 0);
     if (e && blackholed(st, e))
         return 0; /* an ordinary handshake, no option */
     if (e && e->len) {
@@ -215,7 +226,7 @@ uint32_t tcp_tfo_syn_opts(struct nst_stack *st, struct nst_tcp_conn *c, struct n
         NST_STAT_INC(st, tcp, tfo_cookie_requests);
         return 0;
     }
-    struct tcp_tfo_entry *e = nst_ring_len(&c->sndbuf) ? cache_find(st, c->t.raddr, 0) : NULL;
+    struct tcp_tfo_entry *e = nst_ring_len(&c->sndbuf) ? cache_find(st, &c->t.raddr, 0) : NULL;
     if (!e || !e->len || blackholed(st, e))
         return 0;
     o->has_fastopen = 1;
@@ -229,7 +240,7 @@ void tcp_tfo_synack(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
 {
     const struct nst_tcp_opts *o = &seg->h.opts;
     if (o->has_fastopen && o->fastopen_len && (st->cfg.tcp.fastopen & TFO_CLIENT)) {
-        struct tcp_tfo_entry *e = cache_find(st, c->t.raddr, 1);
+        struct tcp_tfo_entry *e = cache_find(st, &c->t.raddr, 1);
         if (e) {
             e->len = o->fastopen_len;
             memcpy(e->cookie, o->fastopen_cookie, o->fastopen_len);
@@ -239,7 +250,7 @@ void tcp_tfo_synack(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
     }
     if (!c->tfo_syn_data)
         return;
-    struct tcp_tfo_entry *e = cache_find(st, c->t.raddr, 0);
+    struct tcp_tfo_entry *e = cache_find(st, &c->t.raddr, 0);
     if (nst_seq_gt(seg->h.ack, c->iss + 1)) {
         /* The data is acknowledged with the SYN: out of the send ring. */
         size_t n = NST_MIN((size_t)(seg->h.ack - (c->iss + 1)), nst_ring_len(&c->sndbuf));

@@ -51,17 +51,15 @@ void tcp_fill_info(struct nst_stack *st, const struct nst_tcp_conn *c, struct ns
      * an orphan (as Linux counts them). */
     o->orphan = c->sock.fd < 0 && c->queue == TCP_Q_NONE;
     o->fd = c->sock.fd;
-    o->local.addr = c->t.laddr;
-    o->local.port = c->t.lport;
-    o->remote.addr = c->t.raddr;
-    o->remote.port = c->t.rport;
+    nst_sock_addr_out(&c->sock, &c->t.laddr, c->t.lport, c->scope, &o->local);
+    nst_sock_addr_out(&c->sock, &c->t.raddr, c->t.rport, c->scope, &o->remote);
     fill_timer(c, o);
     o->rtt = c->rtt.srtt;
     o->rttvar = c->rtt.rttvar;
     o->rto = nst_rtt_timeout(&c->rtt);
     o->last_recv = c->last_recv;
     o->snd_mss = c->mss;
-    o->pmtu = (uint32_t)c->mss_wire + 40u;
+    o->pmtu = (uint32_t)c->mss_wire + tcp_ip_overhead(&c->t.raddr);
     o->rcv_mss = c->adv_mss;
     o->cwnd = c->cc.cwnd;
     o->ssthresh = c->cc.ssthresh;
@@ -113,10 +111,10 @@ static void fill_tw(const struct nst_stack *st, const struct nst_tcp_tw *tw, str
     o->state = NST_TCPS_TIME_WAIT;
     o->fd = -1;
     o->orphan = 1;
-    o->local.addr = tw->t.laddr;
-    o->local.port = tw->t.lport;
-    o->remote.addr = tw->t.raddr;
-    o->remote.port = tw->t.rport;
+    /* The socket is gone: an IPv4 tuple shows as AF_INET. */
+    struct nst_sock as = {.family = nst_ip6_is_v4mapped(&tw->t.raddr) ? NST_AF_INET : NST_AF_INET6};
+    nst_sock_addr_out(&as, &tw->t.laddr, tw->t.lport, tw->scope, &o->local);
+    nst_sock_addr_out(&as, &tw->t.raddr, tw->t.rport, tw->scope, &o->remote);
     o->timer = NST_TCPI_TIMER_TIMEWAIT;
     o->timer_expires = tcp_tw_expires(st, tw);
     o->options = tw->ts_ok ? NST_TCPI_OPT_TIMESTAMPS : 0;

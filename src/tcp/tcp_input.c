@@ -619,12 +619,38 @@ void tcp_conn_input(struct nst_stack *st, struct nst_tcp_conn *c, const struct t
 
 /* RFC 9293 3.1: the checksum covers the pseudo-header, the header and the
  * data. For the segments parse_segment refuses: checked at once. */
-static int checksum_ok(const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
+static int checksum_ok(const struct tcp_seg *seg, const uint8_t *buf, size_t len)
 {
     if (len > 0xffff)
         return 0;
-    uint32_t sum = nst_csum_pseudo(rx->hdr.src, rx->hdr.dst, NST_IP_PROTO_TCP, (uint16_t)len);
+    uint32_t sum = tcp_pseudo_sum(&seg->src, &seg->dst, (uint32_t)len);
     return nst_csum_finish(nst_csum_add(sum, buf, len)) == 0;
+}
+
+/* The addresses as TCP holds them (IPv4 mapped), the interface and the
+ * ECN field (RFC 3168 5). 0, or -1 for an address no connection may have:
+ * RFC 1122 4.2.3.10 broadcast or multicast (RFC 4291 2.7: no IPv6
+ * multicast either), or an unspecified source. */
+static int seg_addresses(struct nst_stack *st, const struct nst_ip_rx *rx, struct tcp_seg *seg)
+{
+    seg->family = rx->family;
+    seg->ifindex = (uint8_t)rx->ifindex;
+    if (rx->family == 6) {
+        seg->src = rx->hdr6.src;
+        seg->dst = rx->hdr6.dst;
+        seg->ecn = rx->hdr6.tclass & NST_ECN_MASK;
+        return nst_ip6_is_multicast(&seg->src) || nst_ip6_is_multicast(&seg->dst) ||
+                       nst_ip6_is_unspecified(&seg->src) || nst_ip6_is_v4mapped(&seg->src) ||
+                       nst_ip6_is_v4mapped(&seg->dst)
+                   ? -1
+                   : 0;
+    }
+    nst_ip6_from_ip4(rx->hdr.src, &seg->src);
+    nst_ip6_from_ip4(rx->hdr.dst, &seg->dst);
+    seg->ecn = rx->hdr.tos & NST_ECN_MASK;
+    return nst_ip_is_broadcast_or_multicast(st, rx->hdr.dst) || nst_ip_is_broadcast_or_multicast(st, rx->hdr.src)
+               ? -1
+               : 0;
 }
 
 /* Parses the header. The checksum is checked later (segment_intact), in
@@ -634,9 +660,10 @@ static int checksum_ok(const struct nst_ip_rx *rx, const uint8_t *buf, size_t le
 static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len,
                          struct tcp_seg *seg)
 {
-    int hl = nst_tcp_parse(buf, len, rx->hdr.src, rx->hdr.dst, &seg->h, 0);
+    int bad_addr = seg_addresses(st, rx, seg);
+    int hl = nst_tcp_parse(buf, len, 0, 0, &seg->h, 0);
     if (hl < 0) {
-        if (hl != -NST_TCP_ERR_TRUNCATED && hl != -NST_TCP_ERR_OFFSET && !checksum_ok(rx, buf, len))
+        if (hl != -NST_TCP_ERR_TRUNCATED && hl != -NST_TCP_ERR_OFFSET && !checksum_ok(seg, buf, len))
             NST_STAT_INC(st, tcp, rx_bad_checksum);
         else
             NST_STAT_INC(st, tcp, rx_malformed);
@@ -644,9 +671,8 @@ static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const
     }
     /* RFC 1122 4.2.3.10: no connection involves a broadcast or multicast
      * address; port 0 is not a port (RFC 9293 3.1). */
-    if (nst_ip_is_broadcast_or_multicast(st, rx->hdr.dst) || nst_ip_is_broadcast_or_multicast(st, rx->hdr.src) ||
-        seg->h.src_port == 0 || seg->h.dst_port == 0) {
-        if (!checksum_ok(rx, buf, len))
+    if (bad_addr || seg->h.src_port == 0 || seg->h.dst_port == 0) {
+        if (!checksum_ok(seg, buf, len))
             NST_STAT_INC(st, tcp, rx_bad_checksum);
         else
             NST_STAT_INC(st, tcp, rx_malformed);
@@ -654,10 +680,7 @@ static int parse_segment(struct nst_stack *st, const struct nst_ip_rx *rx, const
     }
     seg->data = buf + hl;
     seg->len = (uint32_t)(len - (size_t)hl);
-    seg->src = rx->hdr.src;
-    seg->dst = rx->hdr.dst;
     seg->placed = 0;
-    seg->ecn = rx->hdr.tos & NST_ECN_MASK; /* RFC 3168 5: for tcp_ecn.c */
     return 0;
 }
 
@@ -701,7 +724,7 @@ static int segment_intact(struct nst_stack *st, struct nst_tcp_conn *c, struct t
     size_t hl = len - seg->len;
     if (len > 0xffff)
         return 0;
-    uint32_t sum = nst_tcp_csum_start(buf, hl, len, seg->src, seg->dst);
+    uint32_t sum = nst_csum_fold(tcp_pseudo_sum(&seg->src, &seg->dst, (uint32_t)len) + nst_csum_header(buf, hl));
     uint32_t payload = c && can_place(c, seg) ? place_payload(c, seg) : nst_csum_add(0, seg->data, seg->len);
     if (nst_csum_finish(nst_csum_block_add(sum, payload, hl)) == 0)
         return 1;
@@ -720,8 +743,8 @@ static struct nst_tcp_conn *conn_lookup(struct nst_stack *st, const struct tcp_s
      * stack: loading t's two 16-bit ports as one word right after storing
      * them would stall the CPU (store forwarding) on every segment. */
     struct nst_tcp_conn *c = st->tcp->rx_last;
-    if (c && c->t.laddr == seg->dst && c->t.raddr == seg->src && c->t.lport == seg->h.dst_port &&
-        c->t.rport == seg->h.src_port)
+    if (c && c->t.lport == seg->h.dst_port && c->t.rport == seg->h.src_port && nst_ip6_eq(&c->t.raddr, &seg->src) &&
+        nst_ip6_eq(&c->t.laddr, &seg->dst))
         return c;
     *h = tcp_tuple_hash(st, t);
     c = tcp_conn_lookup_hashed(st, t, *h);
@@ -761,7 +784,7 @@ static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const ui
         tcp_tw_free(st, tw);
         isn_hint = &isn;
     }
-    struct nst_tcp_conn *l = tcp_listener_lookup(st, seg.dst, seg.h.dst_port);
+    struct nst_tcp_conn *l = tcp_listener_lookup(st, &seg.dst, seg.h.dst_port);
     if (l) {
         tcp_listen_input(st, l, &seg, isn_hint);
         return;
@@ -773,7 +796,7 @@ static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const ui
 
 void nst_tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *buf, size_t len)
 {
-    if (!st->tcp || rx->family != 4) /* IPv6: not yet (the dual-stack transports are being built) */
+    if (!st->tcp)
         return;
     tcp_input(st, rx, buf, len);
     tcp_notify_flush(st);

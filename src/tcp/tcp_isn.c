@@ -18,6 +18,8 @@
  * the tuple must guess 2^24 values per slot (Linux's layout also checks 24). */
 #include "tcp_isn.h"
 
+#include <string.h>
+
 #include "core/rng.h"
 
 #define ISN_TICK_NS 4000          /* RFC 6528 3: M ticks every 4 microseconds */
@@ -38,23 +40,26 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-/* The tuple as 13 bytes: a domain tag (so ISN and cookie hashes are
- * independent functions of the key), then the addresses and ports. */
+#define TUPLE_MSG_LEN 37
+
+/* The tuple as 37 bytes: a domain tag (so ISN and cookie hashes are
+ * independent functions of the key), then the addresses in full (16 bytes
+ * each, IPv4 mapped: both families hash the same way) and the ports. */
 static size_t put_tuple(uint8_t *p, uint8_t tag, const struct nst_tcp_tuple *t)
 {
     p[0] = tag;
-    put32(p + 1, t->laddr);
-    put32(p + 5, t->raddr);
-    p[9] = (uint8_t)(t->lport >> 8);
-    p[10] = (uint8_t)t->lport;
-    p[11] = (uint8_t)(t->rport >> 8);
-    p[12] = (uint8_t)t->rport;
-    return 13;
+    memcpy(p + 1, t->laddr.b, 16);
+    memcpy(p + 17, t->raddr.b, 16);
+    p[33] = (uint8_t)(t->lport >> 8);
+    p[34] = (uint8_t)t->lport;
+    p[35] = (uint8_t)(t->rport >> 8);
+    p[36] = (uint8_t)t->rport;
+    return TUPLE_MSG_LEN;
 }
 
 uint32_t nst_tcp_isn(const uint8_t key[16], const struct nst_tcp_tuple *t, nst_time_t now)
 {
-    uint8_t msg[13];
+    uint8_t msg[TUPLE_MSG_LEN];
     size_t n = put_tuple(msg, TAG_ISN, t);
     /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey). */
     uint32_t f = (uint32_t)nst_siphash24(key, msg, n);
@@ -70,7 +75,7 @@ static uint32_t cookie_slot(nst_time_t now)
 static uint32_t cookie_mac(const uint8_t key[16], const struct nst_tcp_tuple *t, uint32_t client_isn, uint32_t slot,
                            uint32_t optbits)
 {
-    uint8_t msg[13 + 4 + 4 + 1];
+    uint8_t msg[TUPLE_MSG_LEN + 4 + 4 + 1];
     size_t n = put_tuple(msg, TAG_COOKIE, t);
     put32(msg + n, client_isn);
     put32(msg + n + 4, slot);

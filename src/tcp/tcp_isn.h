@@ -4,8 +4,11 @@
 
 #include <nstack/types.h>
 
+/* A connection's addresses and ports. Addresses are 16 bytes, an IPv4 one
+ * IPv4-mapped (::ffff:a.b.c.d: socket/inaddr.h), so one table holds both
+ * families and a dual-stack listener's IPv4 children are ordinary entries. */
 struct nst_tcp_tuple {
-    nst_ip4_t laddr, raddr;
+    nst_ip6_t laddr, raddr;
     uint16_t lport, rport;
 };
 

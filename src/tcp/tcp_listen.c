@@ -121,6 +121,11 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
     c->t.raddr = seg->src;
     c->t.lport = seg->h.dst_port;
     c->t.rport = seg->h.src_port;
+    /* An IPv4 child of a dual-stack listener is an AF_INET6 socket too: its
+     * peer reads ::ffff:a.b.c.d (RFC 3493 3.7). */
+    c->sock.family = l->sock.family;
+    c->sock.v6only = l->sock.v6only;
+    c->scope = (uint8_t)(tcp_seg_ifindex(seg) + 1);
     c->passive = 1;
     c->sndbuf_cap = l->sndbuf_cap;
     c->rcvbuf_cap = l->rcvbuf_cap;
@@ -136,6 +141,7 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
     c->linger_on = l->linger_on;
     c->linger_secs = l->linger_secs;
     c->ttl = l->ttl;
+    c->tclass = l->tclass;
     c->user_mss = l->user_mss;
     c->cc.ops = l->cc.ops;
     c->ecn_mode = l->ecn_mode;
@@ -143,14 +149,9 @@ static struct nst_tcp_conn *child_new(struct nst_stack *st, struct nst_tcp_conn 
         tcp_conn_free(st, c);
         return NULL;
     }
-    uint32_t mtu = 576;
-    nst_ip_route_src(st, c->t.raddr, NULL, &mtu);
-    uint32_t adv = mtu > 40 ? mtu - 40 : TCP_DEFAULT_MSS;
-    if (c->user_mss && c->user_mss < adv)
-        adv = c->user_mss;
-    c->adv_mss = (uint16_t)NST_MIN(adv, 65535u);
+    c->adv_mss = tcp_adv_mss(st, &c->t.raddr, tcp_ifindex(c), c->user_mss);
     c->ts_offset = tcp_ts_offset(st, &c->t);
-    tcp_port_hold(st, c, c->t.laddr, c->t.lport, 0);
+    tcp_port_hold(st, c, c->t.lport, 0);
     return c;
 }
 
@@ -219,14 +220,9 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
     struct nst_syncookie_opts co;
     cookie_opts_of(st, &seg->h.opts, &co);
     uint32_t iss = nst_syncookie_make(st->hash_key, &t, seg->h.seq, &co, st->now);
-    uint32_t mtu = 576;
-    nst_ip_route_src(st, t.raddr, NULL, &mtu);
-    uint32_t adv = mtu > 40 ? mtu - 40 : TCP_DEFAULT_MSS;
-    if (l->user_mss && l->user_mss < adv)
-        adv = l->user_mss;
     struct nst_tcp_opts o = {0};
     o.has_mss = 1;
-    o.mss = (uint16_t)NST_MIN(adv, 65535u);
+    o.mss = tcp_adv_mss(st, &t.raddr, tcp_seg_ifindex(seg), l->user_mss);
     if (co.wscale != 15) {
         o.has_wscale = 1;
         o.wscale = tcp_wscale_for(cfg, l->rcvbuf_cap);
@@ -242,7 +238,7 @@ static void cookie_send(struct nst_stack *st, struct nst_tcp_conn *l, const stru
         o.ts_ecr = seg->h.opts.ts_val;
     }
     uint16_t window = (uint16_t)NST_MIN(l->rcvbuf_cap, (size_t)65535);
-    tcp_send_raw(st, &t, iss, seg->h.seq + 1, NST_TCP_SYN | NST_TCP_ACK | ecn, window, &o);
+    tcp_send_raw(st, &t, iss, seg->h.seq + 1, NST_TCP_SYN | NST_TCP_ACK | ecn, window, &o, tcp_seg_ifindex(seg));
     l->lq->last_cookie = st->now;
     NST_STAT_INC(st, tcp, syncookies_sent);
 }

@@ -21,14 +21,24 @@ uint32_t tcp_ts_offset(struct nst_stack *st, const struct nst_tcp_tuple *t)
 {
     /* RFC 7323 5.4 / 7.1: a per-connection random offset hides the host's
      * uptime; keyed by the tuple so a new incarnation of the same tuple
-     * continues the same clock (PAWS at the peer keeps working). */
-    uint8_t k[13];
+     * continues the same clock (PAWS at the peer keeps working).
+     * An IPv4 tuple is keyed as before IPv6 (its 4-byte addresses). */
+    uint8_t k[37];
     k[0] = 'T';
-    memcpy(k + 1, &t->laddr, 4);
-    memcpy(k + 5, &t->raddr, 4);
-    memcpy(k + 9, &t->lport, 2);
-    memcpy(k + 11, &t->rport, 2);
-    return (uint32_t)nst_siphash24(st->hash_key, k, sizeof(k));
+    size_t n;
+    if (nst_ip6_is_v4mapped(&t->laddr) && nst_ip6_is_v4mapped(&t->raddr)) {
+        nst_ip4_t l = nst_ip6_to_ip4(&t->laddr), r = nst_ip6_to_ip4(&t->raddr);
+        memcpy(k + 1, &l, 4);
+        memcpy(k + 5, &r, 4);
+        n = 9;
+    } else {
+        memcpy(k + 1, t->laddr.b, 16);
+        memcpy(k + 17, t->raddr.b, 16);
+        n = 33;
+    }
+    memcpy(k + n, &t->lport, 2);
+    memcpy(k + n + 2, &t->rport, 2);
+    return (uint32_t)nst_siphash24(st->hash_key, k, n + 4);
 }
 
 uint8_t tcp_wscale_for(const struct nst_tcp_config *cfg, size_t cap)

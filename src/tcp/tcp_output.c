@@ -191,7 +191,7 @@ static uint32_t payload_max(const struct nst_tcp_conn *c, size_t olen)
  * must be kept (nst_pkt_linearize). One pass over the payload fewer. */
 static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struct nst_tcp_repr *r,
                 const struct nst_ring *src, uint32_t off, uint32_t len, uint8_t ttl, uint8_t tos, struct nst_dst *dc,
-                uint16_t gso_size)
+                uint16_t gso_size, int ifindex)
 {
     size_t hlen = NST_TCP_HLEN + nst_tcp_opts_len(&r->opts);
     struct nst_pkt *p = nst_pkt_alloc(st, 0);
@@ -208,7 +208,7 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
             p->fr.frag_len[i] = sp[i].n;
         }
         /* RFC 9293 3.1: the pseudo-header's length is the whole segment's. */
-        uint32_t pseudo = nst_csum_pseudo(t->laddr, t->raddr, NST_IP_PROTO_TCP, (uint16_t)(hlen + len));
+        uint32_t pseudo = tcp_pseudo_sum(&t->laddr, &t->raddr, (uint32_t)(hlen + len));
         nst_put16(h + 16, (uint16_t)pseudo);
         p->csum_at = p->off;
         p->fr.csum_partial = 1;
@@ -216,14 +216,21 @@ static int emit(struct nst_stack *st, const struct nst_tcp_tuple *t, const struc
         p->fr.head_sum = (uint16_t)nst_csum_block_add(hdr_sum, pseudo, 0);
         p->fr.gso_size = gso_size;
     } else {
-        nst_tcp_put_checksum(h, p->len, hdr_sum, t->laddr, t->raddr);
+        uint32_t pseudo = tcp_pseudo_sum(&t->laddr, &t->raddr, p->len);
+        nst_put16(h + 16, nst_csum_finish(nst_csum_block_add(pseudo, hdr_sum, 0)));
     }
     /* Segments as the wire will carry them: a TSO frame is several. */
     NST_STAT_ADD(st, tcp, tx_segments, gso_size ? (len + gso_size - 1u) / gso_size : 1u);
     if (r->flags & NST_TCP_RST)
         NST_STAT_INC(st, tcp, tx_resets);
-    /* DF set: RFC 1191 path MTU discovery (tcp_icmp.c lowers the MSS). */
-    return nst_ip_output_dst(st, p, t->laddr, t->raddr, NST_IP_PROTO_TCP, ttl, tos, 1, dc);
+    /* DF set: RFC 1191 path MTU discovery (tcp_icmp.c lowers the MSS).
+     * IPv4 (mapped) addresses go out through IPv4, the others through
+     * IPv6, which never fragments what TCP sends (RFC 8201: the MSS
+     * follows Packet Too Big instead); tos is the traffic class there. */
+    if (nst_ip6_is_v4mapped(&t->raddr))
+        return nst_ip_output_dst(st, p, nst_ip6_to_ip4(&t->laddr), nst_ip6_to_ip4(&t->raddr), NST_IP_PROTO_TCP, ttl,
+                                 tos, 1, dc);
+    return nst_ip6_output(st, p, &t->laddr, &t->raddr, NST_IP6_NH_TCP, ttl, tos, ifindex, 1, dc);
 }
 
 /* RFC 9293 3.8.5 with RFC 6093: while urgent data is outstanding, every
@@ -264,11 +271,12 @@ static int xmit_tos(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, 
      * options carries. */
     uint16_t gso = len > c->mss ? (uint16_t)payload_max(c, nst_tcp_opts_len(&r->opts)) : 0;
     if (tcp_pace_of(c) && len)
-        tcp_pace_sent(st, c, len + NST_IPV4_HLEN + NST_TCP_HLEN + (uint32_t)nst_tcp_opts_len(&r->opts));
+        tcp_pace_sent(st, c, len + tcp_ip_overhead(&c->t.raddr) + (uint32_t)nst_tcp_opts_len(&r->opts));
     /* A SYN's data (RFC 7413) is the ring's first bytes: SYN at ISS, data
      * from ISS + 1 = the ring's start. */
     uint32_t off = (flags & NST_TCP_SYN) ? 0 : seq - c->snd_buf_seq;
-    int err = emit(st, &c->t, r, &c->sndbuf, off, len, c->ttl, tos, &c->dst, gso);
+    tos = (uint8_t)((c->tclass & ~NST_ECN_MASK) | tos); /* RFC 3168 5: ECN in the low two bits */
+    int err = emit(st, &c->t, r, &c->sndbuf, off, len, c->ttl, tos, &c->dst, gso, tcp_ifindex(c));
     c->segs_out += gso ? (len + gso - 1u) / gso : 1u;
     if (len)
         c->last_data_sent = st->now; /* RFC 5681 4.1 counts data, not ACKs */
@@ -302,7 +310,7 @@ static int xmit_new_data(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t 
 }
 
 int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
-                 uint16_t window, const struct nst_tcp_opts *opts)
+                 uint16_t window, const struct nst_tcp_opts *opts, int ifindex)
 {
     struct nst_tcp_repr r;
     memset(&r, 0, sizeof(r));
@@ -314,7 +322,7 @@ int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t s
     r.window = window;
     if (opts)
         r.opts = *opts;
-    return emit(st, t, &r, NULL, 0, 0, 0, NST_ECN_NOT_ECT, NULL, 0);
+    return emit(st, t, &r, NULL, 0, 0, 0, NST_ECN_NOT_ECT, NULL, 0, ifindex);
 }
 
 void tcp_send_syn(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -407,9 +415,9 @@ void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg)
     struct nst_tcp_tuple t = {
         .laddr = seg->dst, .raddr = seg->src, .lport = seg->h.dst_port, .rport = seg->h.src_port};
     if (seg->h.flags & NST_TCP_ACK)
-        tcp_send_raw(st, &t, seg->h.ack, 0, NST_TCP_RST, 0, NULL);
+        tcp_send_raw(st, &t, seg->h.ack, 0, NST_TCP_RST, 0, NULL, tcp_seg_ifindex(seg));
     else
-        tcp_send_raw(st, &t, 0, seg->h.seq + tcp_seg_len(seg), NST_TCP_RST | NST_TCP_ACK, 0, NULL);
+        tcp_send_raw(st, &t, 0, seg->h.seq + tcp_seg_len(seg), NST_TCP_RST | NST_TCP_ACK, 0, NULL, tcp_seg_ifindex(seg));
 }
 
 /* ---- data ------------------------------------------------------------------------ */

@@ -40,7 +40,6 @@
 
 #define TCP_PLP_BLACKHOLE_RTOS 2u /* timeouts in a row before a black hole is assumed */
 #define TCP_PLP_THRESHOLD 8u      /* bytes: the search is over when high - low is less */
-#define TCP_PLP_HDRS (NST_IPV4_HLEN + NST_TCP_HLEN) /* MTU = mss_wire + 40 */
 
 struct tcp_plpmtud {
     uint32_t search_low;   /* MTU known to get through */
@@ -50,16 +49,22 @@ struct tcp_plpmtud {
     nst_time_t done_at;    /* the search converged then; 0: searching */
 };
 
+/* MTU = mss_wire + 40 over IPv4, + 60 over IPv6 (RFC 8200 8.3). */
+static uint32_t plp_hdrs(const struct nst_tcp_conn *c) { return tcp_ip_overhead(&c->t.raddr); }
+
 /* The largest MTU the search may try: what the interface takes, and what
  * the peer's MSS allows. */
 static uint32_t mtu_ceiling(const struct nst_tcp_conn *c)
 {
-    uint32_t peer = (uint32_t)c->peer_mss + TCP_PLP_HDRS;
-    uint32_t own = (uint32_t)c->adv_mss + TCP_PLP_HDRS;
+    uint32_t peer = (uint32_t)c->peer_mss + plp_hdrs(c);
+    uint32_t own = (uint32_t)c->adv_mss + plp_hdrs(c);
     return NST_MIN(peer, own);
 }
 
-static uint32_t base_mtu(const struct nst_stack *st) { return st->cfg.tcp.base_mss + TCP_PLP_HDRS; }
+static uint32_t base_mtu(const struct nst_stack *st, const struct nst_tcp_conn *c)
+{
+    return st->cfg.tcp.base_mss + plp_hdrs(c);
+}
 
 /* Starts the search with segments of the base size. */
 static int plp_start(struct nst_stack *st, struct nst_tcp_conn *c)
@@ -74,7 +79,7 @@ static int plp_start(struct nst_stack *st, struct nst_tcp_conn *c)
     }
     struct tcp_plpmtud *p = tcp_plp_of(c);
     uint32_t ceiling = mtu_ceiling(c);
-    p->search_low = NST_MIN(base_mtu(st), ceiling);
+    p->search_low = NST_MIN(base_mtu(st, c), ceiling);
     p->search_high = ceiling;
     p->probe_size = 0;
     p->done_at = 0;
@@ -99,7 +104,7 @@ void tcp_plp_free(struct nst_tcp_conn *c)
 
 uint32_t tcp_plp_wire_cap(const struct nst_tcp_conn *c)
 {
-    return tcp_plp_of(c)->search_low - TCP_PLP_HDRS;
+    return tcp_plp_of(c)->search_low - plp_hdrs(c);
 }
 
 /* RFC 4821 7.6.1: the probe got through. */
@@ -135,7 +140,7 @@ void tcp_plp_rto(struct nst_stack *st, struct nst_tcp_conn *c)
     /* backoff: timeouts in a row, without an RTT sample between them. */
     if (st->cfg.tcp.mtu_probing == 0 || c->rtt.backoff < TCP_PLP_BLACKHOLE_RTOS)
         return;
-    uint32_t base = base_mtu(st), was = (uint32_t)c->mss_wire + TCP_PLP_HDRS;
+    uint32_t base = base_mtu(st, c), was = (uint32_t)c->mss_wire + plp_hdrs(c);
     /* Only segments bigger than the base can be too big for the path. */
     if (was <= base || (!tcp_plp_of(c) && plp_start(st, c) < 0))
         return;
@@ -178,7 +183,7 @@ uint32_t tcp_plp_probe_payload(struct nst_stack *st, struct nst_tcp_conn *c, uin
     uint32_t size = next_probe_size(st, c);
     if (!size)
         return 0;
-    uint32_t payload = size - TCP_PLP_HDRS - olen;
+    uint32_t payload = size - plp_hdrs(c) - olen;
     /* It must go whole (a short probe proves nothing), inside both windows. */
     uint32_t flight = tcp_flight(c);
     uint32_t rwnd_end = c->snd_una + c->snd_wnd;
@@ -193,7 +198,7 @@ void tcp_plp_probe_sent(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t s
 {
     struct tcp_plpmtud *p = tcp_plp_of(c);
     NST_STAT_INC(st, tcp, pmtu_probes);
-    p->probe_size = len + olen + TCP_PLP_HDRS;
+    p->probe_size = len + olen + plp_hdrs(c);
     p->probe_start = seq;
     p->probe_end = seq + len;
 }

@@ -440,6 +440,10 @@ void tcp_ack_received(struct nst_stack *st, struct nst_tcp_conn *c, const struct
     sack_update(st, c, seg, &n);
     if (nst_seq_gt(ack, c->snd_una)) {
         new_ack(st, c, seg);
+        /* RFC 4861 7.3.1: new data acknowledged is forward progress: the
+         * neighbour is reachable, no probe needed (IPv4 has no such hint). */
+        if (seg->family == 6)
+            nst_nd_confirm(st, seg->ifindex, &c->t.raddr);
     } else {
         n.dupack = (uint8_t)is_dupack(c, seg, wnd, &n);
         if (n.dupack)

@@ -45,7 +45,7 @@ static int take_error(struct nst_tcp_conn *c)
 struct bind_ctx {
     struct nst_stack *st;
     struct nst_tcp_conn *c;
-    nst_ip4_t addr;
+    const nst_ip6_t *addr;
 };
 
 static int bind_in_use(void *arg, uint16_t port)
@@ -54,10 +54,11 @@ static int bind_in_use(void *arg, uint16_t port)
     return tcp_port_check_bind(b->st, b->c, b->addr, port) != 0;
 }
 
-static int pick_bind_port(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr)
+static int pick_bind_port(struct nst_stack *st, struct nst_tcp_conn *c, const nst_ip6_t *addr)
 {
     struct bind_ctx b = {st, c, addr};
-    int p = nst_port_pick(st, NST_IP_PROTO_TCP, addr, 0, 0, bind_in_use, &b);
+    nst_ip6_t none = nst_in6_any(c->sock.family);
+    int p = nst_port_pick(st, NST_IP_PROTO_TCP, addr, &none, 0, bind_in_use, &b);
     if (p < 0)
         NST_STAT_INC(st, tcp, port_exhausted);
     return p;
@@ -68,29 +69,41 @@ static int tcp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_s
     struct nst_tcp_conn *c = conn_of(s);
     if (c->state != NST_TCPS_CLOSED || c->port_held || c->addr_bound || c->attempted)
         return -EINVAL;
-    if (a->addr && !nst_ip_is_local(st, a->addr))
+    nst_ip6_t addr;
+    int err = nst_sock_addr_in(&c->sock, a, 0, &addr);
+    if (err)
+        return err == -ENETUNREACH ? -EINVAL : err; /* a mapped address, V6ONLY: Linux's EINVAL */
+    int any = nst_in6_is_any(&addr);
+    if (!any && !nst_in6_is_local(st, &addr))
         return -EADDRNOTAVAIL;
-    if (a->port == 0 && a->addr && c->bind_no_port) {
+    /* (:: on an AF_INET6 socket is both families' wildcard unless V6ONLY;
+     * ::ffff:0.0.0.0 is IPv4's alone, as 0.0.0.0 on an AF_INET one.) */
+    if (a->scope_id > NST_MAX_IFACES)
+        return -ENODEV; /* as Linux for an interface that does not exist */
+    uint8_t scope = nst_ip6_is_link_local(&addr) ? (uint8_t)a->scope_id : 0;
+    if (a->port == 0 && !any && c->bind_no_port) {
         /* The port waits for connect(), which can then share it with
          * connections to other destinations: binding a source address
          * no longer costs a port of the whole range per connection. */
-        c->t.laddr = a->addr;
+        c->t.laddr = addr;
+        c->scope = scope;
         c->addr_bound = 1;
         return 0;
     }
     int port = a->port;
     if (port == 0) {
-        port = pick_bind_port(st, c, a->addr);
+        port = pick_bind_port(st, c, &addr);
         if (port < 0)
             return port;
     } else {
-        int err = tcp_port_check_bind(st, c, a->addr, (uint16_t)port);
+        err = tcp_port_check_bind(st, c, &addr, (uint16_t)port);
         if (err)
             return err;
     }
-    c->t.laddr = a->addr;
+    c->t.laddr = addr;
+    c->scope = scope;
     c->t.lport = (uint16_t)port;
-    tcp_port_hold(st, c, a->addr, (uint16_t)port, 1);
+    tcp_port_hold(st, c, (uint16_t)port, 1);
     return 0;
 }
 
@@ -108,16 +121,19 @@ static int tcp_listen_op(struct nst_stack *st, struct nst_sock *s, int backlog)
     if (!c->lq && !(c->lq = calloc(1, sizeof(*c->lq))))
         return -ENOMEM;
     if (!c->port_held) {
-        /* c->t.laddr: 0, or the address of a bind() that left the port open. */
-        int port = pick_bind_port(st, c, c->t.laddr);
+        /* c->t.laddr: the wildcard, or the address of a bind() that left
+         * the port open. */
+        if (!c->addr_bound)
+            c->t.laddr = nst_in6_any(c->sock.family);
+        int port = pick_bind_port(st, c, &c->t.laddr);
         if (port < 0)
             return port;
         c->t.lport = (uint16_t)port;
-        tcp_port_hold(st, c, c->t.laddr, (uint16_t)port, 1);
+        tcp_port_hold(st, c, (uint16_t)port, 1);
     }
     /* bind() allowed sharing with SO_REUSEADDR; listening does not. */
     tcp_set_state(st, c, NST_TCPS_LISTEN);
-    int err = tcp_port_check_bind(st, c, c->t.laddr, c->t.lport);
+    int err = tcp_port_check_bind(st, c, &c->t.laddr, c->t.lport);
     if (err) {
         tcp_set_state(st, c, NST_TCPS_CLOSED);
         return err;
@@ -136,10 +152,8 @@ static int tcp_accept(struct nst_stack *st, struct nst_sock *s, struct nst_sock 
     struct nst_tcp_conn *child = tcp_listen_accept(st, c);
     if (!child)
         return -EAGAIN;
-    if (peer) {
-        peer->addr = child->t.raddr;
-        peer->port = child->t.rport;
-    }
+    if (peer)
+        nst_sock_addr_out(&child->sock, &child->t.raddr, child->t.rport, child->scope, peer);
     *out = &child->sock;
     return 0;
 }
@@ -169,14 +183,14 @@ static int connect_in_use(void *arg, uint16_t port)
     struct nst_tcp_tw *tw = tcp_tw_lookup(x->st, &x->t);
     if (tw && !tw_reusable(x->st, x->c, tw))
         return 1;
-    return tcp_port_bound_elsewhere(x->st, x->c, x->t.laddr, port);
+    return tcp_port_bound_elsewhere(x->st, x->c, &x->t.laddr, port);
 }
 
 static struct tcp_exhausted *exhausted_find(struct nst_tcp_state *ts, const struct nst_tcp_tuple *t)
 {
     for (size_t i = 0; i < NST_ARRAY_LEN(ts->exhausted); i++) {
         struct tcp_exhausted *e = &ts->exhausted[i];
-        if (e->gen && e->laddr == t->laddr && e->raddr == t->raddr && e->rport == t->rport)
+        if (e->gen && e->rport == t->rport && nst_ip6_eq(&e->raddr, &t->raddr) && nst_ip6_eq(&e->laddr, &t->laddr))
             return e;
     }
     return NULL;
@@ -209,7 +223,7 @@ static int pick_connect_port(struct nst_stack *st, struct connect_ctx *x)
     const struct tcp_exhausted *e = exhausted_find(ts, &x->t);
     if (e && e->gen == ts->port_gen && !x->c->tw_reuse)
         return -EADDRNOTAVAIL;
-    int port = nst_port_pick(st, NST_IP_PROTO_TCP, x->t.laddr, x->t.raddr, x->t.rport, connect_in_use, x);
+    int port = nst_port_pick(st, NST_IP_PROTO_TCP, &x->t.laddr, &x->t.raddr, x->t.rport, connect_in_use, x);
     if (port < 0) {
         exhausted_note(ts, &x->t);
         return port;
@@ -227,13 +241,13 @@ static int pick_source(struct nst_stack *st, struct connect_ctx *x)
 {
     const struct nst_tcp_config *cfg = &st->cfg.tcp;
     unsigned n = cfg->n_source_addrs;
-    if (n == 0)
+    if (n == 0 || !nst_ip6_is_v4mapped(&x->t.raddr)) /* the list is of IPv4 addresses */
         return pick_connect_port(st, x);
     for (unsigned i = 0; i < n; i++) {
         unsigned k = (st->tcp->src_next + i) % n;
         if (!nst_ip_is_local(st, cfg->source_addrs[k]))
             continue;
-        x->t.laddr = cfg->source_addrs[k];
+        nst_ip6_from_ip4(cfg->source_addrs[k], &x->t.laddr);
         if (pick_connect_port(st, x) == 0) {
             st->tcp->src_next = (k + 1) % n;
             return 0;
@@ -242,12 +256,34 @@ static int pick_source(struct nst_stack *st, struct connect_ctx *x)
     return -EADDRNOTAVAIL;
 }
 
+/* The way to raddr for connect(): source address and path MTU. A
+ * link-local destination needs its interface (RFC 4007 6): the address's
+ * scope_id, else the one the socket was bound with; it becomes c's. */
+static int tcp_route(struct nst_stack *st, struct nst_tcp_conn *c, const nst_ip6_t *raddr, uint32_t scope_id,
+                     nst_ip6_t *src, uint32_t *mtu)
+{
+    uint8_t scope = 0;
+    if (scope_id > NST_MAX_IFACES)
+        return -ENODEV;
+    if (nst_ip6_is_link_local(raddr)) {
+        scope = scope_id ? (uint8_t)scope_id : c->scope;
+        if (!scope)
+            return -EINVAL; /* as Linux: a link-local peer needs sin6_scope_id */
+    }
+    int err = nst_in6_route_src(st, raddr, scope ? scope - 1 : -1, src, mtu);
+    if (err)
+        return err == -EADDRNOTAVAIL ? err : -ENETUNREACH;
+    c->scope = scope;
+    return 0;
+}
+
 /* Everything a fresh attempt starts from (a socket may connect again
  * after a failed attempt). */
 static void connect_init(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t mtu, uint32_t iss)
 {
     const struct nst_tcp_config *cfg = &st->cfg.tcp;
-    uint32_t adv = mtu > 40 ? mtu - 40 : TCP_DEFAULT_MSS;
+    uint32_t hdrs = tcp_ip_overhead(&c->t.raddr);
+    uint32_t adv = mtu > hdrs ? mtu - hdrs : TCP_DEFAULT_MSS;
     if (c->user_mss && c->user_mss < adv)
         adv = c->user_mss;
     c->adv_mss = (uint16_t)NST_MIN(adv, 65535u);
@@ -292,18 +328,25 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
         return -EISCONN;
     if (a->port == 0)
         return -EADDRNOTAVAIL;
-    if (a->addr == 0 || nst_ip_is_broadcast_or_multicast(st, a->addr))
-        return -ENETUNREACH;
-    nst_ip4_t src;
+    struct connect_ctx x = {st, c, {.rport = a->port}};
+    int err = nst_sock_addr_in(&c->sock, a, 0, &x.t.raddr);
+    if (err)
+        return err;
+    nst_ip6_t src;
     uint32_t mtu;
-    if (nst_ip_route_src(st, a->addr, &src, &mtu) < 0)
+    err = tcp_route(st, c, &x.t.raddr, a->scope_id, &src, &mtu);
+    if (err)
+        return err;
+    /* A socket bound to an address of the other family cannot reach it. */
+    int bound_any = nst_in6_is_any(&c->t.laddr);
+    if (!bound_any && nst_in6_kind(&c->t.laddr) != nst_in6_kind(&x.t.raddr))
         return -ENETUNREACH;
-    struct connect_ctx x = {st, c, {.laddr = c->t.laddr ? c->t.laddr : src, .raddr = a->addr, .rport = a->port}};
+    x.t.laddr = bound_any ? src : c->t.laddr;
     if (c->port_held) {
         if (connect_in_use(&x, c->t.lport))
             return -EADDRNOTAVAIL;
     } else {
-        int err = c->t.laddr ? pick_connect_port(st, &x) : pick_source(st, &x);
+        err = !bound_any ? pick_connect_port(st, &x) : pick_source(st, &x);
         if (err < 0) {
             /* RFC 6056 leaves exhaustion to the implementation: an error
              * the application sees at once (never a wait), and a counter. */
@@ -323,7 +366,7 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
         iss = nst_tcp_isn(st->hash_key, &c->t, st->now);
     }
     if (!c->port_held)
-        tcp_port_hold(st, c, c->t.laddr, c->t.lport, 0);
+        tcp_port_hold(st, c, c->t.lport, 0);
     connect_init(st, c, mtu, iss);
     c->attempted = 1;
     tcp_set_state(st, c, NST_TCPS_SYN_SENT);
@@ -451,10 +494,8 @@ static ssize_t tcp_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf,
             nst_ring_read(&c->rcvbuf, buf, n);
             after_read(st, c);
         }
-        if (from) {
-            from->addr = c->t.raddr;
-            from->port = c->t.rport;
-        }
+        if (from)
+            nst_sock_addr_out(&c->sock, &c->t.raddr, c->t.rport, c->scope, from);
         return (ssize_t)n;
     }
     return nothing_to_read(c);
@@ -624,14 +665,15 @@ static int tcp_getname(struct nst_stack *st, struct nst_sock *s, int peer, struc
     (void)st;
     struct nst_tcp_conn *c = conn_of(s);
     if (!peer) {
-        out->addr = c->t.laddr;
-        out->port = c->t.lport;
+        /* Unbound: the wildcard of the socket's family. */
+        nst_ip6_t any = nst_in6_any(c->sock.family);
+        int bound = c->port_held || c->addr_bound || c->state != NST_TCPS_CLOSED;
+        nst_sock_addr_out(&c->sock, bound ? &c->t.laddr : &any, c->t.lport, c->scope, out);
         return 0;
     }
     if (c->state == NST_TCPS_LISTEN || c->state == NST_TCPS_CLOSED || c->state == NST_TCPS_SYN_SENT)
         return -ENOTCONN;
-    out->addr = c->t.raddr;
-    out->port = c->t.rport;
+    nst_sock_addr_out(&c->sock, &c->t.raddr, c->t.rport, c->scope, out);
     return 0;
 }
 
@@ -819,13 +861,23 @@ static int tcp_setsockopt(struct nst_stack *st, struct nst_sock *s, int level, i
     }
     if (level == NST_IPPROTO_TCP)
         return set_tcp_level(st, c, name, val, len);
-    if (level == NST_IPPROTO_IP && name == NST_IP_TTL) {
+    if ((level == NST_IPPROTO_IP && name == NST_IP_TTL) ||
+        (level == NST_IPPROTO_IPV6 && name == NST_IPV6_UNICAST_HOPS && c->sock.family == NST_AF_INET6)) {
         int v;
         if (nst_sockopt_int(val, len, &v) < 0 || v < -1 || v > 255)
             return -EINVAL;
         c->ttl = v <= 0 ? 0 : (uint8_t)v; /* -1 or 0: the stack's default */
         return 0;
     }
+    if (level == NST_IPPROTO_IPV6 && name == NST_IPV6_TCLASS && c->sock.family == NST_AF_INET6) {
+        int v;
+        if (nst_sockopt_int(val, len, &v) < 0 || v < -1 || v > 255)
+            return -EINVAL;
+        c->tclass = v < 0 ? 0 : (uint8_t)v;
+        return 0;
+    }
+    if (level == NST_IPPROTO_IPV6)
+        return nst_sock_ipv6_setopt(s, name, val, len, c->port_held || c->addr_bound || c->state != NST_TCPS_CLOSED);
     if (level == NST_IPPROTO_IP && name == NST_IP_BIND_ADDRESS_NO_PORT) {
         int v;
         if (nst_sockopt_int(val, len, &v) < 0)
@@ -931,6 +983,12 @@ static int tcp_getsockopt(struct nst_stack *st, struct nst_sock *s, int level, i
         return get_tcp_level(st, c, name, val, len);
     if (level == NST_IPPROTO_IP && name == NST_IP_TTL)
         return nst_sockopt_put_int(val, len, c->ttl ? c->ttl : st->cfg.default_ttl);
+    if (level == NST_IPPROTO_IPV6 && name == NST_IPV6_UNICAST_HOPS && c->sock.family == NST_AF_INET6)
+        return nst_sockopt_put_int(val, len, c->ttl ? c->ttl : 64);
+    if (level == NST_IPPROTO_IPV6 && name == NST_IPV6_TCLASS && c->sock.family == NST_AF_INET6)
+        return nst_sockopt_put_int(val, len, c->tclass);
+    if (level == NST_IPPROTO_IPV6)
+        return nst_sock_ipv6_getopt(s, name, val, len);
     if (level == NST_IPPROTO_IP && name == NST_IP_BIND_ADDRESS_NO_PORT)
         return nst_sockopt_put_int(val, len, c->bind_no_port);
     return -ENOPROTOOPT;

@@ -183,13 +183,34 @@ void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state)
 
 /* ---- keys ------------------------------------------------------------------ */
 
+/* The table's hash (not the ISN's: tcp_isn.c hashes the full tuple for
+ * RFC 6528), keyed, over as few bytes as tell tuples apart, since SipHash
+ * costs by the byte. An IPv4 tuple (both addresses mapped): its 12 bytes
+ * of addresses and ports, as before IPv6. An IPv6 one, as Linux's
+ * inet6_ehashfn folds it: the remote address's two 64-bit halves XORed (a
+ * peer picks only the low half within its prefix: distinct low halves stay
+ * distinct), its last 32 bits again, the local address's last 32 bits (a
+ * host has few addresses) and the ports: 20 bytes, not 36. */
 uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t)
 {
-    uint8_t k[12];
-    memcpy(k, &t->laddr, 4);
-    memcpy(k + 4, &t->raddr, 4);
-    memcpy(k + 8, &t->lport, 2);
-    memcpy(k + 10, &t->rport, 2);
+    uint8_t k[20];
+    if (nst_ip6_is_v4mapped(&t->laddr) && nst_ip6_is_v4mapped(&t->raddr)) {
+        nst_ip4_t l = nst_ip6_to_ip4(&t->laddr), r = nst_ip6_to_ip4(&t->raddr);
+        memcpy(k, &l, 4);
+        memcpy(k + 4, &r, 4);
+        memcpy(k + 8, &t->lport, 2);
+        memcpy(k + 10, &t->rport, 2);
+        return nst_siphash24(st->hash_key, k, 12);
+    }
+    uint64_t hi, lo;
+    memcpy(&hi, t->raddr.b, 8);
+    memcpy(&lo, t->raddr.b + 8, 8);
+    hi ^= lo;
+    memcpy(k, &hi, 8);
+    memcpy(k + 8, t->laddr.b + 12, 4);
+    memcpy(k + 12, &t->lport, 2);
+    memcpy(k + 14, &t->rport, 2);
+    memcpy(k + 16, t->raddr.b + 12, 4);
     return nst_siphash24(st->hash_key, k, sizeof(k));
 }
 
@@ -197,11 +218,6 @@ uint64_t tcp_port_hash(struct nst_stack *st, uint16_t port)
 {
     uint8_t k[3] = {'P', (uint8_t)(port >> 8), (uint8_t)port};
     return nst_siphash24(st->hash_key, k, sizeof(k));
-}
-
-static int tuple_eq(const struct nst_tcp_tuple *a, const struct nst_tcp_tuple *b)
-{
-    return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport && a->rport == b->rport;
 }
 
 /* ---- the 4-tuple table -------------------------------------------------------- */
@@ -237,7 +253,7 @@ struct nst_tcp_conn *tcp_conn_lookup_hashed(struct nst_stack *st, const struct n
     NST_HTABLE_FOREACH_HASH(&st->tcp->conns, h, n)
     {
         struct nst_tcp_conn *c = NST_CONTAINER_OF(n, struct nst_tcp_conn, node);
-        if (tuple_eq(&c->t, t))
+        if (tcp_tuple_eq(&c->t, t))
             return c;
     }
     return NULL;
@@ -262,10 +278,14 @@ void tcp_listener_remove(struct nst_stack *st, struct nst_tcp_conn *c)
     c->listening = 0;
 }
 
-struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, nst_ip4_t addr, uint16_t port)
+struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, const nst_ip6_t *addr, uint16_t port)
 {
-    /* A listener bound to the exact address wins over a wildcard one. */
+    /* A listener bound to the exact address wins over a wildcard one; of
+     * the wildcards, one of the address's own family (an AF_INET socket
+     * for IPv4) over a dual-stack one, as Linux's compute_score. */
     struct nst_tcp_conn *wild = NULL;
+    int wild_score = 0;
+    uint8_t kind = nst_in6_kind(addr);
     uint64_t h = tcp_port_hash(st, port);
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&st->tcp->listeners, h, n)
@@ -273,24 +293,56 @@ struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, nst_ip4_t addr, u
         struct nst_tcp_conn *c = NST_CONTAINER_OF(n, struct nst_tcp_conn, node);
         if (c->t.lport != port)
             continue;
-        if (c->t.laddr == addr)
+        if (nst_ip6_eq(&c->t.laddr, addr))
             return c;
-        if (c->t.laddr == 0)
+        if (!c->port.any || !(c->port.cover & kind))
+            continue;
+        int score = c->port.cover == kind ? 2 : 1;
+        if (score > wild_score) {
             wild = c;
+            wild_score = score;
+        }
     }
     return wild;
 }
 
+uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, int ifindex, uint16_t user_mss)
+{
+    uint32_t mtu;
+    if (nst_ip6_is_v4mapped(raddr)) {
+        mtu = 576;
+        nst_ip_route_src(st, nst_ip6_to_ip4(raddr), NULL, &mtu);
+    } else {
+        nst_ip6_t src;
+        if (nst_ip6_route_src(st, raddr, ifindex, &src, &mtu) < 0)
+            mtu = NST_IPV6_MIN_MTU;
+    }
+    uint32_t hdrs = tcp_ip_overhead(raddr);
+    uint32_t adv = mtu > hdrs ? mtu - hdrs : TCP_DEFAULT_MSS;
+    if (user_mss && user_mss < adv)
+        adv = user_mss;
+    return (uint16_t)NST_MIN(adv, 65535u);
+}
+
 /* ---- the port table ----------------------------------------------------------- */
 
-void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr, uint16_t port, int bound)
+const nst_ip6_t *tcp_port_addr(const struct tcp_port_ref *r)
+{
+    static const nst_ip6_t any;
+    if (r->kind == TCP_PORT_TW)
+        return &NST_CONTAINER_OF(r, struct tcp_tw_port, ref)->addr;
+    return r->any ? &any : &NST_CONTAINER_OF(r, struct nst_tcp_conn, port)->t.laddr;
+}
+
+void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, uint16_t port, int bound)
 {
     if (c->port_held)
         tcp_port_release(st, c);
-    c->port.addr = addr;
     c->port.port = port;
     c->port.kind = TCP_PORT_CONN;
-    c->port.bound = (uint8_t)bound;
+    c->port.bound = bound != 0;
+    c->port.any = nst_in6_is_any(&c->t.laddr) != 0;
+    c->port.cover = nst_in6_cover(&c->sock, &c->t.laddr) & 3u;
     nst_htable_insert(&st->tcp->ports, &c->port.node, tcp_port_hash(st, port));
     c->port_held = 1;
 }
@@ -304,20 +356,29 @@ void tcp_port_release(struct nst_stack *st, struct nst_tcp_conn *c)
     st->tcp->port_gen++;
 }
 
-static int addr_overlap(nst_ip4_t a, nst_ip4_t b) { return a == 0 || b == 0 || a == b; }
+/* Do two local addresses of one port clash? Only if they share a family
+ * (a v6-only :: and 0.0.0.0 do not, RFC 3493 5.3) and one is a wildcard
+ * or both are the same address. */
+static int addr_overlap(const struct tcp_port_ref *r, const nst_ip6_t *addr, uint8_t cover)
+{
+    if (!(r->cover & cover))
+        return 0;
+    return r->any || nst_in6_is_any(addr) || nst_ip6_eq(tcp_port_addr(r), addr);
+}
 
 /* Linux's rules: two sockets may share a port when the addresses differ
  * (neither being the wildcard), or when both set SO_REUSEADDR and the other
  * is not listening; a TIME_WAIT record yields to SO_REUSEADDR. `self`
  * listening counts as not reusable against other listeners. */
-int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port)
+int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, const nst_ip6_t *addr, uint16_t port)
 {
+    uint8_t cover = nst_in6_cover(&self->sock, addr);
     uint64_t h = tcp_port_hash(st, port);
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&st->tcp->ports, h, n)
     {
         struct tcp_port_ref *r = NST_CONTAINER_OF(n, struct tcp_port_ref, node);
-        if (r->port != port || !addr_overlap(r->addr, addr))
+        if (r->port != port || !addr_overlap(r, addr, cover))
             continue;
         if (r->kind == TCP_PORT_TW) {
             if (!self->reuseaddr)
@@ -336,15 +397,17 @@ int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, n
     return 0;
 }
 
-int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port)
+int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *self, const nst_ip6_t *addr,
+                             uint16_t port)
 {
     /* A port someone bound or listens on is not handed out by connect(). */
+    uint8_t cover = nst_in6_cover(&self->sock, addr);
     uint64_t h = tcp_port_hash(st, port);
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&st->tcp->ports, h, n)
     {
         struct tcp_port_ref *r = NST_CONTAINER_OF(n, struct tcp_port_ref, node);
-        if (r->port != port || r->kind != TCP_PORT_CONN || !r->bound || !addr_overlap(r->addr, addr))
+        if (r->port != port || r->kind != TCP_PORT_CONN || !r->bound || !addr_overlap(r, addr, cover))
             continue;
         if (NST_CONTAINER_OF(r, struct nst_tcp_conn, port) != self)
             return 1;

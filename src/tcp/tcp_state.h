@@ -12,6 +12,8 @@
 
 #include <nstack/tcp_info.h>
 
+#include <string.h>
+
 #include "core/hash.h"
 #include "core/ring.h"
 #include "core/timer.h"
@@ -19,10 +21,12 @@
 #include "socket/sock.h"
 #include "tcp/cc.h"
 #include "tcp/tcp_assembler.h"
+#include "socket/inaddr.h"
 #include "tcp/tcp_isn.h"
 #include "tcp/tcp_rtt.h"
 #include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
+#include "wire/checksum.h"
 #include "wire/tcp.h"
 
 /* RFC 9293 3.7.1: the MSS assumed when the peer sends none. */
@@ -39,18 +43,32 @@
 enum tcp_port_kind { TCP_PORT_CONN = 1, TCP_PORT_TW = 2 };
 
 /* Who holds a local port: an entry of the port table, used for bind()
- * conflicts and for choosing ephemeral ports. */
+ * conflicts and for choosing ephemeral ports. The local address is not
+ * kept here (16 bytes a connection need not carry twice): a connection's
+ * is its tuple's laddr unless `any`, a TIME_WAIT entry's is in struct
+ * tcp_tw_port (tcp_port_addr). */
 struct tcp_port_ref {
     struct nst_hnode node;
-    nst_ip4_t addr;         /* local address, 0 = any */
     uint16_t port;
     uint8_t kind;           /* enum tcp_port_kind */
-    uint8_t bound;          /* held by bind()/listen(), not only by a connection */
+    uint8_t bound : 1;      /* held by bind()/listen(), not only by a connection */
+    uint8_t any : 1;        /* held for the wildcard address (:: or 0.0.0.0) */
+    uint8_t cover : 2;      /* the families the address takes (NST_COVER_*, socket/inaddr.h) */
+};
+
+/* The records of one (local address, local port) in TIME_WAIT share one
+ * entry of the port table (tcp_timewait.c). */
+struct tcp_tw_port {
+    struct tcp_port_ref ref;     /* in the port table, kind TCP_PORT_TW */
+    struct nst_hnode node;       /* in tw_ports, under the same hash */
+    nst_ip6_t addr;
+    uint32_t count;              /* records holding it */
 };
 
 /* A connection in TIME_WAIT, reduced to what RFC 9293 3.10.7.4 and RFC 7323
  * need: re-ACK a retransmitted FIN, answer with the right sequence numbers
- * and timestamp, hold the 4-tuple for 2*MSL. 72 bytes: no timer and no
+ * and timestamp, hold the 4-tuple for 2*MSL. 96 bytes (72 before the
+ * addresses took 16 bytes each for IPv6): no timer and no
  * port-table entry of its own (tcp_timewait.c: every record lives exactly
  * 2*MSL, so one FIFO in expiry order and one timer serve them all, and the
  * records of one local address and port share a port-table entry). */
@@ -64,6 +82,7 @@ struct nst_tcp_tw {
     uint8_t rcv_wscale;
     uint8_t ts_ok : 1;
     uint8_t sack_ok : 1;         /* for D-SACKs of retransmitted data (RFC 2883) */
+    uint8_t scope : 5;           /* the connection's (at most NST_MAX_IFACES + 1) */
     nst_time_t since;            /* when TIME_WAIT began (also TCP_TW_REUSE's age) */
     nst_time_t expires;          /* 2*MSL after it began, or after the last retransmitted
                                     FIN that restarted it (RFC 9293 3.10.7.4) */
@@ -98,21 +117,26 @@ struct nst_tcp_conn {
     struct nst_tcp_conn *all_prev, *all_next; /* every connection of the stack */
     struct nst_tcp_tuple t;
     uint8_t state;               /* enum nst_tcp_conn_state */
-    uint8_t cw_leak;             /* flagged by the CLOSE_WAIT leak detector (tcp_leak.c) */
-    uint8_t addr_bound;          /* bind() with NST_IP_BIND_ADDRESS_NO_PORT took an address only */
-    uint8_t bind_no_port;        /* NST_IP_BIND_ADDRESS_NO_PORT */
+    /* Flags, as bits, and the timestamp words beside the tuple: the
+     * 16-byte addresses of IPv6 cost the control block 24 bytes, these
+     * bytes (and their holes elsewhere) give them back. */
+    uint8_t hashed : 1;          /* in the tuple table */
+    uint8_t listening : 1;       /* in the listener table */
+    uint8_t port_held : 1;       /* in the port table */
+    uint8_t orphan : 1;          /* the application has no descriptor for it */
+    uint8_t passive : 1;         /* created from a listener (RFC 9293: passive OPEN) */
+    uint8_t was_connected : 1;   /* reached ESTABLISHED once */
+    uint8_t attempted : 1;       /* connect() was called */
+    uint8_t cw_leak : 1;         /* flagged by the CLOSE_WAIT leak detector (tcp_leak.c) */
+    uint8_t addr_bound : 1;      /* bind() with NST_IP_BIND_ADDRESS_NO_PORT took an address only */
+    uint8_t bind_no_port : 1;    /* NST_IP_BIND_ADDRESS_NO_PORT */
+    uint8_t rcv_up_valid : 1;    /* urgent data was signalled and may not all be read yet */
+    uint8_t snd_up_valid : 1;    /* urgent data was sent (NST_MSG_OOB), not all acknowledged */
+    uint8_t queue;               /* TCP_Q_*: in the listener's SYN or accept queue */
+    uint32_t ts_offset;          /* RFC 7323 5.4: our timestamp clock's offset, from the tuple */
+    uint32_t ts_recent;          /* RFC 7323 4.3 TS.Recent */
     nst_time_t state_since;      /* when `state` was entered (inspection, leak detection) */
     struct nst_dst dst;          /* the way out, remembered (ip.h) */
-
-    /* Where the object is. */
-    uint8_t hashed;              /* in the tuple table */
-    uint8_t listening;           /* in the listener table */
-    uint8_t port_held;           /* in the port table */
-    uint8_t orphan;              /* the application has no descriptor for it */
-    uint8_t passive;             /* created from a listener (RFC 9293: passive OPEN) */
-    uint8_t queue;               /* TCP_Q_*: in the listener's SYN or accept queue */
-    uint8_t was_connected;       /* reached ESTABLISHED once */
-    uint8_t attempted;           /* connect() was called */
 
     /* A connection in a listener's queue: the listener and its neighbours
      * there. A listener's own queues are in `lq` (struct tcp_listen_q),
@@ -145,8 +169,7 @@ struct nst_tcp_conn {
     uint8_t rcv_fin_pending;
     uint8_t dsack_pending;
     uint8_t sack_recent_n;
-    uint8_t rcv_up_valid;        /* urgent data was signalled and may not all be read yet */
-    uint8_t snd_up_valid;        /* urgent data was sent (NST_MSG_OOB), not all acknowledged */
+    /* (rcv_up_valid, snd_up_valid: with the flags above) */
 
     /* Options (RFC 9293 3.7.1, RFC 7323, RFC 2018). */
     uint16_t adv_mss;            /* MSS we advertise (MTU - 40, or TCP_MAXSEG) */
@@ -158,8 +181,7 @@ struct nst_tcp_conn {
     uint8_t snd_wscale, rcv_wscale;
     uint8_t ws_ok, ts_ok, sack_ok;
     uint8_t ws_offer, ts_offer, sack_offer; /* what our SYN offered */
-    uint32_t ts_recent, ts_offset;
-    nst_time_t ts_recent_age;
+    nst_time_t ts_recent_age;    /* (ts_recent, ts_offset: above) */
 
     /* Buffers: sndbuf holds unacknowledged and unsent bytes from
      * snd_buf_seq on; rcvbuf holds bytes not yet read, with out-of-order
@@ -244,11 +266,13 @@ struct nst_tcp_conn {
 
     /* Socket options. */
     uint8_t nodelay, keepalive, reuseaddr, tw_reuse, linger_on;
-    uint8_t ttl;                 /* NST_IP_TTL, 0: the stack's default */
+    uint8_t ttl;                 /* NST_IP_TTL / NST_IPV6_UNICAST_HOPS, 0: the stack's default */
+    uint8_t tclass;              /* NST_IPV6_TCLASS (its ECN bits are tcp_ecn.c's) */
+    uint8_t scope;               /* a link-local peer's interface + 1 (RFC 4007), else 0 */
     int linger_secs;
     unsigned keepcnt;
     nst_time_t keepidle, keepintvl;
-    size_t sndbuf_cap, rcvbuf_cap;
+    uint32_t sndbuf_cap, rcvbuf_cap; /* (set within [TCP_BUF_MIN, INT32_MAX]) */
 
     /* Statistics (struct nst_tcp_info). */
     nst_time_t last_recv;
@@ -308,7 +332,7 @@ struct nst_tcp_state {
      * not search the whole range again (tcp_socket.c). */
     uint64_t port_gen;
     struct tcp_exhausted {
-        nst_ip4_t laddr, raddr;
+        nst_ip6_t laddr, raddr;
         uint16_t rport;
         uint64_t gen;            /* port_gen when found exhausted; 0: empty slot */
     } exhausted[4];
@@ -341,13 +365,22 @@ struct tcp_seg {
     struct nst_tcp_repr h;
     const uint8_t *data;
     uint32_t len;                /* payload bytes */
-    nst_ip4_t src, dst;
+    nst_ip6_t src, dst;          /* IPv4 mapped (socket/inaddr.h) */
+    uint8_t family;              /* 4 or 6: the IP header it came in */
+    uint8_t ifindex;             /* the interface it came in on */
     /* The payload is already in the connection's receive ring, right after
      * the readable bytes, not yet readable (copied there while its checksum
      * was verified: tcp_input.c). */
     uint8_t placed;
     uint8_t ecn;                 /* the IP header's ECN field (RFC 3168 5: NST_ECN_*) */
 };
+
+/* The interface a reply to seg must leave by: its own, for a link-local
+ * source (RFC 4007 6), else -1 (the route's). */
+static inline int tcp_seg_ifindex(const struct tcp_seg *s)
+{
+    return s->family == 6 && nst_ip6_is_link_local(&s->src) ? s->ifindex : -1;
+}
 
 static inline uint32_t tcp_seg_len(const struct tcp_seg *s)
 {
@@ -365,14 +398,42 @@ struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_
 struct nst_tcp_conn *tcp_conn_lookup_hashed(struct nst_stack *st, const struct nst_tcp_tuple *t, uint64_t h);
 int tcp_listener_add(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_listener_remove(struct nst_stack *st, struct nst_tcp_conn *c);
-struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, nst_ip4_t addr, uint16_t port);
-void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, nst_ip4_t addr, uint16_t port, int bound);
+/* The listener for a segment to addr:port: one bound to addr itself, else
+ * a wildcard one that takes addr's family (an AF_INET one before a
+ * dual-stack one for IPv4, as Linux scores them). */
+struct nst_tcp_conn *tcp_listener_lookup(struct nst_stack *st, const nst_ip6_t *addr, uint16_t port);
+/* c holds port for its local address (c->t.laddr, a wildcard or not). */
+void tcp_port_hold(struct nst_stack *st, struct nst_tcp_conn *c, uint16_t port, int bound);
 void tcp_port_release(struct nst_stack *st, struct nst_tcp_conn *c);
 /* bind(): 0 or -EADDRINUSE, following Linux's SO_REUSEADDR rules. */
-int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port);
+int tcp_port_check_bind(struct nst_stack *st, const struct nst_tcp_conn *self, const nst_ip6_t *addr, uint16_t port);
 /* connect(): has another socket bound or listening on port (addresses overlapping)? */
-int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *self, nst_ip4_t addr, uint16_t port);
+int tcp_port_bound_elsewhere(struct nst_stack *st, const struct nst_tcp_conn *self, const nst_ip6_t *addr,
+                             uint16_t port);
 uint64_t tcp_tuple_hash(struct nst_stack *st, const struct nst_tcp_tuple *t);
+/* Ports first: they tell most tuples apart; then the remote address. */
+static inline int tcp_tuple_eq(const struct nst_tcp_tuple *a, const struct nst_tcp_tuple *b)
+{
+    return a->lport == b->lport && a->rport == b->rport && memcmp(&a->raddr, &b->raddr, sizeof(a->raddr)) == 0 &&
+           memcmp(&a->laddr, &b->laddr, sizeof(a->laddr)) == 0;
+}
+/* RFC 9293 3.1, RFC 8200 8.1: the partial sum of the pseudo-header of a
+ * segment of len bytes between two addresses of one family. */
+static inline uint32_t tcp_pseudo_sum(const nst_ip6_t *src, const nst_ip6_t *dst, uint32_t len)
+{
+    if (nst_ip6_is_v4mapped(src))
+        return nst_csum_pseudo(nst_ip6_to_ip4(src), nst_ip6_to_ip4(dst), NST_IP_PROTO_TCP, (uint16_t)len);
+    return nst_csum_pseudo6(src, dst, NST_IP6_NH_TCP, len);
+}
+/* The IP and TCP fixed headers of a segment to a: RFC 9293 3.7.1's MSS is
+ * the MTU less 40 over IPv4, 60 over IPv6 (RFC 8200 8.3). */
+static inline uint32_t tcp_ip_overhead(const nst_ip6_t *a) { return nst_ip6_is_v4mapped(a) ? 40u : 60u; }
+/* The MSS to advertise toward raddr (ifindex >= 0: a link-local peer's
+ * interface): the route's MTU (the minimum MTU if there is none: 576,
+ * 1280) less tcp_ip_overhead, capped by TCP_MAXSEG (user_mss, 0: none). */
+uint16_t tcp_adv_mss(struct nst_stack *st, const nst_ip6_t *raddr, int ifindex, uint16_t user_mss);
+/* The local address port-table entry r holds. */
+const nst_ip6_t *tcp_port_addr(const struct tcp_port_ref *r);
 uint64_t tcp_port_hash(struct nst_stack *st, uint16_t port);
 /* The connection is over (RFC 9293: "enter the CLOSED state, delete the
  * TCB"): leaves the tables and timers, records err (0: none) for the
@@ -416,6 +477,8 @@ void tcp_apply_syn_options(struct nst_stack *st, struct nst_tcp_conn *c, const s
 void tcp_established(struct nst_stack *st, struct nst_tcp_conn *c);
 
 /* ---- tcp_output.c -------------------------------------------------------- */
+/* The interface pinned for c's packets (a link-local peer's), -1: none. */
+static inline int tcp_ifindex(const struct nst_tcp_conn *c) { return c->scope ? c->scope - 1 : -1; }
 /* Sends whatever the windows, Nagle and SWS avoidance allow, and an ACK if
  * one is owed. */
 void tcp_output(struct nst_stack *st, struct nst_tcp_conn *c);
@@ -432,8 +495,9 @@ void tcp_send_rst(struct nst_stack *st, struct nst_tcp_conn *c);
 /* A stateless RST answering seg (RFC 9293 3.10.7.1 rules). */
 void tcp_send_reset_for(struct nst_stack *st, const struct tcp_seg *seg);
 /* A bare segment for a tuple we hold no TCB for (TIME_WAIT, SYN cookies). */
+/* ifindex: the interface a link-local peer is on (-1: the route's). */
 int tcp_send_raw(struct nst_stack *st, const struct nst_tcp_tuple *t, uint32_t seq, uint32_t ack, uint8_t flags,
-                 uint16_t window, const struct nst_tcp_opts *opts);
+                 uint16_t window, const struct nst_tcp_opts *opts, int ifindex);
 /* Sends [seq, seq+len) of the send buffer again (plus FIN if it is there),
  * leaving snd_nxt alone. Returns the bytes of sequence space sent. */
 uint32_t tcp_retransmit(struct nst_stack *st, struct nst_tcp_conn *c, uint32_t seq, uint32_t len);

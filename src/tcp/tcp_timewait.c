@@ -1,6 +1,6 @@
 /* TIME_WAIT (RFC 9293 3.6, 3.10.7.4) held in a compact record: the TCB and
  * its buffers are freed the moment the connection enters TIME_WAIT, and
- * 72 bytes (struct nst_tcp_tw) keep the 4-tuple for 2*MSL, re-ACK a retransmitted
+ * 96 bytes (struct nst_tcp_tw) keep the 4-tuple for 2*MSL, re-ACK a retransmitted
  * FIN, and let a new SYN reopen the tuple when that is safe (RFC 6191). */
 #include <errno.h>
 #include <stdlib.h>
@@ -14,22 +14,17 @@
 /* ---- the shared port-table entries ------------------------------------------- */
 
 /* The records of one (local address, local port) share one entry of the
- * port table, which is all bind() needs to see (a TIME_WAIT tuple yields
- * only to SO_REUSEADDR: tcp_port_check_bind). A server's records thus all
- * share one, and none carries a port-table node of its own. */
-struct tcp_tw_port {
-    struct tcp_port_ref ref;     /* in the port table, kind TCP_PORT_TW */
-    struct nst_hnode node;       /* in tw_ports, under the same hash */
-    uint32_t count;              /* records holding it */
-};
-
-static struct tcp_tw_port *tw_port_find(struct nst_tcp_state *ts, uint64_t h, nst_ip4_t addr, uint16_t port)
+ * port table (struct tcp_tw_port), which is all bind() needs to see (a
+ * TIME_WAIT tuple yields only to SO_REUSEADDR: tcp_port_check_bind). A
+ * server's records thus all share one, and none carries a port-table node
+ * of its own. */
+static struct tcp_tw_port *tw_port_find(struct nst_tcp_state *ts, uint64_t h, const nst_ip6_t *addr, uint16_t port)
 {
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&ts->tw_ports, h, n)
     {
         struct tcp_tw_port *p = NST_CONTAINER_OF(n, struct tcp_tw_port, node);
-        if (p->ref.addr == addr && p->ref.port == port)
+        if (p->ref.port == port && nst_ip6_eq(&p->addr, addr))
             return p;
     }
     return NULL;
@@ -41,14 +36,15 @@ static int tw_port_hold(struct nst_stack *st, const struct nst_tcp_tw *tw)
     if (!ts->tw_ports.nbuckets && nst_htable_init(&ts->tw_ports, 64) < 0)
         return -ENOMEM;
     uint64_t h = tcp_port_hash(st, tw->t.lport);
-    struct tcp_tw_port *p = tw_port_find(ts, h, tw->t.laddr, tw->t.lport);
+    struct tcp_tw_port *p = tw_port_find(ts, h, &tw->t.laddr, tw->t.lport);
     if (!p) {
         p = calloc(1, sizeof(*p));
         if (!p)
             return -ENOMEM;
-        p->ref.addr = tw->t.laddr;
+        p->addr = tw->t.laddr;
         p->ref.port = tw->t.lport;
         p->ref.kind = TCP_PORT_TW;
+        p->ref.cover = nst_in6_kind(&tw->t.laddr) & 3u;
         nst_htable_insert(&ts->ports, &p->ref.node, h);
         nst_htable_insert(&ts->tw_ports, &p->node, h);
     }
@@ -59,7 +55,7 @@ static int tw_port_hold(struct nst_stack *st, const struct nst_tcp_tw *tw)
 static void tw_port_release(struct nst_stack *st, const struct nst_tcp_tw *tw)
 {
     struct nst_tcp_state *ts = st->tcp;
-    struct tcp_tw_port *p = tw_port_find(ts, tcp_port_hash(st, tw->t.lport), tw->t.laddr, tw->t.lport);
+    struct tcp_tw_port *p = tw_port_find(ts, tcp_port_hash(st, tw->t.lport), &tw->t.laddr, tw->t.lport);
     if (!p || --p->count > 0)
         return;
     nst_htable_remove(&ts->ports, &p->ref.node);
@@ -200,6 +196,7 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
         tw = calloc(1, sizeof(*tw));
     if (tw) {
         tw->t = c->t;
+        tw->scope = c->scope;
         tw->since = st->now;
         tw_set_expiry(st, tw);
         if (tw_port_hold(st, tw) < 0) {
@@ -240,8 +237,7 @@ struct nst_tcp_tw *tcp_tw_lookup_hashed(struct nst_stack *st, const struct nst_t
     NST_HTABLE_FOREACH_HASH(&st->tcp->tws, h, n)
     {
         struct nst_tcp_tw *tw = NST_CONTAINER_OF(n, struct nst_tcp_tw, node);
-        if (tw->t.laddr == t->laddr && tw->t.raddr == t->raddr && tw->t.lport == t->lport &&
-            tw->t.rport == t->rport)
+        if (tcp_tuple_eq(&tw->t, t))
             return tw;
     }
     return NULL;
@@ -307,7 +303,7 @@ static void tw_send_ack(struct nst_stack *st, const struct nst_tcp_tw *tw, const
         o.ts_val = tcp_ts_now(st, tcp_ts_offset(st, &tw->t));
         o.ts_ecr = tw->ts_recent;
     }
-    tcp_send_raw(st, &tw->t, tw->snd_nxt, tw->rcv_nxt, NST_TCP_ACK, tw->window, &o);
+    tcp_send_raw(st, &tw->t, tw->snd_nxt, tw->rcv_nxt, NST_TCP_ACK, tw->window, &o, tw->scope ? tw->scope - 1 : -1);
 }
 
 int tcp_tw_accepts_syn(struct nst_stack *st, const struct nst_tcp_tw *tw, const struct tcp_seg *seg, uint32_t *isn)
@@ -315,7 +311,7 @@ int tcp_tw_accepts_syn(struct nst_stack *st, const struct nst_tcp_tw *tw, const 
     uint8_t f = seg->h.flags;
     if (!(f & NST_TCP_SYN) || (f & (NST_TCP_ACK | NST_TCP_RST)))
         return 0;
-    if (!tcp_listener_lookup(st, seg->dst, seg->h.dst_port))
+    if (!tcp_listener_lookup(st, &seg->dst, seg->h.dst_port))
         return 0;
     /* RFC 6191: with timestamps, a SYN whose TSval is newer than the old
      * connection's; RFC 1122 4.2.2.13 without them: a SYN whose sequence
@@ -332,7 +328,7 @@ int tcp_tw_accepts_syn(struct nst_stack *st, const struct nst_tcp_tw *tw, const 
     return 1;
 }
 
-/* RFC 5961 7 in TIME_WAIT: the record's 72 bytes have no room for the
+/* RFC 5961 7 in TIME_WAIT: the record's 96 bytes have no room for the
  * per-connection challenge ACK time a TCB keeps (8 more bytes on each of up
  * to max_timewait records, for segments a peer that has finished rarely
  * sends), so its challenge ACKs draw on the stack-wide budget only. That

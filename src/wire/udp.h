@@ -21,4 +21,11 @@ int nst_udp_parse(const uint8_t *buf, size_t len, nst_ip4_t src, nst_ip4_t dst, 
  * follows it, and fills in the checksum (0 is sent as 0xffff). */
 void nst_udp_emit(const struct nst_udp_repr *r, uint8_t *buf, nst_ip4_t src, nst_ip4_t dst);
 
+/* The same over IPv6, where the checksum (over the RFC 8200 8.1
+ * pseudo-header) is mandatory: a zero checksum field is -ENOMSG, a wrong
+ * one -EBADMSG, a bad length -EINVAL. */
+int nst_udp6_parse(const uint8_t *buf, size_t len, const nst_ip6_t *src, const nst_ip6_t *dst,
+                   struct nst_udp_repr *out);
+void nst_udp6_emit(const struct nst_udp_repr *r, uint8_t *buf, const nst_ip6_t *src, const nst_ip6_t *dst);
+
 #endif

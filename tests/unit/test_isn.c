@@ -2,23 +2,39 @@
  * an independent Python SipHash-2-4 (checked against the reference vector)
  * over the byte layout documented in tcp_isn.c. */
 #include "core/rng.h"
+#include "ip6/ip6.h"
 #include "tcp/tcp_isn.h"
 #include "test.h"
 
 static const uint8_t key[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
 
+/* 10.0.0.1:80 <-> 10.0.0.2:40000, the addresses IPv4-mapped as TCP holds them. */
 static struct nst_tcp_tuple tuple(void)
 {
-    struct nst_tcp_tuple t = {NST_IP4(10, 0, 0, 1), NST_IP4(10, 0, 0, 2), 80, 40000};
+    struct nst_tcp_tuple t = {.lport = 80, .rport = 40000};
+    nst_ip6_from_ip4(NST_IP4(10, 0, 0, 1), &t.laddr);
+    nst_ip6_from_ip4(NST_IP4(10, 0, 0, 2), &t.raddr);
+    return t;
+}
+
+/* [2001:db8::1]:80 <-> [2001:db8::2]:40000 */
+static struct nst_tcp_tuple tuple6(void)
+{
+    struct nst_tcp_tuple t = {.lport = 80, .rport = 40000};
+    CHECK_EQ(nst_ip6_parse("2001:db8::1", &t.laddr, NULL), 0);
+    CHECK_EQ(nst_ip6_parse("2001:db8::2", &t.raddr, NULL), 0);
     return t;
 }
 
 static void test_isn_known_answer(void)
 {
+    /* RFC 6528 over the full 16-byte addresses: F = 0x6e5c5564 for the
+     * IPv4 tuple, M = 1000000000123 ns / 4 us = 250000000 mod 2^32. */
     struct nst_tcp_tuple t = tuple();
-    /* F = 0x7770e9db, M = 1000000000123 ns / 4 us = 250000000 mod 2^32 */
-    CHECK_EQ(nst_tcp_isn(key, &t, 1000000000123LL), 0x86579c5bu);
-    CHECK_EQ(nst_tcp_isn(key, &t, 0), 0x7770e9dbu);
+    CHECK_EQ(nst_tcp_isn(key, &t, 1000000000123LL), 0x7d4307e4u);
+    CHECK_EQ(nst_tcp_isn(key, &t, 0), 0x6e5c5564u);
+    struct nst_tcp_tuple t6 = tuple6();
+    CHECK_EQ(nst_tcp_isn(key, &t6, 0), 0xd3ac26a1u);
 }
 
 static void test_isn_clock(void)
@@ -43,8 +59,8 @@ static void test_isn_tuple_and_key(void)
     struct nst_tcp_tuple v[4];
     for (int i = 0; i < 4; i++)
         v[i] = t;
-    v[0].laddr++;
-    v[1].raddr++;
+    v[0].laddr.b[15]++;
+    v[1].raddr.b[15]++;
     v[2].lport++;
     v[3].rport++;
     for (int i = 0; i < 4; i++) {
@@ -69,7 +85,9 @@ static void test_cookie_known_answer(void)
     struct nst_syncookie_opts o = {1460, 7, 1};
     /* slot 15 (odd), option bits 0x6f */
     uint32_t c = nst_syncookie_make(key, &t, 0x12345678, &o, 1000000000123LL);
-    CHECK_EQ(c, 0xcccb58efu);
+    CHECK_EQ(c, 0xf2788b6fu);
+    struct nst_tcp_tuple t6 = tuple6();
+    CHECK_EQ(nst_syncookie_make(key, &t6, 0x12345678, &o, 1000000000123LL), 0x951010efu);
 }
 
 static void test_cookie_round_trip_all_options(void)
@@ -135,8 +153,13 @@ static void test_cookie_rejects_tampering(void)
     struct nst_syncookie_opts got;
     int flips = 0;
     for (int i = 0; i < 300; i++) {
-        struct nst_tcp_tuple t = {(nst_ip4_t)nst_rng_next(&rng), (nst_ip4_t)nst_rng_next(&rng),
-                                  (uint16_t)nst_rng_next(&rng), (uint16_t)nst_rng_next(&rng)};
+        struct nst_tcp_tuple t;
+        for (int k = 0; k < 16; k++) {
+            t.laddr.b[k] = (uint8_t)nst_rng_next(&rng);
+            t.raddr.b[k] = (uint8_t)nst_rng_next(&rng);
+        }
+        t.lport = (uint16_t)nst_rng_next(&rng);
+        t.rport = (uint16_t)nst_rng_next(&rng);
         struct nst_syncookie_opts o = {(uint16_t)nst_rng_below(&rng, 2000), (uint8_t)nst_rng_below(&rng, 16),
                                        (uint8_t)nst_rng_below(&rng, 2)};
         uint32_t isn = (uint32_t)nst_rng_next(&rng);
@@ -148,10 +171,10 @@ static void test_cookie_rejects_tampering(void)
         CHECK_EQ(nst_syncookie_check(key, &t, isn + 1, c, now, &got), 0);
         CHECK_EQ(nst_syncookie_check(key, &t, isn ^ 0x80000000u, c, now, &got), 0);
         struct nst_tcp_tuple w = t;
-        w.laddr ^= 1;
+        w.laddr.b[15] ^= 1;
         CHECK_EQ(nst_syncookie_check(key, &w, isn, c, now, &got), 0);
         w = t;
-        w.raddr ^= 0x100;
+        w.raddr.b[0] ^= 0x80;
         CHECK_EQ(nst_syncookie_check(key, &w, isn, c, now, &got), 0);
         w = t;
         w.lport++;
