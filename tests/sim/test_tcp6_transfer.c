@@ -48,6 +48,7 @@ static struct nst_stack_config cfg6(void)
     nst_stack_config_default(&c);
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
+    c.nd_rtr_solicitations = 0; /* no Router Solicitations: the figures below are without them */
     return c;
 }
 

@@ -24,6 +24,7 @@ static struct nst_stack *stack6(int dad, int n_ifaces)
     c.ipv6 = 1;
     c.ip6_dad_transmits = (unsigned)dad;
     c.ip6_dad_delay = 0;
+    c.nd_rtr_solicitations = 0; /* no Router Solicitations: one poll jumps over whole lifetimes */
     struct nst_stack *st = nst_stack_new(&c);
     for (int i = 0; i < n_ifaces; i++) {
         struct nst_iface_config ic = {.name = "t", .mac = su_mac((uint8_t)(1 + i)), .ops = {.send = discard}};
