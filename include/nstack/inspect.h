@@ -76,10 +76,13 @@ struct nst_ss_opts {
     int timers;             /* -o: the active timer and when it fires */
     int extended;           /* -e: how long in its state, the descriptor */
     int processes;          /* -p: the descriptor, as users:(("nstack",fd=N)) */
+    unsigned families;      /* -4 / -6: NST_SS_INET, NST_SS_INET6 (by the local address's
+                             * family; an IPv4 peer of a dual-stack socket is IPv6); 0: both */
 };
+enum { NST_SS_INET = 1, NST_SS_INET6 = 2 };
 
 /* Parses ss's arguments (argv[0] is the first option, not "ss"):
- * -s -t -u -w (ICMP) -a -l -n -r -i -o -e -p -4, clustered or not (-tanio),
+ * -s -t -u -w (ICMP) -a -l -n -r -i -o -e -p -4 -6, clustered or not (-tanio),
  * and `state NAME` / `exclude NAME` with ss's names (established,
  * time-wait, close-wait, listening, connected, synchronized, bucket, big,
  * all, ...). 0, or -EINVAL with a message in err. */

@@ -88,17 +88,32 @@ int nst_ping_run(const struct nst_ping_clock *clk, struct nst_stack *from, nst_i
  * to out (NULL: silent). 0 or -errno. */
 int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, const struct nst_ping_opts *o,
                  FILE *out, struct nst_ping_result *res);
+/* The same for a destination of either family: an IPv6 one (family
+ * NST_AF_INET6; a link-local one with its scope_id) is pinged with ICMPv6
+ * echo requests (RFC 4443 4.1), printed as iputils ping -6 prints them.
+ * o->ttl is then the hop limit. */
+int nst_ping_run_addr(const struct nst_ping_clock *clk, struct nst_stack *from, const struct nst_sockaddr *dst,
+                      const struct nst_ping_opts *o, FILE *out, struct nst_ping_result *res);
+int nst_lab_ping_addr(struct nst_world *w, struct nst_stack *from, const struct nst_sockaddr *dst,
+                      const struct nst_ping_opts *o, FILE *out, struct nst_ping_result *res);
 
 #define NST_TRACE_PROBES 3
 struct nst_trace_hop {
     nst_ip4_t addr;                      /* 0 if no probe was answered */
     nst_time_t rtt[NST_TRACE_PROBES];    /* -1: no answer */
     int reached;                         /* the destination answered */
+    struct nst_sockaddr from;            /* who answered, either family (port: 0) */
+    uint8_t icmp_type;                   /* of the answer: echo reply, time exceeded... */
 };
 /* traceroute with ICMP echo probes (like traceroute -I): TTL 1, 2, ...
  * until the destination answers. Returns the number of hops or -errno. */
 int nst_lab_traceroute(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, int max_hops, FILE *out,
                        struct nst_trace_hop *hops);
+/* The same toward a destination of either family: for IPv6 ICMPv6 echo
+ * probes with hop limit 1, 2, ... (traceroute -6 -I); each router answers
+ * Time Exceeded code 0 from its address (RFC 4443 3.3). */
+int nst_lab_traceroute_addr(struct nst_world *w, struct nst_stack *from, const struct nst_sockaddr *dst, int max_hops,
+                            FILE *out, struct nst_trace_hop *hops);
 
 /* ---- The demo ----------------------------------------------------------- */
 struct nst_demo_opts;

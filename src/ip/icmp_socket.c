@@ -1,6 +1,8 @@
-/* ICMP echo sockets: what `ping` and `traceroute` use (see socket.h). The
- * identifier plays the role of a port: each socket owns one, and replies and
- * errors quoting its requests come back to it. */
+/* ICMP echo sockets: what `ping` and `traceroute` use (see socket.h), over
+ * IPv4 (ICMP, RFC 792) and IPv6 (ICMPv6, RFC 4443 4). The identifier plays
+ * the role of a port: each socket owns one, and replies and errors quoting
+ * its requests come back to it. The two families have separate identifier
+ * spaces, as on Linux. */
 #include "ip/icmp_socket.h"
 
 #include <errno.h>
@@ -8,57 +10,82 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
-#include "ip6/ip6.h"
 #include "socket/dgram.h"
 #include "wire/checksum.h"
+#include "ip6/ip6.h"
 #include "wire/icmp.h"
+#include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 
-static uint64_t id_hash(struct nst_stack *st, uint16_t id)
+static const struct nst_proto_ops icmp_sock_ops, icmp6_sock_ops;
+
+/* An ICMPv6 echo socket: the datagram socket (lport: the identifier, ttl:
+ * the hop limit, set with NST_IP_TTL as on an IPv4 ping socket) with an IPv6 local address. Its receive queue holds each
+ * message behind the 16-byte source address; aux is the hop limit it
+ * arrived with, aux2 the interface (for a link-local source's scope). */
+struct icmp6_sock {
+    struct nst_dgram_sock d;
+    nst_ip6_t laddr;
+};
+
+#define SRC_LEN 16
+
+static uint64_t id_hash(struct nst_stack *st, uint16_t id, int v6)
 {
-    uint32_t k = 0x1c300000u ^ id; /* distinct from UDP's port keys */
+    uint32_t k = (v6 ? 0x1c600000u : 0x1c300000u) ^ id; /* distinct from UDP's port keys */
     return nst_siphash24(st->hash_key, &k, sizeof(k));
 }
 
-static struct nst_dgram_sock *icmp_find(struct nst_stack *st, uint16_t id)
+static struct nst_dgram_sock *icmp_find(struct nst_stack *st, uint16_t id, int v6)
 {
+    const struct nst_proto_ops *ops = v6 ? &icmp6_sock_ops : &icmp_sock_ops;
     struct nst_hnode *n;
-    NST_HTABLE_FOREACH_HASH(&st->icmp_socks.ids, id_hash(st, id), n) {
+    NST_HTABLE_FOREACH_HASH(&st->icmp_socks.ids, id_hash(st, id, v6), n) {
         struct nst_dgram_sock *d = (struct nst_dgram_sock *)((char *)n - offsetof(struct nst_dgram_sock, node));
-        if (d->lport == id)
+        if (d->lport == id && d->base.ops == ops)
             return d;
     }
     return NULL;
 }
 
-static int id_taken(void *arg, uint16_t id) { return icmp_find(arg, id) != NULL; }
+static int id_taken(void *arg, uint16_t id) { return icmp_find(arg, id, 0) != NULL; }
+static int id6_taken(void *arg, uint16_t id) { return icmp_find(arg, id, 1) != NULL; }
 
-static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr4, uint16_t id)
+/* Takes identifier id (0: one picked as RFC 6056 picks ports) for d. */
+static int icmp_take_id(struct nst_stack *st, struct nst_dgram_sock *d, uint16_t id, int v6)
 {
-    nst_ip6_t addr, none;
-    nst_ip6_from_ip4(addr4, &addr);
-    nst_ip6_from_ip4(0, &none);
-    if (d->bound)
-        return -EINVAL;
-    if (!nst_dgram_addr_ok(st, &addr))
-        return -EADDRNOTAVAIL;
     if (id == 0) {
-        int p = nst_port_pick(st, NST_IP_PROTO_ICMP, &addr, &none, 0, id_taken, st);
+        int p = nst_port_pick(st, v6 ? NST_IP6_NH_ICMPV6 : NST_IP_PROTO_ICMP, v6 ? 0 : d->laddr, 0, 0,
+                              v6 ? id6_taken : id_taken, st);
         if (p < 0)
             return p;
         id = (uint16_t)p;
-    } else if (icmp_find(st, id)) {
+    } else if (icmp_find(st, id, v6)) {
         return -EADDRINUSE;
     }
-    d->laddr = addr;
     d->lport = id;
     d->bound = 1;
-    nst_htable_insert(&st->icmp_socks.ids, &d->node, id_hash(st, id));
+    nst_htable_insert(&st->icmp_socks.ids, &d->node, id_hash(st, id, v6));
     return 0;
+}
+
+static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr, uint16_t id)
+{
+    if (d->bound)
+        return -EINVAL;
+    if (!nst_dgram_addr_ok(st, addr))
+        return -EADDRNOTAVAIL;
+    d->laddr = addr;
+    int err = icmp_take_id(st, d, id, 0);
+    if (err)
+        d->laddr = 0;
+    return err;
 }
 
 static int icmp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
 {
+    if (a->family == NST_AF_INET6)
+        return -EAFNOSUPPORT;
     return icmp_do_bind(st, (struct nst_dgram_sock *)s, a->addr, a->port);
 }
 
@@ -70,6 +97,8 @@ static ssize_t icmp_sendto(struct nst_stack *st, struct nst_sock *s, const void 
     const uint8_t *msg = buf;
     if (!to)
         return -EDESTADDRREQ;
+    if (to->family == NST_AF_INET6)
+        return -EAFNOSUPPORT;
     if (len < NST_ICMP_HLEN || len > 65535 - NST_IPV4_HLEN)
         return -EINVAL;
     if (msg[0] != NST_ICMP_ECHO_REQUEST || msg[1] != 0)
@@ -87,7 +116,7 @@ static ssize_t icmp_sendto(struct nst_stack *st, struct nst_sock *s, const void 
     nst_icmp_emit(&r, nst_pkt_data(p), p->len);
     NST_STAT_INC(st, icmp, tx_msgs);
     NST_STAT_INC(st, icmp, tx_echo_request);
-    int err = nst_ip_output(st, p, nst_ip6_to_ip4(&d->laddr), to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
+    int err = nst_ip_output(st, p, d->laddr, to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
     return err < 0 ? err : (ssize_t)len;
 }
 
@@ -122,7 +151,7 @@ struct nst_sock *nst_icmp_sock_new(struct nst_stack *st)
 
 /* The identifier an ICMP message is about: its own for an echo reply, the
  * quoted echo request's for an error. 0 if there is none. */
-static int icmp_owner_id(const uint8_t *msg, size_t len, uint16_t *id)
+static int icmp_owner_id4(const uint8_t *msg, size_t len, uint16_t *id)
 {
     if (msg[0] == NST_ICMP_ECHO_REPLY) {
         *id = nst_get16(msg + 4);
@@ -143,15 +172,236 @@ static int icmp_owner_id(const uint8_t *msg, size_t len, uint16_t *id)
 int nst_icmp_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len)
 {
     uint16_t id;
-    if (!icmp_owner_id(msg, len, &id))
+    if (!icmp_owner_id4(msg, len, &id))
         return 0;
-    struct nst_dgram_sock *d = icmp_find(st, id);
+    struct nst_dgram_sock *d = icmp_find(st, id, 0);
     if (!d)
         return 0;
-    nst_ip6_t from;
-    nst_ip6_from_ip4(rx->hdr.src, &from);
-    if (nst_dgram_enqueue(st, d, msg, len, &from, rx->hdr.ttl, 0) < 0)
+    if (nst_dgram_enqueue(st, d, msg, len, rx->hdr.src, rx->hdr.ttl) < 0)
         NST_STAT_INC(st, icmp, rx_unmatched);
+    return 1;
+}
+
+/* ---- ICMPv6 echo sockets (RFC 4443 4) ------------------------------------ */
+
+/* A local address an ICMPv6 socket may bind: :: (any) or one of ours. */
+static int addr6_ok(struct nst_stack *st, const nst_ip6_t *a)
+{
+    return nst_ip6_is_unspecified(a) || nst_ip6_is_local(st, a);
+}
+
+static int icmp6_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
+{
+    struct icmp6_sock *k = (struct icmp6_sock *)s;
+    if (a->family != NST_AF_INET6)
+        return -EAFNOSUPPORT;
+    if (k->d.bound)
+        return -EINVAL;
+    if (!addr6_ok(st, &a->addr6))
+        return -EADDRNOTAVAIL;
+    int err = icmp_take_id(st, &k->d, a->port, 1);
+    if (!err)
+        k->laddr = a->addr6;
+    return err;
+}
+
+/* The interface a destination names: a link-local or multicast address
+ * needs its scope (ifindex + 1); -1 lets the routing table choose. */
+static int scope_ifindex(const struct nst_sockaddr *to)
+{
+    return to->scope_id ? (int)to->scope_id - 1 : -1;
+}
+
+/* RFC 4443 4.1: an Echo Request, identifier and sequence number in its
+ * second word, data echoed back in the reply. The checksum covers the
+ * pseudo-header (2.3), so the source is chosen before the message is
+ * written. */
+static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
+                            const struct nst_sockaddr *to)
+{
+    (void)flags;
+    struct icmp6_sock *k = (struct icmp6_sock *)s;
+    const uint8_t *msg = buf;
+    if (!to)
+        return -EDESTADDRREQ;
+    if (to->family != NST_AF_INET6)
+        return -EAFNOSUPPORT;
+    if (len < NST_ICMP6_HLEN || len > 65535 - NST_IPV6_HLEN)
+        return -EINVAL;
+    if (msg[0] != NST_ICMP6_ECHO_REQUEST || msg[1] != 0)
+        return -EINVAL; /* only echo requests, like Linux's ping sockets */
+    if (!k->d.bound) {
+        int err = icmp_take_id(st, &k->d, 0, 1);
+        if (err)
+            return err;
+    }
+    int ifindex = scope_ifindex(to);
+    nst_ip6_t src = k->laddr;
+    if (nst_ip6_is_unspecified(&src)) {
+        uint32_t mtu;
+        int err = nst_ip6_route_src(st, &to->addr6, ifindex, &src, &mtu);
+        if (err)
+            return err;
+    }
+    struct nst_pkt *p = nst_pkt_alloc(st, len);
+    if (!p)
+        return -ENOBUFS;
+    struct nst_icmp6_repr r = {.type = NST_ICMP6_ECHO_REQUEST,
+                               .word = (uint32_t)k->d.lport << 16 | nst_get16(msg + 6),
+                               .data = msg + NST_ICMP6_HLEN,
+                               .data_len = len - NST_ICMP6_HLEN};
+    nst_icmp6_emit(&r, &src, &to->addr6, nst_pkt_data(p), p->len);
+    int err = nst_ip6_output(st, p, &src, &to->addr6, NST_IP6_NH_ICMPV6, k->d.ttl, 0, ifindex, 0, NULL);
+    return err < 0 ? err : (ssize_t)len;
+}
+
+/* Like nst_dgram_recvfrom, with the IPv6 source taken from in front of
+ * the message. */
+static ssize_t icmp6_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
+                              struct nst_sockaddr *from)
+{
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    if (d->error) {
+        int e = d->error;
+        d->error = 0;
+        return -e;
+    }
+    struct nst_pkt *p = d->rxq.head;
+    if (!p)
+        return -EAGAIN;
+    const uint8_t *data = nst_pkt_data(p);
+    size_t n = (size_t)p->len - SRC_LEN;
+    if (n > len)
+        n = len; /* one message per call, the excess discarded */
+    memcpy(buf, data + SRC_LEN, n);
+    if (from) {
+        memset(from, 0, sizeof(*from));
+        from->family = NST_AF_INET6;
+        memcpy(from->addr6.b, data, SRC_LEN);
+        from->port = (uint16_t)p->aux; /* the hop limit, as ping prints it */
+        if (nst_ip6_is_link_local(&from->addr6))
+            from->scope_id = p->aux2 + 1;
+    }
+    if (!(flags & NST_MSG_PEEK)) {
+        d->rx_mem -= nst_pkt_truesize(p->len);
+        nst_pkt_free(st, nst_pktq_pop(&d->rxq));
+    }
+    return (ssize_t)n;
+}
+
+static int icmp6_getname(struct nst_stack *st, struct nst_sock *s, int peer, struct nst_sockaddr *out)
+{
+    (void)st;
+    struct icmp6_sock *k = (struct icmp6_sock *)s;
+    if (peer)
+        return -ENOTCONN;
+    memset(out, 0, sizeof(*out));
+    out->family = NST_AF_INET6;
+    out->addr6 = k->laddr;
+    out->port = k->d.lport;
+    return 0;
+}
+
+static const struct nst_proto_ops icmp6_sock_ops = {
+    .bind = icmp6_bind,
+    .sendto = icmp6_sendto,
+    .recvfrom = icmp6_recvfrom,
+    .close = icmp_close,
+    .getname = icmp6_getname,
+    .setsockopt = nst_dgram_setsockopt,
+    .getsockopt = nst_dgram_getsockopt,
+    .events = nst_dgram_events,
+};
+
+struct nst_sock *nst_icmp6_sock_new(struct nst_stack *st)
+{
+    struct icmp6_sock *k = calloc(1, sizeof(*k));
+    if (!k)
+        return NULL;
+    nst_dgram_init(st, &k->d, NST_SOCK_ICMP, &icmp6_sock_ops);
+    return &k->d.base;
+}
+
+int nst_icmp6_socket(struct nst_stack *st)
+{
+    struct nst_sock *s = nst_icmp6_sock_new(st);
+    if (!s)
+        return -ENOMEM;
+    int fd = nst_sock_install(st, s);
+    if (fd < 0)
+        s->ops->close(st, s);
+    return fd;
+}
+
+/* Where the upper-layer header of a quoted IPv6 packet starts, skipping
+ * the extension headers an echo request may carry (a first fragment's
+ * Fragment header; options). 0 if the quote ends before it or it is not
+ * ICMPv6. */
+static size_t quoted_icmp6_off(const uint8_t *q, size_t qlen)
+{
+    if (qlen < NST_IPV6_HLEN || q[0] >> 4 != 6)
+        return 0;
+    uint8_t nh = q[6];
+    size_t off = NST_IPV6_HLEN;
+    for (int i = 0; i < NST_IPV6_MAX_EXT_HEADERS && nh != NST_IP6_NH_ICMPV6; i++) {
+        if (off + 8 > qlen)
+            return 0;
+        if (nh == NST_IP6_NH_FRAGMENT) {
+            if ((nst_get16(q + off + 2) & 0xfff8) != 0)
+                return 0; /* a later fragment quotes no ICMPv6 header */
+            nh = q[off];
+            off += 8;
+        } else if (nh == NST_IP6_NH_HOPOPTS || nh == NST_IP6_NH_DSTOPTS || nh == NST_IP6_NH_ROUTING) {
+            nh = q[off];
+            off += ((size_t)q[off + 1] + 1) * 8;
+        } else {
+            return 0;
+        }
+    }
+    return nh == NST_IP6_NH_ICMPV6 && off + NST_ICMP6_HLEN <= qlen ? off : 0;
+}
+
+/* The identifier an ICMPv6 message is about: its own for an Echo Reply,
+ * the quoted Echo Request's for an error (RFC 4443 2.4 (c): errors quote
+ * as much of the invoking packet as fits). 0 if there is none. */
+static int icmp6_owner_id(const uint8_t *msg, size_t len, uint16_t *id)
+{
+    if (len < NST_ICMP6_HLEN)
+        return 0;
+    if (msg[0] == NST_ICMP6_ECHO_REPLY) {
+        *id = nst_get16(msg + 4);
+        return 1;
+    }
+    if (msg[0] != NST_ICMP6_DEST_UNREACH && msg[0] != NST_ICMP6_PACKET_TOO_BIG &&
+        msg[0] != NST_ICMP6_TIME_EXCEEDED && msg[0] != NST_ICMP6_PARAM_PROBLEM)
+        return 0;
+    const uint8_t *q = msg + NST_ICMP6_HLEN;
+    size_t off = quoted_icmp6_off(q, len - NST_ICMP6_HLEN);
+    if (!off || q[off] != NST_ICMP6_ECHO_REQUEST)
+        return 0;
+    *id = nst_get16(q + off + 4);
+    return 1;
+}
+
+int nst_icmp6_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len)
+{
+    uint16_t id;
+    if (!icmp6_owner_id(msg, len, &id))
+        return 0;
+    struct nst_dgram_sock *d = icmp_find(st, id, 1);
+    if (!d)
+        return 0;
+    size_t cost = nst_pkt_truesize(SRC_LEN + len);
+    struct nst_pkt *p = d->rx_mem + cost <= d->rcvbuf ? nst_pkt_alloc(st, SRC_LEN + len) : NULL;
+    if (!p)
+        return 1; /* taken, and dropped for the receive buffer, as a full UDP socket drops */
+    d->rx_mem += cost;
+    memcpy(nst_pkt_data(p), rx->hdr6.src.b, SRC_LEN);
+    memcpy(nst_pkt_data(p) + SRC_LEN, msg, len);
+    p->aux = rx->hdr6.hop_limit;
+    p->aux2 = (uint32_t)rx->ifindex;
+    nst_pktq_push(&d->rxq, p);
+    nst_sock_notify(st, &d->base);
     return 1;
 }
 
