@@ -25,6 +25,7 @@ struct nst_lab_path {
     struct nst_stack *ny, *london;
     struct nst_stack *routers[3];
     struct nst_sim_link *links[4]; /* ny-r1, r1-r2, r2-r3, r3-london */
+    int ipv6;                      /* built with both families (opts.ipv6) */
 };
 
 struct nst_lab_path_opts {
@@ -35,6 +36,14 @@ struct nst_lab_path_opts {
     /* Impairments applied to the middle (transatlantic) link, r2-r3. */
     double loss, duplicate, reorder, corrupt;
     const struct nst_stack_config *host_cfg; /* NULL: defaults */
+    /* 1: both families on the same links: every stack with cfg.ipv6 (its
+     * link-local address, DAD), the addresses
+     *   ny 2001:db8:1::2 - 2001:db8:1::1 r1 2001:db8:12::1 - 2001:db8:12::2 r2
+     *   r2 2001:db8:23::1 - 2001:db8:23::2 r3 2001:db8:4::1 - 2001:db8:4::2 london
+     * (/64 each) and the same routes in IPv6. Neighbours are found by
+     * Neighbor Discovery on every link, the WAN ones included. 0 (the
+     * default): IPv4 only. */
+    int ipv6;
 };
 
 /* Fills o with the defaults written beside each field. */
@@ -42,8 +51,18 @@ void nst_lab_path_opts_default(struct nst_lab_path_opts *o);
 /* Builds the path in a new world. 0 or -errno. */
 int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o);
 void nst_lab_path_free(struct nst_lab_path *p);
+/* With opts.ipv6: runs the world until every IPv6 address of the path has
+ * passed duplicate address detection (RFC 4862 5.4: one Neighbor
+ * Solicitation after a random delay, then RetransTimer of silence).
+ * Returns that virtual time, or -ETIMEDOUT after 10 s. */
+nst_time_t nst_lab_path_wait_dad(struct nst_lab_path *p);
 /* Finds a host by name ("ny", "r1", "r2", "r3", "london") or dotted address. */
 struct nst_stack *nst_lab_path_host(struct nst_lab_path *p, const char *name_or_addr, nst_ip4_t *addr);
+/* The same in either family: an IPv6 address (a path built with ipv6), or
+ * a name or IPv4 address; a name gives its IPv6 address when family is
+ * NST_AF_INET6, else its IPv4 one. *addr (may be NULL) gets the address. */
+struct nst_stack *nst_lab_path_host_addr(struct nst_lab_path *p, const char *name_or_addr, int family,
+                                         struct nst_sockaddr *addr);
 
 
 /* ---- Measuring on any world ------------------------------------------ */
