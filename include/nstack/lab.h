@@ -33,6 +33,7 @@ struct nst_lab_path_opts {
     uint64_t bandwidth_bps;     /* every link; default 1 Gbit/s */
     unsigned queue_limit;       /* frames per direction; default 1000 */
     uint32_t mtu;               /* default 1500 */
+    uint32_t middle_mtu;        /* the transatlantic link's (r2-r3); 0: mtu */
     /* Impairments applied to the middle (transatlantic) link, r2-r3. */
     double loss, duplicate, reorder, corrupt;
     const struct nst_stack_config *host_cfg; /* NULL: defaults */

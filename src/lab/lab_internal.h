@@ -141,6 +141,8 @@ void nst_lab_warm_up_arp(struct nst_lab_path *p);
 
 /* Scenarios: 0 if their checks held. */
 int nst_demo_path(const struct nst_demo_opts *o, FILE *out);
+/* The path scenario's IPv6 part (lab_path6.c); 1 if its checks held. */
+int nst_demo_path6(const struct nst_demo_opts *o, FILE *out);
 
 /* Echo requests of either family (lab_ping.c): an ICMP or ICMPv6 echo
  * socket for dst, dst's address as text (buf: NST_IP6_STRLEN bytes), the

@@ -130,6 +130,8 @@ int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o
         lp.queue_limit = o->queue_limit;
         lp.mtu = o->mtu;
         if (i == 2) {
+            if (o->middle_mtu)
+                lp.mtu = o->middle_mtu;
             lp.loss = o->loss;
             lp.duplicate = o->duplicate;
             lp.reorder = o->reorder;
