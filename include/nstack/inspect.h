@@ -7,6 +7,7 @@
  *   nst_sock_summarize() the totals per protocol and per TCP state (ss -s)
  *   nst_ss_print()      `ss` output: -s, -tan, -i, -o, -u, state filters
  *   nst_netstat_print() `netstat -s`: every counter of <nstack/stats.h>
+ *   nst_ip_print()      `ip addr`, `ip neigh`, `ip route`: both families
  *   nst_inspect_run()   one of those from a command line ("ss -tan"), what
  *                       the control socket (<nstack/control.h>) answers
  *
@@ -102,7 +103,15 @@ void nst_ss_format_summary(FILE *out, const struct nst_sock_entry *v, int n, nst
  * indented line per counter). */
 void nst_netstat_print(const struct nst_stack *st, FILE *out);
 
-/* Runs one inspection command line: "ss [ARGS]" or "netstat -s".
+/* `ip [-4|-6] addr|neigh|route` (src/inspect/ip_show.c): the interfaces
+ * and their addresses of both families (IPv6 ones with scope, state:
+ * tentative while DAD runs, lifetimes), the ARP and IPv6 neighbour caches,
+ * the routing tables, in iproute2's layout. argv[0] is the first word
+ * after "ip". 0, or -EINVAL (a line "error: ..." is printed) / -ENOMEM. */
+int nst_ip_print(struct nst_stack *st, int argc, char *const argv[], FILE *out);
+
+/* Runs one inspection command line: "ss [ARGS]", "netstat -s" or
+ * "ip [-4|-6] addr|neigh|route".
  * 0, or -EINVAL (a line "error: ..." is printed to out). */
 int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out);
 

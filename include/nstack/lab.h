@@ -186,7 +186,8 @@ struct nst_lab_snapshot {
 /* Runs scenario `name` (seed) silently up to its telling moment: for
  * "port-exhaustion" New York's 16,384 connections and the failed 16,385th;
  * for "time-wait" London's TIME_WAIT plateau; for "close-wait" New York's
- * flagged CLOSE_WAIT leaks. 0, -ENOENT (no such scenario, or one without
+ * flagged CLOSE_WAIT leaks; for "path" the path with both families after
+ * DAD and one ping -6 and one ping -4 from New York to London. 0, -ENOENT (no such scenario, or one without
  * a snapshot) or -ENOMEM. */
 int nst_lab_snapshot(const char *name, uint64_t seed, struct nst_lab_snapshot *s);
 void nst_lab_snapshot_free(struct nst_lab_snapshot *s);

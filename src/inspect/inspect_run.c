@@ -55,6 +55,8 @@ int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out)
         nst_netstat_print(st, out);
         return 0;
     }
-    fprintf(out, "error: unknown command '%s' (ss [OPTIONS], netstat -s)\n", words[0]);
+    if (strcmp(words[0], "ip") == 0)
+        return nst_ip_print(st, n - 1, words + 1, out);
+    fprintf(out, "error: unknown command '%s' (ss [OPTIONS], netstat -s, ip addr|neigh|route)\n", words[0]);
     return -EINVAL;
 }

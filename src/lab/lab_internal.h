@@ -161,6 +161,7 @@ int nst_demo_lossy_cc(const struct nst_demo_opts *o, FILE *out);
 int nst_lab_snap_ports(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
 int nst_lab_snap_time_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
 int nst_lab_snap_close_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
+int nst_lab_snap_path(const struct nst_demo_opts *o, struct nst_lab_snapshot *s); /* lab_path6.c */
 int nst_demo_port_exhaustion(const struct nst_demo_opts *o, FILE *out); /* lab_ports.c */
 int nst_demo_time_wait(const struct nst_demo_opts *o, FILE *out);       /* lab_timewait.c */
 int nst_demo_close_wait(const struct nst_demo_opts *o, FILE *out);      /* lab_closewait.c */

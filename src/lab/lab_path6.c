@@ -15,6 +15,7 @@
  *    (RFC 8201) and fragments itself; London's reply meets r3's Packet Too
  *    Big in turn. IPv4 across the same link is fragmented by r2.
  * Static addresses and routes: no router advertises prefixes on this path. */
+#include <errno.h>
 #include <string.h>
 
 #include <nstack/lab.h>
@@ -52,7 +53,8 @@ static int build6(const struct nst_demo_opts *o, struct nst_lab_path *p, FILE *o
     po.middle_mtu = TRANSATLANTIC_MTU;
     if (nst_lab_path_build(p, &po) < 0)
         return -1;
-    nst_lab_capture(o, p->links[1], "path6.pcap", out);
+    if (out)
+        nst_lab_capture(o, p->links[1], "path6.pcap", out);
     return 0;
 }
 
@@ -142,6 +144,28 @@ static int part_too_big(const struct nst_demo_opts *o, struct nst_lab_path *p, F
     ok &= nst_lab_check(out, v6_ok, "IPv6 routers send Packet Too Big instead of fragmenting; the ends fragment");
     ok &= nst_lab_check(out, v4_ok, "IPv4 routers fragment the same pings on the way");
     return ok;
+}
+
+static void free_world(void *w) { nst_world_free(w); }
+
+int nst_lab_snap_path(const struct nst_demo_opts *o, struct nst_lab_snapshot *s)
+{
+    struct nst_lab_path p;
+    if (build6(o, &p, NULL) < 0)
+        return -ENOMEM;
+    nst_lab_path_wait_dad(&p);
+    struct nst_ping_opts pin;
+    nst_ping_opts_default(&pin);
+    pin.count = 1;
+    struct nst_sockaddr london6 = v6("2001:db8:4::2"), london4 = {.addr = NST_LAB_LONDON_ADDR};
+    nst_lab_ping_addr(p.world, p.ny, &london6, &pin, NULL, NULL);
+    nst_lab_ping_addr(p.world, p.ny, &london4, &pin, NULL, NULL);
+    s->world = p.world;
+    s->focus = "ny";
+    s->moment = "both families up (IPv6 after DAD), one ping -6 and one ping -4 from New York to London";
+    s->priv = p.world;
+    s->free_priv = free_world;
+    return 0;
 }
 
 int nst_demo_path6(const struct nst_demo_opts *o, FILE *out)
