@@ -20,7 +20,7 @@ const char tap_opts_help[] =
     "  --addr6 ADDR/LEN  a static IPv6 address (after duplicate address detection)\n"
     "  --gw6 ADDR      IPv6 default gateway (else the routers that advertise themselves)\n"
     "  --no-ipv6       IPv4 only (by default a TAP host speaks IPv6 too: a link-local address,\n"
-    "                  SLAAC from router advertisements; AF_XDP links are IPv4 only)\n"
+    "                  SLAAC from router advertisements; AF_XDP and --queues are IPv4 only)\n"
     "  --mac MAC       nstack's MAC address (default 02:6e: and the last four address bytes;\n"
     "                  with --xdp, the interface's own)\n"
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
@@ -192,6 +192,11 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     }
 }
 
+/* IPv6 runs on a single-queue TAP: AF_XDP's program passes IPv4 only, and
+ * the stacks of a multi-queue TAP share one address (their duplicate
+ * address detection would find each other). */
+int tap_opts_ipv6(const struct tap_opts *o) { return !o->no_ipv6 && !o->xdp_ifname && o->queues <= 1; }
+
 int tap_opts_check(const char *cmd, const struct tap_opts *o)
 {
     if (!o->ifname && !o->xdp_ifname)
@@ -202,9 +207,8 @@ int tap_opts_check(const char *cmd, const struct tap_opts *o)
         return nst_cli_bad_usage(cmd, "--xdp's queue %u is not among the %u queues", o->queue, o->queues);
     if (o->xdp_ifname && o->pcap)
         return nst_cli_bad_usage(cmd, "--pcap is a TAP option (capture an AF_XDP link with tcpdump on the peer)");
-    int ipv6 = !o->no_ipv6 && !o->xdp_ifname;
-    if ((o->prefix6 || o->have_gw6) && !ipv6)
-        return nst_cli_bad_usage(cmd, "--addr6 and --gw6 need IPv6 (a TAP, without --no-ipv6)");
+    if ((o->prefix6 || o->have_gw6) && !tap_opts_ipv6(o))
+        return nst_cli_bad_usage(cmd, "--addr6 and --gw6 need IPv6 (one TAP queue, without --no-ipv6)");
     if (!o->addr && !o->prefix6)
         return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N (or --addr6 ADDR/LEN) is required");
     if (!o->addr && o->xdp_ifname)
@@ -256,7 +260,7 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     }
     if (o->rack >= 0)
         sc.tcp.rack = o->rack;
-    sc.ipv6 = !o->no_ipv6 && !o->xdp_ifname;
+    sc.ipv6 = tap_opts_ipv6(o);
     h->st = nst_stack_new(&sc);
     if (!h->st) {
         fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);

@@ -109,6 +109,8 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o);
 /* --tap (or --xdp) and an address (--addr, or --addr6 on a TAP with IPv6)
  * are required. 0 or 2 (message printed). */
 int tap_opts_check(const char *cmd, const struct tap_opts *o);
+/* Whether the host speaks IPv6: a single-queue TAP without --no-ipv6. */
+int tap_opts_ipv6(const struct tap_opts *o);
 
 /* The host's link is a TAP or an AF_XDP socket (one of tap, xdp). */
 struct tap_host {
