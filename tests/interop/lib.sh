@@ -81,6 +81,15 @@ ns_up() {
 
 nsx() { ip netns exec "$NS" "$@"; }
 
+# ipv6_up ADDR/LEN: IPv6 on the kernel's side of the TAP after ns_up, with
+# ADDR (no DAD for it: the test's own namespace has nobody else). Its
+# link-local address still runs DAD (a second) before the kernel uses it.
+ipv6_up() {
+  ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+    "net.ipv6.conf.$TAP.disable_ipv6=0"
+  ip -n "$NS" -6 addr add "$1" dev "$TAP" nodad
+}
+
 # veth_up [QUEUES]: for the AF_XDP tests, instead of ns_up: the kernel peer
 # in NS (vk, KADDR) and nstack in a namespace of its own (NSTACK_NS: vn,
 # where the kernel keeps XADDR of its own; nstack runs with --xdp vn), with
