@@ -14,6 +14,7 @@
  * nst_neigh6_list, nst_route6_list), the IPv4 ones from the interface, ARP
  * cache and routing table. */
 #include <nstack/inspect.h>
+#include <nstack/stack.h>
 
 #include <errno.h>
 #include <stdlib.h>
