@@ -251,6 +251,8 @@ static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void
                                .data = msg + NST_ICMP6_HLEN,
                                .data_len = len - NST_ICMP6_HLEN};
     nst_icmp6_emit(&r, &src, &to->addr6, nst_pkt_data(p), p->len);
+    NST_STAT_INC(st, icmp6, tx_msgs);
+    NST_STAT_INC(st, icmp6, tx_echo_request);
     int err = nst_ip6_output(st, p, &src, &to->addr6, NST_IP6_NH_ICMPV6, k->d.ttl, 0, ifindex, 0, NULL);
     return err < 0 ? err : (ssize_t)len;
 }
