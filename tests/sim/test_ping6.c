@@ -1,12 +1,23 @@
-/* ICMPv6 echo sockets (src/ip/icmp_socket.c, RFC 4443 4): what reaches a
- * socket and what does not. Messages are handed to nst_icmp6_sock_deliver
- * as the ICMPv6 input hands them (checksum verified, rx->hdr6 filled): an
- * Echo Reply by its identifier; Time Exceeded, Destination Unreachable,
- * Packet Too Big and Parameter Problem when they quote one of the socket's
- * Echo Requests (behind the quoted IPv6 header, or a first fragment's
- * Fragment header); nothing else. */
+/* ICMPv6 echo sockets (src/ip/icmp_socket.c, RFC 4443 4) and ping6 /
+ * traceroute6 across the lab's path with both families.
+ *
+ * First what reaches a socket and what does not. Messages are handed to
+ * nst_icmp6_sock_deliver as the ICMPv6 input hands them (checksum
+ * verified, rx->hdr6 filled): an Echo Reply by its identifier; Time
+ * Exceeded, Destination Unreachable, Packet Too Big and Parameter Problem
+ * when they quote one of the socket's Echo Requests (behind the quoted
+ * IPv6 header, or a first fragment's Fragment header); nothing else.
+ *
+ * Then the path (New York - r1 - r2 - r3 - London, 40 ms one way, 1 Gbit/s:
+ * a frame of L bytes takes 8L ns per hop; routers forward in zero time),
+ * where timings are exact: duplicate address detection, a round trip per
+ * link for Neighbor Discovery on the first ping, Time Exceeded from each
+ * router, Packet Too Big from the router before a 1280-byte link. And the
+ * simulator's IPv6 calls (nst_sim_link_addr6, nst_world_connect6). */
 #include <errno.h>
 #include <nstack/nstack.h>
+
+#include <nstack/lab.h>
 
 #include "ip/icmp_socket.h"
 #include "ip6/ip6.h"
@@ -269,6 +280,268 @@ static void test_ss_lists_ipv6_socket(void)
     nst_stack_free(k.st);
 }
 
+/* ---- across the path ------------------------------------------------------ */
+
+#define PAYLOAD 56
+#define REQ6_FRAME (14 + 40 + 8 + PAYLOAD) /* 118 bytes: echo request/reply */
+#define ND_FRAME (14 + 40 + 24 + 8)        /* 86: NS or NA with a link-layer address option */
+#define PROBE_FRAME (14 + 40 + 8 + 32)     /* 94: traceroute's probe */
+#define ERR6_FRAME (14 + 40 + 8 + 40 + 8 + 32) /* 142: Time Exceeded quoting the probe */
+#define SER(len) ((nst_time_t)(len) * 8)   /* ns at 1 Gbit/s */
+#define ONE_WAY NST_MSEC(40)
+
+static const struct nst_stats *ST(struct nst_stack *st) { return nst_stack_stats(st); }
+
+static struct nst_sockaddr addr6(const char *s)
+{
+    struct nst_sockaddr a = {.family = NST_AF_INET6};
+    CHECK_EQ(nst_ip6_parse(s, &a.addr6, NULL), 0);
+    return a;
+}
+
+struct path6 {
+    struct nst_lab_path p;
+    int fd;
+};
+
+static int fd_readable(void *arg)
+{
+    struct path6 *x = arg;
+    return (nst_socket_events(x->p.ny, x->fd) & NST_EV_IN) != 0;
+}
+
+static void path6_up(struct path6 *x, uint32_t middle_mtu)
+{
+    struct nst_lab_path_opts o;
+    nst_lab_path_opts_default(&o);
+    o.ipv6 = 1;
+    o.middle_mtu = middle_mtu;
+    CHECK_EQ(nst_lab_path_build(&x->p, &o), 0);
+    x->fd = nst_icmp6_socket(x->p.ny);
+    CHECK(x->fd >= 0);
+}
+
+/* Sends an echo request of `size` data bytes with hop limit `hops` (0:
+ * the default) and returns the time until something comes back (-1: not
+ * within 5 s), the answer in msg / from. */
+static nst_time_t send_wait(struct path6 *x, const char *dst, uint16_t seq, size_t size, int hops, uint8_t *msg,
+                            size_t cap, struct nst_sockaddr *from, ssize_t *len)
+{
+    uint8_t req[8 + 2000];
+    memset(req, 0, sizeof(req));
+    req[0] = NST_ICMP6_ECHO_REQUEST;
+    nst_put16(req + 6, seq);
+    if (hops)
+        CHECK_EQ(nst_setsockopt(x->p.ny, x->fd, NST_IPPROTO_IP, NST_IP_TTL, &hops, sizeof(hops)), 0);
+    struct nst_sockaddr to = addr6(dst);
+    nst_time_t t = nst_world_now(x->p.world);
+    CHECK_EQ(nst_sendto(x->p.ny, x->fd, req, 8 + size, 0, &to), (ssize_t)(8 + size));
+    if (!nst_world_run_until_cond(x->p.world, fd_readable, x, t + NST_SEC(5)))
+        return -1;
+    *len = nst_recvfrom(x->p.ny, x->fd, msg, cap, 0, from);
+    return nst_world_now(x->p.world) - t;
+}
+
+/* Every address passes DAD before use: one solicitation each after a
+ * random delay below 1 s (RFC 4862 5.4.2), then RetransTimer (1 s) of
+ * silence. Until then New York has no source address to send from. */
+static void test_dad_before_use(void)
+{
+    struct path6 x;
+    path6_up(&x, 0);
+    uint8_t req[8] = {NST_ICMP6_ECHO_REQUEST};
+    struct nst_sockaddr london = addr6("2001:db8:4::2");
+    CHECK_EQ(nst_sendto(x.p.ny, x.fd, req, sizeof(req), 0, &london), -EADDRNOTAVAIL);
+    struct nst_addr6_info a[NST_IP6_MAX_ADDRS];
+    int n = nst_iface_addr6_list(x.p.ny, 0, a, NST_IP6_MAX_ADDRS);
+    CHECK_EQ(n, 2); /* the link-local address and 2001:db8:1::2 */
+    for (int i = 0; i < n; i++)
+        CHECK_EQ(a[i].state, NST_ADDR6_TENTATIVE);
+    nst_time_t done = nst_lab_path_wait_dad(&x.p);
+    CHECK(done > NST_SEC(1) && done < NST_SEC(2));
+    CHECK_EQ(done, 1938427906); /* seed 1: the last address's random delay + 1 s */
+    n = nst_iface_addr6_list(x.p.ny, 0, a, NST_IP6_MAX_ADDRS);
+    for (int i = 0; i < n; i++)
+        CHECK_EQ(a[i].state, NST_ADDR6_PREFERRED);
+    /* One DAD solicitation per address: 2 per interface, 8 interfaces. */
+    uint64_t ns = ST(x.p.ny)->nd_tx_ns + ST(x.p.london)->nd_tx_ns;
+    for (int i = 0; i < 3; i++)
+        ns += ST(x.p.routers[i])->nd_tx_ns;
+    CHECK_EQ(ns, 16);
+    CHECK_EQ(ST(x.p.ny)->nd_dad_ok, 2);
+    nst_lab_path_free(&x.p);
+}
+
+/* The first ping waits for Neighbor Discovery on each of the 4 links (a
+ * solicitation and an advertisement, each 86 bytes); the reply needs none:
+ * each solicitation carried its sender's link-layer address (RFC 4861
+ * 7.2.3). Later pings take the bare 80 ms + 8 x 944 ns. */
+static void test_ping6_rtt_exact(void)
+{
+    struct path6 x;
+    path6_up(&x, 0);
+    nst_lab_path_wait_dad(&x.p);
+    const nst_time_t rtt = 2 * ONE_WAY + 8 * SER(REQ6_FRAME); /* 80 ms + 7552 ns */
+    const nst_time_t nd = 2 * ONE_WAY + 4 * 2 * SER(ND_FRAME); /* 80 ms + 5504 ns */
+    uint8_t msg[256];
+    struct nst_sockaddr from;
+    ssize_t len;
+    for (uint16_t seq = 1; seq <= 4; seq++) {
+        nst_time_t t = send_wait(&x, "2001:db8:4::2", seq, PAYLOAD, 0, msg, sizeof(msg), &from, &len);
+        CHECK_EQ(t, seq == 1 ? rtt + nd : rtt);
+        CHECK_EQ(len, 8 + PAYLOAD);
+        CHECK_EQ(msg[0], NST_ICMP6_ECHO_REPLY);
+        CHECK_EQ(nst_get16(msg + 6), seq);
+        CHECK_EQ(from.family, NST_AF_INET6);
+        CHECK_MEM(from.addr6.b, addr6("2001:db8:4::2").addr6.b, 16);
+        CHECK_EQ(from.port, 61); /* London's 64, less three routers */
+        nst_world_run_for(x.p.world, NST_SEC(1));
+    }
+    CHECK_EQ(rtt + nd, NST_MSEC(160) + 13056);
+    CHECK_EQ(ST(x.p.ny)->icmp6_tx_echo_request, 4);
+    CHECK_EQ(ST(x.p.london)->icmp6_tx_echo_reply, 4);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(ST(x.p.routers[i])->ip6_forwarded, 8);
+    /* No ARP at all for IPv6 (nst_lab_path's WAN links have static ARP
+     * entries for IPv4 only; the LAN edges never needed one here). */
+    CHECK_EQ(ST(x.p.ny)->arp_tx_requests, 0);
+    CHECK_EQ(ST(x.p.routers[2])->arp_tx_requests, 0);
+    nst_lab_path_free(&x.p);
+}
+
+/* Hop limit 1, 2, 3: each router answers Time Exceeded code 0 (RFC 4443
+ * 3.3) from its address toward New York, quoting the probe; 4: London. */
+static void test_traceroute6_exact(void)
+{
+    struct path6 x;
+    path6_up(&x, 0);
+    nst_lab_path_wait_dad(&x.p);
+    uint8_t msg[256];
+    struct nst_sockaddr from;
+    ssize_t len;
+    /* Neighbours first, so every probe is timed on the wire alone. */
+    CHECK(send_wait(&x, "2001:db8:4::2", 100, PAYLOAD, 0, msg, sizeof(msg), &from, &len) > 0);
+    static const char *const hop[4] = {"2001:db8:1::1", "2001:db8:12::2", "2001:db8:23::2", "2001:db8:4::2"};
+    static const nst_time_t lat[4] = {NST_USEC(500), NST_USEC(19500), NST_USEC(39500), NST_MSEC(40)};
+    for (int h = 1; h <= 4; h++) {
+        nst_time_t t = send_wait(&x, "2001:db8:4::2", (uint16_t)h, 32, h, msg, sizeof(msg), &from, &len);
+        nst_time_t back = h < 4 ? SER(ERR6_FRAME) : SER(PROBE_FRAME);
+        CHECK_EQ(t, 2 * lat[h - 1] + h * (SER(PROBE_FRAME) + back));
+        CHECK_MEM(from.addr6.b, addr6(hop[h - 1]).addr6.b, 16);
+        if (h < 4) {
+            CHECK_EQ(msg[0], NST_ICMP6_TIME_EXCEEDED);
+            CHECK_EQ(msg[1], NST_ICMP6_HOP_LIMIT_EXCEEDED);
+            CHECK_EQ(len, 8 + 40 + 8 + 32); /* the whole probe quoted */
+            CHECK_EQ(msg[8 + 7], 1);         /* its hop limit as it reached the router */
+            CHECK_EQ(nst_get16(msg + 8 + 40 + 6), h);
+            CHECK_EQ(ST(x.p.routers[h - 1])->icmp6_tx_time_exceeded, 1);
+        } else {
+            CHECK_EQ(msg[0], NST_ICMP6_ECHO_REPLY);
+        }
+    }
+    CHECK_EQ(ST(x.p.ny)->icmp6_rx_time_exceeded, 3);
+    nst_lab_path_free(&x.p);
+}
+
+/* Routers never fragment (RFC 8200 5): r2 answers a 1462-byte frame for
+ * the 1280-byte link with Packet Too Big (RFC 4443 3.2), the MTU in it,
+ * quoting as much as fits in 1280 bytes; the socket gets it, New York's
+ * path MTU drops (RFC 8201) and its next request leaves in 2 fragments. */
+static void test_packet_too_big(void)
+{
+    struct path6 x;
+    path6_up(&x, 1280);
+    nst_lab_path_wait_dad(&x.p);
+    uint8_t msg[2048];
+    struct nst_sockaddr from;
+    ssize_t len;
+    CHECK(send_wait(&x, "2001:db8:4::2", 100, PAYLOAD, 0, msg, sizeof(msg), &from, &len) > 0);
+    nst_time_t t = send_wait(&x, "2001:db8:4::2", 1, 1400, 0, msg, sizeof(msg), &from, &len);
+    const nst_time_t to_r2 = NST_USEC(19500) + 2 * SER(14 + 40 + 8 + 1400);
+    const nst_time_t from_r2 = NST_USEC(19500) + 2 * SER(14 + 1280);
+    CHECK_EQ(t, to_r2 + from_r2);
+    CHECK_EQ(msg[0], NST_ICMP6_PACKET_TOO_BIG);
+    CHECK_EQ(nst_get32(msg + 4), 1280);
+    CHECK_EQ(len, 1280 - 40); /* RFC 4443 2.4 (c): no more than the minimum MTU */
+    CHECK_MEM(from.addr6.b, addr6("2001:db8:12::2").addr6.b, 16);
+    CHECK_EQ(ST(x.p.routers[1])->icmp6_tx_packet_too_big, 1);
+    CHECK_EQ(ST(x.p.routers[1])->ip6_frag_created, 0);
+    /* The next request is fragmented by New York; London's 1448-byte
+     * reply meets r3's Packet Too Big in turn, and is lost. */
+    nst_world_run_for(x.p.world, NST_SEC(1));
+    CHECK_EQ(send_wait(&x, "2001:db8:4::2", 2, 1400, 0, msg, sizeof(msg), &from, &len), -1);
+    CHECK_EQ(ST(x.p.ny)->ip6_frag_created, 2);
+    CHECK_EQ(ST(x.p.routers[2])->icmp6_tx_packet_too_big, 1);
+    t = send_wait(&x, "2001:db8:4::2", 3, 1400, 0, msg, sizeof(msg), &from, &len);
+    CHECK(t > 0);
+    CHECK_EQ(len, 8 + 1400);
+    CHECK_EQ(msg[0], NST_ICMP6_ECHO_REPLY);
+    CHECK_EQ(nst_get16(msg + 6), 3);
+    CHECK_EQ(ST(x.p.london)->ip6_frag_created, 2);
+    CHECK_EQ(ST(x.p.london)->ip6_reass_ok, 2);
+    CHECK_EQ(ST(x.p.ny)->ip6_reass_ok, 1);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(ST(x.p.routers[i])->ip6_frag_created, 0);
+    nst_lab_path_free(&x.p);
+}
+
+/* The simulator's calls: an IPv6-only link between two hosts, link-local
+ * and global pings across it, and the errors. */
+static void test_world_ipv6_api(void)
+{
+    struct nst_world *w = nst_world_new(7);
+    struct nst_stack_config c;
+    nst_stack_config_default(&c);
+    c.ipv6 = 1;
+    struct nst_stack *a = nst_world_add_host(w, "a", &c), *b = nst_world_add_host(w, "b", &c);
+    struct nst_stack *v4only = nst_world_add_host(w, "v4", NULL);
+    struct nst_link_params lp;
+    nst_link_params_default(&lp);
+    CHECK(nst_world_connect6(w, a, "2001:db8:9::1", b, "2001:db8:9::2/64", &lp) == NULL); /* no /LEN */
+    CHECK(nst_world_connect6(w, a, "2001:db8:9::1/64", v4only, "2001:db8:9::2/64", &lp) == NULL);
+    struct nst_sim_link *l = nst_world_connect6(w, a, "2001:db8:9::1/64", b, "2001:db8:9::2/64", &lp);
+    CHECK(l != NULL);
+    CHECK_EQ(nst_sim_link_addr6(l, 2, "2001:db8:9::3/64"), -EINVAL);
+    CHECK_EQ(nst_sim_link_addr6(l, 0, "10.0.0.1/24"), -EINVAL);
+    CHECK_EQ(nst_sim_link_addr6(l, 0, "2001:db8:9::1/64"), -EEXIST);
+    CHECK_EQ(nst_sim_link_addr6(l, 1, "2001:db8:a::2/64"), 0); /* a second prefix */
+    struct nst_sim_link *l4 = nst_world_connect(w, a, NST_IP4(10, 9, 0, 1), 24, v4only, NST_IP4(10, 9, 0, 2), 24, &lp);
+    CHECK_EQ(nst_sim_link_addr6(l4, 1, "2001:db8:b::2/64"), -EAFNOSUPPORT);
+    int ia = nst_sim_link_ifindex(l, 0);
+    struct nst_iface_info ii;
+    CHECK_EQ(nst_iface_get(a, ia, &ii), 0);
+    CHECK_EQ(ii.addr, 0); /* IPv6 only */
+    nst_world_run_for(w, NST_SEC(3));
+    /* Ping b's global and link-local addresses from a. */
+    int fd = nst_icmp6_socket(a);
+    uint8_t req[16] = {NST_ICMP6_ECHO_REQUEST}, in[64];
+    struct nst_addr6_info bl[NST_IP6_MAX_ADDRS];
+    int n = nst_iface_addr6_list(b, nst_sim_link_ifindex(l, 1), bl, NST_IP6_MAX_ADDRS);
+    CHECK_EQ(n, 3);
+    int lls = 0;
+    for (int i = 0; i < n; i++) {
+        struct nst_sockaddr to = {.family = NST_AF_INET6, .addr6 = bl[i].addr};
+        int ll = bl[i].origin == NST_ADDR6_LINK_LOCAL;
+        lls += ll;
+        if (ll) {
+            /* A link-local destination needs its interface. */
+            CHECK_EQ(nst_sendto(a, fd, req, sizeof(req), 0, &to), -ENETUNREACH);
+            to.scope_id = (uint32_t)ia + 1;
+        }
+        nst_put16(req + 6, (uint16_t)(i + 1));
+        CHECK_EQ(nst_sendto(a, fd, req, sizeof(req), 0, &to), (ssize_t)sizeof(req));
+        nst_world_run_for(w, NST_SEC(1));
+        struct nst_sockaddr from;
+        CHECK_EQ(nst_recvfrom(a, fd, in, sizeof(in), 0, &from), (ssize_t)sizeof(req));
+        CHECK_EQ(in[0], NST_ICMP6_ECHO_REPLY);
+        CHECK_EQ(nst_get16(in + 6), i + 1);
+        CHECK_MEM(from.addr6.b, bl[i].addr.b, 16);
+        CHECK_EQ(from.scope_id, ll ? (uint32_t)ia + 1 : 0);
+    }
+    CHECK_EQ(lls, 1);
+    nst_world_free(w);
+}
+
 int main(void)
 {
     RUN(test_echo_reply_by_identifier);
@@ -276,5 +549,10 @@ int main(void)
     RUN(test_receive_buffer_bounded);
     RUN(test_send_refusals);
     RUN(test_ss_lists_ipv6_socket);
+    RUN(test_dad_before_use);
+    RUN(test_ping6_rtt_exact);
+    RUN(test_traceroute6_exact);
+    RUN(test_packet_too_big);
+    RUN(test_world_ipv6_api);
     return nst_test_done();
 }
