@@ -235,6 +235,11 @@ static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void
         if (err)
             return err;
     }
+    /* RFC 4007 6: a link-local (or link-scope multicast) destination means
+     * nothing without its zone, the interface. */
+    if (!to->scope_id && (nst_ip6_is_link_local(&to->addr6) ||
+                          (nst_ip6_is_multicast(&to->addr6) && nst_ip6_mcast_scope(&to->addr6) <= 2)))
+        return -EINVAL;
     int ifindex = scope_ifindex(to);
     nst_ip6_t src = k->laddr;
     if (nst_ip6_is_unspecified(&src)) {
