@@ -124,7 +124,7 @@ static void take_replies(struct nst_stack *st, int fd, nst_time_t now, const nst
                          FILE *out, struct nst_ping_result *r)
 {
     uint8_t msg[8 + PING_MAX_PAYLOAD];
-    struct nst_sockaddr from;
+    struct nst_sockaddr from = {0}; /* an IPv4 socket fills addr and port only */
     ssize_t n;
     while ((n = nst_recvfrom(st, fd, msg, sizeof(msg), 0, &from)) > 0) {
         if (msg[0] != nst_lab_echo_reply_type(&from)) {

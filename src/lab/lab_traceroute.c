@@ -40,7 +40,7 @@ static int probe(struct nst_world *w, struct nst_stack *st, int fd, const struct
         return 0;
     while (nst_world_run_until_events(w, st, fd, NST_EV_IN, t0 + TRACE_WAIT)) {
         uint8_t in[1280];
-        struct nst_sockaddr from;
+        struct nst_sockaddr from = {0}; /* an IPv4 socket fills addr and port only */
         ssize_t n = nst_recvfrom(st, fd, in, sizeof(in), 0, &from);
         if (n < 8)
             continue;

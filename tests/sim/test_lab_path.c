@@ -34,7 +34,7 @@ static void path_scenario(void)
     /* IPv4, as it always was. */
     CHECK(has(text, "64 bytes from 10.0.4.2: icmp_seq=1 ttl=61 time=82.008 ms\n"));
     CHECK(has(text, "rtt min/avg/max/mdev = 80.006/80.507/82.008/0.867 ms\n"));
-    CHECK(has(text, " 1  10.0.1.1  1.002 ms  1.002 ms  1.002 ms\n"));
+    CHECK(has(text, " 1  10.0.1.1  1.001 ms  1.001 ms  1.001 ms\n"));
     CHECK(has(text, " 4  10.0.4.2  80.005 ms  80.005 ms  80.005 ms\n"));
     /* IPv6: DAD, then ND on every link for the first ping. */
     CHECK(has(text, "  addresses usable at 1938.428 ms: each passed duplicate address detection (16 solicitations,\n"));
