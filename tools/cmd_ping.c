@@ -43,7 +43,13 @@ static int build_path(const char *cmd, struct path_args *a, struct nst_lab_path 
         fprintf(stderr, "nstack %s: could not build the simulated network\n", cmd);
         return 1;
     }
-    /* IPv6 addresses are usable once duplicate address detection passed. */
+    if (a->pcap && nst_sim_link_pcap(p->links[0], a->pcap) < 0) {
+        fprintf(stderr, "nstack %s: cannot write %s\n", cmd, a->pcap);
+        nst_lab_path_free(p);
+        return 1;
+    }
+    /* IPv6 addresses are usable once duplicate address detection passed
+     * (the capture shows it). */
     if (po.ipv6)
         nst_lab_path_wait_dad(p);
     *from = nst_lab_path_host_addr(p, a->from, a->family, NULL);
@@ -51,11 +57,6 @@ static int build_path(const char *cmd, struct path_args *a, struct nst_lab_path 
         nst_lab_path_free(p);
         return nst_cli_bad_usage(cmd, "unknown host '%s' (use ny, r1, r2, r3, london or an address)",
                                  *from ? a->dest : a->from);
-    }
-    if (a->pcap && nst_sim_link_pcap(p->links[0], a->pcap) < 0) {
-        fprintf(stderr, "nstack %s: cannot write %s\n", cmd, a->pcap);
-        nst_lab_path_free(p);
-        return 1;
     }
     return 0;
 }

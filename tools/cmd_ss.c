@@ -103,8 +103,10 @@ static int build_request(const char *cmd, int argc, char **argv, char *req, size
         if (nst_ss_parse(argc - 1, argv + 1, &o, err, sizeof(err)) < 0)
             return nst_cli_bad_usage(cmd, "%s", err);
     } else if (!strcmp(cmd, "ip")) {
-        if (argc < 2)
-            return nst_cli_bad_usage(cmd, "say what to show: addr, neigh or route");
+        struct nst_ip_opts o;
+        char err[128];
+        if (nst_ip_parse(argc - 1, argv + 1, &o, err, sizeof(err)) < 0)
+            return nst_cli_bad_usage(cmd, "%s", err);
     } else if (argc != 2 || strcmp(argv[1], "-s") != 0) {
         return nst_cli_bad_usage(cmd, "only 'netstat -s' is supported");
     }

@@ -106,9 +106,17 @@ void nst_netstat_print(const struct nst_stack *st, FILE *out);
 /* `ip [-4|-6] addr|neigh|route` (src/inspect/ip_show.c): the interfaces
  * and their addresses of both families (IPv6 ones with scope, state:
  * tentative while DAD runs, lifetimes), the ARP and IPv6 neighbour caches,
- * the routing tables, in iproute2's layout. argv[0] is the first word
- * after "ip". 0, or -EINVAL (a line "error: ..." is printed) / -ENOMEM. */
-int nst_ip_print(struct nst_stack *st, int argc, char *const argv[], FILE *out);
+ * the routing tables, in iproute2's layout. */
+enum { NST_IP_ADDR, NST_IP_NEIGH, NST_IP_ROUTE };
+struct nst_ip_opts {
+    int what;   /* NST_IP_ADDR, NST_IP_NEIGH, NST_IP_ROUTE */
+    int v4, v6; /* the families shown (-4: v4 only, -6: v6 only) */
+};
+/* Parses the words after "ip" (abbreviations as iproute2's: a, n, r). 0, or
+ * -EINVAL with a message in err. */
+int nst_ip_parse(int argc, char *const argv[], struct nst_ip_opts *o, char *err, size_t errlen);
+/* Prints it for the stack. 0 or -ENOMEM. */
+int nst_ip_print(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out);
 
 /* Runs one inspection command line: "ss [ARGS]", "netstat -s" or
  * "ip [-4|-6] addr|neigh|route".

@@ -22,10 +22,6 @@
 
 #define ROWS_MAX 1024
 
-struct ip_opts {
-    int v4, v6;
-};
-
 static const char *ifname(const struct nst_stack *st, int ifindex, char *buf, size_t len)
 {
     struct nst_iface_info ii;
@@ -59,7 +55,7 @@ static void print_addr6(FILE *out, const struct nst_addr6_info *a)
     fprintf(out, "\n");
 }
 
-static void ip_addr(struct nst_stack *st, const struct ip_opts *o, FILE *out)
+static void ip_addr(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out)
 {
     for (int i = 0; i < nst_iface_count(st); i++) {
         struct nst_iface_info ii;
@@ -78,7 +74,7 @@ static void ip_addr(struct nst_stack *st, const struct ip_opts *o, FILE *out)
     }
 }
 
-static int ip_neigh(struct nst_stack *st, const struct ip_opts *o, FILE *out)
+static int ip_neigh(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out)
 {
     static const char *const arp_states[] = {"INCOMPLETE", "REACHABLE", "STALE", "PROBE", "PERMANENT"};
     static const char *const nd_states[] = {"INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE"};
@@ -119,7 +115,7 @@ static void print_prefix6(FILE *out, const nst_ip6_t *dst, unsigned len)
         fprintf(out, "%s/%u", nst_ip6_str(dst, a), len);
 }
 
-static int ip_route(struct nst_stack *st, const struct ip_opts *o, FILE *out)
+static int ip_route(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out)
 {
     static const char *const origins[] = {"kernel", "static", "ra", "redirect"};
     char dev[16], a[NST_IP6_STRLEN];
@@ -154,36 +150,50 @@ static int ip_route(struct nst_stack *st, const struct ip_opts *o, FILE *out)
     return 0;
 }
 
-int nst_ip_print(struct nst_stack *st, int argc, char *const argv[], FILE *out)
+static int fail(char *err, size_t errlen, const char *fmt, const char *arg)
 {
-    struct ip_opts o = {1, 1};
-    int i = 0;
+    snprintf(err, errlen, fmt, arg);
+    return -EINVAL;
+}
+
+int nst_ip_parse(int argc, char *const argv[], struct nst_ip_opts *o, char *err, size_t errlen)
+{
+    memset(o, 0, sizeof(*o));
+    int v4 = 0, v6 = 0, i = 0;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "-4") == 0)
-            o.v6 = 0;
+            v4 = 1;
         else if (strcmp(argv[i], "-6") == 0)
-            o.v4 = 0;
+            v6 = 1;
         else
-            break;
+            return fail(err, errlen, "unknown option '%s' (-4, -6)", argv[i]);
     }
-    const char *what = i < argc ? argv[i] : "";
-    if (i + 1 != argc || (!o.v4 && !o.v6)) {
-        fprintf(out, "error: ip: usage: ip [-4|-6] addr|neigh|route\n");
-        return -EINVAL;
-    }
+    if (v4 && v6)
+        return fail(err, errlen, "%s", "-4 and -6 exclude each other (neither: both families)");
+    o->v4 = !v6;
+    o->v6 = !v4;
+    if (i >= argc)
+        return fail(err, errlen, "%s", "say what to show: addr, neigh or route");
+    if (i + 1 < argc)
+        return fail(err, errlen, "unexpected argument '%s'", argv[i + 1]);
     /* iproute2's abbreviations: a, addr, address; n, neigh, neighbour; r, route. */
-    if (!strcmp(what, "a") || !strcmp(what, "addr") || !strcmp(what, "address")) {
-        ip_addr(st, &o, out);
+    const char *w = argv[i];
+    if (!strcmp(w, "a") || !strcmp(w, "addr") || !strcmp(w, "address"))
+        o->what = NST_IP_ADDR;
+    else if (!strcmp(w, "n") || !strcmp(w, "neigh") || !strcmp(w, "neighbour") || !strcmp(w, "neighbor"))
+        o->what = NST_IP_NEIGH;
+    else if (!strcmp(w, "r") || !strcmp(w, "route"))
+        o->what = NST_IP_ROUTE;
+    else
+        return fail(err, errlen, "unknown object '%s' (addr, neigh, route)", w);
+    return 0;
+}
+
+int nst_ip_print(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out)
+{
+    if (o->what == NST_IP_ADDR) {
+        ip_addr(st, o, out);
         return 0;
     }
-    int rc = -EINVAL;
-    if (!strcmp(what, "n") || !strcmp(what, "neigh") || !strcmp(what, "neighbour") || !strcmp(what, "neighbor"))
-        rc = ip_neigh(st, &o, out);
-    else if (!strcmp(what, "r") || !strcmp(what, "route"))
-        rc = ip_route(st, &o, out);
-    else
-        fprintf(out, "error: ip: unknown object '%s' (addr, neigh, route)\n", what);
-    if (rc == -ENOMEM)
-        fprintf(out, "error: ip: %s\n", strerror(ENOMEM));
-    return rc;
+    return o->what == NST_IP_NEIGH ? ip_neigh(st, o, out) : ip_route(st, o, out);
 }
