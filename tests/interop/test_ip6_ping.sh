@@ -13,9 +13,11 @@ KADDR6=2001:db8:77::1
 NADDR6=2001:db8:77::2
 # nstack's link-local address: EUI-64 of its MAC 02:6e:0a:4d:00:02 (RFC 4291 2.5.1).
 NLL=fe80::6e:aff:fe4d:2
+# The kernel's own link-local address comes only once the TAP has a
+# carrier (nstack opened it) and DAD ran: give it a fixed one too.
+KLL=fe80::1
 ipv6_up "$KADDR6/64"
-KLL=$(ip -n "$NS" -6 addr show dev "$TAP" scope link | sed -n 's/.*inet6 \(fe80::[0-9a-f:]*\)\/64.*/\1/p')
-check "the kernel has a link-local address" test -n "$KLL"
+ip -n "$NS" -6 addr add "$KLL/64" dev "$TAP" nodad
 
 # ---- nstack pings Linux -------------------------------------------------------
 tping() { timeout 30 ip netns exec "$NS" "$NSTACK" ping --tap "$TAP" --addr "$NADDR/24" --addr6 "$NADDR6/64" "$@"; }
