@@ -465,14 +465,15 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
     print_tcp(out, h);
 }
 
-/* The interface's IPv6 addresses after its IPv4 one: " fe80::.../64 2001:db8::2/64". */
+/* The interface's IPv6 addresses inside its parentheses: "; IPv6
+ * fe80::.../64 2001:db8::2/64" (tentative ones too: DAD may still run). */
 static void describe_addr6(FILE *out, const struct tap_host *h)
 {
     struct nst_addr6_info v[NST_IP6_MAX_ADDRS];
     char a[NST_IP6_STRLEN];
     int n = nst_iface_addr6_list(h->st, h->ifindex, v, NST_IP6_MAX_ADDRS);
     for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
-        fprintf(out, " %s/%u", nst_ip6_str(&v[i].addr, a), v[i].prefix_len);
+        fprintf(out, "%s%s/%u", i ? " " : "; IPv6 ", nst_ip6_str(&v[i].addr, a), v[i].prefix_len);
 }
 
 void tap_host_describe(FILE *out, const struct tap_host *h)
@@ -481,15 +482,16 @@ void tap_host_describe(FILE *out, const struct tap_host *h)
     char a[16], m[18];
     nst_iface_get(h->st, h->ifindex, &ii);
     if (ii.addr)
-        fprintf(out, "%s/%u", nst_ip4_str(ii.addr, a), ii.prefix_len);
-    describe_addr6(out, h);
+        fprintf(out, "%s/%u ", nst_ip4_str(ii.addr, a), ii.prefix_len);
     if (h->xdp)
-        fprintf(out, " on %s queue %u by AF_XDP (%s, mtu %u)", nst_xdp_name(h->xdp), nst_xdp_queue(h->xdp),
+        fprintf(out, "on %s queue %u by AF_XDP (%s, mtu %u", nst_xdp_name(h->xdp), nst_xdp_queue(h->xdp),
                 nst_mac_str(&ii.mac, m), ii.mtu);
     else if (nst_tap_group_fd(h->tap) >= 0)
-        fprintf(out, " on %s queue %u (%s, mtu %u)", nst_tap_name(h->tap), h->queue, nst_mac_str(&ii.mac, m), ii.mtu);
+        fprintf(out, "on %s queue %u (%s, mtu %u", nst_tap_name(h->tap), h->queue, nst_mac_str(&ii.mac, m), ii.mtu);
     else
-        fprintf(out, " on %s (%s, mtu %u)", nst_tap_name(h->tap), nst_mac_str(&ii.mac, m), ii.mtu);
+        fprintf(out, "on %s (%s, mtu %u", nst_tap_name(h->tap), nst_mac_str(&ii.mac, m), ii.mtu);
+    describe_addr6(out, h);
+    fprintf(out, ")");
 }
 
 /* ---- nstack ping --tap ------------------------------------------------- */
