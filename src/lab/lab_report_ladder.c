@@ -307,6 +307,11 @@ int nst_lab_report_ladder(const char *pcap, const char *svg, const char *title)
                 break;
     if (first == n)
         first = 0;
+    /* ...with the neighbour resolution it waited for (not DAD's, from ::). */
+    while (first > 0 && v[first - 1].v6 && v[first - 1].proto == NST_IP6_NH_ICMPV6 &&
+           (v[first - 1].icmp_type == NST_ICMP6_NEIGHBOR_SOLICIT || v[first - 1].icmp_type == NST_ICMP6_NEIGHBOR_ADVERT) &&
+           !nst_ip6_is_unspecified(&v[first - 1].src))
+        first--;
     uint8_t *keep = calloc(n, 1);
     struct nst_svg_row rows[LADDER_ROWS];
     char labels[LADDER_ROWS][64];
