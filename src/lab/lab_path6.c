@@ -54,7 +54,7 @@ static int build6(const struct nst_demo_opts *o, struct nst_lab_path *p, FILE *o
     if (nst_lab_path_build(p, &po) < 0)
         return -1;
     if (out)
-        nst_lab_capture(o, p->links[1], "path6.pcap", out);
+        nst_lab_capture(o, p->links[0], "path6.pcap", out); /* New York's link: its DAD and ND */
     return 0;
 }
 

@@ -132,11 +132,11 @@ static int same_conn(const struct pkt *a, const struct pkt *b)
 /* Which packets to draw. For TCP, the first connection's: the control
  * segments (SYN, FIN, RST), its first pure ACK and first data each way,
  * its first retransmissions, its last segment. keep[i] set for each. */
-static void choose(const struct pkt *v, size_t n, size_t first, uint8_t *keep)
+static void choose(const struct pkt *v, size_t n, size_t start, size_t first, uint8_t *keep)
 {
     const struct pkt *c = &v[first];
     if (c->proto != NST_IP_PROTO_TCP) {
-        for (size_t i = first, k = 0; i < n && k < 12; i++)
+        for (size_t i = start, k = 0; i < n && k < 12; i++)
             if (v[i].proto != NST_IP_PROTO_TCP)
                 keep[i] = 1, k++;
         return;
@@ -248,14 +248,14 @@ static void host_name(const nst_ip6_t *a, char *b, size_t size)
 
 /* The rows of the kept packets, with a gap row where packets were left out.
  * labels: room for LADDER_ROWS strings of 64 bytes. */
-static int build_rows(const struct pkt *v, size_t n, size_t first, const uint8_t *keep, struct nst_svg_row *rows,
-                      char (*labels)[64])
+static int build_rows(const struct pkt *v, size_t n, size_t start, size_t first, const uint8_t *keep,
+                      struct nst_svg_row *rows, char (*labels)[64])
 {
     const struct pkt *c = &v[first];
     uint32_t isn_c = c->tcp.seq, isn_s = 0, next_c = 0, next_s = 0;
     int have_s = 0, m = 0;
     size_t skipped = 0;
-    for (size_t i = first; i < n && m < LADDER_ROWS - 1; i++) {
+    for (size_t i = start; i < n && m < LADDER_ROWS - 1; i++) {
         int mine = c->proto == NST_IP_PROTO_TCP ? same_conn(&v[i], c) : v[i].proto != NST_IP_PROTO_TCP;
         if (!mine)
             continue;
@@ -307,18 +307,19 @@ int nst_lab_report_ladder(const char *pcap, const char *svg, const char *title)
                 break;
     if (first == n)
         first = 0;
-    /* ...with the neighbour resolution it waited for (not DAD's, from ::). */
-    while (first > 0 && v[first - 1].v6 && v[first - 1].proto == NST_IP6_NH_ICMPV6 &&
-           (v[first - 1].icmp_type == NST_ICMP6_NEIGHBOR_SOLICIT || v[first - 1].icmp_type == NST_ICMP6_NEIGHBOR_ADVERT) &&
-           !nst_ip6_is_unspecified(&v[first - 1].src))
-        first--;
+    /* ...shown with the neighbour resolution it waited for (not DAD's, from ::). */
+    size_t start = first;
+    while (start > 0 && v[start - 1].v6 && v[start - 1].proto == NST_IP6_NH_ICMPV6 &&
+           (v[start - 1].icmp_type == NST_ICMP6_NEIGHBOR_SOLICIT || v[start - 1].icmp_type == NST_ICMP6_NEIGHBOR_ADVERT) &&
+           !nst_ip6_is_unspecified(&v[start - 1].src))
+        start--;
     uint8_t *keep = calloc(n, 1);
     struct nst_svg_row rows[LADDER_ROWS];
     char labels[LADDER_ROWS][64];
     int err = -ENOENT;
     if (keep && n) {
-        choose(v, n, first, keep);
-        int m = build_rows(v, n, first, keep, rows, labels);
+        choose(v, n, start, first, keep);
+        int m = build_rows(v, n, start, first, keep, rows, labels);
         char left[64], right[64];
         host_name(&v[first].src, left, sizeof(left));
         host_name(&v[first].dst, right, sizeof(right));
