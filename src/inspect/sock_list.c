@@ -9,6 +9,7 @@
 
 #include "core/stack_impl.h"
 #include "socket/dgram.h"
+#include "socket/inaddr.h"
 #include "tcp/tcp_state.h"
 
 struct list_ctx {
@@ -53,9 +54,7 @@ static void add_tcp(void *arg, const struct nst_tcp_info *ti)
     x->n++;
 }
 
-/* Its addresses come from the protocol's getname: an ICMPv6 (or IPv6 UDP)
- * socket's are IPv6. */
-static void add_dgram(struct list_ctx *x, struct nst_dgram_sock *d, uint8_t proto)
+static void add_dgram(struct list_ctx *x, const struct nst_dgram_sock *d, uint8_t proto)
 {
     if (x->n < x->max) {
         struct nst_sock_entry *e = &x->out[x->n];
@@ -63,9 +62,9 @@ static void add_dgram(struct list_ctx *x, struct nst_dgram_sock *d, uint8_t prot
         e->proto = proto;
         e->state = d->connected ? NST_TCPS_ESTABLISHED : NST_TCPS_CLOSED;
         e->fd = d->base.fd;
-        d->base.ops->getname(x->st, &d->base, 0, &e->local);
+        nst_sock_addr_out(&d->base, &d->laddr, d->lport, d->scope, &e->local);
         if (d->connected)
-            d->base.ops->getname(x->st, &d->base, 1, &e->peer);
+            nst_sock_addr_out(&d->base, &d->raddr, d->rport, d->scope, &e->peer);
         e->recv_q = clamp32(d->rxq.bytes);
         e->tcp.fd = -1;
     }
@@ -76,9 +75,9 @@ static void add_dgrams(struct nst_stack *st, struct list_ctx *x, int type, uint8
 {
     const struct nst_sock_table *t = &st->socks;
     for (uint32_t fd = 0; fd < t->cap; fd++) {
-        struct nst_sock *s = t->v[fd];
+        const struct nst_sock *s = t->v[fd];
         if (s && s->type == type)
-            add_dgram(x, (struct nst_dgram_sock *)s, proto);
+            add_dgram(x, (const struct nst_dgram_sock *)s, proto);
     }
 }
 

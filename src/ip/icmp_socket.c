@@ -1,8 +1,8 @@
 /* ICMP echo sockets: what `ping` and `traceroute` use (see socket.h), over
- * IPv4 (ICMP, RFC 792) and IPv6 (ICMPv6, RFC 4443 4). The identifier plays
- * the role of a port: each socket owns one, and replies and errors quoting
- * its requests come back to it. The two families have separate identifier
- * spaces, as on Linux. */
+ * IPv4 (ICMP, RFC 792) and IPv6 (ICMPv6, RFC 4443 4: an NST_AF_INET6
+ * socket). The identifier plays the role of a port: each socket owns one,
+ * and replies and errors quoting its requests come back to it. The two
+ * families have separate identifier spaces, as on Linux. */
 #include "ip/icmp_socket.h"
 
 #include <errno.h>
@@ -10,25 +10,15 @@
 #include <string.h>
 
 #include "core/stack_impl.h"
-#include "socket/dgram.h"
-#include "wire/checksum.h"
 #include "ip6/ip6.h"
+#include "socket/dgram.h"
+#include "socket/inaddr.h"
+#include "wire/checksum.h"
 #include "wire/icmp.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 
-static const struct nst_proto_ops icmp_sock_ops, icmp6_sock_ops;
-
-/* An ICMPv6 echo socket: the datagram socket (lport: the identifier, ttl:
- * the hop limit, set with NST_IP_TTL as on an IPv4 ping socket) with an IPv6 local address. Its receive queue holds each
- * message behind the 16-byte source address; aux is the hop limit it
- * arrived with, aux2 the interface (for a link-local source's scope). */
-struct icmp6_sock {
-    struct nst_dgram_sock d;
-    nst_ip6_t laddr;
-};
-
-#define SRC_LEN 16
+static int is_v6(const struct nst_dgram_sock *d) { return d->base.family == NST_AF_INET6; }
 
 static uint64_t id_hash(struct nst_stack *st, uint16_t id, int v6)
 {
@@ -38,11 +28,10 @@ static uint64_t id_hash(struct nst_stack *st, uint16_t id, int v6)
 
 static struct nst_dgram_sock *icmp_find(struct nst_stack *st, uint16_t id, int v6)
 {
-    const struct nst_proto_ops *ops = v6 ? &icmp6_sock_ops : &icmp_sock_ops;
     struct nst_hnode *n;
     NST_HTABLE_FOREACH_HASH(&st->icmp_socks.ids, id_hash(st, id, v6), n) {
         struct nst_dgram_sock *d = (struct nst_dgram_sock *)((char *)n - offsetof(struct nst_dgram_sock, node));
-        if (d->lport == id && d->base.ops == ops)
+        if (d->lport == id && is_v6(d) == v6)
             return d;
     }
     return NULL;
@@ -51,11 +40,14 @@ static struct nst_dgram_sock *icmp_find(struct nst_stack *st, uint16_t id, int v
 static int id_taken(void *arg, uint16_t id) { return icmp_find(arg, id, 0) != NULL; }
 static int id6_taken(void *arg, uint16_t id) { return icmp_find(arg, id, 1) != NULL; }
 
-/* Takes identifier id (0: one picked as RFC 6056 picks ports) for d. */
-static int icmp_take_id(struct nst_stack *st, struct nst_dgram_sock *d, uint16_t id, int v6)
+/* Gives d (its laddr set) identifier id, or one picked as RFC 6056 picks
+ * ports when id is 0. */
+static int icmp_take_id(struct nst_stack *st, struct nst_dgram_sock *d, uint16_t id)
 {
+    int v6 = is_v6(d);
     if (id == 0) {
-        int p = nst_port_pick(st, v6 ? NST_IP6_NH_ICMPV6 : NST_IP_PROTO_ICMP, v6 ? 0 : d->laddr, 0, 0,
+        nst_ip6_t none = nst_in6_any(d->base.family);
+        int p = nst_port_pick(st, v6 ? NST_IP6_NH_ICMPV6 : NST_IP_PROTO_ICMP, &d->laddr, &none, 0,
                               v6 ? id6_taken : id_taken, st);
         if (p < 0)
             return p;
@@ -69,17 +61,16 @@ static int icmp_take_id(struct nst_stack *st, struct nst_dgram_sock *d, uint16_t
     return 0;
 }
 
-static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr, uint16_t id)
+static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr4, uint16_t id)
 {
+    nst_ip6_t addr;
+    nst_ip6_from_ip4(addr4, &addr);
     if (d->bound)
         return -EINVAL;
-    if (!nst_dgram_addr_ok(st, addr))
+    if (!nst_dgram_addr_ok(st, &addr))
         return -EADDRNOTAVAIL;
     d->laddr = addr;
-    int err = icmp_take_id(st, d, id, 0);
-    if (err)
-        d->laddr = 0;
-    return err;
+    return icmp_take_id(st, d, id);
 }
 
 static int icmp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
@@ -116,7 +107,7 @@ static ssize_t icmp_sendto(struct nst_stack *st, struct nst_sock *s, const void 
     nst_icmp_emit(&r, nst_pkt_data(p), p->len);
     NST_STAT_INC(st, icmp, tx_msgs);
     NST_STAT_INC(st, icmp, tx_echo_request);
-    int err = nst_ip_output(st, p, d->laddr, to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
+    int err = nst_ip_output(st, p, nst_ip6_to_ip4(&d->laddr), to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
     return err < 0 ? err : (ssize_t)len;
 }
 
@@ -151,7 +142,7 @@ struct nst_sock *nst_icmp_sock_new(struct nst_stack *st)
 
 /* The identifier an ICMP message is about: its own for an echo reply, the
  * quoted echo request's for an error. 0 if there is none. */
-static int icmp_owner_id4(const uint8_t *msg, size_t len, uint16_t *id)
+static int icmp_owner_id(const uint8_t *msg, size_t len, uint16_t *id)
 {
     if (msg[0] == NST_ICMP_ECHO_REPLY) {
         *id = nst_get16(msg + 4);
@@ -172,44 +163,38 @@ static int icmp_owner_id4(const uint8_t *msg, size_t len, uint16_t *id)
 int nst_icmp_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len)
 {
     uint16_t id;
-    if (!icmp_owner_id4(msg, len, &id))
+    if (!icmp_owner_id(msg, len, &id))
         return 0;
     struct nst_dgram_sock *d = icmp_find(st, id, 0);
     if (!d)
         return 0;
-    if (nst_dgram_enqueue(st, d, msg, len, rx->hdr.src, rx->hdr.ttl) < 0)
+    nst_ip6_t from;
+    nst_ip6_from_ip4(rx->hdr.src, &from);
+    if (nst_dgram_enqueue(st, d, msg, len, &from, rx->hdr.ttl, 0) < 0)
         NST_STAT_INC(st, icmp, rx_unmatched);
     return 1;
 }
 
-/* ---- ICMPv6 echo sockets (RFC 4443 4) ------------------------------------ */
-
-/* A local address an ICMPv6 socket may bind: :: (any) or one of ours. */
-static int addr6_ok(struct nst_stack *st, const nst_ip6_t *a)
-{
-    return nst_ip6_is_unspecified(a) || nst_ip6_is_local(st, a);
-}
+/* ---- ICMPv6 echo sockets (RFC 4443 4) ------------------------------------
+ * The same datagram socket with family NST_AF_INET6: laddr an IPv6 address
+ * (:: until bound), ttl the hop limit (NST_IP_TTL or NST_IPV6_UNICAST_HOPS),
+ * the sender of each queued message an IPv6 address and its hop limit in
+ * the port, as ping prints it. */
 
 static int icmp6_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
 {
-    struct icmp6_sock *k = (struct icmp6_sock *)s;
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
     if (a->family != NST_AF_INET6)
         return -EAFNOSUPPORT;
-    if (k->d.bound)
+    if (d->bound)
         return -EINVAL;
-    if (!addr6_ok(st, &a->addr6))
+    if (!nst_ip6_is_unspecified(&a->addr6) && !nst_ip6_is_local(st, &a->addr6))
         return -EADDRNOTAVAIL;
-    int err = icmp_take_id(st, &k->d, a->port, 1);
-    if (!err)
-        k->laddr = a->addr6;
+    d->laddr = a->addr6;
+    int err = icmp_take_id(st, d, a->port);
+    if (err)
+        memset(&d->laddr, 0, sizeof(d->laddr));
     return err;
-}
-
-/* The interface a destination names: a link-local or multicast address
- * needs its scope (ifindex + 1); -1 lets the routing table choose. */
-static int scope_ifindex(const struct nst_sockaddr *to)
-{
-    return to->scope_id ? (int)to->scope_id - 1 : -1;
 }
 
 /* RFC 4443 4.1: an Echo Request, identifier and sequence number in its
@@ -220,7 +205,7 @@ static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void
                             const struct nst_sockaddr *to)
 {
     (void)flags;
-    struct icmp6_sock *k = (struct icmp6_sock *)s;
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
     const uint8_t *msg = buf;
     if (!to)
         return -EDESTADDRREQ;
@@ -230,18 +215,18 @@ static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void
         return -EINVAL;
     if (msg[0] != NST_ICMP6_ECHO_REQUEST || msg[1] != 0)
         return -EINVAL; /* only echo requests, like Linux's ping sockets */
-    if (!k->d.bound) {
-        int err = icmp_take_id(st, &k->d, 0, 1);
-        if (err)
-            return err;
-    }
     /* RFC 4007 6: a link-local (or link-scope multicast) destination means
      * nothing without its zone, the interface. */
     if (!to->scope_id && (nst_ip6_is_link_local(&to->addr6) ||
                           (nst_ip6_is_multicast(&to->addr6) && nst_ip6_mcast_scope(&to->addr6) <= 2)))
         return -EINVAL;
-    int ifindex = scope_ifindex(to);
-    nst_ip6_t src = k->laddr;
+    if (!d->bound) {
+        int err = icmp_take_id(st, d, 0);
+        if (err)
+            return err;
+    }
+    int ifindex = to->scope_id ? (int)to->scope_id - 1 : -1;
+    nst_ip6_t src = d->laddr;
     if (nst_ip6_is_unspecified(&src)) {
         uint32_t mtu;
         int err = nst_ip6_route_src(st, &to->addr6, ifindex, &src, &mtu);
@@ -252,69 +237,22 @@ static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void
     if (!p)
         return -ENOBUFS;
     struct nst_icmp6_repr r = {.type = NST_ICMP6_ECHO_REQUEST,
-                               .word = (uint32_t)k->d.lport << 16 | nst_get16(msg + 6),
+                               .word = (uint32_t)d->lport << 16 | nst_get16(msg + 6),
                                .data = msg + NST_ICMP6_HLEN,
                                .data_len = len - NST_ICMP6_HLEN};
     nst_icmp6_emit(&r, &src, &to->addr6, nst_pkt_data(p), p->len);
     NST_STAT_INC(st, icmp6, tx_msgs);
     NST_STAT_INC(st, icmp6, tx_echo_request);
-    int err = nst_ip6_output(st, p, &src, &to->addr6, NST_IP6_NH_ICMPV6, k->d.ttl, 0, ifindex, 0, NULL);
+    int err = nst_ip6_output(st, p, &src, &to->addr6, NST_IP6_NH_ICMPV6, d->ttl, d->tclass, ifindex, 0, NULL);
     return err < 0 ? err : (ssize_t)len;
-}
-
-/* Like nst_dgram_recvfrom, with the IPv6 source taken from in front of
- * the message. */
-static ssize_t icmp6_recvfrom(struct nst_stack *st, struct nst_sock *s, void *buf, size_t len, int flags,
-                              struct nst_sockaddr *from)
-{
-    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
-    if (d->error) {
-        int e = d->error;
-        d->error = 0;
-        return -e;
-    }
-    struct nst_pkt *p = d->rxq.head;
-    if (!p)
-        return -EAGAIN;
-    const uint8_t *data = nst_pkt_data(p);
-    size_t n = (size_t)p->len - SRC_LEN;
-    if (n > len)
-        n = len; /* one message per call, the excess discarded */
-    memcpy(buf, data + SRC_LEN, n);
-    if (from) {
-        memset(from, 0, sizeof(*from));
-        from->family = NST_AF_INET6;
-        memcpy(from->addr6.b, data, SRC_LEN);
-        from->port = (uint16_t)p->aux; /* the hop limit, as ping prints it */
-        if (nst_ip6_is_link_local(&from->addr6))
-            from->scope_id = p->aux2 + 1;
-    }
-    if (!(flags & NST_MSG_PEEK)) {
-        d->rx_mem -= nst_pkt_truesize(p->len);
-        nst_pkt_free(st, nst_pktq_pop(&d->rxq));
-    }
-    return (ssize_t)n;
-}
-
-static int icmp6_getname(struct nst_stack *st, struct nst_sock *s, int peer, struct nst_sockaddr *out)
-{
-    (void)st;
-    struct icmp6_sock *k = (struct icmp6_sock *)s;
-    if (peer)
-        return -ENOTCONN;
-    memset(out, 0, sizeof(*out));
-    out->family = NST_AF_INET6;
-    out->addr6 = k->laddr;
-    out->port = k->d.lport;
-    return 0;
 }
 
 static const struct nst_proto_ops icmp6_sock_ops = {
     .bind = icmp6_bind,
     .sendto = icmp6_sendto,
-    .recvfrom = icmp6_recvfrom,
+    .recvfrom = nst_dgram_recvfrom,
     .close = icmp_close,
-    .getname = icmp6_getname,
+    .getname = nst_dgram_getname,
     .setsockopt = nst_dgram_setsockopt,
     .getsockopt = nst_dgram_getsockopt,
     .events = nst_dgram_events,
@@ -322,22 +260,13 @@ static const struct nst_proto_ops icmp6_sock_ops = {
 
 struct nst_sock *nst_icmp6_sock_new(struct nst_stack *st)
 {
-    struct icmp6_sock *k = calloc(1, sizeof(*k));
-    if (!k)
+    struct nst_dgram_sock *d = malloc(sizeof(*d));
+    if (!d)
         return NULL;
-    nst_dgram_init(st, &k->d, NST_SOCK_ICMP, &icmp6_sock_ops);
-    return &k->d.base;
-}
-
-int nst_icmp6_socket(struct nst_stack *st)
-{
-    struct nst_sock *s = nst_icmp6_sock_new(st);
-    if (!s)
-        return -ENOMEM;
-    int fd = nst_sock_install(st, s);
-    if (fd < 0)
-        s->ops->close(st, s);
-    return fd;
+    nst_dgram_init(st, d, NST_SOCK_ICMP, &icmp6_sock_ops);
+    d->base.family = NST_AF_INET6;
+    memset(&d->laddr, 0, sizeof(d->laddr)); /* :: */
+    return &d->base;
 }
 
 /* Where the upper-layer header of a quoted IPv6 packet starts, skipping
@@ -398,17 +327,11 @@ int nst_icmp6_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, con
     struct nst_dgram_sock *d = icmp_find(st, id, 1);
     if (!d)
         return 0;
-    size_t cost = nst_pkt_truesize(SRC_LEN + len);
-    struct nst_pkt *p = d->rx_mem + cost <= d->rcvbuf ? nst_pkt_alloc(st, SRC_LEN + len) : NULL;
-    if (!p)
-        return 1; /* taken, and dropped for the receive buffer, as a full UDP socket drops */
-    d->rx_mem += cost;
-    memcpy(nst_pkt_data(p), rx->hdr6.src.b, SRC_LEN);
-    memcpy(nst_pkt_data(p) + SRC_LEN, msg, len);
-    p->aux = rx->hdr6.hop_limit;
-    p->aux2 = (uint32_t)rx->ifindex;
-    nst_pktq_push(&d->rxq, p);
-    nst_sock_notify(st, &d->base);
+    /* A link-local sender comes with its interface as the scope. */
+    uint8_t scope = nst_ip6_is_link_local(&rx->hdr6.src) ? (uint8_t)(rx->ifindex + 1) : 0;
+    /* Taken either way: dropped, as a full UDP socket drops, when the
+     * receive buffer is full. */
+    nst_dgram_enqueue(st, d, msg, len, &rx->hdr6.src, rx->hdr6.hop_limit, scope);
     return 1;
 }
 

@@ -18,10 +18,5 @@ int nst_icmp_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, cons
  * echo request; rx->family 6, msg: the ICMPv6 message, checksum verified). */
 int nst_icmp6_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
 
-/* A new ICMPv6 echo socket (what nst_socket_family(st, NST_AF_INET6,
- * NST_SOCK_ICMP) makes). NULL on ENOMEM. */
-struct nst_sock *nst_icmp6_sock_new(struct nst_stack *st);
-/* The same, installed as a descriptor: the fd or -errno. */
-int nst_icmp6_socket(struct nst_stack *st);
 
 #endif

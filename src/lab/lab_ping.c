@@ -9,7 +9,6 @@
 #include <nstack/lab.h>
 #include <nstack/socket.h>
 
-#include "ip/icmp_socket.h"
 #include "lab/lab_internal.h"
 #include "wire/checksum.h"
 #include "wire/icmp.h"
@@ -45,7 +44,7 @@ static int is_v6(const struct nst_sockaddr *a) { return a->family == NST_AF_INET
 
 int nst_lab_echo_socket(struct nst_stack *st, const struct nst_sockaddr *dst)
 {
-    return is_v6(dst) ? nst_icmp6_socket(st) : nst_socket(st, NST_SOCK_ICMP);
+    return nst_socket_family(st, is_v6(dst) ? NST_AF_INET6 : NST_AF_INET, NST_SOCK_ICMP);
 }
 
 const char *nst_lab_addr_str(const struct nst_sockaddr *a, char *buf)

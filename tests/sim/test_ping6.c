@@ -38,7 +38,7 @@ static void sock_up(struct sock6 *k, uint16_t id)
 {
     k->st = nst_stack_new(NULL);
     CHECK(k->st != NULL);
-    k->fd = nst_icmp6_socket(k->st);
+    k->fd = nst_socket_family(k->st, NST_AF_INET6, NST_SOCK_ICMP);
     CHECK(k->fd >= 0);
     struct nst_sockaddr any = {.family = NST_AF_INET6, .port = id}, name;
     CHECK_EQ(nst_bind(k->st, k->fd, &any), 0);
@@ -135,7 +135,7 @@ static void test_echo_reply_by_identifier(void)
     struct nst_sockaddr v4 = {0, 0x1234};
     CHECK_EQ(nst_bind(k.st, other.fd, &v4), 0);
     struct nst_sockaddr dup6 = {.family = NST_AF_INET6, .port = 0x1234};
-    int fd2 = nst_icmp6_socket(k.st);
+    int fd2 = nst_socket_family(k.st, NST_AF_INET6, NST_SOCK_ICMP);
     CHECK_EQ(nst_bind(k.st, fd2, &dup6), -EADDRINUSE);
     n = echo(m, NST_ICMP6_ECHO_REPLY, 0x1234, 11);
     CHECK_EQ(deliver(&k, &PEER, 61, m, n), 1);
@@ -239,7 +239,7 @@ static void test_send_refusals(void)
     CHECK_EQ(nst_sendto(k.st, k.fd, m, n, 0, &v6), -ENETUNREACH);
     /* An address that is not ours cannot be bound; an IPv4 ping socket
      * takes no IPv6 destination. */
-    int fd2 = nst_icmp6_socket(k.st);
+    int fd2 = nst_socket_family(k.st, NST_AF_INET6, NST_SOCK_ICMP);
     struct nst_sockaddr peer = {.family = NST_AF_INET6, .addr6 = PEER};
     CHECK_EQ(nst_bind(k.st, fd2, &peer), -EADDRNOTAVAIL);
     CHECK_EQ(nst_bind(k.st, fd2, &v4), -EAFNOSUPPORT);
@@ -317,7 +317,7 @@ static void path6_up(struct path6 *x, uint32_t middle_mtu)
     o.ipv6 = 1;
     o.middle_mtu = middle_mtu;
     CHECK_EQ(nst_lab_path_build(&x->p, &o), 0);
-    x->fd = nst_icmp6_socket(x->p.ny);
+    x->fd = nst_socket_family(x->p.ny, NST_AF_INET6, NST_SOCK_ICMP);
     CHECK(x->fd >= 0);
 }
 
@@ -514,7 +514,7 @@ static void test_world_ipv6_api(void)
     nst_world_run_for(w, NST_SEC(3));
     /* Ping b's addresses from a: its link-local (with the scope) and the
      * one in a's prefix; the other prefix is not a's. */
-    int fd = nst_icmp6_socket(a);
+    int fd = nst_socket_family(a, NST_AF_INET6, NST_SOCK_ICMP);
     uint8_t req[16] = {NST_ICMP6_ECHO_REQUEST}, in[64];
     struct nst_addr6_info bl[NST_IP6_MAX_ADDRS];
     int n = nst_iface_addr6_list(b, ib, bl, NST_IP6_MAX_ADDRS);
