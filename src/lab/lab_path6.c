@@ -14,15 +14,20 @@
  *    Packet Too Big (RFC 4443 3.2) from r2; the source learns the path MTU
  *    (RFC 8201) and fragments itself; London's reply meets r3's Packet Too
  *    Big in turn. IPv4 across the same link is fragmented by r2.
- * Static addresses and routes: no router advertises prefixes on this path. */
+ *  - Then r3 starts advertising London's prefix (RFC 4861 6.2): London forms
+ *    an address of its own from it (SLAAC, RFC 4862 5.5.3: the prefix and
+ *    its EUI-64 interface identifier), runs DAD on it, and New York pings it.
+ * The rest of the path keeps its static addresses and routes. */
 #include <errno.h>
 #include <string.h>
 
+#include <nstack/ip6_router.h>
 #include <nstack/lab.h>
 #include <nstack/stats.h>
 
 #include "lab/lab_internal.h"
 #include "wire/icmpv6.h"
+#include "wire/ipv6.h"
 
 #define TRANSATLANTIC_MTU 1280
 #define BIG_PING 1400
@@ -146,6 +151,71 @@ static int part_too_big(const struct nst_demo_opts *o, struct nst_lab_path *p, F
     return ok;
 }
 
+/* When r3 first offers a Router Advertisement to London's link. */
+static void watch_ra(void *arg, enum nst_sim_frame_event ev, int dir, nst_time_t now, const uint8_t *f, size_t len)
+{
+    nst_time_t *first_ra = arg;
+    if (ev == NST_SIM_OFFERED && dir == 0 && *first_ra < 0 && len > 14 + 40 && f[12] == 0x86 && f[13] == 0xdd &&
+        f[14 + 6] == NST_IP6_NH_ICMPV6 && f[14 + 40] == NST_ICMP6_ROUTER_ADVERT)
+        *first_ra = now;
+}
+
+/* London's address formed by SLAAC (0 if none), its state. */
+static int slaac_addr(struct nst_lab_path *p, nst_ip6_t *out)
+{
+    struct nst_addr6_info a[NST_IP6_MAX_ADDRS];
+    int n = nst_iface_addr6_list(p->london, nst_sim_link_ifindex(p->links[3], 1), a, NST_IP6_MAX_ADDRS);
+    for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
+        if (a[i].origin == NST_ADDR6_SLAAC) {
+            *out = a[i].addr;
+            return a[i].state == NST_ADDR6_PREFERRED ? 2 : 1;
+        }
+    return 0;
+}
+
+static int slaac_ready(void *arg)
+{
+    nst_ip6_t a;
+    return slaac_addr(arg, &a) == 2;
+}
+
+static int part_slaac(const struct nst_demo_opts *o, struct nst_lab_path *p, FILE *out)
+{
+    struct nst_ra_config c;
+    nst_ra_config_default(&c);
+    c.advertise = 1;
+    c.n_prefixes = 1;
+    c.prefix[0] = (struct nst_ra_prefix){.len = 64, .onlink = 1, .autonomous = 1, .valid_lifetime = 2592000,
+                                         .preferred_lifetime = 604800}; /* RFC 4861 6.2.1's defaults */
+    nst_ip6_parse("2001:db8:4::", &c.prefix[0].prefix, NULL);
+    nst_time_t first_ra = -1;
+    nst_sim_link_observe(p->links[3], watch_ra, &first_ra);
+    nst_time_t t0 = nst_world_now(p->world);
+    int ok = nst_ip6_ra_config(p->routers[2], nst_sim_link_ifindex(p->links[3], 0), &c) == 0;
+    fprintf(out, "\n  r3 starts advertising 2001:db8:4::/64 on London's link (SLAAC, RFC 4862 5.5)\n");
+    ok &= nst_world_run_until_cond(p->world, slaac_ready, p, t0 + NST_SEC(60));
+    nst_sim_link_observe(p->links[3], NULL, NULL);
+    nst_time_t ready = nst_world_now(p->world) - t0;
+    nst_ip6_t a = {{0}};
+    char s[NST_IP6_STRLEN];
+    ok &= slaac_addr(p, &a) == 2 && first_ra >= t0;
+    nst_time_t ra = first_ra - t0;
+    fprintf(out, "  first Router Advertisement after %.3f ms; London's address %s\n"
+                 "  (the prefix and its EUI-64 identifier) usable after %.3f ms: DAD, a random delay then 1 s\n",
+            (double)ra / 1e6, nst_ip6_str(&a, s), (double)ready / 1e6);
+    fprintf(out, "\n$ nstack ping -6 -c 1 %s\n", s);
+    struct nst_ping_opts pin;
+    nst_ping_opts_default(&pin);
+    pin.count = 1;
+    struct nst_ping_result r;
+    struct nst_sockaddr to = {.family = NST_AF_INET6, .addr6 = a};
+    ok = ok && nst_lab_ping_addr(p->world, p->ny, &to, &pin, out, &r) == 0 && r.received == 1;
+    nst_lab_figure(o, "SLAAC address usable after the router starts advertising", "an RA, then 1 s of DAD", ok, "ms",
+                   "%.3f", (double)ready / 1e6);
+    return nst_lab_check(out, ok && ready >= ra + NST_SEC(1),
+                         "London forms an address from r3's advertised prefix, passes DAD, and answers pings");
+}
+
 static void free_world(void *w) { nst_world_free(w); }
 
 int nst_lab_snap_path(const struct nst_demo_opts *o, struct nst_lab_snapshot *s)
@@ -170,14 +240,15 @@ int nst_lab_snap_path(const struct nst_demo_opts *o, struct nst_lab_snapshot *s)
 
 int nst_demo_path6(const struct nst_demo_opts *o, FILE *out)
 {
-    fprintf(out, "\nIPv6 on the same path, both families on every link (static addresses and routes:\n"
-                 "no router advertises prefixes here): ny 2001:db8:1::2 ... london 2001:db8:4::2\n");
+    fprintf(out, "\nIPv6 on the same path, both families on every link (static addresses and routes;\n"
+                 "SLAAC at the end): ny 2001:db8:1::2 ... london 2001:db8:4::2\n");
     struct nst_lab_path p;
     if (build6(o, &p, out) < 0)
         return 0;
     int ok = part_ping(o, &p, out);
     ok &= part_traceroute(o, &p, out);
     ok &= part_too_big(o, &p, out);
+    ok &= part_slaac(o, &p, out);
     nst_lab_path_free(&p);
     return ok;
 }

@@ -7,7 +7,9 @@
  * traceroute -6 through the three routers' addresses, and a 1400-byte ping
  * across a 1280-byte link: Packet Too Big from r2 (then from r3 toward
  * London), the ends fragmenting, one answer of three, where IPv4's routers
- * fragment and all three are answered. */
+ * fragment and all three are answered; then r3 advertises London's prefix
+ * and London's SLAAC address (2001:db8:4::ff:fe00:7) is usable 1319.319 ms
+ * later and answers New York's ping. */
 #include "test.h"
 
 #include <nstack/lab.h>
@@ -58,6 +60,11 @@ static void path_scenario(void)
     CHECK(has(text, "  IPv6: 2 Packet Too Big (r2 toward New York, r3 toward London), then the ends fragment\n"
                     "  (6 fragments by the hosts, 0 by routers); IPv4: the routers fragment (12 fragments)\n"));
     CHECK(has(text, "[ok] IPv6 routers send Packet Too Big instead of fragmenting; the ends fragment\n"));
+    /* SLAAC: r3 advertises London's prefix; London's EUI-64 address. */
+    CHECK(has(text, "  first Router Advertisement after 0.000 ms; London's address 2001:db8:4::ff:fe00:7\n"
+                    "  (the prefix and its EUI-64 identifier) usable after 1319.319 ms: DAD, a random delay then 1 s\n"));
+    CHECK(has(text, "64 bytes from 2001:db8:4::ff:fe00:7: icmp_seq=1 ttl=61 time=81.009 ms\n"));
+    CHECK(has(text, "[ok] London forms an address from r3's advertised prefix, passes DAD, and answers pings\n"));
     free(text);
 }
 
