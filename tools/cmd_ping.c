@@ -1,4 +1,5 @@
-/* nstack ping and nstack traceroute, on the simulated New York - London path. */
+/* nstack ping and nstack traceroute, on the simulated New York - London
+ * path, over IPv4 or IPv6 (-6, or an IPv6 destination). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,11 +14,14 @@ struct path_args {
     const char *pcap;
     const char *from;
     const char *dest;
+    int family; /* NST_AF_INET6 with -6 or an IPv6 address, else IPv4 */
 };
 
 static const char *path_help =
-    "The simulated path: ny (10.0.1.2) - r1 - r2 - r3 - london (10.0.4.2), 80 ms round trip.\n"
+    "The simulated path: ny (10.0.1.2) - r1 - r2 - r3 - london (10.0.4.2), 80 ms round trip;\n"
+    "with -6 (or an IPv6 DEST) over IPv6: ny 2001:db8:1::2 ... london 2001:db8:4::2.\n"
     "DEST and --from take a name (ny, r1, r2, r3, london) or one of their addresses.\n\n"
+    "  -4, -6          IPv4 (the default) or IPv6 for names\n"
     "  --from HOST     where to run from (default ny)\n"
     "  --loss P        loss probability on the transatlantic link, 0..1 (default 0)\n"
     "  --seed N        seed of the simulated network (default 1)\n"
@@ -25,27 +29,34 @@ static const char *path_help =
     "With --tap IFNAME --addr A.B.C.D/N, ping a real host over a TAP device instead\n"
     "(nstack ping --tap IFNAME --help).\n";
 
-static int build_path(const char *cmd, const struct path_args *a, struct nst_lab_path *p, struct nst_stack **from,
-                      nst_ip4_t *dst)
+static int build_path(const char *cmd, struct path_args *a, struct nst_lab_path *p, struct nst_stack **from,
+                      struct nst_sockaddr *dst)
 {
     struct nst_lab_path_opts po;
     nst_lab_path_opts_default(&po);
     po.seed = a->seed;
     po.loss = a->loss;
+    if (strchr(a->dest, ':') || strchr(a->from, ':'))
+        a->family = NST_AF_INET6;
+    po.ipv6 = a->family == NST_AF_INET6;
     if (nst_lab_path_build(p, &po) < 0) {
         fprintf(stderr, "nstack %s: could not build the simulated network\n", cmd);
         return 1;
-    }
-    *from = nst_lab_path_host(p, a->from, NULL);
-    if (!*from || !nst_lab_path_host(p, a->dest, dst)) {
-        nst_lab_path_free(p);
-        return nst_cli_bad_usage(cmd, "unknown host '%s' (use ny, r1, r2, r3, london or an address)",
-                                 *from ? a->dest : a->from);
     }
     if (a->pcap && nst_sim_link_pcap(p->links[0], a->pcap) < 0) {
         fprintf(stderr, "nstack %s: cannot write %s\n", cmd, a->pcap);
         nst_lab_path_free(p);
         return 1;
+    }
+    /* IPv6 addresses are usable once duplicate address detection passed
+     * (the capture shows it). */
+    if (po.ipv6)
+        nst_lab_path_wait_dad(p);
+    *from = nst_lab_path_host_addr(p, a->from, a->family, NULL);
+    if (!*from || !nst_lab_path_host_addr(p, a->dest, a->family, dst)) {
+        nst_lab_path_free(p);
+        return nst_cli_bad_usage(cmd, "unknown host '%s' (use ny, r1, r2, r3, london or an address)",
+                                 *from ? a->dest : a->from);
     }
     return 0;
 }
@@ -66,6 +77,8 @@ static int path_option(const char *cmd, int c, struct path_args *a)
         return 0;
     case 'p': a->pcap = optarg; return 0;
     case 'f': a->from = optarg; return 0;
+    case '4': a->family = NST_AF_INET; return 0;
+    case '6': a->family = NST_AF_INET6; return 0;
     default: return nst_cli_bad_usage(cmd, "unknown option");
     }
 }
@@ -82,7 +95,7 @@ int nst_cmd_ping(int argc, char **argv)
     uint64_t v;
     double d;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:i:s:t:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:i:s:t:h46", opts, NULL)) != -1) {
         int rc = 0;
         switch (c) {
         case 'c':
@@ -106,7 +119,8 @@ int nst_cmd_ping(int argc, char **argv)
             po.ttl = (uint8_t)v;
             break;
         case 'h':
-            printf("usage: nstack ping [-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL] [options] [DEST]\n\n%s", path_help);
+            printf("usage: nstack ping [-4|-6] [-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL] [options] [DEST]\n\n%s",
+                   path_help);
             return 0;
         default: rc = path_option("ping", c, &a); break;
         }
@@ -119,12 +133,12 @@ int nst_cmd_ping(int argc, char **argv)
         return nst_cli_bad_usage("ping", "unexpected argument '%s'", argv[optind]);
     struct nst_lab_path p;
     struct nst_stack *from;
-    nst_ip4_t dst;
+    struct nst_sockaddr dst;
     int rc = build_path("ping", &a, &p, &from, &dst);
     if (rc)
         return rc;
     struct nst_ping_result r;
-    rc = nst_lab_ping(p.world, from, dst, &po, stdout, &r);
+    rc = nst_lab_ping_addr(p.world, from, &dst, &po, stdout, &r);
     nst_lab_path_free(&p);
     if (rc < 0) {
         fprintf(stderr, "nstack ping: %s\n", strerror(-rc));
@@ -142,14 +156,14 @@ int nst_cmd_traceroute(int argc, char **argv)
     int max_hops = 30, c;
     uint64_t v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:h46", opts, NULL)) != -1) {
         int rc = 0;
         if (c == 'm') {
             if (nst_cli_parse_u64(optarg, 1, 255, &v))
                 return nst_cli_bad_usage("traceroute", "-m needs a hop count from 1 to 255, not '%s'", optarg);
             max_hops = (int)v;
         } else if (c == 'h') {
-            printf("usage: nstack traceroute [-m MAX_HOPS] [options] [DEST]\n\n%s", path_help);
+            printf("usage: nstack traceroute [-4|-6] [-m MAX_HOPS] [options] [DEST]\n\n%s", path_help);
             return 0;
         } else {
             rc = path_option("traceroute", c, &a);
@@ -163,12 +177,12 @@ int nst_cmd_traceroute(int argc, char **argv)
         return nst_cli_bad_usage("traceroute", "unexpected argument '%s'", argv[optind]);
     struct nst_lab_path p;
     struct nst_stack *from;
-    nst_ip4_t dst;
+    struct nst_sockaddr dst;
     int rc = build_path("traceroute", &a, &p, &from, &dst);
     if (rc)
         return rc;
     struct nst_trace_hop hops[255];
-    int n = nst_lab_traceroute(p.world, from, dst, max_hops, stdout, hops);
+    int n = nst_lab_traceroute_addr(p.world, from, &dst, max_hops, stdout, hops);
     nst_lab_path_free(&p);
     return n > 0 && hops[n - 1].reached ? 0 : 1;
 }

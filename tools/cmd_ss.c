@@ -1,5 +1,5 @@
-/* nstack ss / nstack netstat: inspect a stack the way iproute2's ss and
- * netstat -s inspect Linux's, either
+/* nstack ss / nstack netstat / nstack ip: inspect a stack the way
+ * iproute2's ss and ip, and netstat -s, inspect Linux's, either
  *   --control PATH      a running process (nstack serve --control PATH), over
  *                       its Unix-domain control socket, or
  *   --scenario NAME     a simulated host of a lab scenario, run silently up
@@ -32,6 +32,13 @@ struct target {
 
 static void ss_usage(const char *cmd)
 {
+    if (strcmp(cmd, "ip") == 0) {
+        printf("usage: nstack ip (--control PATH | --scenario NAME [--host H] [--seed N]) [-4|-6] addr|neigh|route\n\n"
+               "The stack's interfaces and addresses (IPv6 ones with their scope, DAD state and\n"
+               "lifetimes), its ARP and IPv6 neighbour caches, its routing tables, like iproute2's ip.\n"
+               "--scenario path: the IPv6 path after DAD and a ping each way in each family.\n");
+        return;
+    }
     if (strcmp(cmd, "netstat") == 0) {
         printf("usage: nstack netstat -s (--control PATH | --scenario NAME [--host H] [--seed N])\n\n"
                "Every counter of the stack, grouped like netstat -s.\n");
@@ -95,6 +102,11 @@ static int build_request(const char *cmd, int argc, char **argv, char *req, size
         char err[128];
         if (nst_ss_parse(argc - 1, argv + 1, &o, err, sizeof(err)) < 0)
             return nst_cli_bad_usage(cmd, "%s", err);
+    } else if (!strcmp(cmd, "ip")) {
+        struct nst_ip_opts o;
+        char err[128];
+        if (nst_ip_parse(argc - 1, argv + 1, &o, err, sizeof(err)) < 0)
+            return nst_cli_bad_usage(cmd, "%s", err);
     } else if (argc != 2 || strcmp(argv[1], "-s") != 0) {
         return nst_cli_bad_usage(cmd, "only 'netstat -s' is supported");
     }
@@ -110,8 +122,20 @@ static int run_control(const char *cmd, const char *path, const char *req)
 {
     /* serve --queues N --control PATH: a socket per stack, PATH.0 ... */
     unsigned stacks = access(path, F_OK) != 0 ? nst_ss_stack_count(path) : 0;
-    int rc = stacks ? nst_ss_query_merged(path, stacks, req, stdout, CONTROL_TIMEOUT_MS)
+    int rc = 0;
+    if (stacks && !strcmp(cmd, "ip")) {
+        /* Addresses, neighbours and routes are each stack's own: one after the other. */
+        for (unsigned i = 0; i < stacks && rc >= 0; i++) {
+            char one[4096];
+            snprintf(one, sizeof(one), "%s.%u", path, i);
+            printf("# stack %u (%s)\n", i, one);
+            fflush(stdout);
+            rc = nst_control_query(one, req, stdout, CONTROL_TIMEOUT_MS);
+        }
+    } else {
+        rc = stacks ? nst_ss_query_merged(path, stacks, req, stdout, CONTROL_TIMEOUT_MS)
                     : nst_control_query(path, req, stdout, CONTROL_TIMEOUT_MS);
+    }
     if (rc < 0) {
         fprintf(stderr, "nstack %s: %s: %s\n", cmd, path, strerror(-rc));
         if (rc == -ENOENT || rc == -ECONNREFUSED)

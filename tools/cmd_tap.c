@@ -11,13 +11,18 @@
 #include "tools/cli.h"
 #include "tools/cmd_tap.h"
 #include "tools/counters.h"
+#include "wire/ipv6.h"
 
 const char tap_opts_help[] =
     "  --tap IFNAME    the TAP device to use (created if missing; see scripts/netns.sh)\n"
-    "  --addr A.B.C.D/N  nstack's address on it (required)\n"
+    "  --addr A.B.C.D/N  nstack's address on it (this, --addr6 or both)\n"
     "  --gw A.B.C.D    default gateway\n"
-    "  --mac MAC       nstack's MAC address (default 02:6e: and the four address bytes; with\n"
-    "                  --xdp, the interface's own)\n"
+    "  --addr6 ADDR/LEN  a static IPv6 address (after duplicate address detection)\n"
+    "  --gw6 ADDR      IPv6 default gateway (else the routers that advertise themselves)\n"
+    "  --no-ipv6       IPv4 only (by default a TAP host speaks IPv6 too: a link-local address,\n"
+    "                  SLAAC from router advertisements; AF_XDP and --queues are IPv4 only)\n"
+    "  --mac MAC       nstack's MAC address (default 02:6e: and the last four address bytes;\n"
+    "                  with --xdp, the interface's own)\n"
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
     "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
     "  --no-offload    no vnet header: plain frames, one per read (by default the kernel's\n"
@@ -121,6 +126,21 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
         if (nst_ip4_parse(arg, &o->gw, NULL))
             return nst_cli_bad_usage(cmd, "--gw needs an address like 10.77.0.1, not '%s'", arg);
         return 0;
+    case TAP_OPT_ADDR6:
+        o->prefix6 = 0;
+        if (!strchr(arg, '/') || nst_ip6_parse(arg, &o->addr6, &o->prefix6) || o->prefix6 == 0 ||
+            o->addr6.b[0] == 0xff)
+            return nst_cli_bad_usage(cmd, "--addr6 needs an address and prefix like 2001:db8:77::2/64, not '%s'",
+                                     arg);
+        return 0;
+    case TAP_OPT_GW6:
+        if (nst_ip6_parse(arg, &o->gw6, NULL))
+            return nst_cli_bad_usage(cmd, "--gw6 needs an address like fe80::1 or 2001:db8:77::1, not '%s'", arg);
+        o->have_gw6 = 1;
+        return 0;
+    case TAP_OPT_NO_IPV6:
+        o->no_ipv6 = 1;
+        return 0;
     case TAP_OPT_MAC:
         if (parse_mac(arg, &o->mac))
             return nst_cli_bad_usage(cmd, "--mac needs a unicast MAC like 02:00:00:00:00:01, not '%s'", arg);
@@ -172,6 +192,11 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     }
 }
 
+/* IPv6 runs on a single-queue TAP: AF_XDP's program passes IPv4 only, and
+ * the stacks of a multi-queue TAP share one address (their duplicate
+ * address detection would find each other). */
+int tap_opts_ipv6(const struct tap_opts *o) { return !o->no_ipv6 && !o->xdp_ifname && o->queues <= 1; }
+
 int tap_opts_check(const char *cmd, const struct tap_opts *o)
 {
     if (!o->ifname && !o->xdp_ifname)
@@ -182,17 +207,41 @@ int tap_opts_check(const char *cmd, const struct tap_opts *o)
         return nst_cli_bad_usage(cmd, "--xdp's queue %u is not among the %u queues", o->queue, o->queues);
     if (o->xdp_ifname && o->pcap)
         return nst_cli_bad_usage(cmd, "--pcap is a TAP option (capture an AF_XDP link with tcpdump on the peer)");
-    if (!o->addr)
-        return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N is required");
+    if ((o->prefix6 || o->have_gw6) && !tap_opts_ipv6(o))
+        return nst_cli_bad_usage(cmd, "--addr6 and --gw6 need IPv6 (one TAP queue, without --no-ipv6)");
+    if (!o->addr && !o->prefix6)
+        return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N (or --addr6 ADDR/LEN) is required");
+    if (!o->addr && o->xdp_ifname)
+        return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N is required with --xdp");
     return 0;
 }
 
-/* 02 (locally administered, unicast), 6e ('n'), then the IPv4 address:
- * stable across runs, and two nstack hosts on one segment differ. */
-static struct nst_mac default_mac(nst_ip4_t a)
+/* 02 (locally administered, unicast), 6e ('n'), then the IPv4 address (or
+ * the IPv6 one's last four bytes): stable across runs, and two nstack
+ * hosts on one segment differ. */
+static struct nst_mac default_mac(const struct tap_opts *o)
 {
+    const uint8_t *b = o->addr6.b + 12;
+    nst_ip4_t a = o->addr ? o->addr : NST_IP4(b[0], b[1], b[2], b[3]);
     struct nst_mac m = {{0x02, 0x6e, (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a}};
     return m;
+}
+
+/* --addr6 and --gw6 once the interface is up. 0 or 1 (message printed). */
+static int host_ipv6(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+{
+    int err = o->prefix6 ? nst_iface_addr6_add(h->st, h->ifindex, &o->addr6, o->prefix6) : 0;
+    if (err) {
+        fprintf(stderr, "nstack %s: cannot add the IPv6 address: %s\n", cmd, strerror(-err));
+        return 1;
+    }
+    static const nst_ip6_t any;
+    err = o->have_gw6 ? nst_route6_add(h->st, &any, 0, &o->gw6, h->ifindex, 0) : 0;
+    if (err) {
+        fprintf(stderr, "nstack %s: cannot add the IPv6 default route: %s\n", cmd, strerror(-err));
+        return 1;
+    }
+    return 0;
 }
 
 static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host *h)
@@ -211,23 +260,26 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     }
     if (o->rack >= 0)
         sc.tcp.rack = o->rack;
+    sc.ipv6 = tap_opts_ipv6(o);
     h->st = nst_stack_new(&sc);
     if (!h->st) {
         fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);
         return 1;
     }
     struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix_len};
-    ic.mac = o->have_mac ? o->mac : default_mac(o->addr);
+    ic.mac = o->have_mac ? o->mac : default_mac(o);
     /* On AF_XDP the interface's own MAC: a NIC passes up only frames to it
      * (nstack and the kernel then share it; the XDP program tells their
      * frames apart by IP address). */
     if (h->xdp && !o->have_mac && nst_xdp_kernel_mac(h->xdp, &ic.mac) < 0)
-        ic.mac = default_mac(o->addr);
+        ic.mac = default_mac(o);
     h->ifindex = h->xdp ? nst_xdp_attach(h->xdp, h->st, &ic) : nst_tap_attach(h->tap, h->st, &ic);
     if (h->ifindex < 0) {
         fprintf(stderr, "nstack %s: cannot add the interface: %s\n", cmd, strerror(-h->ifindex));
         return 1;
     }
+    if (host_ipv6(cmd, o, h))
+        return 1;
     if (o->gw) {
         int err = nst_route_add(h->st, 0, 0, o->gw, h->ifindex, 0);
         if (err) {
@@ -413,20 +465,33 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
     print_tcp(out, h);
 }
 
+/* The interface's IPv6 addresses inside its parentheses: "; IPv6
+ * fe80::.../64 2001:db8::2/64" (tentative ones too: DAD may still run). */
+static void describe_addr6(FILE *out, const struct tap_host *h)
+{
+    struct nst_addr6_info v[NST_IP6_MAX_ADDRS];
+    char a[NST_IP6_STRLEN];
+    int n = nst_iface_addr6_list(h->st, h->ifindex, v, NST_IP6_MAX_ADDRS);
+    for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
+        fprintf(out, "%s%s/%u", i ? " " : "; IPv6 ", nst_ip6_str(&v[i].addr, a), v[i].prefix_len);
+}
+
 void tap_host_describe(FILE *out, const struct tap_host *h)
 {
     struct nst_iface_info ii;
     char a[16], m[18];
     nst_iface_get(h->st, h->ifindex, &ii);
+    if (ii.addr)
+        fprintf(out, "%s/%u ", nst_ip4_str(ii.addr, a), ii.prefix_len);
     if (h->xdp)
-        fprintf(out, "%s/%u on %s queue %u by AF_XDP (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len,
-                nst_xdp_name(h->xdp), nst_xdp_queue(h->xdp), nst_mac_str(&ii.mac, m), ii.mtu);
-    else if (nst_tap_group_fd(h->tap) >= 0)
-        fprintf(out, "%s/%u on %s queue %u (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len,
-                nst_tap_name(h->tap), h->queue, nst_mac_str(&ii.mac, m), ii.mtu);
-    else
-        fprintf(out, "%s/%u on %s (%s, mtu %u)", nst_ip4_str(ii.addr, a), ii.prefix_len, nst_tap_name(h->tap),
+        fprintf(out, "on %s queue %u by AF_XDP (%s, mtu %u", nst_xdp_name(h->xdp), nst_xdp_queue(h->xdp),
                 nst_mac_str(&ii.mac, m), ii.mtu);
+    else if (nst_tap_group_fd(h->tap) >= 0)
+        fprintf(out, "on %s queue %u (%s, mtu %u", nst_tap_name(h->tap), h->queue, nst_mac_str(&ii.mac, m), ii.mtu);
+    else
+        fprintf(out, "on %s (%s, mtu %u", nst_tap_name(h->tap), nst_mac_str(&ii.mac, m), ii.mtu);
+    describe_addr6(out, h);
+    fprintf(out, ")");
 }
 
 /* ---- nstack ping --tap ------------------------------------------------- */
@@ -461,11 +526,12 @@ static void tap_ping_usage(void)
 {
     printf("usage: nstack ping --tap IFNAME --addr A.B.C.D/N [-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL]\n"
            "                  [-W SECONDS] [options] DEST\n\n"
-           "Pings DEST from nstack over a TAP device, in real time (Ctrl-C ends it early).\n\n"
+           "Pings DEST (IPv4, or IPv6: fe80::1 on the TAP's link, or a global address with\n"
+           "--addr6 or SLAAC) from nstack over a TAP device, in real time (Ctrl-C ends it early).\n\n"
            "  -c COUNT        echo requests to send (default 4)\n"
            "  -i SECONDS      interval between them (default 1)\n"
            "  -s SIZE         payload bytes (default 56)\n"
-           "  -t TTL          IP time to live\n"
+           "  -t TTL          IP time to live (IPv6: hop limit)\n"
            "  -W SECONDS      how long to wait for replies after the last request (default 2)\n"
            "%s",
            tap_opts_help);
@@ -518,7 +584,19 @@ int nst_cli_wants_tap(int argc, char **argv)
     return 0;
 }
 
-static int run_tap_ping(const struct tap_opts *to, nst_ip4_t dst, const struct nst_ping_opts *po)
+/* Nonzero once no IPv6 address of the interface is under DAD any more. */
+static int dad_done(void *arg)
+{
+    const struct tap_host *h = arg;
+    struct nst_addr6_info v[NST_IP6_MAX_ADDRS];
+    int n = nst_iface_addr6_list(h->st, h->ifindex, v, NST_IP6_MAX_ADDRS);
+    for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
+        if (v[i].state == NST_ADDR6_TENTATIVE)
+            return 0;
+    return 1;
+}
+
+static int run_tap_ping(const struct tap_opts *to, struct nst_sockaddr *dst, const struct nst_ping_opts *po)
 {
     struct tap_host h;
     int rc = tap_host_open("ping", to, &h);
@@ -526,10 +604,16 @@ static int run_tap_ping(const struct tap_opts *to, nst_ip4_t dst, const struct n
         tap_host_close(&h);
         return rc;
     }
+    if (dst->family == NST_AF_INET6) {
+        /* RFC 4862 5.4: no address is used before DAD passed (a second or two). */
+        nst_runloop_run(h.rl, nst_runloop_now(h.rl) + NST_SEC(5), dad_done, &h);
+        if (!dst->scope_id && (nst_ip6_is_link_local(&dst->addr6) || nst_ip6_is_multicast(&dst->addr6)))
+            dst->scope_id = (uint32_t)h.ifindex + 1; /* the only link there is */
+    }
     const struct nst_ping_clock clk = {h.rl, loop_now, loop_wait_readable, loop_run_until};
     struct nst_ping_result r;
     memset(&r, 0, sizeof(r));
-    int err = nst_ping_run(&clk, h.st, dst, po, stdout, &r);
+    int err = nst_ping_run_addr(&clk, h.st, dst, po, stdout, &r);
     if (err < 0 && err != -EINTR)
         fprintf(stderr, "nstack ping: %s\n", strerror(-err));
     fflush(stdout); /* before the signals are unblocked (see cmd_serve.c) */
@@ -564,10 +648,17 @@ int nst_cmd_tap_ping(int argc, char **argv)
         return rc;
     if (optind >= argc)
         return nst_cli_bad_usage("ping", "DEST is required with --tap");
-    nst_ip4_t dst;
-    if (nst_ip4_parse(argv[optind], &dst, NULL))
-        return nst_cli_bad_usage("ping", "DEST must be an IPv4 address with --tap, not '%s'", argv[optind]);
+    struct nst_sockaddr dst = {0};
+    if (nst_ip4_parse(argv[optind], &dst.addr, NULL) == 0) {
+        dst.family = NST_AF_INET;
+    } else if (nst_ip6_parse(argv[optind], &dst.addr6, NULL) == 0) {
+        dst.family = NST_AF_INET6;
+        if (to.no_ipv6)
+            return nst_cli_bad_usage("ping", "an IPv6 DEST needs IPv6 (drop --no-ipv6)");
+    } else {
+        return nst_cli_bad_usage("ping", "DEST must be an IPv4 or IPv6 address with --tap, not '%s'", argv[optind]);
+    }
     if (optind + 1 < argc)
         return nst_cli_bad_usage("ping", "unexpected argument '%s'", argv[optind + 1]);
-    return run_tap_ping(&to, dst, &po);
+    return run_tap_ping(&to, &dst, &po);
 }

@@ -41,6 +41,14 @@ struct tap_opts {
     struct nst_tap_group *tap_group;     /* serve --tap --queues: the device's queues */
     int no_signals;             /* the caller takes SIGINT/SIGTERM (serve --queues' main thread) */
     int rack;                   /* --rack 0|1: the stack's tcp.rack (RFC 8985); -1: its default */
+    /* IPv6: on by default on a TAP (a link-local address, DAD, router
+     * solicitation: SLAAC from a router on the kernel side), off with
+     * --no-ipv6 and on AF_XDP (its program takes IPv4 only). */
+    int no_ipv6;                /* --no-ipv6 */
+    nst_ip6_t addr6;            /* --addr6 ADDR/LEN: a static address */
+    uint8_t prefix6;            /* 0: no --addr6 */
+    nst_ip6_t gw6;              /* --gw6 ADDR: the IPv6 default route */
+    int have_gw6;
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -60,6 +68,9 @@ enum {
     TAP_OPT_XDP_GENERIC,
     TAP_OPT_QUEUES,
     TAP_OPT_RACK,
+    TAP_OPT_ADDR6,
+    TAP_OPT_GW6,
+    TAP_OPT_NO_IPV6,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -83,6 +94,8 @@ enum {
     {"xdp-generic", no_argument, 0, TAP_OPT_XDP_GENERIC},                                     \
     {"queues", required_argument, 0, TAP_OPT_QUEUES},                                         \
     {"rack", required_argument, 0, TAP_OPT_RACK},                                             \
+    {"addr6", required_argument, 0, TAP_OPT_ADDR6}, {"gw6", required_argument, 0, TAP_OPT_GW6}, \
+    {"no-ipv6", no_argument, 0, TAP_OPT_NO_IPV6},                                             \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 
@@ -93,8 +106,11 @@ void tap_opts_default(struct tap_opts *o);
  * (bad usage, message printed) if its value is wrong, -1 if c is not a TAP
  * option. */
 int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o);
-/* --tap (or --xdp) and --addr are required. 0 or 2 (message printed). */
+/* --tap (or --xdp) and an address (--addr, or --addr6 on a TAP with IPv6)
+ * are required. 0 or 2 (message printed). */
 int tap_opts_check(const char *cmd, const struct tap_opts *o);
+/* Whether the host speaks IPv6: a single-queue TAP without --no-ipv6. */
+int tap_opts_ipv6(const struct tap_opts *o);
 
 /* The host's link is a TAP or an AF_XDP socket (one of tap, xdp). */
 struct tap_host {

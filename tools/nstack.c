@@ -8,6 +8,7 @@
  *   nstack get         an HTTP client (the lab's hosts, or --tap a real network)
  *   nstack ss          sockets like iproute2's ss (a running nstack, or a lab host)
  *   nstack netstat -s  every counter
+ *   nstack ip          addresses, neighbours, routes like iproute2's ip (both families)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,7 +25,7 @@ static void usage(FILE *f)
     fprintf(f, "usage: nstack <command> [options]\n\n"
                "commands:\n"
                "  demo         replay the article on a simulated network and show what it measures\n"
-               "  ping         ping a host of the simulated New York - London path\n"
+               "  ping         ping a host of the simulated New York - London path (-6: over IPv6)\n"
                "  traceroute   list the routers between New York and a host of that path\n"
                "  serve        run an nstack host on a Linux TAP device (answers ARP, ping, services)\n"
                "  connect      an nstack TCP client on a Linux TAP device: send or receive a stream\n"
@@ -32,7 +33,8 @@ static void usage(FILE *f)
                "  ws           a WebSocket client on a Linux TAP device: send lines, print messages\n"
                "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n"
                "  ss           list sockets like iproute2's ss: a running nstack (--control) or a lab host\n"
-               "  netstat -s   every counter, like netstat -s\n\n"
+               "  netstat -s   every counter, like netstat -s\n"
+               "  ip           addresses, neighbours and routes of both families, like iproute2's ip\n\n"
                "Run 'nstack <command> --help' for a command's options.\n");
 }
 
@@ -63,7 +65,7 @@ int main(int argc, char **argv)
         return nst_cmd_ws(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
-    if (!strcmp(cmd, "ss") || !strcmp(cmd, "netstat"))
+    if (!strcmp(cmd, "ss") || !strcmp(cmd, "netstat") || !strcmp(cmd, "ip"))
         return nst_cmd_ss(argc - 1, argv + 1);
     fprintf(stderr, "nstack: unknown command '%s'\n", cmd);
     usage(stderr);

@@ -7,6 +7,7 @@
  *   nst_sock_summarize() the totals per protocol and per TCP state (ss -s)
  *   nst_ss_print()      `ss` output: -s, -tan, -i, -o, -u, state filters
  *   nst_netstat_print() `netstat -s`: every counter of <nstack/stats.h>
+ *   nst_ip_print()      `ip addr`, `ip neigh`, `ip route`: both families
  *   nst_inspect_run()   one of those from a command line ("ss -tan"), what
  *                       the control socket (<nstack/control.h>) answers
  *
@@ -76,10 +77,13 @@ struct nst_ss_opts {
     int timers;             /* -o: the active timer and when it fires */
     int extended;           /* -e: how long in its state, the descriptor */
     int processes;          /* -p: the descriptor, as users:(("nstack",fd=N)) */
+    unsigned families;      /* -4 / -6: NST_SS_INET, NST_SS_INET6 (by the local address's
+                             * family; an IPv4 peer of a dual-stack socket is IPv6); 0: both */
 };
+enum { NST_SS_INET = 1, NST_SS_INET6 = 2 };
 
 /* Parses ss's arguments (argv[0] is the first option, not "ss"):
- * -s -t -u -w (ICMP) -a -l -n -r -i -o -e -p -4, clustered or not (-tanio),
+ * -s -t -u -w (ICMP) -a -l -n -r -i -o -e -p -4 -6, clustered or not (-tanio),
  * and `state NAME` / `exclude NAME` with ss's names (established,
  * time-wait, close-wait, listening, connected, synchronized, bucket, big,
  * all, ...). 0, or -EINVAL with a message in err. */
@@ -99,7 +103,23 @@ void nst_ss_format_summary(FILE *out, const struct nst_sock_entry *v, int n, nst
  * indented line per counter). */
 void nst_netstat_print(const struct nst_stack *st, FILE *out);
 
-/* Runs one inspection command line: "ss [ARGS]" or "netstat -s".
+/* `ip [-4|-6] addr|neigh|route` (src/inspect/ip_show.c): the interfaces
+ * and their addresses of both families (IPv6 ones with scope, state:
+ * tentative while DAD runs, lifetimes), the ARP and IPv6 neighbour caches,
+ * the routing tables, in iproute2's layout. */
+enum { NST_IP_ADDR, NST_IP_NEIGH, NST_IP_ROUTE };
+struct nst_ip_opts {
+    int what;   /* NST_IP_ADDR, NST_IP_NEIGH, NST_IP_ROUTE */
+    int v4, v6; /* the families shown (-4: v4 only, -6: v6 only) */
+};
+/* Parses the words after "ip" (abbreviations as iproute2's: a, n, r). 0, or
+ * -EINVAL with a message in err. */
+int nst_ip_parse(int argc, char *const argv[], struct nst_ip_opts *o, char *err, size_t errlen);
+/* Prints it for the stack. 0 or -ENOMEM. */
+int nst_ip_print(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out);
+
+/* Runs one inspection command line: "ss [ARGS]", "netstat -s" or
+ * "ip [-4|-6] addr|neigh|route".
  * 0, or -EINVAL (a line "error: ..." is printed to out). */
 int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out);
 

@@ -25,6 +25,7 @@ struct nst_lab_path {
     struct nst_stack *ny, *london;
     struct nst_stack *routers[3];
     struct nst_sim_link *links[4]; /* ny-r1, r1-r2, r2-r3, r3-london */
+    int ipv6;                      /* built with both families (opts.ipv6) */
 };
 
 struct nst_lab_path_opts {
@@ -32,9 +33,18 @@ struct nst_lab_path_opts {
     uint64_t bandwidth_bps;     /* every link; default 1 Gbit/s */
     unsigned queue_limit;       /* frames per direction; default 1000 */
     uint32_t mtu;               /* default 1500 */
+    uint32_t middle_mtu;        /* the transatlantic link's (r2-r3); 0: mtu */
     /* Impairments applied to the middle (transatlantic) link, r2-r3. */
     double loss, duplicate, reorder, corrupt;
     const struct nst_stack_config *host_cfg; /* NULL: defaults */
+    /* 1: both families on the same links: every stack with cfg.ipv6 (its
+     * link-local address, DAD), the addresses
+     *   ny 2001:db8:1::2 - 2001:db8:1::1 r1 2001:db8:12::1 - 2001:db8:12::2 r2
+     *   r2 2001:db8:23::1 - 2001:db8:23::2 r3 2001:db8:4::1 - 2001:db8:4::2 london
+     * (/64 each) and the same routes in IPv6. Neighbours are found by
+     * Neighbor Discovery on every link, the WAN ones included. 0 (the
+     * default): IPv4 only. */
+    int ipv6;
 };
 
 /* Fills o with the defaults written beside each field. */
@@ -42,8 +52,18 @@ void nst_lab_path_opts_default(struct nst_lab_path_opts *o);
 /* Builds the path in a new world. 0 or -errno. */
 int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o);
 void nst_lab_path_free(struct nst_lab_path *p);
+/* With opts.ipv6: runs the world until every IPv6 address of the path has
+ * passed duplicate address detection (RFC 4862 5.4: one Neighbor
+ * Solicitation after a random delay, then RetransTimer of silence).
+ * Returns that virtual time, or -ETIMEDOUT after 10 s. */
+nst_time_t nst_lab_path_wait_dad(struct nst_lab_path *p);
 /* Finds a host by name ("ny", "r1", "r2", "r3", "london") or dotted address. */
 struct nst_stack *nst_lab_path_host(struct nst_lab_path *p, const char *name_or_addr, nst_ip4_t *addr);
+/* The same in either family: an IPv6 address (a path built with ipv6), or
+ * a name or IPv4 address; a name gives its IPv6 address when family is
+ * NST_AF_INET6, else its IPv4 one. *addr (may be NULL) gets the address. */
+struct nst_stack *nst_lab_path_host_addr(struct nst_lab_path *p, const char *name_or_addr, int family,
+                                         struct nst_sockaddr *addr);
 
 
 /* ---- Measuring on any world ------------------------------------------ */
@@ -88,17 +108,32 @@ int nst_ping_run(const struct nst_ping_clock *clk, struct nst_stack *from, nst_i
  * to out (NULL: silent). 0 or -errno. */
 int nst_lab_ping(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, const struct nst_ping_opts *o,
                  FILE *out, struct nst_ping_result *res);
+/* The same for a destination of either family: an IPv6 one (family
+ * NST_AF_INET6; a link-local one with its scope_id) is pinged with ICMPv6
+ * echo requests (RFC 4443 4.1), printed as iputils ping -6 prints them.
+ * o->ttl is then the hop limit. */
+int nst_ping_run_addr(const struct nst_ping_clock *clk, struct nst_stack *from, const struct nst_sockaddr *dst,
+                      const struct nst_ping_opts *o, FILE *out, struct nst_ping_result *res);
+int nst_lab_ping_addr(struct nst_world *w, struct nst_stack *from, const struct nst_sockaddr *dst,
+                      const struct nst_ping_opts *o, FILE *out, struct nst_ping_result *res);
 
 #define NST_TRACE_PROBES 3
 struct nst_trace_hop {
     nst_ip4_t addr;                      /* 0 if no probe was answered */
     nst_time_t rtt[NST_TRACE_PROBES];    /* -1: no answer */
     int reached;                         /* the destination answered */
+    struct nst_sockaddr from;            /* who answered, either family (port: 0) */
+    uint8_t icmp_type;                   /* of the answer: echo reply, time exceeded... */
 };
 /* traceroute with ICMP echo probes (like traceroute -I): TTL 1, 2, ...
  * until the destination answers. Returns the number of hops or -errno. */
 int nst_lab_traceroute(struct nst_world *w, struct nst_stack *from, nst_ip4_t dst, int max_hops, FILE *out,
                        struct nst_trace_hop *hops);
+/* The same toward a destination of either family: for IPv6 ICMPv6 echo
+ * probes with hop limit 1, 2, ... (traceroute -6 -I); each router answers
+ * Time Exceeded code 0 from its address (RFC 4443 3.3). */
+int nst_lab_traceroute_addr(struct nst_world *w, struct nst_stack *from, const struct nst_sockaddr *dst, int max_hops,
+                            FILE *out, struct nst_trace_hop *hops);
 
 /* ---- The demo ----------------------------------------------------------- */
 struct nst_demo_opts;
@@ -151,7 +186,8 @@ struct nst_lab_snapshot {
 /* Runs scenario `name` (seed) silently up to its telling moment: for
  * "port-exhaustion" New York's 16,384 connections and the failed 16,385th;
  * for "time-wait" London's TIME_WAIT plateau; for "close-wait" New York's
- * flagged CLOSE_WAIT leaks. 0, -ENOENT (no such scenario, or one without
+ * flagged CLOSE_WAIT leaks; for "path" the path with both families after
+ * DAD and one ping -6 and one ping -4 from New York to London. 0, -ENOENT (no such scenario, or one without
  * a snapshot) or -ENOMEM. */
 int nst_lab_snapshot(const char *name, uint64_t seed, struct nst_lab_snapshot *s);
 void nst_lab_snapshot_free(struct nst_lab_snapshot *s);

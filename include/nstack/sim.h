@@ -77,6 +77,23 @@ struct nst_sim_link *nst_world_connect(struct nst_world *w, struct nst_stack *a,
                                        struct nst_stack *b, nst_ip4_t b_addr, uint8_t b_prefix,
                                        const struct nst_link_params *params);
 
+/* IPv6 on a link (both families may share one topology: a link made by
+ * nst_world_connect with IPv4 addresses can get IPv6 ones too). The
+ * stacks need cfg.ipv6 = 1: each interface then has its EUI-64 link-local
+ * address from the start, and runs duplicate address detection (RFC 4862
+ * 5.4) on every address before using it.
+ *
+ * nst_sim_link_addr6 gives the end `side` (0: a, 1: b) of l the static
+ * address "ADDR/LEN" (e.g. "2001:db8:1::2/64") and its on-link prefix.
+ * 0, -EINVAL (not ADDR/LEN, bad side) or as nst_iface_addr6_add
+ * (-EAFNOSUPPORT: the stack has no IPv6). Routes are the stacks' own:
+ * nst_route6_add. */
+int nst_sim_link_addr6(struct nst_sim_link *l, int side, const char *addr);
+/* Joins a and b with a link whose ends have IPv6 addresses only ("ADDR/LEN"
+ * each). NULL on error. */
+struct nst_sim_link *nst_world_connect6(struct nst_world *w, struct nst_stack *a, const char *a_addr,
+                                        struct nst_stack *b, const char *b_addr, const struct nst_link_params *params);
+
 /* Changes a link's parameters from now on (frames in flight keep theirs). */
 void nst_sim_link_set_params(struct nst_sim_link *l, const struct nst_link_params *p);
 /* Writes every frame that crosses the link (both directions, at the time it

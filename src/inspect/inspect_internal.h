@@ -19,7 +19,7 @@ const char *nst_ss_duration(nst_time_t d, char *buf, size_t len);
 /* ss -s's last line: the stack-wide TCP memory (Linux shows it in
  * /proc/net/sockstat as "mem"). */
 void nst_ss_format_tcp_mem(FILE *out, const struct nst_tcp_mem *m);
-/* "10.0.0.1:80", "0.0.0.0:*" (port 0 is "*"). */
+/* "10.0.0.1:80", "0.0.0.0:*" (port 0 is "*"), "[2001:db8::1]:80". */
 const char *nst_ss_endpoint(const struct nst_sockaddr *a, char *buf, size_t len);
 
 #endif

@@ -36,6 +36,20 @@ static int run_ss(struct nst_stack *st, int argc, char *argv[], FILE *out)
     return rc;
 }
 
+static int run_ip(struct nst_stack *st, int argc, char *argv[], FILE *out)
+{
+    struct nst_ip_opts o;
+    char err[128];
+    if (nst_ip_parse(argc, argv, &o, err, sizeof(err)) < 0) {
+        fprintf(out, "error: ip: %s\n", err);
+        return -EINVAL;
+    }
+    int rc = nst_ip_print(st, &o, out);
+    if (rc < 0)
+        fprintf(out, "error: ip: %s\n", strerror(-rc));
+    return rc;
+}
+
 int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out)
 {
     char buf[MAX_LINE];
@@ -55,6 +69,8 @@ int nst_inspect_run(struct nst_stack *st, const char *line, FILE *out)
         nst_netstat_print(st, out);
         return 0;
     }
-    fprintf(out, "error: unknown command '%s' (ss [OPTIONS], netstat -s)\n", words[0]);
+    if (strcmp(words[0], "ip") == 0)
+        return run_ip(st, n - 1, words + 1, out);
+    fprintf(out, "error: unknown command '%s' (ss [OPTIONS], netstat -s, ip addr|neigh|route)\n", words[0]);
     return -EINVAL;
 }

@@ -96,12 +96,48 @@ static const struct phrase phrases[] = {
     {"tcp", "mem_rcv_drops", "segments dropped: no TCP memory for their data"},
     {"tcp", "mem_snd_limited", "sends cut short by TCP memory pressure or its limit"},
     {"tcp", "abort_on_memory", "connections aborted due to memory pressure"},
+    /* IPv6, in the words of Linux's netstat -s for Ip6/Icmp6 where it has them */
+    {"ip6", "rx_packets", "total packets received"},
+    {"ip6", "rx_delivered", "incoming packets delivered"},
+    {"ip6", "tx_packets", "requests sent out"},
+    {"ip6", "forwarded", "forwarded"},
+    {"ip6", "drop_hop_limit", "discarded: hop limit exceeded"},
+    {"ip6", "drop_no_route", "dropped because of missing route"},
+    {"ip6", "drop_too_big", "not forwarded: larger than the next link's MTU (Packet Too Big sent)"},
+    {"ip6", "drop_unknown_next_header", "incoming packets with unknown next header"},
+    {"ip6", "frag_created", "fragments created"},
+    {"ip6", "reass_ok", "reassemblies ok"},
+    {"ip6", "reass_timeout", "reassemblies timed out"},
+    {"icmp6", "rx_msgs", "ICMPv6 messages received"},
+    {"icmp6", "tx_msgs", "ICMPv6 messages sent"},
+    {"icmp6", "rx_echo_request", "input: echo requests"},
+    {"icmp6", "rx_echo_reply", "input: echo replies"},
+    {"icmp6", "rx_dest_unreach", "input: destination unreachable"},
+    {"icmp6", "rx_packet_too_big", "input: packet too big"},
+    {"icmp6", "rx_time_exceeded", "input: time exceeded"},
+    {"icmp6", "rx_param_problem", "input: parameter problem"},
+    {"icmp6", "tx_echo_request", "output: echo requests"},
+    {"icmp6", "tx_echo_reply", "output: echo replies"},
+    {"icmp6", "tx_dest_unreach", "output: destination unreachable"},
+    {"icmp6", "tx_packet_too_big", "output: packet too big"},
+    {"icmp6", "tx_time_exceeded", "output: time exceeded"},
+    {"icmp6", "tx_param_problem", "output: parameter problem"},
+    {"nd", "rx_ns", "input: neighbor solicitations"},
+    {"nd", "rx_na", "input: neighbor advertisements"},
+    {"nd", "rx_rs", "input: router solicitations"},
+    {"nd", "rx_ra", "input: router advertisements"},
+    {"nd", "rx_redirect", "input: redirects"},
+    {"nd", "tx_ns", "output: neighbor solicitations"},
+    {"nd", "tx_na", "output: neighbor advertisements"},
+    {"nd", "dad_ok", "addresses that passed duplicate address detection"},
+    {"nd", "dad_duplicate", "addresses found duplicate by DAD (not used)"},
 };
 
 static const char *heading(const char *layer)
 {
-    static const char *const names[][2] = {{"link", "Link"}, {"arp", "Arp"}, {"ip", "Ip"},
-                                           {"icmp", "Icmp"}, {"udp", "Udp"}, {"tcp", "Tcp"}};
+    static const char *const names[][2] = {{"link", "Link"}, {"arp", "Arp"},   {"ip", "Ip"},     {"icmp", "Icmp"},
+                                           {"udp", "Udp"},   {"tcp", "Tcp"},   {"ip6", "Ip6"},   {"icmp6", "Icmp6"},
+                                           {"nd", "Nd"},     {"ndra", "NdRa"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(names[i][0], layer) == 0)
             return names[i][1];

@@ -16,6 +16,9 @@
 #include "core/stack_impl.h"
 #include "inspect/inspect_internal.h"
 
+/* "[" + an IPv6 address + "]%" + a scope */
+#define NST_SS_ADDR_MAX (NST_IP6_STRLEN + 16)
+
 const char *nst_ss_state_name(int state)
 {
     static const char *const names[] = {
@@ -52,10 +55,26 @@ const char *nst_ss_duration(nst_time_t d, char *buf, size_t len)
     return buf;
 }
 
+/* The address as ss writes it: 10.0.1.2, or an IPv6 one in brackets
+ * ([2001:db8:1::2], [::ffff:10.0.1.2] for an IPv4 peer of a dual-stack
+ * socket, [fe80::1]%eth0-style scopes as %N: the interface index). */
+static const char *ss_addr(const struct nst_sockaddr *a, char *buf, size_t len)
+{
+    if (a->family != NST_AF_INET6)
+        return nst_ip4_str(a->addr, buf);
+    char ip[NST_IP6_STRLEN];
+    nst_ip6_str(&a->addr6, ip);
+    if (a->scope_id)
+        snprintf(buf, len, "[%s]%%%u", ip, a->scope_id - 1);
+    else
+        snprintf(buf, len, "[%s]", ip);
+    return buf;
+}
+
 const char *nst_ss_endpoint(const struct nst_sockaddr *a, char *buf, size_t len)
 {
-    char ip[16];
-    nst_ip4_str(a->addr, ip);
+    char ip[NST_SS_ADDR_MAX];
+    ss_addr(a, ip, sizeof(ip));
     if (a->port)
         snprintf(buf, len, "%s:%u", ip, a->port);
     else
@@ -63,9 +82,10 @@ const char *nst_ss_endpoint(const struct nst_sockaddr *a, char *buf, size_t len)
     return buf;
 }
 
-static int selected(const struct nst_sock_entry *e, unsigned protos, unsigned states)
+static int selected(const struct nst_sock_entry *e, unsigned protos, unsigned states, unsigned families)
 {
-    return (e->proto & protos) && (NST_SS_STATE(e->state) & states);
+    unsigned fam = e->local.family == NST_AF_INET6 ? NST_SS_INET6 : NST_SS_INET;
+    return (e->proto & protos) && (NST_SS_STATE(e->state) & states) && (fam & families);
 }
 
 static const char *proto_name(uint8_t p)
@@ -88,8 +108,8 @@ static void print_header(FILE *out, unsigned protos)
  * around the colon, as ss lines them up. */
 static void print_endpoint(FILE *out, const struct nst_sockaddr *a)
 {
-    char ip[16], port[8];
-    nst_ip4_str(a->addr, ip);
+    char ip[NST_SS_ADDR_MAX], port[8];
+    ss_addr(a, ip, sizeof(ip));
     if (a->port)
         snprintf(port, sizeof(port), "%u", a->port);
     else
@@ -221,9 +241,10 @@ void nst_ss_format(FILE *out, const struct nst_sock_entry *v, int n, const struc
     }
     unsigned protos = o->protos ? o->protos : NST_INSPECT_ALL;
     unsigned states = o->states ? o->states : NST_SS_DEFAULT_STATES;
+    unsigned families = o->families ? o->families : NST_SS_INET | NST_SS_INET6;
     print_header(out, protos);
     for (int i = 0; i < n; i++)
-        if (selected(&v[i], protos, states))
+        if (selected(&v[i], protos, states, families))
             print_row(out, &v[i], o, protos, now);
 }
 

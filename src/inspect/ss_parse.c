@@ -83,7 +83,9 @@ static int short_opt(struct parse *p, char c, char *err, size_t errlen)
     case 'o': o->timers = 1; return 0;
     case 'e': o->extended = 1; return 0;
     case 'p': o->processes = 1; return 0;
-    case 'n': case 'r': case '4': case 'H': return 0; /* always numeric, IPv4 only */
+    case '4': o->families |= NST_SS_INET; return 0;
+    case '6': o->families |= NST_SS_INET6; return 0;
+    case 'n': case 'r': case 'H': return 0; /* always numeric */
     default: return fail(err, errlen, "unknown option -%c", c);
     }
 }

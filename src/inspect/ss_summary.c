@@ -40,7 +40,7 @@ static void print_states(FILE *out, const struct nst_sock_summary *s)
 static void print_leaks(FILE *out, const struct nst_sock_entry *v, int n, const struct nst_sock_summary *s,
                         nst_time_t now, nst_time_t threshold)
 {
-    char d[32], l[40], p[40];
+    char d[32], l[80], p[80];
     if (!s->close_wait_leaks)
         return;
     fprintf(out, "\nCLOSE-WAIT leaks: %u connection%s in CLOSE-WAIT for more than %s: the peer closed, the\n"

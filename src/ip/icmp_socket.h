@@ -18,4 +18,5 @@ int nst_icmp_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, cons
  * echo request; rx->family 6, msg: the ICMPv6 message, checksum verified). */
 int nst_icmp6_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
 
+
 #endif

@@ -10,7 +10,7 @@
 #include "lab/lab_results.h"
 
 const char *const nst_demo_scenarios[][2] = {
-    {"path", "IP hop by hop: ping and traceroute across New York - 3 routers - London (80 ms)"},
+    {"path", "IP hop by hop: ping and traceroute across New York - 3 routers - London (80 ms), IPv4 and IPv6"},
     {"best-effort", "IP is best effort: datagrams lost, duplicated, reordered, never retransmitted"},
     {"handshake", "TCP's three-way handshake costs one round trip (80 ms) before the first request byte"},
     {"reliable-stream", "TCP over a lossy, duplicating, reordering link: every byte arrives once, in order"},
@@ -131,6 +131,7 @@ int nst_demo_path(const struct nst_demo_opts *o, FILE *out)
                         "the New York - London round trip is 80 ms");
     ok &= nst_lab_check(out, n == 4 && hops[3].reached, "three routers, then London, each found by its TTL");
     nst_lab_path_free(&p);
+    ok &= nst_demo_path6(o, out);
     return ok ? 0 : 1;
 }
 

@@ -141,6 +141,17 @@ void nst_lab_warm_up_arp(struct nst_lab_path *p);
 
 /* Scenarios: 0 if their checks held. */
 int nst_demo_path(const struct nst_demo_opts *o, FILE *out);
+/* The path scenario's IPv6 part (lab_path6.c); 1 if its checks held. */
+int nst_demo_path6(const struct nst_demo_opts *o, FILE *out);
+
+/* Echo requests of either family (lab_ping.c): an ICMP or ICMPv6 echo
+ * socket for dst, dst's address as text (buf: NST_IP6_STRLEN bytes), the
+ * echo reply's type, and the sequence number of the request an ICMP error
+ * quotes (0 if the quote is too short). */
+int nst_lab_echo_socket(struct nst_stack *st, const struct nst_sockaddr *dst);
+const char *nst_lab_addr_str(const struct nst_sockaddr *a, char *buf);
+int nst_lab_echo_reply_type(const struct nst_sockaddr *dst);
+uint16_t nst_lab_quoted_seq(const uint8_t *msg, size_t n, int v6);
 int nst_demo_best_effort(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_handshake(const struct nst_demo_opts *o, FILE *out);
 int nst_demo_reliable_stream(const struct nst_demo_opts *o, FILE *out);
@@ -150,6 +161,7 @@ int nst_demo_lossy_cc(const struct nst_demo_opts *o, FILE *out);
 int nst_lab_snap_ports(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
 int nst_lab_snap_time_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
 int nst_lab_snap_close_wait(const struct nst_demo_opts *o, struct nst_lab_snapshot *s);
+int nst_lab_snap_path(const struct nst_demo_opts *o, struct nst_lab_snapshot *s); /* lab_path6.c */
 int nst_demo_port_exhaustion(const struct nst_demo_opts *o, FILE *out); /* lab_ports.c */
 int nst_demo_time_wait(const struct nst_demo_opts *o, FILE *out);       /* lab_timewait.c */
 int nst_demo_close_wait(const struct nst_demo_opts *o, FILE *out);      /* lab_closewait.c */

@@ -6,12 +6,13 @@
 #include <errno.h>
 #include <string.h>
 
-const char *const nst_lab_snapshot_names[] = {"port-exhaustion", "time-wait", "close-wait", NULL};
+const char *const nst_lab_snapshot_names[] = {"port-exhaustion", "time-wait", "close-wait", "path", NULL};
 
 static int (*const snap_fns[])(const struct nst_demo_opts *, struct nst_lab_snapshot *) = {
     nst_lab_snap_ports,
     nst_lab_snap_time_wait,
     nst_lab_snap_close_wait,
+    nst_lab_snap_path,
 };
 
 int nst_lab_snapshot(const char *name, uint64_t seed, struct nst_lab_snapshot *s)

@@ -478,6 +478,25 @@ struct nst_sim_link *nst_world_connect(struct nst_world *w, struct nst_stack *a,
     return l;
 }
 
+int nst_sim_link_addr6(struct nst_sim_link *l, int side, const char *addr)
+{
+    nst_ip6_t a;
+    uint8_t len = 128;
+    if (!l || (side != 0 && side != 1) || !addr || l->ifindex[side] < 0 || !strchr(addr, '/') ||
+        nst_ip6_parse(addr, &a, &len) < 0)
+        return -EINVAL;
+    return nst_iface_addr6_add(l->end[side], l->ifindex[side], &a, len);
+}
+
+struct nst_sim_link *nst_world_connect6(struct nst_world *w, struct nst_stack *a, const char *a_addr,
+                                        struct nst_stack *b, const char *b_addr, const struct nst_link_params *params)
+{
+    struct nst_sim_link *l = nst_world_connect(w, a, 0, 0, b, 0, 0, params);
+    if (!l || nst_sim_link_addr6(l, 0, a_addr) < 0 || nst_sim_link_addr6(l, 1, b_addr) < 0)
+        return NULL; /* the world owns (and frees) a link that half came up */
+    return l;
+}
+
 void nst_sim_link_free(struct nst_sim_link *l)
 {
     if (!l)

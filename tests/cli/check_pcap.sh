@@ -10,7 +10,9 @@ prefs=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksu
 # device without checksum offload, as a TAP without a vnet header is
 # (skb_checksum_help: csum_fold() ?: CSUM_MANGLED_0); 1 frame in 65536 of
 # random payload. tshark calls it bad (tcp.checksum.ffff); it is not.
-bad_filter='_ws.malformed || ip.checksum.status == 0 || udp.checksum.status == 0 || (tcp.checksum.status == 0 && !tcp.checksum.ffff) || icmp.checksum.status == 0'
+# ICMPv6 checksums (over the IPv6 pseudo-header, RFC 4443 2.3) are always
+# verified by tshark.
+bad_filter='_ws.malformed || ip.checksum.status == 0 || udp.checksum.status == 0 || (tcp.checksum.status == 0 && !tcp.checksum.ffff) || icmp.checksum.status == 0 || icmpv6.checksum.status == 0'
 status=0
 for f in "$@"; do
   frames=$(tshark -n -r "$f" 2>/dev/null | wc -l)

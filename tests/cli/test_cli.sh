@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The nstack program: demo, ping, traceroute, argument errors, and every
-# capture they write read back by tshark. Usage: test_cli.sh NSTACK OUTDIR
+# The nstack program: demo, ping, traceroute (IPv4 and IPv6), ip, argument
+# errors, and every capture they write read back by tshark. Usage: test_cli.sh NSTACK OUTDIR
 set -uo pipefail
 NSTACK=$1
 OUT=$2/cli
@@ -17,7 +17,7 @@ has() { grep -qE -- "$2" "$1"; }
 check "demo exits 0" test $rc -eq 0
 check "demo shows the 80 ms round trip" has "$OUT/demo.txt" 'rtt min/avg/max/mdev = 80\.0'
 check "demo has no failed check" bash -c "! grep -q FAILED '$OUT/demo.txt'"
-check "demo wrote captures" test -s "$OUT/demo/path.pcap" -a -s "$OUT/demo/best-effort.pcap"
+check "demo wrote captures" test -s "$OUT/demo/path.pcap" -a -s "$OUT/demo/path6.pcap" -a -s "$OUT/demo/best-effort.pcap"
 check "demo drew its pictures" python3 -c '
 import sys, xml.etree.ElementTree as ET
 for f in sys.argv[1:]:
@@ -62,9 +62,53 @@ check "traceroute hop 2 is r2" has "$OUT/trace.txt" '^ 2  10\.0\.12\.2 '
 check "traceroute hop 3 is r3" has "$OUT/trace.txt" '^ 3  10\.0\.23\.2 '
 check "traceroute hop 4 is london" has "$OUT/trace.txt" '^ 4  10\.0\.4\.2 '
 
+# IPv6 on the same path (-6, or an IPv6 DEST): addresses after DAD, then the
+# first ping waits for Neighbor Discovery on each of the 4 links (160.013 ms),
+# the next ones take 80.008 ms (a 40-byte header instead of 20: 8 x 160 ns more).
+"$NSTACK" ping -6 -c 2 --pcap "$OUT/ping6.pcap" london > "$OUT/ping6.txt"
+check "ping -6: header like ping -6's" has "$OUT/ping6.txt" '^PING 2001:db8:4::2 \(2001:db8:4::2\) 56 data bytes$'
+check "ping -6: the first reply after ND on every link" \
+  has "$OUT/ping6.txt" '^64 bytes from 2001:db8:4::2: icmp_seq=1 ttl=61 time=160\.013 ms$'
+check "ping -6: then 80 ms" has "$OUT/ping6.txt" '^64 bytes from 2001:db8:4::2: icmp_seq=2 ttl=61 time=80\.008 ms$'
+"$NSTACK" ping -c 1 2001:db8:23::2 > "$OUT/ping6-addr.txt"
+check "ping an IPv6 address (r3's): 2 ms less, one hop less" \
+  has "$OUT/ping6-addr.txt" '^64 bytes from 2001:db8:23::2: icmp_seq=1 ttl=62 time=158\.010 ms$'
+"$NSTACK" ping -6 -c 1 -t 2 london > "$OUT/ping6-ttl.txt"
+check "ping -6 with a short hop limit hears Time Exceeded from r2" \
+  has "$OUT/ping6-ttl.txt" '^From 2001:db8:12::2 icmp_seq=1 Time exceeded: Hop limit$'
+"$NSTACK" traceroute -6 --pcap "$OUT/trace6.pcap" > "$OUT/trace6.txt"
+check "traceroute -6 header" has "$OUT/trace6.txt" '^traceroute to 2001:db8:4::2 \(2001:db8:4::2\), 30 hops max, 80 byte packets$'
+check "traceroute -6 hop 1 is r1 (ND first: 1 ms more)" has "$OUT/trace6.txt" '^ 1  2001:db8:1::1  2\.003 ms  1\.002 ms  1\.002 ms$'
+check "traceroute -6 hop 2 is r2" has "$OUT/trace6.txt" '^ 2  2001:db8:12::2  77\.005 ms  39\.004 ms  39\.004 ms$'
+check "traceroute -6 hop 3 is r3" has "$OUT/trace6.txt" '^ 3  2001:db8:23::2  '
+check "traceroute -6 hop 4 is london" has "$OUT/trace6.txt" '^ 4  2001:db8:4::2  '
+check "ping -6 capture: 2 echo requests and 2 replies (ICMPv6), no ARP" \
+  test "$(tshark -n -r "$OUT/ping6.pcap" -Y 'icmpv6.type == 128 || icmpv6.type == 129' 2>/dev/null | wc -l)/$(tshark -n -r "$OUT/ping6.pcap" -Y arp 2>/dev/null | wc -l)" = 4/0
+check "ping -6 capture: DAD and neighbour solicitations" \
+  test "$(tshark -n -r "$OUT/ping6.pcap" -Y 'icmpv6.type == 135' 2>/dev/null | wc -l)" -ge 3
+
+# nstack ip: the path's hosts with both families (--scenario path: after DAD
+# and a ping each way in each family).
+"$NSTACK" ip --scenario path addr > "$OUT/ip-addr.txt"
+check "ip addr: New York's IPv4 address" has "$OUT/ip-addr.txt" '^    inet 10\.0\.1\.2/24$'
+check "ip addr: its static IPv6 address" has "$OUT/ip-addr.txt" '^    inet6 2001:db8:1::2/64 scope global$'
+check "ip addr: its EUI-64 link-local address" has "$OUT/ip-addr.txt" '^    inet6 fe80::ff:fe00:0/64 scope link$'
+"$NSTACK" ip --scenario path -6 neigh > "$OUT/ip-neigh.txt"
+check "ip -6 neigh: r1, found by ND, a router" has "$OUT/ip-neigh.txt" '^2001:db8:1::1 dev eth0 lladdr 02:00:00:00:00:01 router REACHABLE$'
+check "ip -6 neigh: no IPv4 entry" bash -c "! grep -q '^10\.' '$OUT/ip-neigh.txt'"
+"$NSTACK" ip --scenario path --host r2 route > "$OUT/ip-route.txt"
+check "ip route on r2: IPv4 default" has "$OUT/ip-route.txt" '^default via 10\.0\.23\.2 dev eth1 metric 0$'
+check "ip route on r2: IPv6 default" has "$OUT/ip-route.txt" '^default via 2001:db8:23::2 dev eth1 proto static metric 0$'
+check "ip route on r2: a connected IPv6 prefix" has "$OUT/ip-route.txt" '^2001:db8:12::/64 dev eth0 proto kernel metric 256$'
+"$NSTACK" netstat --scenario path -s > "$OUT/netstat6.txt"
+check "netstat -s: the Ip6, Icmp6 and Nd groups" \
+  bash -c "grep -q '^Ip6:$' '$OUT/netstat6.txt' && grep -q '^Icmp6:$' '$OUT/netstat6.txt' && grep -q '^Nd:$' '$OUT/netstat6.txt'"
+check "netstat -s: New York's 2 addresses passed DAD" has "$OUT/netstat6.txt" '^    2 addresses that passed duplicate address detection \[dad_ok\]$'
+
 # Bad arguments: a clear message and exit code 2, never a crash.
 for args in "ping -c 0" "ping -c abc" "ping --loss 2" "ping nowhere" "traceroute -m 0" "demo --seed -1" \
-            "demo --only nosuch" "frobnicate" "ping -s 70000"; do
+            "demo --only nosuch" "frobnicate" "ping -s 70000" "ping -6 10.0.4.2" "ping 2001:db8:99::1" \
+            "ip --scenario path" "ip --scenario path links" "ip --scenario path -4 -6 addr"; do
   "$NSTACK" $args > "$OUT/bad.txt" 2>&1; rc=$?
   check "'nstack $args' is refused with exit 2" test $rc -eq 2
 done
@@ -78,12 +122,13 @@ done
 "$NSTACK" $S --tls 443 --cert "$OUT/none.pem" --key "$OUT/none.pem" > "$OUT/badcert.txt" 2>&1; rc=$?
 check "serve --tls with a missing certificate: exit 1 and why" \
   bash -c "test $rc -eq 1 && grep -q '^TLS: certificate or key file not readable' '$OUT/badcert.txt'"
-for cmd in demo ping traceroute; do
+for cmd in demo ping traceroute ip; do
   check "'nstack $cmd --help'" bash -c "'$NSTACK' $cmd --help | grep -q usage"
 done
 
 # tshark reads every capture back: no malformed packet, no bad checksum.
-check "captures are clean" "$HERE/check_pcap.sh" "$OUT"/demo/*.pcap "$OUT/ping.pcap" "$OUT/trace.pcap"
+check "captures are clean" "$HERE/check_pcap.sh" "$OUT"/demo/*.pcap "$OUT/ping.pcap" "$OUT/trace.pcap" \
+  "$OUT/ping6.pcap" "$OUT/trace6.pcap"
 # ...and the checker does catch a corrupted capture (flip a byte of an IP header).
 python3 - "$OUT/ping.pcap" "$OUT/corrupt.pcap" <<'PY'
 import struct, sys

@@ -66,8 +66,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The namespace: a TAP with KADDR/24 on the kernel side, up; IPv6 off (no
-# router solicitations or MLD reports: frame counts stay exact).
+# router solicitations or MLD reports: frame counts stay exact), and so on
+# nstack's side for start_serve and nconnect (--no-ipv6; IPv6 is on by
+# default on a TAP): ipv6_up turns both back on.
 ns_up() {
+  NSTACK_LINK=(--tap "$TAP" --no-ipv6)
   NS="nstit-$TEST_NAME-$$"
   NS=${NS:0:40}
   rm -rf "$OUT"; mkdir -p "$OUT"
@@ -80,6 +83,16 @@ ns_up() {
 }
 
 nsx() { ip netns exec "$NS" "$@"; }
+
+# ipv6_up ADDR/LEN: IPv6 on the kernel's side of the TAP after ns_up, with
+# ADDR (no DAD for it: the test's own namespace has nobody else). Its
+# link-local address still runs DAD (a second) before the kernel uses it.
+ipv6_up() {
+  NSTACK_LINK=(--tap "$TAP")
+  ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+    "net.ipv6.conf.$TAP.disable_ipv6=0"
+  ip -n "$NS" -6 addr add "$1" dev "$TAP" nodad
+}
 
 # veth_up [QUEUES]: for the AF_XDP tests, instead of ns_up: the kernel peer
 # in NS (vk, KADDR) and nstack in a namespace of its own (NSTACK_NS: vn,

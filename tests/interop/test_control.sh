@@ -102,7 +102,7 @@ while True:
 sys.stdout.write(out.decode())
 PY
 }
-check "an unknown command: an error line" test "$(raw 'ls\n')" = "error: unknown command 'ls' (ss [OPTIONS], netstat -s)"
+check "an unknown command: an error line" test "$(raw 'ls\n')" = "error: unknown command 'ls' (ss [OPTIONS], netstat -s, ip addr|neigh|route)"
 long=$(printf 'x%.0s' $(seq 2000))
 check "an over-long request: refused" test "$(raw "$long")" = "error: a request is one line of at most 1023 bytes"
 "$NSTACK" ss --control "$CTL" -Z > /dev/null 2>&1; rc=$?

@@ -146,7 +146,7 @@ static void test_answers(void)
     CHECK(strstr(answer(), "\nTcp:\n") != NULL);
     /* Errors: an answer starting "error:" (query returns 1). */
     CHECK_EQ(ask(rl, "reboot"), 1);
-    CHECK(strcmp(answer(), "error: unknown command 'reboot' (ss [OPTIONS], netstat -s)\n") == 0);
+    CHECK(strcmp(answer(), "error: unknown command 'reboot' (ss [OPTIONS], netstat -s, ip addr|neigh|route)\n") == 0);
     CHECK_EQ(ask(rl, "ss state nowhere"), 1);
     CHECK(strcmp(answer(), "error: ss: unknown state 'nowhere'\n") == 0);
     /* A request without its newline is answered when the client stops
