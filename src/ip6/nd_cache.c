@@ -166,23 +166,20 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
         arm(st, e, st->now + retrans);
         return;
     case NST_NEIGH6_INCOMPLETE:
-        if (e->probes < MAX_MULTICAST_SOLICIT) {
+    case NST_NEIGH6_PROBE: {
+        int incomplete = e->state == NST_NEIGH6_INCOMPLETE;
+        if (e->probes < (incomplete ? MAX_MULTICAST_SOLICIT : MAX_UNICAST_SOLICIT)) {
             solicit(st, e);
             arm(st, e, st->now + retrans);
-            return;
+        } else if (incomplete) {
+            NST_STAT_INC(st, nd, resolve_failed);
+            fail_entry(st, e, 1);
+        } else {
+            NST_STAT_INC(st, nd, probe_failed);
+            unlink_free(st, e);
         }
-        NST_STAT_INC(st, nd, resolve_failed);
-        fail_entry(st, e, 1);
         return;
-    case NST_NEIGH6_PROBE:
-        if (e->probes < MAX_UNICAST_SOLICIT) {
-            solicit(st, e);
-            arm(st, e, st->now + retrans);
-            return;
-        }
-        NST_STAT_INC(st, nd, probe_failed);
-        unlink_free(st, e);
-        return;
+    }
     }
 }
 

@@ -508,8 +508,42 @@ static void test_dst_cache(void)
     su6_host_down(&h);
 }
 
+/* RFC 4861 7.3.3: a STALE entry in use waits DELAY_FIRST_PROBE_TIME (5 s)
+ * for an upper layer, then probes MAX_UNICAST_SOLICIT (3) times to the
+ * MAC it has, RetransTimer apart; unanswered, the entry goes. */
+static void test_probe_fails(void)
+{
+    struct su6_host h;
+    su6_host_up(&h, NULL, T0);
+    su6_peer_known(&h); /* STALE */
+    struct nst_neigh6_info ni;
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_STALE);
+    CHECK_EQ(nst_icmp6_send_echo(h.st, &h.peer, -1, 1, 1, data16, 8), 0);
+    nst_time_t t = h.now;
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_DELAY);
+    CHECK_EQ(ni.expires, t + NST_SEC(5));
+    for (int i = 0; i < 3; i++)
+        nst_stack_poll(h.st, t + NST_SEC(5 + i));
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_PROBE);
+    CHECK_EQ(su6_tap_count_icmp(&h.tap, NST_ICMP6_NEIGHBOR_SOLICIT), 3);
+    for (long i = 0; (i = su6_tap_find_icmp(&h.tap, NST_ICMP6_NEIGHBOR_SOLICIT, (size_t)i)) >= 0; i++) {
+        struct su6_parsed p;
+        su6_parse(h.tap.v[i].data, h.tap.v[i].len, &p);
+        CHECK(nst_mac_eq(&p.eth.dst, &h.peer_mac)); /* unicast */
+        CHECK(nst_ip6_eq(&p.ip.dst, &h.peer));
+    }
+    nst_stack_poll(h.st, t + NST_SEC(8) - 1);
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), NST_NEIGH6_PROBE);
+    nst_stack_poll(h.st, t + NST_SEC(8));
+    CHECK_EQ(neigh(h.st, &h.peer, &ni), -1);
+    CHECK_EQ(S(h.st)->nd_tx_probes, 3);
+    CHECK_EQ(S(h.st)->nd_probe_failed, 1);
+    su6_host_down(&h);
+}
+
 int main(void)
 {
+    RUN(test_probe_fails);
     RUN(test_dst_cache);
     RUN(test_loopback);
     RUN(test_echo_unicast_and_multicast);
