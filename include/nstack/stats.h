@@ -134,7 +134,8 @@ NST_API_BEGIN
     X(ndra, slaac_dad_failed) X(ndra, slaac_add_failed)                        \
     X(ndra, redirects_received) X(ndra, redirects_accepted)                    \
     X(ndra, redirects_not_first_hop) X(ndra, redirects_ignored)                \
-    X(ndra, redirects_recycled) X(ndra, redirects_expired)
+    X(ndra, redirects_recycled) X(ndra, redirects_expired)                     \
+    X(ndra, redirects_sent) X(ndra, redirects_rate_limited)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X) \

@@ -3,6 +3,7 @@
  * link with Packet Too Big (routers never fragment in IPv6), and never
  * forwards link-local addresses off their link (RFC 4291 2.5.6). */
 #include "ip6/ip6_impl.h"
+#include "ip6/nd_router.h"
 
 void nst_ip6_forward(struct nst_stack *st, int ifindex, const struct nst_ipv6_repr *h, const uint8_t *pkt,
                      size_t len)
@@ -45,5 +46,8 @@ void nst_ip6_forward(struct nst_stack *st, int ifindex, const struct nst_ipv6_re
     memcpy(d, pkt, len);
     d[7] = (uint8_t)(h->hop_limit - 1);
     NST_STAT_INC(st, ip6, forwarded);
-    nst_ip6_send_packet(st, p, rt.ifindex, nst_ip6_is_unspecified(&rt.gateway) ? &h->dst : &rt.gateway);
+    const nst_ip6_t *next_hop = nst_ip6_is_unspecified(&rt.gateway) ? &h->dst : &rt.gateway;
+    if (rt.ifindex == ifindex) /* back out where it came from: RFC 4861 8.2 */
+        nst_nd_redirect_send(st, ifindex, h, pkt, len, next_hop);
+    nst_ip6_send_packet(st, p, rt.ifindex, next_hop);
 }

@@ -69,6 +69,7 @@ int nst_ndra_iface_init(struct nst_ndra_iface *ifc, int ifindex, const struct ns
     ifc->lim = *lim;
     ifc->env = env;
     ifc->rs_next = ifc->ra_next = ifc->ra_last = NST_TIME_NEVER;
+    ifc->redirect_tokens = NST_REDIRECT_BURST;
     nst_ra_config_default(&ifc->ra);
     /* One slot more than asked, so a limit of 0 (keep nothing) needs no special case. */
     ifc->routers = calloc(lim->max_routers + 1, sizeof *ifc->routers);
@@ -465,6 +466,28 @@ static void expire_redirects(struct nst_ndra_iface *ifc, nst_time_t now)
         ifc->env->redirect_route(ifc->env->ctx, ifc->ifindex, &e->dest, NULL, 0);
     }
     ifc->n_redirects = kept;
+}
+
+/* ---- router: sending redirects (8.2) --------------------------------------- */
+
+int nst_ndra_redirect_permit(struct nst_ndra_iface *ifc, nst_time_t now)
+{
+    if (now > ifc->redirect_at) {
+        nst_time_t refill = (now - ifc->redirect_at) / NST_REDIRECT_INTERVAL;
+        if (refill >= NST_REDIRECT_BURST - ifc->redirect_tokens) {
+            ifc->redirect_tokens = NST_REDIRECT_BURST;
+            ifc->redirect_at = now;
+        } else {
+            ifc->redirect_tokens += (unsigned)refill;
+            ifc->redirect_at += refill * NST_REDIRECT_INTERVAL;
+        }
+    }
+    if (!ifc->redirect_tokens) {
+        NST_NDRA_INC(ifc, redirects_rate_limited);
+        return 0;
+    }
+    ifc->redirect_tokens--;
+    return 1;
 }
 
 /* ---- time ------------------------------------------------------------------ */

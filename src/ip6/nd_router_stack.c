@@ -121,14 +121,15 @@ static void env_addr_lifetimes(void *ctx, int ifindex, const nst_ip6_t *addr, ns
 
 static void env_addr_del(void *ctx, int ifindex, const nst_ip6_t *addr) { nst_iface_addr6_del(ctx, ifindex, addr); }
 
-/* An RS or RA out of ifindex with hop limit 255 (6.1: receivers check that
- * nobody forwarded it), to a multicast group: no resolution. */
+/* An RS, RA or Redirect out of ifindex with hop limit 255 (6.1, 8.1:
+ * receivers check that nobody forwarded it); to a multicast group without
+ * resolution, to a neighbour through the neighbour cache. */
 static int send_nd(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, const nst_ip6_t *src,
                    const nst_ip6_t *dst)
 {
     if (st->dying)
         return -ENETDOWN;
-    uint8_t buf[16 + 8 + 8 + NST_ND_MAX_PREFIXES * 32];
+    uint8_t buf[NST_IPV6_MIN_MTU - NST_IPV6_HLEN]; /* a Redirect fills the minimum MTU */
     int n = nst_nd_emit(r, src, dst, buf, sizeof buf);
     if (n < 0)
         return n;
@@ -172,6 +173,43 @@ static int env_send_ra(void *ctx, int ifindex, const nst_ip6_t *dst, const struc
     /* 6.1.2: an RA comes from the router's link-local address. */
     const nst_ip6_t *src = usable_link_local(st, ifindex);
     return src ? send_nd(st, ifindex, ra, src, dst) : -EADDRNOTAVAIL;
+}
+
+/* ---- a router's Redirects (8.2) ------------------------------------------- */
+
+static struct ndra_slot *slot(struct nst_stack *st, int ifindex);
+
+/* The sender is a neighbour: the route back to it is on-link, out of ifindex. */
+static int on_link(struct nst_stack *st, int ifindex, const nst_ip6_t *a)
+{
+    struct nst_route6 r;
+    return nst_ip6_route_lookup_if(st, a, ifindex, &r) == 0 && r.ifindex == ifindex &&
+           nst_ip6_is_unspecified(&r.gateway);
+}
+
+void nst_nd_redirect_send(struct nst_stack *st, int ifindex, const struct nst_ipv6_repr *h, const uint8_t *pkt,
+                          size_t len, const nst_ip6_t *next_hop)
+{
+    /* 8.2: the target is the better router's link-local address, or the
+     * destination itself when it is on-link. */
+    int onlink = nst_ip6_eq(next_hop, &h->dst);
+    if (!st->cfg.forwarding || nst_ip6_is_multicast(&h->dst) || (!onlink && !nst_ip6_is_link_local(next_hop)) ||
+        !on_link(st, ifindex, &h->src))
+        return;
+    struct ndra_slot *s = slot(st, ifindex);
+    const nst_ip6_t *src = usable_link_local(st, ifindex);
+    if (!s || !src || !nst_ndra_redirect_permit(&s->ifc, st->now))
+        return;
+    struct nst_nd_repr r = {.type = NST_ICMP6_REDIRECT, .target = *next_hop, .dest = h->dst};
+    r.has_tgt_lladdr = nst_nd_lookup(st, ifindex, next_hop, &r.tgt_lladdr) == 0;
+    /* 4.6.3: as much of the packet as fits a minimum-MTU Redirect (a
+     * multiple of 8, so its padding adds nothing). */
+    size_t room = NST_IPV6_MIN_MTU - NST_IPV6_HLEN - 40 - (r.has_tgt_lladdr ? 8 : 0) - 8;
+    r.redirected = pkt;
+    r.redirected_len = len < room ? len : room;
+    nst_ip6_t to = h->src;
+    if (send_nd(st, ifindex, &r, src, &to) == 0)
+        NST_STAT_INC(st, ndra, redirects_sent);
 }
 
 /* ---- one timer per interface ---------------------------------------------- */

@@ -33,6 +33,11 @@
 #define NST_MAX_INITIAL_RTR_ADVERTISEMENTS 3
 #define NST_MIN_DELAY_BETWEEN_RAS NST_SEC(3)
 #define NST_MAX_RA_DELAY_TIME NST_MSEC(500)
+/* RFC 4861 8.2: "A router MUST limit the rate at which Redirect messages
+ * are sent" (no figure given): a bucket of 10 per interface, refilled at
+ * one per 100 ms. */
+#define NST_REDIRECT_BURST 10
+#define NST_REDIRECT_INTERVAL NST_MSEC(100)
 /* RFC 4862 5.5.3 (e): the valid lifetime an unauthenticated RA cannot cut below. */
 #define NST_SLAAC_TWO_HOURS NST_SEC(7200)
 
@@ -136,6 +141,9 @@ struct nst_ndra_iface {
     unsigned ra_count;   /* multicast RAs sent since advertising began */
     nst_time_t ra_next;  /* the next multicast RA; NST_TIME_NEVER: none */
     nst_time_t ra_last;  /* the last one sent; NST_TIME_NEVER: none yet */
+    /* Router: the Redirects it may still send (8.2), as of redirect_at. */
+    unsigned redirect_tokens;
+    nst_time_t redirect_at;
 };
 
 /* 0 or -ENOMEM. The env must outlive the interface. */
@@ -154,6 +162,9 @@ void nst_ndra_redirect_input(struct nst_ndra_iface *ifc, nst_time_t now, const n
 /* Advertising on or off (c validated by nst_ra_config_check). */
 void nst_ndra_configure(struct nst_ndra_iface *ifc, nst_time_t now, const struct nst_ra_config *c);
 int nst_ra_config_check(const struct nst_ra_config *c, uint32_t link_mtu);
+/* A forwarding router may send one more Redirect now (8.2's rate limit):
+ * 1 (a token taken) or 0 (counted). */
+int nst_ndra_redirect_permit(struct nst_ndra_iface *ifc, nst_time_t now);
 /* Does what is due at now; returns the next deadline (NST_TIME_NEVER). */
 nst_time_t nst_ndra_run(struct nst_ndra_iface *ifc, nst_time_t now);
 nst_time_t nst_ndra_next(const struct nst_ndra_iface *ifc);

@@ -70,15 +70,9 @@ static void test_solicited_answers(void)
     CHECK(d >= 0 && d <= NST_MSEC(500));
     ra_inject(n, n->r, &n->llh, &all_routers, 255, &rs);
     /* The solicitor is in the neighbour cache, STALE (6.2.6). */
-    struct nst_neigh6_info nv[8];
-    int nk = nst_neigh6_list(n->r, nv, 8), found = 0;
-    for (int i = 0; i < nk && i < 8; i++)
-        if (nst_ip6_eq(&nv[i].addr, &n->llh)) {
-            found = 1;
-            CHECK_EQ(nv[i].state, NST_NEIGH6_STALE);
-            CHECK(nst_mac_eq(&nv[i].mac, &n->mh));
-        }
-    CHECK(found);
+    struct nst_neigh6_info nb;
+    CHECK_EQ(ra_neigh(n->r, &n->llh, &nb), NST_NEIGH6_STALE);
+    CHECK(nst_mac_eq(&nb.mac, &n->mh));
     nst_world_run_until(n->w, NST_SEC(100) + d - 1);
     CHECK_EQ(ra_frames_of(n, 0, NST_ICMP6_ROUTER_ADVERT, ra, 16), 3);
     nst_world_run_until(n->w, NST_SEC(100) + d);
@@ -152,6 +146,61 @@ static void test_router_ignores_ra(void)
     ra_net_free(n);
 }
 
+/* RFC 4861 8.2: the router knows 2001:db8:77::/64 is on this very link;
+ * the host, which does not, sends to it through its default router; the
+ * router forwards the echo back out of the same interface and tells the
+ * host with a Redirect (target = destination: on-link), from its
+ * link-local address, hop limit 255, quoting the echo. The host's next
+ * packet goes directly: no second Redirect. */
+static void test_sends_redirect(void)
+{
+    struct ra_net *n = ra_net_new(quiet_host);
+    nst_ip6_t rglobal = su6_addr("2001:db8:1::1"), far = su6_addr("2001:db8:77::5");
+    CHECK_EQ(nst_iface_addr6_add(n->r, 0, &rglobal, 64), 0);
+    nst_ip6_t p77 = su6_addr("2001:db8:77::");
+    CHECK_EQ(nst_route6_add(n->r, &p77, 64, NULL, 0, 0), 0);
+    nst_world_run_until(n->w, NST_SEC(2));
+    struct nst_ra_config c = ra_config();
+    CHECK_EQ(nst_ip6_ra_config(n->r, 0, &c), 0);
+    nst_world_run_until(n->w, NST_SEC(5)); /* the host's address is preferred */
+    struct nst_route6 rt;
+    CHECK_EQ(nst_route6_lookup(n->h, &far, &rt), 0);
+    CHECK_EQ(rt.prefix_len, 0);
+    size_t before = n->n;
+    CHECK_EQ(nst_icmp6_send_echo(n->h, &far, -1, 9, 1, "redirect me", 11), 0);
+    nst_world_run_for(n->w, NST_MSEC(10));
+    CHECK_EQ(S(n->r)->ndra_redirects_sent, 1);
+    CHECK_EQ(S(n->r)->ip6_forwarded, 1);
+    const struct ra_seen *rd[4];
+    CHECK_EQ(ra_frames_of(n, 0, NST_ICMP6_REDIRECT, rd, 4), 1);
+    CHECK(rd[0] >= &n->f[before]);
+    struct su6_parsed p;
+    CHECK_EQ(su6_parse(rd[0]->data, rd[0]->len, &p), 0);
+    CHECK(p.nd_ok);
+    nst_ip6_t mine = ra_host_global(n);
+    CHECK(nst_ip6_eq(&p.ip.src, &n->llr));
+    CHECK(nst_ip6_eq(&p.ip.dst, &mine));
+    CHECK_EQ(p.ip.hop_limit, 255);
+    CHECK(nst_ip6_eq(&p.nd.target, &far));
+    CHECK(nst_ip6_eq(&p.nd.dest, &far));
+    CHECK_EQ(p.nd.has_tgt_lladdr, 0); /* the destination is not resolved yet */
+    CHECK(p.nd.redirected_len >= 40 + 8 + 11);
+    struct nst_ipv6_repr quoted;
+    CHECK_EQ(nst_ipv6_parse(p.nd.redirected, p.nd.redirected_len, &quoted), 40);
+    CHECK(nst_ip6_eq(&quoted.src, &mine) && nst_ip6_eq(&quoted.dst, &far));
+    /* The host took it: a /128, on-link. */
+    CHECK_EQ(S(n->h)->ndra_redirects_accepted, 1);
+    CHECK_EQ(nst_route6_lookup(n->h, &far, &rt), 0);
+    CHECK_EQ(rt.prefix_len, 128);
+    CHECK_EQ(rt.origin, NST_ROUTE6_REDIRECT);
+    CHECK(nst_ip6_is_unspecified(&rt.gateway));
+    CHECK_EQ(nst_icmp6_send_echo(n->h, &far, -1, 9, 2, "redirect me", 11), 0);
+    nst_world_run_for(n->w, NST_SEC(5));
+    CHECK_EQ(S(n->r)->ndra_redirects_sent, 1);
+    CHECK_EQ(S(n->r)->ip6_forwarded, 1);
+    ra_net_free(n);
+}
+
 static void test_config_errors(void)
 {
     struct ra_net *n = ra_net_new(quiet_host);
@@ -176,6 +225,7 @@ int main(void)
     RUN(test_solicited_answers);
     RUN(test_solicitation_before_scheduled);
     RUN(test_router_ignores_ra);
+    RUN(test_sends_redirect);
     RUN(test_config_errors);
     return nst_test_done();
 }

@@ -82,6 +82,19 @@ int ra_addr_info(struct nst_stack *st, const nst_ip6_t *a, struct nst_addr6_info
     return -1;
 }
 
+int ra_neigh(struct nst_stack *st, const nst_ip6_t *a, struct nst_neigh6_info *out)
+{
+    struct nst_neigh6_info v[64];
+    int k = nst_neigh6_list(st, v, 64);
+    for (int i = 0; i < k && i < 64; i++)
+        if (nst_ip6_eq(&v[i].addr, a)) {
+            if (out)
+                *out = v[i];
+            return v[i].state;
+        }
+    return -1;
+}
+
 size_t ra_frames_of(const struct ra_net *n, int dir, uint8_t type, const struct ra_seen **out, size_t max)
 {
     size_t k = 0;

@@ -42,6 +42,8 @@ struct nst_ra_config ra_config(void);
 nst_ip6_t ra_host_global(const struct ra_net *n);
 /* The state of address a of st's interface 0 (out: its entry), or -1. */
 int ra_addr_info(struct nst_stack *st, const nst_ip6_t *a, struct nst_addr6_info *out);
+/* st's neighbour entry for a (out: it), its state; or -1. */
+int ra_neigh(struct nst_stack *st, const nst_ip6_t *a, struct nst_neigh6_info *out);
 /* The recorded frames of one ICMPv6 type in one direction, in order. */
 size_t ra_frames_of(const struct ra_net *n, int dir, uint8_t type, const struct ra_seen **out, size_t max);
 /* A crafted ND message from src to dst with that hop limit, handed to `to`

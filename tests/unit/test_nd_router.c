@@ -708,6 +708,27 @@ static void test_redirects(void)
     nst_ndra_iface_fini(&ifc);
 }
 
+/* RFC 4861 8.2's rate limit: a burst of 10, then one per 100 ms. */
+static void test_redirect_rate_limit(void)
+{
+    struct nst_ndra_iface ifc;
+    setup(&ifc, 2, 4, 4);
+    nst_time_t t = NST_SEC(50);
+    for (int i = 0; i < NST_REDIRECT_BURST; i++)
+        CHECK_EQ(nst_ndra_redirect_permit(&ifc, t), 1);
+    CHECK_EQ(nst_ndra_redirect_permit(&ifc, t), 0);
+    CHECK_EQ(nst_ndra_redirect_permit(&ifc, t + NST_REDIRECT_INTERVAL - 1), 0);
+    CHECK_EQ(nst_ndra_redirect_permit(&ifc, t + NST_REDIRECT_INTERVAL), 1);
+    CHECK_EQ(nst_ndra_redirect_permit(&ifc, t + NST_REDIRECT_INTERVAL), 0);
+    CHECK_EQ(R.stats.ndra_redirects_rate_limited, 3);
+    /* A second later the bucket is full again, no fuller. */
+    t += NST_SEC(2);
+    for (int i = 0; i < NST_REDIRECT_BURST; i++)
+        CHECK_EQ(nst_ndra_redirect_permit(&ifc, t), 1);
+    CHECK_EQ(nst_ndra_redirect_permit(&ifc, t), 0);
+    nst_ndra_iface_fini(&ifc);
+}
+
 /* ---- router ------------------------------------------------------------------ */
 
 static struct nst_ra_config router_config(void)
@@ -856,6 +877,7 @@ int main(void)
     RUN(test_slaac_duplicate);
     RUN(test_ra_flood);
     RUN(test_redirects);
+    RUN(test_redirect_rate_limit);
     RUN(test_router_schedule);
     RUN(test_router_config_bounds);
     return nst_test_done();
