@@ -65,6 +65,7 @@ static int pair_init(struct np_pair *p, uint32_t mtu, const struct nst_stack_con
         /* IPv6 up at once: the benchmark measures TCP, not DAD. */
         c.ipv6 = 1;
         c.ip6_dad_transmits = 0;
+        c.nd_rtr_solicitations = 0; /* no router on the pair */
     }
     size_t qb = queue_bytes ? queue_bytes : NP_QUEUE_BYTES;
     if (bu_frameq_init(&p->a2b, qb) || bu_frameq_init(&p->b2a, qb))

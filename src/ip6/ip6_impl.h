@@ -74,6 +74,8 @@ struct nst_ip6_state {
     size_t reass_mem;
     /* Path MTUs (ip6_pmtu.c) */
     struct nst_ip6_pmtu pmtu[NST_IP6_PMTU_SLOTS];
+    unsigned pmtu_used;          /* slots holding an MTU: with none (no Packet Too Big
+                                  * believed) a lookup is free, not a scan of the table */
     /* Packets to our own addresses, delivered from a zero-delay timer. */
     struct nst_pktq loopback;
     struct nst_timer loopback_timer;

@@ -9,11 +9,16 @@
 
 static struct nst_ip6_pmtu *pmtu_find(struct nst_stack *st, const nst_ip6_t *dst)
 {
+    /* Every new connection asks (nst_ip6_route_src): most paths never
+     * sent a Packet Too Big. */
+    if (!st->ip6->pmtu_used)
+        return NULL;
     for (int i = 0; i < NST_IP6_PMTU_SLOTS; i++) {
         struct nst_ip6_pmtu *p = &st->ip6->pmtu[i];
         if (p->mtu && nst_ip6_eq(&p->dst, dst)) {
             if (p->expires <= st->now) { /* aged out: back to the link MTU */
                 p->mtu = 0;
+                st->ip6->pmtu_used--;
                 nst_dst_invalidate_all(&st->ip);
                 return NULL;
             }
@@ -53,6 +58,8 @@ int nst_ip6_pmtu_update(struct nst_stack *st, const nst_ip6_t *dst, uint32_t mtu
         }
         p->dst = *dst;
     }
+    if (!p->mtu)
+        st->ip6->pmtu_used++;
     p->mtu = mtu;
     p->expires = st->now + PMTU_AGE;
     nst_dst_invalidate_all(&st->ip);

@@ -54,6 +54,7 @@ static void net_up(struct net6 *n, struct seen *s)
     nst_stack_config_default(&c);
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
+    c.nd_rtr_solicitations = 0; /* no router here */
     n->w = nst_world_new(71);
     n->a = nst_world_add_host(n->w, "a", &c);
     n->b = nst_world_add_host(n->w, "b", &c);
