@@ -41,7 +41,7 @@ require_env() { # require_env COMMAND...
 
 # 0 while the process runs (an exited child not yet waited for is a zombie:
 # it no longer runs).
-running() { [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; }
+running() { [ -r "/proc/$1/status" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
 
 # Stops a process we started: SIGTERM, up to 10 s, then SIGKILL.
 stop_pid() {
