@@ -83,6 +83,10 @@ def expect_serve_line(regex):
 class Wire:
     """The TAP's kernel side: send frames, collect nstack's."""
 
+    # A BPF filter (libpcap syntax) for the sniffer, or None: every frame
+    # is dissected, ours included (the IPv4 scenarios read the kernel's).
+    bpf = None
+
     def __init__(self, me_addrs=(ME,)):
         self.me = set(me_addrs)
         self.frames = []          # every frame from nstack, in order
@@ -94,7 +98,7 @@ class Wire:
         self.raw.bind((IFACE, 0))
         self.ping_id = 0x4100
         started = threading.Event()
-        self.sniffer = AsyncSniffer(iface=IFACE, store=False, prn=self._on_frame,
+        self.sniffer = AsyncSniffer(iface=IFACE, store=False, prn=self._on_frame, filter=self.bpf,
                                     lfilter=lambda p: Ether in p and (p[Ether].src == NMAC or (
                                         p[Ether].dst == NMAC and p[Ether].src != MYMAC)),
                                     started_callback=started.set)

@@ -10,6 +10,7 @@ Usage: attacks.py SCENARIO...   (run inside the test's namespace)
   fragments  tiny, overlapping, duplicate and out-of-range fragments, fragment floods
   synflood   20,000 SYNs from spoofed sources (the shell test checks that the
              kernel still connects meanwhile, and nstack's memory)
+  ip6_*      IPv6: see attacks_ip6.py
   tsrecent   (a known failure) a blind segment with an unacceptable ACK moves
              TS.Recent, and PAWS then drops the real peer's segments
 
@@ -26,6 +27,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from advlib import (ICMP, IP, KADDR, ME, MYMAC, NADDR, NMAC, TCP, UDP, Conn, Raw,  # noqa: E402
                     Wire, check, expect_counter, expect_serve_line, finish, flags_of, payload_len,
                     ipv4_bytes, raw_opts_seg, syn_frame, tcp_from)
+
+import attacks_ip6  # noqa: E402
 
 M32 = 2**32
 DISCARD, ECHO, CLOSED = 9, 7, 4444
@@ -755,6 +758,7 @@ def s_tsrecent(w, n):
 SCENARIOS = {"rfc5961": s_rfc5961, "flags": s_flags, "options": s_options, "checksums": s_checksums,
              "icmp": s_icmp, "fragments": s_fragments, "synflood": s_synflood,
              "tsrecent": s_tsrecent}
+SCENARIOS.update(attacks_ip6.SCENARIOS)
 
 
 def main():
@@ -762,7 +766,8 @@ def main():
     if not names or any(s not in SCENARIOS for s in names):
         print(__doc__)
         sys.exit(2)
-    w = Wire(me_addrs=(ME,))
+    ip6 = any(s.startswith("ip6_") for s in names)
+    w = (attacks_ip6.Wire6 if ip6 else Wire)(me_addrs=(ME,))
     n = Counts()
     try:
         for s in names:

@@ -109,6 +109,7 @@ adv_main() {
   [ $# -gt 0 ] && shift
   adv_require nc
   ns_up
+  declare -F adv_ns_hook >/dev/null && adv_ns_hook
   adv_serve "$@" || exit 1
   start_kecho || { echo "kecho did not start:"; cat "$OUT/kecho.txt"; exit 1; }
   : > "$OUT/expect.txt"
