@@ -25,7 +25,8 @@ static void connect_usage(void)
 {
     printf("usage: nstack connect --tap IFNAME --addr A.B.C.D/N [--gw A.B.C.D]\n"
            "                      (--send BYTES | --send-file FILE | --recv) [options] DEST:PORT\n\n"
-           "Connects from nstack, over a TAP device, to a TCP server at DEST:PORT; sends or\n"
+           "Connects from nstack, over a TAP device, to a TCP server at DEST:PORT (A.B.C.D:PORT,\n"
+           "or [IPV6]:PORT once the host's IPv6 addresses passed DAD); sends or\n"
            "receives a stream, then closes. Prints each TCP state the connection passes\n"
            "through, the bytes moved with their time, throughput and SHA-256, and the\n"
            "connection's TCP counters.\n\n"
@@ -38,18 +39,11 @@ static void connect_usage(void)
            tap_opts_help);
 }
 
+/* DEST:PORT: "10.77.0.1:5001" or "[2001:db8:77::1]:5001", a port given. */
 static int parse_dest(const char *s, struct nst_sockaddr *d)
 {
-    char host[32];
-    const char *colon = strrchr(s, ':');
-    uint64_t port;
-    if (!colon || (size_t)(colon - s) >= sizeof(host))
+    if (nst_sockaddr_parse(s, d) || d->port == 0)
         return -EINVAL;
-    memcpy(host, s, (size_t)(colon - s));
-    host[colon - s] = '\0';
-    if (nst_ip4_parse(host, &d->addr, NULL) || nst_cli_parse_u64(colon + 1, 1, 65535, &port))
-        return -EINVAL;
-    d->port = (uint16_t)port;
     return 0;
 }
 
@@ -119,7 +113,9 @@ static int connect_parse(int argc, char **argv, struct connect_args *a)
     if (optind >= argc)
         return nst_cli_bad_usage("connect", "DEST:PORT is required");
     if (parse_dest(argv[optind], &a->dest))
-        return nst_cli_bad_usage("connect", "DEST:PORT needs an IPv4 address and a port like 10.77.0.1:5000, not '%s'",
+        return nst_cli_bad_usage("connect",
+                                 "DEST:PORT needs an address and a port like 10.77.0.1:5000 or "
+                                 "[2001:db8:77::1]:5000, not '%s'",
                                  argv[optind]);
     if (optind + 1 < argc)
         return nst_cli_bad_usage("connect", "unexpected argument '%s'", argv[optind + 1]);

@@ -217,13 +217,26 @@ static int serve_step(void *arg, nst_time_t now)
     return sv->npending > 0;
 }
 
+/* Whether the host speaks IPv6 (its interface has addresses: a link-local
+ * one at least). */
+static int host_ipv6(const struct server *sv)
+{
+    struct nst_addr6_info one;
+    return nst_iface_addr6_list(sv->h.st, sv->h.ifindex, &one, 1) > 0;
+}
+
+/* A service listens on any address of the host: an IPv4 socket on
+ * 0.0.0.0, or, when the host speaks IPv6, one dual-stack socket on :: (no
+ * NST_IPV6_V6ONLY) taking both families on the one port, IPv4 peers as
+ * ::ffff:a.b.c.d (RFC 4291 2.5.5.2), as a Linux server on [::] does. */
 static int start_service(struct server *sv, const struct service *svc, uint16_t port)
 {
     struct nst_stack *st = sv->h.st;
-    int fd = nst_socket(st, svc->type);
+    int v6 = host_ipv6(sv);
+    int fd = nst_socket_family(st, v6 ? NST_AF_INET6 : NST_AF_INET, svc->type);
     if (fd < 0)
         return fd;
-    struct nst_sockaddr a = {0, port};
+    struct nst_sockaddr a = {.port = port, .family = v6 ? NST_AF_INET6 : 0};
     int err = nst_bind(st, fd, &a);
     if (!err && svc->type == NST_SOCK_STREAM)
         err = nst_listen(st, fd, 128);

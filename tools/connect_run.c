@@ -22,6 +22,16 @@
 
 /* ---- the TCP state, as it changes ---------------------------------------- */
 
+/* Whether a listed connection's remote end is DEST (either family). */
+static int is_dest(const struct nst_sockaddr *remote, const struct nst_sockaddr *dest)
+{
+    if (remote->port != dest->port)
+        return 0;
+    if (dest->family == NST_AF_INET6)
+        return remote->family == NST_AF_INET6 && memcmp(&remote->addr6, &dest->addr6, sizeof(dest->addr6)) == 0;
+    return remote->family != NST_AF_INET6 && remote->addr == dest->addr;
+}
+
 /* The connection's state: from TCP_INFO while the socket has it, else from
  * the stack's list (closed connections and TIME_WAIT records are there: a
  * socket whose connection entered TIME_WAIT says CLOSED, its TCB freed for
@@ -39,7 +49,7 @@ static int current_state(struct connect_run *r)
     int n = nst_tcp_list(r->h.st, list, CONNECT_LIST_MAX);
     for (int i = 0; i < n && i < CONNECT_LIST_MAX; i++)
         if (list[i].state != NST_TCPS_CLOSED && list[i].local.port == r->local.port &&
-            list[i].remote.port == r->a->dest.port && list[i].remote.addr == r->a->dest.addr)
+            is_dest(&list[i].remote, &r->a->dest))
             return list[i].state;
     return NST_TCPS_CLOSED;
 }
@@ -184,10 +194,10 @@ static void on_connecting(struct connect_run *r, nst_time_t now)
     }
     if (!(ev & NST_EV_OUT))
         return;
-    char a[16], b[16];
+    char a[NST_SOCKADDR_STRLEN], b[NST_SOCKADDR_STRLEN];
     nst_getsockname(r->h.st, r->fd, &r->local);
-    printf("nstack connect: connected to %s:%u from %s:%u in %.3f ms\n", nst_ip4_str(r->a->dest.addr, a),
-           r->a->dest.port, nst_ip4_str(r->local.addr, b), r->local.port, (double)(now - r->t0) / 1e6);
+    printf("nstack connect: connected to %s from %s in %.3f ms\n", nst_sockaddr_str(&r->a->dest, a, sizeof(a)),
+           nst_sockaddr_str(&r->local, b, sizeof(b)), (double)(now - r->t0) / 1e6);
     fflush(stdout);
     r->start = now;
     r->phase = PH_TRANSFER;
@@ -291,11 +301,27 @@ int connect_loop(struct connect_run *r)
     return 0;
 }
 
+/* Nonzero once no IPv6 address of the interface is under DAD any more. */
+static int dad_done(void *arg)
+{
+    const struct tap_host *h = arg;
+    struct nst_addr6_info v[NST_IP6_MAX_ADDRS];
+    int n = nst_iface_addr6_list(h->st, h->ifindex, v, NST_IP6_MAX_ADDRS);
+    for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
+        if (v[i].state == NST_ADDR6_TENTATIVE)
+            return 0;
+    return 1;
+}
+
 int connect_start(struct connect_run *r)
 {
     struct nst_stack *st = r->h.st;
+    int v6 = r->a->dest.family == NST_AF_INET6;
+    /* RFC 4862 5.4: no address is used before DAD passed (a second or two). */
+    if (v6)
+        nst_runloop_run(r->h.rl, nst_runloop_now(r->h.rl) + NST_SEC(5), dad_done, &r->h);
     r->t0 = r->last_progress = nst_runloop_now(r->h.rl);
-    r->fd = nst_socket(st, NST_SOCK_STREAM);
+    r->fd = nst_socket_family(st, v6 ? NST_AF_INET6 : NST_AF_INET, NST_SOCK_STREAM);
     if (r->fd < 0)
         return r->fd;
     int err = nst_connect(st, r->fd, &r->a->dest);

@@ -120,9 +120,9 @@ void serve_sink_sha256(struct server *sv, int fd, struct serve_conn *c, int even
     if (n != 0)
         return; /* -EAGAIN, or closed by conn_read */
     struct nst_sockaddr peer = {0, 0};
-    char a[16], what[64];
+    char a[NST_SOCKADDR_STRLEN], what[NST_SOCKADDR_STRLEN + 32];
     nst_getpeername(sv->h.st, fd, &peer);
-    snprintf(what, sizeof(what), "sink-sha256 from %s:%u", nst_ip4_str(peer.addr, a), peer.port);
+    snprintf(what, sizeof(what), "sink-sha256 from %s", nst_sockaddr_str(&peer, a, sizeof(a)));
     bulk_report(stdout, what, c->bytes, c->bytes ? nst_runloop_now(sv->h.rl) - c->first : 0, c->digest);
     fflush(stdout);
     serve_conn_close(sv, fd);

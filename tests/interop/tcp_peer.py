@@ -2,7 +2,7 @@
 """The Linux kernel's end of a TCP transfer with nstack (interop tests).
 
     tcp_peer.py listen PORT ACTION [options]
-    tcp_peer.py connect ADDR:PORT ACTION [options]
+    tcp_peer.py connect ADDR:PORT ACTION [options]    ([IPV6]:PORT too)
 
 ACTION is `send` (standard input, to its end) or `recv` (until the peer's
 EOF). After sending, the socket is shut down for writing and read until the
@@ -15,7 +15,8 @@ waits until a file exists (the test looks at the states meanwhile).
 Prints, one line each, flushed: `peer: listening`, `peer: connected`,
 `peer: eof`, `peer: sent|received N bytes in T s, R Mbit/s, sha256 HEX`,
 `peer: ss ...` and `peer: retrans N` (--ss), `peer: holding`, `peer: closed`.
-Every wait is bounded by --timeout (then it exits 1).
+Every wait is bounded by --timeout (then it exits 1). --ipv6: listen on ::
+(IPv6 only) instead of 0.0.0.0.
 """
 import argparse
 import hashlib
@@ -35,9 +36,11 @@ def say(*words):
 
 def open_socket(args):
     if args.role == "listen":
-        ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        ls = socket.socket(socket.AF_INET6 if args.ipv6 else socket.AF_INET, socket.SOCK_STREAM)
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        ls.bind(("0.0.0.0", int(args.where)))
+        if args.ipv6:
+            ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        ls.bind(("::" if args.ipv6 else "0.0.0.0", int(args.where)))
         ls.listen(1)
         ls.settimeout(args.timeout)
         say("listening")
@@ -45,7 +48,7 @@ def open_socket(args):
         ls.close()
     else:
         host, port = args.where.rsplit(":", 1)
-        s = socket.create_connection((host, int(port)), timeout=args.timeout)
+        s = socket.create_connection((host.strip("[]"), int(port)), timeout=args.timeout)
     s.settimeout(args.timeout)
     say("connected")
     return s
@@ -77,9 +80,13 @@ def recv_to_eof(s, digest):
         n += k
 
 
+def endpoint(a):
+    """An address as ss's filters take it: a.b.c.d:port or [v6]:port."""
+    return ("[%s]:%d" if ":" in a[0] else "%s:%d") % (a[0], a[1])
+
+
 def ss_line(s):
-    local, peer = s.getsockname(), s.getpeername()
-    out = subprocess.run(["ss", "-tinH", "src", "%s:%d" % local, "dst", "%s:%d" % peer],
+    out = subprocess.run(["ss", "-tinH", "src", endpoint(s.getsockname()), "dst", endpoint(s.getpeername())],
                          capture_output=True, text=True, timeout=10).stdout
     return " ".join(out.split())
 
@@ -115,6 +122,7 @@ def main():
     p.add_argument("--ss", action="store_true")
     p.add_argument("--hold-file")
     p.add_argument("--timeout", type=float, default=60)
+    p.add_argument("--ipv6", action="store_true")
     args = p.parse_args()
     s = open_socket(args)
     digest = hashlib.sha256()
