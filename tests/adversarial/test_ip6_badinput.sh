@@ -11,7 +11,7 @@
 # Time Exceeded are read from Scapy's sniff; every drop's counter is checked
 # at exit; the bounds of router discovery and the neighbour cache are read
 # with `nstack ip -6` over the control socket; afterwards nstack still
-# answers the kernel's ping -6 (and lib.sh's IPv4 checks: its echo
+# answers the kernel's ping -6 and a TCP echo over IPv6 (and lib.sh's IPv4 checks: its echo
 # connection intact, ping, a new echo connection; exit 0 under ASan).
 # Usage: test_ip6_badinput.sh NSTACK OUTDIR (see lib.sh and attacks.py)
 source "$(dirname "$0")/lib.sh"
@@ -45,6 +45,8 @@ adv_after_hook() {
   check "nstack ip -6 neigh: at most 320 neighbours" test "$neigh" -le 320 -a "$neigh" -ge 200
   check "nstack still answers the kernel's ping -6" \
     bash -c "ip netns exec $NS ping -6 -c 3 -i 0.2 -W 2 $NADDR6 > $OUT/ping6.txt"
+  check "nstack still echoes on a new TCP connection over IPv6" \
+    test "$(echo "alive over IPv6" | timeout 10 ip netns exec "$NS" nc -N "$NADDR6" 7)" = "alive over IPv6"
 }
 
 adv_main ip6_ext ip6_frag ip6_nd ip6_icmp ip6_flood ip6_timeout -- --addr6 "$NADDR6/64" --control "$CTL"
