@@ -18,6 +18,7 @@ source "$(dirname "$0")/lib.sh"
 KADDR6=2001:db8:77::1
 NADDR6=2001:db8:77::2
 export ADV_NADDR6=$NADDR6
+require_ipv6_cli
 CTL=$OUT/ctl.sock
 ADV_RSS_GROWTH_KB=${ADV_RSS_GROWTH_KB:-32768}
 

@@ -12,6 +12,7 @@
 # Usage: test_ip6_slaac.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env radvd ping tshark
+require_ipv6_cli
 ns_up
 PREFIX=2001:db8:1::
 KLL=fe80::1

@@ -18,6 +18,7 @@
 # Usage: test_ip6_tcp_bulk.sh NSTACK OUTDIR [BYTES] (default 1G; NST_BULK_BYTES too)
 source "$(dirname "$0")/lib.sh"
 require_env python3 openssl tshark ss nc
+require_ipv6_cli
 ns_up
 KADDR6=2001:db8:77::1
 NADDR6=2001:db8:77::2
