@@ -596,6 +596,11 @@ static int dad_done(void *arg)
     return 1;
 }
 
+void tap_host_wait_dad(struct tap_host *h)
+{
+    nst_runloop_run(h->rl, nst_runloop_now(h->rl) + NST_SEC(5), dad_done, h);
+}
+
 static int run_tap_ping(const struct tap_opts *to, struct nst_sockaddr *dst, const struct nst_ping_opts *po)
 {
     struct tap_host h;
@@ -606,7 +611,7 @@ static int run_tap_ping(const struct tap_opts *to, struct nst_sockaddr *dst, con
     }
     if (dst->family == NST_AF_INET6) {
         /* RFC 4862 5.4: no address is used before DAD passed (a second or two). */
-        nst_runloop_run(h.rl, nst_runloop_now(h.rl) + NST_SEC(5), dad_done, &h);
+        tap_host_wait_dad(&h);
         if (!dst->scope_id && (nst_ip6_is_link_local(&dst->addr6) || nst_ip6_is_multicast(&dst->addr6)))
             dst->scope_id = (uint32_t)h.ifindex + 1; /* the only link there is */
     }

@@ -127,6 +127,9 @@ struct tap_host {
  * a run loop catching SIGINT/SIGTERM. 0, or an exit code (message printed). */
 int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h);
 void tap_host_close(struct tap_host *h);
+/* Runs the host until none of its IPv6 addresses is under duplicate address
+ * detection (RFC 4862 5.4: none is used before; a second or two), 5 s at most. */
+void tap_host_wait_dad(struct tap_host *h);
 /* One line per direction: frames, bytes, errors and what the impairment did;
  * then the stack's TCP counters (segments, retransmissions, resets). */
 void tap_host_print_stats(FILE *out, const struct tap_host *h);

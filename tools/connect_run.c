@@ -301,25 +301,13 @@ int connect_loop(struct connect_run *r)
     return 0;
 }
 
-/* Nonzero once no IPv6 address of the interface is under DAD any more. */
-static int dad_done(void *arg)
-{
-    const struct tap_host *h = arg;
-    struct nst_addr6_info v[NST_IP6_MAX_ADDRS];
-    int n = nst_iface_addr6_list(h->st, h->ifindex, v, NST_IP6_MAX_ADDRS);
-    for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
-        if (v[i].state == NST_ADDR6_TENTATIVE)
-            return 0;
-    return 1;
-}
-
 int connect_start(struct connect_run *r)
 {
     struct nst_stack *st = r->h.st;
     int v6 = r->a->dest.family == NST_AF_INET6;
     /* RFC 4862 5.4: no address is used before DAD passed (a second or two). */
     if (v6)
-        nst_runloop_run(r->h.rl, nst_runloop_now(r->h.rl) + NST_SEC(5), dad_done, &r->h);
+        tap_host_wait_dad(&r->h);
     r->t0 = r->last_progress = nst_runloop_now(r->h.rl);
     r->fd = nst_socket_family(st, v6 ? NST_AF_INET6 : NST_AF_INET, NST_SOCK_STREAM);
     if (r->fd < 0)
