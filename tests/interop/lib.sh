@@ -42,7 +42,7 @@ require_env() { # require_env COMMAND...
 # The IPv6 tests: nstack speaks IPv6 on a TAP (--addr6) and lib.sh can
 # turn it on on the kernel's side (ipv6_up); skipped before both exist.
 require_ipv6_cli() {
-  declare -F ipv6_up > /dev/null && "$NSTACK" serve --help 2>&1 | grep -q -- '--addr6' ||
+  declare -F ipv6_up > /dev/null && [[ "$("$NSTACK" serve --help 2>&1)" == *--addr6* ]] ||
     skip "nstack serve without IPv6 on a TAP (--addr6) or lib.sh without ipv6_up"
 }
 
