@@ -174,13 +174,6 @@ void nst_nd_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_
     switch (nd.type) {
     case NST_ICMP6_NEIGHBOR_SOLICIT: ns_input(st, rx, &nd); return;
     case NST_ICMP6_NEIGHBOR_ADVERT: na_input(st, rx, &nd); return;
-    case NST_ICMP6_ROUTER_SOLICIT:
-        /* 6.2.6: a router learns the soliciting host's address (STALE). */
-        if (nd.has_src_lladdr && !nst_ip6_is_unspecified(&h->src)) {
-            struct nst_nd_update u = {.lladdr = &nd.src_lladdr, .is_router = 0, .create = 1};
-            nst_nd_neigh_update(st, rx->ifindex, &h->src, &u);
-        }
-        break;
     case NST_ICMP6_ROUTER_ADVERT: {
         /* 6.3.4: the router's address, and that it is a router. */
         struct nst_nd_update u = {.lladdr = nd.has_src_lladdr ? &nd.src_lladdr : NULL, .is_router = 1,
@@ -188,16 +181,12 @@ void nst_nd_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_
         nst_nd_neigh_update(st, rx->ifindex, &h->src, &u);
         break;
     }
-    default: {
-        /* 8.3: the target's address, if the redirect gives it; a target
-         * other than the destination is a router. */
-        if (nd.has_tgt_lladdr) {
-            struct nst_nd_update u = {.lladdr = &nd.tgt_lladdr, .override = 1,
-                                      .is_router = nst_ip6_eq(&nd.target, &nd.dest) ? -1 : 1, .create = 1};
-            nst_nd_neigh_update(st, rx->ifindex, &nd.target, &u);
-        }
+    default:
+        /* An RS's sender and a Redirect's target reach the neighbour cache
+         * only through router discovery, after its checks: a host discards
+         * every RS (6.2.6), and a Redirect from any node but the current
+         * first hop for its destination (8.1). */
         break;
-    }
     }
     nst_nd_router_input(st, rx, &nd);
 }

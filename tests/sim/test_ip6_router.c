@@ -5,7 +5,8 @@
  * solicitations after the random 0..MAX_RA_DELAY_TIME delay drawn from the
  * stack's seeded generator, to the nanosecond, and never two multicast RAs
  * within MIN_DELAY_BETWEEN_RAS; the solicitor learnt (STALE); an
- * advertising interface ignoring RAs; the configuration's bounds. */
+ * advertising interface ignoring RAs; a host discarding an RS without
+ * learning its sender; the configuration's bounds. */
 #include <errno.h>
 
 #include "ip6/ip6_impl.h"
@@ -146,6 +147,24 @@ static void test_router_ignores_ra(void)
     ra_net_free(n);
 }
 
+/* RFC 4861 6.2.6: a host silently discards a Router Solicitation, the
+ * solicitor's link-layer address with it: no neighbour entry. */
+static void test_host_discards_rs(void)
+{
+    struct ra_net *n = ra_net_new(quiet_host);
+    nst_world_run_until(n->w, NST_SEC(2));
+    nst_ip6_t asker = su6_addr("fe80::55");
+    struct nst_nd_repr rs = {.type = NST_ICMP6_ROUTER_SOLICIT, .has_src_lladdr = 1,
+                             .src_lladdr = {{0x02, 0x55, 0, 0, 0, 0x55}}};
+    /* Unicast to its link-local address: a host does not listen to ff02::2. */
+    ra_inject(n, n->h, &asker, &n->llh, 255, &rs);
+    CHECK_EQ(S(n->h)->nd_rx_rs, 1);
+    CHECK_EQ(S(n->h)->ndra_rs_received, 1);
+    CHECK_EQ(S(n->h)->ndra_rs_ignored, 1);
+    CHECK_EQ(ra_neigh(n->h, &asker, NULL), -1);
+    ra_net_free(n);
+}
+
 /* RFC 4861 8.2: the router knows 2001:db8:77::/64 is on this very link;
  * the host, which does not, sends to it through its default router; the
  * router forwards the echo back out of the same interface and tells the
@@ -225,6 +244,7 @@ int main(void)
     RUN(test_solicited_answers);
     RUN(test_solicitation_before_scheduled);
     RUN(test_router_ignores_ra);
+    RUN(test_host_discards_rs);
     RUN(test_sends_redirect);
     RUN(test_config_errors);
     return nst_test_done();

@@ -390,6 +390,8 @@ static void test_redirect(void)
     /* From a node that is not our first hop toward the destination: refused. */
     ra_inject(n, n->h, &stranger, &n->llh, 255, &rd);
     CHECK_EQ(S(n->h)->ndra_redirects_not_first_hop, 1);
+    /* 8.1: silently discarded, its target link-layer address with it. */
+    CHECK_EQ(ra_neigh(n->h, &better, NULL), -1);
     struct nst_route6 rt;
     CHECK_EQ(nst_route6_lookup(n->h, &rd.dest, &rt), 0);
     CHECK_EQ(rt.prefix_len, 0);
