@@ -128,11 +128,20 @@ static void prefix_of(const nst_ip6_t *a, unsigned len, nst_ip6_t *out)
     }
 }
 
-/* The connected route of an address's prefix (RFC 4861 5.1's prefix list
- * for manually configured ones). A /128 needs none. */
+/* Does the address put its prefix on-link? A static or link-local one
+ * does (RFC 4861 5.1's prefix list for manually configured ones, as
+ * Linux's `ip addr add`); a SLAAC one does not (RFC 5942 4: only a Prefix
+ * Information option's L flag does, and router discovery installs that
+ * route). A /128 has no prefix to reach. */
+static int owns_prefix_route(const struct nst_ip6_addr *a)
+{
+    return a->origin != NST_ADDR6_SLAAC && a->prefix_len < 128;
+}
+
+/* The connected route of an address's prefix, for addresses that own one. */
 static void connected_route(struct nst_stack *st, const struct nst_ip6_addr *a, int add)
 {
-    if (a->prefix_len >= 128)
+    if (!owns_prefix_route(a))
         return;
     nst_ip6_t pfx;
     prefix_of(&a->addr, a->prefix_len, &pfx);
@@ -144,7 +153,7 @@ static void connected_route(struct nst_stack *st, const struct nst_ip6_addr *a, 
     const struct nst_ip6_iface *ifc = nst_ip6_if(st, a->ifindex);
     for (int i = 0; i < NST_IP6_MAX_ADDRS; i++) {
         const struct nst_ip6_addr *o = &ifc->addrs[i];
-        if (o != a && addr_usable(o) && o->prefix_len == a->prefix_len &&
+        if (o != a && addr_usable(o) && owns_prefix_route(o) && o->prefix_len == a->prefix_len &&
             nst_ip6_in_prefix(&o->addr, &pfx, a->prefix_len))
             return;
     }

@@ -8,7 +8,9 @@
  * lifetimes; a router lifetime of 0 removing the default router; the
  * two-hour rule; the MTU option; a DAD conflict on a formed address;
  * crafted input: an RA flood (bounded), RAs the wire code refuses, and
- * redirects accepted only from the current first hop (8.1, 8.3). */
+ * redirects accepted only from the current first hop (8.1, 8.3); an
+ * autonomous prefix without the on-link flag giving an address but no
+ * on-link route (RFC 5942). */
 #include <errno.h>
 
 #include "ip6/ip6_impl.h"
@@ -425,6 +427,48 @@ static void test_redirect(void)
     ra_net_free(n);
 }
 
+/* RFC 5942 4: an autonomous prefix without the on-link flag gives an
+ * address and no on-link route: another address of the prefix is reached
+ * through the default router (an echo to it goes to the router's MAC). */
+static void test_autonomous_not_onlink(void)
+{
+    struct ra_net *n = ra_net_new(NULL);
+    nst_world_run_until(n->w, NST_SEC(2));
+    struct nst_ra_config c = ra_config();
+    c.prefix[0].onlink = 0;
+    CHECK_EQ(nst_ip6_ra_config(n->r, 0, &c), 0);
+    nst_world_run_until(n->w, NST_SEC(5));
+    nst_ip6_t mine = ra_host_global(n), other = su6_addr("2001:db8:1::5");
+    CHECK_EQ(ra_addr_info(n->h, &mine, NULL), NST_ADDR6_PREFERRED);
+    CHECK_EQ(nst_ip6_prefix_list(n->h, NULL, 0), 0);
+    /* Routes: fe80::/64 (link-local, connected) and ::/0 via the router only. */
+    struct nst_route6 v[16];
+    CHECK_EQ(nst_route6_list(n->h, v, 16), 2);
+    nst_ip6_t prefix = su6_addr("2001:db8:1::");
+    for (int i = 0; i < 2; i++)
+        CHECK(!nst_ip6_in_prefix(&v[i].dst, &prefix, 64));
+    struct nst_route6 rt;
+    CHECK_EQ(nst_route6_lookup(n->h, &other, &rt), 0);
+    CHECK_EQ(rt.prefix_len, 0);
+    CHECK(nst_ip6_eq(&rt.gateway, &n->llr));
+    size_t before = n->n;
+    CHECK_EQ(nst_icmp6_send_echo(n->h, &other, -1, 7, 1, "x", 1), 0);
+    nst_world_run_for(n->w, NST_MSEC(100));
+    int seen = 0;
+    struct su6_parsed p;
+    for (size_t i = before; i < n->n; i++) {
+        if (n->f[i].dir != 1 || su6_parse(n->f[i].data, n->f[i].len, &p) < 0 || !p.icmp_ok ||
+            p.icmp.type != NST_ICMP6_ECHO_REQUEST)
+            continue;
+        seen++;
+        CHECK(nst_ip6_eq(&p.ip.src, &mine));
+        CHECK(nst_ip6_eq(&p.ip.dst, &other));
+        CHECK(memcmp(n->f[i].data, n->mr.b, 6) == 0); /* Ethernet destination: the router */
+    }
+    CHECK_EQ(seen, 1);
+    ra_net_free(n);
+}
+
 int main(void)
 {
     RUN(test_solicit_then_slaac);
@@ -436,5 +480,6 @@ int main(void)
     RUN(test_ra_flood);
     RUN(test_bad_ra_dropped);
     RUN(test_redirect);
+    RUN(test_autonomous_not_onlink);
     return nst_test_done();
 }

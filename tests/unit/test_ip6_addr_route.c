@@ -1,5 +1,6 @@
 /* The IPv6 routing table (longest prefix over /0../128, metric, origins,
- * host bits, the connected routes of addresses), source address selection
+ * host bits, the connected routes of static addresses and none for SLAAC
+ * ones, RFC 5942), source address selection
  * (RFC 6724 rules 1, 2, 3, 8), address lifetimes (RFC 4862 5.5.4:
  * DEPRECATED, then gone with its route, at exact times) and the API's
  * refusals. One stack, no link traffic needed (DAD off). */
@@ -139,6 +140,30 @@ static void test_source_selection(void)
     nst_stack_free(st);
 }
 
+/* RFC 5942 4: a SLAAC address does not put its prefix on-link; a static
+ * one does (as Linux's `ip addr add`), and its route goes with it even
+ * while a SLAAC address of the prefix stays. */
+static void test_slaac_no_connected_route(void)
+{
+    struct nst_stack *st = stack6(0, 1);
+    nst_ip6_t a = su6_addr("2001:db8:1::1"), s1 = su6_addr("2001:db8:1::2"), s5 = su6_addr("2001:db8:5::1");
+    nst_ip6_t near1 = su6_addr("2001:db8:1::9"), near5 = su6_addr("2001:db8:5::9");
+    CHECK_EQ(nst_ip6_addr_add(st, 0, &s5, 64, NST_ADDR6_SLAAC, 100, 50), 0);
+    struct nst_route6 r;
+    CHECK_EQ(nst_route6_lookup(st, &near5, &r), -ENETUNREACH);
+    CHECK_EQ(nst_iface_addr6_add(st, 0, &a, 64), 0);
+    CHECK_EQ(nst_ip6_addr_add(st, 0, &s1, 64, NST_ADDR6_SLAAC, 100, 50), 0);
+    CHECK_EQ(nst_route6_lookup(st, &near1, &r), 0);
+    CHECK_EQ(r.prefix_len, 64);
+    CHECK_EQ(r.origin, NST_ROUTE6_CONNECTED);
+    CHECK_EQ(nst_route6_list(st, NULL, 0), 2); /* fe80::/64 and 2001:db8:1::/64 */
+    CHECK_EQ(nst_iface_addr6_del(st, 0, &a), 0);
+    CHECK_EQ(nst_route6_lookup(st, &near1, &r), -ENETUNREACH);
+    CHECK_EQ(nst_route6_list(st, NULL, 0), 1);
+    CHECK(nst_ip6_is_local(st, &s1));
+    nst_stack_free(st);
+}
+
 static void test_api_refusals(void)
 {
     struct nst_stack *st = stack6(1, 1);
@@ -172,6 +197,7 @@ int main(void)
 {
     RUN(test_routes);
     RUN(test_source_selection);
+    RUN(test_slaac_no_connected_route);
     RUN(test_api_refusals);
     return nst_test_done();
 }
