@@ -190,6 +190,12 @@ int nst_nd_is_router(const struct nst_stack *st, int ifindex, const nst_ip6_t *a
 
 /* ---- nd.c ---- */
 void nst_nd_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
+/* Sends any Neighbor Discovery message r (NS, NA, RS, RA, Redirect) from
+ * src to dst with hop limit 255: to eth_dst, or with eth_dst NULL through
+ * the neighbour cache (a multicast dst maps to its group's MAC). 0 or a
+ * negative errno (-ENETDOWN while the stack is being freed). */
+int nst_nd_send(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, const nst_ip6_t *src,
+                const nst_ip6_t *dst, const struct nst_mac *eth_dst);
 /* Sends a Neighbor Solicitation for target: to dst (NULL: its
  * solicited-node group), from src (NULL: :: for DAD, with nonce). */
 int nst_nd_send_ns(struct nst_stack *st, int ifindex, const nst_ip6_t *target, const nst_ip6_t *src,

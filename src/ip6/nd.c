@@ -9,13 +9,15 @@
 #include "ip6/nd_router.h"
 #include "wire/eth.h"
 
-/* Builds an NS or NA into a packet and sends it to eth_dst (or, with
- * eth_dst NULL, through the neighbour cache toward dst). Hop limit 255:
- * the receiver checks nobody forwarded it (7.1). */
-static int nd_send(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, const nst_ip6_t *src,
-                   const nst_ip6_t *dst, const struct nst_mac *eth_dst)
+/* RFC 4861 7.1, 6.1, 8.1: hop limit 255, so the receiver knows nobody
+ * forwarded it. The buffer holds the largest message: a Redirect filling
+ * the minimum MTU (4.5). */
+int nst_nd_send(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, const nst_ip6_t *src,
+                const nst_ip6_t *dst, const struct nst_mac *eth_dst)
 {
-    uint8_t buf[48];
+    if (st->dying)
+        return -ENETDOWN;
+    uint8_t buf[NST_IPV6_MIN_MTU - NST_IPV6_HLEN];
     int n = nst_nd_emit(r, src, dst, buf, sizeof buf);
     if (n < 0)
         return n;
@@ -53,7 +55,7 @@ int nst_nd_send_ns(struct nst_stack *st, int ifindex, const nst_ip6_t *target, c
         eth_dst = &mcast;
     }
     NST_STAT_INC(st, nd, tx_ns);
-    return nd_send(st, ifindex, &r, src ? src : &unspec, dst, eth_dst);
+    return nst_nd_send(st, ifindex, &r, src ? src : &unspec, dst, eth_dst);
 }
 
 /* 7.2.4: an advertisement for our address `target`, with our link-layer
@@ -67,7 +69,7 @@ static void send_na(struct nst_stack *st, int ifindex, const nst_ip6_t *target, 
               (st->cfg.forwarding ? NST_ND_NA_ROUTER : 0);
     nst_ip6_t t = *target, d = *dst;
     NST_STAT_INC(st, nd, tx_na);
-    nd_send(st, ifindex, &r, &t, &d, eth_dst);
+    nst_nd_send(st, ifindex, &r, &t, &d, eth_dst);
 }
 
 /* ---- Neighbor Solicitation in (7.2.3, RFC 4862 5.4.3) --------------------- */

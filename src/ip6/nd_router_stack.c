@@ -5,7 +5,6 @@
  * <nstack/ip6_router.h>. */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/util.h"
 #include "ip6/ip6_impl.h"
@@ -121,27 +120,6 @@ static void env_addr_lifetimes(void *ctx, int ifindex, const nst_ip6_t *addr, ns
 
 static void env_addr_del(void *ctx, int ifindex, const nst_ip6_t *addr) { nst_iface_addr6_del(ctx, ifindex, addr); }
 
-/* An RS, RA or Redirect out of ifindex with hop limit 255 (6.1, 8.1:
- * receivers check that nobody forwarded it); to a multicast group without
- * resolution, to a neighbour through the neighbour cache. */
-static int send_nd(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, const nst_ip6_t *src,
-                   const nst_ip6_t *dst)
-{
-    if (st->dying)
-        return -ENETDOWN;
-    uint8_t buf[NST_IPV6_MIN_MTU - NST_IPV6_HLEN]; /* a Redirect fills the minimum MTU */
-    int n = nst_nd_emit(r, src, dst, buf, sizeof buf);
-    if (n < 0)
-        return n;
-    struct nst_pkt *p = nst_pkt_alloc(st, (size_t)n);
-    if (!p)
-        return -ENOMEM;
-    memcpy(nst_pkt_data(p), buf, (size_t)n);
-    NST_STAT_INC(st, icmp6, tx_msgs);
-    nst_ip6_push_header(st, p, src, dst, NST_IP6_NH_ICMPV6, 255, 0);
-    return nst_ip6_send_packet(st, p, ifindex, dst);
-}
-
 /* The interface's link-local address once DAD passed it, or NULL. */
 static const nst_ip6_t *usable_link_local(struct nst_stack *st, int ifindex)
 {
@@ -164,7 +142,7 @@ static int env_send_rs(void *ctx, int ifindex)
     }
     nst_ip6_t dst;
     nst_ip6_all_routers(&dst);
-    return send_nd(st, ifindex, &r, src ? src : &unspecified, &dst);
+    return nst_nd_send(st, ifindex, &r, src ? src : &unspecified, &dst, NULL);
 }
 
 static int env_send_ra(void *ctx, int ifindex, const nst_ip6_t *dst, const struct nst_nd_repr *ra)
@@ -172,7 +150,7 @@ static int env_send_ra(void *ctx, int ifindex, const nst_ip6_t *dst, const struc
     struct nst_stack *st = ctx;
     /* 6.1.2: an RA comes from the router's link-local address. */
     const nst_ip6_t *src = usable_link_local(st, ifindex);
-    return src ? send_nd(st, ifindex, ra, src, dst) : -EADDRNOTAVAIL;
+    return src ? nst_nd_send(st, ifindex, ra, src, dst, NULL) : -EADDRNOTAVAIL;
 }
 
 /* ---- a router's Redirects (8.2) ------------------------------------------- */
@@ -208,7 +186,7 @@ void nst_nd_redirect_send(struct nst_stack *st, int ifindex, const struct nst_ip
     r.redirected = pkt;
     r.redirected_len = len < room ? len : room;
     nst_ip6_t to = h->src;
-    if (send_nd(st, ifindex, &r, src, &to) == 0)
+    if (nst_nd_send(st, ifindex, &r, src, &to, NULL) == 0)
         NST_STAT_INC(st, ndra, redirects_sent);
 }
 
