@@ -119,7 +119,7 @@ static int connect_parse(int argc, char **argv, struct connect_args *a)
                                  argv[optind]);
     if (optind + 1 < argc)
         return nst_cli_bad_usage("connect", "unexpected argument '%s'", argv[optind + 1]);
-    return 0;
+    return tap_opts_check_family("connect", &a->tap, a->dest.family, "DEST");
 }
 
 /* The input, the hash, the host, the run, the report. The exit code: 0 if

@@ -14,7 +14,9 @@ struct path_args {
     const char *pcap;
     const char *from;
     const char *dest;
-    int family; /* NST_AF_INET6 with -6 or an IPv6 address, else IPv4 */
+    int family;  /* NST_AF_INET6 with -6 or an IPv6 address, else IPv4 */
+    int flag;    /* -4 or -6 given: its family; 0: none */
+    int no_ipv6; /* --no-ipv6: IPv4 only */
 };
 
 static const char *path_help =
@@ -22,6 +24,7 @@ static const char *path_help =
     "with -6 (or an IPv6 DEST) over IPv6: ny 2001:db8:1::2 ... london 2001:db8:4::2.\n"
     "DEST and --from take a name (ny, r1, r2, r3, london) or one of their addresses.\n\n"
     "  -4, -6          IPv4 (the default) or IPv6 for names\n"
+    "  --no-ipv6       IPv4 only (no IPv6 in the simulated network)\n"
     "  --from HOST     where to run from (default ny)\n"
     "  --loss P        loss probability on the transatlantic link, 0..1 (default 0)\n"
     "  --seed N        seed of the simulated network (default 1)\n"
@@ -29,15 +32,54 @@ static const char *path_help =
     "With --tap IFNAME --addr A.B.C.D/N, ping a real host over a TAP device instead\n"
     "(nstack ping --tap IFNAME --help).\n";
 
+/* The family of an address argument; 0 for a name. */
+static int addr_family(const char *s)
+{
+    nst_ip4_t v4;
+    nst_ip6_t v6;
+    if (nst_ip4_parse(s, &v4, NULL) == 0)
+        return NST_AF_INET;
+    return nst_ip6_parse(s, &v6, NULL) == 0 ? NST_AF_INET6 : 0;
+}
+
+/* The family: -4 or -6, else that of the addresses given (DEST, --from),
+ * else IPv4. An address of the other family, or IPv6 with --no-ipv6, is
+ * a contradiction: 2 (bad usage, message printed), else 0. */
+static int path_family(const char *cmd, struct path_args *a)
+{
+    const char *arg[2] = {a->dest, a->from}, *name[2] = {"DEST", "--from"};
+    int from_addr = -1; /* the argument the family was taken from */
+    a->family = a->flag ? a->flag : NST_AF_INET;
+    for (int i = 0; i < 2; i++) {
+        int f = addr_family(arg[i]);
+        if (!f || f == a->family)
+            continue;
+        if (a->flag)
+            return nst_cli_bad_usage(cmd, "%s contradicts %s %s, an IPv%c address", a->flag == NST_AF_INET6 ? "-6" : "-4",
+                                     name[i], arg[i], f == NST_AF_INET6 ? '6' : '4');
+        if (from_addr >= 0)
+            return nst_cli_bad_usage(cmd, "%s %s and %s %s are of different families", name[from_addr],
+                                     arg[from_addr], name[i], arg[i]);
+        a->family = f;
+        from_addr = i;
+    }
+    if (a->no_ipv6 && a->flag == NST_AF_INET6)
+        return nst_cli_bad_usage(cmd, "-6 and --no-ipv6 exclude each other");
+    if (a->no_ipv6 && a->family == NST_AF_INET6)
+        return nst_cli_bad_usage(cmd, "%s %s is IPv6, which --no-ipv6 turns off", name[from_addr], arg[from_addr]);
+    return 0;
+}
+
 static int build_path(const char *cmd, struct path_args *a, struct nst_lab_path *p, struct nst_stack **from,
                       struct nst_sockaddr *dst)
 {
+    int rc = path_family(cmd, a);
+    if (rc)
+        return rc;
     struct nst_lab_path_opts po;
     nst_lab_path_opts_default(&po);
     po.seed = a->seed;
     po.loss = a->loss;
-    if (strchr(a->dest, ':') || strchr(a->from, ':'))
-        a->family = NST_AF_INET6;
     po.ipv6 = a->family == NST_AF_INET6;
     if (nst_lab_path_build(p, &po) < 0) {
         fprintf(stderr, "nstack %s: could not build the simulated network\n", cmd);
@@ -77,8 +119,15 @@ static int path_option(const char *cmd, int c, struct path_args *a)
         return 0;
     case 'p': a->pcap = optarg; return 0;
     case 'f': a->from = optarg; return 0;
-    case '4': a->family = NST_AF_INET; return 0;
-    case '6': a->family = NST_AF_INET6; return 0;
+    case '4':
+    case '6': {
+        int f = c == '6' ? NST_AF_INET6 : NST_AF_INET;
+        if (a->flag && a->flag != f)
+            return nst_cli_bad_usage(cmd, "-4 and -6 exclude each other");
+        a->flag = f;
+        return 0;
+    }
+    case 'N': a->no_ipv6 = 1; return 0;
     default: return nst_cli_bad_usage(cmd, "unknown option");
     }
 }
@@ -87,7 +136,8 @@ int nst_cmd_ping(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"seed", required_argument, 0, 'S'}, {"loss", required_argument, 0, 'L'}, {"pcap", required_argument, 0, 'p'},
-        {"from", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"from", required_argument, 0, 'f'}, {"no-ipv6", no_argument, 0, 'N'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     struct path_args a = {.seed = 1, .from = "ny", .dest = "london"};
     struct nst_ping_opts po;
     nst_ping_opts_default(&po);
@@ -151,7 +201,8 @@ int nst_cmd_traceroute(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"seed", required_argument, 0, 'S'}, {"loss", required_argument, 0, 'L'}, {"pcap", required_argument, 0, 'p'},
-        {"from", required_argument, 0, 'f'}, {"help", no_argument, 0, 'h'},       {0, 0, 0, 0}};
+        {"from", required_argument, 0, 'f'}, {"no-ipv6", no_argument, 0, 'N'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     struct path_args a = {.seed = 1, .from = "ny", .dest = "london"};
     int max_hops = 30, c;
     uint64_t v;

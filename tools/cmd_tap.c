@@ -129,13 +129,15 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
     case TAP_OPT_ADDR6:
         o->prefix6 = 0;
         if (!strchr(arg, '/') || nst_ip6_parse(arg, &o->addr6, &o->prefix6) || o->prefix6 == 0 ||
-            o->addr6.b[0] == 0xff)
+            nst_ip6_is_multicast(&o->addr6) || nst_ip6_is_unspecified(&o->addr6) || nst_ip6_is_loopback(&o->addr6))
             return nst_cli_bad_usage(cmd, "--addr6 needs an address and prefix like 2001:db8:77::2/64, not '%s'",
                                      arg);
         return 0;
     case TAP_OPT_GW6:
-        if (nst_ip6_parse(arg, &o->gw6, NULL))
-            return nst_cli_bad_usage(cmd, "--gw6 needs an address like fe80::1 or 2001:db8:77::1, not '%s'", arg);
+        if (nst_ip6_parse(arg, &o->gw6, NULL) || nst_ip6_is_multicast(&o->gw6) || nst_ip6_is_unspecified(&o->gw6) ||
+            nst_ip6_is_loopback(&o->gw6))
+            return nst_cli_bad_usage(cmd, "--gw6 needs a unicast address like fe80::1 or 2001:db8:77::1, not '%s'",
+                                     arg);
         o->have_gw6 = 1;
         return 0;
     case TAP_OPT_NO_IPV6:
@@ -197,6 +199,23 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
  * address detection would find each other). */
 int tap_opts_ipv6(const struct tap_opts *o) { return !o->no_ipv6 && !o->xdp_ifname && o->queues <= 1; }
 
+/* The option that keeps the host IPv4 only (when tap_opts_ipv6 says so). */
+static const char *ipv6_off_by(const struct tap_opts *o)
+{
+    if (o->no_ipv6)
+        return "--no-ipv6";
+    return o->xdp_ifname ? "--xdp (its program passes IPv4 only)" : "--queues (a multi-queue TAP is IPv4 only)";
+}
+
+int tap_opts_check_family(const char *cmd, const struct tap_opts *o, int family, const char *what)
+{
+    if (family == NST_AF_INET6 && !tap_opts_ipv6(o))
+        return nst_cli_bad_usage(cmd, "%s is IPv6, which %s turns off", what, ipv6_off_by(o));
+    if (family != NST_AF_INET6 && !o->addr)
+        return nst_cli_bad_usage(cmd, "%s is IPv4: it needs --addr A.B.C.D/N", what);
+    return 0;
+}
+
 int tap_opts_check(const char *cmd, const struct tap_opts *o)
 {
     if (!o->ifname && !o->xdp_ifname)
@@ -208,7 +227,17 @@ int tap_opts_check(const char *cmd, const struct tap_opts *o)
     if (o->xdp_ifname && o->pcap)
         return nst_cli_bad_usage(cmd, "--pcap is a TAP option (capture an AF_XDP link with tcpdump on the peer)");
     if ((o->prefix6 || o->have_gw6) && !tap_opts_ipv6(o))
-        return nst_cli_bad_usage(cmd, "--addr6 and --gw6 need IPv6 (one TAP queue, without --no-ipv6)");
+        return nst_cli_bad_usage(cmd, "--addr6 and --gw6 need IPv6, which %s turns off", ipv6_off_by(o));
+    /* A gateway is a neighbour: on the link by its link-local address, or
+     * inside the prefix of --addr6 (as Linux refuses a route whose gateway
+     * is on no link). */
+    if (o->have_gw6 && !nst_ip6_is_link_local(&o->gw6) &&
+        !(o->prefix6 && nst_ip6_in_prefix(&o->gw6, &o->addr6, o->prefix6))) {
+        char g[NST_IP6_STRLEN];
+        return nst_cli_bad_usage(cmd, "--gw6 %s is on no link of nstack's: give its link-local address (fe80::...)"
+                                      " or one inside --addr6's prefix",
+                                 nst_ip6_str(&o->gw6, g));
+    }
     if (!o->addr && !o->prefix6)
         return nst_cli_bad_usage(cmd, "--addr A.B.C.D/N (or --addr6 ADDR/LEN) is required");
     if (!o->addr && o->xdp_ifname)
@@ -524,10 +553,11 @@ static int loop_run_until(void *arg, nst_time_t until)
 
 static void tap_ping_usage(void)
 {
-    printf("usage: nstack ping --tap IFNAME --addr A.B.C.D/N [-c COUNT] [-i SECONDS] [-s SIZE] [-t TTL]\n"
-           "                  [-W SECONDS] [options] DEST\n\n"
+    printf("usage: nstack ping --tap IFNAME --addr A.B.C.D/N [-4|-6] [-c COUNT] [-i SECONDS] [-s SIZE]\n"
+           "                  [-t TTL] [-W SECONDS] [options] DEST\n\n"
            "Pings DEST (IPv4, or IPv6: fe80::1 on the TAP's link, or a global address with\n"
            "--addr6 or SLAAC) from nstack over a TAP device, in real time (Ctrl-C ends it early).\n\n"
+           "  -4, -6          DEST's family, checked (DEST is an address)\n"
            "  -c COUNT        echo requests to send (default 4)\n"
            "  -i SECONDS      interval between them (default 1)\n"
            "  -s SIZE         payload bytes (default 56)\n"
@@ -637,10 +667,18 @@ int nst_cmd_tap_ping(int argc, char **argv)
     nst_ping_opts_default(&po);
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:i:s:t:W:h", opts, NULL)) != -1) {
+    int want = 0; /* -4 or -6: NST_AF_INET or NST_AF_INET6 */
+    while ((c = getopt_long(argc, argv, "c:i:s:t:W:h46", opts, NULL)) != -1) {
         if (c == 'h') {
             tap_ping_usage();
             return 0;
+        }
+        if (c == '4' || c == '6') {
+            int f = c == '6' ? NST_AF_INET6 : NST_AF_INET;
+            if (want && want != f)
+                return nst_cli_bad_usage("ping", "-4 and -6 exclude each other");
+            want = f;
+            continue;
         }
         int rc = tap_opts_parse("ping", c, optarg, &to);
         if (rc < 0)
@@ -654,15 +692,20 @@ int nst_cmd_tap_ping(int argc, char **argv)
     if (optind >= argc)
         return nst_cli_bad_usage("ping", "DEST is required with --tap");
     struct nst_sockaddr dst = {0};
+    if (want == NST_AF_INET6 && (rc = tap_opts_check_family("ping", &to, NST_AF_INET6, "-6")))
+        return rc;
     if (nst_ip4_parse(argv[optind], &dst.addr, NULL) == 0) {
         dst.family = NST_AF_INET;
     } else if (nst_ip6_parse(argv[optind], &dst.addr6, NULL) == 0) {
         dst.family = NST_AF_INET6;
-        if (to.no_ipv6)
-            return nst_cli_bad_usage("ping", "an IPv6 DEST needs IPv6 (drop --no-ipv6)");
     } else {
         return nst_cli_bad_usage("ping", "DEST must be an IPv4 or IPv6 address with --tap, not '%s'", argv[optind]);
     }
+    if (want && want != dst.family)
+        return nst_cli_bad_usage("ping", "%s contradicts DEST %s, an IPv%c address", want == NST_AF_INET6 ? "-6" : "-4",
+                                 argv[optind], dst.family == NST_AF_INET6 ? '6' : '4');
+    if ((rc = tap_opts_check_family("ping", &to, dst.family, "DEST")))
+        return rc;
     if (optind + 1 < argc)
         return nst_cli_bad_usage("ping", "unexpected argument '%s'", argv[optind + 1]);
     return run_tap_ping(&to, &dst, &po);

@@ -111,6 +111,10 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o);
 int tap_opts_check(const char *cmd, const struct tap_opts *o);
 /* Whether the host speaks IPv6: a single-queue TAP without --no-ipv6. */
 int tap_opts_ipv6(const struct tap_opts *o);
+/* Whether the host can reach something of that family (what: the argument
+ * that names it, for the message): IPv6 needs IPv6 on, IPv4 an --addr.
+ * 0 or 2 (bad usage, message printed). */
+int tap_opts_check_family(const char *cmd, const struct tap_opts *o, int family, const char *what);
 
 /* The host's link is a TAP or an AF_XDP socket (one of tap, xdp). */
 struct tap_host {

@@ -41,10 +41,16 @@ struct nst_lab_path_opts {
      * link-local address, DAD), the addresses
      *   ny 2001:db8:1::2 - 2001:db8:1::1 r1 2001:db8:12::1 - 2001:db8:12::2 r2
      *   r2 2001:db8:23::1 - 2001:db8:23::2 r3 2001:db8:4::1 - 2001:db8:4::2 london
-     * (/64 each) and the same routes in IPv6. Neighbours are found by
-     * Neighbor Discovery on every link, the WAN ones included. 0 (the
-     * default): IPv4 only. */
+     * (/64 each) and the same routes in IPv6, the WAN links' neighbours
+     * static in both families (see dynamic_wan). 0 (the default): IPv4
+     * only. */
     int ipv6;
+    /* 0 (the default): the two WAN links (r1-r2, r2-r3) have static
+     * neighbour entries, ARP's and (with ipv6) the ND cache's, as
+     * point-to-point links configured by hand would: only the LAN edges
+     * resolve addresses. 1: none; every link resolves its neighbours (ARP,
+     * Neighbor Discovery) on first use, a round trip on each. */
+    int dynamic_wan;
 };
 
 /* Fills o with the defaults written beside each field. */

@@ -397,6 +397,7 @@ enum nst_neigh6_state {
     NST_NEIGH6_STALE,
     NST_NEIGH6_DELAY,
     NST_NEIGH6_PROBE,
+    NST_NEIGH6_PERMANENT,  /* set by hand: never expires, never moved by ND */
 };
 struct nst_neigh6_info {
     nst_ip6_t addr;
@@ -404,10 +405,20 @@ struct nst_neigh6_info {
     int ifindex;
     int state;                  /* enum nst_neigh6_state */
     int is_router;
-    nst_time_t expires;         /* when the state ends (NST_TIME_NEVER: STALE) */
+    nst_time_t expires;         /* when the state ends (NST_TIME_NEVER: PERMANENT) */
     unsigned queued;
 };
 int nst_neigh6_list(const struct nst_stack *st, struct nst_neigh6_info *out, int max);
+/* A permanent entry (like `ip -6 neigh add ADDR lladdr MAC nud permanent`,
+ * IPv6's nst_arp_add_static): packets to ADDR on the interface go to MAC
+ * without Neighbor Discovery; packets waiting for ADDR leave at once. An
+ * existing entry is overwritten. 0, -EINVAL (interface, a multicast or the
+ * unspecified address), -ENOBUFS (ip6_nd_table_max entries all permanent)
+ * or -EAFNOSUPPORT (cfg.ipv6 off). */
+int nst_neigh6_add_static(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, const struct nst_mac *mac);
+/* Forgets the entry for ADDR on the interface, whatever its state (like
+ * `ip -6 neigh del`); packets waiting for it are dropped. 0 or -ENOENT. */
+int nst_neigh6_del(struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 
 NST_API_END
 

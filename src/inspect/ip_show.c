@@ -77,7 +77,7 @@ static void ip_addr(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out
 static int ip_neigh(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out)
 {
     static const char *const arp_states[] = {"INCOMPLETE", "REACHABLE", "STALE", "PROBE", "PERMANENT"};
-    static const char *const nd_states[] = {"INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE"};
+    static const char *const nd_states[] = {"INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "PERMANENT"};
     char dev[16], a[NST_IP6_STRLEN], mac[18];
     struct nst_arp_info *arp = calloc(ROWS_MAX, sizeof(*arp));
     struct nst_neigh6_info *nd = calloc(ROWS_MAX, sizeof(*nd));
@@ -99,7 +99,7 @@ static int ip_neigh(struct nst_stack *st, const struct nst_ip_opts *o, FILE *out
         if (nd[i].state != NST_NEIGH6_INCOMPLETE)
             fprintf(out, " lladdr %s", nst_mac_str(&nd[i].mac, mac));
         fprintf(out, "%s %s\n", nd[i].is_router ? " router" : "",
-                nd[i].state >= 0 && nd[i].state < 5 ? nd_states[nd[i].state] : "?");
+                nd[i].state >= 0 && nd[i].state < 6 ? nd_states[nd[i].state] : "?");
     }
     free(arp);
     free(nd);

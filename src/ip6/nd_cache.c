@@ -10,6 +10,11 @@
  *   DELAY       DELAY_FIRST_PROBE_TIME (5 s) for an upper layer to confirm,
  *   PROBE       then MAX_UNICAST_SOLICIT (3) unicast solicitations to the
  *               address we have; unanswered: the entry goes.
+ *   PERMANENT   set by hand (nst_neigh6_add_static, like `ip -6 neigh add
+ *               ... nud permanent`, or a point-to-point WAN link that needs
+ *               no resolution, as ARP's static entries): never expires, is
+ *               never evicted, and no Neighbor Discovery message moves its
+ *               link-layer address (only its IsRouter flag is learned).
  * Unresolved entries are bounded apart from resolved ones, so a flood of
  * solicitations toward addresses nobody answers for recycles only
  * unresolved entries. */
@@ -152,6 +157,8 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
     struct nst_nd_entry *e = NST_CONTAINER_OF(t, struct nst_nd_entry, timer);
     nst_time_t retrans = nst_ip6_if(st, e->ifindex)->retrans;
     switch (e->state) {
+    case NST_NEIGH6_PERMANENT:
+        return;
     case NST_NEIGH6_REACHABLE: /* 7.3.3: ReachableTime without confirmation */
         go_stale(st, e);
         return;
@@ -200,22 +207,24 @@ static void make_room_incomplete(struct nst_stack *st)
 }
 
 /* Room for one more resolved entry: a STALE one first, else the one
- * closest to its end. */
-static void make_room_resolved(struct nst_stack *st)
+ * closest to its end; -ENOBUFS when every resolved entry is permanent. */
+static int make_room_resolved(struct nst_stack *st)
 {
     if (st->ip6->nd_resolved < st->cfg.ip6_nd_table_max)
-        return;
+        return 0;
     struct nst_nd_entry *victim = NULL;
     for (struct nst_nd_entry *e = st->ip6->nd; e; e = e->next) {
-        if (e->state == NST_NEIGH6_INCOMPLETE)
+        if (e->state == NST_NEIGH6_INCOMPLETE || e->state == NST_NEIGH6_PERMANENT)
             continue;
         int stale = e->state == NST_NEIGH6_STALE, vstale = victim && victim->state == NST_NEIGH6_STALE;
         if (!victim || stale > vstale || (stale == vstale && e->expires < victim->expires))
             victim = e;
     }
     NST_STAT_INC(st, nd, table_full);
-    if (victim)
-        unlink_free(st, victim);
+    if (!victim)
+        return -ENOBUFS;
+    unlink_free(st, victim);
+    return 0;
 }
 
 static struct nst_nd_entry *new_entry(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, int state)
@@ -224,8 +233,8 @@ static struct nst_nd_entry *new_entry(struct nst_stack *st, int ifindex, const n
         make_room_incomplete(st);
         if (st->ip6->nd_incomplete >= st->cfg.ip6_nd_incomplete_max)
             return NULL;
-    } else {
-        make_room_resolved(st);
+    } else if (make_room_resolved(st) < 0) {
+        return NULL;
     }
     struct nst_nd_entry *e = calloc(1, sizeof(*e));
     if (!e)
@@ -249,10 +258,14 @@ static void flush_pending(struct nst_stack *st, struct nst_nd_entry *e)
 }
 
 /* An INCOMPLETE entry learns its link-layer address; it needs room among
- * the resolved ones first. */
+ * the resolved ones first, and fails like an unanswered one without. */
 static void resolve(struct nst_stack *st, struct nst_nd_entry *e, const struct nst_mac *mac, int state)
 {
-    make_room_resolved(st);
+    if (make_room_resolved(st) < 0) {
+        NST_STAT_INC(st, nd, resolve_failed);
+        fail_entry(st, e, 1);
+        return;
+    }
     e->mac = *mac;
     set_state(st, e, state);
     e->probes = 0;
@@ -276,10 +289,10 @@ static void set_reachable(struct nst_stack *st, struct nst_nd_entry *e)
 int nst_nd_lookup(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr, struct nst_mac *mac)
 {
     const struct nst_nd_entry *e = nd_find(st, ifindex, addr);
-    /* Only REACHABLE is handed to a connection's cache: any other state
-     * must see its packets (STALE turns DELAY, DELAY and PROBE wait for a
-     * confirmation). */
-    if (!e || e->state != NST_NEIGH6_REACHABLE)
+    /* Only REACHABLE (and PERMANENT) is handed to a connection's cache:
+     * any other state must see its packets (STALE turns DELAY, DELAY and
+     * PROBE wait for a confirmation). */
+    if (!e || (e->state != NST_NEIGH6_REACHABLE && e->state != NST_NEIGH6_PERMANENT))
         return -ENOENT;
     *mac = e->mac;
     return 0;
@@ -337,6 +350,11 @@ void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *add
         arm(st, e, st->now + STALE_GC_TIME);
         return;
     }
+    if (e->state == NST_NEIGH6_PERMANENT) {
+        if (u->is_router >= 0)
+            e->is_router = (uint8_t)u->is_router;
+        return;
+    }
     if (e->state == NST_NEIGH6_INCOMPLETE) {
         if (!u->lladdr)
             return; /* 7.2.5: an answer without the address is no answer */
@@ -375,7 +393,7 @@ void nst_nd_confirm(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
     if (!st->ip6 || ifindex < 0 || ifindex >= st->ip.n_ifaces)
         return;
     struct nst_nd_entry *e = nd_find(st, ifindex, addr);
-    if (!e || e->state == NST_NEIGH6_INCOMPLETE)
+    if (!e || e->state == NST_NEIGH6_INCOMPLETE || e->state == NST_NEIGH6_PERMANENT)
         return;
     NST_STAT_INC(st, nd, upper_confirmed);
     set_reachable(st, e);
@@ -407,6 +425,40 @@ int nst_neigh6_list(const struct nst_stack *st, struct nst_neigh6_info *out, int
         if (n < max)
             out[n] = (struct nst_neigh6_info){.addr = e->addr, .mac = e->mac, .ifindex = e->ifindex,
                                               .state = e->state, .is_router = e->is_router,
-                                              .expires = e->expires, .queued = e->pending.count};
+                                              .expires = e->state == NST_NEIGH6_PERMANENT ? NST_TIME_NEVER
+                                                                                           : e->expires,
+                                              .queued = e->pending.count};
     return n;
+}
+
+int nst_neigh6_add_static(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, const struct nst_mac *mac)
+{
+    if (!st->ip6)
+        return -EAFNOSUPPORT;
+    if (ifindex < 0 || ifindex >= st->ip.n_ifaces || nst_ip6_is_multicast(addr) || nst_ip6_is_unspecified(addr))
+        return -EINVAL;
+    struct nst_nd_entry *e = nd_find(st, ifindex, addr);
+    if (!e && !(e = new_entry(st, ifindex, addr, NST_NEIGH6_PERMANENT)))
+        return -ENOBUFS;
+    if (e->state == NST_NEIGH6_INCOMPLETE && make_room_resolved(st) < 0) {
+        fail_entry(st, e, 0);
+        return -ENOBUFS;
+    }
+    nst_timer_cancel(st, &e->timer);
+    e->probes = 0;
+    e->mac = *mac;
+    if (e->state != NST_NEIGH6_PERMANENT)
+        set_state(st, e, NST_NEIGH6_PERMANENT);
+    nst_dst_invalidate_all(&st->ip); /* connections may hold the old address */
+    flush_pending(st, e);
+    return 0;
+}
+
+int nst_neigh6_del(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
+{
+    struct nst_nd_entry *e = st->ip6 ? nd_find(st, ifindex, addr) : NULL;
+    if (!e)
+        return -ENOENT;
+    fail_entry(st, e, 0); /* packets waiting on it are dropped, counted */
+    return 0;
 }

@@ -45,15 +45,25 @@ static const nst_ip4_t addrs[5] = {NST_IP4(10, 0, 1, 2), NST_IP4(10, 0, 1, 1), N
 static const char *const addrs6[5] = {"2001:db8:1::2", "2001:db8:1::1", "2001:db8:12::2", "2001:db8:23::2",
                                       "2001:db8:4::2"};
 
-static void link_static_neighbours(struct nst_sim_link *l, struct nst_stack *a, struct nst_stack *b,
-                                   const struct hop *h)
+/* A WAN link's ends know each other without asking: each side's address
+ * (IPv4 and, with ipv6, IPv6) is a static neighbour entry of the other. */
+static int link_static_neighbours(struct nst_sim_link *l, struct nst_stack *a, struct nst_stack *b,
+                                  const struct hop *h, int ipv6)
 {
     struct nst_iface_info ia, ib;
     int ifa = nst_sim_link_ifindex(l, 0), ifb = nst_sim_link_ifindex(l, 1);
     nst_iface_get(a, ifa, &ia);
     nst_iface_get(b, ifb, &ib);
-    nst_arp_add_static(a, ifa, h->b_addr, &ib.mac);
-    nst_arp_add_static(b, ifb, h->a_addr, &ia.mac);
+    int err = nst_arp_add_static(a, ifa, h->b_addr, &ib.mac);
+    err |= nst_arp_add_static(b, ifb, h->a_addr, &ia.mac);
+    if (ipv6) {
+        nst_ip6_t a6, b6;
+        uint8_t len;
+        err |= nst_ip6_parse(h->a_addr6, &a6, &len) | nst_ip6_parse(h->b_addr6, &b6, &len);
+        err |= nst_neigh6_add_static(a, ifa, &b6, &ib.mac);
+        err |= nst_neigh6_add_static(b, ifb, &a6, &ia.mac);
+    }
+    return err ? -EINVAL : 0;
 }
 
 static int add_routes(struct nst_lab_path *p)
@@ -145,10 +155,9 @@ int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o
             nst_lab_path_free(p);
             return -ENOMEM;
         }
-        if (hops[i].wan)
-            link_static_neighbours(p->links[i], a, b, &hops[i]);
-        if (o->ipv6 && (nst_sim_link_addr6(p->links[i], 0, hops[i].a_addr6) < 0 ||
-                        nst_sim_link_addr6(p->links[i], 1, hops[i].b_addr6) < 0)) {
+        if ((o->ipv6 && (nst_sim_link_addr6(p->links[i], 0, hops[i].a_addr6) < 0 ||
+                         nst_sim_link_addr6(p->links[i], 1, hops[i].b_addr6) < 0)) ||
+            (hops[i].wan && !o->dynamic_wan && link_static_neighbours(p->links[i], a, b, &hops[i], o->ipv6) < 0)) {
             nst_lab_path_free(p);
             return -EINVAL;
         }
