@@ -334,6 +334,16 @@ int nst_nd_output(struct nst_stack *st, int ifindex, const nst_ip6_t *next_hop, 
     return 0;
 }
 
+/* 7.2.5: the IsRouter flag of an advertisement (-1: none said). */
+static void learn_router_flag(struct nst_stack *st, struct nst_nd_entry *e, int is_router)
+{
+    if (is_router < 0)
+        return;
+    if (e->is_router && !is_router)
+        NST_STAT_INC(st, nd, router_lost); /* no longer a router */
+    e->is_router = (uint8_t)is_router;
+}
+
 /* RFC 4861 7.2.3 (NS), 7.2.5 (NA), 6.2.6 (RS), 6.3.4 (RA), 8.3 (Redirect):
  * what a message says about its sender's or target's link-layer address. */
 void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, const struct nst_nd_update *u)
@@ -351,8 +361,7 @@ void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *add
         return;
     }
     if (e->state == NST_NEIGH6_PERMANENT) {
-        if (u->is_router >= 0)
-            e->is_router = (uint8_t)u->is_router;
+        learn_router_flag(st, e, u->is_router);
         return;
     }
     if (e->state == NST_NEIGH6_INCOMPLETE) {
@@ -379,11 +388,7 @@ void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *add
         set_reachable(st, e);
     else if (changed)
         go_stale(st, e);
-    if (u->is_router >= 0) {
-        if (e->is_router && !u->is_router)
-            NST_STAT_INC(st, nd, router_lost); /* 7.2.5: no longer a router */
-        e->is_router = (uint8_t)u->is_router;
-    }
+    learn_router_flag(st, e, u->is_router);
     if (e->state == NST_NEIGH6_STALE)
         arm(st, e, st->now + STALE_GC_TIME); /* a neighbour that talks to us is kept */
 }

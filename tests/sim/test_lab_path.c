@@ -2,9 +2,12 @@
  * the simulator with the demo's seed: its checks hold, its IPv4 figures are
  * those of before IPv6 existed, and its IPv6 part prints the exact figures
  * virtual time gives: DAD done at 1938.428 ms (16 solicitations), a first
- * ping -6 of 160.013 ms (ND on each of the 4 links) against 82.008 ms for
- * IPv4 in the same world (ARP on the LAN edges only), 80.008 ms after that,
- * traceroute -6 through the three routers' addresses, and a 1400-byte ping
+ * ping -6 of 82.010 ms against 82.008 ms for IPv4 in the same world (the
+ * WAN links' neighbours static in both families: ND and ARP on the two LAN
+ * edges only), 80.008 ms after that; in a world with no static neighbours,
+ * each hop's first ping costing that link's round trip more than its
+ * second, in both families (1, 38, 40, 1 ms: 80.006 ms over IPv6, 80.004
+ * over IPv4, 4 solicitations and 4 ARP requests); traceroute -6 through the three routers' addresses, and a 1400-byte ping
  * across a 1280-byte link: Packet Too Big from r2 (then from r3 toward
  * London), the ends fragmenting, one answer of three, where IPv4's routers
  * fragment and all three are answered; then r3 advertises London's prefix
@@ -38,14 +41,24 @@ static void path_scenario(void)
     CHECK(has(text, "rtt min/avg/max/mdev = 80.006/80.507/82.008/0.867 ms\n"));
     CHECK(has(text, " 1  10.0.1.1  1.001 ms  1.001 ms  1.001 ms\n"));
     CHECK(has(text, " 4  10.0.4.2  80.005 ms  80.005 ms  80.005 ms\n"));
-    /* IPv6: DAD, then ND on every link for the first ping. */
+    /* IPv6: DAD, then ND on the LAN edges for the first ping, as ARP. */
     CHECK(has(text, "  addresses usable at 1938.428 ms: each passed duplicate address detection (16 solicitations,\n"));
     CHECK(has(text, "PING 2001:db8:4::2 (2001:db8:4::2) 56 data bytes\n"));
-    CHECK(has(text, "64 bytes from 2001:db8:4::2: icmp_seq=1 ttl=61 time=160.013 ms\n"));
+    CHECK(has(text, "64 bytes from 2001:db8:4::2: icmp_seq=1 ttl=61 time=82.010 ms\n"));
     CHECK(has(text, "64 bytes from 2001:db8:4::2: icmp_seq=4 ttl=61 time=80.008 ms\n"));
-    CHECK(has(text, "rtt min/avg/max/mdev = 80.008/100.009/160.013/34.643 ms\n"));
-    CHECK(has(text, "  first IPv6 ping 160.013 ms: Neighbor Solicitation and Advertisement on each of the 4 links\n"
-                    "  (4 solicitations); first IPv4 ping 82.008 ms: ARP on the two LAN edges only (2 requests)\n"));
+    CHECK(has(text, "rtt min/avg/max/mdev = 80.008/80.508/82.010/0.867 ms\n"));
+    CHECK(has(text, "  first pings: IPv6 82.010 ms, IPv4 82.008 ms; the WAN links' neighbours are static in both\n"
+                    "  families, so each resolves the two LAN edges only (2 Neighbor Solicitations, 2 ARP\n"
+                    "  requests): the first ping costs 2.003 ms more over IPv6, 2.002 ms over IPv4\n"));
+    CHECK(has(text, "[ok] with the same static WAN neighbours, both families' first pings cost the same\n"));
+    /* No static neighbours: a round trip per link resolved, either family. */
+    CHECK(has(text, "    link          round trip      IPv6        IPv4\n"
+                    "    ny - r1        1.000 ms    1.001 ms    1.001 ms\n"
+                    "    r1 - r2       38.000 ms   38.001 ms   38.001 ms\n"
+                    "    r2 - r3       40.000 ms   40.001 ms   40.001 ms\n"
+                    "    r3 - london    1.000 ms    1.001 ms    1.001 ms\n"
+                    "    all 4         80.000 ms   80.006 ms   80.004 ms   (4 Neighbor Solicitations, 4 ARP requests)\n"
+                    "  [ok] resolving a link costs its round trip, in IPv6 as in IPv4\n"));
     /* traceroute -6: each router's address on the way, then London. */
     CHECK(has(text, "traceroute to 2001:db8:4::2 (2001:db8:4::2), 8 hops max, 80 byte packets\n"));
     CHECK(has(text, " 1  2001:db8:1::1  1.002 ms  1.002 ms  1.002 ms\n"));
