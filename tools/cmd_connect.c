@@ -119,7 +119,9 @@ static int connect_parse(int argc, char **argv, struct connect_args *a)
                                  argv[optind]);
     if (optind + 1 < argc)
         return nst_cli_bad_usage("connect", "unexpected argument '%s'", argv[optind + 1]);
-    return tap_opts_check_family("connect", &a->tap, a->dest.family, "DEST");
+    char what[80];
+    snprintf(what, sizeof what, "DEST %s", argv[optind]);
+    return tap_opts_check_family("connect", &a->tap, a->dest.family, what);
 }
 
 /* The input, the hash, the host, the run, the report. The exit code: 0 if

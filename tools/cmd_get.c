@@ -161,9 +161,10 @@ static int parse_args(int argc, char **argv, struct get_args *a)
                                  argv[optind]);
     if (!a->method)
         a->method = a->data ? "POST" : "GET";
-    if (a->use_tap)
-        return tap_opts_check("get", &a->tap);
-    return 0;
+    if (!a->use_tap)
+        return 0;
+    int rc = tap_opts_check("get", &a->tap);
+    return rc ? rc : tap_opts_check_family("get", &a->tap, NST_AF_INET, "a URL on a TAP (IPv4 hosts only)");
 }
 
 /* ---- the requests ----------------------------------------------------------- */

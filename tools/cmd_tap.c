@@ -210,9 +210,9 @@ static const char *ipv6_off_by(const struct tap_opts *o)
 int tap_opts_check_family(const char *cmd, const struct tap_opts *o, int family, const char *what)
 {
     if (family == NST_AF_INET6 && !tap_opts_ipv6(o))
-        return nst_cli_bad_usage(cmd, "%s is IPv6, which %s turns off", what, ipv6_off_by(o));
+        return nst_cli_bad_usage(cmd, "%s needs IPv6, which %s turns off", what, ipv6_off_by(o));
     if (family != NST_AF_INET6 && !o->addr)
-        return nst_cli_bad_usage(cmd, "%s is IPv4: it needs --addr A.B.C.D/N", what);
+        return nst_cli_bad_usage(cmd, "%s needs IPv4: give --addr A.B.C.D/N", what);
     return 0;
 }
 
@@ -704,7 +704,9 @@ int nst_cmd_tap_ping(int argc, char **argv)
     if (want && want != dst.family)
         return nst_cli_bad_usage("ping", "%s contradicts DEST %s, an IPv%c address", want == NST_AF_INET6 ? "-6" : "-4",
                                  argv[optind], dst.family == NST_AF_INET6 ? '6' : '4');
-    if ((rc = tap_opts_check_family("ping", &to, dst.family, "DEST")))
+    char what[80];
+    snprintf(what, sizeof what, "DEST %s", argv[optind]);
+    if ((rc = tap_opts_check_family("ping", &to, dst.family, what)))
         return rc;
     if (optind + 1 < argc)
         return nst_cli_bad_usage("ping", "unexpected argument '%s'", argv[optind + 1]);

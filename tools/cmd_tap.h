@@ -112,7 +112,8 @@ int tap_opts_check(const char *cmd, const struct tap_opts *o);
 /* Whether the host speaks IPv6: a single-queue TAP without --no-ipv6. */
 int tap_opts_ipv6(const struct tap_opts *o);
 /* Whether the host can reach something of that family (what: the argument
- * that names it, for the message): IPv6 needs IPv6 on, IPv4 an --addr.
+ * that names it, like "DEST 10.0.0.1", for the message): IPv6 needs IPv6
+ * on, IPv4 an --addr.
  * 0 or 2 (bad usage, message printed). */
 int tap_opts_check_family(const char *cmd, const struct tap_opts *o, int family, const char *what);
 

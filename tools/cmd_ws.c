@@ -238,7 +238,7 @@ int nst_cmd_ws(int argc, char **argv)
         return nst_cli_bad_usage("ws", "'%s' is not ws://A.B.C.D[:PORT]/PATH", argv[optind]);
     int rc = tap_opts_check("ws", &t);
     if (!rc)
-        rc = tap_opts_check_family("ws", &t, NST_AF_INET, "the URL's host");
+        rc = tap_opts_check_family("ws", &t, NST_AF_INET, "a ws:// URL");
     if (rc)
         return rc;
     if (ping > 0) {
