@@ -132,6 +132,7 @@ static int part_resolution(const struct nst_demo_opts *o, FILE *out)
     static const char *const hop6[4] = {"2001:db8:1::1", "2001:db8:12::2", "2001:db8:23::2", "2001:db8:4::2"};
     static const nst_ip4_t hop4[4] = {NST_IP4(10, 0, 1, 1), NST_IP4(10, 0, 12, 2), NST_IP4(10, 0, 23, 2),
                                       NST_LAB_LONDON_ADDR};
+    /* Twice each link's one-way latency (src/lab/topology.c). */
     static const nst_time_t link_rtt[4] = {NST_MSEC(1), NST_MSEC(38), NST_MSEC(40), NST_MSEC(1)};
     struct nst_lab_path_opts po;
     nst_lab_path_opts_default(&po);
