@@ -160,6 +160,12 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
     case NST_NEIGH6_PERMANENT:
         return;
     case NST_NEIGH6_REACHABLE: /* 7.3.3: ReachableTime without confirmation */
+        if (e->expires > st->now) {
+            /* Confirmed since the timer was set (nst_nd_confirm moves
+             * only e->expires): wait until then. */
+            nst_timer_arm(st, &e->timer, e->expires);
+            return;
+        }
         go_stale(st, e);
         return;
     case NST_NEIGH6_STALE:
@@ -401,6 +407,16 @@ void nst_nd_confirm(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
     if (!e || e->state == NST_NEIGH6_INCOMPLETE || e->state == NST_NEIGH6_PERMANENT)
         return;
     NST_STAT_INC(st, nd, upper_confirmed);
+    if (e->state == NST_NEIGH6_REACHABLE) {
+        /* Every new acknowledgement of every IPv6 connection comes here:
+         * the entry's end moves, its timer stays where it was and, when it
+         * fires early, re-arms for the rest (as Linux's neigh->confirmed):
+         * no timer-heap work per ACK. The entry turns STALE at the same
+         * moment as if the timer had been moved. */
+        e->probes = 0;
+        e->expires = st->now + nst_ip6_if(st, e->ifindex)->reachable;
+        return;
+    }
     set_reachable(st, e);
 }
 

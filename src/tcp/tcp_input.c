@@ -763,6 +763,7 @@ static void tcp_input(struct nst_stack *st, const struct nst_ip_rx *rx, const ui
         .laddr = seg.dst, .raddr = seg.src, .lport = seg.h.dst_port, .rport = seg.h.src_port};
     uint64_t h = 0;
     struct nst_tcp_conn *c = conn_lookup(st, &seg, &t, &h);
+    seg.tuple_hash = h;
     if (!segment_intact(st, c, &seg, buf, len))
         return;
     if (c) {

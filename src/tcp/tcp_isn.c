@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "core/rng.h"
+#include "ip6/ip6.h"
 
 #define ISN_TICK_NS 4000          /* RFC 6528 3: M ticks every 4 microseconds */
 #define COOKIE_SLOT NST_SEC(64)   /* RFC 4987 3.6: a coarse counter; 64 s slots */
@@ -40,26 +41,40 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-#define TUPLE_MSG_LEN 37
+#define TUPLE_MSG_MAX 37
 
-/* The tuple as 37 bytes: a domain tag (so ISN and cookie hashes are
- * independent functions of the key), then the addresses in full (16 bytes
- * each, IPv4 mapped: both families hash the same way) and the ports. */
+/* The tuple as SipHash input: a domain tag (so ISN and cookie hashes are
+ * independent functions of the key), then the addresses and the ports.
+ * An IPv4 tuple (both addresses IPv4-mapped) in its short form, 13 bytes,
+ * the 4-byte addresses as before IPv6: its ISNs and cookies are those the
+ * stack gave before it held addresses in 16 bytes, and SipHash runs 2
+ * compressions instead of 5 (on every connection, twice). An IPv6 tuple
+ * with its addresses in full, 37 bytes. The lengths differ, and SipHash
+ * hashes the length, so the two forms never meet: F stays one keyed
+ * pseudo-random function of the whole tuple (RFC 6528 3). */
 static size_t put_tuple(uint8_t *p, uint8_t tag, const struct nst_tcp_tuple *t)
 {
+    size_t n;
     p[0] = tag;
-    memcpy(p + 1, t->laddr.b, 16);
-    memcpy(p + 17, t->raddr.b, 16);
-    p[33] = (uint8_t)(t->lport >> 8);
-    p[34] = (uint8_t)t->lport;
-    p[35] = (uint8_t)(t->rport >> 8);
-    p[36] = (uint8_t)t->rport;
-    return TUPLE_MSG_LEN;
+    if (nst_ip6_is_v4mapped(&t->laddr) && nst_ip6_is_v4mapped(&t->raddr)) {
+        memcpy(p + 1, t->laddr.b + 12, 4);
+        memcpy(p + 5, t->raddr.b + 12, 4);
+        n = 9;
+    } else {
+        memcpy(p + 1, t->laddr.b, 16);
+        memcpy(p + 17, t->raddr.b, 16);
+        n = 33;
+    }
+    p[n] = (uint8_t)(t->lport >> 8);
+    p[n + 1] = (uint8_t)t->lport;
+    p[n + 2] = (uint8_t)(t->rport >> 8);
+    p[n + 3] = (uint8_t)t->rport;
+    return n + 4;
 }
 
 uint32_t nst_tcp_isn(const uint8_t key[16], const struct nst_tcp_tuple *t, nst_time_t now)
 {
-    uint8_t msg[TUPLE_MSG_LEN];
+    uint8_t msg[TUPLE_MSG_MAX];
     size_t n = put_tuple(msg, TAG_ISN, t);
     /* RFC 6528 3: ISN = M + F(localip, localport, remoteip, remoteport, secretkey). */
     uint32_t f = (uint32_t)nst_siphash24(key, msg, n);
@@ -75,12 +90,12 @@ static uint32_t cookie_slot(nst_time_t now)
 static uint32_t cookie_mac(const uint8_t key[16], const struct nst_tcp_tuple *t, uint32_t client_isn, uint32_t slot,
                            uint32_t optbits)
 {
-    uint8_t msg[TUPLE_MSG_LEN + 4 + 4 + 1];
+    uint8_t msg[TUPLE_MSG_MAX + 4 + 4 + 1];
     size_t n = put_tuple(msg, TAG_COOKIE, t);
     put32(msg + n, client_isn);
     put32(msg + n + 4, slot);
     msg[n + 8] = (uint8_t)optbits;
-    uint64_t h = nst_siphash24(key, msg, sizeof(msg));
+    uint64_t h = nst_siphash24(key, msg, n + 9);
     return (uint32_t)h & ((1u << COOKIE_MAC_BITS) - 1);
 }
 

@@ -188,7 +188,7 @@ static void embryo_new(struct nst_stack *st, struct nst_tcp_conn *l, const struc
     c->snd_wl1 = seg->h.seq;
     c->snd_wl2 = c->iss;
     tcp_set_state(st, c, NST_TCPS_SYN_RECEIVED);
-    tcp_conn_hash(st, c);
+    tcp_conn_hash_at(st, c, seg->tuple_hash);
     if (tcp_tfo_passive(st, l, c, seg)) {
         /* RFC 7413: its data is taken; the application may accept it and
          * read before the handshake completes (as Linux). */
@@ -286,7 +286,7 @@ static void cookie_complete(struct nst_stack *st, struct nst_tcp_conn *l, const 
     c->max_snd_wnd = c->snd_wnd;
     c->snd_wl1 = seg->h.seq;
     c->snd_wl2 = seg->h.ack;
-    tcp_conn_hash(st, c);
+    tcp_conn_hash_at(st, c, seg->tuple_hash);
     tcp_established(st, c);
     accq_append(l, c);
     tcp_notify_fd(st, l->sock.fd);

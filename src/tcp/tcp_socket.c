@@ -164,6 +164,10 @@ struct connect_ctx {
     struct nst_stack *st;
     struct nst_tcp_conn *c;
     struct nst_tcp_tuple t;
+    /* tcp_tuple_hash(t) as connect_in_use last computed it: once a port is
+     * chosen, that of the final tuple (the last one checked), so the
+     * TIME_WAIT lookup and the table insert do not hash it again. */
+    uint64_t h;
 };
 
 /* Linux's TCP_TW_REUSE: a TIME_WAIT tuple may be taken over by connect()
@@ -178,9 +182,10 @@ static int connect_in_use(void *arg, uint16_t port)
 {
     struct connect_ctx *x = arg;
     x->t.lport = port;
-    if (tcp_conn_lookup(x->st, &x->t))
+    x->h = tcp_tuple_hash(x->st, &x->t);
+    if (tcp_conn_lookup_hashed(x->st, &x->t, x->h))
         return 1;
-    struct nst_tcp_tw *tw = tcp_tw_lookup(x->st, &x->t);
+    struct nst_tcp_tw *tw = tcp_tw_lookup_hashed(x->st, &x->t, x->h);
     if (tw && !tw_reusable(x->st, x->c, tw))
         return 1;
     return tcp_port_bound_elsewhere(x->st, x->c, &x->t.laddr, port);
@@ -328,7 +333,7 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
         return -EISCONN;
     if (a->port == 0)
         return -EADDRNOTAVAIL;
-    struct connect_ctx x = {st, c, {.rport = a->port}};
+    struct connect_ctx x = {st, c, {.rport = a->port}, 0};
     int err = nst_sock_addr_in(&c->sock, a, 0, &x.t.raddr);
     if (err)
         return err;
@@ -356,7 +361,7 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
     }
     c->t = x.t;
     uint32_t iss;
-    struct nst_tcp_tw *tw = tcp_tw_lookup(st, &c->t);
+    struct nst_tcp_tw *tw = tcp_tw_lookup_hashed(st, &c->t, x.h);
     if (tw) {
         /* RFC 1122 4.2.2.13: the new ISN lies beyond the old connection's. */
         iss = tw->snd_nxt + 65535u + 2u;
@@ -370,7 +375,7 @@ static int tcp_connect(struct nst_stack *st, struct nst_sock *s, const struct ns
     connect_init(st, c, mtu, iss);
     c->attempted = 1;
     tcp_set_state(st, c, NST_TCPS_SYN_SENT);
-    tcp_conn_hash(st, c);
+    tcp_conn_hash_at(st, c, x.h);
     NST_STAT_INC(st, tcp, active_opens);
     c->tfo_request = c->tfo_defer = 0;
     c->tfo_syn_data = 0;

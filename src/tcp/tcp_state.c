@@ -222,12 +222,15 @@ uint64_t tcp_port_hash(struct nst_stack *st, uint16_t port)
 
 /* ---- the 4-tuple table -------------------------------------------------------- */
 
-int tcp_conn_hash(struct nst_stack *st, struct nst_tcp_conn *c)
+int tcp_conn_hash(struct nst_stack *st, struct nst_tcp_conn *c) { return tcp_conn_hash_at(st, c, 0); }
+
+int tcp_conn_hash_at(struct nst_stack *st, struct nst_tcp_conn *c, uint64_t h)
 {
     if (c->hashed)
         return 0;
-    nst_htable_insert(&st->tcp->conns, &c->node, tcp_tuple_hash(st, &c->t));
+    nst_htable_insert(&st->tcp->conns, &c->node, h ? h : tcp_tuple_hash(st, &c->t));
     c->hashed = 1;
+    st->tcp->rx_last = c; /* tcp_conn_unhash clears it */
     return 0;
 }
 

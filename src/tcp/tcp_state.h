@@ -352,9 +352,10 @@ struct nst_tcp_state {
      * the records share, by local port. */
     struct tcp_tw_fifo tw_fifo;
     struct nst_htable tw_ports;
-    /* The connection the last segment was for (tcp_input.c): the next one
-     * is usually for it too, and then needs no keyed hash to be found.
-     * Cleared when it leaves the tuple table (tcp_conn_unhash). */
+    /* The connection the last segment was for (tcp_input.c), or the one
+     * last entered into the tuple table (whose peer's answer comes next):
+     * the next segment is usually for it, and then needs no keyed hash to
+     * be found. Cleared when it leaves the tuple table (tcp_conn_unhash). */
     struct nst_tcp_conn *rx_last;
     /* RFC 7413 client: the cookies servers gave us (tcp_fastopen.c). */
     struct tcp_tfo_cache *tfo_cache;
@@ -373,6 +374,10 @@ struct tcp_seg {
      * was verified: tcp_input.c). */
     uint8_t placed;
     uint8_t ecn;                 /* the IP header's ECN field (RFC 3168 5: NST_ECN_*) */
+    /* tcp_tuple_hash of the segment's tuple if tcp_input computed it (it
+     * found no connection), else 0: a child the segment creates is hashed
+     * into the table with it instead of hashing the tuple again. */
+    uint64_t tuple_hash;
 };
 
 /* The interface a reply to seg must leave by: its own, for a link-local
@@ -392,6 +397,10 @@ struct nst_tcp_conn *tcp_conn_new(struct nst_stack *st);
 void tcp_conn_free(struct nst_stack *st, struct nst_tcp_conn *c);
 void tcp_set_state(struct nst_stack *st, struct nst_tcp_conn *c, int state);
 int tcp_conn_hash(struct nst_stack *st, struct nst_tcp_conn *c);
+/* The same with the tuple's hash known (0: not known, computed here). c
+ * becomes the input path's cached connection: the next segment a new
+ * connection receives is its own answer (SYN-ACK, ACK), no hash needed. */
+int tcp_conn_hash_at(struct nst_stack *st, struct nst_tcp_conn *c, uint64_t h);
 void tcp_conn_unhash(struct nst_stack *st, struct nst_tcp_conn *c);
 struct nst_tcp_conn *tcp_conn_lookup(struct nst_stack *st, const struct nst_tcp_tuple *t);
 /* The same with t's hash (tcp_tuple_hash) already computed. */

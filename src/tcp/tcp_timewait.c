@@ -220,7 +220,8 @@ void tcp_enter_time_wait(struct nst_stack *st, struct nst_tcp_conn *c)
     tw->ts_recent = c->ts_recent;
     tw->rcv_wscale = c->rcv_wscale;
     tw->window = tcp_window_field(c, 0);
-    nst_htable_insert(&ts->tws, &tw->node, tcp_tuple_hash(st, &tw->t));
+    /* Same tuple, same hash: the connection's, from its table entry. */
+    nst_htable_insert(&ts->tws, &tw->node, c->hashed ? c->node.hash : tcp_tuple_hash(st, &tw->t));
     ts->n_tw++;
     /* The TCB is done with: a descriptor still open sees CLOSED. */
     tcp_drop(st, c, 0);

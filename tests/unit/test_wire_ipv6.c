@@ -434,6 +434,19 @@ static void test_address_kinds(void)
     CHECK(nst_ip6_in_prefix(&out, &pfx, 31));
     CHECK(nst_ip6_in_prefix(&out, &pfx, 0));
     CHECK(!nst_ip6_in_prefix(&out, &pfx, 129));
+    /* Every prefix length against an address differing in exactly bit k
+     * (0 the most significant): inside iff the prefix stops before k. */
+    nst_ip6_t base = addr("2001:db8:1234:5678:9abc:def0:1357:9bdf");
+    int wrong = 0;
+    for (unsigned len = 0; len <= 128; len++) {
+        wrong += !nst_ip6_in_prefix(&base, &base, len);
+        for (unsigned k = 0; k < 128; k++) {
+            nst_ip6_t x = base;
+            x.b[k / 8] ^= (uint8_t)(0x80u >> (k % 8));
+            wrong += nst_ip6_in_prefix(&x, &base, len) != (k >= len);
+        }
+    }
+    CHECK_EQ(wrong, 0);
     nst_ip6_t lo = addr("::1"), un = addr("::");
     CHECK(nst_ip6_is_loopback(&lo));
     CHECK(nst_ip6_is_unspecified(&un));
