@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 
+#include <nstack/http.h>
 #include <nstack/socket.h>
 #include <nstack/stream.h>
 
@@ -81,6 +82,10 @@ struct server {
     struct nst_http_static *http_root; /* --root: its files; NULL: the built-in page */
     size_t http_service;        /* the http entry of the services table (its stats) */
     size_t https_service;       /* the tls entry (its stats) */
+    /* Date on every answer: the run loop's time plus the wall clock's
+     * offset (read once, at start), formatted once a second. */
+    nst_time_t wall_offset;
+    struct nst_http_date date;
     struct serve_ws *ws;         /* --ws: its connections (tools/serve_ws.c) */
     uint8_t buf[SERVE_CHUNK];   /* scratch for recv */
 };

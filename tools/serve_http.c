@@ -16,14 +16,16 @@
  *   over TLS (--tls), another method than GET/HEAD in 0-RTT early data
  *                     -> 425 (RFC 8470 5.2: early data can be replayed)
  * Every answer carries Date (RFC 9110 6.6.1: an origin server with a clock
- * sends it; the CLI has one, the library does not read clocks) and Server. */
+ * sends it; the CLI has one, the library does not read clocks: the text
+ * comes from nst_http_date, formatted once a second of the run loop's
+ * time) and Server. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <nstack/http.h>
+#include <nstack/runloop.h>
 #include <nstack/stream.h>
 
 #include "tools/serve.h"
@@ -31,23 +33,20 @@
 #define HTTP_BODY "Hello from nstack\n"
 
 /* Date and Server: fields every answer of ours carries. */
-static size_t our_fields(struct nst_http_field f[3], char date[64], const char *type)
+static size_t our_fields(struct server *sv, struct nst_http_field f[3], const char *type)
 {
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    size_t dl = strftime(date, 64, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    size_t dl;
+    const char *date = nst_http_date(&sv->date, nst_runloop_now(sv->h.rl) + sv->wall_offset, &dl);
     f[0] = (struct nst_http_field){"Date", 4, date, dl};
     f[1] = (struct nst_http_field){"Server", 6, "nstack", 6};
     f[2] = (struct nst_http_field){"Content-Type", 12, type, strlen(type)};
     return 3;
 }
 
-static void answer(struct nst_http_exchange *x, int status, const char *body, const char *allow)
+static void answer(struct server *sv, struct nst_http_exchange *x, int status, const char *body, const char *allow)
 {
     struct nst_http_field f[4];
-    char date[64];
-    size_t n = our_fields(f, date, "text/plain; charset=utf-8");
+    size_t n = our_fields(sv, f, "text/plain; charset=utf-8");
     if (allow)
         f[n++] = (struct nst_http_field){"Allow", 5, allow, strlen(allow)};
     size_t len = strlen(body);
@@ -62,15 +61,15 @@ static void page(void *arg, struct nst_http_exchange *x)
     sv->stats[r->scheme[4] == 's' ? sv->https_service : sv->http_service].requests++;
     int get = !strcmp(r->method, "GET") || !strcmp(r->method, "HEAD");
     if (r->early && !get)
-        answer(x, 425, "Too early: send it again after the handshake\n", NULL);
+        answer(sv, x, 425, "Too early: send it again after the handshake\n", NULL);
     else if (!get)
-        answer(x, 405, "Only GET and HEAD\n", "GET, HEAD");
+        answer(sv, x, 405, "Only GET and HEAD\n", "GET, HEAD");
     else if (!strcmp(r->target, "/") && !sv->http_root)
-        answer(x, 200, HTTP_BODY, NULL);
+        answer(sv, x, 200, HTTP_BODY, NULL);
     else if (sv->http_root)
         nst_http_static_handler(sv->http_root, x);
     else
-        answer(x, 404, "Not found\n", NULL);
+        answer(sv, x, 404, "Not found\n", NULL);
 }
 
 int serve_http_start(struct server *sv, size_t service, int tls, const char *root, int http2)
@@ -83,6 +82,7 @@ int serve_http_start(struct server *sv, size_t service, int tls, const char *roo
         sv->http_service = service;
     if (sv->http)
         return 0;
+    sv->wall_offset = nst_runloop_wall_offset();
     if (root && !(sv->http_root = nst_http_static_new(root))) {
         fprintf(stderr, "\nnstack serve: --root %s: %s\n", root, strerror(errno));
         return -errno;

@@ -239,6 +239,20 @@ struct nst_http_static *nst_http_static_new(const char *root);
 void nst_http_static_free(struct nst_http_static *s);
 void nst_http_static_handler(void *arg, struct nst_http_exchange *x);
 
+/* The Date field (RFC 9110 6.6.1: an origin server with a clock sends it)
+ * in IMF-fixdate form (5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT". The
+ * library reads no clock: the caller passes the time, in nanoseconds since
+ * 1970 (a run loop's time plus nst_runloop_wall_offset()). The text is
+ * formatted again only when the second changes; otherwise the cached one
+ * comes back. Start from a zeroed struct. */
+struct nst_http_date {
+    int64_t sec;       /* the second the text says */
+    char text[40];
+    size_t len;        /* 0: nothing formatted yet */
+    uint64_t formatted; /* times the text was formatted */
+};
+const char *nst_http_date(struct nst_http_date *d, nst_time_t unix_ns, size_t *len);
+
 /* ---- client ---------------------------------------------------------------- */
 
 struct nst_http_client;
