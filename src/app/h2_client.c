@@ -176,7 +176,7 @@ static void unlink_call(struct nst_http_call *c)
     k->ncalls--;
     if (!k->ncalls && !k->dead && k->cl->cfg.idle_timeout)
         nst_app_timer_arm(k->idle_timer, http_now(k->cl) + k->cl->cfg.idle_timeout);
-    http_pool_kick(k->cl); /* a queued call may take the slot */
+    http_origin_wake_key(k->cl, k->key); /* a queued call may take the slot */
 }
 
 void h2_call_detach(struct nst_http_call *c)
@@ -291,11 +291,12 @@ static int on_frame_recv(nghttp2_session *ng, const nghttp2_frame *f, void *user
     h2_count_recv(ng, f, user);
     if (f->hd.type == NGHTTP2_SETTINGS && !(f->hd.flags & NGHTTP2_FLAG_ACK)) {
         k->settled = 1;
-        http_pool_kick(k->cl); /* the limit may have grown */
+        http_origin_wake_key(k->cl, k->key); /* the limit may have grown */
         return 0;
     }
     if (f->hd.type == NGHTTP2_GOAWAY) {
         k->goaway = 1; /* no new streams here; nghttp2 closes ours above last_stream_id (REFUSED_STREAM) */
+        http_origin_wake_key(k->cl, k->key); /* its calls may open a new connection */
         return 0;
     }
     struct nst_http_call *c = call_of(ng, f->hd.stream_id);
@@ -376,6 +377,8 @@ static void cconn_free(struct h2_cconn *k, int close_stream)
     nst_app_timer_free(k->idle_timer);
     if (close_stream)
         nst_stream_close(k->io.s);
+    if (!cl->freeing)
+        http_origin_wake_key(cl, k->key); /* its calls may open a new connection */
     free(k->key);
     free(k);
 }

@@ -99,6 +99,7 @@ static void call_free(struct nst_http_call *c)
 {
     h2_call_free(c);
     nst_app_timer_free(c->timer);
+    http_origin_put(c->origin);
     free(c->req);
     free(c->key);
     free(c->method);
@@ -106,20 +107,7 @@ static void call_free(struct nst_http_call *c)
     free(c);
 }
 
-void http_call_dequeue(struct nst_http_call *c)
-{
-    struct nst_http_client *cl = c->cl;
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        cl->queue = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    else
-        cl->queue_tail = c->prev;
-    c->prev = c->next = NULL;
-    cl->queued--;
-}
+void http_call_dequeue(struct nst_http_call *c) { http_origin_unlink(c->origin, c); }
 
 static void unlink_call(struct nst_http_call *c)
 {
@@ -176,29 +164,10 @@ void http_call_conn_lost(struct nst_http_call *c, int err)
 
 void http_call_queue(struct nst_http_call *c, int front)
 {
-    struct nst_http_client *cl = c->cl;
     c->phase = PH_QUEUED;
     c->phase_due = 0;
     call_rearm(c);
-    if (front) {
-        c->next = cl->queue;
-        c->prev = NULL;
-        if (cl->queue)
-            cl->queue->prev = c;
-        else
-            cl->queue_tail = c;
-        cl->queue = c;
-    } else {
-        c->prev = cl->queue_tail;
-        c->next = NULL;
-        if (cl->queue_tail)
-            cl->queue_tail->next = c;
-        else
-            cl->queue = c;
-        cl->queue_tail = c;
-    }
-    cl->queued++;
-    http_pool_kick(cl);
+    http_origin_push(c->origin, c, front);
 }
 
 void nst_http_call_cancel(struct nst_http_call *c) { http_call_fail(c, NST_HTTP_E_CANCELLED); }
@@ -262,6 +231,8 @@ int nst_http_request_send(struct nst_http_client *cl, const struct nst_http_clie
         err = h2_call_prepare(c, r);
     if (!err)
         err = http_origin_key(&c->key, r->scheme, r->host, &r->addr);
+    if (!err && !(c->origin = http_origin_get(cl, c->key)))
+        err = -ENOMEM;
     if (err) {
         call_free(c);
         return err;
@@ -365,8 +336,10 @@ void nst_http_client_free(struct nst_http_client *cl)
         else
             http_conn_close(k);
     }
-    while (cl->queue)
-        call_done(cl->queue, NST_HTTP_E_CANCELLED);
+    struct nst_http_call *q;
+    while ((q = http_origin_any_queued(cl)))
+        call_done(q, NST_HTTP_E_CANCELLED);
     nst_app_timer_free(cl->kick);
+    http_origin_table_free(cl);
     free(cl);
 }

@@ -36,6 +36,13 @@ static void conn_free(struct http_conn *k)
         cl->conns = k->next;
     if (k->next)
         k->next->prev = k->prev;
+    struct http_origin *o = k->origin;
+    if (k->oprev)
+        k->oprev->onext = k->onext;
+    else
+        o->conns = k->onext;
+    if (k->onext)
+        k->onext->oprev = k->oprev;
     cl->stats.open--;
     if (k->state == K_IDLE)
         cl->stats.pooled--;
@@ -44,7 +51,8 @@ static void conn_free(struct http_conn *k)
     http_buf_free(&k->in);
     free(k->key);
     free(k);
-    http_pool_kick(cl); /* a queued call may take its place */
+    http_origin_wake(o); /* a queued call may take its place */
+    http_origin_put(o);
 }
 
 void http_conn_close(struct http_conn *k)
@@ -87,6 +95,11 @@ static void conn_attach(struct http_conn *k)
     if (cl->conns)
         cl->conns->prev = k;
     cl->conns = k;
+    struct http_origin *o = k->origin;
+    k->onext = o->conns;
+    if (o->conns)
+        o->conns->oprev = k;
+    o->conns = k;
 }
 
 static void conn_discard(struct http_conn *k);
@@ -99,7 +112,7 @@ static struct http_conn *conn_new(struct nst_http_client *cl, const char *key)
     if (!k)
         return NULL;
     k->cl = cl;
-    if (!(k->key = strdup(key)) || http_buf_init(&k->in, 2 * (size_t)cl->cfg.max_head + 64) ||
+    if (!(k->key = strdup(key)) || !(k->origin = http_origin_get(cl, key)) || http_buf_init(&k->in, 2 * (size_t)cl->cfg.max_head + 64) ||
         !(k->idle_timer = nst_app_timer_new(cl->st, idle_timer, k))) {
         conn_discard(k);
         return NULL;
@@ -112,6 +125,7 @@ static void conn_discard(struct http_conn *k)
 {
     http_buf_free(&k->in);
     nst_app_timer_free(k->idle_timer);
+    http_origin_put(k->origin);
     free(k->key);
     free(k);
 }
@@ -160,6 +174,7 @@ int http_pool_adopt(struct nst_http_client *cl, const char *key, struct nst_stre
     cl->stats.pooled++;
     if (cl->cfg.idle_timeout)
         nst_app_timer_arm(k->idle_timer, http_now(cl) + cl->cfg.idle_timeout);
+    http_origin_wake(k->origin);
     return 0;
 }
 
@@ -207,6 +222,7 @@ static void finish(struct http_conn *k, int reusable)
         cl->stats.pooled++;
         if (cl->cfg.idle_timeout)
             nst_app_timer_arm(k->idle_timer, http_now(cl) + cl->cfg.idle_timeout);
+        http_origin_wake(k->origin);
     } else {
         http_conn_close(k);
     }
@@ -395,73 +411,96 @@ static void conn_event(void *arg, struct nst_stream *s, int ev)
 
 void http_pool_kick(struct nst_http_client *cl)
 {
-    if (!cl->freeing && cl->queue && !nst_app_timer_armed(cl->kick))
+    if (!cl->freeing && cl->ready_head && !nst_app_timer_armed(cl->kick))
         nst_app_timer_arm(cl->kick, http_now(cl));
 }
 
-/* A pooled connection of the origin, checked alive first. */
-static struct http_conn *pooled(struct nst_http_client *cl, const char *key)
+/* A pooled connection of the origin, checked alive first: the origin's
+ * own connections only (at most max_per_origin). */
+static struct http_conn *pooled(struct http_origin *o)
 {
-    struct http_conn *k = cl->conns, *next;
+    struct http_conn *k = o->conns, *next;
     for (; k; k = next) {
-        next = k->next;
-        if (k->state != K_IDLE || k->dead || strcmp(k->key, key))
+        next = k->onext;
+        if (k->state != K_IDLE || k->dead)
             continue;
         k->stepping = 1;
         idle_event(k); /* never send into a connection the server has closed */
         k->stepping = 0;
         if (!k->dead)
             return k;
-        next = k->next;
+        next = k->onext;
         conn_free(k);
     }
     return NULL;
 }
 
-static uint32_t origin_conns(const struct nst_http_client *cl, const char *key)
+static uint32_t origin_conns(const struct http_origin *o)
 {
     uint32_t n = 0;
-    for (const struct http_conn *k = cl->conns; k; k = k->next)
-        n += !k->dead && !strcmp(k->key, key);
+    for (const struct http_conn *k = o->conns; k; k = k->onext)
+        n += !k->dead;
     return n;
+}
+
+/* Tries to start o's first call: 1 started (or failed, ending it), 0 o is
+ * blocked, -1 the call ended and with it, perhaps, o (look no further). */
+static int start_first(struct nst_http_client *cl, struct http_origin *o)
+{
+    struct nst_http_call *c = o->head;
+    if (cl->cfg.proto == NST_HTTP_PROTO_HTTP2) {
+        int p = h2_client_place(cl, c);
+        if (p > 0)
+            return 1;
+        if (p == 0)
+            return 0; /* its connection is at the peer's stream limit */
+    }
+    struct http_conn *k = pooled(o);
+    int reused = k != NULL;
+    if (!k && origin_conns(o) < cl->cfg.max_per_origin) {
+        k = conn_open(cl, c);
+        if (!k) {
+            http_call_fail(c, -ENOMEM);
+            return -1;
+        }
+    }
+    if (!k)
+        return 0;
+    http_origin_took_turn(o);
+    http_pool_kick(cl);
+    start_call(k, c, reused);
+    return -1;
 }
 
 void http_pool_dispatch(void *arg, struct nst_app_timer *t)
 {
     (void)t;
     struct nst_http_client *cl = arg;
-    /* Starts the first call that can start; starting runs callbacks that may
-     * end calls and free connections, so the next one is found by the next
-     * kick (due at once) rather than by a pointer kept across them. */
+    /* Starts a call of the first ready origin that can start one; starting
+     * runs callbacks that may end calls and free connections (and
+     * origins), so an HTTP/1.1 start ends this turn and the next is the
+     * next kick's (due at once). HTTP/2 streams start together (a burst of
+     * HEADERS in one flight), up to 256 a turn. An origin found blocked
+     * leaves the ready list until http_origin_wake. */
     int placed = 0;
-    for (struct nst_http_call *c = cl->queue, *next; c; c = next) {
-        next = c->next;
-        if (cl->cfg.proto == NST_HTTP_PROTO_HTTP2) {
-            int p = h2_client_place(cl, c);
-            if (p > 0) {
-                /* Streams start together (a burst of HEADERS in one
-                 * flight); the walk starts over from the queue's head, as
-                 * placing may have ended calls. */
-                http_pool_kick(cl);
-                next = ++placed < 256 ? cl->queue : NULL;
-                continue;
-            }
-            if (p == 0)
-                continue; /* its connection is at the peer's stream limit */
+    struct http_origin *o;
+    while ((o = cl->ready_head) && placed < 256) {
+        if (!o->head) {
+            http_origin_blocked(o);
+            continue;
         }
-        struct http_conn *k = pooled(cl, c->key);
-        int reused = k != NULL;
-        if (!k && origin_conns(cl, c->key) < cl->cfg.max_per_origin) {
-            k = conn_open(cl, c);
-            if (!k) {
-                http_call_fail(c, -ENOMEM);
-                return;
-            }
-        }
-        if (k) {
-            http_pool_kick(cl);
-            start_call(k, c, reused);
+        o->refs++; /* placing may end the origin's last call */
+        int r = start_first(cl, o);
+        if (r == 0)
+            http_origin_blocked(o);
+        else if (r > 0)
+            http_origin_took_turn(o);
+        http_origin_put(o);
+        if (r < 0)
             return;
+        if (r > 0) {
+            http_pool_kick(cl);
+            placed++;
         }
     }
 }

@@ -201,6 +201,79 @@ static void pool_limit(void)
     fix_down(&f);
 }
 
+/* Many origins (the same server under 12 host names: the origin key holds
+ * the host), 2 connections each at most, 4 calls each sent origin by
+ * origin. Dispatch takes origins in turn: every origin's first call starts
+ * before any origin's second, its second before any third; within an
+ * origin, calls go in the order sent. The completions show it, in exactly
+ * this order, one round trip set apart per wave. */
+#define MO_ORIGINS 12
+#define MO_CALLS 4
+struct mo_rec {
+    int order[MO_ORIGINS * MO_CALLS]; /* call ids (origin * MO_CALLS + n) as they completed */
+    int n, errs;
+};
+struct mo_call {
+    struct mo_rec *rec;
+    int id;
+};
+
+static void mo_done(void *arg, struct nst_http_call *c, int err)
+{
+    (void)c;
+    struct mo_call *m = arg;
+    m->rec->errs += err != 0;
+    m->rec->order[m->rec->n++] = m->id;
+}
+
+static int mo_all_done(void *arg)
+{
+    const struct mo_rec *r = arg;
+    return r->n == MO_ORIGINS * MO_CALLS;
+}
+
+static void many_origins_take_turns(void)
+{
+    struct fix f = {0};
+    nst_http_client_config_default(&f.cc);
+    f.cc.max_per_origin = 2;
+    fix_up(&f, 11, 0, NULL);
+    fix_client(&f);
+    struct mo_rec rec = {0};
+    struct mo_call calls[MO_ORIGINS * MO_CALLS];
+    char hosts[MO_ORIGINS][16];
+    static const struct nst_http_call_cbs cbs = {.on_done = mo_done};
+    for (int o = 0; o < MO_ORIGINS; o++) {
+        snprintf(hosts[o], sizeof hosts[o], "o%d.lab", o);
+        for (int n = 0; n < MO_CALLS; n++) {
+            struct mo_call *m = &calls[o * MO_CALLS + n];
+            *m = (struct mo_call){&rec, o * MO_CALLS + n};
+            struct nst_http_client_request req = {.method = "GET", .scheme = "http", .target = "/",
+                                                  .addr = {NST_LAB_LONDON_ADDR, HT_PORT}, .host = hosts[o]};
+            CHECK_EQ(nst_http_request_send(f.cl, &req, &cbs, m, NULL), 0);
+        }
+    }
+    CHECK(nst_world_run_until_cond(f.l.w, mo_all_done, &rec, nst_world_now(f.l.w) + NST_SEC(30)));
+    CHECK_EQ(rec.errs, 0);
+    /* Turn t (0..3) of origin o completed t-th among its calls and all of
+     * turn t before any of turn t + 1, origins in order within a turn. */
+    int wrong = 0;
+    for (int i = 0; i < rec.n; i++) {
+        int turn = i / MO_ORIGINS, o = i % MO_ORIGINS;
+        if (rec.order[i] != o * MO_CALLS + turn) {
+            fprintf(stderr, "  completion %d: call %d (origin %d, its call %d), want origin %d's call %d\n", i,
+                    rec.order[i], rec.order[i] / MO_CALLS, rec.order[i] % MO_CALLS, o, turn);
+            wrong++;
+        }
+    }
+    CHECK_EQ(wrong, 0);
+    const struct nst_http_client_stats *cs = nst_http_client_stats(f.cl);
+    CHECK_EQ(cs->connections, 2 * MO_ORIGINS);
+    CHECK_EQ(cs->reuses, (MO_CALLS - 2) * MO_ORIGINS);
+    CHECK_EQ(cs->responses, MO_ORIGINS * MO_CALLS);
+    fix_down(&f);
+}
+
 static void idle_eviction(void)
 {
     struct fix f = {0};
@@ -533,6 +606,7 @@ int main(void)
     RUN(no_keepalive);
     RUN(chunked_and_big);
     RUN(pool_limit);
+    RUN(many_origins_take_turns);
     RUN(idle_eviction);
     RUN(server_closes_idle);
     RUN(retry_idempotent_once);
