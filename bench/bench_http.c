@@ -8,11 +8,17 @@
  * client, server and both stacks), and the connections the client opened
  * (1 when keep-alive holds).
  *
- *   usage: nst_bench_http [--requests N (200000)] [--close] [--http2 [--streams C (1)]] [--out FILE]
+ *   usage: nst_bench_http [--requests N (200000)] [--close] [--http2] [--streams C (1)] [--origins O (1)]
+ *                         [--out FILE]
  * --close sends Connection: close: a connection per request (TCP
  * handshake and teardown included), for comparison. --http2: both sides
  * speak HTTP/2 (h2c by prior knowledge), C requests in flight as streams
- * on one connection. --out appends the figure to FILE as a result row
+ * on one connection. --streams C over HTTP/1.1 keeps C requests sent and
+ * not done (queued in the client, at most max_per_origin connections per
+ * origin); --origins O spreads them over O origins (host names o0..o(O-1),
+ * the same server), request i to origin i mod O: the cost of the client's
+ * dispatch with many calls queued across many origins (variant
+ * h1-inmem-qC-oO). --out appends the figure to FILE as a result row
  * (bench http, variant h1-inmem / h1-inmem-close / h2-inmem, impl nstack)
  * for scripts/bench.sh's report. */
 #include <nstack/http.h>
@@ -29,7 +35,7 @@
 struct bench {
     struct np_pair p;
     struct nst_http_client *cl;
-    uint64_t target, sent, done, failed, streams;
+    uint64_t target, sent, done, failed, streams, origins;
     int close, http2;
     const char *out;
 };
@@ -55,8 +61,11 @@ static void on_done(void *arg, struct nst_http_call *c, int err)
 static void send_one(struct bench *b)
 {
     static const struct nst_http_call_cbs cbs = {NULL, NULL, on_done};
+    char host[32] = "bench";
+    if (b->origins > 1)
+        snprintf(host, sizeof host, "o%llu", (unsigned long long)(b->sent % b->origins));
     struct nst_http_client_request r = {.method = "GET", .scheme = "http", .addr = {b->p.addr_b, 80},
-                                        .host = "bench", .target = "/", .close = b->close};
+                                        .host = host, .target = "/", .close = b->close};
     if (nst_http_request_send(b->cl, &r, &cbs, b, NULL) == 0) {
         b->sent++;
     } else {
@@ -68,7 +77,13 @@ static void send_one(struct bench *b)
 /* The figure as a result row: FAILED if any request failed. */
 static void write_row(const struct bench *b, const struct nst_http_client_stats *cs, double cpu, double wall)
 {
-    struct bu_result r = {"http", b->http2 ? "h2-inmem" : b->close ? "h1-inmem-close" : "h1-inmem", "nstack",
+    char variant[48];
+    if (!b->http2 && !b->close && (b->streams > 1 || b->origins > 1))
+        snprintf(variant, sizeof variant, "h1-inmem-q%llu-o%llu", (unsigned long long)b->streams,
+                 (unsigned long long)b->origins);
+    else
+        snprintf(variant, sizeof variant, "%s", b->http2 ? "h2-inmem" : b->close ? "h1-inmem-close" : "h1-inmem");
+    struct bu_result r = {"http", variant, "nstack",
                           "requests-per-cpu", cpu > 0 ? (double)b->done / cpu : 0, "requests per CPU s (both ends)",
                           1, cpu, wall, ""};
     if (b->failed)
@@ -85,11 +100,12 @@ static void write_row(const struct bench *b, const struct nst_http_client_stats 
 
 int main(int argc, char **argv)
 {
-    struct bench b = {.target = 200000, .streams = 1};
+    struct bench b = {.target = 200000, .streams = 1, .origins = 1};
     static const struct option opts[] = {{"requests", required_argument, 0, 'n'},
                                          {"close", no_argument, 0, 'x'},
                                          {"http2", no_argument, 0, '2'},
                                          {"streams", required_argument, 0, 's'},
+                                         {"origins", required_argument, 0, 'g'},
                                          {"out", required_argument, 0, 'o'},
                                          {0, 0, 0, 0}};
     int o;
@@ -102,6 +118,8 @@ int main(int argc, char **argv)
             b.http2 = 1;
         else if (o == 's')
             b.streams = strtoull(optarg, NULL, 10);
+        else if (o == 'g')
+            b.origins = strtoull(optarg, NULL, 10) ? strtoull(optarg, NULL, 10) : 1;
         else if (o == 'o')
             b.out = optarg;
         else
@@ -121,6 +139,8 @@ int main(int argc, char **argv)
     struct nst_http_server *sv = nst_http_server_new(b.p.b, lfd, NULL, &sc);
     struct nst_http_client_config cc;
     nst_http_client_config_default(&cc);
+    if (b.streams > cc.max_queued)
+        cc.max_queued = (uint32_t)b.streams;
     if (b.http2)
         cc.proto = NST_HTTP_PROTO_HTTP2;
     b.cl = nst_http_client_new(b.p.a, &cc);

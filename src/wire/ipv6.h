@@ -50,32 +50,8 @@ int nst_ipv6_emit(const struct nst_ipv6_repr *r, uint8_t *buf);
 const char *nst_ipv6_error_str(int err);
 
 /* Partial sum of the IPv6 pseudo-header (RFC 8200 8.1): source,
- * destination, upper-layer length (32 bits), zeros, next header.
- * Every TCP segment and UDP datagram over IPv6 pays it twice (out and in),
- * so it is inline and sums the 32 bytes of addresses as eight 32-bit words
- * into one 64-bit accumulator, folded once (RFC 1071 2(B): the sum of
- * native-order words, byte-swapped to host order at the end). */
-static inline uint32_t nst_csum_pseudo6(const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t next_header,
-                                        uint32_t len)
-{
-    uint64_t acc = 0;
-    for (int i = 0; i < 16; i += 4) {
-        uint32_t s, d;
-        memcpy(&s, src->b + i, 4);
-        memcpy(&d, dst->b + i, 4);
-        acc += (uint64_t)s + d;
-    }
-    acc = (acc & 0xffffffffu) + (acc >> 32); /* < 2^33 */
-    acc = (acc & 0xffffu) + (acc >> 16);     /* < 2^18 */
-    uint32_t a = (uint32_t)((acc & 0xffffu) + (acc >> 16));
-    a = (a & 0xffffu) + (a >> 16);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    a = ((a & 0xffu) << 8) | (a >> 8);
-#endif
-    uint32_t r = a + (len >> 16) + (len & 0xffffu) + next_header; /* < 2^18 */
-    r = (r & 0xffffu) + (r >> 16);
-    return (r & 0xffffu) + (r >> 16); /* folded, as nst_csum_pseudo's */
-}
+ * destination, upper-layer length (32 bits), zeros, next header. */
+uint32_t nst_csum_pseudo6(const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t next_header, uint32_t len);
 
 /* ---- the extension-header chain (RFC 8200 4) ----------------------------- */
 
