@@ -35,22 +35,16 @@ interface va {
 };
 CONF
 
-unshare --net bash -s "$out" "$work" <<'INNER'
-set -euo pipefail
+# shellcheck source=scripts/capture-sandbox.sh
+source "$(dirname "$0")/capture-sandbox.sh"
+in_sandbox "$out" "$work" <<'INNER'
 out=$1 work=$2
-ip link set lo up
-ip link add va address 02:4e:53:00:00:09 type veth peer name vb address 02:4e:53:00:00:0a
-unshare --net sleep 60 &
-peer=$!
-sleep 0.3
-ip link set vb netns "$peer"
-ethtool -K va tx off >/dev/null
-nsenter -t "$peer" -n ip link set vb up
+veth_pair 02:4e:53:00:00:09 02:4e:53:00:00:0a 60
+in_peer ip link set vb up
 sysctl -qw net.ipv6.conf.all.forwarding=1
 ip link set va up
 sleep 2 # the link-local address passes DAD
-tshark -q -i va -w "$out" -f "icmp6 and ip6[40] == 134" 2>/dev/null &
-cap=$!
+capture_start "$out" "icmp6 and ip6[40] == 134"
 sleep 2
 radvd -n -C "$work/radvd.conf" -p "$work/radvd.pid" -m stderr >"$work/radvd.log" 2>&1 &
 rad=$!
@@ -58,8 +52,6 @@ sleep 6
 kill "$rad" || cat "$work/radvd.log" >&2
 wait "$rad" 2>/dev/null || true
 sleep 1
-kill "$cap" || true
-wait "$cap" 2>/dev/null || true
-kill "$peer" || true
+capture_stop
 INNER
 echo "wrote $out"

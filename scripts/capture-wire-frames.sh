@@ -12,33 +12,23 @@ set -euo pipefail
 out=$(realpath -m "${1:-/tmp/nst-wire-frames.pcap}")
 rm -f "$out"
 
-unshare --net bash -s "$out" <<'INNER'
-set -euo pipefail
+# shellcheck source=scripts/capture-sandbox.sh
+source "$(dirname "$0")/capture-sandbox.sh"
+in_sandbox "$out" <<'INNER'
 out=$1
-ip link set lo up
-ip link add va address 02:4e:53:00:00:01 type veth peer name vb address 02:4e:53:00:00:02
-unshare --net sleep 120 &
-peer=$!
-sleep 0.3
-ip link set vb netns "$peer"
+veth_pair 02:4e:53:00:00:01 02:4e:53:00:00:02 120
 ip addr add 192.0.2.1/24 dev va
 ip link set va up
-nsenter -t "$peer" -n ip link set lo up
-nsenter -t "$peer" -n ip addr add 192.0.2.2/24 dev vb
-nsenter -t "$peer" -n ip link set vb up
-# veth offloads the checksum by default (the frame would carry only the
-# pseudo-header sum); turn that off so every captured checksum is final.
-ethtool -K va tx off >/dev/null
-nsenter -t "$peer" -n ethtool -K vb tx off >/dev/null
+in_peer ip addr add 192.0.2.2/24 dev vb
+in_peer ip link set vb up
 sleep 1
 
-tshark -q -i va -w "$out" 2>/dev/null &
-cap=$!
+capture_start "$out"
 sleep 2
 
 # The peer's servers: a UDP sink on 7777, a TCP server on 8080 that reads
 # everything then answers "ok\n".
-nsenter -t "$peer" -n python3 - <<'PY' &
+in_peer python3 - <<'PY' &
 import socket, threading
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("192.0.2.2", 7777))
 t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -84,8 +74,7 @@ s.shutdown(socket.SHUT_WR); s.settimeout(10); s.recv(16); s.close()
 time.sleep(0.5)
 PY
 sleep 1
-kill -INT "$cap"; wait "$cap" || true
 kill "$srv" 2>/dev/null || true
-kill "$peer"
+capture_stop
 INNER
 echo "wrote $out"

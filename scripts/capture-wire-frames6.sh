@@ -18,34 +18,25 @@ set -euo pipefail
 out=$(realpath -m "${1:-/tmp/nst-wire-frames6.pcap}")
 rm -f "$out"
 
-unshare --net bash -s "$out" <<'INNER'
-set -euo pipefail
+# shellcheck source=scripts/capture-sandbox.sh
+source "$(dirname "$0")/capture-sandbox.sh"
+in_sandbox "$out" <<'INNER'
 out=$1
-ip link set lo up
-ip link add va address 02:4e:53:00:00:01 type veth peer name vb address 02:4e:53:00:00:02
-unshare --net sleep 120 &
-peer=$!
-sleep 0.3
-ip link set vb netns "$peer"
-# Checksums final in the capture (veth offloads them by default).
-ethtool -K va tx off >/dev/null
-nsenter -t "$peer" -n ethtool -K vb tx off >/dev/null
-nsenter -t "$peer" -n ip link set lo up
-nsenter -t "$peer" -n ip addr add 2001:db8::2/64 dev vb
-nsenter -t "$peer" -n ip link set vb up
+veth_pair 02:4e:53:00:00:01 02:4e:53:00:00:02 120
+in_peer ip addr add 2001:db8::2/64 dev vb
+in_peer ip link set vb up
 sysctl -qw net.ipv6.conf.va.router_solicitations=1
 # tshark needs the link up; IPv6 stays off on it until the capture runs,
 # so the kernel's start-up traffic is in the capture.
 sysctl -qw net.ipv6.conf.va.disable_ipv6=1
 ip link set va up
-tshark -q -i va -w "$out" 2>/dev/null &
-cap=$!
+capture_start "$out"
 sleep 2
 sysctl -qw net.ipv6.conf.va.disable_ipv6=0          # DAD NS, RS, MLDv2 reports
 ip addr add 2001:db8::1/64 dev va
 sleep 3
 
-nsenter -t "$peer" -n python3 - <<'PY' &
+in_peer python3 - <<'PY' &
 import socket
 u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.bind(("2001:db8::2", 7777))
 t = socket.socket(socket.AF_INET6); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -74,8 +65,7 @@ s.shutdown(socket.SHUT_WR); s.recv(16); s.close()
 time.sleep(0.5)
 PY
 sleep 1
-kill -INT "$cap"; wait "$cap" || true
 kill "$srv" 2>/dev/null || true
-kill "$peer"
+capture_stop
 INNER
 echo "wrote $out"
