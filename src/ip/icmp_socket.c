@@ -18,11 +18,37 @@
 #include "wire/icmpv6.h"
 #include "wire/ipv4.h"
 
+/* What differs between the two families' echo sockets; the rest (binding,
+ * identifiers, the checks on a message to send) is one piece of code. */
+struct icmp_family {
+    uint8_t proto;        /* ICMP or ICMPv6: the identifier space nst_port_pick draws from */
+    uint8_t echo_request; /* the only type a socket sends, as with Linux's ping sockets */
+    size_t max_len;       /* the largest message: what an IP packet holds after its header */
+    uint32_t id_key;      /* the identifiers' hash keys, distinct from UDP's port keys */
+    int (*id_taken)(void *st, uint16_t id);
+    /* The local address a bind names, as the socket holds it: 0, or
+     * -EADDRNOTAVAIL when it is neither "any" nor one of the stack's. */
+    int (*bind_addr)(struct nst_stack *st, const struct nst_sockaddr *a, nst_ip6_t *out);
+    /* 0 or an error for a destination, checked before the socket takes an
+     * identifier. */
+    int (*check_dest)(const struct nst_sockaddr *to);
+    /* Writes the echo request msg (identifier d->lport, the checksum) and
+     * sends it to `to`. */
+    int (*send_echo)(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *msg, size_t len,
+                     const struct nst_sockaddr *to);
+};
+
+static const struct icmp_family icmp4_family, icmp6_family;
+
 static int is_v6(const struct nst_dgram_sock *d) { return d->base.family == NST_AF_INET6; }
+static const struct icmp_family *family_of(const struct nst_dgram_sock *d)
+{
+    return is_v6(d) ? &icmp6_family : &icmp4_family;
+}
 
 static uint64_t id_hash(struct nst_stack *st, uint16_t id, int v6)
 {
-    uint32_t k = (v6 ? 0x1c600000u : 0x1c300000u) ^ id; /* distinct from UDP's port keys */
+    uint32_t k = (v6 ? icmp6_family.id_key : icmp4_family.id_key) ^ id;
     return nst_siphash24(st->hash_key, &k, sizeof(k));
 }
 
@@ -44,40 +70,35 @@ static int id6_taken(void *arg, uint16_t id) { return icmp_find(arg, id, 1) != N
  * ports when id is 0. */
 static int icmp_take_id(struct nst_stack *st, struct nst_dgram_sock *d, uint16_t id)
 {
-    int v6 = is_v6(d);
+    const struct icmp_family *f = family_of(d);
     if (id == 0) {
         nst_ip6_t none = nst_in6_any(d->base.family);
-        int p = nst_port_pick(st, v6 ? NST_IP6_NH_ICMPV6 : NST_IP_PROTO_ICMP, &d->laddr, &none, 0,
-                              v6 ? id6_taken : id_taken, st);
+        int p = nst_port_pick(st, f->proto, &d->laddr, &none, 0, f->id_taken, st);
         if (p < 0)
             return p;
         id = (uint16_t)p;
-    } else if (icmp_find(st, id, v6)) {
+    } else if (icmp_find(st, id, is_v6(d))) {
         return -EADDRINUSE;
     }
     d->lport = id;
     d->bound = 1;
-    nst_htable_insert(&st->icmp_socks.ids, &d->node, id_hash(st, id, v6));
+    nst_htable_insert(&st->icmp_socks.ids, &d->node, id_hash(st, id, is_v6(d)));
     return 0;
-}
-
-static int icmp_do_bind(struct nst_stack *st, struct nst_dgram_sock *d, nst_ip4_t addr4, uint16_t id)
-{
-    nst_ip6_t addr;
-    nst_ip6_from_ip4(addr4, &addr);
-    if (d->bound)
-        return -EINVAL;
-    if (!nst_dgram_addr_ok(st, &addr))
-        return -EADDRNOTAVAIL;
-    d->laddr = addr;
-    return icmp_take_id(st, d, id);
 }
 
 static int icmp_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
 {
-    if (a->family == NST_AF_INET6)
+    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    if ((a->family == NST_AF_INET6) != is_v6(d))
         return -EAFNOSUPPORT;
-    return icmp_do_bind(st, (struct nst_dgram_sock *)s, a->addr, a->port);
+    if (d->bound)
+        return -EINVAL;
+    int err = family_of(d)->bind_addr(st, a, &d->laddr);
+    if (!err)
+        err = icmp_take_id(st, d, a->port);
+    if (err)
+        d->laddr = nst_in6_any(d->base.family); /* unbound again */
+    return err;
 }
 
 static ssize_t icmp_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
@@ -85,29 +106,27 @@ static ssize_t icmp_sendto(struct nst_stack *st, struct nst_sock *s, const void 
 {
     (void)flags;
     struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
+    const struct icmp_family *f = family_of(d);
     const uint8_t *msg = buf;
     if (!to)
         return -EDESTADDRREQ;
-    if (to->family == NST_AF_INET6)
+    if ((to->family == NST_AF_INET6) != is_v6(d))
         return -EAFNOSUPPORT;
-    if (len < NST_ICMP_HLEN || len > 65535 - NST_IPV4_HLEN)
+    /* Both headers are 8 bytes: type, code, checksum, identifier, sequence. */
+    if (len < NST_ICMP_HLEN || len > f->max_len)
         return -EINVAL;
-    if (msg[0] != NST_ICMP_ECHO_REQUEST || msg[1] != 0)
+    if (msg[0] != f->echo_request || msg[1] != 0)
         return -EINVAL; /* only echo requests, like Linux's ping sockets */
+    int err = f->check_dest(to);
+    if (err)
+        return err;
     if (!d->bound) {
-        int err = icmp_do_bind(st, d, 0, 0);
+        d->laddr = nst_in6_any(d->base.family);
+        err = icmp_take_id(st, d, 0);
         if (err)
             return err;
     }
-    struct nst_pkt *p = nst_pkt_alloc(st, len);
-    if (!p)
-        return -ENOBUFS;
-    struct nst_icmp_repr r = {.type = NST_ICMP_ECHO_REQUEST, .id = d->lport, .seq = nst_get16(msg + 6),
-                              .data = msg + NST_ICMP_HLEN, .data_len = len - NST_ICMP_HLEN};
-    nst_icmp_emit(&r, nst_pkt_data(p), p->len);
-    NST_STAT_INC(st, icmp, tx_msgs);
-    NST_STAT_INC(st, icmp, tx_echo_request);
-    int err = nst_ip_output(st, p, nst_ip6_to_ip4(&d->laddr), to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
+    err = f->send_echo(st, d, msg, len, to);
     return err < 0 ? err : (ssize_t)len;
 }
 
@@ -131,14 +150,55 @@ static const struct nst_proto_ops icmp_sock_ops = {
     .events = nst_dgram_events,
 };
 
-struct nst_sock *nst_icmp_sock_new(struct nst_stack *st)
+struct nst_sock *nst_icmp_sock_new(struct nst_stack *st, int family)
 {
     struct nst_dgram_sock *d = malloc(sizeof(*d));
     if (!d)
         return NULL;
     nst_dgram_init(st, d, NST_SOCK_ICMP, &icmp_sock_ops);
+    d->base.family = (uint8_t)family;
+    d->laddr = nst_in6_any(family);
     return &d->base;
 }
+
+/* ---- ICMP echo sockets (RFC 792) ---------------------------------------- */
+
+static int icmp4_bind_addr(struct nst_stack *st, const struct nst_sockaddr *a, nst_ip6_t *out)
+{
+    nst_ip6_from_ip4(a->addr, out);
+    return nst_dgram_addr_ok(st, out) ? 0 : -EADDRNOTAVAIL;
+}
+
+static int icmp4_check_dest(const struct nst_sockaddr *to)
+{
+    (void)to;
+    return 0;
+}
+
+static int icmp4_send_echo(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *msg, size_t len,
+                           const struct nst_sockaddr *to)
+{
+    struct nst_pkt *p = nst_pkt_alloc(st, len);
+    if (!p)
+        return -ENOBUFS;
+    struct nst_icmp_repr r = {.type = NST_ICMP_ECHO_REQUEST, .id = d->lport, .seq = nst_get16(msg + 6),
+                              .data = msg + NST_ICMP_HLEN, .data_len = len - NST_ICMP_HLEN};
+    nst_icmp_emit(&r, nst_pkt_data(p), p->len);
+    NST_STAT_INC(st, icmp, tx_msgs);
+    NST_STAT_INC(st, icmp, tx_echo_request);
+    return nst_ip_output(st, p, nst_ip6_to_ip4(&d->laddr), to->addr, NST_IP_PROTO_ICMP, d->ttl, 0, 0);
+}
+
+static const struct icmp_family icmp4_family = {
+    .proto = NST_IP_PROTO_ICMP,
+    .echo_request = NST_ICMP_ECHO_REQUEST,
+    .max_len = 65535 - NST_IPV4_HLEN,
+    .id_key = 0x1c300000u,
+    .id_taken = id_taken,
+    .bind_addr = icmp4_bind_addr,
+    .check_dest = icmp4_check_dest,
+    .send_echo = icmp4_send_echo,
+};
 
 /* The identifier an ICMP message is about: its own for an echo reply, the
  * quoted echo request's for an error. 0 if there is none. */
@@ -181,50 +241,31 @@ int nst_icmp_sock_deliver(struct nst_stack *st, const struct nst_ip_rx *rx, cons
  * the sender of each queued message an IPv6 address and its hop limit in
  * the port, as ping prints it. */
 
-static int icmp6_bind(struct nst_stack *st, struct nst_sock *s, const struct nst_sockaddr *a)
+static int icmp6_bind_addr(struct nst_stack *st, const struct nst_sockaddr *a, nst_ip6_t *out)
 {
-    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
-    if (a->family != NST_AF_INET6)
-        return -EAFNOSUPPORT;
-    if (d->bound)
-        return -EINVAL;
     if (!nst_ip6_is_unspecified(&a->addr6) && !nst_ip6_is_local(st, &a->addr6))
         return -EADDRNOTAVAIL;
-    d->laddr = a->addr6;
-    int err = icmp_take_id(st, d, a->port);
-    if (err)
-        memset(&d->laddr, 0, sizeof(d->laddr));
-    return err;
+    *out = a->addr6;
+    return 0;
+}
+
+/* RFC 4007 6: a link-local (or link-scope multicast) destination means
+ * nothing without its zone, the interface. */
+static int icmp6_check_dest(const struct nst_sockaddr *to)
+{
+    if (!to->scope_id && (nst_ip6_is_link_local(&to->addr6) ||
+                          (nst_ip6_is_multicast(&to->addr6) && nst_ip6_mcast_scope(&to->addr6) <= 2)))
+        return -EINVAL;
+    return 0;
 }
 
 /* RFC 4443 4.1: an Echo Request, identifier and sequence number in its
  * second word, data echoed back in the reply. The checksum covers the
  * pseudo-header (2.3), so the source is chosen before the message is
  * written. */
-static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void *buf, size_t len, int flags,
-                            const struct nst_sockaddr *to)
+static int icmp6_send_echo(struct nst_stack *st, struct nst_dgram_sock *d, const uint8_t *msg, size_t len,
+                           const struct nst_sockaddr *to)
 {
-    (void)flags;
-    struct nst_dgram_sock *d = (struct nst_dgram_sock *)s;
-    const uint8_t *msg = buf;
-    if (!to)
-        return -EDESTADDRREQ;
-    if (to->family != NST_AF_INET6)
-        return -EAFNOSUPPORT;
-    if (len < NST_ICMP6_HLEN || len > 65535 - NST_IPV6_HLEN)
-        return -EINVAL;
-    if (msg[0] != NST_ICMP6_ECHO_REQUEST || msg[1] != 0)
-        return -EINVAL; /* only echo requests, like Linux's ping sockets */
-    /* RFC 4007 6: a link-local (or link-scope multicast) destination means
-     * nothing without its zone, the interface. */
-    if (!to->scope_id && (nst_ip6_is_link_local(&to->addr6) ||
-                          (nst_ip6_is_multicast(&to->addr6) && nst_ip6_mcast_scope(&to->addr6) <= 2)))
-        return -EINVAL;
-    if (!d->bound) {
-        int err = icmp_take_id(st, d, 0);
-        if (err)
-            return err;
-    }
     int ifindex = to->scope_id ? (int)to->scope_id - 1 : -1;
     nst_ip6_t src = d->laddr;
     if (nst_ip6_is_unspecified(&src)) {
@@ -243,31 +284,19 @@ static ssize_t icmp6_sendto(struct nst_stack *st, struct nst_sock *s, const void
     nst_icmp6_emit(&r, &src, &to->addr6, nst_pkt_data(p), p->len);
     NST_STAT_INC(st, icmp6, tx_msgs);
     NST_STAT_INC(st, icmp6, tx_echo_request);
-    int err = nst_ip6_output(st, p, &src, &to->addr6, NST_IP6_NH_ICMPV6, d->ttl, d->tclass, ifindex, 0, NULL);
-    return err < 0 ? err : (ssize_t)len;
+    return nst_ip6_output(st, p, &src, &to->addr6, NST_IP6_NH_ICMPV6, d->ttl, d->tclass, ifindex, 0, NULL);
 }
 
-static const struct nst_proto_ops icmp6_sock_ops = {
-    .bind = icmp6_bind,
-    .sendto = icmp6_sendto,
-    .recvfrom = nst_dgram_recvfrom,
-    .close = icmp_close,
-    .getname = nst_dgram_getname,
-    .setsockopt = nst_dgram_setsockopt,
-    .getsockopt = nst_dgram_getsockopt,
-    .events = nst_dgram_events,
+static const struct icmp_family icmp6_family = {
+    .proto = NST_IP6_NH_ICMPV6,
+    .echo_request = NST_ICMP6_ECHO_REQUEST,
+    .max_len = 65535 - NST_IPV6_HLEN,
+    .id_key = 0x1c600000u,
+    .id_taken = id6_taken,
+    .bind_addr = icmp6_bind_addr,
+    .check_dest = icmp6_check_dest,
+    .send_echo = icmp6_send_echo,
 };
-
-struct nst_sock *nst_icmp6_sock_new(struct nst_stack *st)
-{
-    struct nst_dgram_sock *d = malloc(sizeof(*d));
-    if (!d)
-        return NULL;
-    nst_dgram_init(st, d, NST_SOCK_ICMP, &icmp6_sock_ops);
-    d->base.family = NST_AF_INET6;
-    memset(&d->laddr, 0, sizeof(d->laddr)); /* :: */
-    return &d->base;
-}
 
 /* Where the upper-layer header of a quoted IPv6 packet starts, skipping
  * the extension headers an echo request may carry (a first fragment's

@@ -97,8 +97,8 @@ int nst_port_pick(struct nst_stack *st, uint8_t proto, const nst_ip6_t *laddr, c
 
 /* Constructors, one per protocol. NULL on ENOMEM. */
 struct nst_sock *nst_udp_sock_new(struct nst_stack *st);
-struct nst_sock *nst_icmp_sock_new(struct nst_stack *st);
-struct nst_sock *nst_icmp6_sock_new(struct nst_stack *st); /* ICMPv6 echo (icmp_socket.c) */
+/* An ICMP (NST_AF_INET) or ICMPv6 (NST_AF_INET6) echo socket (icmp_socket.c). */
+struct nst_sock *nst_icmp_sock_new(struct nst_stack *st, int family);
 /* Provided by src/tcp/ once TCP is in; returns NULL with errno-style code in *err. */
 struct nst_sock *nst_tcp_sock_new(struct nst_stack *st, int *err);
 

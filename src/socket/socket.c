@@ -160,7 +160,7 @@ int nst_socket_family(struct nst_stack *st, int family, int type)
     int err = -ENOMEM;
     switch (type) {
     case NST_SOCK_DGRAM: s = nst_udp_sock_new(st); break;
-    case NST_SOCK_ICMP: s = family == NST_AF_INET6 ? nst_icmp6_sock_new(st) : nst_icmp_sock_new(st); break;
+    case NST_SOCK_ICMP: s = nst_icmp_sock_new(st, family); break;
     case NST_SOCK_STREAM: s = nst_tcp_sock_new(st, &err); break;
     default: return -EPROTONOSUPPORT;
     }
