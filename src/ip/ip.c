@@ -14,6 +14,7 @@ int nst_ip_init(struct nst_stack *st)
     st->ip.icmp_bucket.tokens = st->cfg.icmp_burst;
     st->ip.icmp_bucket.last = 0;
     nst_timer_init(&st->ip.loopback_timer, nst_ip_loopback_run);
+    nst_ip_reass_init(st);
     return 0;
 }
 

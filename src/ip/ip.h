@@ -6,6 +6,7 @@
 #include <nstack/stack.h>
 
 #include "core/pkt.h"
+#include "core/reass_table.h"
 #include "core/timer.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
@@ -33,7 +34,6 @@ struct nst_ip_rx {
 };
 
 struct nst_arp_entry;
-struct nst_reass;
 
 /* One destination's ICMP error budget, in nanoseconds of credit: each
  * error costs icmp_dst_interval, credit grows with time up to
@@ -64,9 +64,7 @@ struct nst_ip_state {
     struct nst_arp_entry *arp; /* list, newest first */
     unsigned arp_resolved;     /* entries with a MAC: at most cfg.arp_table_max */
     unsigned arp_incomplete;   /* entries still asking: at most cfg.arp_incomplete_max */
-    struct nst_reass *reass;   /* list of partial datagrams */
-    unsigned reass_count;
-    size_t reass_mem;
+    struct nst_reass_table reass; /* partial datagrams (ip_reass.c) */
     uint16_t next_id;
     /* Datagrams a stack sends to one of its own addresses: delivered from
      * a zero-delay timer, never by recursion from the sending call. */
@@ -162,6 +160,7 @@ int nst_eth_output(struct nst_stack *st, int ifindex, const struct nst_mac *dst,
 /* Reassembly (ip_reass.c): returns a complete datagram (a new packet, the
  * caller frees it) when frag completes one, else NULL. */
 struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h, const uint8_t *pkt, size_t len);
+void nst_ip_reass_init(struct nst_stack *st);
 void nst_ip_reass_fini(struct nst_stack *st);
 
 #endif

@@ -4,65 +4,48 @@
  * would be exceeded the oldest partial datagram is dropped first.
  * Exact duplicate fragments (the network duplicates) are ignored; any other
  * overlap discards the datagram, as RFC 5722 recommends for IPv6 — partial
- * overlaps only ever come from attacks (teardrop) or broken senders. */
+ * overlaps only ever come from attacks (teardrop) or broken senders.
+ * The list, the accounting and the eviction are core/reass_table.c's,
+ * shared with IPv6; the rules for IPv4 fragments are here. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/reass_table.h"
 #include "core/stack_impl.h"
 #include "core/util.h"
 #include "wire/checksum.h"
 #include "wire/icmp.h"
 #include "wire/ipv4.h"
 
-#define REASS_MAX_FRAGS 128     /* per datagram: bounds the work of a tiny-fragment flood */
-#define REASS_FRAG_OVERHEAD 48  /* bytes charged per fragment besides its data */
-
-struct reass_frag {
-    struct reass_frag *next; /* sorted by offset */
-    uint32_t off, len;
-    uint8_t data[];
-};
-
 struct nst_reass {
-    struct nst_reass *next;  /* oldest first */
+    struct nst_reass_entry e; /* its fragments, its place in st->ip.reass, its timeout */
     nst_ip4_t src, dst;
     uint16_t id;
     uint8_t proto;
-    int32_t total;           /* payload length, -1 until the last fragment arrives */
-    uint8_t first_hdr[NST_IPV4_MAX_HLEN];
     uint8_t first_hlen;      /* 0 until the fragment at offset 0 arrives */
+    uint8_t first_hdr[NST_IPV4_MAX_HLEN];
     uint8_t first_quote[8];  /* first 8 payload bytes, for ICMP Time Exceeded */
-    unsigned nfrags;
     uint8_t ecn_seen;        /* bit 1 << codepoint for every ECN field seen (RFC 3168 5.3) */
-    size_t mem;
-    struct reass_frag *frags;
-    struct nst_timer timer;
 };
 
-static void reass_free(struct nst_stack *st, struct nst_reass *r)
+static void reass_release(struct nst_reass_entry *e) { free(NST_CONTAINER_OF(e, struct nst_reass, e)); }
+
+void nst_ip_reass_init(struct nst_stack *st)
 {
-    struct nst_reass **pp = &st->ip.reass;
-    while (*pp && *pp != r)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = r->next;
-    nst_timer_cancel(st, &r->timer);
-    while (r->frags) {
-        struct reass_frag *f = r->frags;
-        r->frags = f->next;
-        free(f);
-    }
-    st->ip.reass_mem -= r->mem + sizeof(*r);
-    st->ip.reass_count--;
-    free(r);
+    st->ip.reass = (struct nst_reass_table){.entry_size = sizeof(struct nst_reass),
+                                            .evicted = &st->stats.ip_reass_mem_drops,
+                                            .release = reass_release};
 }
+
+static void reass_free(struct nst_stack *st, struct nst_reass *r) { nst_reass_drop(st, &st->ip.reass, &r->e); }
 
 /* RFC 1122 3.3.2: on timeout, Time Exceeded (code 1) if the first fragment
  * was received; then the partial datagram is thrown away. */
 static void reass_expired(struct nst_stack *st, struct nst_timer *t)
 {
-    struct nst_reass *r = NST_CONTAINER_OF(t, struct nst_reass, timer);
+    struct nst_reass *r = NST_CONTAINER_OF(t, struct nst_reass, e.timer);
     NST_STAT_INC(st, ip, reass_timeout);
     if (r->first_hlen) {
         uint8_t q[NST_IPV4_MAX_HLEN + 8];
@@ -75,9 +58,11 @@ static void reass_expired(struct nst_stack *st, struct nst_timer *t)
 
 static struct nst_reass *reass_find(struct nst_stack *st, const struct nst_ipv4_repr *h)
 {
-    for (struct nst_reass *r = st->ip.reass; r; r = r->next)
+    for (struct nst_reass_entry *e = st->ip.reass.oldest; e; e = e->next) {
+        struct nst_reass *r = NST_CONTAINER_OF(e, struct nst_reass, e);
         if (r->id == h->id && r->src == h->src && r->dst == h->dst && r->proto == h->proto)
             return r;
+    }
     return NULL;
 }
 
@@ -88,18 +73,11 @@ static int reass_make_room(struct nst_stack *st, size_t need, int new_datagram, 
 {
     if (need + sizeof(struct nst_reass) > st->cfg.reass_mem_max)
         return -ENOBUFS;
-    /* A new datagram costs its descriptor too (reass_new charges it). */
+    /* A new datagram costs its descriptor too (nst_reass_add charges it). */
     if (new_datagram)
         need += sizeof(struct nst_reass);
-    while (st->ip.reass && (st->ip.reass_mem + need > st->cfg.reass_mem_max ||
-                            (new_datagram && st->ip.reass_count >= st->cfg.reass_max_datagrams))) {
-        struct nst_reass *victim = st->ip.reass == keep ? keep->next : st->ip.reass;
-        if (!victim)
-            return -ENOBUFS;
-        NST_STAT_INC(st, ip, reass_mem_drops);
-        reass_free(st, victim);
-    }
-    return 0;
+    return nst_reass_evict(st, &st->ip.reass, keep ? &keep->e : NULL, need, st->cfg.reass_mem_max,
+                           new_datagram ? st->cfg.reass_max_datagrams : UINT_MAX);
 }
 
 static struct nst_reass *reass_new(struct nst_stack *st, const struct nst_ipv4_repr *h)
@@ -111,22 +89,14 @@ static struct nst_reass *reass_new(struct nst_stack *st, const struct nst_ipv4_r
     r->dst = h->dst;
     r->id = h->id;
     r->proto = h->proto;
-    r->total = -1;
-    nst_timer_init(&r->timer, reass_expired);
-    nst_timer_arm(st, &r->timer, st->now + st->cfg.reass_timeout);
-    struct nst_reass **pp = &st->ip.reass; /* append: the list stays oldest first */
-    while (*pp)
-        pp = &(*pp)->next;
-    *pp = r;
-    st->ip.reass_count++;
-    st->ip.reass_mem += sizeof(*r);
+    nst_reass_add(st, &st->ip.reass, &r->e, st->now + st->cfg.reass_timeout, reass_expired);
     return r;
 }
 
 /* 1: inserted, 0: exact duplicate (ignored), -1: overlap (discard all). */
-static int reass_insert(struct nst_reass *r, uint32_t off, uint32_t len, const uint8_t *data)
+static int reass_insert(struct nst_stack *st, struct nst_reass *r, uint32_t off, uint32_t len, const uint8_t *data)
 {
-    struct reass_frag **pp = &r->frags;
+    struct nst_reass_frag **pp = &r->e.frags;
     while (*pp && (*pp)->off + (*pp)->len <= off) {
         if ((*pp)->off == off && (*pp)->len == len)
             return 0;
@@ -138,30 +108,7 @@ static int reass_insert(struct nst_reass *r, uint32_t off, uint32_t len, const u
         if ((*pp)->off < off + len)
             return -1;
     }
-    struct reass_frag *f = malloc(sizeof(*f) + len);
-    if (!f)
-        return -1;
-    f->off = off;
-    f->len = len;
-    memcpy(f->data, data, len);
-    f->next = *pp;
-    *pp = f;
-    r->nfrags++;
-    r->mem += len + REASS_FRAG_OVERHEAD;
-    return 1;
-}
-
-static int reass_complete(const struct nst_reass *r)
-{
-    if (r->total < 0 || !r->first_hlen)
-        return 0;
-    uint32_t next = 0;
-    for (const struct reass_frag *f = r->frags; f; f = f->next) {
-        if (f->off != next)
-            return 0;
-        next += f->len;
-    }
-    return next == (uint32_t)r->total;
+    return nst_reass_frag_add(&st->ip.reass, &r->e, pp, off, data, len) < 0 ? -1 : 1;
 }
 
 /* RFC 3168 5.3: the reassembled datagram's ECN field from its fragments':
@@ -184,14 +131,13 @@ static struct nst_pkt *reass_build(struct nst_stack *st, const struct nst_reass 
         NST_STAT_INC(st, ip, reass_ecn_mismatch);
         return NULL;
     }
-    size_t total = r->first_hlen + (size_t)r->total;
+    size_t total = r->first_hlen + (size_t)r->e.total;
     struct nst_pkt *p = nst_pkt_alloc(st, total);
     if (!p)
         return NULL;
     uint8_t *d = nst_pkt_data(p);
     memcpy(d, r->first_hdr, r->first_hlen);
-    for (const struct reass_frag *f = r->frags; f; f = f->next)
-        memcpy(d + r->first_hlen + f->off, f->data, f->len);
+    nst_reass_copy(&r->e, d + r->first_hlen);
     d[1] = tos;
     nst_put16(d + 2, (uint16_t)total);
     nst_put16(d + 6, 0); /* no longer a fragment */
@@ -217,19 +163,19 @@ struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h
         return NULL;
     }
     struct nst_reass *r = reass_find(st, h);
-    if (reass_make_room(st, dlen + REASS_FRAG_OVERHEAD, r == NULL, r) < 0) {
+    if (reass_make_room(st, dlen + NST_REASS_FRAG_OVERHEAD, r == NULL, r) < 0) {
         NST_STAT_INC(st, ip, reass_mem_drops);
         return NULL;
     }
     if (!r && !(r = reass_new(st, h)))
         return NULL;
-    if (r->nfrags >= REASS_MAX_FRAGS) {
+    if (r->e.nfrags >= NST_REASS_MAX_FRAGS) {
         NST_STAT_INC(st, ip, reass_bad);
         reass_free(st, r);
         return NULL;
     }
     /* A second "last fragment" that disagrees on the length is an overlap. */
-    if (!h->mf && r->total >= 0 && (uint32_t)r->total != h->frag_off + dlen) {
+    if (!h->mf && r->e.total >= 0 && (uint32_t)r->e.total != h->frag_off + dlen) {
         NST_STAT_INC(st, ip, reass_overlap);
         reass_free(st, r);
         return NULL;
@@ -237,31 +183,24 @@ struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h
     /* Every fragment's mark counts, a duplicate's too: the copy that got
      * through a congested queue may be the one that was marked. */
     r->ecn_seen |= (uint8_t)(1u << (h->tos & NST_ECN_MASK));
-    size_t before = r->mem;
-    int ins = reass_insert(r, h->frag_off, dlen, pkt + h->hdr_len);
-    if (ins < 0) {
+    if (reass_insert(st, r, h->frag_off, dlen, pkt + h->hdr_len) < 0) {
         NST_STAT_INC(st, ip, reass_overlap);
         reass_free(st, r);
         return NULL;
     }
-    st->ip.reass_mem += r->mem - before;
     if (!h->mf)
-        r->total = (int32_t)(h->frag_off + dlen);
+        r->e.total = (int32_t)(h->frag_off + dlen);
     if (h->frag_off == 0 && !r->first_hlen) {
         memcpy(r->first_hdr, pkt, h->hdr_len);
         r->first_hlen = h->hdr_len;
         memcpy(r->first_quote, pkt + h->hdr_len, NST_MIN(dlen, 8u));
     }
-    if (r->total >= 0) {
-        for (struct reass_frag *f = r->frags; f; f = f->next) {
-            if (f->off + f->len > (uint32_t)r->total) { /* data beyond the end */
-                NST_STAT_INC(st, ip, reass_overlap);
-                reass_free(st, r);
-                return NULL;
-            }
-        }
+    if (r->e.total >= 0 && nst_reass_any_beyond(&r->e, (uint32_t)r->e.total)) { /* data beyond the end */
+        NST_STAT_INC(st, ip, reass_overlap);
+        reass_free(st, r);
+        return NULL;
     }
-    if (!reass_complete(r))
+    if (!r->first_hlen || !nst_reass_have_all(&r->e))
         return NULL;
     struct nst_pkt *whole = reass_build(st, r);
     if (whole)
@@ -270,8 +209,4 @@ struct nst_pkt *nst_ip_reass(struct nst_stack *st, const struct nst_ipv4_repr *h
     return whole;
 }
 
-void nst_ip_reass_fini(struct nst_stack *st)
-{
-    while (st->ip.reass)
-        reass_free(st, st->ip.reass);
-}
+void nst_ip_reass_fini(struct nst_stack *st) { nst_reass_drop_all(st, &st->ip.reass); }

@@ -21,6 +21,7 @@ int nst_ip6_init(struct nst_stack *st)
     s->icmp_bucket.tokens = st->cfg.icmp_burst;
     nst_timer_init(&s->loopback_timer, nst_ip6_loopback_run);
     st->ip6 = s;
+    nst_ip6_reass_init(st);
     return 0;
 }
 

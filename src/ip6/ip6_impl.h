@@ -4,6 +4,7 @@
 #ifndef NST_IP6_IP6_IMPL_H
 #define NST_IP6_IP6_IMPL_H
 
+#include "core/reass_table.h"
 #include "core/stack_impl.h"
 #include "core/timer.h"
 #include "ip6/ip6.h"
@@ -59,7 +60,6 @@ struct nst_icmp6_peer {
 };
 
 struct nst_nd_entry;
-struct nst_ip6_reass;
 
 struct nst_ip6_state {
     struct nst_ip6_iface ifs[NST_MAX_IFACES];
@@ -69,9 +69,7 @@ struct nst_ip6_state {
     struct nst_nd_entry *nd;
     unsigned nd_resolved, nd_incomplete;
     /* Reassembly (ip6_reass.c) */
-    struct nst_ip6_reass *reass;
-    unsigned reass_count;
-    size_t reass_mem;
+    struct nst_reass_table reass;
     /* Path MTUs (ip6_pmtu.c) */
     struct nst_ip6_pmtu pmtu[NST_IP6_PMTU_SLOTS];
     unsigned pmtu_used;          /* slots holding an MTU: with none (no Packet Too Big
@@ -151,6 +149,7 @@ uint32_t nst_ip6_pmtu_get(struct nst_stack *st, const nst_ip6_t *dst); /* 0: non
  * packet with no Fragment header: the caller frees it) or NULL. */
 struct nst_pkt *nst_ip6_reass(struct nst_stack *st, int ifindex, const struct nst_ipv6_repr *h,
                               const struct nst_ipv6_ext *ext, const uint8_t *pkt, size_t len);
+void nst_ip6_reass_init(struct nst_stack *st);
 void nst_ip6_reass_fini(struct nst_stack *st);
 
 /* ---- ip6_forward.c ---- */

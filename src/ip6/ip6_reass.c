@@ -5,8 +5,12 @@
  * fragments still to come (RFC 5722 3); exact duplicates are only
  * ignored (RFC 8200 4.5 allows it). After ip6_reass_timeout (60 s) an
  * incomplete datagram whose first fragment came is answered with Time
- * Exceeded code 1. */
+ * Exceeded code 1. The list, the accounting and the eviction are
+ * core/reass_table.c's, shared with IPv4; the rules for IPv6 fragments
+ * are here. */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,63 +18,46 @@
 #include "ip6/ip6_impl.h"
 #include "wire/checksum.h"
 
-#define REASS_MAX_FRAGS 128    /* per datagram: bounds a tiny-fragment flood's work */
-#define REASS_FRAG_OVERHEAD 48 /* bytes charged per fragment besides its data */
-
-struct frag6 {
-    struct frag6 *next; /* sorted by offset */
-    uint32_t off, len;
-    uint8_t data[];
-};
-
 struct nst_ip6_reass {
-    struct nst_ip6_reass *next; /* oldest first */
+    struct nst_reass_entry e; /* its fragments, its place in st->ip6->reass, its timeout */
     nst_ip6_t src, dst;
     uint32_t id;
     int ifindex;
-    int32_t total;          /* fragmentable part's length, -1 until the last fragment */
-    uint8_t dead;           /* overlapped: its fragments are dropped until the timeout */
     uint8_t *first;         /* the first fragment whole (the unfragmentable part, the quote) */
     size_t first_len;
     uint16_t unfrag_len;    /* bytes before its Fragment header */
     uint8_t next_header;    /* what the fragments hold (the first one's Fragment header says) */
-    unsigned nfrags;
-    size_t mem;
-    struct frag6 *frags;
-    struct nst_timer timer;
+    uint8_t dead;           /* overlapped: its fragments are dropped until the timeout */
 };
 
-static void drop_frags(struct nst_stack *st, struct nst_ip6_reass *r)
+static void reass_release(struct nst_reass_entry *e)
 {
-    while (r->frags) {
-        struct frag6 *f = r->frags;
-        r->frags = f->next;
-        free(f);
-    }
+    struct nst_ip6_reass *r = NST_CONTAINER_OF(e, struct nst_ip6_reass, e);
     free(r->first);
-    r->first = NULL;
-    st->ip6->reass_mem -= r->mem;
-    r->mem = 0;
-    r->nfrags = 0;
-}
-
-static void reass_free(struct nst_stack *st, struct nst_ip6_reass *r)
-{
-    struct nst_ip6_reass **pp = &st->ip6->reass;
-    while (*pp && *pp != r)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = r->next;
-    nst_timer_cancel(st, &r->timer);
-    drop_frags(st, r);
-    st->ip6->reass_mem -= sizeof(*r);
-    st->ip6->reass_count--;
     free(r);
 }
 
+void nst_ip6_reass_init(struct nst_stack *st)
+{
+    st->ip6->reass = (struct nst_reass_table){.entry_size = sizeof(struct nst_ip6_reass),
+                                              .evicted = &st->stats.ip6_reass_mem_drops,
+                                              .release = reass_release};
+}
+
+/* Frees what r holds (its copy of the first fragment is charged with the
+ * rest), r staying in the table. */
+static void drop_frags(struct nst_stack *st, struct nst_ip6_reass *r)
+{
+    nst_reass_drop_frags(&st->ip6->reass, &r->e);
+    free(r->first);
+    r->first = NULL;
+}
+
+static void reass_free(struct nst_stack *st, struct nst_ip6_reass *r) { nst_reass_drop(st, &st->ip6->reass, &r->e); }
+
 static void reass_timeout(struct nst_stack *st, struct nst_timer *t)
 {
-    struct nst_ip6_reass *r = NST_CONTAINER_OF(t, struct nst_ip6_reass, timer);
+    struct nst_ip6_reass *r = NST_CONTAINER_OF(t, struct nst_ip6_reass, e.timer);
     if (!r->dead) {
         NST_STAT_INC(st, ip6, reass_timeout);
         /* RFC 8200 4.5: Time Exceeded code 1 only if the first fragment
@@ -86,18 +73,18 @@ static void reass_timeout(struct nst_stack *st, struct nst_timer *t)
 
 static struct nst_ip6_reass *reass_find(struct nst_stack *st, const struct nst_ipv6_repr *h, uint32_t id)
 {
-    for (struct nst_ip6_reass *r = st->ip6->reass; r; r = r->next)
+    for (struct nst_reass_entry *e = st->ip6->reass.oldest; e; e = e->next) {
+        struct nst_ip6_reass *r = NST_CONTAINER_OF(e, struct nst_ip6_reass, e);
         if (r->id == id && nst_ip6_eq(&r->src, &h->src) && nst_ip6_eq(&r->dst, &h->dst))
             return r;
+    }
     return NULL;
 }
 
 static struct nst_ip6_reass *reass_new(struct nst_stack *st, int ifindex, const struct nst_ipv6_repr *h, uint32_t id)
 {
-    if (st->ip6->reass_count >= st->cfg.ip6_reass_max_datagrams) {
-        NST_STAT_INC(st, ip6, reass_mem_drops);
-        reass_free(st, st->ip6->reass); /* the oldest */
-    }
+    /* The oldest goes when the table is full. */
+    nst_reass_evict(st, &st->ip6->reass, NULL, 0, SIZE_MAX, st->cfg.ip6_reass_max_datagrams);
     struct nst_ip6_reass *r = calloc(1, sizeof(*r));
     if (!r)
         return NULL;
@@ -105,37 +92,16 @@ static struct nst_ip6_reass *reass_new(struct nst_stack *st, int ifindex, const 
     r->dst = h->dst;
     r->id = id;
     r->ifindex = ifindex;
-    r->total = -1;
-    nst_timer_init(&r->timer, reass_timeout);
-    nst_timer_arm(st, &r->timer, st->now + st->cfg.ip6_reass_timeout);
-    struct nst_ip6_reass **pp = &st->ip6->reass;
-    while (*pp)
-        pp = &(*pp)->next;
-    *pp = r;
-    st->ip6->reass_count++;
-    st->ip6->reass_mem += sizeof(*r);
+    nst_reass_add(st, &st->ip6->reass, &r->e, st->now + st->cfg.ip6_reass_timeout, reass_timeout);
     return r;
-}
-
-/* Frees the oldest datagrams other than keep until `need` more bytes fit. */
-static int make_room(struct nst_stack *st, struct nst_ip6_reass *keep, size_t need)
-{
-    while (st->ip6->reass_mem + need > st->cfg.ip6_reass_mem_max) {
-        struct nst_ip6_reass *victim = st->ip6->reass == keep ? keep->next : st->ip6->reass;
-        if (!victim)
-            return -ENOMEM;
-        NST_STAT_INC(st, ip6, reass_mem_drops);
-        reass_free(st, victim);
-    }
-    return 0;
 }
 
 /* Puts [off, off + len) in, in offset order. 1: an exact duplicate
  * (ignored); -1: an overlap; 0: added. */
 static int insert(struct nst_stack *st, struct nst_ip6_reass *r, uint32_t off, const uint8_t *data, uint32_t len)
 {
-    struct frag6 **pp = &r->frags;
-    for (struct frag6 *f = r->frags; f; f = f->next) {
+    struct nst_reass_frag **pp = &r->e.frags;
+    for (struct nst_reass_frag *f = r->e.frags; f; f = f->next) {
         if (off < f->off + f->len && f->off < off + len) {
             if (f->off == off && f->len == len && memcmp(f->data, data, len) == 0)
                 return 1;
@@ -144,19 +110,7 @@ static int insert(struct nst_stack *st, struct nst_ip6_reass *r, uint32_t off, c
         if (f->off < off)
             pp = &f->next;
     }
-    struct frag6 *nf = malloc(sizeof(*nf) + len);
-    if (!nf)
-        return 1;
-    nf->off = off;
-    nf->len = len;
-    memcpy(nf->data, data, len);
-    nf->next = *pp;
-    *pp = nf;
-    r->nfrags++;
-    size_t cost = len + REASS_FRAG_OVERHEAD;
-    r->mem += cost;
-    st->ip6->reass_mem += cost;
-    return 0;
+    return nst_reass_frag_add(&st->ip6->reass, &r->e, pp, off, data, len) < 0 ? 1 : 0;
 }
 
 /* The offset of the Next Header field naming the Fragment header in the
@@ -175,17 +129,9 @@ static size_t frag_nh_field(const uint8_t *pkt, size_t unfrag_len)
 
 static struct nst_pkt *complete(struct nst_stack *st, struct nst_ip6_reass *r)
 {
-    if (!r->first || r->total < 0)
+    if (!r->first || !nst_reass_have_all(&r->e))
         return NULL;
-    uint32_t have = 0;
-    for (struct frag6 *f = r->frags; f; f = f->next) {
-        if (f->off != have)
-            return NULL; /* a hole */
-        have += f->len;
-    }
-    if (have != (uint32_t)r->total)
-        return NULL;
-    size_t len = r->unfrag_len + (size_t)r->total;
+    size_t len = r->unfrag_len + (size_t)r->e.total;
     if (len - NST_IPV6_HLEN > 65535) {
         NST_STAT_INC(st, ip6, reass_bad);
         reass_free(st, r);
@@ -197,8 +143,7 @@ static struct nst_pkt *complete(struct nst_stack *st, struct nst_ip6_reass *r)
         memcpy(d, r->first, r->unfrag_len);
         d[frag_nh_field(r->first, r->unfrag_len)] = r->next_header;
         nst_put16(d + 4, (uint16_t)(len - NST_IPV6_HLEN));
-        for (struct frag6 *f = r->frags; f; f = f->next)
-            memcpy(d + r->unfrag_len + f->off, f->data, f->len);
+        nst_reass_copy(&r->e, d + r->unfrag_len);
         NST_STAT_INC(st, ip6, reass_ok);
     }
     reass_free(st, r);
@@ -219,21 +164,18 @@ struct nst_pkt *nst_ip6_reass(struct nst_stack *st, int ifindex, const struct ns
     /* RFC 8200 4.5: the last fragment fixes the length; nothing may lie
      * past it, and it may not come twice with different ends. */
     uint32_t end = off + flen;
-    if (r->total >= 0 && (end > (uint32_t)r->total || (!ext->frag_more && end != (uint32_t)r->total))) {
+    int32_t total = r->e.total;
+    if ((total >= 0 && (end > (uint32_t)total || (!ext->frag_more && end != (uint32_t)total))) ||
+        (!ext->frag_more && nst_reass_any_beyond(&r->e, end))) {
         NST_STAT_INC(st, ip6, reass_bad);
         reass_free(st, r);
         return NULL;
     }
-    if (!ext->frag_more) {
-        for (struct frag6 *f = r->frags; f; f = f->next)
-            if (f->off + f->len > end) {
-                NST_STAT_INC(st, ip6, reass_bad);
-                reass_free(st, r);
-                return NULL;
-            }
-        r->total = (int32_t)end;
-    }
-    if (r->nfrags >= REASS_MAX_FRAGS || make_room(st, r, flen + REASS_FRAG_OVERHEAD + (off == 0 ? len : 0)) < 0) {
+    if (!ext->frag_more)
+        r->e.total = (int32_t)end;
+    if (r->e.nfrags >= NST_REASS_MAX_FRAGS ||
+        nst_reass_evict(st, &st->ip6->reass, &r->e, flen + NST_REASS_FRAG_OVERHEAD + (off == 0 ? len : 0),
+                        st->cfg.ip6_reass_mem_max, UINT_MAX) < 0) {
         NST_STAT_INC(st, ip6, reass_mem_drops);
         reass_free(st, r);
         return NULL;
@@ -252,15 +194,10 @@ struct nst_pkt *nst_ip6_reass(struct nst_stack *st, int ifindex, const struct ns
             r->first_len = len;
             r->unfrag_len = ext->frag_hdr_off;
             r->next_header = ext->frag_next;
-            r->mem += len;
-            st->ip6->reass_mem += len;
+            nst_reass_charge(&st->ip6->reass, &r->e, len);
         }
     }
     return complete(st, r);
 }
 
-void nst_ip6_reass_fini(struct nst_stack *st)
-{
-    while (st->ip6->reass)
-        reass_free(st, st->ip6->reass);
-}
+void nst_ip6_reass_fini(struct nst_stack *st) { nst_reass_drop_all(st, &st->ip6->reass); }

@@ -112,8 +112,8 @@ static int link_send(void *ctx, const uint8_t *frame, size_t len)
 static void check_bounds(const struct world *w)
 {
     const struct nst_stack *st = w->st;
-    REQUIRE(st->ip6->reass_mem <= st->cfg.ip6_reass_mem_max);
-    REQUIRE(st->ip6->reass_count <= st->cfg.ip6_reass_max_datagrams);
+    REQUIRE(st->ip6->reass.mem <= st->cfg.ip6_reass_mem_max);
+    REQUIRE(st->ip6->reass.count <= st->cfg.ip6_reass_max_datagrams);
     REQUIRE(st->ip6->nd_incomplete <= st->cfg.ip6_nd_incomplete_max);
     REQUIRE(st->ip6->nd_resolved <= st->cfg.ip6_nd_table_max);
 }

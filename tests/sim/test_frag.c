@@ -64,8 +64,8 @@ static void test_4000_byte_datagram_over_1500(void)
     CHECK_EQ(S(p.a)->ip_frag_created, 6);
     CHECK_EQ(S(p.b)->ip_frag_rx, 6);
     CHECK_EQ(S(p.b)->ip_reass_ok, 2);
-    CHECK_EQ(p.b->ip.reass_mem, 0);
-    CHECK_EQ(p.b->ip.reass_count, 0);
+    CHECK_EQ(p.b->ip.reass.mem, 0);
+    CHECK_EQ(p.b->ip.reass.count, 0);
     /* On the wire: exact sizes, offsets and flags, one id per datagram. */
     CHECK_EQ(nst_sim_link_pcap(p.l, NULL), 0);
     struct su_tap cap;
@@ -292,30 +292,30 @@ static void test_reassembly_orders_and_duplicates(void)
         ok++;
         CHECK_EQ(S(h.st)->ip_reass_ok, ok);
         check_delivered(&h, 1);
-        CHECK_EQ(h.st->ip.reass_count, 0);
-        CHECK_EQ(h.st->ip.reass_mem, 0);
+        CHECK_EQ(h.st->ip.reass.count, 0);
+        CHECK_EQ(h.st->ip.reass.mem, 0);
     }
     CHECK_EQ(S(h.st)->ip_reass_overlap, 0);
     CHECK_EQ(S(h.st)->udp_rx_datagrams, ok);
     /* A duplicate that arrives after completion starts a new partial
      * datagram; lacking the first fragment it times out silently. */
     inject_frag(&h, 100, 1480, 1480, 1, T0 + NST_SEC(1));
-    CHECK_EQ(h.st->ip.reass_count, 1);
-    CHECK(h.st->ip.reass_mem > 0);
+    CHECK_EQ(h.st->ip.reass.count, 1);
+    CHECK(h.st->ip.reass.mem > 0);
     nst_stack_poll(h.st, T0 + NST_SEC(31));
     CHECK_EQ(S(h.st)->ip_reass_timeout, 1);
     CHECK_EQ(h.tap.n, 0);
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     /* Two datagrams interleaved (same source, different ids). */
     inject_frag(&h, 7, 1480, 1480, 1, T0 + NST_SEC(40));
     inject_frag(&h, 8, 2960, 40, 0, T0 + NST_SEC(40));
     inject_frag(&h, 7, 0, 1480, 1, T0 + NST_SEC(40));
     inject_frag(&h, 8, 0, 1480, 1, T0 + NST_SEC(40));
-    CHECK_EQ(h.st->ip.reass_count, 2);
+    CHECK_EQ(h.st->ip.reass.count, 2);
     inject_frag(&h, 7, 2960, 40, 0, T0 + NST_SEC(40));
     inject_frag(&h, 8, 1480, 1480, 1, T0 + NST_SEC(40));
     check_delivered(&h, 2);
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     host_down(&h);
 }
 
@@ -328,15 +328,15 @@ static void test_overlaps_discarded(void)
     inject_frag(&h, 1, 0, 1480, 1, T0);
     inject_frag(&h, 1, 1000, 1000, 1, T0);
     CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
-    CHECK_EQ(h.st->ip.reass_count, 0);
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.count, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     /* The rest arrives later and never completes: no delivery. */
     inject_frag(&h, 1, 1480, 1480, 1, T0);
     inject_frag(&h, 1, 2960, 40, 0, T0);
     CHECK_EQ(S(h.st)->ip_reass_ok, 0);
-    CHECK_EQ(h.st->ip.reass_count, 1);
+    CHECK_EQ(h.st->ip.reass.count, 1);
     nst_stack_poll(h.st, T0 + NST_SEC(30));
-    CHECK_EQ(h.st->ip.reass_count, 0);
+    CHECK_EQ(h.st->ip.reass.count, 0);
     /* 2-6: a datagram (id) whose second fragment clashes with its first;
      * each is counted as an overlap. */
     static const struct {
@@ -355,15 +355,15 @@ static void test_overlaps_discarded(void)
             inject_frag(&h, clash[i].id, clash[i].off[k], clash[i].len[k], clash[i].mf[k], T0 + NST_SEC(31));
         CHECK_EQ(S(h.st)->ip_reass_overlap, ++ov);
     }
-    CHECK_EQ(h.st->ip.reass_count, 0);
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.count, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     /* Malformed fragments: MF with a length not a multiple of 8, an empty
      * fragment with MF, and one that would end past 65535. */
     inject_frag(&h, 9, 0, 100, 1, T0 + NST_SEC(31));
     inject_frag(&h, 9, 0, 0, 1, T0 + NST_SEC(31));
     inject_frag(&h, 9, 65528, 16, 0, T0 + NST_SEC(31));
     CHECK_EQ(S(h.st)->ip_reass_bad, 3);
-    CHECK_EQ(h.st->ip.reass_count, 0);
+    CHECK_EQ(h.st->ip.reass.count, 0);
     CHECK_EQ(S(h.st)->ip_reass_ok, 0);
     CHECK_EQ(S(h.st)->udp_rx_datagrams, 0);
     host_down(&h);
@@ -378,11 +378,11 @@ static void test_reassembly_timeout_icmp(void)
     CHECK_EQ(nst_stack_next_deadline(h.st), T0 + NST_SEC(30));
     nst_stack_poll(h.st, T0 + NST_SEC(30) - 1);
     CHECK_EQ(S(h.st)->ip_reass_timeout, 0);
-    CHECK_EQ(h.st->ip.reass_count, 1);
+    CHECK_EQ(h.st->ip.reass.count, 1);
     nst_stack_poll(h.st, T0 + NST_SEC(30));
     CHECK_EQ(S(h.st)->ip_reass_timeout, 1);
-    CHECK_EQ(h.st->ip.reass_count, 0);
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.count, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     /* RFC 1122 3.3.2: Time Exceeded, code 1, because fragment 0 had come;
      * it quotes that fragment's header and first 8 data bytes. */
     CHECK_EQ(h.tap.n, 1);
@@ -443,10 +443,10 @@ static struct flood_result flood(struct host *h, uint64_t seed)
         static uint8_t junk[1480];
         size_t n = su_build_ipv4(frame, &x, junk, len);
         su_tap_inject(&h->tap, frame, n, T0 + NST_USEC(i));
-        if (h->st->ip.reass_mem > res.max_mem)
-            res.max_mem = h->st->ip.reass_mem;
-        if (h->st->ip.reass_count > res.max_count)
-            res.max_count = h->st->ip.reass_count;
+        if (h->st->ip.reass.mem > res.max_mem)
+            res.max_mem = h->st->ip.reass.mem;
+        if (h->st->ip.reass.count > res.max_count)
+            res.max_count = h->st->ip.reass.count;
     }
     return res;
 }
@@ -471,7 +471,7 @@ static void test_fragment_flood_memory_bound(void)
     struct flood_result r = flood(&h, 99);
     CHECK(r.max_mem <= c.reass_mem_max);
     CHECK(r.max_mem > c.reass_mem_max - 2000); /* the bound was reached */
-    unsigned held = h.st->ip.reass_count;
+    unsigned held = h.st->ip.reass.count;
     CHECK(held > 100);
     /* Every datagram not held any more was evicted, and counted once. */
     CHECK_EQ(S(h.st)->ip_reass_mem_drops, FLOOD - held);
@@ -481,15 +481,15 @@ static void test_fragment_flood_memory_bound(void)
      * oldest partial ones to make room). */
     nst_time_t after = T0 + NST_USEC(FLOOD);
     send_real_datagram(&h, after);
-    CHECK(h.st->ip.reass_mem <= c.reass_mem_max);
+    CHECK(h.st->ip.reass.mem <= c.reass_mem_max);
     CHECK_EQ(S(h.st)->ip_reass_ok, 1);
     check_delivered(&h, 1);
     /* Everything left times out 30 s after it arrived; the Time Exceeded
      * messages for held first fragments are rate limited (burst 50). */
-    unsigned left = h.st->ip.reass_count;
+    unsigned left = h.st->ip.reass.count;
     nst_stack_poll(h.st, after + NST_SEC(31));
-    CHECK_EQ(h.st->ip.reass_count, 0);
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.count, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     CHECK_EQ(S(h.st)->ip_reass_timeout, left);
     CHECK_EQ(S(h.st)->icmp_tx_time_exceeded + S(h.st)->icmp_rate_limited, (left + 1) / 2);
     CHECK_EQ(S(h.st)->icmp_tx_time_exceeded, 50);
@@ -503,13 +503,13 @@ static void test_fragment_flood_count_bound(void)
     struct flood_result r = flood(&h, 7);
     CHECK_EQ(r.max_count, 64);
     CHECK(r.max_mem <= 256 * 1024);
-    CHECK_EQ(h.st->ip.reass_count, 64);
+    CHECK_EQ(h.st->ip.reass.count, 64);
     CHECK_EQ(S(h.st)->ip_reass_mem_drops, FLOOD - 64);
     send_real_datagram(&h, T0 + NST_USEC(FLOOD));
     check_delivered(&h, 1);
-    CHECK_EQ(h.st->ip.reass_count, 63); /* one evicted for it, then it completed */
+    CHECK_EQ(h.st->ip.reass.count, 63); /* one evicted for it, then it completed */
     nst_stack_poll(h.st, T0 + NST_SEC(60));
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     host_down(&h);
 }
 
@@ -521,9 +521,9 @@ static void test_tiny_fragment_flood(void)
     for (int i = 0; i < 200; i++)
         inject_frag(&h, 77, 8 * (size_t)i + 8, 8, 1, T0);
     CHECK_EQ(S(h.st)->ip_reass_bad, 1);
-    CHECK_EQ(h.st->ip.reass_count, 1); /* the 71 after the cut started over */
+    CHECK_EQ(h.st->ip.reass.count, 1); /* the 71 after the cut started over */
     nst_stack_poll(h.st, T0 + NST_SEC(30));
-    CHECK_EQ(h.st->ip.reass_mem, 0);
+    CHECK_EQ(h.st->ip.reass.mem, 0);
     host_down(&h);
 }
 

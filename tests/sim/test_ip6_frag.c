@@ -85,8 +85,8 @@ static void test_reassembly_in_any_order(void)
     inject(&h, frag(&h, 77, 1448, 1448, 1));
     CHECK_EQ(S(h.st)->ip6_frag_rx, 3);
     CHECK_EQ(S(h.st)->ip6_reass_ok, 1);
-    CHECK_EQ(h.st->ip6->reass_count, 0);
-    CHECK_EQ(h.st->ip6->reass_mem, 0);
+    CHECK_EQ(h.st->ip6->reass.count, 0);
+    CHECK_EQ(h.st->ip6->reass.mem, 0);
     /* The reply is as long: fragmented by us to the 1500-byte MTU. */
     static uint8_t whole[8000];
     size_t nf;
@@ -123,7 +123,7 @@ static void test_overlap_discards_datagram(void)
     /* Its timeout sends no Time Exceeded. */
     nst_stack_poll(h.st, h.now + NST_SEC(61));
     CHECK_EQ(h.tap.n, 0);
-    CHECK_EQ(h.st->ip6->reass_count, 0);
+    CHECK_EQ(h.st->ip6->reass.count, 0);
     su6_host_down(&h);
 }
 
@@ -154,7 +154,7 @@ static void test_timeout_time_exceeded(void)
     CHECK_EQ(S(h.st)->ip6_reass_timeout, 2);
     CHECK_EQ(S(h.st)->icmp6_tx_time_exceeded, 1);
     CHECK_EQ(h.tap.n, 1);
-    CHECK_EQ(h.st->ip6->reass_mem, 0);
+    CHECK_EQ(h.st->ip6->reass.mem, 0);
     su6_host_down(&h);
 }
 
@@ -171,7 +171,7 @@ static void test_atomic_and_bad_fragments(void)
     inject(&h, frag(&h, 3, 0, m, 0));
     CHECK_EQ(S(h.st)->ip6_frag_atomic, 1);
     CHECK_EQ(su6_tap_count_icmp(&h.tap, NST_ICMP6_ECHO_REPLY), 1);
-    CHECK_EQ(h.st->ip6->reass_count, 1);
+    CHECK_EQ(h.st->ip6->reass.count, 1);
     su_tap_clear(&h.tap);
     /* M set, length not a multiple of 8: code 0 at the Payload Length. */
     inject(&h, frag(&h, 4, 0, 100, 1));
@@ -220,14 +220,14 @@ static void test_reassembly_memory_bounded(void)
     echo_msg(&h, 3000);
     for (uint32_t id = 0; id < 200; id++) {
         inject(&h, frag(&h, 1000 + id, 0, 1448, 1));
-        CHECK(h.st->ip6->reass_mem <= c.ip6_reass_mem_max);
-        CHECK(h.st->ip6->reass_count <= 16);
+        CHECK(h.st->ip6->reass.mem <= c.ip6_reass_mem_max);
+        CHECK(h.st->ip6->reass.count <= 16);
     }
     CHECK(S(h.st)->ip6_reass_mem_drops >= 184);
     /* 128 tiny fragments at most per datagram. */
     for (uint32_t i = 0; i < 300; i++)
         inject(&h, frag(&h, 5000, 8 + i * 8, 8, 1));
-    CHECK(h.st->ip6->reass_mem <= c.ip6_reass_mem_max);
+    CHECK(h.st->ip6->reass.mem <= c.ip6_reass_mem_max);
     su6_host_down(&h);
 }
 
