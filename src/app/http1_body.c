@@ -7,14 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 32;
-    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 static void skip_ows(const uint8_t *s, uint32_t n, uint32_t *i)
 {
     while (*i < n && NST_HTTP1_IS_OWS(s[*i]))
@@ -78,7 +70,7 @@ static enum nst_http1_why chunk_size_line(const uint8_t *s, uint32_t n, uint64_t
 {
     uint64_t v = 0;
     uint32_t i = 0;
-    for (int d; i < n && (d = hex_value(s[i])) >= 0; i++) {
+    for (int d; i < n && (d = nst_http1_hex_value(s[i])) >= 0; i++) {
         if (v >> 60)
             return NST_HTTP1_CHUNK_SIZE_OVERFLOW;
         v = v << 4 | (uint64_t)d;

@@ -25,6 +25,14 @@ int nst_http1_is_token(const uint8_t *s, size_t n)
     return 1;
 }
 
+int nst_http1_hex_value(uint8_t c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c |= 32; /* 'A'-'F' to 'a'-'f', and no other byte into them */
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
 static uint8_t lower(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') ? (uint8_t)(c + 32) : c;

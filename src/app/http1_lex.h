@@ -15,6 +15,9 @@ int nst_http1_is_tchar(uint8_t c);
 /* A character allowed inside a field value (RFC 9110 5.5): VCHAR,
  * obs-text, SP, HTAB. */
 int nst_http1_is_field_char(uint8_t c);
+/* A HEXDIG's value (RFC 5234 B.1, either case: chunk sizes, RFC 9112
+ * 7.1; percent-encoded octets, RFC 3986 2.1), or -1 for another byte. */
+int nst_http1_hex_value(uint8_t c);
 /* Whether s[0, n) is a non-empty token. */
 int nst_http1_is_token(const uint8_t *s, size_t n);
 /* Whether s[0, n) equals the NUL-terminated lit, ignoring ASCII case. */

@@ -6,6 +6,7 @@
  * (symlinks followed) and must still lie under the root's own real path, so
  * a symlink inside the root that points outside it is refused too. The
  * file is then opened by its resolved name with O_NOFOLLOW. */
+#include "http1_lex.h"
 #include "http_impl.h"
 
 #include <errno.h>
@@ -45,17 +46,6 @@ struct nst_http_static *nst_http_static_new(const char *root)
 
 void nst_http_static_free(struct nst_http_static *s) { free(s); }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* The target's path, decoded into out: 0, or -EPERM for a path that
  * tries to leave (".."), -EINVAL for a malformed one. */
 static int decode_path(const char *target, char *out, size_t cap)
@@ -66,7 +56,8 @@ static int decode_path(const char *target, char *out, size_t cap)
     for (const char *p = target; *p && *p != '?' && *p != '#'; p++) {
         char c = *p;
         if (c == '%') {
-            int hi = hexval(p[1]), lo = hi >= 0 ? hexval(p[2]) : -1;
+            int hi = nst_http1_hex_value((uint8_t)p[1]);
+            int lo = hi >= 0 ? nst_http1_hex_value((uint8_t)p[2]) : -1;
             if (lo < 0)
                 return -EINVAL;
             c = (char)(hi * 16 + lo);
