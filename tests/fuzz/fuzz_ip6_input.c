@@ -17,52 +17,17 @@
  *  - polling at one instant settles.
  *
  * Build and run: scripts/run-fuzzers.sh [seconds] fuzz_ip6_input. */
-#include <nstack/nstack.h>
-
 #include "ip6/ip6_impl.h"
+#include "stack_fuzz_world.h"
 #include "wire/checksum.h"
 #include "wire/eth.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv6.h"
 #include "wire/ndp.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(cond)   \
-    do {                \
-        if (!(cond))    \
-            abort();    \
-    } while (0)
-
-#define MTU 1500
 #define MAX_OPS 512
-#define FRAME_MAX 1600
-#define SETTLE_ROUNDS 100000
-
-static const struct nst_mac STACK_MAC = {{0x02, 0, 0, 0, 0, 0x01}};
-static const struct nst_mac PEER_MAC = {{0x02, 0, 0, 0, 0, 0x02}};
-
-struct rd {
-    const uint8_t *p;
-    size_t n, i;
-};
-
-static int rd_more(const struct rd *r) { return r->i < r->n; }
-static uint8_t rd8(struct rd *r) { return r->i < r->n ? r->p[r->i++] : 0; }
-static uint16_t rd16(struct rd *r) { return (uint16_t)(rd8(r) << 8 | rd8(r)); }
-static uint32_t rd32(struct rd *r) { return (uint32_t)rd16(r) << 16 | rd16(r); }
-
-static void rd_fill(struct rd *r, uint8_t *buf, size_t want)
-{
-    size_t have = r->n - r->i < want ? r->n - r->i : want;
-    memcpy(buf, r->p + r->i, have);
-    r->i += have;
-    for (size_t k = have; k < want; k++)
-        buf[k] = (uint8_t)(k * 7 + 1);
-}
 
 static nst_ip6_t ip6(const char *s)
 {
@@ -118,15 +83,7 @@ static void check_bounds(const struct world *w)
     REQUIRE(st->ip6->nd_resolved <= st->cfg.ip6_nd_table_max);
 }
 
-static void settle(struct world *w)
-{
-    for (int i = 0; i < SETTLE_ROUNDS; i++) {
-        nst_stack_poll(w->st, w->now);
-        if (nst_stack_next_deadline(w->st) > w->now)
-            return;
-    }
-    abort(); /* a timer that re-arms itself at now for ever */
-}
+static void settle(struct world *w) { fuzz_settle(w->st, w->now); }
 
 /* ---- crafting ---------------------------------------------------------------- */
 

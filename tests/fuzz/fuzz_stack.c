@@ -29,8 +29,7 @@
  * Build and run: scripts/run-fuzzers.sh [seconds] fuzz_stack. Seeds:
  * tests/fuzz/corpus/fuzz_stack/ (scripts/pcap-to-corpus.py writes them from
  * captures). */
-#include <nstack/nstack.h>
-
+#include "stack_fuzz_world.h"
 #include "wire/arp.h"
 #include "wire/checksum.h"
 #include "wire/eth.h"
@@ -40,53 +39,19 @@
 #include "wire/udp.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define REQUIRE(cond)   \
-    do {                \
-        if (!(cond))    \
-            abort();    \
-    } while (0)
 
 #define STACK_IP NST_IP4(10, 0, 0, 1)
 #define PEER_IP NST_IP4(10, 0, 0, 2)
 #define PEER2_IP NST_IP4(10, 0, 0, 3) /* not in the ARP cache: resolution paths */
-#define MTU 1500
 #define MAX_OPS 1024
 #define MAX_FDS 16
 #define MAX_FLOWS 16
-#define FRAME_MAX 1600
 #define SEND_MAX 70000
-#define SETTLE_ROUNDS 100000 /* polls at one instant before we call it a livelock */
-
-static const struct nst_mac STACK_MAC = {{0x02, 0, 0, 0, 0, 0x01}};
-static const struct nst_mac PEER_MAC = {{0x02, 0, 0, 0, 0, 0x02}};
 static const uint16_t PORTS[] = {80, 8080, 53, 7, 40000, 49152, 65535, 1};
 
-/* ---- reading the program -------------------------------------------------- */
-
-struct rd {
-    const uint8_t *p;
-    size_t n, i;
-};
-
-static int rd_more(const struct rd *r) { return r->i < r->n; }
-static uint8_t rd8(struct rd *r) { return r->i < r->n ? r->p[r->i++] : 0; }
-static uint16_t rd16(struct rd *r) { return (uint16_t)(rd8(r) << 8 | rd8(r)); }
-static uint32_t rd32(struct rd *r) { return (uint32_t)rd16(r) << 16 | rd16(r); }
-
-/* Up to `want` bytes of the program; the rest of buf is a fixed pattern. */
-static void rd_fill(struct rd *r, uint8_t *buf, size_t want)
-{
-    size_t have = r->n - r->i < want ? r->n - r->i : want;
-    memcpy(buf, r->p + r->i, have);
-    r->i += have;
-    for (size_t k = have; k < want; k++)
-        buf[k] = (uint8_t)(k * 7 + 1);
-}
+/* ---- reading the program (stack_fuzz_world.h) ------------------------------ */
 
 /* A small signed offset most of the time, sometimes anything. */
 static uint32_t rd_near(struct rd *r, uint32_t base)
@@ -228,16 +193,7 @@ static void on_event(void *arg, int fd, int events)
 /* ---- time -------------------------------------------------------------------- */
 
 /* Polls at w->now until nothing is due (bounded: a livelock aborts). */
-static void settle(struct world *w)
-{
-    for (int i = 0; i < SETTLE_ROUNDS; i++) {
-        nst_stack_poll(w->st, w->now);
-        REQUIRE(nst_stack_now(w->st) == w->now);
-        if (nst_stack_next_deadline(w->st) > w->now)
-            return;
-    }
-    REQUIRE(0);
-}
+static void settle(struct world *w) { fuzz_settle(w->st, w->now); }
 
 static void advance(struct world *w, nst_time_t dt)
 {
