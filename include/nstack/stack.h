@@ -108,10 +108,33 @@ struct nst_tcp_config {
     int mtu_probing;
     unsigned base_mss;          /* 1024 bytes of payload (RFC 4821 7.2, Linux's tcp_base_mss) */
     nst_time_t mtu_probe_interval; /* a finished search starts again after 600 s */
+    /* RFC 7413 4.1.2: the Fast Open server changes its secret now and then.
+     * Every interval the primary key becomes the backup (cookies made under
+     * it are still taken, and replaced) and a new primary is drawn from the
+     * stack's generator; a cookie two rotations old no longer verifies.
+     * 0 (the default, as Linux): the keys change only through
+     * nst_tcp_fastopen_set_keys. */
+    nst_time_t fastopen_key_rotation;
 };
 
 /* Fills c with the defaults written beside each field. */
 void nst_tcp_config_default(struct nst_tcp_config *c);
+
+/* TCP Fast Open server keys (RFC 7413 4.1.2; Linux's TCP_FASTOPEN_KEY and
+ * net.ipv4.tcp_fastopen_key, which take a primary and a backup key). A
+ * listener's cookies are made under the primary key and taken under the
+ * primary or the backup: servers behind one name share keys, and a key
+ * is retired in two steps (the old one set as backup first) without
+ * costing clients their 0-RTT. Until set, the primary is derived from the
+ * stack's secret (which it does not reveal) and there is no backup.
+ * keys: NST_TCP_FASTOPEN_KEY_LEN bytes (a primary alone, the backup
+ * dropped) or twice that (primary, then backup). Returns 0 or -EINVAL. */
+#define NST_TCP_FASTOPEN_KEY_LEN 16
+int nst_tcp_fastopen_set_keys(struct nst_stack *st, const uint8_t *keys, size_t len);
+/* Copies the primary key, then the backup if there is one, to out (room
+ * for 2 * NST_TCP_FASTOPEN_KEY_LEN bytes), after any rotation due
+ * (cfg.tcp.fastopen_key_rotation). Returns the bytes copied: 16 or 32. */
+int nst_tcp_fastopen_get_keys(struct nst_stack *st, uint8_t *out);
 
 struct nst_stack_config {
     const char *name;           /* for logs and inspection; copied */

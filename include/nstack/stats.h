@@ -77,7 +77,8 @@ NST_API_BEGIN
     X(tcp, tfo_cookie_requests) X(tcp, tfo_syn_data_sent) X(tcp, tfo_syn_data_acked) \
     X(tcp, tfo_syn_data_unacked) X(tcp, tfo_blackholed)                        \
     X(tcp, tfo_passive) X(tcp, tfo_cookies_sent) X(tcp, tfo_cookie_invalid)      \
-    X(tcp, tfo_passive_overflow)
+    X(tcp, tfo_passive_overflow)                                               \
+    X(tcp, tfo_cookie_backup) X(tcp, tfo_key_rotations)
 
 /* IPv6 (src/ip6/): the network layer, ICMPv6, Neighbor Discovery. */
 #define NST_STATS_IP6(X)                                                         \

@@ -2,9 +2,13 @@
  * application before the handshake completes, saving a round trip.
  *
  * Server. A client asks for a cookie with an empty Fast Open option in its
- * SYN; the SYN-ACK gives it one: a MAC of the client's address under a key
- * of this stack (4.1.2: SipHash-2-4 keyed by the stack's secret, with a
- * domain tag, truncated to 8 bytes). A later SYN that brings a valid cookie
+ * SYN; the SYN-ACK gives it one: a MAC of the client's address under the
+ * stack's primary Fast Open key (4.1.2: SipHash-2-4, with a domain tag,
+ * truncated to 8 bytes). 4.1.2 also asks the server to change its secret
+ * now and then: as Linux, there is a backup key too, and a cookie made
+ * under it is still valid (the SYN-ACK then gives the client one under
+ * the primary); rotation (cfg.tcp.fastopen_key_rotation) moves the
+ * primary to the backup and draws a new primary. A later SYN that brings a valid cookie
  * and data has its data taken at once: the SYN-ACK acknowledges it and the
  * connection is in the listener's accept queue already, its data readable
  * (as Linux does). A cookie that does not verify: the data is ignored and
@@ -23,6 +27,7 @@
  * the server's path is taken to drop SYNs with data (a middlebox, 4.4) and
  * Fast Open to it stops for a while (60 s doubled per further loss, at most
  * an hour, as Linux). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,10 +67,76 @@ void tcp_tfo_cache_free(struct nst_tcp_state *ts)
 
 /* ---- the cookie (server) ------------------------------------------------------ */
 
+/* ---- the server's keys (RFC 7413 4.1.2) ----------------------------------------- */
+
+void tcp_tfo_keys_init(struct nst_stack *st)
+{
+    /* A key of its own, derived from the stack's secret (so drawing it
+     * moves no other random sequence), and which does not reveal that
+     * secret (SipHash is a PRF): nst_tcp_fastopen_get_keys hands it out. */
+    struct tcp_tfo_keys *k = &st->tcp->tfo_keys;
+    for (int half = 0; half < 2; half++) {
+        const uint8_t tag[8] = {'T', 'F', 'O', 'k', 'e', 'y', '0', (uint8_t)half};
+        uint64_t v = nst_siphash24(st->hash_key, tag, sizeof(tag));
+        for (int i = 0; i < 8; i++)
+            k->key[0][8 * half + i] = (uint8_t)(v >> (8 * i));
+    }
+    k->n_keys = 1;
+    k->rotated = st->now;
+}
+
+static void keys_rotate(struct nst_stack *st, struct tcp_tfo_keys *k)
+{
+    memcpy(k->key[1], k->key[0], sizeof(k->key[0]));
+    nst_rng_fill(&st->rng, k->key[0], sizeof(k->key[0]));
+    k->n_keys = 2;
+    NST_STAT_INC(st, tcp, tfo_key_rotations);
+}
+
+/* The rotations due by now, done when the keys are next used (the stack
+ * needs no timer for them, and what a cookie meets is the same): one per
+ * interval elapsed, two at most (a third would discard keys no cookie was
+ * ever made under). */
+static struct tcp_tfo_keys *keys_now(struct nst_stack *st)
+{
+    struct tcp_tfo_keys *k = &st->tcp->tfo_keys;
+    nst_time_t every = st->cfg.tcp.fastopen_key_rotation;
+    if (every <= 0 || st->now - k->rotated < every)
+        return k;
+    nst_time_t due = (st->now - k->rotated) / every;
+    for (nst_time_t i = 0; i < NST_MIN(due, (nst_time_t)2); i++)
+        keys_rotate(st, k);
+    k->rotated += due * every;
+    return k;
+}
+
+int nst_tcp_fastopen_set_keys(struct nst_stack *st, const uint8_t *keys, size_t len)
+{
+    if (!st || !st->tcp || !keys || (len != NST_TCP_FASTOPEN_KEY_LEN && len != 2 * NST_TCP_FASTOPEN_KEY_LEN))
+        return -EINVAL;
+    struct tcp_tfo_keys *k = &st->tcp->tfo_keys;
+    memcpy(k->key, keys, len);
+    k->n_keys = (uint8_t)(len / NST_TCP_FASTOPEN_KEY_LEN);
+    k->rotated = st->now; /* the next rotation a whole interval from now */
+    return 0;
+}
+
+int nst_tcp_fastopen_get_keys(struct nst_stack *st, uint8_t *out)
+{
+    if (!st || !st->tcp || !out)
+        return -EINVAL;
+    const struct tcp_tfo_keys *k = keys_now(st);
+    size_t len = k->n_keys * (size_t)NST_TCP_FASTOPEN_KEY_LEN;
+    memcpy(out, k->key, len);
+    return (int)len;
+}
+
+/* ---- the cookie (server) ------------------------------------------------------ */
+
 /* RFC 7413 4.1.2: the cookie is a MAC of the client's IP address: an IPv4
  * one's 4 bytes (the cookies IPv4 clients hold stay valid), an IPv6 one's
  * 16 under another tag. */
-static void cookie_make(const struct nst_stack *st, const nst_ip6_t *client, uint8_t out[TFO_COOKIE_LEN])
+static void cookie_make(const uint8_t key[16], const nst_ip6_t *client, uint8_t out[TFO_COOKIE_LEN])
 {
     uint8_t msg[20] = {'T', 'F', 'O', '1'};
     size_t n = 8;
@@ -76,21 +147,35 @@ static void cookie_make(const struct nst_stack *st, const nst_ip6_t *client, uin
         memcpy(msg + 4, client->b, 16);
         n = sizeof(msg);
     }
-    uint64_t mac = nst_siphash24(st->hash_key, msg, n);
+    uint64_t mac = nst_siphash24(key, msg, n);
     for (int i = 0; i < TFO_COOKIE_LEN; i++)
         out[i] = (uint8_t)(mac >> (8 * i));
 }
 
-static int cookie_valid(const struct nst_stack *st, const nst_ip6_t *client, const struct nst_tcp_opts *o)
+/* 1 if the cookie was made under key, 0 if not, in constant time: how
+ * far it matches tells nothing of the key. */
+static unsigned cookie_made_under(const uint8_t key[16], const nst_ip6_t *client, const uint8_t *cookie)
 {
     uint8_t want[TFO_COOKIE_LEN];
-    if (o->fastopen_len != TFO_COOKIE_LEN)
-        return 0;
-    cookie_make(st, client, want);
-    uint8_t diff = 0; /* constant time: the comparison tells nothing of the key */
+    cookie_make(key, client, want);
+    unsigned diff = 0;
     for (int i = 0; i < TFO_COOKIE_LEN; i++)
-        diff |= (uint8_t)(want[i] ^ o->fastopen_cookie[i]);
-    return diff == 0;
+        diff |= (unsigned)(want[i] ^ cookie[i]);
+    return 1u & ((diff - 1u) >> 8); /* diff is below 256: 1 only for 0 */
+}
+
+enum { COOKIE_INVALID, COOKIE_PRIMARY, COOKIE_BACKUP };
+
+/* Which key the cookie was made under. Both keys are always tried, so
+ * the time taken does not tell which one (or whether one) matched. */
+static int cookie_check(struct nst_stack *st, const nst_ip6_t *client, const struct nst_tcp_opts *o)
+{
+    if (o->fastopen_len != TFO_COOKIE_LEN)
+        return COOKIE_INVALID;
+    const struct tcp_tfo_keys *k = keys_now(st);
+    unsigned primary = cookie_made_under(k->key[0], client, o->fastopen_cookie);
+    unsigned backup = cookie_made_under(k->key[1], client, o->fastopen_cookie) & (k->n_keys == 2);
+    return primary ? COOKIE_PRIMARY : backup ? COOKIE_BACKUP : COOKIE_INVALID;
 }
 
 void tcp_tfo_synack_opts(struct nst_stack *st, const struct nst_tcp_conn *c, struct nst_tcp_opts *o)
@@ -99,7 +184,7 @@ void tcp_tfo_synack_opts(struct nst_stack *st, const struct nst_tcp_conn *c, str
         return;
     o->has_fastopen = 1;
     o->fastopen_len = TFO_COOKIE_LEN;
-    cookie_make(st, &c->t.raddr, o->fastopen_cookie);
+    cookie_make(keys_now(st)->key[0], &c->t.raddr, o->fastopen_cookie);
 }
 
 /* ---- server ---------------------------------------------------------------------- */
@@ -116,12 +201,21 @@ int tcp_tfo_passive(struct nst_stack *st, struct nst_tcp_conn *l, struct nst_tcp
         NST_STAT_INC(st, tcp, tfo_cookies_sent);
         return 0;
     }
-    if (!cookie_valid(st, &c->t.raddr, o)) {
+    int made_under = cookie_check(st, &c->t.raddr, o);
+    if (made_under == COOKIE_INVALID) {
         /* 4.2.2: invalid: data ignored, a valid cookie in the SYN-ACK. */
         NST_STAT_INC(st, tcp, tfo_cookie_invalid);
         c->tfo_send_cookie = 1;
         NST_STAT_INC(st, tcp, tfo_cookies_sent);
         return 0;
+    }
+    if (made_under == COOKIE_BACKUP) {
+        /* Valid, under the key being retired: taken (as Linux's
+         * TCPFastOpenPassiveAltKey), and the SYN-ACK gives the client a
+         * cookie under the primary before the backup goes too. */
+        NST_STAT_INC(st, tcp, tfo_cookie_backup);
+        c->tfo_send_cookie = 1;
+        NST_STAT_INC(st, tcp, tfo_cookies_sent);
     }
     if (seg->len == 0)
         return 0; /* a valid cookie and no data: an ordinary handshake */

@@ -354,6 +354,7 @@ void tcp_rack_on_rto(struct nst_stack *st, struct nst_tcp_conn *c)
         set_flags(r, s, (uint8_t)(s->flags & ~TCP_RACK_LOST));
     }
     r->tlp_on = 0;
+    r->rtx_owed = 0;
 }
 
 /* ---- RFC 8985 6.2 steps 4 and 5 ----------------------------------------------- */
@@ -384,6 +385,7 @@ void tcp_rack_recovery_done(struct nst_tcp_conn *c)
     struct tcp_rack *r = c->rack;
     if (!r)
         return;
+    r->rtx_owed = 0;
     /* Step 4: after 16 recoveries without a D-SACK, back to min_RTT / 4. */
     if (r->reo_wnd_persist > 0 && --r->reo_wnd_persist == 0)
         r->reo_wnd_mult = 1;

@@ -54,6 +54,10 @@ struct tcp_rack {
     nst_time_t pto_at;          /* when the PTO is due (the armed timer may be earlier) */
     /* What the retransmission timer (t_rtx) is armed for. */
     uint8_t timer;              /* TCP_RACK_TIMER_* */
+    /* Fast recovery began and its first retransmission, which goes
+     * whatever the window (RFC 5681 3.2 step 2), has not: it waits for
+     * the pacing timer (tcp_recovery.c). */
+    uint8_t rtx_owed;
 };
 
 enum { TCP_RACK_TIMER_RTO = 0, TCP_RACK_TIMER_REO, TCP_RACK_TIMER_PTO };

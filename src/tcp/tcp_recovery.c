@@ -5,6 +5,7 @@
  * RFC 6582), SACK-based recovery (RFC 6675), limited transmit (RFC 3042). */
 #include "core/stack_impl.h"
 #include "core/util.h"
+#include "tcp/tcp_rack.h"
 #include "tcp/tcp_seq.h"
 #include "tcp/tcp_state.h"
 
@@ -114,18 +115,29 @@ static int rescue_segment(const struct nst_tcp_conn *c, uint32_t *seq, uint32_t 
 
 /* RFC 8985 (section 3.4: RACK marks, the recovery repairs) with RFC 6675 5 (C): the same loop with RACK's loss marks
  * in place of IsLost and the pipe they give: what RACK deems lost first,
- * then new data. No rescue: a lost tail is TLP's. */
+ * then new data. No rescue: a lost tail is TLP's. A connection that paces
+ * paces its retransmissions too (as Linux's tcp_xmit_retransmit_queue,
+ * which stops at tcp_pacing_check): the pacing timer comes back for the
+ * next; so does the retransmission that starts recovery (rtx_owed), which
+ * the window does not hold back. */
 static unsigned rack_recovery_send(struct nst_stack *st, struct nst_tcp_conn *c)
 {
     unsigned sent = 0;
     for (unsigned guard = 0; guard < 4096; guard++) {
         uint32_t pipe = tcp_rack_pipe(c);
-        if (c->cc.cwnd <= pipe || c->cc.cwnd - pipe < c->mss)
+        int owed = c->rack && c->rack->rtx_owed;
+        if (!owed && (c->cc.cwnd <= pipe || c->cc.cwnd - pipe < c->mss))
+            break;
+        if (tcp_pace_of(c) && tcp_pace_hold(st, c))
             break;
         uint32_t seq, len;
+        if (owed)
+            c->rack->rtx_owed = 0;
         if (tcp_rack_next_lost(c, &seq, &len)) {
             if (!tcp_retransmit(st, c, seq, len))
                 break;
+        } else if (owed) {
+            continue; /* nothing left to repair: the window decides */
         } else if (!tcp_send_new(st, c, c->mss)) {
             break;
         }
@@ -233,9 +245,10 @@ void tcp_rack_enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c)
     c->cc.cwnd = c->cc.ssthresh;
     c->high_rxt = c->snd_una;
     c->rescue_done = 1;
-    uint32_t seq, len;
-    if (!rack_recovery_send(st, c) && tcp_rack_next_lost(c, &seq, &len))
-        tcp_retransmit(st, c, seq, len);
+    /* RFC 5681 3.2 step 2: the first lost segment goes at once whatever
+     * the window (at its departure time if the connection paces). */
+    c->rack->rtx_owed = 1;
+    rack_recovery_send(st, c);
 }
 
 static void exit_recovery(struct nst_stack *st, struct nst_tcp_conn *c)

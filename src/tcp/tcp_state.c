@@ -112,6 +112,8 @@ static void config_fill_missing(struct nst_tcp_config *c)
     c->base_mss = NST_MAX(NST_MIN(c->base_mss, 65495u), 48u); /* a datagram, and TCP_MIN_SND_MSS */
     if (c->mtu_probe_interval <= 0)
         c->mtu_probe_interval = NST_SEC(600);
+    if (c->fastopen_key_rotation < 0)
+        c->fastopen_key_rotation = 0;
     if (c->n_source_addrs > NST_TCP_MAX_SOURCE_ADDRS)
         c->n_source_addrs = NST_TCP_MAX_SOURCE_ADDRS;
     c->congestion[sizeof(c->congestion) - 1] = 0;
@@ -137,6 +139,7 @@ int nst_tcp_init(struct nst_stack *st)
     st->buf_pool.pressure_entries = &st->stats.tcp_mem_pressure;
     ts->port_gen = 1; /* 0 marks an empty slot of ts->exhausted */
     st->tcp = ts;
+    tcp_tfo_keys_init(st);
     return 0;
 }
 

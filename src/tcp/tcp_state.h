@@ -359,6 +359,14 @@ struct nst_tcp_state {
     struct nst_tcp_conn *rx_last;
     /* RFC 7413 client: the cookies servers gave us (tcp_fastopen.c). */
     struct tcp_tfo_cache *tfo_cache;
+    /* RFC 7413 4.1.2 server: cookies are made under key[0] (the primary)
+     * and taken under it or key[1] (the backup, if n_keys is 2); the last
+     * rotation (or setting) was at `rotated` (tcp_fastopen.c). */
+    struct tcp_tfo_keys {
+        uint8_t key[2][16];
+        uint8_t n_keys;
+        nst_time_t rotated;
+    } tfo_keys;
 };
 
 /* A received segment, parsed. */
@@ -640,6 +648,8 @@ void tcp_rack_enter_recovery(struct nst_stack *st, struct nst_tcp_conn *c);
 /* ---- tcp_fastopen.c (RFC 7413) -------------------------------------------- */
 struct tcp_tfo_cache;
 void tcp_tfo_cache_free(struct nst_tcp_state *ts);
+/* The server's first key, derived from the stack's secret (nst_tcp_init). */
+void tcp_tfo_keys_init(struct nst_stack *st);
 /* Client. connect() with Fast Open: 1 if a cookie is cached for the peer
  * (the SYN waits for data: tfo_defer), 0 if the SYN must ask for one. */
 int tcp_tfo_connect(struct nst_stack *st, struct nst_tcp_conn *c);

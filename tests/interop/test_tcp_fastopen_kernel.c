@@ -6,7 +6,12 @@
  *    cookie, the second carries its request in the SYN; the kernel reports
  *    its SYN data acknowledged (TCP_INFO's TCPI_OPT_SYN_DATA), both echoes
  *    are exact, and nstack counts one cookie given and one Fast Open
- *    connection taken with its data;
+ *    connection taken with its data; between the connections nstack's
+ *    keys change (RFC 7413 4.1.2): after the first, a new primary with the
+ *    old one as backup: the second still carries its data in the SYN
+ *    (taken under the backup) and is given a new cookie; after the second
+ *    the backup is dropped: the third connection's SYN data is taken too,
+ *    so the kernel cached the replacement cookie;
  *  - nstack's client (NST_TCP_FASTOPEN_CONNECT) against a Linux server
  *    with TCP_FASTOPEN: the first connect asks for a cookie, the second
  *    returns at once and its send goes in the SYN, which the kernel
@@ -21,6 +26,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -41,7 +47,28 @@ struct scene {
     int fds[MAX_CONNS];
     int nfds;
     int capture_no;
+    int rotate;                  /* change the keys as connections come (test_kernel_client) */
+    uint8_t old_key[NST_TCP_FASTOPEN_KEY_LEN];
 };
+
+/* 4.1.2: after the first connection, a new primary key with the old one
+ * as backup; after the second, the new one alone. */
+static void rotate_keys(struct scene *sc)
+{
+    static const uint8_t NEW_KEY[NST_TCP_FASTOPEN_KEY_LEN] = {0x4e, 0x45, 0x57, 0x2d, 0x6b, 0x65, 0x79, 0x01,
+                                                              0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
+    uint8_t keys[2 * NST_TCP_FASTOPEN_KEY_LEN];
+    if (sc->rotate == 1 && sc->nfds == 1) {
+        CHECK_EQ(nst_tcp_fastopen_get_keys(sc->st, keys), NST_TCP_FASTOPEN_KEY_LEN);
+        memcpy(keys + NST_TCP_FASTOPEN_KEY_LEN, keys, NST_TCP_FASTOPEN_KEY_LEN);
+        memcpy(keys, NEW_KEY, NST_TCP_FASTOPEN_KEY_LEN);
+        CHECK_EQ(nst_tcp_fastopen_set_keys(sc->st, keys, sizeof keys), 0);
+        sc->rotate = 2;
+    } else if (sc->rotate == 2 && sc->nfds == 2) {
+        CHECK_EQ(nst_tcp_fastopen_set_keys(sc->st, NEW_KEY, sizeof NEW_KEY), 0);
+        sc->rotate = 3;
+    }
+}
 
 /* The echo service: every connection accepted sends back what it reads. */
 static int echo_step(void *arg, nst_time_t now)
@@ -51,6 +78,8 @@ static int echo_step(void *arg, nst_time_t now)
     int fd;
     while (sc->nfds < MAX_CONNS && (fd = nst_accept(sc->st, sc->lfd, NULL)) >= 0)
         sc->fds[sc->nfds++] = fd;
+    if (sc->rotate)
+        rotate_keys(sc);
     for (int i = 0; i < sc->nfds; i++) {
         char buf[512];
         if (sc->fds[i] < 0)
@@ -147,7 +176,7 @@ static void run_child(struct scene *sc, pid_t pid)
 
 static const char KERNEL_CLIENT[] =
     "import socket, struct\n"
-    "for i in (1, 2):\n"
+    "for i in (1, 2, 3):\n"
     "    s = socket.socket()\n"
     "    msg = b'request %d' % i\n"
     "    s.sendto(msg, socket.MSG_FASTOPEN, ('10.97.0.2', 7))\n"
@@ -161,7 +190,7 @@ static const char KERNEL_CLIENT[] =
 
 static void test_kernel_client(void)
 {
-    struct scene sc = {.capture_no = 1};
+    struct scene sc = {.capture_no = 1, .rotate = 1};
     scene_up(&sc);
     sc.lfd = nst_socket(sc.st, NST_SOCK_STREAM);
     struct nst_sockaddr a = {0, 7};
@@ -177,9 +206,12 @@ static void test_kernel_client(void)
     fprintf(stderr, "%s", t);
     CHECK(strstr(t, "conn 1 echo ok syn_data 0") != NULL);
     CHECK(strstr(t, "conn 2 echo ok syn_data 1") != NULL);
+    CHECK(strstr(t, "conn 3 echo ok syn_data 1") != NULL);
+    CHECK_EQ(sc.rotate, 3);
     const struct nst_stats *s = nst_stack_stats(sc.st);
-    CHECK_EQ(s->tcp_tfo_cookies_sent, 1);
-    CHECK_EQ(s->tcp_tfo_passive, 1);
+    CHECK_EQ(s->tcp_tfo_cookies_sent, 2); /* the first's, the second's replacement */
+    CHECK_EQ(s->tcp_tfo_cookie_backup, 1);
+    CHECK_EQ(s->tcp_tfo_passive, 2);
     CHECK_EQ(s->tcp_tfo_cookie_invalid, 0);
     scene_down(&sc);
 }

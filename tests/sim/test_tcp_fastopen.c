@@ -12,6 +12,17 @@
  *     once;
  *   - the pending limit (5.1): with NST_TCP_FASTOPEN 1, a second SYN with
  *     data while the first is not past the handshake is a plain one.
+ * Server keys (4.1.2: the secret changes; a primary and a backup key):
+ *   - rotation every 10 s: a cookie from before the first rotation is
+ *     under the backup: its SYN's data is still taken (0-RTT) and the
+ *     SYN-ACK gives a new cookie, under the primary; after the second
+ *     rotation that old cookie is invalid (ordinary handshake, a fresh
+ *     cookie), the newer one taken once more under the backup; an idle
+ *     stack that missed two rotations replaces both keys; counters exact;
+ *   - keys set by the application: two servers with the same two keys
+ *     (in swapped roles) take each other's cookies; a server given a
+ *     primary alone refuses cookies under the dropped backup; bad lengths
+ *     refused.
  * Client (the stack connects with NST_TCP_FASTOPEN_CONNECT):
  *   - no cookie: the SYN asks for one (-EINPROGRESS), the SYN-ACK's is
  *     cached; the next connect returns 0 and the first send goes in the
@@ -20,7 +31,9 @@
  *   - the SYN with data lost: the SYN goes again without data or option,
  *     the data after the handshake; twice, and Fast Open to that server
  *     stops (4.4);
- *   - nst_sendto with NST_MSG_FASTOPEN does the same as connect + send. */
+ *   - nst_sendto with NST_MSG_FASTOPEN does the same as connect + send;
+ *   - a SYN-ACK acknowledging the data with a new cookie (the server
+ *     rotated its keys): the next SYN carries the new one. */
 #include "support/sim_util.h"
 #include "support/tcp_testutil.h"
 
@@ -150,6 +163,124 @@ static void test_server_pending_limit(void)
     EXPECT(s, MS(40), .flags = F_SA, .ack = 6, .check = TS_FLAGS | TS_ACK | TS_LEN);
     CHECK_EQ(tu_stats(s)->tcp_tfo_passive, 2);
     ts_free(s);
+}
+
+/* ---- server keys (RFC 7413 4.1.2) -------------------------------------------------- */
+
+/* From peer port `port` at t: a SYN with `cookie` and 5 bytes. The
+ * SYN-ACK acknowledges `ack` (6: the data taken, 1: the SYN only); a
+ * cookie it gives is copied to `given`. The connection is then reset (its
+ * SYN-ACKs would come again). Returns whether the SYN-ACK gave a cookie. */
+static int syn_with_cookie(struct ts *s, uint16_t port, nst_time_t t, const uint8_t cookie[8], uint32_t ack,
+                           uint8_t given[8])
+{
+    struct nst_tcp_opts o = syn_opts_tfo(8, cookie);
+    INJECT(s, t, .flags = F_S, .seq = 0, .win = 65535, .opts = o, .sport = port, .len = 5, .data = HELLO);
+    EXPECT(s, t, .flags = F_SA, .ack = ack, .check = TS_FLAGS | TS_ACK | TS_LEN);
+    int has = s->last.h.opts.has_fastopen;
+    if (has) {
+        CHECK_EQ(s->last.h.opts.fastopen_len, 8);
+        memcpy(given, s->last.h.opts.fastopen_cookie, 8);
+    }
+    INJECT(s, t, .flags = F_R, .seq = ack, .sport = port);
+    EXPECT_NONE(s, t);
+    return has;
+}
+
+static void test_server_key_rotation(void)
+{
+    struct nst_stack_config cfg = tfo_config();
+    cfg.tcp.fastopen_key_rotation = SEC(10);
+    struct ts *s = ts_new(&cfg);
+    int lfd = ts_listen(s, 8), qlen = 16;
+    CHECK_EQ(nst_setsockopt(s->st, lfd, NST_IPPROTO_TCP, NST_TCP_FASTOPEN, &qlen, sizeof(qlen)), 0);
+    const struct nst_stats *st = tu_stats(s);
+    uint8_t a[8], b[8], c[8], d[8], given[8];
+    get_cookie(s, 41000, 0, a);
+    INJECT(s, 0, .flags = F_R, .seq = 1, .sport = 41000); /* (its SYN-ACK would come again) */
+    /* Before any rotation: under the primary, taken, no new cookie. */
+    CHECK(!syn_with_cookie(s, 41001, SEC(5), a, 6, given));
+    CHECK_EQ(st->tcp_tfo_key_rotations, 0);
+    /* 10 s: the first rotation. a is under the backup now: its data is
+     * taken all the same, and the SYN-ACK gives b, under the primary. */
+    CHECK(syn_with_cookie(s, 41002, SEC(12), a, 6, b));
+    CHECK(memcmp(a, b, 8) != 0);
+    CHECK_EQ(st->tcp_tfo_key_rotations, 1);
+    CHECK_EQ(st->tcp_tfo_cookie_backup, 1);
+    CHECK(!syn_with_cookie(s, 41003, SEC(13), b, 6, given));
+    /* 20 s: the second rotation. a is under no key: an ordinary
+     * handshake, its data ignored, a fresh cookie c; b under the backup
+     * is taken once more (and given c too). */
+    CHECK(syn_with_cookie(s, 41004, SEC(21), a, 1, c));
+    CHECK(memcmp(c, a, 8) != 0 && memcmp(c, b, 8) != 0);
+    CHECK(syn_with_cookie(s, 41005, SEC(22), b, 6, given));
+    CHECK(!memcmp(given, c, 8));
+    CHECK_EQ(st->tcp_tfo_key_rotations, 2);
+    CHECK_EQ(st->tcp_tfo_cookie_backup, 2);
+    CHECK_EQ(st->tcp_tfo_cookie_invalid, 1);
+    CHECK_EQ(st->tcp_tfo_passive, 4);
+    /* Idle until 47 s: the rotations at 30 and 40 s are both done when the
+     * keys are next used: c (from 20 s) verifies under neither. */
+    CHECK(syn_with_cookie(s, 41006, SEC(47), c, 1, d));
+    CHECK_EQ(st->tcp_tfo_key_rotations, 4);
+    CHECK_EQ(st->tcp_tfo_cookie_invalid, 2);
+    /* The next rotation is at 50 s, not 57 s: d is under the backup at 51 s. */
+    CHECK(syn_with_cookie(s, 41007, SEC(51), d, 6, given));
+    CHECK_EQ(st->tcp_tfo_key_rotations, 5);
+    CHECK_EQ(st->tcp_tfo_cookie_backup, 3);
+    CHECK_EQ(st->tcp_tfo_passive, 5);
+    CHECK_EQ(st->tcp_tfo_cookies_sent, 6); /* for a's request, 3 backup cookies, 2 invalid ones */
+    ts_free(s);
+}
+
+static void test_server_keys_set(void)
+{
+    uint8_t k1[16], k2[16], keys[32], got[32], a[8], b[8], given[8];
+    for (int i = 0; i < 16; i++) {
+        k1[i] = (uint8_t)(0x10 + i);
+        k2[i] = (uint8_t)(0xa0 + i);
+    }
+    int lfd;
+    struct ts *s1 = tfo_server(16, &lfd);
+    struct ts *s2 = tfo_server(16, &lfd);
+    /* The derived key: stable, a primary alone. */
+    CHECK_EQ(nst_tcp_fastopen_get_keys(s1->st, got), NST_TCP_FASTOPEN_KEY_LEN);
+    CHECK_EQ(nst_tcp_fastopen_get_keys(s1->st, keys), NST_TCP_FASTOPEN_KEY_LEN);
+    CHECK(!memcmp(got, keys, 16));
+    /* s1: k1 primary, k2 backup; s2 the other way round. */
+    memcpy(keys, k1, 16);
+    memcpy(keys + 16, k2, 16);
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s1->st, keys, 32), 0);
+    CHECK_EQ(nst_tcp_fastopen_get_keys(s1->st, got), 32);
+    CHECK(!memcmp(got, keys, 32));
+    memcpy(keys, k2, 16);
+    memcpy(keys + 16, k1, 16);
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s2->st, keys, 32), 0);
+    get_cookie(s1, 41000, 0, a);     /* under k1 */
+    get_cookie(s2, 41000, 0, b);     /* under k2 */
+    CHECK(syn_with_cookie(s2, 41001, MS(10), a, 6, given)); /* k1 is s2's backup */
+    CHECK(!memcmp(given, b, 8));
+    CHECK(syn_with_cookie(s1, 41001, MS(10), b, 6, given)); /* and k2 s1's */
+    CHECK(!memcmp(given, a, 8));
+    CHECK_EQ(tu_stats(s1)->tcp_tfo_cookie_backup, 1);
+    CHECK_EQ(tu_stats(s2)->tcp_tfo_cookie_backup, 1);
+    /* s2 keeps k2 alone: a cookie under k1 is refused. */
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s2->st, k2, 16), 0);
+    CHECK_EQ(nst_tcp_fastopen_get_keys(s2->st, got), 16);
+    CHECK(!memcmp(got, k2, 16));
+    CHECK(syn_with_cookie(s2, 41002, MS(20), a, 1, given));
+    CHECK(!memcmp(given, b, 8));
+    CHECK(!syn_with_cookie(s2, 41003, MS(20), b, 6, given));
+    CHECK_EQ(tu_stats(s2)->tcp_tfo_cookie_invalid, 1);
+    CHECK_EQ(tu_stats(s2)->tcp_tfo_key_rotations, 0);
+    /* Bad input. */
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s1->st, NULL, 32), -EINVAL);
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s1->st, keys, 0), -EINVAL);
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s1->st, keys, 17), -EINVAL);
+    CHECK_EQ(nst_tcp_fastopen_set_keys(s1->st, keys, 31), -EINVAL);
+    CHECK_EQ(nst_tcp_fastopen_get_keys(s1->st, NULL), -EINVAL);
+    ts_free(s2);
+    ts_free(s1);
 }
 
 /* ---- client ------------------------------------------------------------------------ */
@@ -312,14 +443,45 @@ static void test_client_sendto_fastopen(void)
     ts_free(s);
 }
 
+/* The server rotated its keys: the SYN-ACK acknowledging our SYN's data
+ * brings a new cookie; the next connection's SYN carries it. */
+static void test_client_cookie_replaced(void)
+{
+    static const uint8_t NEW_COOKIE[8] = {0x5e, 0xc0, 0x4d, 0x00, 0x99, 0x88, 0x77, 0x66};
+    struct ts *s = client_with_cookie();
+    int fd = connect_with_data(s, 9001, SEC(1));
+    uint32_t iss = s->last.h.seq;
+    struct nst_tcp_opts o = syn_opts_tfo(8, NEW_COOKIE);
+    INJECT(s, SEC(1) + MS(100), .flags = F_SA, .seq = 0, .ack = iss + 6, .win = 65535, .sport = TS_PEER_PORT,
+           .dport = 9001, .check = TS_ABS, .opts = o);
+    EXPECT(s, SEC(1) + MS(100), .flags = F_A, .seq = iss + 6, .ack = 1, .len = 0, .check = TS_FLAGS | TS_SEQ | TS_ABS);
+    CHECK_EQ(tu_state(s, fd), NST_TCPS_ESTABLISHED);
+    CHECK_EQ(tu_stats(s)->tcp_tfo_syn_data_acked, 1);
+    ts_run_until(s, SEC(2));
+    int fd2 = tfo_socket(s, 9002);
+    struct nst_sockaddr peer = tu_peer(s);
+    CHECK_EQ(nst_connect(s->st, fd2, &peer), 0);
+    CHECK_EQ(nst_send(s->st, fd2, HELLO, 5, 0), 5);
+    struct ts_pkt pk;
+    CHECK(ts_next(s, SEC(2), &pk));
+    CHECK_EQ(pk.h.flags, F_S);
+    CHECK_EQ(pk.len, 5);
+    CHECK_EQ(pk.h.opts.fastopen_len, 8);
+    CHECK(!memcmp(pk.h.opts.fastopen_cookie, NEW_COOKIE, 8));
+    ts_free(s);
+}
+
 int main(void)
 {
     RUN(test_server_cookie_and_data);
     RUN(test_server_invalid_cookie);
     RUN(test_server_pending_limit);
+    RUN(test_server_key_rotation);
+    RUN(test_server_keys_set);
     RUN(test_client_data_in_syn);
     RUN(test_client_data_not_acked);
     RUN(test_client_syn_lost);
     RUN(test_client_sendto_fastopen);
+    RUN(test_client_cookie_replaced);
     return nst_test_done();
 }

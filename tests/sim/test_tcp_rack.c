@@ -23,6 +23,11 @@
  *   - lost retransmission: the first retransmission is lost too; the
  *     SACKs of data sent after it mark it lost an RTT later, and it goes a
  *     third time, without the RTO.
+ *   - pacing: a connection that paces (NST_SO_MAX_PACING_RATE) spaces
+ *     its recovery's retransmissions by the pacing interval, exactly as
+ *     its new data; without pacing they leave together, as before. The
+ *     retransmission that starts recovery, owed whatever the window, waits
+ *     for its departure time as well.
  *   - the switch: NST_TCP_RACK, inherited from the listener, fixed once
  *     data flowed; off, three SACKs are RFC 6675's DupThresh. */
 #include "support/sim_util.h"
@@ -289,6 +294,81 @@ static void test_lost_retransmission(void)
     ts_free(s);
 }
 
+/* ---- pacing ---------------------------------------------------------------------------- */
+
+/* sender(), with NST_SO_MAX_PACING_RATE `rate` (bytes/s; 0: no pacing) on
+ * the listener, which its connection inherits. */
+static struct ts *paced_sender(uint64_t rate, uint32_t nseg, int *fd)
+{
+    struct nst_stack_config cfg = tu_config();
+    struct ts *s = ts_new(&cfg);
+    int lfd = ts_listen(s, 8);
+    if (rate)
+        CHECK_EQ(nst_setsockopt(s->st, lfd, NST_SOL_SOCKET, NST_SO_MAX_PACING_RATE, &rate, sizeof(rate)), 0);
+    struct nst_tcp_opts o = ts_syn_opts(7, 1, 0);
+    *fd = ts_passive_open(s, lfd, 0, MS(100), &o, 65535);
+    tu_write(s, *fd, SEC(1), nseg * MSS);
+    return s;
+}
+
+/* Segments 0..3 of ten are lost, 4..9 SACKed in one ACK: all four lost at
+ * once (six SACKed, the window 0), recovery with cwnd = ssthresh = 7
+ * segments and an empty pipe: the four retransmissions are due at once.
+ * Paced at 100,000 bytes/s (a 1500-byte datagram each 15 ms; cwnd/SRTT x
+ * 1.2 stays above it) they leave 15 ms apart, as the new data did;
+ * unpaced, together. */
+static void test_recovery_retransmissions_paced(void)
+{
+    for (int pace = 0; pace < 2; pace++) {
+        int fd;
+        nst_time_t gap = pace ? MS(15) : 0;
+        struct ts *s = paced_sender(pace ? 100000 : 0, 10, &fd);
+        for (uint32_t i = 0; i < 10; i++)
+            expect_data(s, SEC(1) + i * gap, SEG(i), MSS, i == 9);
+        /* (the SACKs come before the tail loss probe: 2 SRTT + 2 ms
+         * after the last segment) */
+        nst_time_t sacks_at = pace ? MS(1240) : MS(1110);
+        tu_ack(s, sacks_at, 1, TU_SACK(SEG(4), SEG(10)));
+        for (uint32_t i = 0; i < 4; i++)
+            expect_data(s, sacks_at + i * gap, SEG(i), MSS, 0);
+        nst_time_t done_at = sacks_at + 3 * gap + MS(100); /* the last one's ACK */
+        EXPECT_NONE(s, done_at);
+        CHECK_EQ(stat_lost(s), pace ? 4 : 1); /* (sent at one instant: one record, one mark) */
+        CHECK_EQ(tu_info(s, fd).ca_state, NST_TCP_CA_RECOVERY);
+        tu_ack(s, done_at, SEG(10), TU_NO_SACK);
+        tu_check_done(s, fd, 0, 4);
+        CHECK_EQ(tu_info(s, fd).ca_state, NST_TCP_CA_OPEN);
+        EXPECT_NONE(s, SEC(10));
+        ts_free(s);
+    }
+}
+
+/* The retransmission that starts recovery goes whatever the window (RFC
+ * 5681 3.2 step 2), but not before its departure time. Paced at 150,000
+ * bytes/s (10 ms a segment): segments 0..9 leave 1.00 .. 1.09 s. At 1.105 s
+ * a SACK of segment 1: limited transmit (RFC 3042) sends segment 10 at
+ * once; segment 11 is due at 1.115 s. At 1.108 s SACKs of 1..3: segment 0
+ * is lost (three SACKed, the window 0); cwnd = ssthresh = 0.7 x 11
+ * segments is below the pipe (8 segments) plus one: only the owed
+ * retransmission may go, and it goes at 1.115 s, the next departure. */
+static void test_recovery_first_retransmission_paced(void)
+{
+    int fd;
+    struct ts *s = paced_sender(150000, 20, &fd);
+    for (uint32_t i = 0; i < 10; i++)
+        expect_data(s, SEC(1) + i * MS(10), SEG(i), MSS, 0);
+    tu_ack(s, MS(1105), 1, TU_SACK(SEG(1), SEG(2)));
+    expect_data(s, MS(1105), SEG(10), MSS, 0);
+    EXPECT_NONE(s, MS(1108));
+    tu_ack(s, MS(1108), 1, TU_SACK(SEG(1), SEG(4)));
+    CHECK_EQ(stat_lost(s), 1);
+    CHECK_EQ(tu_info(s, fd).ca_state, NST_TCP_CA_RECOVERY);
+    expect_data(s, MS(1115), SEG(0), MSS, 0);
+    EXPECT_NONE(s, MS(1200));
+    CHECK_EQ(tu_info(s, fd).retransmits, 1);
+    ts_free(s);
+}
+
 /* ---- the switch ---------------------------------------------------------------------- */
 
 static void test_sockopt(void)
@@ -337,6 +417,8 @@ int main(void)
     RUN(test_reordering_window_adapts);
     RUN(test_delayed_ack_with_sack_no_reordering);
     RUN(test_lost_retransmission);
+    RUN(test_recovery_retransmissions_paced);
+    RUN(test_recovery_first_retransmission_paced);
     RUN(test_sockopt);
     return nst_test_done();
 }
