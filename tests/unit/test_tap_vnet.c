@@ -327,6 +327,32 @@ static void test_finish_partial_checksum(void)
     CHECK_EQ(nst_get16(udp + 6), 0xffff);
 }
 
+/* The same for UDP over IPv6 (its checksum is mandatory there, RFC 8200
+ * 8.1): the kernel's partial sum covers the IPv6 pseudo-header. */
+static void test_finish_partial_checksum6(void)
+{
+    static uint8_t f[14 + 40 + 8 + 29];
+    size_t n = gso_frame6(f, 0, 1, NST_TCP_ACK); /* Ethernet and IPv6 headers, then UDP in place of TCP */
+    CHECK_EQ(n, HLEN6);
+    f[14 + 6] = 17;
+    nst_put16(f + 18, 37);
+    uint8_t *udp = f + 54;
+    memset(udp, 0, 37);
+    for (size_t i = 0; i < 29; i++)
+        udp[8 + i] = (uint8_t)(i * 11 + 3);
+    nst_put16(udp, 5353);
+    nst_put16(udp + 2, 7);
+    nst_put16(udp + 4, 37);
+    nst_ip6_t src, dst;
+    memcpy(src.b, f + 22, 16);
+    memcpy(dst.b, f + 38, 16);
+    uint32_t pseudo = nst_csum_pseudo6(&src, &dst, 17, 37);
+    nst_put16(udp + 6, (uint16_t)nst_csum_fold(pseudo));
+    CHECK_EQ(nst_vnet_finish_csum(f, sizeof f, 54, 6), 0);
+    CHECK(nst_get16(udp + 6) != 0);
+    CHECK_EQ(nst_csum_finish(nst_csum_add(pseudo, udp, 37)), 0);
+}
+
 static void test_header_layout(void)
 {
     struct nst_vnet_hdr h = {NST_VNET_F_NEEDS_CSUM, NST_VNET_GSO_TCPV4, 66, 1448, 34, 16}, g;
@@ -347,6 +373,7 @@ int main(void)
     RUN(test_split6_refuses);
     RUN(test_header_for_frame);
     RUN(test_finish_partial_checksum);
+    RUN(test_finish_partial_checksum6);
     RUN(test_header_layout);
     return nst_test_done();
 }
