@@ -178,7 +178,8 @@ int nst_ip6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src
     int have_src = src && !nst_ip6_is_unspecified(src);
     /* A TSO frame (gso_size: TCP decided it from dc->gso) goes larger than
      * the path MTU: the link cuts it into segments that fit. */
-    if (dc && dc->gen == st->ip.dst_gen && have_src && (len + NST_IPV6_HLEN <= dc->mtu || (p->fr.gso_size && dc->gso))) {
+    if (dc && dc->gen == st->ip.dst_gen && have_src &&
+        (len + NST_IPV6_HLEN <= dc->mtu || (p->fr.gso_size && dc->gso))) {
         nst_ip6_push_header(st, p, src, dst, next_header, hop_limit ? hop_limit : nst_ip6_if(st, dc->ifindex)->hop_limit,
                             tclass);
         return nst_eth_output(st, dc->ifindex, &dc->mac, NST_ETHERTYPE_IPV6, p);

@@ -76,7 +76,8 @@ static int ip4_layout(const uint8_t *ip, size_t iplen, struct gso_layout *g)
 
 /* RFC 8200 3: version 6 and TCP right after the fixed header. A packet
  * with extension headers (a Fragment header among them) is not cut here:
- * Linux's GRO and our TCP never make one. */
+ * our TCP never sends one, and one from the kernel is refused and counted
+ * rather than cut behind headers this code does not walk. */
 static int ip6_layout(const uint8_t *ip, size_t iplen, struct gso_layout *g)
 {
     if (iplen < NST_IPV6_HLEN || (ip[0] >> 4) != 6 || ip[6] != 6)
