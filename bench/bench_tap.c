@@ -13,6 +13,8 @@
  *   crr   connect, 64-byte request, 64-byte response, the server closes
  *         first; connections completed per wall second (at most --conns).
  * Servers exit after --seconds (a bound; the script stops them sooner).
+ * With --addr6 (a server's own, nstack's) and --peer6 (a client's peer)
+ * every role speaks TCP over IPv6 instead: the IPv6 rows of the TAP bench.
  * scripts/bench.sh runs every role inside network namespaces of its own
  * (--only tap), with addresses that exist only there. */
 #include <arpa/inet.h>
@@ -55,6 +57,10 @@ struct opts {
     int buf; /* nstack's SO_SNDBUF / SO_RCVBUF (the kernel autotunes its own up to 4-6 MB) */
     const char *xdp; /* --xdp IFNAME: nstack on AF_XDP (queues 0..queues-1) instead of --tap */
     unsigned queues; /* --queues N: N client stacks, a thread each, ports steered by RSS */
+    /* --addr6 / --peer6: TCP over IPv6 instead (the kernel's sockets and
+     * nstack's; nstack also keeps --addr, for ARP-free IPv4 it does not use). */
+    int have_addr6, have_peer6;
+    nst_ip6_t addr6, peer6;
 };
 
 static int parse_ip(const char *s, nst_ip4_t *a, uint8_t *prefix)
@@ -84,7 +90,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
         {"no-offload", no_argument, 0, 'N'}, {"out", required_argument, 0, 'o'},
         {"impl", required_argument, 0, 'i'}, {"buf", required_argument, 0, 'b'},
         {"no-tso", no_argument, 0, 'S'}, {"xdp", required_argument, 0, 'X'},
-        {"queues", required_argument, 0, 'Q'}, {0, 0, 0, 0}};
+        {"queues", required_argument, 0, 'Q'}, {"addr6", required_argument, 0, '6'},
+        {"peer6", required_argument, 0, '7'}, {0, 0, 0, 0}};
     memset(o, 0, sizeof(*o));
     o->test = "bulk";
     o->port = 5001;
@@ -112,6 +119,8 @@ static int parse_args(struct opts *o, int argc, char **argv)
         case 'b': o->buf = atoi(optarg); break;
         case 'X': o->xdp = optarg; break;
         case 'Q': o->queues = (unsigned)atoi(optarg); break;
+        case '6': if (nst_ip6_parse(optarg, &o->addr6, NULL)) return -1; o->have_addr6 = 1; break;
+        case '7': if (nst_ip6_parse(optarg, &o->peer6, NULL)) return -1; o->have_peer6 = 1; break;
         default: return -1;
         }
     }
@@ -143,12 +152,37 @@ static struct sockaddr_in sin_of(nst_ip4_t a, uint16_t port)
     return s;
 }
 
-static int k_listen(nst_ip4_t a, uint16_t port)
+static struct sockaddr_in6 sin6_of(const nst_ip6_t *a, uint16_t port)
 {
-    int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
-    struct sockaddr_in s = sin_of(a, port);
+    struct sockaddr_in6 s;
+    memset(&s, 0, sizeof(s));
+    s.sin6_family = AF_INET6;
+    memcpy(&s.sin6_addr, a->b, 16);
+    s.sin6_port = htons(port);
+    return s;
+}
+
+/* The kernel's address of a connection or listener: IPv6 when given. */
+static socklen_t k_addr(const struct opts *o, int peer, uint16_t port, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (peer ? o->have_peer6 : o->have_addr6) {
+        struct sockaddr_in6 s6 = sin6_of(peer ? &o->peer6 : &o->addr6, port);
+        memcpy(ss, &s6, sizeof(s6));
+        return sizeof(s6);
+    }
+    struct sockaddr_in s4 = sin_of(peer ? o->peer : o->addr, port);
+    memcpy(ss, &s4, sizeof(s4));
+    return sizeof(s4);
+}
+
+static int k_listen(const struct opts *o, uint16_t port)
+{
+    struct sockaddr_storage s;
+    socklen_t slen = k_addr(o, 0, port, &s);
+    int l = socket(s.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0), one = 1;
     if (l < 0 || setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
-        bind(l, (struct sockaddr *)&s, sizeof(s)) || listen(l, 1024)) {
+        bind(l, (struct sockaddr *)&s, slen) || listen(l, 1024)) {
         perror("kserver: listen");
         return -1;
     }
@@ -186,7 +220,7 @@ static void log_verified(const struct kconn *c, const char *who)
 /* The kernel's server: a sink on port, a CRR responder on port + 1. */
 static int kserver(const struct opts *o)
 {
-    int ls[2] = {k_listen(o->addr, o->port), k_listen(o->addr, (uint16_t)(o->port + 1))};
+    int ls[2] = {k_listen(o, o->port), k_listen(o, (uint16_t)(o->port + 1))};
     if (ls[0] < 0 || ls[1] < 0)
         return 1;
     static struct kconn c[MAX_CONNS];
@@ -234,9 +268,10 @@ static int kserver(const struct opts *o)
 
 static int k_connect(const struct opts *o, uint16_t port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in s = sin_of(o->peer, port);
-    if (fd < 0 || connect(fd, (struct sockaddr *)&s, sizeof(s))) {
+    struct sockaddr_storage s;
+    socklen_t slen = k_addr(o, 1, port, &s);
+    int fd = socket(s.ss_family, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&s, slen)) {
         if (fd >= 0)
             close(fd);
         return -1;
@@ -383,6 +418,10 @@ static int nhost_open(struct nhost *h, const struct opts *o)
         return -1;
     struct nst_stack_config sc;
     nst_stack_config_default(&sc);
+    /* IPv6 with the address at once: the bench's namespace has no one
+     * else to collide with (no DAD). */
+    sc.ipv6 = o->have_addr6;
+    sc.ip6_dad_transmits = 0;
     if (o->queues > 1) {
         nst_rss_init(&h->rss, o->queues, 128, h->queue);
         sc.port_steer = nst_rss_port_steer;
@@ -395,6 +434,8 @@ static int nhost_open(struct nhost *h, const struct opts *o)
     if (h->xdp)
         nst_xdp_kernel_mac(h->xdp, &ic.mac);
     int idx = !h->st ? -1 : h->xdp ? nst_xdp_attach(h->xdp, h->st, &ic) : nst_tap_attach(h->tap, h->st, &ic);
+    if (idx >= 0 && o->have_addr6 && nst_iface_addr6_add(h->st, idx, &o->addr6, 64) < 0)
+        idx = -1;
     if (idx < 0 || nst_runloop_new(h->st, &h->rl) ||
         (h->xdp ? nst_runloop_add_xdp(h->rl, h->xdp) : nst_runloop_add_tap(h->rl, h->tap))) {
         fprintf(stderr, "%s: cannot set up the stack\n", o->role);
@@ -428,9 +469,11 @@ static void n_bufs(struct nhost *h, int fd)
 
 static int n_connect(struct nhost *h, uint16_t port)
 {
-    int fd = nst_socket(h->st, NST_SOCK_STREAM);
+    int fd = nst_socket_family(h->st, h->o->have_peer6 ? NST_AF_INET6 : NST_AF_INET, NST_SOCK_STREAM);
     n_bufs(h, fd);
     struct nst_sockaddr a = {h->o->peer, port};
+    if (h->o->have_peer6)
+        a = (struct nst_sockaddr){.family = NST_AF_INET6, .addr6 = h->o->peer6, .port = port};
     int rc = nst_connect(h->st, fd, &a);
     if (rc < 0 && rc != -EINPROGRESS) {
         nst_close(h->st, fd);
@@ -619,8 +662,10 @@ static int nserver_step(void *arg, nst_time_t now)
 
 static int n_listen(struct nhost *h, uint16_t port)
 {
-    int fd = nst_socket(h->st, NST_SOCK_STREAM), one = 1;
+    int fd = nst_socket_family(h->st, h->o->have_addr6 ? NST_AF_INET6 : NST_AF_INET, NST_SOCK_STREAM), one = 1;
     struct nst_sockaddr a = {0, port};
+    if (h->o->have_addr6)
+        a = (struct nst_sockaddr){.family = NST_AF_INET6, .addr6 = h->o->addr6, .port = port};
     n_bufs(h, fd); /* inherited by the connections it accepts */
     nst_setsockopt(h->st, fd, NST_SOL_SOCKET, NST_SO_REUSEADDR, &one, sizeof(one));
     if (nst_bind(h->st, fd, &a) || nst_listen(h->st, fd, 1024))
@@ -701,7 +746,8 @@ int main(int argc, char **argv)
     struct opts o;
     if (parse_args(&o, argc, argv)) {
         fprintf(stderr, "usage: nst_bench_tap --role kserver|kclient|nserver|nclient [--test bulk|crr]\n"
-                        "  [--addr A.B.C.D[/N]] [--peer A.B.C.D] [--port P] [--seconds S] [--conns N]\n"
+                        "  [--addr A.B.C.D[/N]] [--peer A.B.C.D] [--addr6 X:Y::Z] [--peer6 X:Y::Z] [--port P]\n"
+                        "  [--seconds S] [--conns N]\n"
                         "  [--tap NAME | --xdp IFNAME [--queues N]] [--no-offload] [--no-tso] [--buf BYTES]\n"
                         "  [--out FILE] [--impl NAME]\n");
         return 2;

@@ -9,7 +9,8 @@
 #      end (10.78.0.1), a child namespace the other (10.78.0.2) and a server;
 #   2. nstack on a TAP (10.79.0.2) against the kernel (10.79.0.1), both
 #      directions, with the TAP's offloads (vnet header: GSO, checksums) and
-#      without them;
+#      without them; and bulk over IPv6 both ways with the offloads
+#      (2001:db8:79::2 and ::1: the nstack-tap6-* rows, GSO_TCPV6);
 #   3. lwIP (Debian's liblwip, its unix port's tapif) on the same TAP, if
 #      its program was built.
 # Wall-clock figures move with whatever else the machine runs: the cases
@@ -65,11 +66,13 @@ ip link set va up
 # TAP: the kernel's side of the device nstack (and lwIP) will open.
 ip tuntap add dev nstb0 mode tap
 ip addr add 10.79.0.1/24 dev nstb0
+ip -6 addr add 2001:db8:79::1/64 dev nstb0 nodad
 ip link set nstb0 up
 ready "$log/veth-server.log" || exit 1
 sleep 0.5 # the veth's carrier
 
 NST=(--tap nstb0 --addr 10.79.0.2/24)
+NST6=("${NST[@]}" --addr6 2001:db8:79::2)
 for rep in $(seq "$REPS"); do
   echo "bench-tap: round $rep of $REPS" >&2
   client --role kclient --peer 10.78.0.2 --test bulk --impl linux-veth
@@ -84,8 +87,14 @@ for rep in $(seq "$REPS"); do
   "$B" --role kserver --addr 10.79.0.1 --port "$KPORT" --seconds "$LIFE" 2>"$log/kserver.log" &
   KPID=$!
   ready "$log/kserver.log" || break
+  # Its IPv6 twin on the next ports but one.
+  : >"$log/kserver6.log"
+  "$B" --role kserver --addr6 2001:db8:79::1 --port $((KPORT + 5)) --seconds "$LIFE" 2>"$log/kserver6.log" &
+  K6PID=$!
+  ready "$log/kserver6.log" || break
   # nstack sends, the kernel receives; nstack connects (CRR).
   client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test bulk --impl nstack-tap-tx
+  client --role nclient "${NST6[@]}" --peer6 2001:db8:79::1 --port $((KPORT + 5)) --test bulk --impl nstack-tap6-tx
   client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test bulk --no-tso --impl nstack-tap-tx-notso
   client --role nclient "${NST[@]}" --peer 10.79.0.1 --port "$KPORT" --test bulk --no-offload \
     --impl nstack-tap-tx-nooffload
@@ -103,6 +112,18 @@ for rep in $(seq "$REPS"); do
     kill "$NPID" 2>/dev/null
     wait "$NPID" 2>/dev/null
     check_log "$log/nserver.log"
+    [ -n "$off" ] && continue
+    # The same over IPv6 (the kernel's GSO frames come as GSO_TCPV6).
+    : >"$log/nserver6.log"
+    "$B" --role nserver "${NST6[@]}" --port 6003 --seconds $((SECS * 3 + 30)) 2>"$log/nserver6.log" &
+    NPID=$!
+    if ready "$log/nserver6.log"; then
+      sleep 1
+      client --role kclient --peer6 2001:db8:79::2 --port 6003 --test bulk --impl nstack-tap6-rx
+    fi
+    kill "$NPID" 2>/dev/null
+    wait "$NPID" 2>/dev/null
+    check_log "$log/nserver6.log"
   done
   # lwIP on the same TAP (plain frames: its tapif has no vnet header; the
   # --no-offload run above left the device without offloads).
@@ -112,9 +133,10 @@ for rep in $(seq "$REPS"); do
         --port "$KPORT" 2>>"$log/clients.log" || { echo "bench-tap: lwIP $t failed" >&2; failed=1; }
     done
   fi
-  kill "$KPID" 2>/dev/null
-  wait "$KPID" 2>/dev/null
+  kill "$KPID" "$K6PID" 2>/dev/null
+  wait "$KPID" "$K6PID" 2>/dev/null
   check_log "$log/kserver.log"
+  check_log "$log/kserver6.log"
 done
 check_log "$log/veth-server.log"
 

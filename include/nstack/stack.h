@@ -266,9 +266,10 @@ struct nst_frame {
     uint16_t csum_offset;  /* of the checksum field from csum_start (16) */
     uint16_t head_sum;     /* the folded sum of head[csum_start..head_len), that
                               field included: the link need not read the header */
-    uint16_t gso_size;     /* 0, or a TCP/IPv4 frame larger than the MTU that the
+    uint16_t gso_size;     /* 0, or a TCP frame larger than the MTU that the
                               link cuts into segments of gso_size payload bytes
-                              (TSO: only to a link whose interface has gso_max) */
+                              (TSO: only to a link whose interface has gso_max,
+                              gso6_max for IPv6; the family is the ethertype's) */
 };
 
 /* What a link driver provides. send() is given one whole Ethernet frame
@@ -301,6 +302,10 @@ struct nst_iface_config {
      * segmentation offload: the TAP driver hands them to the kernel with a
      * vnet header). TCP then sends up to that much new data as one frame. */
     uint32_t gso_max;
+    /* 0, or the same for TCP over IPv6 (RFC 8200 packets of up to a 64 KB
+     * payload, no extension header): the TAP driver's GSO_TCPV6. A link
+     * setting only gso_max is given IPv6 segments one by one. */
+    uint32_t gso6_max;
 };
 
 #define NST_MAX_IFACES 16

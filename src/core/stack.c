@@ -174,6 +174,7 @@ int nst_iface_add(struct nst_stack *st, const struct nst_iface_config *cfg)
     ifc->mtu = cfg->mtu ? cfg->mtu : 1500;
     ifc->ops = cfg->ops;
     ifc->gso_max = cfg->ops.send_frame && cfg->gso_max > ifc->mtu ? cfg->gso_max : 0;
+    ifc->gso6_max = cfg->ops.send_frame && cfg->gso6_max > ifc->mtu ? cfg->gso6_max : 0;
     ifc->ctx = cfg->ctx;
     st->ip.n_ifaces++;
     nst_dst_invalidate_all(&st->ip);

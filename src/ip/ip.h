@@ -19,6 +19,7 @@ struct nst_iface {
     uint8_t prefix_len;
     uint32_t mtu;
     uint32_t gso_max;          /* nst_iface_config.gso_max (0 without send_frame) */
+    uint32_t gso6_max;         /* nst_iface_config.gso6_max (likewise) */
     struct nst_link_ops ops;
     void *ctx;
 };

@@ -114,7 +114,7 @@ static void dst_fill(struct nst_stack *st, struct nst_dst *dc, int ifindex, cons
         return;
     dc->ifindex = (uint8_t)ifindex;
     dc->mtu = mtu;
-    dc->gso = 0; /* TSO is offered for IPv4 frames only */
+    dc->gso = st->ip.ifaces[ifindex].gso6_max >= 65535;
     dc->gen = st->ip.dst_gen;
 }
 
@@ -176,7 +176,10 @@ int nst_ip6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src
     }
     size_t len = nst_pkt_total(p);
     int have_src = src && !nst_ip6_is_unspecified(src);
-    if (dc && dc->gen == st->ip.dst_gen && have_src && len + NST_IPV6_HLEN <= dc->mtu) {
+    /* A TSO frame (gso_size: TCP decided it from dc->gso) goes larger than
+     * the path MTU: the link cuts it into segments that fit. */
+    if (dc && dc->gen == st->ip.dst_gen && have_src &&
+        (len + NST_IPV6_HLEN <= dc->mtu || (p->fr.gso_size && dc->gso))) {
         nst_ip6_push_header(st, p, src, dst, next_header, hop_limit ? hop_limit : nst_ip6_if(st, dc->ifindex)->hop_limit,
                             tclass);
         return nst_eth_output(st, dc->ifindex, &dc->mac, NST_ETHERTYPE_IPV6, p);
@@ -209,7 +212,7 @@ int nst_ip6_output(struct nst_stack *st, struct nst_pkt *p, const nst_ip6_t *src
     uint32_t mtu = nst_ip6_path_mtu(st, out_if, dst);
     if (dc)
         dst_fill(st, dc, out_if, &hop, mtu);
-    if (len + NST_IPV6_HLEN <= mtu)
+    if (len + NST_IPV6_HLEN <= mtu || (p->fr.gso_size && st->ip.ifaces[out_if].gso6_max >= 65535))
         return nst_ip6_send_packet(st, p, out_if, &hop);
     if (dontfrag) {
         NST_STAT_INC(st, ip6, drop_too_big);

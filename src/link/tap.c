@@ -12,7 +12,8 @@
  * duplicated one is there twice).
  *
  * With a vnet header (IFF_VNET_HDR, the default) the kernel's offloads are
- * on: a read may bring a 64 KB GSO frame, cut here into MTU-sized segments
+ * on: a read may bring a 64 KB GSO frame (TCP over IPv4 or IPv6), cut here
+ * into MTU-sized segments
  * (tap_vnet.c), so one system call carries ~45 segments of a bulk stream
  * instead of one; frames with a partial checksum are finished here. The
  * capture then holds the segments, checksums finished, as the stack got
@@ -54,6 +55,7 @@ struct nst_tap {
     int fd;
     int vnet;                   /* frames cross with a struct virtio_net_hdr in front */
     int offloads;               /* and the kernel may send GSO frames and partial checksums */
+    int tso6;                   /* the offloads include TCP/IPv6 GSO (TUN_F_TSO6) */
     int tso;                    /* nst_tap_config.tso: TCP may send TSO frames */
     char name[IFNAMSIZ];
     nst_time_t now;
@@ -135,14 +137,19 @@ static int tunsetiff(int fd, const char *name, short flags, char out[IFNAMSIZ])
 }
 
 /* With the vnet header: the offloads the driver can take from the kernel
- * (checksums left to finish, TCP/IPv4 GSO frames). 0 or -errno. */
+ * (checksums left to finish, TCP GSO frames over IPv4 and IPv6; a kernel
+ * that refuses TSO6 still gets the others). The TUN_F_ flags the kernel
+ * took, or -errno. */
 static int set_offloads(int fd)
 {
-    unsigned off = TUN_F_CSUM | TUN_F_TSO4;
+    unsigned off = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6;
     int hdr_len = NST_VNET_HLEN;
-    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0 || ioctl(fd, TUNSETOFFLOAD, off) < 0)
+    if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0)
         return -errno;
-    return 0;
+    if (ioctl(fd, TUNSETOFFLOAD, off) == 0)
+        return (int)off;
+    off &= ~(unsigned)TUN_F_TSO6;
+    return ioctl(fd, TUNSETOFFLOAD, off) == 0 ? (int)off : -errno;
 }
 
 static int set_iff(struct nst_tap *tap, const char *name, int want_vnet, short mq, char *why, size_t why_len)
@@ -151,7 +158,9 @@ static int set_iff(struct nst_tap *tap, const char *name, int want_vnet, short m
     if (err == 0) {
         tap->vnet = 1;
         /* Without the offloads the header stays (empty, frames plain). */
-        tap->offloads = set_offloads(tap->fd) == 0;
+        int off = set_offloads(tap->fd);
+        tap->offloads = off > 0;
+        tap->tso6 = off > 0 && (off & TUN_F_TSO6);
         return 0;
     }
     /* A kernel without vnet headers (EINVAL): plain frames. */
@@ -346,19 +355,16 @@ static void tx_send_one(void *arg, const uint8_t *frame, size_t len) { tap_send(
 static int tap_write_frame(struct nst_tap *tap, const struct nst_frame *f)
 {
     uint8_t vh[NST_VNET_HLEN];
-    struct nst_vnet_hdr h = {.gso_type = NST_VNET_GSO_NONE};
-    if (f->csum_partial) {
-        tap->stats.tx.csum_finished++;
-        h.flags = NST_VNET_F_NEEDS_CSUM;
-        h.csum_start = f->csum_start;
-        h.csum_offset = f->csum_offset;
+    struct nst_vnet_hdr h;
+    /* TSO: the kernel cuts it (virtio-net's GSO_TCPV4 or GSO_TCPV6, as a
+     * guest's NIC driver would hand it over). */
+    if (nst_vnet_hdr_for_frame(f, &h) < 0) {
+        tap->stats.tx.errors++;
+        return -EINVAL;
     }
+    if (f->csum_partial)
+        tap->stats.tx.csum_finished++;
     if (f->gso_size) {
-        /* TSO: the kernel cuts it (virtio-net's GSO_TCPV4, as a guest's
-         * NIC driver would hand it over). */
-        h.gso_type = NST_VNET_GSO_TCPV4;
-        h.gso_size = f->gso_size;
-        h.hdr_len = (uint16_t)f->head_len;
         tap->stats.tx.gso_frames++;
         tap->stats.tx.gso_segments += (f->len - f->head_len + f->gso_size - 1) / f->gso_size;
     }
@@ -394,7 +400,7 @@ static int tap_send_frame(void *ctx, const struct nst_frame *f)
     /* A TSO frame the kernel is not to cut here: cut in software, each
      * segment whole and summed, then captured or impaired as any frame. */
     tap->stats.tx.gso_frames++;
-    int n = nst_vnet_split_tcp4(tap->txbuf, f->len, f->gso_size, tx_send_one, tap);
+    int n = nst_vnet_split_tcp(tap->txbuf, f->len, f->gso_size, tx_send_one, tap);
     if (n < 0)
         return n;
     tap->stats.tx.gso_segments += (uint64_t)n;
@@ -420,8 +426,11 @@ int nst_tap_attach(struct nst_tap *tap, struct nst_stack *st, const struct nst_i
     c.ops.send = tap_send;
     c.ops.send_frame = tap_send_frame;
     /* With a vnet header the kernel takes TCP frames up to 64 KB and cuts
-     * them itself (TSO); the driver cuts them when capturing or impairing. */
+     * them itself (TSO); the driver cuts them when capturing or impairing.
+     * IPv6 too where the kernel took TSO6 (it then hands us such frames
+     * as well, so it knows them). */
     c.gso_max = tap->vnet && tap->tso ? 65535 : 0;
+    c.gso6_max = tap->vnet && tap->tso && tap->tso6 ? 65535 : 0;
     c.ctx = tap;
     if (!c.name)
         c.name = tap->name;
@@ -453,10 +462,11 @@ static void rx_vnet(struct nst_tap *tap, uint8_t *frame, size_t len, const struc
 {
     struct nst_tap_dir_stats *s = &tap->stats.rx;
     int gso = h->gso_type & (uint8_t)~NST_VNET_GSO_ECN;
-    if (gso == NST_VNET_GSO_TCPV4) {
+    if (gso == NST_VNET_GSO_TCPV4 || gso == NST_VNET_GSO_TCPV6) {
         /* Every segment's checksum is computed anew: NEEDS_CSUM needs no
-         * separate pass. */
-        int n = nst_vnet_split_tcp4(frame, len, h->gso_size, rx_frame, tap);
+         * separate pass. The header's type must match the frame's. */
+        int n = gso == NST_VNET_GSO_TCPV4 ? nst_vnet_split_tcp4(frame, len, h->gso_size, rx_frame, tap)
+                                          : nst_vnet_split_tcp6(frame, len, h->gso_size, rx_frame, tap);
         if (n > 0) {
             s->gso_frames++;
             s->gso_segments += (uint64_t)n;
@@ -473,8 +483,8 @@ static void rx_vnet(struct nst_tap *tap, uint8_t *frame, size_t len, const struc
             return;
         }
     }
-    /* UDP or IPv6 GSO (never asked for), or a header that does not fit the
-     * frame: dropped, counted. */
+    /* UDP GSO (never asked for), or a header that does not fit the frame
+     * (an IPv6 one with extension headers among them): dropped, counted. */
     s->vnet_bad++;
     s->errors++;
 }

@@ -578,7 +578,9 @@ static uint32_t tso_len(const struct nst_stack *st, const struct nst_tcp_conn *c
     if (!c->dst.gso || c->dst.gen != st->ip.dst_gen || c->snd_nxt != c->snd_max || c->ecn_cwr_pending ||
         c->snd_up_valid || tcp_pace_of(c))
         return maxpay; /* (an urgent pointer is the segment's own, too; a paced segment goes alone) */
-    uint32_t room = 65535u - NST_IPV4_HLEN - NST_TCP_HLEN - (uint32_t)nst_tcp_opts_len(&r->opts);
+    /* 64 KB: an IPv4 datagram's total length, an IPv6 packet's payload
+     * length and the header in front (the frame then fits the TAP's). */
+    uint32_t room = 65535u - tcp_ip_overhead(&c->t.raddr) - (uint32_t)nst_tcp_opts_len(&r->opts);
     uint32_t len = NST_MIN(fit, room);
     len -= len % maxpay;
     return len > maxpay ? len : maxpay;

@@ -12,6 +12,14 @@
 # MSS (the kernel cut the TSO frames by nstack's gso_size). 1 MiB of RFC 864's
 # pattern must arrive intact, no segment may be retransmitted, and nstack
 # must report the checksums it left to the kernel.
+# Then the same over IPv6 (GSO_TCPV6, RFC 8200): nstack connect sends 8 MiB
+# through the router to a Linux listener in the far namespace (the kernel
+# cuts nstack's TSO frames by gso_size 1428 and finishes every checksum;
+# tshark there finds each one good, none above 1428 bytes, and exactly as
+# many data segments as nstack says the kernel made of its frames); and a
+# Linux client on the router sends 8 MiB into nstack serve --sink-sha256,
+# the kernel handing its 64 KB GSO frames over as such (TUN_F_TSO6), cut by
+# nstack's TAP driver. Both streams arrive with the SHA-256 they left with.
 # Usage: test_tx_offload.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env python3 tshark ethtool
@@ -61,4 +69,72 @@ check "far capture: every data segment's checksum good ($good good, $bad bad)" t
 # The kernel cut nstack's TSO frames into segments of the MSS, no larger.
 biggest=$(tshark -n -r "$OUT/far.pcapng" -Y "ip.src == $NADDR" -T fields -e tcp.len 2>/dev/null | sort -n | tail -1)
 check "far capture: no segment above the MSS (largest ${biggest:-none})" test "${biggest:-0}" -eq 1448
+
+# ---- IPv6: GSO_TCPV6 out, TUN_F_TSO6 in -----------------------------------------
+require_ipv6_cli
+KADDR6=2001:db8:77::1
+NADDR6=2001:db8:77::2
+FAR6=2001:db8:78::2
+SIZE6=8M
+bytes6=$(numfmt --from=iec "$SIZE6"); want6=$(gen_sha "$SIZE6")
+ipv6_up "$KADDR6/64"
+nsx sysctl -qw net.ipv6.conf.veth-r.disable_ipv6=0 net.ipv6.conf.all.forwarding=1
+ip -n "$NS" -6 addr add 2001:db8:78::1/64 dev veth-r nodad
+ip netns exec "$FAR_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.veth-f.disable_ipv6=0
+ip -n "$FAR_NS" -6 addr add "$FAR6/64" dev veth-f nodad
+ip -n "$FAR_NS" -6 route add default via 2001:db8:78::1
+
+ip netns exec "$FAR_NS" tshark -n -i veth-f -f "ip6 and tcp" -a duration:60 -w "$OUT/far6.pcapng" \
+  > "$OUT/tshark6.txt" 2>&1 &
+TSHARK_PID=$!
+STARTED_PIDS+=("$TSHARK_PID")
+wait_for "$OUT/tshark6.txt" "Capturing on" 10
+ip netns exec "$FAR_NS" python3 "$PEER" listen 5001 recv --ipv6 > "$OUT/far-server.txt" 2>&1 &
+STARTED_PIDS+=("$!")
+wait_for "$OUT/far-server.txt" '^peer: listening$'
+gen "$SIZE6" | nconnect send6 60 --addr6 "$NADDR6/64" --gw6 "$KADDR6" --send-file - "[$FAR6]:5001"
+rc=${PIPESTATUS[1]}
+wait_for "$OUT/far-server.txt" '^peer: received ' 10
+check "IPv6: nstack connect through the router, exit 0 (got $rc)" test "$rc" -eq 0
+check "IPv6: nstack sent $bytes6 bytes, the stream's sha256" test "$(got "$OUT/send6.txt" sent)" = "$bytes6/$want6"
+check "IPv6: the far Linux host received the same" test "$(got "$OUT/far-server.txt" received)" = "$bytes6/$want6"
+sleep 0.3
+stop_pid "$TSHARK_PID"
+throughput "nstack -> far Linux over IPv6 (TSO)" "$OUT/send6.txt" sent
+
+# offloads line: "... N checksums left to the kernel, F TSO frames (S segments)"
+read -r left6 tso6 segs6 <<< "$(sed -nE 's/.* ([0-9]+) checksums left to the kernel, ([0-9]+) TSO frames \(([0-9]+) segments\)$/\1 \2 \3/p' "$OUT/send6.txt")"
+check "IPv6: nstack sent TSO frames the kernel cut (${tso6:-none} frames, ${segs6:-none} segments)" \
+  test "${tso6:-0}" -ge 10 -a "${segs6:-0}" -ge $((bytes6 / 1428 / 2))
+check "IPv6: no segment retransmitted" test "$(tcp_stat "$OUT/send6.txt" retransmitted)" = 0
+verdict6() {
+  tshark -n -r "$OUT/far6.pcapng" -o tcp.check_checksum:TRUE \
+    -Y "ipv6.src == $NADDR6 && tcp.len > 0 && tcp.checksum.status == $1" 2>/dev/null | wc -l
+}
+good6=$(verdict6 1) bad6=$(verdict6 0)
+check "IPv6 far capture: every data segment's checksum good ($good6 good, $bad6 bad)" \
+  test "$good6" -ge $((bytes6 / 1428)) -a "$bad6" = 0
+biggest6=$(tshark -n -r "$OUT/far6.pcapng" -Y "ipv6.src == $NADDR6" -T fields -e tcp.len 2>/dev/null | sort -n | tail -1)
+check "IPv6 far capture: no segment above gso_size 1428 (largest ${biggest6:-none})" test "${biggest6:-0}" -eq 1428
+# Every data segment the far host saw is one the kernel cut from a TSO frame
+# (segments) or one nstack sent alone with its checksum left to the kernel
+# (the checksums left, less the TSO frames among them).
+check "IPv6: the far host saw exactly the segments nstack counted ($good6 = $segs6 + $left6 - $tso6)" \
+  test "$good6" -eq $((segs6 + left6 - tso6))
+
+start_serve sink6 --addr6 "$NADDR6/64" --sink-sha256 9 || exit 1
+for i in $(seq 30); do nsx ping -6 -c 1 -W 1 "$NADDR6" > /dev/null 2>&1 && break; sleep 0.2; done
+bg_fed sink6-client "$SIZE6" python3 "$PEER" connect "[$NADDR6]:9" send --timeout 60
+wait_exit "$BG_PID" 60
+wait_for "$OUT/sink6.txt" '^sink-sha256 from ' 10
+stop_serve
+check "IPv6: the Linux client sent $bytes6 bytes" test "$(got "$OUT/sink6-client.txt" sent)" = "$bytes6/$want6"
+check "IPv6: nstack's sink got them, the same sha256" \
+  test "$(got "$OUT/sink6.txt" "sink-sha256 from \[$KADDR6\]:[0-9]+")" = "$bytes6/$want6"
+throughput "Linux -> nstack over IPv6 (GSO frames in)" "$OUT/sink6.txt" "sink-sha256 from \[$KADDR6\]:[0-9]+"
+# offloads line: "offloads: F GSO frames cut into S segments, C checksums finished, R refused; ..."
+read -r gin6 gsegs6 refused6 <<< "$(sed -nE 's/^offloads: ([0-9]+) GSO frames cut into ([0-9]+) segments, [0-9]+ checksums finished, ([0-9]+) refused;.*/\1 \2 \3/p' "$OUT/sink6.txt")"
+check "IPv6: the kernel handed over GSO frames, cut here (${gin6:-none} frames, ${gsegs6:-none} segments)" \
+  test "${gin6:-0}" -ge 10 -a "${gsegs6:-0}" -gt $((2 * ${gin6:-0}))
+check "IPv6: no vnet header refused" test "${refused6:-x}" = 0
 finish

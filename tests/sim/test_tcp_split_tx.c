@@ -6,7 +6,10 @@
  * spans at any parity) and when a segment has to wait for ARP (the packet
  * is kept, so it is made whole first: it may not borrow from the ring).
  * The connection's remembered way out (struct nst_dst) follows the
- * neighbour when ARP says it moved. */
+ * neighbour when ARP says it moved. TSO over IPv6 as over IPv4: the frames
+ * the link gets ask the kernel, byte for byte, for what it must do (the
+ * vnet header of tap_vnet.c), and cut as it would cut them they make the
+ * stream. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +19,9 @@
 #include "../test.h"
 #include "link/tap_vnet.h"
 #include "support/sim_util.h"
+#include "wire/checksum.h"
 #include "wire/eth.h"
+#include "wire/ipv6.h"
 
 #define QMAX 8192
 
@@ -39,6 +44,12 @@ struct link_end {
     nst_time_t black_until;       /* until then every segment is lost */
     uint32_t sent_end;            /* end of the highest data sent so far */
     int sent_any;
+    uint16_t want_gso;            /* the gso_size TSO frames must have */
+    /* The first TSO frame: the vnet header the TAP driver would write in
+     * front of it, its TCP checksum field, and the pseudo-header sum that
+     * field must hold (RFC 9293 3.1 / RFC 8200 8.1). */
+    uint8_t vh[NST_VNET_HLEN];
+    uint16_t csum_field, csum_pseudo;
 };
 
 /* Room for a frame of len bytes at the queue's tail (NULL if full). */
@@ -53,17 +64,24 @@ static uint8_t *q_push(struct frameq *q, size_t len)
     return q->f[i];
 }
 
-/* An Ethernet frame carrying IPv4/TCP. */
-static int is_tcp(const uint8_t *fr, size_t len)
+/* An Ethernet frame carrying IPv4/TCP or IPv6/TCP. */
+static int is_tcp6(const uint8_t *fr, size_t len)
 {
-    return len >= 54 && fr[12] == 0x08 && fr[13] == 0x00 && fr[23] == 6;
+    return len >= 74 && fr[12] == 0x86 && fr[13] == 0xdd && fr[20] == 6;
 }
 
-/* A whole IPv4/TCP frame with payload (a data segment given whole). */
+static int is_tcp(const uint8_t *fr, size_t len)
+{
+    return (len >= 54 && fr[12] == 0x08 && fr[13] == 0x00 && fr[23] == 6) || is_tcp6(fr, len);
+}
+
+/* A whole TCP frame with payload (a data segment given whole). */
 static int is_tcp_data(const uint8_t *fr, size_t len)
 {
     if (!is_tcp(fr, len))
         return 0;
+    if (is_tcp6(fr, len))
+        return nst_get16(fr + 18) > (size_t)(fr[54 + 12] >> 4) * 4;
     size_t ihl = (size_t)(fr[14] & 0xf) * 4, tot = ((size_t)fr[16] << 8) | fr[17];
     size_t thl = (size_t)(fr[14 + ihl + 12] >> 4) * 4;
     return tot > ihl + thl;
@@ -101,7 +119,7 @@ static void cut_segment(void *arg, const uint8_t *frame, size_t len)
  * must only ever carry new data. */
 static void note_data(struct link_end *e, const struct nst_frame *f)
 {
-    const uint8_t *tcp = f->head + NST_ETH_HLEN + 20;
+    const uint8_t *tcp = f->head + f->csum_start;
     uint32_t seq = ((uint32_t)tcp[4] << 24) | ((uint32_t)tcp[5] << 16) | ((uint32_t)tcp[6] << 8) | tcp[7];
     uint32_t end = seq + (uint32_t)(f->len - f->head_len);
     if (f->gso_size && e->sent_any && (int32_t)(seq - e->sent_end) < 0)
@@ -111,6 +129,27 @@ static void note_data(struct link_end *e, const struct nst_frame *f)
     e->sent_any = 1;
 }
 
+/* The first TSO frame's vnet header and checksum field, and the sum the
+ * field must hold: the pseudo-header's over the whole frame's TCP length. */
+static void note_first_tso(struct link_end *e, const struct nst_frame *f)
+{
+    struct nst_vnet_hdr h;
+    CHECK_EQ(nst_vnet_hdr_for_frame(f, &h), 0);
+    nst_vnet_hdr_emit(&h, e->vh);
+    const uint8_t *ip = f->head + NST_ETH_HLEN;
+    uint32_t tlen = (uint32_t)(f->len - f->csum_start), sum;
+    if (is_tcp6(f->head, f->head_len)) {
+        nst_ip6_t src, dst;
+        memcpy(src.b, ip + 8, 16);
+        memcpy(dst.b, ip + 24, 16);
+        sum = nst_csum_pseudo6(&src, &dst, 6, tlen);
+    } else {
+        sum = nst_csum_pseudo(nst_get32(ip + 12), nst_get32(ip + 16), 6, (uint16_t)tlen);
+    }
+    e->csum_pseudo = (uint16_t)nst_csum_fold(sum);
+    e->csum_field = nst_get16(f->head + f->csum_start + f->csum_offset);
+}
+
 /* The link cuts a TSO frame as the kernel's GSO would (the TAP driver's
  * own software path, tap_vnet.c), every segment checksummed. */
 static int send_tso(struct link_end *e, const struct nst_frame *f)
@@ -118,11 +157,13 @@ static int send_tso(struct link_end *e, const struct nst_frame *f)
     static uint8_t big[65536 + 64];
     CHECK(f->len <= sizeof(big));
     CHECK(f->len > 1514);
-    CHECK_EQ(f->gso_size, 1448); /* MSS 1460 less the timestamp option */
+    CHECK_EQ(f->gso_size, e->want_gso);
     CHECK_EQ((f->len - f->head_len) % f->gso_size, 0); /* whole segments only */
+    if (!e->tso_frames)
+        note_first_tso(e, f);
     nst_frame_copy(f, big);
     e->tso_frames++;
-    int n = nst_vnet_split_tcp4(big, f->len, f->gso_size, cut_segment, e);
+    int n = nst_vnet_split_tcp(big, f->len, f->gso_size, cut_segment, e);
     CHECK(n > 1);
     e->tso_segments += (unsigned)n;
     return 0;
@@ -136,7 +177,7 @@ static int send_pieces(void *ctx, const struct nst_frame *f)
         return send_tso(e, f);
     CHECK_EQ(f->len, f->head_len + f->frag_len[0] + f->frag_len[1]);
     CHECK_EQ(f->csum_partial, 1);
-    CHECK_EQ(f->csum_start, NST_ETH_HLEN + 20);
+    CHECK_EQ(f->csum_start, NST_ETH_HLEN + (is_tcp6(f->head, f->head_len) ? 40 : 20));
     CHECK_EQ(f->csum_offset, 16);
     e->split_frames++;
     e->two_span_frames += f->frag_len[1] != 0;
@@ -156,6 +197,8 @@ static int send_pieces(void *ctx, const struct nst_frame *f)
 struct world {
     struct nst_stack *a, *b;
     int ia, ib;
+    int v6;                       /* the connection is over IPv6 */
+    nst_ip6_t a6, b6;
     struct frameq a2b, b2a;
     struct link_end ea, eb;
     nst_time_t now;
@@ -186,31 +229,48 @@ static void step(struct world *w, nst_time_t dt)
 
 enum { LINK_WHOLE, LINK_PIECES, LINK_TSO };
 
-static void world_init(struct world *w, int a_takes_pieces)
+/* v6: both stacks get IPv6 (2001:db8::1 and ::2, DAD off to keep the
+ * times short) and a TSO link takes IPv6 frames too (gso6_max). */
+static void world_init_family(struct world *w, int a_takes_pieces, int v6)
 {
     memset(w, 0, sizeof(*w));
     struct nst_stack_config c;
     nst_stack_config_default(&c);
     c.deterministic = 1;
+    c.ipv6 = v6;
+    c.ip6_dad_transmits = 0;
     c.seed = 7;
     w->a = nst_stack_new(&c);
     c.seed = 8;
     w->b = nst_stack_new(&c);
+    w->v6 = v6;
     w->ea.out = &w->a2b;
     w->ea.clock = &w->now;
+    /* MSS 1460 (IPv4) or 1440 (IPv6) less the timestamp option. */
+    w->ea.want_gso = v6 ? 1428 : 1448;
     w->eb.out = &w->b2a;
     struct nst_iface_config ia = {.name = "a0", .mac = {{2, 0, 0, 0, 0, 1}}, .addr = NST_IP4(10, 0, 0, 1),
                                   .prefix_len = 24, .mtu = 1500, .ops = {.send = send_whole}, .ctx = &w->ea};
     if (a_takes_pieces)
         ia.ops.send_frame = send_pieces;
-    if (a_takes_pieces == LINK_TSO)
+    if (a_takes_pieces == LINK_TSO) {
         ia.gso_max = 65535;
+        ia.gso6_max = v6 ? 65535 : 0;
+    }
     struct nst_iface_config ib = {.name = "b0", .mac = {{2, 0, 0, 0, 0, 2}}, .addr = NST_IP4(10, 0, 0, 2),
                                   .prefix_len = 24, .mtu = 1500, .ops = {.send = send_whole}, .ctx = &w->eb};
     w->ia = nst_iface_add(w->a, &ia);
     w->ib = nst_iface_add(w->b, &ib);
     CHECK(w->ia >= 0 && w->ib >= 0);
+    if (v6) {
+        CHECK_EQ(nst_ip6_parse("2001:db8::1", &w->a6, NULL), 0);
+        CHECK_EQ(nst_ip6_parse("2001:db8::2", &w->b6, NULL), 0);
+        CHECK_EQ(nst_iface_addr6_add(w->a, w->ia, &w->a6, 64), 0);
+        CHECK_EQ(nst_iface_addr6_add(w->b, w->ib, &w->b6, 64), 0);
+    }
 }
+
+static void world_init(struct world *w, int a_takes_pieces) { world_init_family(w, a_takes_pieces, 0); }
 
 static void world_free(struct world *w)
 {
@@ -252,11 +312,14 @@ static uint64_t transfer(struct world *w, int cfd, int sfd, uint64_t n, uint64_t
 
 static void connect_pair(struct world *w, int *cfd, int *sfd)
 {
-    int l = nst_socket(w->b, NST_SOCK_STREAM);
+    int family = w->v6 ? NST_AF_INET6 : NST_AF_INET;
+    int l = nst_socket_family(w->b, family, NST_SOCK_STREAM);
     struct nst_sockaddr sa = {.addr = NST_IP4(10, 0, 0, 2), .port = 80};
+    if (w->v6)
+        sa = (struct nst_sockaddr){.family = NST_AF_INET6, .addr6 = w->b6, .port = 80};
     CHECK_EQ(nst_bind(w->b, l, &sa), 0);
     CHECK_EQ(nst_listen(w->b, l, 4), 0);
-    *cfd = nst_socket(w->a, NST_SOCK_STREAM);
+    *cfd = nst_socket_family(w->a, family, NST_SOCK_STREAM);
     CHECK_EQ(nst_connect(w->a, *cfd, &sa), -EINPROGRESS);
     for (int i = 0; i < 10; i++)
         step(w, NST_MSEC(1));
@@ -336,16 +399,41 @@ static void run_transfer(int a_takes_pieces)
 }
 
 static void test_split_link(void) { run_transfer(LINK_PIECES); }
+
+/* The vnet header the TAP driver would write in front of the first TSO
+ * frame, byte for byte (legacy virtio: 16-bit fields in the host's order):
+ * NEEDS_CSUM; GSO_TCPV4 (1) or GSO_TCPV6 (4), no ECN (no CWR owed);
+ * hdr_len Ethernet + IP + TCP with timestamps (66 or 86); gso_size the MSS
+ * less the option (1448 or 1428); csum_start the TCP header (34 or 54),
+ * csum_offset 16. The checksum field holds the pseudo-header sum alone. */
+static void check_first_tso(const struct world *w)
+{
+    uint16_t hdr_len = w->v6 ? 86 : 66, gso = w->v6 ? 1428 : 1448, start = w->v6 ? 54 : 34;
+    uint8_t want[NST_VNET_HLEN] = {1, w->v6 ? 4 : 1};
+    const uint16_t fields[4] = {hdr_len, gso, start, 16};
+    for (int i = 0; i < 4; i++) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        want[2 + 2 * i] = (uint8_t)(fields[i] >> 8);
+        want[3 + 2 * i] = (uint8_t)fields[i];
+#else
+        want[2 + 2 * i] = (uint8_t)fields[i];
+        want[3 + 2 * i] = (uint8_t)(fields[i] >> 8);
+#endif
+    }
+    CHECK_MEM(w->ea.vh, want, sizeof(want));
+    CHECK_EQ(w->ea.csum_field, w->ea.csum_pseudo);
+    CHECK(w->ea.csum_pseudo != 0);
+}
 static void test_whole_link(void) { run_transfer(LINK_WHOLE); }
 
 /* TCP segmentation offload: where the interface takes frames up to a 64 KB
  * datagram, new data leaves in frames of whole segments that the link cuts.
  * Every segment on the wire is counted once by the sender; retransmissions
  * are never TSO frames; the stream arrives whole through loss too. */
-static void test_tso_link(void)
+static void run_tso(int v6)
 {
     struct world w;
-    world_init(&w, LINK_TSO);
+    world_init_family(&w, LINK_TSO, v6);
     int cfd, sfd;
     connect_pair(&w, &cfd, &sfd);
     const struct nst_stats *sa = nst_stack_stats(w.a), *sb = nst_stack_stats(w.b);
@@ -354,6 +442,7 @@ static void test_tso_link(void)
     CHECK_EQ(transfer(&w, cfd, sfd, n, &off), n);
     CHECK(w.ea.tso_frames > 0);
     CHECK(w.ea.tso_segments > w.ea.tso_frames * 2);
+    check_first_tso(&w);
     /* tx_segments counts what the wire carried: each cut segment, each
      * other frame (a lone data segment in pieces, an ACK given whole) once. */
     unsigned lone = w.ea.split_frames - split0, whole = w.ea.whole_tcp_frames - whole0;
@@ -385,15 +474,20 @@ static void test_tso_link(void)
     CHECK(sa->tcp_frto_genuine > genuine0);
     CHECK_EQ(w.ea.tso_resent, 0);
     CHECK_EQ(sb->tcp_rx_bad_checksum, 0);
+    CHECK_EQ(sa->ip6_tx_packets == 0, !v6);
     nst_close(w.a, cfd);
     nst_close(w.b, sfd);
     world_free(&w);
 }
+
+static void test_tso_link(void) { run_tso(0); }
+static void test_tso6_link(void) { run_tso(1); }
 
 int main(void)
 {
     RUN(test_split_link);
     RUN(test_whole_link);
     RUN(test_tso_link);
+    RUN(test_tso6_link);
     return nst_test_done();
 }
