@@ -30,6 +30,7 @@ void nst_ip6_fini(struct nst_stack *st)
     if (!s)
         return;
     nst_nd_router_fini(st);
+    nst_mld_fini(st);
     nst_timer_cancel(st, &s->loopback_timer);
     nst_pktq_clear(st, &s->loopback);
     nst_ip6_reass_fini(st);
@@ -48,6 +49,20 @@ void nst_ip6_set_base_reachable(struct nst_stack *st, int ifindex, nst_time_t ba
      * that neighbours' probes do not fall into step. */
     uint64_t span = (uint64_t)base;
     ifc->reachable = base / 2 + (nst_time_t)(span ? nst_rng_below(&st->rng, span) : 0);
+    ifc->reachable_drawn = st->now;
+}
+
+/* RFC 4861 6.3.4: ReachableTime "should be re-computed at least once
+ * every few hours", so that a value drawn short (or long) does not stay.
+ * Drawn when it is needed rather than by a timer: an idle stack keeps no
+ * deadline, and the value nobody reads needs no refreshing. */
+nst_time_t nst_ip6_reachable_time(struct nst_stack *st, int ifindex)
+{
+    struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
+    nst_time_t every = st->cfg.ip6_reachable_redraw;
+    if (every > 0 && st->now - ifc->reachable_drawn >= every)
+        nst_ip6_set_base_reachable(st, ifindex, ifc->base_reachable);
+    return ifc->reachable;
 }
 
 int nst_ip6_iface_up(struct nst_stack *st, int ifindex)
@@ -55,6 +70,7 @@ int nst_ip6_iface_up(struct nst_stack *st, int ifindex)
     struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
     const struct nst_iface *link = &st->ip.ifaces[ifindex];
     ifc->up = 1;
+    nst_mld_iface_up(st, ifindex);
     ifc->hop_limit = st->cfg.ip6_hop_limit;
     ifc->mtu = link->mtu;
     ifc->retrans = st->cfg.ip6_retrans_timer;

@@ -25,9 +25,22 @@ struct nst_ip6_addr {
     struct nst_timer timer; /* DAD steps, then the lifetimes */
 };
 
+/* A query's sources kept per group (RFC 3810 6.2 rule 5); a query naming
+ * more is answered as if it named the whole group (mld.c). */
+#define NST_MLD_MAX_SOURCES 8
+#define NST_MLD_ALL_SOURCES 0xff
+
 struct nst_ip6_group {
     nst_ip6_t addr;
-    unsigned refs;       /* 0: free */
+    unsigned refs;       /* 0: free, unless an MLD leave is still being reported */
+    /* MLD (mld.c). A slot with refs 0 and mld_change_left > 0 is a group
+     * left whose leave is still being reported. */
+    uint8_t mld_listening;   /* in the interface's reported state (announced) */
+    uint8_t mld_change;      /* the pending state-change record type (NST_MLD_CHANGE_TO_*), 0: none */
+    uint8_t mld_change_left; /* transmissions of it still owed */
+    uint8_t mld_n_sources;   /* a pending query's sources; NST_MLD_ALL_SOURCES: the whole group */
+    nst_time_t mld_query_due; /* a pending answer to a query about this group; NST_TIME_NEVER: none */
+    nst_ip6_t mld_sources[NST_MLD_MAX_SOURCES];
 };
 
 struct nst_ip6_iface {
@@ -39,6 +52,13 @@ struct nst_ip6_iface {
     nst_time_t base_reachable; /* BaseReachableTime */
     nst_time_t reachable;      /* ReachableTime: base * 0.5..1.5, drawn anew when base changes */
     nst_time_t retrans;        /* RetransTimer */
+    nst_time_t reachable_drawn; /* when ReachableTime was last drawn (RFC 4861 6.3.4) */
+    /* MLD (mld.c): one timer at the earliest of these */
+    struct nst_timer mld_timer;
+    nst_time_t mld_general_due;  /* the answer to a General Query; NST_TIME_NEVER: none */
+    nst_time_t mld_change_due;   /* the next state-change report; NST_TIME_NEVER: none */
+    nst_time_t mld_v1_until;     /* Older Version Querier Present until (RFC 3810 8.2.1); 0: none */
+    uint8_t mld_robustness;      /* the Robustness Variable: the querier's QRV, else 2 */
 };
 
 /* One path MTU learnt from a Packet Too Big (RFC 8201). */
@@ -96,6 +116,9 @@ static inline struct nst_ip6_iface *nst_ip6_if(struct nst_stack *st, int ifindex
 /* Draws ReachableTime anew from base (RFC 4861 6.3.2: uniformly in
  * [0.5, 1.5) * base). */
 void nst_ip6_set_base_reachable(struct nst_stack *st, int ifindex, nst_time_t base);
+/* ReachableTime for an entry becoming REACHABLE now: drawn anew first when
+ * the last draw is ip6_reachable_redraw old (RFC 4861 6.3.4). */
+nst_time_t nst_ip6_reachable_time(struct nst_stack *st, int ifindex);
 
 /* ---- ip6_addr.c ---- */
 /* Adds an address of any origin. valid/preferred in seconds
@@ -112,6 +135,13 @@ struct nst_ip6_addr *nst_ip6_addr_find_any(struct nst_stack *st, const nst_ip6_t
 int nst_ip6_in_group(const struct nst_stack *st, int ifindex, const nst_ip6_t *group);
 int nst_ip6_group_join(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
 void nst_ip6_group_leave(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
+/* Counts a listener of group for receiving only, without announcing it
+ * (a tentative address's solicited-node group: mld.c reports it when DAD
+ * starts, RFC 4862 5.4.2). */
+int nst_ip6_group_ref(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
+struct nst_ip6_group *nst_ip6_group_find(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
+/* The interface's usable link-local address, or NULL. */
+const struct nst_ip6_addr *nst_ip6_link_local(struct nst_stack *st, int ifindex);
 /* Is the MAC one of the 33:33 addresses of a group the interface joined? */
 int nst_ip6_mcast_mac_accepted(const struct nst_stack *st, int ifindex, const struct nst_mac *mac);
 /* RFC 6724 (simplified): the best source on ifindex for dst, or NULL. */
@@ -200,5 +230,17 @@ int nst_nd_send(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, 
  * solicited-node group), from src (NULL: :: for DAD, with nonce). */
 int nst_nd_send_ns(struct nst_stack *st, int ifindex, const nst_ip6_t *target, const nst_ip6_t *src,
                    const nst_ip6_t *dst, const struct nst_mac *eth_dst, const uint8_t *nonce);
+
+/* ---- mld.c (RFC 3810, RFC 2710 for compatibility) ---- */
+void nst_mld_iface_up(struct nst_stack *st, int ifindex);
+/* The interface now listens to group (already counted in its table):
+ * a state-change report goes at once, then is repeated. */
+void nst_mld_listen(struct nst_stack *st, int ifindex, struct nst_ip6_group *g);
+/* The last listener of g left: its leave is reported. */
+void nst_mld_left(struct nst_stack *st, int ifindex, struct nst_ip6_group *g);
+/* A Multicast Listener Query, Report or Done (ICMPv6 130-132, 143),
+ * checksum verified. */
+void nst_mld_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
+void nst_mld_fini(struct nst_stack *st);
 
 #endif

@@ -270,7 +270,7 @@ static void resolve(struct nst_stack *st, struct nst_nd_entry *e, const struct n
     set_state(st, e, state);
     e->probes = 0;
     if (state == NST_NEIGH6_REACHABLE)
-        arm(st, e, st->now + nst_ip6_if(st, e->ifindex)->reachable);
+        arm(st, e, st->now + nst_ip6_reachable_time(st, e->ifindex));
     else
         arm(st, e, st->now + STALE_GC_TIME);
     flush_pending(st, e);
@@ -283,7 +283,7 @@ static void set_reachable(struct nst_stack *st, struct nst_nd_entry *e)
     if (e->state != NST_NEIGH6_REACHABLE)
         set_state(st, e, NST_NEIGH6_REACHABLE);
     e->probes = 0;
-    arm(st, e, st->now + nst_ip6_if(st, e->ifindex)->reachable);
+    arm(st, e, st->now + nst_ip6_reachable_time(st, e->ifindex));
 }
 
 int nst_nd_lookup(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr, struct nst_mac *mac)
