@@ -215,6 +215,9 @@ void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *add
 void nst_nd_cache_fini(struct nst_stack *st);
 /* Is there an entry (any state) for addr? */
 int nst_nd_known(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
+/* Known or likely reachable: an entry in any state but INCOMPLETE (RFC
+ * 4861 6.3.6's test for default routers). */
+int nst_nd_probably_reachable(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 /* An entry is a router (nd_router.c may ask, RFC 4861 6.3.6). */
 int nst_nd_is_router(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 

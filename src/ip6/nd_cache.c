@@ -24,6 +24,7 @@
 
 #include "core/util.h"
 #include "ip6/ip6_impl.h"
+#include "ip6/nd_router.h"
 #include "wire/eth.h"
 
 #define MAX_MULTICAST_SOLICIT 3          /* RFC 4861 10 */
@@ -178,12 +179,19 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
         if (e->probes < (incomplete ? MAX_MULTICAST_SOLICIT : MAX_UNICAST_SOLICIT)) {
             solicit(st, e);
             arm(st, e, st->now + retrans);
-        } else if (incomplete) {
-            NST_STAT_INC(st, nd, resolve_failed);
-            fail_entry(st, e, 1);
         } else {
-            NST_STAT_INC(st, nd, probe_failed);
-            unlink_free(st, e);
+            /* 7.3.3: unreachable. A default router that was it gives way
+             * to another (6.3.6). */
+            nst_ip6_t addr = e->addr;
+            int ifindex = e->ifindex;
+            if (incomplete) {
+                NST_STAT_INC(st, nd, resolve_failed);
+                fail_entry(st, e, 1);
+            } else {
+                NST_STAT_INC(st, nd, probe_failed);
+                unlink_free(st, e);
+            }
+            nst_nd_router_unreachable(st, ifindex, &addr);
         }
         return;
     }
@@ -407,6 +415,12 @@ void nst_nd_confirm(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
 int nst_nd_known(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
 {
     return nd_find(st, ifindex, addr) != NULL;
+}
+
+int nst_nd_probably_reachable(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
+{
+    const struct nst_nd_entry *e = nd_find(st, ifindex, addr);
+    return e && e->state != NST_NEIGH6_INCOMPLETE;
 }
 
 int nst_nd_is_router(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr)

@@ -83,6 +83,10 @@ struct nst_ndra_env {
     /* Messages out: an RS to all-routers; an RA to dst. 0 or -errno. */
     int (*send_rs)(void *ctx, int ifindex);
     int (*send_ra)(void *ctx, int ifindex, const nst_ip6_t *dst, const struct nst_nd_repr *ra);
+    /* Is the neighbour addr known or likely reachable (RFC 4861 6.3.6: an
+     * entry in any state but INCOMPLETE)? Optional: NULL means every
+     * router is. */
+    int (*probably_reachable)(void *ctx, int ifindex, const nst_ip6_t *addr);
 };
 
 struct nst_ndra_router {
@@ -126,8 +130,10 @@ struct nst_ndra_iface {
     unsigned rs_sent;
     nst_time_t rs_next; /* NST_TIME_NEVER: none */
 
-    struct nst_ndra_router *routers; /* in order of arrival; [0] is the default */
+    struct nst_ndra_router *routers; /* in order of arrival */
     unsigned n_routers;
+    nst_ip6_t dflt;      /* the default router ::/0 points at (6.3.6) */
+    int has_dflt;
     struct nst_ndra_prefix *prefixes;
     unsigned n_prefixes;
     struct nst_slaac_addr *addrs;
@@ -157,6 +163,10 @@ void nst_ndra_start(struct nst_ndra_iface *ifc, nst_time_t now);
 /* Messages in, validated by nst_nd_parse: src is the IPv6 source. */
 void nst_ndra_rs_input(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src, const struct nst_nd_repr *rs);
 void nst_ndra_ra_input(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src, const struct nst_nd_repr *ra);
+/* The neighbour addr proved unreachable (its resolution or probes failed,
+ * RFC 4861 7.3.3): when it is the default router another is chosen
+ * (6.3.6). */
+void nst_ndra_router_unreachable(struct nst_ndra_iface *ifc, const nst_ip6_t *addr);
 void nst_ndra_redirect_input(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src,
                              const struct nst_nd_repr *rd);
 /* Advertising on or off (c validated by nst_ra_config_check). */
