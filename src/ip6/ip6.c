@@ -88,9 +88,20 @@ int nst_ip6_iface_up(struct nst_stack *st, int ifindex)
     }
     if (err)
         return err;
-    /* RFC 4862 5.3: fe80::/64 and the interface identifier (RFC 4291 2.5.1, EUI-64). */
+    return nst_ip6_link_local_add(st, ifindex, 0);
+}
+
+/* RFC 4862 5.3: fe80::/64 and the interface identifier: the modified
+ * EUI-64 of the MAC (RFC 4291 2.5.1), or RFC 7217's stable one. */
+int nst_ip6_link_local_add(struct nst_stack *st, int ifindex, unsigned dad_counter)
+{
     static const nst_ip6_t fe80 = {{0xfe, 0x80}};
     nst_ip6_t ll;
-    nst_ip6_from_eui64(&fe80, &link->mac, &ll);
-    return nst_ip6_addr_add(st, ifindex, &ll, 64, NST_ADDR6_LINK_LOCAL, NST_IP6_INFINITE, NST_IP6_INFINITE);
+    if (nst_ip6_stable_addr(st, ifindex, &fe80, &dad_counter, &ll) < 0)
+        nst_ip6_from_eui64(&fe80, &st->ip.ifaces[ifindex].mac, &ll);
+    int err = nst_ip6_addr_add(st, ifindex, &ll, 64, NST_ADDR6_LINK_LOCAL, NST_IP6_INFINITE, NST_IP6_INFINITE);
+    struct nst_ip6_addr *a = err ? NULL : nst_ip6_addr_find(st, ifindex, &ll);
+    if (a)
+        a->dad_counter = (uint8_t)dad_counter;
+    return err;
 }

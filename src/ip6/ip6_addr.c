@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "ip6/ip6_impl.h"
 #include "ip6/nd_router.h"
+#include "ip6/ndra.h"
 #include "wire/eth.h"
 
 static int iface_ok(const struct nst_stack *st, int ifindex)
@@ -289,6 +290,14 @@ void nst_ip6_addr_dad_failed(struct nst_stack *st, struct nst_ip6_addr *a)
     nst_ip6_solicited_node(&a->addr, &sn);
     nst_ip6_group_leave(st, a->ifindex, &sn);
     a->state = NST_ADDR6_DUPLICATE;
+    if (a->origin == NST_ADDR6_LINK_LOCAL && st->cfg.ip6_stable_iids && a->dad_counter < NST_IDGEN_RETRIES) {
+        /* RFC 7217 6: the identifier of the next DAD_Counter instead. */
+        int ifindex = a->ifindex;
+        unsigned next = a->dad_counter + 1u;
+        addr_remove(st, a);
+        nst_ip6_link_local_add(st, ifindex, next);
+        return;
+    }
     if (a->origin == NST_ADDR6_SLAAC) {
         nst_ip6_t addr = a->addr;
         nst_slaac_dad_failed(st, a->ifindex, &addr);

@@ -21,6 +21,7 @@ struct nst_ip6_addr {
     int ifindex;
     nst_time_t preferred_until, valid_until; /* NST_TIME_NEVER: infinite */
     unsigned dad_sent;   /* DAD solicitations sent so far */
+    uint8_t dad_counter; /* RFC 7217's DAD_Counter of a stable link-local address */
     uint8_t nonce[6];    /* of the last one (RFC 7527: our own, looped back, is no duplicate) */
     struct nst_timer timer; /* DAD steps, then the lifetimes */
 };
@@ -113,6 +114,9 @@ struct nst_ip6_state {
 static inline struct nst_ip6_iface *nst_ip6_if(struct nst_stack *st, int ifindex) { return &st->ip6->ifs[ifindex]; }
 
 /* ---- ip6.c ---- */
+/* Adds the link-local address of ifindex: fe80::/64 and its EUI-64, or
+ * with cfg.ip6_stable_iids the RFC 7217 identifier for dad_counter. */
+int nst_ip6_link_local_add(struct nst_stack *st, int ifindex, unsigned dad_counter);
 /* Draws ReachableTime anew from base (RFC 4861 6.3.2: uniformly in
  * [0.5, 1.5) * base). */
 void nst_ip6_set_base_reachable(struct nst_stack *st, int ifindex, nst_time_t base);
@@ -233,6 +237,13 @@ int nst_nd_send(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, 
  * solicited-node group), from src (NULL: :: for DAD, with nonce). */
 int nst_nd_send_ns(struct nst_stack *st, int ifindex, const nst_ip6_t *target, const nst_ip6_t *src,
                    const nst_ip6_t *dst, const struct nst_mac *eth_dst, const uint8_t *nonce);
+
+/* ---- ip6_iid.c (RFC 7217) ---- */
+/* The address of prefix (its first 64 bits) with the stable opaque
+ * identifier of ifindex for *dad_counter (raised past any identifier RFC
+ * 5453 reserves). 0, or -1 when cfg.ip6_stable_iids is off (EUI-64). */
+int nst_ip6_stable_addr(const struct nst_stack *st, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter,
+                        nst_ip6_t *out);
 
 /* ---- mld.c (RFC 3810, RFC 2710 for compatibility) ---- */
 void nst_mld_iface_up(struct nst_stack *st, int ifindex);

@@ -150,6 +150,11 @@ static int env_probably_reachable(void *ctx, int ifindex, const nst_ip6_t *addr)
     return nst_nd_probably_reachable(ctx, ifindex, addr);
 }
 
+static int env_stable_addr(void *ctx, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter, nst_ip6_t *out)
+{
+    return nst_ip6_stable_addr(ctx, ifindex, prefix, dad_counter, out);
+}
+
 static int env_send_ra(void *ctx, int ifindex, const nst_ip6_t *dst, const struct nst_nd_repr *ra)
 {
     struct nst_stack *st = ctx;
@@ -234,7 +239,8 @@ static struct nst_ndra_state *state(struct nst_stack *st)
                                    env_addr_del,
                                    env_send_rs,
                                    env_send_ra,
-                                   env_probably_reachable};
+                                   env_probably_reachable,
+                                   env_stable_addr};
     st->ndra = n;
     return n;
 }

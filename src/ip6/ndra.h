@@ -25,6 +25,10 @@
 #include "core/rng.h"
 #include "wire/ndp.h"
 
+/* RFC 7217 6: an address failing DAD is tried again with DAD_Counter + 1,
+ * this many times at most. */
+#define NST_IDGEN_RETRIES 3
+
 /* RFC 4861 10: the protocol constants. */
 #define NST_MAX_RTR_SOLICITATION_DELAY NST_SEC(1)
 #define NST_RTR_SOLICITATION_INTERVAL NST_SEC(4)
@@ -87,6 +91,10 @@ struct nst_ndra_env {
      * entry in any state but INCOMPLETE)? Optional: NULL means every
      * router is. */
     int (*probably_reachable)(void *ctx, int ifindex, const nst_ip6_t *addr);
+    /* RFC 7217: the address of prefix with the interface's stable opaque
+     * identifier for *dad_counter (which it may raise), 0; or -1 for the
+     * modified EUI-64 of the MAC. Optional: NULL means EUI-64. */
+    int (*stable_addr)(void *ctx, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter, nst_ip6_t *out);
 };
 
 struct nst_ndra_router {
@@ -110,6 +118,8 @@ struct nst_slaac_addr {
     nst_ip6_t addr;
     uint8_t prefix_len;
     uint8_t state; /* enum nst_slaac_state */
+    uint8_t stable;      /* an RFC 7217 identifier (else EUI-64) */
+    uint8_t dad_counter; /* its DAD_Counter */
     nst_time_t preferred_until, valid_until;
 };
 
