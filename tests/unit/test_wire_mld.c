@@ -3,13 +3,16 @@
  * both versions told apart by length alone (RFC 3810 8.1); the two time
  * codes at their edges (5.1.3, 5.1.9); a report's records, auxiliary data
  * included, read in order and refused when one runs past the end; MLDv1
- * messages of exactly 24 bytes; the Router Alert header of RFC 2711. */
+ * messages of exactly 24 bytes; the Router Alert header of RFC 2711; and
+ * the MLDv2 report Linux sent during DAD (tests/unit/wire_frames6.h)
+ * rebuilt to the byte from our writers, and read back. */
 #include "test.h"
 #include "support/csum_ref.h"
 #include "wire/checksum.h"
 #include "wire/icmpv6.h"
 #include "wire/ipv6.h"
 #include "wire/mld.h"
+#include "wire_frames6.h"
 
 #include <errno.h>
 
@@ -212,8 +215,32 @@ static void test_router_alert(void)
     CHECK_EQ(ext.proto_off, 48);
 }
 
+/* Linux 6.18's report joining ff02::1:ff00:1 from :: during DAD: ours, for
+ * the same group and MAC, is the same 90 bytes. */
+static void test_linux_report(void)
+{
+    nst_ip6_t src = {{0}}, dst = addr("ff02::16");
+    struct nst_mld_record rec = {.type = NST_MLD_CHANGE_TO_EXCLUDE, .group = addr("ff02::1:ff00:1")};
+    uint8_t f[90] = {0x33, 0x33, 0, 0, 0, 0x16, 0x02, 0x4e, 0x53, 0, 0, 1, 0x86, 0xdd};
+    struct nst_ipv6_repr ip = {.payload_len = 36, .next_header = 0, .hop_limit = 1, .src = src, .dst = dst};
+    CHECK_EQ(nst_ipv6_emit(&ip, f + 14), 40);
+    nst_mld_hbh_emit(58, f + 54);
+    CHECK_EQ(nst_mld_report_emit(&rec, 1, &src, &dst, f + 62, 28), 28);
+    CHECK_EQ(sizeof mld_report_dad, sizeof f);
+    CHECK_MEM(f, mld_report_dad, sizeof f);
+    struct nst_mld_report r;
+    CHECK_EQ(nst_mld_report_parse(mld_report_dad + 62, 28, &r), 0);
+    size_t off = 0;
+    unsigned i = 0;
+    struct nst_mld_record got;
+    CHECK_EQ(nst_mld_report_next(&r, &off, &i, &got), 0);
+    CHECK_EQ(got.type, NST_MLD_CHANGE_TO_EXCLUDE);
+    CHECK(nst_ip6_eq(&got.group, &rec.group));
+}
+
 int main(void)
 {
+    RUN(test_linux_report);
     RUN(test_report_bytes);
     RUN(test_report_bounds);
     RUN(test_query_versions);
