@@ -78,6 +78,7 @@ static void gateway_is(struct net *n, const nst_ip6_t *router)
 /* The i-th frame of ICMPv6 type `type` recorded, parsed. */
 static int nth(struct net *n, uint8_t type, size_t i, struct su6_parsed *p, nst_time_t *at)
 {
+    *at = 0;
     for (size_t k = 0; k < n->h.tap.n; k++) {
         if (su6_parse(n->h.tap.v[k].data, n->h.tap.v[k].len, p) < 0 || !p->icmp_ok || p->icmp.type != type)
             continue;
