@@ -223,6 +223,25 @@ struct nst_stack_config {
     unsigned nd_max_redirects;  /* redirected destinations, 64 */
     nst_time_t nd_redirect_ttl; /* a redirect route is forgotten after, 600 s */
 
+    /* IPv6: MLD, router choice and stable addresses (RFC 3810, RFC 4861
+     * 6.3.4, RFC 7217; src/ip6/mld.c, slaac.c; docs/IPV6.md "MLD, router
+     * choice and stable addresses"). */
+    int ip6_mld;                /* 1 (default, as Linux): report the groups each
+                                 * interface listens to (MLDv2, MLDv1 toward an older
+                                 * querier), so that switches snooping MLD forward our
+                                 * solicited-node traffic; 0: none (tests that count
+                                 * every frame) */
+    nst_time_t ip6_reachable_redraw; /* ReachableTime is drawn anew when it is used
+                                 * and this old, 2 h (RFC 4861 6.3.4: "at least once
+                                 * every few hours"); 0: only when BaseReachableTime changes */
+    int ip6_stable_iids;        /* 1: SLAAC addresses get RFC 7217 stable, opaque
+                                 * interface identifiers; 0: modified EUI-64 (default,
+                                 * as Linux's addr_gen_mode 0) */
+    uint8_t ip6_iid_secret[16]; /* RFC 7217's secret key; all zero: one derived from
+                                 * the stack's hash key (random per stack, or its seed) */
+    uint8_t ip6_net_id[32];     /* RFC 7217's optional Network_ID (an SSID, say) */
+    uint8_t ip6_net_id_len;     /* its length, 0: none */
+
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
 

@@ -136,11 +136,26 @@ NST_API_BEGIN
     X(ndra, redirects_received) X(ndra, redirects_accepted)                    \
     X(ndra, redirects_not_first_hop) X(ndra, redirects_ignored)                \
     X(ndra, redirects_recycled) X(ndra, redirects_expired)                     \
-    X(ndra, redirects_sent) X(ndra, redirects_rate_limited)
+    X(ndra, redirects_sent) X(ndra, redirects_rate_limited)                    \
+    X(ndra, default_router_unreachable) X(ndra, slaac_stable_retries)
+
+/* Multicast Listener Discovery, the listener's part (RFC 3810, MLDv1 of
+ * RFC 2710 for compatibility; src/ip6/mld.c). rx_bad_*: a query refused
+ * as 5.1.14 / 6.2 says (hop limit not 1, source not link-local, no Router
+ * Alert, a length that is neither version's). */
+#define NST_STATS_MLD(X)                                                       \
+    X(mld, rx_queries) X(mld, rx_v1_queries) X(mld, rx_general_queries)        \
+    X(mld, rx_group_queries) X(mld, rx_source_queries)                         \
+    X(mld, rx_bad_hop_limit) X(mld, rx_bad_source) X(mld, rx_no_router_alert)   \
+    X(mld, rx_bad_length) X(mld, rx_bad_group) X(mld, rx_query_not_joined)      \
+    X(mld, rx_reports) X(mld, v1_suppressed) X(mld, v1_querier_present)        \
+    X(mld, tx_reports) X(mld, tx_change_records) X(mld, tx_current_records)    \
+    X(mld, tx_v1_reports) X(mld, tx_v1_done) X(mld, tx_failed)                 \
+    X(mld, sources_overflow)
 
 #define NST_STATS_ALL(X) \
     NST_STATS_LINK(X) NST_STATS_ARP(X) NST_STATS_IP(X) NST_STATS_ICMP(X) NST_STATS_UDP(X) NST_STATS_TCP(X) \
-    NST_STATS_IP6(X) NST_STATS_ICMP6(X) NST_STATS_ND(X) NST_STATS_NDRA(X)
+    NST_STATS_IP6(X) NST_STATS_ICMP6(X) NST_STATS_ND(X) NST_STATS_NDRA(X) NST_STATS_MLD(X)
 
 struct nst_stats {
 #define NST_STATS_FIELD(layer, name) uint64_t layer##_##name;

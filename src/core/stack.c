@@ -51,6 +51,8 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->nd_max_slaac = 4;
     c->nd_max_redirects = 64;
     c->nd_redirect_ttl = NST_SEC(600);
+    c->ip6_reachable_redraw = NST_SEC(2 * 3600);
+    c->ip6_mld = 1;
     nst_tcp_config_default(&c->tcp);
 }
 
@@ -59,7 +61,8 @@ static int config_valid(const struct nst_stack_config *c)
     return c->ephemeral_lo > 0 && c->ephemeral_lo <= c->ephemeral_hi && c->arp_table_max > 0 &&
            c->reass_max_datagrams > 0 && c->max_sockets > 0 && c->default_ttl > 0 &&
            (!c->ipv6 || (c->ip6_hop_limit > 0 && c->ip6_retrans_timer > 0 && c->ip6_reachable_time > 0 &&
-                         c->ip6_nd_table_max > 0 && c->ip6_reass_max_datagrams > 0));
+                         c->ip6_nd_table_max > 0 && c->ip6_reass_max_datagrams > 0 &&
+                         c->ip6_net_id_len <= sizeof(c->ip6_net_id)));
 }
 
 /* The generator's state and the SipHash key come straight from the OS,

@@ -137,7 +137,7 @@ static const char *heading(const char *layer)
 {
     static const char *const names[][2] = {{"link", "Link"}, {"arp", "Arp"},   {"ip", "Ip"},     {"icmp", "Icmp"},
                                            {"udp", "Udp"},   {"tcp", "Tcp"},   {"ip6", "Ip6"},   {"icmp6", "Icmp6"},
-                                           {"nd", "Nd"},     {"ndra", "NdRa"}};
+                                           {"nd", "Nd"},     {"ndra", "NdRa"},   {"mld", "Mld"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(names[i][0], layer) == 0)
             return names[i][1];

@@ -280,7 +280,11 @@ void nst_icmp6_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uin
     case NST_ICMP6_NEIGHBOR_SOLICIT:
     case NST_ICMP6_NEIGHBOR_ADVERT:
     case NST_ICMP6_REDIRECT: nst_nd_input(st, rx, msg, len); return;
-    default: /* 2.4 (b): an unknown informational message (MLD too: we are no router of groups) */
+    case NST_ICMP6_MLD_QUERY:
+    case NST_ICMP6_MLD_REPORT:
+    case NST_ICMP6_MLD_DONE:
+    case NST_ICMP6_MLD2_REPORT: nst_mld_input(st, rx, msg, len); return;
+    default: /* 2.4 (b): an unknown informational message */
         NST_STAT_INC(st, icmp6, rx_other);
         return;
     }

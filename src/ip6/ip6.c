@@ -31,6 +31,7 @@ void nst_ip6_fini(struct nst_stack *st)
     if (!s)
         return;
     nst_nd_router_fini(st);
+    nst_mld_fini(st);
     nst_timer_cancel(st, &s->loopback_timer);
     nst_pktq_clear(st, &s->loopback);
     nst_ip6_reass_fini(st);
@@ -49,6 +50,20 @@ void nst_ip6_set_base_reachable(struct nst_stack *st, int ifindex, nst_time_t ba
      * that neighbours' probes do not fall into step. */
     uint64_t span = (uint64_t)base;
     ifc->reachable = base / 2 + (nst_time_t)(span ? nst_rng_below(&st->rng, span) : 0);
+    ifc->reachable_drawn = st->now;
+}
+
+/* RFC 4861 6.3.4: ReachableTime "should be re-computed at least once
+ * every few hours", so that a value drawn short (or long) does not stay.
+ * Drawn when it is needed rather than by a timer: an idle stack keeps no
+ * deadline, and the value nobody reads needs no refreshing. */
+nst_time_t nst_ip6_reachable_time(struct nst_stack *st, int ifindex)
+{
+    struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
+    nst_time_t every = st->cfg.ip6_reachable_redraw;
+    if (every > 0 && st->now - ifc->reachable_drawn >= every)
+        nst_ip6_set_base_reachable(st, ifindex, ifc->base_reachable);
+    return ifc->reachable;
 }
 
 int nst_ip6_iface_up(struct nst_stack *st, int ifindex)
@@ -56,6 +71,7 @@ int nst_ip6_iface_up(struct nst_stack *st, int ifindex)
     struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
     const struct nst_iface *link = &st->ip.ifaces[ifindex];
     ifc->up = 1;
+    nst_mld_iface_up(st, ifindex);
     ifc->hop_limit = st->cfg.ip6_hop_limit;
     ifc->mtu = link->mtu;
     ifc->retrans = st->cfg.ip6_retrans_timer;
@@ -73,9 +89,20 @@ int nst_ip6_iface_up(struct nst_stack *st, int ifindex)
     }
     if (err)
         return err;
-    /* RFC 4862 5.3: fe80::/64 and the interface identifier (RFC 4291 2.5.1, EUI-64). */
+    return nst_ip6_link_local_add(st, ifindex, 0);
+}
+
+/* RFC 4862 5.3: fe80::/64 and the interface identifier: the modified
+ * EUI-64 of the MAC (RFC 4291 2.5.1), or RFC 7217's stable one. */
+int nst_ip6_link_local_add(struct nst_stack *st, int ifindex, unsigned dad_counter)
+{
     static const nst_ip6_t fe80 = {{0xfe, 0x80}};
     nst_ip6_t ll;
-    nst_ip6_from_eui64(&fe80, &link->mac, &ll);
-    return nst_ip6_addr_add(st, ifindex, &ll, 64, NST_ADDR6_LINK_LOCAL, NST_IP6_INFINITE, NST_IP6_INFINITE);
+    if (nst_ip6_stable_addr(st, ifindex, &fe80, &dad_counter, &ll) < 0)
+        nst_ip6_from_eui64(&fe80, &st->ip.ifaces[ifindex].mac, &ll);
+    int err = nst_ip6_addr_add(st, ifindex, &ll, 64, NST_ADDR6_LINK_LOCAL, NST_IP6_INFINITE, NST_IP6_INFINITE);
+    struct nst_ip6_addr *a = err ? NULL : nst_ip6_addr_find(st, ifindex, &ll);
+    if (a)
+        a->dad_counter = (uint8_t)dad_counter;
+    return err;
 }

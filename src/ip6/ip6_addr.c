@@ -8,6 +8,7 @@
 #include "core/util.h"
 #include "ip6/ip6_impl.h"
 #include "ip6/nd_router.h"
+#include "ip6/ndra.h"
 #include "wire/eth.h"
 
 static int iface_ok(const struct nst_stack *st, int ifindex)
@@ -26,36 +27,58 @@ int nst_ip6_in_group(const struct nst_stack *st, int ifindex, const nst_ip6_t *g
     return 0;
 }
 
-/* Groups are counted: two addresses may share a solicited-node group
- * (the same low 24 bits), which stays joined while either is there. */
-int nst_ip6_group_join(struct nst_stack *st, int ifindex, const nst_ip6_t *group)
+struct nst_ip6_group *nst_ip6_group_find(struct nst_stack *st, int ifindex, const nst_ip6_t *group)
 {
     struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
-    struct nst_ip6_group *free_slot = NULL;
+    for (int i = 0; i < NST_IP6_MAX_GROUPS; i++)
+        if (ifc->groups[i].refs && nst_ip6_eq(&ifc->groups[i].addr, group))
+            return &ifc->groups[i];
+    return NULL;
+}
+
+/* Groups are counted: two addresses may share a solicited-node group
+ * (the same low 24 bits), which stays joined while either is there. A
+ * slot whose leave MLD is still reporting is taken back by the same group,
+ * or by another when no slot is free (that leave is then not repeated). */
+int nst_ip6_group_ref(struct nst_stack *st, int ifindex, const nst_ip6_t *group)
+{
+    struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
+    struct nst_ip6_group *free_slot = NULL, *leaving = NULL;
     for (int i = 0; i < NST_IP6_MAX_GROUPS; i++) {
         struct nst_ip6_group *g = &ifc->groups[i];
-        if (g->refs && nst_ip6_eq(&g->addr, group)) {
+        if ((g->refs || g->mld_change_left) && nst_ip6_eq(&g->addr, group)) {
             g->refs++;
             return 0;
         }
-        if (!g->refs && !free_slot)
+        if (!g->refs && !g->mld_change_left && !free_slot)
             free_slot = g;
+        if (!g->refs && g->mld_change_left && !leaving)
+            leaving = g;
     }
-    if (!free_slot)
+    struct nst_ip6_group *g = free_slot ? free_slot : leaving;
+    if (!g)
         return -ENOSPC;
-    free_slot->addr = *group;
-    free_slot->refs = 1;
+    memset(g, 0, sizeof(*g));
+    g->addr = *group;
+    g->refs = 1;
+    g->mld_query_due = NST_TIME_NEVER;
     return 0;
+}
+
+/* Joined by the stack: listened to and reported at once (RFC 3810 6.1). */
+int nst_ip6_group_join(struct nst_stack *st, int ifindex, const nst_ip6_t *group)
+{
+    int err = nst_ip6_group_ref(st, ifindex, group);
+    if (!err)
+        nst_mld_listen(st, ifindex, nst_ip6_group_find(st, ifindex, group));
+    return err;
 }
 
 void nst_ip6_group_leave(struct nst_stack *st, int ifindex, const nst_ip6_t *group)
 {
-    struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
-    for (int i = 0; i < NST_IP6_MAX_GROUPS; i++)
-        if (ifc->groups[i].refs && nst_ip6_eq(&ifc->groups[i].addr, group)) {
-            ifc->groups[i].refs--;
-            return;
-        }
+    struct nst_ip6_group *g = nst_ip6_group_find(st, ifindex, group);
+    if (g && --g->refs == 0)
+        nst_mld_left(st, ifindex, g);
 }
 
 int nst_ip6_mcast_mac_accepted(const struct nst_stack *st, int ifindex, const struct nst_mac *mac)
@@ -96,6 +119,15 @@ struct nst_ip6_addr *nst_ip6_addr_find_any(struct nst_stack *st, const nst_ip6_t
 static int addr_usable(const struct nst_ip6_addr *a)
 {
     return a->in_use && (a->state == NST_ADDR6_PREFERRED || a->state == NST_ADDR6_DEPRECATED);
+}
+
+const struct nst_ip6_addr *nst_ip6_link_local(struct nst_stack *st, int ifindex)
+{
+    const struct nst_ip6_iface *ifc = nst_ip6_if(st, ifindex);
+    for (int i = 0; i < NST_IP6_MAX_ADDRS; i++)
+        if (addr_usable(&ifc->addrs[i]) && nst_ip6_is_link_local(&ifc->addrs[i].addr))
+            return &ifc->addrs[i];
+    return NULL;
 }
 
 int nst_ip6_is_local(const struct nst_stack *st, const nst_ip6_t *a)
@@ -199,6 +231,17 @@ static void addr_usable_now(struct nst_stack *st, struct nst_ip6_addr *a)
         nst_nd_router_start(st, a->ifindex);
 }
 
+/* RFC 4862 5.4.2: the solicited-node group is joined (its MLD report
+ * sent) before the first solicitation, after the same random delay, so
+ * that a switch snooping MLD forwards the answers to it; the delay keeps
+ * the reports of hosts started together from colliding. */
+static void announce_solicited_node(struct nst_stack *st, const struct nst_ip6_addr *a)
+{
+    nst_ip6_t sn;
+    nst_ip6_solicited_node(&a->addr, &sn);
+    nst_mld_listen(st, a->ifindex, nst_ip6_group_find(st, a->ifindex, &sn));
+}
+
 /* RFC 4862 5.4.2: DupAddrDetectTransmits solicitations RetransTimer
  * apart; no answer by RetransTimer after the last one: unique. */
 static void dad_step(struct nst_stack *st, struct nst_ip6_addr *a)
@@ -208,6 +251,8 @@ static void dad_step(struct nst_stack *st, struct nst_ip6_addr *a)
         addr_usable_now(st, a);
         return;
     }
+    if (a->dad_sent == 0)
+        announce_solicited_node(st, a);
     a->dad_sent++;
     nst_rng_fill(&st->rng, a->nonce, sizeof(a->nonce));
     NST_STAT_INC(st, nd, tx_dad_ns);
@@ -245,6 +290,14 @@ void nst_ip6_addr_dad_failed(struct nst_stack *st, struct nst_ip6_addr *a)
     nst_ip6_solicited_node(&a->addr, &sn);
     nst_ip6_group_leave(st, a->ifindex, &sn);
     a->state = NST_ADDR6_DUPLICATE;
+    if (a->origin == NST_ADDR6_LINK_LOCAL && st->cfg.ip6_stable_iids && a->dad_counter < NST_IDGEN_RETRIES) {
+        /* RFC 7217 6: the identifier of the next DAD_Counter instead. */
+        int ifindex = a->ifindex;
+        unsigned next = a->dad_counter + 1u;
+        addr_remove(st, a);
+        nst_ip6_link_local_add(st, ifindex, next);
+        return;
+    }
     if (a->origin == NST_ADDR6_SLAAC) {
         nst_ip6_t addr = a->addr;
         nst_slaac_dad_failed(st, a->ifindex, &addr);
@@ -273,7 +326,7 @@ int nst_ip6_addr_add(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, u
         return -ENOSPC;
     nst_ip6_t sn;
     nst_ip6_solicited_node(addr, &sn);
-    if (nst_ip6_group_join(st, ifindex, &sn) < 0)
+    if (nst_ip6_group_ref(st, ifindex, &sn) < 0)
         return -ENOSPC;
     memset(a, 0, sizeof(*a));
     a->in_use = 1;
@@ -286,6 +339,7 @@ int nst_ip6_addr_add(struct nst_stack *st, int ifindex, const nst_ip6_t *addr, u
     a->preferred_until = lifetime_end(st, preferred);
     nst_timer_init(&a->timer, addr_timer_fired);
     if (st->cfg.ip6_dad_transmits == 0) {
+        announce_solicited_node(st, a);
         addr_usable_now(st, a); /* RFC 4862 5.4: DupAddrDetectTransmits 0 turns DAD off */
         return 0;
     }

@@ -22,13 +22,27 @@ struct nst_ip6_addr {
     int ifindex;
     nst_time_t preferred_until, valid_until; /* NST_TIME_NEVER: infinite */
     unsigned dad_sent;   /* DAD solicitations sent so far */
+    uint8_t dad_counter; /* RFC 7217's DAD_Counter of a stable link-local address */
     uint8_t nonce[6];    /* of the last one (RFC 7527: our own, looped back, is no duplicate) */
     struct nst_timer timer; /* DAD steps, then the lifetimes */
 };
 
+/* A query's sources kept per group (RFC 3810 6.2 rule 5); a query naming
+ * more is answered as if it named the whole group (mld.c). */
+#define NST_MLD_MAX_SOURCES 8
+#define NST_MLD_ALL_SOURCES 0xff
+
 struct nst_ip6_group {
     nst_ip6_t addr;
-    unsigned refs;       /* 0: free */
+    unsigned refs;       /* 0: free, unless an MLD leave is still being reported */
+    /* MLD (mld.c). A slot with refs 0 and mld_change_left > 0 is a group
+     * left whose leave is still being reported. */
+    uint8_t mld_listening;   /* in the interface's reported state (announced) */
+    uint8_t mld_change;      /* the pending state-change record type (NST_MLD_CHANGE_TO_*), 0: none */
+    uint8_t mld_change_left; /* transmissions of it still owed */
+    uint8_t mld_n_sources;   /* a pending query's sources; NST_MLD_ALL_SOURCES: the whole group */
+    nst_time_t mld_query_due; /* a pending answer to a query about this group; NST_TIME_NEVER: none */
+    nst_ip6_t mld_sources[NST_MLD_MAX_SOURCES];
 };
 
 struct nst_ip6_iface {
@@ -40,6 +54,13 @@ struct nst_ip6_iface {
     nst_time_t base_reachable; /* BaseReachableTime */
     nst_time_t reachable;      /* ReachableTime: base * 0.5..1.5, drawn anew when base changes */
     nst_time_t retrans;        /* RetransTimer */
+    nst_time_t reachable_drawn; /* when ReachableTime was last drawn (RFC 4861 6.3.4) */
+    /* MLD (mld.c): one timer at the earliest of these */
+    struct nst_timer mld_timer;
+    nst_time_t mld_general_due;  /* the answer to a General Query; NST_TIME_NEVER: none */
+    nst_time_t mld_change_due;   /* the next state-change report; NST_TIME_NEVER: none */
+    nst_time_t mld_v1_until;     /* Older Version Querier Present until (RFC 3810 8.2.1); 0: none */
+    uint8_t mld_robustness;      /* the Robustness Variable: the querier's QRV, else 2 */
 };
 
 /* One path MTU learnt from a Packet Too Big (RFC 8201). */
@@ -91,9 +112,15 @@ struct nst_ip6_state {
 static inline struct nst_ip6_iface *nst_ip6_if(struct nst_stack *st, int ifindex) { return &st->ip6->ifs[ifindex]; }
 
 /* ---- ip6.c ---- */
+/* Adds the link-local address of ifindex: fe80::/64 and its EUI-64, or
+ * with cfg.ip6_stable_iids the RFC 7217 identifier for dad_counter. */
+int nst_ip6_link_local_add(struct nst_stack *st, int ifindex, unsigned dad_counter);
 /* Draws ReachableTime anew from base (RFC 4861 6.3.2: uniformly in
  * [0.5, 1.5) * base). */
 void nst_ip6_set_base_reachable(struct nst_stack *st, int ifindex, nst_time_t base);
+/* ReachableTime for an entry becoming REACHABLE now: drawn anew first when
+ * the last draw is ip6_reachable_redraw old (RFC 4861 6.3.4). */
+nst_time_t nst_ip6_reachable_time(struct nst_stack *st, int ifindex);
 
 /* ---- ip6_addr.c ---- */
 /* Adds an address of any origin. valid/preferred in seconds
@@ -110,6 +137,13 @@ struct nst_ip6_addr *nst_ip6_addr_find_any(struct nst_stack *st, const nst_ip6_t
 int nst_ip6_in_group(const struct nst_stack *st, int ifindex, const nst_ip6_t *group);
 int nst_ip6_group_join(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
 void nst_ip6_group_leave(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
+/* Counts a listener of group for receiving only, without announcing it
+ * (a tentative address's solicited-node group: mld.c reports it when DAD
+ * starts, RFC 4862 5.4.2). */
+int nst_ip6_group_ref(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
+struct nst_ip6_group *nst_ip6_group_find(struct nst_stack *st, int ifindex, const nst_ip6_t *group);
+/* The interface's usable link-local address, or NULL. */
+const struct nst_ip6_addr *nst_ip6_link_local(struct nst_stack *st, int ifindex);
 /* Is the MAC one of the 33:33 addresses of a group the interface joined? */
 int nst_ip6_mcast_mac_accepted(const struct nst_stack *st, int ifindex, const struct nst_mac *mac);
 /* RFC 6724 (simplified): the best source on ifindex for dst, or NULL. */
@@ -184,6 +218,9 @@ void nst_nd_neigh_update(struct nst_stack *st, int ifindex, const nst_ip6_t *add
 void nst_nd_cache_fini(struct nst_stack *st);
 /* Is there an entry (any state) for addr? */
 int nst_nd_known(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
+/* Known or likely reachable: an entry in any state but INCOMPLETE (RFC
+ * 4861 6.3.6's test for default routers). */
+int nst_nd_probably_reachable(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 /* An entry is a router (nd_router.c may ask, RFC 4861 6.3.6). */
 int nst_nd_is_router(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 
@@ -199,5 +236,24 @@ int nst_nd_send(struct nst_stack *st, int ifindex, const struct nst_nd_repr *r, 
  * solicited-node group), from src (NULL: :: for DAD, with nonce). */
 int nst_nd_send_ns(struct nst_stack *st, int ifindex, const nst_ip6_t *target, const nst_ip6_t *src,
                    const nst_ip6_t *dst, const struct nst_mac *eth_dst, const uint8_t *nonce);
+
+/* ---- ip6_iid.c (RFC 7217) ---- */
+/* The address of prefix (its first 64 bits) with the stable opaque
+ * identifier of ifindex for *dad_counter (raised past any identifier RFC
+ * 5453 reserves). 0, or -1 when cfg.ip6_stable_iids is off (EUI-64). */
+int nst_ip6_stable_addr(const struct nst_stack *st, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter,
+                        nst_ip6_t *out);
+
+/* ---- mld.c (RFC 3810, RFC 2710 for compatibility) ---- */
+void nst_mld_iface_up(struct nst_stack *st, int ifindex);
+/* The interface now listens to group (already counted in its table):
+ * a state-change report goes at once, then is repeated. */
+void nst_mld_listen(struct nst_stack *st, int ifindex, struct nst_ip6_group *g);
+/* The last listener of g left: its leave is reported. */
+void nst_mld_left(struct nst_stack *st, int ifindex, struct nst_ip6_group *g);
+/* A Multicast Listener Query, Report or Done (ICMPv6 130-132, 143),
+ * checksum verified. */
+void nst_mld_input(struct nst_stack *st, const struct nst_ip_rx *rx, const uint8_t *msg, size_t len);
+void nst_mld_fini(struct nst_stack *st);
 
 #endif

@@ -24,6 +24,7 @@
 
 #include "core/util.h"
 #include "ip6/ip6_impl.h"
+#include "ip6/nd_router.h"
 #include "wire/eth.h"
 
 #define MAX_MULTICAST_SOLICIT 3          /* RFC 4861 10 */
@@ -184,12 +185,19 @@ static void timer_fired(struct nst_stack *st, struct nst_timer *t)
         if (e->probes < (incomplete ? MAX_MULTICAST_SOLICIT : MAX_UNICAST_SOLICIT)) {
             solicit(st, e);
             arm(st, e, st->now + retrans);
-        } else if (incomplete) {
-            NST_STAT_INC(st, nd, resolve_failed);
-            fail_entry(st, e, 1);
         } else {
-            NST_STAT_INC(st, nd, probe_failed);
-            unlink_free(st, e);
+            /* 7.3.3: unreachable. A default router that was it gives way
+             * to another (6.3.6). */
+            nst_ip6_t addr = e->addr;
+            int ifindex = e->ifindex;
+            if (incomplete) {
+                NST_STAT_INC(st, nd, resolve_failed);
+                fail_entry(st, e, 1);
+            } else {
+                NST_STAT_INC(st, nd, probe_failed);
+                unlink_free(st, e);
+            }
+            nst_nd_router_unreachable(st, ifindex, &addr);
         }
         return;
     }
@@ -276,7 +284,7 @@ static void resolve(struct nst_stack *st, struct nst_nd_entry *e, const struct n
     set_state(st, e, state);
     e->probes = 0;
     if (state == NST_NEIGH6_REACHABLE)
-        arm(st, e, st->now + nst_ip6_if(st, e->ifindex)->reachable);
+        arm(st, e, st->now + nst_ip6_reachable_time(st, e->ifindex));
     else
         arm(st, e, st->now + STALE_GC_TIME);
     flush_pending(st, e);
@@ -289,7 +297,7 @@ static void set_reachable(struct nst_stack *st, struct nst_nd_entry *e)
     if (e->state != NST_NEIGH6_REACHABLE)
         set_state(st, e, NST_NEIGH6_REACHABLE);
     e->probes = 0;
-    arm(st, e, st->now + nst_ip6_if(st, e->ifindex)->reachable);
+    arm(st, e, st->now + nst_ip6_reachable_time(st, e->ifindex));
 }
 
 int nst_nd_lookup(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr, struct nst_mac *mac)
@@ -423,6 +431,12 @@ void nst_nd_confirm(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
 int nst_nd_known(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
 {
     return nd_find(st, ifindex, addr) != NULL;
+}
+
+int nst_nd_probably_reachable(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
+{
+    const struct nst_nd_entry *e = nd_find(st, ifindex, addr);
+    return e && e->state != NST_NEIGH6_INCOMPLETE;
 }
 
 int nst_nd_is_router(const struct nst_stack *st, int ifindex, const nst_ip6_t *addr)

@@ -246,11 +246,54 @@ static int find_router(const struct nst_ndra_iface *ifc, const nst_ip6_t *a)
     return -1;
 }
 
+static int probably_reachable(const struct nst_ndra_iface *ifc, int i)
+{
+    const struct nst_ndra_env *env = ifc->env;
+    return !env->probably_reachable || env->probably_reachable(env->ctx, ifc->ifindex, &ifc->routers[i].addr);
+}
+
+static void set_default(struct nst_ndra_iface *ifc, int i)
+{
+    if (i < 0) {
+        if (ifc->has_dflt)
+            ifc->env->default_route(ifc->env->ctx, ifc->ifindex, NULL);
+        ifc->has_dflt = 0;
+        return;
+    }
+    if (ifc->has_dflt && nst_ip6_eq(&ifc->dflt, &ifc->routers[i].addr))
+        return;
+    ifc->dflt = ifc->routers[i].addr;
+    ifc->has_dflt = 1;
+    ifc->env->default_route(ifc->env->ctx, ifc->ifindex, &ifc->dflt);
+}
+
+/* RFC 4861 6.3.6: routers known or likely reachable (a neighbour entry in
+ * any state but INCOMPLETE) before those whose reachability is unknown or
+ * suspect. The router in use stays while it is such (no flapping with
+ * each RA); when it proved unreachable (current_failed) the next usable
+ * one after it in the list takes over, and when none is usable the next
+ * one all the same: round-robin, so that each is tried in turn. */
+static void choose_default(struct nst_ndra_iface *ifc, int current_failed)
+{
+    int n = (int)ifc->n_routers;
+    int cur = ifc->has_dflt ? find_router(ifc, &ifc->dflt) : -1;
+    int pick = cur >= 0 && !current_failed && probably_reachable(ifc, cur) ? cur : -1;
+    for (int k = 1; k <= n && pick < 0; k++) {
+        int i = (cur + k) % n; /* from after the current one, or from the start */
+        if (i != cur && probably_reachable(ifc, i))
+            pick = i;
+    }
+    if (pick < 0 && n)
+        pick = cur < 0 ? 0 : current_failed ? (cur + 1) % n : cur;
+    set_default(ifc, pick);
+}
+
 static void update_router(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src, uint16_t lifetime)
 {
     int i = find_router(ifc, src);
     if (i >= 0) { /* a lifetime of 0 times the entry out at once (run below) */
         ifc->routers[i].expires = now + NST_SEC(lifetime);
+        choose_default(ifc, 0); /* its RA may have made it reachable (6.3.4 puts its address in the cache) */
         return;
     }
     if (!lifetime)
@@ -261,29 +304,34 @@ static void update_router(struct nst_ndra_iface *ifc, nst_time_t now, const nst_
     }
     ifc->routers[ifc->n_routers++] = (struct nst_ndra_router){*src, now + NST_SEC(lifetime)};
     NST_NDRA_INC(ifc, routers_added);
-    /* 6.3.6: the first router known is the default; the others wait in
-     * arrival order for it to go. */
-    if (ifc->n_routers == 1)
-        ifc->env->default_route(ifc->env->ctx, ifc->ifindex, src);
+    choose_default(ifc, 0);
 }
 
 static void expire_routers(struct nst_ndra_iface *ifc, nst_time_t now)
 {
     unsigned kept = 0;
-    int head_gone = 0;
+    int changed = 0;
     for (unsigned i = 0; i < ifc->n_routers; i++) {
         if (ifc->routers[i].expires > now) {
             ifc->routers[kept++] = ifc->routers[i];
             continue;
         }
         NST_NDRA_INC(ifc, routers_expired);
-        head_gone |= i == 0;
+        changed = 1;
     }
     ifc->n_routers = kept;
-    /* 6.3.5: the route through a router that went is replaced by the next
-     * one's, or removed (the destination cache follows the route table). */
-    if (head_gone)
-        ifc->env->default_route(ifc->env->ctx, ifc->ifindex, kept ? &ifc->routers[0].addr : NULL);
+    /* 6.3.5: the route through a router that went is replaced by another's,
+     * or removed (the destination cache follows the route table). */
+    if (changed)
+        choose_default(ifc, 0);
+}
+
+void nst_ndra_router_unreachable(struct nst_ndra_iface *ifc, const nst_ip6_t *addr)
+{
+    if (!ifc->has_dflt || !nst_ip6_eq(&ifc->dflt, addr))
+        return;
+    NST_NDRA_INC(ifc, default_router_unreachable);
+    choose_default(ifc, 1);
 }
 
 /* ---- host: the prefix list (6.3.4) ----------------------------------------- */

@@ -19,6 +19,9 @@ void nst_nd_router_input(struct nst_stack *st, const struct nst_ip_rx *rx, const
  * and within the rate limit). The packet is forwarded all the same. */
 void nst_nd_redirect_send(struct nst_stack *st, int ifindex, const struct nst_ipv6_repr *h, const uint8_t *pkt,
                           size_t len, const nst_ip6_t *next_hop);
+/* The neighbour cache gave addr up (resolution or probes failed, RFC
+ * 4861 7.3.3): a default router that was it is replaced (6.3.6). */
+void nst_nd_router_unreachable(struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 /* An address formed by SLAAC failed DAD (RFC 4862 5.4.5). */
 void nst_slaac_dad_failed(struct nst_stack *st, int ifindex, const nst_ip6_t *addr);
 void nst_nd_router_fini(struct nst_stack *st);

@@ -145,6 +145,16 @@ static int env_send_rs(void *ctx, int ifindex)
     return nst_nd_send(st, ifindex, &r, src ? src : &unspecified, &dst, NULL);
 }
 
+static int env_probably_reachable(void *ctx, int ifindex, const nst_ip6_t *addr)
+{
+    return nst_nd_probably_reachable(ctx, ifindex, addr);
+}
+
+static int env_stable_addr(void *ctx, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter, nst_ip6_t *out)
+{
+    return nst_ip6_stable_addr(ctx, ifindex, prefix, dad_counter, out);
+}
+
 static int env_send_ra(void *ctx, int ifindex, const nst_ip6_t *dst, const struct nst_nd_repr *ra)
 {
     struct nst_stack *st = ctx;
@@ -228,7 +238,9 @@ static struct nst_ndra_state *state(struct nst_stack *st)
                                    env_addr_lifetimes,
                                    env_addr_del,
                                    env_send_rs,
-                                   env_send_ra};
+                                   env_send_ra,
+                                   env_probably_reachable,
+                                   env_stable_addr};
     st->ndra = n;
     return n;
 }
@@ -258,6 +270,15 @@ static struct ndra_slot *slot(struct nst_stack *st, int ifindex)
 }
 
 /* ---- nd_router.h ---------------------------------------------------------- */
+
+void nst_nd_router_unreachable(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
+{
+    struct nst_ndra_state *n = st->ndra;
+    if (!n || ifindex < 0 || ifindex >= NST_MAX_IFACES || !n->ifs[ifindex].in_use)
+        return;
+    nst_ndra_router_unreachable(&n->ifs[ifindex].ifc, addr);
+    rearm(&n->ifs[ifindex]);
+}
 
 void nst_nd_router_start(struct nst_stack *st, int ifindex)
 {
@@ -345,7 +366,8 @@ int nst_ip6_router_list(const struct nst_stack *st, struct nst_ip6_router_info *
         const struct nst_ndra_iface *ifc = &n->ifs[i].ifc;
         for (unsigned j = 0; n->ifs[i].in_use && j < ifc->n_routers; j++, k++)
             if (k < max)
-                out[k] = (struct nst_ip6_router_info){i, ifc->routers[j].addr, ifc->routers[j].expires, j == 0};
+                out[k] = (struct nst_ip6_router_info){i, ifc->routers[j].addr, ifc->routers[j].expires,
+                                                      ifc->has_dflt && nst_ip6_eq(&ifc->dflt, &ifc->routers[j].addr)};
     }
     return k;
 }

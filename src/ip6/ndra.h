@@ -25,6 +25,10 @@
 #include "core/rng.h"
 #include "wire/ndp.h"
 
+/* RFC 7217 6: an address failing DAD is tried again with DAD_Counter + 1,
+ * this many times at most. */
+#define NST_IDGEN_RETRIES 3
+
 /* RFC 4861 10: the protocol constants. */
 #define NST_MAX_RTR_SOLICITATION_DELAY NST_SEC(1)
 #define NST_RTR_SOLICITATION_INTERVAL NST_SEC(4)
@@ -83,6 +87,14 @@ struct nst_ndra_env {
     /* Messages out: an RS to all-routers; an RA to dst. 0 or -errno. */
     int (*send_rs)(void *ctx, int ifindex);
     int (*send_ra)(void *ctx, int ifindex, const nst_ip6_t *dst, const struct nst_nd_repr *ra);
+    /* Is the neighbour addr known or likely reachable (RFC 4861 6.3.6: an
+     * entry in any state but INCOMPLETE)? Optional: NULL means every
+     * router is. */
+    int (*probably_reachable)(void *ctx, int ifindex, const nst_ip6_t *addr);
+    /* RFC 7217: the address of prefix with the interface's stable opaque
+     * identifier for *dad_counter (which it may raise), 0; or -1 for the
+     * modified EUI-64 of the MAC. Optional: NULL means EUI-64. */
+    int (*stable_addr)(void *ctx, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter, nst_ip6_t *out);
 };
 
 struct nst_ndra_router {
@@ -106,6 +118,8 @@ struct nst_slaac_addr {
     nst_ip6_t addr;
     uint8_t prefix_len;
     uint8_t state; /* enum nst_slaac_state */
+    uint8_t stable;      /* an RFC 7217 identifier (else EUI-64) */
+    uint8_t dad_counter; /* its DAD_Counter */
     nst_time_t preferred_until, valid_until;
 };
 
@@ -126,8 +140,10 @@ struct nst_ndra_iface {
     unsigned rs_sent;
     nst_time_t rs_next; /* NST_TIME_NEVER: none */
 
-    struct nst_ndra_router *routers; /* in order of arrival; [0] is the default */
+    struct nst_ndra_router *routers; /* in order of arrival */
     unsigned n_routers;
+    nst_ip6_t dflt;      /* the default router ::/0 points at (6.3.6) */
+    int has_dflt;
     struct nst_ndra_prefix *prefixes;
     unsigned n_prefixes;
     struct nst_slaac_addr *addrs;
@@ -157,6 +173,10 @@ void nst_ndra_start(struct nst_ndra_iface *ifc, nst_time_t now);
 /* Messages in, validated by nst_nd_parse: src is the IPv6 source. */
 void nst_ndra_rs_input(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src, const struct nst_nd_repr *rs);
 void nst_ndra_ra_input(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src, const struct nst_nd_repr *ra);
+/* The neighbour addr proved unreachable (its resolution or probes failed,
+ * RFC 4861 7.3.3): when it is the default router another is chosen
+ * (6.3.6). */
+void nst_ndra_router_unreachable(struct nst_ndra_iface *ifc, const nst_ip6_t *addr);
 void nst_ndra_redirect_input(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *src,
                              const struct nst_nd_repr *rd);
 /* Advertising on or off (c validated by nst_ra_config_check). */

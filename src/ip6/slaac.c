@@ -4,9 +4,10 @@
  * on each (it is added TENTATIVE) and says when one fails.
  *
  * The interface identifier is the modified EUI-64 of the MAC (RFC 4291
- * 2.5.1), what Linux uses by default (addr_gen_mode 0). RFC 7217's stable
- * opaque identifiers (addr_gen_mode 2/3) would hide the MAC from the
- * networks a host visits; they are not implemented (docs/IPV6.md). */
+ * 2.5.1), what Linux uses by default (addr_gen_mode 0), or, when the
+ * binding gives one (cfg.ip6_stable_iids), RFC 7217's stable opaque
+ * identifier (Linux's addr_gen_mode 2/3), which hides the MAC from the
+ * networks a host visits; a DAD failure then tries the next DAD_Counter. */
 #include "ip6/ndra.h"
 
 #include "wire/ipv6.h"
@@ -30,6 +31,18 @@ static int find_addr(const struct nst_ndra_iface *ifc, const nst_ip6_t *prefix, 
     return -1;
 }
 
+/* The address of prefix for DAD_Counter counter: RFC 7217's when the
+ * binding makes them, else the EUI-64 one. */
+static void make_addr(const struct nst_ndra_iface *ifc, const nst_ip6_t *prefix, unsigned counter,
+                      struct nst_slaac_addr *a)
+{
+    const struct nst_ndra_env *env = ifc->env;
+    a->stable = env->stable_addr && env->stable_addr(env->ctx, ifc->ifindex, prefix, &counter, &a->addr) == 0;
+    a->dad_counter = (uint8_t)counter;
+    if (!a->stable)
+        nst_ip6_from_eui64(prefix, &ifc->mac, &a->addr);
+}
+
 /* 5.5.3 (d): a prefix no address of ours was formed from. */
 static void form_address(struct nst_ndra_iface *ifc, nst_time_t now, const struct nst_nd_prefix *p)
 {
@@ -47,7 +60,7 @@ static void form_address(struct nst_ndra_iface *ifc, nst_time_t now, const struc
         return;
     }
     struct nst_slaac_addr a = {.prefix_len = 64, .state = NST_SLAAC_PREFERRED};
-    nst_ip6_from_eui64(&p->prefix, &ifc->mac, &a.addr);
+    make_addr(ifc, &p->prefix, 0, &a);
     a.preferred_until = nst_ndra_deadline(now, p->preferred_lifetime);
     a.valid_until = nst_ndra_deadline(now, p->valid_lifetime);
     if (ifc->env->addr_add(ifc->env->ctx, ifc->ifindex, &a.addr, 64, a.preferred_until, a.valid_until) != 0) {
@@ -103,6 +116,27 @@ void nst_slaac_prefix_input(struct nst_ndra_iface *ifc, nst_time_t now, const st
         update_address(ifc, now, &ifc->addrs[i], p);
 }
 
+/* RFC 7217 6: a stable address found duplicate gives way to the one of
+ * the next DAD_Counter, with the same lifetimes (IDGEN_RETRIES times at
+ * most; after that the duplicate stays, as an EUI-64 one does). */
+static void retry_stable(struct nst_ndra_iface *ifc, struct nst_slaac_addr *a)
+{
+    nst_ip6_t prefix = a->addr;
+    memset(prefix.b + 8, 0, 8);
+    struct nst_slaac_addr next = *a;
+    make_addr(ifc, &prefix, a->dad_counter + 1u, &next);
+    next.state = NST_SLAAC_PREFERRED;
+    ifc->env->addr_del(ifc->env->ctx, ifc->ifindex, &a->addr);
+    if (ifc->env->addr_add(ifc->env->ctx, ifc->ifindex, &next.addr, 64, next.preferred_until, next.valid_until) != 0) {
+        NST_NDRA_INC(ifc, slaac_add_failed);
+        a->addr = next.addr; /* still DUPLICATE: kept so that RAs do not form it again; it ages out */
+        a->dad_counter = next.dad_counter;
+        return;
+    }
+    NST_NDRA_INC(ifc, slaac_stable_retries);
+    *a = next;
+}
+
 int nst_slaac_mark_duplicate(struct nst_ndra_iface *ifc, const nst_ip6_t *addr)
 {
     for (unsigned i = 0; i < ifc->n_addrs; i++) {
@@ -113,6 +147,8 @@ int nst_slaac_mark_duplicate(struct nst_ndra_iface *ifc, const nst_ip6_t *addr)
         if (ifc->addrs[i].state != NST_SLAAC_DUPLICATE)
             NST_NDRA_INC(ifc, slaac_dad_failed);
         ifc->addrs[i].state = NST_SLAAC_DUPLICATE;
+        if (ifc->addrs[i].stable && ifc->addrs[i].dad_counter < NST_IDGEN_RETRIES)
+            retry_stable(ifc, &ifc->addrs[i]);
         return 1;
     }
     return 0;

@@ -121,6 +121,7 @@ int nst_lab_path_build(struct nst_lab_path *p, const struct nst_lab_path_opts *o
     else
         nst_stack_config_default(&host_cfg);
     host_cfg.ipv6 |= o->ipv6;
+    host_cfg.ip6_mld = router_cfg.ip6_mld = 0; /* the scenario's figures (docs/IPV6-lab.md) are without MLD reports */
     const char *router_names[3] = {"r1", "r2", "r3"};
     p->ny = nst_world_add_host(p->world, "ny", &host_cfg);
     for (int i = 0; i < 3; i++) {

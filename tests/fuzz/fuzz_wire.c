@@ -14,6 +14,7 @@
 #include "wire/eth.h"
 #include "wire/icmp.h"
 #include "wire/icmpv6.h"
+#include "wire/mld.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 #include "wire/ndp.h"
@@ -218,6 +219,50 @@ static void fuzz_nd(const uint8_t *p, size_t len, const nst_ip6_t *src, const ns
     free(out);
 }
 
+/* MLD (RFC 3810, RFC 2710): a query that parses names sources inside the
+ * message and emits again to the same fields; a report that parses has
+ * every record inside the message, read back by the iterator in order. */
+static void fuzz_mld(const uint8_t *p, size_t len, const nst_ip6_t *src, const nst_ip6_t *dst)
+{
+    struct nst_mld_query q, qb;
+    if (nst_mld_query_parse(p, len, &q) == 0) {
+        REQUIRE(q.version == 1 || q.version == 2);
+        REQUIRE(q.version == 2 || len == NST_MLD_V1_LEN);
+        REQUIRE(!q.n_sources || q.sources + (size_t)q.n_sources * 16 <= p + len);
+        size_t cap = NST_MLD_V2_QUERY_MIN + (size_t)q.n_sources * 16;
+        uint8_t *out = malloc(cap);
+        REQUIRE(out);
+        int n = nst_mld_query_emit(&q, src, dst, out, cap);
+        REQUIRE(n > 0 && nst_mld_query_parse(out, (size_t)n, &qb) == 0);
+        REQUIRE(qb.version == q.version && qb.n_sources == q.n_sources && nst_ip6_eq(&qb.group, &q.group));
+        REQUIRE(qb.qrv == q.qrv && qb.suppress == q.suppress);
+        REQUIRE(!q.n_sources || memcmp(qb.sources, q.sources, (size_t)q.n_sources * 16) == 0);
+        /* a decoded time encodes back to itself (5.1.3, 5.1.9: exact codes) */
+        REQUIRE(q.version == 1 || nst_mld_code_to_ms(nst_mld_ms_to_code(q.max_resp_ms)) == q.max_resp_ms);
+        REQUIRE(nst_mld_qqic_to_s(nst_mld_s_to_qqic(q.qqi_s)) == q.qqi_s);
+        free(out);
+    }
+    struct nst_mld_report r;
+    if (nst_mld_report_parse(p, len, &r) == 0) {
+        size_t off = 0, prev = NST_MLD_V2_REPORT_MIN;
+        unsigned i = 0;
+        struct nst_mld_record rec;
+        while (nst_mld_report_next(&r, &off, &i, &rec) == 0) {
+            REQUIRE(off > prev && off <= len);
+            REQUIRE(rec.sources + (size_t)rec.n_sources * 16 <= p + len);
+            prev = off;
+        }
+        REQUIRE(i == r.n_records);
+    }
+    struct nst_mld_v1 m;
+    if (nst_mld_v1_parse(p, len, &m) == 0) {
+        uint8_t out[NST_MLD_V1_LEN];
+        REQUIRE(nst_mld_v1_emit(&m, src, dst, out, sizeof out) == NST_MLD_V1_LEN);
+        /* the same type, delay and group; the reserved field written 0 */
+        REQUIRE(out[0] == p[0] && memcmp(out + 4, p + 4, 2) == 0 && memcmp(out + 8, p + 8, 16) == 0);
+    }
+}
+
 static void fuzz_icmp6(const uint8_t *p, size_t len, const nst_ip6_t *src, const nst_ip6_t *dst, uint8_t hop)
 {
     struct nst_icmp6_repr r;
@@ -233,6 +278,7 @@ static void fuzz_icmp6(const uint8_t *p, size_t len, const nst_ip6_t *src, const
     REQUIRE(memcmp(out + 4, p + 4, len - 4) == 0 && out[0] == p[0] && out[1] == p[1]);
     free(out);
     fuzz_nd(p, len, src, dst, hop);
+    fuzz_mld(p, len, src, dst);
 }
 
 static void fuzz_ipv6(const uint8_t *p, size_t len)

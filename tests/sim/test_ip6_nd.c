@@ -57,6 +57,7 @@ static void net_up(struct net *n, nst_time_t dad_delay)
     c.ipv6 = 1;
     c.ip6_dad_delay = dad_delay;
     c.nd_rtr_solicitations = 0; /* no Router Solicitations among the frames this test counts */
+    c.ip6_mld = 0;              /* nor MLD reports */
     n->w = nst_world_new(42);
     n->a = nst_world_add_host(n->w, "a", &c);
     n->b = nst_world_add_host(n->w, "b", &c);
@@ -329,6 +330,7 @@ static void test_dad_looped_ns(void)
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
     c.nd_rtr_solicitations = 0; /* no Router Solicitations among the frames this test counts */
+    c.ip6_mld = 0;              /* nor MLD reports */
     struct su_tap tap;
     struct nst_stack *st = su_tap_host(&c, &tap, 0, 0);
     nst_stack_poll(st, 0);

@@ -49,6 +49,7 @@ static struct nst_stack_config cfg6(void)
     c.ipv6 = 1;
     c.ip6_dad_delay = 0;
     c.nd_rtr_solicitations = 0; /* no Router Solicitations: the figures below are without them */
+    c.ip6_mld = 0;              /* nor MLD reports (frames on the lossy link) */
     return c;
 }
 
