@@ -10,7 +10,8 @@
 # frame leaves; the far end then verifies them as any receiver does, and
 # tshark checks every one in a capture taken there, none larger than the
 # MSS (the kernel cut the TSO frames by nstack's gso_size). 1 MiB of RFC 864's
-# pattern must arrive intact, no segment may be retransmitted, and nstack
+# pattern must arrive intact, no segment may be retransmitted (but for a
+# tail loss probe or a drop the kernel counted on the path), and nstack
 # must report the checksums it left to the kernel.
 # Then the same over IPv6 (GSO_TCPV6, RFC 8200): nstack connect sends 8 MiB
 # through the router to a Linux listener in the far namespace (the kernel
@@ -43,10 +44,35 @@ nsx sysctl -qw net.ipv4.ip_forward=1
 nsx ethtool -K veth-r tx off > "$OUT/ethtool.txt" 2>&1
 check "the router's veth computes checksums in software" has <(nsx ethtool -k veth-r) '^tx-checksumming: off'
 
+# Frames the kernel dropped on the way through the router: its per-CPU
+# backlog queues (/proc/net/softnet_stat's second column, for the whole
+# machine) and the veth pair's own drop counters.
+path_drops() {
+  local n=0 v
+  for v in $(awk '{print $2}' /proc/net/softnet_stat); do n=$((n + 16#$v)); done
+  for v in $(nsx cat /sys/class/net/veth-r/statistics/{rx,tx}_dropped) \
+           $(ip netns exec "$FAR_NS" cat /sys/class/net/veth-f/statistics/{rx,tx}_dropped); do
+    n=$((n + v))
+  done
+  echo "$n"
+}
+
+# check_no_retx LABEL FILE DROPS: no segment retransmitted, but for what a
+# busy machine makes: a tail loss probe (RFC 8985 7: the ACKs came later
+# than 2 SRTT, nothing lost) or a drop the kernel counted on the path.
+check_no_retx() {
+  local retx tlp
+  retx=$(tcp_stat "$2" retransmitted)
+  tlp=$(sed -nE 's/^rack: [0-9]+ marked lost, ([0-9]+) tail loss probes, .*/\1/p' "$2")
+  check "$1: no segment retransmitted but for a probe or a drop on the path ($retx retransmitted, ${tlp:-no} probes, $3 dropped)" \
+    test "${retx:-1}" -le "${tlp:-0}" -o "$3" -gt 0
+}
+
 ip netns exec "$FAR_NS" tshark -n -i veth-f -a duration:60 -w "$OUT/far.pcapng" > "$OUT/tshark.txt" 2>&1 &
 TSHARK_PID=$!
 STARTED_PIDS+=("$TSHARK_PID")
 wait_for "$OUT/tshark.txt" "Capturing on" 10
+drops_before=$(path_drops)
 start_serve serve --gw "$KADDR" --source 19 || exit 1
 
 chargen_check "$FAR_NS" "$NADDR" 19 > "$OUT/client.txt" 2>&1
@@ -59,7 +85,7 @@ left=$(sed -nE 's/.* ([0-9]+) checksums left to the kernel, .*/\1/p' "$OUT/serve
 tso=$(sed -nE 's/.* ([0-9]+) TSO frames \(([0-9]+) segments\)$/\1 \2/p' "$OUT/serve.txt")
 check "nstack left checksums to the kernel (${left:-none})" test "${left:-0}" -ge 100
 check "nstack sent TSO frames the kernel cut (${tso:-none}: frames, segments)" test "${tso%% *}" -ge 10 -a "${tso##* }" -ge 700
-check "no segment retransmitted" test "$(tcp_stat "$OUT/serve.txt" retransmitted)" = 0
+check_no_retx IPv4 "$OUT/serve.txt" $(( $(path_drops) - drops_before ))
 verdict() {
   tshark -n -r "$OUT/far.pcapng" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
     -Y "ip.src == $NADDR && tcp.len > 0 && tcp.checksum.status == $1" 2>/dev/null | wc -l
@@ -92,6 +118,11 @@ wait_for "$OUT/tshark6.txt" "Capturing on" 10
 ip netns exec "$FAR_NS" python3 "$PEER" listen 5001 recv --ipv6 > "$OUT/far-server.txt" 2>&1 &
 STARTED_PIDS+=("$!")
 wait_for "$OUT/far-server.txt" '^peer: listening$'
+# The router resolves the far host before the SYN comes (else the SYN
+# waits in its neighbour queue, a second when the first solicitation
+# goes unanswered while the far side's IPv6 is still starting).
+nsx ping -6 -c 1 -W 3 "$FAR6" > "$OUT/prime6.txt" 2>&1 || true
+drops6_before=$(path_drops)
 gen "$SIZE6" | nconnect send6 60 --addr6 "$NADDR6/64" --gw6 "$KADDR6" --send-file - "[$FAR6]:5001"
 rc=${PIPESTATUS[1]}
 wait_for "$OUT/far-server.txt" '^peer: received ' 10
@@ -106,7 +137,11 @@ throughput "nstack -> far Linux over IPv6 (TSO)" "$OUT/send6.txt" sent
 read -r left6 tso6 segs6 <<< "$(sed -nE 's/.* ([0-9]+) checksums left to the kernel, ([0-9]+) TSO frames \(([0-9]+) segments\)$/\1 \2 \3/p' "$OUT/send6.txt")"
 check "IPv6: nstack sent TSO frames the kernel cut (${tso6:-none} frames, ${segs6:-none} segments)" \
   test "${tso6:-0}" -ge 10 -a "${segs6:-0}" -ge $((bytes6 / 1428 / 2))
-check "IPv6: no segment retransmitted" test "$(tcp_stat "$OUT/send6.txt" retransmitted)" = 0
+# 8 MiB in 64 KB bursts can overflow a kernel queue on the way (the
+# per-CPU backlog the TAP and veth frames wait in, 1000 by default) when
+# the machine is busy: then nstack must retransmit. What this checks is
+# that nstack's frames were never the cause.
+check_no_retx IPv6 "$OUT/send6.txt" $(( $(path_drops) - drops6_before ))
 verdict6() {
   tshark -n -r "$OUT/far6.pcapng" -o tcp.check_checksum:TRUE \
     -Y "ipv6.src == $NADDR6 && tcp.len > 0 && tcp.checksum.status == $1" 2>/dev/null | wc -l
