@@ -9,7 +9,8 @@
  * from it as the peer's flow-control windows allow (RFC 9113 5.2), and
  * on_writable fires once it has drained below half. Graceful shutdown
  * sends GOAWAY with the last stream id processed (RFC 9113 6.8): streams
- * in flight finish, then the connection closes. */
+ * in flight finish, then the connection closes. A session that ends while
+ * the peer has not lingers first, as HTTP/1.1 does (sconn_linger). */
 #include "http_server_impl.h"
 #include "h2_impl.h"
 #include "stream_tunnel.h"
@@ -28,6 +29,7 @@ struct h2_sconn {
     struct nst_app_timer *timer; /* idle_timeout while no stream is open */
     struct h2_sstream *streams;
     int stepping, dead, draining, stall_head;
+    int lingering, shut; /* the session is over: see sconn_linger */
 };
 
 struct h2_sstream {
@@ -424,6 +426,19 @@ int h2_end(struct nst_http_exchange *x)
 
 /* ---- the connection -------------------------------------------------------- */
 
+/* Ends the session (if not ended yet): streams still open end with it
+ * (on_abort), their handlers told while k->stepping holds off re-entry. */
+static void sconn_end_session(struct h2_sconn *k)
+{
+    k->stepping = 1;
+    nghttp2_session_del(k->io.ng);
+    k->io.ng = NULL;
+    while (k->streams) {
+        sstream_abort(k->streams);
+        sstream_free(k->streams);
+    }
+}
+
 static void sconn_free(struct h2_sconn *k)
 {
     struct nst_http_server *sv = k->sv;
@@ -434,14 +449,7 @@ static void sconn_free(struct h2_sconn *k)
     if (k->next)
         k->next->prev = k->prev;
     sv->stats.open--;
-    /* Streams still open end with the session (on_stream_close: on_abort). */
-    k->stepping = 1;
-    nghttp2_session_del(k->io.ng);
-    k->io.ng = NULL;
-    while (k->streams) {
-        sstream_abort(k->streams);
-        sstream_free(k->streams);
-    }
+    sconn_end_session(k);
     h2_io_free(&k->io);
     nst_app_timer_free(k->timer);
     nst_stream_close(k->io.s);
@@ -489,10 +497,42 @@ static void stall_watch(struct h2_sconn *k, int moved)
         nst_app_timer_arm(k->timer, nst_stack_now(k->sv->st) + after);
 }
 
+/* The session is over (both GOAWAYs exchanged, or ours after a protocol
+ * error) but the peer has not ended its side: it may still be sending
+ * (frames crossing our GOAWAY, the close_notify that answers ours, RFC
+ * 8446 6.1). A close now would make TCP answer those bytes with a RST
+ * (RFC 9293 3.10.4, RFC 2525 2.17), which can destroy what we sent last
+ * before the peer has read it. So, RFC 9112 9.6's staged close as for
+ * HTTP/1.1: our side is shut down (close_notify, FIN), the peer's bytes
+ * are read and dropped until its end, or HTTP_LINGER_TIME. Returns 0 once
+ * k is freed. */
+static int sconn_linger(struct h2_sconn *k)
+{
+    if (!k->lingering) {
+        k->lingering = 1;
+        k->draining = 1;
+        sconn_end_session(k);
+        k->stepping = 0;
+        nst_app_timer_arm(k->timer, nst_stack_now(k->sv->st) + HTTP_LINGER_TIME);
+    }
+    if (!k->shut && nst_stream_shutdown(k->io.s) != -EAGAIN)
+        k->shut = 1;
+    uint8_t buf[4096];
+    ssize_t n;
+    while ((n = nst_stream_read(k->io.s, buf, sizeof buf)) > 0)
+        *k->io.bytes_in += (uint64_t)n;
+    if (n == -EAGAIN)
+        return 1;
+    sconn_free(k); /* the peer's end (FIN, close_notify) or an error */
+    return 0;
+}
+
 static int sconn_step(struct h2_sconn *k)
 {
     if (k->stepping)
         return 1;
+    if (k->lingering)
+        return sconn_linger(k);
     k->stepping = 1;
     uint64_t frames = k->io.frames_rx + k->io.frames_tx;
     for (int i = 0; i < 64 && !k->dead; i++) {
@@ -514,6 +554,8 @@ static int sconn_step(struct h2_sconn *k)
         stall_watch(k, k->io.frames_rx + k->io.frames_tx != frames);
     }
     k->stepping = 0;
+    if (k->dead && !k->io.eof)
+        return sconn_linger(k);
     if (k->dead) {
         sconn_free(k);
         return 0;
@@ -532,6 +574,14 @@ static void sconn_timer(void *arg, struct nst_app_timer *tm)
 {
     (void)tm;
     struct h2_sconn *k = arg;
+    if (k->lingering) {
+        /* HTTP_LINGER_TIME passed without the peer's end: closed anyway. */
+        if (!k->stepping) {
+            k->stepping = 1;
+            sconn_free(k);
+        }
+        return;
+    }
     if (k->streams) {
         /* We waited header_timeout or body_timeout for the peer (see
          * stall_watch): it is gone or hostile. Streams abort; it closes. */

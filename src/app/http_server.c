@@ -24,8 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LINGER_TIME NST_SEC(2)
-
 enum phase { P_WAIT, P_HEAD, P_EXCHANGE, P_LINGER };
 
 struct conn {
@@ -123,7 +121,7 @@ static void enter_linger(struct conn *c)
 {
     exchange_abort(c);
     c->phase = P_LINGER;
-    arm(c, LINGER_TIME);
+    arm(c, HTTP_LINGER_TIME);
 }
 
 /* ---- responses ------------------------------------------------------------- */

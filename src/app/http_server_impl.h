@@ -6,6 +6,11 @@
 
 #include "http_impl.h"
 
+/* How long a connection we end lingers (our side shut down, the peer's
+ * bytes read and dropped) for the peer's end before it is closed anyway:
+ * RFC 9112 9.6's staged close, for HTTP/1.1 and HTTP/2 alike. */
+#define HTTP_LINGER_TIME NST_SEC(2)
+
 struct route {
     char *method; /* NULL: any */
     char *prefix;
