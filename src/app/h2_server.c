@@ -497,8 +497,8 @@ static void stall_watch(struct h2_sconn *k, int moved)
         nst_app_timer_arm(k->timer, nst_stack_now(k->sv->st) + after);
 }
 
-/* The session is over (both GOAWAYs exchanged, or ours after a protocol
- * error) but the peer has not ended its side: it may still be sending
+/* The session ended cleanly (the peer's GOAWAY, or ours after an idle
+ * timeout) but the peer has not ended its side: it may still be sending
  * (frames crossing our GOAWAY, the close_notify that answers ours, RFC
  * 8446 6.1). A close now would make TCP answer those bytes with a RST
  * (RFC 9293 3.10.4, RFC 2525 2.17), which can destroy what we sent last
@@ -554,7 +554,9 @@ static int sconn_step(struct h2_sconn *k)
         stall_watch(k, k->io.frames_rx + k->io.frames_tx != frames);
     }
     k->stepping = 0;
-    if (k->dead && !k->io.eof)
+    /* After a protocol error the connection closes at once (RFC 9113
+     * 5.4.1: the GOAWAY sent, close); after a clean end it lingers. */
+    if (k->dead && !k->io.eof && !k->io.fatal && !k->io.counted)
         return sconn_linger(k);
     if (k->dead) {
         sconn_free(k);

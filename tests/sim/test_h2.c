@@ -700,6 +700,129 @@ static void header_block_never_finished(void)
     fix_down(&f);
 }
 
+/* ---- the connection's end: no reset (RFC 9112 9.6, RFC 8446 6.1) ---------- */
+
+/* A client over TLS that writes its bytes, reads everything, and answers
+ * the server's close_notify with its own (RFC 8446 6.1), as nghttp and
+ * h2load do at the end of a run. */
+struct tlsc {
+    struct nst_stream *s;
+    const uint8_t *out;
+    size_t out_len, sent, got;
+    int eof, err, shut;
+    nst_time_t t_eof;
+};
+
+static void tlsc_cb(void *arg, struct nst_stream *s, int ev)
+{
+    (void)ev;
+    struct tlsc *c = arg;
+    while (c->sent < c->out_len) {
+        ssize_t w = nst_stream_write(s, c->out + c->sent, c->out_len - c->sent);
+        if (w <= 0)
+            break;
+        c->sent += (size_t)w;
+    }
+    for (;;) {
+        uint8_t buf[4096];
+        ssize_t r = nst_stream_read(s, buf, sizeof buf);
+        if (r > 0) {
+            c->got += (size_t)r;
+            continue;
+        }
+        if (r == 0 && !c->eof) {
+            c->eof = 1;
+            c->t_eof = nst_stack_now(nst_stream_stack(s));
+        } else if (r < 0 && r != -EAGAIN && !c->err) {
+            c->err = (int)r;
+        }
+        break;
+    }
+    if (c->eof && !c->shut) {
+        c->shut = 1;
+        CHECK_EQ(nst_stream_shutdown(s), 0);
+    }
+}
+
+static int tlsc_ended(void *arg) { return ((struct tlsc *)arg)->eof || ((struct tlsc *)arg)->err; }
+
+static int no_connection(void *arg) { return nst_http_server_connections(arg) == 0; }
+
+/* The client's preface, SETTINGS and GOAWAY (last stream 0, NO_ERROR):
+ * what a client that is done says (RFC 9113 6.8). */
+static size_t preface_and_goaway(uint8_t *out)
+{
+    static const uint8_t goaway[8] = {0};
+    size_t n = opening(out);
+    return n + ht_h2_frame(out + n, NGHTTP2_GOAWAY, 0, 0, goaway, sizeof goaway);
+}
+
+static void tls_end_without_reset(void)
+{
+    /* The client's GOAWAY ends the session; the server answers with
+     * close_notify and FIN, the client with its own close_notify and FIN.
+     * Those come after the session's end: a server that closed its socket
+     * there had TCP reset the connection for them (RFC 9293 3.10.4, RFC
+     * 2525 2.17: 2 RSTs, the client's stream cut by one). It lingers
+     * instead: drains them, and closes at the client's end. */
+    struct fix f = {0};
+    f.sctx = tt_server_ctx(NST_TLS1_3, NST_TLS1_3, 0, "h2");
+    struct nst_tls_ctx *cctx = tt_client_ctx(NST_TLS1_3, NST_TLS1_3, 0, "h2");
+    fix_up(&f, 31, 0);
+    uint64_t rst_ldn = nst_stack_stats(f.l.ldn)->tcp_tx_resets; /* the fixture's, from port 9 */
+    uint64_t rst_ny = nst_stack_stats(f.l.ny)->tcp_tx_resets;
+    struct tlsc c = {.out = evil, .out_len = preface_and_goaway(evil)};
+    c.s = nst_tls_client(cctx, f.l.ny, tt_client_fd(&f.l, HT_TLS_PORT), "london.lab", HT_TLS_PORT);
+    REQUIRE(c.s != NULL);
+    nst_stream_set_callback(c.s, tlsc_cb, &c);
+    nst_world_run_until_cond(f.l.w, tlsc_ended, &c, nst_world_now(f.l.w) + NST_SEC(5));
+    CHECK_EQ(c.eof, 1); /* the server's close_notify */
+    CHECK_EQ(c.got, 48); /* its SETTINGS (9 + 5 settings of 6) and the ACK of ours (9) */
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 1); /* lingering */
+    nst_world_run_until_cond(f.l.w, no_connection, f.hs.sv, nst_world_now(f.l.w) + NST_SEC(5));
+    nst_time_t gone = nst_world_now(f.l.w);
+    fprintf(stderr, "  TLS: server's close_notify read at %lld, the connection ended at %lld\n",
+            (long long)c.t_eof, (long long)gone);
+    /* The client's close_notify and FIN reach London one way later. */
+    CHECK(gone - c.t_eof >= NST_MSEC(40) && gone - c.t_eof < NST_MSEC(41));
+    nst_world_run_for(f.l.w, NST_SEC(1));
+    CHECK_EQ(c.err, 0); /* no RST cut the client's stream */
+    CHECK_EQ(nst_stack_stats(f.l.ldn)->tcp_tx_resets, rst_ldn);
+    CHECK_EQ(nst_stack_stats(f.l.ny)->tcp_tx_resets, rst_ny);
+    const struct nst_http_server_stats *ss = nst_http_server_stats(f.hs.sv);
+    CHECK_EQ(ss->h2.goaway_recv, 1);
+    CHECK_EQ(ss->h2.goaway_sent, 0);
+    CHECK_EQ(ss->h2.protocol_errors, 0);
+    nst_stream_close(c.s);
+    nst_tls_ctx_free(cctx);
+    fix_down(&f);
+}
+
+static void linger_bounded(void)
+{
+    /* A client that says GOAWAY but never ends its side (h2c): the
+     * server's FIN leaves at once, its connection lingers HTTP_LINGER_TIME
+     * (2 s) draining, then closes; still no RST. */
+    struct fix f = {0};
+    fix_up(&f, 32, 0);
+    uint64_t rst_ldn = nst_stack_stats(f.l.ldn)->tcp_tx_resets; /* the fixture's, from port 9 */
+    struct ht_rawc c;
+    ht_rawc_open(&c, &f.l, HT_PORT);
+    ht_rawc_send(&c, evil, preface_and_goaway(evil));
+    nst_world_run_until_cond(f.l.w, ht_rawc_eof, &c, nst_world_now(f.l.w) + NST_SEC(5));
+    CHECK_EQ(c.eof, 1); /* the server's FIN */
+    CHECK_EQ(nst_http_server_connections(f.hs.sv), 1);
+    nst_world_run_until_cond(f.l.w, no_connection, f.hs.sv, nst_world_now(f.l.w) + NST_SEC(5));
+    nst_time_t gone = nst_world_now(f.l.w);
+    fprintf(stderr, "  h2c: server's FIN read at %lld, the connection ended at %lld\n", (long long)c.t_eof,
+            (long long)gone);
+    /* The FIN left London 40 ms before NY read it: 2 s after it left. */
+    CHECK(gone - c.t_eof > NST_SEC(2) - NST_MSEC(41) && gone - c.t_eof <= NST_SEC(2) - NST_MSEC(40));
+    CHECK_EQ(nst_stack_stats(f.l.ldn)->tcp_tx_resets, rst_ldn);
+    ht_rawc_close(&c);
+    fix_down(&f);
+}
+
 int main(void)
 {
     tt_init();
@@ -723,5 +846,7 @@ int main(void)
     RUN(peer_never_opens_window);
     RUN(header_block_never_finished);
     RUN(early_response_resets_request_body);
+    RUN(tls_end_without_reset);
+    RUN(linger_bounded);
     return nst_test_done();
 }
