@@ -6,7 +6,9 @@
 # verifying a certificate made for this run and getting the page byte for
 # byte; a 200,000-byte file over h2 arrives the same; nghttp -nv over TLS
 # sees the server's SETTINGS and :status 200; the server counts its
-# HTTP/2 connections with no protocol error.
+# HTTP/2 connections with no protocol error, and has sent no TCP reset
+# (nghttp's GOAWAY ends the session, its close_notify answers the server's:
+# the server lingers for it rather than closing into a RST; docs/HTTP.md).
 # Usage: test_h2_alpn.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env openssl curl nghttp
@@ -57,4 +59,5 @@ check "nghttp over TLS: the page, byte for byte" cmp -s "$ROOT/index.html" "$OUT
 stop_serve
 check "serve: 4 HTTP/2 connections (curl 2, nghttp 2), no protocol error" has "$OUT/serve.txt" \
   '^tls: HTTP/2: 4 connections, 4 streams .* 0 protocol errors'
+check "serve sent no reset" has "$OUT/serve.txt" '^tcp: .*; 0 resets out, [0-9]+ in$'
 finish
