@@ -9,8 +9,9 @@
  * from it as the peer's flow-control windows allow (RFC 9113 5.2), and
  * on_writable fires once it has drained below half. Graceful shutdown
  * sends GOAWAY with the last stream id processed (RFC 9113 6.8): streams
- * in flight finish, then the connection closes. A session that ends while
- * the peer has not lingers first, as HTTP/1.1 does (sconn_linger). */
+ * in flight finish, then the connection closes. A session that ends
+ * cleanly before the peer's end lingers first, as HTTP/1.1 does
+ * (sconn_linger). */
 #include "http_server_impl.h"
 #include "h2_impl.h"
 #include "stream_tunnel.h"
