@@ -702,50 +702,6 @@ static void header_block_never_finished(void)
 
 /* ---- the connection's end: no reset (RFC 9112 9.6, RFC 8446 6.1) ---------- */
 
-/* A client over TLS that writes its bytes, reads everything, and answers
- * the server's close_notify with its own (RFC 8446 6.1), as nghttp and
- * h2load do at the end of a run. */
-struct tlsc {
-    struct nst_stream *s;
-    const uint8_t *out;
-    size_t out_len, sent, got;
-    int eof, err, shut;
-    nst_time_t t_eof;
-};
-
-static void tlsc_cb(void *arg, struct nst_stream *s, int ev)
-{
-    (void)ev;
-    struct tlsc *c = arg;
-    while (c->sent < c->out_len) {
-        ssize_t w = nst_stream_write(s, c->out + c->sent, c->out_len - c->sent);
-        if (w <= 0)
-            break;
-        c->sent += (size_t)w;
-    }
-    for (;;) {
-        uint8_t buf[4096];
-        ssize_t r = nst_stream_read(s, buf, sizeof buf);
-        if (r > 0) {
-            c->got += (size_t)r;
-            continue;
-        }
-        if (r == 0 && !c->eof) {
-            c->eof = 1;
-            c->t_eof = nst_stack_now(nst_stream_stack(s));
-        } else if (r < 0 && r != -EAGAIN && !c->err) {
-            c->err = (int)r;
-        }
-        break;
-    }
-    if (c->eof && !c->shut) {
-        c->shut = 1;
-        CHECK_EQ(nst_stream_shutdown(s), 0);
-    }
-}
-
-static int tlsc_ended(void *arg) { return ((struct tlsc *)arg)->eof || ((struct tlsc *)arg)->err; }
-
 static int no_connection(void *arg) { return nst_http_server_connections(arg) == 0; }
 
 /* The client's preface, SETTINGS and GOAWAY (last stream 0, NO_ERROR):
@@ -771,13 +727,11 @@ static void tls_end_without_reset(void)
     fix_up(&f, 31, 0);
     uint64_t rst_ldn = nst_stack_stats(f.l.ldn)->tcp_tx_resets; /* the fixture's, from port 9 */
     uint64_t rst_ny = nst_stack_stats(f.l.ny)->tcp_tx_resets;
-    struct tlsc c = {.out = evil, .out_len = preface_and_goaway(evil)};
-    c.s = nst_tls_client(cctx, f.l.ny, tt_client_fd(&f.l, HT_TLS_PORT), "london.lab", HT_TLS_PORT);
-    REQUIRE(c.s != NULL);
-    nst_stream_set_callback(c.s, tlsc_cb, &c);
-    nst_world_run_until_cond(f.l.w, tlsc_ended, &c, nst_world_now(f.l.w) + NST_SEC(5));
+    struct ht_tlsc c;
+    ht_tlsc_open(&c, &f.l, cctx, HT_TLS_PORT, evil, preface_and_goaway(evil), 1);
+    nst_world_run_until_cond(f.l.w, ht_tlsc_ended, &c, nst_world_now(f.l.w) + NST_SEC(5));
     CHECK_EQ(c.eof, 1); /* the server's close_notify */
-    CHECK_EQ(c.got, 48); /* its SETTINGS (9 + 5 settings of 6) and the ACK of ours (9) */
+    CHECK_EQ(c.got_total, 48); /* its SETTINGS (9 + 5 settings of 6) and the ACK of ours (9) */
     CHECK_EQ(nst_http_server_connections(f.hs.sv), 1); /* lingering */
     nst_world_run_until_cond(f.l.w, no_connection, f.hs.sv, nst_world_now(f.l.w) + NST_SEC(5));
     nst_time_t gone = nst_world_now(f.l.w);

@@ -405,46 +405,6 @@ static void static_files(void)
 
 /* ---- TLS --------------------------------------------------------------------- */
 
-/* A TLS client that writes its bytes and reads until the server closes. */
-struct tls_rawc {
-    struct nst_stream *s;
-    const char *out;
-    size_t out_len, sent;
-    char got[4096];
-    size_t got_len;
-    int eof, err;
-};
-
-static void tls_rawc_cb(void *arg, struct nst_stream *s, int ev)
-{
-    (void)ev;
-    struct tls_rawc *c = arg;
-    while (c->sent < c->out_len) {
-        ssize_t w = nst_stream_write(s, c->out + c->sent, c->out_len - c->sent);
-        if (w <= 0)
-            break;
-        c->sent += (size_t)w;
-    }
-    for (;;) {
-        ssize_t r = nst_stream_read(s, c->got + c->got_len, sizeof c->got - c->got_len);
-        if (r > 0) {
-            c->got_len += (size_t)r;
-            continue;
-        }
-        if (r == 0)
-            c->eof = 1;
-        else if (r != -EAGAIN)
-            c->err = (int)r;
-        break;
-    }
-}
-
-static int tls_rawc_done(void *arg)
-{
-    struct tls_rawc *c = arg;
-    return c->eof || c->err;
-}
-
 static void tls_bad_request_and_pipelining(void)
 {
     struct tt_lab l;
@@ -458,10 +418,9 @@ static void tls_bad_request_and_pipelining(void)
                        "GET /nope HTTP/1.1 x\r\nHost: a\r\n\r\n";
     const char *want = HELLO_HEAD "hello\n"
                        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    struct tls_rawc c = {.out = reqs, .out_len = strlen(reqs)};
-    c.s = nst_tls_client(cctx, l.ny, tt_client_fd(&l, HT_TLS_PORT), "london.lab", HT_TLS_PORT);
-    nst_stream_set_callback(c.s, tls_rawc_cb, &c);
-    nst_world_run_until_cond(l.w, tls_rawc_done, &c, nst_world_now(l.w) + NST_SEC(5));
+    struct ht_tlsc c;
+    ht_tlsc_open(&c, &l, cctx, HT_TLS_PORT, reqs, strlen(reqs), 0);
+    nst_world_run_until_cond(l.w, ht_tlsc_ended, &c, nst_world_now(l.w) + NST_SEC(5));
     CHECK(c.eof);
     CHECK_EQ(c.got_len, strlen(want));
     CHECK_MEM(c.got, want, strlen(want));

@@ -353,6 +353,59 @@ int ht_rawc_eof(void *arg)
 
 void ht_rawc_close(struct ht_rawc *c) { nst_close(c->st, c->fd); }
 
+/* ---- the raw TLS client -------------------------------------------------- */
+
+static void tlsc_event(void *arg, struct nst_stream *s, int ev)
+{
+    (void)ev;
+    struct ht_tlsc *c = arg;
+    while (c->sent < c->out_len) {
+        ssize_t w = nst_stream_write(s, (const char *)c->out + c->sent, c->out_len - c->sent);
+        if (w <= 0)
+            break;
+        c->sent += (size_t)w;
+    }
+    for (;;) {
+        char sink[4096];
+        size_t room = sizeof c->got - c->got_len;
+        ssize_t r = nst_stream_read(s, room ? c->got + c->got_len : sink, room ? room : sizeof sink);
+        if (r > 0) {
+            c->got_len += room ? (size_t)r : 0;
+            c->got_total += (size_t)r;
+            continue;
+        }
+        if (r == 0 && !c->eof) {
+            c->eof = 1;
+            c->t_eof = nst_stack_now(nst_stream_stack(s));
+        } else if (r < 0 && r != -EAGAIN && !c->err) {
+            c->err = (int)r;
+        }
+        break;
+    }
+    if (c->eof && c->answer_close && !c->shut) {
+        c->shut = 1;
+        REQUIRE(nst_stream_shutdown(s) == 0);
+    }
+}
+
+void ht_tlsc_open(struct ht_tlsc *c, struct tt_lab *l, struct nst_tls_ctx *ctx, uint16_t port, const void *out,
+                  size_t out_len, int answer_close)
+{
+    memset(c, 0, sizeof *c);
+    c->out = out;
+    c->out_len = out_len;
+    c->answer_close = answer_close;
+    c->s = nst_tls_client(ctx, l->ny, tt_client_fd(l, port), "london.lab", port);
+    REQUIRE(c->s != NULL);
+    nst_stream_set_callback(c->s, tlsc_event, c);
+}
+
+int ht_tlsc_ended(void *arg)
+{
+    struct ht_tlsc *c = arg;
+    return c->eof || c->err;
+}
+
 size_t ht_h2_frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t id, const void *payload, size_t len)
 {
     out[0] = (uint8_t)(len >> 16);

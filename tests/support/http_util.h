@@ -93,6 +93,24 @@ void ht_rawc_send(struct ht_rawc *c, const void *data, size_t len);
 int ht_rawc_eof(void *arg);
 void ht_rawc_close(struct ht_rawc *c);
 
+/* A raw client over TLS from NY to London's `port` ("london.lab"): writes
+ * out[0..out_len), keeps the first sizeof got bytes that come back (all
+ * are counted), and notes the server's end; with answer_close it answers
+ * the server's close_notify with its own and FIN (RFC 8446 6.1), as
+ * nghttp and h2load do at the end of a run. */
+struct ht_tlsc {
+    struct nst_stream *s;
+    const void *out;
+    size_t out_len, sent;
+    char got[4096];
+    size_t got_len, got_total;
+    int eof, err, answer_close, shut;
+    nst_time_t t_eof;
+};
+void ht_tlsc_open(struct ht_tlsc *c, struct tt_lab *l, struct nst_tls_ctx *ctx, uint16_t port, const void *out,
+                  size_t out_len, int answer_close);
+int ht_tlsc_ended(void *arg); /* the server's end (close_notify) or an error */
+
 /* An HTTP/2 frame (RFC 9113 4.1) written by hand, for tests that play a
  * peer breaking the protocol: the 9-byte header, then the payload.
  * Returns 9 + len. */
