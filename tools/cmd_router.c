@@ -236,7 +236,10 @@ static int parse_args(struct router *r, int argc, char **argv)
     if (r->n_ifs == 0)
         return nst_cli_bad_usage("router", "--tap IFNAME is required (one per interface, two or more to route)");
     for (int i = 0; i < r->n_ifs; i++) {
-        int rc = tap_opts_check("router", &r->ifs[i].o);
+        const struct tap_opts *o = &r->ifs[i].o;
+        if (!o->addr && !o->prefix6)
+            return nst_cli_bad_usage("router", "--tap %s needs --addr A.B.C.D/N, --addr6 ADDR/LEN or both", o->ifname);
+        int rc = tap_opts_check("router", o);
         if (rc)
             return rc;
     }

@@ -14,8 +14,9 @@
 # one with DF (RFC 4443 3.2, RFC 1191 4); a TCP transfer A -> B through
 # nstack with equal SHA-256; nstack's counters per phase exact (forwarded,
 # Time Exceeded = traceroute's hop-1 probes), over its control socket; its
-# last Router Advertisement when it stops (lifetime 0, RFC 4861 6.2.5)
-# removes B's default route. Only the test's own namespaces.
+# static routes (--route) to a network behind B, both families; its last
+# Router Advertisement when it stops (lifetime 0, RFC 4861 6.2.5) removes
+# B's default route. Only the test's own namespaces.
 # Usage: test_router.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env ping traceroute python3 openssl tshark
@@ -46,10 +47,15 @@ B6=2001:db8:2:0:bb:ff:fe00:2
 # nstack's B side: MAC 02:6e and 10.78.2.2 (its default), link-local EUI-64.
 RBLL=fe80::6e:aff:fe4e:202
 CTL=$OUT/ctl.sock
+# A network behind B (its loopback), reached through nstack's --route: via
+# B's IPv4 address, and via its link-local address for IPv6.
+BLL=fe80::bb:ff:fe00:2
+NET9_4=10.78.9.0; H9_4=10.78.9.1
+NET9_6=2001:db8:9::; H9_6=2001:db8:9::1
 
 NSTACK_COUNTERS=1 ip netns exec "$NSTACK_NS" "$NSTACK" router \
   --tap tapA --addr "$RA4/24" --addr6 "$RA6/64" --pcap "$OUT/tapA.pcap" --pcap-max 400 \
-  --tap tapB --addr "$RB4/24" --addr6 "$RB6/64" \
+  --tap tapB --addr "$RB4/24" --addr6 "$RB6/64" --route "$NET9_4/24" via "$B4" --route "$NET9_6/64" via "$BLL" \
   --advertise --control "$CTL" --seconds 60 > "$OUT/router.txt" 2>&1 &
 ROUTER_PID=$!
 STARTED_PIDS+=("$ROUTER_PID")
@@ -76,6 +82,8 @@ ip netns exec "$NSB" sysctl -qw net.ipv6.conf.tapB.accept_ra=1 net.ipv6.conf.tap
 ip -n "$NSB" addr add "$B4/24" dev tapB
 ip -n "$NSB" link set tapB up
 ip -n "$NSB" route add default via "$RB4"
+ip -n "$NSB" addr add "$H9_4/32" dev lo
+ip -n "$NSB" -6 addr add "$H9_6/128" dev lo
 nsb() { ip netns exec "$NSB" "$@"; }
 
 # nstack's counters now and after each phase (netstat -s over the control
@@ -159,6 +167,18 @@ check "... then A fragments: 2 answered" \
 snap v6-3
 check "counters: 1 too big, 1 Packet Too Big sent" \
   test "$(delta v6-2 v6-3 Ip6 drop_too_big)/$(delta v6-2 v6-3 Icmp6 tx_packet_too_big)" = 1/1
+
+# ---- --route: the network behind B ------------------------------------------------
+snap r-0
+nsx ping -c 2 -i 0.2 -W 2 "$H9_4" > "$OUT/ping-net9.txt" 2>&1
+check "A pings $H9_4 behind B (--route $NET9_4/24 via $B4): 2 answered, TTL 63" \
+  test "$(grep -c "^64 bytes from $H9_4: icmp_seq=[12] ttl=63 " "$OUT/ping-net9.txt")" = 2
+nsx ping -6 -c 2 -i 0.2 -W 2 "$H9_6" > "$OUT/ping6-net9.txt" 2>&1
+check "A pings $H9_6 behind B (--route $NET9_6/64 via $BLL): 2 answered, hop limit 63" \
+  test "$(grep -c "^64 bytes from $H9_6: icmp_seq=[12] ttl=63 " "$OUT/ping6-net9.txt")" = 2
+snap r-1
+check "counters: 4 forwarded of each family" \
+  test "$(delta r-0 r-1 Ip forwarded)/$(delta r-0 r-1 Ip6 forwarded)" = 4/4
 
 # ---- TCP through nstack ---------------------------------------------------------
 BYTES=64M
