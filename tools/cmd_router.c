@@ -100,20 +100,28 @@ static int new_iface(struct router *r, const char *name)
     return tap_opts_parse("router", TAP_OPT_TAP, name, o);
 }
 
-/* Nonzero if a bit of prefix past its first len bits is set. */
+/* a's first len bits, the rest zero: the prefix a is in. */
+static nst_ip6_t ip6_prefix_of(const nst_ip6_t *a, unsigned len)
+{
+    nst_ip6_t p;
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned bits = len > 8 * i ? len - 8 * i : 0; /* of this byte's, in the prefix */
+        p.b[i] = (uint8_t)(a->b[i] & (0xff00u >> (bits < 8 ? bits : 8)));
+    }
+    return p;
+}
+
 static int ip6_host_bits(const nst_ip6_t *prefix, unsigned len)
 {
-    for (unsigned bit = len; bit < 128; bit++)
-        if (prefix->b[bit / 8] & (0x80u >> (bit % 8)))
-            return 1;
-    return 0;
+    nst_ip6_t p = ip6_prefix_of(prefix, len);
+    return memcmp(&p, prefix, sizeof p) != 0;
 }
 
 static int ip4_host_bits(nst_ip4_t prefix, unsigned len) { return len < 32 && (prefix & (UINT32_MAX >> len)); }
 
-/* Whether gw is a neighbour on the interface: inside its --addr prefix, or
- * for IPv6 link-local or inside its --addr6 prefix (a gateway on no link
- * of nstack's could not be reached). */
+/* Whether gw is a neighbour on the interface: inside its --addr prefix
+ * (1 to 30 bits, tap_opts_parse), or for IPv6 link-local or inside its
+ * --addr6 prefix (a gateway on no link of nstack's could not be reached). */
 static int gw_on_link(const struct tap_opts *o, const struct router_route *rt)
 {
     if (rt->family == NST_AF_INET)
@@ -279,10 +287,12 @@ static int advertise(struct router *r, const struct router_iface *ifc, int on)
         nst_iface_get(r->host.st, ifc->ifindex, &ii);
         c.link_mtu = ii.mtu;
         c.n_prefixes = 1;
-        c.prefix[0] = (struct nst_ra_prefix){.len = ifc->o.prefix6, .onlink = 1, .autonomous = ifc->o.prefix6 == 64,
-                                             .valid_lifetime = 2592000, .preferred_lifetime = 604800};
-        for (unsigned bit = 0; bit < ifc->o.prefix6; bit++)
-            c.prefix[0].prefix.b[bit / 8] |= ifc->o.addr6.b[bit / 8] & (0x80u >> (bit % 8));
+        c.prefix[0] = (struct nst_ra_prefix){.prefix = ip6_prefix_of(&ifc->o.addr6, ifc->o.prefix6),
+                                             .len = ifc->o.prefix6,
+                                             .onlink = 1,
+                                             .autonomous = ifc->o.prefix6 == 64,
+                                             .valid_lifetime = 2592000, /* RFC 4861 6.2.1's defaults */
+                                             .preferred_lifetime = 604800};
     }
     int err = nst_ip6_ra_config(r->host.st, ifc->ifindex, &c);
     if (err)
