@@ -95,6 +95,14 @@ ctr() {
 }
 # delta FROM TO GROUP NAME: how much a counter grew between two snapshots.
 delta() { echo $(($(ctr "$2" "$3" "$4") - $(ctr "$1" "$3" "$4"))); }
+# pinged NETNS NAME COUNT DEST [PING-OPTIONS]: 0 if every one of COUNT
+# pings from NETNS to DEST was answered with TTL (hop limit) 63: one hop
+# on the way back, nstack's. Output in $OUT/NAME.txt.
+pinged() {
+  local ns=$1 name=$2 n=$3 dest=$4; shift 4
+  ip netns exec "$ns" ping -c "$n" -i 0.2 -W 2 "$@" "$dest" > "$OUT/$name.txt" 2>&1
+  test "$(grep -cE "^64 bytes from $dest: icmp_seq=[0-9]+ ttl=63 " "$OUT/$name.txt")" = "$n"
+}
 
 # ---- IPv4: traceroute and ping through nstack -------------------------------
 snap v4-0
@@ -111,12 +119,8 @@ check "counters: 3 TTL expired, 3 Time Exceeded sent (the hop-1 probes)" \
   test "$(delta v4-0 v4-1 Ip drop_ttl_expired)/$(delta v4-0 v4-1 Icmp tx_time_exceeded)" = 3/3
 check "counters: 6 forwarded (the 3 hop-2 probes, B's 3 Port Unreachables)" \
   test "$(delta v4-0 v4-1 Ip forwarded)" = 6
-nsx ping -c 3 -i 0.2 -W 2 "$B4" > "$OUT/ping-ab.txt" 2>&1
-check "A pings B: 3 answered, TTL 63 (one hop)" \
-  test "$(grep -c "^64 bytes from $B4: icmp_seq=[123] ttl=63 " "$OUT/ping-ab.txt")" = 3
-nsb ping -c 3 -i 0.2 -W 2 "$A4" > "$OUT/ping-ba.txt" 2>&1
-check "B pings A: 3 answered, TTL 63" \
-  test "$(grep -c "^64 bytes from $A4: icmp_seq=[123] ttl=63 " "$OUT/ping-ba.txt")" = 3
+check "A pings B: 3 answered, TTL 63" pinged "$NS" ping-ab 3 "$B4"
+check "B pings A: 3 answered, TTL 63" pinged "$NSB" ping-ba 3 "$A4"
 snap v4-2
 check "counters: 12 forwarded (3 x 2 pings, both ways)" test "$(delta v4-1 v4-2 Ip forwarded)" = 12
 # RFC 1191 4: 1428 bytes with DF do not fit B's 1280.
@@ -150,12 +154,8 @@ snap v6-1
 check "counters: 3 hop limit expired, 3 Time Exceeded sent" \
   test "$(delta v6-0 v6-1 Ip6 drop_hop_limit)/$(delta v6-0 v6-1 Icmp6 tx_time_exceeded)" = 3/3
 check "counters: 6 forwarded" test "$(delta v6-0 v6-1 Ip6 forwarded)" = 6
-nsx ping -6 -c 3 -i 0.2 -W 2 "$B6" > "$OUT/ping6-ab.txt" 2>&1
-check "A pings B over IPv6: 3 answered, hop limit 63" \
-  test "$(grep -c "^64 bytes from $B6: icmp_seq=[123] ttl=63 " "$OUT/ping6-ab.txt")" = 3
-nsb ping -6 -c 3 -i 0.2 -W 2 "$A6" > "$OUT/ping6-ba.txt" 2>&1
-check "B pings A over IPv6: 3 answered, hop limit 63" \
-  test "$(grep -c "^64 bytes from $A6: icmp_seq=[123] ttl=63 " "$OUT/ping6-ba.txt")" = 3
+check "A pings B over IPv6: 3 answered, hop limit 63" pinged "$NS" ping6-ab 3 "$B6" -6
+check "B pings A over IPv6: 3 answered, hop limit 63" pinged "$NSB" ping6-ba 3 "$A6" -6
 snap v6-2
 check "counters: 12 forwarded" test "$(delta v6-1 v6-2 Ip6 forwarded)" = 12
 # RFC 8200 5: routers never fragment; A learns 1280 and fragments the next ones itself.
@@ -170,12 +170,10 @@ check "counters: 1 too big, 1 Packet Too Big sent" \
 
 # ---- --route: the network behind B ------------------------------------------------
 snap r-0
-nsx ping -c 2 -i 0.2 -W 2 "$H9_4" > "$OUT/ping-net9.txt" 2>&1
 check "A pings $H9_4 behind B (--route $NET9_4/24 via $B4): 2 answered, TTL 63" \
-  test "$(grep -c "^64 bytes from $H9_4: icmp_seq=[12] ttl=63 " "$OUT/ping-net9.txt")" = 2
-nsx ping -6 -c 2 -i 0.2 -W 2 "$H9_6" > "$OUT/ping6-net9.txt" 2>&1
+  pinged "$NS" ping-net9 2 "$H9_4"
 check "A pings $H9_6 behind B (--route $NET9_6/64 via $BLL): 2 answered, hop limit 63" \
-  test "$(grep -c "^64 bytes from $H9_6: icmp_seq=[12] ttl=63 " "$OUT/ping6-net9.txt")" = 2
+  pinged "$NS" ping6-net9 2 "$H9_6" -6
 snap r-1
 check "counters: 4 forwarded of each family" \
   test "$(delta r-0 r-1 Ip forwarded)/$(delta r-0 r-1 Ip6 forwarded)" = 4/4
