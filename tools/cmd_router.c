@@ -172,7 +172,7 @@ static int parse_route(struct router *r, const char *prefix, int argc, char **ar
     return 0;
 }
 
-/* The router's own options; -1 if c is none of them, else 0 or 2. */
+/* The router's own options. 0 or 2 (message printed). */
 static int router_option(struct router *r, int c, int argc, char **argv)
 {
     uint64_t v;
@@ -186,7 +186,7 @@ static int router_option(struct router *r, int c, int argc, char **argv)
                                      optarg);
         r->seconds = v;
         return 0;
-    default: return -1;
+    default: return nst_cli_bad_usage("router", "unknown option");
     }
 }
 
@@ -386,7 +386,7 @@ static int router_run(struct router *r, struct nst_control *ctl)
 
 int nst_cmd_router(int argc, char **argv)
 {
-    static struct router r; /* ~20 KB of options: not on the stack */
+    struct router r;
     memset(&r, 0, sizeof r);
     int rc = parse_args(&r, argc, argv);
     if (rc)
