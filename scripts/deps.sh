@@ -15,6 +15,8 @@ if [ "$set_name" = test ]; then
   want+=(tshark clang libclang-rt-14-dev python3 iproute2 liblwip-dev)
   # The interop tests (tests/interop/): Linux peers over a TAP.
   want+=(iputils-ping netcat-openbsd socat curl openssl ethtool)
+  # nstack router (tests/interop/test_router.sh): Linux traceroute through it.
+  want+=(traceroute)
   # IPv6 interop (tests/interop/test_ip6_slaac.sh): a Linux router advertising.
   want+=(radvd)
   # The HTTP interop tests: load from ab (apache2-utils) and wrk, bounded.

@@ -13,6 +13,8 @@ int nst_cmd_tap_ping(int argc, char **argv);
 int nst_cmd_connect(int argc, char **argv);
 int nst_cmd_get(int argc, char **argv);
 int nst_cmd_ws(int argc, char **argv);
+/* nstack router (tools/cmd_router.c): one stack forwarding between TAPs. */
+int nst_cmd_router(int argc, char **argv);
 /* nstack ss and nstack netstat -s (tools/cmd_ss.c): argv[0] is "ss" or "netstat". */
 int nst_cmd_ss(int argc, char **argv);
 /* 1 if the arguments ask for a TAP (--tap): `nstack ping` then pings over it. */

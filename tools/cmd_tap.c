@@ -257,20 +257,49 @@ static struct nst_mac default_mac(const struct tap_opts *o)
 }
 
 /* --addr6 and --gw6 once the interface is up. 0 or 1 (message printed). */
-static int host_ipv6(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+static int iface_ipv6(const char *cmd, const struct tap_opts *o, struct nst_stack *st, int ifindex)
 {
-    int err = o->prefix6 ? nst_iface_addr6_add(h->st, h->ifindex, &o->addr6, o->prefix6) : 0;
+    int err = o->prefix6 ? nst_iface_addr6_add(st, ifindex, &o->addr6, o->prefix6) : 0;
     if (err) {
         fprintf(stderr, "nstack %s: cannot add the IPv6 address: %s\n", cmd, strerror(-err));
         return 1;
     }
     static const nst_ip6_t any;
-    err = o->have_gw6 ? nst_route6_add(h->st, &any, 0, &o->gw6, h->ifindex, 0) : 0;
+    err = o->have_gw6 ? nst_route6_add(st, &any, 0, &o->gw6, ifindex, 0) : 0;
     if (err) {
         fprintf(stderr, "nstack %s: cannot add the IPv6 default route: %s\n", cmd, strerror(-err));
         return 1;
     }
     return 0;
+}
+
+/* The interface of a link (a TAP, or with xdp an AF_XDP socket) on st, with
+ * o's addresses and gateways. Its ifindex, or -1 (message printed). */
+static int add_iface(const char *cmd, const struct tap_opts *o, struct nst_stack *st, struct nst_tap *tap,
+                     struct nst_xdp *xdp)
+{
+    struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix_len};
+    ic.mac = o->have_mac ? o->mac : default_mac(o);
+    /* On AF_XDP the interface's own MAC: a NIC passes up only frames to it
+     * (nstack and the kernel then share it; the XDP program tells their
+     * frames apart by IP address). */
+    if (xdp && !o->have_mac && nst_xdp_kernel_mac(xdp, &ic.mac) < 0)
+        ic.mac = default_mac(o);
+    int ifindex = xdp ? nst_xdp_attach(xdp, st, &ic) : nst_tap_attach(tap, st, &ic);
+    if (ifindex < 0) {
+        fprintf(stderr, "nstack %s: cannot add the interface: %s\n", cmd, strerror(-ifindex));
+        return -1;
+    }
+    if (iface_ipv6(cmd, o, st, ifindex))
+        return -1;
+    if (o->gw) {
+        int err = nst_route_add(st, 0, 0, o->gw, ifindex, 0);
+        if (err) {
+            fprintf(stderr, "nstack %s: cannot add the default route via the gateway: %s\n", cmd, strerror(-err));
+            return -1;
+        }
+    }
+    return ifindex;
 }
 
 static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host *h)
@@ -290,48 +319,29 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     if (o->rack >= 0)
         sc.tcp.rack = o->rack;
     sc.ipv6 = tap_opts_ipv6(o);
+    sc.forwarding = o->forwarding;
     h->st = nst_stack_new(&sc);
     if (!h->st) {
         fprintf(stderr, "nstack %s: cannot create the stack (no entropy, or out of memory)\n", cmd);
         return 1;
     }
-    struct nst_iface_config ic = {.addr = o->addr, .prefix_len = o->prefix_len};
-    ic.mac = o->have_mac ? o->mac : default_mac(o);
-    /* On AF_XDP the interface's own MAC: a NIC passes up only frames to it
-     * (nstack and the kernel then share it; the XDP program tells their
-     * frames apart by IP address). */
-    if (h->xdp && !o->have_mac && nst_xdp_kernel_mac(h->xdp, &ic.mac) < 0)
-        ic.mac = default_mac(o);
-    h->ifindex = h->xdp ? nst_xdp_attach(h->xdp, h->st, &ic) : nst_tap_attach(h->tap, h->st, &ic);
-    if (h->ifindex < 0) {
-        fprintf(stderr, "nstack %s: cannot add the interface: %s\n", cmd, strerror(-h->ifindex));
-        return 1;
-    }
-    if (host_ipv6(cmd, o, h))
-        return 1;
-    if (o->gw) {
-        int err = nst_route_add(h->st, 0, 0, o->gw, h->ifindex, 0);
-        if (err) {
-            fprintf(stderr, "nstack %s: cannot add the default route via the gateway: %s\n", cmd, strerror(-err));
-            return 1;
-        }
-    }
-    return 0;
+    h->ifindex = add_iface(cmd, o, h->st, h->tap, h->xdp);
+    return h->ifindex < 0 ? 1 : 0;
 }
 
 /* The kernel turns a TAP's carrier on asynchronously, up to a second after
  * the device is opened, and drops what it sends on it until then (its ARP
  * replies, its pings): wait for that, 3 s at most, handling frames meanwhile. */
-static void wait_kernel_side(const char *cmd, struct tap_host *h)
+static void wait_kernel_side(const char *cmd, struct tap_host *h, const struct nst_tap *tap)
 {
     int up = 0, state;
     nst_time_t until = nst_runloop_now(h->rl) + NST_SEC(3);
-    while ((state = nst_tap_kernel_state(h->tap, &up)) == 0 && up && nst_runloop_now(h->rl) < until)
+    while ((state = nst_tap_kernel_state(tap, &up)) == 0 && up && nst_runloop_now(h->rl) < until)
         if (nst_runloop_run(h->rl, nst_runloop_now(h->rl) + NST_MSEC(5), NULL, NULL) < 0)
             return;
     if (state == 0 && !up)
         fprintf(stderr, "nstack %s: warning: %s is down on the kernel side; nothing gets through until "
-                        "'ip link set dev %s up'\n", cmd, nst_tap_name(h->tap), nst_tap_name(h->tap));
+                        "'ip link set dev %s up'\n", cmd, nst_tap_name(tap), nst_tap_name(tap));
 }
 
 /* The link: an AF_XDP socket on --xdp's queue. 0 or 1 (message printed). */
@@ -356,7 +366,7 @@ static int open_xdp(const char *cmd, const struct tap_opts *o, struct tap_host *
 }
 
 /* The link: a TAP. 0 or 1 (message printed). */
-static int open_tap(const char *cmd, const struct tap_opts *o, struct tap_host *h)
+static int open_tap(const char *cmd, const struct tap_opts *o, struct nst_tap **tap)
 {
     struct nst_tap_config tc;
     nst_tap_config_default(&tc);
@@ -373,7 +383,7 @@ static int open_tap(const char *cmd, const struct tap_opts *o, struct tap_host *
     tc.group = o->tap_group;
     tc.group_slot = o->queue;
     char why[512];
-    int err = nst_tap_open(&tc, &h->tap, why, sizeof(why));
+    int err = nst_tap_open(&tc, tap, why, sizeof(why));
     if (err)
         fprintf(stderr, "nstack %s: %s\n", cmd, why);
     return err ? 1 : 0;
@@ -383,7 +393,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
 {
     memset(h, 0, sizeof(*h));
     h->queue = o->queue;
-    int rc = o->xdp_ifname ? open_xdp(cmd, o, h) : open_tap(cmd, o, h);
+    int rc = o->xdp_ifname ? open_xdp(cmd, o, h) : open_tap(cmd, o, &h->tap);
     if (rc)
         return rc;
     rc = host_stack(cmd, o, h);
@@ -399,7 +409,7 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
         return 1;
     }
     if (h->tap)
-        wait_kernel_side(cmd, h);
+        wait_kernel_side(cmd, h, h->tap);
     /* One turn of the loop (deadline already past) gives the stack the
      * current time: a socket call made before the first turn would stamp
      * its segments, and arm their timers, at time 0 -- a SYN sent then is
@@ -407,6 +417,23 @@ int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h)
     if (nst_runloop_run(h->rl, 0, NULL, NULL) < 0)
         return 1;
     return 0;
+}
+
+int tap_host_add_tap(const char *cmd, const struct tap_opts *o, struct tap_host *h, struct nst_tap **tap)
+{
+    *tap = NULL;
+    if (open_tap(cmd, o, tap))
+        return -1;
+    int ifindex = add_iface(cmd, o, h->st, *tap, NULL);
+    if (ifindex < 0)
+        return -1;
+    int err = nst_runloop_add_tap(h->rl, *tap);
+    if (err) {
+        fprintf(stderr, "nstack %s: cannot drive %s from the run loop: %s\n", cmd, o->ifname, strerror(-err));
+        return -1;
+    }
+    wait_kernel_side(cmd, h, *tap);
+    return ifindex;
 }
 
 void tap_host_close(struct tap_host *h)
@@ -463,17 +490,13 @@ static void print_xdp_stats(FILE *out, const struct tap_host *h)
     print_tcp(out, h);
 }
 
-void tap_host_print_stats(FILE *out, const struct tap_host *h)
+void tap_print_stats(FILE *out, const struct nst_tap *tap)
 {
-    if (h->xdp) {
-        print_xdp_stats(out, h);
-        return;
-    }
-    const struct nst_tap_stats *s = nst_tap_stats(h->tap);
-    fprintf(out, "--- %s statistics ---\n", nst_tap_name(h->tap));
+    const struct nst_tap_stats *s = nst_tap_stats(tap);
+    fprintf(out, "--- %s statistics ---\n", nst_tap_name(tap));
     print_dir(out, "tx (nstack -> kernel)", &s->tx);
     print_dir(out, "rx (kernel -> nstack)", &s->rx);
-    if (nst_tap_vnet(h->tap))
+    if (nst_tap_vnet(tap))
         fprintf(out,
                 "offloads: %llu GSO frames cut into %llu segments, %llu checksums finished, %llu refused; "
                 "%llu checksums left to the kernel, %llu TSO frames (%llu segments)\n",
@@ -485,12 +508,21 @@ void tap_host_print_stats(FILE *out, const struct tap_host *h)
         fprintf(out, "offloads: off\n");
     if (s->pcap_errors)
         fprintf(out, "capture: stopped after a write error\n");
-    if (nst_tap_group_fd(h->tap) >= 0) {
+    if (nst_tap_group_fd(tap) >= 0) {
         uint64_t shared, taken;
-        nst_tap_group_counts(h->tap, &shared, &taken);
+        nst_tap_group_counts(tap, &shared, &taken);
         fprintf(out, "arp between stacks: %llu copied to the others, %llu taken from them\n",
                 (unsigned long long)shared, (unsigned long long)taken);
     }
+}
+
+void tap_host_print_stats(FILE *out, const struct tap_host *h)
+{
+    if (h->xdp) {
+        print_xdp_stats(out, h);
+        return;
+    }
+    tap_print_stats(out, h->tap);
     print_tcp(out, h);
 }
 
@@ -614,15 +646,18 @@ int nst_cli_wants_tap(int argc, char **argv)
     return 0;
 }
 
-/* Nonzero once no IPv6 address of the interface is under DAD any more. */
+/* Nonzero once no IPv6 address of the host's interfaces (nstack router
+ * has several) is under DAD any more. */
 static int dad_done(void *arg)
 {
     const struct tap_host *h = arg;
     struct nst_addr6_info v[NST_IP6_MAX_ADDRS];
-    int n = nst_iface_addr6_list(h->st, h->ifindex, v, NST_IP6_MAX_ADDRS);
-    for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
-        if (v[i].state == NST_ADDR6_TENTATIVE)
-            return 0;
+    for (int ifindex = 0; ifindex < nst_iface_count(h->st); ifindex++) {
+        int n = nst_iface_addr6_list(h->st, ifindex, v, NST_IP6_MAX_ADDRS);
+        for (int i = 0; i < n && i < NST_IP6_MAX_ADDRS; i++)
+            if (v[i].state == NST_ADDR6_TENTATIVE)
+                return 0;
+    }
     return 1;
 }
 

@@ -1,6 +1,6 @@
 /* The commands that run nstack on a Linux TAP device (nstack serve, nstack
- * ping --tap): their shared options and the host they build (a stack, its
- * TAP, a run loop). */
+ * ping --tap, nstack router): their shared options and the host they build
+ * (a stack, its TAP, a run loop; the router adds more TAPs to it). */
 #ifndef NST_TOOLS_CMD_TAP_H
 #define NST_TOOLS_CMD_TAP_H
 
@@ -49,6 +49,7 @@ struct tap_opts {
     uint8_t prefix6;            /* 0: no --addr6 */
     nst_ip6_t gw6;              /* --gw6 ADDR: the IPv6 default route */
     int have_gw6;
+    int forwarding;             /* nstack router: the stack forwards between its interfaces */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -131,13 +132,22 @@ struct tap_host {
 /* Builds the host: a stack with an interface on the TAP, the default route,
  * a run loop catching SIGINT/SIGTERM. 0, or an exit code (message printed). */
 int tap_host_open(const char *cmd, const struct tap_opts *o, struct tap_host *h);
+/* Another TAP on the host's stack (nstack router: an interface per TAP):
+ * opens o's TAP, adds its interface with o's addresses and gateways as
+ * tap_host_open does for the first, and has the host's run loop drive it
+ * too. Its ifindex, or -1 (message printed). *tap (NULL if it could not
+ * be opened) is the caller's to close, after tap_host_close. */
+int tap_host_add_tap(const char *cmd, const struct tap_opts *o, struct tap_host *h, struct nst_tap **tap);
 void tap_host_close(struct tap_host *h);
-/* Runs the host until none of its IPv6 addresses is under duplicate address
- * detection (RFC 4862 5.4: none is used before; a second or two), 5 s at most. */
+/* Runs the host until none of its IPv6 addresses (on any of its interfaces)
+ * is under duplicate address detection (RFC 4862 5.4: none is used before;
+ * a second or two), 5 s at most. */
 void tap_host_wait_dad(struct tap_host *h);
 /* One line per direction: frames, bytes, errors and what the impairment did;
  * then the stack's TCP counters (segments, retransmissions, resets). */
 void tap_host_print_stats(FILE *out, const struct tap_host *h);
+/* The driver's part of that for one TAP: the two directions, the offloads. */
+void tap_print_stats(FILE *out, const struct nst_tap *tap);
 /* A one-line description: "10.77.0.2/24 on tap0 (02:6e:0a:4d:00:02)". */
 void tap_host_describe(FILE *out, const struct tap_host *h);
 

@@ -5,6 +5,7 @@
  *   nstack traceroute  traceroute across it
  *   nstack serve       an nstack host on a Linux TAP device (ping --tap pings from one)
  *   nstack connect     an nstack TCP client on a Linux TAP device
+ *   nstack router      nstack routing IPv4 and IPv6 between Linux TAP devices
  *   nstack get         an HTTP client (the lab's hosts, or --tap a real network)
  *   nstack ss          sockets like iproute2's ss (a running nstack, or a lab host)
  *   nstack netstat -s  every counter
@@ -32,6 +33,7 @@ static void usage(FILE *f)
                "  get          fetch a URL over HTTP/HTTPS: from a lab host, or with --tap a real one\n"
                "  ws           a WebSocket client on a Linux TAP device: send lines, print messages\n"
                "  ping --tap   ping from nstack over a TAP device (see 'nstack ping --tap X --help')\n"
+               "  router       nstack as an IPv4 and IPv6 router between TAP devices (traceroute through it)\n"
                "  ss           list sockets like iproute2's ss: a running nstack (--control) or a lab host\n"
                "  netstat -s   every counter, like netstat -s\n"
                "  ip           addresses, neighbours and routes of both families, like iproute2's ip\n\n"
@@ -63,6 +65,8 @@ int main(int argc, char **argv)
         return nst_cmd_get(argc - 1, argv + 1);
     if (!strcmp(cmd, "ws"))
         return nst_cmd_ws(argc - 1, argv + 1);
+    if (!strcmp(cmd, "router"))
+        return nst_cmd_router(argc - 1, argv + 1);
     if (!strcmp(cmd, "traceroute"))
         return nst_cmd_traceroute(argc - 1, argv + 1);
     if (!strcmp(cmd, "ss") || !strcmp(cmd, "netstat") || !strcmp(cmd, "ip"))

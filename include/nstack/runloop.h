@@ -24,7 +24,9 @@ struct nst_runloop;
 struct nst_tap;
 
 #define NST_RUNLOOP_MAX_FDS 64  /* descriptors registered at once (links and others) */
-#define NST_RUNLOOP_MAX_TAPS 8   /* links (TAPs, AF_XDP sockets) driven at once */
+/* Links (TAPs, AF_XDP sockets) driven at once: one per interface of the
+ * loop's stack at most. */
+#define NST_RUNLOOP_MAX_TAPS NST_MAX_IFACES
 
 /* Called when fd is ready; events are EPOLLIN/EPOLLOUT/... as returned by
  * epoll. `now` is the loop's time. A callback may register or remove

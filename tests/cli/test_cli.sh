@@ -149,6 +149,19 @@ ping --from 10.0.1.2 2001:db8:4::2|DEST 2001:db8:4::2 and --from 10.0.1.2 are of
 ping --no-ipv6 2001:db8:4::2|DEST 2001:db8:4::2 is IPv6, which --no-ipv6 turns off
 traceroute -6 --no-ipv6|-6 and --no-ipv6 exclude each other
 traceroute -4 2001:db8:23::2|-4 contradicts DEST 2001:db8:23::2, an IPv6 address
+router --advertise|--tap IFNAME is required
+router --addr 10.0.0.1/24 --tap t0|--addr comes before any --tap
+router --tap t0 --addr 10.0.0.1/24 --tap t0 --addr 10.0.1.1/24|--tap t0 is given twice
+router $(for i in $(seq 17); do printf -- '--tap t%d --addr 10.0.%d.1/24 ' "$i" "$i"; done)|at most 16 --tap
+router --tap t0|--tap t0 needs --addr A.B.C.D/N, --addr6 ADDR/LEN or both
+router --route 10.9.0.0/16 via 10.0.0.9 --tap t0 --addr 10.0.0.1/24|--route 10.9.0.0/16 comes before any --tap
+router --tap t0 --addr 10.0.0.1/24 --route 10.9.0.0/16 10.0.0.9|--route needs PREFIX/LEN via GW
+router --tap t0 --addr 10.0.0.1/24 --route 10.9.0.1/16 via 10.0.0.9|--route 10.9.0.1/16 has bits set past its /16
+router --tap t0 --addr 10.0.0.1/24 --route 10.9.0.0/16 via 10.0.1.1|the gateway is not on t0's link
+router --tap t0 --addr6 2001:db8::1/64 --route 2001:db8:9::/48 via 2001:db8:1::1|the gateway is not on t0's link
+router --tap t0 --addr 10.0.0.1/24 --route 2001:db8:9::/48 via 10.0.0.9|needs a unicast IPv6 gateway
+router --tap t0 --addr 10.0.0.1/24 --seconds 0|--seconds needs a whole number of seconds
+router --tap t0 --addr 10.0.0.1/24 --xdp eth0|unknown option
 EOF
 # serve --tls: its options are checked before any TAP is opened.
 S="serve --tap t0 --addr 10.0.0.2/24"
@@ -160,7 +173,7 @@ done
 "$NSTACK" $S --tls 443 --cert "$OUT/none.pem" --key "$OUT/none.pem" > "$OUT/badcert.txt" 2>&1; rc=$?
 check "serve --tls with a missing certificate: exit 1 and why" \
   bash -c "test $rc -eq 1 && grep -q '^TLS: certificate or key file not readable' '$OUT/badcert.txt'"
-for cmd in demo ping traceroute ip; do
+for cmd in demo ping traceroute ip router; do
   check "'nstack $cmd --help'" bash -c "'$NSTACK' $cmd --help | grep -q usage"
 done
 
