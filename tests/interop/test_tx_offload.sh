@@ -68,7 +68,7 @@ check_no_retx() {
     test "${retx:-1}" -le "${tlp:-0}" -o "$3" -gt 0
 }
 
-ip netns exec "$FAR_NS" tshark -n -i veth-f -a duration:60 -w "$OUT/far.pcapng" > "$OUT/tshark.txt" 2>&1 &
+ip netns exec "$FAR_NS" tshark -n -i veth-f -B 64 -a duration:60 -w "$OUT/far.pcapng" > "$OUT/tshark.txt" 2>&1 &
 TSHARK_PID=$!
 STARTED_PIDS+=("$TSHARK_PID")
 wait_for "$OUT/tshark.txt" "Capturing on" 10
@@ -110,7 +110,7 @@ ip netns exec "$FAR_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.con
 ip -n "$FAR_NS" -6 addr add "$FAR6/64" dev veth-f nodad
 ip -n "$FAR_NS" -6 route add default via 2001:db8:78::1
 
-ip netns exec "$FAR_NS" tshark -n -i veth-f -f "ip6 and tcp" -a duration:60 -w "$OUT/far6.pcapng" \
+ip netns exec "$FAR_NS" tshark -n -i veth-f -B 64 -f "ip6 and tcp" -a duration:60 -w "$OUT/far6.pcapng" \
   > "$OUT/tshark6.txt" 2>&1 &
 TSHARK_PID=$!
 STARTED_PIDS+=("$TSHARK_PID")
@@ -147,15 +147,24 @@ verdict6() {
     -Y "ipv6.src == $NADDR6 && tcp.len > 0 && tcp.checksum.status == $1" 2>/dev/null | wc -l
 }
 good6=$(verdict6 1) bad6=$(verdict6 0)
-check "IPv6 far capture: every data segment's checksum good ($good6 good, $bad6 bad)" \
-  test "$good6" -ge $((bytes6 / 1428)) -a "$bad6" = 0
+# A capture on a busy machine can miss frames: a 64 MiB buffer makes that
+# rare, and tshark says so when it happens; then the counts are floors.
+cap_drops6=$(sed -nE 's/^([0-9]+) packets? dropped.*/\1/p' "$OUT/tshark6.txt" | head -1)
+cap_drops6=${cap_drops6:-0}
+check "IPv6 far capture: every data segment's checksum good ($good6 good, $bad6 bad, $cap_drops6 not captured)" \
+  test $((good6 + cap_drops6)) -ge $((bytes6 / 1428)) -a "$bad6" = 0
 biggest6=$(tshark -n -r "$OUT/far6.pcapng" -Y "ipv6.src == $NADDR6" -T fields -e tcp.len 2>/dev/null | sort -n | tail -1)
 check "IPv6 far capture: no segment above gso_size 1428 (largest ${biggest6:-none})" test "${biggest6:-0}" -eq 1428
 # Every data segment the far host saw is one the kernel cut from a TSO frame
 # (segments) or one nstack sent alone with its checksum left to the kernel
 # (the checksums left, less the TSO frames among them).
-check "IPv6: the far host saw exactly the segments nstack counted ($good6 = $segs6 + $left6 - $tso6)" \
-  test "$good6" -eq $((segs6 + left6 - tso6))
+if [ "$cap_drops6" -gt 0 ]; then
+  check "IPv6: the far host saw no more segments than nstack counted ($good6 <= $segs6 + $left6 - $tso6; the capture dropped $cap_drops6)" \
+    test "$good6" -le $((segs6 + left6 - tso6))
+else
+  check "IPv6: the far host saw exactly the segments nstack counted ($good6 = $segs6 + $left6 - $tso6)" \
+    test "$good6" -eq $((segs6 + left6 - tso6))
+fi
 
 start_serve sink6 --addr6 "$NADDR6/64" --sink-sha256 9 || exit 1
 for i in $(seq 30); do nsx ping -6 -c 1 -W 1 "$NADDR6" > /dev/null 2>&1 && break; sleep 0.2; done
