@@ -47,7 +47,7 @@ static void host_up(struct host *h, int mode)
     c.nd_rtr_solicitations = 0;
     h->st = su_tap_host(&c, &h->tap, 0, 0);
     CHECK(h->st != NULL);
-    nst_stack_poll(h->st, NST_SEC(2)); /* the link-local address past DAD */
+    su_stack_run_until(h->st, NST_SEC(2)); /* the link-local address past DAD */
     h->now = NST_SEC(2);
 }
 
@@ -59,9 +59,7 @@ static void host_down(struct host *h)
 
 static void run_until(struct host *h, nst_time_t t)
 {
-    for (nst_time_t d; (d = nst_stack_next_deadline(h->st)) <= t;)
-        nst_stack_poll(h->st, d);
-    nst_stack_poll(h->st, t);
+    su_stack_run_until(h->st, t);
     h->now = t;
 }
 
