@@ -21,6 +21,8 @@ const char tap_opts_help[] =
     "  --gw6 ADDR      IPv6 default gateway (else the routers that advertise themselves)\n"
     "  --no-ipv6       IPv4 only (by default a TAP host speaks IPv6 too: a link-local address,\n"
     "                  SLAAC from router advertisements; AF_XDP and --queues are IPv4 only)\n"
+    "  --ip6-temp 0|1|2  RFC 8981 temporary addresses beside the SLAAC ones (Linux's\n"
+    "                  use_tempaddr): 0 none (default), 1 made, 2 made and preferred as source\n"
     "  --mac MAC       nstack's MAC address (default 02:6e: and the last four address bytes;\n"
     "                  with --xdp, the interface's own)\n"
     "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
@@ -142,6 +144,12 @@ int tap_opts_parse(const char *cmd, int c, const char *arg, struct tap_opts *o)
         return 0;
     case TAP_OPT_NO_IPV6:
         o->no_ipv6 = 1;
+        return 0;
+    case TAP_OPT_IP6_TEMP:
+        if (nst_cli_parse_u64(arg, 0, 2, &v))
+            return nst_cli_bad_usage(cmd, "--ip6-temp needs 0 (none), 1 (made) or 2 (made, preferred), not '%s'",
+                                     arg);
+        o->ip6_temp = (int)v;
         return 0;
     case TAP_OPT_MAC:
         if (parse_mac(arg, &o->mac))
@@ -318,6 +326,7 @@ static int host_stack(const char *cmd, const struct tap_opts *o, struct tap_host
     }
     if (o->rack >= 0)
         sc.tcp.rack = o->rack;
+    sc.ip6_temp_addrs = o->ip6_temp;
     sc.ipv6 = tap_opts_ipv6(o);
     sc.forwarding = o->forwarding;
     h->st = nst_stack_new(&sc);

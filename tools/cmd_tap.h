@@ -50,6 +50,7 @@ struct tap_opts {
     nst_ip6_t gw6;              /* --gw6 ADDR: the IPv6 default route */
     int have_gw6;
     int forwarding;             /* nstack router: the stack forwards between its interfaces */
+    int ip6_temp;               /* --ip6-temp 0|1|2: the stack's ip6_temp_addrs (RFC 8981) */
 };
 
 /* Long option codes of the TAP options (above any short option). */
@@ -72,6 +73,7 @@ enum {
     TAP_OPT_ADDR6,
     TAP_OPT_GW6,
     TAP_OPT_NO_IPV6,
+    TAP_OPT_IP6_TEMP,
     /* Impairments: TAP_OPT_IMPAIR + kind * 3 + (0 both, 1 tx, 2 rx). */
     TAP_OPT_IMPAIR = 300,
 };
@@ -97,6 +99,7 @@ enum {
     {"rack", required_argument, 0, TAP_OPT_RACK},                                             \
     {"addr6", required_argument, 0, TAP_OPT_ADDR6}, {"gw6", required_argument, 0, TAP_OPT_GW6}, \
     {"no-ipv6", no_argument, 0, TAP_OPT_NO_IPV6},                                             \
+    {"ip6-temp", required_argument, 0, TAP_OPT_IP6_TEMP},                                     \
     TAP_IMPAIR_OPTION("loss", 0), TAP_IMPAIR_OPTION("duplicate", 1), TAP_IMPAIR_OPTION("reorder", 2), \
     TAP_IMPAIR_OPTION("delay", 3)
 

@@ -242,6 +242,19 @@ struct nst_stack_config {
     uint8_t ip6_net_id[32];     /* RFC 7217's optional Network_ID (an SSID, say) */
     uint8_t ip6_net_id_len;     /* its length, 0: none */
 
+    /* IPv6 temporary addresses (RFC 8981; src/ip6/slaac_temp.c;
+     * docs/IPV6.md "Temporary addresses (RFC 8981)"), as Linux's
+     * use_tempaddr. REGEN_ADVANCE is 2 s + 3 (TEMP_IDGEN_RETRIES) *
+     * DupAddrTransmits * RetransTimer; each interface draws its
+     * DESYNC_FACTOR in whole seconds below 0.4 * the preferred lifetime. */
+    int ip6_temp_addrs;         /* 0 (default, as use_tempaddr 0): none; 1: beside each
+                                 * SLAAC address a temporary one, public addresses
+                                 * preferred as source; 2: temporary ones preferred
+                                 * (RFC 6724 5 rule 7) */
+    nst_time_t ip6_temp_valid_lifetime;     /* TEMP_VALID_LIFETIME, 2 days */
+    nst_time_t ip6_temp_preferred_lifetime; /* TEMP_PREFERRED_LIFETIME, 1 day (whole
+                                 * seconds, more than REGEN_ADVANCE, at most the valid one) */
+
     struct nst_tcp_config tcp;  /* TCP (src/tcp/) */
 };
 
@@ -396,7 +409,7 @@ enum nst_addr6_state {
     NST_ADDR6_DEPRECATED, /* preferred lifetime over: kept for existing use, never chosen */
     NST_ADDR6_DUPLICATE,  /* DAD found another node using it: never used */
 };
-enum nst_addr6_origin { NST_ADDR6_LINK_LOCAL, NST_ADDR6_STATIC, NST_ADDR6_SLAAC };
+enum nst_addr6_origin { NST_ADDR6_LINK_LOCAL, NST_ADDR6_STATIC, NST_ADDR6_SLAAC, NST_ADDR6_TEMPORARY /* RFC 8981 */ };
 struct nst_addr6_info {
     nst_ip6_t addr;
     uint8_t prefix_len;

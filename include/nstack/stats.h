@@ -137,7 +137,9 @@ NST_API_BEGIN
     X(ndra, redirects_not_first_hop) X(ndra, redirects_ignored)                \
     X(ndra, redirects_recycled) X(ndra, redirects_expired)                     \
     X(ndra, redirects_sent) X(ndra, redirects_rate_limited)                    \
-    X(ndra, default_router_unreachable) X(ndra, slaac_stable_retries)
+    X(ndra, default_router_unreachable) X(ndra, slaac_stable_retries)          \
+    X(ndra, temp_created) X(ndra, temp_regenerated) X(ndra, temp_dad_failed)   \
+    X(ndra, temp_no_slot)
 
 /* Multicast Listener Discovery, the listener's part (RFC 3810, MLDv1 of
  * RFC 2710 for compatibility; src/ip6/mld.c). rx_bad_*: a query refused

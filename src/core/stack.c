@@ -8,6 +8,7 @@
 
 #include "core/stack_impl.h"
 #include "ip6/ip6.h"
+#include "ip6/ndra.h"
 #include "tcp/tcp.h"
 
 void nst_stack_config_default(struct nst_stack_config *c)
@@ -53,7 +54,21 @@ void nst_stack_config_default(struct nst_stack_config *c)
     c->nd_redirect_ttl = NST_SEC(600);
     c->ip6_reachable_redraw = NST_SEC(2 * 3600);
     c->ip6_mld = 1;
+    c->ip6_temp_valid_lifetime = NST_SEC(2 * 86400);
+    c->ip6_temp_preferred_lifetime = NST_SEC(86400);
     nst_tcp_config_default(&c->tcp);
+}
+
+/* RFC 8981 3.8: a temporary address lives longer than REGEN_ADVANCE (so
+ * that it is not replaced as soon as made) and is preferred no longer than
+ * it is valid. */
+static int temp_config_valid(const struct nst_stack_config *c)
+{
+    nst_time_t regen = nst_slaac_regen_advance(c->ip6_dad_transmits, c->ip6_retrans_timer);
+    return c->ip6_temp_addrs >= 0 && c->ip6_temp_addrs <= 2 &&
+           (!c->ip6_temp_addrs ||
+            (c->ip6_temp_preferred_lifetime > regen && c->ip6_temp_preferred_lifetime % NST_SEC(1) == 0 &&
+             c->ip6_temp_preferred_lifetime <= c->ip6_temp_valid_lifetime));
 }
 
 static int config_valid(const struct nst_stack_config *c)
@@ -62,7 +77,7 @@ static int config_valid(const struct nst_stack_config *c)
            c->reass_max_datagrams > 0 && c->max_sockets > 0 && c->default_ttl > 0 &&
            (!c->ipv6 || (c->ip6_hop_limit > 0 && c->ip6_retrans_timer > 0 && c->ip6_reachable_time > 0 &&
                          c->ip6_nd_table_max > 0 && c->ip6_reass_max_datagrams > 0 &&
-                         c->ip6_net_id_len <= sizeof(c->ip6_net_id)));
+                         c->ip6_net_id_len <= sizeof(c->ip6_net_id) && temp_config_valid(c)));
 }
 
 /* The generator's state and the SipHash key come straight from the OS,

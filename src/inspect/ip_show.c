@@ -47,7 +47,7 @@ static void print_addr6(FILE *out, const struct nst_addr6_info *a)
     char s[NST_IP6_STRLEN];
     int link = a->addr.b[0] == 0xfe && (a->addr.b[1] & 0xc0) == 0x80;
     fprintf(out, "    inet6 %s/%u scope %s%s%s\n", nst_ip6_str(&a->addr, s), a->prefix_len, link ? "link" : "global",
-            a->origin == NST_ADDR6_SLAAC ? " dynamic" : "",
+            a->origin == NST_ADDR6_TEMPORARY ? " temporary dynamic" : a->origin == NST_ADDR6_SLAAC ? " dynamic" : "",
             a->state >= 0 && a->state < 4 ? states[a->state] : "");
     fprintf(out, "       ");
     print_lft(out, "valid_lft", a->valid_left);

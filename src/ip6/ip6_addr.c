@@ -167,7 +167,7 @@ static void prefix_of(const nst_ip6_t *a, unsigned len, nst_ip6_t *out)
  * route). A /128 has no prefix to reach. */
 static int owns_prefix_route(const struct nst_ip6_addr *a)
 {
-    return a->origin != NST_ADDR6_SLAAC && a->prefix_len < 128;
+    return a->origin != NST_ADDR6_SLAAC && a->origin != NST_ADDR6_TEMPORARY && a->prefix_len < 128;
 }
 
 /* The connected route of an address's prefix, for addresses that own one. */
@@ -298,7 +298,7 @@ void nst_ip6_addr_dad_failed(struct nst_stack *st, struct nst_ip6_addr *a)
         nst_ip6_link_local_add(st, ifindex, next);
         return;
     }
-    if (a->origin == NST_ADDR6_SLAAC) {
+    if (a->origin == NST_ADDR6_SLAAC || a->origin == NST_ADDR6_TEMPORARY) {
         nst_ip6_t addr = a->addr;
         nst_slaac_dad_failed(st, a->ifindex, &addr);
     }
@@ -451,10 +451,11 @@ static unsigned common_prefix(const nst_ip6_t *a, const nst_ip6_t *b, unsigned c
 }
 
 /* Is source a better than b for dst? Rules 1 (the destination itself),
- * 2 (appropriate scope), 3 (avoid deprecated) and 8 (longest matching
- * prefix); the others concern home, temporary and labelled addresses
- * nstack does not have. */
-static int better_src(const struct nst_ip6_addr *a, const struct nst_ip6_addr *b, const nst_ip6_t *dst)
+ * 2 (appropriate scope), 3 (avoid deprecated), 7 (temporary addresses)
+ * and 8 (longest matching prefix); the others concern home and labelled
+ * addresses nstack does not have. */
+static int better_src(const struct nst_stack *st, const struct nst_ip6_addr *a, const struct nst_ip6_addr *b,
+                      const nst_ip6_t *dst)
 {
     if (nst_ip6_eq(&a->addr, dst) != nst_ip6_eq(&b->addr, dst))
         return nst_ip6_eq(&a->addr, dst);
@@ -465,6 +466,12 @@ static int better_src(const struct nst_ip6_addr *a, const struct nst_ip6_addr *b
         return sb < sd;
     if ((a->state == NST_ADDR6_DEPRECATED) != (b->state == NST_ADDR6_DEPRECATED))
         return b->state == NST_ADDR6_DEPRECATED;
+    /* Rule 7: "prefer temporary addresses", and "implementations MUST
+     * provide a mechanism" to prefer public ones: ip6_temp_addrs 2 and 1,
+     * as Linux's use_tempaddr. */
+    int ta = a->origin == NST_ADDR6_TEMPORARY, tb = b->origin == NST_ADDR6_TEMPORARY;
+    if (ta != tb)
+        return st->cfg.ip6_temp_addrs == 2 ? ta : tb;
     return common_prefix(&a->addr, dst, a->prefix_len) > common_prefix(&b->addr, dst, b->prefix_len);
 }
 
@@ -477,7 +484,7 @@ const struct nst_ip6_addr *nst_ip6_select_src(struct nst_stack *st, int ifindex,
         for (int j = 0; j < NST_IP6_MAX_ADDRS; j++) {
             const struct nst_ip6_addr *a = &st->ip6->ifs[i].addrs[j];
             /* RFC 4862 5.4: never a tentative (or duplicate) address. */
-            if (addr_usable(a) && (!best || better_src(a, best, dst)))
+            if (addr_usable(a) && (!best || better_src(st, a, best, dst)))
                 best = a;
         }
     }

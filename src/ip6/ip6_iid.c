@@ -7,17 +7,7 @@
 
 #include "core/rng.h"
 #include "ip6/ip6_impl.h"
-
-/* RFC 5453 (and 4291 2.6.1): identifiers an address may not end in. */
-static int iid_reserved(const uint8_t iid[8])
-{
-    static const uint8_t zero[8];
-    static const uint8_t anycast[7] = {0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-    static const uint8_t proxy_mip6[5] = {0x02, 0x00, 0x5e, 0xff, 0xfe};
-    return memcmp(iid, zero, 8) == 0                                   /* Subnet-Router anycast */
-           || (memcmp(iid, anycast, 7) == 0 && iid[7] >= 0x80)         /* subnet anycast, fdff:...:ff80.. */
-           || memcmp(iid, proxy_mip6, 5) == 0;                         /* 0200:5eff:fe00:0000..feff:ffff */
-}
+#include "wire/ipv6.h"
 
 /* The secret key: the configured one, else one derived from the stack's
  * hash key (so an identifier is stable while the stack lives; a secret
@@ -58,7 +48,7 @@ int nst_ip6_stable_addr(const struct nst_stack *st, int ifindex, const nst_ip6_t
         uint8_t iid[8];
         for (int i = 0; i < 8; i++)
             iid[i] = (uint8_t)(h >> (56 - 8 * i));
-        if (iid_reserved(iid)) /* 5: "a new interface identifier... with DAD_Counter incremented" */
+        if (nst_ip6_iid_reserved(iid)) /* 5: "a new interface identifier... with DAD_Counter incremented" */
             continue;
         memcpy(out->b, prefix->b, 8);
         memcpy(out->b + 8, iid, 8);

@@ -75,8 +75,9 @@ int nst_ndra_iface_init(struct nst_ndra_iface *ifc, int ifindex, const struct ns
     ifc->routers = calloc(lim->max_routers + 1, sizeof *ifc->routers);
     ifc->prefixes = calloc(lim->max_prefixes + 1, sizeof *ifc->prefixes);
     ifc->addrs = calloc(lim->max_addrs + 1, sizeof *ifc->addrs);
+    ifc->temps = calloc(lim->max_temps + 1, sizeof *ifc->temps);
     ifc->redirects = calloc(lim->max_redirects + 1, sizeof *ifc->redirects);
-    if (!ifc->routers || !ifc->prefixes || !ifc->addrs || !ifc->redirects) {
+    if (!ifc->routers || !ifc->prefixes || !ifc->addrs || !ifc->temps || !ifc->redirects) {
         nst_ndra_iface_fini(ifc);
         return -ENOMEM;
     }
@@ -88,10 +89,12 @@ void nst_ndra_iface_fini(struct nst_ndra_iface *ifc)
     free(ifc->routers);
     free(ifc->prefixes);
     free(ifc->addrs);
+    free(ifc->temps);
     free(ifc->redirects);
     ifc->routers = NULL;
     ifc->prefixes = NULL;
     ifc->addrs = NULL;
+    ifc->temps = NULL;
     ifc->redirects = NULL;
 }
 

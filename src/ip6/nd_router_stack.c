@@ -84,8 +84,11 @@ static void env_link_params(void *ctx, int ifindex, const struct nst_ndra_link_p
     /* 6.3.4: a new BaseReachableTime draws a new ReachableTime; the same one does not. */
     if (p->reachable_ms && NST_MSEC(p->reachable_ms) != ifc->base_reachable)
         nst_ip6_set_base_reachable(st, ifindex, NST_MSEC(p->reachable_ms));
-    if (p->retrans_ms)
+    if (p->retrans_ms) {
         ifc->retrans = NST_MSEC(p->retrans_ms);
+        /* RFC 8981 3.8: REGEN_ADVANCE follows RetransTimer. */
+        st->ndra->ifs[ifindex].ifc.temp.regen_advance = nst_slaac_regen_advance(st->cfg.ip6_dad_transmits, ifc->retrans);
+    }
     if (p->mtu && p->mtu != ifc->mtu) {
         ifc->mtu = p->mtu;
         nst_dst_invalidate_all(&st->ip); /* cached ways out carry the old MTU */
@@ -107,6 +110,14 @@ static int env_addr_add(void *ctx, int ifindex, const nst_ip6_t *addr, uint8_t p
 {
     struct nst_stack *st = ctx;
     return nst_ip6_addr_add(st, ifindex, addr, prefix_len, NST_ADDR6_SLAAC, seconds_left(st, valid_until),
+                            seconds_left(st, preferred_until));
+}
+
+static int env_temp_addr_add(void *ctx, int ifindex, const nst_ip6_t *addr, nst_time_t preferred_until,
+                             nst_time_t valid_until)
+{
+    struct nst_stack *st = ctx;
+    return nst_ip6_addr_add(st, ifindex, addr, 64, NST_ADDR6_TEMPORARY, seconds_left(st, valid_until),
                             seconds_left(st, preferred_until));
 }
 
@@ -240,9 +251,31 @@ static struct nst_ndra_state *state(struct nst_stack *st)
                                    env_send_rs,
                                    env_send_ra,
                                    env_probably_reachable,
-                                   env_stable_addr};
+                                   env_stable_addr,
+                                   env_temp_addr_add};
     st->ndra = n;
     return n;
+}
+
+/* RFC 8981 3.8: the interface's temporary-address parameters. Its
+ * DESYNC_FACTOR is drawn (in whole seconds, as Linux) below
+ * MAX_DESYNC_FACTOR = 0.4 * TEMP_PREFERRED_LIFETIME and below
+ * TEMP_PREFERRED_LIFETIME - REGEN_ADVANCE; only when temporaries are on,
+ * so that the random draws of a stack without them stay as they were. */
+static void temp_setup(struct nst_stack *st, struct nst_ndra_iface *ifc)
+{
+    const struct nst_stack_config *c = &st->cfg;
+    ifc->temp.mode = c->ip6_temp_addrs;
+    if (!ifc->temp.mode)
+        return;
+    ifc->temp.valid = c->ip6_temp_valid_lifetime;
+    ifc->temp.preferred = c->ip6_temp_preferred_lifetime;
+    ifc->temp.regen_advance = nst_slaac_regen_advance(c->ip6_dad_transmits, nst_ip6_if(st, ifc->ifindex)->retrans);
+    uint64_t max_desync = (uint64_t)(c->ip6_temp_preferred_lifetime / NST_SEC(1)) * 2 / 5;
+    uint64_t room = (uint64_t)((c->ip6_temp_preferred_lifetime - ifc->temp.regen_advance) / NST_SEC(1));
+    if (max_desync > room)
+        max_desync = room;
+    ifc->temp.desync = max_desync ? NST_SEC(nst_rng_below(&st->rng, max_desync)) : 0;
 }
 
 /* The interface's machine, made on first use; NULL without IPv6 or memory. */
@@ -258,11 +291,13 @@ static struct ndra_slot *slot(struct nst_stack *st, int ifindex)
         return s;
     const struct nst_stack_config *c = &st->cfg;
     struct nst_ndra_limits lim = {c->nd_max_routers,   c->nd_max_prefixes, c->nd_max_slaac,
-                                  c->nd_max_redirects, c->nd_redirect_ttl, c->nd_rtr_solicitations};
+                                  c->nd_max_redirects, c->nd_redirect_ttl, c->nd_rtr_solicitations,
+                                  NST_IP6_MAX_ADDRS};
     const struct nst_iface *link = &st->ip.ifaces[ifindex];
     if (nst_ndra_iface_init(&s->ifc, ifindex, &link->mac, link->mtu, &lim, &n->env) < 0)
         return NULL;
     s->ifc.is_router = c->forwarding;
+    temp_setup(st, &s->ifc);
     s->st = st;
     nst_timer_init(&s->timer, slot_timer);
     s->in_use = 1;
@@ -307,8 +342,11 @@ void nst_nd_router_input(struct nst_stack *st, const struct nst_ip_rx *rx, const
 void nst_slaac_dad_failed(struct nst_stack *st, int ifindex, const nst_ip6_t *addr)
 {
     struct ndra_slot *s = slot(st, ifindex);
-    if (s)
-        nst_slaac_mark_duplicate(&s->ifc, addr);
+    if (!s)
+        return;
+    if (!nst_slaac_mark_duplicate(&s->ifc, addr))
+        nst_slaac_temp_duplicate(&s->ifc, st->now, addr);
+    rearm(s);
 }
 
 void nst_nd_router_fini(struct nst_stack *st)

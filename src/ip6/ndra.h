@@ -49,6 +49,7 @@ struct nst_ndra_limits {
     unsigned max_routers, max_prefixes, max_addrs, max_redirects;
     nst_time_t redirect_ttl;
     unsigned rtr_solicitations; /* a host's RSs at start, MAX_RTR_SOLICITATIONS; 0: none */
+    unsigned max_temps; /* RFC 8981 temporary addresses (the address table bounds them too) */
 };
 
 /* What changes the link's parameters (RFC 4861 6.3.4); 0: unchanged. */
@@ -95,6 +96,24 @@ struct nst_ndra_env {
      * identifier for *dad_counter (which it may raise), 0; or -1 for the
      * modified EUI-64 of the MAC. Optional: NULL means EUI-64. */
     int (*stable_addr)(void *ctx, int ifindex, const nst_ip6_t *prefix, unsigned *dad_counter, nst_ip6_t *out);
+    /* RFC 8981: as addr_add, for a temporary address. Optional: NULL
+     * means no temporary address is ever made. */
+    int (*temp_addr_add)(void *ctx, int ifindex, const nst_ip6_t *addr, nst_time_t preferred_until,
+                         nst_time_t valid_until);
+};
+
+/* RFC 8981 3.8: a temporary address whose DAD fails is made again with a
+ * new identifier, this many times at most. */
+#define NST_TEMP_IDGEN_RETRIES 3
+
+/* RFC 8981 temporary addresses of one interface (slaac_temp.c). */
+struct nst_slaac_temp_config {
+    int mode;                  /* cfg.ip6_temp_addrs: 0 none, 1 or 2 made */
+    nst_time_t valid;          /* TEMP_VALID_LIFETIME */
+    nst_time_t preferred;      /* TEMP_PREFERRED_LIFETIME */
+    nst_time_t regen_advance;  /* REGEN_ADVANCE (3.8) */
+    nst_time_t desync;         /* this interface's DESYNC_FACTOR (3.8) */
+    int gave_up;               /* TEMP_IDGEN_RETRIES identifiers failed DAD: none more (3.4) */
 };
 
 struct nst_ndra_router {
@@ -119,8 +138,10 @@ struct nst_slaac_addr {
     uint8_t prefix_len;
     uint8_t state; /* enum nst_slaac_state */
     uint8_t stable;      /* an RFC 7217 identifier (else EUI-64) */
-    uint8_t dad_counter; /* its DAD_Counter */
+    uint8_t dad_counter; /* its DAD_Counter; of a temporary: identifiers tried before it */
+    uint8_t regenerated; /* a temporary whose successor was made (RFC 8981 3.6) */
     nst_time_t preferred_until, valid_until;
+    nst_time_t created;  /* a temporary's birth: its lifetimes are capped from it (3.4) */
 };
 
 struct nst_ndra_redirect {
@@ -148,6 +169,10 @@ struct nst_ndra_iface {
     unsigned n_prefixes;
     struct nst_slaac_addr *addrs;
     unsigned n_addrs;
+    /* RFC 8981 temporary addresses (slaac_temp.c), at most lim.max_temps. */
+    struct nst_slaac_temp_config temp;
+    struct nst_slaac_addr *temps;
+    unsigned n_temps;
     struct nst_ndra_redirect *redirects;
     unsigned n_redirects;
 
@@ -197,6 +222,20 @@ void nst_slaac_run(struct nst_ndra_iface *ifc, nst_time_t now);
 nst_time_t nst_slaac_next(const struct nst_ndra_iface *ifc);
 /* Removes every SLAAC address (interface going away). */
 void nst_slaac_clear(struct nst_ndra_iface *ifc);
+
+/* RFC 8981 temporary addresses (slaac_temp.c). After the public address
+ * pub of a prefix was formed or updated by an RA (3.4). */
+void nst_slaac_temp_prefix(struct nst_ndra_iface *ifc, nst_time_t now, const struct nst_slaac_addr *pub);
+/* 1 if addr was a temporary address of ifc (removed, another tried). */
+int nst_slaac_temp_duplicate(struct nst_ndra_iface *ifc, nst_time_t now, const nst_ip6_t *addr);
+void nst_slaac_temp_run(struct nst_ndra_iface *ifc, nst_time_t now);
+nst_time_t nst_slaac_temp_next(const struct nst_ndra_iface *ifc);
+void nst_slaac_temp_clear(struct nst_ndra_iface *ifc);
+/* REGEN_ADVANCE (RFC 8981 3.8): 2 s + TEMP_IDGEN_RETRIES * DupAddrTransmits * RetransTimer. */
+static inline nst_time_t nst_slaac_regen_advance(unsigned dad_transmits, nst_time_t retrans)
+{
+    return NST_SEC(2) + (nst_time_t)NST_TEMP_IDGEN_RETRIES * dad_transmits * retrans;
+}
 
 /* A lifetime in seconds from an RA as a deadline (0xffffffff: never). */
 static inline nst_time_t nst_ndra_deadline(nst_time_t now, uint32_t seconds)

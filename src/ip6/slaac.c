@@ -7,7 +7,8 @@
  * 2.5.1), what Linux uses by default (addr_gen_mode 0), or, when the
  * binding gives one (cfg.ip6_stable_iids), RFC 7217's stable opaque
  * identifier (Linux's addr_gen_mode 2/3), which hides the MAC from the
- * networks a host visits; a DAD failure then tries the next DAD_Counter. */
+ * networks a host visits; a DAD failure then tries the next DAD_Counter.
+ * RFC 8981 temporary addresses beside them: slaac_temp.c. */
 #include "ip6/ndra.h"
 
 #include "wire/ipv6.h"
@@ -69,6 +70,7 @@ static void form_address(struct nst_ndra_iface *ifc, nst_time_t now, const struc
     }
     ifc->addrs[ifc->n_addrs++] = a;
     NST_NDRA_INC(ifc, slaac_formed);
+    nst_slaac_temp_prefix(ifc, now, &ifc->addrs[ifc->n_addrs - 1]); /* RFC 8981 3.4 step 2 */
 }
 
 /* 5.5.3 (e): the lifetimes of an address already formed from the prefix. */
@@ -98,6 +100,7 @@ static void update_address(struct nst_ndra_iface *ifc, nst_time_t now, struct ns
     if (a->state == NST_SLAAC_DEPRECATED && a->preferred_until > now)
         a->state = NST_SLAAC_PREFERRED; /* 5.5.4: preferred again */
     set_lifetimes(ifc, a);
+    nst_slaac_temp_prefix(ifc, now, a); /* RFC 8981 3.4 steps 3, 4 */
 }
 
 void nst_slaac_prefix_input(struct nst_ndra_iface *ifc, nst_time_t now, const struct nst_nd_prefix *p)
@@ -172,6 +175,7 @@ void nst_slaac_run(struct nst_ndra_iface *ifc, nst_time_t now)
         ifc->addrs[kept++] = *a;
     }
     ifc->n_addrs = kept;
+    nst_slaac_temp_run(ifc, now);
 }
 
 nst_time_t nst_slaac_next(const struct nst_ndra_iface *ifc)
@@ -184,11 +188,13 @@ nst_time_t nst_slaac_next(const struct nst_ndra_iface *ifc)
         if (a->state == NST_SLAAC_PREFERRED && a->preferred_until < next)
             next = a->preferred_until;
     }
-    return next;
+    nst_time_t temp = nst_slaac_temp_next(ifc);
+    return temp < next ? temp : next;
 }
 
 void nst_slaac_clear(struct nst_ndra_iface *ifc)
 {
+    nst_slaac_temp_clear(ifc);
     for (unsigned i = 0; i < ifc->n_addrs; i++)
         ifc->env->addr_del(ifc->env->ctx, ifc->ifindex, &ifc->addrs[i].addr);
     ifc->n_addrs = 0;

@@ -4,6 +4,8 @@
 
 #include "checksum.h"
 
+#include <string.h>
+
 /* ---- the fixed header ------------------------------------------------------ */
 
 int nst_ipv6_parse(const uint8_t *buf, size_t len, struct nst_ipv6_repr *out)
@@ -351,4 +353,14 @@ void nst_ip6_from_eui64(const nst_ip6_t *prefix, const struct nst_mac *mac, nst_
     a->b[13] = mac->b[3];
     a->b[14] = mac->b[4];
     a->b[15] = mac->b[5];
+}
+
+int nst_ip6_iid_reserved(const uint8_t iid[8])
+{
+    static const uint8_t zero[8];
+    static const uint8_t anycast[7] = {0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t proxy_mip6[5] = {0x02, 0x00, 0x5e, 0xff, 0xfe};
+    return memcmp(iid, zero, 8) == 0                                   /* Subnet-Router anycast */
+           || (memcmp(iid, anycast, 7) == 0 && iid[7] >= 0x80)         /* subnet anycast, fdff:...:ff80.. */
+           || memcmp(iid, proxy_mip6, 5) == 0;                         /* 0200:5eff:fe00:0000..feff:ffff */
 }

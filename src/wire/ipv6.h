@@ -150,5 +150,8 @@ void nst_ip6_mcast_mac(const nst_ip6_t *group, struct nst_mac *out);
  * appendix A: ff:fe in the middle, the universal/local bit inverted) into
  * the low 64 bits of `a`, the prefix's 64 bits above it. */
 void nst_ip6_from_eui64(const nst_ip6_t *prefix, const struct nst_mac *mac, nst_ip6_t *a);
+/* Is the interface identifier (8 bytes) one an address may not end in
+ * (RFC 5453, RFC 4291 2.6.1)? RFC 7217 and RFC 8981 identifiers avoid them. */
+int nst_ip6_iid_reserved(const uint8_t iid[8]);
 
 #endif

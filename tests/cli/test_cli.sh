@@ -134,6 +134,7 @@ ping $T -6 10.0.0.1|-6 contradicts DEST 10.0.0.1, an IPv4 address
 ping $T -4 fe80::1|-4 contradicts DEST fe80::1, an IPv6 address
 ping $T --addr6 2001:db8::2/64 --no-ipv6 10.0.0.1|--addr6 and --gw6 need IPv6, which --no-ipv6 turns off
 ping $T --gw6 fe80::1 --no-ipv6 10.0.0.1|--addr6 and --gw6 need IPv6, which --no-ipv6 turns off
+ping $T --ip6-temp 3 10.0.0.1|--ip6-temp needs 0 (none), 1 (made) or 2 (made, preferred), not '3'
 ping $T --addr6 2001:db8::2 10.0.0.1|--addr6 needs an address and prefix
 ping $T --addr6 ::/64 10.0.0.1|--addr6 needs an address and prefix
 ping $T --gw6 2001:db8::1/64 10.0.0.1|--gw6 needs a unicast address

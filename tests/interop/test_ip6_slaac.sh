@@ -8,7 +8,10 @@
 # router (RFC 4861 6.3.4). Asserted: the exact address and routes in
 # `nstack ip -6` over the control socket, the ndra counters in
 # `netstat -s`, the kernel pinging the SLAAC address, the RS/RA/DAD frames
-# in order in the capture, and the capture clean in tshark.
+# in order in the capture, and the capture clean in tshark. Then nstack
+# serve --ip6-temp 2 again: beside the EUI-64 address an RFC 8981
+# temporary one (random identifier, lifetimes the RA's capped by the
+# temporary ones), which the kernel pings.
 # Usage: test_ip6_slaac.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env radvd ping tshark
@@ -96,6 +99,37 @@ for c in rs_sent ra_received routers_added prefixes_added slaac_formed; do
   check "netstat -s: $c 1 (is $(ctl_counter "$c"))" test "$(ctl_counter "$c")" = 1
 done
 for c in ra_ignored routers_full prefixes_full slaac_full slaac_dad_failed; do
+  check "netstat -s: $c 0 (is $(ctl_counter "$c"))" test "$(ctl_counter "$c")" = 0
+done
+stop_serve
+
+# RFC 8981: the same host with temporary addresses (Linux's use_tempaddr 2).
+CTL2=$OUT/ctl2.sock
+start_serve serve2 --mac "$MAC" --control "$CTL2" --ip6-temp 2 || exit 1
+for i in $(seq 100); do
+  "$NSTACK" ip --control "$CTL2" -6 addr > "$OUT/addr2.txt" 2>&1
+  grep -q "inet6 $SLAAC/64 scope global dynamic$" "$OUT/addr2.txt" &&
+    grep -q "scope global temporary dynamic$" "$OUT/addr2.txt" && break
+  sleep 0.1
+done
+sed 's/^/    /' "$OUT/addr2.txt"
+TEMP=$(sed -nE 's/^ +inet6 ([0-9a-f:]+)\/64 scope global temporary dynamic$/\1/p' "$OUT/addr2.txt")
+check "--ip6-temp 2: the EUI-64 address $SLAAC and one temporary address, DAD passed" \
+  test "$(grep -c "inet6 $SLAAC/64 scope global dynamic$" "$OUT/addr2.txt")/$(echo "$TEMP" | grep -c .)" = 1/1
+check "... the temporary one ($TEMP) in the prefix, not the EUI-64 identifier" \
+  bash -c "[[ '$TEMP' == 2001:db8:1:0:* && '$TEMP' != '$SLAAC' ]]"
+# Valid: the RA's 86400 s (under TEMP_VALID_LIFETIME's 2 days); preferred:
+# the RA's 14400 s (under 1 day - DESYNC_FACTOR, at least 0.6 day).
+check "... with the RA's lifetimes (valid 86400 s, preferred 14400 s, counting down)" \
+  test "$(grep -A1 "temporary dynamic$" "$OUT/addr2.txt" | grep -cE '^ +valid_lft 86[34][0-9]{2}sec preferred_lft 14[34][0-9]{2}sec$')" = 1
+nsx ping -6 -c 2 -i 0.2 -W 2 "$TEMP" > "$OUT/kping2.txt" 2>&1
+check "Linux ping -6 $TEMP (nstack's temporary address): 2 sent, 2 answered" \
+  has "$OUT/kping2.txt" '^2 packets transmitted, 2 received, 0% packet loss'
+"$NSTACK" netstat -s --control "$CTL2" > "$OUT/netstat.txt" 2>&1
+for c in slaac_formed temp_created; do
+  check "netstat -s: $c 1 (is $(ctl_counter "$c"))" test "$(ctl_counter "$c")" = 1
+done
+for c in temp_dad_failed temp_no_slot; do
   check "netstat -s: $c 0 (is $(ctl_counter "$c"))" test "$(ctl_counter "$c")" = 0
 done
 stop_serve

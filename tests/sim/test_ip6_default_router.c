@@ -56,9 +56,7 @@ static void advertise(struct net *n, const nst_ip6_t *router, const struct nst_m
 
 static void run_until(struct net *n, nst_time_t t)
 {
-    for (nst_time_t d; (d = nst_stack_next_deadline(n->h.st)) <= t;)
-        nst_stack_poll(n->h.st, d);
-    nst_stack_poll(n->h.st, t);
+    su_stack_run_until(n->h.st, t);
     n->h.now = t;
 }
 

@@ -55,9 +55,7 @@ static void host_down(struct host *h)
 
 static void run_until(struct host *h, nst_time_t t)
 {
-    for (nst_time_t d; (d = nst_stack_next_deadline(h->st)) <= t;)
-        nst_stack_poll(h->st, d);
-    nst_stack_poll(h->st, t);
+    su_stack_run_until(h->st, t);
     h->now = t;
 }
 

@@ -75,6 +75,13 @@ struct nst_mac su_mac(uint8_t last)
     return m;
 }
 
+void su_stack_run_until(struct nst_stack *st, nst_time_t t)
+{
+    for (nst_time_t d; (d = nst_stack_next_deadline(st)) <= t;)
+        nst_stack_poll(st, d);
+    nst_stack_poll(st, t);
+}
+
 struct nst_stack *su_tap_host(const struct nst_stack_config *cfg, struct su_tap *tap, nst_ip4_t addr,
                               uint8_t prefix)
 {

@@ -45,6 +45,9 @@ void su_tap_inject(struct su_tap *tap, const uint8_t *frame, size_t len, nst_tim
  * deterministically whatever cfg says (runs repeat). */
 struct nst_stack *su_tap_host(const struct nst_stack_config *cfg, struct su_tap *tap, nst_ip4_t addr,
                               uint8_t prefix);
+/* Polls st at each of its deadlines up to t in turn, then at t: every
+ * timer fires at its exact time, as in the simulator. */
+void su_stack_run_until(struct nst_stack *st, nst_time_t t);
 
 /* MAC 02:00:00:00:00:xx. */
 struct nst_mac su_mac(uint8_t last);
