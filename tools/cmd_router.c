@@ -332,9 +332,13 @@ static int router_open(struct router *r)
 
 static void router_close(struct router *r)
 {
+    /* The run loop last, after every TAP's capture (see tap_host_close). */
+    struct nst_runloop *rl = r->host.rl;
+    r->host.rl = NULL;
     tap_host_close(&r->host); /* closes the first TAP */
     for (int i = 1; i < r->n_ifs; i++)
         nst_tap_close(r->ifs[i].tap);
+    nst_runloop_free(rl);
 }
 
 /* What the router did: forwarded, refused, and the ICMP errors that told

@@ -445,12 +445,17 @@ int tap_host_add_tap(const char *cmd, const struct tap_opts *o, struct tap_host 
     return ifindex;
 }
 
+/* The run loop goes last: freeing it lets SIGINT/SIGTERM in again, and a
+ * second one already pending (timeout(1) sends its signal to the process
+ * and again to its group; a Ctrl-C and a harness's SIGTERM) ends the
+ * process at once -- before a capture still open had written its buffer,
+ * leaving the file cut in the middle of a record. */
 void tap_host_close(struct tap_host *h)
 {
-    nst_runloop_free(h->rl);
     nst_stack_free(h->st);
     nst_tap_close(h->tap);
     nst_xdp_close(h->xdp);
+    nst_runloop_free(h->rl);
     memset(h, 0, sizeof(*h));
 }
 

@@ -8,8 +8,10 @@
 #include <nstack/pcap.h>
 
 #include <errno.h>
-#include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 /* The nanosecond variant of the pcap magic (libpcap's "modified" formats
  * list it as 0xa1b23c4d): record timestamps carry ns, not us. */
@@ -22,13 +24,21 @@
 #define PCAP_LINKTYPE_ETHERNET 1u
 #define PCAP_GLOBAL_HDR_LEN 24
 #define PCAP_RECORD_HDR_LEN 16
-/* stdio's default (BUFSIZ, 8 KiB) means a write() per few frames; a larger
- * buffer batches a busy capture into fewer system calls. */
-#define PCAP_STDIO_BUF (256 * 1024)
+/* Records gather here and go out in one write() when the next would not
+ * fit: a busy capture costs a system call per ~170 full-size frames. */
+#define PCAP_BUF_LEN (256 * 1024)
 
+/* The file only ever receives whole records (the buffer is written when
+ * the next record would not fit, never cut at a fixed size as stdio
+ * would): a reader of a capture still being written, or of one whose
+ * writer was killed (SIGKILL) before it closed, sees a valid file that
+ * ends at a record boundary -- the frames still buffered are missing, no
+ * record is cut short. */
 struct nst_pcap {
-    FILE *f;
-    char *buf; /* stdio's buffer; must outlive f */
+    int fd;
+    size_t used;  /* bytes of whole records in buf */
+    off_t whole;  /* the file's length up to the last whole record written */
+    uint8_t buf[PCAP_BUF_LEN];
 };
 
 static void put_le16(uint8_t *p, uint16_t v)
@@ -45,18 +55,47 @@ static void put_le32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* Writes n bytes; -errno (or -EIO if stdio gave no reason) on failure. */
-static int write_all(FILE *f, const void *buf, size_t n)
+/* Writes n bytes, through short writes and EINTR. 0 or -errno. */
+static int write_all(int fd, const uint8_t *p, size_t n)
 {
-    errno = 0;
-    if (n && fwrite(buf, 1, n, f) != n)
-        return errno ? -errno : -EIO;
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return w < 0 ? -errno : -EIO;
+        p += w;
+        n -= (size_t)w;
+    }
     return 0;
 }
 
-static int write_global_header(FILE *f)
+/* Writes whole records -- n bytes at a, then m at b -- after the last
+ * whole one. On an error (disk full) the file is cut back to that record,
+ * so that what it holds stays readable. 0 or -errno. */
+static int write_records(struct nst_pcap *p, const uint8_t *a, size_t n, const uint8_t *b, size_t m)
 {
-    uint8_t h[PCAP_GLOBAL_HDR_LEN];
+    int err = write_all(p->fd, a, n);
+    if (!err)
+        err = write_all(p->fd, b, m);
+    if (err) {
+        if (ftruncate(p->fd, p->whole) == 0)
+            lseek(p->fd, p->whole, SEEK_SET);
+        return err;
+    }
+    p->whole += (off_t)(n + m);
+    return 0;
+}
+
+static int flush_buf(struct nst_pcap *p)
+{
+    int err = write_records(p, p->buf, p->used, NULL, 0);
+    p->used = 0;
+    return err;
+}
+
+static void global_header(uint8_t *h)
+{
     put_le32(h + 0, PCAP_MAGIC_NSEC);
     put_le16(h + 4, PCAP_VERSION_MAJOR);
     put_le16(h + 6, PCAP_VERSION_MINOR);
@@ -64,14 +103,12 @@ static int write_global_header(FILE *f)
     put_le32(h + 12, 0); /* sigfigs: always 0 in practice */
     put_le32(h + 16, PCAP_SNAPLEN);
     put_le32(h + 20, PCAP_LINKTYPE_ETHERNET);
-    return write_all(f, h, sizeof h);
 }
 
 static void pcap_destroy(struct nst_pcap *p)
 {
-    if (p->f)
-        fclose(p->f);
-    free(p->buf);
+    if (p->fd >= 0)
+        close(p->fd);
     free(p);
 }
 
@@ -81,25 +118,18 @@ struct nst_pcap *nst_pcap_open(const char *path)
         errno = EINVAL;
         return NULL;
     }
-    struct nst_pcap *p = calloc(1, sizeof *p);
+    struct nst_pcap *p = malloc(sizeof *p);
     if (!p) {
         errno = ENOMEM;
         return NULL;
     }
-    p->f = fopen(path, "wb");
-    if (!p->f) {
-        int e = errno;
-        pcap_destroy(p);
-        errno = e;
-        return NULL;
-    }
-    /* Without the big buffer the file still works, just slower. */
-    p->buf = malloc(PCAP_STDIO_BUF);
-    if (p->buf && setvbuf(p->f, p->buf, _IOFBF, PCAP_STDIO_BUF) != 0) {
-        free(p->buf);
-        p->buf = NULL;
-    }
-    int err = write_global_header(p->f);
+    p->used = 0;
+    p->whole = 0;
+    p->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* The header at once: from the start the file is a valid capture. */
+    uint8_t h[PCAP_GLOBAL_HDR_LEN];
+    global_header(h);
+    int err = p->fd < 0 ? -errno : write_records(p, h, sizeof h, NULL, 0);
     if (err) {
         pcap_destroy(p);
         errno = -err;
@@ -123,14 +153,26 @@ int nst_pcap_write(struct nst_pcap *p, nst_time_t ts, const uint8_t *frame, size
     put_le32(h + 4, (uint32_t)(ts % 1000000000));
     put_le32(h + 8, caplen);
     put_le32(h + 12, (uint32_t)len); /* orig_len: the frame's real length */
-    int err = write_all(p->f, h, sizeof h);
-    if (!err)
-        err = write_all(p->f, frame, caplen);
-    return err;
+    size_t rec = sizeof h + caplen;
+    if (p->used + rec > sizeof p->buf) {
+        int err = flush_buf(p);
+        if (err)
+            return err;
+    }
+    /* A record larger than the buffer goes straight out, whole. */
+    if (rec > sizeof p->buf) {
+        return write_records(p, h, sizeof h, frame, caplen);
+    }
+    memcpy(p->buf + p->used, h, sizeof h);
+    memcpy(p->buf + p->used + sizeof h, frame, caplen);
+    p->used += rec;
+    return 0;
 }
 
 void nst_pcap_close(struct nst_pcap *p)
 {
-    if (p)
-        pcap_destroy(p);
+    if (!p)
+        return;
+    flush_buf(p);
+    pcap_destroy(p);
 }

@@ -1,7 +1,11 @@
 /* The pcap writer: exact bytes of the global and record headers, snaplen
- * truncation, and errors as errno codes. */
+ * truncation, errors as errno codes, and a file that holds only whole
+ * records at any moment: while still open, and after a write error. */
 #include <errno.h>
 #include <nstack/pcap.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "test.h"
 
@@ -86,18 +90,97 @@ static void test_errors(void)
     CHECK_EQ(nst_pcap_write(NULL, 0, NULL, 0), -EINVAL);
     nst_pcap_close(NULL); /* accepted */
 
-    /* A full disk shows up as a negative errno, not a crash. */
-    struct nst_pcap *p = nst_pcap_open("/dev/full");
-    if (p) {
-        uint8_t frame[1500] = {0};
-        int err = 0;
-        for (int i = 0; i < 1000 && !err; i++)
-            err = nst_pcap_write(p, i, frame, sizeof frame);
-        CHECK_EQ(err, -ENOSPC);
-        nst_pcap_close(p);
-    } else {
-        CHECK_EQ(errno, ENOSPC); /* the header itself may already fail */
+    /* A full disk shows up as a negative errno, not a crash: here the
+     * header, written at once, already fails. */
+    errno = 0;
+    CHECK(nst_pcap_open("/dev/full") == NULL);
+    CHECK_EQ(errno, ENOSPC);
+}
+
+#define FRAME_LEN 1500
+#define REC_LEN (16 + FRAME_LEN)
+/* Whole records in the writer's 256 KiB buffer. */
+#define RECS_PER_BUF ((256 * 1024) / REC_LEN)
+
+static long file_len(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static void fill_frame(uint8_t *frame, int i)
+{
+    for (int k = 0; k < FRAME_LEN; k++)
+        frame[k] = (uint8_t)(i + k);
+}
+
+/* A reader of a capture still being written (or whose writer was killed
+ * before closing it) finds the header and whole records only: the file
+ * grows by whole buffers of records, never cut inside one. */
+static void test_whole_records_while_open(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/unit_pcap_open.pcap", nst_test_out_dir());
+    struct nst_pcap *p = nst_pcap_open(path);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    CHECK_EQ(file_len(path), 24); /* a valid, empty capture at once */
+    uint8_t frame[FRAME_LEN];
+    for (int i = 0; i < 400; i++) {
+        fill_frame(frame, i);
+        CHECK_EQ(nst_pcap_write(p, NST_MSEC(i), frame, sizeof frame), 0);
     }
+    /* 400 records: two buffers of 172 written, 56 still buffered. */
+    CHECK_EQ(RECS_PER_BUF, 172);
+    CHECK_EQ(file_len(path), 24 + 2 * RECS_PER_BUF * REC_LEN);
+    nst_pcap_close(p);
+
+    long n = file_len(path);
+    CHECK_EQ(n, 24 + 400 * REC_LEN);
+    uint8_t *got = malloc((size_t)n);
+    CHECK_EQ(read_file(path, got, (size_t)n), n);
+    /* The last record, whole: 399 ms, 1500 of 1500 bytes, its bytes. */
+    const uint8_t *last = got + 24 + 399 * REC_LEN;
+    CHECK_EQ(le32(last + 4), 399000000);
+    CHECK_EQ(le32(last + 8), FRAME_LEN);
+    CHECK_EQ(le32(last + 12), FRAME_LEN);
+    fill_frame(frame, 399);
+    CHECK_MEM(last + 16, frame, FRAME_LEN);
+    free(got);
+}
+
+/* The file may not grow past a limit that falls inside a record (as a
+ * full disk would stop it): the write reports EFBIG and the file is cut
+ * back to its last whole record, readable. */
+static void test_error_keeps_whole_records(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/unit_pcap_limit.pcap", nst_test_out_dir());
+    struct nst_pcap *p = nst_pcap_open(path);
+    CHECK(p != NULL);
+    if (!p)
+        return;
+    struct rlimit old, lim;
+    CHECK_EQ(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 24 + 200 * REC_LEN + 700; /* in the middle of record 201 */
+    void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN); /* EFBIG, not the signal */
+    CHECK_EQ(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    uint8_t frame[FRAME_LEN];
+    int err = 0, i;
+    for (i = 0; i < 600 && !err; i++) {
+        fill_frame(frame, i);
+        err = nst_pcap_write(p, NST_MSEC(i), frame, sizeof frame);
+    }
+    CHECK_EQ(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_xfsz);
+    /* The second buffer (records 173..344) fails, when record 345 is written. */
+    CHECK_EQ(err, -EFBIG);
+    CHECK_EQ(i, 2 * RECS_PER_BUF + 1);
+    CHECK_EQ(file_len(path), 24 + RECS_PER_BUF * REC_LEN);
+    nst_pcap_close(p);
+    CHECK_EQ(file_len(path), 24 + RECS_PER_BUF * REC_LEN);
 }
 
 int main(void)
@@ -105,5 +188,7 @@ int main(void)
     RUN(test_headers_exact);
     RUN(test_snaplen_truncates);
     RUN(test_errors);
+    RUN(test_whole_records_while_open);
+    RUN(test_error_keeps_whole_records);
     return nst_test_done();
 }
