@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Reads captures back with tshark, checksum validation on, and fails on any
-# malformed packet, bad checksum, or an empty capture. Usage: check_pcap.sh FILE...
+# malformed packet, bad checksum, an empty capture, or one tshark cannot
+# read to its end (cut short in the middle of a record).
+# Usage: check_pcap.sh FILE...
 set -euo pipefail
 command -v tshark >/dev/null || { echo "tshark missing (scripts/deps.sh test installs it)"; exit 1; }
 prefs=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE)
@@ -15,7 +17,11 @@ prefs=(-o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksu
 bad_filter='_ws.malformed || ip.checksum.status == 0 || udp.checksum.status == 0 || (tcp.checksum.status == 0 && !tcp.checksum.ffff) || icmp.checksum.status == 0 || icmpv6.checksum.status == 0'
 status=0
 for f in "$@"; do
-  frames=$(tshark -n -r "$f" 2>/dev/null | wc -l)
+  if ! frames=$(tshark -n -r "$f" 2>/dev/null | wc -l); then
+    echo "FAIL $f: tshark cannot read it to its end (cut short in the middle of a record?)"
+    status=1
+    continue
+  fi
   bad=$(tshark -n -r "$f" "${prefs[@]}" -Y "$bad_filter" 2>/dev/null | wc -l)
   if [ "$frames" -eq 0 ] || [ "$bad" -ne 0 ]; then
     echo "FAIL $f: $frames frames, $bad malformed or with a bad checksum"

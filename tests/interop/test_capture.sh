@@ -2,7 +2,10 @@
 # A tshark capture on the TAP (the kernel's view) and nstack's own capture
 # (the driver's view) of the same traffic -- ARP, pings both ways, fragments,
 # UDP echo, a port unreachable -- read back by tshark: no malformed packet,
-# no bad checksum, and the two captures hold the same frames.
+# no bad checksum, and the two captures hold the same frames. serve is
+# stopped by two signals at once (SIGINT then SIGTERM, as a Ctrl-C and a
+# harness's SIGTERM, or timeout(1)'s signal to the process and again to its
+# group): its capture is still whole, with exactly the frames it counted.
 # Usage: test_capture.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env ping python3 tshark
@@ -44,7 +47,15 @@ PY
 check "traffic answered" test "$(grep -c ' received, 0% packet loss' "$OUT/ping.txt")/$(cat "$OUT/udp.txt" | tr '\n' ' ')" = "2/echo 10 echo 2000 refused "
 sleep 0.3 # let tshark write the last frames
 stop_pid "$TSHARK_PID"
+kill -INT "$SERVE_PID"
+kill -TERM "$SERVE_PID"
 stop_serve
+check "serve stopped by the first signal" has "$OUT/serve.txt" '^nstack serve: stopped by Interrupt$'
+tshark -n -r "$OUT/nstack.pcap" > "$OUT/nstack-read.txt" 2> "$OUT/nstack-read.err"
+check "nstack's capture reads whole (tshark exit 0, not cut short)" \
+  test "$?/$(grep -c 'cut short' "$OUT/nstack-read.err")" = "0/0"
+check "nstack's capture holds exactly the $(($(serve_stat "$OUT/serve.txt" tx frames) + $(serve_stat "$OUT/serve.txt" rx frames))) frames serve counted" \
+  test "$(wc -l < "$OUT/nstack-read.txt")" -eq $(($(serve_stat "$OUT/serve.txt" tx frames) + $(serve_stat "$OUT/serve.txt" rx frames)))
 
 check "kernel-side capture is clean" "$CHECK_PCAP" "$OUT/kernel.pcapng"
 check "nstack's capture is clean" "$CHECK_PCAP" "$OUT/nstack.pcap"
