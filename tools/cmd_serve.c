@@ -456,6 +456,7 @@ struct serve_worker {
     int rc;
     int *running;
     char control[128];          /* --control PATH: this stack's PATH.q (a Unix socket path: 108 at most) */
+    char pcap[1024];            /* --pcap FILE: this stack's FILE.q */
 };
 
 static void *worker_main(void *arg)
@@ -486,6 +487,16 @@ static int queues_open(struct serve_worker *w, unsigned n, const struct serve_ar
         if (a->control) {
             snprintf(w[q].control, sizeof(w[q].control), "%s.%u", a->control, q);
             w[q].a.control = w[q].control;
+        }
+        /* A capture per stack: one file written by several at once would
+         * have each overwrite the others' records from its own offset. */
+        if (a->tap.pcap) {
+            int len = snprintf(w[q].pcap, sizeof(w[q].pcap), "%s.%u", a->tap.pcap, q);
+            if (len < 0 || (size_t)len >= sizeof(w[q].pcap)) {
+                fprintf(stderr, "nstack serve: --pcap %s: the path is too long\n", a->tap.pcap);
+                return 1;
+            }
+            w[q].a.tap.pcap = w[q].pcap;
         }
         w[q].sv = calloc(1, sizeof(*w[q].sv));
         if (!w[q].sv)

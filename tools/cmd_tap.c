@@ -25,7 +25,8 @@ const char tap_opts_help[] =
     "                  use_tempaddr): 0 none (default), 1 made, 2 made and preferred as source\n"
     "  --mac MAC       nstack's MAC address (default 02:6e: and the last four address bytes;\n"
     "                  with --xdp, the interface's own)\n"
-    "  --pcap FILE     capture what crosses the device (both ways) to FILE\n"
+    "  --pcap FILE     capture what crosses the device (both ways) to FILE (serve --queues N:\n"
+    "                  FILE.0 .. FILE.N-1, one per stack)\n"
     "  --pcap-max N    capture only the first N frames (a slice of a long run)\n"
     "  --no-offload    no vnet header: plain frames, one per read (by default the kernel's\n"
     "                  checksum and TCP segmentation offloads are on: up to 64 KB per read\n"
@@ -520,8 +521,9 @@ void tap_print_stats(FILE *out, const struct nst_tap *tap)
                 (unsigned long long)s->tx.gso_segments);
     else
         fprintf(out, "offloads: off\n");
-    if (s->pcap_errors)
-        fprintf(out, "capture: stopped after a write error\n");
+    if (s->pcap_frames || s->pcap_errors)
+        fprintf(out, "capture: %llu frames%s\n", (unsigned long long)s->pcap_frames,
+                s->pcap_errors ? ", then stopped by a write error" : "");
     if (nst_tap_group_fd(tap) >= 0) {
         uint64_t shared, taken;
         nst_tap_group_counts(tap, &shared, &taken);

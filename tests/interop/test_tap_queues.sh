@@ -12,7 +12,10 @@
 #     memory, 3 s) then sending again still reaches its stack: its bytes
 #     arrive whole, no reset;
 #   - ping answers (the ARP reply reaches the stack that asked: the TAPs of
-#     the device copy ARP to each other).
+#     the device copy ARP to each other);
+#   - --pcap FILE: a capture per stack (FILE.0, FILE.1), each read whole by
+#     tshark with exactly the frames its stack counted (one file written by
+#     both stacks would have each overwrite the other's records).
 # Usage: test_tap_queues.sh NSTACK OUTDIR
 source "$(dirname "$0")/lib.sh"
 require_env python3 socat openssl ping
@@ -28,7 +31,7 @@ ip -n "$NS" link set "$TAP" up
 SIZE=2M
 want=$(gen_sha "$SIZE")
 bytes=$(numfmt --from=iec "$SIZE")
-start_serve serve --queues 2 --sink-sha256 9 || exit 1
+start_serve serve --queues 2 --sink-sha256 9 --pcap "$OUT/q.pcap" || exit 1
 for p in $(seq 42000 42015); do
   gen "$SIZE" | timeout 30 ip netns exec "$NS" socat -u - "TCP:$NADDR:9,sourceport=$p" 2>> "$OUT/socat.txt"
 done
@@ -55,6 +58,13 @@ resets() { sed -n "/^--- stack $1 /,/^--- all/p" "$OUT/serve.txt" | sed -nE 's/^
 for q in 0 1; do
   check "stack $q served some of the connections (got $(conns $q))" test "$(conns $q)" -gt 0
   check "stack $q sent and got no reset" test "$(resets $q)" = "0 0"
+done
+# The frames stack Q says it captured.
+captured() { sed -n "/^--- stack $1 /,/^--- all/p" "$OUT/serve.txt" | sed -nE 's/^capture: ([0-9]+) frames$/\1/p' | head -1; }
+for q in 0 1; do
+  tshark -n -r "$OUT/q.pcap.$q" > "$OUT/q$q-read.txt" 2> /dev/null
+  check "stack $q's capture reads whole with exactly the $(captured $q) frames it wrote" \
+    test "$?/$(wc -l < "$OUT/q$q-read.txt")" = "0/$(captured $q)"
 done
 check "the merged counters: 17 connections" has "$OUT/serve.txt" '^total sink-sha256: 17 connections'
 check "ARP was copied between the stacks" has "$OUT/serve.txt" '^arp between stacks: [1-9][0-9]* copied to the others'
