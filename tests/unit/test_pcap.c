@@ -24,12 +24,19 @@ static uint32_t le32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+/* Opens NAME in the tests' output folder (its path left in path). */
+static struct nst_pcap *open_out(char *path, size_t cap, const char *name)
+{
+    snprintf(path, cap, "%s/%s", nst_test_out_dir(), name);
+    struct nst_pcap *p = nst_pcap_open(path);
+    CHECK(p != NULL);
+    return p;
+}
+
 static void test_headers_exact(void)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/unit_pcap_headers.pcap", nst_test_out_dir());
-    struct nst_pcap *p = nst_pcap_open(path);
-    CHECK(p != NULL);
+    struct nst_pcap *p = open_out(path, sizeof path, "unit_pcap_headers.pcap");
     if (!p)
         return;
     const uint8_t frame[3] = {0xde, 0xad, 0x01};
@@ -56,9 +63,7 @@ static void test_headers_exact(void)
 static void test_snaplen_truncates(void)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/unit_pcap_snaplen.pcap", nst_test_out_dir());
-    struct nst_pcap *p = nst_pcap_open(path);
-    CHECK(p != NULL);
+    struct nst_pcap *p = open_out(path, sizeof path, "unit_pcap_snaplen.pcap");
     if (!p)
         return;
     size_t big = 300000;
@@ -120,9 +125,7 @@ static void fill_frame(uint8_t *frame, int i)
 static void test_whole_records_while_open(void)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/unit_pcap_open.pcap", nst_test_out_dir());
-    struct nst_pcap *p = nst_pcap_open(path);
-    CHECK(p != NULL);
+    struct nst_pcap *p = open_out(path, sizeof path, "unit_pcap_open.pcap");
     if (!p)
         return;
     CHECK_EQ(file_len(path), 24); /* a valid, empty capture at once */
@@ -156,9 +159,7 @@ static void test_whole_records_while_open(void)
 static void test_error_keeps_whole_records(void)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/unit_pcap_limit.pcap", nst_test_out_dir());
-    struct nst_pcap *p = nst_pcap_open(path);
-    CHECK(p != NULL);
+    struct nst_pcap *p = open_out(path, sizeof path, "unit_pcap_limit.pcap");
     if (!p)
         return;
     struct rlimit old, lim;
