@@ -11,14 +11,13 @@
  * lifetimes (as RFC 4862 5.5.3 e set them) bound its own. */
 #include "ip6/ndra.h"
 
+#include "core/util.h"
 #include "wire/ipv6.h"
 
 #include <errno.h>
 #include <string.h>
 
-static nst_time_t min_time(nst_time_t a, nst_time_t b) { return a < b ? a : b; }
-
-static int same_prefix(const nst_ip6_t *a, const nst_ip6_t *b) { return memcmp(a->b, b->b, 8) == 0; }
+static int same_prefix(const nst_ip6_t *a, const nst_ip6_t *b) { return nst_ip6_in_prefix(a, b, 64); }
 
 /* The public address a temporary of addr's /64 hangs off, or NULL. */
 static const struct nst_slaac_addr *public_of(const struct nst_ndra_iface *ifc, const nst_ip6_t *addr)
@@ -55,9 +54,9 @@ static void random_addr(struct nst_ndra_iface *ifc, const nst_ip6_t *prefix, nst
 static void cap_lifetimes(const struct nst_ndra_iface *ifc, const struct nst_slaac_addr *pub,
                           struct nst_slaac_addr *t)
 {
-    t->valid_until = min_time(pub->valid_until, t->created + ifc->temp.valid);
-    t->preferred_until = min_time(pub->preferred_until, t->created + ifc->temp.preferred - ifc->temp.desync);
-    t->preferred_until = min_time(t->preferred_until, t->valid_until);
+    t->valid_until = NST_MIN(pub->valid_until, t->created + ifc->temp.valid);
+    t->preferred_until = NST_MIN(pub->preferred_until, t->created + ifc->temp.preferred - ifc->temp.desync);
+    t->preferred_until = NST_MIN(t->preferred_until, t->valid_until);
 }
 
 /* 3.4: a new temporary of pub's prefix; tries: identifiers that failed DAD
@@ -191,9 +190,10 @@ nst_time_t nst_slaac_temp_next(const struct nst_ndra_iface *ifc)
     nst_time_t next = NST_TIME_NEVER;
     for (unsigned i = 0; i < ifc->n_temps; i++) {
         const struct nst_slaac_addr *t = &ifc->temps[i];
-        next = min_time(next, min_time(t->valid_until, regen_time(ifc, t)));
+        nst_time_t regen = regen_time(ifc, t);
+        next = NST_MIN(next, NST_MIN(t->valid_until, regen));
         if (t->state == NST_SLAAC_PREFERRED)
-            next = min_time(next, t->preferred_until);
+            next = NST_MIN(next, t->preferred_until);
     }
     return next;
 }

@@ -8,10 +8,10 @@
  * now and then: as Linux, there is a backup key too, and a cookie made
  * under it is still valid (the SYN-ACK then gives the client one under
  * the primary); rotation (cfg.tcp.fastopen_key_rotation) moves the
- * primary to the backup and draws a new primary. A later SYN that brings a valid cookie
- * and data has its data taken at once: the SYN-ACK acknowledges it and the
- * connection is in the listener's accept queue already, its data readable
- * (as Linux does). A cookie that does not verify: the data is ignored and
+ * primary to the backup and draws a new primary. A later SYN that brings
+ * a valid cookie and data has its data taken at once: the SYN-ACK
+ * acknowledges it and the connection is in the listener's accept queue
+ * already, its data readable (as Linux does). A cookie that does not verify: the data is ignored and
  * the SYN-ACK acknowledges the SYN alone (and gives a fresh cookie); the
  * client sends the data again after the handshake (4.2.2). At most
  * NST_TCP_FASTOPEN connections of a listener may be in this state at once
@@ -64,8 +64,6 @@ void tcp_tfo_cache_free(struct nst_tcp_state *ts)
     free(ts->tfo_cache);
     ts->tfo_cache = NULL;
 }
-
-/* ---- the cookie (server) ------------------------------------------------------ */
 
 /* ---- the server's keys (RFC 7413 4.1.2) ----------------------------------------- */
 
